@@ -1,0 +1,220 @@
+/* coscope/co.h: stackful coroutines on libuv, with tracing built in.
+ *
+ *     #include <coscope/co.h>
+ *
+ *     static void *worker(void *arg) {
+ *         co_sleep(10);                       // this task waits, others run
+ *         co_mark("slept, arg=%s", (char *)arg);
+ *         return arg;
+ *     }
+ *     static void *main_task(void *arg) {
+ *         co_task *t = co_spawn(worker, "hello", "worker");
+ *         void *res;
+ *         co_join(t, &res);                   // res == "hello"
+ *         return NULL;
+ *     }
+ *     int main(void) { return co_main(main_task, NULL) == 0 ? 0 : 1; }
+ *
+ *     $ cc prog.c $(pkg-config --cflags --libs coscope)
+ *     $ COSCOPE_TRACE=run.jsonl ./a.out && coscope stalls run.jsonl
+ *
+ * Tasks run one at a time on one thread (the loop thread); a task switches
+ * out only inside a blocking call (co_yield, co_sleep, co_join, co_read, ...),
+ * so between two such calls its code is atomic with respect to other tasks.
+ *
+ * Errors are negative numbers (libuv's, equal to -errno on Unix), returned,
+ * never stored in a global: CO_EINVAL and friends below; co_strerror() names
+ * them. Blocking calls are macros that pass the caller's __FILE__/__LINE__ to
+ * the trace (the `at` of the wait); (co_sleep)(ms) calls the plain function.
+ *
+ * Environment: COSCOPE_TRACE=path records a trace; COSCOPE_STACK_KB sets the
+ * task stack size (default 64, minimum 16). */
+#ifndef COSCOPE_CO_H
+#define COSCOPE_CO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Error codes: the values of libuv's UV_E* on Linux (-errno). */
+#define CO_E2BIG (-7)
+#define CO_EACCES (-13)
+#define CO_EADDRINUSE (-98)
+#define CO_EAGAIN (-11)
+#define CO_EBADF (-9)
+#define CO_EBUSY (-16)
+#define CO_ECANCELED (-125)
+#define CO_ECONNREFUSED (-111)
+#define CO_ECONNRESET (-104)
+#define CO_EDEADLK (-35)
+#define CO_EEXIST (-17)
+#define CO_EINVAL (-22)
+#define CO_ENOENT (-2)
+#define CO_ENOMEM (-12)
+#define CO_ENOSPC (-28)
+#define CO_EPIPE (-32)
+#define CO_ETIMEDOUT (-110)
+#define CO_EOF (-4095) /* UV_EOF: end of stream / closed channel drained */
+
+typedef struct co_task co_task;
+typedef struct co_tcp co_tcp;
+typedef struct co_chan co_chan;
+typedef struct co_mutex co_mutex;
+
+typedef void *(*co_fn)(void *arg);
+
+/* ---- tasks ---- */
+
+/* Creates a fresh libuv loop, runs fn(arg) as the first task (id 1, named
+ * "main") and returns once every task has ended and the loop has closed.
+ * Starts tracing when COSCOPE_TRACE is set (and stops it on return).
+ * Returns 0; CO_EINVAL if called from inside a task or fn is NULL;
+ * CO_EDEADLK if tasks were still blocked when nothing could wake them (each
+ * is reported on stderr: task, what it waits for, where; they are then
+ * cancelled so the loop can close). */
+int co_main(co_fn fn, void *arg);
+
+/* Creates a task that runs fn(arg); it becomes ready at once and runs when
+ * the caller next blocks or yields. `name` is copied (NULL: "task").
+ * Returns the task, or NULL when out of memory or called outside co_main.
+ * The task's memory is kept until it is joined, or freed at its exit when
+ * nobody holds it: call co_detach() if you never join. */
+co_task *co_spawn(co_fn fn, void *arg, const char *name);
+
+/* Waits for t to end; stores its return value in *result (if non-NULL;
+ * NULL when t was cancelled) and releases t. Returns 0, CO_EINVAL for NULL,
+ * self, or a task already joined by another, CO_ECANCELED/CO_ETIMEDOUT when
+ * the caller is cancelled / past its deadline (t is then not released). */
+int co_join_at(co_task *t, void **result, const char *file, int line);
+int co_join(co_task *t, void **result);
+#define co_join(t, r) co_join_at((t), (r), __FILE__, __LINE__)
+
+/* Lets go of t: its memory is freed when it ends. t must not be used after. */
+void co_detach(co_task *t);
+
+/* Cancels t: its current blocking call (if any) and every later one returns
+ * CO_ECANCELED; a task that never blocks again runs to its end. Returns 0,
+ * CO_EINVAL for NULL or a task that has ended. Cancelling self is allowed. */
+int co_cancel(co_task *t);
+/* Non-zero once the current task has been cancelled. */
+int co_cancelled(void);
+
+/* Lets every other ready task run once, then continues (FIFO). Outside a
+ * task it does nothing. */
+void co_yield_at(const char *file, int line);
+void co_yield(void);
+#define co_yield() co_yield_at(__FILE__, __LINE__)
+
+/* Sleeps ms milliseconds (a libuv timer). 0, or CO_ECANCELED/CO_ETIMEDOUT. */
+int co_sleep_at(uint64_t ms, const char *file, int line);
+int co_sleep(uint64_t ms);
+#define co_sleep(ms) co_sleep_at((ms), __FILE__, __LINE__)
+
+/* From now on, blocking calls of this task return CO_ETIMEDOUT once ms
+ * milliseconds have passed (a call blocked at that moment is woken). 0
+ * clears it. Returns 0, CO_EINVAL outside a task. */
+int co_deadline(uint64_t ms);
+
+co_task *co_self(void);                 /* NULL outside a task */
+uint64_t co_task_id(const co_task *t);  /* 0 for NULL */
+const char *co_task_name(const co_task *t);
+
+/* A user annotation in the trace (`mark`), printf-style; at most 255 bytes. */
+void co_mark(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- TCP (IPv4 and IPv6 literals, and "localhost") ---- */
+
+/* Listens on host:port (port 0: any free port). Returns 0 and *out, or an
+ * error (*out untouched). */
+int co_tcp_listen(const char *host, int port, co_tcp **out);
+int co_tcp_port(const co_tcp *s); /* the bound local port, or an error */
+int co_tcp_accept_at(co_tcp *server, co_tcp **out, const char *file, int line);
+int co_tcp_accept(co_tcp *server, co_tcp **out);
+#define co_tcp_accept(s, o) co_tcp_accept_at((s), (o), __FILE__, __LINE__)
+int co_tcp_connect_at(const char *host, int port, co_tcp **out,
+                      const char *file, int line);
+int co_tcp_connect(const char *host, int port, co_tcp **out);
+#define co_tcp_connect(h, p, o) co_tcp_connect_at((h), (p), (o), __FILE__, __LINE__)
+
+/* Reads what is there, up to len: >0 bytes, 0 at EOF, <0 error. */
+ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file, int line);
+ssize_t co_read(co_tcp *s, void *buf, size_t len);
+#define co_read(s, b, n) co_read_at((s), (b), (n), __FILE__, __LINE__)
+/* Writes all len bytes: returns len, or <0. */
+ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file, int line);
+ssize_t co_write(co_tcp *s, const void *buf, size_t len);
+#define co_write(s, b, n) co_write_at((s), (b), (n), __FILE__, __LINE__)
+/* Closes and frees s (waits for libuv's close callback). NULL: CO_EINVAL. */
+int co_close(co_tcp *s);
+
+/* ---- files (libuv's thread-pool fs) ---- */
+int co_fs_open_at(const char *path, int flags, int mode, const char *file, int line);
+int co_fs_open(const char *path, int flags, int mode); /* fd or <0 */
+#define co_fs_open(p, f, m) co_fs_open_at((p), (f), (m), __FILE__, __LINE__)
+/* offset -1: the current file position. */
+ssize_t co_fs_read_at(int fd, void *buf, size_t len, int64_t offset, const char *file, int line);
+ssize_t co_fs_read(int fd, void *buf, size_t len, int64_t offset);
+#define co_fs_read(d, b, n, o) co_fs_read_at((d), (b), (n), (o), __FILE__, __LINE__)
+ssize_t co_fs_write_at(int fd, const void *buf, size_t len, int64_t offset, const char *file, int line);
+ssize_t co_fs_write(int fd, const void *buf, size_t len, int64_t offset);
+#define co_fs_write(d, b, n, o) co_fs_write_at((d), (b), (n), (o), __FILE__, __LINE__)
+int co_fs_close(int fd);
+
+/* Runs fn(arg) on libuv's thread pool while the loop serves other tasks;
+ * returns when fn has returned (0), or CO_ECANCELED/CO_ETIMEDOUT if the
+ * task was cancelled before fn started (fn then never runs; once started,
+ * fn runs to its end and the call waits for it). */
+int co_run_blocking_at(void (*fn)(void *arg), void *arg, const char *name,
+                       const char *file, int line);
+int co_run_blocking(void (*fn)(void *arg), void *arg, const char *name);
+#define co_run_blocking(f, a, n) co_run_blocking_at((f), (a), (n), __FILE__, __LINE__)
+
+/* ---- channels ---- */
+
+/* A channel of elem_size-byte elements; capacity 0 is a rendezvous (send
+ * waits for a receiver). NULL on bad size or out of memory. */
+co_chan *co_chan_new(size_t elem_size, size_t capacity);
+/* Names the channel in the trace (copied); returns c. */
+co_chan *co_chan_name(co_chan *c, const char *name);
+/* Copies *elem in; waits while full. 0, CO_EPIPE once closed,
+ * CO_ECANCELED/CO_ETIMEDOUT. */
+int co_chan_send_at(co_chan *c, const void *elem, const char *file, int line);
+int co_chan_send(co_chan *c, const void *elem);
+#define co_chan_send(c, e) co_chan_send_at((c), (e), __FILE__, __LINE__)
+/* Copies an element out; waits while empty. 0, CO_EOF once closed and
+ * drained, CO_ECANCELED/CO_ETIMEDOUT. */
+int co_chan_recv_at(co_chan *c, void *elem, const char *file, int line);
+int co_chan_recv(co_chan *c, void *elem);
+#define co_chan_recv(c, e) co_chan_recv_at((c), (e), __FILE__, __LINE__)
+/* Closes: waiting senders get CO_EPIPE, receivers drain then get CO_EOF. */
+void co_chan_close(co_chan *c);
+void co_chan_free(co_chan *c); /* NULL is a no-op; no task may wait on it */
+
+/* ---- mutexes (FIFO hand-off: unlock gives the lock to the oldest waiter) */
+co_mutex *co_mutex_new(void);
+co_mutex *co_mutex_name(co_mutex *m, const char *name);
+/* 0, CO_EINVAL if the caller already holds it (or outside a task),
+ * CO_ECANCELED/CO_ETIMEDOUT. */
+int co_mutex_lock_at(co_mutex *m, const char *file, int line);
+int co_mutex_lock(co_mutex *m);
+#define co_mutex_lock(m) co_mutex_lock_at((m), __FILE__, __LINE__)
+/* Unlocking a mutex the caller does not hold asserts with a message. */
+void co_mutex_unlock(co_mutex *m);
+void co_mutex_free(co_mutex *m); /* NULL is a no-op */
+
+/* ---- misc ---- */
+const char *co_strerror(int err);
+
+/* Starts / stops tracing explicitly (COSCOPE_TRACE does it for co_main).
+ * co_trace_start: 0 or a negative errno. */
+int co_trace_start(const char *path);
+int co_trace_stop(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,108 @@
+/* coscope/tr_kinds.h: the vocabulary of trace format v1 as C enums.
+ * Shared by the runtime (which emits), the writer (which prints the names),
+ * the reader (which parses them back) and the viewer. The string of each
+ * value is the exact token in the JSON Lines trace; see docs/trace-format.md.
+ * Append new values at the end of a list, never renumber. */
+#ifndef COSCOPE_TR_KINDS_H
+#define COSCOPE_TR_KINDS_H
+
+/* "ev": the kind of a line. */
+typedef enum tr_ev {
+    TR_EV_NONE = 0,
+    TR_EV_TRACE,      /* the header line */
+    TR_EV_SPAWN,      /* task, parent, name, at? */
+    TR_EV_READY,      /* task, by, why (tr_wake) */
+    TR_EV_RUN,        /* task */
+    TR_EV_YIELD,      /* task, why (tr_wait), obj?, op?, fd?, ms?, at? */
+    TR_EV_IO_BEGIN,   /* task, op, fd?, bytes? */
+    TR_EV_IO_END,     /* task, op, res | err */
+    TR_EV_WORK_BEGIN, /* task, thread, name */
+    TR_EV_WORK_END,   /* task, thread, name */
+    TR_EV_EXIT,       /* task, status, code? */
+    TR_EV_OBJ,        /* obj, kind, cap?, name?, at? */
+    TR_EV_ACQUIRE,    /* task, obj */
+    TR_EV_RELEASE,    /* task, obj */
+    TR_EV_MARK,       /* task, msg */
+    TR_EV_POLL_BEGIN, /* (no task) */
+    TR_EV_POLL_END,   /* events? */
+    TR_EV_END,        /* events, dropped */
+    TR_EV__COUNT
+} tr_ev;
+
+/* "why" of a ready line: what made the task runnable. */
+typedef enum tr_wake {
+    TR_WAKE_SPAWN = 0,
+    TR_WAKE_YIELD,
+    TR_WAKE_IO,
+    TR_WAKE_TIMER,
+    TR_WAKE_JOIN,
+    TR_WAKE_CHAN,
+    TR_WAKE_LOCK,
+    TR_WAKE_WORK,
+    TR_WAKE_CANCEL,
+    TR_WAKE_TIMEOUT,
+    TR_WAKE__COUNT
+} tr_wake;
+
+/* "why" of a yield line: what the task waits for while switched out. */
+typedef enum tr_wait {
+    TR_WAIT_YIELD = 0, /* co_yield: ready again at once */
+    TR_WAIT_IO,
+    TR_WAIT_SLEEP,
+    TR_WAIT_JOIN,
+    TR_WAIT_CHAN_SEND,
+    TR_WAIT_CHAN_RECV,
+    TR_WAIT_LOCK,
+    TR_WAIT_EVENT,
+    TR_WAIT_WORK,
+    TR_WAIT__COUNT
+} tr_wait;
+
+/* "op" of io_begin / io_end (and of a yield with why io). */
+typedef enum tr_op {
+    TR_OP_NONE = 0,
+    TR_OP_READ,
+    TR_OP_WRITE,
+    TR_OP_ACCEPT,
+    TR_OP_CONNECT,
+    TR_OP_CLOSE,
+    TR_OP_FS_OPEN,
+    TR_OP_FS_READ,
+    TR_OP_FS_WRITE,
+    TR_OP_FS_CLOSE,
+    TR_OP_DNS,
+    TR_OP_LISTEN,
+    TR_OP__COUNT
+} tr_op;
+
+/* "status" of an exit line. */
+typedef enum tr_status {
+    TR_STATUS_OK = 0,
+    TR_STATUS_ERROR,
+    TR_STATUS_CANCELLED,
+    TR_STATUS__COUNT
+} tr_status;
+
+/* "kind" of an obj line. */
+typedef enum tr_objkind {
+    TR_OBJ_MUTEX = 0,
+    TR_OBJ_CHAN,
+    TR_OBJ__COUNT
+} tr_objkind;
+
+/* Token <-> value. The *_name functions return "?" for an out-of-range value;
+ * the *_parse functions return the value, or -1 for an unknown token. */
+const char *tr_ev_name(int ev);
+const char *tr_wake_name(int why);
+const char *tr_wait_name(int why);
+const char *tr_op_name(int op);
+const char *tr_status_name(int status);
+const char *tr_objkind_name(int kind);
+int tr_ev_parse(const char *s);
+int tr_wake_parse(const char *s);
+int tr_wait_parse(const char *s);
+int tr_op_parse(const char *s);
+int tr_status_parse(const char *s);
+int tr_objkind_parse(const char *s);
+
+#endif

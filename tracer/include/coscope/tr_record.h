@@ -1,0 +1,84 @@
+/* coscope/tr_record.h: the recorder, the runtime's side of the tracer.
+ *
+ * The runtime calls tr_rec_* at every trace point. Each call is guarded by
+ * TR_ON(), one predictable branch when tracing is off. When on, the call
+ * writes a fixed-size binary record (plus inline string bytes) into the
+ * loop's buffer: no malloc, no lock, no JSON. A writer thread turns full
+ * buffers into JSON Lines (trace format v1) at least every 100 ms and at
+ * tr_rec_stop(). When the writer lags, the loop waits for a free buffer
+ * (lossless). On SIGSEGV/SIGBUS/SIGABRT/SIGFPE, the records still in memory
+ * are written out (async-signal-safe) before the process dies.
+ *
+ * Threading: every tr_rec_* except tr_rec_work_begin/end must be called from
+ * the one loop thread (the thread that called tr_rec_start). The work calls
+ * are made from thread-pool threads and are thread-safe.
+ *
+ * Strings: `file` arguments are string literals (__FILE__) that live for the
+ * whole process and are stored by pointer. `name` and `msg` may be
+ * temporaries; they are copied into the buffer (truncated to 255 bytes).
+ * Task ids are >= 1; task 0 is the loop itself. */
+#ifndef COSCOPE_TR_RECORD_H
+#define COSCOPE_TR_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coscope/tr_kinds.h"
+
+/* Non-zero while recording. Read it only through TR_ON(). */
+extern int tr__on;
+#define TR_ON() __builtin_expect(tr__on, 0)
+
+/* Starts recording to `path` (created or truncated): writes the header line
+ * with `program` and the process id and starts the writer thread. Returns 0,
+ * or a negative errno (-EEXIST if already recording, -EINVAL on NULL path,
+ * the open(2) error otherwise). Installs the crash-flush signal handlers
+ * (chaining to any previous handler). */
+int tr_rec_start(const char *path, const char *program);
+
+/* Writes the `end` line, flushes everything and stops the writer thread.
+ * Safe to call when not recording (no-op). Returns 0 or the first write
+ * error seen while recording (negative errno). */
+int tr_rec_stop(void);
+
+/* Flushes every record emitted so far to the file, synchronously. */
+void tr_rec_flush(void);
+
+/* Writes the records still in memory with write(2) only. For signal handlers
+ * (stack overflow, fatal signals); async-signal-safe. */
+void tr_rec_crash_flush(void);
+
+/* Nanoseconds since the trace began (the `t` of the next event). */
+int64_t tr_rec_now(void);
+
+/* Trace points (see design.md, "Trace format v1", for their meaning).
+ * `file`/`line`: the user's call site (`at`); file NULL means none.
+ * Optional integer fields use -1 (fd, ms, bytes, cap) or 0 (obj) for
+ * "absent". */
+void tr_rec_spawn(uint64_t task, uint64_t parent, const char *name,
+                  const char *file, int line);
+void tr_rec_ready(uint64_t task, uint64_t by, tr_wake why);
+void tr_rec_run(uint64_t task);
+void tr_rec_yield(uint64_t task, tr_wait why, uint64_t obj, tr_op op,
+                  int64_t fd, int64_t ms, const char *file, int line);
+void tr_rec_io_begin(uint64_t task, tr_op op, int64_t fd, int64_t bytes);
+/* res >= 0: bytes or count; res < 0: a negative errno / UV_E* code, written
+ * as "err":"ECONNRESET" (its symbolic name). */
+void tr_rec_io_end(uint64_t task, tr_op op, int64_t res);
+void tr_rec_work_begin(uint64_t task, uint64_t thread, const char *name);
+void tr_rec_work_end(uint64_t task, uint64_t thread, const char *name);
+/* code: written when status is error (the task's error code), else ignored. */
+void tr_rec_exit(uint64_t task, tr_status status, int64_t code);
+void tr_rec_obj(uint64_t obj, tr_objkind kind, int64_t cap, const char *name,
+                const char *file, int line);
+void tr_rec_acquire(uint64_t task, uint64_t obj);
+void tr_rec_release(uint64_t task, uint64_t obj);
+void tr_rec_mark(uint64_t task, const char *msg, size_t len);
+void tr_rec_poll_begin(void);
+void tr_rec_poll_end(int64_t events);
+
+/* Counters, for tests and the `end` line. */
+uint64_t tr_rec_events(void);  /* events emitted since start */
+uint64_t tr_rec_dropped(void); /* events dropped (0 in lossless mode) */
+
+#endif

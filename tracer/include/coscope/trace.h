@@ -1,0 +1,253 @@
+/* coscope/trace.h: a loaded trace, its derived model and its analysis.
+ *
+ *     tr_trace *tr = NULL;
+ *     tr_load_opts o = TR_LOAD_OPTS_INIT;
+ *     if (tr_load("run.jsonl", &o, &tr) != 0) { fputs(tr_last_error(), stderr); ... }
+ *     tr_analysis_opts ao = TR_ANALYSIS_OPTS_INIT;     // thresholds
+ *     tr_analyze(tr, &ao);
+ *     for (size_t i = 0; i < tr_nstalls(tr); i++) ... tr_stall_at(tr, i) ...
+ *     tr_free(tr);
+ *
+ * The model is plain arrays owned by the tr_trace (borrowed by the caller,
+ * valid until tr_free). No SDL, no cJSON in this header: the reader keeps
+ * cJSON inside. Times are int64 nanoseconds since the trace began. */
+#ifndef COSCOPE_TRACE_H
+#define COSCOPE_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coscope/tr_kinds.h"
+
+typedef struct tr_trace tr_trace;
+
+/* ---- events (one per whole line but the header), sorted stably by t ---- */
+
+/* `str` fields are ids into the trace's string table (tr_str); 0 is "". */
+typedef struct tr_event {
+    int64_t t;
+    uint32_t task;  /* 0 for the loop / events without a task */
+    uint8_t ev;     /* tr_ev */
+    uint8_t why;    /* tr_wake (ready), tr_wait (yield), tr_status (exit),
+                       tr_objkind (obj) */
+    uint8_t op;     /* tr_op (yield, io_begin, io_end) */
+    uint8_t flags;  /* TR_F_*: which optional fields were present */
+    uint32_t arg;   /* parent (spawn), by (ready), obj (yield, acquire,
+                       release, obj), thread (work_*) */
+    uint32_t str;   /* name (spawn, obj, work_*), msg (mark), err (io_end) */
+    uint32_t at;    /* "file.c:42" (spawn, yield, obj) */
+    uint32_t line;  /* 1-based line number in the file, for messages */
+    int64_t val;    /* fd (yield, io_begin), res (io_end), code (exit),
+                       cap (obj), events (poll_end, end) */
+    int64_t val2;   /* ms (yield), bytes (io_begin), dropped (end) */
+} tr_event;
+
+enum {
+    TR_F_FD = 1 << 0,    /* val holds fd */
+    TR_F_MS = 1 << 1,    /* val2 holds ms */
+    TR_F_BYTES = 1 << 2, /* val2 holds bytes */
+    TR_F_OBJ = 1 << 3,   /* arg holds obj */
+    TR_F_ERR = 1 << 4,   /* io_end had "err" (str) instead of "res" */
+    TR_F_CODE = 1 << 5,  /* exit had "code" */
+    TR_F_CAP = 1 << 6,   /* obj had "cap" */
+    TR_F_EVENTS = 1 << 7 /* poll_end had "events" */
+};
+
+/* ---- loading ---- */
+
+typedef struct tr_load_opts {
+    /* Called now and then with bytes read so far and the file size; may be
+     * NULL. Return non-zero to cancel the load (tr_load returns -ECANCELED). */
+    int (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
+    int threads; /* parse threads for big files; 0 = number of cores */
+} tr_load_opts;
+#define TR_LOAD_OPTS_INIT {NULL, NULL, 0}
+
+/* Loads and checks a trace file. On success *out owns the trace (0 returned).
+ * On failure returns a negative errno (-ENOENT, -EINVAL for a bad trace,
+ * -ENOMEM, -ECANCELED) and tr_last_error() says "file:line: what"; *out is
+ * NULL. Recoverable oddities (truncated last line, missing end, unknown
+ * kinds or fields) load fine and are listed by tr_warnings(). */
+int tr_load(const char *path, const tr_load_opts *opts, tr_trace **out);
+/* Same, from memory (for tests and fuzzing); `name` is used in messages. */
+int tr_load_mem(const char *name, const char *data, size_t len,
+                const tr_load_opts *opts, tr_trace **out);
+/* The message of the last failed tr_load* on this thread. */
+const char *tr_last_error(void);
+void tr_free(tr_trace *tr); /* NULL is a no-op */
+
+/* Warnings from loading, one message each ("trace.jsonl:9: ..."). */
+size_t tr_nwarnings(const tr_trace *tr);
+const char *tr_warning(const tr_trace *tr, size_t i);
+
+/* ---- header and raw events ---- */
+typedef struct tr_header {
+    const char *program;
+    int64_t pid;
+    int64_t unix_ns;
+    int version;
+    int truncated;      /* last line cut short, or no `end` line */
+    int64_t duration;   /* t of the last event */
+    uint64_t end_events;  /* from `end`, 0 if absent */
+    uint64_t end_dropped; /* from `end`, 0 if absent */
+    uint64_t unknown_events; /* lines skipped for an unknown ev */
+    uint64_t unknown_fields; /* fields skipped */
+} tr_header;
+const tr_header *tr_head(const tr_trace *tr);
+
+size_t tr_nevents(const tr_trace *tr);
+const tr_event *tr_events(const tr_trace *tr);
+const char *tr_str(const tr_trace *tr, uint32_t id); /* never NULL */
+
+/* ---- the model: tasks, state spans, wakes, work, loop ---- */
+
+typedef enum tr_state {
+    TR_ST_RUNNING = 0,
+    TR_ST_READY,   /* runnable, waiting for the scheduler */
+    TR_ST_WAITING, /* switched out; `why` says on what */
+    TR_ST_DONE,
+    TR_ST__COUNT
+} tr_state;
+
+/* A maximal interval during which a task was in one state. A task's spans
+ * are contiguous in tr_spans(), ordered, gap-free, from spawn to the trace's
+ * end (the last span of an exited task is DONE and ends at duration). */
+typedef struct tr_span {
+    int64_t t0, t1;
+    uint32_t task;
+    uint8_t state; /* tr_state */
+    uint8_t why;   /* tr_wait when WAITING */
+    uint8_t op;    /* tr_op when waiting on io */
+    uint8_t pad;
+    uint32_t at;   /* where the wait began (yield's at), or 0 */
+    uint32_t obj;  /* obj / joined task when WAITING on lock, chan, join */
+    int64_t fd;    /* fd when WAITING on io, else -1 */
+    uint32_t ev0;  /* index in tr_events of the event that began the span */
+    uint32_t ev1;  /* index of the event that ended it, or UINT32_MAX */
+} tr_span;
+
+typedef struct tr_task {
+    uint32_t id, parent;
+    uint32_t name, at;     /* string ids */
+    int64_t spawn_t;
+    int64_t exit_t;        /* -1 if the task never exited */
+    uint8_t status;        /* tr_status when exited */
+    uint8_t has_code;
+    int64_t code;
+    uint32_t span0, nspans; /* its spans: tr_spans()[span0 .. span0+nspans) */
+    uint32_t depth;        /* in the spawn tree (0: parent is the loop) */
+    /* stats (over the whole trace) */
+    uint64_t polls;        /* run slices */
+    uint64_t wakes;        /* ready events */
+    int64_t busy, ready, waiting; /* total ns in each state */
+    int64_t run_p50, run_p90, run_p99, run_max;   /* run-slice length */
+    int64_t lat_p50, lat_p90, lat_p99, lat_max;   /* ready -> run */
+} tr_task;
+
+/* A wake-up: `from` (0 = loop) made `to` ready at t, for why. */
+typedef struct tr_wakeup {
+    int64_t t;
+    uint32_t from, to;
+    uint8_t why; /* tr_wake */
+    uint32_t ev; /* index of the ready event */
+} tr_wakeup;
+
+/* Blocking work on the thread pool. */
+typedef struct tr_work {
+    int64_t t0, t1; /* t1 = -1 if never ended */
+    uint32_t task;
+    uint32_t thread;
+    uint32_t name;
+} tr_work;
+
+/* The loop: idle while in the OS poller (poll_begin -> poll_end). */
+typedef struct tr_idle {
+    int64_t t0, t1;
+} tr_idle;
+
+size_t tr_ntasks(const tr_trace *tr);
+const tr_task *tr_tasks(const tr_trace *tr); /* ordered by spawn time */
+const tr_task *tr_task_by_id(const tr_trace *tr, uint32_t id); /* or NULL */
+size_t tr_nspans(const tr_trace *tr);
+const tr_span *tr_spans(const tr_trace *tr);
+size_t tr_nwakeups(const tr_trace *tr);
+const tr_wakeup *tr_wakeups(const tr_trace *tr); /* ordered by t */
+size_t tr_nworks(const tr_trace *tr);
+const tr_work *tr_works(const tr_trace *tr);     /* ordered by t0 */
+size_t tr_nidles(const tr_trace *tr);
+const tr_idle *tr_idles(const tr_trace *tr);     /* ordered by t0 */
+
+/* Index of the first event with t >= t (binary search); tr_nevents if none. */
+size_t tr_event_at(const tr_trace *tr, int64_t t);
+/* Index of the span of `task` covering t, or SIZE_MAX. */
+size_t tr_span_at(const tr_trace *tr, uint32_t task, int64_t t);
+
+/* ---- analysis ---- */
+
+typedef struct tr_analysis_opts {
+    int64_t blocked_ns; /* run slice longer than this blocks the loop */
+    int64_t latency_ns; /* ready -> run longer than this */
+    int64_t wait_ns;    /* io / lock / chan / join / work wait longer */
+} tr_analysis_opts;
+#define TR_ANALYSIS_OPTS_INIT {20000000, 20000000, 20000000}
+
+typedef enum tr_stall_kind {
+    TR_STALL_BLOCKED = 0, /* blocked loop: one long run slice */
+    TR_STALL_LATENCY,     /* long ready -> run */
+    TR_STALL_WAIT,        /* long io / lock / chan / join / work wait */
+    TR_STALL_STUCK,       /* still waiting when the trace ended */
+    TR_STALL__COUNT
+} tr_stall_kind;
+
+/* A task that was ready while a blocking slice ran, and for how long. */
+typedef struct tr_victim {
+    uint32_t task;
+    int64_t waited;
+} tr_victim;
+
+typedef struct tr_stall {
+    uint8_t kind;    /* tr_stall_kind */
+    uint8_t why;     /* tr_wait for WAIT / STUCK */
+    uint8_t op;      /* tr_op for io waits */
+    uint32_t task;
+    int64_t t, dur;
+    uint32_t at;     /* where the slice ended / the wait began */
+    uint32_t obj;    /* for lock/chan/join waits */
+    uint32_t span;   /* index in tr_spans */
+    uint32_t victim0, nvictims; /* BLOCKED: tr_victims()[victim0 ..) */
+    int32_t cycle;   /* STUCK: index in tr_cycles() of its deadlock, or -1 */
+    uint32_t waits_on; /* STUCK: the task it waits for (0: none known) */
+} tr_stall;
+
+/* A deadlock: tasks t[0] waits on t[1] ... waits on t[n-1] waits on t[0]. */
+typedef struct tr_cycle {
+    uint32_t task0, ntasks; /* tr_cycle_tasks()[task0 ..) */
+} tr_cycle;
+
+/* Runs the analysis (stalls, stats, wait-for graph). Idempotent: calling it
+ * again with other thresholds replaces the stalls. Returns 0 or -ENOMEM. */
+int tr_analyze(tr_trace *tr, const tr_analysis_opts *opts);
+
+size_t tr_nstalls(const tr_trace *tr);
+const tr_stall *tr_stalls(const tr_trace *tr); /* ordered by t, then task */
+const tr_victim *tr_victims(const tr_trace *tr);
+size_t tr_ncycles(const tr_trace *tr);
+const tr_cycle *tr_cycles(const tr_trace *tr);
+const uint32_t *tr_cycle_tasks(const tr_trace *tr);
+
+/* Overall stats. */
+typedef struct tr_summary {
+    uint64_t events, tasks, spawned, exited, cancelled, errored;
+    int64_t duration, loop_busy, loop_idle;
+    uint64_t polls, wakes;
+    int64_t run_p50, run_p90, run_p99, run_max;
+    int64_t lat_p50, lat_p90, lat_p99, lat_max;
+} tr_summary;
+const tr_summary *tr_summarize(const tr_trace *tr);
+
+/* "12.3 µs", "4.56 ms", "1.284 s": 3 significant digits, unit chosen per
+ * value. Writes at most n bytes; returns buf. */
+char *tr_fmt_dur(char *buf, size_t n, int64_t ns);
+
+#endif
