@@ -83,7 +83,10 @@ int co_main(co_fn fn, void *arg);
  * Returns the task, or NULL when out of memory or called outside co_main.
  * The task's memory is kept until it is joined, or freed at its exit when
  * nobody holds it: call co_detach() if you never join. */
+co_task *co_spawn_at(co_fn fn, void *arg, const char *name, const char *file,
+                     int line);
 co_task *co_spawn(co_fn fn, void *arg, const char *name);
+#define co_spawn(f, a, n) co_spawn_at((f), (a), (n), __FILE__, __LINE__)
 
 /* Waits for t to end; stores its return value in *result (if non-NULL;
  * NULL when t was cancelled) and releases t. Returns 0, CO_EINVAL for NULL,
@@ -177,7 +180,10 @@ int co_run_blocking(void (*fn)(void *arg), void *arg, const char *name);
 
 /* A channel of elem_size-byte elements; capacity 0 is a rendezvous (send
  * waits for a receiver). NULL on bad size or out of memory. */
+co_chan *co_chan_new_at(size_t elem_size, size_t capacity, const char *file,
+                        int line);
 co_chan *co_chan_new(size_t elem_size, size_t capacity);
+#define co_chan_new(e, c) co_chan_new_at((e), (c), __FILE__, __LINE__)
 /* Names the channel in the trace (copied); returns c. */
 co_chan *co_chan_name(co_chan *c, const char *name);
 /* Copies *elem in; waits while full. 0, CO_EPIPE once closed,
@@ -195,7 +201,9 @@ void co_chan_close(co_chan *c);
 void co_chan_free(co_chan *c); /* NULL is a no-op; no task may wait on it */
 
 /* ---- mutexes (FIFO hand-off: unlock gives the lock to the oldest waiter) */
-co_mutex *co_mutex_new(void);
+co_mutex *co_mutex_new_at(const char *file, int line);
+co_mutex *co_mutex_new(void); /* NULL when out of memory */
+#define co_mutex_new() co_mutex_new_at(__FILE__, __LINE__)
 co_mutex *co_mutex_name(co_mutex *m, const char *name);
 /* 0, CO_EINVAL if the caller already holds it (or outside a task),
  * CO_ECANCELED/CO_ETIMEDOUT. */

@@ -1,0 +1,128 @@
+/* runtime/co_int.h: what the runtime's files share and users never see.
+ * The task struct, the scheduler's park/wake protocol that every blocking
+ * call is built on, and the trace helpers. */
+#ifndef COSCOPE_CO_INT_H
+#define COSCOPE_CO_INT_H
+
+#include <assert.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "coscope/co.h"
+#include "coscope/tr_record.h"
+#include "ctx.h"
+
+/* Trace point guard: one predictable branch when tracing is off. */
+#define CO__TRACE(call)                                                        \
+    do {                                                                       \
+        if (TR_ON())                                                           \
+            call;                                                              \
+    } while (0)
+
+typedef enum co__state {
+    CO__READY = 0,
+    CO__RUNNING,
+    CO__WAITING,
+    CO__DONE
+} co__state;
+
+typedef struct co__stack co__stack;
+typedef struct co__wait co__wait;
+
+/* What a parked task waits on. Lives on the parked task's stack for the
+ * duration of co__park(). `cancel` is called (on the loop, by whoever
+ * cancels the task or by its deadline timer) when the wait must end early
+ * with `err` (CO_ECANCELED or CO_ETIMEDOUT); it must undo the wait's
+ * registrations (unlink from a queue, stop a timer, stop reading...) and
+ * call co__wake(t, why, err) — now, or later once libuv lets go of memory
+ * on the task's stack. NULL `cancel` means "just wake it with err". */
+struct co__wait {
+    tr_wait why;
+    uint64_t obj;   /* mutex / chan id, or the joined task's id */
+    tr_op op;
+    int64_t fd;     /* -1: none */
+    int64_t ms;     /* -1: none */
+    const char *file;
+    int line;
+    void (*cancel)(co_task *t, co__wait *w, int err);
+    void *ctx;      /* for the cancel function */
+};
+
+struct co_task {
+    co__ctx ctx;                /* saved registers while switched out */
+    uint64_t id;
+    char *name;
+    co_fn fn;
+    void *arg;
+    void *result;
+    co__state state;
+    co__stack *stack;
+    co_task *next_ready;        /* ready queue link */
+    co_task *all_prev, *all_next; /* every live task (for stuck reports) */
+    co__wait *wait;             /* while WAITING, else NULL */
+    int wake_result;            /* what co__park returns */
+    int cancelled;              /* co_cancel was called */
+    int cancel_pending;         /* cancelled, not yet delivered to a call */
+    int timed_out;              /* the deadline has passed */
+    uv_timer_t *deadline_timer; /* lazily allocated, closed at exit */
+    uv_timer_t *sleep_timer;    /* lazily allocated, closed at exit */
+    co_task *joiner;            /* the task waiting in co_join on us */
+    int detached;
+    int joined;                 /* someone called co_join on us */
+};
+
+/* The loop this thread's co_main runs, and the running task (NULL when the
+ * loop itself runs). */
+uv_loop_t *co__loop(void);
+co_task *co__current(void);
+
+/* Returns 0 if the current task may block, or the error its next blocking
+ * call must return (CO_ECANCELED / CO_ETIMEDOUT; CO_EINVAL outside a task).
+ * Call it before registering a wait; delivering the error consumes it. */
+int co__check(void);
+
+/* Switches the current task out until co__wake(). Emits `yield` with the
+ * wait's fields. Returns the result passed to co__wake. */
+int co__park(co__wait *w);
+
+/* Makes a WAITING task ready (FIFO) with `result` for its co__park; emits
+ * `ready` with by = the current task (0 on the loop). Call from the loop
+ * thread only. */
+void co__wake(co_task *t, tr_wake why, int result);
+
+/* Tracing id of the current task (0 on the loop). */
+static inline uint64_t co__cur_id(void)
+{
+    co_task *t = co__current();
+    return t ? t->id : 0;
+}
+
+/* Objects (mutexes, channels) share one id space per process. Each is
+ * announced with an `obj` line once per trace: at creation when tracing is
+ * on, else at its first traced use (co__obj_announce). */
+uint64_t co__obj_id(void);
+typedef struct co__obj {
+    uint64_t id;
+    tr_objkind kind;
+    int64_t cap;
+    char *name;
+    const char *file;
+    int line;
+    unsigned gen; /* trace generation it was announced in */
+} co__obj;
+extern unsigned co__trace_gen;
+void co__obj_emit(co__obj *o);
+static inline void co__obj_announce(co__obj *o)
+{
+    if (TR_ON() && o->gen != co__trace_gen)
+        co__obj_emit(o);
+}
+static inline tr_wake co__cancel_why(int err)
+{
+    return err == CO_ETIMEDOUT ? TR_WAKE_TIMEOUT : TR_WAKE_CANCEL;
+}
+
+/* Error name for messages ("ECANCELED"). */
+const char *co__err_name(int err);
+
+#endif

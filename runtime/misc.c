@@ -1,0 +1,53 @@
+/* runtime/misc.c: error names, object ids and announcements, and the
+ * explicit tracing switch. */
+#include "sched_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+unsigned co__trace_gen;
+static uint64_t next_obj_id;
+
+const char *co_strerror(int err)
+{
+    if (err == 0)
+        return "success";
+    return uv_strerror(err);
+}
+
+const char *co__err_name(int err)
+{
+    return uv_err_name(err);
+}
+
+uint64_t co__obj_id(void)
+{
+    return ++next_obj_id;
+}
+
+void co__obj_emit(co__obj *o)
+{
+    o->gen = co__trace_gen;
+    tr_rec_obj(o->id, o->kind, o->cap, o->name, o->file, o->line);
+}
+
+int co_trace_start(const char *path)
+{
+    int r = tr_rec_start(path, program_invocation_short_name);
+    if (r)
+        return r;
+    co__trace_gen++;
+    /* Our stack-overflow handler must see SIGSEGV before the recorder's
+     * (which re-raises and loses the fault address): reinstall on top. */
+    if (RT->active) {
+        co__overflow_uninstall();
+        co__overflow_install();
+    }
+    return 0;
+}
+
+int co_trace_stop(void)
+{
+    return tr_rec_stop();
+}

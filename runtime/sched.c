@@ -1,0 +1,364 @@
+/* runtime/sched.c: the scheduler on a libuv loop, and co_main.
+ * libuv callbacks only make tasks ready (co__wake); the check handle is the
+ * one place that drains the ready queue, in FIFO order. A task that blocks
+ * switches straight to the next ready task (one switch, not two) until the
+ * per-iteration budget runs out; then the loop polls for I/O again, so a
+ * busy set of yielding tasks cannot starve the network. */
+#include "sched_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef CO_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+co__rt co__rt_state;
+
+uv_loop_t *co__loop(void)
+{
+    return RT->active ? &RT->loop : NULL;
+}
+
+co_task *co__current(void)
+{
+    return RT->current;
+}
+
+/* ---- switching (with ASan fiber annotations) ---- */
+
+#ifdef CO_ASAN
+static void asan_start(void **save, co_task *to)
+{
+    if (to)
+        __sanitizer_start_switch_fiber(save, to->stack->lo, to->stack->size);
+    else
+        __sanitizer_start_switch_fiber(save, RT->loop_stack_bottom,
+                                       RT->loop_stack_size);
+}
+static void asan_finish(void *save)
+{
+    const void *bottom;
+    size_t size;
+    __sanitizer_finish_switch_fiber(save, &bottom, &size);
+    if (RT->from_loop) {
+        RT->loop_stack_bottom = bottom;
+        RT->loop_stack_size = size;
+    }
+}
+#define ASAN_START(save, to) asan_start((save), (to))
+#define ASAN_FINISH(save) asan_finish(save)
+#else
+#define ASAN_START(save, to) ((void)(save), (void)(to))
+#define ASAN_FINISH(save) ((void)(save))
+#endif
+
+static void start_running(co_task *t)
+{
+    RT->current = t;
+    t->state = CO__RUNNING;
+    CO__TRACE(tr_rec_run(t->id));
+}
+
+static co_task *ready_pop(void)
+{
+    co_task *t = RT->ready_head;
+    if (t) {
+        RT->ready_head = t->next_ready;
+        if (!RT->ready_head)
+            RT->ready_tail = NULL;
+        t->next_ready = NULL;
+        RT->nready--;
+    }
+    return t;
+}
+
+static void on_idle(uv_idle_t *h)
+{
+    (void)h; /* exists only to keep the poll from blocking */
+}
+
+void co__ready_push(co_task *t)
+{
+    t->next_ready = NULL;
+    if (RT->ready_tail)
+        RT->ready_tail->next_ready = t;
+    else
+        RT->ready_head = t;
+    RT->ready_tail = t;
+    RT->nready++;
+    if (!RT->idle_on) {
+        /* An active idle handle makes the poll non-blocking. */
+        uv_idle_start(&RT->idle, on_idle);
+        RT->idle_on = 1;
+    }
+}
+
+void co__after_switch(void)
+{
+    RT->from_loop = 0;
+    co_task *z = RT->zombie;
+    if (z) {
+        RT->zombie = NULL;
+        co__stack_put(z->stack);
+        z->stack = NULL;
+        if (z->detached)
+            co__task_free(z);
+    }
+}
+
+/* First thing a new task does: complete the switch that started it. */
+void co__task_started(void)
+{
+    ASAN_FINISH(NULL);
+    co__after_switch();
+}
+
+/* From a task to the next ready one, or to the loop. */
+static void switch_from(co_task *self, int dead)
+{
+    co_task *next = NULL;
+    if (RT->budget > 0 && RT->ready_head) {
+        next = ready_pop();
+        RT->budget--;
+    }
+    if (next == self) { /* co_yield with nobody else ready */
+        start_running(self);
+        return;
+    }
+    void *fake = NULL;
+    RT->from_loop = 0;
+    if (next) {
+        start_running(next);
+        ASAN_START(dead ? NULL : &fake, next);
+        co__ctx_swap(&self->ctx, &next->ctx);
+    } else {
+        RT->current = NULL;
+        ASAN_START(dead ? NULL : &fake, NULL);
+        co__ctx_swap(&self->ctx, &RT->loop_ctx);
+    }
+    ASAN_FINISH(fake);
+    co__after_switch();
+}
+
+void co__switch_out(co_task *self)
+{
+    switch_from(self, 0);
+}
+
+void co__switch_exit(co_task *self)
+{
+    RT->zombie = self;
+    switch_from(self, 1);
+    abort(); /* an exited task is never switched back in */
+}
+
+/* From the loop into t; returns when some task switches back to the loop. */
+static void run_from_loop(co_task *t)
+{
+    void *fake = NULL;
+    start_running(t);
+    RT->from_loop = 1;
+    ASAN_START(&fake, t);
+    co__ctx_swap(&RT->loop_ctx, &t->ctx);
+    ASAN_FINISH(fake);
+    RT->current = NULL;
+    co__after_switch();
+}
+
+/* ---- park / wake ---- */
+
+int co__check(void)
+{
+    co_task *t = RT->current;
+    if (!t)
+        return CO_EINVAL;
+    if (t->cancelled)
+        return CO_ECANCELED;
+    if (t->timed_out)
+        return CO_ETIMEDOUT;
+    return 0;
+}
+
+int co__park(co__wait *w)
+{
+    co_task *self = RT->current;
+    assert(self && "co__park outside a task");
+    self->wait = w;
+    self->state = CO__WAITING;
+    CO__TRACE(tr_rec_yield(self->id, w->why, w->obj, w->op, w->fd, w->ms,
+                           w->file, w->line));
+    co__switch_out(self);
+    self->wait = NULL;
+    return self->wake_result;
+}
+
+void co__wake(co_task *t, tr_wake why, int result)
+{
+    assert(t->state == CO__WAITING && "co__wake of a task that isn't waiting");
+    t->wake_result = result;
+    t->state = CO__READY;
+    CO__TRACE(tr_rec_ready(t->id, co__cur_id(), why));
+    if (RT->in_poll)
+        RT->poll_wakes++;
+    co__ready_push(t);
+}
+
+/* ---- the loop's handles ---- */
+
+static void on_prepare(uv_prepare_t *h)
+{
+    (void)h;
+    if (RT->nready == 0) { /* nothing to run: the poller may block */
+        RT->in_poll = 1;
+        RT->poll_wakes = 0;
+        CO__TRACE(tr_rec_poll_begin());
+    }
+}
+
+static void on_check(uv_check_t *h)
+{
+    (void)h;
+    if (RT->in_poll) {
+        RT->in_poll = 0;
+        CO__TRACE(tr_rec_poll_end(RT->poll_wakes));
+    }
+    RT->budget = CO__BUDGET;
+    while (RT->budget > 0 && RT->ready_head) {
+        RT->budget--;
+        run_from_loop(ready_pop());
+    }
+    if (!RT->ready_head && RT->idle_on) {
+        uv_idle_stop(&RT->idle);
+        RT->idle_on = 0;
+    }
+}
+
+/* ---- co_main ---- */
+
+static const char *wait_target(const co_task *t, char *buf, size_t n)
+{
+    const co__wait *w = t->wait;
+    if (!w)
+        return "?";
+    switch (w->why) {
+    case TR_WAIT_JOIN:
+        snprintf(buf, n, "join (task %llu)", (unsigned long long)w->obj);
+        break;
+    case TR_WAIT_LOCK:
+        snprintf(buf, n, "lock (mutex %llu)", (unsigned long long)w->obj);
+        break;
+    case TR_WAIT_CHAN_SEND:
+    case TR_WAIT_CHAN_RECV:
+        snprintf(buf, n, "%s (chan %llu)", tr_wait_name(w->why),
+                 (unsigned long long)w->obj);
+        break;
+    case TR_WAIT_IO:
+        snprintf(buf, n, "io %s (fd %lld)", tr_op_name(w->op), (long long)w->fd);
+        break;
+    default:
+        snprintf(buf, n, "%s", tr_wait_name(w->why));
+    }
+    return buf;
+}
+
+/* Tasks still waiting when the loop has nothing left that could wake them:
+ * say who and on what, then cancel them so they can unwind. */
+static void report_stuck(void)
+{
+    for (co_task *t = RT->all; t; t = t->all_next) {
+        char what[96];
+        const co__wait *w = t->wait;
+        fprintf(stderr, "coscope: task %llu \"%s\" blocked forever in %s",
+                (unsigned long long)t->id, t->name, wait_target(t, what, sizeof what));
+        if (w && w->file)
+            fprintf(stderr, " at %s:%d", w->file, w->line);
+        fputc('\n', stderr);
+    }
+    /* Deliver after the report: cancelling one may wake others. */
+    co_task *t = RT->all;
+    while (t) {
+        co_task *next = t->all_next;
+        t->cancelled = 1;
+        if (t->state == CO__WAITING)
+            co__task_deliver(t, CO_ECANCELED);
+        t = next;
+    }
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+extern co_task *co__spawn_main(co_fn fn, void *arg);
+
+int co_main(co_fn fn, void *arg)
+{
+    if (!fn || RT->active)
+        return CO_EINVAL;
+    memset(RT, 0, sizeof *RT);
+    int rc = uv_loop_init(&RT->loop);
+    if (rc)
+        return rc;
+    uv_prepare_init(&RT->loop, &RT->prepare);
+    uv_check_init(&RT->loop, &RT->check);
+    uv_idle_init(&RT->loop, &RT->idle);
+    uv_prepare_start(&RT->prepare, on_prepare);
+    uv_check_start(&RT->check, on_check);
+    uv_unref((uv_handle_t *)&RT->prepare);
+    uv_unref((uv_handle_t *)&RT->check);
+    co__stack_configure();
+    RT->active = 1;
+    RT->next_id = 1;
+
+    int own_trace = 0;
+    const char *path = getenv("COSCOPE_TRACE");
+    if (path && *path && !TR_ON()) {
+        int r = co_trace_start(path);
+        if (r)
+            fprintf(stderr, "coscope: cannot record trace to %s: %s\n", path,
+                    co_strerror(r));
+        else
+            own_trace = 1;
+    }
+    co__overflow_install();
+
+    if (!co__spawn_main(fn, arg)) {
+        rc = CO_ENOMEM;
+    } else {
+        size_t before = (size_t)-1;
+        for (;;) {
+            uv_run(&RT->loop, UV_RUN_DEFAULT);
+            if (RT->nlive == 0)
+                break;
+            rc = CO_EDEADLK;
+            if (RT->nlive == before) /* cancelling did not help */
+                break;
+            before = RT->nlive;
+            report_stuck();
+        }
+    }
+
+    /* Close our handles and anything the program left open. */
+    uv_walk(&RT->loop, close_walk, NULL);
+    uv_run(&RT->loop, UV_RUN_DEFAULT);
+    int cr = uv_loop_close(&RT->loop);
+    if (cr && !rc)
+        rc = cr;
+    while (RT->unjoined) {
+        co_task *t = RT->unjoined;
+        RT->unjoined = t->all_next;
+        co__task_free(t);
+    }
+    co__stack_pool_drain();
+    co__overflow_uninstall();
+    if (own_trace)
+        co_trace_stop();
+    RT->active = 0;
+    return rc;
+}

@@ -1,0 +1,58 @@
+/* runtime/sched_int.h: the scheduler's state, shared by sched.c and task.c.
+ * One runtime per process: co_main is not reentrant. */
+#ifndef COSCOPE_SCHED_INT_H
+#define COSCOPE_SCHED_INT_H
+
+#include "co_int.h"
+#include "stack.h"
+
+typedef struct co__rt {
+    uv_loop_t loop;
+    uv_prepare_t prepare; /* marks poll_begin when the poller may block */
+    uv_check_t check;     /* the one place that drains the ready queue */
+    uv_idle_t idle;       /* active only while tasks are ready */
+    int idle_on;
+    int active;           /* inside co_main */
+    co_task *current;     /* running task, NULL on the loop */
+    co__ctx loop_ctx;     /* the loop's context while a task runs */
+    co_task *ready_head, *ready_tail;
+    size_t nready;
+    int budget;           /* task switches left before the loop polls */
+    co_task *all;         /* live (not yet exited) tasks */
+    size_t nlive;
+    co_task *unjoined;    /* exited, neither joined nor detached */
+    co_task *zombie;      /* exited task whose stack is still in use */
+    uint64_t next_id;
+    int in_poll;
+    int64_t poll_wakes;
+    int from_loop;        /* the switch in progress started on the loop */
+#ifdef CO_ASAN
+    const void *loop_stack_bottom;
+    size_t loop_stack_size;
+#endif
+} co__rt;
+
+extern co__rt co__rt_state;
+#define RT (&co__rt_state)
+
+/* Ready queue (FIFO) and switching. */
+void co__ready_push(co_task *t);
+/* Leaves the current task (already marked READY/WAITING/DONE): runs the
+ * next ready task directly while the budget lasts, else returns to the
+ * loop. Returns when the task is switched back in. */
+void co__switch_out(co_task *self);
+/* Final switch of an exited task; never returns. */
+void co__switch_exit(co_task *self) __attribute__((noreturn));
+/* Called first thing after any switch back in. */
+void co__after_switch(void);
+/* Called first thing by a new task. */
+void co__task_started(void);
+
+/* task.c */
+void co__task_entry(void);
+void co__task_free(co_task *t);
+void co__task_deliver(co_task *t, int err); /* cancel / timeout a wait */
+
+#define CO__BUDGET 256 /* task switches per loop iteration */
+
+#endif

@@ -1,0 +1,143 @@
+/* runtime/sync.c: mutexes with FIFO hand-off. Unlock gives the lock straight
+ * to the oldest waiter (no barging), so a waiter's wait is bounded by the
+ * holders before it. Every take and give is traced (acquire/release): the
+ * analyser needs the holder to draw the wait-for graph. */
+#include "sched_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct mwaiter {
+    co_task *task;
+    struct co_mutex *m;
+    struct mwaiter *prev, *next;
+} mwaiter;
+
+struct co_mutex {
+    co__obj obj;
+    co_task *owner;
+    mwaiter *head, *tail;
+};
+
+co_mutex *co_mutex_new_at(const char *file, int line)
+{
+    co_mutex *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->obj.id = co__obj_id();
+    m->obj.kind = TR_OBJ_MUTEX;
+    m->obj.cap = -1;
+    m->obj.file = file;
+    m->obj.line = line;
+    co__obj_announce(&m->obj);
+    return m;
+}
+
+#undef co_mutex_new
+co_mutex *co_mutex_new(void)
+{
+    return co_mutex_new_at(NULL, 0);
+}
+
+co_mutex *co_mutex_name(co_mutex *m, const char *name)
+{
+    if (!m || !name)
+        return m;
+    char *copy = strdup(name);
+    if (copy) {
+        free(m->obj.name);
+        m->obj.name = copy;
+        m->obj.gen = co__trace_gen - 1; /* announce again with the name */
+        co__obj_announce(&m->obj);
+    }
+    return m;
+}
+
+static void unlink_waiter(co_mutex *m, mwaiter *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        m->head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        m->tail = w->prev;
+    w->prev = w->next = NULL;
+}
+
+static void lock_cancel(co_task *t, co__wait *wt, int err)
+{
+    mwaiter *w = wt->ctx;
+    unlink_waiter(w->m, w);
+    co__wake(t, co__cancel_why(err), err);
+}
+
+int co_mutex_lock_at(co_mutex *m, const char *file, int line)
+{
+    co_task *self = co__current();
+    if (!m || !self)
+        return CO_EINVAL;
+    if (m->owner == self)
+        return CO_EINVAL; /* locking twice would deadlock on itself */
+    int err = co__check();
+    if (err)
+        return err;
+    co__obj_announce(&m->obj);
+    if (!m->owner) {
+        m->owner = self;
+        CO__TRACE(tr_rec_acquire(self->id, m->obj.id));
+        return 0;
+    }
+    mwaiter w = {.task = self, .m = m, .prev = m->tail, .next = NULL};
+    if (m->tail)
+        m->tail->next = &w;
+    else
+        m->head = &w;
+    m->tail = &w;
+    co__wait wt = {.why = TR_WAIT_LOCK, .obj = m->obj.id, .op = TR_OP_NONE,
+                   .fd = -1, .ms = -1, .file = file, .line = line,
+                   .cancel = lock_cancel, .ctx = &w};
+    err = co__park(&wt);
+    assert(err != 0 || m->owner == self);
+    return err;
+}
+
+#undef co_mutex_lock
+int co_mutex_lock(co_mutex *m)
+{
+    return co_mutex_lock_at(m, NULL, 0);
+}
+
+void co_mutex_unlock(co_mutex *m)
+{
+    co_task *self = co__current();
+    if (!m || m->owner != self || !self) {
+        fprintf(stderr, "coscope: co_mutex_unlock of a mutex the caller "
+                        "does not hold\n");
+        abort();
+    }
+    CO__TRACE(tr_rec_release(self->id, m->obj.id));
+    mwaiter *w = m->head;
+    if (!w) {
+        m->owner = NULL;
+        return;
+    }
+    unlink_waiter(m, w);
+    m->owner = w->task;
+    CO__TRACE(tr_rec_acquire(w->task->id, m->obj.id));
+    co__wake(w->task, TR_WAKE_LOCK, 0);
+}
+
+void co_mutex_free(co_mutex *m)
+{
+    if (!m)
+        return;
+    if (m->head) {
+        fprintf(stderr, "coscope: co_mutex_free of a mutex tasks wait on\n");
+        abort();
+    }
+    free(m->obj.name);
+    free(m);
+}

@@ -1,0 +1,518 @@
+/* tests/runtime/test_core.c: the scheduler and its primitives, asserted
+ * exactly: FIFO order of yield, join/cancel/deadline error codes, sleep
+ * order, channels, mutex hand-off, misuse, deadlock and overflow reports. */
+#include <signal.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "coscope/co.h"
+#include "test.h"
+
+static char order[256];
+static size_t norder;
+
+static void note(char c)
+{
+    if (norder + 1 < sizeof order) {
+        order[norder++] = c;
+        order[norder] = '\0';
+    }
+}
+
+static void reset(void)
+{
+    norder = 0;
+    order[0] = '\0';
+}
+
+/* ---- yield fairness ---- */
+
+static void *yielder(void *arg)
+{
+    char c = (char)(intptr_t)arg;
+    for (int i = 0; i < 3; i++) {
+        note(c);
+        co_yield();
+    }
+    return NULL;
+}
+
+static void *yield_main(void *arg)
+{
+    (void)arg;
+    co_task *t[3];
+    for (int i = 0; i < 3; i++)
+        t[i] = co_spawn(yielder, (void *)(intptr_t)('a' + i), "yielder");
+    for (int i = 0; i < 3; i++)
+        ASSERT_OK(co_join(t[i], NULL));
+    return NULL;
+}
+
+static void test_yield_fifo(void)
+{
+    reset();
+    ASSERT_OK(co_main(yield_main, NULL));
+    ASSERT_STR_EQ(order, "abcabcabc");
+}
+
+/* ---- join ---- */
+
+static void *ret_arg(void *arg)
+{
+    return arg;
+}
+
+static void *join_main(void *arg)
+{
+    (void)arg;
+    void *res = NULL;
+    co_task *t = co_spawn(ret_arg, (void *)0x1234, "ret");
+    ASSERT_NOT_NULL(t);
+    ASSERT_EQ(co_join(co_self(), NULL), CO_EINVAL);
+    ASSERT_EQ(co_join(NULL, NULL), CO_EINVAL);
+    ASSERT_OK(co_join(t, &res));
+    ASSERT_EQ((intptr_t)res, 0x1234);
+    /* Joining a task that has already finished. */
+    t = co_spawn(ret_arg, (void *)0x99, "ret2");
+    co_yield();
+    co_yield();
+    ASSERT_OK(co_join(t, &res));
+    ASSERT_EQ((intptr_t)res, 0x99);
+    ASSERT_EQ(co_task_id(co_self()), 1);
+    ASSERT_STR_EQ(co_task_name(co_self()), "main");
+    return NULL;
+}
+
+static void test_join(void)
+{
+    ASSERT_OK(co_main(join_main, NULL));
+}
+
+/* ---- cancel ---- */
+
+static int sleep_rc, second_rc;
+
+static void *long_sleeper(void *arg)
+{
+    (void)arg;
+    sleep_rc = co_sleep(10000);
+    second_rc = co_sleep(1);
+    return (void *)1;
+}
+
+static void *cancel_main(void *arg)
+{
+    (void)arg;
+    co_task *t = co_spawn(long_sleeper, NULL, "sleeper");
+    co_sleep(5);
+    ASSERT_OK(co_cancel(t));
+    void *res = (void *)7;
+    ASSERT_OK(co_join(t, &res));
+    ASSERT_NULL(res);
+    ASSERT_EQ(sleep_rc, CO_ECANCELED);
+    ASSERT_EQ(second_rc, CO_ECANCELED);
+    /* Cancelling self: the next blocking call fails, code runs on. */
+    ASSERT_OK(co_cancel(co_self()));
+    ASSERT(co_cancelled());
+    ASSERT_EQ(co_sleep(1), CO_ECANCELED);
+    return NULL;
+}
+
+static void test_cancel(void)
+{
+    ASSERT_OK(co_main(cancel_main, NULL));
+}
+
+/* ---- deadline ---- */
+
+static void *deadline_main(void *arg)
+{
+    (void)arg;
+    ASSERT_OK(co_deadline(20));
+    ASSERT_EQ(co_sleep(5000), CO_ETIMEDOUT);
+    ASSERT_EQ(co_sleep(1), CO_ETIMEDOUT); /* stays past the deadline */
+    ASSERT_OK(co_deadline(0));
+    ASSERT_OK(co_sleep(1));
+    ASSERT_OK(co_deadline(1000)); /* not reached */
+    ASSERT_OK(co_sleep(2));
+    return NULL;
+}
+
+static void test_deadline(void)
+{
+    ASSERT_OK(co_main(deadline_main, NULL));
+}
+
+/* ---- sleep order ---- */
+
+static void *sleeper(void *arg)
+{
+    int ms = (int)(intptr_t)arg;
+    ASSERT_OK(co_sleep((uint64_t)ms));
+    note((char)('0' + ms / 10));
+    return NULL;
+}
+
+static void *sleep_main(void *arg)
+{
+    (void)arg;
+    co_task *a = co_spawn(sleeper, (void *)30, "s30");
+    co_task *b = co_spawn(sleeper, (void *)10, "s10");
+    co_task *c = co_spawn(sleeper, (void *)20, "s20");
+    co_join(a, NULL);
+    co_join(b, NULL);
+    co_join(c, NULL);
+    return NULL;
+}
+
+static void test_sleep_order(void)
+{
+    reset();
+    ASSERT_OK(co_main(sleep_main, NULL));
+    ASSERT_STR_EQ(order, "123");
+}
+
+/* ---- channels ---- */
+
+static co_chan *ch;
+
+static void *chan_sender(void *arg)
+{
+    int n = (int)(intptr_t)arg;
+    for (int i = 0; i < n; i++) {
+        note('s');
+        ASSERT_OK(co_chan_send(ch, &i));
+    }
+    note('S');
+    return NULL;
+}
+
+static void *rendezvous_main(void *arg)
+{
+    (void)arg;
+    ch = co_chan_new(sizeof(int), 0);
+    co_task *t = co_spawn(chan_sender, (void *)3, "sender");
+    for (int i = 0; i < 3; i++) {
+        int v = -1;
+        co_yield(); /* let the sender block first */
+        note('r');
+        ASSERT_OK(co_chan_recv(ch, &v));
+        ASSERT_EQ(v, i);
+    }
+    co_join(t, NULL);
+    co_chan_free(ch);
+    return NULL;
+}
+
+static void test_chan_rendezvous(void)
+{
+    reset();
+    ASSERT_OK(co_main(rendezvous_main, NULL));
+    /* The sender blocks on every send until the receiver takes it. */
+    ASSERT_STR_EQ(order, "srsrsrS");
+}
+
+static void *buffered_main(void *arg)
+{
+    (void)arg;
+    ch = co_chan_new(sizeof(int), 2);
+    co_task *t = co_spawn(chan_sender, (void *)5, "sender");
+    co_yield(); /* sender fills the buffer (2) and blocks on the 3rd */
+    note('|');
+    int v;
+    for (int i = 0; i < 5; i++) {
+        ASSERT_OK(co_chan_recv(ch, &v));
+        ASSERT_EQ(v, i);
+    }
+    co_join(t, NULL);
+    co_chan_close(ch);
+    ASSERT_EQ(co_chan_recv(ch, &v), CO_EOF);
+    ASSERT_EQ(co_chan_send(ch, &v), CO_EPIPE);
+    co_chan_free(ch);
+    return NULL;
+}
+
+static void test_chan_buffered(void)
+{
+    reset();
+    ASSERT_OK(co_main(buffered_main, NULL));
+    ASSERT_STR_EQ(order, "sss|ssS");
+}
+
+static int close_rc[2];
+
+static void *blocked_sender(void *arg)
+{
+    int v = 1;
+    close_rc[(intptr_t)arg] = co_chan_send(ch, &v);
+    return NULL;
+}
+
+static void *close_main(void *arg)
+{
+    (void)arg;
+    ch = co_chan_new(sizeof(int), 1);
+    int v = 42, out = 0;
+    ASSERT_OK(co_chan_send(ch, &v));
+    co_task *a = co_spawn(blocked_sender, (void *)0, "a");
+    co_task *b = co_spawn(blocked_sender, (void *)1, "b");
+    co_yield();
+    co_chan_close(ch);
+    co_join(a, NULL);
+    co_join(b, NULL);
+    ASSERT_EQ(close_rc[0], CO_EPIPE);
+    ASSERT_EQ(close_rc[1], CO_EPIPE);
+    ASSERT_OK(co_chan_recv(ch, &out)); /* drains what was buffered */
+    ASSERT_EQ(out, 42);
+    ASSERT_EQ(co_chan_recv(ch, &out), CO_EOF);
+    co_chan_free(ch);
+    return NULL;
+}
+
+static void test_chan_close(void)
+{
+    ASSERT_OK(co_main(close_main, NULL));
+}
+
+/* ---- mutex ---- */
+
+static co_mutex *mu;
+
+static void *locker(void *arg)
+{
+    char c = (char)(intptr_t)arg;
+    ASSERT_OK(co_mutex_lock(mu));
+    note(c);
+    co_yield();
+    co_mutex_unlock(mu);
+    return NULL;
+}
+
+static void *mutex_main(void *arg)
+{
+    (void)arg;
+    mu = co_mutex_new();
+    ASSERT_OK(co_mutex_lock(mu));
+    ASSERT_EQ(co_mutex_lock(mu), CO_EINVAL); /* twice */
+    co_task *t[3];
+    for (int i = 0; i < 3; i++)
+        t[i] = co_spawn(locker, (void *)(intptr_t)('x' + i), "locker");
+    co_yield(); /* all three queue up in order */
+    note('u');
+    co_mutex_unlock(mu);
+    /* Barging is impossible: the lock went to x already. */
+    ASSERT_OK(co_mutex_lock(mu));
+    note('m');
+    co_mutex_unlock(mu);
+    for (int i = 0; i < 3; i++)
+        co_join(t[i], NULL);
+    co_mutex_free(mu);
+    return NULL;
+}
+
+static void test_mutex_handoff(void)
+{
+    reset();
+    ASSERT_OK(co_main(mutex_main, NULL));
+    ASSERT_STR_EQ(order, "uxyzm");
+}
+
+/* ---- misuse and limits ---- */
+
+static void test_misuse_outside(void)
+{
+    co_yield(); /* no-op outside a task */
+    ASSERT_EQ(co_sleep(1), CO_EINVAL);
+    ASSERT_EQ(co_join(NULL, NULL), CO_EINVAL);
+    ASSERT_EQ(co_deadline(5), CO_EINVAL);
+    ASSERT_NULL(co_self());
+    ASSERT_NULL(co_spawn(ret_arg, NULL, "x"));
+    ASSERT_EQ(co_main(NULL, NULL), CO_EINVAL);
+    ASSERT_STR_EQ(co_strerror(CO_ECANCELED), "operation canceled");
+}
+
+static void *nested_main(void *arg)
+{
+    (void)arg;
+    ASSERT_EQ(co_main(ret_arg, NULL), CO_EINVAL);
+    return NULL;
+}
+
+static void test_misuse_nested(void)
+{
+    ASSERT_OK(co_main(nested_main, NULL));
+}
+
+static int counted;
+
+static void *count_one(void *arg)
+{
+    (void)arg;
+    counted++;
+    return NULL;
+}
+
+static void *many_main(void *arg)
+{
+    (void)arg;
+    enum { N = 2000 };
+    static co_task *t[N];
+    for (int i = 0; i < N; i++)
+        ASSERT_NOT_NULL(t[i] = co_spawn(count_one, NULL, "one"));
+    for (int i = 0; i < N; i++)
+        ASSERT_OK(co_join(t[i], NULL));
+    return NULL;
+}
+
+static void test_many_tasks(void)
+{
+    counted = 0;
+    ASSERT_OK(co_main(many_main, NULL));
+    ASSERT_EQ(counted, 2000);
+}
+
+static void *detached_main(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 100; i++)
+        co_detach(co_spawn(count_one, NULL, "det"));
+    co_task *t = co_spawn(count_one, NULL, "unjoined"); /* freed at the end */
+    (void)t;
+    return NULL;
+}
+
+static void test_detached(void)
+{
+    counted = 0;
+    ASSERT_OK(co_main(detached_main, NULL));
+    ASSERT_EQ(counted, 101);
+}
+
+/* ---- subprocess checks: deadlock report and stack overflow ---- */
+
+static int run_child(void (*fn)(void), char *err, size_t n, int *status)
+{
+    int p[2];
+    ASSERT_OK(pipe(p));
+    pid_t pid = fork();
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        dup2(p[1], 2);
+        close(p[0]);
+        fn();
+        _exit(0);
+    }
+    close(p[1]);
+    size_t got = 0;
+    ssize_t r;
+    while (got + 1 < n && (r = read(p[0], err + got, n - 1 - got)) > 0)
+        got += (size_t)r;
+    err[got] = '\0';
+    close(p[0]);
+    ASSERT_EQ(waitpid(pid, status, 0), pid);
+    return 0;
+}
+
+static co_task *peer[2];
+static int dl_rc[2];
+
+static void *dl_task(void *arg)
+{
+    intptr_t i = (intptr_t)arg;
+    co_yield(); /* both exist before either joins */
+    dl_rc[i] = co_join(peer[1 - i], NULL);
+    return NULL;
+}
+
+static void *deadlock_main(void *arg)
+{
+    (void)arg;
+    peer[0] = co_spawn(dl_task, (void *)0, "left");
+    peer[1] = co_spawn(dl_task, (void *)1, "right");
+    return NULL; /* never joined: co_main frees them at its end */
+}
+
+static void deadlock_child(void)
+{
+    int rc = co_main(deadlock_main, NULL);
+    _exit(rc == CO_EDEADLK && dl_rc[0] == CO_ECANCELED ? 0 : 1);
+}
+
+static void test_deadlock_report(void)
+{
+    char err[4096];
+    int st;
+    run_child(deadlock_child, err, sizeof err, &st);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 0);
+    ASSERT(strstr(err, "coscope: task 2 \"left\" blocked forever in join "
+                       "(task 3) at ") != NULL);
+    ASSERT(strstr(err, "coscope: task 3 \"right\" blocked forever in join "
+                       "(task 2) at ") != NULL);
+}
+
+static int recurse(volatile char *p, int depth)
+{
+    volatile char buf[512];
+    buf[0] = (char)depth;
+    if (p)
+        buf[1] = p[0];
+    if (depth > 1000000) /* never: the guard page stops us long before */
+        return 0;
+    return recurse(buf, depth + 1) + buf[1];
+}
+
+static void *deep(void *arg)
+{
+    (void)arg;
+    recurse(NULL, 0);
+    return NULL;
+}
+
+static void *overflow_main(void *arg)
+{
+    (void)arg;
+    co_join(co_spawn(deep, NULL, "handle_client"), NULL);
+    return NULL;
+}
+
+static void overflow_child(void)
+{
+    co_main(overflow_main, NULL);
+}
+
+static void test_stack_overflow(void)
+{
+    char err[4096];
+    int st;
+    run_child(overflow_child, err, sizeof err, &st);
+    ASSERT(WIFSIGNALED(st));
+    ASSERT_EQ(WTERMSIG(st), SIGSEGV);
+    ASSERT(strstr(err, "coscope: stack overflow in task 2 \"handle_client\"")
+           != NULL);
+}
+
+static const test_case cases[] = {
+    {"yield_fifo", test_yield_fifo},
+    {"join", test_join},
+    {"cancel", test_cancel},
+    {"deadline", test_deadline},
+    {"sleep_order", test_sleep_order},
+    {"chan_rendezvous", test_chan_rendezvous},
+    {"chan_buffered", test_chan_buffered},
+    {"chan_close", test_chan_close},
+    {"mutex_handoff", test_mutex_handoff},
+    {"misuse_outside", test_misuse_outside},
+    {"misuse_nested", test_misuse_nested},
+    {"many_tasks", test_many_tasks},
+    {"detached", test_detached},
+    {"deadlock_report", test_deadlock_report},
+    {"stack_overflow", test_stack_overflow},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    return test_main(argc, argv, cases);
+}
