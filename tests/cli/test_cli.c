@@ -1,0 +1,662 @@
+/* test_cli.c: end-to-end tests of the `coscope` binary on the small traces
+ * in data/: exact stdout against golden files in golden/, exit codes, help
+ * texts, `record` status passthrough, and the Chrome export checked as a
+ * structure (parsed with cJSON). The binary path comes from COSCOPE_BIN.
+ *
+ * To regenerate the golden files after an intended output change, run
+ *     COSCOPE_REGEN=1 ctest -R test_cli      (or: COSCOPE_REGEN=1 ./test_cli)
+ * then review `git diff tests/cli/golden`. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "tr_json_out.h"
+
+extern char **environ;
+
+#ifndef COSCOPE_BIN
+#error "COSCOPE_BIN must name the coscope binary"
+#endif
+
+typedef struct result {
+    int status; /* exit code; 128+N when killed by signal N */
+    char *out, *err;
+} result;
+
+static char *slurp_fd(int fd)
+{
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    lseek(fd, 0, SEEK_SET);
+    for (;;) {
+        if (len + 1 >= cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            ASSERT_NOT_NULL(buf);
+        }
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        ASSERT(n >= 0);
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+static char *slurp(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return NULL;
+    char *s = slurp_fd(fd);
+    close(fd);
+    return s;
+}
+
+/* Runs `coscope ARGS...` in `cwd` (the data dir if NULL), capturing both
+ * streams in temporary files (no pipe deadlocks). */
+static result run_in(const char *cwd, const char *const *args)
+{
+    char outp[] = "/tmp/coscope-test-out-XXXXXX";
+    char errp[] = "/tmp/coscope-test-err-XXXXXX";
+    int ofd = mkstemp(outp), efd = mkstemp(errp);
+    const char *argv[64] = {COSCOPE_BIN};
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    int st;
+    size_t n = 1;
+    result r;
+
+    ASSERT(ofd >= 0 && efd >= 0);
+    unlink(outp);
+    unlink(errp);
+    for (; args[n - 1] && n < 63; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+    posix_spawn_file_actions_adddup2(&fa, efd, 2);
+    posix_spawn_file_actions_addchdir_np(&fa, cwd ? cwd : CLI_DATA);
+    ASSERT_OK(posix_spawn(&pid, COSCOPE_BIN, &fa, NULL, (char **)argv,
+                          environ));
+    posix_spawn_file_actions_destroy(&fa);
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    r.out = slurp_fd(ofd);
+    r.err = slurp_fd(efd);
+    close(ofd);
+    close(efd);
+    return r;
+}
+
+static result run(const char *const *args)
+{
+    return run_in(NULL, args);
+}
+
+static void result_free(result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+#define ASSERT_HAS(hay, needle)                                                \
+    do {                                                                       \
+        if (!strstr((hay), (needle)))                                          \
+            TEST__FAIL("expected \"%s\" in:\n%s", (needle), (hay));            \
+    } while (0)
+
+/* Compares text with golden/NAME, or writes it there with COSCOPE_REGEN. */
+static void check_golden(const char *name, const char *text)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", CLI_GOLDEN, name);
+    if (getenv("COSCOPE_REGEN")) {
+        FILE *f = fopen(path, "w");
+        ASSERT_NOT_NULL(f);
+        fputs(text, f);
+        ASSERT_OK(fclose(f));
+        fprintf(stderr, "regenerated %s\n", path);
+        return;
+    }
+    char *want = slurp(path);
+    if (!want)
+        TEST__FAIL("missing golden file %s (run with COSCOPE_REGEN=1)", path);
+    ASSERT_STR_EQ(text, want);
+    free(want);
+}
+
+/* Runs the command, expects exit `status` and an empty stderr unless
+ * `stderr_ok`, and checks stdout against golden/NAME. */
+static void golden_cmd(const char *name, int status, int stderr_ok,
+                       const char *const *args)
+{
+    result r = run(args);
+    if (r.status != status)
+        TEST__FAIL("%s: exit %d, expected %d; stderr:\n%s", name, r.status,
+                   status, r.err);
+    if (!stderr_ok)
+        ASSERT_STR_EQ(r.err, "");
+    check_golden(name, r.out);
+    result_free(&r);
+}
+
+/* ---- help and usage ---- */
+
+static void test_help(void)
+{
+    static const char *const cmds[] = {"record", "stalls", "stats",
+                                       "export", "validate", "view"};
+    result r = run((const char *[]){"--help", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT(starts_with(r.out, "usage: coscope COMMAND"));
+    ASSERT_HAS(r.out, "3 stalls found with --fail-on-stall");
+    result_free(&r);
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char want[64];
+        r = run((const char *[]){cmds[i], "--help", NULL});
+        if (r.status != 0)
+            TEST__FAIL("%s --help: exit %d", cmds[i], r.status);
+        snprintf(want, sizeof want, "usage: coscope %s", cmds[i]);
+        ASSERT_HAS(r.out, want);
+        result_free(&r);
+    }
+}
+
+static void expect_usage(const char *const *args, const char *msg)
+{
+    result r = run(args);
+    if (r.status != 2)
+        TEST__FAIL("%s ...: exit %d, expected 2", args[0] ? args[0] : "",
+                   r.status);
+    ASSERT_HAS(r.err, msg);
+    ASSERT_STR_EQ(r.out, "");
+    result_free(&r);
+}
+
+static void test_usage(void)
+{
+    expect_usage((const char *[]){NULL}, "usage: coscope");
+    expect_usage((const char *[]){"frob", NULL},
+                 "coscope: unknown command 'frob'");
+    expect_usage((const char *[]){"stalls", NULL}, "stalls: missing FILE");
+    expect_usage((const char *[]){"stalls", "basic.jsonl", "--bogus", NULL},
+                 "unknown option '--bogus'");
+    expect_usage(
+        (const char *[]){"stalls", "basic.jsonl", "--threshold", "abc", NULL},
+        "bad threshold 'abc'");
+    expect_usage((const char *[]){"stalls", "basic.jsonl", "--threshold", NULL},
+                 "--threshold needs a value");
+    expect_usage((const char *[]){"stats", "basic.jsonl", "--sort", "x", NULL},
+                 "--sort takes busy, latency, polls or name");
+    expect_usage((const char *[]){"stats", "basic.jsonl", "--task", "x", NULL},
+                 "bad task id 'x'");
+    expect_usage((const char *[]){"export", "basic.jsonl", NULL},
+                 "--chrome");
+    expect_usage((const char *[]){"validate", "a", "b", NULL},
+                 "unexpected argument 'b'");
+    expect_usage((const char *[]){"record", NULL}, "missing PROG");
+    expect_usage((const char *[]){"record", "-o", NULL}, "-o needs");
+}
+
+/* ---- golden outputs ---- */
+
+static void test_stalls_json(void)
+{
+    golden_cmd("basic.stalls.json", 0, 0,
+               (const char *[]){"stalls", "basic.jsonl", "--json", NULL});
+    golden_cmd("deadlock.stalls.json", 0, 1,
+               (const char *[]){"stalls", "--json", "deadlock.jsonl", NULL});
+    golden_cmd("basic.stalls-5ms.json", 0, 0,
+               (const char *[]){"stalls", "basic.jsonl", "--json",
+                                "--threshold=4.5ms", NULL});
+}
+
+static void test_stalls_human(void)
+{
+    golden_cmd("basic.stalls.txt", 0, 0,
+               (const char *[]){"stalls", "basic.jsonl", NULL});
+    golden_cmd("deadlock.stalls.txt", 0, 1,
+               (const char *[]){"stalls", "deadlock.jsonl", NULL});
+}
+
+static void test_stats_json(void)
+{
+    golden_cmd("basic.stats.json", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", "--json", NULL});
+    golden_cmd("basic.stats-busy.json", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", "--json", "--sort",
+                                "busy", NULL});
+    golden_cmd("basic.stats-task3.json", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", "--json", "--task",
+                                "3", NULL});
+    golden_cmd("deadlock.stats.json", 0, 1,
+               (const char *[]){"stats", "deadlock.jsonl", "--json", NULL});
+}
+
+static void test_stats_human(void)
+{
+    golden_cmd("basic.stats.txt", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", NULL});
+    golden_cmd("basic.stats-name.txt", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", "--sort", "name",
+                                NULL});
+    golden_cmd("basic.stats-task2.txt", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", "--task", "2", NULL});
+}
+
+/* ---- exit codes ---- */
+
+static void test_exit_codes(void)
+{
+    result r = run((const char *[]){"stalls", "basic.jsonl",
+                                    "--fail-on-stall", NULL});
+    ASSERT_EQ(r.status, 3);
+    result_free(&r);
+
+    r = run((const char *[]){"stalls", "basic.jsonl", "--fail-on-stall",
+                             "--threshold", "1000", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "no stalls (threshold 1.00 s)\n");
+    result_free(&r);
+
+    r = run((const char *[]){"stalls", "no-such.jsonl", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT(starts_with(r.err, "coscope: "));
+    ASSERT_HAS(r.err, "no-such.jsonl");
+    ASSERT_STR_EQ(r.out, "");
+    result_free(&r);
+
+    r = run((const char *[]){"stats", "bad.jsonl", "--json", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT(starts_with(r.err, "coscope: bad.jsonl:3: "));
+    ASSERT_STR_EQ(r.out, "");
+    result_free(&r);
+
+    r = run((const char *[]){"stats", "basic.jsonl", "--task", "99", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "coscope: basic.jsonl: no task 99\n");
+    result_free(&r);
+
+    r = run((const char *[]){"view", "basic.jsonl", "--no-such-option", NULL});
+    if (strstr(r.err, "no viewer"))
+        ASSERT_EQ(r.status, 1);
+    else
+        ASSERT(r.status == 1 || r.status == 2); /* the viewer's own rules */
+    result_free(&r);
+}
+
+/* ---- validate ---- */
+
+static void test_validate(void)
+{
+    result r = run((const char *[]){"validate", "basic.jsonl", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "basic.jsonl: ok, 34 events, 3 tasks, 80.0 ms\n");
+    ASSERT_STR_EQ(r.err, "");
+    result_free(&r);
+
+    r = run((const char *[]){"validate", "bad.jsonl", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT(starts_with(r.err, "coscope: bad.jsonl:3: "));
+    ASSERT_EQ(strchr(r.err, '\n') - r.err + 1, (long)strlen(r.err));
+    ASSERT_STR_EQ(r.out, "");
+    result_free(&r);
+
+    /* Truncated: valid, with a warning on stderr naming the file. */
+    r = run((const char *[]){"validate", "truncated.jsonl", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT(starts_with(r.out, "truncated.jsonl: ok, 14 events, 3 tasks, "));
+    ASSERT_HAS(r.out, "truncated");
+    ASSERT(starts_with(r.err, "coscope: warning: truncated.jsonl"));
+    result_free(&r);
+}
+
+/* ---- record ---- */
+
+static char tmpdir[64];
+
+static void make_tmpdir(void)
+{
+    strcpy(tmpdir, "/tmp/coscope-test-XXXXXX");
+    ASSERT_NOT_NULL(mkdtemp(tmpdir));
+}
+
+static void remove_tmpdir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    ASSERT_OK(system(cmd));
+}
+
+static void test_record_status(void)
+{
+    make_tmpdir();
+    /* No trace written: say so, keep the exit status. */
+    result r = run_in(tmpdir, (const char *[]){"record", "--", "/bin/sh",
+                                              "-c", "exit 7", NULL});
+    ASSERT_EQ(r.status, 7);
+    ASSERT_HAS(r.err, "no trace was written to sh.jsonl");
+    result_free(&r);
+
+    r = run_in(tmpdir, (const char *[]){"record", "--",
+                                       "/no/such/program", NULL});
+    ASSERT_EQ(r.status, 127);
+    ASSERT(starts_with(r.err, "coscope: cannot run /no/such/program: "));
+    result_free(&r);
+
+    /* Killed by a signal, no trace: 128 + signal. */
+    r = run_in(tmpdir, (const char *[]){"record", "-o", "k.jsonl", "--",
+                                       "/bin/sh", "-c", "kill -TERM $$",
+                                       NULL});
+    ASSERT_EQ(r.status, 128 + 15);
+    ASSERT_HAS(r.err, "was killed by signal 15");
+    result_free(&r);
+    remove_tmpdir();
+}
+
+static void test_record_trace(void)
+{
+    char cmd[512];
+    make_tmpdir();
+    /* A "program" that writes a trace where COSCOPE_TRACE says, by copying
+     * one: the default path is PROG's basename + .jsonl in the cwd. */
+    snprintf(cmd, sizeof cmd, "cp '%s/basic.jsonl' \"$COSCOPE_TRACE\"",
+             CLI_DATA);
+    result r = run_in(tmpdir, (const char *[]){"record", "--", "/bin/sh",
+                                              "-c", cmd, NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.err,
+                  "coscope: /bin/sh exited with status 0; recorded 34 events "
+                  "from 3 tasks over 80.0 ms in sh.jsonl; 4 stalls found "
+                  "(coscope stalls sh.jsonl).\n");
+    result_free(&r);
+
+    /* Running again without writing must not summarise the stale file. */
+    r = run_in(tmpdir, (const char *[]){"record", "--", "/bin/sh", "-c",
+                                       "exit 0", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_HAS(r.err, "no trace was written to sh.jsonl");
+    result_free(&r);
+
+    /* A crash leaves a truncated trace: summarised with the warning, and
+     * the signal's status passed through. */
+    snprintf(cmd, sizeof cmd,
+             "cp '%s/truncated.jsonl' \"$COSCOPE_TRACE\"; kill -SEGV $$",
+             CLI_DATA);
+    r = run_in(tmpdir, (const char *[]){"record", "-o", "crash.jsonl", "--",
+                                       "/bin/sh", "-c", cmd, NULL});
+    ASSERT_EQ(r.status, 128 + 11);
+    ASSERT(starts_with(r.err, "coscope: warning: crash.jsonl"));
+    ASSERT_HAS(r.err, "/bin/sh was killed by signal 11; recorded 14 events "
+                      "from 3 tasks");
+    ASSERT_HAS(r.err, "(truncated) in crash.jsonl");
+    result_free(&r);
+    remove_tmpdir();
+}
+
+/* ---- Chrome export, checked as a structure ---- */
+
+typedef struct xslice {
+    double tid, ts, dur;
+} xslice;
+
+static int cmp_slice(const void *a, const void *b)
+{
+    const xslice *x = a, *y = b;
+    if (x->tid != y->tid)
+        return x->tid < y->tid ? -1 : 1;
+    return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+/* ts/dur are printed as "<us>.<3 digits>": compare them in integer ns. */
+static long long ns_of(double us)
+{
+    return (long long)(us * 1000.0 + (us >= 0 ? 0.5 : -0.5));
+}
+
+static void check_chrome(const char *json, int expect_flows, int expect_work)
+{
+    cJSON *root = cJSON_Parse(json);
+    ASSERT_NOT_NULL(root);
+    ASSERT_STR_EQ(cJSON_GetStringValue(
+                      cJSON_GetObjectItemCaseSensitive(root, "displayTimeUnit")),
+                  "ns");
+    cJSON *evs = cJSON_GetObjectItemCaseSensitive(root, "traceEvents");
+    ASSERT(cJSON_IsArray(evs));
+    int n = cJSON_GetArraySize(evs);
+    xslice *sl = calloc((size_t)n + 1, sizeof *sl);
+    double *named = calloc((size_t)n + 1, sizeof *named);
+    double *used = calloc((size_t)n + 1, sizeof *used);
+    double *s_id = calloc((size_t)n + 1, sizeof *s_id);
+    double *f_id = calloc((size_t)n + 1, sizeof *f_id);
+    size_t nsl = 0, nnamed = 0, nused = 0, ns = 0, nf = 0, nwork = 0;
+    int process_named = 0;
+    ASSERT(sl && named && used && s_id && f_id);
+
+    cJSON *e;
+    cJSON_ArrayForEach(e, evs)
+    {
+        const char *ph = cJSON_GetStringValue(
+            cJSON_GetObjectItemCaseSensitive(e, "ph"));
+        const char *name = cJSON_GetStringValue(
+            cJSON_GetObjectItemCaseSensitive(e, "name"));
+        cJSON *tid = cJSON_GetObjectItemCaseSensitive(e, "tid");
+        cJSON *pid = cJSON_GetObjectItemCaseSensitive(e, "pid");
+        cJSON *ts = cJSON_GetObjectItemCaseSensitive(e, "ts");
+        ASSERT_NOT_NULL(ph);
+        ASSERT_NOT_NULL(name);
+        ASSERT(*name || strcmp(ph, "i") == 0);
+        ASSERT(cJSON_IsNumber(tid) && tid->valuedouble >= 0);
+        ASSERT(cJSON_IsNumber(pid));
+        if (strcmp(ph, "M") == 0) {
+            cJSON *args = cJSON_GetObjectItemCaseSensitive(e, "args");
+            ASSERT(cJSON_IsObject(args));
+            if (strcmp(name, "thread_name") == 0) {
+                const char *tn = cJSON_GetStringValue(
+                    cJSON_GetObjectItemCaseSensitive(args, "name"));
+                ASSERT(tn && *tn);
+                named[nnamed++] = tid->valuedouble;
+            } else if (strcmp(name, "process_name") == 0) {
+                process_named = 1;
+            }
+            continue;
+        }
+        ASSERT(cJSON_IsNumber(ts) && ts->valuedouble >= 0);
+        used[nused++] = tid->valuedouble;
+        ASSERT_NOT_NULL(cJSON_GetObjectItemCaseSensitive(e, "cat"));
+        if (strcmp(ph, "X") == 0) {
+            cJSON *dur = cJSON_GetObjectItemCaseSensitive(e, "dur");
+            ASSERT(cJSON_IsNumber(dur) && dur->valuedouble >= 0);
+            sl[nsl++] = (xslice){tid->valuedouble, ts->valuedouble,
+                                 dur->valuedouble};
+            if (tid->valuedouble >= 1000000)
+                nwork++;
+        } else if (strcmp(ph, "s") == 0 || strcmp(ph, "f") == 0) {
+            cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+            ASSERT(cJSON_IsNumber(id));
+            ASSERT_STR_EQ(name, "wake");
+            if (ph[0] == 's') {
+                s_id[ns++] = id->valuedouble;
+            } else {
+                ASSERT_STR_EQ(cJSON_GetStringValue(
+                                  cJSON_GetObjectItemCaseSensitive(e, "bp")),
+                              "e");
+                f_id[nf++] = id->valuedouble;
+            }
+        } else if (strcmp(ph, "i") == 0) {
+            ASSERT_STR_EQ(cJSON_GetStringValue(
+                              cJSON_GetObjectItemCaseSensitive(e, "s")),
+                          "t");
+            ASSERT_NOT_NULL(cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(e, "args"), "msg"));
+        } else {
+            TEST__FAIL("unexpected ph %s", ph);
+        }
+    }
+    ASSERT(process_named);
+
+    /* Every track that has events has a name. */
+    for (size_t i = 0; i < nused; i++) {
+        size_t k = 0;
+        while (k < nnamed && named[k] != used[i])
+            k++;
+        if (k == nnamed)
+            TEST__FAIL("tid %.0f has no thread_name", used[i]);
+    }
+    /* Flows pair up: every s has exactly one f with its id, and back. */
+    ASSERT_EQ(ns, nf);
+    ASSERT_EQ(ns, (size_t)expect_flows);
+    for (size_t i = 0; i < ns; i++) {
+        size_t matches = 0;
+        for (size_t k = 0; k < nf; k++)
+            matches += f_id[k] == s_id[i];
+        ASSERT_EQ(matches, 1);
+        for (size_t k = 0; k < i; k++)
+            ASSERT(s_id[k] != s_id[i]);
+    }
+    /* X slices on one track never overlap. */
+    qsort(sl, nsl, sizeof *sl, cmp_slice);
+    for (size_t i = 1; i < nsl; i++) {
+        if (sl[i].tid != sl[i - 1].tid)
+            continue;
+        if (ns_of(sl[i - 1].ts) + ns_of(sl[i - 1].dur) > ns_of(sl[i].ts))
+            TEST__FAIL("tid %.0f: slice at %.3f + %.3f overlaps %.3f",
+                       sl[i].tid, sl[i - 1].ts, sl[i - 1].dur, sl[i].ts);
+    }
+    ASSERT_EQ(nwork, (size_t)expect_work);
+    free(sl);
+    free(named);
+    free(used);
+    free(s_id);
+    free(f_id);
+    cJSON_Delete(root);
+}
+
+static void test_export_chrome(void)
+{
+    result r = run((const char *[]){"export", "basic.jsonl", "--chrome", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.err, "");
+    /* 6 ready lines, each followed by a run. */
+    check_chrome(r.out, 6, 1);
+    /* Exact microsecond text from integer ns, and the escaped mark. */
+    ASSERT_HAS(r.out, "\"ts\":30010.500");
+    ASSERT_HAS(r.out, "\"name\":\"start \\\"busy\\\" loop \xc2\xb5\"");
+    ASSERT_HAS(r.out, "\"args\":{\"name\":\"handler (2)\"}");
+    result_free(&r);
+
+    r = run((const char *[]){"export", "deadlock.jsonl", "--chrome", NULL});
+    ASSERT_EQ(r.status, 0);
+    check_chrome(r.out, 7, 0);
+    result_free(&r);
+
+    /* -o writes the same bytes as stdout. */
+    make_tmpdir();
+    char out[128];
+    snprintf(out, sizeof out, "%s/out.json", tmpdir);
+    r = run((const char *[]){"export", "basic.jsonl", "--chrome", "-o", out,
+                             NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "");
+    result r2 =
+        run((const char *[]){"export", "--chrome", "basic.jsonl", NULL});
+    char *file = slurp(out);
+    ASSERT_NOT_NULL(file);
+    ASSERT_STR_EQ(file, r2.out);
+    free(file);
+    result_free(&r);
+    result_free(&r2);
+    remove_tmpdir();
+}
+
+/* ---- the JSON helpers, directly ---- */
+
+static char *capture_str(const char *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ASSERT_NOT_NULL(f);
+    tr__json_str(f, s);
+    ASSERT_OK(fclose(f));
+    return buf;
+}
+
+static char *capture_us(int64_t ns)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ASSERT_NOT_NULL(f);
+    tr__json_us(f, ns);
+    ASSERT_OK(fclose(f));
+    return buf;
+}
+
+static void expect_str(const char *in, const char *want)
+{
+    char *got = capture_str(in);
+    ASSERT_STR_EQ(got, want);
+    free(got);
+}
+
+static void expect_us(int64_t ns, const char *want)
+{
+    char *got = capture_us(ns);
+    ASSERT_STR_EQ(got, want);
+    free(got);
+}
+
+static void test_json_helpers(void)
+{
+    expect_str("plain", "\"plain\"");
+    expect_str(NULL, "\"\"");
+    expect_str("a\"b\\c\n\t\r\x01\x7f", "\"a\\\"b\\\\c\\n\\t\\r\\u0001\\u007f\"");
+    expect_str("\xc2\xb5s \xe2\x82\xac \xf0\x9f\x98\x80",
+               "\"\xc2\xb5s \xe2\x82\xac \xf0\x9f\x98\x80\"");
+    /* Invalid UTF-8: stray continuation, overlong, surrogate, cut short. */
+    expect_str("\x80x", "\"\\ufffdx\"");
+    expect_str("\xc0\xaf", "\"\\ufffd\\ufffd\"");
+    expect_str("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");
+    expect_str("ab\xe2\x82", "\"ab\\ufffd\\ufffd\"");
+    expect_us(0, "0.000");
+    expect_us(1, "0.001");
+    expect_us(1234567, "1234.567");
+    expect_us(1000, "1.000");
+    expect_us(-5, "0.000");
+    expect_us(INT64_MAX, "9223372036854775.807");
+}
+
+int main(int argc, char **argv)
+{
+    static const test_case cases[] = {
+        {"help", test_help},
+        {"usage", test_usage},
+        {"stalls_json", test_stalls_json},
+        {"stalls_human", test_stalls_human},
+        {"stats_json", test_stats_json},
+        {"stats_human", test_stats_human},
+        {"exit_codes", test_exit_codes},
+        {"validate", test_validate},
+        {"record_status", test_record_status},
+        {"record_trace", test_record_trace},
+        {"export_chrome", test_export_chrome},
+        {"json_helpers", test_json_helpers},
+        {NULL, NULL},
+    };
+    return test_main(argc, argv, cases);
+}

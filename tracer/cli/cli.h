@@ -1,0 +1,72 @@
+/* cli.h: what the files of the `coscope` command share: exit codes, the
+ * subcommand entry points, trace loading with uniform error reporting, and
+ * small formatting helpers (labels, durations, aligned tables). */
+#ifndef COSCOPE_CLI_H
+#define COSCOPE_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "coscope/trace.h"
+
+/* Exit codes of every subcommand (also listed in `coscope --help`). */
+enum {
+    CLI_OK = 0,     /* done; no stalls, or stalls without --fail-on-stall */
+    CLI_BAD = 1,    /* bad input: unreadable or invalid trace, no viewer */
+    CLI_USAGE = 2,  /* bad command line */
+    CLI_STALLS = 3, /* stalls found and --fail-on-stall given */
+    CLI_NOEXEC = 127 /* record: PROG could not be executed */
+};
+
+/* Subcommands: argv[0] is the subcommand's name. Each returns an exit code. */
+int cli__record(int argc, char **argv);
+int cli__stalls(int argc, char **argv);
+int cli__stats(int argc, char **argv);
+int cli__export(int argc, char **argv);
+int cli__validate(int argc, char **argv);
+int cli__view(int argc, char **argv);
+
+/* Prints "coscope: <cmd>: <msg>" and a hint to stderr; returns CLI_USAGE. */
+int cli__usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Matches option `name` ("--threshold") at argv[*i], as "--name VALUE" or
+ * "--name=VALUE". Returns 1 and sets *val (advancing *i past a separate
+ * value), 0 if argv[*i] is another option, -1 if the value is missing. */
+int cli__opt_value(int argc, char **argv, int *i, const char *name,
+                   const char **val);
+/* True if argv[i] is "--help" or "-h". */
+int cli__is_help(const char *arg);
+
+/* Loads a trace; on failure prints the reader's "file:line: what" to stderr
+ * and returns CLI_BAD with *out NULL. Warnings go to stderr prefixed
+ * "coscope: warning: ". Returns CLI_OK on success. */
+int cli__load(const char *path, tr_trace **out);
+
+/* "name (id)", or "loop" for task 0. Returns buf. */
+char *cli__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n);
+/* The name of synchronisation object obj (from its `obj` line), or "". */
+const char *cli__obj_name(const tr_trace *tr, uint32_t obj);
+/* What a wait was on, for people: "io read fd 7", "lock db (obj 1)",
+ * "join fetch (3)", "sleep". Returns buf. */
+char *cli__describe_wait(const tr_trace *tr, int why, int op, int64_t fd,
+                         uint32_t obj, char *buf, size_t n);
+/* Parses a duration: "20" (ms), "1.5ms", "250us", "2s", "300ns". Returns 0,
+ * or -1 if malformed, negative or too large. */
+int cli__parse_dur(const char *s, int64_t *ns);
+/* Formats a duration through tr_fmt_dur. Returns buf. */
+char *cli__dur(char *buf, size_t n, int64_t ns);
+
+/* An aligned text table: add rows of strings, print once. Cells are copied.
+ * `align` has one letter per column: 'l' or 'r'. The last column is never
+ * padded. Widths count UTF-8 characters ("µs" is two columns wide in bytes
+ * but one on screen). */
+typedef struct cli_table cli_table;
+cli_table *cli__table_new(int ncols, const char *align,
+                          const char *const *headers);
+int cli__table_add(cli_table *t, const char *const *cells); /* 0 / -ENOMEM */
+void cli__table_print(const cli_table *t, FILE *f);
+void cli__table_free(cli_table *t);
+
+#endif

@@ -1,0 +1,165 @@
+/* cli_common.c: helpers every subcommand uses — loading a trace with the
+ * CLI's error conventions, task labels, duration parsing and formatting.
+ * Kept apart from main.c so the subcommand files never depend on dispatch. */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+int cli__usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "coscope: %s%s", cmd ? cmd : "", cmd ? ": " : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'coscope %s%s--help'.\n", cmd ? cmd : "",
+            cmd ? " " : "");
+    return CLI_USAGE;
+}
+
+int cli__load(const char *path, tr_trace **out)
+{
+    tr_load_opts o = TR_LOAD_OPTS_INIT;
+    int rc = tr_load(path, &o, out);
+    if (rc != 0) {
+        const char *msg = tr_last_error();
+        if (msg && *msg)
+            fprintf(stderr, "coscope: %s\n", msg);
+        else
+            fprintf(stderr, "coscope: %s: %s\n", path, strerror(-rc));
+        *out = NULL;
+        return CLI_BAD;
+    }
+    for (size_t i = 0; i < tr_nwarnings(*out); i++)
+        fprintf(stderr, "coscope: warning: %s\n", tr_warning(*out, i));
+    return CLI_OK;
+}
+
+char *cli__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n)
+{
+    const tr_task *t;
+    if (id == 0) {
+        snprintf(buf, n, "loop");
+        return buf;
+    }
+    t = tr_task_by_id(tr, id);
+    snprintf(buf, n, "%s (%" PRIu32 ")", t ? tr_str(tr, t->name) : "?", id);
+    return buf;
+}
+
+const char *cli__obj_name(const tr_trace *tr, uint32_t obj)
+{
+    const tr_event *ev = tr_events(tr);
+    for (size_t i = 0; i < tr_nevents(tr); i++)
+        if (ev[i].ev == TR_EV_OBJ && ev[i].arg == obj)
+            return tr_str(tr, ev[i].str);
+    return "";
+}
+
+int cli__parse_dur(const char *s, int64_t *ns)
+{
+    static const struct {
+        const char *suffix;
+        int64_t ns;
+    } units[] = {{"ns", 1},          {"us", 1000},         {"\xc2\xb5s", 1000},
+                 {"ms", 1000000},    {"s", 1000000000},    {"", 1000000}};
+    int64_t whole = 0, frac = 0, scale = 1;
+    const char *p = s;
+    int digits = 0;
+
+    if (!s)
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++, digits++) {
+        if (whole > 1000000000000LL) /* > ~11 days in ms: nonsense */
+            return -1;
+        whole = whole * 10 + (*p - '0');
+    }
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+            if (scale < 1000000000LL) { /* keep 9 decimals at most */
+                frac = frac * 10 + (*p - '0');
+                scale *= 10;
+            }
+        }
+    }
+    if (digits == 0)
+        return -1;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(p, units[i].suffix) == 0) {
+            *ns = whole * units[i].ns + frac * units[i].ns / scale;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+char *cli__dur(char *buf, size_t n, int64_t ns)
+{
+    return tr_fmt_dur(buf, n, ns);
+}
+
+int cli__opt_value(int argc, char **argv, int *i, const char *name,
+                   const char **val)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return 1;
+    }
+    if (a[n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *val = argv[++*i];
+    return 1;
+}
+
+int cli__is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+char *cli__describe_wait(const tr_trace *tr, int why, int op, int64_t fd,
+                         uint32_t obj, char *buf, size_t n)
+{
+    char label[256];
+    const char *what = tr_wait_name(why);
+    const char *oname;
+
+    switch (why) {
+    case TR_WAIT_IO:
+        if (fd >= 0)
+            snprintf(buf, n, "io %s fd %" PRId64, tr_op_name(op), fd);
+        else
+            snprintf(buf, n, "io %s", tr_op_name(op));
+        break;
+    case TR_WAIT_JOIN:
+        if (obj)
+            snprintf(buf, n, "join %s",
+                     cli__task_label(tr, obj, label, sizeof label));
+        else
+            snprintf(buf, n, "join");
+        break;
+    case TR_WAIT_LOCK:
+    case TR_WAIT_CHAN_SEND:
+    case TR_WAIT_CHAN_RECV:
+        oname = obj ? cli__obj_name(tr, obj) : "";
+        if (obj && *oname)
+            snprintf(buf, n, "%s %s (obj %" PRIu32 ")", what, oname, obj);
+        else if (obj)
+            snprintf(buf, n, "%s obj %" PRIu32, what, obj);
+        else
+            snprintf(buf, n, "%s", what);
+        break;
+    default:
+        snprintf(buf, n, "%s", what);
+        break;
+    }
+    return buf;
+}

@@ -1,0 +1,160 @@
+/* cli_misc.c: the small subcommands — `validate` (load and report),
+ * `export --chrome` (through tr_export_chrome) and `view` (forwarded to the
+ * viewer library when this build has one). */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "coscope/tr_export.h"
+
+#ifdef COSCOPE_HAVE_VIEWER
+#include "coscope/viewer.h"
+#endif
+
+static void validate_usage(FILE *f)
+{
+    fputs("usage: coscope validate FILE\n"
+          "\n"
+          "Loads and checks a trace. Prints \"FILE: ok, N events, M tasks, "
+          "DURATION\"\n"
+          "or the first error (\"FILE:LINE: what was expected\"); warnings "
+          "(truncated\n"
+          "trace, unknown kinds or fields) go to stderr and do not fail it.\n"
+          "\n"
+          "exit: 0 valid, 1 invalid or unreadable, 2 usage\n",
+          f);
+}
+
+int cli__validate(int argc, char **argv)
+{
+    const char *path = NULL;
+    tr_trace *tr = NULL;
+    char dur[32];
+
+    for (int i = 1; i < argc; i++) {
+        if (cli__is_help(argv[i])) {
+            validate_usage(stdout);
+            return CLI_OK;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return cli__usage_error("validate", "unknown option '%s'",
+                                    argv[i]);
+        } else if (!path) {
+            path = argv[i];
+        } else {
+            return cli__usage_error("validate", "unexpected argument '%s'",
+                                    argv[i]);
+        }
+    }
+    if (!path)
+        return cli__usage_error("validate", "missing FILE");
+    if (cli__load(path, &tr) != CLI_OK)
+        return CLI_BAD;
+    const tr_header *h = tr_head(tr);
+    printf("%s: ok, %zu events, %zu tasks, %s", path, tr_nevents(tr),
+           tr_ntasks(tr), cli__dur(dur, sizeof dur, h->duration));
+    if (h->truncated)
+        printf(", truncated");
+    if (h->end_dropped)
+        printf(", %" PRIu64 " events dropped by the recorder", h->end_dropped);
+    if (tr_nwarnings(tr))
+        printf(", %zu warning%s", tr_nwarnings(tr),
+               tr_nwarnings(tr) == 1 ? "" : "s");
+    printf("\n");
+    tr_free(tr);
+    return CLI_OK;
+}
+
+static void export_usage(FILE *f)
+{
+    fputs("usage: coscope export FILE --chrome [-o OUT.json]\n"
+          "\n"
+          "Writes the trace as Chrome Trace Event JSON, for Perfetto "
+          "(ui.perfetto.dev)\n"
+          "and chrome://tracing: a track per task with run / ready / wait "
+          "slices,\n"
+          "the loop's busy / idle track, thread-pool tracks, marks, and "
+          "wake-ups as\n"
+          "flow arrows.\n"
+          "\n"
+          "options:\n"
+          "  --chrome       the format (the only one so far; required)\n"
+          "  -o, --output   output file; default or \"-\": standard output\n"
+          "\n"
+          "exit: 0 ok, 1 bad trace or write error, 2 usage\n",
+          f);
+}
+
+int cli__export(int argc, char **argv)
+{
+    const char *path = NULL, *out = NULL, *val;
+    int chrome = 0, rc;
+    tr_trace *tr = NULL;
+    FILE *f;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli__is_help(a)) {
+            export_usage(stdout);
+            return CLI_OK;
+        } else if (strcmp(a, "--chrome") == 0) {
+            chrome = 1;
+        } else if ((rc = cli__opt_value(argc, argv, &i, "-o", &val)) != 0 ||
+                   (rc = cli__opt_value(argc, argv, &i, "--output", &val)) !=
+                       0) {
+            if (rc < 0 || !*val)
+                return cli__usage_error("export", "-o needs a file name");
+            out = val;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return cli__usage_error("export", "unknown option '%s'", a);
+        } else if (!path) {
+            path = a;
+        } else {
+            return cli__usage_error("export", "unexpected argument '%s'", a);
+        }
+    }
+    if (!path)
+        return cli__usage_error("export", "missing FILE");
+    if (!chrome)
+        return cli__usage_error("export", "say which format: --chrome");
+
+    if (cli__load(path, &tr) != CLI_OK)
+        return CLI_BAD;
+    if (!out || strcmp(out, "-") == 0) {
+        f = stdout;
+    } else if (!(f = fopen(out, "w"))) {
+        fprintf(stderr, "coscope: %s: %s\n", out, strerror(errno));
+        tr_free(tr);
+        return CLI_BAD;
+    }
+    rc = tr_export_chrome(tr, f);
+    if (f != stdout && fclose(f) != 0 && rc == 0)
+        rc = -EIO;
+    tr_free(tr);
+    if (rc != 0) {
+        fprintf(stderr, "coscope: %s: %s\n", out ? out : "stdout",
+                strerror(-rc));
+        return CLI_BAD;
+    }
+    return CLI_OK;
+}
+
+int cli__view(int argc, char **argv)
+{
+#ifdef COSCOPE_HAVE_VIEWER
+    return vw_view_main(argc, argv);
+#else
+    for (int i = 1; i < argc; i++) {
+        if (cli__is_help(argv[i])) {
+            fputs("usage: coscope view FILE [...]\n"
+                  "\n"
+                  "Opens the SDL2 viewer; this build has no viewer.\n",
+                  stdout);
+            return CLI_OK;
+        }
+    }
+    fputs("coscope: this build has no viewer\n", stderr);
+    return CLI_BAD;
+#endif
+}

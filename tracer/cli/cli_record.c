@@ -1,0 +1,189 @@
+/* cli_record.c: `coscope record` — runs a program with COSCOPE_TRACE set so
+ * the runtime records it, then loads the trace and prints a one-paragraph
+ * summary. The program's exit status is passed through; a trace cut short by
+ * a crash is still summarised (the reader says it is truncated). */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void usage(FILE *f)
+{
+    fputs("usage: coscope record [-o FILE] -- PROG [ARGS...]\n"
+          "\n"
+          "Runs PROG with tracing on (COSCOPE_TRACE=FILE in its environment), "
+          "then\n"
+          "loads the trace and prints a summary (events, tasks, duration, "
+          "stalls).\n"
+          "\n"
+          "options:\n"
+          "  -o FILE, --output FILE   where the trace goes; default: PROG's "
+          "basename\n"
+          "                           + \".jsonl\" in the current directory\n"
+          "\n"
+          "exit: PROG's own exit status (128+N if killed by signal N), 127 if "
+          "PROG\n"
+          "could not be executed, 2 usage\n",
+          f);
+}
+
+/* The trace path used when -o is not given: "./<basename>.jsonl". */
+static char *default_path(const char *prog)
+{
+    const char *base = strrchr(prog, '/');
+    size_t n;
+    char *p;
+    base = base ? base + 1 : prog;
+    if (!*base)
+        base = "trace";
+    n = strlen(base) + sizeof ".jsonl";
+    p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s.jsonl", base);
+    return p;
+}
+
+/* Runs argv with the trace path in its environment; returns the exit status
+ * to pass on (128+signal when killed), or -errno if it could not start. */
+static int run(char **argv, int *signaled)
+{
+    posix_spawnattr_t attr;
+    sigset_t dflt;
+    struct sigaction ign = {0}, old_int, old_quit;
+    pid_t pid;
+    int rc, status;
+
+    /* While PROG runs, ^C is for PROG: we ignore it and wait to summarise,
+     * and the child gets the default handlers back. */
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGINT, &ign, &old_int);
+    sigaction(SIGQUIT, &ign, &old_quit);
+    posix_spawnattr_init(&attr);
+    sigemptyset(&dflt);
+    sigaddset(&dflt, SIGINT);
+    sigaddset(&dflt, SIGQUIT);
+    posix_spawnattr_setsigdefault(&attr, &dflt);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+
+    rc = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
+    if (rc == 0) {
+        while (waitpid(pid, &status, 0) < 0) {
+            if (errno != EINTR) {
+                rc = errno;
+                break;
+            }
+        }
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
+    if (rc != 0)
+        return -rc;
+    *signaled = WIFSIGNALED(status);
+    if (*signaled)
+        return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}
+
+static void summarise(const char *prog, const char *path, int status,
+                      int signaled)
+{
+    tr_trace *tr = NULL;
+    char dur[32];
+
+    if (cli__load(path, &tr) != CLI_OK)
+        return; /* the reader's error is printed */
+    if (tr_analyze(tr, &(tr_analysis_opts)TR_ANALYSIS_OPTS_INIT) != 0) {
+        fprintf(stderr, "coscope: out of memory\n");
+        tr_free(tr);
+        return;
+    }
+    size_t nst = tr_nstalls(tr);
+    fprintf(stderr,
+            "coscope: %s %s %d; recorded %zu events from %zu tasks over %s%s "
+            "in %s; ",
+            prog, signaled ? "was killed by signal" : "exited with status",
+            signaled ? status - 128 : status, tr_nevents(tr), tr_ntasks(tr),
+            cli__dur(dur, sizeof dur, tr_head(tr)->duration),
+            tr_head(tr)->truncated ? " (truncated)" : "", path);
+    if (nst)
+        fprintf(stderr, "%zu stall%s found (coscope stalls %s).\n", nst,
+                nst == 1 ? "" : "s", path);
+    else
+        fprintf(stderr, "no stalls found.\n");
+    tr_free(tr);
+}
+
+int cli__record(int argc, char **argv)
+{
+    const char *out = NULL, *val;
+    char *path = NULL;
+    int i, rc, existed, status, signaled = 0;
+    struct stat before, after;
+
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        } else if (cli__is_help(a)) {
+            usage(stdout);
+            return CLI_OK;
+        } else if ((rc = cli__opt_value(argc, argv, &i, "-o", &val)) != 0 ||
+                   (rc = cli__opt_value(argc, argv, &i, "--output", &val)) !=
+                       0) {
+            if (rc < 0 || !*val)
+                return cli__usage_error("record", "-o needs a file name");
+            out = val;
+        } else if (a[0] == '-') {
+            return cli__usage_error("record", "unknown option '%s'", a);
+        } else {
+            break; /* PROG without "--" */
+        }
+    }
+    if (i >= argc)
+        return cli__usage_error("record", "missing PROG (coscope record -- "
+                                          "PROG [ARGS...])");
+    char **prog = argv + i;
+
+    path = out ? strdup(out) : default_path(prog[0]);
+    if (!path || setenv("COSCOPE_TRACE", path, 1) != 0) {
+        fprintf(stderr, "coscope: out of memory\n");
+        free(path);
+        return CLI_BAD;
+    }
+    /* A trace left by an earlier run must not be taken for this one's. */
+    existed = stat(path, &before) == 0;
+
+    status = run(prog, &signaled);
+    if (status < 0) {
+        fprintf(stderr, "coscope: cannot run %s: %s\n", prog[0],
+                strerror(-status));
+        free(path);
+        return CLI_NOEXEC;
+    }
+    if (stat(path, &after) != 0 ||
+        (existed && after.st_ino == before.st_ino &&
+         after.st_size == before.st_size &&
+         after.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+         after.st_mtim.tv_nsec == before.st_mtim.tv_nsec)) {
+        fprintf(stderr,
+                "coscope: %s %s %d; no trace was written to %s (is it built "
+                "with the coscope runtime?)\n",
+                prog[0], signaled ? "was killed by signal" : "exited with status",
+                signaled ? status - 128 : status, path);
+    } else {
+        summarise(prog[0], path, status, signaled);
+    }
+    free(path);
+    return status;
+}

@@ -1,0 +1,306 @@
+/* cli_stalls.c: `coscope stalls` — runs the analysis and lists every stall
+ * with its evidence: who was kept waiting by a blocking slice, what a long
+ * wait was on, and for tasks stuck at the end, whom they wait for and the
+ * deadlock cycle when there is one. Human table or stable --json. */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tr_json_out.h"
+
+#define MAX_VICTIMS_SHOWN 5
+
+static const char *const kind_names[TR_STALL__COUNT] = {"blocked", "latency",
+                                                        "wait", "stuck"};
+
+static const char *kind_name(int k)
+{
+    return k >= 0 && k < TR_STALL__COUNT ? kind_names[k] : "?";
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: coscope stalls FILE [--threshold MS] [--json] "
+          "[--fail-on-stall]\n"
+          "\n"
+          "Finds the stalls in a trace:\n"
+          "  blocked   one run slice longer than the threshold (nothing else "
+          "could run)\n"
+          "  latency   ready -> run longer than the threshold\n"
+          "  wait      an io / lock / chan / join / work wait longer than the "
+          "threshold\n"
+          "  stuck     still waiting when the trace ended (with the deadlock "
+          "cycle, if any)\n"
+          "\n"
+          "options:\n"
+          "  --threshold MS    threshold for all kinds, in ms unless a unit is "
+          "given\n"
+          "                    (ns, us, ms, s; e.g. 5, 0.5, 250us); default 20\n"
+          "  --json            machine-readable output (see docs/cli-json.md)\n"
+          "  --fail-on-stall   exit 3 if any stall was found\n"
+          "\n"
+          "exit: 0 ok, 1 bad trace, 2 usage, 3 stalls found with "
+          "--fail-on-stall\n",
+          f);
+}
+
+/* The event that began the stall's span, if it is a ready line: who woke
+ * the task and why (for latency stalls). */
+static const tr_event *ready_event(const tr_trace *tr, const tr_stall *s)
+{
+    const tr_span *sp;
+    if (s->span >= tr_nspans(tr))
+        return NULL;
+    sp = &tr_spans(tr)[s->span];
+    if (sp->ev0 >= tr_nevents(tr))
+        return NULL;
+    if (tr_events(tr)[sp->ev0].ev != TR_EV_READY)
+        return NULL;
+    return &tr_events(tr)[sp->ev0];
+}
+
+static int64_t stall_fd(const tr_trace *tr, const tr_stall *s)
+{
+    return s->span < tr_nspans(tr) ? tr_spans(tr)[s->span].fd : -1;
+}
+
+static int valid_cycle(const tr_trace *tr, const tr_stall *s)
+{
+    return s->kind == TR_STALL_STUCK && s->cycle >= 0 &&
+           (size_t)s->cycle < tr_ncycles(tr);
+}
+
+/* Human evidence text for one stall, written to f. */
+static void evidence(const tr_trace *tr, const tr_stall *s, FILE *f)
+{
+    char label[256], dur[32], what[512];
+
+    switch (s->kind) {
+    case TR_STALL_BLOCKED: {
+        const tr_victim *v = tr_victims(tr) + s->victim0;
+        if (s->nvictims == 0) {
+            fputs("nothing else was ready", f);
+            break;
+        }
+        fputs("ready meanwhile: ", f);
+        for (uint32_t i = 0; i < s->nvictims && i < MAX_VICTIMS_SHOWN; i++)
+            fprintf(f, "%s%s %s", i ? ", " : "",
+                    cli__task_label(tr, v[i].task, label, sizeof label),
+                    cli__dur(dur, sizeof dur, v[i].waited));
+        if (s->nvictims > MAX_VICTIMS_SHOWN)
+            fprintf(f, ", and %" PRIu32 " more",
+                    s->nvictims - MAX_VICTIMS_SHOWN);
+        break;
+    }
+    case TR_STALL_LATENCY: {
+        const tr_event *e = ready_event(tr, s);
+        if (e)
+            fprintf(f, "woken by %s (%s), loop busy",
+                    cli__task_label(tr, e->arg, label, sizeof label),
+                    tr_wake_name(e->why));
+        else
+            fputs("loop busy", f);
+        break;
+    }
+    case TR_STALL_WAIT:
+        fputs(cli__describe_wait(tr, s->why, s->op, stall_fd(tr, s), s->obj,
+                                 what, sizeof what),
+              f);
+        break;
+    case TR_STALL_STUCK:
+        fputs(cli__describe_wait(tr, s->why, s->op, stall_fd(tr, s), s->obj,
+                                 what, sizeof what),
+              f);
+        if (s->waits_on)
+            fprintf(f, ", waits on %s",
+                    cli__task_label(tr, s->waits_on, label, sizeof label));
+        if (valid_cycle(tr, s)) {
+            const tr_cycle *c = &tr_cycles(tr)[s->cycle];
+            const uint32_t *ct = tr_cycle_tasks(tr) + c->task0;
+            fputs("; DEADLOCK: ", f);
+            for (uint32_t i = 0; i < c->ntasks; i++)
+                fprintf(f, "%s -> ",
+                        cli__task_label(tr, ct[i], label, sizeof label));
+            if (c->ntasks)
+                fputs(cli__task_label(tr, ct[0], label, sizeof label), f);
+        }
+        break;
+    }
+}
+
+static int print_human(const tr_trace *tr, int64_t threshold, FILE *f)
+{
+    static const char *const head[] = {"KIND", "TASK",  "START",
+                                       "DURATION", "AT", "EVIDENCE"};
+    const tr_stall *st = tr_stalls(tr);
+    size_t n = tr_nstalls(tr);
+    char thr[32], label[256], t0[32], dur[32];
+    cli_table *tab;
+
+    cli__dur(thr, sizeof thr, threshold);
+    if (n == 0) {
+        fprintf(f, "no stalls (threshold %s)\n", thr);
+        return 0;
+    }
+    fprintf(f, "%zu stall%s (threshold %s)\n", n, n == 1 ? "" : "s", thr);
+    tab = cli__table_new(6, "lrrrll", head);
+    if (!tab)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char *ev = NULL;
+        size_t evlen = 0;
+        FILE *mf = open_memstream(&ev, &evlen);
+        if (!mf) {
+            cli__table_free(tab);
+            return -1;
+        }
+        evidence(tr, &st[i], mf);
+        fclose(mf);
+        const char *row[6] = {
+            kind_name(st[i].kind),
+            cli__task_label(tr, st[i].task, label, sizeof label),
+            cli__dur(t0, sizeof t0, st[i].t),
+            cli__dur(dur, sizeof dur, st[i].dur),
+            *tr_str(tr, st[i].at) ? tr_str(tr, st[i].at) : "-",
+            ev};
+        int rc = cli__table_add(tab, row);
+        free(ev);
+        if (rc != 0) {
+            cli__table_free(tab);
+            return -1;
+        }
+    }
+    cli__table_print(tab, f);
+    cli__table_free(tab);
+    return 0;
+}
+
+static void json_stall(const tr_trace *tr, const tr_stall *s, FILE *f)
+{
+    const tr_task *task = tr_task_by_id(tr, s->task);
+
+    fprintf(f, "{\"kind\":\"%s\",\"task\":%" PRIu32 ",\"name\":",
+            kind_name(s->kind), s->task);
+    tr__json_str(f, task ? tr_str(tr, task->name) : "");
+    fprintf(f, ",\"t\":%" PRId64 ",\"dur\":%" PRId64 ",\"at\":", s->t, s->dur);
+    tr__json_str(f, tr_str(tr, s->at));
+
+    switch (s->kind) {
+    case TR_STALL_BLOCKED: {
+        const tr_victim *v = tr_victims(tr) + s->victim0;
+        fputs(",\"victims\":[", f);
+        for (uint32_t i = 0; i < s->nvictims; i++) {
+            const tr_task *vt = tr_task_by_id(tr, v[i].task);
+            fprintf(f, "%s{\"task\":%" PRIu32 ",\"name\":", i ? "," : "",
+                    v[i].task);
+            tr__json_str(f, vt ? tr_str(tr, vt->name) : "");
+            fprintf(f, ",\"waited\":%" PRId64 "}", v[i].waited);
+        }
+        fputc(']', f);
+        break;
+    }
+    case TR_STALL_LATENCY: {
+        const tr_event *e = ready_event(tr, s);
+        if (e)
+            fprintf(f, ",\"by\":%" PRIu32 ",\"wake\":\"%s\"", e->arg,
+                    tr_wake_name(e->why));
+        else
+            fputs(",\"by\":null,\"wake\":null", f);
+        break;
+    }
+    case TR_STALL_WAIT:
+    case TR_STALL_STUCK:
+        fprintf(f,
+                ",\"why\":\"%s\",\"op\":\"%s\",\"fd\":%" PRId64
+                ",\"obj\":%" PRIu32,
+                tr_wait_name(s->why), tr_op_name(s->op), stall_fd(tr, s),
+                s->obj);
+        if (s->kind == TR_STALL_WAIT)
+            break;
+        fprintf(f, ",\"waits_on\":%" PRIu32 ",\"cycle\":", s->waits_on);
+        if (valid_cycle(tr, s)) {
+            const tr_cycle *c = &tr_cycles(tr)[s->cycle];
+            const uint32_t *ct = tr_cycle_tasks(tr) + c->task0;
+            fputc('[', f);
+            for (uint32_t i = 0; i < c->ntasks; i++)
+                fprintf(f, "%s%" PRIu32, i ? "," : "", ct[i]);
+            fputc(']', f);
+        } else {
+            fputs("null", f);
+        }
+        break;
+    }
+    fputc('}', f);
+}
+
+static void print_json(const tr_trace *tr, const tr_analysis_opts *ao, FILE *f)
+{
+    size_t n = tr_nstalls(tr);
+    fputs("{\"program\":", f);
+    tr__json_str(f, tr_head(tr)->program);
+    fprintf(f,
+            ",\"thresholds\":{\"blocked\":%" PRId64 ",\"latency\":%" PRId64
+            ",\"wait\":%" PRId64 "},\"count\":%zu,\"stalls\":[",
+            ao->blocked_ns, ao->latency_ns, ao->wait_ns, n);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",\n" : "\n", f);
+        json_stall(tr, &tr_stalls(tr)[i], f);
+    }
+    fputs(n ? "\n]}\n" : "]}\n", f);
+}
+
+int cli__stalls(int argc, char **argv)
+{
+    const char *path = NULL, *val;
+    int json = 0, fail = 0, rc;
+    tr_analysis_opts ao = TR_ANALYSIS_OPTS_INIT;
+    tr_trace *tr = NULL;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli__is_help(a)) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "--fail-on-stall") == 0) {
+            fail = 1;
+        } else if ((rc = cli__opt_value(argc, argv, &i, "--threshold",
+                                        &val)) != 0) {
+            int64_t ns;
+            if (rc < 0)
+                return cli__usage_error("stalls", "--threshold needs a value");
+            if (cli__parse_dur(val, &ns) != 0 || ns <= 0)
+                return cli__usage_error("stalls", "bad threshold '%s'", val);
+            ao.blocked_ns = ao.latency_ns = ao.wait_ns = ns;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return cli__usage_error("stalls", "unknown option '%s'", a);
+        } else if (!path) {
+            path = a;
+        } else {
+            return cli__usage_error("stalls", "unexpected argument '%s'", a);
+        }
+    }
+    if (!path)
+        return cli__usage_error("stalls", "missing FILE");
+
+    if (cli__load(path, &tr) != CLI_OK)
+        return CLI_BAD;
+    if (tr_analyze(tr, &ao) != 0) {
+        fprintf(stderr, "coscope: %s: out of memory\n", path);
+        tr_free(tr);
+        return CLI_BAD;
+    }
+    if (json)
+        print_json(tr, &ao, stdout);
+    else if (print_human(tr, ao.blocked_ns, stdout) != 0) {
+        fprintf(stderr, "coscope: out of memory\n");
+        tr_free(tr);
+        return CLI_BAD;
+    }
+    rc = fail && tr_nstalls(tr) > 0 ? CLI_STALLS : CLI_OK;
+    tr_free(tr);
+    return rc;
+}

@@ -1,0 +1,441 @@
+/* cli_stats.c: `coscope stats` — the whole-run summary (loop busy / idle,
+ * run-slice and scheduling-latency percentiles) and a per-task table, or one
+ * task in detail with --task. Human tables or stable --json. */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tr_json_out.h"
+
+enum { SORT_SPAWN, SORT_BUSY, SORT_LATENCY, SORT_POLLS, SORT_NAME };
+
+static void usage(FILE *f)
+{
+    fputs("usage: coscope stats FILE [--json] [--sort busy|latency|polls|name] "
+          "[--task ID]\n"
+          "\n"
+          "Prints the run's summary (duration, tasks, events, loop busy / "
+          "idle,\n"
+          "run-slice and ready->run latency percentiles) and a table of "
+          "tasks.\n"
+          "\n"
+          "options:\n"
+          "  --json        machine-readable output (see docs/cli-json.md)\n"
+          "  --sort KEY    order of the task table: busy, latency (p99), polls "
+          "(most\n"
+          "                first) or name; default: spawn order\n"
+          "  --task ID     show one task in detail\n"
+          "\n"
+          "exit: 0 ok, 1 bad trace or unknown task, 2 usage\n",
+          f);
+}
+
+/* What a task is doing at the end: its exit status or its last state. */
+static void task_status(const tr_trace *tr, const tr_task *t, char *buf,
+                        size_t n, const char **state, int *why)
+{
+    *why = -1;
+    if (t->exit_t >= 0) {
+        *state = tr_status_name(t->status);
+        if (t->has_code && t->code != 0)
+            snprintf(buf, n, "%s (code %" PRId64 ")", *state, t->code);
+        else
+            snprintf(buf, n, "%s", *state);
+        return;
+    }
+    *state = "running";
+    if (t->nspans > 0 && (size_t)t->span0 + t->nspans <= tr_nspans(tr)) {
+        const tr_span *s = &tr_spans(tr)[t->span0 + t->nspans - 1];
+        if (s->state == TR_ST_READY)
+            *state = "ready";
+        else if (s->state == TR_ST_WAITING) {
+            *state = "waiting";
+            *why = s->why;
+        }
+    }
+    if (*why >= 0)
+        snprintf(buf, n, "waiting (%s)", tr_wait_name(*why));
+    else
+        snprintf(buf, n, "%s", *state);
+}
+
+/* ---- sorting ---- */
+
+static int sort_key;
+static const tr_trace *sort_tr;
+
+static int cmp_i64_desc(int64_t a, int64_t b)
+{
+    return a > b ? -1 : a < b ? 1 : 0;
+}
+
+static int cmp_task(const void *pa, const void *pb)
+{
+    const tr_task *a = *(const tr_task *const *)pa;
+    const tr_task *b = *(const tr_task *const *)pb;
+    int c = 0;
+    switch (sort_key) {
+    case SORT_BUSY:
+        c = cmp_i64_desc(a->busy, b->busy);
+        break;
+    case SORT_LATENCY:
+        c = cmp_i64_desc(a->lat_p99, b->lat_p99);
+        if (!c)
+            c = cmp_i64_desc(a->lat_max, b->lat_max);
+        break;
+    case SORT_POLLS:
+        c = cmp_i64_desc((int64_t)a->polls, (int64_t)b->polls);
+        break;
+    case SORT_NAME:
+        c = strcmp(tr_str(sort_tr, a->name), tr_str(sort_tr, b->name));
+        break;
+    default: /* spawn order: keep the model's order */
+        return a < b ? -1 : a > b;
+    }
+    if (c)
+        return c;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static const tr_task **sorted_tasks(const tr_trace *tr, int key)
+{
+    size_t n = tr_ntasks(tr);
+    const tr_task **v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        v[i] = &tr_tasks(tr)[i];
+    sort_key = key;
+    sort_tr = tr;
+    qsort(v, n, sizeof *v, cmp_task);
+    return v;
+}
+
+/* ---- human output ---- */
+
+static void pct(char *buf, size_t n, int64_t part, int64_t whole)
+{
+    int64_t permille = whole > 0 ? part * 1000 / whole : 0;
+    snprintf(buf, n, "%" PRId64 ".%" PRId64 "%%", permille / 10,
+             permille % 10);
+}
+
+static void print_pcts(FILE *f, const char *label, int64_t p50, int64_t p90,
+                       int64_t p99, int64_t max)
+{
+    char a[32], b[32], c[32], d[32];
+    fprintf(f, "  %-10s p50 %s, p90 %s, p99 %s, max %s\n", label,
+            cli__dur(a, sizeof a, p50), cli__dur(b, sizeof b, p90),
+            cli__dur(c, sizeof c, p99), cli__dur(d, sizeof d, max));
+}
+
+static void print_summary(const tr_trace *tr, FILE *f)
+{
+    const tr_summary *s = tr_summarize(tr);
+    const tr_header *h = tr_head(tr);
+    char d[32], busy[32], idle[32], pb[16], pi[16];
+
+    fprintf(f, "%s (pid %" PRId64 ")%s\n", h->program ? h->program : "?",
+            h->pid, h->truncated ? ", trace truncated" : "");
+    fprintf(f, "  %-10s %s\n", "duration", cli__dur(d, sizeof d, s->duration));
+    fprintf(f,
+            "  %-10s %" PRIu64 " (%" PRIu64 " exited: %" PRIu64
+            " cancelled, %" PRIu64 " errored)\n",
+            "tasks", s->tasks, s->exited, s->cancelled, s->errored);
+    fprintf(f, "  %-10s %" PRIu64 "\n", "events", s->events);
+    pct(pb, sizeof pb, s->loop_busy, s->duration);
+    pct(pi, sizeof pi, s->loop_idle, s->duration);
+    fprintf(f, "  %-10s busy %s (%s), idle %s (%s)\n", "loop",
+            cli__dur(busy, sizeof busy, s->loop_busy), pb,
+            cli__dur(idle, sizeof idle, s->loop_idle), pi);
+    fprintf(f, "  %-10s %" PRIu64 " run slices, %" PRIu64 " wake-ups\n",
+            "polls", s->polls, s->wakes);
+    print_pcts(f, "run slice", s->run_p50, s->run_p90, s->run_p99, s->run_max);
+    print_pcts(f, "latency", s->lat_p50, s->lat_p90, s->lat_p99, s->lat_max);
+}
+
+static int print_table(const tr_trace *tr, const tr_task **v, FILE *f)
+{
+    static const char *const head[] = {
+        "ID",    "NAME",    "POLLS",  "BUSY",    "READY",
+        "WAITING", "WAKES", "RUN P99", "LAT P99", "STATUS"};
+    cli_table *tab = cli__table_new(10, "rlrrrrrrrl", head);
+    if (!tab)
+        return -1;
+    for (size_t i = 0; i < tr_ntasks(tr); i++) {
+        const tr_task *t = v[i];
+        char id[16], polls[24], busy[32], ready[32], wait[32], wakes[24],
+            rp[32], lp[32], status[64];
+        const char *state;
+        int why;
+        snprintf(id, sizeof id, "%" PRIu32, t->id);
+        snprintf(polls, sizeof polls, "%" PRIu64, t->polls);
+        snprintf(wakes, sizeof wakes, "%" PRIu64, t->wakes);
+        task_status(tr, t, status, sizeof status, &state, &why);
+        const char *row[10] = {id,
+                               tr_str(tr, t->name),
+                               polls,
+                               cli__dur(busy, sizeof busy, t->busy),
+                               cli__dur(ready, sizeof ready, t->ready),
+                               cli__dur(wait, sizeof wait, t->waiting),
+                               wakes,
+                               cli__dur(rp, sizeof rp, t->run_p99),
+                               cli__dur(lp, sizeof lp, t->lat_p99),
+                               status};
+        if (cli__table_add(tab, row) != 0) {
+            cli__table_free(tab);
+            return -1;
+        }
+    }
+    cli__table_print(tab, f);
+    cli__table_free(tab);
+    return 0;
+}
+
+/* Total time and count of a task's waits, per why. */
+typedef struct wait_sum {
+    int64_t total[TR_WAIT__COUNT];
+    uint64_t count[TR_WAIT__COUNT];
+} wait_sum;
+
+static void sum_waits(const tr_trace *tr, const tr_task *t, wait_sum *w)
+{
+    memset(w, 0, sizeof *w);
+    for (uint32_t k = 0; k < t->nspans; k++) {
+        if ((size_t)t->span0 + k >= tr_nspans(tr))
+            break;
+        const tr_span *s = &tr_spans(tr)[t->span0 + k];
+        if (s->state == TR_ST_WAITING && s->why < TR_WAIT__COUNT) {
+            w->total[s->why] += s->t1 - s->t0;
+            w->count[s->why]++;
+        }
+    }
+}
+
+static void print_task(const tr_trace *tr, const tr_task *t, FILE *f)
+{
+    char label[256], a[32], b[32], c[32], status[64];
+    const char *state;
+    int why;
+    wait_sum ws;
+
+    fprintf(f, "task %" PRIu32 ": %s\n", t->id, tr_str(tr, t->name));
+    fprintf(f, "  %-10s %s\n", "parent",
+            cli__task_label(tr, t->parent, label, sizeof label));
+    fprintf(f, "  %-10s at %s%s%s\n", "spawned",
+            cli__dur(a, sizeof a, t->spawn_t), *tr_str(tr, t->at) ? ", " : "",
+            tr_str(tr, t->at));
+    task_status(tr, t, status, sizeof status, &state, &why);
+    if (t->exit_t >= 0)
+        fprintf(f, "  %-10s at %s, %s\n", "exited",
+                cli__dur(a, sizeof a, t->exit_t), status);
+    else
+        fprintf(f, "  %-10s %s at the end\n", "status", status);
+    fprintf(f, "  %-10s %" PRIu64 " run slices, %" PRIu64 " wake-ups\n",
+            "polls", t->polls, t->wakes);
+    fprintf(f, "  %-10s busy %s, ready %s, waiting %s\n", "time",
+            cli__dur(a, sizeof a, t->busy), cli__dur(b, sizeof b, t->ready),
+            cli__dur(c, sizeof c, t->waiting));
+    print_pcts(f, "run slice", t->run_p50, t->run_p90, t->run_p99, t->run_max);
+    print_pcts(f, "latency", t->lat_p50, t->lat_p90, t->lat_p99, t->lat_max);
+    sum_waits(tr, t, &ws);
+    for (int w = 0; w < TR_WAIT__COUNT; w++)
+        if (ws.count[w])
+            fprintf(f, "  %-10s %s: %" PRIu64 " times, %s\n",
+                    w == 0 || ws.count[w - 1] == 0 ? "waits" : "",
+                    tr_wait_name(w), ws.count[w],
+                    cli__dur(a, sizeof a, ws.total[w]));
+}
+
+/* ---- JSON output ---- */
+
+static void json_pcts(FILE *f, const char *key, int64_t p50, int64_t p90,
+                      int64_t p99, int64_t max)
+{
+    fprintf(f,
+            ",\"%s\":{\"p50\":%" PRId64 ",\"p90\":%" PRId64 ",\"p99\":%" PRId64
+            ",\"max\":%" PRId64 "}",
+            key, p50, p90, p99, max);
+}
+
+static void json_task(const tr_trace *tr, const tr_task *t, int detail,
+                      FILE *f)
+{
+    char status[64];
+    const char *state;
+    int why;
+
+    task_status(tr, t, status, sizeof status, &state, &why);
+    fprintf(f, "{\"id\":%" PRIu32 ",\"name\":", t->id);
+    tr__json_str(f, tr_str(tr, t->name));
+    fprintf(f, ",\"parent\":%" PRIu32 ",\"at\":", t->parent);
+    tr__json_str(f, tr_str(tr, t->at));
+    fprintf(f, ",\"spawn\":%" PRId64 ",\"exit\":", t->spawn_t);
+    if (t->exit_t >= 0)
+        fprintf(f, "%" PRId64, t->exit_t);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"status\":\"%s\",\"why\":", state);
+    if (why >= 0)
+        fprintf(f, "\"%s\"", tr_wait_name(why));
+    else
+        fputs("null", f);
+    fputs(",\"code\":", f);
+    if (t->exit_t >= 0 && t->has_code)
+        fprintf(f, "%" PRId64, t->code);
+    else
+        fputs("null", f);
+    fprintf(f,
+            ",\"polls\":%" PRIu64 ",\"wakes\":%" PRIu64 ",\"busy\":%" PRId64
+            ",\"ready\":%" PRId64 ",\"waiting\":%" PRId64,
+            t->polls, t->wakes, t->busy, t->ready, t->waiting);
+    json_pcts(f, "run", t->run_p50, t->run_p90, t->run_p99, t->run_max);
+    json_pcts(f, "latency", t->lat_p50, t->lat_p90, t->lat_p99, t->lat_max);
+    if (detail) {
+        wait_sum ws;
+        int first = 1;
+        sum_waits(tr, t, &ws);
+        fputs(",\"waits\":[", f);
+        for (int w = 0; w < TR_WAIT__COUNT; w++) {
+            if (!ws.count[w])
+                continue;
+            fprintf(f,
+                    "%s{\"why\":\"%s\",\"count\":%" PRIu64
+                    ",\"total\":%" PRId64 "}",
+                    first ? "" : ",", tr_wait_name(w), ws.count[w],
+                    ws.total[w]);
+            first = 0;
+        }
+        fputc(']', f);
+    }
+    fputc('}', f);
+}
+
+static void json_summary(const tr_trace *tr, FILE *f)
+{
+    const tr_summary *s = tr_summarize(tr);
+    const tr_header *h = tr_head(tr);
+    fputs("{\"program\":", f);
+    tr__json_str(f, h->program);
+    fprintf(f,
+            ",\"pid\":%" PRId64 ",\"truncated\":%s,\"summary\":{\"duration\":%" PRId64
+            ",\"events\":%" PRIu64 ",\"tasks\":%" PRIu64 ",\"spawned\":%" PRIu64
+            ",\"exited\":%" PRIu64 ",\"cancelled\":%" PRIu64
+            ",\"errored\":%" PRIu64 ",\"loop_busy\":%" PRId64
+            ",\"loop_idle\":%" PRId64 ",\"polls\":%" PRIu64
+            ",\"wakes\":%" PRIu64,
+            h->pid, h->truncated ? "true" : "false", s->duration, s->events,
+            s->tasks, s->spawned, s->exited, s->cancelled, s->errored,
+            s->loop_busy, s->loop_idle, s->polls, s->wakes);
+    json_pcts(f, "run", s->run_p50, s->run_p90, s->run_p99, s->run_max);
+    json_pcts(f, "latency", s->lat_p50, s->lat_p90, s->lat_p99, s->lat_max);
+    fputc('}', f);
+}
+
+int cli__stats(int argc, char **argv)
+{
+    const char *path = NULL, *val, *task_arg = NULL;
+    int json = 0, key = SORT_SPAWN, rc;
+    tr_trace *tr = NULL;
+    const tr_task **v;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli__is_help(a)) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if ((rc = cli__opt_value(argc, argv, &i, "--sort", &val)) !=
+                   0) {
+            if (rc < 0)
+                return cli__usage_error("stats", "--sort needs a value");
+            if (strcmp(val, "busy") == 0)
+                key = SORT_BUSY;
+            else if (strcmp(val, "latency") == 0)
+                key = SORT_LATENCY;
+            else if (strcmp(val, "polls") == 0)
+                key = SORT_POLLS;
+            else if (strcmp(val, "name") == 0)
+                key = SORT_NAME;
+            else
+                return cli__usage_error(
+                    "stats", "--sort takes busy, latency, polls or name, not "
+                             "'%s'",
+                    val);
+        } else if ((rc = cli__opt_value(argc, argv, &i, "--task", &val)) !=
+                   0) {
+            char *end;
+            if (rc < 0)
+                return cli__usage_error("stats", "--task needs an id");
+            task_arg = val;
+            unsigned long long id = strtoull(val, &end, 10);
+            if (*val < '0' || *val > '9' || *end || id > UINT32_MAX)
+                return cli__usage_error("stats", "bad task id '%s'", val);
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return cli__usage_error("stats", "unknown option '%s'", a);
+        } else if (!path) {
+            path = a;
+        } else {
+            return cli__usage_error("stats", "unexpected argument '%s'", a);
+        }
+    }
+    if (!path)
+        return cli__usage_error("stats", "missing FILE");
+
+    if (cli__load(path, &tr) != CLI_OK)
+        return CLI_BAD;
+    if (tr_analyze(tr, &(tr_analysis_opts)TR_ANALYSIS_OPTS_INIT) != 0)
+        goto nomem;
+
+    if (task_arg) {
+        uint32_t id = (uint32_t)strtoul(task_arg, NULL, 10);
+        const tr_task *t = tr_task_by_id(tr, id);
+        if (!t) {
+            fprintf(stderr, "coscope: %s: no task %" PRIu32 "\n", path, id);
+            tr_free(tr);
+            return CLI_BAD;
+        }
+        if (json) {
+            fputs("{\"program\":", stdout);
+            tr__json_str(stdout, tr_head(tr)->program);
+            fputs(",\"task\":", stdout);
+            json_task(tr, t, 1, stdout);
+            fputs("}\n", stdout);
+        } else {
+            print_task(tr, t, stdout);
+        }
+        tr_free(tr);
+        return CLI_OK;
+    }
+
+    v = sorted_tasks(tr, key);
+    if (!v)
+        goto nomem;
+    if (json) {
+        json_summary(tr, stdout);
+        fputs(",\"tasks\":[", stdout);
+        for (size_t i = 0; i < tr_ntasks(tr); i++) {
+            fputs(i ? ",\n" : "\n", stdout);
+            json_task(tr, v[i], 0, stdout);
+        }
+        fputs(tr_ntasks(tr) ? "\n]}\n" : "]}\n", stdout);
+    } else {
+        print_summary(tr, stdout);
+        fputc('\n', stdout);
+        if (print_table(tr, v, stdout) != 0) {
+            free(v);
+            goto nomem;
+        }
+    }
+    free(v);
+    tr_free(tr);
+    return CLI_OK;
+
+nomem:
+    fprintf(stderr, "coscope: out of memory\n");
+    tr_free(tr);
+    return CLI_BAD;
+}

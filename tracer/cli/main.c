@@ -1,0 +1,72 @@
+/* main.c: the `coscope` command — dispatches to a subcommand.
+ *
+ * Exit codes, for every subcommand (also in `coscope --help`):
+ *   0  ok
+ *   1  bad input: a missing, unreadable or invalid trace; no viewer built
+ *   2  usage: unknown command or option, missing argument
+ *   3  stalls found and `stalls --fail-on-stall` was given
+ * `record` instead exits with the recorded program's status (128+N if it
+ * was killed by signal N, 127 if it could not be executed). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*main)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"record", cli__record, "run PROG with tracing on, then summarise"},
+    {"stalls", cli__stalls, "list blocked loops, long latencies and waits, "
+                            "deadlocks"},
+    {"stats", cli__stats, "loop and per-task statistics"},
+    {"export", cli__export, "write Chrome Trace Event JSON (Perfetto)"},
+    {"validate", cli__validate, "check a trace"},
+    {"view", cli__view, "open the timeline viewer"},
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: coscope COMMAND [ARGS...]\n"
+          "\n"
+          "A tracing and replay debugger for programs on the coscope "
+          "runtime.\n"
+          "\n"
+          "commands:\n",
+          f);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n"
+          "  coscope record [-o FILE] -- PROG [ARGS...]\n"
+          "  coscope stalls FILE [--threshold MS] [--json] [--fail-on-stall]\n"
+          "  coscope stats FILE [--json] [--sort busy|latency|polls|name] "
+          "[--task ID]\n"
+          "  coscope export FILE --chrome [-o OUT.json]\n"
+          "  coscope validate FILE\n"
+          "  coscope view FILE [...]\n"
+          "\n"
+          "'coscope COMMAND --help' describes a command.\n"
+          "\n"
+          "exit: 0 ok, 1 bad input, 2 usage, 3 stalls found with "
+          "--fail-on-stall;\n"
+          "record exits with PROG's status (128+N on signal N, 127 if it "
+          "cannot run)\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (cli__is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].main(argc - 1, argv + 1);
+    return cli__usage_error(NULL, "unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,346 @@
+/* tr_export.c: the Chrome Trace Event Format exporter (Perfetto,
+ * chrome://tracing). It walks the model the reader built — spans, wake-ups,
+ * thread-pool work, loop idle time — and prints one JSON event per line with
+ * fprintf: no DOM, exact integer timestamps, so output is byte-stable. */
+#include "coscope/tr_export.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "tr_json_out.h"
+
+#define POOL_TID_BASE 1000000u
+
+typedef struct exporter {
+    const tr_trace *tr;
+    FILE *f;
+    int64_t pid;
+    int first;
+    uint64_t pool_base; /* tid of pool thread 0 */
+} exporter;
+
+/* Starts one event object: separator, ph, pid, tid. */
+static void ev_open(exporter *x, const char *ph, uint64_t tid)
+{
+    fputs(x->first ? "\n" : ",\n", x->f);
+    x->first = 0;
+    fprintf(x->f, "{\"ph\":\"%s\",\"pid\":%" PRId64 ",\"tid\":%" PRIu64, ph,
+            x->pid, tid);
+}
+
+static void meta_name(exporter *x, const char *what, uint64_t tid,
+                      const char *name)
+{
+    ev_open(x, "M", tid);
+    fprintf(x->f, ",\"name\":\"%s\",\"args\":{\"name\":", what);
+    tr__json_str(x->f, name);
+    fputs("}}", x->f);
+}
+
+static void meta_sort(exporter *x, uint64_t tid, uint64_t index)
+{
+    ev_open(x, "M", tid);
+    fprintf(x->f,
+            ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":%" PRIu64
+            "}}",
+            index);
+}
+
+/* Opens an X slice up to its dur; the caller adds ",\"args\":{...}" if it
+ * wants, then closes with "}". */
+static void slice_open(exporter *x, uint64_t tid, const char *cat,
+                       const char *name, int64_t t0, int64_t t1)
+{
+    ev_open(x, "X", tid);
+    fprintf(x->f, ",\"cat\":\"%s\",\"name\":", cat);
+    tr__json_str(x->f, name);
+    fputs(",\"ts\":", x->f);
+    tr__json_us(x->f, t0);
+    fputs(",\"dur\":", x->f);
+    tr__json_us(x->f, t1 - t0);
+}
+
+static void task_label(exporter *x, uint32_t id, char *buf, size_t n)
+{
+    const tr_task *t = tr_task_by_id(x->tr, id);
+    if (id == 0)
+        snprintf(buf, n, "loop");
+    else
+        snprintf(buf, n, "%s (%" PRIu32 ")",
+                 t ? tr_str(x->tr, t->name) : "?", id);
+}
+
+static void write_meta(exporter *x)
+{
+    const tr_header *h = tr_head(x->tr);
+    const tr_task *tasks = tr_tasks(x->tr);
+    char label[512];
+
+    meta_name(x, "process_name", 0, h->program ? h->program : "");
+    meta_name(x, "thread_name", 0, "loop");
+    meta_sort(x, 0, 0);
+    for (size_t i = 0; i < tr_ntasks(x->tr); i++) {
+        task_label(x, tasks[i].id, label, sizeof label);
+        meta_name(x, "thread_name", tasks[i].id, label);
+        meta_sort(x, tasks[i].id, i + 1);
+    }
+}
+
+static void write_span(exporter *x, const tr_task *task, const tr_span *s,
+                       int64_t t0, int64_t t1)
+{
+    const tr_trace *tr = x->tr;
+    char label[512];
+
+    switch (s->state) {
+    case TR_ST_RUNNING:
+        slice_open(x, task->id, "run", tr_str(tr, task->name), t0, t1);
+        break;
+    case TR_ST_READY: {
+        slice_open(x, task->id, "ready", "ready", t0, t1);
+        if (s->ev0 < tr_nevents(tr)) {
+            const tr_event *e = &tr_events(tr)[s->ev0];
+            if (e->ev == TR_EV_READY) {
+                task_label(x, e->arg, label, sizeof label);
+                fputs(",\"args\":{\"why\":", x->f);
+                tr__json_str(x->f, tr_wake_name(e->why));
+                fputs(",\"by\":", x->f);
+                tr__json_str(x->f, label);
+                fputc('}', x->f);
+            }
+        }
+        break;
+    }
+    case TR_ST_WAITING:
+        slice_open(x, task->id, "wait", tr_wait_name(s->why), t0, t1);
+        fputs(",\"args\":{", x->f);
+        if (s->why == TR_WAIT_IO) {
+            fputs("\"op\":", x->f);
+            tr__json_str(x->f, tr_op_name(s->op));
+            fputc(',', x->f);
+        }
+        fputs("\"at\":", x->f);
+        tr__json_str(x->f, tr_str(tr, s->at));
+        if (s->fd >= 0)
+            fprintf(x->f, ",\"fd\":%" PRId64, s->fd);
+        if (s->obj != 0)
+            fprintf(x->f, ",\"obj\":%" PRIu32, s->obj);
+        fputc('}', x->f);
+        break;
+    default:
+        return;
+    }
+    fputc('}', x->f);
+}
+
+/* A task's spans, clamped so that even a malformed model cannot produce
+ * overlapping slices on one track. Zero-length ready / wait spans are noise
+ * and are skipped; run slices are kept, flows end on them. */
+static void write_tasks(exporter *x)
+{
+    const tr_task *tasks = tr_tasks(x->tr);
+    const tr_span *spans = tr_spans(x->tr);
+    size_t nspans = tr_nspans(x->tr);
+
+    for (size_t i = 0; i < tr_ntasks(x->tr); i++) {
+        const tr_task *t = &tasks[i];
+        int64_t prev = INT64_MIN;
+        for (uint32_t k = 0; k < t->nspans; k++) {
+            if ((size_t)t->span0 + k >= nspans)
+                break;
+            const tr_span *s = &spans[t->span0 + k];
+            int64_t t0 = s->t0 > prev ? s->t0 : prev, t1 = s->t1;
+            if (t1 < t0) {
+                if (s->state != TR_ST_RUNNING)
+                    continue;
+                t1 = t0;
+            }
+            if (t1 == t0 && s->state != TR_ST_RUNNING)
+                continue;
+            if (s->state == TR_ST_DONE)
+                continue;
+            write_span(x, t, s, t0, t1);
+            prev = t1;
+        }
+    }
+}
+
+/* tid 0: the loop is idle while in the poller and busy the rest of the time;
+ * busy slices also give flows from the loop a slice to start from. */
+static void write_loop(exporter *x)
+{
+    const tr_idle *idles = tr_idles(x->tr);
+    int64_t end = tr_head(x->tr)->duration, cur = 0;
+
+    for (size_t i = 0; i < tr_nidles(x->tr); i++) {
+        int64_t t0 = idles[i].t0 > cur ? idles[i].t0 : cur;
+        int64_t t1 = idles[i].t1 >= 0 ? idles[i].t1 : end;
+        if (t1 <= t0)
+            continue;
+        if (t0 > cur) {
+            slice_open(x, 0, "poll", "busy", cur, t0);
+            fputc('}', x->f);
+        }
+        slice_open(x, 0, "poll", "idle", t0, t1);
+        fputc('}', x->f);
+        cur = t1;
+    }
+    if (end > cur) {
+        slice_open(x, 0, "poll", "busy", cur, end);
+        fputc('}', x->f);
+    }
+}
+
+static int cmp_work(const void *a, const void *b, void *ctx)
+{
+    const tr_work *w = ctx;
+    const tr_work *wa = &w[*(const size_t *)a], *wb = &w[*(const size_t *)b];
+    if (wa->thread != wb->thread)
+        return wa->thread < wb->thread ? -1 : 1;
+    if (wa->t0 != wb->t0)
+        return wa->t0 < wb->t0 ? -1 : 1;
+    return 0;
+}
+
+/* Thread-pool work, one track per pool thread. Sorted by (thread, t0) so
+ * each track can be clamped against its previous slice. */
+static int write_works(exporter *x)
+{
+    const tr_work *w = tr_works(x->tr);
+    size_t n = tr_nworks(x->tr);
+    int64_t end = tr_head(x->tr)->duration, prev = 0;
+    char label[512];
+    size_t *order;
+
+    if (n == 0)
+        return 0;
+    order = malloc(n * sizeof *order);
+    if (!order)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    qsort_r(order, n, sizeof *order, cmp_work, (void *)w);
+
+    for (size_t i = 0; i < n; i++) {
+        const tr_work *wk = &w[order[i]];
+        uint64_t tid = x->pool_base + wk->thread;
+        if (i == 0 || wk->thread != w[order[i - 1]].thread) {
+            snprintf(label, sizeof label, "pool thread %" PRIu32, wk->thread);
+            meta_name(x, "thread_name", tid, label);
+            meta_sort(x, tid, tid);
+            prev = 0;
+        }
+        int64_t t0 = wk->t0 > prev ? wk->t0 : prev;
+        int64_t t1 = wk->t1 >= 0 ? wk->t1 : end;
+        if (t1 < t0)
+            t1 = t0;
+        slice_open(x, tid, "work", tr_str(x->tr, wk->name), t0, t1);
+        task_label(x, wk->task, label, sizeof label);
+        fputs(",\"args\":{\"task\":", x->f);
+        tr__json_str(x->f, label);
+        fputs("}}", x->f);
+        prev = t1;
+    }
+    free(order);
+    return 0;
+}
+
+static void write_marks(exporter *x)
+{
+    const tr_event *ev = tr_events(x->tr);
+    for (size_t i = 0; i < tr_nevents(x->tr); i++) {
+        if (ev[i].ev != TR_EV_MARK)
+            continue;
+        const char *msg = tr_str(x->tr, ev[i].str);
+        uint32_t tid = tr_task_by_id(x->tr, ev[i].task) ? ev[i].task : 0;
+        ev_open(x, "i", tid);
+        fputs(",\"s\":\"t\",\"cat\":\"mark\",\"name\":", x->f);
+        tr__json_str(x->f, msg);
+        fputs(",\"ts\":", x->f);
+        tr__json_us(x->f, ev[i].t);
+        fputs(",\"args\":{\"msg\":", x->f);
+        tr__json_str(x->f, msg);
+        fputs("}}", x->f);
+    }
+}
+
+/* The first run slice of `task` starting at or after t, or NULL. */
+static const tr_span *next_run(const tr_trace *tr, const tr_task *task,
+                               int64_t t)
+{
+    const tr_span *spans = tr_spans(tr);
+    size_t nspans = tr_nspans(tr);
+    size_t lo = task->span0, hi = (size_t)task->span0 + task->nspans;
+    if (hi > nspans)
+        hi = nspans;
+    if (lo > hi)
+        return NULL;
+    while (lo < hi) { /* lower bound on t0 */
+        size_t mid = lo + (hi - lo) / 2;
+        if (spans[mid].t0 < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t end = (size_t)task->span0 + task->nspans; lo < end && lo < nspans;
+         lo++)
+        if (spans[lo].state == TR_ST_RUNNING)
+            return &spans[lo];
+    return NULL;
+}
+
+/* One flow per wake-up that led to a run; a wake with no later run slice
+ * has nothing to point at and is left out, so every "s" has its "f". */
+static void write_flows(exporter *x)
+{
+    const tr_wakeup *w = tr_wakeups(x->tr);
+    for (size_t i = 0; i < tr_nwakeups(x->tr); i++) {
+        const tr_task *to = tr_task_by_id(x->tr, w[i].to);
+        if (!to)
+            continue;
+        const tr_span *run = next_run(x->tr, to, w[i].t);
+        if (!run)
+            continue;
+        uint32_t from = tr_task_by_id(x->tr, w[i].from) ? w[i].from : 0;
+        ev_open(x, "s", from);
+        fprintf(x->f, ",\"id\":%zu,\"cat\":\"wake\",\"name\":\"wake\",\"ts\":",
+                i + 1);
+        tr__json_us(x->f, w[i].t);
+        fputc('}', x->f);
+        ev_open(x, "f", to->id);
+        fprintf(x->f,
+                ",\"bp\":\"e\",\"id\":%zu,\"cat\":\"wake\",\"name\":\"wake\","
+                "\"ts\":",
+                i + 1);
+        tr__json_us(x->f, run->t0);
+        fputc('}', x->f);
+    }
+}
+
+int tr_export_chrome(const tr_trace *tr, FILE *out)
+{
+    exporter x = {tr, out, 0, 1, POOL_TID_BASE};
+    int rc;
+
+    if (!tr || !out)
+        return -EINVAL;
+    x.pid = tr_head(tr)->pid;
+    for (size_t i = 0; i < tr_ntasks(tr); i++)
+        if (tr_tasks(tr)[i].id >= x.pool_base)
+            x.pool_base = (uint64_t)tr_tasks(tr)[i].id + 1;
+
+    fputs("{\"traceEvents\":[", out);
+    write_meta(&x);
+    write_loop(&x);
+    write_tasks(&x);
+    rc = write_works(&x);
+    if (rc != 0)
+        return rc;
+    write_marks(&x);
+    write_flows(&x);
+    fputs("\n],\"displayTimeUnit\":\"ns\"}\n", out);
+    if (fflush(out) != 0 || ferror(out))
+        return -EIO;
+    return 0;
+}

@@ -1,0 +1,29 @@
+/* coscope/tr_export.h: writing a loaded trace in other tools' formats.
+ *
+ *     tr_trace *tr;  ... tr_load(path, &o, &tr) ...
+ *     FILE *f = fopen("out.json", "w");
+ *     if (tr_export_chrome(tr, f) != 0) ...   // then open it in Perfetto
+ *
+ * The exporter only reads the model (tr_tasks, tr_spans, tr_wakeups...); it
+ * never needs tr_analyze. */
+#ifndef COSCOPE_TR_EXPORT_H
+#define COSCOPE_TR_EXPORT_H
+
+#include <stdio.h>
+
+#include "coscope/trace.h"
+
+/* Writes `tr` to `out` as a Chrome Trace Event Format JSON object
+ * ({"traceEvents":[...],"displayTimeUnit":"ns"}), which Perfetto and
+ * chrome://tracing open. One process (the traced program); one thread track
+ * per task (tid = task id, named "name (id)", ordered by spawn), tid 0 for
+ * the loop (busy / idle slices) and tid 1000000+N for thread-pool thread N.
+ * Run, ready and wait spans are "X" slices in categories "run", "ready",
+ * "wait"; marks are "i" events; every wake-up is a flow ("s" on the waker's
+ * track at the wake, "f" with bp "e" on the wakee's next run slice).
+ * Timestamps are microseconds printed exactly from integer nanoseconds, so
+ * slices of one track never overlap. Does not close `out`.
+ * Returns 0, -EINVAL for a NULL argument, or -EIO if writing failed. */
+int tr_export_chrome(const tr_trace *tr, FILE *out);
+
+#endif
