@@ -1,0 +1,581 @@
+/* runtime/io_tcp.c: TCP for tasks (listen, accept, connect, read, write,
+ * close) on libuv streams. A co_tcp is malloc'd, so its handle outlives any
+ * task. Requests a task parks on (uv_write_t, uv_connect_t) live on that
+ * task's stack: the task never returns before libuv's callback for them has
+ * run. libuv cannot cancel a write or a connect, so cancelling one closes
+ * the connection, which makes libuv call back at once with UV_ECANCELED. */
+#include "co_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define LISTEN_BACKLOG 1024
+
+typedef struct accept_waiter accept_waiter;
+struct accept_waiter {
+    accept_waiter *next;
+    co_task *t;
+    co_tcp *server;
+    co_tcp *conn; /* the accepted connection, on success */
+};
+
+/* One parked read, write or connect; on the parked task's stack. */
+typedef struct io_req {
+    co_task *t;
+    co_tcp *s;
+    tr_op op;
+    char *buf;       /* read: the caller's buffer */
+    size_t len;      /* read: its size; write: the total to report */
+    ssize_t res;     /* bytes, or a negative error */
+    int cancel_err;  /* non-zero once cancelled: the error to return */
+    union {
+        uv_write_t write;
+        uv_connect_t connect;
+    } uv;
+} io_req;
+
+struct co_tcp {
+    uv_tcp_t h;
+    int64_t fd;
+    int listening;
+    int closing;      /* uv_close has been called */
+    int closed;       /* its close callback has run */
+    int release;      /* free at the close callback (nobody holds it) */
+    co_task *closer;  /* the task parked in co_close */
+    /* listening side */
+    int pending;      /* libuv holds an accepted fd until uv_accept */
+    int listen_err;   /* a failed accept, for the next co_tcp_accept */
+    accept_waiter *acc_head, *acc_tail;
+    /* reading side: at most one task reads at a time */
+    io_req *reader;
+};
+
+static tr_wake cancel_why(int err)
+{
+    return err == CO_ETIMEDOUT ? TR_WAKE_TIMEOUT : TR_WAKE_CANCEL;
+}
+
+static uv_stream_t *stream(co_tcp *s)
+{
+    return (uv_stream_t *)&s->h;
+}
+
+/* ---- life of a co_tcp ---- */
+
+static co_tcp *tcp_new(uv_loop_t *loop, int family, int *err)
+{
+    co_tcp *s = calloc(1, sizeof *s);
+    if (!s) {
+        *err = CO_ENOMEM;
+        return NULL;
+    }
+    /* With a family, the socket exists at once, so io_begin can name its fd. */
+    *err = family == AF_UNSPEC ? uv_tcp_init(loop, &s->h)
+                               : uv_tcp_init_ex(loop, &s->h, (unsigned)family);
+    if (*err) {
+        free(s);
+        return NULL;
+    }
+    s->h.data = s;
+    s->fd = -1;
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)&s->h, &fd) == 0)
+        s->fd = fd;
+    return s;
+}
+
+static void on_close(uv_handle_t *h)
+{
+    co_tcp *s = h->data;
+    s->closed = 1;
+    if (s->closer) {
+        co_task *t = s->closer;
+        s->closer = NULL;
+        CO__TRACE(tr_rec_io_end(t->id, TR_OP_CLOSE, 0));
+        co__wake(t, TR_WAKE_IO, 0);
+    }
+    if (s->release)
+        free(s);
+}
+
+static void accept_unlink(co_tcp *srv, accept_waiter *aw)
+{
+    accept_waiter *prev = NULL;
+    for (accept_waiter *p = srv->acc_head; p; prev = p, p = p->next) {
+        if (p != aw)
+            continue;
+        if (prev)
+            prev->next = p->next;
+        else
+            srv->acc_head = p->next;
+        if (srv->acc_tail == p)
+            srv->acc_tail = prev;
+        break;
+    }
+    aw->next = NULL;
+    /* A listener keeps the loop alive only while someone waits on it, so
+     * a forgotten server does not stop co_main from returning. */
+    if (!srv->acc_head)
+        uv_unref((uv_handle_t *)&srv->h);
+}
+
+/* Starts closing s: tasks parked on it in read or accept get CO_ECANCELED
+ * now; parked writes get it from libuv during the close. */
+static void tcp_kill(co_tcp *s)
+{
+    if (s->closing)
+        return;
+    s->closing = 1;
+    if (s->reader) {
+        io_req *r = s->reader;
+        s->reader = NULL;
+        uv_read_stop(stream(s));
+        r->res = CO_ECANCELED;
+        CO__TRACE(tr_rec_io_end(r->t->id, TR_OP_READ, CO_ECANCELED));
+        co__wake(r->t, TR_WAKE_IO, 0);
+    }
+    while (s->acc_head) {
+        accept_waiter *aw = s->acc_head;
+        accept_unlink(s, aw);
+        CO__TRACE(tr_rec_io_end(aw->t->id, TR_OP_ACCEPT, CO_ECANCELED));
+        co__wake(aw->t, TR_WAKE_IO, CO_ECANCELED);
+    }
+    uv_close((uv_handle_t *)&s->h, on_close);
+}
+
+/* Closes s in the background; it is freed by its close callback. */
+static void tcp_discard(co_tcp *s)
+{
+    s->release = 1;
+    tcp_kill(s);
+}
+
+static int parse_addr(const char *host, int port, struct sockaddr_storage *ss)
+{
+    if (!host || port < 0 || port > 65535)
+        return CO_EINVAL;
+    memset(ss, 0, sizeof *ss);
+    if (strcmp(host, "localhost") == 0)
+        host = "127.0.0.1";
+    if (strchr(host, ':'))
+        return uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss);
+    return uv_ip4_addr(host, port, (struct sockaddr_in *)ss);
+}
+
+/* ---- listen / accept ---- */
+
+/* Takes the connection libuv holds for srv. */
+static int take_conn(co_tcp *srv, co_tcp **out)
+{
+    int err;
+    co_tcp *c = tcp_new(srv->h.loop, AF_UNSPEC, &err);
+    if (!c)
+        return err; /* libuv keeps the fd: a later accept retries */
+    srv->pending = 0;
+    err = uv_accept(stream(srv), stream(c));
+    if (err) {
+        tcp_discard(c);
+        return err;
+    }
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)&c->h, &fd) == 0)
+        c->fd = fd;
+    *out = c;
+    return 0;
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    co_tcp *srv = server->data;
+    accept_waiter *aw = srv->acc_head;
+    if (status == 0 && !aw) {
+        srv->pending = 1; /* libuv stops accepting until we take it */
+        return;
+    }
+    if (status < 0 && !aw) {
+        srv->listen_err = status;
+        return;
+    }
+    accept_unlink(srv, aw);
+    int res = status;
+    if (res == 0)
+        res = take_conn(srv, &aw->conn);
+    if (res == CO_ENOMEM)
+        srv->pending = 1;
+    CO__TRACE(tr_rec_io_end(aw->t->id, TR_OP_ACCEPT,
+                            res == 0 ? aw->conn->fd : res));
+    co__wake(aw->t, TR_WAKE_IO, res);
+}
+
+int co_tcp_listen(const char *host, int port, co_tcp **out)
+{
+    uv_loop_t *loop = co__loop();
+    struct sockaddr_storage ss;
+    if (!out || !loop)
+        return CO_EINVAL;
+    int err = parse_addr(host, port, &ss);
+    if (err)
+        return err;
+    co_tcp *s = tcp_new(loop, ss.ss_family, &err);
+    if (!s)
+        return err;
+    uint64_t id = co__cur_id();
+    CO__TRACE(tr_rec_io_begin(id, TR_OP_LISTEN, s->fd, -1));
+    err = uv_tcp_bind(&s->h, (const struct sockaddr *)&ss, 0);
+    if (!err)
+        err = uv_listen(stream(s), LISTEN_BACKLOG, on_connection);
+    CO__TRACE(tr_rec_io_end(id, TR_OP_LISTEN, err));
+    if (err) {
+        tcp_discard(s);
+        return err;
+    }
+    s->listening = 1;
+    uv_unref((uv_handle_t *)&s->h);
+    *out = s;
+    return 0;
+}
+
+int co_tcp_port(const co_tcp *s)
+{
+    struct sockaddr_storage ss;
+    int n = sizeof ss;
+    if (!s || s->closing)
+        return CO_EINVAL;
+    int err = uv_tcp_getsockname(&s->h, (struct sockaddr *)&ss, &n);
+    if (err)
+        return err;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+static void accept_cancel(co_task *t, co__wait *w, int err)
+{
+    accept_waiter *aw = w->ctx;
+    accept_unlink(aw->server, aw);
+    CO__TRACE(tr_rec_io_end(t->id, TR_OP_ACCEPT, err));
+    co__wake(t, cancel_why(err), err);
+}
+
+int co_tcp_accept_at(co_tcp *server, co_tcp **out, const char *file, int line)
+{
+    if (!server || !out || !server->listening)
+        return CO_EINVAL;
+    if (server->closing)
+        return CO_EBADF;
+    int err = co__check();
+    if (err)
+        return err;
+    co_task *self = co__current();
+    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_ACCEPT, server->fd, -1));
+    if (server->listen_err || server->pending) { /* no need to wait */
+        co_tcp *c = NULL;
+        err = server->listen_err;
+        server->listen_err = 0;
+        if (!err)
+            err = take_conn(server, &c);
+        CO__TRACE(tr_rec_io_end(self->id, TR_OP_ACCEPT, err ? err : c->fd));
+        if (!err)
+            *out = c;
+        return err;
+    }
+    accept_waiter aw = {.t = self, .server = server};
+    if (server->acc_tail)
+        server->acc_tail->next = &aw;
+    else
+        server->acc_head = &aw;
+    server->acc_tail = &aw;
+    uv_ref((uv_handle_t *)&server->h);
+    co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_ACCEPT, .fd = server->fd,
+                  .ms = -1, .file = file, .line = line,
+                  .cancel = accept_cancel, .ctx = &aw};
+    err = co__park(&w);
+    if (!err)
+        *out = aw.conn;
+    return err;
+}
+
+#undef co_tcp_accept
+int co_tcp_accept(co_tcp *server, co_tcp **out)
+{
+    return co_tcp_accept_at(server, out, NULL, 0);
+}
+
+/* ---- connect ---- */
+
+static void on_connect(uv_connect_t *req, int status)
+{
+    io_req *r = req->data;
+    r->res = r->cancel_err ? r->cancel_err : status;
+    CO__TRACE(tr_rec_io_end(r->t->id, TR_OP_CONNECT, r->res));
+    if (r->res < 0)
+        tcp_discard(r->s); /* no-op when the cancel already did */
+    co__wake(r->t, r->cancel_err ? cancel_why(r->cancel_err) : TR_WAKE_IO, 0);
+}
+
+/* Closing the handle makes libuv call on_connect with UV_ECANCELED during
+ * the close; the task wakes there, when the request is off its stack. */
+static void connect_cancel(co_task *t, co__wait *w, int err)
+{
+    io_req *r = w->ctx;
+    (void)t;
+    if (r->cancel_err)
+        return; /* a second delivery (timeout, then cancel) */
+    r->cancel_err = err;
+    tcp_discard(r->s);
+}
+
+int co_tcp_connect_at(const char *host, int port, co_tcp **out,
+                      const char *file, int line)
+{
+    uv_loop_t *loop = co__loop();
+    struct sockaddr_storage ss;
+    if (!out || !loop || port == 0)
+        return CO_EINVAL;
+    int err = parse_addr(host, port, &ss);
+    if (err)
+        return err;
+    if ((err = co__check()))
+        return err;
+    co_tcp *s = tcp_new(loop, ss.ss_family, &err);
+    if (!s)
+        return err;
+    co_task *self = co__current();
+    io_req r = {.t = self, .s = s, .op = TR_OP_CONNECT};
+    r.uv.connect.data = &r;
+    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_CONNECT, s->fd, -1));
+    err = uv_tcp_connect(&r.uv.connect, &s->h, (const struct sockaddr *)&ss,
+                         on_connect);
+    if (err) {
+        CO__TRACE(tr_rec_io_end(self->id, TR_OP_CONNECT, err));
+        tcp_discard(s);
+        return err;
+    }
+    co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_CONNECT, .fd = s->fd,
+                  .ms = -1, .file = file, .line = line,
+                  .cancel = connect_cancel, .ctx = &r};
+    co__park(&w);
+    if (r.res < 0)
+        return (int)r.res; /* s is being freed by its close callback */
+    *out = s;
+    return 0;
+}
+
+#undef co_tcp_connect
+int co_tcp_connect(const char *host, int port, co_tcp **out)
+{
+    return co_tcp_connect_at(host, port, out, NULL, 0);
+}
+
+/* ---- read ---- */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    co_tcp *s = h->data;
+    (void)suggested;
+    /* Read straight into the caller's buffer: no copy, no buffering. */
+    buf->base = s->reader ? s->reader->buf : NULL;
+    buf->len = s->reader ? s->reader->len : 0;
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+    co_tcp *s = st->data;
+    io_req *r = s->reader;
+    (void)buf;
+    if (nread == 0)
+        return; /* EAGAIN: keep waiting */
+    uv_read_stop(st); /* one delivery per co_read */
+    if (!r)
+        return;
+    s->reader = NULL;
+    r->res = nread == UV_EOF ? 0 : nread;
+    CO__TRACE(tr_rec_io_end(r->t->id, TR_OP_READ, r->res));
+    co__wake(r->t, TR_WAKE_IO, 0);
+}
+
+static void read_cancel(co_task *t, co__wait *w, int err)
+{
+    io_req *r = w->ctx;
+    if (r->s->reader == r) {
+        r->s->reader = NULL;
+        uv_read_stop(stream(r->s));
+    }
+    r->res = err;
+    CO__TRACE(tr_rec_io_end(t->id, TR_OP_READ, err));
+    co__wake(t, cancel_why(err), err);
+}
+
+ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file,
+                   int line)
+{
+    if (!s || !buf || len == 0 || s->listening)
+        return CO_EINVAL;
+    if (s->closing)
+        return CO_EBADF;
+    if (s->reader)
+        return CO_EBUSY;
+    int err = co__check();
+    if (err)
+        return err;
+    co_task *self = co__current();
+    if (len > INT32_MAX)
+        len = INT32_MAX;
+    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_READ, s->fd, (int64_t)len));
+    /* Fast path: when bytes are already there, take them without a trip
+     * through the poller. libuv is not reading this socket now, so a
+     * direct recv cannot race with it. */
+    if (s->fd >= 0) {
+        ssize_t n = recv((int)s->fd, buf, len, MSG_DONTWAIT);
+        if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
+                       errno != EINTR)) {
+            if (n < 0)
+                n = -errno;
+            CO__TRACE(tr_rec_io_end(self->id, TR_OP_READ, n));
+            return n;
+        }
+    }
+    io_req r = {.t = self, .s = s, .op = TR_OP_READ, .buf = buf, .len = len};
+    s->reader = &r;
+    err = uv_read_start(stream(s), on_alloc, on_read);
+    if (err) {
+        s->reader = NULL;
+        CO__TRACE(tr_rec_io_end(self->id, TR_OP_READ, err));
+        return err;
+    }
+    co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_READ, .fd = s->fd, .ms = -1,
+                  .file = file, .line = line, .cancel = read_cancel,
+                  .ctx = &r};
+    co__park(&w);
+    return r.res;
+}
+
+#undef co_read
+ssize_t co_read(co_tcp *s, void *buf, size_t len)
+{
+    return co_read_at(s, buf, len, NULL, 0);
+}
+
+/* ---- write ---- */
+
+static void on_write(uv_write_t *req, int status)
+{
+    io_req *r = req->data;
+    if (r->cancel_err)
+        r->res = r->cancel_err;
+    else
+        r->res = status < 0 ? status : (ssize_t)r->len;
+    CO__TRACE(tr_rec_io_end(r->t->id, TR_OP_WRITE, r->res));
+    co__wake(r->t, r->cancel_err ? cancel_why(r->cancel_err) : TR_WAKE_IO, 0);
+}
+
+/* The bytes may be half sent: the stream is unusable after this anyway,
+ * so close it; libuv then fails the write with UV_ECANCELED during the
+ * close and on_write wakes the task once the buffer is no longer used. */
+static void write_cancel(co_task *t, co__wait *w, int err)
+{
+    io_req *r = w->ctx;
+    (void)t;
+    if (r->cancel_err)
+        return;
+    r->cancel_err = err;
+    tcp_kill(r->s);
+}
+
+ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file,
+                    int line)
+{
+    if (!s || (!buf && len) || s->listening)
+        return CO_EINVAL;
+    if (s->closing)
+        return CO_EBADF;
+    int err = co__check();
+    if (err)
+        return err;
+    if (len == 0)
+        return 0;
+    co_task *self = co__current();
+    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_WRITE, s->fd, (int64_t)len));
+    /* Fast path: the socket buffer takes it all. uv_try_write refuses while
+     * other writes are queued, which keeps the bytes in order. */
+    size_t off = 0;
+    while (off < len) {
+        size_t chunk = len - off < (1u << 30) ? len - off : (1u << 30);
+        uv_buf_t b = {.base = (char *)buf + off, .len = chunk};
+        int n = uv_try_write(stream(s), &b, 1);
+        if (n == UV_EAGAIN)
+            break;
+        if (n < 0) {
+            CO__TRACE(tr_rec_io_end(self->id, TR_OP_WRITE, n));
+            return n;
+        }
+        off += (size_t)n;
+        if ((size_t)n < chunk)
+            break;
+    }
+    if (off == len) {
+        CO__TRACE(tr_rec_io_end(self->id, TR_OP_WRITE, (int64_t)len));
+        return (ssize_t)len;
+    }
+    io_req r = {.t = self, .s = s, .op = TR_OP_WRITE, .len = len};
+    r.uv.write.data = &r;
+    uv_buf_t rest = {.base = (char *)buf + off, .len = len - off};
+    err = uv_write(&r.uv.write, stream(s), &rest, 1, on_write);
+    if (err) {
+        CO__TRACE(tr_rec_io_end(self->id, TR_OP_WRITE, err));
+        return err;
+    }
+    co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_WRITE, .fd = s->fd, .ms = -1,
+                  .file = file, .line = line, .cancel = write_cancel,
+                  .ctx = &r};
+    co__park(&w);
+    return r.res;
+}
+
+#undef co_write
+ssize_t co_write(co_tcp *s, const void *buf, size_t len)
+{
+    return co_write_at(s, buf, len, NULL, 0);
+}
+
+/* ---- close ---- */
+
+static void close_cancel(co_task *t, co__wait *w, int err)
+{
+    co_tcp *s = w->ctx;
+    s->closer = NULL; /* on_close still frees s */
+    CO__TRACE(tr_rec_io_end(t->id, TR_OP_CLOSE, err));
+    co__wake(t, cancel_why(err), err);
+}
+
+/* s is released in every case; a cancelled or timed-out caller gets the
+ * error at once and the close finishes in the background. */
+int co_close(co_tcp *s)
+{
+    if (!s)
+        return CO_EINVAL;
+    co_task *self = co__current();
+    int err = self ? co__check() : 0;
+    if (self)
+        CO__TRACE(tr_rec_io_begin(self->id, TR_OP_CLOSE, s->fd, -1));
+    s->release = 1;
+    if (s->closed) { /* a cancelled write or connect closed it already */
+        free(s);
+        if (self)
+            CO__TRACE(tr_rec_io_end(self->id, TR_OP_CLOSE, err));
+        return err;
+    }
+    tcp_kill(s);
+    if (!self || err) {
+        if (self)
+            CO__TRACE(tr_rec_io_end(self->id, TR_OP_CLOSE, err));
+        return err;
+    }
+    s->closer = self;
+    co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_CLOSE, .fd = s->fd,
+                  .ms = -1, .cancel = close_cancel, .ctx = s};
+    return co__park(&w);
+}
