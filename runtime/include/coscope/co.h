@@ -28,7 +28,10 @@
  * the trace (the `at` of the wait); (co_sleep)(ms) calls the plain function.
  *
  * Environment: COSCOPE_TRACE=path records a trace; COSCOPE_STACK_KB sets the
- * task stack size (default 64, minimum 16). */
+ * task stack size (default 64, minimum 16). Each stack is an mmap with a
+ * guard page (two kernel mappings), so Linux's default vm.max_map_count of
+ * 65530 caps live tasks near 32 000: raise it (sysctl) for more. A task
+ * costs ~4.3 KiB of RSS while parked (measured: bench/runtime). */
 #ifndef COSCOPE_CO_H
 #define COSCOPE_CO_H
 
