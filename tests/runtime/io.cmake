@@ -1,0 +1,10 @@
+# tests/runtime/io.cmake: TCP, files and thread-pool offload (runtime/io_tcp.c,
+# io_fs.c, work.c). Included by tests/runtime/CMakeLists.txt.
+coscope_test(test_io SOURCES test_io.c LIBS ${RT_LIBS} PkgConfig::CJSON
+  CASES echo refused port eof eof_parked cancel_read deadline_read
+        cancel_write cancel_accept close_wakes idle_listener
+        fs_roundtrip fs_missing trace
+  TIMEOUT 30)
+coscope_test(test_work SOURCES test_work.c LIBS ${RT_LIBS}
+  CASES offload cancel_queued cancel_running deadline_queued fs_cancel_queued
+  TIMEOUT 30)
