@@ -1,0 +1,1028 @@
+/* layout.c: one frame of the timeline as draw commands — top bar, overview,
+ * ruler, lanes with their state spans, stalls, wake arrows, the playhead and
+ * the dimmed future, the legend. Spans narrower than a pixel are merged per
+ * pixel column into density blocks using the model's prefix sums, so the
+ * cost of a frame follows the pixels, not the events. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vw_int.h"
+
+/* ---- geometry ---- */
+
+void vw__geom(vw_geom *g, int w, int h)
+{
+    memset(g, 0, sizeof *g);
+    g->w = w;
+    g->h = h;
+    g->top_y = 0;
+    g->top_h = 32;
+    g->ov_y = g->top_y + g->top_h;
+    g->ov_h = 36;
+    g->ruler_y = g->ov_y + g->ov_h;
+    g->ruler_h = 26;
+    g->lanes_y = g->ruler_y + g->ruler_h;
+    g->legend_h = 28;
+    g->legend_y = h - g->legend_h;
+    g->lanes_h = g->legend_y - g->lanes_y;
+    if (g->lanes_h < 0)
+        g->lanes_h = 0;
+    g->panel_w = w >= 1200 ? 400 : w / 3;
+    g->panel_x = w - g->panel_w;
+    g->label_x = 0;
+    g->label_w = w >= 1000 ? 240 : w / 4;
+    g->tl_x = g->label_x + g->label_w;
+    g->tl_w = g->panel_x - g->tl_x;
+    if (g->tl_w < 1)
+        g->tl_w = 1;
+    g->lane_h = 24;
+}
+
+double vw__x_of(const vw_geom *g, const vw_state *st, int64_t t)
+{
+    return g->tl_x + (double)(t - st->t0) * g->tl_w / (double)(st->t1 - st->t0);
+}
+
+int64_t vw__t_of(const vw_geom *g, const vw_state *st, double x)
+{
+    return st->t0 + (int64_t)llround((x - g->tl_x) * (double)(st->t1 - st->t0) /
+                                     g->tl_w);
+}
+
+int vw__lanes_visible(const vw_geom *g)
+{
+    return g->lanes_h / g->lane_h;
+}
+
+long vw__lane_at(const vw_geom *g, const vw_state *st, int y)
+{
+    if (y < g->lanes_y || y >= g->lanes_y + g->lanes_h)
+        return -1;
+    long i = st->scroll + (y - g->lanes_y) / g->lane_h;
+    return i >= 0 && (size_t)i < st->nlanes ? i : -1;
+}
+
+/* ---- level-of-detail drawing of one lane ---- */
+
+/* A lane's items: ordered, non-overlapping intervals. `primary` items are
+ * the ones summed in cum (running spans, idle periods, works). */
+typedef struct lod_src {
+    size_t n;
+    void (*get)(const void *ctx, size_t i, int64_t *t0, int64_t *t1,
+                uint8_t *state, uint8_t *why);
+    const void *ctx;
+    const int64_t *cum; /* [n+1] primary ns before item i */
+    int (*is_primary)(uint8_t state);
+    vw_rgba (*colour)(uint8_t state, uint8_t why);
+    int has_gaps;       /* items do not cover the lane: gaps are gap_colour */
+    vw_rgba gap_colour;
+    vw_rgba prim_colour;
+    int role;
+} lod_src;
+
+static int64_t item_t1(const lod_src *s, size_t i)
+{
+    int64_t a, b;
+    uint8_t st, why;
+    s->get(s->ctx, i, &a, &b, &st, &why);
+    return b;
+}
+
+/* First index in [lo, n) whose t1 > t, galloping from lo because the answer
+ * is usually close by. */
+static size_t first_after(const lod_src *s, size_t lo, int64_t t)
+{
+    size_t n = s->n, step = 1, hi = lo;
+    while (hi < n && item_t1(s, hi) <= t) {
+        lo = hi + 1;
+        hi = lo + step;
+        step *= 2;
+    }
+    if (hi > n)
+        hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (item_t1(s, mid) <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+typedef struct lane_ctx {
+    vw_drawlist *dl;
+    const vw_geom *g;
+    const vw_state *st;
+    const vw_measure *ms;
+    int y, h;
+    uint32_t task;
+    int lane;
+    /* a pending density block, merged while colours repeat */
+    int dx, dw;
+    vw_rgba dc;
+    int labels;
+    const tr_trace *tr;
+} lane_ctx;
+
+static void flush_density(lane_ctx *c, int role)
+{
+    if (c->dw > 0) {
+        vw_cmd *cmd = vw__dl_rect(c->dl, role == VW_R_SPAN ? VW_R_DENSITY
+                                                           : role,
+                                  c->dx, c->y, c->dw, c->h, c->dc);
+        if (cmd) {
+            cmd->task = c->task;
+            cmd->lane = c->lane;
+        }
+    }
+    c->dw = 0;
+}
+
+static void span_label(lane_ctx *c, int x0, int x1, uint8_t state,
+                       uint8_t why, size_t item, const lod_src *s)
+{
+    if (x1 - x0 < 48 || !c->ms || c->labels > 64 || s->role != VW_R_SPAN)
+        return;
+    char buf[64];
+    const char *name = vw__state_name(state, why);
+    if (state == TR_ST_WAITING && why == TR_WAIT_IO) {
+        const tr_span *sp = (const tr_span *)s->ctx + item;
+        if (sp->op)
+            snprintf(buf, sizeof buf, "io %s", tr_op_name(sp->op));
+        else
+            snprintf(buf, sizeof buf, "io");
+        name = buf;
+    }
+    if (state == TR_ST_DONE)
+        return;
+    int tw = c->ms->text_w(c->ms->ctx, VW_FONT_SMALL, name);
+    int lx = x0 < c->g->tl_x ? c->g->tl_x : x0;
+    int rx = x1 > c->g->tl_x + c->g->tl_w ? c->g->tl_x + c->g->tl_w : x1;
+    if (rx - lx < tw + 10)
+        return;
+    vw_rgba ink = {0x0d, 0x11, 0x17, 255};
+    vw__dl_text(c->dl, VW_R_SPAN, VW_FONT_SMALL, lx + 5,
+                c->y + (c->h - c->ms->line_h) / 2, ink, name);
+    c->labels++;
+}
+
+static void lod_lane(lane_ctx *c, const lod_src *s)
+{
+    const vw_geom *g = c->g;
+    const vw_state *st = c->st;
+    int64_t vt0 = st->t0, vt1 = st->t1;
+    double ns_px = (double)(vt1 - vt0) / g->tl_w;
+    int xr = g->tl_x + g->tl_w;
+    size_t i = first_after(s, 0, vt0);
+    int64_t cur = vt0;
+    c->dw = 0;
+    while (i < s->n && !c->dl->oom) {
+        int64_t a0, b;
+        uint8_t state, why;
+        s->get(s->ctx, i, &a0, &b, &state, &why);
+        int64_t a = a0 > cur ? a0 : cur;
+        if (a >= vt1)
+            break;
+        if ((double)(b - a) >= ns_px) {
+            /* wide enough to be seen alone */
+            flush_density(c, s->role);
+            int x0 = (int)floor(vw__x_of(g, st, a));
+            int x1 = (int)floor(vw__x_of(g, st, b < vt1 ? b : vt1));
+            if (b >= vt1)
+                x1 = xr;
+            if (x0 < g->tl_x)
+                x0 = g->tl_x;
+            if (x1 > xr)
+                x1 = xr;
+            vw_cmd *cmd = vw__dl_rect(c->dl, s->role, x0, c->y, x1 - x0, c->h,
+                                      s->colour(state, why));
+            if (cmd) {
+                cmd->task = c->task;
+                cmd->lane = c->lane;
+                cmd->state = state;
+                cmd->why = why;
+            }
+            span_label(c, (int)floor(vw__x_of(g, st, a0)), x1, state, why, i,
+                       s);
+            cur = b;
+            i++;
+            continue;
+        }
+        /* narrow: sum up the pixel column that holds a */
+        double col = floor((double)(a - vt0) / ns_px);
+        int64_t ct0 = vt0 + (int64_t)floor(col * ns_px);
+        int64_t ct1 = vt0 + (int64_t)ceil((col + 1) * ns_px);
+        if (ct1 <= a)
+            ct1 = a + 1;
+        size_t j = first_after(s, i, ct1);
+        int64_t prim = s->cum[j] - s->cum[i];
+        if (s->is_primary(state) && a > a0)
+            prim -= a - a0;
+        if (j < s->n) {
+            int64_t ja, jb;
+            uint8_t js, jw;
+            s->get(s->ctx, j, &ja, &jb, &js, &jw);
+            if (s->is_primary(js) && ja < ct1)
+                prim += ct1 - (ja > a ? ja : a);
+        }
+        double frac = (double)prim / (double)(ct1 - ct0);
+        vw_rgba base;
+        if (s->has_gaps) {
+            base = s->gap_colour;
+        } else {
+            size_t k = first_after(s, i, ct0 + (ct1 - ct0) / 2);
+            if (k >= s->n)
+                k = s->n - 1;
+            int64_t ka, kb;
+            uint8_t ks, kw;
+            s->get(s->ctx, k, &ka, &kb, &ks, &kw);
+            base = s->colour(ks, kw);
+        }
+        vw_rgba colour = vw__lerp(base, s->prim_colour, frac);
+        int x = g->tl_x + (int)col;
+        if (c->dw > 0 && c->dx + c->dw == x &&
+            memcmp(&c->dc, &colour, sizeof colour) == 0) {
+            c->dw++;
+        } else {
+            flush_density(c, s->role);
+            c->dx = x;
+            c->dw = 1;
+            c->dc = colour;
+        }
+        cur = ct1;
+        i = j;
+    }
+    flush_density(c, s->role);
+}
+
+/* item accessors for the three kinds of lane */
+static void get_span(const void *ctx, size_t i, int64_t *t0, int64_t *t1,
+                     uint8_t *state, uint8_t *why)
+{
+    const tr_span *s = (const tr_span *)ctx + i;
+    *t0 = s->t0;
+    *t1 = s->t1;
+    *state = s->state;
+    *why = s->why;
+}
+
+static void get_idle(const void *ctx, size_t i, int64_t *t0, int64_t *t1,
+                     uint8_t *state, uint8_t *why)
+{
+    const tr_idle *s = (const tr_idle *)ctx + i;
+    *t0 = s->t0;
+    *t1 = s->t1;
+    *state = 1;
+    *why = 0;
+}
+
+typedef struct work_ctx {
+    const tr_work *works;
+    const uint32_t *idx;
+    int64_t duration;
+} work_ctx;
+
+static void get_work(const void *ctx, size_t i, int64_t *t0, int64_t *t1,
+                     uint8_t *state, uint8_t *why)
+{
+    const work_ctx *w = ctx;
+    const tr_work *x = &w->works[w->idx[i]];
+    *t0 = x->t0;
+    *t1 = x->t1 < 0 ? w->duration : x->t1;
+    *state = 1;
+    *why = 0;
+}
+
+static int prim_running(uint8_t state)
+{
+    return state == TR_ST_RUNNING;
+}
+
+static int prim_all(uint8_t state)
+{
+    (void)state;
+    return 1;
+}
+
+static vw_rgba colour_idle(uint8_t state, uint8_t why)
+{
+    (void)state;
+    (void)why;
+    return VW_C_LOOP_IDLE;
+}
+
+static vw_rgba colour_work(uint8_t state, uint8_t why)
+{
+    (void)state;
+    (void)why;
+    return VW_C_WORK;
+}
+
+static vw_rgba colour_state(uint8_t state, uint8_t why)
+{
+    return vw__state_colour(state, why);
+}
+
+/* ---- the lanes area ---- */
+
+static void lane_label(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
+                       vw_model *m, const vw_measure *ms, const vw_lane *l,
+                       int li, int y)
+{
+    char buf[160];
+    int ty = y + (g->lane_h - ms->line_h) / 2;
+    int x = g->label_x + 6 + l->depth * 12;
+    vw_rgba ink = VW_C_TEXT;
+    const char *state_txt = NULL;
+    vw_rgba chip = VW_C_GRID;
+    if (l->kind == VW_LANE_LOOP) {
+        snprintf(buf, sizeof buf, "event loop");
+        ink = VW_C_ACCENT;
+        /* busy or idle at the playhead */
+        size_t n = tr_nidles(m->tr), lo = 0, hi = n;
+        const tr_idle *id = tr_idles(m->tr);
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (id[mid].t1 <= st->playhead)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        int idle = lo < n && id[lo].t0 <= st->playhead;
+        state_txt = idle ? "idle" : "busy";
+        chip = idle ? VW_C_LOOP_IDLE : VW_C_LOOP_BUSY;
+    } else if (l->kind == VW_LANE_POOL) {
+        snprintf(buf, sizeof buf, "pool thread %u", l->id);
+        ink = VW_C_WORK;
+    } else {
+        const tr_task *t = &m->tasks[l->idx];
+        if (l->nchildren) {
+            vw__dl_text(dl, VW_R_LABEL, VW_FONT_SMALL, x, ty + 1,
+                        VW_C_TEXT_DIM, l->collapsed ? "\xe2\x96\xb8"
+                                                    : "\xe2\x96\xbe");
+        }
+        x += 14;
+        snprintf(buf, sizeof buf, "%s", tr_str(m->tr, t->name));
+        if (!buf[0])
+            snprintf(buf, sizeof buf, "task");
+        size_t s = tr_span_at(m->tr, t->id, st->playhead);
+        if (s != SIZE_MAX) {
+            const tr_span *sp = &tr_spans(m->tr)[s];
+            state_txt = vw__state_name(sp->state, sp->why);
+            chip = vw__state_colour(sp->state, sp->why);
+        } else {
+            state_txt = "\xe2\x80\x94"; /* not spawned yet */
+        }
+        if (t->id == st->sel_task)
+            ink = VW_C_SELECT;
+    }
+    int right = g->label_x + g->label_w - 8;
+    int state_w = 0;
+    if (state_txt) {
+        vw__dl_rect(dl, VW_R_LABEL, right - 10, y + (g->lane_h - 10) / 2, 10,
+                    10, chip);
+        state_w = ms->text_w(ms->ctx, VW_FONT_SMALL, state_txt);
+        vw__dl_text(dl, VW_R_LABEL, VW_FONT_SMALL, right - 16 - state_w, ty + 1,
+                    VW_C_TEXT_DIM, state_txt);
+        state_w += 24;
+    }
+    /* the name, clipped before the state; the id in dim after it */
+    int avail = right - state_w - x;
+    vw__dl_clip(dl, x, y, avail > 0 ? avail : 1, g->lane_h);
+    vw_cmd *c = vw__dl_text(dl, VW_R_LABEL, VW_FONT_NORMAL, x, ty, ink, buf);
+    if (c) {
+        c->task = l->kind == VW_LANE_TASK ? l->id : 0;
+        c->lane = li;
+    }
+    if (l->kind == VW_LANE_TASK) {
+        char id[24];
+        snprintf(id, sizeof id, "#%u", l->id);
+        int nw = ms->text_w(ms->ctx, VW_FONT_NORMAL, buf);
+        vw__dl_text(dl, VW_R_LABEL, VW_FONT_SMALL, x + nw + 6, ty + 1,
+                    VW_C_TEXT_DIM, id);
+    }
+    vw__dl_clip(dl, 0, 0, 0, 0);
+}
+
+static void draw_lane(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
+                      vw_model *m, const vw_measure *ms, size_t li, int y)
+{
+    const vw_lane *l = &st->lanes[li];
+    lane_ctx c = {dl, g, st, ms, y + 4, g->lane_h - 8, 0, (int)li,
+                  0,  0, {0, 0, 0, 0}, 0, m->tr};
+    lod_src s;
+    memset(&s, 0, sizeof s);
+    if (l->kind == VW_LANE_TASK) {
+        const tr_task *t = &m->tasks[l->idx];
+        c.task = t->id;
+        s.n = t->nspans;
+        s.get = get_span;
+        s.ctx = tr_spans(m->tr) + t->span0;
+        s.cum = m->cum_run + t->span0;
+        s.is_primary = prim_running;
+        s.colour = colour_state;
+        s.prim_colour = vw__state_colour(TR_ST_RUNNING, 0);
+        s.role = VW_R_SPAN;
+        lod_lane(&c, &s);
+    } else if (l->kind == VW_LANE_LOOP) {
+        /* busy everywhere the loop is not idle, then the idle periods */
+        int x0 = (int)floor(vw__x_of(g, st, 0));
+        int x1 = (int)floor(vw__x_of(g, st, st->duration));
+        if (x0 < g->tl_x)
+            x0 = g->tl_x;
+        if (x1 > g->tl_x + g->tl_w)
+            x1 = g->tl_x + g->tl_w;
+        vw__dl_rect(dl, VW_R_LOOP, x0, c.y, x1 - x0, c.h, VW_C_LOOP_BUSY);
+        s.n = tr_nidles(m->tr);
+        s.get = get_idle;
+        s.ctx = tr_idles(m->tr);
+        s.cum = m->cum_idle;
+        s.is_primary = prim_all;
+        s.colour = colour_idle;
+        s.has_gaps = 1;
+        s.gap_colour = VW_C_LOOP_BUSY;
+        s.prim_colour = VW_C_LOOP_IDLE;
+        s.role = VW_R_LOOP;
+        lod_lane(&c, &s);
+    } else {
+        uint32_t w0 = m->thread_w0[l->idx], w1 = m->thread_w0[l->idx + 1];
+        work_ctx wc = {tr_works(m->tr), m->work_idx + w0, m->duration};
+        s.n = w1 - w0;
+        s.get = get_work;
+        s.ctx = &wc;
+        s.cum = m->cum_work + w0;
+        s.is_primary = prim_all;
+        s.colour = colour_work;
+        s.has_gaps = 1;
+        s.gap_colour = (li % 2) ? VW_C_LANE_ALT : VW_C_BG;
+        s.prim_colour = VW_C_WORK;
+        s.role = VW_R_WORK;
+        lod_lane(&c, &s);
+    }
+}
+
+static int lane_y(const vw_geom *g, const vw_state *st, long li)
+{
+    return g->lanes_y + (int)(li - st->scroll) * g->lane_h;
+}
+
+static int lane_shown(const vw_geom *g, const vw_state *st, long li)
+{
+    return li >= st->scroll && li < st->scroll + vw__lanes_visible(g) &&
+           (size_t)li < st->nlanes;
+}
+
+static void draw_stalls(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
+                        vw_model *m)
+{
+    size_t n = tr_nstalls(m->tr);
+    const tr_stall *s = tr_stalls(m->tr);
+    for (size_t i = 0; i < n && !dl->oom; i++) {
+        int64_t end = s[i].dur > 0 ? s[i].t + s[i].dur : s[i].t;
+        if (end < st->t0 || s[i].t > st->t1)
+            continue;
+        int x0 = (int)floor(vw__x_of(g, st, s[i].t));
+        int x1 = (int)floor(vw__x_of(g, st, end));
+        if (x0 < g->tl_x)
+            x0 = g->tl_x;
+        if (x1 > g->tl_x + g->tl_w)
+            x1 = g->tl_x + g->tl_w;
+        if (x1 - x0 < 3)
+            x1 = x0 + 3;
+        long ti = vw__task_index(m, s[i].task);
+        if (ti < 0 || m->lane_of[ti] < 0)
+            continue;
+        long li = m->lane_of[ti];
+        if (!lane_shown(g, st, li))
+            continue;
+        int y = lane_y(g, st, li);
+        vw_cmd *c = vw__dl_frame(dl, VW_R_STALL, x0, y + 2, x1 - x0,
+                                 g->lane_h - 4, VW_C_STALL);
+        if (c) {
+            c->task = s[i].task;
+            c->lane = (int)li;
+        }
+        vw__dl_frame(dl, VW_R_STALL, x0 + 1, y + 3, x1 - x0 - 2,
+                     g->lane_h - 6, VW_C_STALL);
+    }
+}
+
+/* Stall markers on the ruler, one per pixel column. */
+static void draw_ruler_stalls(vw_drawlist *dl, const vw_geom *g,
+                              const vw_state *st, vw_model *m)
+{
+    size_t n = tr_nstalls(m->tr);
+    const tr_stall *s = tr_stalls(m->tr);
+    int last_x = -1;
+    for (size_t i = 0; i < n && !dl->oom; i++) {
+        int64_t end = s[i].dur > 0 ? s[i].t + s[i].dur : s[i].t;
+        if (end < st->t0 || s[i].t > st->t1)
+            continue;
+        int x0 = (int)floor(vw__x_of(g, st, s[i].t));
+        int x1 = (int)floor(vw__x_of(g, st, end));
+        if (x0 < g->tl_x)
+            x0 = g->tl_x;
+        if (x1 > g->tl_x + g->tl_w)
+            x1 = g->tl_x + g->tl_w;
+        if (x0 == last_x)
+            continue;
+        last_x = x0;
+        vw_cmd *c = vw__dl_rect(dl, VW_R_STALL, x0, g->ruler_y + 1,
+                                x1 - x0 < 4 ? 4 : x1 - x0, 4, VW_C_STALL);
+        if (c)
+            c->task = s[i].task;
+    }
+}
+
+static void draw_wakes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
+                       vw_model *m)
+{
+    if (!st->sel_task)
+        return;
+    vw__model_wakes(m, st->sel_task);
+    const tr_wakeup *w = tr_wakeups(m->tr);
+    int last_x = -1000;
+    for (size_t k = 0; k < m->nwakes && !dl->oom; k++) {
+        const tr_wakeup *x = &w[m->wakes[k]];
+        if (x->t < st->t0 || x->t > st->t1 || x->from == x->to)
+            continue;
+        long lf = 0, lt;
+        if (x->from) {
+            long fi = vw__task_index(m, x->from);
+            lf = fi < 0 ? -1 : m->lane_of[fi];
+        }
+        long ti = vw__task_index(m, x->to);
+        lt = ti < 0 ? -1 : m->lane_of[ti];
+        if (lf < 0 || lt < 0 || !lane_shown(g, st, lf) ||
+            !lane_shown(g, st, lt))
+            continue;
+        int px = (int)floor(vw__x_of(g, st, x->t));
+        if (px == last_x)
+            continue; /* one arrow per pixel column is all one can see */
+        last_x = px;
+        int y0 = lane_y(g, st, lf) + g->lane_h / 2;
+        int y1 = lane_y(g, st, lt) + g->lane_h / 2;
+        vw_rgba col = x->to == st->sel_task ? VW_C_WAKE_IN : VW_C_WAKE_OUT;
+        vw_cmd *c = vw__dl_line(dl, VW_R_WAKE, px, y0, px, y1, col);
+        if (c)
+            c->task = x->to;
+        int d = y1 > y0 ? -6 : 6;
+        vw__dl_line(dl, VW_R_WAKE, px - 4, y1 + d, px, y1, col);
+        vw__dl_line(dl, VW_R_WAKE, px + 4, y1 + d, px, y1, col);
+        vw__dl_rect(dl, VW_R_WAKE, px - 1, y0 - 1, 3, 3, col);
+    }
+}
+
+static void draw_selection(vw_drawlist *dl, const vw_geom *g,
+                           const vw_state *st, vw_model *m)
+{
+    if (!st->sel_task)
+        return;
+    long ti = vw__task_index(m, st->sel_task);
+    if (ti < 0 || m->lane_of[ti] < 0 || !lane_shown(g, st, m->lane_of[ti]))
+        return;
+    int y = lane_y(g, st, m->lane_of[ti]);
+    vw_rgba hl = {0xff, 0xff, 0xff, 14};
+    vw__dl_rect(dl, VW_R_SELECT, g->label_x, y, g->label_w + g->tl_w,
+                g->lane_h, hl);
+    if (st->sel_span < 0 || (size_t)st->sel_span >= tr_nspans(m->tr))
+        return;
+    const tr_span *sp = &tr_spans(m->tr)[st->sel_span];
+    if (sp->t1 < st->t0 || sp->t0 > st->t1)
+        return;
+    int x0 = (int)floor(vw__x_of(g, st, sp->t0));
+    int x1 = (int)floor(vw__x_of(g, st, sp->t1));
+    if (x0 < g->tl_x - 2)
+        x0 = g->tl_x - 2;
+    if (x1 > g->tl_x + g->tl_w + 2)
+        x1 = g->tl_x + g->tl_w + 2;
+    if (x1 - x0 < 2)
+        x1 = x0 + 2;
+    vw__dl_frame(dl, VW_R_SELECT, x0 - 1, y + 2, x1 - x0 + 2, g->lane_h - 4,
+                 VW_C_SELECT);
+}
+
+static void draw_lanes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
+                       vw_model *m, const vw_measure *ms)
+{
+    for (size_t i = 0; i < m->ntasks; i++)
+        m->lane_of[i] = -1;
+    for (size_t li = 0; li < st->nlanes; li++)
+        if (st->lanes[li].kind == VW_LANE_TASK)
+            m->lane_of[st->lanes[li].idx] = (int32_t)li;
+    int vis = vw__lanes_visible(g);
+    for (long li = st->scroll; li < st->scroll + vis && (size_t)li < st->nlanes;
+         li++) {
+        int y = lane_y(g, st, li);
+        vw_cmd *c = vw__dl_rect(dl, VW_R_LANE, g->label_x, y,
+                                g->label_w + g->tl_w, g->lane_h,
+                                li % 2 ? VW_C_LANE_ALT : VW_C_BG);
+        if (c)
+            c->lane = (int)li;
+    }
+    /* grid lines of the ruler ticks run through the lanes */
+    int64_t step = vw__tick_step(st->t1 - st->t0, g->tl_w, 110);
+    int64_t first = st->t0 >= 0 ? (st->t0 + step - 1) / step * step
+                                : -((-st->t0) / step * step);
+    for (int64_t t = first; t <= st->t1; t += step) {
+        int x = (int)floor(vw__x_of(g, st, t));
+        vw__dl_line(dl, VW_R_TICK, x, g->lanes_y, x, g->lanes_y + g->lanes_h,
+                    VW_C_GRID);
+    }
+    vw__dl_clip(dl, g->tl_x, g->lanes_y, g->tl_w, g->lanes_h);
+    for (long li = st->scroll; li < st->scroll + vis && (size_t)li < st->nlanes;
+         li++)
+        draw_lane(dl, g, st, m, ms, (size_t)li, lane_y(g, st, li));
+    draw_stalls(dl, g, st, m);
+    vw__dl_clip(dl, 0, 0, 0, 0);
+    draw_selection(dl, g, st, m);
+    vw__dl_clip(dl, g->tl_x, g->lanes_y, g->tl_w, g->lanes_h);
+    draw_wakes(dl, g, st, m);
+    vw__dl_clip(dl, 0, 0, 0, 0);
+    vw__dl_line(dl, VW_R_LANE, g->tl_x - 1, g->lanes_y, g->tl_x - 1,
+                g->lanes_y + g->lanes_h, VW_C_GRID);
+    for (long li = st->scroll; li < st->scroll + vis && (size_t)li < st->nlanes;
+         li++)
+        lane_label(dl, g, st, m, ms, &st->lanes[li], (int)li,
+                   lane_y(g, st, li));
+}
+
+/* ---- ruler, overview, playhead ---- */
+
+static void draw_ruler(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
+                       const vw_measure *ms)
+{
+    vw__dl_rect(dl, VW_R_TICK, 0, g->ruler_y, g->panel_x, g->ruler_h,
+                VW_C_PANEL);
+    vw__dl_line(dl, VW_R_TICK, 0, g->ruler_y + g->ruler_h - 1, g->panel_x,
+                g->ruler_y + g->ruler_h - 1, VW_C_GRID);
+    int64_t step = vw__tick_step(st->t1 - st->t0, g->tl_w, 110);
+    int64_t first = st->t0 >= 0 ? (st->t0 + step - 1) / step * step
+                                : -((-st->t0) / step * step);
+    vw__dl_clip(dl, g->tl_x, g->ruler_y, g->tl_w, g->ruler_h);
+    for (int64_t t = first; t <= st->t1; t += step) {
+        int x = (int)floor(vw__x_of(g, st, t));
+        vw__dl_line(dl, VW_R_TICK, x, g->ruler_y + g->ruler_h - 9, x,
+                    g->ruler_y + g->ruler_h - 1, VW_C_TEXT_DIM);
+        char buf[32];
+        vw__tick_label(buf, sizeof buf, t, step);
+        vw__dl_text(dl, VW_R_TICK_LABEL, VW_FONT_SMALL, x + 4,
+                    g->ruler_y + (g->ruler_h - ms->line_h) / 2, VW_C_TEXT_DIM,
+                    buf);
+    }
+    vw__dl_clip(dl, 0, 0, 0, 0);
+    char buf[48];
+    int64_t w = st->t1 - st->t0;
+    char d[24];
+    tr_fmt_dur(d, sizeof d, w);
+    snprintf(buf, sizeof buf, "window %s", d);
+    vw__dl_text(dl, VW_R_TICK_LABEL, VW_FONT_SMALL, g->label_x + 8,
+                g->ruler_y + (g->ruler_h - ms->line_h) / 2, VW_C_TEXT_DIM, buf);
+}
+
+static void draw_overview(vw_drawlist *dl, const vw_geom *g,
+                          const vw_state *st, vw_model *m,
+                          const vw_measure *ms)
+{
+    vw__dl_rect(dl, VW_R_OVERVIEW, 0, g->ov_y, g->panel_x, g->ov_h, VW_C_BG);
+    vw__dl_text(dl, VW_R_OVERVIEW, VW_FONT_SMALL, g->label_x + 8,
+                g->ov_y + 4, VW_C_TEXT_DIM, "overview");
+    vw__dl_text(dl, VW_R_OVERVIEW, VW_FONT_SMALL, g->label_x + 8,
+                g->ov_y + 4 + ms->line_h, VW_C_TEXT_DIM, "loop busy");
+    int64_t dur = st->duration > 0 ? st->duration : 1;
+    size_t ni = tr_nidles(m->tr);
+    const tr_idle *id = tr_idles(m->tr);
+    int top = g->ov_y + 3, hh = g->ov_h - 6;
+    size_t i = 0;
+    /* loop busy fraction per column, like a CPU graph */
+    for (int x = 0; x < g->tl_w && !dl->oom; x++) {
+        int64_t a = (int64_t)((double)dur * x / g->tl_w);
+        int64_t b = (int64_t)((double)dur * (x + 1) / g->tl_w);
+        if (b <= a)
+            continue;
+        while (i < ni && id[i].t1 <= a)
+            i++;
+        int64_t idle = 0;
+        size_t j = i;
+        while (j < ni && id[j].t0 < b) {
+            int64_t s = id[j].t0 > a ? id[j].t0 : a;
+            int64_t e = id[j].t1 < b ? id[j].t1 : b;
+            if (e > s)
+                idle += e - s;
+            if (id[j].t1 > b)
+                break;
+            j++;
+            if (j - i > 64) { /* dense: use the prefix sums */
+                size_t lo = j, hi = ni;
+                while (lo < hi) {
+                    size_t mid = lo + (hi - lo) / 2;
+                    if (id[mid].t1 <= b)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                idle += m->cum_idle[lo] - m->cum_idle[j];
+                j = lo;
+            }
+        }
+        double busy = 1.0 - (double)idle / (double)(b - a);
+        int bh = (int)lround(busy * hh);
+        if (bh > 0)
+            vw__dl_rect(dl, VW_R_OVERVIEW, g->tl_x + x, top + hh - bh, 1, bh,
+                        vw__lerp(VW_C_LOOP_IDLE, VW_C_LOOP_BUSY, 0.75));
+    }
+    size_t ns = tr_nstalls(m->tr);
+    const tr_stall *s = tr_stalls(m->tr);
+    int last = -1;
+    for (size_t k = 0; k < ns; k++) {
+        int x = g->tl_x + (int)((double)s[k].t * g->tl_w / dur);
+        if (x == last)
+            continue;
+        last = x;
+        vw__dl_rect(dl, VW_R_STALL, x, g->ov_y + 1, 2, 6, VW_C_STALL);
+    }
+    /* the visible window */
+    int vx0 = g->tl_x + (int)floor((double)st->t0 * g->tl_w / dur);
+    int vx1 = g->tl_x + (int)ceil((double)st->t1 * g->tl_w / dur);
+    if (vx0 < g->tl_x)
+        vx0 = g->tl_x;
+    if (vx1 > g->tl_x + g->tl_w)
+        vx1 = g->tl_x + g->tl_w;
+    if (vx1 - vx0 < 3)
+        vx1 = vx0 + 3;
+    vw_rgba fill = {0x58, 0xa6, 0xff, 40};
+    vw__dl_rect(dl, VW_R_VIEWPORT, vx0, g->ov_y + 1, vx1 - vx0, g->ov_h - 2,
+                fill);
+    vw__dl_frame(dl, VW_R_VIEWPORT, vx0, g->ov_y + 1, vx1 - vx0, g->ov_h - 2,
+                 VW_C_ACCENT);
+    int px = g->tl_x + (int)((double)st->playhead * g->tl_w / dur);
+    vw__dl_line(dl, VW_R_PLAYHEAD, px, g->ov_y, px, g->ov_y + g->ov_h - 1,
+                VW_C_PLAYHEAD);
+    vw__dl_line(dl, VW_R_OVERVIEW, 0, g->ov_y + g->ov_h - 1, g->panel_x,
+                g->ov_y + g->ov_h - 1, VW_C_GRID);
+}
+
+static void draw_playhead(vw_drawlist *dl, const vw_geom *g,
+                          const vw_state *st)
+{
+    double xd = vw__x_of(g, st, st->playhead);
+    int xr = g->tl_x + g->tl_w;
+    /* the future, right of the playhead, is dimmed */
+    int dx = xd < g->tl_x ? g->tl_x : (int)floor(xd) + 1;
+    if (dx < xr)
+        vw__dl_rect(dl, VW_R_DIM, dx, g->lanes_y, xr - dx, g->lanes_h,
+                    VW_C_DIM);
+    if (xd < g->tl_x || xd >= xr)
+        return;
+    int x = (int)floor(xd);
+    vw__dl_line(dl, VW_R_PLAYHEAD, x, g->ruler_y, x, g->lanes_y + g->lanes_h,
+                VW_C_PLAYHEAD);
+    vw__dl_rect(dl, VW_R_PLAYHEAD, x - 4, g->ruler_y + g->ruler_h - 8, 9, 8,
+                VW_C_PLAYHEAD);
+}
+
+/* ---- top bar and legend ---- */
+
+static void draw_topbar(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
+                        vw_model *m, const vw_measure *ms)
+{
+    vw__dl_rect(dl, VW_R_TOPBAR, 0, g->top_y, g->w, g->top_h, VW_C_PANEL);
+    vw__dl_line(dl, VW_R_TOPBAR, 0, g->top_y + g->top_h - 1, g->w,
+                g->top_y + g->top_h - 1, VW_C_GRID);
+    int ty = g->top_y + (g->top_h - ms->line_h) / 2;
+    const tr_header *h = tr_head(m->tr);
+    char buf[256], t[40];
+    int x = 10;
+    vw__dl_text(dl, VW_R_TOPBAR, VW_FONT_BOLD, x, ty, VW_C_ACCENT, "coscope");
+    x += ms->text_w(ms->ctx, VW_FONT_BOLD, "coscope") + 12;
+    snprintf(buf, sizeof buf, "%s  pid %lld",
+             h->program && h->program[0] ? h->program : "(program)",
+             (long long)h->pid);
+    vw__dl_text(dl, VW_R_TOPBAR, VW_FONT_NORMAL, x, ty, VW_C_TEXT, buf);
+    x = g->tl_x + 10;
+    snprintf(buf, sizeof buf, "%s %s",
+             st->playing ? "\xe2\x96\xb6 playing" : "\xe2\x80\x96 paused",
+             vw__fmt_time(t, sizeof t, st->playhead));
+    vw__dl_text(dl, VW_R_TOPBAR, VW_FONT_BOLD, x, ty,
+                st->playing ? VW_C_PLAYHEAD : VW_C_TEXT, buf);
+    x += ms->text_w(ms->ctx, VW_FONT_BOLD, buf) + 18;
+    snprintf(buf, sizeof buf, "speed %gx   event %ld / %zu   stalls %zu",
+             st->speed, st->cursor + 1, tr_nevents(m->tr), tr_nstalls(m->tr));
+    vw__dl_text(dl, VW_R_TOPBAR, VW_FONT_NORMAL, x, ty, VW_C_TEXT_DIM, buf);
+    x += ms->text_w(ms->ctx, VW_FONT_NORMAL, buf) + 18;
+    /* the right end: a prompt, a status line, or the truncation warning */
+    const char *msg = NULL;
+    vw_rgba col = VW_C_TEXT_DIM;
+    if (st->prompt) {
+        snprintf(buf, sizeof buf, "%s %s\xe2\x96\x8f",
+                 st->prompt == VW_PROMPT_GOTO ? "go to time:" : "filter tasks:",
+                 st->prompt_buf);
+        msg = buf;
+        col = VW_C_PLAYHEAD;
+    } else if (st->status[0]) {
+        msg = st->status;
+        col = VW_C_PLAYHEAD;
+    } else if (st->filter[0]) {
+        snprintf(buf, sizeof buf, "filter: %s (/ to edit, Esc in it clears)",
+                 st->filter);
+        msg = buf;
+    } else if (h->truncated) {
+        msg = "\xe2\x9a\xa0 trace cut short (no end line)";
+        col = (vw_rgba){0xe3, 0xb3, 0x41, 255};
+    } else {
+        msg = "? keys";
+    }
+    int mw = ms->text_w(ms->ctx, VW_FONT_NORMAL, msg);
+    int mx = g->w - 12 - mw;
+    if (mx < x)
+        mx = x;
+    vw__dl_text(dl, VW_R_TOPBAR, VW_FONT_NORMAL, mx, ty, col, msg);
+}
+
+static void draw_legend(vw_drawlist *dl, const vw_geom *g,
+                        const vw_measure *ms)
+{
+    static const struct {
+        const char *name;
+        int state, why;
+    } items[] = {
+        {"running", TR_ST_RUNNING, 0},
+        {"ready (latency)", TR_ST_READY, 0},
+        {"io", TR_ST_WAITING, TR_WAIT_IO},
+        {"sleep", TR_ST_WAITING, TR_WAIT_SLEEP},
+        {"lock", TR_ST_WAITING, TR_WAIT_LOCK},
+        {"chan", TR_ST_WAITING, TR_WAIT_CHAN_RECV},
+        {"join", TR_ST_WAITING, TR_WAIT_JOIN},
+        {"work", TR_ST_WAITING, TR_WAIT_WORK},
+        {"yield/event", TR_ST_WAITING, TR_WAIT_YIELD},
+        {"done", TR_ST_DONE, 0},
+    };
+    vw__dl_rect(dl, VW_R_LEGEND, 0, g->legend_y, g->w, g->legend_h,
+                VW_C_PANEL);
+    vw__dl_line(dl, VW_R_LEGEND, 0, g->legend_y, g->w, g->legend_y,
+                VW_C_GRID);
+    int x = 10, cy = g->legend_y + g->legend_h / 2;
+    int ty = g->legend_y + (g->legend_h - ms->line_h) / 2;
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+        vw__dl_rect(dl, VW_R_LEGEND, x, cy - 6, 12, 12,
+                    vw__state_colour(items[i].state, items[i].why));
+        x += 17;
+        vw__dl_text(dl, VW_R_LEGEND, VW_FONT_SMALL, x, ty, VW_C_TEXT,
+                    items[i].name);
+        x += ms->text_w(ms->ctx, VW_FONT_SMALL, items[i].name) + 16;
+    }
+    vw__dl_rect(dl, VW_R_LEGEND, x, cy - 6, 12, 12, VW_C_LOOP_BUSY);
+    vw__dl_rect(dl, VW_R_LEGEND, x + 6, cy - 6, 6, 12, VW_C_LOOP_IDLE);
+    x += 17;
+    vw__dl_text(dl, VW_R_LEGEND, VW_FONT_SMALL, x, ty, VW_C_TEXT,
+                "loop busy/idle");
+    x += ms->text_w(ms->ctx, VW_FONT_SMALL, "loop busy/idle") + 16;
+    vw__dl_frame(dl, VW_R_LEGEND, x, cy - 6, 12, 12, VW_C_STALL);
+    vw__dl_frame(dl, VW_R_LEGEND, x + 1, cy - 5, 10, 10, VW_C_STALL);
+    x += 17;
+    vw__dl_text(dl, VW_R_LEGEND, VW_FONT_SMALL, x, ty, VW_C_TEXT, "stall");
+    x += ms->text_w(ms->ctx, VW_FONT_SMALL, "stall") + 16;
+    vw__dl_line(dl, VW_R_LEGEND, x + 2, cy, x + 14, cy, VW_C_WAKE_IN);
+    x += 19;
+    vw__dl_text(dl, VW_R_LEGEND, VW_FONT_SMALL, x, ty, VW_C_TEXT, "woken by");
+    x += ms->text_w(ms->ctx, VW_FONT_SMALL, "woken by") + 12;
+    vw__dl_line(dl, VW_R_LEGEND, x + 2, cy, x + 14, cy, VW_C_WAKE_OUT);
+    x += 19;
+    vw__dl_text(dl, VW_R_LEGEND, VW_FONT_SMALL, x, ty, VW_C_TEXT, "wakes");
+}
+
+/* ---- hover tooltip ---- */
+
+static void draw_tooltip(vw_drawlist *dl, const vw_geom *g,
+                         const vw_state *st, vw_model *m,
+                         const vw_measure *ms)
+{
+    int mx = st->mouse_x, my = st->mouse_y;
+    if (st->drag || mx < g->tl_x || mx >= g->tl_x + g->tl_w)
+        return;
+    long li = vw__lane_at(g, st, my);
+    if (li < 0)
+        return;
+    const vw_lane *l = &st->lanes[li];
+    int64_t t = vw__t_of(g, st, mx);
+    char lines[5][160];
+    int n = 0;
+    char a[32], b[32], d[32];
+    if (l->kind == VW_LANE_TASK) {
+        size_t si = tr_span_at(m->tr, l->id, t);
+        if (si == SIZE_MAX)
+            return;
+        const tr_span *sp = &tr_spans(m->tr)[si];
+        vw__fmt_task(lines[n++], sizeof lines[0], m, l->id);
+        const char *what = vw__state_name(sp->state, sp->why);
+        if (sp->state == TR_ST_WAITING && sp->why == TR_WAIT_IO && sp->op) {
+            if (sp->fd >= 0)
+                snprintf(lines[n++], sizeof lines[0], "waiting: io %s fd %lld",
+                         tr_op_name(sp->op), (long long)sp->fd);
+            else
+                snprintf(lines[n++], sizeof lines[0], "waiting: io %s",
+                         tr_op_name(sp->op));
+        } else if (sp->state == TR_ST_WAITING) {
+            snprintf(lines[n++], sizeof lines[0], "waiting: %s%s", what,
+                     sp->obj ? " (obj)" : "");
+            if (sp->obj)
+                snprintf(lines[n - 1], sizeof lines[0], "waiting: %s on %u",
+                         what, sp->obj);
+        } else {
+            snprintf(lines[n++], sizeof lines[0], "%s", what);
+        }
+        snprintf(lines[n++], sizeof lines[0], "%s   (%s \xe2\x86\x92 %s)",
+                 tr_fmt_dur(d, sizeof d, sp->t1 - sp->t0),
+                 tr_fmt_dur(a, sizeof a, sp->t0),
+                 tr_fmt_dur(b, sizeof b, sp->t1));
+        if (sp->at)
+            snprintf(lines[n++], sizeof lines[0], "at %s",
+                     tr_str(m->tr, sp->at));
+        size_t ns = tr_nstalls(m->tr);
+        const tr_stall *s = tr_stalls(m->tr);
+        for (size_t k = 0; k < ns; k++)
+            if (s[k].task == l->id && t >= s[k].t &&
+                t <= s[k].t + (s[k].dur > 0 ? s[k].dur : 0)) {
+                static const char *kinds[] = {"blocked the loop",
+                                              "scheduling latency",
+                                              "long wait", "stuck at end"};
+                snprintf(lines[n++], sizeof lines[0], "STALL: %s, %s",
+                         kinds[s[k].kind < 4 ? s[k].kind : 2],
+                         tr_fmt_dur(d, sizeof d, s[k].dur));
+                break;
+            }
+    } else if (l->kind == VW_LANE_LOOP) {
+        snprintf(lines[n++], sizeof lines[0], "event loop at %s",
+                 tr_fmt_dur(a, sizeof a, t));
+    } else {
+        uint32_t w0 = m->thread_w0[l->idx], w1 = m->thread_w0[l->idx + 1];
+        const tr_work *w = tr_works(m->tr);
+        for (uint32_t k = w0; k < w1; k++) {
+            const tr_work *x = &w[m->work_idx[k]];
+            int64_t e = x->t1 < 0 ? m->duration : x->t1;
+            if (t >= x->t0 && t < e) {
+                snprintf(lines[n++], sizeof lines[0], "work %s",
+                         tr_str(m->tr, x->name));
+                char tn[96];
+                snprintf(lines[n++], sizeof lines[0], "for %s, %s",
+                         vw__fmt_task(tn, sizeof tn, m, x->task),
+                         tr_fmt_dur(d, sizeof d, e - x->t0));
+                break;
+            }
+        }
+        if (n == 0)
+            return;
+    }
+    int wmax = 0;
+    for (int i = 0; i < n; i++) {
+        int tw = ms->text_w(ms->ctx, i ? VW_FONT_NORMAL : VW_FONT_BOLD,
+                            lines[i]);
+        if (tw > wmax)
+            wmax = tw;
+    }
+    int bw = wmax + 20, bh = n * (ms->line_h + 3) + 12;
+    int bx = mx + 16, by = my + 18;
+    if (bx + bw > g->w - 4)
+        bx = mx - 16 - bw;
+    if (by + bh > g->legend_y)
+        by = my - 10 - bh;
+    vw_rgba shadow = {0, 0, 0, 120};
+    vw__dl_rect(dl, VW_R_TOOLTIP, bx + 3, by + 3, bw, bh, shadow);
+    vw__dl_rect(dl, VW_R_TOOLTIP, bx, by, bw, bh, VW_C_PANEL);
+    vw__dl_frame(dl, VW_R_TOOLTIP, bx, by, bw, bh, VW_C_GRID);
+    for (int i = 0; i < n; i++)
+        vw__dl_text(dl, VW_R_TOOLTIP, i ? VW_FONT_NORMAL : VW_FONT_BOLD,
+                    bx + 10, by + 6 + i * (ms->line_h + 3),
+                    strncmp(lines[i], "STALL", 5) == 0 ? VW_C_STALL
+                                                       : VW_C_TEXT,
+                    lines[i]);
+}
+
+void vw__layout(vw_drawlist *dl, const vw_state *st, vw_model *m,
+                const vw_measure *ms)
+{
+    vw_geom g;
+    vw__geom(&g, st->w, st->h);
+    vw__dl_reset(dl);
+    vw__dl_rect(dl, VW_R_BG, 0, 0, g.w, g.h, VW_C_BG);
+    draw_overview(dl, &g, st, m, ms);
+    draw_ruler(dl, &g, st, ms);
+    draw_ruler_stalls(dl, &g, st, m);
+    draw_lanes(dl, &g, st, m, ms);
+    draw_playhead(dl, &g, st);
+    if (tr_nevents(m->tr) == 0) {
+        const char *msg = "Empty trace: the file has a header but no events";
+        int tw = ms->text_w(ms->ctx, VW_FONT_BOLD, msg);
+        vw__dl_text(dl, VW_R_MESSAGE, VW_FONT_BOLD,
+                    g.tl_x + (g.tl_w - tw) / 2, g.lanes_y + g.lanes_h / 2,
+                    VW_C_TEXT_DIM, msg);
+    }
+    vw__layout_panels(dl, &g, st, m, ms);
+    draw_topbar(dl, &g, st, m, ms);
+    draw_legend(dl, &g, ms);
+    draw_tooltip(dl, &g, st, m, ms);
+    if (st->help)
+        vw__layout_help(dl, &g, ms);
+}

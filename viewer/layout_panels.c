@@ -1,0 +1,369 @@
+/* layout_panels.c: the side panel (task stats, the selected span or event,
+ * the event log around the playhead), the key help overlay and the loading
+ * screen. Text lines only; the timeline itself is in layout.c. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vw_int.h"
+
+char *vw__fmt_task(char *buf, size_t n, const vw_model *m, uint32_t id)
+{
+    if (id == 0) {
+        snprintf(buf, n, "loop");
+        return buf;
+    }
+    const tr_task *t = tr_task_by_id(m->tr, id);
+    const char *name = t ? tr_str(m->tr, t->name) : "";
+    snprintf(buf, n, "%s #%u", name[0] ? name : "task", id);
+    return buf;
+}
+
+char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i)
+{
+    const tr_event *e = &tr_events(m->tr)[i];
+    char task[96], other[96], extra[160] = "";
+    vw__fmt_task(task, sizeof task, m, e->task);
+    const char *ev = tr_ev_name(e->ev);
+    switch (e->ev) {
+    case TR_EV_SPAWN:
+        snprintf(extra, sizeof extra, "by %s",
+                 vw__fmt_task(other, sizeof other, m, e->arg));
+        break;
+    case TR_EV_READY:
+        snprintf(extra, sizeof extra, "by %s (%s)",
+                 vw__fmt_task(other, sizeof other, m, e->arg),
+                 tr_wake_name(e->why));
+        break;
+    case TR_EV_YIELD:
+        if (e->why == TR_WAIT_IO && (e->flags & TR_F_FD))
+            snprintf(extra, sizeof extra, "io %s fd %lld", tr_op_name(e->op),
+                     (long long)e->val);
+        else if (e->why == TR_WAIT_IO)
+            snprintf(extra, sizeof extra, "io %s", tr_op_name(e->op));
+        else if (e->flags & TR_F_MS)
+            snprintf(extra, sizeof extra, "%s %lld ms", tr_wait_name(e->why),
+                     (long long)e->val2);
+        else if (e->flags & TR_F_OBJ)
+            snprintf(extra, sizeof extra, "%s obj %u", tr_wait_name(e->why),
+                     e->arg);
+        else
+            snprintf(extra, sizeof extra, "%s", tr_wait_name(e->why));
+        break;
+    case TR_EV_IO_BEGIN:
+        if (e->flags & TR_F_FD)
+            snprintf(extra, sizeof extra, "%s fd %lld", tr_op_name(e->op),
+                     (long long)e->val);
+        else
+            snprintf(extra, sizeof extra, "%s", tr_op_name(e->op));
+        break;
+    case TR_EV_IO_END:
+        if (e->flags & TR_F_ERR)
+            snprintf(extra, sizeof extra, "%s %s", tr_op_name(e->op),
+                     tr_str(m->tr, e->str));
+        else
+            snprintf(extra, sizeof extra, "%s = %lld", tr_op_name(e->op),
+                     (long long)e->val);
+        break;
+    case TR_EV_WORK_BEGIN:
+    case TR_EV_WORK_END:
+        snprintf(extra, sizeof extra, "%s on thread %u",
+                 tr_str(m->tr, e->str), e->arg);
+        break;
+    case TR_EV_EXIT:
+        snprintf(extra, sizeof extra, "%s", tr_status_name(e->why));
+        break;
+    case TR_EV_OBJ:
+        snprintf(extra, sizeof extra, "%u %s %s", e->arg,
+                 tr_objkind_name(e->why), tr_str(m->tr, e->str));
+        break;
+    case TR_EV_ACQUIRE:
+    case TR_EV_RELEASE:
+        snprintf(extra, sizeof extra, "obj %u", e->arg);
+        break;
+    case TR_EV_MARK:
+        snprintf(extra, sizeof extra, "\"%s\"", tr_str(m->tr, e->str));
+        break;
+    case TR_EV_POLL_END:
+        if (e->flags & TR_F_EVENTS)
+            snprintf(extra, sizeof extra, "%lld events", (long long)e->val);
+        break;
+    default:
+        break;
+    }
+    int has_task = e->ev != TR_EV_POLL_BEGIN && e->ev != TR_EV_POLL_END &&
+                   e->ev != TR_EV_END && e->ev != TR_EV_OBJ;
+    snprintf(buf, n, "%s%s%s%s%s", ev, has_task ? " " : "",
+             has_task ? task : "", extra[0] ? "  " : "", extra);
+    return buf;
+}
+
+typedef struct panel {
+    vw_drawlist *dl;
+    const vw_measure *ms;
+    int x, y, w, bottom;
+} panel;
+
+static void heading(panel *p, const char *title)
+{
+    p->y += 6;
+    vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_SMALL, p->x, p->y, VW_C_ACCENT,
+                title);
+    p->y += p->ms->line_h + 2;
+    vw__dl_line(p->dl, VW_R_PANEL, p->x, p->y, p->x + p->w, p->y, VW_C_GRID);
+    p->y += 5;
+}
+
+/* "key      value" with the value in a second column. */
+static void row(panel *p, const char *key, const char *value)
+{
+    if (p->y + p->ms->line_h > p->bottom)
+        return;
+    vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x, p->y, VW_C_TEXT_DIM,
+                key);
+    vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x + 110, p->y,
+                VW_C_TEXT, value);
+    p->y += p->ms->line_h + 4;
+}
+
+static void task_panel(panel *p, const vw_state *st, vw_model *m)
+{
+    char a[32], b[32], c[32], buf[160];
+    const tr_task *t = st->sel_task ? tr_task_by_id(m->tr, st->sel_task) : NULL;
+    if (!t) {
+        const tr_summary *s = tr_summarize(m->tr);
+        heading(p, "TRACE");
+        snprintf(buf, sizeof buf, "%s", tr_fmt_dur(a, sizeof a, s->duration));
+        row(p, "duration", buf);
+        snprintf(buf, sizeof buf, "%" PRIu64 " events, %" PRIu64 " tasks",
+                 s->events, s->tasks);
+        row(p, "size", buf);
+        int64_t tot = s->loop_busy + s->loop_idle;
+        snprintf(buf, sizeof buf, "%s busy (%.1f%%)",
+                 tr_fmt_dur(a, sizeof a, s->loop_busy),
+                 tot > 0 ? 100.0 * (double)s->loop_busy / (double)tot : 0.0);
+        row(p, "loop", buf);
+        snprintf(buf, sizeof buf, "%" PRIu64 " polls, %" PRIu64 " wakes",
+                 s->polls, s->wakes);
+        row(p, "scheduling", buf);
+        snprintf(buf, sizeof buf, "p50 %s  p99 %s",
+                 tr_fmt_dur(a, sizeof a, s->run_p50),
+                 tr_fmt_dur(b, sizeof b, s->run_p99));
+        row(p, "run slice", buf);
+        snprintf(buf, sizeof buf, "p50 %s  p99 %s",
+                 tr_fmt_dur(a, sizeof a, s->lat_p50),
+                 tr_fmt_dur(b, sizeof b, s->lat_p99));
+        row(p, "latency", buf);
+        snprintf(buf, sizeof buf, "%zu (n / N to step)", tr_nstalls(m->tr));
+        row(p, "stalls", buf);
+        return;
+    }
+    heading(p, "TASK");
+    vw__fmt_task(buf, sizeof buf, m, t->id);
+    vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_BOLD, p->x, p->y, VW_C_SELECT, buf);
+    p->y += p->ms->line_h + 4;
+    char par[96];
+    snprintf(buf, sizeof buf, "%s at %s",
+             vw__fmt_task(par, sizeof par, m, t->parent),
+             tr_fmt_dur(a, sizeof a, t->spawn_t));
+    row(p, "spawned by", buf);
+    if (t->at)
+        row(p, "spawned at", tr_str(m->tr, t->at));
+    if (t->exit_t >= 0) {
+        if (t->has_code)
+            snprintf(buf, sizeof buf, "%s (code %lld) at %s",
+                     tr_status_name(t->status), (long long)t->code,
+                     tr_fmt_dur(a, sizeof a, t->exit_t));
+        else
+            snprintf(buf, sizeof buf, "%s at %s", tr_status_name(t->status),
+                     tr_fmt_dur(a, sizeof a, t->exit_t));
+    } else {
+        snprintf(buf, sizeof buf, "never exited");
+    }
+    row(p, "exit", buf);
+    snprintf(buf, sizeof buf, "%" PRIu64 " polls, %" PRIu64 " wakes",
+             t->polls, t->wakes);
+    row(p, "polls", buf);
+    snprintf(buf, sizeof buf, "%s run / %s ready / %s wait",
+             tr_fmt_dur(a, sizeof a, t->busy), tr_fmt_dur(b, sizeof b, t->ready),
+             tr_fmt_dur(c, sizeof c, t->waiting));
+    row(p, "busy", buf);
+    snprintf(buf, sizeof buf, "p50 %s  p99 %s  max %s",
+             tr_fmt_dur(a, sizeof a, t->run_p50),
+             tr_fmt_dur(b, sizeof b, t->run_p99),
+             tr_fmt_dur(c, sizeof c, t->run_max));
+    row(p, "run slice", buf);
+    snprintf(buf, sizeof buf, "p50 %s  p99 %s  max %s",
+             tr_fmt_dur(a, sizeof a, t->lat_p50),
+             tr_fmt_dur(b, sizeof b, t->lat_p99),
+             tr_fmt_dur(c, sizeof c, t->lat_max));
+    row(p, "latency", buf);
+}
+
+static void detail_panel(panel *p, const vw_state *st, vw_model *m)
+{
+    char a[32], b[32], buf[200];
+    if (st->sel_span >= 0 && (size_t)st->sel_span < tr_nspans(m->tr)) {
+        const tr_span *sp = &tr_spans(m->tr)[st->sel_span];
+        heading(p, "SELECTED SPAN");
+        const char *name = vw__state_name(sp->state, sp->why);
+        if (sp->state == TR_ST_WAITING && sp->why == TR_WAIT_IO && sp->op)
+            snprintf(buf, sizeof buf, "waiting on io %s", tr_op_name(sp->op));
+        else if (sp->state == TR_ST_WAITING)
+            snprintf(buf, sizeof buf, "waiting: %s", name);
+        else
+            snprintf(buf, sizeof buf, "%s", name);
+        vw__dl_rect(p->dl, VW_R_PANEL, p->x, p->y + 2, 12, 12,
+                    vw__state_colour(sp->state, sp->why));
+        vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_BOLD, p->x + 18, p->y,
+                    VW_C_TEXT, buf);
+        p->y += p->ms->line_h + 4;
+        row(p, "duration", tr_fmt_dur(a, sizeof a, sp->t1 - sp->t0));
+        snprintf(buf, sizeof buf, "%s \xe2\x86\x92 %s",
+                 tr_fmt_dur(a, sizeof a, sp->t0),
+                 tr_fmt_dur(b, sizeof b, sp->t1));
+        row(p, "from / to", buf);
+        if (sp->fd >= 0 && sp->state == TR_ST_WAITING) {
+            snprintf(buf, sizeof buf, "%lld", (long long)sp->fd);
+            row(p, "fd", buf);
+        }
+        if (sp->obj && sp->state == TR_ST_WAITING) {
+            if (sp->why == TR_WAIT_JOIN)
+                vw__fmt_task(buf, sizeof buf, m, sp->obj);
+            else
+                snprintf(buf, sizeof buf, "obj %u", sp->obj);
+            row(p, "on", buf);
+        }
+        if (sp->at)
+            row(p, "at", tr_str(m->tr, sp->at));
+        if (sp->ev0 < tr_nevents(m->tr))
+            row(p, "began with", vw__fmt_event(buf, sizeof buf, m, sp->ev0));
+        if (sp->ev1 < tr_nevents(m->tr))
+            row(p, "ended with", vw__fmt_event(buf, sizeof buf, m, sp->ev1));
+        return;
+    }
+    if (st->cursor >= 0 && (size_t)st->cursor < tr_nevents(m->tr)) {
+        const tr_event *e = &tr_events(m->tr)[st->cursor];
+        heading(p, "CURRENT EVENT");
+        vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_BOLD, p->x, p->y, VW_C_TEXT,
+                    vw__fmt_event(buf, sizeof buf, m, (size_t)st->cursor));
+        p->y += p->ms->line_h + 4;
+        row(p, "time", vw__fmt_time(a, sizeof a, e->t));
+        if (e->at)
+            row(p, "at", tr_str(m->tr, e->at));
+        snprintf(buf, sizeof buf, "%u", e->line);
+        row(p, "trace line", buf);
+    }
+}
+
+static void log_panel(panel *p, const vw_state *st, vw_model *m)
+{
+    heading(p, "EVENT LOG");
+    size_t n = tr_nevents(m->tr);
+    int lh = p->ms->line_h + 3;
+    int rows = (p->bottom - p->y) / lh;
+    if (rows <= 0 || n == 0)
+        return;
+    /* the current event a third of the way down, like a debugger */
+    long first = st->cursor - rows / 3;
+    if (first + rows > (long)n)
+        first = (long)n - rows;
+    if (first < 0)
+        first = 0;
+    const tr_event *ev = tr_events(m->tr);
+    char t[32], buf[220];
+    vw__dl_clip(p->dl, p->x - 4, p->y, p->w + 8, p->bottom - p->y);
+    for (long i = first; i < first + rows && (size_t)i < n; i++) {
+        int cur = i == st->cursor;
+        if (cur) {
+            vw_rgba hl = {0x58, 0xa6, 0xff, 60};
+            vw_cmd *c = vw__dl_rect(p->dl, VW_R_LOG_CURRENT, p->x - 4, p->y - 1,
+                                    p->w + 8, lh, hl);
+            if (c)
+                c->task = ev[i].task;
+        }
+        double ms = (double)ev[i].t / 1e6;
+        snprintf(t, sizeof t, "%.3f", ms);
+        vw_rgba ink = i > st->cursor ? VW_C_TEXT_DIM : VW_C_TEXT;
+        if (st->sel_task && ev[i].task == st->sel_task)
+            ink = i > st->cursor ? (vw_rgba){0x4f, 0x87, 0xc7, 255}
+                                 : VW_C_WAKE_IN;
+        int tw = p->ms->text_w(p->ms->ctx, VW_FONT_SMALL, t);
+        vw__dl_text(p->dl, cur ? VW_R_LOG_CURRENT : VW_R_LOG, VW_FONT_SMALL,
+                    p->x + 64 - tw, p->y + 1, VW_C_TEXT_DIM, t);
+        vw_cmd *c = vw__dl_text(p->dl, cur ? VW_R_LOG_CURRENT : VW_R_LOG,
+                                VW_FONT_NORMAL, p->x + 72, p->y, ink,
+                                vw__fmt_event(buf, sizeof buf, m, (size_t)i));
+        if (c)
+            c->task = ev[i].task;
+        p->y += lh;
+    }
+    vw__dl_clip(p->dl, 0, 0, 0, 0);
+}
+
+void vw__layout_panels(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
+                       vw_model *m, const vw_measure *ms)
+{
+    vw__dl_rect(dl, VW_R_PANEL, g->panel_x, g->top_h, g->panel_w,
+                g->legend_y - g->top_h, VW_C_PANEL);
+    vw__dl_line(dl, VW_R_PANEL, g->panel_x, g->top_h, g->panel_x, g->legend_y,
+                VW_C_GRID);
+    panel p = {dl, ms, g->panel_x + 14, g->top_h + 4, g->panel_w - 28,
+               g->legend_y - 6};
+    vw__dl_clip(dl, g->panel_x + 1, g->top_h, g->panel_w - 1,
+                g->legend_y - g->top_h);
+    task_panel(&p, st, m);
+    p.y += 6;
+    detail_panel(&p, st, m);
+    p.y += 6;
+    vw__dl_clip(dl, 0, 0, 0, 0);
+    log_panel(&p, st, m);
+}
+
+void vw__layout_help(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms)
+{
+    size_t n = 0;
+    while (vw__keys[n].keys)
+        n++;
+    int lh = ms->line_h + 6;
+    int bw = 620, bh = (int)n * lh + 70;
+    int bx = (g->w - bw) / 2, by = (g->h - bh) / 2;
+    if (by < 4)
+        by = 4;
+    vw_rgba veil = {0, 0, 0, 140};
+    vw__dl_rect(dl, VW_R_HELP, 0, 0, g->w, g->h, veil);
+    vw__dl_rect(dl, VW_R_HELP, bx, by, bw, bh, VW_C_PANEL);
+    vw__dl_frame(dl, VW_R_HELP, bx, by, bw, bh, VW_C_ACCENT);
+    vw__dl_text(dl, VW_R_HELP, VW_FONT_BOLD, bx + 20, by + 16, VW_C_ACCENT,
+                "Keys");
+    vw__dl_text(dl, VW_R_HELP, VW_FONT_SMALL, bx + bw - 170, by + 18,
+                VW_C_TEXT_DIM, "? or Esc closes");
+    int y = by + 50;
+    for (size_t i = 0; i < n; i++) {
+        vw__dl_text(dl, VW_R_HELP, VW_FONT_BOLD, bx + 20, y, VW_C_PLAYHEAD,
+                    vw__keys[i].keys);
+        vw__dl_text(dl, VW_R_HELP, VW_FONT_NORMAL, bx + 190, y, VW_C_TEXT,
+                    vw__keys[i].what);
+        y += lh;
+    }
+}
+
+void vw__layout_loading(vw_drawlist *dl, int w, int h, const char *path,
+                        double frac, const vw_measure *ms)
+{
+    char buf[512];
+    vw__dl_reset(dl);
+    vw__dl_rect(dl, VW_R_BG, 0, 0, w, h, VW_C_BG);
+    if (frac < 0)
+        frac = 0;
+    if (frac > 1)
+        frac = 1;
+    snprintf(buf, sizeof buf, "Loading %s  %.0f%%", path, frac * 100);
+    int tw = ms->text_w(ms->ctx, VW_FONT_BOLD, buf);
+    int bw = w / 2, bx = (w - bw) / 2, by = h / 2;
+    vw__dl_text(dl, VW_R_PROGRESS, VW_FONT_BOLD, (w - tw) / 2,
+                by - ms->line_h - 12, VW_C_TEXT, buf);
+    vw__dl_rect(dl, VW_R_PROGRESS, bx, by, bw, 14, VW_C_PANEL);
+    vw__dl_rect(dl, VW_R_PROGRESS, bx, by, (int)(bw * frac), 14, VW_C_ACCENT);
+    vw__dl_frame(dl, VW_R_PROGRESS, bx, by, bw, 14, VW_C_GRID);
+}

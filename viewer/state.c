@@ -1,0 +1,602 @@
+/* state.c: the view state and the one place actions change it. Input
+ * (input.c) only says what the user meant; this file decides what that does
+ * to the window, the playhead, the selection and the prompts, so every key
+ * can be tested without SDL. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vw_int.h"
+
+const vw_key_help vw__keys[] = {
+    {"Space", "play / pause the replay"},
+    {"[  ]", "slower / faster (0.001x .. 1000x real time)"},
+    {"Home  End", "playhead to the start / end"},
+    {"Left  Right", "previous / next event"},
+    {"Shift+Left/Right", "previous / next event of the selected task"},
+    {"n  N", "next / previous stall"},
+    {"g", "go to a time (1.25s, 300ms, 40us, 500ns)"},
+    {"W  S", "zoom in / out"},
+    {"A  D", "pan left / right"},
+    {"wheel", "zoom at the cursor (over labels: scroll lanes)"},
+    {"drag", "pan the timeline; on the ruler: scrub the playhead"},
+    {"f", "fit the selection, or the whole trace"},
+    {"click", "select a span (label: select task; triangle: collapse)"},
+    {"Up  Down", "select the previous / next task"},
+    {"c", "collapse / expand the selected task's children"},
+    {"PgUp  PgDn", "scroll the lanes"},
+    {"/", "filter tasks by name (Enter keeps it, Esc clears)"},
+    {"Esc", "close prompt or help, clear the selection"},
+    {"?", "show / hide this help"},
+    {"q", "quit"},
+    {NULL, NULL},
+};
+
+static const char *const action_names[VW_A__COUNT] = {
+    "none",        "quit",          "play_toggle",   "speed_down",
+    "speed_up",    "home",          "end",           "step_next",
+    "step_prev",   "step_task_next", "step_task_prev", "stall_next",
+    "stall_prev",  "goto",          "filter",        "zoom_in",
+    "zoom_out",    "pan_left",      "pan_right",     "zoom_at",
+    "scroll",      "fit",           "help",          "collapse",
+    "select_up",   "select_down",   "escape",        "prompt_text",
+    "prompt_back", "prompt_accept", "mouse_down",    "mouse_move",
+    "mouse_up",    "mouse_leave",   "resize",        "tick",
+};
+
+const char *vw__action_name(int kind)
+{
+    return kind >= 0 && kind < VW_A__COUNT ? action_names[kind] : "?";
+}
+
+static const int64_t min_window = 20; /* ns */
+
+int vw__state_init(vw_state *st, const vw_model *m, int w, int h)
+{
+    memset(st, 0, sizeof *st);
+    st->w = w;
+    st->h = h;
+    st->duration = m->duration;
+    st->t0 = 0;
+    st->t1 = m->duration > 0 ? m->duration : 1000000;
+    st->cursor = -1;
+    st->speed = 1.0;
+    st->sel_span = -1;
+    st->sel_stall = -1;
+    st->mouse_x = st->mouse_y = -1;
+    st->dirty = 1;
+    st->collapsed = calloc(m->ntasks + 1, 1);
+    if (!st->collapsed)
+        return -1;
+    if (vw__lanes_refresh(st, m) != 0) {
+        vw__state_close(st);
+        return -1;
+    }
+    vw__set_playhead(st, m, 0);
+    return 0;
+}
+
+void vw__state_close(vw_state *st)
+{
+    if (!st)
+        return;
+    free(st->collapsed);
+    free(st->lanes);
+    st->collapsed = NULL;
+    st->lanes = NULL;
+}
+
+void vw__set_playhead(vw_state *st, const vw_model *m, int64_t t)
+{
+    if (t < 0)
+        t = 0;
+    if (t > st->duration)
+        t = st->duration;
+    st->playhead = t;
+    /* the cursor is the last event at or before t */
+    size_t i = tr_event_at(m->tr, t == INT64_MAX ? t : t + 1);
+    st->cursor = (long)i - 1;
+    st->dirty = 1;
+}
+
+static void set_window(vw_state *st, int64_t t0, int64_t t1)
+{
+    if (t1 - t0 < min_window) {
+        int64_t c = t0 + (t1 - t0) / 2;
+        t0 = c - min_window / 2;
+        t1 = t0 + min_window;
+    }
+    int64_t width = t1 - t0;
+    int64_t max_w = st->duration > 0 ? st->duration * 2 : 2000000;
+    if (width > max_w) {
+        int64_t c = t0 + width / 2;
+        width = max_w;
+        t0 = c - width / 2;
+        t1 = t0 + width;
+    }
+    /* keep at least half the window over the trace */
+    if (t0 < -width / 2) {
+        t0 = -width / 2;
+        t1 = t0 + width;
+    }
+    if (t0 > st->duration - width / 2) {
+        t0 = st->duration - width / 2;
+        t1 = t0 + width;
+    }
+    st->t0 = t0;
+    st->t1 = t1;
+    st->dirty = 1;
+}
+
+void vw__reveal(vw_state *st, int64_t t)
+{
+    if (t >= st->t0 && t <= st->t1)
+        return;
+    int64_t width = st->t1 - st->t0;
+    set_window(st, t - width / 2, t - width / 2 + width);
+}
+
+static void zoom_around(vw_state *st, int64_t c, double factor)
+{
+    double w0 = (double)(st->t1 - st->t0);
+    double nw = w0 / factor;
+    double left = (double)(c - st->t0) / w0; /* keep c at the same x */
+    int64_t t0 = c - (int64_t)llround(nw * left);
+    set_window(st, t0, t0 + (int64_t)llround(nw));
+}
+
+static void select_span(vw_state *st, vw_model *m, uint32_t task, long span)
+{
+    st->sel_task = task;
+    st->sel_span = span;
+    vw__model_wakes(m, task);
+    st->dirty = 1;
+}
+
+static void step_event(vw_state *st, vw_model *m, int dir, int own_task)
+{
+    size_t n = tr_nevents(m->tr);
+    const tr_event *ev = tr_events(m->tr);
+    uint32_t task = own_task ? st->sel_task : 0;
+    if (own_task && task == 0) {
+        snprintf(st->status, sizeof st->status,
+                 "select a task first (click a lane)");
+        st->dirty = 1;
+        return;
+    }
+    long i = st->cursor;
+    for (;;) {
+        i += dir;
+        if (i < 0 || (size_t)i >= n)
+            return; /* nothing further that way: stay */
+        if (!own_task || ev[i].task == task)
+            break;
+    }
+    st->playing = 0;
+    st->playhead = ev[i].t;
+    st->cursor = i;
+    st->status[0] = '\0';
+    if (ev[i].task) {
+        size_t s = tr_span_at(m->tr, ev[i].task, ev[i].t);
+        if (own_task || st->sel_task == ev[i].task)
+            select_span(st, m, ev[i].task, s == SIZE_MAX ? -1 : (long)s);
+    }
+    vw__reveal(st, st->playhead);
+    st->dirty = 1;
+}
+
+static void goto_stall(vw_state *st, vw_model *m, int dir)
+{
+    size_t n = tr_nstalls(m->tr);
+    const tr_stall *s = tr_stalls(m->tr);
+    long i;
+    if (st->sel_stall >= 0 && (size_t)st->sel_stall < n &&
+        s[st->sel_stall].t == st->playhead) {
+        i = st->sel_stall + dir;
+    } else if (dir > 0) {
+        for (i = 0; (size_t)i < n && s[i].t <= st->playhead; i++)
+            ;
+    } else {
+        for (i = (long)n - 1; i >= 0 && s[i].t >= st->playhead; i--)
+            ;
+    }
+    if (i < 0 || (size_t)i >= n) {
+        snprintf(st->status, sizeof st->status, "no %s stall",
+                 dir > 0 ? "later" : "earlier");
+        st->dirty = 1;
+        return;
+    }
+    st->playing = 0;
+    st->sel_stall = i;
+    vw__set_playhead(st, m, s[i].t);
+    select_span(st, m, s[i].task, s[i].span < tr_nspans(m->tr)
+                                      ? (long)s[i].span
+                                      : -1);
+    /* show the whole stall when it fits in a reasonable zoom */
+    int64_t width = st->t1 - st->t0;
+    if (s[i].t < st->t0 || s[i].t + s[i].dur > st->t1) {
+        int64_t d = s[i].dur > 0 ? s[i].dur : width;
+        if (d < width && s[i].t - width / 4 >= st->t0 - width)
+            set_window(st, s[i].t - width / 4, s[i].t - width / 4 + width);
+        else
+            set_window(st, s[i].t - d / 4, s[i].t + d + d / 4);
+    }
+    st->status[0] = '\0';
+}
+
+static void fit(vw_state *st, vw_model *m)
+{
+    int64_t a = 0, b = st->duration;
+    const tr_span *sp = tr_spans(m->tr);
+    if (st->sel_span >= 0 && (size_t)st->sel_span < tr_nspans(m->tr)) {
+        a = sp[st->sel_span].t0;
+        b = sp[st->sel_span].t1;
+    } else if (st->sel_task) {
+        const tr_task *t = tr_task_by_id(m->tr, st->sel_task);
+        if (t) {
+            a = t->spawn_t;
+            b = t->exit_t >= 0 ? t->exit_t : st->duration;
+        }
+    }
+    if (b <= a)
+        b = a + 1000000;
+    int64_t margin = (b - a) / 20;
+    if (st->sel_span < 0 && st->sel_task == 0)
+        margin = 0;
+    set_window(st, a - margin, b + margin);
+}
+
+static const double speeds[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
+                                0.2,   0.5,   1,     2,    5,    10,   20,
+                                50,    100,   200,   500,  1000};
+
+static void change_speed(vw_state *st, int dir)
+{
+    size_t n = sizeof speeds / sizeof speeds[0], k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (fabs(log(speeds[i] / st->speed)) < fabs(log(speeds[k] / st->speed)))
+            k = i;
+    if (dir < 0 && k > 0)
+        k--;
+    if (dir > 0 && k + 1 < n)
+        k++;
+    st->speed = speeds[k];
+    st->dirty = 1;
+}
+
+static long lane_of_task(const vw_state *st, uint32_t task)
+{
+    for (size_t i = 0; i < st->nlanes; i++)
+        if (st->lanes[i].kind == VW_LANE_TASK && st->lanes[i].id == task)
+            return (long)i;
+    return -1;
+}
+
+static void clamp_scroll(vw_state *st)
+{
+    vw_geom g;
+    vw__geom(&g, st->w, st->h);
+    int vis = vw__lanes_visible(&g);
+    int max = (int)st->nlanes - vis;
+    if (st->scroll > max)
+        st->scroll = max;
+    if (st->scroll < 0)
+        st->scroll = 0;
+}
+
+static void select_step(vw_state *st, vw_model *m, int dir)
+{
+    long cur = lane_of_task(st, st->sel_task);
+    long i = cur < 0 ? (dir > 0 ? -1 : (long)st->nlanes) : cur;
+    for (i += dir; i >= 0 && (size_t)i < st->nlanes; i += dir)
+        if (st->lanes[i].kind == VW_LANE_TASK)
+            break;
+    if (i < 0 || (size_t)i >= st->nlanes)
+        return;
+    size_t s = tr_span_at(m->tr, st->lanes[i].id, st->playhead);
+    select_span(st, m, st->lanes[i].id, s == SIZE_MAX ? -1 : (long)s);
+    vw_geom g;
+    vw__geom(&g, st->w, st->h);
+    int vis = vw__lanes_visible(&g);
+    if (i < st->scroll)
+        st->scroll = (int)i;
+    if (i >= st->scroll + vis)
+        st->scroll = (int)i - vis + 1;
+    clamp_scroll(st);
+}
+
+static void toggle_collapse(vw_state *st, vw_model *m, uint32_t task)
+{
+    long i = vw__task_index(m, task);
+    if (i < 0 || m->nchildren[i] == 0)
+        return;
+    st->collapsed[i] = !st->collapsed[i];
+    vw__lanes_refresh(st, m);
+    clamp_scroll(st);
+    st->dirty = 1;
+}
+
+/* A click (press and release without a drag) at x, y. */
+static void click(vw_state *st, vw_model *m, int x, int y)
+{
+    vw_geom g;
+    vw__geom(&g, st->w, st->h);
+    if (y >= g.ruler_y && y < g.ruler_y + g.ruler_h && x >= g.tl_x &&
+        x < g.tl_x + g.tl_w) {
+        vw__set_playhead(st, m, vw__t_of(&g, st, x));
+        return;
+    }
+    long li = vw__lane_at(&g, st, y);
+    if (li < 0 || x >= g.panel_x)
+        return;
+    const vw_lane *l = &st->lanes[li];
+    if (l->kind != VW_LANE_TASK) {
+        select_span(st, m, 0, -1);
+        return;
+    }
+    if (x < g.tl_x) {
+        int tri = g.label_x + 6 + l->depth * 12;
+        if (l->nchildren && x >= tri - 2 && x < tri + 14)
+            toggle_collapse(st, m, l->id);
+        else
+            select_span(st, m, l->id, -1);
+        return;
+    }
+    int64_t t = vw__t_of(&g, st, x);
+    size_t s = tr_span_at(m->tr, l->id, t);
+    select_span(st, m, l->id, s == SIZE_MAX ? -1 : (long)s);
+    st->sel_stall = -1;
+}
+
+static void mouse_down(vw_state *st, int x, int y)
+{
+    vw_geom g;
+    vw__geom(&g, st->w, st->h);
+    st->drag_x = x;
+    st->drag_y = y;
+    st->drag_moved = 0;
+    st->drag_t0 = st->t0;
+    st->drag_t1 = st->t1;
+    int in_tl = x >= g.tl_x && x < g.tl_x + g.tl_w;
+    if (in_tl && y >= g.ruler_y && y < g.ruler_y + g.ruler_h)
+        st->drag = VW_DRAG_SCRUB;
+    else if (in_tl && y >= g.ov_y && y < g.ov_y + g.ov_h)
+        st->drag = VW_DRAG_OVERVIEW;
+    else
+        st->drag = VW_DRAG_PAN;
+}
+
+static void mouse_move(vw_state *st, vw_model *m, int x, int y)
+{
+    vw_geom g;
+    vw__geom(&g, st->w, st->h);
+    st->mouse_x = x;
+    st->mouse_y = y;
+    st->dirty = 1;
+    if (!st->drag)
+        return;
+    if (abs(x - st->drag_x) + abs(y - st->drag_y) > 3)
+        st->drag_moved = 1;
+    if (st->drag == VW_DRAG_SCRUB) {
+        st->playing = 0;
+        vw__set_playhead(st, m, vw__t_of(&g, st, x));
+    } else if (st->drag == VW_DRAG_OVERVIEW) {
+        double f = (double)(x - g.tl_x) / g.tl_w;
+        int64_t c = (int64_t)(f * (double)st->duration);
+        int64_t w = st->t1 - st->t0;
+        set_window(st, c - w / 2, c - w / 2 + w);
+    } else if (st->drag_moved && st->drag_x >= g.tl_x) {
+        double ns_px = (double)(st->drag_t1 - st->drag_t0) / g.tl_w;
+        int64_t dt = (int64_t)llround((x - st->drag_x) * ns_px);
+        set_window(st, st->drag_t0 - dt, st->drag_t1 - dt);
+    }
+}
+
+static void prompt_accept(vw_state *st, vw_model *m)
+{
+    if (st->prompt == VW_PROMPT_GOTO) {
+        int64_t t;
+        if (vw__parse_time(st->prompt_buf, &t) != 0) {
+            snprintf(st->status, sizeof st->status,
+                     "not a time: \"%.40s\" (try 1.25s, 300ms, 40us)",
+                     st->prompt_buf);
+        } else {
+            st->playing = 0;
+            vw__set_playhead(st, m, t);
+            vw__reveal(st, st->playhead);
+            st->status[0] = '\0';
+        }
+    }
+    st->prompt = VW_PROMPT_NONE;
+    st->dirty = 1;
+}
+
+static void prompt_edit(vw_state *st, vw_model *m, const char *text, int back)
+{
+    size_t n = strlen(st->prompt_buf);
+    if (back) {
+        while (n > 0 && ((unsigned char)st->prompt_buf[n - 1] & 0xC0) == 0x80)
+            n--; /* UTF-8 continuation bytes */
+        if (n > 0)
+            n--;
+        st->prompt_buf[n] = '\0';
+    } else {
+        size_t k = strlen(text);
+        if (n + k < sizeof st->prompt_buf) {
+            memcpy(st->prompt_buf + n, text, k + 1);
+        }
+    }
+    if (st->prompt == VW_PROMPT_FILTER) {
+        /* filter live, as you type */
+        snprintf(st->filter, sizeof st->filter, "%s", st->prompt_buf);
+        vw__lanes_refresh(st, m);
+        st->scroll = 0;
+    }
+    st->dirty = 1;
+}
+
+void vw__apply(vw_state *st, vw_model *m, const vw_action *a)
+{
+    int64_t width = st->t1 - st->t0;
+    vw_geom g;
+    vw__geom(&g, st->w, st->h);
+    switch (a->kind) {
+    case VW_A_QUIT:
+        st->quit = 1;
+        break;
+    case VW_A_PLAY_TOGGLE:
+        if (!st->playing && st->playhead >= st->duration)
+            vw__set_playhead(st, m, 0); /* replay from the start */
+        st->playing = !st->playing;
+        vw__reveal(st, st->playhead);
+        st->dirty = 1;
+        break;
+    case VW_A_SPEED_DOWN:
+        change_speed(st, -1);
+        break;
+    case VW_A_SPEED_UP:
+        change_speed(st, +1);
+        break;
+    case VW_A_HOME:
+        vw__set_playhead(st, m, 0);
+        vw__reveal(st, 0);
+        break;
+    case VW_A_END:
+        st->playing = 0;
+        vw__set_playhead(st, m, st->duration);
+        vw__reveal(st, st->duration);
+        break;
+    case VW_A_STEP_NEXT:
+        step_event(st, m, +1, 0);
+        break;
+    case VW_A_STEP_PREV:
+        step_event(st, m, -1, 0);
+        break;
+    case VW_A_STEP_TASK_NEXT:
+        step_event(st, m, +1, 1);
+        break;
+    case VW_A_STEP_TASK_PREV:
+        step_event(st, m, -1, 1);
+        break;
+    case VW_A_STALL_NEXT:
+        goto_stall(st, m, +1);
+        break;
+    case VW_A_STALL_PREV:
+        goto_stall(st, m, -1);
+        break;
+    case VW_A_GOTO:
+    case VW_A_FILTER:
+        st->prompt = a->kind == VW_A_GOTO ? VW_PROMPT_GOTO : VW_PROMPT_FILTER;
+        if (a->kind == VW_A_FILTER)
+            snprintf(st->prompt_buf, sizeof st->prompt_buf, "%s", st->filter);
+        else
+            st->prompt_buf[0] = '\0';
+        st->dirty = 1;
+        break;
+    case VW_A_ZOOM_IN:
+    case VW_A_ZOOM_OUT: {
+        int64_t c = st->playhead >= st->t0 && st->playhead <= st->t1
+                        ? st->playhead
+                        : st->t0 + width / 2;
+        zoom_around(st, c, a->kind == VW_A_ZOOM_IN ? 1.25 : 1 / 1.25);
+        break;
+    }
+    case VW_A_ZOOM_AT:
+        if (a->amount != 0)
+            zoom_around(st, vw__t_of(&g, st, a->x), pow(1.2, a->amount));
+        break;
+    case VW_A_PAN_LEFT:
+    case VW_A_PAN_RIGHT: {
+        int64_t d = width / 5 * (a->kind == VW_A_PAN_LEFT ? -1 : 1);
+        set_window(st, st->t0 + d, st->t1 + d);
+        break;
+    }
+    case VW_A_SCROLL:
+        st->scroll += (int)a->amount;
+        clamp_scroll(st);
+        st->dirty = 1;
+        break;
+    case VW_A_FIT:
+        fit(st, m);
+        break;
+    case VW_A_HELP:
+        st->help = !st->help;
+        st->dirty = 1;
+        break;
+    case VW_A_COLLAPSE:
+        toggle_collapse(st, m, st->sel_task);
+        break;
+    case VW_A_SELECT_UP:
+        select_step(st, m, -1);
+        break;
+    case VW_A_SELECT_DOWN:
+        select_step(st, m, +1);
+        break;
+    case VW_A_ESCAPE:
+        if (st->prompt == VW_PROMPT_FILTER) {
+            st->filter[0] = '\0';
+            vw__lanes_refresh(st, m);
+            st->prompt = VW_PROMPT_NONE;
+        } else if (st->prompt) {
+            st->prompt = VW_PROMPT_NONE;
+        } else if (st->help) {
+            st->help = 0;
+        } else {
+            select_span(st, m, 0, -1);
+            st->sel_stall = -1;
+        }
+        st->status[0] = '\0';
+        st->dirty = 1;
+        break;
+    case VW_A_PROMPT_TEXT:
+        prompt_edit(st, m, a->text, 0);
+        break;
+    case VW_A_PROMPT_BACK:
+        prompt_edit(st, m, "", 1);
+        break;
+    case VW_A_PROMPT_ACCEPT:
+        prompt_accept(st, m);
+        break;
+    case VW_A_MOUSE_DOWN:
+        mouse_down(st, a->x, a->y);
+        break;
+    case VW_A_MOUSE_MOVE:
+        mouse_move(st, m, a->x, a->y);
+        break;
+    case VW_A_MOUSE_UP:
+        if (st->drag && !st->drag_moved && st->drag != VW_DRAG_OVERVIEW)
+            click(st, m, a->x, a->y);
+        else if (st->drag == VW_DRAG_OVERVIEW && !st->drag_moved)
+            mouse_move(st, m, a->x, a->y);
+        st->drag = VW_DRAG_NONE;
+        st->dirty = 1;
+        break;
+    case VW_A_MOUSE_LEAVE:
+        st->mouse_x = st->mouse_y = -1;
+        st->dirty = 1;
+        break;
+    case VW_A_RESIZE:
+        st->w = a->x > 64 ? a->x : 64;
+        st->h = a->y > 64 ? a->y : 64;
+        clamp_scroll(st);
+        st->dirty = 1;
+        break;
+    case VW_A_TICK: {
+        if (!st->playing)
+            break;
+        double adv = a->amount * st->speed;
+        int64_t t = st->playhead + (int64_t)(adv < 1 ? 1 : adv);
+        if (t >= st->duration) {
+            t = st->duration;
+            st->playing = 0;
+        }
+        vw__set_playhead(st, m, t);
+        if (t > st->t1 || t < st->t0) /* page forward like a video */
+            set_window(st, t - width / 10, t - width / 10 + width);
+        break;
+    }
+    default:
+        break;
+    }
+}

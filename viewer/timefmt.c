@@ -1,0 +1,92 @@
+/* timefmt.c: times as people type and read them — the "go to" parser, the
+ * ruler's adaptive tick step and its labels. Ticks follow a 1-2-5 series
+ * and each label uses the unit of its step, so zooming from seconds down to
+ * nanoseconds keeps labels short. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vw_int.h"
+
+int vw__parse_time(const char *s, int64_t *ns)
+{
+    if (!s)
+        return -1;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (!isdigit((unsigned char)*s) && *s != '.')
+        return -1;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (end == s || !(v >= 0) || v > 1e12)
+        return -1;
+    while (isspace((unsigned char)*end))
+        end++;
+    double mul;
+    if (*end == '\0' || strcmp(end, "s") == 0)
+        mul = 1e9;
+    else if (strcmp(end, "ms") == 0)
+        mul = 1e6;
+    else if (strcmp(end, "us") == 0 || strcmp(end, "\xc2\xb5s") == 0)
+        mul = 1e3;
+    else if (strcmp(end, "ns") == 0)
+        mul = 1;
+    else
+        return -1;
+    double r = v * mul;
+    if (r > 9.2e18)
+        return -1;
+    *ns = (int64_t)llround(r);
+    return 0;
+}
+
+int64_t vw__tick_step(int64_t span, int px, int min_px)
+{
+    if (span <= 0 || px <= 0)
+        return 1;
+    double want = (double)span * min_px / px; /* ns between ticks at least */
+    int64_t step = 1;
+    for (;;) {
+        if (step >= want)
+            return step;
+        if (step * 2 >= want)
+            return step * 2;
+        if (step * 5 >= want)
+            return step * 5;
+        if (step > INT64_MAX / 100)
+            return step * 10;
+        step *= 10;
+    }
+}
+
+char *vw__tick_label(char *buf, size_t n, int64_t t, int64_t step)
+{
+    static const struct {
+        int64_t ns;
+        const char *name;
+    } units[] = {{1000000000, "s"}, {1000000, "ms"}, {1000, "\xc2\xb5s"},
+                 {1, "ns"}};
+    if (t == 0) {
+        snprintf(buf, n, "0");
+        return buf;
+    }
+    size_t u = 0;
+    while (u < 3 && step * 10 < units[u].ns)
+        u++;
+    int decimals = step < units[u].ns ? 1 : 0;
+    double v = (double)t / (double)units[u].ns;
+    snprintf(buf, n, "%.*f %s", decimals, v, units[u].name);
+    return buf;
+}
+
+char *vw__fmt_time(char *buf, size_t n, int64_t t)
+{
+    const char *sign = t < 0 ? "-" : "";
+    uint64_t a = t < 0 ? (uint64_t)(-(t + 1)) + 1 : (uint64_t)t;
+    snprintf(buf, n, "%s%" PRIu64 ".%09" PRIu64 " s", sign, a / 1000000000u,
+             a % 1000000000u);
+    return buf;
+}

@@ -1,0 +1,310 @@
+/* vw_int.h: the viewer's private types, shared by its files.
+ * Data flows model (tr_trace + derived indexes) -> view state (vw_state,
+ * changed only by vw__apply) -> layout (a vw_drawlist of rects, lines and
+ * text) -> renderer. Nothing in this header mentions SDL: only render.c,
+ * font.c, input.c and app.c see SDL types. */
+#ifndef VW_INT_H
+#define VW_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coscope/trace.h"
+
+/* ---- colours and the theme ---- */
+
+typedef struct vw_rgba {
+    uint8_t r, g, b, a;
+} vw_rgba;
+
+/* The colour of a task state (why is a tr_wait when state is WAITING). */
+vw_rgba vw__state_colour(int state, int why);
+/* A short name for a state: "running", "ready", "io", "sleep", "done"... */
+const char *vw__state_name(int state, int why);
+vw_rgba vw__lerp(vw_rgba a, vw_rgba b, double f);
+
+extern const vw_rgba VW_C_BG, VW_C_PANEL, VW_C_LANE_ALT, VW_C_GRID, VW_C_TEXT,
+    VW_C_TEXT_DIM, VW_C_ACCENT, VW_C_PLAYHEAD, VW_C_STALL, VW_C_SELECT,
+    VW_C_LOOP_BUSY, VW_C_LOOP_IDLE, VW_C_WORK, VW_C_DIM, VW_C_WAKE_IN,
+    VW_C_WAKE_OUT;
+
+/* ---- times ---- */
+
+/* Parses "1.25s", "300ms", "12us", "12µs", "500ns" or a bare number of
+ * seconds into *ns. Returns 0, or -1 for anything else. */
+int vw__parse_time(const char *s, int64_t *ns);
+/* An adaptive ruler: the tick step for a window of `span` ns drawn over
+ * `px` pixels with ticks at least `min_px` apart (a 1-2-5 series). */
+int64_t vw__tick_step(int64_t span, int px, int min_px);
+/* The label of a tick at t for ticks of `step`, in the unit that suits the
+ * step ("1.2 ms", "350 µs", "2 s"). Returns buf. */
+char *vw__tick_label(char *buf, size_t n, int64_t t, int64_t step);
+/* A time with a fixed precision for the top bar: "1.234567 s". */
+char *vw__fmt_time(char *buf, size_t n, int64_t t);
+
+/* ---- the model: the trace plus indexes the viewer needs ---- */
+
+typedef struct vw_model {
+    tr_trace *tr; /* owned */
+    int64_t duration;
+    size_t ntasks;
+    const tr_task *tasks;
+    uint32_t *order;      /* task indexes, depth-first by spawn */
+    uint32_t *parent_idx; /* task index of the parent, or UINT32_MAX */
+    uint32_t *nchildren;
+    uint32_t *depth;      /* in the spawn tree, by task index */
+    int32_t *lane_of;     /* scratch: task index -> lane shown, or -1 */
+    int64_t *cum_run;     /* [nspans+1]: running ns before each span */
+    int64_t *cum_idle;    /* [nidles+1]: idle ns before each idle */
+    /* the thread pool: works grouped by thread, each group by t0 */
+    size_t nthreads;
+    uint32_t *thread_ids; /* [nthreads] */
+    uint32_t *thread_w0;  /* [nthreads+1]: group bounds in work_idx */
+    uint32_t *work_idx;   /* [nworks] indexes into tr_works */
+    int64_t *cum_work;    /* [nworks+1] in work_idx order */
+    /* wake-ups into or out of one task, rebuilt when the selection moves */
+    uint32_t wakes_task;
+    uint32_t *wakes;
+    size_t nwakes, wakes_cap;
+} vw_model;
+
+/* Builds the indexes; takes ownership of tr (freed by vw__model_close even
+ * on failure). tr must be analysed already. Returns 0 or -ENOMEM. */
+int vw__model_init(vw_model *m, tr_trace *tr);
+void vw__model_close(vw_model *m);
+/* Index of task id in m->tasks, or -1. */
+long vw__task_index(const vw_model *m, uint32_t id);
+/* Makes m->wakes list the wake-ups from or to `task` (0: none). */
+int vw__model_wakes(vw_model *m, uint32_t task);
+
+/* ---- lanes ---- */
+
+enum { VW_LANE_LOOP, VW_LANE_POOL, VW_LANE_TASK };
+
+typedef struct vw_lane {
+    uint8_t kind;
+    uint8_t collapsed;
+    uint16_t depth;
+    uint32_t id;   /* task id (TASK), thread (POOL), 0 (LOOP) */
+    uint32_t idx;  /* index in m->tasks (TASK) or in m->thread_ids (POOL) */
+    uint32_t nchildren;
+} vw_lane;
+
+/* ---- the view state ---- */
+
+enum { VW_PROMPT_NONE, VW_PROMPT_FILTER, VW_PROMPT_GOTO };
+enum { VW_DRAG_NONE, VW_DRAG_PAN, VW_DRAG_SCRUB, VW_DRAG_OVERVIEW };
+
+typedef struct vw_state {
+    int w, h;                 /* window size in pixels */
+    int64_t duration;
+    int64_t t0, t1;           /* the visible window */
+    int64_t playhead;
+    long cursor;              /* last event at or before the playhead, -1 */
+    double speed;             /* trace ns per real ns */
+    int playing;
+    uint32_t sel_task;        /* 0: none */
+    long sel_span;            /* index in tr_spans or -1 */
+    long sel_stall;           /* index in tr_stalls or -1 */
+    int prompt;               /* VW_PROMPT_* */
+    char prompt_buf[64];
+    char filter[64];
+    int scroll;               /* first lane shown */
+    uint8_t *collapsed;       /* per task index */
+    int help;
+    int mouse_x, mouse_y;     /* for hover tooltips; -1 when outside */
+    int drag, drag_moved, drag_x, drag_y;
+    int64_t drag_t0, drag_t1;
+    char status[128];         /* one line of feedback in the top bar */
+    vw_lane *lanes;
+    size_t nlanes;
+    int dirty;                /* something changed: draw a frame */
+    int quit;
+} vw_state;
+
+int vw__state_init(vw_state *st, const vw_model *m, int w, int h);
+void vw__state_close(vw_state *st);
+/* Recomputes st->lanes from collapse and filter. */
+int vw__lanes_refresh(vw_state *st, const vw_model *m);
+/* Sets the playhead (clamped) and the event cursor that goes with it. */
+void vw__set_playhead(vw_state *st, const vw_model *m, int64_t t);
+/* Moves the window so that t is visible (centred if it was outside). */
+void vw__reveal(vw_state *st, int64_t t);
+
+/* ---- actions: what input means, applied in one place ---- */
+
+typedef enum vw_action_kind {
+    VW_A_NONE = 0,
+    VW_A_QUIT,
+    VW_A_PLAY_TOGGLE,
+    VW_A_SPEED_DOWN,
+    VW_A_SPEED_UP,
+    VW_A_HOME,
+    VW_A_END,
+    VW_A_STEP_NEXT,
+    VW_A_STEP_PREV,
+    VW_A_STEP_TASK_NEXT,
+    VW_A_STEP_TASK_PREV,
+    VW_A_STALL_NEXT,
+    VW_A_STALL_PREV,
+    VW_A_GOTO,        /* opens the "go to" prompt */
+    VW_A_FILTER,      /* opens the filter prompt */
+    VW_A_ZOOM_IN,     /* W: zoom in around the playhead */
+    VW_A_ZOOM_OUT,
+    VW_A_PAN_LEFT,
+    VW_A_PAN_RIGHT,
+    VW_A_ZOOM_AT,     /* wheel: x, amount (+ in, - out) */
+    VW_A_SCROLL,      /* amount lanes (+ down) */
+    VW_A_FIT,
+    VW_A_HELP,
+    VW_A_COLLAPSE,    /* toggles the selected task's children */
+    VW_A_SELECT_UP,
+    VW_A_SELECT_DOWN,
+    VW_A_ESCAPE,
+    VW_A_PROMPT_TEXT, /* text */
+    VW_A_PROMPT_BACK,
+    VW_A_PROMPT_ACCEPT,
+    VW_A_MOUSE_DOWN,  /* x, y */
+    VW_A_MOUSE_MOVE,  /* x, y */
+    VW_A_MOUSE_UP,    /* x, y */
+    VW_A_MOUSE_LEAVE,
+    VW_A_RESIZE,      /* x = w, y = h */
+    VW_A_TICK,        /* amount = real ns elapsed while playing */
+    VW_A__COUNT
+} vw_action_kind;
+
+typedef struct vw_action {
+    int kind;
+    int x, y;
+    double amount;
+    char text[32];
+} vw_action;
+
+/* Applies one action; sets st->dirty when anything visible changed. */
+void vw__apply(vw_state *st, vw_model *m, const vw_action *a);
+const char *vw__action_name(int kind);
+
+/* The key table shown by ? and --help. */
+typedef struct vw_key_help {
+    const char *keys, *what;
+} vw_key_help;
+extern const vw_key_help vw__keys[];
+
+/* ---- the draw list ---- */
+
+enum { VW_CMD_RECT, VW_CMD_FRAME, VW_CMD_LINE, VW_CMD_TEXT, VW_CMD_CLIP };
+enum { VW_FONT_NORMAL, VW_FONT_BOLD, VW_FONT_SMALL, VW_FONT__COUNT };
+
+/* What a command draws, so tests can find it. */
+enum {
+    VW_R_NONE,
+    VW_R_BG,
+    VW_R_LANE,      /* lane background */
+    VW_R_LABEL,     /* lane label text (task = id) */
+    VW_R_SPAN,      /* one state span (task, state, why) */
+    VW_R_DENSITY,   /* merged sub-pixel spans */
+    VW_R_LOOP,      /* loop busy/idle */
+    VW_R_WORK,      /* thread-pool work */
+    VW_R_DIM,       /* the dimmed future */
+    VW_R_PLAYHEAD,
+    VW_R_TICK,
+    VW_R_TICK_LABEL,
+    VW_R_STALL,
+    VW_R_WAKE,
+    VW_R_OVERVIEW,
+    VW_R_VIEWPORT,  /* the visible window on the overview */
+    VW_R_PANEL,
+    VW_R_LOG,
+    VW_R_LOG_CURRENT,
+    VW_R_HELP,
+    VW_R_TOOLTIP,
+    VW_R_LEGEND,
+    VW_R_SELECT,
+    VW_R_MESSAGE,
+    VW_R_PROGRESS,
+    VW_R_TOPBAR
+};
+
+typedef struct vw_cmd {
+    uint8_t kind, font, role, state;
+    uint8_t why, pad[3];
+    int32_t x, y, w, h; /* LINE: from (x,y) to (x+w, y+h) */
+    vw_rgba c;
+    uint32_t task;      /* lane's task id, if any */
+    int32_t lane;       /* index in st->lanes, or -1 */
+    uint32_t text, len; /* TEXT: bytes in the list's text pool */
+} vw_cmd;
+
+typedef struct vw_drawlist {
+    vw_cmd *cmds;
+    size_t n, cap;
+    char *text;
+    size_t tn, tcap;
+    int oom;
+} vw_drawlist;
+
+void vw__dl_init(vw_drawlist *dl);
+void vw__dl_reset(vw_drawlist *dl);
+void vw__dl_close(vw_drawlist *dl);
+/* Each returns the new command (for tagging), or NULL when out of memory
+ * (then dl->oom is set and drawing just stops). */
+vw_cmd *vw__dl_rect(vw_drawlist *dl, int role, int x, int y, int w, int h,
+                    vw_rgba c);
+vw_cmd *vw__dl_frame(vw_drawlist *dl, int role, int x, int y, int w, int h,
+                     vw_rgba c);
+vw_cmd *vw__dl_line(vw_drawlist *dl, int role, int x0, int y0, int x1, int y1,
+                    vw_rgba c);
+vw_cmd *vw__dl_text(vw_drawlist *dl, int role, int font, int x, int y,
+                    vw_rgba c, const char *s);
+/* Clip rect for what follows; w == 0 turns clipping off. */
+vw_cmd *vw__dl_clip(vw_drawlist *dl, int x, int y, int w, int h);
+const char *vw__dl_str(const vw_drawlist *dl, const vw_cmd *c);
+
+/* ---- layout ---- */
+
+/* Text measurement, supplied by the renderer (or a fake in tests). */
+typedef struct vw_measure {
+    int (*text_w)(void *ctx, int font, const char *s);
+    void *ctx;
+    int line_h; /* height of a text line, px */
+} vw_measure;
+
+/* Where everything goes for a window of w x h. */
+typedef struct vw_geom {
+    int w, h;
+    int top_y, top_h;
+    int ov_y, ov_h;
+    int ruler_y, ruler_h;
+    int lanes_y, lanes_h;
+    int legend_y, legend_h;
+    int label_x, label_w;
+    int tl_x, tl_w;
+    int panel_x, panel_w;
+    int lane_h;
+} vw_geom;
+
+void vw__geom(vw_geom *g, int w, int h);
+/* Time <-> x over the timeline for the state's window. */
+double vw__x_of(const vw_geom *g, const vw_state *st, int64_t t);
+int64_t vw__t_of(const vw_geom *g, const vw_state *st, double x);
+/* Lane under y, or -1. */
+long vw__lane_at(const vw_geom *g, const vw_state *st, int y);
+/* Visible lane rows. */
+int vw__lanes_visible(const vw_geom *g);
+
+/* Lays out one frame of the trace view. */
+void vw__layout(vw_drawlist *dl, const vw_state *st, vw_model *m,
+                const vw_measure *ms);
+/* The frame shown while loading: a progress bar at done/total. */
+void vw__layout_loading(vw_drawlist *dl, int w, int h, const char *path,
+                        double frac, const vw_measure *ms);
+/* Parts of the frame (layout_panels.c). */
+void vw__layout_panels(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
+                       vw_model *m, const vw_measure *ms);
+void vw__layout_help(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms);
+/* One event as a line of text for the log and the detail panel. */
+char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i);
+/* A task as "name #id". */
+char *vw__fmt_task(char *buf, size_t n, const vw_model *m, uint32_t id);
+
+#endif
