@@ -87,8 +87,7 @@ co_chan *co_chan_new_at(size_t elem_size, size_t capacity, const char *file,
     c->obj.cap = (int64_t)capacity;
     c->obj.file = file;
     c->obj.line = line;
-    co__obj_announce(&c->obj);
-    return c;
+    return c; /* announced at first use or naming, like mutexes */
 }
 
 #undef co_chan_new

@@ -30,7 +30,8 @@ co_mutex *co_mutex_new_at(const char *file, int line)
     m->obj.cap = -1;
     m->obj.file = file;
     m->obj.line = line;
-    co__obj_announce(&m->obj);
+    /* Announced at its first traced use or naming, so a name given right
+     * after creation is in the one `obj` line. */
     return m;
 }
 
@@ -48,7 +49,9 @@ co_mutex *co_mutex_name(co_mutex *m, const char *name)
     if (copy) {
         free(m->obj.name);
         m->obj.name = copy;
-        m->obj.gen = co__trace_gen - 1; /* announce again with the name */
+        /* A rename after the first announcement is announced again: readers
+         * take the last `obj` line of an id. */
+        m->obj.gen = co__trace_gen - 1;
         co__obj_announce(&m->obj);
     }
     return m;

@@ -4,3 +4,17 @@ coscope_test(test_core SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_core.c
   CASES yield_fifo join cancel deadline sleep_order chan_rendezvous
         chan_buffered chan_close mutex_handoff misuse_outside misuse_nested
         many_tasks detached deadlock_report stack_overflow)
+
+# What the runtime records, against a golden file.
+coscope_test(test_trace SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_trace.c
+  LIBS ${RT_LIBS} CASES script_golden poll_pairs)
+target_compile_definitions(test_trace PRIVATE
+  GOLDEN_DIR="${CMAKE_CURRENT_LIST_DIR}/golden")
+
+# The installed library and coscope.pc build a user's program (not in a
+# sanitizer build: a plain cc link of an ASan-built library would fail).
+if(NOT ENABLE_SANITIZERS)
+  add_test(NAME install.pkgconfig
+    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_install.sh ${CMAKE_BINARY_DIR})
+  set_tests_properties(install.pkgconfig PROPERTIES TIMEOUT 120)
+endif()
