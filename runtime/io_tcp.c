@@ -13,6 +13,11 @@
 #include <sys/socket.h>
 
 #define LISTEN_BACKLOG 1024
+/* Reads and writes that complete at once do not switch tasks. After this
+ * many in a row on one socket, the next one goes through the poller, so a
+ * peer that always has data ready cannot keep the other tasks from running
+ * (libuv itself stops after 32 reads per socket per iteration). */
+#define FAST_STREAK 32
 
 typedef struct accept_waiter accept_waiter;
 struct accept_waiter {
@@ -51,6 +56,7 @@ struct co_tcp {
     accept_waiter *acc_head, *acc_tail;
     /* reading side: at most one task reads at a time */
     io_req *reader;
+    int fast_streak; /* reads/writes done without parking, in a row */
 };
 
 static tr_wake cancel_why(int err)
@@ -428,16 +434,18 @@ ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file,
     /* Fast path: when bytes are already there, take them without a trip
      * through the poller. libuv is not reading this socket now, so a
      * direct recv cannot race with it. */
-    if (s->fd >= 0) {
+    if (s->fd >= 0 && s->fast_streak < FAST_STREAK) {
         ssize_t n = recv((int)s->fd, buf, len, MSG_DONTWAIT);
         if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
                        errno != EINTR)) {
             if (n < 0)
                 n = -errno;
+            s->fast_streak++;
             CO__TRACE(tr_rec_io_end(self->id, TR_OP_READ, n));
             return n;
         }
     }
+    s->fast_streak = 0;
     io_req r = {.t = self, .s = s, .op = TR_OP_READ, .buf = buf, .len = len};
     s->reader = &r;
     err = uv_read_start(stream(s), on_alloc, on_read);
@@ -502,7 +510,7 @@ ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file,
     /* Fast path: the socket buffer takes it all. uv_try_write refuses while
      * other writes are queued, which keeps the bytes in order. */
     size_t off = 0;
-    while (off < len) {
+    while (off < len && s->fast_streak < FAST_STREAK) {
         size_t chunk = len - off < (1u << 30) ? len - off : (1u << 30);
         uv_buf_t b = {.base = (char *)buf + off, .len = chunk};
         int n = uv_try_write(stream(s), &b, 1);
@@ -517,9 +525,11 @@ ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file,
             break;
     }
     if (off == len) {
+        s->fast_streak++;
         CO__TRACE(tr_rec_io_end(self->id, TR_OP_WRITE, (int64_t)len));
         return (ssize_t)len;
     }
+    s->fast_streak = 0;
     io_req r = {.t = self, .s = s, .op = TR_OP_WRITE, .len = len};
     r.uv.write.data = &r;
     uv_buf_t rest = {.base = (char *)buf + off, .len = len - off};

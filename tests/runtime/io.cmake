@@ -2,7 +2,8 @@
 # io_fs.c, work.c). Included by tests/runtime/CMakeLists.txt.
 coscope_test(test_io SOURCES test_io.c LIBS ${RT_LIBS} PkgConfig::CJSON
   CASES echo refused port eof eof_parked cancel_read deadline_read
-        cancel_write cancel_accept close_wakes idle_listener
+        cancel_write cancel_accept close_wakes idle_listener cancel_connect
+        fairness
         fs_roundtrip fs_missing trace
   TIMEOUT 30)
 coscope_test(test_work SOURCES test_work.c LIBS ${RT_LIBS}
