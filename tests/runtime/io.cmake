@@ -8,4 +8,5 @@ coscope_test(test_io SOURCES test_io.c LIBS ${RT_LIBS} PkgConfig::CJSON
   TIMEOUT 30)
 coscope_test(test_work SOURCES test_work.c LIBS ${RT_LIBS}
   CASES offload cancel_queued cancel_running deadline_queued fs_cancel_queued
+        trace
   TIMEOUT 30)

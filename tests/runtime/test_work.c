@@ -265,6 +265,79 @@ static void test_fs_cancel_queued(void)
     ASSERT_OK(unlink(fs_path));
 }
 
+/* ---- the trace: yield(work) → work_begin/work_end on the pool thread →
+ * ready(work), with the thread id the function saw ---- */
+
+static uint64_t traced_task;
+
+static void *trace_main(void *arg)
+{
+    (void)arg;
+    traced_task = co_task_id(co_self());
+    atomic_store(&ticks, 10); /* slow() needs no ticker here */
+    ASSERT_OK(co_run_blocking(slow, &side_effect, "slow"));
+    return NULL;
+}
+
+static long long t_of(const char *line)
+{
+    long long t = -1;
+    ASSERT_EQ(sscanf(line, "{\"t\":%lld,", &t), 1);
+    return t;
+}
+
+/* The index of the first line at or after `from` holding all of a, b, c. */
+static int find_line(char **lines, int n, int from, const char *a,
+                     const char *b, const char *c)
+{
+    for (int i = from; i < n; i++)
+        if (strstr(lines[i], a) && strstr(lines[i], b) && strstr(lines[i], c))
+            return i;
+    return -1;
+}
+
+static void test_trace(void)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/coscope-work-%d.jsonl", (int)getpid());
+    ASSERT_OK(setenv("COSCOPE_TRACE", path, 1));
+    ASSERT_OK(co_main(trace_main, NULL));
+    ASSERT_OK(unsetenv("COSCOPE_TRACE"));
+    FILE *f = fopen(path, "r");
+    ASSERT_NOT_NULL(f);
+    static char buf[512][256];
+    char *lines[512];
+    int n = 0;
+    while (n < 512 && fgets(buf[n], sizeof buf[n], f)) {
+        lines[n] = buf[n];
+        n++;
+    }
+    fclose(f);
+    char task[32], thread[48];
+    snprintf(task, sizeof task, "\"task\":%llu,", (unsigned long long)traced_task);
+    snprintf(thread, sizeof thread, "\"thread\":%llu,", (unsigned long long)work_tid);
+    /* Pool threads' lines may come late in the file: order them by "t". */
+    int y = find_line(lines, n, 0, "\"ev\":\"yield\"", task, "\"why\":\"work\"");
+    ASSERT_CMP(y, >=, 0);
+    ASSERT(strstr(lines[y], "\"at\":\"") && strstr(lines[y], "test_work.c:"));
+    int b = find_line(lines, n, 0, "\"ev\":\"work_begin\"", task, thread);
+    ASSERT_CMP(b, >=, 0);
+    ASSERT(strstr(lines[b], "\"name\":\"slow\""));
+    int e = find_line(lines, n, 0, "\"ev\":\"work_end\"", task, thread);
+    ASSERT_CMP(e, >=, 0);
+    ASSERT(strstr(lines[e], "\"name\":\"slow\""));
+    int r = find_line(lines, n, y, "\"ev\":\"ready\"", task, "\"why\":\"work\"");
+    ASSERT_CMP(r, >, y);
+    /* work_begin may precede the yield: the pool can start fn before the
+     * task has finished switching out. */
+    ASSERT_CMP(t_of(lines[y]), <, t_of(lines[r]));
+    ASSERT_CMP(t_of(lines[b]), <, t_of(lines[e]));
+    ASSERT_CMP(t_of(lines[e]), <=, t_of(lines[r]));
+    /* exactly one work item */
+    ASSERT_EQ(find_line(lines, n, b + 1, "\"ev\":\"work_begin\"", "", ""), -1);
+    ASSERT_OK(unlink(path));
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -273,6 +346,7 @@ int main(int argc, char **argv)
         {"cancel_running", test_cancel_running},
         {"deadline_queued", test_deadline_queued},
         {"fs_cancel_queued", test_fs_cancel_queued},
+        {"trace", test_trace},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);
