@@ -185,6 +185,10 @@ static void lod_lane(lane_ctx *c, const lod_src *s)
         int64_t a = a0 > cur ? a0 : cur;
         if (a >= vt1)
             break;
+        if (b <= a) { /* empty, or already drawn in a merged column */
+            i++;
+            continue;
+        }
         if ((double)(b - a) >= ns_px) {
             /* wide enough to be seen alone */
             flush_density(c, s->role);
@@ -529,10 +533,14 @@ static void draw_ruler_stalls(vw_drawlist *dl, const vw_geom *g,
         if (x0 == last_x)
             continue;
         last_x = x0;
-        vw_cmd *c = vw__dl_rect(dl, VW_R_STALL, x0, g->ruler_y + 1,
-                                x1 - x0 < 4 ? 4 : x1 - x0, 4, VW_C_STALL);
+        /* a block where it starts, a thin line for as long as it lasts */
+        vw_cmd *c = vw__dl_rect(dl, VW_R_STALL, x0, g->ruler_y + 1, 5, 6,
+                                VW_C_STALL);
         if (c)
             c->task = s[i].task;
+        if (x1 - x0 > 5)
+            vw__dl_rect(dl, VW_R_STALL, x0 + 5, g->ruler_y + 1, x1 - x0 - 5, 1,
+                        VW_C_STALL);
     }
 }
 
@@ -696,6 +704,8 @@ static void draw_overview(vw_drawlist *dl, const vw_geom *g,
     const tr_idle *id = tr_idles(m->tr);
     int top = g->ov_y + 3, hh = g->ov_h - 6;
     size_t i = 0;
+    int run_x = 0, run_w = 0, run_h = -1;
+    vw_rgba bar = vw__lerp(VW_C_LOOP_IDLE, VW_C_LOOP_BUSY, 0.75);
     /* loop busy fraction per column, like a CPU graph */
     for (int x = 0; x < g->tl_w && !dl->oom; x++) {
         int64_t a = (int64_t)((double)dur * x / g->tl_w);
@@ -729,10 +739,20 @@ static void draw_overview(vw_drawlist *dl, const vw_geom *g,
         }
         double busy = 1.0 - (double)idle / (double)(b - a);
         int bh = (int)lround(busy * hh);
-        if (bh > 0)
-            vw__dl_rect(dl, VW_R_OVERVIEW, g->tl_x + x, top + hh - bh, 1, bh,
-                        vw__lerp(VW_C_LOOP_IDLE, VW_C_LOOP_BUSY, 0.75));
+        if (bh == run_h) { /* columns of one height make one rect */
+            run_w++;
+            continue;
+        }
+        if (run_h > 0)
+            vw__dl_rect(dl, VW_R_OVERVIEW, g->tl_x + run_x, top + hh - run_h,
+                        run_w, run_h, bar);
+        run_x = x;
+        run_w = 1;
+        run_h = bh;
     }
+    if (run_h > 0)
+        vw__dl_rect(dl, VW_R_OVERVIEW, g->tl_x + run_x, top + hh - run_h, run_w,
+                    run_h, bar);
     size_t ns = tr_nstalls(m->tr);
     const tr_stall *s = tr_stalls(m->tr);
     int last = -1;

@@ -74,7 +74,10 @@ char *vw__tick_label(char *buf, size_t n, int64_t t, int64_t step)
         return buf;
     }
     size_t u = 0;
-    while (u < 3 && step * 10 < units[u].ns)
+    /* a tenth of a unit reads well for s and ms ("1.2 ms"); below a
+     * microsecond whole nanoseconds read better than "0.4 µs" */
+    while (u < 3 && (step * 10 < units[u].ns ||
+                     (units[u].ns == 1000 && step < 1000)))
         u++;
     int decimals = step < units[u].ns ? 1 : 0;
     double v = (double)t / (double)units[u].ns;

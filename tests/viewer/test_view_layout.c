@@ -1,0 +1,422 @@
+/* test_view_layout.c: the viewer's layout, checked on its draw-command list
+ * with no window — lane order, span rectangles at exact pixels for known
+ * zooms, density blocks when spans are narrower than a pixel, the dimmed
+ * future, the ruler's ticks and the time parser. */
+#include "view_fixture.h"
+
+/* 1600x900: timeline x 240..1200 (960 px); with the window 0..9.6 ms one
+ * pixel is exactly 10 us. Lanes start at y 94, 24 px each, spans inset 4. */
+enum { TL_X = 240, TL_W = 960, LANES_Y = 94, LANE_H = 24 };
+
+static void window(int64_t t0, int64_t t1)
+{
+    S.t0 = t0;
+    S.t1 = t1;
+}
+
+static void test_geometry(void)
+{
+    vw_geom g;
+    vw__geom(&g, 1600, 900);
+    ASSERT_EQ(g.tl_x, TL_X);
+    ASSERT_EQ(g.tl_w, TL_W);
+    ASSERT_EQ(g.lanes_y, LANES_Y);
+    ASSERT_EQ(g.lane_h, LANE_H);
+    ASSERT_EQ(g.panel_x, 1200);
+    ASSERT_EQ(g.legend_y, 872);
+}
+
+static void test_lane_order(void)
+{
+    fx_open("small.jsonl");
+    /* loop, then depth-first by spawn: main > worker > child, then logger */
+    ASSERT_EQ(S.nlanes, 5);
+    ASSERT_EQ(S.lanes[0].kind, VW_LANE_LOOP);
+    uint32_t ids[] = {1, 2, 4, 3}, depth[] = {0, 1, 2, 0};
+    for (int i = 0; i < 4; i++) {
+        ASSERT_EQ(S.lanes[i + 1].kind, VW_LANE_TASK);
+        ASSERT_EQ(S.lanes[i + 1].id, ids[i]);
+        ASSERT_EQ(S.lanes[i + 1].depth, depth[i]);
+    }
+    ASSERT_EQ(S.lanes[1].nchildren, 1);
+    ASSERT_EQ(S.lanes[2].nchildren, 1);
+    /* labels in that order, top to bottom */
+    fx_layout();
+    const char *names[] = {"event loop", "main", "worker", "child", "logger"};
+    for (int i = 0; i < 5; i++) {
+        const vw_cmd *c = NULL;
+        for (int k = 0; (c = fx_find(VW_CMD_TEXT, VW_R_LABEL, 0, k)); k++)
+            if (c->lane == i && strcmp(vw__dl_str(&DL, c), names[i]) == 0)
+                break;
+        ASSERT_NOT_NULL(c);
+        ASSERT_EQ(c->y, LANES_Y + i * LANE_H + (LANE_H - 15) / 2);
+    }
+    /* collapsing worker hides child */
+    S.sel_task = 2;
+    vw_action a = {.kind = VW_A_COLLAPSE};
+    vw__apply(&S, &M, &a);
+    ASSERT_EQ(S.nlanes, 4);
+    ASSERT_EQ(S.lanes[2].id, 2);
+    ASSERT_EQ(S.lanes[2].collapsed, 1);
+    ASSERT_EQ(S.lanes[3].id, 3);
+    vw__apply(&S, &M, &a);
+    ASSERT_EQ(S.nlanes, 5);
+    fx_close();
+}
+
+static void test_pool_lane(void)
+{
+    fx_open("stalls.jsonl");
+    ASSERT_EQ(S.nlanes, 4);
+    ASSERT_EQ(S.lanes[1].kind, VW_LANE_POOL);
+    ASSERT_EQ(S.lanes[1].id, 1);
+    window(0, 96000000); /* 100 us per pixel */
+    fx_layout();
+    /* work 40.1 ms .. 45 ms on thread 1 */
+    const vw_cmd *c = fx_find(VW_CMD_RECT, VW_R_WORK, 0, 0);
+    ASSERT_NOT_NULL(c);
+    ASSERT_EQ(c->x, TL_X + 401);
+    ASSERT_EQ(c->w, 450 - 401);
+    ASSERT_EQ(c->y, LANES_Y + LANE_H + 4);
+    fx_close();
+}
+
+static void test_span_pixels(void)
+{
+    fx_open("small.jsonl");
+    window(0, 9600000);
+    fx_layout();
+    /* main: ready 0..0.1 ms, running 0.1..1 ms, join 1..6.2 ms, ready
+     * 6.2..6.3, running 6.3..9.6 */
+    const vw_cmd *c = fx_find(VW_CMD_RECT, VW_R_SPAN, 1, 0);
+    ASSERT_NOT_NULL(c);
+    ASSERT_EQ(c->state, TR_ST_READY);
+    ASSERT_EQ(c->x, TL_X);
+    ASSERT_EQ(c->w, 10);
+    ASSERT_EQ(c->y, LANES_Y + LANE_H + 4);
+    ASSERT_EQ(c->h, LANE_H - 8);
+    c = fx_find(VW_CMD_RECT, VW_R_SPAN, 1, 1);
+    ASSERT_EQ(c->state, TR_ST_RUNNING);
+    ASSERT_EQ(c->x, TL_X + 10);
+    ASSERT_EQ(c->w, 90);
+    c = fx_find(VW_CMD_RECT, VW_R_SPAN, 1, 2);
+    ASSERT_EQ(c->state, TR_ST_WAITING);
+    ASSERT_EQ(c->why, TR_WAIT_JOIN);
+    ASSERT_EQ(c->x, TL_X + 100);
+    ASSERT_EQ(c->w, 520);
+    vw_rgba join = vw__state_colour(TR_ST_WAITING, TR_WAIT_JOIN);
+    ASSERT_EQ(c->c.r, join.r);
+    ASSERT_EQ(c->c.g, join.g);
+    ASSERT_EQ(c->c.b, join.b);
+    c = fx_find(VW_CMD_RECT, VW_R_SPAN, 1, 4);
+    ASSERT_EQ(c->state, TR_ST_RUNNING);
+    ASSERT_EQ(c->x, TL_X + 630);
+    ASSERT_EQ(c->w, 330);
+    /* worker's io wait 3..6 ms, lane 2 */
+    int found = 0;
+    for (int k = 0; (c = fx_find(VW_CMD_RECT, VW_R_SPAN, 2, k)); k++)
+        if (c->state == TR_ST_WAITING && c->why == TR_WAIT_IO) {
+            ASSERT_EQ(c->x, TL_X + 300);
+            ASSERT_EQ(c->w, 300);
+            ASSERT_EQ(c->y, LANES_Y + 2 * LANE_H + 4);
+            found++;
+        }
+    ASSERT_EQ(found, 1);
+    /* zoomed 4x around 2 ms: 2.5 us per pixel, worker runs 1..3 ms */
+    window(1600000, 4000000);
+    fx_layout();
+    for (int k = 0; (c = fx_find(VW_CMD_RECT, VW_R_SPAN, 2, k)); k++)
+        if (c->state == TR_ST_RUNNING)
+            break;
+    ASSERT_NOT_NULL(c);
+    ASSERT_EQ(c->x, TL_X); /* starts left of the window: clipped */
+    ASSERT_EQ(c->w, 560);  /* (3.0 - 1.6) ms / 2.5 us */
+    fx_close();
+}
+
+static void test_lod_density(void)
+{
+    fx_open("small.jsonl");
+    window(0, 960000000); /* 1 ms per pixel: every span is sub-pixel */
+    fx_layout();
+    /* main: column 0 is 0.9 ms running (dominant: running colour);
+     * join 1..6.2 ms is 5.2 px wide: a span; column 6 is merged again;
+     * running 7..9.6 is 2.6 px: a span */
+    vw_rgba run = vw__state_colour(TR_ST_RUNNING, 0);
+    const vw_cmd *c = fx_find(VW_CMD_RECT, VW_R_DENSITY, 1, 0);
+    ASSERT_NOT_NULL(c);
+    ASSERT_EQ(c->x, TL_X);
+    ASSERT_EQ(c->w, 1);
+    ASSERT_EQ(c->c.g, run.g);
+    c = fx_find(VW_CMD_RECT, VW_R_SPAN, 1, 0);
+    ASSERT_EQ(c->x, TL_X + 1);
+    ASSERT_EQ(c->w, 5);
+    ASSERT_EQ(c->why, TR_WAIT_JOIN);
+    c = fx_find(VW_CMD_RECT, VW_R_DENSITY, 1, 1);
+    ASSERT_EQ(c->x, TL_X + 6);
+    ASSERT_EQ(c->w, 1);
+    c = fx_find(VW_CMD_RECT, VW_R_SPAN, 1, 1);
+    ASSERT_EQ(c->x, TL_X + 7);
+    ASSERT_EQ(c->w, 2);
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_DENSITY, 1), 2);
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_SPAN, 1), 2);
+    fx_close();
+}
+
+/* 1000 cycles of 1 us running + 1 us ready: 2000 spans in 2 ms. */
+static void test_lod_many(void)
+{
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    n += (size_t)snprintf(buf + n, cap - n,
+                          "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":"
+                          "1,\"program\":\"spin\",\"pid\":1,\"clock\":"
+                          "\"monotonic\",\"unix_ns\":0}\n"
+                          "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,"
+                          "\"name\":\"spin\"}\n"
+                          "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,"
+                          "\"why\":\"spawn\"}\n");
+    int64_t t = 0;
+    for (int i = 0; i < 1000; i++) {
+        n += (size_t)snprintf(buf + n, cap - n,
+                              "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n"
+                              "{\"t\":%lld,\"ev\":\"yield\",\"task\":1,"
+                              "\"why\":\"yield\"}\n"
+                              "{\"t\":%lld,\"ev\":\"ready\",\"task\":1,"
+                              "\"by\":1,\"why\":\"yield\"}\n",
+                              (long long)t, (long long)(t + 1000),
+                              (long long)(t + 1000));
+        t += 2000;
+    }
+    n += (size_t)snprintf(buf + n, cap - n,
+                          "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n"
+                          "{\"t\":9600000,\"ev\":\"exit\",\"task\":1,"
+                          "\"status\":\"ok\"}\n",
+                          (long long)t);
+    tr_trace *tr = NULL;
+    tr_load_opts lo = TR_LOAD_OPTS_INIT;
+    ASSERT_OK(tr_load_mem("spin", buf, n, &lo, &tr));
+    free(buf);
+    tr_analysis_opts ao = TR_ANALYSIS_OPTS_INIT;
+    ASSERT_OK(tr_analyze(tr, &ao));
+    ASSERT_OK(vw__model_init(&M, tr));
+    ASSERT_OK(vw__state_init(&S, &M, 1600, 900));
+    vw__dl_init(&DL);
+    ASSERT_CMP(tr_nspans(M.tr), >=, 2000);
+    window(0, 9600000); /* 10 us per pixel: 2 ms of spans = 200 columns */
+    fx_layout();
+    /* every column is half running, half ready: one merged block */
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_DENSITY, 1), 1);
+    const vw_cmd *c = fx_find(VW_CMD_RECT, VW_R_DENSITY, 1, 0);
+    ASSERT_EQ(c->x, TL_X);
+    ASSERT_EQ(c->w, 200);
+    vw_rgba want = vw__lerp(vw__state_colour(TR_ST_READY, 0),
+                            vw__state_colour(TR_ST_RUNNING, 0), 0.5);
+    vw_rgba want2 = vw__state_colour(TR_ST_RUNNING, 0);
+    /* the column's midpoint state is the base colour: ready or running */
+    ASSERT(memcmp(&c->c, &want, 4) == 0 || memcmp(&c->c, &want2, 4) == 0);
+    /* then the last running span is one wide rect */
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_SPAN, 1), 1);
+    c = fx_find(VW_CMD_RECT, VW_R_SPAN, 1, 0);
+    ASSERT_EQ(c->x, TL_X + 200);
+    ASSERT_EQ(c->w, 760);
+    /* two rects for 2001 spans */
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_SPAN, 1) +
+                  fx_count(VW_CMD_RECT, VW_R_DENSITY, 1),
+              2);
+    fx_close();
+}
+
+static void test_playhead_dim(void)
+{
+    fx_open("small.jsonl");
+    window(0, 9600000);
+    vw__set_playhead(&S, &M, 4800000);
+    fx_layout();
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_DIM, 0), 1);
+    const vw_cmd *c = fx_find(VW_CMD_RECT, VW_R_DIM, 0, 0);
+    ASSERT_EQ(c->x, TL_X + 481);
+    ASSERT_EQ(c->w, 1200 - (TL_X + 481));
+    ASSERT_EQ(c->y, LANES_Y);
+    ASSERT_EQ(c->h, 872 - LANES_Y);
+    ASSERT_CMP(c->c.a, >, 0);
+    ASSERT_CMP(c->c.a, <, 255);
+    c = fx_find(VW_CMD_LINE, VW_R_PLAYHEAD, 0, 1);
+    ASSERT_NOT_NULL(c);
+    ASSERT_EQ(c->x, TL_X + 480);
+    ASSERT_EQ(c->w, 0);
+    /* each lane's label shows its state at the playhead */
+    int io = 0, sleep = 0;
+    const vw_cmd *t;
+    for (int k = 0; (t = fx_find(VW_CMD_TEXT, VW_R_LABEL, 0, k)); k++) {
+        io += strcmp(vw__dl_str(&DL, t), "io") == 0;
+        sleep += strcmp(vw__dl_str(&DL, t), "sleep") == 0;
+    }
+    ASSERT_EQ(io, 1);
+    ASSERT_EQ(sleep, 1);
+    /* a playhead left of the window dims everything */
+    vw__set_playhead(&S, &M, 0);
+    window(1000000, 2000000);
+    fx_layout();
+    c = fx_find(VW_CMD_RECT, VW_R_DIM, 0, 0);
+    ASSERT_EQ(c->x, TL_X);
+    ASSERT_EQ(c->w, TL_W);
+    fx_close();
+}
+
+static void test_stall_marks(void)
+{
+    fx_open("stalls.jsonl");
+    ASSERT_EQ(tr_nstalls(M.tr), 3);
+    window(0, 96000000);
+    fx_layout();
+    /* blocked loop: hog runs 0.1 .. 40.1 ms: frame on lane 2 */
+    const vw_cmd *c = fx_find(VW_CMD_FRAME, VW_R_STALL, 1, 0);
+    ASSERT_NOT_NULL(c);
+    ASSERT_EQ(c->x, TL_X + 1);
+    ASSERT_EQ(c->w, 400);
+    ASSERT_EQ(c->lane, 2);
+    /* and a marker on the ruler */
+    c = fx_find(VW_CMD_RECT, VW_R_STALL, 1, 0);
+    ASSERT_NOT_NULL(c);
+    ASSERT_EQ(c->y, 68 + 1);
+    /* selecting victim draws its wake-ups (by the loop at 70.2 ms) */
+    S.sel_task = 2;
+    fx_layout();
+    ASSERT_CMP(fx_count(VW_CMD_LINE, VW_R_WAKE, 2), >=, 1);
+    c = fx_find(VW_CMD_LINE, VW_R_WAKE, 2, 0);
+    ASSERT_EQ(c->x, TL_X + 0); /* spawned by the loop at 0 */
+    ASSERT_EQ(c->y, LANES_Y + LANE_H / 2);
+    ASSERT_EQ(c->y + c->h, LANES_Y + 3 * LANE_H + LANE_H / 2);
+    fx_close();
+}
+
+static void test_empty(void)
+{
+    fx_open("empty.jsonl");
+    ASSERT_EQ(S.nlanes, 1);
+    fx_layout();
+    const vw_cmd *c = fx_find(VW_CMD_TEXT, VW_R_MESSAGE, 0, 0);
+    ASSERT_NOT_NULL(c);
+    ASSERT_STR_EQ(vw__dl_str(&DL, c),
+                  "Empty trace: the file has a header but no events");
+    fx_close();
+}
+
+static void test_panels(void)
+{
+    fx_open("small.jsonl");
+    vw__set_playhead(&S, &M, 3000000);
+    S.sel_task = 2;
+    S.sel_span = (long)tr_span_at(M.tr, 2, 3000000);
+    fx_layout();
+    /* the detail panel names the wait's source line */
+    int at = 0, cur = 0;
+    const vw_cmd *c;
+    for (int k = 0; (c = fx_find(VW_CMD_TEXT, VW_R_PANEL, 0, k)); k++)
+        at += strcmp(vw__dl_str(&DL, c), "small.c:22") == 0;
+    ASSERT_EQ(at, 1);
+    /* the log highlights the cursor event: the last one at 3 ms */
+    for (int k = 0; (c = fx_find(VW_CMD_TEXT, VW_R_LOG_CURRENT, 0, k)); k++)
+        cur += strcmp(vw__dl_str(&DL, c), "run logger #3") == 0;
+    ASSERT_EQ(cur, 1);
+    /* help lists every key */
+    S.help = 1;
+    fx_layout();
+    int keys = 0;
+    while (vw__keys[keys].keys)
+        keys++;
+    ASSERT_EQ(fx_count(VW_CMD_TEXT, VW_R_HELP, 0), 2 + 2 * keys);
+    fx_close();
+}
+
+static void test_hover_tooltip(void)
+{
+    fx_open("small.jsonl");
+    window(0, 9600000);
+    vw_action a = {.kind = VW_A_MOUSE_MOVE, .x = TL_X + 450,
+                   .y = LANES_Y + 2 * LANE_H + 10};
+    vw__apply(&S, &M, &a);
+    fx_layout();
+    int found = 0;
+    const vw_cmd *c;
+    for (int k = 0; (c = fx_find(VW_CMD_TEXT, VW_R_TOOLTIP, 0, k)); k++) {
+        found += strcmp(vw__dl_str(&DL, c), "at small.c:22") == 0;
+        found += strcmp(vw__dl_str(&DL, c), "waiting: io read fd 5") == 0;
+    }
+    ASSERT_EQ(found, 2);
+    fx_close();
+}
+
+static void test_times(void)
+{
+    int64_t t;
+    ASSERT_OK(vw__parse_time("1.25s", &t));
+    ASSERT_EQ(t, 1250000000);
+    ASSERT_OK(vw__parse_time("300ms", &t));
+    ASSERT_EQ(t, 300000000);
+    ASSERT_OK(vw__parse_time("40us", &t));
+    ASSERT_EQ(t, 40000);
+    ASSERT_OK(vw__parse_time("40\xc2\xb5s", &t));
+    ASSERT_EQ(t, 40000);
+    ASSERT_OK(vw__parse_time("500ns", &t));
+    ASSERT_EQ(t, 500);
+    ASSERT_OK(vw__parse_time("2", &t));
+    ASSERT_EQ(t, 2000000000);
+    ASSERT_EQ(vw__parse_time("fast", &t), -1);
+    ASSERT_EQ(vw__parse_time("1.5m", &t), -1);
+    ASSERT_EQ(vw__parse_time("-3ms", &t), -1);
+    ASSERT_EQ(vw__parse_time("", &t), -1);
+    /* ticks at least 110 px apart over 960 px */
+    ASSERT_EQ(vw__tick_step(9600000, 960, 110), 2000000);
+    ASSERT_EQ(vw__tick_step(80000000, 960, 110), 10000000);
+    ASSERT_EQ(vw__tick_step(1000, 960, 110), 200);
+    ASSERT_EQ(vw__tick_step(3000000000LL, 960, 110), 500000000);
+    char b[32];
+    ASSERT_STR_EQ(vw__tick_label(b, sizeof b, 4000000, 2000000), "4 ms");
+    ASSERT_STR_EQ(vw__tick_label(b, sizeof b, 1200000, 200000), "1.2 ms");
+    ASSERT_STR_EQ(vw__tick_label(b, sizeof b, 1250000, 50000),
+                  "1250 \xc2\xb5s");
+    ASSERT_STR_EQ(vw__tick_label(b, sizeof b, 1500000000, 500000000), "1.5 s");
+    ASSERT_STR_EQ(vw__tick_label(b, sizeof b, 400, 200), "400 ns");
+    ASSERT_STR_EQ(vw__tick_label(b, sizeof b, 0, 200), "0");
+    ASSERT_STR_EQ(vw__fmt_time(b, sizeof b, 1234567890), "1.234567890 s");
+}
+
+static void test_ruler_ticks(void)
+{
+    fx_open("small.jsonl");
+    window(0, 9600000);
+    fx_layout();
+    /* 0, 2, 4, 6, 8 ms at 0, 200, 400, 600, 800 px */
+    const char *want[] = {"0", "2 ms", "4 ms", "6 ms", "8 ms"};
+    ASSERT_EQ(fx_count(VW_CMD_TEXT, VW_R_TICK_LABEL, 0), 6); /* + "window" */
+    for (int i = 0; i < 5; i++) {
+        const vw_cmd *c = fx_find(VW_CMD_TEXT, VW_R_TICK_LABEL, 0, i);
+        ASSERT_STR_EQ(vw__dl_str(&DL, c), want[i]);
+        ASSERT_EQ(c->x, TL_X + 200 * i + 4);
+    }
+    fx_close();
+}
+
+int main(int argc, char **argv)
+{
+    static const test_case cases[] = {
+        {"geometry", test_geometry},
+        {"lane_order", test_lane_order},
+        {"pool_lane", test_pool_lane},
+        {"span_pixels", test_span_pixels},
+        {"lod_density", test_lod_density},
+        {"lod_many", test_lod_many},
+        {"playhead_dim", test_playhead_dim},
+        {"stall_marks", test_stall_marks},
+        {"empty", test_empty},
+        {"panels", test_panels},
+        {"hover_tooltip", test_hover_tooltip},
+        {"times", test_times},
+        {"ruler_ticks", test_ruler_ticks},
+        {NULL, NULL},
+    };
+    return test_main(argc, argv, cases);
+}
