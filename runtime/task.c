@@ -53,15 +53,26 @@ static void all_unlink(co_task *t)
     RT->nlive--;
 }
 
-/* Unlinks from the unjoined list (when a join or detach claims it). */
+/* Exited tasks nobody has claimed yet sit on the unjoined list (reusing
+ * the all_* links), freed at co_main's end unless a join or detach comes. */
+static void unjoined_link(co_task *t)
+{
+    t->all_prev = NULL;
+    t->all_next = RT->unjoined;
+    if (RT->unjoined)
+        RT->unjoined->all_prev = t;
+    RT->unjoined = t;
+}
+
 static void unjoined_unlink(co_task *t)
 {
-    for (co_task **p = &RT->unjoined; *p; p = &(*p)->all_next)
-        if (*p == t) {
-            *p = t->all_next;
-            t->all_next = NULL;
-            return;
-        }
+    if (t->all_prev)
+        t->all_prev->all_next = t->all_next;
+    else if (RT->unjoined == t)
+        RT->unjoined = t->all_next;
+    if (t->all_next)
+        t->all_next->all_prev = t->all_prev;
+    t->all_prev = t->all_next = NULL;
 }
 
 static void task_finish(co_task *self)
@@ -78,8 +89,7 @@ static void task_finish(co_task *self)
         co_task *j = self->joiner;
         co__wake(j, TR_WAKE_JOIN, 0);
     } else if (!self->detached && !self->joined) {
-        self->all_next = RT->unjoined; /* freed at co_main's end */
-        RT->unjoined = self;
+        unjoined_link(self);
     }
 }
 

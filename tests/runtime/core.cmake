@@ -18,3 +18,8 @@ if(NOT ENABLE_SANITIZERS)
     COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_install.sh ${CMAKE_BINARY_DIR})
   set_tests_properties(install.pkgconfig PROPERTIES TIMEOUT 120)
 endif()
+
+# Load with exact counts (modest sizes; bench/ has the full figures).
+coscope_test(test_load SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_load.c
+  LIBS ${RT_LIBS} CASES spawn_100k chan_1m mutex_10k echo_10k_traced
+  TIMEOUT 300)
