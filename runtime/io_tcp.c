@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -71,8 +72,28 @@ static uv_stream_t *stream(co_tcp *s)
 
 /* ---- life of a co_tcp ---- */
 
+/* libuv writes with write(2), so a write to a peer that has gone raises
+ * SIGPIPE, whose default action kills the process. A server must get
+ * CO_EPIPE instead: ignore the signal, unless the program installed its
+ * own handler. Done once, at the first socket. */
+static void ignore_sigpipe(void)
+{
+    static int done;
+    struct sigaction sa;
+    if (done)
+        return;
+    done = 1;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+        sa.sa_handler = SIG_IGN;
+        sa.sa_flags = 0;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGPIPE, &sa, NULL);
+    }
+}
+
 static co_tcp *tcp_new(uv_loop_t *loop, int family, int *err)
 {
+    ignore_sigpipe();
     co_tcp *s = calloc(1, sizeof *s);
     if (!s) {
         *err = CO_ENOMEM;

@@ -1,7 +1,7 @@
 # tests/runtime/io.cmake: TCP, files and thread-pool offload (runtime/io_tcp.c,
 # io_fs.c, work.c). Included by tests/runtime/CMakeLists.txt.
 coscope_test(test_io SOURCES test_io.c LIBS ${RT_LIBS} PkgConfig::CJSON
-  CASES echo refused port eof eof_parked cancel_read deadline_read
+  CASES echo refused port eof eof_parked write_gone cancel_read deadline_read
         cancel_write cancel_accept close_wakes idle_listener cancel_connect
         fairness
         fs_roundtrip fs_missing trace

@@ -338,6 +338,30 @@ static void test_eof_parked(void)
     ASSERT_OK(co_main(eof_parked_main, NULL));
 }
 
+/* Writing to a peer that has gone returns an error; no SIGPIPE kills us. */
+static void *write_gone_main(void *arg)
+{
+    (void)arg;
+    pair p;
+    pair_open(&p);
+    ASSERT_OK(co_close(p.client));
+    p.client = NULL;
+    ssize_t r = 0;
+    for (int i = 0; i < 200 && r >= 0; i++) {
+        r = co_write(p.server_side, "x", 1);
+        if (r >= 0)
+            ASSERT_OK(co_sleep(1)); /* let the peer's RST arrive */
+    }
+    ASSERT(r == CO_EPIPE || r == CO_ECONNRESET);
+    pair_close(&p);
+    return NULL;
+}
+
+static void test_write_gone(void)
+{
+    ASSERT_OK(co_main(write_gone_main, NULL));
+}
+
 /* ---- cancellation and deadlines ---- */
 
 static intptr_t blocked_rc;
@@ -917,6 +941,7 @@ int main(int argc, char **argv)
         {"port", test_port},
         {"eof", test_eof},
         {"eof_parked", test_eof_parked},
+        {"write_gone", test_write_gone},
         {"cancel_read", test_cancel_read},
         {"deadline_read", test_deadline_read},
         {"cancel_write", test_cancel_write},
