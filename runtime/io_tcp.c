@@ -58,7 +58,22 @@ struct co_tcp {
     /* reading side: at most one task reads at a time */
     io_req *reader;
     int fast_streak; /* reads/writes done without parking, in a row */
+    co_tcp *live_prev, *live_next; /* every co_tcp not yet freed */
 };
+
+/* Every co_tcp not yet freed, for co__tcp_close_all (loop thread only). */
+static co_tcp *live;
+
+static void live_unlink_free(co_tcp *s)
+{
+    if (s->live_prev)
+        s->live_prev->live_next = s->live_next;
+    else
+        live = s->live_next;
+    if (s->live_next)
+        s->live_next->live_prev = s->live_prev;
+    free(s);
+}
 
 static tr_wake cancel_why(int err)
 {
@@ -108,6 +123,10 @@ static co_tcp *tcp_new(uv_loop_t *loop, int family, int *err)
     }
     s->h.data = s;
     s->fd = -1;
+    s->live_next = live;
+    if (live)
+        live->live_prev = s;
+    live = s;
     uv_os_fd_t fd;
     if (uv_fileno((uv_handle_t *)&s->h, &fd) == 0)
         s->fd = fd;
@@ -125,8 +144,9 @@ static void on_close(uv_handle_t *h)
         co__wake(t, TR_WAKE_IO, 0);
     }
     if (s->release)
-        free(s);
+        live_unlink_free(s);
 }
+
 
 static void accept_unlink(co_tcp *srv, accept_waiter *aw)
 {
@@ -178,6 +198,24 @@ static void tcp_discard(co_tcp *s)
 {
     s->release = 1;
     tcp_kill(s);
+}
+
+/* For co_main once every task has ended, before it closes the loop's
+ * remaining handles: closes the sockets the program never closed (a
+ * listener nobody accepts on does not keep the loop alive) and frees them
+ * at their close callbacks, so they do not leak. */
+void co__tcp_close_all(void)
+{
+    co_tcp *s = live;
+    while (s) {
+        co_tcp *next = s->live_next;
+        s->release = 1;
+        if (s->closed)
+            live_unlink_free(s);
+        else
+            tcp_kill(s);
+        s = next;
+    }
 }
 
 static int parse_addr(const char *host, int port, struct sockaddr_storage *ss)
@@ -594,7 +632,7 @@ int co_close(co_tcp *s)
         CO__TRACE(tr_rec_io_begin(self->id, TR_OP_CLOSE, s->fd, -1));
     s->release = 1;
     if (s->closed) { /* a cancelled write or connect closed it already */
-        free(s);
+        live_unlink_free(s);
         if (self)
             CO__TRACE(tr_rec_io_end(self->id, TR_OP_CLOSE, err));
         return err;

@@ -3,7 +3,7 @@
 coscope_test(test_io SOURCES test_io.c LIBS ${RT_LIBS} PkgConfig::CJSON
   CASES echo refused port eof eof_parked write_gone cancel_read deadline_read
         cancel_write cancel_accept close_wakes idle_listener cancel_connect
-        fairness
+        fairness close_all
         fs_roundtrip fs_missing trace
   TIMEOUT 30)
 coscope_test(test_work SOURCES test_work.c LIBS ${RT_LIBS}
