@@ -195,7 +195,9 @@ static void goto_stall(vw_state *st, vw_model *m, int dir)
         s[st->sel_stall].t == st->playhead) {
         i = st->sel_stall + dir;
     } else if (dir > 0) {
-        for (i = 0; (size_t)i < n && s[i].t <= st->playhead; i++)
+        /* from nothing selected, a stall right at the playhead is next */
+        int64_t after = st->sel_stall < 0 ? st->playhead - 1 : st->playhead;
+        for (i = 0; (size_t)i < n && s[i].t <= after; i++)
             ;
     } else {
         for (i = (long)n - 1; i >= 0 && s[i].t >= st->playhead; i--)

@@ -23,7 +23,7 @@ static int fake_text_w(void *ctx, int font, const char *s)
 
 static const vw_measure FAKE_MS = {fake_text_w, NULL, 15};
 
-static void fx_open(const char *name)
+static inline void fx_open(const char *name)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", VIEW_DATA, name);
@@ -37,21 +37,21 @@ static void fx_open(const char *name)
     vw__dl_init(&DL);
 }
 
-static void fx_close(void)
+static inline void fx_close(void)
 {
     vw__state_close(&S);
     vw__model_close(&M);
     vw__dl_close(&DL);
 }
 
-static void fx_layout(void)
+static inline void fx_layout(void)
 {
     vw__layout(&DL, &S, &M, &FAKE_MS);
     ASSERT_EQ(DL.oom, 0);
 }
 
 /* The k-th command (0-based) with this kind and role, and task if nonzero. */
-static const vw_cmd *fx_find(int kind, int role, uint32_t task, int k)
+static inline const vw_cmd *fx_find(int kind, int role, uint32_t task, int k)
 {
     for (size_t i = 0; i < DL.n; i++) {
         const vw_cmd *c = &DL.cmds[i];
@@ -62,7 +62,7 @@ static const vw_cmd *fx_find(int kind, int role, uint32_t task, int k)
     return NULL;
 }
 
-static int fx_count(int kind, int role, uint32_t task)
+static inline int fx_count(int kind, int role, uint32_t task)
 {
     int n = 0;
     while (fx_find(kind, role, task, n))
