@@ -1,0 +1,363 @@
+/* tests/examples/test_examples.c: runs the example programs as a user
+ * would (fork + exec, stdout and stderr captured to files) and checks their
+ * exact output, exit codes and, with COSCOPE_TRACE set, that the trace they
+ * write is whole: a header naming the program first, an `end` event last. */
+#include "test.h"
+
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef EX_BIN_DIR
+#error "EX_BIN_DIR must name the directory of the example binaries"
+#endif
+
+typedef struct run {
+    int status; /* exit code, or 128 + signal */
+    char *out, *err;
+} run;
+
+static char dir[64];
+
+static void make_dir(void)
+{
+    if (dir[0])
+        return;
+    snprintf(dir, sizeof dir, "/tmp/coscope-ex-XXXXXX");
+    ASSERT_NOT_NULL(mkdtemp(dir));
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            ASSERT_NOT_NULL(buf);
+        }
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+/* Runs EX_BIN_DIR/prog with args (NULL-terminated); trace: COSCOPE_TRACE
+ * for the child, or NULL to run without one. */
+static run run_prog(const char *trace, const char *prog, ...)
+{
+    char *argv[16], path[512], out_path[128], err_path[128];
+    va_list ap;
+    int argc = 0;
+    make_dir();
+    snprintf(path, sizeof path, "%s/%s", EX_BIN_DIR, prog);
+    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
+    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
+    argv[argc++] = path;
+    va_start(ap, prog);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && argc < 15)
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+
+    fflush(NULL);
+    pid_t pid = fork();
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        if (!freopen(out_path, "w", stdout) || !freopen(err_path, "w", stderr))
+            _exit(126);
+        if (trace)
+            setenv("COSCOPE_TRACE", trace, 1);
+        else
+            unsetenv("COSCOPE_TRACE");
+        execv(path, argv);
+        _exit(127);
+    }
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    run r = {.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st)};
+    r.out = slurp(out_path, NULL);
+    r.err = slurp(err_path, NULL);
+    ASSERT_NOT_NULL(r.out);
+    ASSERT_NOT_NULL(r.err);
+    if (r.status != 0) /* shown when a check below fails */
+        fprintf(stderr, "[%s exited %d; stderr:]\n%s", prog, r.status, r.err);
+    return r;
+}
+
+static void run_free(run *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* 1 when text has a line exactly equal to line. */
+static int has_line(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+    for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
+        if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+#define ASSERT_LINE(text, line)                                                \
+    do {                                                                       \
+        if (!has_line((text), (line)))                                         \
+            TEST__FAIL("no line \"%s\" in:\n%s", (line), (text));              \
+    } while (0)
+
+/* ---- exact outputs ---- */
+
+static void test_echo(void)
+{
+    run r = run_prog(NULL, "echo_server", "--clients", "20", "--bytes",
+                     "65536", NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_LINE(r.out, "clients: 20 bytes: 1310720 ok");
+    ASSERT(strncmp(r.out, "echo_server: listening on 127.0.0.1:", 36) == 0);
+    run_free(&r);
+}
+
+/* 223959 is the site's size for the default seed and 200 pages; it must
+ * not depend on how many crawlers share the work. */
+static void test_crawler(void)
+{
+    run r = run_prog(NULL, "crawler", NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "pages: 200 bytes: 223959\n");
+    run_free(&r);
+}
+
+static void test_crawler_one(void)
+{
+    run r = run_prog(NULL, "crawler", "--crawlers", "1", "--slow-ms", "0",
+                     NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "pages: 200 bytes: 223959\n");
+    run_free(&r);
+}
+
+static void test_crawler_small(void)
+{
+    run r = run_prog(NULL, "crawler", "--pages", "2", "--crawlers", "3",
+                     "--seed", "7", NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT(strncmp(r.out, "pages: 2 bytes: ", 16) == 0);
+    run_free(&r);
+}
+
+static void test_fib_blocking(void)
+{
+    run r = run_prog(NULL, "fib_server", "--clients", "2", "--requests", "3",
+                     "--n", "20", NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_LINE(r.out, "clients: 2 requests: 6 ok");
+    run_free(&r);
+}
+
+static void test_fib_offload(void)
+{
+    run r = run_prog(NULL, "fib_server", "--offload", "--clients", "2",
+                     "--requests", "3", "--n", "20", NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_LINE(r.out, "clients: 2 requests: 6 ok");
+    run_free(&r);
+}
+
+static void test_http_hello(void)
+{
+    run r = run_prog(NULL, "http_hello", "--clients", "5", "--requests", "37",
+                     NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_LINE(r.out, "clients: 5 requests: 185 ok");
+    run_free(&r);
+}
+
+static void test_http_duration(void)
+{
+    run r = run_prog(NULL, "http_hello", "--port", "0", "--duration", "1",
+                     NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_LINE(r.out, "http_hello: stopped after 1 s, 0 connections");
+    run_free(&r);
+}
+
+static void test_deadlock(void)
+{
+    run r = run_prog(NULL, "deadlock_demo", NULL);
+    ASSERT_EQ(r.status, 1);
+    ASSERT(strstr(r.err, "task 2 \"A\" blocked forever in join (task 3)"));
+    ASSERT(strstr(r.err, "task 3 \"B\" blocked forever in lock (mutex 1)"));
+    ASSERT(strstr(r.err, "task 4 \"C\" blocked forever in join (task 2)"));
+    ASSERT_LINE(r.err, "deadlock_demo: co_main returned CO_EDEADLK: A joins "
+                       "B, B waits for \"resource\" held by C, C joins A");
+    run_free(&r);
+}
+
+static void test_stall(void)
+{
+    run r = run_prog(NULL, "stall_demo", NULL);
+    ASSERT_EQ(r.status, 0);
+    ASSERT(strncmp(r.out, "stall_demo: done in ", 20) == 0);
+    ASSERT(strstr(r.out, " ms (busy loop 60 ms, lock held 120 ms)\n"));
+    run_free(&r);
+}
+
+static void test_help(void)
+{
+    static const char *const progs[] = {"echo_server", "fib_server",
+                                        "crawler",     "http_hello",
+                                        "stall_demo",  "deadlock_demo"};
+    for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
+        char want[64];
+        run r = run_prog(NULL, progs[i], "--help", NULL);
+        ASSERT_EQ(r.status, 0);
+        snprintf(want, sizeof want, "usage: %s", progs[i]);
+        ASSERT(strncmp(r.out, want, strlen(want)) == 0);
+        run_free(&r);
+        r = run_prog(NULL, progs[i], "--no-such-option", NULL);
+        ASSERT_EQ(r.status, 2);
+        ASSERT(strstr(r.err, "unknown option --no-such-option"));
+        run_free(&r);
+    }
+}
+
+static void test_bad_values(void)
+{
+    run r = run_prog(NULL, "echo_server", "--clients", "0", NULL);
+    ASSERT_EQ(r.status, 2);
+    ASSERT_LINE(r.err, "--clients: expected an integer in [1, 1000], got \"0\"");
+    run_free(&r);
+    r = run_prog(NULL, "fib_server", "--n", NULL);
+    ASSERT_EQ(r.status, 2);
+    ASSERT_LINE(r.err, "--n: missing value");
+    run_free(&r);
+    r = run_prog(NULL, "crawler", "--pages=x", NULL);
+    ASSERT_EQ(r.status, 2);
+    run_free(&r);
+}
+
+/* ---- traces ---- */
+
+/* Runs prog with a trace and checks: exit status, a header naming prog
+ * first, an `end` event last, every line whole. */
+static void check_trace(int want_status, const char *prog, ...)
+{
+    char trace[128], header[96];
+    const char *args[8] = {0};
+    va_list ap;
+    int n = 0;
+    make_dir();
+    snprintf(trace, sizeof trace, "%s/%s.jsonl", dir, prog);
+    unlink(trace);
+    va_start(ap, prog);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && n < 7)
+        args[n++] = a;
+    va_end(ap);
+    run r = run_prog(trace, prog, args[0], args[1], args[2], args[3], args[4],
+                     args[5], args[6], NULL);
+    ASSERT_EQ(r.status, want_status);
+    run_free(&r);
+
+    size_t len;
+    char *text = slurp(trace, &len);
+    ASSERT_NOT_NULL(text);
+    ASSERT(len > 0 && text[len - 1] == '\n');
+    snprintf(header, sizeof header,
+             "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1,"
+             "\"program\":\"%s\",",
+             prog);
+    ASSERT(strncmp(text, header, strlen(header)) == 0);
+    text[len - 1] = '\0';
+    const char *last = strrchr(text, '\n');
+    ASSERT_NOT_NULL(last);
+    last++;
+    if (!strstr(last, "\"ev\":\"end\""))
+        TEST__FAIL("%s: last line is not an end event: %s", trace, last);
+    for (const char *p = text; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1
+                                                       : p + strlen(p))
+        ASSERT(*p == '{');
+    free(text);
+    unlink(trace);
+}
+
+static void test_trace_echo(void)
+{
+    check_trace(0, "echo_server", "--clients", "3", "--bytes", "5000", NULL);
+}
+static void test_trace_fib(void)
+{
+    check_trace(0, "fib_server", "--clients", "2", "--requests", "2", "--n",
+                "20", NULL);
+}
+static void test_trace_fib_offload(void)
+{
+    check_trace(0, "fib_server", "--offload", "--clients", "2", "--requests",
+                "2", "--n", "20", NULL);
+}
+static void test_trace_crawler(void)
+{
+    check_trace(0, "crawler", "--slow-ms", "20", NULL);
+}
+static void test_trace_http(void)
+{
+    check_trace(0, "http_hello", "--clients", "3", "--requests", "10", NULL);
+}
+static void test_trace_stall(void)
+{
+    check_trace(0, "stall_demo", NULL);
+}
+static void test_trace_deadlock(void)
+{
+    check_trace(1, "deadlock_demo", NULL);
+}
+
+static const test_case cases[] = {
+    {"echo", test_echo},
+    {"crawler", test_crawler},
+    {"crawler_one", test_crawler_one},
+    {"crawler_small", test_crawler_small},
+    {"fib_blocking", test_fib_blocking},
+    {"fib_offload", test_fib_offload},
+    {"http_hello", test_http_hello},
+    {"http_duration", test_http_duration},
+    {"deadlock", test_deadlock},
+    {"stall", test_stall},
+    {"help", test_help},
+    {"bad_values", test_bad_values},
+    {"trace_echo", test_trace_echo},
+    {"trace_fib", test_trace_fib},
+    {"trace_fib_offload", test_trace_fib_offload},
+    {"trace_crawler", test_trace_crawler},
+    {"trace_http", test_trace_http},
+    {"trace_stall", test_trace_stall},
+    {"trace_deadlock", test_trace_deadlock},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    int rc = test_main(argc, argv, cases);
+    if (dir[0]) {
+        char p[128];
+        snprintf(p, sizeof p, "%s/stdout", dir);
+        unlink(p);
+        snprintf(p, sizeof p, "%s/stderr", dir);
+        unlink(p);
+        rmdir(dir);
+    }
+    return rc;
+}
