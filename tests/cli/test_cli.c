@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "tr_json_out.h"
+#include "tr_export_int.h"
 
 extern char **environ;
 
@@ -554,7 +554,7 @@ static void test_export_chrome(void)
     /* 6 ready lines, each followed by a run. */
     check_chrome(r.out, 6, 1);
     /* Exact microsecond text from integer ns, and the escaped mark. */
-    ASSERT_HAS(r.out, "\"ts\":30010.500");
+    ASSERT_HAS(r.out, "\"ts\":80005.500,\"dur\":0.500");
     ASSERT_HAS(r.out, "\"name\":\"start \\\"busy\\\" loop \xc2\xb5\"");
     ASSERT_HAS(r.out, "\"args\":{\"name\":\"handler (2)\"}");
     result_free(&r);

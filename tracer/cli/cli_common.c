@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 int cli__usage_error(const char *cmd, const char *fmt, ...)
@@ -50,13 +51,69 @@ char *cli__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n)
     return buf;
 }
 
+/* obj id -> name, built on first use: a stall list may ask for many names
+ * and scanning every event each time would be quadratic. The CLI works on
+ * one trace at a time; the cache is rebuilt if another one is asked about. */
+typedef struct obj_name {
+    uint32_t obj, str;
+} obj_name;
+
+static struct {
+    const tr_trace *tr;
+    obj_name *v;
+    size_t n;
+} objs;
+
+static void free_objs(void)
+{
+    free(objs.v);
+    objs.v = NULL;
+    objs.n = 0;
+    objs.tr = NULL;
+}
+
+static int cmp_obj(const void *a, const void *b)
+{
+    const obj_name *x = a, *y = b;
+    return x->obj < y->obj ? -1 : x->obj > y->obj;
+}
+
+static void build_objs(const tr_trace *tr)
+{
+    static int registered;
+    const tr_event *ev = tr_events(tr);
+    size_t n = 0;
+
+    free_objs();
+    if (!registered)
+        registered = atexit(free_objs) == 0;
+    objs.tr = tr;
+    for (size_t i = 0; i < tr_nevents(tr); i++)
+        n += ev[i].ev == TR_EV_OBJ;
+    if (n == 0 || !(objs.v = malloc(n * sizeof *objs.v)))
+        return; /* no names: callers print ids only */
+    for (size_t i = 0; i < tr_nevents(tr); i++)
+        if (ev[i].ev == TR_EV_OBJ)
+            objs.v[objs.n++] = (obj_name){ev[i].arg, ev[i].str};
+    /* A bad trace may reuse an id: it then gets one of its names. */
+    qsort(objs.v, objs.n, sizeof *objs.v, cmp_obj);
+}
+
 const char *cli__obj_name(const tr_trace *tr, uint32_t obj)
 {
-    const tr_event *ev = tr_events(tr);
-    for (size_t i = 0; i < tr_nevents(tr); i++)
-        if (ev[i].ev == TR_EV_OBJ && ev[i].arg == obj)
-            return tr_str(tr, ev[i].str);
-    return "";
+    size_t lo = 0, hi;
+    if (objs.tr != tr)
+        build_objs(tr);
+    hi = objs.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (objs.v[mid].obj < obj)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < objs.n && objs.v[lo].obj == obj ? tr_str(tr, objs.v[lo].str)
+                                                : "";
 }
 
 int cli__parse_dur(const char *s, int64_t *ns)

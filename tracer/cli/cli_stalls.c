@@ -8,9 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tr_json_out.h"
+#include "tr_export_int.h"
 
 #define MAX_VICTIMS_SHOWN 5
+#define MAX_RAN_JSON 10
 
 static const char *const kind_names[TR_STALL__COUNT] = {"blocked", "latency",
                                                         "wait", "stuck"};
@@ -46,19 +47,59 @@ static void usage(FILE *f)
           f);
 }
 
-/* The event that began the stall's span, if it is a ready line: who woke
- * the task and why (for latency stalls). */
-static const tr_event *ready_event(const tr_trace *tr, const tr_stall *s)
+/* Who woke the task of a latency stall (the wake-up within its ready span). */
+static const tr_wakeup *stall_wakeup(const tr_trace *tr, const tr_stall *s)
 {
-    const tr_span *sp;
-    if (s->span >= tr_nspans(tr))
-        return NULL;
-    sp = &tr_spans(tr)[s->span];
-    if (sp->ev0 >= tr_nevents(tr))
-        return NULL;
-    if (tr_events(tr)[sp->ev0].ev != TR_EV_READY)
-        return NULL;
-    return &tr_events(tr)[sp->ev0];
+    return tr__wakeup_in(tr, s->task, s->t, s->t + s->dur);
+}
+
+typedef struct ran {
+    uint32_t task;
+    int64_t ns;
+} ran;
+
+/* The tasks that ran during [t0, t1] (other than `self`), longest first, at
+ * most `max`: for a latency stall, who held the loop. Returns the count. */
+static size_t ran_meanwhile(const tr_trace *tr, int64_t t0, int64_t t1,
+                            uint32_t self, ran *out, size_t max)
+{
+    const tr_span *spans = tr_spans(tr);
+    size_t n = 0;
+    for (size_t k = 0; k < tr_ntasks(tr); k++) {
+        const tr_task *t = &tr_tasks(tr)[k];
+        size_t lo = t->span0, hi = (size_t)t->span0 + t->nspans, end;
+        int64_t sum = 0;
+        if (t->id == self || hi > tr_nspans(tr))
+            continue;
+        end = hi;
+        while (lo < hi) { /* spans are contiguous: t1 grows with the index */
+            size_t mid = lo + (hi - lo) / 2;
+            if (spans[mid].t1 <= t0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (; lo < end && spans[lo].t0 < t1; lo++) {
+            if (spans[lo].state != TR_ST_RUNNING)
+                continue;
+            int64_t a = spans[lo].t0 > t0 ? spans[lo].t0 : t0;
+            int64_t b = spans[lo].t1 < t1 ? spans[lo].t1 : t1;
+            if (b > a)
+                sum += b - a;
+        }
+        if (sum <= 0)
+            continue;
+        size_t i = n < max ? n++ : max; /* insertion, longest first */
+        while (i > 0 && (out[i - 1].ns < sum ||
+                         (out[i - 1].ns == sum && out[i - 1].task > t->id))) {
+            if (i < max)
+                out[i] = out[i - 1];
+            i--;
+        }
+        if (i < max)
+            out[i] = (ran){t->id, sum};
+    }
+    return n;
 }
 
 static int64_t stall_fd(const tr_trace *tr, const tr_stall *s)
@@ -95,13 +136,20 @@ static void evidence(const tr_trace *tr, const tr_stall *s, FILE *f)
         break;
     }
     case TR_STALL_LATENCY: {
-        const tr_event *e = ready_event(tr, s);
-        if (e)
-            fprintf(f, "woken by %s (%s), loop busy",
-                    cli__task_label(tr, e->arg, label, sizeof label),
-                    tr_wake_name(e->why));
+        const tr_wakeup *w = stall_wakeup(tr, s);
+        ran r[MAX_VICTIMS_SHOWN];
+        size_t nr = ran_meanwhile(tr, s->t, s->t + s->dur, s->task, r,
+                                  MAX_VICTIMS_SHOWN);
+        if (w)
+            fprintf(f, "woken by %s on %s",
+                    cli__task_label(tr, w->from, label, sizeof label),
+                    tr_wake_name(w->why));
         else
-            fputs("loop busy", f);
+            fputs("ready", f);
+        for (size_t i = 0; i < nr; i++)
+            fprintf(f, "%s%s %s", i ? ", " : "; ran meanwhile: ",
+                    cli__task_label(tr, r[i].task, label, sizeof label),
+                    cli__dur(dur, sizeof dur, r[i].ns));
         break;
     }
     case TR_STALL_WAIT:
@@ -145,7 +193,7 @@ static int print_human(const tr_trace *tr, int64_t threshold, FILE *f)
         return 0;
     }
     fprintf(f, "%zu stall%s (threshold %s)\n", n, n == 1 ? "" : "s", thr);
-    tab = cli__table_new(6, "lrrrll", head);
+    tab = cli__table_new(6, "llrrll", head);
     if (!tab)
         return -1;
     for (size_t i = 0; i < n; i++) {
@@ -202,12 +250,24 @@ static void json_stall(const tr_trace *tr, const tr_stall *s, FILE *f)
         break;
     }
     case TR_STALL_LATENCY: {
-        const tr_event *e = ready_event(tr, s);
-        if (e)
-            fprintf(f, ",\"by\":%" PRIu32 ",\"wake\":\"%s\"", e->arg,
-                    tr_wake_name(e->why));
+        const tr_wakeup *w = stall_wakeup(tr, s);
+        ran r[MAX_RAN_JSON];
+        size_t nr = ran_meanwhile(tr, s->t, s->t + s->dur, s->task, r,
+                                  MAX_RAN_JSON);
+        if (w)
+            fprintf(f, ",\"by\":%" PRIu32 ",\"wake\":\"%s\"", w->from,
+                    tr_wake_name(w->why));
         else
             fputs(",\"by\":null,\"wake\":null", f);
+        fputs(",\"ran\":[", f);
+        for (size_t i = 0; i < nr; i++) {
+            const tr_task *rt = tr_task_by_id(tr, r[i].task);
+            fprintf(f, "%s{\"task\":%" PRIu32 ",\"name\":", i ? "," : "",
+                    r[i].task);
+            tr__json_str(f, rt ? tr_str(tr, rt->name) : "");
+            fprintf(f, ",\"ran\":%" PRId64 "}", r[i].ns);
+        }
+        fputc(']', f);
         break;
     }
     case TR_STALL_WAIT:

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tr_json_out.h"
+#include "tr_export_int.h"
 
 enum { SORT_SPAWN, SORT_BUSY, SORT_LATENCY, SORT_POLLS, SORT_NAME };
 
@@ -135,7 +135,7 @@ static void print_summary(const tr_trace *tr, FILE *f)
 {
     const tr_summary *s = tr_summarize(tr);
     const tr_header *h = tr_head(tr);
-    char d[32], busy[32], idle[32], pb[16], pi[16];
+    char d[32], busy[32], idle[32], pb[32], pi[32];
 
     fprintf(f, "%s (pid %" PRId64 ")%s\n", h->program ? h->program : "?",
             h->pid, h->truncated ? ", trace truncated" : "");
@@ -218,7 +218,7 @@ static void print_task(const tr_trace *tr, const tr_task *t, FILE *f)
 {
     char label[256], a[32], b[32], c[32], status[64];
     const char *state;
-    int why;
+    int why, first_wait = 0;
     wait_sum ws;
 
     fprintf(f, "task %" PRIu32 ": %s\n", t->id, tr_str(tr, t->name));
@@ -243,9 +243,9 @@ static void print_task(const tr_trace *tr, const tr_task *t, FILE *f)
     sum_waits(tr, t, &ws);
     for (int w = 0; w < TR_WAIT__COUNT; w++)
         if (ws.count[w])
-            fprintf(f, "  %-10s %s: %" PRIu64 " times, %s\n",
-                    w == 0 || ws.count[w - 1] == 0 ? "waits" : "",
-                    tr_wait_name(w), ws.count[w],
+            fprintf(f, "  %-10s %s: %" PRIu64 " time%s, %s\n",
+                    first_wait++ ? "" : "waits", tr_wait_name(w), ws.count[w],
+                    ws.count[w] == 1 ? "" : "s",
                     cli__dur(a, sizeof a, ws.total[w]));
 }
 

@@ -8,7 +8,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "tr_json_out.h"
+#include "tr_export_int.h"
 
 #define POOL_TID_BASE 1000000u
 
@@ -98,17 +98,15 @@ static void write_span(exporter *x, const tr_task *task, const tr_span *s,
         slice_open(x, task->id, "run", tr_str(tr, task->name), t0, t1);
         break;
     case TR_ST_READY: {
+        const tr_wakeup *w = tr__wakeup_in(tr, task->id, s->t0, s->t1);
         slice_open(x, task->id, "ready", "ready", t0, t1);
-        if (s->ev0 < tr_nevents(tr)) {
-            const tr_event *e = &tr_events(tr)[s->ev0];
-            if (e->ev == TR_EV_READY) {
-                task_label(x, e->arg, label, sizeof label);
-                fputs(",\"args\":{\"why\":", x->f);
-                tr__json_str(x->f, tr_wake_name(e->why));
-                fputs(",\"by\":", x->f);
-                tr__json_str(x->f, label);
-                fputc('}', x->f);
-            }
+        if (w) {
+            task_label(x, w->from, label, sizeof label);
+            fputs(",\"args\":{\"why\":", x->f);
+            tr__json_str(x->f, tr_wake_name(w->why));
+            fputs(",\"by\":", x->f);
+            tr__json_str(x->f, label);
+            fputc('}', x->f);
         }
         break;
     }
@@ -263,6 +261,24 @@ static void write_marks(exporter *x)
         tr__json_str(x->f, msg);
         fputs("}}", x->f);
     }
+}
+
+const tr_wakeup *tr__wakeup_in(const tr_trace *tr, uint32_t task, int64_t t0,
+                               int64_t t1)
+{
+    const tr_wakeup *w = tr_wakeups(tr);
+    size_t lo = 0, hi = tr_nwakeups(tr);
+    while (lo < hi) { /* first wake-up at or after t0 */
+        size_t mid = lo + (hi - lo) / 2;
+        if (w[mid].t < t0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < tr_nwakeups(tr) && w[lo].t <= t1; lo++)
+        if (w[lo].to == task)
+            return &w[lo];
+    return NULL;
 }
 
 /* The first run slice of `task` starting at or after t, or NULL. */

@@ -1,11 +1,13 @@
-/* tr_json_out.h: the few JSON writing helpers shared by the Chrome exporter
- * and the CLI's --json output. Output is printed with fprintf, never built as
- * a DOM, so key order is fixed and numbers are exact integers. */
-#ifndef TR_JSON_OUT_H
-#define TR_JSON_OUT_H
+/* tr_export_int.h: private helpers of tr_export that the CLI shares: JSON
+ * writing (printed with fprintf, never built as a DOM, so key order is fixed
+ * and numbers are exact integers) and model look-ups both need. */
+#ifndef TR_EXPORT_INT_H
+#define TR_EXPORT_INT_H
 
 #include <stdint.h>
 #include <stdio.h>
+
+#include "coscope/trace.h"
 
 /* Writes s as a quoted JSON string: quotes, backslashes and control bytes
  * escaped, invalid UTF-8 replaced by U+FFFD so the output always parses.
@@ -16,5 +18,11 @@ void tr__json_str(FILE *f, const char *s);
  * integer arithmetic only so no rounding can make two slices overlap.
  * Negative values are written as 0.000. */
 void tr__json_us(FILE *f, int64_t ns);
+
+/* The wake-up that made `task` ready within [t0, t1] (the first one), or
+ * NULL. A ready span may begin at the spawn line, before its ready line, so
+ * the span's ev0 alone does not say who woke the task. */
+const tr_wakeup *tr__wakeup_in(const tr_trace *tr, uint32_t task, int64_t t0,
+                               int64_t t1);
 
 #endif

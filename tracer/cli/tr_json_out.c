@@ -1,7 +1,7 @@
 /* tr_json_out.c: JSON string escaping and exact microsecond printing for the
  * exporter and the CLI. Trace strings come from untrusted files, so every
  * byte is checked: the output must parse whatever the input held. */
-#include "tr_json_out.h"
+#include "tr_export_int.h"
 
 #include <inttypes.h>
 
