@@ -1,0 +1,355 @@
+/* tracer/read/analysis.c: stalls and deadlocks from the model.
+ * One walk over the spans in time order finds blocked slices (with the
+ * tasks they kept waiting), long scheduling latencies and long waits; the
+ * tasks still waiting at the end are STUCK, and the wait-for graph among
+ * them (join -> joined task, lock -> holder, chan -> its other users when
+ * all of those are stuck) gives the deadlock cycles. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tr_int.h"
+
+#define NONE UINT32_MAX
+
+typedef struct vec {
+    void *p;
+    size_t n, cap, size;
+} vec;
+
+static void *vec_push(vec *v)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 64;
+        void *p = realloc(v->p, cap * v->size);
+        if (!p)
+            return NULL;
+        v->p = p;
+        v->cap = cap;
+    }
+    return (char *)v->p + v->size * v->n++;
+}
+
+void tr__analysis_free(tr_trace *tr)
+{
+    free(tr->stalls);
+    free(tr->victims);
+    free(tr->cycles);
+    free(tr->cycle_tasks);
+    tr->stalls = NULL;
+    tr->victims = NULL;
+    tr->cycles = NULL;
+    tr->cycle_tasks = NULL;
+    tr->nstalls = tr->nvictims = tr->ncycles = tr->ncycle_tasks = 0;
+}
+
+static int long_wait_kind(int why)
+{
+    return why == TR_WAIT_IO || why == TR_WAIT_LOCK || why == TR_WAIT_CHAN_SEND ||
+           why == TR_WAIT_CHAN_RECV || why == TR_WAIT_JOIN || why == TR_WAIT_WORK;
+}
+
+static int is_chan(int why) { return why == TR_WAIT_CHAN_SEND || why == TR_WAIT_CHAN_RECV; }
+
+/* The tasks READY during the blocking slice [a, b), in the order they
+ * became ready. `active` keeps READY spans that may still overlap a later
+ * slice; `*next` walks span_order. Slices come in t0 order, so a span that
+ * ended before this slice began can be forgotten. */
+static int victims_of(tr_trace *tr, const tr_span *slice, vec *active, size_t *next,
+                      vec *victims, tr_stall *st)
+{
+    int64_t a = slice->t0, b = slice->t1;
+    uint32_t *act = active->p;
+    size_t keep = 0;
+    for (size_t i = 0; i < active->n; i++)
+        if (tr->spans[act[i]].t1 > a)
+            act[keep++] = act[i];
+    active->n = keep;
+    for (; *next < tr->nspans; (*next)++) {
+        uint32_t si = tr->span_order[*next];
+        const tr_span *sp = &tr->spans[si];
+        if (sp->t0 >= b)
+            break;
+        if (sp->state != TR_ST_READY || sp->t1 <= a)
+            continue;
+        uint32_t *slot = vec_push(active);
+        if (!slot)
+            return -ENOMEM;
+        *slot = si;
+    }
+    act = active->p;
+    st->victim0 = (uint32_t)victims->n;
+    for (size_t i = 0; i < active->n; i++) {
+        const tr_span *sp = &tr->spans[act[i]];
+        int64_t lo = sp->t0 > a ? sp->t0 : a, hi = sp->t1 < b ? sp->t1 : b;
+        if (hi <= lo || sp->task == slice->task)
+            continue;
+        tr_victim *v = vec_push(victims);
+        if (!v)
+            return -ENOMEM;
+        v->task = sp->task;
+        v->waited = hi - lo;
+    }
+    st->nvictims = (uint32_t)(victims->n - st->victim0);
+    return 0;
+}
+
+static tr_stall *add_stall(vec *stalls, int kind, const tr_span *sp, uint32_t span)
+{
+    tr_stall *st = vec_push(stalls);
+    if (!st)
+        return NULL;
+    memset(st, 0, sizeof *st);
+    st->kind = (uint8_t)kind;
+    st->task = sp->task;
+    st->t = sp->t0;
+    st->dur = sp->t1 - sp->t0;
+    st->span = span;
+    st->cycle = -1;
+    return st;
+}
+
+/* ---- stuck tasks and the wait-for graph ---- */
+
+/* Per channel a stuck task waits on: how many tasks ever waited on it, how
+ * many of those are stuck, and the two lowest stuck ids (one is not self). */
+typedef struct chan_info {
+    uint32_t users, stuck, min1, min2;
+} chan_info;
+
+/* Fills waits_on of the n STUCK stalls in st. */
+static int wait_for_edges(tr_trace *tr, tr_stall *st, size_t n)
+{
+    tr__map holder = {0}, chans = {0}, users = {0}, stuck = {0};
+    chan_info *ci = calloc(n, sizeof *ci);
+    uint32_t nchans = 0;
+    int rc = -ENOMEM;
+    if (!ci || tr__map_init(&holder, 16) || tr__map_init(&chans, 16) ||
+        tr__map_init(&users, 16) || tr__map_init(&stuck, n))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t *v = tr__map_get(&stuck, st[i].task, 1);
+        if (!v)
+            goto out;
+        *v = (uint32_t)i;
+        if (is_chan(st[i].why)) {
+            uint32_t *c = tr__map_get(&chans, st[i].obj, 1);
+            if (!c)
+                goto out;
+            if (*c == NONE)
+                *c = nchans++;
+        }
+    }
+    /* mutex holders at the end; who ever waited on the channels in question */
+    for (size_t i = 0; i < tr->nev; i++) {
+        const tr_event *e = &tr->ev[i];
+        if (e->ev == TR_EV_ACQUIRE) {
+            uint32_t *h = tr__map_get(&holder, e->arg, 1);
+            if (!h)
+                goto out;
+            *h = e->task;
+        } else if (e->ev == TR_EV_RELEASE) {
+            uint32_t *h = tr__map_get(&holder, e->arg, 0);
+            if (h && *h == e->task)
+                *h = 0;
+        } else if (e->ev == TR_EV_YIELD && is_chan(e->why) && (e->flags & TR_F_OBJ)) {
+            uint32_t *c = tr__map_get(&chans, e->arg, 0);
+            if (!c)
+                continue;
+            uint32_t *u = tr__map_get(&users, (uint64_t)e->arg << 32 | e->task, 1);
+            if (!u)
+                goto out;
+            if (*u != NONE)
+                continue;
+            *u = 1;
+            chan_info *info = &ci[*c];
+            info->users++;
+            if (tr__map_get(&stuck, e->task, 0)) {
+                info->stuck++;
+                if (!info->min1 || e->task < info->min1) {
+                    info->min2 = info->min1;
+                    info->min1 = e->task;
+                } else if (!info->min2 || e->task < info->min2) {
+                    info->min2 = e->task;
+                }
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        tr_stall *s = &st[i];
+        if (s->why == TR_WAIT_JOIN) {
+            s->waits_on = s->obj;
+        } else if (s->why == TR_WAIT_LOCK) {
+            uint32_t *h = tr__map_get(&holder, s->obj, 0);
+            s->waits_on = h && *h != NONE ? *h : 0;
+        } else if (is_chan(s->why)) {
+            const chan_info *info = &ci[*tr__map_get(&chans, s->obj, 0)];
+            if (info->users == info->stuck) /* nobody left to wake it */
+                s->waits_on = info->min1 != s->task ? info->min1 : info->min2;
+        }
+    }
+    rc = 0;
+out:
+    free(ci);
+    tr__map_free(&holder);
+    tr__map_free(&chans);
+    tr__map_free(&users);
+    tr__map_free(&stuck);
+    return rc;
+}
+
+/* Cycles of the wait-for graph among stuck tasks. Every stuck task has at
+ * most one edge, so a walk from each task finds every cycle once; a cycle
+ * is listed from its earliest-spawned task. */
+static int find_cycles(tr_trace *tr, tr_stall *st, size_t n)
+{
+    tr__map at = {0};
+    uint8_t *color = calloc(n ? n : 1, 1);
+    uint32_t *path = malloc((n ? n : 1) * sizeof *path);
+    vec cycles = {.size = sizeof(tr_cycle)}, members = {.size = sizeof(uint32_t)};
+    int rc = -ENOMEM;
+    if (!color || !path || tr__map_init(&at, n))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t *v = tr__map_get(&at, st[i].task, 1);
+        if (!v)
+            goto out;
+        *v = (uint32_t)i;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        uint32_t cur = (uint32_t)i;
+        int looped = 0;
+        while (color[cur] == 0) {
+            color[cur] = 1;
+            path[len++] = cur;
+            uint32_t *nx = st[cur].waits_on ? tr__map_get(&at, st[cur].waits_on, 0) : NULL;
+            if (!nx)
+                break;
+            cur = *nx;
+            looped = color[cur] == 1; /* came back onto this walk: a cycle */
+        }
+        if (looped) {
+            size_t from = len;
+            while (from > 0 && path[from - 1] != cur)
+                from--;
+            from--;
+            size_t first = from; /* stalls are in spawn order: lowest index */
+            for (size_t j = from; j < len; j++)
+                if (path[j] < path[first])
+                    first = j;
+            tr_cycle *c = vec_push(&cycles);
+            if (!c)
+                goto out;
+            c->task0 = (uint32_t)members.n;
+            c->ntasks = (uint32_t)(len - from);
+            for (size_t j = 0; j < len - from; j++) {
+                uint32_t k = path[from + (first - from + j) % (len - from)];
+                uint32_t *m = vec_push(&members);
+                if (!m)
+                    goto out;
+                *m = st[k].task;
+                st[k].cycle = (int32_t)(cycles.n - 1);
+            }
+        }
+        for (size_t j = 0; j < len; j++)
+            color[path[j]] = 2;
+    }
+    tr->cycles = cycles.p;
+    tr->ncycles = cycles.n;
+    tr->cycle_tasks = members.p;
+    tr->ncycle_tasks = members.n;
+    cycles.p = members.p = NULL;
+    rc = 0;
+out:
+    free(cycles.p);
+    free(members.p);
+    free(color);
+    free(path);
+    tr__map_free(&at);
+    return rc;
+}
+
+static int compare_stall(const void *a, const void *b)
+{
+    const tr_stall *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    if (x->task != y->task)
+        return x->task < y->task ? -1 : 1;
+    return (x->kind > y->kind) - (x->kind < y->kind);
+}
+
+int tr_analyze(tr_trace *tr, const tr_analysis_opts *opts)
+{
+    if (!tr)
+        return -EINVAL;
+    tr_analysis_opts o = TR_ANALYSIS_OPTS_INIT;
+    if (opts)
+        o = *opts;
+    tr__analysis_free(tr);
+    vec stalls = {.size = sizeof(tr_stall)}, victims = {.size = sizeof(tr_victim)};
+    vec active = {.size = sizeof(uint32_t)};
+    size_t next = 0;
+    int rc = -ENOMEM;
+    for (size_t k = 0; k < tr->nspans; k++) {
+        uint32_t si = tr->span_order[k];
+        const tr_span *sp = &tr->spans[si];
+        int64_t d = sp->t1 - sp->t0;
+        tr_stall *st;
+        if (sp->state == TR_ST_RUNNING && d > o.blocked_ns) {
+            if (!(st = add_stall(&stalls, TR_STALL_BLOCKED, sp, si)))
+                goto fail;
+            if (sp->ev1 != NONE)
+                st->at = tr->ev[sp->ev1].at;
+            if (victims_of(tr, sp, &active, &next, &victims, st))
+                goto fail;
+        } else if (sp->state == TR_ST_READY && d > o.latency_ns &&
+                   d - tr__idle_within(tr, sp->t0, sp->t1) > o.latency_ns) {
+            if (!add_stall(&stalls, TR_STALL_LATENCY, sp, si))
+                goto fail;
+        } else if (sp->state == TR_ST_WAITING && sp->ev1 != NONE && d > o.wait_ns &&
+                   long_wait_kind(sp->why)) {
+            if (!(st = add_stall(&stalls, TR_STALL_WAIT, sp, si)))
+                goto fail;
+            st->why = sp->why, st->op = sp->op, st->at = sp->at, st->obj = sp->obj;
+        }
+    }
+    size_t s0 = stalls.n;
+    for (size_t k = 0; k < tr->ntasks; k++) {
+        const tr_task *t = &tr->tasks[k];
+        uint32_t si = t->span0 + t->nspans - 1;
+        const tr_span *sp = &tr->spans[si];
+        if (t->nspans == 0 || sp->state != TR_ST_WAITING)
+            continue;
+        tr_stall *st = add_stall(&stalls, TR_STALL_STUCK, sp, si);
+        if (!st)
+            goto fail;
+        st->why = sp->why, st->op = sp->op, st->at = sp->at, st->obj = sp->obj;
+    }
+    tr_stall *all = stalls.p;
+    if (stalls.n > s0 && (wait_for_edges(tr, all + s0, stalls.n - s0) ||
+                          find_cycles(tr, all + s0, stalls.n - s0)))
+        goto fail;
+    if (stalls.n)
+        qsort(stalls.p, stalls.n, sizeof(tr_stall), compare_stall);
+    tr->stalls = stalls.p;
+    tr->nstalls = stalls.n;
+    tr->victims = victims.p;
+    tr->nvictims = victims.n;
+    free(active.p);
+    return 0;
+fail:
+    free(stalls.p);
+    free(victims.p);
+    free(active.p);
+    tr__analysis_free(tr);
+    return rc;
+}
+
+size_t tr_nstalls(const tr_trace *tr) { return tr ? tr->nstalls : 0; }
+const tr_stall *tr_stalls(const tr_trace *tr) { return tr ? tr->stalls : NULL; }
+const tr_victim *tr_victims(const tr_trace *tr) { return tr ? tr->victims : NULL; }
+size_t tr_ncycles(const tr_trace *tr) { return tr ? tr->ncycles : 0; }
+const tr_cycle *tr_cycles(const tr_trace *tr) { return tr ? tr->cycles : NULL; }
+const uint32_t *tr_cycle_tasks(const tr_trace *tr) { return tr ? tr->cycle_tasks : NULL; }

@@ -1,0 +1,240 @@
+/* tracer/read/tables.c: the reader's two hash tables.
+ * The string table interns names, `at` and messages so an event stores a
+ * 4-byte id instead of a pointer per field; the map turns task / object ids
+ * (sparse uint64 keys) into dense array indices. Both use open addressing
+ * with power-of-two sizes and grow at 50% load. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tr_int.h"
+
+static uint32_t hash_bytes(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a: strings here are short */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
+static int utf8_ok(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t k;
+        unsigned min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            k = 1, min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            k = 2, min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            k = 3, min = 0x10000;
+        } else {
+            return 0;
+        }
+        if (n - i <= k)
+            return 0;
+        unsigned cp = c & (0x3f >> k);
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + j] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+int tr__strtab_init(tr__strtab *st)
+{
+    memset(st, 0, sizeof *st);
+    st->cap = 4096;
+    st->buf = malloc(st->cap);
+    st->offcap = 256;
+    st->off = malloc(st->offcap * sizeof *st->off);
+    st->mask = 511;
+    st->slots = calloc(st->mask + 1, sizeof *st->slots);
+    if (!st->buf || !st->off || !st->slots) {
+        tr__strtab_free(st);
+        return -ENOMEM;
+    }
+    st->buf[0] = '\0'; /* id 0: "" */
+    st->len = 1;
+    st->off[0] = 0;
+    st->n = 1;
+    return 0;
+}
+
+void tr__strtab_free(tr__strtab *st)
+{
+    free(st->buf);
+    free(st->off);
+    free(st->slots);
+    memset(st, 0, sizeof *st);
+}
+
+static int grow_slots(tr__strtab *st)
+{
+    uint32_t mask = st->mask * 2 + 1;
+    uint32_t *slots = calloc((size_t)mask + 1, sizeof *slots);
+    if (!slots)
+        return -ENOMEM;
+    for (uint32_t id = 1; id < st->n; id++) {
+        const char *s = st->buf + st->off[id];
+        uint32_t h = hash_bytes(s, strlen(s)) & mask;
+        while (slots[h])
+            h = (h + 1) & mask;
+        slots[h] = id;
+    }
+    free(st->slots);
+    st->slots = slots;
+    st->mask = mask;
+    return 0;
+}
+
+int tr__intern(tr__strtab *st, const char *s, size_t n, uint32_t *id)
+{
+    if (n == 0) {
+        *id = 0;
+        return 0;
+    }
+    uint32_t h = hash_bytes(s, n) & st->mask;
+    for (uint32_t cur; (cur = st->slots[h]) != 0; h = (h + 1) & st->mask) {
+        const char *t = st->buf + st->off[cur];
+        if (memcmp(t, s, n) == 0 && t[n] == '\0') {
+            *id = cur;
+            return 0;
+        }
+    }
+    if (!utf8_ok((const unsigned char *)s, n))
+        return -EILSEQ;
+    if (st->len + n + 1 > UINT32_MAX || st->n == UINT32_MAX - 1)
+        return -ENOMEM;
+    if (st->len + n + 1 > st->cap) {
+        size_t cap = st->cap * 2;
+        while (cap < st->len + n + 1)
+            cap *= 2;
+        char *buf = realloc(st->buf, cap);
+        if (!buf)
+            return -ENOMEM;
+        st->buf = buf;
+        st->cap = cap;
+    }
+    if (st->n == st->offcap) {
+        uint32_t *off = realloc(st->off, (size_t)st->offcap * 2 * sizeof *off);
+        if (!off)
+            return -ENOMEM;
+        st->off = off;
+        st->offcap *= 2;
+    }
+    uint32_t nid = st->n++;
+    st->off[nid] = (uint32_t)st->len;
+    memcpy(st->buf + st->len, s, n);
+    st->buf[st->len + n] = '\0';
+    st->len += n + 1;
+    st->slots[h] = nid;
+    if ((size_t)st->n * 2 > st->mask && grow_slots(st) != 0)
+        return -ENOMEM;
+    *id = nid;
+    return 0;
+}
+
+/* ---- uint64 -> uint32 map ---- */
+
+static size_t hash_u64(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return (size_t)k;
+}
+
+int tr__map_init(tr__map *m, size_t expect)
+{
+    size_t size = 64;
+    while (size < expect * 2)
+        size *= 2;
+    m->keys = malloc(size * sizeof *m->keys);
+    m->vals = malloc(size * sizeof *m->vals);
+    m->used = calloc(size, 1);
+    m->n = 0;
+    m->mask = size - 1;
+    if (!m->keys || !m->vals || !m->used) {
+        tr__map_free(m);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+void tr__map_free(tr__map *m)
+{
+    free(m->keys);
+    free(m->vals);
+    free(m->used);
+    memset(m, 0, sizeof *m);
+}
+
+static int map_grow(tr__map *m)
+{
+    size_t size = (m->mask + 1) * 2;
+    uint64_t *keys = malloc(size * sizeof *keys);
+    uint32_t *vals = malloc(size * sizeof *vals);
+    uint8_t *used = calloc(size, 1);
+    if (!keys || !vals || !used) {
+        free(keys);
+        free(vals);
+        free(used);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i <= m->mask; i++) {
+        if (!m->used[i])
+            continue;
+        size_t h = hash_u64(m->keys[i]) & (size - 1);
+        while (used[h])
+            h = (h + 1) & (size - 1);
+        used[h] = 1;
+        keys[h] = m->keys[i];
+        vals[h] = m->vals[i];
+    }
+    free(m->keys);
+    free(m->vals);
+    free(m->used);
+    m->keys = keys;
+    m->vals = vals;
+    m->used = used;
+    m->mask = size - 1;
+    return 0;
+}
+
+uint32_t *tr__map_get(tr__map *m, uint64_t key, int add)
+{
+    if (!m->keys)
+        return NULL;
+    size_t h = hash_u64(key) & m->mask;
+    for (; m->used[h]; h = (h + 1) & m->mask)
+        if (m->keys[h] == key)
+            return &m->vals[h];
+    if (!add)
+        return NULL;
+    if ((m->n + 1) * 2 > m->mask + 1) {
+        if (map_grow(m) != 0)
+            return NULL;
+        h = hash_u64(key) & m->mask;
+        while (m->used[h])
+            h = (h + 1) & m->mask;
+    }
+    m->used[h] = 1;
+    m->keys[h] = key;
+    m->vals[h] = UINT32_MAX;
+    m->n++;
+    return &m->vals[h];
+}

@@ -1,0 +1,109 @@
+/* tracer/read/tr_int.h: the private side of coscope/trace.h.
+ * The tr_trace struct (plain arrays owned by it), the string table, the
+ * id -> index map, and the functions the reader, model and analysis files
+ * share (tr__ prefix). Nothing here is a public contract. */
+#ifndef TR_READ_INT_H
+#define TR_READ_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coscope/trace.h"
+
+/* ---- interned strings: id -> NUL-terminated bytes, 0 is "" ---- */
+typedef struct tr__strtab {
+    char *buf;         /* strings back to back, each NUL-terminated */
+    size_t len, cap;
+    uint32_t *off;     /* id -> offset in buf */
+    uint32_t n, offcap;
+    uint32_t *slots;   /* open addressing on ids (0 = empty slot) */
+    uint32_t mask;
+} tr__strtab;
+
+int tr__strtab_init(tr__strtab *st);
+void tr__strtab_free(tr__strtab *st);
+/* Finds or adds s[0..n). Returns 0, -ENOMEM, or -EILSEQ when a new string
+ * is not valid UTF-8 (checked once per distinct string). */
+int tr__intern(tr__strtab *st, const char *s, size_t n, uint32_t *id);
+static inline const char *tr__str(const tr__strtab *st, uint32_t id)
+{
+    return id < st->n ? st->buf + st->off[id] : "";
+}
+
+/* ---- uint64 key -> uint32 value, open addressing (task ids, objects) ---- */
+typedef struct tr__map {
+    uint64_t *keys;
+    uint32_t *vals;
+    uint8_t *used;  /* slot taken */
+    size_t n, mask;
+} tr__map;
+int tr__map_init(tr__map *m, size_t expect);
+void tr__map_free(tr__map *m);
+/* Returns a pointer to the value of key, adding it (value UINT32_MAX) when
+ * absent if `add`; NULL when absent and !add, or on ENOMEM. */
+uint32_t *tr__map_get(tr__map *m, uint64_t key, int add);
+
+/* ---- the loaded trace ---- */
+struct tr_trace {
+    char *name;          /* path as given, for messages */
+    tr_header head;
+    tr_event *ev;
+    size_t nev;
+    tr__strtab st;
+    char **warn;
+    size_t nwarn;
+
+    /* model (model.c), valid right after tr_load */
+    tr_task *tasks;
+    size_t ntasks;
+    tr__map task_idx;    /* task id -> index in tasks */
+    tr_span *spans;
+    size_t nspans;
+    uint32_t *span_order; /* span indices by t0 (then event order) */
+    tr_wakeup *wakes;
+    size_t nwakes;
+    tr_work *works;
+    size_t nworks;
+    tr_idle *idles;
+    size_t nidles;
+    int64_t *idle_before; /* idle_before[i] = idle time in idles[0..i) */
+    tr_summary sum;
+
+    /* analysis (analysis.c), after tr_analyze */
+    tr_stall *stalls;
+    size_t nstalls;
+    tr_victim *victims;
+    size_t nvictims;
+    tr_cycle *cycles;
+    size_t ncycles;
+    uint32_t *cycle_tasks;
+    size_t ncycle_tasks;
+};
+
+/* Adds a printf-formatted warning. Returns 0 or -ENOMEM. */
+int tr__warn(tr_trace *tr, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Sets this thread's tr_last_error() message. */
+void tr__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Builds tasks, spans, wakeups, works, idles, stats and the summary from the
+ * sorted events. Returns 0, -EINVAL (message set: e.g. a task never
+ * spawned) or -ENOMEM. */
+int tr__model_build(tr_trace *tr);
+void tr__model_free(tr_trace *tr);
+void tr__analysis_free(tr_trace *tr);
+
+/* Idle time inside [a, b) (binary search over idles). */
+int64_t tr__idle_within(const tr_trace *tr, int64_t a, int64_t b);
+
+/* The p-th percentile (nearest rank) of v[0..n); reorders v. 0 if n == 0. */
+int64_t tr__percentile(int64_t *v, size_t n, int p);
+
+/* Test hook: files (or buffers) larger than this many bytes are parsed in
+ * parallel (default 64 MiB). Returns the previous value. */
+size_t tr__set_parallel_threshold(size_t bytes);
+
+/* Longest line accepted (longer lines are an error, not a crash). */
+#define TR__MAX_LINE ((size_t)1 << 20)
+
+#endif
