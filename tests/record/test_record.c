@@ -1,0 +1,416 @@
+/* test_record.c: the recorder in one process: exact lines against a golden
+ * file, string escaping, t order on both clocks, losslessness under
+ * pressure, work events from other threads and the start/stop contract. */
+#include <pthread.h>
+
+#include "coscope/tr_record.h"
+#include "rec_util.h"
+
+/* ---- golden ---- */
+
+/* Drops `"t":N,` from an event line; masks pid and unix_ns in the header. */
+static void normalise(char *s)
+{
+    if (strncmp(s, "{\"t\":", 5) == 0) {
+        char *c = strchr(s, ',');
+        ASSERT_NOT_NULL(c);
+        memmove(s + 1, c + 1, strlen(c + 1) + 1);
+        return;
+    }
+    static const char *const keys[] = {"\"pid\":", "\"unix_ns\":"};
+    static const char *const masks[] = {"PID", "NS"};
+    for (int k = 0; k < 2; k++) {
+        char *p = strstr(s, keys[k]);
+        if (!p)
+            continue;
+        p += strlen(keys[k]);
+        char *e = p;
+        while (*e >= '0' && *e <= '9')
+            e++;
+        ASSERT(e > p);
+        size_t ml = strlen(masks[k]);
+        memmove(p + ml, e, strlen(e) + 1);
+        memcpy(p, masks[k], ml);
+    }
+}
+
+static void script(void)
+{
+    tr_rec_spawn(1, 0, "main", "examples/echo.c", 42);
+    tr_rec_spawn(2, 1, "worker \"a\"", NULL, 0);
+    tr_rec_spawn(3, 1, NULL, "src/x.c", 7);
+    tr_rec_ready(1, 0, TR_WAKE_SPAWN);
+    tr_rec_ready(2, 1, TR_WAKE_TIMEOUT);
+    tr_rec_ready(3, 2, (tr_wake)99);
+    tr_rec_run(1);
+    tr_rec_yield(1, TR_WAIT_YIELD, 0, TR_OP_NONE, -1, -1, NULL, 0);
+    tr_rec_yield(1, TR_WAIT_IO, 0, TR_OP_READ, 7, -1, "examples/echo.c", 60);
+    tr_rec_yield(2, TR_WAIT_SLEEP, 0, TR_OP_NONE, -1, 250, "a.c", 1);
+    tr_rec_yield(2, TR_WAIT_JOIN, 3, TR_OP_NONE, -1, -1, "a.c", 2);
+    tr_rec_yield(3, TR_WAIT_CHAN_RECV, 9, TR_OP_NONE, -1, 100, NULL, 0);
+    tr_rec_io_begin(1, TR_OP_WRITE, 7, 4096);
+    tr_rec_io_begin(1, TR_OP_DNS, -1, -1);
+    tr_rec_io_begin(1, TR_OP_FS_OPEN, 0, -1);
+    tr_rec_io_end(1, TR_OP_WRITE, 4096);
+    tr_rec_io_end(1, TR_OP_READ, 0);
+    tr_rec_io_end(1, TR_OP_READ, -104);
+    tr_rec_io_end(1, TR_OP_READ, -4095);
+    tr_rec_io_end(1, TR_OP_DNS, -3008);
+    tr_rec_io_end(1, TR_OP_CONNECT, -95);
+    tr_rec_io_end(1, TR_OP_CONNECT, -111);
+    tr_rec_io_end(1, TR_OP_CLOSE, -9999);
+    tr_rec_exit(3, TR_STATUS_OK, 5);
+    tr_rec_exit(2, TR_STATUS_ERROR, -5);
+    tr_rec_exit(4, TR_STATUS_CANCELLED, 0);
+    tr_rec_obj(9, TR_OBJ_CHAN, 4, "jobs", "src/x.c", 12);
+    tr_rec_obj(10, TR_OBJ_MUTEX, -1, NULL, NULL, 0);
+    tr_rec_obj(11, TR_OBJ_MUTEX, 0, "", NULL, 0);
+    tr_rec_acquire(1, 10);
+    tr_rec_release(1, 10);
+    tr_rec_mark(1, "hello world", 11);
+    tr_rec_mark(1, "cut here", 3);
+    tr_rec_mark(1, NULL, 0);
+    tr_rec_poll_begin();
+    tr_rec_poll_end(3);
+    tr_rec_poll_end(-1);
+    tr_rec_run(18446744073709551615ull);
+    tr_rec_work_begin(1, 2, "fib(30)");
+    tr_rec_work_end(1, 2, "fib(30)");
+}
+
+static void golden(void)
+{
+    const char *path = rec_path("golden.jsonl");
+    ASSERT_OK(tr_rec_start(path, "golden \"prog\""));
+    script();
+    ASSERT_EQ(tr_rec_events(), 40);
+    ASSERT_OK(tr_rec_stop());
+    ASSERT_EQ(tr_rec_dropped(), 0);
+
+    rec_lines got = rec_read(path), want = rec_read(RECORD_GOLDEN);
+    rec_assert_json(&got);
+    ASSERT_EQ(got.n, want.n);
+    /* Work lines may come out before loop lines emitted earlier (the
+     * writer drains the two rings one after the other): compare them moved
+     * just before the end line, each group in its own order. */
+    size_t k = 0;
+    char **order = calloc(got.n, sizeof *order);
+    ASSERT_NOT_NULL(order);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i + 1 < got.n; i++)
+            if ((strstr(got.v[i], "\"ev\":\"work_") != NULL) == pass)
+                order[k++] = got.v[i];
+    order[k++] = got.v[got.n - 1];
+    ASSERT_EQ(k, got.n);
+    for (size_t i = 0; i < got.n; i++) {
+        normalise(order[i]);
+        ASSERT_STR_EQ(order[i], want.v[i]);
+    }
+    free(order);
+    rec_free(&got);
+    rec_free(&want);
+    rec_cleanup();
+}
+
+/* ---- escaping ---- */
+
+static void escape(void)
+{
+    static const struct {
+        const char *in;
+        size_t len;
+        const char *json; /* the string as written, between the quotes */
+        const char *value; /* what a JSON parser reads back */
+    } cases[] = {
+        {"a\"b\\c/", 6, "a\\\"b\\\\c/", "a\"b\\c/"},
+        {"\x01\x1f\n\t\r", 5, "\\u0001\\u001f\\u000a\\u0009\\u000d", "\x01\x1f\n\t\r"},
+        {"a\0b", 3, "a\\u0000b", NULL},
+        {"del\x7f", 4, "del\x7f", "del\x7f"},
+        {"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
+         "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"},
+        {"x\xffy", 3, "x\xef\xbf\xbdy", "x\xef\xbf\xbdy"},
+        {"\xc0\x80", 2, "\xef\xbf\xbd\xef\xbf\xbd", "\xef\xbf\xbd\xef\xbf\xbd"},
+        {"\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+         "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+        {"\xe2\x82", 2, "\xef\xbf\xbd\xef\xbf\xbd", "\xef\xbf\xbd\xef\xbf\xbd"},
+        {"\xf4\x90\x80\x80!", 5,
+         "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!",
+         "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!"},
+        {"\xf4\x8f\xbf\xbf", 4, "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"},
+    };
+    enum { N = sizeof cases / sizeof cases[0] };
+    const char *path = rec_path("escape.jsonl");
+    ASSERT_OK(tr_rec_start(path, "esc\n\"ape\"\xff"));
+    for (int i = 0; i < N; i++)
+        tr_rec_mark((uint64_t)i + 1, cases[i].in, cases[i].len);
+    /* names: cut to 255 bytes, never inside a UTF-8 character */
+    char long_name[400];
+    memset(long_name, 'n', 300);
+    long_name[300] = '\0';
+    tr_rec_spawn(1, 0, long_name, "dir/we\"ird\\.c", 9);
+    memset(long_name, 'u', 254);
+    strcpy(long_name + 254, "\xc3\xa9tail");
+    tr_rec_spawn(2, 0, long_name, NULL, 0);
+    tr_rec_mark(3, long_name, strlen(long_name));
+    ASSERT_OK(tr_rec_stop());
+
+    rec_lines L = rec_read(path);
+    rec_assert_json(&L);
+    ASSERT_EQ(L.n, 1 + N + 3 + 1);
+    ASSERT(strstr(L.v[0], "\"program\":\"esc\\u000a\\\"ape\\\"\xef\xbf\xbd\",") != NULL);
+    for (int i = 0; i < N; i++) {
+        char want[256];
+        snprintf(want, sizeof want, "\"ev\":\"mark\",\"task\":%d,\"msg\":\"%s\"}", i + 1,
+                 cases[i].json);
+        const char *c = strchr(L.v[1 + i], ',');
+        ASSERT_NOT_NULL(c);
+        ASSERT_STR_EQ(c + 1, want);
+        cJSON *j = cJSON_Parse(L.v[1 + i]);
+        ASSERT_NOT_NULL(j);
+        const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(j, "msg"));
+        ASSERT_NOT_NULL(v);
+        if (cases[i].value)
+            ASSERT_STR_EQ(v, cases[i].value);
+        cJSON_Delete(j);
+    }
+    cJSON *j = cJSON_Parse(L.v[1 + N]);
+    ASSERT_EQ(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(j, "name"))), 255);
+    ASSERT_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(j, "at")), "dir/we\"ird\\.c:9");
+    cJSON_Delete(j);
+    j = cJSON_Parse(L.v[2 + N]);
+    char cut[255];
+    memset(cut, 'u', 254);
+    cut[254] = '\0';
+    ASSERT_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(j, "name")), cut);
+    cJSON_Delete(j);
+    j = cJSON_Parse(L.v[3 + N]);
+    ASSERT_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(j, "msg")), cut);
+    cJSON_Delete(j);
+    rec_free(&L);
+    rec_cleanup();
+}
+
+/* ---- t order ---- */
+
+static void order_run(const char *path)
+{
+    ASSERT_OK(tr_rec_start(path, "order"));
+    int64_t prev = 0;
+    for (int i = 0; i < 100000; i++) {
+        tr_rec_run((uint64_t)i % 7 + 1);
+        tr_rec_yield((uint64_t)i % 7 + 1, TR_WAIT_YIELD, 0, TR_OP_NONE, -1, -1, NULL, 0);
+        if (i % 1000 == 0) {
+            int64_t now = tr_rec_now();
+            ASSERT_CMP(now, >=, prev);
+            prev = now;
+        }
+    }
+    tr_rec_mark(1, "before", 6);
+    struct timespec d = {0, 20 * 1000 * 1000};
+    while (nanosleep(&d, &d) != 0)
+        ;
+    tr_rec_mark(1, "after", 5);
+    ASSERT_OK(tr_rec_stop());
+
+    rec_lines L = rec_read(path);
+    ASSERT_EQ(L.n, 1 + 200000 + 2 + 1);
+    long long last = 0, before = -1, after = -1;
+    for (size_t i = 1; i < L.n; i++) {
+        long long t = rec_int(L.v[i], "t", -1);
+        ASSERT_CMP(t, >=, last);
+        last = t;
+        if (strstr(L.v[i], "\"msg\":\"before\""))
+            before = t;
+        if (strstr(L.v[i], "\"msg\":\"after\""))
+            after = t;
+    }
+    /* nanosleep sleeps at least 20 ms; the calibrated clock must see that */
+    ASSERT_CMP(after - before, >=, 19 * 1000 * 1000);
+    ASSERT_EQ(rec_int(L.v[L.n - 1], "events", -1), 200002);
+    rec_free(&L);
+}
+
+static void order(void)
+{
+    order_run(rec_path("order.jsonl"));
+    /* The fallback clock, in a child: the clock is chosen once per process. */
+    pid_t pid = fork();
+    ASSERT_CMP(pid, >=, 0);
+    if (pid == 0) {
+        setenv("COSCOPE_TRACE_CLOCK", "monotonic", 1);
+        order_run(rec_path("order-mono.jsonl"));
+        _exit(0);
+    }
+    int st = rec_wait(pid);
+    ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    rec_cleanup();
+}
+
+/* ---- lossless under pressure ---- */
+
+static void lossless(void)
+{
+    const uint64_t n = RUNNING_ON_VALGRIND ? 100000 : 2000000;
+    const char *path = rec_path("lossless.jsonl");
+    ASSERT_OK(tr_rec_start(path, "lossless"));
+    for (uint64_t i = 1; i <= n; i++) {
+        if (i % 5 == 0)
+            tr_rec_mark(i, "a message of some length, to vary record sizes", 17 + i % 30);
+        else
+            tr_rec_yield(i, TR_WAIT_IO, 0, TR_OP_READ, 3, -1, "x.c", 1);
+    }
+    ASSERT_EQ(tr_rec_events(), n);
+    ASSERT_OK(tr_rec_stop());
+    ASSERT_EQ(tr_rec_dropped(), 0);
+
+    FILE *f = fopen(path, "rb");
+    ASSERT_NOT_NULL(f);
+    char *line = NULL;
+    size_t cap = 0;
+    uint64_t lines = 0, want = 1;
+    ssize_t len;
+    long long end_events = -1, end_dropped = -1;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        ASSERT_EQ(line[len - 1], '\n');
+        lines++;
+        if (lines == 1)
+            continue;
+        if (rec_is(line, "end")) {
+            end_events = rec_int(line, "events", -1);
+            end_dropped = rec_int(line, "dropped", -1);
+            continue;
+        }
+        ASSERT_EQ(rec_int(line, "task", -1), want); /* every event, in order */
+        want++;
+    }
+    free(line);
+    fclose(f);
+    ASSERT_EQ(want, n + 1);
+    ASSERT_EQ(lines, n + 2);
+    ASSERT_EQ(end_events, n);
+    ASSERT_EQ(end_dropped, 0);
+    rec_cleanup();
+}
+
+/* ---- work events from pool threads ---- */
+
+enum { WORK_THREADS = 4, WORK_EACH = 5000, WORK_LOOP = 50000 };
+
+static void *work_thread(void *arg)
+{
+    uint64_t th = (uint64_t)(uintptr_t)arg;
+    char name[32];
+    for (uint64_t i = 0; i < WORK_EACH; i++) {
+        snprintf(name, sizeof name, "job %llu", (unsigned long long)i);
+        tr_rec_work_begin(th * 1000000 + i, th, name);
+        tr_rec_work_end(th * 1000000 + i, th, name);
+    }
+    return NULL;
+}
+
+static void work(void)
+{
+    const char *path = rec_path("work.jsonl");
+    ASSERT_OK(tr_rec_start(path, "work"));
+    pthread_t t[WORK_THREADS];
+    for (uintptr_t i = 0; i < WORK_THREADS; i++)
+        ASSERT_OK(pthread_create(&t[i], NULL, work_thread, (void *)(i + 1)));
+    for (uint64_t i = 1; i <= WORK_LOOP; i++)
+        tr_rec_run(i);
+    for (int i = 0; i < WORK_THREADS; i++)
+        ASSERT_OK(pthread_join(t[i], NULL));
+    ASSERT_EQ(tr_rec_events(), WORK_LOOP + 2 * WORK_THREADS * WORK_EACH);
+    ASSERT_OK(tr_rec_stop());
+
+    rec_lines L = rec_read(path);
+    ASSERT_EQ(L.n, 1 + WORK_LOOP + 2 * WORK_THREADS * WORK_EACH + 1);
+    uint64_t next_run = 1, next[WORK_THREADS + 1][2] = {{0}};
+    for (size_t i = 1; i + 1 < L.n; i++) {
+        const char *s = L.v[i];
+        if (rec_is(s, "run")) {
+            ASSERT_EQ(rec_int(s, "task", -1), next_run);
+            next_run++;
+            continue;
+        }
+        int end = rec_is(s, "work_end");
+        ASSERT(end || rec_is(s, "work_begin"));
+        long long th = rec_int(s, "thread", -1);
+        ASSERT(th >= 1 && th <= WORK_THREADS);
+        uint64_t j = next[th][end]++;
+        ASSERT_EQ(rec_int(s, "task", -1), (long long)th * 1000000 + (long long)j);
+        char want[32];
+        snprintf(want, sizeof want, "\"name\":\"job %llu\"}", (unsigned long long)j);
+        ASSERT(strstr(s, want) != NULL);
+    }
+    ASSERT_EQ(next_run, WORK_LOOP + 1);
+    for (int th = 1; th <= WORK_THREADS; th++) {
+        ASSERT_EQ(next[th][0], WORK_EACH);
+        ASSERT_EQ(next[th][1], WORK_EACH);
+    }
+    ASSERT_EQ(rec_int(L.v[L.n - 1], "events", -1), WORK_LOOP + 2 * WORK_THREADS * WORK_EACH);
+    rec_free(&L);
+    rec_cleanup();
+}
+
+/* ---- the start/stop contract ---- */
+
+static void api(void)
+{
+    ASSERT_EQ(tr_rec_stop(), 0); /* not recording: a no-op */
+    tr_rec_flush();
+    tr_rec_crash_flush();
+    tr_rec_run(1); /* off: nothing happens */
+    ASSERT_EQ(tr_rec_start(NULL, "x"), -EINVAL);
+    ASSERT_EQ(tr_rec_start("/nonexistent-dir/x/trace.jsonl", "x"), -ENOENT);
+
+    const char *path = rec_path("api.jsonl");
+    ASSERT_OK(tr_rec_start(path, NULL));
+    ASSERT(TR_ON());
+    ASSERT_EQ(tr_rec_start(path, "again"), -EEXIST);
+    for (int i = 0; i < 10; i++)
+        tr_rec_run((uint64_t)i + 1);
+    tr_rec_flush(); /* synchronous: the lines are in the file now */
+    rec_lines L = rec_read(path);
+    ASSERT_EQ(L.n, 11);
+    ASSERT(strstr(L.v[0], "\"program\":\"\"") != NULL);
+    rec_free(&L);
+
+    /* crash flush: writes what is left, ends recording, is idempotent */
+    for (int i = 0; i < 5; i++)
+        tr_rec_mark(1, "m", 1);
+    tr_rec_crash_flush();
+    tr_rec_crash_flush();
+    ASSERT(!TR_ON());
+    tr_rec_mark(1, "late", 4); /* not recorded */
+    L = rec_read(path);
+    ASSERT_EQ(L.n, 16);
+    rec_assert_json(&L);
+    rec_free(&L);
+    ASSERT_EQ(tr_rec_stop(), 0);
+    ASSERT_EQ(tr_rec_stop(), 0);
+    L = rec_read(path);
+    ASSERT_EQ(L.n, 17);
+    ASSERT(strstr(L.v[16], "\"ev\":\"end\",\"events\":15,\"dropped\":0}") != NULL);
+    rec_free(&L);
+
+    /* and again, to the same file: truncated, a fresh trace from t = 0 */
+    ASSERT_OK(tr_rec_start(path, "second"));
+    tr_rec_run(1);
+    ASSERT_EQ(tr_rec_events(), 1);
+    ASSERT_OK(tr_rec_stop());
+    L = rec_read(path);
+    ASSERT_EQ(L.n, 3);
+    ASSERT(strstr(L.v[0], "\"program\":\"second\"") != NULL);
+    ASSERT(strstr(L.v[2], "\"events\":1,\"dropped\":0}") != NULL);
+    rec_free(&L);
+    rec_cleanup();
+}
+
+int main(int argc, char **argv)
+{
+    static const test_case cases[] = {
+        {"golden", golden}, {"escape", escape}, {"order", order}, {"lossless", lossless},
+        {"work", work},     {"api", api},       {NULL, NULL},
+    };
+    return test_main(argc, argv, cases);
+}

@@ -1,0 +1,322 @@
+/* tr_emit.c: the trace points, the recorder's hot path. Each call appends one
+ * record to the loop ring: a bounds check against a cached limit, a handful
+ * of stores, a release store of head. No lock, no malloc, no syscall unless
+ * the cached limit is crossed (every half ring), when reserve_slow() pads
+ * the wrap, nudges the writer or waits for it (lossless). Work events come
+ * from pool threads and take the writer mutex instead. */
+#include "tr_rec_int.h"
+
+#include <string.h>
+
+int tr__on;
+tr__ring tr__loop_ring;
+tr__ring tr__work_ring;
+uint64_t tr__loop_events;
+_Atomic uint64_t tr__work_events;
+
+/* Loop-thread producer state: head as this thread knows it and the byte
+ * count up to which it may write without looking at the writer. */
+static struct {
+    uint64_t head;
+    uint64_t limit;
+} prod;
+
+void tr__emit_reset(void)
+{
+    prod.head = atomic_load_explicit(&tr__loop_ring.head, memory_order_relaxed);
+    prod.limit = prod.head; /* first record goes through reserve_slow() */
+    tr__loop_events = 0;
+    atomic_store(&tr__work_events, 0);
+}
+
+static uint64_t ring_end(const tr__ring *r, uint64_t pos) { return (pos | (r->size - 1)) + 1; }
+
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+/* Makes room for `size` contiguous bytes at the producer's head: pads to
+ * the ring end if the record would straddle it, and waits for the writer
+ * when the ring is full. Sets a new limit: the ring end, or half a ring past
+ * tail, so crossing half full comes back here to wake the writer early. */
+static void reserve_slow(size_t size)
+{
+    tr__ring *r = &tr__loop_ring;
+    for (;;) {
+        uint64_t h = prod.head, end = ring_end(r, h);
+        uint64_t pad = h + size > end ? end - h : 0;
+        uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+        uint64_t used = h + pad + size - tail;
+        if (used > r->size / 2)
+            tr__writer_kick();
+        if (used > r->size) {
+            tr__writer_wait_space(r, h, pad + size, 0);
+            continue;
+        }
+        if (pad) {
+            r->buf[h & (r->size - 1)] = TR__PAD;
+            prod.head = h + pad;
+        }
+        uint64_t room = used <= r->size / 2 ? r->size / 2 : r->size;
+        prod.limit = min_u64(tail + room, ring_end(r, prod.head));
+        return;
+    }
+}
+
+static inline tr__rec *rec_begin(size_t size)
+{
+    if (__builtin_expect(prod.head + size > prod.limit, 0))
+        reserve_slow(size);
+    return (tr__rec *)(tr__loop_ring.buf + (prod.head & (tr__loop_ring.size - 1)));
+}
+
+static inline void rec_commit(size_t size)
+{
+    prod.head += size;
+    atomic_store_explicit(&tr__loop_ring.head, prod.head, memory_order_release);
+    tr__loop_events++;
+}
+
+static inline uint8_t u8_or_max(int v) { return (unsigned)v < 255u ? (uint8_t)v : 255u; }
+
+/* Inline string length: at most TR__STRMAX bytes, cut back to a UTF-8
+ * character boundary when it had to be cut. */
+static inline size_t str_len(const char *s)
+{
+    if (!s)
+        return 0;
+    size_t n = strnlen(s, TR__STRMAX + 1);
+    if (n > TR__STRMAX) {
+        n = TR__STRMAX;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    return n;
+}
+
+static inline size_t mem_len(const char *s, size_t len)
+{
+    if (!s)
+        return 0;
+    if (len > TR__STRMAX) {
+        len = TR__STRMAX;
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+            len--;
+    }
+    return len;
+}
+
+#define HEAD(r, ev_, a_, b_, slen_, line_)                                     \
+    do {                                                                       \
+        (r)->ev = (ev_);                                                       \
+        (r)->a = (a_);                                                         \
+        (r)->b = (b_);                                                         \
+        (r)->slen = (uint8_t)(slen_);                                          \
+        (r)->line = (line_);                                                   \
+        (r)->ts = tr__clock_raw();                                             \
+    } while (0)
+
+void tr_rec_spawn(uint64_t task, uint64_t parent, const char *name, const char *file,
+                  int line)
+{
+    if (!TR_ON())
+        return;
+    size_t n = str_len(name), size = TR__REC_SIZE(n);
+    tr__rec *r = rec_begin(size);
+    HEAD(r, TR_EV_SPAWN, 0, 0, n, line);
+    r->task = task;
+    r->arg = parent;
+    r->file = file;
+    if (n)
+        memcpy(r->str, name, n);
+    rec_commit(size);
+}
+
+void tr_rec_ready(uint64_t task, uint64_t by, tr_wake why)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    HEAD(r, TR_EV_READY, u8_or_max(why), 0, 0, 0);
+    r->task = task;
+    r->arg = by;
+    rec_commit(TR__REC_HEAD);
+}
+
+void tr_rec_run(uint64_t task)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    HEAD(r, TR_EV_RUN, 0, 0, 0, 0);
+    r->task = task;
+    rec_commit(TR__REC_HEAD);
+}
+
+void tr_rec_yield(uint64_t task, tr_wait why, uint64_t obj, tr_op op, int64_t fd, int64_t ms,
+                  const char *file, int line)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    HEAD(r, TR_EV_YIELD, u8_or_max(why), u8_or_max(op), 0, line);
+    r->task = task;
+    r->arg = obj;
+    r->v1 = fd;
+    r->v2 = ms;
+    r->file = file;
+    rec_commit(TR__REC_HEAD);
+}
+
+void tr_rec_io_begin(uint64_t task, tr_op op, int64_t fd, int64_t bytes)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    HEAD(r, TR_EV_IO_BEGIN, u8_or_max(op), 0, 0, 0);
+    r->task = task;
+    r->v1 = fd;
+    r->v2 = bytes;
+    rec_commit(TR__REC_HEAD);
+}
+
+void tr_rec_io_end(uint64_t task, tr_op op, int64_t res)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    HEAD(r, TR_EV_IO_END, u8_or_max(op), 0, 0, 0);
+    r->task = task;
+    r->v1 = res;
+    rec_commit(TR__REC_HEAD);
+}
+
+void tr_rec_exit(uint64_t task, tr_status status, int64_t code)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    HEAD(r, TR_EV_EXIT, u8_or_max(status), 0, 0, 0);
+    r->task = task;
+    r->v1 = code;
+    rec_commit(TR__REC_HEAD);
+}
+
+void tr_rec_obj(uint64_t obj, tr_objkind kind, int64_t cap, const char *name, const char *file,
+                int line)
+{
+    if (!TR_ON())
+        return;
+    size_t n = str_len(name), size = TR__REC_SIZE(n);
+    tr__rec *r = rec_begin(size);
+    HEAD(r, TR_EV_OBJ, u8_or_max(kind), name != NULL, n, line);
+    r->task = obj;
+    r->v1 = cap;
+    r->file = file;
+    if (n)
+        memcpy(r->str, name, n);
+    rec_commit(size);
+}
+
+void tr_rec_acquire(uint64_t task, uint64_t obj)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    HEAD(r, TR_EV_ACQUIRE, 0, 0, 0, 0);
+    r->task = task;
+    r->arg = obj;
+    rec_commit(TR__REC_HEAD);
+}
+
+void tr_rec_release(uint64_t task, uint64_t obj)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    HEAD(r, TR_EV_RELEASE, 0, 0, 0, 0);
+    r->task = task;
+    r->arg = obj;
+    rec_commit(TR__REC_HEAD);
+}
+
+void tr_rec_mark(uint64_t task, const char *msg, size_t len)
+{
+    if (!TR_ON())
+        return;
+    size_t n = mem_len(msg, len), size = TR__REC_SIZE(n);
+    tr__rec *r = rec_begin(size);
+    HEAD(r, TR_EV_MARK, 0, 0, n, 0);
+    r->task = task;
+    if (n)
+        memcpy(r->str, msg, n);
+    rec_commit(size);
+}
+
+void tr_rec_poll_begin(void)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    HEAD(r, TR_EV_POLL_BEGIN, 0, 0, 0, 0);
+    rec_commit(TR__REC_HEAD);
+}
+
+void tr_rec_poll_end(int64_t events)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    HEAD(r, TR_EV_POLL_END, 0, 0, 0, 0);
+    r->v1 = events;
+    rec_commit(TR__REC_HEAD);
+}
+
+/* Pool threads: many producers, so they take the writer mutex; the writer
+ * still reads the work ring without it, as the ring's only consumer. The
+ * clock is read before the lock so waiting for it does not shift t. */
+static void work_emit(tr_ev ev, uint64_t task, uint64_t thread, const char *name)
+{
+    if (!__atomic_load_n(&tr__on, __ATOMIC_RELAXED))
+        return;
+    uint64_t ts = tr__clock_raw();
+    size_t n = str_len(name), size = TR__REC_SIZE(n);
+    if (!tr__work_lock())
+        return;
+    tr__ring *ring = &tr__work_ring;
+    uint64_t h, pad;
+    for (;;) {
+        /* re-read after a wait: another pool thread may have written */
+        h = atomic_load_explicit(&ring->head, memory_order_relaxed);
+        uint64_t end = ring_end(ring, h);
+        pad = h + size > end ? end - h : 0;
+        uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_acquire);
+        if (h + pad + size - tail <= ring->size)
+            break;
+        if (tr__writer_wait_space(ring, h, pad + size, 1) != 0)
+            return; /* recording stopped while waiting; unlocked */
+    }
+    if (pad) {
+        ring->buf[h & (ring->size - 1)] = TR__PAD;
+        h += pad;
+    }
+    tr__rec *r = (tr__rec *)(ring->buf + (h & (ring->size - 1)));
+    r->ev = (uint8_t)ev;
+    r->slen = (uint8_t)n;
+    r->ts = ts;
+    r->task = task;
+    r->arg = thread;
+    if (n)
+        memcpy(r->str, name, n);
+    atomic_store_explicit(&ring->head, h + size, memory_order_release);
+    atomic_fetch_add_explicit(&tr__work_events, 1, memory_order_relaxed);
+    tr__work_unlock();
+}
+
+void tr_rec_work_begin(uint64_t task, uint64_t thread, const char *name)
+{
+    work_emit(TR_EV_WORK_BEGIN, task, thread, name);
+}
+
+void tr_rec_work_end(uint64_t task, uint64_t thread, const char *name)
+{
+    work_emit(TR_EV_WORK_END, task, thread, name);
+}

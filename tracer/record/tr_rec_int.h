@@ -1,0 +1,133 @@
+/* tr_rec_int.h: the recorder's private parts, shared by its files.
+ * A trace point becomes one tr__rec in a byte ring (tr_emit.c); the writer
+ * thread (tr_writer.c) or a crash handler (tr_crash.c) turns records into
+ * JSON Lines with the formatter (tr_fmt.c), stamping t from tr_clock.c. */
+#ifndef COSCOPE_TR_REC_INT_H
+#define COSCOPE_TR_REC_INT_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coscope/tr_record.h"
+
+/* ---- records ----
+ * One trace point, as the loop wrote it: a fixed 56-byte head, then `slen`
+ * inline string bytes (name or msg) padded to 8. Which fields mean what
+ * depends on `ev` (see tr_fmt.c); unused fields are left unwritten, so the
+ * hot path stores only what the event has. The first byte is `ev` so a pad
+ * marker fits in the last 8 bytes of the ring. */
+typedef struct tr__rec {
+    uint8_t ev;    /* tr_ev, or TR__PAD */
+    uint8_t a;     /* why / op / status / kind */
+    uint8_t b;     /* yield: op; obj: 1 when it has a name */
+    uint8_t slen;  /* inline string bytes */
+    int32_t line;  /* `at` line */
+    uint64_t ts;   /* raw clock (tr_clock.c) */
+    uint64_t task; /* task, or obj id for TR_EV_OBJ */
+    uint64_t arg;  /* parent / by / obj / thread */
+    int64_t v1;    /* fd / res / code / cap / events */
+    int64_t v2;    /* ms / bytes */
+    const char *file;
+    char str[];
+} tr__rec;
+
+#define TR__PAD 0xFF        /* skip to the end of the ring */
+#define TR__STRMAX 255      /* inline string bytes kept */
+#define TR__REC_HEAD sizeof(tr__rec)
+#define TR__REC_SIZE(slen) (TR__REC_HEAD + (((size_t)(slen) + 7) & ~(size_t)7))
+#define TR__FILEMAX 1024    /* `at` path bytes printed */
+/* The longest line the formatter can produce: two strings of which every
+ * byte may become six, plus numbers and keys. Buffers keep this much free. */
+#define TR__MAXLINE (6 * (TR__STRMAX + TR__FILEMAX) + 512)
+
+/* ---- rings ----
+ * A single-producer single-consumer byte ring. head and tail count bytes
+ * forever (never wrap); the producer publishes head with release after
+ * writing a record, the consumer publishes tail with release after the
+ * record's line reached the file. They sit on separate cache lines. */
+typedef struct tr__ring {
+    unsigned char *buf;
+    uint64_t size; /* power of two */
+    alignas(64) _Atomic uint64_t head;
+    alignas(64) _Atomic uint64_t tail;
+} tr__ring;
+
+#define TR__LOOP_RING (4u << 20) /* loop records */
+#define TR__WORK_RING (256u << 10) /* thread-pool records */
+
+extern tr__ring tr__loop_ring;
+extern tr__ring tr__work_ring;
+
+/* tr_emit.c: resets the producer state after the rings are (re)made. */
+void tr__emit_reset(void);
+/* Loop events emitted since start (loop thread), work events (any). */
+extern uint64_t tr__loop_events;
+extern _Atomic uint64_t tr__work_events;
+
+/* ---- clock (tr_clock.c) ---- */
+extern int tr__clock_tsc; /* 1: raw is rdtsc ticks; 0: CLOCK_MONOTONIC ns */
+
+/* Picks the clock and calibrates the TSC (once per process, ~10 ms).
+ * COSCOPE_TRACE_CLOCK=monotonic in the environment forces the fallback. */
+void tr__clock_init(void);
+/* Makes "now" t = 0. */
+void tr__clock_origin(void);
+/* Nanoseconds since the origin for a raw reading (0 if before it). */
+int64_t tr__clock_ns(uint64_t raw);
+/* Nanoseconds of CLOCK_MONOTONIC. */
+uint64_t tr__mono_ns(void);
+
+static inline uint64_t tr__clock_raw(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    if (tr__clock_tsc) {
+        uint32_t lo, hi;
+        __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+        return (uint64_t)hi << 32 | lo;
+    }
+#endif
+    return tr__mono_ns();
+}
+
+/* ---- formatter (tr_fmt.c): no malloc, no locks, no printf; safe in a
+ * signal handler. Each writes one whole line ending in '\n' at `o` (which
+ * has TR__MAXLINE bytes free) and returns its length. ---- */
+size_t tr__fmt_rec(char *o, const tr__rec *r, int64_t t);
+size_t tr__fmt_header(char *o, const char *program, long pid, int64_t unix_ns);
+size_t tr__fmt_end(char *o, int64_t t, uint64_t events, uint64_t dropped);
+/* The symbolic name of a negative errno / UV_E* code ("ECONNRESET", "EOF",
+ * "EAI_NONAME"); unknown codes become "E" and the number, in buf[24]. */
+const char *tr__errname(int64_t res, char *buf);
+
+/* ---- writer (tr_writer.c) ---- */
+/* Producers out of room: wakes the writer and waits until `ring` has `need`
+ * bytes free past `head`. Called with nothing locked (loop) or with the
+ * writer mutex held (work: locked = 1; it stays held on success). Returns 0,
+ * or -1 when work recording stopped meanwhile (the mutex is released). */
+int tr__writer_wait_space(tr__ring *ring, uint64_t head, uint64_t need, int locked);
+/* A cheap nudge: wakes the writer if it sleeps. */
+void tr__writer_kick(void);
+/* Work producers serialise on the writer mutex. Returns 1 with it held, or
+ * 0 (not held) when recording stopped: the ring must not be touched. */
+int tr__work_lock(void);
+void tr__work_unlock(void);
+
+/* Shared between the writer and the crash path. */
+typedef struct tr__out {
+    char *buf;
+    size_t cap, len;
+    uint64_t lines;      /* lines in buf */
+    int64_t last_t;      /* loop lines never go back in time */
+} tr__out;
+
+/* The crash path, in tr_writer.c: writes every record still in the rings
+ * from the signal handler's thread once the writer thread is fenced off. */
+void tr__crash_drain(void);
+
+/* tr_crash.c: fatal-signal handlers. */
+void tr__crash_install(void);
+void tr__crash_uninstall(void);
+
+#endif

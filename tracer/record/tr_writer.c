@@ -1,0 +1,506 @@
+/* tr_writer.c: recording's lifetime and the writer thread. The writer drains
+ * the loop ring and the work ring into JSON Lines and write(2)s them in
+ * chunks of whole lines: when a producer nudges it (ring half full or full),
+ * on tr_rec_flush(), on tr_rec_stop() and at least every 50 ms. A write
+ * error stops writing for good (the program goes on, events are counted as
+ * dropped). A crash handler fences the writer off and drains the rings
+ * itself with the same code (tr__crash_drain). */
+#include "tr_rec_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OUT_CAP (256u << 10)
+#define CRASH_CAP (64u << 10)
+#define TICK_MS 50
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t wake;    /* the writer waits here for work */
+    pthread_cond_t space;   /* producers wait here for room */
+    pthread_cond_t flushed; /* tr_rec_flush waits here */
+    pthread_t thread;
+    long writer_tid;
+    /* under mu */
+    int kick, stop, work_open;
+    uint64_t flush_req, flush_done;
+    /* read without the lock */
+    _Atomic int idle;         /* the writer sleeps */
+    _Atomic int prod_waiting; /* a producer waits for space */
+    _Atomic int recording;
+    _Atomic int crashing;     /* the crash path owns the file */
+    _Atomic int writing;      /* the writer is inside write(2) */
+    _Atomic uint64_t lines;   /* event lines in the file */
+    _Atomic uint64_t dropped;
+    /* owned by whoever writes: the writer thread, then the crash path once
+     * it has fenced the writer off, then tr_rec_stop after the join */
+    int fd;
+    char *path;
+    uint64_t off;  /* bytes in the file, all whole lines */
+    int failed;
+    int err;       /* first write error, negative */
+    int64_t committed_last_t;
+    tr__out out;
+    struct sigaction old_xfsz;
+} W = {
+    .mu = PTHREAD_MUTEX_INITIALIZER,
+    .fd = -1,
+};
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void init_conds(void)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(&W.wake, &a);
+    pthread_condattr_destroy(&a);
+    pthread_cond_init(&W.space, NULL);
+    pthread_cond_init(&W.flushed, NULL);
+}
+
+/* A forked child does not own the writer thread or the file: it stops
+ * recording (and may start its own trace). */
+static void atfork_child(void)
+{
+    tr__on = 0;
+    atomic_store(&W.recording, 0);
+    pthread_mutex_init(&W.mu, NULL);
+    init_conds();
+    W.fd = -1;
+}
+
+static void init_once(void)
+{
+    init_conds();
+    pthread_atfork(NULL, NULL, atfork_child);
+}
+
+static uint64_t ring_end(const tr__ring *r, uint64_t pos) { return (pos | (r->size - 1)) + 1; }
+
+/* ---- write errors ---- */
+
+static char *cat(char *o, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(o, s, n);
+    return o + n;
+}
+
+/* Says so once on stderr and stops writing. From a signal handler the reason
+ * is the errno name (strerror may allocate); otherwise its text. */
+static void fail(int err, int crash)
+{
+    if (W.failed)
+        return;
+    W.failed = 1;
+    W.err = -err;
+    static char msg[1024 + 256];
+    char ebuf[128], nbuf[24];
+    const char *why = crash ? tr__errname(-err, nbuf) : strerror_r(err, ebuf, sizeof ebuf);
+    char *o = cat(msg, "coscope: trace write to ");
+    size_t plen = strnlen(W.path, 1024);
+    memcpy(o, W.path, plen);
+    o += plen;
+    o = cat(o, " failed: ");
+    o = cat(o, why);
+    o = cat(o, "; recording stopped, the program continues\n");
+    ssize_t rc = write(2, msg, (size_t)(o - msg));
+    (void)rc;
+}
+
+/* Writes out->buf. On error the file is cut back to its last whole line
+ * (a short write may have stopped mid-line), the lines that did not make it
+ * count as dropped, and writing stops. */
+static void write_lines(tr__out *out, int crash)
+{
+    size_t done = 0;
+    while (done < out->len) {
+        ssize_t n = write(W.fd, out->buf + done, out->len - done);
+        if (n > 0) {
+            done += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        int err = n < 0 ? errno : ENOSPC;
+        size_t keep = done;
+        while (keep > 0 && out->buf[keep - 1] != '\n')
+            keep--;
+        if (keep < done && ftruncate(W.fd, (off_t)(W.off + keep)) != 0)
+            keep = done; /* nothing better to do */
+        uint64_t kept = 0;
+        for (size_t i = 0; i < keep; i++)
+            kept += out->buf[i] == '\n';
+        W.off += keep;
+        atomic_fetch_add(&W.lines, kept);
+        atomic_fetch_add(&W.dropped, out->lines - kept);
+        fail(err, crash);
+        return;
+    }
+    W.off += out->len;
+    atomic_fetch_add(&W.lines, out->lines);
+}
+
+/* ---- draining ---- */
+
+/* Writes what `out` holds and frees the ring up to `pos`. The writer first
+ * announces it is writing, then checks for a crash: with both seq_cst,
+ * either it sees the crash and backs off, or the crash path sees it writing
+ * and waits, so no line is written twice. Returns -1 if it backed off. */
+static int commit(tr__ring *ring, uint64_t pos, tr__out *out, int crash)
+{
+    if (out->lines) {
+        if (W.failed) {
+            atomic_fetch_add(&W.dropped, out->lines);
+        } else {
+            if (!crash) {
+                atomic_store(&W.writing, 1);
+                if (atomic_load(&W.crashing)) {
+                    atomic_store(&W.writing, 0);
+                    return -1;
+                }
+            }
+            write_lines(out, crash);
+        }
+        W.committed_last_t = out->last_t;
+    }
+    out->len = 0;
+    out->lines = 0;
+    atomic_store(&ring->tail, pos);
+    if (!crash) {
+        atomic_store(&W.writing, 0);
+        if (atomic_load(&W.prod_waiting)) {
+            pthread_mutex_lock(&W.mu);
+            pthread_cond_broadcast(&W.space);
+            pthread_mutex_unlock(&W.mu);
+        }
+    }
+    return 0;
+}
+
+/* Formats every record published in `ring` so far. Loop lines are clamped
+ * so t never goes back (the TSC of another core may lag by a few ticks). */
+static int drain_ring(tr__ring *ring, int loop, tr__out *out, int crash)
+{
+    uint64_t head = atomic_load_explicit(&ring->head, memory_order_acquire);
+    uint64_t pos = atomic_load_explicit(&ring->tail, memory_order_relaxed);
+    uint64_t mask = ring->size - 1;
+    while (pos != head) {
+        const tr__rec *r = (const tr__rec *)(ring->buf + (pos & mask));
+        if (r->ev == TR__PAD) {
+            pos = ring_end(ring, pos);
+            continue;
+        }
+        if (out->cap - out->len < TR__MAXLINE && commit(ring, pos, out, crash) != 0)
+            return -1;
+        if (!W.failed) {
+            int64_t t = tr__clock_ns(r->ts);
+            if (loop) {
+                if (t < out->last_t)
+                    t = out->last_t;
+                out->last_t = t;
+            }
+            out->len += tr__fmt_rec(out->buf + out->len, r, t);
+        }
+        out->lines++;
+        pos += TR__REC_SIZE(r->slen);
+    }
+    return commit(ring, pos, out, crash);
+}
+
+static void *writer_main(void *arg)
+{
+    (void)arg;
+    W.writer_tid = (long)syscall(SYS_gettid);
+    pthread_mutex_lock(&W.mu);
+    for (;;) {
+        uint64_t req = W.flush_req;
+        int stopping = W.stop;
+        W.kick = 0;
+        pthread_mutex_unlock(&W.mu);
+        if (!atomic_load(&W.crashing) && drain_ring(&tr__loop_ring, 1, &W.out, 0) == 0)
+            drain_ring(&tr__work_ring, 0, &W.out, 0);
+        pthread_mutex_lock(&W.mu);
+        pthread_cond_broadcast(&W.space);
+        if (W.flush_done != req) {
+            W.flush_done = req;
+            pthread_cond_broadcast(&W.flushed);
+        }
+        if (stopping)
+            break;
+        if (!W.kick && !W.stop && W.flush_req == req) {
+            struct timespec until;
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            until.tv_nsec += TICK_MS * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            atomic_store(&W.idle, 1);
+            pthread_cond_timedwait(&W.wake, &W.mu, &until);
+            atomic_store(&W.idle, 0);
+        }
+    }
+    pthread_mutex_unlock(&W.mu);
+    return NULL;
+}
+
+/* ---- producers' side ---- */
+
+void tr__writer_kick(void)
+{
+    if (!atomic_load_explicit(&W.idle, memory_order_relaxed))
+        return;
+    pthread_mutex_lock(&W.mu);
+    W.kick = 1;
+    pthread_cond_signal(&W.wake);
+    pthread_mutex_unlock(&W.mu);
+}
+
+int tr__writer_wait_space(tr__ring *ring, uint64_t head, uint64_t need, int locked)
+{
+    int rc = 0;
+    if (!locked)
+        pthread_mutex_lock(&W.mu);
+    atomic_fetch_add(&W.prod_waiting, 1);
+    /* not `head + need - tail`: tail may have passed a stale head */
+    while (head + need > atomic_load(&ring->tail) + ring->size) {
+        if (locked && !W.work_open) {
+            rc = -1;
+            break;
+        }
+        W.kick = 1;
+        pthread_cond_signal(&W.wake);
+        pthread_cond_wait(&W.space, &W.mu);
+    }
+    atomic_fetch_sub(&W.prod_waiting, 1);
+    if (!locked || rc)
+        pthread_mutex_unlock(&W.mu);
+    return rc;
+}
+
+int tr__work_lock(void)
+{
+    pthread_mutex_lock(&W.mu);
+    if (W.work_open)
+        return 1;
+    pthread_mutex_unlock(&W.mu);
+    return 0;
+}
+
+void tr__work_unlock(void) { pthread_mutex_unlock(&W.mu); }
+
+/* ---- the crash path ---- */
+
+static void pause_ms(long ms)
+{
+    struct timespec d = {0, ms * 1000000L};
+    while (nanosleep(&d, &d) != 0 && errno == EINTR)
+        ;
+}
+
+/* Async-signal-safe: atomics, nanosleep, write, ftruncate and the formatter.
+ * The first caller fences the writer off (waiting at most a second for a
+ * write in flight to land), ends recording and writes what is left from a
+ * static buffer. A second thread crashing meanwhile waits for it; the same
+ * thread re-entering (a fault inside the flush) returns at once. */
+void tr__crash_drain(void)
+{
+    static _Atomic long owner;
+    static char buf[CRASH_CAP];
+    if (!atomic_load(&W.recording))
+        return;
+    long self = (long)syscall(SYS_gettid), none = 0;
+    if (!atomic_compare_exchange_strong(&owner, &none, self)) {
+        for (int i = 0; none != self && i < 1000 && atomic_load(&owner) != 0; i++)
+            pause_ms(1);
+        return;
+    }
+    __atomic_store_n(&tr__on, 0, __ATOMIC_RELAXED);
+    atomic_store(&W.crashing, 1);
+    if (self != W.writer_tid)
+        for (int i = 0; i < 1000 && atomic_load(&W.writing); i++)
+            pause_ms(1);
+    tr__out out = {buf, sizeof buf, 0, 0, W.committed_last_t};
+    if (drain_ring(&tr__loop_ring, 1, &out, 1) == 0)
+        drain_ring(&tr__work_ring, 0, &out, 1);
+    atomic_store(&owner, 0);
+}
+
+void tr_rec_crash_flush(void) { tr__crash_drain(); }
+
+/* ---- lifetime ---- */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? -errno : -ENOSPC;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int ring_init(tr__ring *r, size_t size)
+{
+    r->buf = aligned_alloc(64, size);
+    r->size = size;
+    atomic_store(&r->head, 0);
+    atomic_store(&r->tail, 0);
+    return r->buf ? 0 : -ENOMEM;
+}
+
+static void release_all(void)
+{
+    if (W.fd >= 0)
+        close(W.fd);
+    W.fd = -1;
+    free(tr__loop_ring.buf);
+    free(tr__work_ring.buf);
+    free(W.out.buf);
+    free(W.path);
+    tr__loop_ring.buf = tr__work_ring.buf = NULL;
+    W.out.buf = NULL;
+    W.path = NULL;
+}
+
+int tr_rec_start(const char *path, const char *program)
+{
+    if (!path)
+        return -EINVAL;
+    if (atomic_load(&W.recording))
+        return -EEXIST;
+    pthread_once(&once, init_once);
+    tr__clock_init();
+
+    int rc = -ENOMEM;
+    W.path = strdup(path);
+    W.out = (tr__out){malloc(OUT_CAP), OUT_CAP, 0, 0, 0};
+    if (!W.path || !W.out.buf || ring_init(&tr__loop_ring, TR__LOOP_RING) ||
+        ring_init(&tr__work_ring, TR__WORK_RING))
+        goto fail;
+    W.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (W.fd < 0) {
+        rc = -errno;
+        goto fail;
+    }
+
+    /* A file-size limit must give EFBIG, not kill the program. */
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGXFSZ, &ign, &W.old_xfsz);
+
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    tr__clock_origin();
+    size_t n = tr__fmt_header(W.out.buf, program ? program : "", (long)getpid(),
+                              (int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
+    rc = write_all(W.fd, W.out.buf, n);
+    if (rc != 0) {
+        sigaction(SIGXFSZ, &W.old_xfsz, NULL);
+        goto fail;
+    }
+
+    W.off = n;
+    W.kick = W.stop = 0;
+    W.work_open = 1;
+    W.flush_req = W.flush_done = 0;
+    W.failed = W.err = 0;
+    W.committed_last_t = 0;
+    W.writer_tid = 0;
+    atomic_store(&W.crashing, 0);
+    atomic_store(&W.writing, 0);
+    atomic_store(&W.lines, 0);
+    atomic_store(&W.dropped, 0);
+    tr__emit_reset();
+
+    /* The writer takes no asynchronous signals: they belong to the program. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int prc = pthread_create(&W.thread, NULL, writer_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (prc != 0) {
+        sigaction(SIGXFSZ, &W.old_xfsz, NULL);
+        rc = -prc;
+        goto fail;
+    }
+    atomic_store(&W.recording, 1);
+    tr__crash_install();
+    __atomic_store_n(&tr__on, 1, __ATOMIC_RELEASE);
+    return 0;
+
+fail:
+    release_all();
+    return rc;
+}
+
+int tr_rec_stop(void)
+{
+    if (!atomic_load(&W.recording))
+        return 0;
+    __atomic_store_n(&tr__on, 0, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&W.mu);
+    W.work_open = 0;
+    W.stop = 1;
+    pthread_cond_signal(&W.wake);
+    pthread_cond_broadcast(&W.space);
+    pthread_mutex_unlock(&W.mu);
+    pthread_join(W.thread, NULL);
+
+    /* After a crash flush the writer wrote nothing more: drain here. */
+    if (atomic_load(&W.crashing))
+        drain_ring(&tr__loop_ring, 1, &W.out, 1), drain_ring(&tr__work_ring, 0, &W.out, 1);
+    tr__crash_uninstall();
+    if (!W.failed) {
+        int64_t t = tr_rec_now();
+        if (t < W.out.last_t)
+            t = W.out.last_t;
+        size_t n = tr__fmt_end(W.out.buf, t, atomic_load(&W.lines), atomic_load(&W.dropped));
+        int rc = write_all(W.fd, W.out.buf, n);
+        if (rc != 0) {
+            /* cut a partial end line: the file stays whole lines */
+            if (ftruncate(W.fd, (off_t)W.off) != 0)
+                (void)0;
+            fail(-rc, 0);
+        }
+    }
+    atomic_store(&W.recording, 0);
+    sigaction(SIGXFSZ, &W.old_xfsz, NULL);
+    release_all();
+    return W.err;
+}
+
+void tr_rec_flush(void)
+{
+    if (!atomic_load(&W.recording))
+        return;
+    pthread_mutex_lock(&W.mu);
+    uint64_t ticket = ++W.flush_req;
+    pthread_cond_signal(&W.wake);
+    while (W.flush_done < ticket)
+        pthread_cond_wait(&W.flushed, &W.mu);
+    pthread_mutex_unlock(&W.mu);
+}
+
+int64_t tr_rec_now(void) { return tr__clock_ns(tr__clock_raw()); }
+
+uint64_t tr_rec_events(void)
+{
+    return tr__loop_events + atomic_load_explicit(&tr__work_events, memory_order_relaxed);
+}
+
+uint64_t tr_rec_dropped(void) { return atomic_load(&W.dropped); }
