@@ -80,7 +80,9 @@ static int appendf(ex_http_out *b, const char *fmt, ...)
 }
 
 /* Page i links to i+1 (so every page is reachable from page 0) and to 2..7
- * pages the PRNG picks; its text is 20..200 words. Deterministic per seed. */
+ * pages the PRNG picks; its text is 20..200 words. Deterministic per seed.
+ * Pages up to the slow one link only among themselves, so the slow page
+ * gates the rest of the site: the crawl visibly waits for it. */
 static int site_build(void)
 {
     ex_rng rng;
@@ -88,7 +90,7 @@ static int site_build(void)
     site = calloc((size_t)opt.pages, sizeof *site);
     if (!site)
         return CO_ENOMEM;
-    slow_page = 137 % opt.pages;
+    slow_page = opt.pages * 2 / 3;
     for (long i = 0; i < opt.pages; i++) {
         ex_http_out b = {0};
         int err = appendf(&b,
@@ -105,7 +107,8 @@ static int site_build(void)
                           i + 1);
         unsigned nlinks = 2 + ex_rng_below(&rng, 6);
         for (unsigned l = 0; l < nlinks && !err; l++) {
-            uint32_t to = ex_rng_below(&rng, (uint32_t)opt.pages);
+            long range = i <= slow_page ? slow_page + 1 : opt.pages;
+            uint32_t to = ex_rng_below(&rng, (uint32_t)range);
             err = appendf(&b, "<li><a href=\"/page/%u\">page %u</a></li>\n",
                           to, to);
         }
