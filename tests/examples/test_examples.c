@@ -93,6 +93,10 @@ static run run_prog(const char *trace, const char *prog, ...)
     ASSERT_NOT_NULL(r.err);
     if (r.status != 0) /* shown when a check below fails */
         fprintf(stderr, "[%s exited %d; stderr:]\n%s", prog, r.status, r.err);
+    /* Under -DENABLE_SANITIZERS a report must fail the test even when the
+     * expected status is 1 (ASan's own exit code). */
+    if (strstr(r.err, "Sanitizer") || strstr(r.err, "runtime error:"))
+        TEST__FAIL("%s: sanitizer report:\n%s", prog, r.err);
     return r;
 }
 
