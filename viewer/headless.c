@@ -13,6 +13,9 @@ int vw__headless_open(int w, int h, SDL_Window **win, SDL_Renderer **r,
 {
     if (!getenv("SDL_VIDEODRIVER"))
         setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    /* the window surface itself, not a GL texture emulating it: with no
+     * GPU the emulation runs through llvmpipe and costs more than drawing */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
         snprintf(err, errn, "coscope: cannot start SDL video (%s): %s",
                  getenv("SDL_VIDEODRIVER"), SDL_GetError());

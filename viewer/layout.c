@@ -5,6 +5,7 @@
  * cost of a frame follows the pixels, not the events. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vw_int.h"
@@ -690,6 +691,55 @@ static void draw_ruler(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                 g->ruler_y + (g->ruler_h - ms->line_h) / 2, VW_C_TEXT_DIM, buf);
 }
 
+/* Idle ns in [a, b) from the idle periods and their prefix sums. */
+static int64_t idle_in(const vw_model *m, int64_t a, int64_t b)
+{
+    size_t ni = tr_nidles(m->tr);
+    const tr_idle *id = tr_idles(m->tr);
+    size_t lo = 0, hi = ni;
+    while (lo < hi) { /* first idle ending after a */
+        size_t mid = lo + (hi - lo) / 2;
+        if (id[mid].t1 <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t i = lo;
+    hi = ni;
+    while (lo < hi) { /* first idle ending at or after b */
+        size_t mid = lo + (hi - lo) / 2;
+        if (id[mid].t1 < b)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t j = lo; /* idles i..j-1 end inside [a, b) */
+    int64_t idle = m->cum_idle[j] - m->cum_idle[i];
+    if (i < j && id[i].t0 < a)
+        idle -= a - id[i].t0;
+    if (j < ni && id[j].t0 < b) {
+        int64_t s = id[j].t0 > a ? id[j].t0 : a;
+        idle += b - s;
+    }
+    return idle;
+}
+
+static void overview_columns(vw_model *m, int cols, int64_t dur)
+{
+    if (m->ov_cols == cols && m->ov_busy)
+        return;
+    free(m->ov_busy);
+    m->ov_busy = malloc((size_t)cols * sizeof *m->ov_busy);
+    m->ov_cols = m->ov_busy ? cols : 0;
+    for (int x = 0; x < m->ov_cols; x++) {
+        int64_t a = (int64_t)((double)dur * x / cols);
+        int64_t b = (int64_t)((double)dur * (x + 1) / cols);
+        m->ov_busy[x] =
+            b > a ? (float)(1.0 - (double)idle_in(m, a, b) / (double)(b - a))
+                  : 0.0f;
+    }
+}
+
 static void draw_overview(vw_drawlist *dl, const vw_geom *g,
                           const vw_state *st, vw_model *m,
                           const vw_measure *ms)
@@ -700,45 +750,13 @@ static void draw_overview(vw_drawlist *dl, const vw_geom *g,
     vw__dl_text(dl, VW_R_OVERVIEW, VW_FONT_SMALL, g->label_x + 8,
                 g->ov_y + 4 + ms->line_h, VW_C_TEXT_DIM, "loop busy");
     int64_t dur = st->duration > 0 ? st->duration : 1;
-    size_t ni = tr_nidles(m->tr);
-    const tr_idle *id = tr_idles(m->tr);
     int top = g->ov_y + 3, hh = g->ov_h - 6;
-    size_t i = 0;
+    overview_columns(m, g->tl_w, dur);
     int run_x = 0, run_w = 0, run_h = -1;
     vw_rgba bar = vw__lerp(VW_C_LOOP_IDLE, VW_C_LOOP_BUSY, 0.75);
     /* loop busy fraction per column, like a CPU graph */
-    for (int x = 0; x < g->tl_w && !dl->oom; x++) {
-        int64_t a = (int64_t)((double)dur * x / g->tl_w);
-        int64_t b = (int64_t)((double)dur * (x + 1) / g->tl_w);
-        if (b <= a)
-            continue;
-        while (i < ni && id[i].t1 <= a)
-            i++;
-        int64_t idle = 0;
-        size_t j = i;
-        while (j < ni && id[j].t0 < b) {
-            int64_t s = id[j].t0 > a ? id[j].t0 : a;
-            int64_t e = id[j].t1 < b ? id[j].t1 : b;
-            if (e > s)
-                idle += e - s;
-            if (id[j].t1 > b)
-                break;
-            j++;
-            if (j - i > 64) { /* dense: use the prefix sums */
-                size_t lo = j, hi = ni;
-                while (lo < hi) {
-                    size_t mid = lo + (hi - lo) / 2;
-                    if (id[mid].t1 <= b)
-                        lo = mid + 1;
-                    else
-                        hi = mid;
-                }
-                idle += m->cum_idle[lo] - m->cum_idle[j];
-                j = lo;
-            }
-        }
-        double busy = 1.0 - (double)idle / (double)(b - a);
-        int bh = (int)lround(busy * hh);
+    for (int x = 0; x < m->ov_cols && !dl->oom; x++) {
+        int bh = m->ov_busy ? (int)lroundf(m->ov_busy[x] * hh) : 0;
         if (bh == run_h) { /* columns of one height make one rect */
             run_w++;
             continue;

@@ -186,6 +186,7 @@ void vw__model_close(vw_model *m)
     free(m->work_idx);
     free(m->cum_work);
     free(m->wakes);
+    free(m->ov_busy);
     memset(m, 0, sizeof *m);
 }
 

@@ -62,6 +62,10 @@ typedef struct vw_model {
     uint32_t *thread_w0;  /* [nthreads+1]: group bounds in work_idx */
     uint32_t *work_idx;   /* [nworks] indexes into tr_works */
     int64_t *cum_work;    /* [nworks+1] in work_idx order */
+    /* the overview's loop busy fraction per column, computed once per
+     * width (it never changes with the view) */
+    int ov_cols;
+    float *ov_busy;
     /* wake-ups into or out of one task, rebuilt when the selection moves */
     uint32_t wakes_task;
     uint32_t *wakes;
