@@ -87,6 +87,7 @@ static int victims_of(tr_trace *tr, const tr_span *slice, vec *active, size_t *n
         tr_victim *v = vec_push(victims);
         if (!v)
             return -ENOMEM;
+        memset(v, 0, sizeof *v); /* padding too: results compare bytewise */
         v->task = sp->task;
         v->waited = hi - lo;
     }
