@@ -880,6 +880,74 @@ static void test_percentiles(void)
     ASSERT_EQ(tr__percentile(same, 4, 90), 7);
 }
 
+/* A deterministic mini-fuzzer: every data file, mutated many ways (bytes
+ * flipped, cut, lines doubled, digits made huge), must load or fail with a
+ * message, never crash; what loads must keep the span invariants. Run it
+ * under ASan/UBSan and valgrind. */
+static void test_mutations(void)
+{
+    static const char *files[] = {"basic.jsonl", "stalls.jsonl", "deadlock3.jsonl",
+                                  "mutexpair.jsonl", "work.jsonl", "unknown.jsonl"};
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    int loaded = 0, failed = 0;
+    for (size_t fi = 0; fi < sizeof files / sizeof files[0]; fi++) {
+        size_t n;
+        char *orig = slurp(data(files[fi]), &n);
+        for (int round = 0; round < 400; round++) {
+            char *buf = malloc(n * 2 + 64);
+            size_t len = n;
+            memcpy(buf, orig, n);
+            int edits = 1 + round % 4;
+            for (int k = 0; k < edits; k++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                size_t pos = (size_t)(x >> 8) % len;
+                switch ((x >> 3) % 6) {
+                case 0: buf[pos] = (char)(x >> 40); break;           /* any byte */
+                case 1: len = pos + 1; break;                        /* cut */
+                case 2: {
+                    static const char special[] = "{}[]\",:0-9\n\\ e";
+                    buf[pos] = special[(x >> 20) % (sizeof special - 1)];
+                    break;
+                }
+                case 3: /* double a stretch (a line, often) */
+                    if (pos + 40 <= len && len + 40 < n * 2 + 64) {
+                        memmove(buf + pos + 40, buf + pos, len - pos);
+                        len += 40;
+                    }
+                    break;
+                case 4: /* a huge number */
+                    if (buf[pos] >= '0' && buf[pos] <= '9' && len + 30 < n * 2 + 64) {
+                        memmove(buf + pos + 30, buf + pos, len - pos);
+                        memset(buf + pos, '9', 30);
+                        len += 30;
+                    }
+                    break;
+                default: buf[pos] = '\0'; break;
+                }
+            }
+            tr_trace *tr = NULL;
+            char *exact = malloc(len);
+            memcpy(exact, buf, len);
+            free(buf);
+            int rc = tr_load_mem("m.jsonl", exact, len, NULL, &tr);
+            if (rc == 0) {
+                check_spans(tr);
+                ASSERT_OK(tr_analyze(tr, NULL));
+                tr_free(tr);
+                loaded++;
+            } else {
+                ASSERT_EQ(rc, -EINVAL);
+                ASSERT_OK(strncmp(tr_last_error(), "m.jsonl:", 8));
+                failed++;
+            }
+            free(exact);
+        }
+        free(orig);
+    }
+    ASSERT_CMP(loaded, >, 100);
+    ASSERT_CMP(failed, >, 100);
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -896,6 +964,7 @@ int main(int argc, char **argv)
         {"file_equals_mem", test_file_equals_mem},
         {"parallel", test_parallel},
         {"percentiles", test_percentiles},
+        {"mutations", test_mutations},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);
