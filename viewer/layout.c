@@ -677,6 +677,9 @@ static void draw_ruler(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                     g->ruler_y + g->ruler_h - 1, VW_C_TEXT_DIM);
         char buf[32];
         vw__tick_label(buf, sizeof buf, t, step);
+        if (x + 4 + ms->text_w(ms->ctx, VW_FONT_SMALL, buf) >
+            g->tl_x + g->tl_w - 2)
+            continue; /* a cut label reads as a wrong number */
         vw__dl_text(dl, VW_R_TICK_LABEL, VW_FONT_SMALL, x + 4,
                     g->ruler_y + (g->ruler_h - ms->line_h) / 2, VW_C_TEXT_DIM,
                     buf);
@@ -840,8 +843,18 @@ static void draw_topbar(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
              (long long)h->pid);
     vw__dl_text(dl, VW_R_TOPBAR, VW_FONT_NORMAL, x, ty, VW_C_TEXT, buf);
     x = g->tl_x + 10;
-    snprintf(buf, sizeof buf, "%s %s",
-             st->playing ? "\xe2\x96\xb6 playing" : "\xe2\x80\x96 paused",
+    /* a drawn play / pause icon: glyphs for them vary between fonts */
+    int iy = g->top_y + g->top_h / 2;
+    if (st->playing) {
+        for (int k = 0; k < 6; k++)
+            vw__dl_line(dl, VW_R_TOPBAR, x + k, iy - 6 + k, x + k, iy + 6 - k,
+                        VW_C_PLAYHEAD);
+    } else {
+        vw__dl_rect(dl, VW_R_TOPBAR, x, iy - 6, 3, 12, VW_C_TEXT);
+        vw__dl_rect(dl, VW_R_TOPBAR, x + 6, iy - 6, 3, 12, VW_C_TEXT);
+    }
+    x += 16;
+    snprintf(buf, sizeof buf, "%s %s", st->playing ? "playing" : "paused",
              vw__fmt_time(t, sizeof t, st->playhead));
     vw__dl_text(dl, VW_R_TOPBAR, VW_FONT_BOLD, x, ty,
                 st->playing ? VW_C_PLAYHEAD : VW_C_TEXT, buf);

@@ -98,6 +98,37 @@ char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i)
     return buf;
 }
 
+/* Copies s into out, cut with an ellipsis so that it fits in maxw px. */
+static const char *fit(const vw_measure *ms, int font, const char *s, int maxw,
+                       char *out, size_t n)
+{
+    if (ms->text_w(ms->ctx, font, s) <= maxw)
+        return s;
+    size_t lo = 0, hi = strlen(s);
+    if (hi >= n - 4)
+        hi = n - 4;
+    /* the longest prefix (on a UTF-8 boundary) that fits with the "…" */
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        while (mid > lo && ((unsigned char)s[mid] & 0xC0) == 0x80)
+            mid--;
+        if (mid == lo) {
+            break;
+        }
+        memcpy(out, s, mid);
+        memcpy(out + mid, "\xe2\x80\xa6", 4);
+        if (ms->text_w(ms->ctx, font, out) <= maxw)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    while (lo > 0 && ((unsigned char)s[lo] & 0xC0) == 0x80)
+        lo--;
+    memcpy(out, s, lo);
+    memcpy(out + lo, "\xe2\x80\xa6", 4);
+    return out;
+}
+
 typedef struct panel {
     vw_drawlist *dl;
     const vw_measure *ms;
@@ -121,8 +152,10 @@ static void row(panel *p, const char *key, const char *value)
         return;
     vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x, p->y, VW_C_TEXT_DIM,
                 key);
+    char buf[256];
     vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x + 110, p->y,
-                VW_C_TEXT, value);
+                VW_C_TEXT,
+                fit(p->ms, VW_FONT_NORMAL, value, p->w - 110, buf, sizeof buf));
     p->y += p->ms->line_h + 4;
 }
 
@@ -184,10 +217,10 @@ static void task_panel(panel *p, const vw_state *st, vw_model *m)
     snprintf(buf, sizeof buf, "%" PRIu64 " polls, %" PRIu64 " wakes",
              t->polls, t->wakes);
     row(p, "polls", buf);
-    snprintf(buf, sizeof buf, "%s run / %s ready / %s wait",
-             tr_fmt_dur(a, sizeof a, t->busy), tr_fmt_dur(b, sizeof b, t->ready),
-             tr_fmt_dur(c, sizeof c, t->waiting));
+    snprintf(buf, sizeof buf, "%s running, %s ready",
+             tr_fmt_dur(a, sizeof a, t->busy), tr_fmt_dur(b, sizeof b, t->ready));
     row(p, "busy", buf);
+    row(p, "waiting", tr_fmt_dur(c, sizeof c, t->waiting));
     snprintf(buf, sizeof buf, "p50 %s  p99 %s  max %s",
              tr_fmt_dur(a, sizeof a, t->run_p50),
              tr_fmt_dur(b, sizeof b, t->run_p99),
@@ -291,9 +324,13 @@ static void log_panel(panel *p, const vw_state *st, vw_model *m)
         int tw = p->ms->text_w(p->ms->ctx, VW_FONT_SMALL, t);
         vw__dl_text(p->dl, cur ? VW_R_LOG_CURRENT : VW_R_LOG, VW_FONT_SMALL,
                     p->x + 64 - tw, p->y + 1, VW_C_TEXT_DIM, t);
-        vw_cmd *c = vw__dl_text(p->dl, cur ? VW_R_LOG_CURRENT : VW_R_LOG,
-                                VW_FONT_NORMAL, p->x + 72, p->y, ink,
-                                vw__fmt_event(buf, sizeof buf, m, (size_t)i));
+        char cut[224];
+        vw_cmd *c = vw__dl_text(
+            p->dl, cur ? VW_R_LOG_CURRENT : VW_R_LOG, VW_FONT_NORMAL,
+            p->x + 72, p->y, ink,
+            fit(p->ms, VW_FONT_NORMAL,
+                vw__fmt_event(buf, sizeof buf, m, (size_t)i), p->w - 72, cut,
+                sizeof cut));
         if (c)
             c->task = ev[i].task;
         p->y += lh;
