@@ -85,8 +85,8 @@ static result run_in(const char *cwd, const char *const *args)
     posix_spawn_file_actions_adddup2(&fa, ofd, 1);
     posix_spawn_file_actions_adddup2(&fa, efd, 2);
     posix_spawn_file_actions_addchdir_np(&fa, cwd ? cwd : CLI_DATA);
-    ASSERT_OK(posix_spawn(&pid, COSCOPE_BIN, &fa, NULL, (char **)argv,
-                          environ));
+    ASSERT_OK(
+        posix_spawn(&pid, COSCOPE_BIN, &fa, NULL, (char **)argv, environ));
     posix_spawn_file_actions_destroy(&fa);
     ASSERT_EQ(waitpid(pid, &st, 0), pid);
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -173,7 +173,7 @@ static void remove_tmpdir(void)
 
 static void test_help(void)
 {
-    static const char *const cmds[] = {"record", "stalls", "stats",
+    static const char *const cmds[] = {"record", "stalls",   "stats",
                                        "export", "validate", "view"};
     result r = run((const char *[]){"--help", NULL});
     ASSERT_EQ(r.status, 0);
@@ -219,8 +219,7 @@ static void test_usage(void)
                  "--sort takes busy, latency, polls or name");
     expect_usage((const char *[]){"stats", "basic.jsonl", "--task", "x", NULL},
                  "bad task id 'x'");
-    expect_usage((const char *[]){"export", "basic.jsonl", NULL},
-                 "--chrome");
+    expect_usage((const char *[]){"export", "basic.jsonl", NULL}, "--chrome");
     expect_usage((const char *[]){"validate", "a", "b", NULL},
                  "unexpected argument 'b'");
     expect_usage((const char *[]){"record", NULL}, "missing PROG");
@@ -256,8 +255,8 @@ static void test_stats_json(void)
                (const char *[]){"stats", "basic.jsonl", "--json", "--sort",
                                 "busy", NULL});
     golden_cmd("basic.stats-task3.json", 0, 0,
-               (const char *[]){"stats", "basic.jsonl", "--json", "--task",
-                                "3", NULL});
+               (const char *[]){"stats", "basic.jsonl", "--json", "--task", "3",
+                                NULL});
     golden_cmd("deadlock.stats.json", 0, 1,
                (const char *[]){"stats", "deadlock.jsonl", "--json", NULL});
 }
@@ -266,9 +265,9 @@ static void test_stats_human(void)
 {
     golden_cmd("basic.stats.txt", 0, 0,
                (const char *[]){"stats", "basic.jsonl", NULL});
-    golden_cmd("basic.stats-name.txt", 0, 0,
-               (const char *[]){"stats", "basic.jsonl", "--sort", "name",
-                                NULL});
+    golden_cmd(
+        "basic.stats-name.txt", 0, 0,
+        (const char *[]){"stats", "basic.jsonl", "--sort", "name", NULL});
     golden_cmd("basic.stats-task2.txt", 0, 0,
                (const char *[]){"stats", "basic.jsonl", "--task", "2", NULL});
 }
@@ -277,8 +276,8 @@ static void test_stats_human(void)
 
 static void test_exit_codes(void)
 {
-    result r = run((const char *[]){"stalls", "basic.jsonl",
-                                    "--fail-on-stall", NULL});
+    result r =
+        run((const char *[]){"stalls", "basic.jsonl", "--fail-on-stall", NULL});
     ASSERT_EQ(r.status, 3);
     result_free(&r);
 
@@ -305,7 +304,6 @@ static void test_exit_codes(void)
     ASSERT_EQ(r.status, 1);
     ASSERT_STR_EQ(r.err, "coscope: basic.jsonl: no task 99\n");
     result_free(&r);
-
 }
 
 /* `view` forwards to the viewer library when the build has one (a headless
@@ -317,8 +315,8 @@ static void test_view(void)
     make_tmpdir();
     snprintf(png, sizeof png, "%s/v.png", tmpdir);
     setenv("SDL_VIDEODRIVER", "offscreen", 1);
-    result r = run((const char *[]){"view", "basic.jsonl", "--screenshot",
-                                    png, NULL});
+    result r =
+        run((const char *[]){"view", "basic.jsonl", "--screenshot", png, NULL});
     if (strstr(r.err, "this build has no viewer")) {
         ASSERT_EQ(r.status, 1);
     } else {
@@ -363,22 +361,22 @@ static void test_record_status(void)
 {
     make_tmpdir();
     /* No trace written: say so, keep the exit status. */
-    result r = run_in(tmpdir, (const char *[]){"record", "--", "/bin/sh",
-                                              "-c", "exit 7", NULL});
+    result r = run_in(tmpdir, (const char *[]){"record", "--", "/bin/sh", "-c",
+                                               "exit 7", NULL});
     ASSERT_EQ(r.status, 7);
     ASSERT_HAS(r.err, "no trace was written to sh.jsonl");
     result_free(&r);
 
-    r = run_in(tmpdir, (const char *[]){"record", "--",
-                                       "/no/such/program", NULL});
+    r = run_in(tmpdir,
+               (const char *[]){"record", "--", "/no/such/program", NULL});
     ASSERT_EQ(r.status, 127);
     ASSERT(starts_with(r.err, "coscope: cannot run /no/such/program: "));
     result_free(&r);
 
     /* Killed by a signal, no trace: 128 + signal. */
-    r = run_in(tmpdir, (const char *[]){"record", "-o", "k.jsonl", "--",
-                                       "/bin/sh", "-c", "kill -TERM $$",
-                                       NULL});
+    r = run_in(tmpdir,
+               (const char *[]){"record", "-o", "k.jsonl", "--", "/bin/sh",
+                                "-c", "kill -TERM $$", NULL});
     ASSERT_EQ(r.status, 128 + 15);
     ASSERT_HAS(r.err, "was killed by signal 15");
     result_free(&r);
@@ -393,8 +391,8 @@ static void test_record_trace(void)
      * one: the default path is PROG's basename + .jsonl in the cwd. */
     snprintf(cmd, sizeof cmd, "cp '%s/basic.jsonl' \"$COSCOPE_TRACE\"",
              CLI_DATA);
-    result r = run_in(tmpdir, (const char *[]){"record", "--", "/bin/sh",
-                                              "-c", cmd, NULL});
+    result r = run_in(
+        tmpdir, (const char *[]){"record", "--", "/bin/sh", "-c", cmd, NULL});
     ASSERT_EQ(r.status, 0);
     ASSERT_STR_EQ(r.err,
                   "coscope: /bin/sh exited with status 0; recorded 34 events "
@@ -404,7 +402,7 @@ static void test_record_trace(void)
 
     /* Running again without writing must not summarise the stale file. */
     r = run_in(tmpdir, (const char *[]){"record", "--", "/bin/sh", "-c",
-                                       "exit 0", NULL});
+                                        "exit 0", NULL});
     ASSERT_EQ(r.status, 0);
     ASSERT_HAS(r.err, "no trace was written to sh.jsonl");
     result_free(&r);
@@ -415,7 +413,7 @@ static void test_record_trace(void)
              "cp '%s/truncated.jsonl' \"$COSCOPE_TRACE\"; kill -SEGV $$",
              CLI_DATA);
     r = run_in(tmpdir, (const char *[]){"record", "-o", "crash.jsonl", "--",
-                                       "/bin/sh", "-c", cmd, NULL});
+                                        "/bin/sh", "-c", cmd, NULL});
     ASSERT_EQ(r.status, 128 + 11);
     ASSERT(starts_with(r.err, "coscope: warning: crash.jsonl"));
     ASSERT_HAS(r.err, "/bin/sh was killed by signal 11; recorded 14 events "
@@ -449,8 +447,8 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
 {
     cJSON *root = cJSON_Parse(json);
     ASSERT_NOT_NULL(root);
-    ASSERT_STR_EQ(cJSON_GetStringValue(
-                      cJSON_GetObjectItemCaseSensitive(root, "displayTimeUnit")),
+    ASSERT_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+                      root, "displayTimeUnit")),
                   "ns");
     cJSON *evs = cJSON_GetObjectItemCaseSensitive(root, "traceEvents");
     ASSERT(cJSON_IsArray(evs));
@@ -467,10 +465,10 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
     cJSON *e;
     cJSON_ArrayForEach(e, evs)
     {
-        const char *ph = cJSON_GetStringValue(
-            cJSON_GetObjectItemCaseSensitive(e, "ph"));
-        const char *name = cJSON_GetStringValue(
-            cJSON_GetObjectItemCaseSensitive(e, "name"));
+        const char *ph =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "ph"));
+        const char *name =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "name"));
         cJSON *tid = cJSON_GetObjectItemCaseSensitive(e, "tid");
         cJSON *pid = cJSON_GetObjectItemCaseSensitive(e, "pid");
         cJSON *ts = cJSON_GetObjectItemCaseSensitive(e, "ts");
@@ -498,8 +496,8 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
         if (strcmp(ph, "X") == 0) {
             cJSON *dur = cJSON_GetObjectItemCaseSensitive(e, "dur");
             ASSERT(cJSON_IsNumber(dur) && dur->valuedouble >= 0);
-            sl[nsl++] = (xslice){tid->valuedouble, ts->valuedouble,
-                                 dur->valuedouble};
+            sl[nsl++] =
+                (xslice){tid->valuedouble, ts->valuedouble, dur->valuedouble};
             if (tid->valuedouble >= 1000000)
                 nwork++;
         } else if (strcmp(ph, "s") == 0 || strcmp(ph, "f") == 0) {
@@ -515,9 +513,9 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
                 f_id[nf++] = id->valuedouble;
             }
         } else if (strcmp(ph, "i") == 0) {
-            ASSERT_STR_EQ(cJSON_GetStringValue(
-                              cJSON_GetObjectItemCaseSensitive(e, "s")),
-                          "t");
+            ASSERT_STR_EQ(
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "s")),
+                "t");
             ASSERT_NOT_NULL(cJSON_GetObjectItemCaseSensitive(
                 cJSON_GetObjectItemCaseSensitive(e, "args"), "msg"));
         } else {
@@ -585,8 +583,8 @@ static void test_export_chrome(void)
     make_tmpdir();
     char out[128];
     snprintf(out, sizeof out, "%s/out.json", tmpdir);
-    r = run((const char *[]){"export", "basic.jsonl", "--chrome", "-o", out,
-                             NULL});
+    r = run(
+        (const char *[]){"export", "basic.jsonl", "--chrome", "-o", out, NULL});
     ASSERT_EQ(r.status, 0);
     ASSERT_STR_EQ(r.out, "");
     result r2 =
@@ -642,7 +640,8 @@ static void test_json_helpers(void)
 {
     expect_str("plain", "\"plain\"");
     expect_str(NULL, "\"\"");
-    expect_str("a\"b\\c\n\t\r\x01\x7f", "\"a\\\"b\\\\c\\n\\t\\r\\u0001\\u007f\"");
+    expect_str("a\"b\\c\n\t\r\x01\x7f",
+               "\"a\\\"b\\\\c\\n\\t\\r\\u0001\\u007f\"");
     expect_str("\xc2\xb5s \xe2\x82\xac \xf0\x9f\x98\x80",
                "\"\xc2\xb5s \xe2\x82\xac \xf0\x9f\x98\x80\"");
     /* Invalid UTF-8: stray continuation, overlong, surrogate, cut short. */

@@ -12,10 +12,10 @@
 
 /* Exit codes of every subcommand (also listed in `coscope --help`). */
 enum {
-    CLI_OK = 0,     /* done; no stalls, or stalls without --fail-on-stall */
-    CLI_BAD = 1,    /* bad input: unreadable or invalid trace, no viewer */
-    CLI_USAGE = 2,  /* bad command line */
-    CLI_STALLS = 3, /* stalls found and --fail-on-stall given */
+    CLI_OK = 0,      /* done; no stalls, or stalls without --fail-on-stall */
+    CLI_BAD = 1,     /* bad input: unreadable or invalid trace, no viewer */
+    CLI_USAGE = 2,   /* bad command line */
+    CLI_STALLS = 3,  /* stalls found and --fail-on-stall given */
     CLI_NOEXEC = 127 /* record: PROG could not be executed */
 };
 

@@ -121,8 +121,8 @@ int cli__parse_dur(const char *s, int64_t *ns)
     static const struct {
         const char *suffix;
         int64_t ns;
-    } units[] = {{"ns", 1},          {"us", 1000},         {"\xc2\xb5s", 1000},
-                 {"ms", 1000000},    {"s", 1000000000},    {"", 1000000}};
+    } units[] = {{"ns", 1},       {"us", 1000},      {"\xc2\xb5s", 1000},
+                 {"ms", 1000000}, {"s", 1000000000}, {"", 1000000}};
     int64_t whole = 0, frac = 0, scale = 1;
     const char *p = s;
     int digits = 0;

@@ -38,8 +38,7 @@ int cli__validate(int argc, char **argv)
             validate_usage(stdout);
             return CLI_OK;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return cli__usage_error("validate", "unknown option '%s'",
-                                    argv[i]);
+            return cli__usage_error("validate", "unknown option '%s'", argv[i]);
         } else if (!path) {
             path = argv[i];
         } else {

@@ -179,7 +179,8 @@ int cli__record(int argc, char **argv)
         fprintf(stderr,
                 "coscope: %s %s %d; no trace was written to %s (is it built "
                 "with the coscope runtime?)\n",
-                prog[0], signaled ? "was killed by signal" : "exited with status",
+                prog[0],
+                signaled ? "was killed by signal" : "exited with status",
                 signaled ? status - 128 : status, path);
     } else {
         summarise(prog[0], path, status, signaled);

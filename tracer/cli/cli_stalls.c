@@ -11,7 +11,7 @@
 #include "tr_export_int.h"
 
 #define MAX_VICTIMS_SHOWN 5
-#define MAX_RAN_JSON 10
+#define MAX_RAN_JSON      10
 
 static const char *const kind_names[TR_STALL__COUNT] = {"blocked", "latency",
                                                         "wait", "stuck"};
@@ -23,28 +23,29 @@ static const char *kind_name(int k)
 
 static void usage(FILE *f)
 {
-    fputs("usage: coscope stalls FILE [--threshold MS] [--json] "
-          "[--fail-on-stall]\n"
-          "\n"
-          "Finds the stalls in a trace:\n"
-          "  blocked   one run slice longer than the threshold (nothing else "
-          "could run)\n"
-          "  latency   ready -> run longer than the threshold\n"
-          "  wait      an io / lock / chan / join / work wait longer than the "
-          "threshold\n"
-          "  stuck     still waiting when the trace ended (with the deadlock "
-          "cycle, if any)\n"
-          "\n"
-          "options:\n"
-          "  --threshold MS    threshold for all kinds, in ms unless a unit is "
-          "given\n"
-          "                    (ns, us, ms, s; e.g. 5, 0.5, 250us); default 20\n"
-          "  --json            machine-readable output (see docs/cli-json.md)\n"
-          "  --fail-on-stall   exit 3 if any stall was found\n"
-          "\n"
-          "exit: 0 ok, 1 bad trace, 2 usage, 3 stalls found with "
-          "--fail-on-stall\n",
-          f);
+    fputs(
+        "usage: coscope stalls FILE [--threshold MS] [--json] "
+        "[--fail-on-stall]\n"
+        "\n"
+        "Finds the stalls in a trace:\n"
+        "  blocked   one run slice longer than the threshold (nothing else "
+        "could run)\n"
+        "  latency   ready -> run longer than the threshold\n"
+        "  wait      an io / lock / chan / join / work wait longer than the "
+        "threshold\n"
+        "  stuck     still waiting when the trace ended (with the deadlock "
+        "cycle, if any)\n"
+        "\n"
+        "options:\n"
+        "  --threshold MS    threshold for all kinds, in ms unless a unit is "
+        "given\n"
+        "                    (ns, us, ms, s; e.g. 5, 0.5, 250us); default 20\n"
+        "  --json            machine-readable output (see docs/cli-json.md)\n"
+        "  --fail-on-stall   exit 3 if any stall was found\n"
+        "\n"
+        "exit: 0 ok, 1 bad trace, 2 usage, 3 stalls found with "
+        "--fail-on-stall\n",
+        f);
 }
 
 /* Who woke the task of a latency stall (the wake-up within its ready span). */
@@ -180,8 +181,8 @@ static void evidence(const tr_trace *tr, const tr_stall *s, FILE *f)
 
 static int print_human(const tr_trace *tr, int64_t threshold, FILE *f)
 {
-    static const char *const head[] = {"KIND", "TASK",  "START",
-                                       "DURATION", "AT", "EVIDENCE"};
+    static const char *const head[] = {"KIND",     "TASK", "START",
+                                       "DURATION", "AT",   "EVIDENCE"};
     const tr_stall *st = tr_stalls(tr);
     size_t n = tr_nstalls(tr);
     char thr[32], label[256], t0[32], dur[32];
@@ -252,8 +253,8 @@ static void json_stall(const tr_trace *tr, const tr_stall *s, FILE *f)
     case TR_STALL_LATENCY: {
         const tr_wakeup *w = stall_wakeup(tr, s);
         ran r[MAX_RAN_JSON];
-        size_t nr = ran_meanwhile(tr, s->t, s->t + s->dur, s->task, r,
-                                  MAX_RAN_JSON);
+        size_t nr =
+            ran_meanwhile(tr, s->t, s->t + s->dur, s->task, r, MAX_RAN_JSON);
         if (w)
             fprintf(f, ",\"by\":%" PRIu32 ",\"wake\":\"%s\"", w->from,
                     tr_wake_name(w->why));
@@ -272,11 +273,10 @@ static void json_stall(const tr_trace *tr, const tr_stall *s, FILE *f)
     }
     case TR_STALL_WAIT:
     case TR_STALL_STUCK:
-        fprintf(f,
-                ",\"why\":\"%s\",\"op\":\"%s\",\"fd\":%" PRId64
-                ",\"obj\":%" PRIu32,
-                tr_wait_name(s->why), tr_op_name(s->op), stall_fd(tr, s),
-                s->obj);
+        fprintf(
+            f,
+            ",\"why\":\"%s\",\"op\":\"%s\",\"fd\":%" PRId64 ",\"obj\":%" PRIu32,
+            tr_wait_name(s->why), tr_op_name(s->op), stall_fd(tr, s), s->obj);
         if (s->kind == TR_STALL_WAIT)
             break;
         fprintf(f, ",\"waits_on\":%" PRIu32 ",\"cycle\":", s->waits_on);
@@ -327,8 +327,8 @@ int cli__stalls(int argc, char **argv)
             json = 1;
         } else if (strcmp(a, "--fail-on-stall") == 0) {
             fail = 1;
-        } else if ((rc = cli__opt_value(argc, argv, &i, "--threshold",
-                                        &val)) != 0) {
+        } else if ((rc = cli__opt_value(argc, argv, &i, "--threshold", &val)) !=
+                   0) {
             int64_t ns;
             if (rc < 0)
                 return cli__usage_error("stalls", "--threshold needs a value");

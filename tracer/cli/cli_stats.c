@@ -118,8 +118,7 @@ static const tr_task **sorted_tasks(const tr_trace *tr, int key)
 static void pct(char *buf, size_t n, int64_t part, int64_t whole)
 {
     int64_t permille = whole > 0 ? part * 1000 / whole : 0;
-    snprintf(buf, n, "%" PRId64 ".%" PRId64 "%%", permille / 10,
-             permille % 10);
+    snprintf(buf, n, "%" PRId64 ".%" PRId64 "%%", permille / 10, permille % 10);
 }
 
 static void print_pcts(FILE *f, const char *label, int64_t p50, int64_t p90,
@@ -158,9 +157,9 @@ static void print_summary(const tr_trace *tr, FILE *f)
 
 static int print_table(const tr_trace *tr, const tr_task **v, FILE *f)
 {
-    static const char *const head[] = {
-        "ID",    "NAME",    "POLLS",  "BUSY",    "READY",
-        "WAITING", "WAKES", "RUN P99", "LAT P99", "STATUS"};
+    static const char *const head[] = {"ID",      "NAME",    "POLLS", "BUSY",
+                                       "READY",   "WAITING", "WAKES", "RUN P99",
+                                       "LAT P99", "STATUS"};
     cli_table *tab = cli__table_new(10, "rlrrrrrrrl", head);
     if (!tab)
         return -1;
@@ -260,8 +259,7 @@ static void json_pcts(FILE *f, const char *key, int64_t p50, int64_t p90,
             key, p50, p90, p99, max);
 }
 
-static void json_task(const tr_trace *tr, const tr_task *t, int detail,
-                      FILE *f)
+static void json_task(const tr_trace *tr, const tr_task *t, int detail, FILE *f)
 {
     char status[64];
     const char *state;
@@ -302,8 +300,8 @@ static void json_task(const tr_trace *tr, const tr_task *t, int detail,
             if (!ws.count[w])
                 continue;
             fprintf(f,
-                    "%s{\"why\":\"%s\",\"count\":%" PRIu64
-                    ",\"total\":%" PRId64 "}",
+                    "%s{\"why\":\"%s\",\"count\":%" PRIu64 ",\"total\":%" PRId64
+                    "}",
                     first ? "" : ",", tr_wait_name(w), ws.count[w],
                     ws.total[w]);
             first = 0;
@@ -320,7 +318,8 @@ static void json_summary(const tr_trace *tr, FILE *f)
     fputs("{\"program\":", f);
     tr__json_str(f, h->program);
     fprintf(f,
-            ",\"pid\":%" PRId64 ",\"truncated\":%s,\"summary\":{\"duration\":%" PRId64
+            ",\"pid\":%" PRId64
+            ",\"truncated\":%s,\"summary\":{\"duration\":%" PRId64
             ",\"events\":%" PRIu64 ",\"tasks\":%" PRIu64 ",\"spawned\":%" PRIu64
             ",\"exited\":%" PRIu64 ",\"cancelled\":%" PRIu64
             ",\"errored\":%" PRIu64 ",\"loop_busy\":%" PRId64
@@ -348,8 +347,7 @@ int cli__stats(int argc, char **argv)
             return CLI_OK;
         } else if (strcmp(a, "--json") == 0) {
             json = 1;
-        } else if ((rc = cli__opt_value(argc, argv, &i, "--sort", &val)) !=
-                   0) {
+        } else if ((rc = cli__opt_value(argc, argv, &i, "--sort", &val)) != 0) {
             if (rc < 0)
                 return cli__usage_error("stats", "--sort needs a value");
             if (strcmp(val, "busy") == 0)
@@ -362,11 +360,11 @@ int cli__stats(int argc, char **argv)
                 key = SORT_NAME;
             else
                 return cli__usage_error(
-                    "stats", "--sort takes busy, latency, polls or name, not "
-                             "'%s'",
+                    "stats",
+                    "--sort takes busy, latency, polls or name, not "
+                    "'%s'",
                     val);
-        } else if ((rc = cli__opt_value(argc, argv, &i, "--task", &val)) !=
-                   0) {
+        } else if ((rc = cli__opt_value(argc, argv, &i, "--task", &val)) != 0) {
             char *end;
             if (rc < 0)
                 return cli__usage_error("stats", "--task needs an id");

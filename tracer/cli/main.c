@@ -18,8 +18,9 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"record", cli__record, "run PROG with tracing on, then summarise"},
-    {"stalls", cli__stalls, "list blocked loops, long latencies and waits, "
-                            "deadlocks"},
+    {"stalls", cli__stalls,
+     "list blocked loops, long latencies and waits, "
+     "deadlocks"},
     {"stats", cli__stats, "loop and per-task statistics"},
     {"export", cli__export, "write Chrome Trace Event JSON (Perfetto)"},
     {"validate", cli__validate, "check a trace"},

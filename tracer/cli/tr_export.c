@@ -67,8 +67,8 @@ static void task_label(exporter *x, uint32_t id, char *buf, size_t n)
     if (id == 0)
         snprintf(buf, n, "loop");
     else
-        snprintf(buf, n, "%s (%" PRIu32 ")",
-                 t ? tr_str(x->tr, t->name) : "?", id);
+        snprintf(buf, n, "%s (%" PRIu32 ")", t ? tr_str(x->tr, t->name) : "?",
+                 id);
 }
 
 static void write_meta(exporter *x)
@@ -299,8 +299,8 @@ static const tr_span *next_run(const tr_trace *tr, const tr_task *task,
         else
             hi = mid;
     }
-    for (size_t end = (size_t)task->span0 + task->nspans; lo < end && lo < nspans;
-         lo++)
+    for (size_t end = (size_t)task->span0 + task->nspans;
+         lo < end && lo < nspans; lo++)
         if (spans[lo].state == TR_ST_RUNNING)
             return &spans[lo];
     return NULL;
