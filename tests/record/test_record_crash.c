@@ -93,6 +93,21 @@ static void segv_now(void)
     *p = 1;
 }
 
+/* A real divide error (an x86 #DE, si_code FPE_INTDIV), in assembly: C's
+ * 1 / 0 is undefined, gets folded away by the compiler or caught by UBSan. */
+static void fpe_now(void)
+{
+#if defined(__x86_64__)
+    int zero = 0;
+    __asm__ volatile("movl $1, %%eax\n\txorl %%edx, %%edx\n\tidivl %0"
+                     :
+                     : "r"(zero)
+                     : "eax", "edx", "cc");
+#else
+    raise(SIGFPE);
+#endif
+}
+
 static void crash_with(int sig)
 {
     const char *path = rec_path("crash.jsonl");
@@ -104,6 +119,8 @@ static void crash_with(int sig)
             segv_now(); /* a real fault, re-raised by re-executing */
         else if (sig == SIGABRT)
             abort();
+        else if (sig == SIGFPE)
+            fpe_now(); /* a real fault too */
         else
             raise(sig);
         _exit(92);
