@@ -338,7 +338,7 @@ static void lane_label(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
 {
     char buf[160];
     int ty = y + (g->lane_h - ms->line_h) / 2;
-    int x = g->label_x + 6 + l->depth * 12;
+    int x = g->label_x + 6 + vw__indent(l->depth);
     vw_rgba ink = VW_C_TEXT;
     const char *state_txt = NULL;
     vw_rgba chip = VW_C_GRID;
@@ -841,7 +841,10 @@ static void draw_topbar(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     snprintf(buf, sizeof buf, "%s  pid %lld",
              h->program && h->program[0] ? h->program : "(program)",
              (long long)h->pid);
-    vw__dl_text(dl, VW_R_TOPBAR, VW_FONT_NORMAL, x, ty, VW_C_TEXT, buf);
+    char cut[256];
+    vw__dl_text(dl, VW_R_TOPBAR, VW_FONT_NORMAL, x, ty, VW_C_TEXT,
+                vw__fit_text(ms, VW_FONT_NORMAL, buf, g->tl_x - x - 8, cut,
+                             sizeof cut));
     x = g->tl_x + 10;
     /* a drawn play / pause icon: glyphs for them vary between fonts */
     int iy = g->top_y + g->top_h / 2;

@@ -99,8 +99,8 @@ char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i)
 }
 
 /* Copies s into out, cut with an ellipsis so that it fits in maxw px. */
-static const char *fit(const vw_measure *ms, int font, const char *s, int maxw,
-                       char *out, size_t n)
+const char *vw__fit_text(const vw_measure *ms, int font, const char *s,
+                         int maxw, char *out, size_t n)
 {
     if (ms->text_w(ms->ctx, font, s) <= maxw)
         return s;
@@ -155,7 +155,7 @@ static void row(panel *p, const char *key, const char *value)
     char buf[256];
     vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x + 110, p->y,
                 VW_C_TEXT,
-                fit(p->ms, VW_FONT_NORMAL, value, p->w - 110, buf, sizeof buf));
+                vw__fit_text(p->ms, VW_FONT_NORMAL, value, p->w - 110, buf, sizeof buf));
     p->y += p->ms->line_h + 4;
 }
 
@@ -328,7 +328,7 @@ static void log_panel(panel *p, const vw_state *st, vw_model *m)
         vw_cmd *c = vw__dl_text(
             p->dl, cur ? VW_R_LOG_CURRENT : VW_R_LOG, VW_FONT_NORMAL,
             p->x + 72, p->y, ink,
-            fit(p->ms, VW_FONT_NORMAL,
+            vw__fit_text(p->ms, VW_FONT_NORMAL,
                 vw__fmt_event(buf, sizeof buf, m, (size_t)i), p->w - 72, cut,
                 sizeof cut));
         if (c)

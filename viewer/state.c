@@ -338,7 +338,7 @@ static void click(vw_state *st, vw_model *m, int x, int y)
         return;
     }
     if (x < g.tl_x) {
-        int tri = g.label_x + 6 + l->depth * 12;
+        int tri = g.label_x + 6 + vw__indent(l->depth);
         if (l->nchildren && x >= tri - 2 && x < tri + 14)
             toggle_collapse(st, m, l->id);
         else

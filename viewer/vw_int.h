@@ -94,6 +94,13 @@ typedef struct vw_lane {
     uint32_t nchildren;
 } vw_lane;
 
+/* Left offset of a lane label at this spawn depth: 12 px a level, capped
+ * so that deep spawn chains keep their names readable. */
+static inline int vw__indent(unsigned depth)
+{
+    return 12 * (int)(depth < 8 ? depth : 8);
+}
+
 /* ---- the view state ---- */
 
 enum { VW_PROMPT_NONE, VW_PROMPT_FILTER, VW_PROMPT_GOTO };
@@ -308,6 +315,9 @@ void vw__layout_panels(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
 void vw__layout_help(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms);
 /* One event as a line of text for the log and the detail panel. */
 char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i);
+/* s, or s cut into out with an ellipsis so that it fits in maxw px. */
+const char *vw__fit_text(const vw_measure *ms, int font, const char *s,
+                         int maxw, char *out, size_t n);
 /* A task as "name #id". */
 char *vw__fmt_task(char *buf, size_t n, const vw_model *m, uint32_t id);
 
