@@ -375,6 +375,22 @@ static void api(void)
     ASSERT(strstr(L.v[0], "\"program\":\"\"") != NULL);
     rec_free(&L);
 
+    /* a forked child does not inherit recording; it may start its own */
+    const char *child_path = rec_path("api-child.jsonl");
+    pid_t pid = fork();
+    ASSERT_CMP(pid, >=, 0);
+    if (pid == 0) {
+        if (TR_ON() || tr_rec_stop() != 0 || tr_rec_start(child_path, "child") != 0)
+            _exit(1);
+        tr_rec_run(7);
+        _exit(tr_rec_stop() == 0 ? 0 : 2);
+    }
+    int st = rec_wait(pid);
+    ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    L = rec_read(child_path);
+    ASSERT_EQ(L.n, 3);
+    rec_free(&L);
+
     /* crash flush: writes what is left, ends recording, is idempotent */
     for (int i = 0; i < 5; i++)
         tr_rec_mark(1, "m", 1);

@@ -67,22 +67,6 @@ static void init_conds(void)
     pthread_cond_init(&W.flushed, NULL);
 }
 
-/* A forked child does not own the writer thread or the file: it stops
- * recording (and may start its own trace). */
-static void atfork_child(void)
-{
-    tr__on = 0;
-    atomic_store(&W.recording, 0);
-    pthread_mutex_init(&W.mu, NULL);
-    init_conds();
-    W.fd = -1;
-}
-
-static void init_once(void)
-{
-    init_conds();
-    pthread_atfork(NULL, NULL, atfork_child);
-}
 
 static uint64_t ring_end(const tr__ring *r, uint64_t pos) { return (pos | (r->size - 1)) + 1; }
 
@@ -375,6 +359,28 @@ static void release_all(void)
     tr__loop_ring.buf = tr__work_ring.buf = NULL;
     W.out.buf = NULL;
     W.path = NULL;
+}
+
+/* A forked child does not own the writer thread or the file: it stops
+ * recording, lets go of the parent's buffers and file, and may start its
+ * own trace. */
+static void atfork_child(void)
+{
+    tr__on = 0;
+    if (atomic_load(&W.recording)) {
+        atomic_store(&W.recording, 0);
+        tr__crash_uninstall();
+        sigaction(SIGXFSZ, &W.old_xfsz, NULL);
+        release_all();
+    }
+    pthread_mutex_init(&W.mu, NULL);
+    init_conds();
+}
+
+static void init_once(void)
+{
+    init_conds();
+    pthread_atfork(NULL, NULL, atfork_child);
 }
 
 int tr_rec_start(const char *path, const char *program)
