@@ -183,9 +183,12 @@ static cJSON *parse_json(const char *s, size_t n, const char **end)
     return cJSON_ParseWithLengthOpts(s, n, end, 0);
 }
 
+/* Nodes all in the arena: nothing to free. If someone else reset cJSON's
+ * hooks (used == 0 with a tree), the nodes came from their malloc. */
 static void free_json(cJSON *root)
 {
-    if (!thread_arena || thread_arena->spilled)
+    arena *a = thread_arena;
+    if (root && (!a || a->spilled || a->used == 0))
         cJSON_Delete(root);
 }
 
