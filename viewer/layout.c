@@ -898,20 +898,25 @@ static void draw_topbar(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
 static void draw_legend(vw_drawlist *dl, const vw_geom *g,
                         const vw_measure *ms)
 {
+    enum { CHIP, LOOP, STALL, WAKE_IN, WAKE_OUT };
     static const struct {
         const char *name;
-        int state, why;
+        int kind, state, why;
     } items[] = {
-        {"running", TR_ST_RUNNING, 0},
-        {"ready (latency)", TR_ST_READY, 0},
-        {"io", TR_ST_WAITING, TR_WAIT_IO},
-        {"sleep", TR_ST_WAITING, TR_WAIT_SLEEP},
-        {"lock", TR_ST_WAITING, TR_WAIT_LOCK},
-        {"chan", TR_ST_WAITING, TR_WAIT_CHAN_RECV},
-        {"join", TR_ST_WAITING, TR_WAIT_JOIN},
-        {"work", TR_ST_WAITING, TR_WAIT_WORK},
-        {"yield/event", TR_ST_WAITING, TR_WAIT_YIELD},
-        {"done", TR_ST_DONE, 0},
+        {"running", CHIP, TR_ST_RUNNING, 0},
+        {"ready (latency)", CHIP, TR_ST_READY, 0},
+        {"io", CHIP, TR_ST_WAITING, TR_WAIT_IO},
+        {"sleep", CHIP, TR_ST_WAITING, TR_WAIT_SLEEP},
+        {"lock", CHIP, TR_ST_WAITING, TR_WAIT_LOCK},
+        {"chan", CHIP, TR_ST_WAITING, TR_WAIT_CHAN_RECV},
+        {"join", CHIP, TR_ST_WAITING, TR_WAIT_JOIN},
+        {"work", CHIP, TR_ST_WAITING, TR_WAIT_WORK},
+        {"yield/event", CHIP, TR_ST_WAITING, TR_WAIT_YIELD},
+        {"done", CHIP, TR_ST_DONE, 0},
+        {"loop busy/idle", LOOP, 0, 0},
+        {"stall", STALL, 0, 0},
+        {"woken by", WAKE_IN, 0, 0},
+        {"wakes", WAKE_OUT, 0, 0},
     };
     vw__dl_rect(dl, VW_R_LEGEND, 0, g->legend_y, g->w, g->legend_h,
                 VW_C_PANEL);
@@ -920,31 +925,34 @@ static void draw_legend(vw_drawlist *dl, const vw_geom *g,
     int x = 10, cy = g->legend_y + g->legend_h / 2;
     int ty = g->legend_y + (g->legend_h - ms->line_h) / 2;
     for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
-        vw__dl_rect(dl, VW_R_LEGEND, x, cy - 6, 12, 12,
-                    vw__state_colour(items[i].state, items[i].why));
+        int tw = ms->text_w(ms->ctx, VW_FONT_SMALL, items[i].name);
+        if (x + 17 + tw > g->w - 6)
+            break; /* a narrow window shows what fits, never a cut label */
+        switch (items[i].kind) {
+        case CHIP:
+            vw__dl_rect(dl, VW_R_LEGEND, x, cy - 6, 12, 12,
+                        vw__state_colour(items[i].state, items[i].why));
+            break;
+        case LOOP:
+            vw__dl_rect(dl, VW_R_LEGEND, x, cy - 6, 6, 12, VW_C_LOOP_BUSY);
+            vw__dl_rect(dl, VW_R_LEGEND, x + 6, cy - 6, 6, 12,
+                        VW_C_LOOP_IDLE);
+            break;
+        case STALL:
+            vw__dl_frame(dl, VW_R_LEGEND, x, cy - 6, 12, 12, VW_C_STALL);
+            vw__dl_frame(dl, VW_R_LEGEND, x + 1, cy - 5, 10, 10, VW_C_STALL);
+            break;
+        default:
+            vw__dl_line(dl, VW_R_LEGEND, x, cy, x + 12, cy,
+                        items[i].kind == WAKE_IN ? VW_C_WAKE_IN
+                                                 : VW_C_WAKE_OUT);
+            break;
+        }
         x += 17;
         vw__dl_text(dl, VW_R_LEGEND, VW_FONT_SMALL, x, ty, VW_C_TEXT,
                     items[i].name);
-        x += ms->text_w(ms->ctx, VW_FONT_SMALL, items[i].name) + 16;
+        x += tw + 16;
     }
-    vw__dl_rect(dl, VW_R_LEGEND, x, cy - 6, 12, 12, VW_C_LOOP_BUSY);
-    vw__dl_rect(dl, VW_R_LEGEND, x + 6, cy - 6, 6, 12, VW_C_LOOP_IDLE);
-    x += 17;
-    vw__dl_text(dl, VW_R_LEGEND, VW_FONT_SMALL, x, ty, VW_C_TEXT,
-                "loop busy/idle");
-    x += ms->text_w(ms->ctx, VW_FONT_SMALL, "loop busy/idle") + 16;
-    vw__dl_frame(dl, VW_R_LEGEND, x, cy - 6, 12, 12, VW_C_STALL);
-    vw__dl_frame(dl, VW_R_LEGEND, x + 1, cy - 5, 10, 10, VW_C_STALL);
-    x += 17;
-    vw__dl_text(dl, VW_R_LEGEND, VW_FONT_SMALL, x, ty, VW_C_TEXT, "stall");
-    x += ms->text_w(ms->ctx, VW_FONT_SMALL, "stall") + 16;
-    vw__dl_line(dl, VW_R_LEGEND, x + 2, cy, x + 14, cy, VW_C_WAKE_IN);
-    x += 19;
-    vw__dl_text(dl, VW_R_LEGEND, VW_FONT_SMALL, x, ty, VW_C_TEXT, "woken by");
-    x += ms->text_w(ms->ctx, VW_FONT_SMALL, "woken by") + 12;
-    vw__dl_line(dl, VW_R_LEGEND, x + 2, cy, x + 14, cy, VW_C_WAKE_OUT);
-    x += 19;
-    vw__dl_text(dl, VW_R_LEGEND, VW_FONT_SMALL, x, ty, VW_C_TEXT, "wakes");
 }
 
 /* ---- hover tooltip ---- */
