@@ -3,7 +3,13 @@
  * tasks they kept waiting), long scheduling latencies and long waits; the
  * tasks still waiting at the end are STUCK, and the wait-for graph among
  * them (join -> joined task, lock -> holder, chan -> its other users when
- * all of those are stuck) gives the deadlock cycles. */
+ * all of those are stuck) gives the deadlock cycles.
+ * Choices: LATENCY counts only the part of a READY span the loop was not
+ * idle in the poller (the stall reports the whole span); WAIT skips waits
+ * still open at the end (those are STUCK); a stuck task that waits on a
+ * cycle without being in it has cycle -1 and waits_on set; a channel's
+ * "users" are the tasks that ever waited on it, and waits_on names the
+ * lowest-id other user when all of them are stuck. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,9 @@
  * lifecycle and counts, the second writes every array at its final size
  * and place (each task's spans contiguous), so no array is built twice.
  * Oddities that leave the rest usable are warnings: a state event of an
- * exited task is ignored, as is a work_end with no open work_begin. */
+ * exited task is ignored, as is a work_end with no open work_begin. A
+ * transition to the state a task is already in opens no new span (spans
+ * are maximal), though a repeated ready still counts as a wake-up. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>

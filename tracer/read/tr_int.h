@@ -80,6 +80,48 @@ struct tr_trace {
     size_t ncycle_tasks;
 };
 
+/* ---- parsing (parse.c): one chunk of lines per thread ---- */
+typedef struct tr__loader {
+    const char *name;
+    int mapped; /* data is our private file mapping: pages may be dropped */
+    const tr_load_opts *opts;
+    uint64_t total;
+    _Atomic uint64_t done; /* bytes parsed, all chunks */
+    _Atomic int cancel;
+} tr__loader;
+
+typedef struct tr__chunk {
+    tr__loader *ld;
+    const char *p;
+    size_t len;
+    int first, last; /* holds line 1 / the file's last line */
+    tr_event *ev;
+    size_t nev, cap;
+    tr__strtab st;
+    uint32_t nlines;
+    int err;          /* 0 or negative errno; msg/err_line say what */
+    uint32_t err_line;
+    char msg[300];
+    int have_loop;    /* saw a loop-thread event: first/last t for merge */
+    int64_t first_loop_t, last_loop_t;
+    uint32_t first_loop_line;
+    uint64_t unk_events, unk_fields;
+    uint32_t unk_ev_line, unk_field_line;
+    char unk_ev[48], unk_field[48];
+    int truncated, has_end;
+    int64_t end_events, end_dropped;
+    int version; /* header (first chunk only) */
+    int64_t pid, unix_ns;
+    uint32_t program;
+    uint64_t reported; /* bytes already added to ld->done */
+    const char *released; /* mapped pages before this are dropped */
+} tr__chunk;
+
+/* Parses c's lines (a pthread start routine). */
+void *tr__chunk_run(void *chunk);
+/* Installs the cJSON hooks and token tables, once per process. */
+void tr__parse_init(void);
+
 /* Adds a printf-formatted warning. Returns 0 or -ENOMEM. */
 int tr__warn(tr_trace *tr, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -1,0 +1,721 @@
+/* tracer/read/parse.c: one chunk of trace lines -> events.
+ * Each line goes through cJSON (nodes from a per-thread bump arena), its
+ * fields are matched once by a switch and checked against the event kind,
+ * strings are interned in the chunk's own table. A chunk knows nothing of
+ * the others: reader.c gives it lines to parse and merges the results. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "tr_int.h"
+
+#define TICK_BYTES ((size_t)4 << 20) /* progress / cancel / release period */
+
+/* ---- fields ---- */
+
+enum field {
+    F_T, F_EV, F_TASK, F_PARENT, F_NAME, F_AT, F_BY, F_WHY, F_OBJ, F_OP,
+    F_FD, F_MS, F_BYTES, F_RES, F_ERR, F_THREAD, F_STATUS, F_CODE, F_KIND,
+    F_CAP, F_MSG, F_EVENTS, F_DROPPED, F_FORMAT, F_VERSION, F_PROGRAM, F_PID,
+    F_CLOCK, F_UNIX_NS, F__COUNT
+};
+static const char *const field_names[F__COUNT] = {
+    "t", "ev", "task", "parent", "name", "at", "by", "why", "obj", "op",
+    "fd", "ms", "bytes", "res", "err", "thread", "status", "code", "kind",
+    "cap", "msg", "events", "dropped", "format", "version", "program", "pid",
+    "clock", "unix_ns",
+};
+
+#define B(f) (1u << (f))
+#define BASE (B(F_T) | B(F_EV))
+static const uint32_t allowed[TR_EV__COUNT] = {
+    [TR_EV_TRACE] = B(F_EV) | B(F_FORMAT) | B(F_VERSION) | B(F_PROGRAM) |
+                    B(F_PID) | B(F_CLOCK) | B(F_UNIX_NS),
+    [TR_EV_SPAWN] = BASE | B(F_TASK) | B(F_PARENT) | B(F_NAME) | B(F_AT),
+    [TR_EV_READY] = BASE | B(F_TASK) | B(F_BY) | B(F_WHY),
+    [TR_EV_RUN] = BASE | B(F_TASK),
+    [TR_EV_YIELD] = BASE | B(F_TASK) | B(F_WHY) | B(F_OBJ) | B(F_OP) |
+                    B(F_FD) | B(F_MS) | B(F_AT),
+    [TR_EV_IO_BEGIN] = BASE | B(F_TASK) | B(F_OP) | B(F_FD) | B(F_BYTES),
+    [TR_EV_IO_END] = BASE | B(F_TASK) | B(F_OP) | B(F_RES) | B(F_ERR),
+    [TR_EV_WORK_BEGIN] = BASE | B(F_TASK) | B(F_THREAD) | B(F_NAME),
+    [TR_EV_WORK_END] = BASE | B(F_TASK) | B(F_THREAD) | B(F_NAME),
+    [TR_EV_EXIT] = BASE | B(F_TASK) | B(F_STATUS) | B(F_CODE),
+    [TR_EV_OBJ] = BASE | B(F_OBJ) | B(F_KIND) | B(F_CAP) | B(F_NAME) | B(F_AT),
+    [TR_EV_ACQUIRE] = BASE | B(F_TASK) | B(F_OBJ),
+    [TR_EV_RELEASE] = BASE | B(F_TASK) | B(F_OBJ),
+    [TR_EV_MARK] = BASE | B(F_TASK) | B(F_MSG),
+    [TR_EV_POLL_BEGIN] = BASE,
+    [TR_EV_POLL_END] = BASE | B(F_EVENTS),
+    [TR_EV_END] = BASE | B(F_EVENTS) | B(F_DROPPED),
+};
+
+/* A switch on the first byte: this runs for every field of every line. */
+static int field_of(const char *k)
+{
+#define IS(s, f)                                                               \
+    if (strcmp(k, s) == 0)                                                     \
+        return f;
+    switch (k[0]) {
+    case 't': IS("t", F_T) IS("task", F_TASK) IS("thread", F_THREAD) break;
+    case 'e': IS("ev", F_EV) IS("err", F_ERR) IS("events", F_EVENTS) break;
+    case 'p': IS("parent", F_PARENT) IS("pid", F_PID) IS("program", F_PROGRAM) break;
+    case 'n': IS("name", F_NAME) break;
+    case 'a': IS("at", F_AT) break;
+    case 'b': IS("by", F_BY) IS("bytes", F_BYTES) break;
+    case 'w': IS("why", F_WHY) break;
+    case 'o': IS("op", F_OP) IS("obj", F_OBJ) break;
+    case 'f': IS("fd", F_FD) IS("format", F_FORMAT) break;
+    case 'm': IS("ms", F_MS) IS("msg", F_MSG) break;
+    case 'r': IS("res", F_RES) break;
+    case 's': IS("status", F_STATUS) break;
+    case 'c': IS("code", F_CODE) IS("cap", F_CAP) IS("clock", F_CLOCK) break;
+    case 'k': IS("kind", F_KIND) break;
+    case 'd': IS("dropped", F_DROPPED) break;
+    case 'v': IS("version", F_VERSION) break;
+    case 'u': IS("unix_ns", F_UNIX_NS) break;
+    default: break;
+    }
+#undef IS
+    return -1;
+}
+
+/* ---- cJSON memory: a bump arena per parse thread ----
+ * cJSON mallocs every node and string; for ~8 nodes a line that was a
+ * quarter of the load time. While a thread parses, its nodes come from its
+ * arena, reset after each line; what does not fit falls back to malloc
+ * (and the line's tree is then freed node by node). The hooks are global
+ * to cJSON but act only in a thread that has an arena, so any other cJSON
+ * user in the process keeps plain malloc/free. */
+typedef struct arena {
+    char *base;
+    size_t used, cap;
+    int spilled; /* some node of this line came from malloc */
+} arena;
+
+static _Thread_local arena *thread_arena;
+
+static void *arena_malloc(size_t n)
+{
+    arena *a = thread_arena;
+    if (a) {
+        size_t need = (n + 15) & ~(size_t)15;
+        if (need <= a->cap - a->used) {
+            void *p = a->base + a->used;
+            a->used += need;
+            return p;
+        }
+        a->spilled = 1;
+    }
+    return malloc(n);
+}
+
+static void arena_free(void *p)
+{
+    arena *a = thread_arena;
+    if (a && (char *)p >= a->base && (char *)p < a->base + a->cap)
+        return;
+    free(p);
+}
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void install_hooks(void)
+{
+    cJSON_Hooks h = {arena_malloc, arena_free};
+    cJSON_InitHooks(&h);
+}
+
+static cJSON *parse_json(const char *s, size_t n, const char **end)
+{
+    if (thread_arena) {
+        thread_arena->used = 0;
+        thread_arena->spilled = 0;
+    }
+    return cJSON_ParseWithLengthOpts(s, n, end, 0);
+}
+
+/* Nodes all in the arena: nothing to free. If someone else reset cJSON's
+ * hooks (used == 0 with a tree), the nodes came from their malloc. */
+static void free_json(cJSON *root)
+{
+    arena *a = thread_arena;
+    if (root && (!a || a->spilled || a->used == 0))
+        cJSON_Delete(root);
+}
+
+/* ---- tokens: ev / why / op / status / kind strings -> enum values ---- */
+typedef struct tokens {
+    const char *name[64];
+    int8_t value[64];
+} tokens;
+
+static tokens tok_ev, tok_wake, tok_wait, tok_op, tok_status, tok_kind;
+
+static unsigned tok_hash(const char *s, size_t n)
+{
+    return ((unsigned char)s[0] * 31u + (unsigned)n * 7u + (unsigned char)s[n - 1] * 3u) & 63u;
+}
+
+static void tok_init(tokens *t, int count, const char *(*name)(int), int first)
+{
+    for (int v = first; v < count; v++) {
+        const char *s = name(v);
+        unsigned h = tok_hash(s, strlen(s));
+        while (t->name[h])
+            h = (h + 1) & 63u;
+        t->name[h] = s;
+        t->value[h] = (int8_t)v;
+    }
+}
+
+static int tok_find(const tokens *t, const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0)
+        return -1;
+    for (unsigned h = tok_hash(s, n); t->name[h]; h = (h + 1) & 63u)
+        if (strcmp(t->name[h], s) == 0)
+            return t->value[h];
+    return -1;
+}
+
+static int ev_token(const char *s) { return tok_find(&tok_ev, s); }
+static int wake_token(const char *s) { return tok_find(&tok_wake, s); }
+static int wait_token(const char *s) { return tok_find(&tok_wait, s); }
+static int op_token(const char *s) { return tok_find(&tok_op, s); }
+static int status_token(const char *s) { return tok_find(&tok_status, s); }
+static int kind_token(const char *s) { return tok_find(&tok_kind, s); }
+
+static void parse_init_once(void)
+{
+    install_hooks();
+    tok_init(&tok_ev, TR_EV__COUNT, tr_ev_name, 1); /* 0 is "?", no token */
+    tok_init(&tok_wake, TR_WAKE__COUNT, tr_wake_name, 0);
+    tok_init(&tok_wait, TR_WAIT__COUNT, tr_wait_name, 0);
+    tok_init(&tok_op, TR_OP__COUNT, tr_op_name, 0);
+    tok_init(&tok_status, TR_STATUS__COUNT, tr_status_name, 0);
+    tok_init(&tok_kind, TR_OBJ__COUNT, tr_objkind_name, 0);
+}
+
+/* ---- one chunk of lines, parsed by one thread ---- */
+
+static int fail(tr__chunk *c, uint32_t line, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(tr__chunk *c, uint32_t line, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+    va_end(ap);
+    c->err = code;
+    c->err_line = line;
+    return code;
+}
+
+/* A token quoted in a message: printable ASCII only, at most 40 bytes. */
+static void sanitize(char *dst, size_t n, const char *s)
+{
+    size_t i = 0;
+    for (; s[i] && i + 4 < n && i < 40; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        dst[i] = ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\' ? '?' : (char)ch;
+    }
+    if (s[i]) {
+        memcpy(dst + i, "...", 3);
+        i += 3;
+    }
+    dst[i] = '\0';
+}
+
+static int only_space(const char *s, const char *end)
+{
+    for (; s < end; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+            return 0;
+    return 1;
+}
+
+/* Integers: cJSON keeps a double; reject fractions and what does not fit. */
+static int get_i64(tr__chunk *c, const cJSON *it, int f, uint32_t line, int64_t *out)
+{
+    if (!cJSON_IsNumber(it))
+        return fail(c, line, -EINVAL, "\"%s\" must be an integer", field_names[f]);
+    double d = it->valuedouble;
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+        return fail(c, line, -EINVAL, "\"%s\" is out of range", field_names[f]);
+    int64_t v = (int64_t)d;
+    if ((double)v != d)
+        return fail(c, line, -EINVAL, "\"%s\" must be an integer", field_names[f]);
+    *out = v;
+    return 0;
+}
+
+static int get_u32(tr__chunk *c, const cJSON *it, int f, uint32_t line, uint32_t *out)
+{
+    int64_t v;
+    int rc = get_i64(c, it, f, line, &v);
+    if (rc)
+        return rc;
+    if (v < 0 || v > (int64_t)UINT32_MAX)
+        return fail(c, line, -EINVAL, "\"%s\" is out of range", field_names[f]);
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int need(tr__chunk *c, cJSON **f, int id, uint32_t line)
+{
+    return f[id] ? 0 : fail(c, line, -EINVAL, "missing \"%s\"", field_names[id]);
+}
+
+static int need_u32(tr__chunk *c, cJSON **f, int id, uint32_t line, uint32_t *out)
+{
+    int rc = need(c, f, id, line);
+    return rc ? rc : get_u32(c, f[id], id, line, out);
+}
+
+static int need_task(tr__chunk *c, cJSON **f, uint32_t line, uint32_t *out)
+{
+    int rc = need_u32(c, f, F_TASK, line, out);
+    if (rc == 0 && *out == 0)
+        return fail(c, line, -EINVAL, "\"task\" must be 1 or more");
+    return rc;
+}
+
+static int get_str(tr__chunk *c, cJSON **f, int id, uint32_t line, uint32_t *out)
+{
+    const cJSON *it = f[id];
+    if (!cJSON_IsString(it))
+        return fail(c, line, -EINVAL, "\"%s\" must be a string", field_names[id]);
+    int rc = tr__intern(&c->st, it->valuestring, strlen(it->valuestring), out);
+    if (rc == -EILSEQ)
+        return fail(c, line, -EINVAL, "\"%s\" is not valid UTF-8", field_names[id]);
+    if (rc)
+        return fail(c, line, rc, "out of memory");
+    return 0;
+}
+
+static int need_str(tr__chunk *c, cJSON **f, int id, uint32_t line, uint32_t *out)
+{
+    int rc = need(c, f, id, line);
+    return rc ? rc : get_str(c, f, id, line, out);
+}
+
+static int need_enum(tr__chunk *c, cJSON **f, int id, uint32_t line,
+                     int (*parse)(const char *), uint8_t *out)
+{
+    int rc = need(c, f, id, line);
+    if (rc)
+        return rc;
+    if (!cJSON_IsString(f[id]))
+        return fail(c, line, -EINVAL, "\"%s\" must be a string", field_names[id]);
+    int v = parse(f[id]->valuestring);
+    if (v < 0) {
+        char tok[48];
+        sanitize(tok, sizeof tok, f[id]->valuestring);
+        return fail(c, line, -EINVAL, "bad \"%s\": \"%s\"", field_names[id], tok);
+    }
+    *out = (uint8_t)v;
+    return 0;
+}
+
+/* unix_ns is ~1.8e18, beyond a double's 53 bits: read its digits again. */
+static int raw_i64(const char *s, size_t n, const char *key, int64_t *out)
+{
+    size_t kn = strlen(key);
+    for (size_t i = 0; i + kn < n; i++) {
+        if (memcmp(s + i, key, kn) != 0)
+            continue;
+        size_t j = i + kn;
+        while (j < n && (s[j] == ' ' || s[j] == ':' || s[j] == '\t'))
+            j++;
+        int neg = j < n && s[j] == '-';
+        j += neg;
+        uint64_t v = 0;
+        size_t d0 = j;
+        for (; j < n && s[j] >= '0' && s[j] <= '9'; j++) {
+            if (v > (UINT64_MAX - 9) / 10)
+                return -1;
+            v = v * 10 + (uint64_t)(s[j] - '0');
+        }
+        if (j == d0 || v > (uint64_t)INT64_MAX)
+            return -1;
+        *out = neg ? -(int64_t)v : (int64_t)v;
+        return 0;
+    }
+    return -1;
+}
+
+static const char header_msg[] = "expected the header ({\"ev\":\"trace\",...}) on the first line";
+
+static int parse_header(tr__chunk *c, const char *s, size_t n)
+{
+    const char *end = NULL;
+    cJSON *root = parse_json(s, n, &end);
+    cJSON *f[F__COUNT] = {0};
+    int rc = 0;
+    if (!root || !cJSON_IsObject(root) || !only_space(end, s + n)) {
+        rc = fail(c, 1, -EINVAL, "%s", header_msg);
+        goto out;
+    }
+    for (cJSON *it = root->child; it; it = it->next) {
+        int id = it->string ? field_of(it->string) : -1;
+        if (id < 0 || !(allowed[TR_EV_TRACE] & B(id))) {
+            if (c->unk_fields++ == 0) {
+                sanitize(c->unk_field, sizeof c->unk_field, it->string ? it->string : "");
+                c->unk_field_line = 1;
+            }
+            continue;
+        }
+        f[id] = it;
+    }
+    if (!cJSON_IsString(f[F_EV]) || strcmp(f[F_EV]->valuestring, "trace") != 0) {
+        rc = fail(c, 1, -EINVAL, "%s", header_msg);
+        goto out;
+    }
+    if (!cJSON_IsString(f[F_FORMAT]) || strcmp(f[F_FORMAT]->valuestring, "coscope") != 0) {
+        rc = fail(c, 1, -EINVAL, "\"format\" must be \"coscope\"");
+        goto out;
+    }
+    int64_t v;
+    if ((rc = need(c, f, F_VERSION, 1)) || (rc = get_i64(c, f[F_VERSION], F_VERSION, 1, &v)))
+        goto out;
+    if (v != 1) {
+        rc = fail(c, 1, -EINVAL, "unsupported version %lld (this reader knows version 1)",
+                  (long long)v);
+        goto out;
+    }
+    c->version = 1;
+    if (f[F_PROGRAM] && (rc = get_str(c, f, F_PROGRAM, 1, &c->program)))
+        goto out;
+    if (f[F_PID] && (rc = get_i64(c, f[F_PID], F_PID, 1, &c->pid)))
+        goto out;
+    if (f[F_UNIX_NS]) {
+        if ((rc = get_i64(c, f[F_UNIX_NS], F_UNIX_NS, 1, &c->unix_ns)))
+            goto out;
+        if (c->unix_ns > (1LL << 53) || c->unix_ns < -(1LL << 53))
+            raw_i64(s, n, "\"unix_ns\"", &c->unix_ns);
+    }
+out:
+    free_json(root);
+    return rc;
+}
+
+static int push(tr__chunk *c, const tr_event *e)
+{
+    if (c->nev == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4096;
+        tr_event *ev = realloc(c->ev, cap * sizeof *ev);
+        if (!ev)
+            return fail(c, 0, -ENOMEM, "out of memory");
+        c->ev = ev;
+        c->cap = cap;
+    }
+    c->ev[c->nev++] = *e;
+    return 0;
+}
+
+/* The fields of one known event kind into e. */
+static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr_event *e)
+{
+    int rc = 0;
+    int64_t v;
+    switch (e->ev) {
+    case TR_EV_SPAWN:
+        if ((rc = need_task(c, f, line, &e->task)) ||
+            (rc = need_u32(c, f, F_PARENT, line, &e->arg)) ||
+            (rc = need_str(c, f, F_NAME, line, &e->str)))
+            return rc;
+        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
+            return rc;
+        break;
+    case TR_EV_READY:
+        if ((rc = need_task(c, f, line, &e->task)) ||
+            (rc = need_u32(c, f, F_BY, line, &e->arg)) ||
+            (rc = need_enum(c, f, F_WHY, line, wake_token, &e->why)))
+            return rc;
+        break;
+    case TR_EV_RUN:
+        return need_task(c, f, line, &e->task);
+    case TR_EV_YIELD:
+        if ((rc = need_task(c, f, line, &e->task)) ||
+            (rc = need_enum(c, f, F_WHY, line, wait_token, &e->why)))
+            return rc;
+        if (f[F_OBJ]) {
+            if ((rc = get_u32(c, f[F_OBJ], F_OBJ, line, &e->arg)))
+                return rc;
+            e->flags |= TR_F_OBJ;
+        }
+        if (f[F_OP] && (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
+            return rc;
+        if (f[F_FD]) {
+            if ((rc = get_i64(c, f[F_FD], F_FD, line, &e->val)))
+                return rc;
+            e->flags |= TR_F_FD;
+        }
+        if (f[F_MS]) {
+            if ((rc = get_i64(c, f[F_MS], F_MS, line, &e->val2)))
+                return rc;
+            e->flags |= TR_F_MS;
+        }
+        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
+            return rc;
+        break;
+    case TR_EV_IO_BEGIN:
+        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
+            (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
+            return rc;
+        if (f[F_FD]) {
+            if ((rc = get_i64(c, f[F_FD], F_FD, line, &e->val)))
+                return rc;
+            e->flags |= TR_F_FD;
+        }
+        if (f[F_BYTES]) {
+            if ((rc = get_i64(c, f[F_BYTES], F_BYTES, line, &e->val2)))
+                return rc;
+            e->flags |= TR_F_BYTES;
+        }
+        break;
+    case TR_EV_IO_END:
+        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
+            (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
+            return rc;
+        if (f[F_ERR]) {
+            if ((rc = get_str(c, f, F_ERR, line, &e->str)))
+                return rc;
+            e->flags |= TR_F_ERR;
+        } else if ((rc = need(c, f, F_RES, line)) ||
+                   (rc = get_i64(c, f[F_RES], F_RES, line, &e->val))) {
+            return rc;
+        }
+        break;
+    case TR_EV_WORK_BEGIN:
+    case TR_EV_WORK_END:
+        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
+            (rc = need_u32(c, f, F_THREAD, line, &e->arg)) ||
+            (rc = need_str(c, f, F_NAME, line, &e->str)))
+            return rc;
+        break;
+    case TR_EV_EXIT:
+        if ((rc = need_task(c, f, line, &e->task)) ||
+            (rc = need_enum(c, f, F_STATUS, line, status_token, &e->why)))
+            return rc;
+        if (f[F_CODE]) {
+            if ((rc = get_i64(c, f[F_CODE], F_CODE, line, &e->val)))
+                return rc;
+            e->flags |= TR_F_CODE;
+        }
+        break;
+    case TR_EV_OBJ:
+        if ((rc = need_u32(c, f, F_OBJ, line, &e->arg)) ||
+            (rc = need_enum(c, f, F_KIND, line, kind_token, &e->why)))
+            return rc;
+        e->flags |= TR_F_OBJ;
+        if (f[F_CAP]) {
+            if ((rc = get_i64(c, f[F_CAP], F_CAP, line, &e->val)))
+                return rc;
+            e->flags |= TR_F_CAP;
+        }
+        if (f[F_NAME] && (rc = get_str(c, f, F_NAME, line, &e->str)))
+            return rc;
+        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
+            return rc;
+        break;
+    case TR_EV_ACQUIRE:
+    case TR_EV_RELEASE:
+        if ((rc = need_task(c, f, line, &e->task)) ||
+            (rc = need_u32(c, f, F_OBJ, line, &e->arg)))
+            return rc;
+        e->flags |= TR_F_OBJ;
+        break;
+    case TR_EV_MARK:
+        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
+            (rc = need_str(c, f, F_MSG, line, &e->str)))
+            return rc;
+        break;
+    case TR_EV_POLL_END:
+        if (f[F_EVENTS]) {
+            if ((rc = get_i64(c, f[F_EVENTS], F_EVENTS, line, &e->val)))
+                return rc;
+            e->flags |= TR_F_EVENTS;
+        }
+        break;
+    case TR_EV_END:
+        if (f[F_EVENTS] && (rc = get_i64(c, f[F_EVENTS], F_EVENTS, line, &v)))
+            return rc;
+        e->val = f[F_EVENTS] ? v : 0;
+        if (f[F_DROPPED] && (rc = get_i64(c, f[F_DROPPED], F_DROPPED, line, &v)))
+            return rc;
+        e->val2 = f[F_DROPPED] ? v : 0;
+        if (f[F_EVENTS])
+            e->flags |= TR_F_EVENTS;
+        c->has_end = 1;
+        c->end_events = e->val;
+        c->end_dropped = e->val2;
+        break;
+    default: /* poll_begin: nothing but t */
+        break;
+    }
+    return 0;
+}
+
+static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
+{
+    cJSON *f[F__COUNT] = {0};
+    const char *unk = NULL;
+    uint64_t nunk = 0;
+    for (cJSON *it = root->child; it; it = it->next) {
+        int id = it->string ? field_of(it->string) : -1;
+        if (id < 0) {
+            if (nunk++ == 0)
+                unk = it->string ? it->string : "";
+            continue;
+        }
+        f[id] = it;
+    }
+    if (!f[F_EV])
+        return fail(c, line, -EINVAL, "missing \"ev\"");
+    if (!cJSON_IsString(f[F_EV]))
+        return fail(c, line, -EINVAL, "\"ev\" must be a string");
+    int ev = ev_token(f[F_EV]->valuestring);
+    if (ev < 0) {
+        if (c->unk_events++ == 0) {
+            sanitize(c->unk_ev, sizeof c->unk_ev, f[F_EV]->valuestring);
+            c->unk_ev_line = line;
+        }
+        return 0;
+    }
+    if (ev == TR_EV_TRACE)
+        return fail(c, line, -EINVAL, "header line in the middle of the trace");
+    uint32_t extra = 0;
+    for (int id = 0; id < F__COUNT; id++)
+        if (f[id] && !(allowed[ev] & B(id))) {
+            if (!unk)
+                unk = field_names[id];
+            extra++;
+        }
+    if (nunk + extra) {
+        if (c->unk_fields == 0) {
+            sanitize(c->unk_field, sizeof c->unk_field, unk);
+            c->unk_field_line = line;
+        }
+        c->unk_fields += nunk + extra;
+    }
+
+    tr_event e;
+    memset(&e, 0, sizeof e);
+    e.ev = (uint8_t)ev;
+    e.line = line;
+    int rc;
+    if ((rc = need(c, f, F_T, line)) || (rc = get_i64(c, f[F_T], F_T, line, &e.t)))
+        return rc;
+    if (e.t < 0)
+        return fail(c, line, -EINVAL, "\"t\" is out of range");
+    if (ev != TR_EV_WORK_BEGIN && ev != TR_EV_WORK_END) {
+        if (c->have_loop && e.t < c->last_loop_t)
+            return fail(c, line, -EINVAL, "\"t\" goes backwards (%lld after %lld)",
+                        (long long)e.t, (long long)c->last_loop_t);
+        if (!c->have_loop) {
+            c->have_loop = 1;
+            c->first_loop_t = e.t;
+            c->first_loop_line = line;
+        }
+        c->last_loop_t = e.t;
+    }
+    if ((rc = fill(c, f, line, &e)))
+        return rc;
+    return push(c, &e);
+}
+
+static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int file_last)
+{
+    if (n > TR__MAX_LINE)
+        return fail(c, line, -EINVAL, "line longer than 1 MiB");
+    if (c->first && line == 1)
+        return parse_header(c, s, n);
+    if (n == 0)
+        return fail(c, line, -EINVAL, "empty line");
+    const char *end = NULL;
+    cJSON *root = parse_json(s, n, &end);
+    if (!root && file_last) {
+        c->truncated = 1; /* cut short while being written: drop it */
+        return 0;
+    }
+    int rc;
+    if (!root || !cJSON_IsObject(root) || !only_space(end, s + n))
+        rc = fail(c, line, -EINVAL, "not a JSON object");
+    else
+        rc = parse_event(c, root, line);
+    free_json(root);
+    return rc;
+}
+
+/* Progress, cancel, and dropping the mapped pages already parsed so the
+ * resident set holds the event array, not the whole file. */
+static int tick(tr__chunk *c, const char *s, int final)
+{
+    tr__loader *ld = c->ld;
+    uint64_t pos = (uint64_t)(s - c->p);
+    uint64_t done = atomic_fetch_add(&ld->done, pos - c->reported) + (pos - c->reported);
+    c->reported = pos;
+    if (ld->mapped) {
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uintptr_t a = ((uintptr_t)c->released + page - 1) & ~(page - 1);
+        uintptr_t b = (uintptr_t)s & ~(page - 1);
+        if (b > a) {
+            madvise((void *)a, b - a, MADV_DONTNEED);
+            c->released = (const char *)b;
+        }
+    }
+    if (c->first && !final && ld->opts && ld->opts->progress &&
+        ld->opts->progress(ld->opts->progress_ctx, done, ld->total))
+        atomic_store(&ld->cancel, 1);
+    return atomic_load(&ld->cancel) ? -ECANCELED : 0;
+}
+
+void *tr__chunk_run(void *arg)
+{
+    tr__chunk *c = arg;
+    const char *s = c->p, *end = c->p + c->len;
+    const char *next_tick = s + TICK_BYTES;
+    uint32_t line = 0;
+    arena a = {malloc(64 << 10), 0, 64 << 10, 0};
+    if (!a.base)
+        a.cap = 0; /* every node from malloc: slower, still right */
+    thread_arena = &a;
+    c->released = c->p;
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        const char *le = nl ? nl : end;
+        const char *next = nl ? nl + 1 : end;
+        size_t n = (size_t)(le - s);
+        if (n > 0 && le[-1] == '\r')
+            n--;
+        line++;
+        if (parse_line(c, s, n, line, c->last && next == end) != 0)
+            break;
+        s = next;
+        if (s >= next_tick) {
+            next_tick = s + TICK_BYTES;
+            if (tick(c, s, 0) != 0) {
+                fail(c, line, -ECANCELED, "load cancelled");
+                break;
+            }
+        }
+    }
+    thread_arena = NULL;
+    free(a.base);
+    c->nlines = line;
+    tick(c, end, 1);
+    return NULL;
+}
+
+
+void tr__parse_init(void) { pthread_once(&init_once, parse_init_once); }
