@@ -60,7 +60,8 @@ static int parse_args(int argc, char **argv, opts *o)
         }
         if (a[0] != '-' || a[1] == '\0') {
             if (o->file) {
-                fprintf(stderr, "coscope: view takes one FILE (got %s and %s)\n",
+                fprintf(stderr,
+                        "coscope: view takes one FILE (got %s and %s)\n",
                         o->file, a);
                 return 2;
             }
@@ -107,8 +108,9 @@ static int parse_args(int argc, char **argv, opts *o)
             char *end;
             unsigned long id = strtoul(v, &end, 10);
             if (*end || end == v || id == 0 || id > UINT32_MAX) {
-                fprintf(stderr, "coscope: --select: expected a task id, got "
-                                "\"%s\"\n",
+                fprintf(stderr,
+                        "coscope: --select: expected a task id, got "
+                        "\"%s\"\n",
                         v);
                 return 2;
             }
@@ -354,17 +356,16 @@ static int interactive(const opts *o)
     SDL_Renderer *r = NULL;
     SDL_Thread *th = NULL;
     loader *l = calloc(1, sizeof *l);
-    SDL_Window *win = SDL_CreateWindow(
-        "coscope view", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o->w,
-        o->h, SDL_WINDOW_RESIZABLE);
+    SDL_Window *win = SDL_CreateWindow("coscope view", SDL_WINDOWPOS_CENTERED,
+                                       SDL_WINDOWPOS_CENTERED, o->w, o->h,
+                                       SDL_WINDOW_RESIZABLE);
     if (!l || !win) {
         snprintf(err, sizeof err, "coscope: cannot open a window: %s",
                  SDL_GetError());
         goto done;
     }
-    r = SDL_CreateRenderer(win, -1,
-                           SDL_RENDERER_ACCELERATED |
-                               SDL_RENDERER_PRESENTVSYNC);
+    r = SDL_CreateRenderer(
+        win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
     if (!r)
         r = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
     if (!r) {

@@ -7,7 +7,8 @@
 
 #include "vw_sdl.h"
 
-static const char debian_path[] = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+static const char debian_path[] =
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
 int vw__font_find(char *path, size_t n, char *err, size_t errn)
 {

@@ -76,7 +76,7 @@ typedef struct lod_src {
     const int64_t *cum; /* [n+1] primary ns before item i */
     int (*is_primary)(uint8_t state);
     vw_rgba (*colour)(uint8_t state, uint8_t why);
-    int has_gaps;       /* items do not cover the lane: gaps are gap_colour */
+    int has_gaps; /* items do not cover the lane: gaps are gap_colour */
     vw_rgba gap_colour;
     vw_rgba prim_colour;
     int role;
@@ -130,9 +130,9 @@ typedef struct lane_ctx {
 static void flush_density(lane_ctx *c, int role)
 {
     if (c->dw > 0) {
-        vw_cmd *cmd = vw__dl_rect(c->dl, role == VW_R_SPAN ? VW_R_DENSITY
-                                                           : role,
-                                  c->dx, c->y, c->dw, c->h, c->dc);
+        vw_cmd *cmd =
+            vw__dl_rect(c->dl, role == VW_R_SPAN ? VW_R_DENSITY : role, c->dx,
+                        c->y, c->dw, c->h, c->dc);
         if (cmd) {
             cmd->task = c->task;
             cmd->lane = c->lane;
@@ -141,8 +141,8 @@ static void flush_density(lane_ctx *c, int role)
     c->dw = 0;
 }
 
-static void span_label(lane_ctx *c, int x0, int x1, uint8_t state,
-                       uint8_t why, size_t item, const lod_src *s)
+static void span_label(lane_ctx *c, int x0, int x1, uint8_t state, uint8_t why,
+                       size_t item, const lod_src *s)
 {
     if (x1 - x0 < 48 || !c->ms || c->labels > 64 || s->role != VW_R_SPAN)
         return;
@@ -364,9 +364,8 @@ static void lane_label(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     } else {
         const tr_task *t = &m->tasks[l->idx];
         if (l->nchildren) {
-            vw__dl_text(dl, VW_R_LABEL, VW_FONT_SMALL, x, ty + 1,
-                        VW_C_TEXT_DIM, l->collapsed ? "\xe2\x96\xb8"
-                                                    : "\xe2\x96\xbe");
+            vw__dl_text(dl, VW_R_LABEL, VW_FONT_SMALL, x, ty + 1, VW_C_TEXT_DIM,
+                        l->collapsed ? "\xe2\x96\xb8" : "\xe2\x96\xbe");
         }
         x += 14;
         snprintf(buf, sizeof buf, "%s", tr_str(m->tr, t->name));
@@ -415,8 +414,8 @@ static void draw_lane(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                       vw_model *m, const vw_measure *ms, size_t li, int y)
 {
     const vw_lane *l = &st->lanes[li];
-    lane_ctx c = {dl, g, st, ms, y + 4, g->lane_h - 8, 0, (int)li,
-                  0,  0, {0, 0, 0, 0}, 0, m->tr};
+    lane_ctx c = {dl,      g, st, ms,           y + 4, g->lane_h - 8, 0,
+                  (int)li, 0, 0,  {0, 0, 0, 0}, 0,     m->tr};
     lod_src s;
     memset(&s, 0, sizeof s);
     if (l->kind == VW_LANE_TASK) {
@@ -509,8 +508,8 @@ static void draw_stalls(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
             c->task = s[i].task;
             c->lane = (int)li;
         }
-        vw__dl_frame(dl, VW_R_STALL, x0 + 1, y + 3, x1 - x0 - 2,
-                     g->lane_h - 6, VW_C_STALL);
+        vw__dl_frame(dl, VW_R_STALL, x0 + 1, y + 3, x1 - x0 - 2, g->lane_h - 6,
+                     VW_C_STALL);
     }
 }
 
@@ -535,8 +534,8 @@ static void draw_ruler_stalls(vw_drawlist *dl, const vw_geom *g,
             continue;
         last_x = x0;
         /* a block where it starts, a thin line for as long as it lasts */
-        vw_cmd *c = vw__dl_rect(dl, VW_R_STALL, x0, g->ruler_y + 1, 5, 6,
-                                VW_C_STALL);
+        vw_cmd *c =
+            vw__dl_rect(dl, VW_R_STALL, x0, g->ruler_y + 1, 5, 6, VW_C_STALL);
         if (c)
             c->task = s[i].task;
         if (x1 - x0 > 5)
@@ -594,8 +593,8 @@ static void draw_selection(vw_drawlist *dl, const vw_geom *g,
         return;
     int y = lane_y(g, st, m->lane_of[ti]);
     vw_rgba hl = {0xff, 0xff, 0xff, 14};
-    vw__dl_rect(dl, VW_R_SELECT, g->label_x, y, g->label_w + g->tl_w,
-                g->lane_h, hl);
+    vw__dl_rect(dl, VW_R_SELECT, g->label_x, y, g->label_w + g->tl_w, g->lane_h,
+                hl);
     if (st->sel_span < 0 || (size_t)st->sel_span >= tr_nspans(m->tr))
         return;
     const tr_span *sp = &tr_spans(m->tr)[st->sel_span];
@@ -625,9 +624,9 @@ static void draw_lanes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     for (long li = st->scroll; li < st->scroll + vis && (size_t)li < st->nlanes;
          li++) {
         int y = lane_y(g, st, li);
-        vw_cmd *c = vw__dl_rect(dl, VW_R_LANE, g->label_x, y,
-                                g->label_w + g->tl_w, g->lane_h,
-                                li % 2 ? VW_C_LANE_ALT : VW_C_BG);
+        vw_cmd *c =
+            vw__dl_rect(dl, VW_R_LANE, g->label_x, y, g->label_w + g->tl_w,
+                        g->lane_h, li % 2 ? VW_C_LANE_ALT : VW_C_BG);
         if (c)
             c->lane = (int)li;
     }
@@ -743,13 +742,12 @@ static void overview_columns(vw_model *m, int cols, int64_t dur)
     }
 }
 
-static void draw_overview(vw_drawlist *dl, const vw_geom *g,
-                          const vw_state *st, vw_model *m,
-                          const vw_measure *ms)
+static void draw_overview(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
+                          vw_model *m, const vw_measure *ms)
 {
     vw__dl_rect(dl, VW_R_OVERVIEW, 0, g->ov_y, g->panel_x, g->ov_h, VW_C_BG);
-    vw__dl_text(dl, VW_R_OVERVIEW, VW_FONT_SMALL, g->label_x + 8,
-                g->ov_y + 4, VW_C_TEXT_DIM, "overview");
+    vw__dl_text(dl, VW_R_OVERVIEW, VW_FONT_SMALL, g->label_x + 8, g->ov_y + 4,
+                VW_C_TEXT_DIM, "overview");
     vw__dl_text(dl, VW_R_OVERVIEW, VW_FONT_SMALL, g->label_x + 8,
                 g->ov_y + 4 + ms->line_h, VW_C_TEXT_DIM, "loop busy");
     int64_t dur = st->duration > 0 ? st->duration : 1;
@@ -805,8 +803,7 @@ static void draw_overview(vw_drawlist *dl, const vw_geom *g,
                 g->ov_y + g->ov_h - 1, VW_C_GRID);
 }
 
-static void draw_playhead(vw_drawlist *dl, const vw_geom *g,
-                          const vw_state *st)
+static void draw_playhead(vw_drawlist *dl, const vw_geom *g, const vw_state *st)
 {
     double xd = vw__x_of(g, st, st->playhead);
     int xr = g->tl_x + g->tl_w;
@@ -895,8 +892,7 @@ static void draw_topbar(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     vw__dl_text(dl, VW_R_TOPBAR, VW_FONT_NORMAL, mx, ty, col, msg);
 }
 
-static void draw_legend(vw_drawlist *dl, const vw_geom *g,
-                        const vw_measure *ms)
+static void draw_legend(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms)
 {
     enum { CHIP, LOOP, STALL, WAKE_IN, WAKE_OUT };
     static const struct {
@@ -918,10 +914,8 @@ static void draw_legend(vw_drawlist *dl, const vw_geom *g,
         {"woken by", WAKE_IN, 0, 0},
         {"wakes", WAKE_OUT, 0, 0},
     };
-    vw__dl_rect(dl, VW_R_LEGEND, 0, g->legend_y, g->w, g->legend_h,
-                VW_C_PANEL);
-    vw__dl_line(dl, VW_R_LEGEND, 0, g->legend_y, g->w, g->legend_y,
-                VW_C_GRID);
+    vw__dl_rect(dl, VW_R_LEGEND, 0, g->legend_y, g->w, g->legend_h, VW_C_PANEL);
+    vw__dl_line(dl, VW_R_LEGEND, 0, g->legend_y, g->w, g->legend_y, VW_C_GRID);
     int x = 10, cy = g->legend_y + g->legend_h / 2;
     int ty = g->legend_y + (g->legend_h - ms->line_h) / 2;
     for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
@@ -935,8 +929,7 @@ static void draw_legend(vw_drawlist *dl, const vw_geom *g,
             break;
         case LOOP:
             vw__dl_rect(dl, VW_R_LEGEND, x, cy - 6, 6, 12, VW_C_LOOP_BUSY);
-            vw__dl_rect(dl, VW_R_LEGEND, x + 6, cy - 6, 6, 12,
-                        VW_C_LOOP_IDLE);
+            vw__dl_rect(dl, VW_R_LEGEND, x + 6, cy - 6, 6, 12, VW_C_LOOP_IDLE);
             break;
         case STALL:
             vw__dl_frame(dl, VW_R_LEGEND, x, cy - 6, 12, 12, VW_C_STALL);
@@ -957,9 +950,8 @@ static void draw_legend(vw_drawlist *dl, const vw_geom *g,
 
 /* ---- hover tooltip ---- */
 
-static void draw_tooltip(vw_drawlist *dl, const vw_geom *g,
-                         const vw_state *st, vw_model *m,
-                         const vw_measure *ms)
+static void draw_tooltip(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
+                         vw_model *m, const vw_measure *ms)
 {
     int mx = st->mouse_x, my = st->mouse_y;
     if (st->drag || mx < g->tl_x || mx >= g->tl_x + g->tl_w)
@@ -1008,8 +1000,8 @@ static void draw_tooltip(vw_drawlist *dl, const vw_geom *g,
             if (s[k].task == l->id && t >= s[k].t &&
                 t <= s[k].t + (s[k].dur > 0 ? s[k].dur : 0)) {
                 static const char *kinds[] = {"blocked the loop",
-                                              "scheduling latency",
-                                              "long wait", "stuck at end"};
+                                              "scheduling latency", "long wait",
+                                              "stuck at end"};
                 snprintf(lines[n++], sizeof lines[0], "STALL: %s, %s",
                          kinds[s[k].kind < 4 ? s[k].kind : 2],
                          tr_fmt_dur(d, sizeof d, s[k].dur));
@@ -1039,8 +1031,8 @@ static void draw_tooltip(vw_drawlist *dl, const vw_geom *g,
     }
     int wmax = 0;
     for (int i = 0; i < n; i++) {
-        int tw = ms->text_w(ms->ctx, i ? VW_FONT_NORMAL : VW_FONT_BOLD,
-                            lines[i]);
+        int tw =
+            ms->text_w(ms->ctx, i ? VW_FONT_NORMAL : VW_FONT_BOLD, lines[i]);
         if (tw > wmax)
             wmax = tw;
     }
@@ -1057,8 +1049,7 @@ static void draw_tooltip(vw_drawlist *dl, const vw_geom *g,
     for (int i = 0; i < n; i++)
         vw__dl_text(dl, VW_R_TOOLTIP, i ? VW_FONT_NORMAL : VW_FONT_BOLD,
                     bx + 10, by + 6 + i * (ms->line_h + 3),
-                    strncmp(lines[i], "STALL", 5) == 0 ? VW_C_STALL
-                                                       : VW_C_TEXT,
+                    strncmp(lines[i], "STALL", 5) == 0 ? VW_C_STALL : VW_C_TEXT,
                     lines[i]);
 }
 
@@ -1077,9 +1068,8 @@ void vw__layout(vw_drawlist *dl, const vw_state *st, vw_model *m,
     if (tr_nevents(m->tr) == 0) {
         const char *msg = "Empty trace: the file has a header but no events";
         int tw = ms->text_w(ms->ctx, VW_FONT_BOLD, msg);
-        vw__dl_text(dl, VW_R_MESSAGE, VW_FONT_BOLD,
-                    g.tl_x + (g.tl_w - tw) / 2, g.lanes_y + g.lanes_h / 2,
-                    VW_C_TEXT_DIM, msg);
+        vw__dl_text(dl, VW_R_MESSAGE, VW_FONT_BOLD, g.tl_x + (g.tl_w - tw) / 2,
+                    g.lanes_y + g.lanes_h / 2, VW_C_TEXT_DIM, msg);
     }
     vw__layout_panels(dl, &g, st, m, ms);
     draw_topbar(dl, &g, st, m, ms);

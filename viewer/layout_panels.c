@@ -67,8 +67,8 @@ char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i)
         break;
     case TR_EV_WORK_BEGIN:
     case TR_EV_WORK_END:
-        snprintf(extra, sizeof extra, "%s on thread %u",
-                 tr_str(m->tr, e->str), e->arg);
+        snprintf(extra, sizeof extra, "%s on thread %u", tr_str(m->tr, e->str),
+                 e->arg);
         break;
     case TR_EV_EXIT:
         snprintf(extra, sizeof extra, "%s", tr_status_name(e->why));
@@ -153,9 +153,9 @@ static void row(panel *p, const char *key, const char *value)
     vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x, p->y, VW_C_TEXT_DIM,
                 key);
     char buf[256];
-    vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x + 110, p->y,
-                VW_C_TEXT,
-                vw__fit_text(p->ms, VW_FONT_NORMAL, value, p->w - 110, buf, sizeof buf));
+    vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x + 110, p->y, VW_C_TEXT,
+                vw__fit_text(p->ms, VW_FONT_NORMAL, value, p->w - 110, buf,
+                             sizeof buf));
     p->y += p->ms->line_h + 4;
 }
 
@@ -214,11 +214,12 @@ static void task_panel(panel *p, const vw_state *st, vw_model *m)
         snprintf(buf, sizeof buf, "never exited");
     }
     row(p, "exit", buf);
-    snprintf(buf, sizeof buf, "%" PRIu64 " polls, %" PRIu64 " wakes",
-             t->polls, t->wakes);
+    snprintf(buf, sizeof buf, "%" PRIu64 " polls, %" PRIu64 " wakes", t->polls,
+             t->wakes);
     row(p, "polls", buf);
     snprintf(buf, sizeof buf, "%s running, %s ready",
-             tr_fmt_dur(a, sizeof a, t->busy), tr_fmt_dur(b, sizeof b, t->ready));
+             tr_fmt_dur(a, sizeof a, t->busy),
+             tr_fmt_dur(b, sizeof b, t->ready));
     row(p, "busy", buf);
     row(p, "waiting", tr_fmt_dur(c, sizeof c, t->waiting));
     snprintf(buf, sizeof buf, "p50 %s  p99 %s  max %s",
@@ -248,8 +249,8 @@ static void detail_panel(panel *p, const vw_state *st, vw_model *m)
             snprintf(buf, sizeof buf, "%s", name);
         vw__dl_rect(p->dl, VW_R_PANEL, p->x, p->y + 2, 12, 12,
                     vw__state_colour(sp->state, sp->why));
-        vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_BOLD, p->x + 18, p->y,
-                    VW_C_TEXT, buf);
+        vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_BOLD, p->x + 18, p->y, VW_C_TEXT,
+                    buf);
         p->y += p->ms->line_h + 4;
         row(p, "duration", tr_fmt_dur(a, sizeof a, sp->t1 - sp->t0));
         snprintf(buf, sizeof buf, "%s \xe2\x86\x92 %s",
@@ -326,11 +327,11 @@ static void log_panel(panel *p, const vw_state *st, vw_model *m)
                     p->x + 64 - tw, p->y + 1, VW_C_TEXT_DIM, t);
         char cut[224];
         vw_cmd *c = vw__dl_text(
-            p->dl, cur ? VW_R_LOG_CURRENT : VW_R_LOG, VW_FONT_NORMAL,
-            p->x + 72, p->y, ink,
+            p->dl, cur ? VW_R_LOG_CURRENT : VW_R_LOG, VW_FONT_NORMAL, p->x + 72,
+            p->y, ink,
             vw__fit_text(p->ms, VW_FONT_NORMAL,
-                vw__fmt_event(buf, sizeof buf, m, (size_t)i), p->w - 72, cut,
-                sizeof cut));
+                         vw__fmt_event(buf, sizeof buf, m, (size_t)i),
+                         p->w - 72, cut, sizeof cut));
         if (c)
             c->task = ev[i].task;
         p->y += lh;
@@ -345,7 +346,11 @@ void vw__layout_panels(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                 g->legend_y - g->top_h, VW_C_PANEL);
     vw__dl_line(dl, VW_R_PANEL, g->panel_x, g->top_h, g->panel_x, g->legend_y,
                 VW_C_GRID);
-    panel p = {dl, ms, g->panel_x + 14, g->top_h + 4, g->panel_w - 28,
+    panel p = {dl,
+               ms,
+               g->panel_x + 14,
+               g->top_h + 4,
+               g->panel_w - 28,
                g->legend_y - 6};
     vw__dl_clip(dl, g->panel_x + 1, g->top_h, g->panel_w - 1,
                 g->legend_y - g->top_h);

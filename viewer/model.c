@@ -29,8 +29,8 @@ static int build_order(vw_model *m)
     for (size_t i = 0; i < n; i++) {
         first[i] = none;
         next[i] = none;
-        long p = m->tasks[i].parent ? vw__task_index(m, m->tasks[i].parent)
-                                    : -1;
+        long p =
+            m->tasks[i].parent ? vw__task_index(m, m->tasks[i].parent) : -1;
         /* a parent spawned after its child would be a bad trace: treat as a
          * root so the order stays a tree walk */
         m->parent_idx[i] = p >= 0 && (size_t)p < i ? (uint32_t)p : none;
@@ -145,9 +145,8 @@ int vw__model_init(vw_model *m, tr_trace *tr)
     m->cum_run = malloc((ns + 1) * sizeof *m->cum_run);
     m->cum_idle = malloc((ni + 1) * sizeof *m->cum_idle);
     int rc = -ENOMEM;
-    if (!m->order || !m->parent_idx || !m->nchildren || !m->depth || !m->lane_of ||
-        !m->cum_run ||
-        !m->cum_idle)
+    if (!m->order || !m->parent_idx || !m->nchildren || !m->depth ||
+        !m->lane_of || !m->cum_run || !m->cum_idle)
         goto fail;
     if ((rc = build_order(m)) != 0)
         goto fail;

@@ -34,15 +34,42 @@ const vw_key_help vw__keys[] = {
 };
 
 static const char *const action_names[VW_A__COUNT] = {
-    "none",        "quit",          "play_toggle",   "speed_down",
-    "speed_up",    "home",          "end",           "step_next",
-    "step_prev",   "step_task_next", "step_task_prev", "stall_next",
-    "stall_prev",  "goto",          "filter",        "zoom_in",
-    "zoom_out",    "pan_left",      "pan_right",     "zoom_at",
-    "scroll",      "fit",           "help",          "collapse",
-    "select_up",   "select_down",   "escape",        "prompt_text",
-    "prompt_back", "prompt_accept", "mouse_down",    "mouse_move",
-    "mouse_up",    "mouse_leave",   "resize",        "tick",
+    "none",
+    "quit",
+    "play_toggle",
+    "speed_down",
+    "speed_up",
+    "home",
+    "end",
+    "step_next",
+    "step_prev",
+    "step_task_next",
+    "step_task_prev",
+    "stall_next",
+    "stall_prev",
+    "goto",
+    "filter",
+    "zoom_in",
+    "zoom_out",
+    "pan_left",
+    "pan_right",
+    "zoom_at",
+    "scroll",
+    "fit",
+    "help",
+    "collapse",
+    "select_up",
+    "select_down",
+    "escape",
+    "prompt_text",
+    "prompt_back",
+    "prompt_accept",
+    "mouse_down",
+    "mouse_move",
+    "mouse_up",
+    "mouse_leave",
+    "resize",
+    "tick",
 };
 
 const char *vw__action_name(int kind)
@@ -212,9 +239,8 @@ static void goto_stall(vw_state *st, vw_model *m, int dir)
     st->playing = 0;
     st->sel_stall = i;
     vw__set_playhead(st, m, s[i].t);
-    select_span(st, m, s[i].task, s[i].span < tr_nspans(m->tr)
-                                      ? (long)s[i].span
-                                      : -1);
+    select_span(st, m, s[i].task,
+                s[i].span < tr_nspans(m->tr) ? (long)s[i].span : -1);
     /* show the whole stall when it fits in a reasonable zoom */
     int64_t width = st->t1 - st->t0;
     if (s[i].t < st->t0 || s[i].t + s[i].dur > st->t1) {

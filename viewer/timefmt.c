@@ -67,8 +67,8 @@ char *vw__tick_label(char *buf, size_t n, int64_t t, int64_t step)
     static const struct {
         int64_t ns;
         const char *name;
-    } units[] = {{1000000000, "s"}, {1000000, "ms"}, {1000, "\xc2\xb5s"},
-                 {1, "ns"}};
+    } units[] = {
+        {1000000000, "s"}, {1000000, "ms"}, {1000, "\xc2\xb5s"}, {1, "ns"}};
     if (t == 0) {
         snprintf(buf, n, "0");
         return buf;
@@ -76,8 +76,8 @@ char *vw__tick_label(char *buf, size_t n, int64_t t, int64_t step)
     size_t u = 0;
     /* a tenth of a unit reads well for s and ms ("1.2 ms"); below a
      * microsecond whole nanoseconds read better than "0.4 µs" */
-    while (u < 3 && (step * 10 < units[u].ns ||
-                     (units[u].ns == 1000 && step < 1000)))
+    while (u < 3 &&
+           (step * 10 < units[u].ns || (units[u].ns == 1000 && step < 1000)))
         u++;
     int decimals = step < units[u].ns ? 1 : 0;
     double v = (double)t / (double)units[u].ns;

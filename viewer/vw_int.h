@@ -52,10 +52,10 @@ typedef struct vw_model {
     uint32_t *order;      /* task indexes, depth-first by spawn */
     uint32_t *parent_idx; /* task index of the parent, or UINT32_MAX */
     uint32_t *nchildren;
-    uint32_t *depth;      /* in the spawn tree, by task index */
-    int32_t *lane_of;     /* scratch: task index -> lane shown, or -1 */
-    int64_t *cum_run;     /* [nspans+1]: running ns before each span */
-    int64_t *cum_idle;    /* [nidles+1]: idle ns before each idle */
+    uint32_t *depth;   /* in the spawn tree, by task index */
+    int32_t *lane_of;  /* scratch: task index -> lane shown, or -1 */
+    int64_t *cum_run;  /* [nspans+1]: running ns before each span */
+    int64_t *cum_idle; /* [nidles+1]: idle ns before each idle */
     /* the thread pool: works grouped by thread, each group by t0 */
     size_t nthreads;
     uint32_t *thread_ids; /* [nthreads] */
@@ -89,8 +89,8 @@ typedef struct vw_lane {
     uint8_t kind;
     uint8_t collapsed;
     uint16_t depth;
-    uint32_t id;   /* task id (TASK), thread (POOL), 0 (LOOP) */
-    uint32_t idx;  /* index in m->tasks (TASK) or in m->thread_ids (POOL) */
+    uint32_t id;  /* task id (TASK), thread (POOL), 0 (LOOP) */
+    uint32_t idx; /* index in m->tasks (TASK) or in m->thread_ids (POOL) */
     uint32_t nchildren;
 } vw_lane;
 
@@ -107,29 +107,29 @@ enum { VW_PROMPT_NONE, VW_PROMPT_FILTER, VW_PROMPT_GOTO };
 enum { VW_DRAG_NONE, VW_DRAG_PAN, VW_DRAG_SCRUB, VW_DRAG_OVERVIEW };
 
 typedef struct vw_state {
-    int w, h;                 /* window size in pixels */
+    int w, h; /* window size in pixels */
     int64_t duration;
-    int64_t t0, t1;           /* the visible window */
+    int64_t t0, t1; /* the visible window */
     int64_t playhead;
-    long cursor;              /* last event at or before the playhead, -1 */
-    double speed;             /* trace ns per real ns */
+    long cursor;  /* last event at or before the playhead, -1 */
+    double speed; /* trace ns per real ns */
     int playing;
-    uint32_t sel_task;        /* 0: none */
-    long sel_span;            /* index in tr_spans or -1 */
-    long sel_stall;           /* index in tr_stalls or -1 */
-    int prompt;               /* VW_PROMPT_* */
+    uint32_t sel_task; /* 0: none */
+    long sel_span;     /* index in tr_spans or -1 */
+    long sel_stall;    /* index in tr_stalls or -1 */
+    int prompt;        /* VW_PROMPT_* */
     char prompt_buf[64];
     char filter[64];
-    int scroll;               /* first lane shown */
-    uint8_t *collapsed;       /* per task index */
+    int scroll;         /* first lane shown */
+    uint8_t *collapsed; /* per task index */
     int help;
-    int mouse_x, mouse_y;     /* for hover tooltips; -1 when outside */
+    int mouse_x, mouse_y; /* for hover tooltips; -1 when outside */
     int drag, drag_moved, drag_x, drag_y;
     int64_t drag_t0, drag_t1;
-    char status[128];         /* one line of feedback in the top bar */
+    char status[128]; /* one line of feedback in the top bar */
     vw_lane *lanes;
     size_t nlanes;
-    int dirty;                /* something changed: draw a frame */
+    int dirty; /* something changed: draw a frame */
     int quit;
 } vw_state;
 
@@ -158,29 +158,29 @@ typedef enum vw_action_kind {
     VW_A_STEP_TASK_PREV,
     VW_A_STALL_NEXT,
     VW_A_STALL_PREV,
-    VW_A_GOTO,        /* opens the "go to" prompt */
-    VW_A_FILTER,      /* opens the filter prompt */
-    VW_A_ZOOM_IN,     /* W: zoom in around the playhead */
+    VW_A_GOTO,    /* opens the "go to" prompt */
+    VW_A_FILTER,  /* opens the filter prompt */
+    VW_A_ZOOM_IN, /* W: zoom in around the playhead */
     VW_A_ZOOM_OUT,
     VW_A_PAN_LEFT,
     VW_A_PAN_RIGHT,
-    VW_A_ZOOM_AT,     /* wheel: x, amount (+ in, - out) */
-    VW_A_SCROLL,      /* amount lanes (+ down) */
+    VW_A_ZOOM_AT, /* wheel: x, amount (+ in, - out) */
+    VW_A_SCROLL,  /* amount lanes (+ down) */
     VW_A_FIT,
     VW_A_HELP,
-    VW_A_COLLAPSE,    /* toggles the selected task's children */
+    VW_A_COLLAPSE, /* toggles the selected task's children */
     VW_A_SELECT_UP,
     VW_A_SELECT_DOWN,
     VW_A_ESCAPE,
     VW_A_PROMPT_TEXT, /* text */
     VW_A_PROMPT_BACK,
     VW_A_PROMPT_ACCEPT,
-    VW_A_MOUSE_DOWN,  /* x, y */
-    VW_A_MOUSE_MOVE,  /* x, y */
-    VW_A_MOUSE_UP,    /* x, y */
+    VW_A_MOUSE_DOWN, /* x, y */
+    VW_A_MOUSE_MOVE, /* x, y */
+    VW_A_MOUSE_UP,   /* x, y */
     VW_A_MOUSE_LEAVE,
-    VW_A_RESIZE,      /* x = w, y = h */
-    VW_A_TICK,        /* amount = real ns elapsed while playing */
+    VW_A_RESIZE, /* x = w, y = h */
+    VW_A_TICK,   /* amount = real ns elapsed while playing */
     VW_A__COUNT
 } vw_action_kind;
 
@@ -210,20 +210,20 @@ enum { VW_FONT_NORMAL, VW_FONT_BOLD, VW_FONT_SMALL, VW_FONT__COUNT };
 enum {
     VW_R_NONE,
     VW_R_BG,
-    VW_R_LANE,      /* lane background */
-    VW_R_LABEL,     /* lane label text (task = id) */
-    VW_R_SPAN,      /* one state span (task, state, why) */
-    VW_R_DENSITY,   /* merged sub-pixel spans */
-    VW_R_LOOP,      /* loop busy/idle */
-    VW_R_WORK,      /* thread-pool work */
-    VW_R_DIM,       /* the dimmed future */
+    VW_R_LANE,    /* lane background */
+    VW_R_LABEL,   /* lane label text (task = id) */
+    VW_R_SPAN,    /* one state span (task, state, why) */
+    VW_R_DENSITY, /* merged sub-pixel spans */
+    VW_R_LOOP,    /* loop busy/idle */
+    VW_R_WORK,    /* thread-pool work */
+    VW_R_DIM,     /* the dimmed future */
     VW_R_PLAYHEAD,
     VW_R_TICK,
     VW_R_TICK_LABEL,
     VW_R_STALL,
     VW_R_WAKE,
     VW_R_OVERVIEW,
-    VW_R_VIEWPORT,  /* the visible window on the overview */
+    VW_R_VIEWPORT, /* the visible window on the overview */
     VW_R_PANEL,
     VW_R_LOG,
     VW_R_LOG_CURRENT,

@@ -43,7 +43,8 @@ int main(int argc, char **argv)
         frames = atoi(argv[2]);
     }
     if (!path) {
-        fprintf(stderr, "usage: bench_view FILE [FRAMES] | bench_view --gen N\n");
+        fprintf(stderr,
+                "usage: bench_view FILE [FRAMES] | bench_view --gen N\n");
         return 2;
     }
     if (frames < 1)
@@ -65,12 +66,12 @@ int main(int argc, char **argv)
         return 1;
     }
     double t3 = now_ms();
-    printf("trace: %s\n", path);
-    printf("events: %zu\n", tr_nevents(m.tr));
-    printf("spans: %zu\n", tr_nspans(m.tr));
-    printf("tasks: %zu\n", m.ntasks);
-    printf("stalls: %zu\n", tr_nstalls(m.tr));
-    printf("wakeups: %zu\n", tr_nwakeups(m.tr));
+    fprintf(stderr, "trace: %s\n", path);
+    printf("events: %zu events\n", tr_nevents(m.tr));
+    printf("spans: %zu spans\n", tr_nspans(m.tr));
+    printf("tasks: %zu tasks\n", m.ntasks);
+    printf("stalls: %zu stalls\n", tr_nstalls(m.tr));
+    printf("wakeups: %zu wakeups\n", tr_nwakeups(m.tr));
     printf("load_ms: %.1f ms\n", t1 - t0);
     printf("analyze_ms: %.1f ms\n", t2 - t1);
     printf("index_ms: %.1f ms\n", t3 - t2);

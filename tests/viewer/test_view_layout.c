@@ -169,14 +169,15 @@ static void test_lod_many(void)
     size_t cap = 1 << 20, n = 0;
     char *buf = malloc(cap);
     ASSERT_NOT_NULL(buf);
-    n += (size_t)snprintf(buf + n, cap - n,
-                          "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":"
-                          "1,\"program\":\"spin\",\"pid\":1,\"clock\":"
-                          "\"monotonic\",\"unix_ns\":0}\n"
-                          "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,"
-                          "\"name\":\"spin\"}\n"
-                          "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,"
-                          "\"why\":\"spawn\"}\n");
+    n +=
+        (size_t)snprintf(buf + n, cap - n,
+                         "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":"
+                         "1,\"program\":\"spin\",\"pid\":1,\"clock\":"
+                         "\"monotonic\",\"unix_ns\":0}\n"
+                         "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,"
+                         "\"name\":\"spin\"}\n"
+                         "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,"
+                         "\"why\":\"spawn\"}\n");
     int64_t t = 0;
     for (int i = 0; i < 1000; i++) {
         n += (size_t)snprintf(buf + n, cap - n,
@@ -335,7 +336,8 @@ static void test_hover_tooltip(void)
 {
     fx_open("small.jsonl");
     window(0, 9600000);
-    vw_action a = {.kind = VW_A_MOUSE_MOVE, .x = TL_X + 450,
+    vw_action a = {.kind = VW_A_MOUSE_MOVE,
+                   .x = TL_X + 450,
                    .y = LANES_Y + 2 * LANE_H + 10};
     vw__apply(&S, &M, &a);
     fx_layout();

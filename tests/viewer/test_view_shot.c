@@ -75,9 +75,9 @@ static void test_pixels(void)
 {
     setup();
     char err[4096];
-    const char *argv[] = {"view",     data("small.jsonl"), "--screenshot",
-                          out_png,    "--at",              "4.8ms",
-                          "--window", "9.6ms"};
+    const char *argv[] = {
+        "view",  data("small.jsonl"), "--screenshot", out_png, "--at",
+        "4.8ms", "--window",          "9.6ms"};
     ASSERT_EQ(run_view(err, sizeof err, 8, argv), 0);
     SDL_Surface *s = IMG_Load(out_png);
     ASSERT_NOT_NULL(s);
@@ -108,9 +108,10 @@ static void test_select(void)
 {
     setup();
     char err[4096];
-    const char *argv[] = {"view", data("small.jsonl"), "--screenshot", out_png,
-                          "--at", "4ms", "--window", "9.6ms", "--select", "2",
-                          "--size", "1600x900"};
+    const char *argv[] = {
+        "view",   data("small.jsonl"), "--screenshot", out_png,    "--at",
+        "4ms",    "--window",          "9.6ms",        "--select", "2",
+        "--size", "1600x900"};
     ASSERT_EQ(run_view(err, sizeof err, 12, argv), 0);
     SDL_Surface *s = IMG_Load(out_png);
     ASSERT_NOT_NULL(s);
@@ -125,8 +126,9 @@ static void test_size(void)
 {
     setup();
     char err[4096];
-    const char *argv[] = {"view", data("stalls.jsonl"), "--screenshot",
-                          out_png, "--size", "800x600"};
+    const char *argv[] = {"view",         data("stalls.jsonl"),
+                          "--screenshot", out_png,
+                          "--size",       "800x600"};
     ASSERT_EQ(run_view(err, sizeof err, 6, argv), 0);
     SDL_Surface *s = IMG_Load(out_png);
     ASSERT_NOT_NULL(s);
@@ -228,11 +230,11 @@ static void test_usage(void)
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
-        {"pixels", test_pixels},       {"select", test_select},
-        {"size", test_size},           {"missing", test_missing},
-        {"bad", test_bad},             {"truncated", test_truncated},
-        {"empty", test_empty},         {"no_display", test_no_display},
-        {"usage", test_usage},         {NULL, NULL},
+        {"pixels", test_pixels}, {"select", test_select},
+        {"size", test_size},     {"missing", test_missing},
+        {"bad", test_bad},       {"truncated", test_truncated},
+        {"empty", test_empty},   {"no_display", test_no_display},
+        {"usage", test_usage},   {NULL, NULL},
     };
     return test_main(argc, argv, cases);
 }
