@@ -122,6 +122,10 @@ static inline tr_wake co__cancel_why(int err)
     return err == CO_ETIMEDOUT ? TR_WAKE_TIMEOUT : TR_WAKE_CANCEL;
 }
 
+/* Closes and frees every co_tcp the program left open (io_tcp.c); called
+ * by co_main once the tasks are done. Safe to call twice. */
+void co__tcp_close_all(void);
+
 /* Error name for messages ("ECANCELED"). */
 const char *co__err_name(int err);
 

@@ -38,12 +38,9 @@ int co_trace_start(const char *path)
     if (r)
         return r;
     co__trace_gen++;
-    /* Our stack-overflow handler must see SIGSEGV before the recorder's
-     * (which re-raises and loses the fault address): reinstall on top. */
-    if (RT->active) {
-        co__overflow_uninstall();
-        co__overflow_install();
-    }
+    /* The recorder's fault handler hands a CPU fault back to the previous
+     * handler (ours) by returning, so the fault repeats with its address:
+     * no reinstall needed in either order. */
     return 0;
 }
 

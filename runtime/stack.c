@@ -172,7 +172,9 @@ static void on_fault(int sig, siginfo_t *info, void *uctx)
         signal(sig, SIG_DFL);
         return; /* the faulting access repeats and kills the process */
     }
-    /* Not ours: hand over to whoever was there before. */
+    /* Not ours: keep the trace (idempotent), then hand over to whoever was
+     * there before; returning repeats the fault under that handler. */
+    tr_rec_crash_flush();
     sigaction(sig, sig == SIGSEGV ? &old_segv : &old_bus, NULL);
     if (info->si_code <= 0)
         raise(sig);

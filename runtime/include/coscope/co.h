@@ -146,15 +146,22 @@ int co_tcp_connect_at(const char *host, int port, co_tcp **out,
 int co_tcp_connect(const char *host, int port, co_tcp **out);
 #define co_tcp_connect(h, p, o) co_tcp_connect_at((h), (p), (o), __FILE__, __LINE__)
 
-/* Reads what is there, up to len: >0 bytes, 0 at EOF, <0 error. */
+/* Reads what is there, up to len: >0 bytes, 0 at EOF, <0 error (CO_EINVAL
+ * for len 0). A cancelled or timed-out read leaves the connection usable. */
 ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file, int line);
 ssize_t co_read(co_tcp *s, void *buf, size_t len);
 #define co_read(s, b, n) co_read_at((s), (b), (n), __FILE__, __LINE__)
-/* Writes all len bytes: returns len, or <0. */
+/* Writes all len bytes: returns len, or <0. libuv cannot withdraw a write
+ * or a connect in flight, so cancelling one closes the connection (later
+ * calls on it return CO_EBADF). Writing to a gone peer returns CO_EPIPE or
+ * CO_ECONNRESET: SIGPIPE is ignored once the first socket is made, unless
+ * the program installed its own handler. */
 ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file, int line);
 ssize_t co_write(co_tcp *s, const void *buf, size_t len);
 #define co_write(s, b, n) co_write_at((s), (b), (n), __FILE__, __LINE__)
-/* Closes and frees s (waits for libuv's close callback). NULL: CO_EINVAL. */
+/* Closes and frees s (waits for libuv's close callback); s is released
+ * even when an error is returned. NULL: CO_EINVAL. Sockets still open when
+ * co_main ends are closed and freed by it. */
 int co_close(co_tcp *s);
 
 /* ---- files (libuv's thread-pool fs) ---- */

@@ -1,0 +1,385 @@
+/* tests/crash/test_crash.c: the trace survives the program. Children run a
+ * traced program and die: SIGKILL at a random moment, a segfault, an
+ * abort, a division by zero, a stack overflow, a full disk. The parent
+ * then reads each trace with the real reader and checks what was kept.
+ * argv[2], when given, is the coscope binary: `coscope stalls` must still
+ * work on every crashed trace. */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "coscope/co.h"
+#include "coscope/trace.h"
+#include "test.h"
+
+static const char *coscope_bin;
+static char trace_path[64];
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void fresh_path(void)
+{
+    strcpy(trace_path, "/tmp/coscope-crash-XXXXXX");
+    int fd = mkstemp(trace_path);
+    ASSERT(fd >= 0);
+    close(fd);
+}
+
+/* Forks; the child points COSCOPE_TRACE at trace_path, sends its stderr
+ * to a pipe and runs fn. Returns the pid; *errfd reads the child's stderr. */
+static pid_t spawn_child(void (*fn)(void), int *errfd)
+{
+    int p[2];
+    ASSERT_OK(pipe(p));
+    pid_t pid = fork();
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        dup2(p[1], 2);
+        close(p[0]);
+        close(p[1]);
+        setenv("COSCOPE_TRACE", trace_path, 1);
+        fn();
+        _exit(0);
+    }
+    close(p[1]);
+    *errfd = p[0];
+    return pid;
+}
+
+static void read_all(int fd, char *buf, size_t n)
+{
+    size_t got = 0;
+    ssize_t r;
+    while (got + 1 < n && (r = read(fd, buf + got, n - 1 - got)) > 0)
+        got += (size_t)r;
+    buf[got] = '\0';
+    close(fd);
+}
+
+/* Loads the trace: it must read, with the cut-short warning. */
+static tr_trace *load_cut_short(void)
+{
+    tr_trace *tr = NULL;
+    tr_load_opts o = TR_LOAD_OPTS_INIT;
+    int rc = tr_load(trace_path, &o, &tr);
+    if (rc)
+        fprintf(stderr, "load: %s\n", tr_last_error());
+    ASSERT_OK(rc);
+    ASSERT_EQ(tr_head(tr)->truncated, 1);
+    int warned = 0;
+    for (size_t i = 0; i < tr_nwarnings(tr); i++)
+        if (strstr(tr_warning(tr, i), "trace cut short after"))
+            warned = 1;
+    ASSERT(warned);
+    tr_analysis_opts ao = TR_ANALYSIS_OPTS_INIT;
+    ASSERT_OK(tr_analyze(tr, &ao));
+    return tr;
+}
+
+/* The last mark in the trace, or NULL. */
+static const char *last_mark(const tr_trace *tr, uint32_t *task)
+{
+    const tr_event *ev = tr_events(tr);
+    for (size_t i = tr_nevents(tr); i-- > 0;)
+        if (ev[i].ev == TR_EV_MARK) {
+            if (task)
+                *task = ev[i].task;
+            return tr_str(tr, ev[i].str);
+        }
+    return NULL;
+}
+
+static void check_stalls_cli(void)
+{
+    if (!coscope_bin)
+        return;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s stalls %s > /dev/null 2>&1", coscope_bin,
+             trace_path);
+    int st = system(cmd);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 0);
+}
+
+/* ---- SIGKILL at a random moment ---- */
+
+static void *busy_ticker(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        co_yield();
+        co_sleep(1);
+    }
+    return NULL;
+}
+
+static void *ticker_main(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 4; i++)
+        co_detach(co_spawn(busy_ticker, NULL, "busy"));
+    for (;;) {
+        co_mark("tick %lld", (long long)mono_ns());
+        co_sleep(5);
+    }
+    return NULL;
+}
+
+static void ticker_child(void)
+{
+    co_main(ticker_main, NULL);
+}
+
+static void test_sigkill(void)
+{
+    fresh_path();
+    unsigned seed = (unsigned)mono_ns();
+    srand(seed);
+    int delay_ms = 300 + rand() % 500;
+    int errfd;
+    pid_t pid = spawn_child(ticker_child, &errfd);
+    usleep((useconds_t)delay_ms * 1000);
+    int64_t killed_at = mono_ns();
+    kill(pid, SIGKILL);
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    close(errfd);
+    ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+
+    tr_trace *tr = load_cut_short();
+    const char *m = last_mark(tr, NULL);
+    ASSERT_NOT_NULL(m);
+    long long at = 0;
+    ASSERT_EQ(sscanf(m, "tick %lld", &at), 1);
+    int64_t lost = killed_at - at;
+    fprintf(stderr, "killed after %d ms (seed %u): last mark %.1f ms before\n",
+            delay_ms, seed, (double)lost / 1e6);
+    /* The writer flushes every 100 ms; one tick (5 ms) and scheduling slack
+     * on top of that. */
+    ASSERT_CMP(lost, <=, 150 * 1000000LL);
+    tr_free(tr);
+    check_stalls_cli();
+    unlink(trace_path);
+}
+
+/* ---- fatal signals inside a task ---- */
+
+static int crash_kind;
+
+static void *crasher(void *arg)
+{
+    (void)arg;
+    co_sleep(2);
+    co_mark("about to crash");
+    volatile int zero = 0, one = 1;
+    switch (crash_kind) {
+    case SIGSEGV:
+        *(volatile int *)(uintptr_t)zero = 1;
+        break;
+    case SIGABRT:
+        abort();
+    case SIGFPE: {
+        volatile int x = one / zero; /* both volatile: a real idiv */
+        (void)x;
+        break;
+    }
+    }
+    return NULL;
+}
+
+static void *crash_main(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 3; i++)
+        co_detach(co_spawn(busy_ticker, NULL, "busy"));
+    co_join(co_spawn(crasher, NULL, "crasher"), NULL);
+    return NULL;
+}
+
+static void crash_child(void)
+{
+    co_main(crash_main, NULL);
+}
+
+static void crash_case(int sig)
+{
+    fresh_path();
+    crash_kind = sig;
+    int errfd;
+    pid_t pid = spawn_child(crash_child, &errfd);
+    char err[4096];
+    read_all(errfd, err, sizeof err);
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT(WIFSIGNALED(st));
+    ASSERT_EQ(WTERMSIG(st), sig);
+    tr_trace *tr = load_cut_short();
+    uint32_t task = 0;
+    const char *m = last_mark(tr, &task);
+    ASSERT_NOT_NULL(m);
+    ASSERT_STR_EQ(m, "about to crash");
+    const tr_task *t = tr_task_by_id(tr, task);
+    ASSERT_NOT_NULL(t);
+    ASSERT_STR_EQ(tr_str(tr, t->name), "crasher");
+    /* Every event up to the crash: the crasher's mark is its last event. */
+    const tr_event *ev = tr_events(tr);
+    size_t last_of_task = 0;
+    for (size_t i = 0; i < tr_nevents(tr); i++)
+        if (ev[i].task == task)
+            last_of_task = i;
+    ASSERT_EQ(ev[last_of_task].ev, TR_EV_MARK);
+    tr_free(tr);
+    check_stalls_cli();
+    unlink(trace_path);
+}
+
+static void test_segv(void)
+{
+    crash_case(SIGSEGV);
+}
+static void test_abort(void)
+{
+    crash_case(SIGABRT);
+}
+static void test_fpe(void)
+{
+    crash_case(SIGFPE);
+}
+
+/* ---- stack overflow ---- */
+
+static int recurse(volatile char *p, int depth)
+{
+    volatile char buf[512];
+    buf[0] = (char)depth;
+    if (p)
+        buf[1] = p[0];
+    if (depth > 1000000)
+        return 0;
+    return recurse(buf, depth + 1) + buf[1];
+}
+
+static void *deep(void *arg)
+{
+    (void)arg;
+    co_mark("going deep");
+    recurse(NULL, 0);
+    return NULL;
+}
+
+static void *overflow_main(void *arg)
+{
+    (void)arg;
+    co_sleep(1);
+    co_join(co_spawn(deep, NULL, "handle_client"), NULL);
+    return NULL;
+}
+
+static void overflow_child(void)
+{
+    co_main(overflow_main, NULL);
+}
+
+static void test_stack_overflow(void)
+{
+    fresh_path();
+    int errfd;
+    pid_t pid = spawn_child(overflow_child, &errfd);
+    char err[4096];
+    read_all(errfd, err, sizeof err);
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT(WIFSIGNALED(st));
+    ASSERT(strstr(err, "coscope: stack overflow in task 2 \"handle_client\""));
+    tr_trace *tr = load_cut_short();
+    const char *m = last_mark(tr, NULL);
+    ASSERT_NOT_NULL(m);
+    ASSERT_STR_EQ(m, "going deep");
+    tr_free(tr);
+    check_stalls_cli();
+    unlink(trace_path);
+}
+
+/* ---- the disk fills up ---- */
+
+static long yields_done;
+
+static void *yielder(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 20000; i++) {
+        co_yield();
+        yields_done++;
+    }
+    return NULL;
+}
+
+static void *disk_main(void *arg)
+{
+    (void)arg;
+    co_task *a = co_spawn(yielder, NULL, "a");
+    co_task *b = co_spawn(yielder, NULL, "b");
+    co_join(a, NULL);
+    co_join(b, NULL);
+    return NULL;
+}
+
+static void disk_child(void)
+{
+    struct rlimit rl = {64 * 1024, 64 * 1024};
+    setrlimit(RLIMIT_FSIZE, &rl);
+    int rc = co_main(disk_main, NULL);
+    /* The program went on to the end despite the trace. */
+    _exit(rc == 0 && yields_done == 40000 ? 0 : 1);
+}
+
+static void test_disk_full(void)
+{
+    fresh_path();
+    int errfd;
+    pid_t pid = spawn_child(disk_child, &errfd);
+    char err[4096];
+    read_all(errfd, err, sizeof err);
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 0);
+    /* Told once. */
+    const char *first = strstr(err, "coscope: trace write to");
+    ASSERT_NOT_NULL(first);
+    ASSERT_NULL(strstr(first + 1, "coscope: trace write to"));
+    tr_trace *tr = load_cut_short();
+    ASSERT_CMP(tr_nevents(tr), >, 100);
+    tr_free(tr);
+    check_stalls_cli();
+    unlink(trace_path);
+}
+
+static const test_case cases[] = {
+    {"sigkill", test_sigkill},
+    {"segv", test_segv},
+    {"abort", test_abort},
+    {"fpe", test_fpe},
+    {"stack_overflow", test_stack_overflow},
+    {"disk_full", test_disk_full},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc > 2)
+        coscope_bin = argv[2];
+    return test_main(argc > 1 ? 2 : argc, argv, cases);
+}
