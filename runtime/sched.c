@@ -276,6 +276,7 @@ static void report_stuck(void)
         if (w && w->file)
             fprintf(stderr, " at %s:%d", w->file, w->line);
         fputc('\n', stderr);
+        CO__TRACE(tr_rec_stuck(t->id));
     }
     /* Deliver after the report: cancelling one may wake others. */
     co_task *t = RT->all;

@@ -251,6 +251,16 @@ void tr_rec_mark(uint64_t task, const char *msg, size_t len)
     rec_commit(size);
 }
 
+void tr_rec_stuck(uint64_t task)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    HEAD(r, TR_EV_STUCK, 0, 0, 0, 0);
+    r->task = task;
+    rec_commit(TR__REC_HEAD);
+}
+
 void tr_rec_poll_begin(void)
 {
     if (!TR_ON())

@@ -174,6 +174,7 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
         o = PUT_KEY_TOK(o, "why", tr_wake_name(r->a));
         break;
     case TR_EV_RUN:
+    case TR_EV_STUCK:
         o = PUT_KEY_U(o, "task", r->task);
         break;
     case TR_EV_YIELD:

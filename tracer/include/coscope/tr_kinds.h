@@ -26,6 +26,8 @@ typedef enum tr_ev {
     TR_EV_POLL_BEGIN, /* (no task) */
     TR_EV_POLL_END,   /* events? */
     TR_EV_END,        /* events, dropped */
+    TR_EV_STUCK,      /* task: the runtime found it blocked forever (the
+                         loop ran dry) and is about to cancel it */
     TR_EV__COUNT
 } tr_ev;
 

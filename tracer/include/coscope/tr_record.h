@@ -75,6 +75,9 @@ void tr_rec_acquire(uint64_t task, uint64_t obj);
 void tr_rec_release(uint64_t task, uint64_t obj);
 void tr_rec_mark(uint64_t task, const char *msg, size_t len);
 void tr_rec_poll_begin(void);
+/* The runtime found `task` blocked forever (nothing left could wake it);
+ * written before it cancels the task, so the analyser sees the deadlock. */
+void tr_rec_stuck(uint64_t task);
 void tr_rec_poll_end(int64_t events);
 
 /* Counters, for tests and the `end` line. */
