@@ -23,3 +23,9 @@ endif()
 coscope_test(test_load SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_load.c
   LIBS ${RT_LIBS} CASES spawn_100k chan_1m mutex_10k echo_10k_traced
   TIMEOUT 300)
+
+# Allocation failure injected at every allocation site in turn.
+coscope_test(test_oom SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_oom.c
+  LIBS ${RT_LIBS} CASES every_site TIMEOUT 120)
+target_link_options(test_oom PRIVATE
+  -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup)
