@@ -66,6 +66,12 @@ int main(int argc, char **argv)
     printf("spans: %zu\n", tr_nspans(tr));
     printf("analysis_time: %.3f s\n", t3 - t2);
     printf("stalls: %zu\n", tr_nstalls(tr));
+    size_t kinds[TR_STALL__COUNT] = {0};
+    for (size_t i = 0; i < tr_nstalls(tr); i++)
+        kinds[tr_stalls(tr)[i].kind]++;
+    printf("stalls_blocked: %zu\nstalls_latency: %zu\nstalls_wait: %zu\nstalls_stuck: %zu\n",
+           kinds[TR_STALL_BLOCKED], kinds[TR_STALL_LATENCY], kinds[TR_STALL_WAIT],
+           kinds[TR_STALL_STUCK]);
     printf("warnings: %zu\n", tr_nwarnings(tr));
     for (size_t i = 0; i < tr_nwarnings(tr); i++)
         printf("  %s\n", tr_warning(tr, i));

@@ -509,6 +509,27 @@ static void test_truncated(void)
     tr_free(tr);
 }
 
+/* Integers are exact to 64 bits (cJSON's double would round these). */
+static void test_big_numbers(void)
+{
+    static const char text[] =
+        "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1.0,\"unix_ns\":9223372036854775807,"
+        "\"pid\":-9223372036854775808}\n"
+        "{\"t\":9007199254740993,\"ev\":\"poll_begin\"}\n"
+        "{\"t\":9007199254740995,\"ev\":\"poll_end\",\"events\":-0}\n"
+        "{\"t\":9007199254740995,\"ev\":\"mark\",\"task\":0,\"msg\":\"\\u0001x\"}\n"
+        "{\"t\":9007199254740995,\"ev\":\"end\",\"events\":3,\"dropped\":0, \"x\":[1,2.5e3,-0]}\n";
+    tr_trace *tr;
+    ASSERT_OK(load_text(text, sizeof text - 1, &tr));
+    ASSERT_EQ(tr_head(tr)->unix_ns, INT64_MAX);
+    ASSERT_EQ(tr_head(tr)->pid, INT64_MIN);
+    ASSERT_EQ(tr_events(tr)[0].t, 9007199254740993LL);
+    ASSERT_EQ(tr_idles(tr)[0].t1 - tr_idles(tr)[0].t0, 2);
+    ASSERT_STR_EQ(tr_str(tr, tr_events(tr)[2].str), "\x01x");
+    ASSERT_EQ(tr_head(tr)->unknown_fields, 1);
+    tr_free(tr);
+}
+
 static void test_unknown(void)
 {
     tr_trace *tr = load_data("unknown.jsonl");
@@ -565,8 +586,24 @@ static const bad_input bads[] = {
     BAD(H "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0}\n" END, "trace.jsonl:2: missing \"name\""),
     BAD(H "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":7}\n" END,
         "trace.jsonl:2: \"name\" must be a string"),
-    BAD(H "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"\xff\"}\n" END,
+    BAD(H "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"a\xff\"}\n" END,
         "trace.jsonl:2: \"name\" is not valid UTF-8"),
+    BAD(H "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"\xff\"}\n" END,
+        "trace.jsonl:2: not a JSON object"),
+    /* numbers are numbers: not strings of digits, not forged marks */
+    BAD(H "{\"t\":0,\"ev\":\"spawn\",\"task\":\"5\",\"parent\":0,\"name\":\"a\"}\n" END,
+        "trace.jsonl:2: \"task\" must be an integer"),
+    BAD(H "{\"t\":0,\"ev\":\"spawn\",\"task\":\"\\u00015\",\"parent\":0,\"name\":\"a\"}\n" END,
+        "trace.jsonl:2: \"task\" must be an integer"),
+    BAD(H "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":5}\n" END,
+        "trace.jsonl:2: \"name\" must be a string"),
+    BAD(H "{\"t\":007,\"ev\":\"poll_begin\"}\n" END, "trace.jsonl:2: not a JSON object"),
+    BAD(H "{\"t\":1.2.3,\"ev\":\"poll_begin\"}\n" END, "trace.jsonl:2: not a JSON object"),
+    BAD(H "{\"t\":-,\"ev\":\"poll_begin\"}\n" END, "trace.jsonl:2: not a JSON object"),
+    BAD(H "{\"t\":1,\"ev\":\"mark\",\"task\":0,\"msg\":\"a\tb\"}\n" END,
+        "trace.jsonl:2: not a JSON object"),
+    BAD(H "{\"t\":9223372036854775808,\"ev\":\"poll_begin\"}\n" END,
+        "trace.jsonl:2: \"t\" is out of range"),
     BAD(H "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"\xed\xa0\x80\"}\n" END,
         "trace.jsonl:2: \"name\" is not valid UTF-8"),
     BAD(H "{\"ev\":\"run\",\"task\":1}\n" END, "trace.jsonl:2: missing \"t\""),
@@ -959,6 +996,7 @@ int main(int argc, char **argv)
         {"work", test_work},
         {"truncated", test_truncated},
         {"unknown", test_unknown},
+        {"big_numbers", test_big_numbers},
         {"bad_inputs", test_bad_inputs},
         {"hostile", test_hostile},
         {"file_equals_mem", test_file_equals_mem},

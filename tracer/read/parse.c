@@ -98,6 +98,8 @@ typedef struct arena {
     char *base;
     size_t used, cap;
     int spilled; /* some node of this line came from malloc */
+    char *text;  /* the line with its numbers quoted (see quote_numbers) */
+    size_t textcap;
 } arena;
 
 static _Thread_local arena *thread_arena;
@@ -133,13 +135,142 @@ static void install_hooks(void)
     cJSON_InitHooks(&h);
 }
 
-static cJSON *parse_json(const char *s, size_t n, const char **end)
+/* ---- numbers ----
+ * cJSON reads every number with strtod after calling localeconv(), and
+ * glibc's localeconv() rewrites one process-wide static struct on each
+ * call: two parser threads kept bouncing its cache lines and the parallel
+ * load was no faster than the serial one. So, copying the line, we check
+ * each number that is an object member's value against the JSON grammar
+ * and hand it to cJSON as a string marked by a leading NUM_MARK byte; we
+ * then read integers ourselves, exactly, all 64 bits (cJSON's double held
+ * 53). The mark is byte 0xFF, which no \u escape decodes to (cJSON writes
+ * valid UTF-8); a real string starting with a raw 0xFF is refused (it is
+ * not UTF-8 anyway), so the mark cannot be forged. Raw control bytes in a
+ * string are refused too, as JSON says. */
+#define NUM_MARK '\xff'
+
+static int is_digit(char ch) { return ch >= '0' && ch <= '9'; }
+
+/* Length of the JSON number at s[0..n), or 0 if there is none. */
+static size_t json_number(const char *s, size_t n)
 {
-    if (thread_arena) {
-        thread_arena->used = 0;
-        thread_arena->spilled = 0;
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i < n && s[i] == '0')
+        i++;
+    else if (i < n && is_digit(s[i]))
+        while (i < n && is_digit(s[i]))
+            i++;
+    else
+        return 0;
+    if (i < n && s[i] == '.') {
+        size_t d = ++i;
+        while (i < n && is_digit(s[i]))
+            i++;
+        if (i == d)
+            return 0;
     }
-    return cJSON_ParseWithLengthOpts(s, n, end, 0);
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t d = i;
+        while (i < n && is_digit(s[i]))
+            i++;
+        if (i == d)
+            return 0;
+    }
+    if (i < n && (is_digit(s[i]) || s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
+                  s[i] == '-' || s[i] == '+'))
+        return 0; /* "007", "1.2.3": not one number */
+    return i;
+}
+
+/* Copies s[0..n) to d, member-value numbers as "<NUM_MARK>digits".
+ * d holds 3 n bytes. Returns the new length, or -1 for what cannot be
+ * JSON (a raw control byte in a string, a malformed number). */
+static long quote_numbers(const char *s, size_t n, char *d)
+{
+    size_t j = 0;
+    int in_str = 0;
+    char prev = 0; /* last byte outside strings that was not a space */
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (in_str) {
+            if ((unsigned char)ch < 0x20)
+                return -1;
+            d[j++] = ch;
+            if (ch == '\\' && i + 1 < n) {
+                if ((unsigned char)s[i + 1] < 0x20)
+                    return -1;
+                d[j++] = s[++i];
+            } else if (ch == '"') {
+                in_str = 0;
+                prev = '"';
+            }
+            continue;
+        }
+        if (ch == '"') {
+            in_str = 1;
+            if (i + 1 < n && s[i + 1] == NUM_MARK)
+                return -1;
+        } else if (prev == ':' && (ch == '-' || is_digit(ch))) {
+            size_t len = json_number(s + i, n - i);
+            if (len == 0)
+                return -1;
+            d[j++] = '"';
+            d[j++] = NUM_MARK;
+            memcpy(d + j, s + i, len);
+            j += len;
+            d[j++] = '"';
+            i += len - 1;
+            prev = '0';
+            continue;
+        } else if ((unsigned char)ch > ' ') {
+            prev = ch;
+        }
+        d[j++] = ch;
+    }
+    return (long)j;
+}
+
+/* Parses one line. *whole says that nothing but spaces follows the value. */
+static cJSON *parse_json(const char *s, size_t n, int *whole)
+{
+    arena *a = thread_arena;
+    *whole = 0;
+    if (n * 3 + 16 > a->textcap) {
+        char *t = realloc(a->text, n * 3 + 16);
+        if (!t)
+            return NULL; /* reported as not JSON: only for a >300 KB line */
+        a->text = t;
+        a->textcap = n * 3 + 16;
+    }
+    long len = quote_numbers(s, n, a->text);
+    if (len < 0)
+        return NULL;
+    a->used = 0;
+    a->spilled = 0;
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(a->text, (size_t)len, &end, 0);
+    if (root) {
+        const char *stop = a->text + len;
+        while (end < stop && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+            end++;
+        *whole = end == stop;
+    }
+    return root;
+}
+
+static int is_num(const cJSON *it)
+{
+    return cJSON_IsString(it) && it->valuestring[0] == NUM_MARK;
+}
+
+static int is_str(const cJSON *it)
+{
+    return cJSON_IsString(it) && it->valuestring[0] != NUM_MARK;
 }
 
 /* Nodes all in the arena: nothing to free. If someone else reset cJSON's
@@ -235,26 +366,39 @@ static void sanitize(char *dst, size_t n, const char *s)
     dst[i] = '\0';
 }
 
-static int only_space(const char *s, const char *end)
-{
-    for (; s < end; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
-            return 0;
-    return 1;
-}
 
-/* Integers: cJSON keeps a double; reject fractions and what does not fit. */
+/* Integers: digits read exactly; a fraction or exponent ("1.0", "1e3") is
+ * rare enough to go through strtod. */
 static int get_i64(tr__chunk *c, const cJSON *it, int f, uint32_t line, int64_t *out)
 {
-    if (!cJSON_IsNumber(it))
+    if (!is_num(it))
         return fail(c, line, -EINVAL, "\"%s\" must be an integer", field_names[f]);
-    double d = it->valuedouble;
+    const char *s = it->valuestring + 1;
+    int neg = *s == '-';
+    uint64_t v = 0;
+    const char *p = s + neg;
+    for (; is_digit(*p); p++) {
+        if (v > (UINT64_MAX - 9) / 10) {
+            v = UINT64_MAX;
+            while (is_digit(*p))
+                p++;
+            break;
+        }
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    if (*p == '\0') {
+        if (v > (uint64_t)INT64_MAX + (uint64_t)neg)
+            return fail(c, line, -EINVAL, "\"%s\" is out of range", field_names[f]);
+        *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+        return 0;
+    }
+    double d = strtod(s, NULL);
     if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
         return fail(c, line, -EINVAL, "\"%s\" is out of range", field_names[f]);
-    int64_t v = (int64_t)d;
-    if ((double)v != d)
+    int64_t iv = (int64_t)d;
+    if ((double)iv != d)
         return fail(c, line, -EINVAL, "\"%s\" must be an integer", field_names[f]);
-    *out = v;
+    *out = iv;
     return 0;
 }
 
@@ -292,7 +436,7 @@ static int need_task(tr__chunk *c, cJSON **f, uint32_t line, uint32_t *out)
 static int get_str(tr__chunk *c, cJSON **f, int id, uint32_t line, uint32_t *out)
 {
     const cJSON *it = f[id];
-    if (!cJSON_IsString(it))
+    if (!is_str(it))
         return fail(c, line, -EINVAL, "\"%s\" must be a string", field_names[id]);
     int rc = tr__intern(&c->st, it->valuestring, strlen(it->valuestring), out);
     if (rc == -EILSEQ)
@@ -314,7 +458,7 @@ static int need_enum(tr__chunk *c, cJSON **f, int id, uint32_t line,
     int rc = need(c, f, id, line);
     if (rc)
         return rc;
-    if (!cJSON_IsString(f[id]))
+    if (!is_str(f[id]))
         return fail(c, line, -EINVAL, "\"%s\" must be a string", field_names[id]);
     int v = parse(f[id]->valuestring);
     if (v < 0) {
@@ -326,42 +470,15 @@ static int need_enum(tr__chunk *c, cJSON **f, int id, uint32_t line,
     return 0;
 }
 
-/* unix_ns is ~1.8e18, beyond a double's 53 bits: read its digits again. */
-static int raw_i64(const char *s, size_t n, const char *key, int64_t *out)
-{
-    size_t kn = strlen(key);
-    for (size_t i = 0; i + kn < n; i++) {
-        if (memcmp(s + i, key, kn) != 0)
-            continue;
-        size_t j = i + kn;
-        while (j < n && (s[j] == ' ' || s[j] == ':' || s[j] == '\t'))
-            j++;
-        int neg = j < n && s[j] == '-';
-        j += neg;
-        uint64_t v = 0;
-        size_t d0 = j;
-        for (; j < n && s[j] >= '0' && s[j] <= '9'; j++) {
-            if (v > (UINT64_MAX - 9) / 10)
-                return -1;
-            v = v * 10 + (uint64_t)(s[j] - '0');
-        }
-        if (j == d0 || v > (uint64_t)INT64_MAX)
-            return -1;
-        *out = neg ? -(int64_t)v : (int64_t)v;
-        return 0;
-    }
-    return -1;
-}
-
 static const char header_msg[] = "expected the header ({\"ev\":\"trace\",...}) on the first line";
 
 static int parse_header(tr__chunk *c, const char *s, size_t n)
 {
-    const char *end = NULL;
-    cJSON *root = parse_json(s, n, &end);
+    int whole;
+    cJSON *root = parse_json(s, n, &whole);
     cJSON *f[F__COUNT] = {0};
     int rc = 0;
-    if (!root || !cJSON_IsObject(root) || !only_space(end, s + n)) {
+    if (!root || !cJSON_IsObject(root) || !whole) {
         rc = fail(c, 1, -EINVAL, "%s", header_msg);
         goto out;
     }
@@ -376,11 +493,11 @@ static int parse_header(tr__chunk *c, const char *s, size_t n)
         }
         f[id] = it;
     }
-    if (!cJSON_IsString(f[F_EV]) || strcmp(f[F_EV]->valuestring, "trace") != 0) {
+    if (!is_str(f[F_EV]) || strcmp(f[F_EV]->valuestring, "trace") != 0) {
         rc = fail(c, 1, -EINVAL, "%s", header_msg);
         goto out;
     }
-    if (!cJSON_IsString(f[F_FORMAT]) || strcmp(f[F_FORMAT]->valuestring, "coscope") != 0) {
+    if (!is_str(f[F_FORMAT]) || strcmp(f[F_FORMAT]->valuestring, "coscope") != 0) {
         rc = fail(c, 1, -EINVAL, "\"format\" must be \"coscope\"");
         goto out;
     }
@@ -397,12 +514,8 @@ static int parse_header(tr__chunk *c, const char *s, size_t n)
         goto out;
     if (f[F_PID] && (rc = get_i64(c, f[F_PID], F_PID, 1, &c->pid)))
         goto out;
-    if (f[F_UNIX_NS]) {
-        if ((rc = get_i64(c, f[F_UNIX_NS], F_UNIX_NS, 1, &c->unix_ns)))
-            goto out;
-        if (c->unix_ns > (1LL << 53) || c->unix_ns < -(1LL << 53))
-            raw_i64(s, n, "\"unix_ns\"", &c->unix_ns);
-    }
+    if (f[F_UNIX_NS] && (rc = get_i64(c, f[F_UNIX_NS], F_UNIX_NS, 1, &c->unix_ns)))
+        goto out;
 out:
     free_json(root);
     return rc;
@@ -582,7 +695,7 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
     }
     if (!f[F_EV])
         return fail(c, line, -EINVAL, "missing \"ev\"");
-    if (!cJSON_IsString(f[F_EV]))
+    if (!is_str(f[F_EV]))
         return fail(c, line, -EINVAL, "\"ev\" must be a string");
     int ev = ev_token(f[F_EV]->valuestring);
     if (ev < 0) {
@@ -642,14 +755,14 @@ static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int 
         return parse_header(c, s, n);
     if (n == 0)
         return fail(c, line, -EINVAL, "empty line");
-    const char *end = NULL;
-    cJSON *root = parse_json(s, n, &end);
+    int whole;
+    cJSON *root = parse_json(s, n, &whole);
     if (!root && file_last) {
         c->truncated = 1; /* cut short while being written: drop it */
         return 0;
     }
     int rc;
-    if (!root || !cJSON_IsObject(root) || !only_space(end, s + n))
+    if (!root || !cJSON_IsObject(root) || !whole)
         rc = fail(c, line, -EINVAL, "not a JSON object");
     else
         rc = parse_event(c, root, line);
@@ -686,7 +799,7 @@ void *tr__chunk_run(void *arg)
     const char *s = c->p, *end = c->p + c->len;
     const char *next_tick = s + TICK_BYTES;
     uint32_t line = 0;
-    arena a = {malloc(64 << 10), 0, 64 << 10, 0};
+    arena a = {malloc(64 << 10), 0, 64 << 10, 0, NULL, 0};
     if (!a.base)
         a.cap = 0; /* every node from malloc: slower, still right */
     thread_arena = &a;
@@ -712,6 +825,7 @@ void *tr__chunk_run(void *arg)
     }
     thread_arena = NULL;
     free(a.base);
+    free(a.text);
     c->nlines = line;
     tick(c, end, 1);
     return NULL;
