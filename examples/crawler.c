@@ -31,8 +31,8 @@ typedef struct options {
     long crawlers, pages, seed, slow_ms, port;
 } options;
 
-static options opt = {.crawlers = 8, .pages = 200, .seed = 42,
-                      .slow_ms = 150, .port = 0};
+static options opt = {
+    .crawlers = 8, .pages = 200, .seed = 42, .slow_ms = 150, .port = 0};
 
 /* ---- the site ---- */
 
@@ -45,10 +45,10 @@ static page *site;
 static long slow_page;
 
 static const char *const words[] = {
-    "coroutine", "loop",    "stack",   "yield", "timer",  "socket",
-    "channel",   "mutex",   "trace",   "stall", "replay", "latency",
-    "task",      "wake",    "poll",    "queue", "buffer", "deadline",
-    "join",      "cancel",  "scheduler", "event", "handle", "thread",
+    "coroutine", "loop",   "stack",     "yield", "timer",  "socket",
+    "channel",   "mutex",  "trace",     "stall", "replay", "latency",
+    "task",      "wake",   "poll",      "queue", "buffer", "deadline",
+    "join",      "cancel", "scheduler", "event", "handle", "thread",
 };
 #define NWORDS (sizeof words / sizeof words[0])
 
@@ -103,14 +103,14 @@ static int site_build(void)
                           words[ex_rng_below(&rng, NWORDS)]);
         err = err ? err : appendf(&b, ".</p>\n<ul>\n");
         if (i + 1 < opt.pages && !err)
-            err = appendf(&b, "<li><a href=\"/page/%ld\">next</a></li>\n",
-                          i + 1);
+            err =
+                appendf(&b, "<li><a href=\"/page/%ld\">next</a></li>\n", i + 1);
         unsigned nlinks = 2 + ex_rng_below(&rng, 6);
         for (unsigned l = 0; l < nlinks && !err; l++) {
             long range = i <= slow_page ? slow_page + 1 : opt.pages;
             uint32_t to = ex_rng_below(&rng, (uint32_t)range);
-            err = appendf(&b, "<li><a href=\"/page/%u\">page %u</a></li>\n",
-                          to, to);
+            err = appendf(&b, "<li><a href=\"/page/%u\">page %u</a></li>\n", to,
+                          to);
         }
         /* Links the crawler must skip: off-site and in-page. */
         err = err ? err
@@ -175,10 +175,10 @@ static void site_conn(co_tcp *s, void *ctx)
 
 typedef struct crawl {
     int port;
-    co_chan *queue;       /* page numbers still to fetch */
-    co_mutex *lock;       /* guards seen, outstanding and the totals */
-    unsigned char *seen;  /* pages ever queued */
-    long outstanding;     /* queued or being fetched */
+    co_chan *queue;      /* page numbers still to fetch */
+    co_mutex *lock;      /* guards seen, outstanding and the totals */
+    unsigned char *seen; /* pages ever queued */
+    long outstanding;    /* queued or being fetched */
     long pages, bytes;
     int failed;
 } crawl;

@@ -69,8 +69,7 @@ int main(int argc, char **argv)
             fputs(usage, stdout);
             return 0;
         }
-        fprintf(stderr, "deadlock_demo: unknown option %s\n%s", argv[1],
-                usage);
+        fprintf(stderr, "deadlock_demo: unknown option %s\n%s", argv[1], usage);
         return 2;
     }
     int err = co_main(main_task, NULL);

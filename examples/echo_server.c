@@ -31,7 +31,7 @@ typedef struct options {
 typedef struct client {
     int id, port;
     long bytes;
-    long echoed;   /* bytes that came back equal */
+    long echoed; /* bytes that came back equal */
     int ok;
 } client;
 

@@ -149,8 +149,8 @@ int ex_http_parse_response(const char *p, size_t n, ex_http_resp *resp)
         return CO_EINVAL;
     resp->status = status;
     resp->content_length = f.content_length;
-    resp->keep_alive = line[7] == '1' ? !f.conn_close
-                                      : f.conn_keep_alive && !f.conn_close;
+    resp->keep_alive =
+        line[7] == '1' ? !f.conn_close : f.conn_keep_alive && !f.conn_close;
     return (int)head;
 }
 
@@ -220,21 +220,21 @@ static long answer_buffered(ex_rbuf *rb, ex_http_handler fn, void *ctx,
     long answered = 0;
     while (!*done) {
         ex_http_req req;
-        int head = ex_http_parse_request(ex_rbuf_peek(rb), ex_rbuf_len(rb),
-                                         &req);
+        int head =
+            ex_http_parse_request(ex_rbuf_peek(rb), ex_rbuf_len(rb), &req);
         if (head == 0)
             break;
         if (head < 0) {
             *done = 1;
-            int err = ex_http_respond(out, 400, "text/plain", "bad request\n",
-                                      12, 0);
+            int err =
+                ex_http_respond(out, 400, "text/plain", "bad request\n", 12, 0);
             return err ? err : answered;
         }
         size_t whole = (size_t)head + req.content_length;
         if (whole > EX_RBUF_SIZE) { /* a body we will not buffer */
             *done = 1;
-            int err = ex_http_respond(out, 431, "text/plain", "too large\n",
-                                      10, 0);
+            int err =
+                ex_http_respond(out, 431, "text/plain", "too large\n", 10, 0);
             return err ? err : answered;
         }
         if (ex_rbuf_len(rb) < whole)

@@ -20,7 +20,7 @@ struct ex_server {
     ex_conn_fn fn;
     void *ctx;
     long accepted;
-    long live;        /* connection tasks not yet ended */
+    long live; /* connection tasks not yet ended */
     int stopping;
     co_chan *all_done; /* closed when live drops to 0 during a stop */
     conn_node *conns;

@@ -97,8 +97,8 @@ static void fib_conn(co_tcp *s, void *ctx)
         int n = parse_n(line);
         int rlen;
         if (n < 0) {
-            rlen = snprintf(reply, sizeof reply,
-                            "error: expected n in 0..%d\n", FIB_MAX);
+            rlen = snprintf(reply, sizeof reply, "error: expected n in 0..%d\n",
+                            FIB_MAX);
         } else {
             fib_job job = {.n = n};
             if (opt.offload) {
@@ -204,7 +204,8 @@ static void *main_task(void *arg)
     }
     int port = ex_server_port(srv);
     printf("fib_server: listening on 127.0.0.1:%d (%s)\n", port,
-           opt.offload ? "offload to the thread pool" : "computing on the loop");
+           opt.offload ? "offload to the thread pool"
+                       : "computing on the loop");
     fflush(stdout);
     if (opt.clients == 0) {
         while (co_sleep(3600 * 1000) == 0) /* until killed */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HELLO "Hello, World!"
+#define HELLO        "Hello, World!"
 #define PIPELINE_MAX 4
 
 static const char usage[] =
@@ -68,11 +68,11 @@ static int client_run(client *cl, co_tcp *s, ex_rbuf *rb)
         size_t len = 0;
         for (long i = 0; i < k; i++) {
             int last = sent + i + 1 == opt.requests;
-            len += (size_t)snprintf(batch + len, sizeof batch - len,
-                                    "GET /hello/%ld HTTP/1.1\r\n"
-                                    "Host: 127.0.0.1\r\n%s\r\n",
-                                    sent + i, last ? "Connection: close\r\n"
-                                                   : "");
+            len +=
+                (size_t)snprintf(batch + len, sizeof batch - len,
+                                 "GET /hello/%ld HTTP/1.1\r\n"
+                                 "Host: 127.0.0.1\r\n%s\r\n",
+                                 sent + i, last ? "Connection: close\r\n" : "");
         }
         ssize_t w = co_write(s, batch, len);
         if (w < 0)

@@ -126,8 +126,8 @@ static int has_line(const char *text, const char *line)
 
 static void test_echo(void)
 {
-    run r = run_prog(NULL, "echo_server", "--clients", "20", "--bytes",
-                     "65536", NULL);
+    run r = run_prog(NULL, "echo_server", "--clients", "20", "--bytes", "65536",
+                     NULL);
     ASSERT_EQ(r.status, 0);
     ASSERT_LINE(r.out, "clients: 20 bytes: 1310720 ok");
     ASSERT(strncmp(r.out, "echo_server: listening on 127.0.0.1:", 36) == 0);
@@ -146,8 +146,8 @@ static void test_crawler(void)
 
 static void test_crawler_one(void)
 {
-    run r = run_prog(NULL, "crawler", "--crawlers", "1", "--slow-ms", "0",
-                     NULL);
+    run r =
+        run_prog(NULL, "crawler", "--crawlers", "1", "--slow-ms", "0", NULL);
     ASSERT_EQ(r.status, 0);
     ASSERT_STR_EQ(r.out, "pages: 200 bytes: 223589\n");
     run_free(&r);
@@ -191,8 +191,8 @@ static void test_http_hello(void)
 
 static void test_http_duration(void)
 {
-    run r = run_prog(NULL, "http_hello", "--port", "0", "--duration", "1",
-                     NULL);
+    run r =
+        run_prog(NULL, "http_hello", "--port", "0", "--duration", "1", NULL);
     ASSERT_EQ(r.status, 0);
     ASSERT_LINE(r.out, "http_hello: stopped after 1 s, 0 connections");
     run_free(&r);
@@ -242,7 +242,8 @@ static void test_bad_values(void)
 {
     run r = run_prog(NULL, "echo_server", "--clients", "0", NULL);
     ASSERT_EQ(r.status, 2);
-    ASSERT_LINE(r.err, "--clients: expected an integer in [1, 1000], got \"0\"");
+    ASSERT_LINE(r.err,
+                "--clients: expected an integer in [1, 1000], got \"0\"");
     run_free(&r);
     r = run_prog(NULL, "fib_server", "--n", NULL);
     ASSERT_EQ(r.status, 2);
@@ -291,8 +292,8 @@ static void check_trace(int want_status, const char *prog, ...)
     last++;
     if (!strstr(last, "\"ev\":\"end\""))
         TEST__FAIL("%s: last line is not an end event: %s", trace, last);
-    for (const char *p = text; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1
-                                                       : p + strlen(p))
+    for (const char *p = text; *p;
+         p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
         ASSERT(*p == '{');
     free(text);
     unlink(trace);
