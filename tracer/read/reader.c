@@ -20,8 +20,8 @@
  * parse.c reads one chunk of lines; this file splits, runs, merges, sorts.
  * Syntax and field errors are found while parsing, model errors after: a
  * file with both reports the first syntax error even if a model error comes
- * on an earlier line. Numbers go through cJSON's double, so integers are
- * exact up to 2^53 (t up to 104 days); unix_ns is re-read from the text. */
+ * on an earlier line. Integers are read exactly to 64 bits (parse.c), and
+ * lines must be strict JSON: no raw control bytes in strings, no "007". */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
