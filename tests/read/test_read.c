@@ -395,6 +395,31 @@ static void test_deadlock3(void)
     tr_free(tr);
 }
 
+/* The runtime's `stuck` events: the same cycle, found where the runtime
+ * reported it, although the tasks were cancelled and exited afterwards; the
+ * cancelled waits are not also listed as long WAITs. */
+static void test_stuck_events(void)
+{
+    tr_trace *tr = load_data("stuck_cancelled.jsonl");
+    check_spans(tr);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_EQ(tr_nstalls(tr), 3);
+    const tr_stall *s = tr_stalls(tr);
+    ASSERT(s[0].kind == TR_STALL_STUCK && s[0].task == 3 && s[0].t == 12);
+    ASSERT_EQ(s[0].dur, 50000040 - 12);
+    ASSERT(s[1].kind == TR_STALL_STUCK && s[1].task == 1 && s[1].t == 21);
+    ASSERT(s[2].kind == TR_STALL_STUCK && s[2].task == 2 && s[2].t == 31);
+    ASSERT_EQ(s[0].why, TR_WAIT_JOIN);
+    ASSERT_EQ(s[2].why, TR_WAIT_LOCK);
+    ASSERT_EQ(s[0].waits_on, 1);
+    ASSERT_EQ(s[1].waits_on, 2);
+    ASSERT_EQ(s[2].waits_on, 3); /* C held the mutex when it was reported */
+    ASSERT(s[0].cycle == 0 && s[1].cycle == 0 && s[2].cycle == 0);
+    ASSERT_EQ(tr_ncycles(tr), 1);
+    ASSERT_EQ(tr_task_by_id(tr, 2)->status, TR_STATUS_CANCELLED);
+    tr_free(tr);
+}
+
 static void test_mutexpair(void)
 {
     tr_trace *tr = load_data("mutexpair.jsonl");
@@ -764,7 +789,7 @@ static void test_file_equals_mem(void)
 {
     static const char *files[] = {"basic.jsonl", "stalls.jsonl", "deadlock3.jsonl",
                                   "mutexpair.jsonl", "truncated.jsonl", "unknown.jsonl",
-                                  "work.jsonl"};
+                                  "work.jsonl", "stuck_cancelled.jsonl"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         size_t n;
         char *buf = slurp(data(files[i]), &n);
@@ -992,6 +1017,7 @@ int main(int argc, char **argv)
         {"basic", test_basic},
         {"stalls", test_stalls},
         {"deadlock3", test_deadlock3},
+        {"stuck_events", test_stuck_events},
         {"mutexpair", test_mutexpair},
         {"work", test_work},
         {"truncated", test_truncated},

@@ -124,8 +124,11 @@ typedef struct chan_info {
     uint32_t users, stuck, min1, min2;
 } chan_info;
 
-/* Fills waits_on of the n STUCK stalls in st. */
-static int wait_for_edges(tr_trace *tr, tr_stall *st, size_t n)
+/* Fills waits_on of the n STUCK stalls in st. Mutex holders are taken as
+ * of event index `upto`: the first `stuck` event when the runtime reported
+ * a deadlock (it cancels the tasks next, releasing their locks), else the
+ * end of the trace. */
+static int wait_for_edges(tr_trace *tr, tr_stall *st, size_t n, size_t upto)
 {
     tr__map holder = {0}, chans = {0}, users = {0}, stuck = {0};
     chan_info *ci = calloc(n, sizeof *ci);
@@ -147,8 +150,8 @@ static int wait_for_edges(tr_trace *tr, tr_stall *st, size_t n)
                 *c = nchans++;
         }
     }
-    /* mutex holders at the end; who ever waited on the channels in question */
-    for (size_t i = 0; i < tr->nev; i++) {
+    /* mutex holders at the cut; who ever waited on the channels in question */
+    for (size_t i = 0; i < upto; i++) {
         const tr_event *e = &tr->ev[i];
         if (e->ev == TR_EV_ACQUIRE) {
             uint32_t *h = tr__map_get(&holder, e->arg, 1);
@@ -299,6 +302,27 @@ int tr_analyze(tr_trace *tr, const tr_analysis_opts *opts)
     vec active = {.size = sizeof(uint32_t)};
     size_t next = 0;
     int rc = -ENOMEM;
+    /* `stuck` events: the runtime found these tasks blocked forever and is
+     * about to cancel them. Their wait at that moment is the STUCK stall
+     * (and not a long WAIT), and the wait-for graph is taken there. */
+    tr__map stuck_span = {0};
+    size_t cut = tr->nev;
+    if (tr__map_init(&stuck_span, 16))
+        goto fail;
+    for (size_t i = 0; i < tr->nev; i++) {
+        const tr_event *e = &tr->ev[i];
+        if (e->ev != TR_EV_STUCK)
+            continue;
+        if (cut == tr->nev)
+            cut = i;
+        size_t si = tr_span_at(tr, e->task, e->t);
+        if (si == SIZE_MAX || tr->spans[si].state != TR_ST_WAITING)
+            continue;
+        uint32_t *v = tr__map_get(&stuck_span, si, 1);
+        if (!v)
+            goto fail;
+        *v = 1;
+    }
     for (size_t k = 0; k < tr->nspans; k++) {
         uint32_t si = tr->span_order[k];
         const tr_span *sp = &tr->spans[si];
@@ -316,7 +340,7 @@ int tr_analyze(tr_trace *tr, const tr_analysis_opts *opts)
             if (!add_stall(&stalls, TR_STALL_LATENCY, sp, si))
                 goto fail;
         } else if (sp->state == TR_ST_WAITING && sp->ev1 != NONE && d > o.wait_ns &&
-                   long_wait_kind(sp->why)) {
+                   long_wait_kind(sp->why) && !tr__map_get(&stuck_span, si, 0)) {
             if (!(st = add_stall(&stalls, TR_STALL_WAIT, sp, si)))
                 goto fail;
             st->why = sp->why, st->op = sp->op, st->at = sp->at, st->obj = sp->obj;
@@ -325,9 +349,17 @@ int tr_analyze(tr_trace *tr, const tr_analysis_opts *opts)
     size_t s0 = stalls.n;
     for (size_t k = 0; k < tr->ntasks; k++) {
         const tr_task *t = &tr->tasks[k];
+        if (t->nspans == 0)
+            continue;
         uint32_t si = t->span0 + t->nspans - 1;
+        /* The span a `stuck` event fell in, else the last one if waiting. */
+        for (uint32_t j = t->span0; j < t->span0 + t->nspans; j++)
+            if (tr__map_get(&stuck_span, j, 0)) {
+                si = j;
+                break;
+            }
         const tr_span *sp = &tr->spans[si];
-        if (t->nspans == 0 || sp->state != TR_ST_WAITING)
+        if (sp->state != TR_ST_WAITING)
             continue;
         tr_stall *st = add_stall(&stalls, TR_STALL_STUCK, sp, si);
         if (!st)
@@ -335,7 +367,7 @@ int tr_analyze(tr_trace *tr, const tr_analysis_opts *opts)
         st->why = sp->why, st->op = sp->op, st->at = sp->at, st->obj = sp->obj;
     }
     tr_stall *all = stalls.p;
-    if (stalls.n > s0 && (wait_for_edges(tr, all + s0, stalls.n - s0) ||
+    if (stalls.n > s0 && (wait_for_edges(tr, all + s0, stalls.n - s0, cut) ||
                           find_cycles(tr, all + s0, stalls.n - s0)))
         goto fail;
     if (stalls.n)
@@ -345,11 +377,13 @@ int tr_analyze(tr_trace *tr, const tr_analysis_opts *opts)
     tr->victims = victims.p;
     tr->nvictims = victims.n;
     free(active.p);
+    tr__map_free(&stuck_span);
     return 0;
 fail:
     free(stalls.p);
     free(victims.p);
     free(active.p);
+    tr__map_free(&stuck_span);
     tr__analysis_free(tr);
     return rc;
 }

@@ -55,6 +55,7 @@ static const uint32_t allowed[TR_EV__COUNT] = {
     [TR_EV_POLL_BEGIN] = BASE,
     [TR_EV_POLL_END] = BASE | B(F_EVENTS),
     [TR_EV_END] = BASE | B(F_EVENTS) | B(F_DROPPED),
+    [TR_EV_STUCK] = BASE | B(F_TASK),
 };
 
 /* A switch on the first byte: this runs for every field of every line. */
@@ -556,6 +557,7 @@ static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr_event *e)
             return rc;
         break;
     case TR_EV_RUN:
+    case TR_EV_STUCK:
         return need_task(c, f, line, &e->task);
     case TR_EV_YIELD:
         if ((rc = need_task(c, f, line, &e->task)) ||
