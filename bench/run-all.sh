@@ -1,0 +1,399 @@
+#!/usr/bin/env bash
+# bench/run-all.sh: every coscope benchmark in one run on this machine — the
+# runtime's switch costs, the recorder, http_hello vs Node.js and Python
+# asyncio under wrk, the echo tracing tax, trace loading and the viewer — and
+# one markdown table of medians, printed and written into docs/benchmarks.md
+# between the run-all markers (the prose around them is kept).
+#
+# Usage: bench/run-all.sh [BUILD_DIR]     (default: build-bench, Release)
+# Knobs (environment): RUNS=5 (repeats of the short benches, the http rounds
+# and the echo pairs), READ_RUNS=3, HTTP_SECS=10, WARM_SECS=1,
+# ECHO_BYTES=4G, ECHO_CONNS=4, EVENTS=10000000, PORT_BASE=18080,
+# OUT=docs/benchmarks.md (OUT=- prints only), LOG_DIR=BUILD_DIR/bench-logs.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${1:-$ROOT/build-bench}
+RUNS=${RUNS:-5}
+READ_RUNS=${READ_RUNS:-3}
+HTTP_SECS=${HTTP_SECS:-10}
+WARM_SECS=${WARM_SECS:-1}
+ECHO_BYTES=${ECHO_BYTES:-4G}
+ECHO_CONNS=${ECHO_CONNS:-4}
+EVENTS=${EVENTS:-10000000}
+PORT_BASE=${PORT_BASE:-18080}
+OUT=${OUT:-$ROOT/docs/benchmarks.md}
+LOG_DIR=${LOG_DIR:-$BUILD/bench-logs}
+TMP_PREFIX=/tmp/coscope-bench-$$
+START=$(date +%s)
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+die() { echo "run-all: $*" >&2; exit 1; }
+say() { echo "[$(($(date +%s) - START))s] $*" >&2; }
+
+# ---- servers and files are cleaned up whatever happens ----
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    for p in "${PIDS[@]}"; do
+        wait "$p" 2>/dev/null
+    done
+    rm -f "$TMP_PREFIX"-*
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- tools ----
+need_apt() { # need_apt COMMAND PACKAGE
+    command -v "$1" >/dev/null && return 0
+    [ "$(id -u)" = 0 ] || die "$1 is missing (apt-get install $2 as root)"
+    say "installing $2"
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q "$2"; } >"$LOG_DIR/apt.log" 2>&1 ||
+        die "apt-get install $2 failed (see $LOG_DIR/apt.log)"
+}
+mkdir -p "$LOG_DIR" || die "cannot create $LOG_DIR"
+need_apt wrk wrk
+need_apt curl curl
+need_apt node nodejs
+need_apt python3 python3
+need_apt cmake cmake
+NODE_VERSION=$(node --version)
+PY_VERSION=$(python3 --version 2>&1)
+
+# ---- build (incremental; configures a Release tree if there is none) ----
+if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+    say "configuring $BUILD (Release)"
+    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
+        >"$LOG_DIR/cmake.log" 2>&1 || die "cmake failed (see $LOG_DIR/cmake.log)"
+fi
+BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
+[ "$BUILD_TYPE" = Release ] ||
+    say "warning: $BUILD is a '$BUILD_TYPE' build, the figures want Release"
+say "building benchmarks in $BUILD"
+cmake --build "$BUILD" -j2 --target bench_runtime bench_record gen_trace \
+    bench_load bench_view bench_echo http_hello echo_server \
+    >"$LOG_DIR/build.log" 2>&1 || die "build failed (see $LOG_DIR/build.log)"
+
+B_RUNTIME=$BUILD/bench/runtime/bench_runtime
+B_RECORD=$BUILD/bench/record/bench_record
+B_GEN=$BUILD/bench/read/gen_trace
+B_LOAD=$BUILD/bench/read/bench_load
+B_VIEW=$BUILD/bench/viewer/bench_view
+B_ECHO=$BUILD/bench/echo/bench_echo
+HTTP_HELLO=$BUILD/examples/http_hello
+ECHO_SERVER=$BUILD/examples/echo_server
+
+# ---- small helpers ----
+# val NAME FILE: the number of the `NAME: value unit` line.
+val() { sed -n "s|^$1: *\([-0-9.e+naif]*\).*|\1|p" "$2" | head -n1; }
+# median V...: the middle value (mean of the two middle ones if even).
+median() {
+    printf '%s\n' "$@" | grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g |
+        awk '{v[NR]=$1} END {if (!NR) print "nan"; else if (NR%2) print v[(NR+1)/2];
+             else print (v[NR/2]+v[NR/2+1])/2}'
+}
+# calc EXPR: floating-point arithmetic through awk.
+calc() { awk "BEGIN {print ($*)}"; }
+fmt() { LC_ALL=C printf "%.${1}f" "$2"; }
+# status OK?: a hit/miss word for the table.
+status() { [ "$1" = 1 ] && echo "hit" || echo "**miss**"; }
+le() { calc "($1) <= ($2) ? 1 : 0"; }
+ge() { calc "($1) >= ($2) ? 1 : 0"; }
+list() { local IFS=' '; echo "$*"; }
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# wait_port PORT PID: until something accepts on PORT (10 s at most).
+wait_port() {
+    for _ in $(seq 100); do
+        kill -0 "$2" 2>/dev/null || return 1
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# stop PID [GRACE]: waits GRACE seconds for a clean exit, then TERM, KILL.
+stop() {
+    local pid=$1 grace=${2:-0}
+    for _ in $(seq $((grace * 10))); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    local keep=()
+    for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+    PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+for p in 0 1 2 3 4; do
+    port_free $((PORT_BASE + p)) ||
+        die "port $((PORT_BASE + p)) is in use on 127.0.0.1 (set PORT_BASE)"
+done
+
+# =====================================================================
+# 1. runtime and recorder: RUNS interleaved runs of each
+# =====================================================================
+REC_EVENTS=5000000
+for r in $(seq "$RUNS"); do
+    say "runtime + recorder, run $r/$RUNS"
+    "$B_RUNTIME" 100000 >"$LOG_DIR/runtime.$r.log" 2>&1 ||
+        die "bench_runtime failed (see $LOG_DIR/runtime.$r.log)"
+    "$B_RECORD" $REC_EVENTS "$TMP_PREFIX-rec.jsonl" >"$LOG_DIR/record.$r.log" 2>&1 ||
+        die "bench_record failed (see $LOG_DIR/record.$r.log)"
+    rec_bytes=$(stat -c %s "$TMP_PREFIX-rec.jsonl")
+    rec_lines=$(wc -l <"$TMP_PREFIX-rec.jsonl")
+    echo "trace_bytes_per_line: $(calc "$rec_bytes / $rec_lines") B" \
+        >>"$LOG_DIR/record.$r.log"
+    rm -f "$TMP_PREFIX-rec.jsonl"
+done
+collect() { # collect NAME PREFIX: the NAME values of every PREFIX.*.log
+    local f v=()
+    for f in "$LOG_DIR/$2".*.log; do v+=("$(val "$1" "$f")"); done
+    median "${v[@]}"
+}
+SWITCH=$(collect raw_switch runtime)
+SWAPCTX=$(collect glibc_swapcontext runtime)
+YIELD=$(collect co_yield_round_trip runtime)
+SPAWN=$(collect spawn_join runtime)
+LIVE_RSS=$(collect live_tasks_rss runtime)
+LIVE_B=$(collect live_task_bytes runtime)
+EMIT_BURST=$(collect trace_on_burst_ns_per_event record)
+EMIT_SUST=$(collect trace_on_sustained_ns_per_event record)
+EMIT_OFF=$(collect trace_off_ns_per_event record)
+FMT_MBS=$(collect format_throughput record)
+LINE_B=$(collect trace_bytes_per_line record)
+REC_DROPS=$(collect events_dropped record)
+CLOCK=$(sed -n 's/^clock: //p' "$LOG_DIR/record.1.log")
+WRITER_MBS=$(calc "$LINE_B / $EMIT_SUST * 1000")
+
+# =====================================================================
+# 2. http_hello (tracing off / on) vs Node.js and Python asyncio, wrk
+# =====================================================================
+HTTP_NAMES=(hello_off hello_on node py)
+declare -A HTTP_PORT=([hello_off]=$PORT_BASE [hello_on]=$((PORT_BASE + 1))
+    [node]=$((PORT_BASE + 2)) [py]=$((PORT_BASE + 3)))
+declare -A RPS LAT
+HTTP_TRACE=$TMP_PREFIX-http.jsonl
+HTTP_TRACE_BYTES=() HTTP_TRACE_PER_REQ=()
+# Same bytes from every server: checked once with curl -i.
+http_start() { # http_start NAME: starts it in the background, sets SRV_PID
+    local name=$1 port=${HTTP_PORT[$1]}
+    local dur=$((WARM_SECS + HTTP_SECS + 2))
+    [ "$name" = hello_on ] && rm -f "$HTTP_TRACE"
+    # exec, so that $! is the server itself
+    (case $name in
+    hello_off) exec "$HTTP_HELLO" --port "$port" --duration "$dur" ;;
+    hello_on) export COSCOPE_TRACE=$HTTP_TRACE
+        exec "$HTTP_HELLO" --port "$port" --duration "$dur" ;;
+    node) exec node "$ROOT/bench/peers/node_hello.js" "$port" ;;
+    py) exec python3 "$ROOT/bench/peers/py_hello.py" "$port" ;;
+    esac) >>"$LOG_DIR/server-$name.log" 2>&1 &
+    SRV_PID=$!
+    PIDS+=("$SRV_PID")
+    wait_port "$port" "$SRV_PID" || die "$name did not start (see $LOG_DIR/server-$name.log)"
+}
+# http_hello exits by itself after --duration, which flushes the trace;
+# the peers are stopped with SIGTERM.
+http_stop() { # http_stop NAME PID
+    case $1 in
+    hello_*) stop "$2" $((WARM_SECS + HTTP_SECS + 5)) ;;
+    *) stop "$2" ;;
+    esac
+}
+
+HEADERS_OK=1
+: >"$LOG_DIR/http-responses.txt"
+for name in "${HTTP_NAMES[@]}"; do
+    http_start "$name"
+    resp=$(curl -si "http://127.0.0.1:${HTTP_PORT[$name]}/")
+    printf '== %s\n%s\n' "$name" "$resp" >>"$LOG_DIR/http-responses.txt"
+    shape="$(printf '%s' "$resp" | tr -d '\r' | awk 'NR>1 && /^$/ {exit} NR>1 {n++} END {print n+0}') headers, body $(printf '%s' "$resp" | tr -d '\r' | awk 'b {print} /^$/ {b=1}' | head -c 100)"
+    [ -z "${REF_SHAPE:-}" ] && REF_SHAPE=$shape REF_RESP=$resp
+    if [ "$shape" != "$REF_SHAPE" ] || [ "$resp" != "$REF_RESP" ]; then
+        HEADERS_OK=0
+        say "warning: $name answers differently: $shape (http_hello: $REF_SHAPE)"
+    fi
+    stop "$SRV_PID" # no need to wait for --duration here
+done
+RESP_BYTES=$(printf '%s' "$REF_RESP" | wc -c)
+
+for r in $(seq "$RUNS"); do
+    # rotate the order each round so drift does not favour one server
+    for k in 0 1 2 3; do
+        name=${HTTP_NAMES[$(((k + r - 1) % 4))]}
+        say "http round $r/$RUNS: $name"
+        http_start "$name"
+        url="http://127.0.0.1:${HTTP_PORT[$name]}/"
+        wrk -t2 -c100 -d"${WARM_SECS}s" "$url" >"$LOG_DIR/wrk-$name.$r.warm.log" 2>&1
+        wrk -t2 -c100 -d"${HTTP_SECS}s" "$url" >"$LOG_DIR/wrk-$name.$r.log" 2>&1 ||
+            die "wrk failed against $name (see $LOG_DIR/wrk-$name.$r.log)"
+        http_stop "$name" "$SRV_PID"
+        RPS[$name]="${RPS[$name]:-} $(sed -n 's/^Requests\/sec: *//p' "$LOG_DIR/wrk-$name.$r.log")"
+        LAT[$name]="${LAT[$name]:-} $(awk '/Latency/ {print $2; exit}' "$LOG_DIR/wrk-$name.$r.log")"
+        if grep -qE 'Socket errors|Non-2xx' "$LOG_DIR/wrk-$name.$r.log"; then
+            say "warning: wrk saw errors against $name (see $LOG_DIR/wrk-$name.$r.log)"
+        fi
+        if [ "$name" = hello_on ]; then
+            reqs=$(cat "$LOG_DIR/wrk-$name.$r.warm.log" "$LOG_DIR/wrk-$name.$r.log" |
+                awk '/requests in/ {n += $1} END {print n}')
+            bytes=$(stat -c %s "$HTTP_TRACE")
+            HTTP_TRACE_BYTES+=("$bytes")
+            HTTP_TRACE_PER_REQ+=("$(calc "$bytes / $reqs")")
+            HTTP_TRACE_LINES=$(wc -l <"$HTTP_TRACE")
+            HTTP_TRACE_REQS=$reqs
+        fi
+    done
+done
+med_rps() { median ${RPS[$1]}; }
+H_OFF=$(med_rps hello_off) H_ON=$(med_rps hello_on)
+H_NODE=$(med_rps node) H_PY=$(med_rps py)
+TRACE_MB=$(calc "$(median "${HTTP_TRACE_BYTES[@]}") / 1e6")
+TRACE_B_REQ=$(median "${HTTP_TRACE_PER_REQ[@]}")
+TRACE_EV_REQ=$(calc "$HTTP_TRACE_LINES / $HTTP_TRACE_REQS")
+
+# The last tracing-on trace is a real 10 s recording: load it once too.
+say "loading the real http_hello trace ($(fmt 0 "$(calc "$(stat -c %s "$HTTP_TRACE") / 1e6")") MB)"
+"$B_LOAD" "$HTTP_TRACE" >"$LOG_DIR/load-http.log" 2>&1 || say "warning: loading the http trace failed"
+rm -f "$HTTP_TRACE"
+
+# =====================================================================
+# 3. echo throughput, tracing off / on, alternating
+# =====================================================================
+ECHO_PORT=$((PORT_BASE + 4))
+ECHO_TRACE=$TMP_PREFIX-echo.jsonl
+ECHO_OFF=() ECHO_ON=() ECHO_TRACE_BYTES=()
+for r in $(seq "$RUNS"); do
+    if [ $((r % 2)) = 1 ]; then order="off on"; else order="on off"; fi
+    for mode in $order; do
+        say "echo pair $r/$RUNS: tracing $mode"
+        rm -f "$ECHO_TRACE"
+        (if [ $mode = on ]; then
+            export COSCOPE_TRACE=$ECHO_TRACE
+        fi
+        exec "$ECHO_SERVER" --port "$ECHO_PORT") >>"$LOG_DIR/server-echo.log" 2>&1 &
+        SRV_PID=$!
+        PIDS+=("$SRV_PID")
+        wait_port "$ECHO_PORT" "$SRV_PID" || die "echo_server did not start"
+        "$B_ECHO" --port "$ECHO_PORT" --conns "$ECHO_CONNS" --bytes "$ECHO_BYTES" \
+            >"$LOG_DIR/echo-$mode.$r.log" 2>&1 ||
+            die "bench_echo failed (see $LOG_DIR/echo-$mode.$r.log)"
+        sleep 0.3 # let the writer drain before the kill
+        stop "$SRV_PID"
+        v=$(val echo_mb_s "$LOG_DIR/echo-$mode.$r.log")
+        if [ $mode = on ]; then
+            ECHO_ON+=("$v")
+            ECHO_TRACE_BYTES+=("$(stat -c %s "$ECHO_TRACE")")
+        else
+            ECHO_OFF+=("$v")
+        fi
+    done
+done
+rm -f "$ECHO_TRACE"
+E_OFF=$(median "${ECHO_OFF[@]}") E_ON=$(median "${ECHO_ON[@]}")
+E_TAX=$(calc "(1 - $E_ON / $E_OFF) * 100")
+E_TRACE_MB=$(calc "$(median "${ECHO_TRACE_BYTES[@]}") / 1e6")
+
+# =====================================================================
+# 4. reading: a generated EVENTS-event trace, bench_load and bench_view
+# =====================================================================
+GEN=$TMP_PREFIX-gen.jsonl
+say "generating a $EVENTS-event trace"
+"$B_GEN" "$EVENTS" "$GEN" >"$LOG_DIR/gen.log" 2>&1 || die "gen_trace failed"
+GEN_MB=$(calc "$(stat -c %s "$GEN") / 1e6")
+for r in $(seq "$READ_RUNS"); do
+    say "load + viewer, run $r/$READ_RUNS"
+    "$B_LOAD" "$GEN" >"$LOG_DIR/load.$r.log" 2>&1 || die "bench_load failed"
+    SDL_VIDEODRIVER=offscreen "$B_VIEW" "$GEN" >"$LOG_DIR/view.$r.log" 2>&1 ||
+        die "bench_view failed (see $LOG_DIR/view.$r.log)"
+done
+rm -f "$GEN"
+NEV=$(collect events load)
+MEV=$(calc "$NEV / 1e6")
+LOAD_S=$(collect load_time load)
+LOAD_RSS=$(collect peak_rss load)
+LOAD_X=$(collect peak_rss_vs_file load)
+ANALYSIS_S=$(collect analysis_time load)
+F_WHOLE=$(collect frame_whole_median view)
+F_100=$(collect frame_1/100_median view)
+F_10K=$(collect frame_1/10000_median view)
+F_WORST=$(for f in "$LOG_DIR"/view.*.log; do sed -n 's/^frame_.*_max: *\([0-9.]*\).*/\1/p' "$f"; done | sort -g | tail -n1)
+H_LOAD_S=$(val load_time "$LOG_DIR/load-http.log")
+H_LOAD_EV=$(val events "$LOG_DIR/load-http.log")
+H_LOAD_MB=$(val file_size "$LOG_DIR/load-http.log")
+H_LOAD_X=$(val peak_rss_vs_file "$LOG_DIR/load-http.log")
+H_ANALYSIS=$(val analysis_time "$LOG_DIR/load-http.log")
+
+ELAPSED=$(($(date +%s) - START))
+
+# =====================================================================
+# 5. the table
+# =====================================================================
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "+local changes")
+r_node() { fmt 2 "$(calc "$1 / $H_NODE")"; }
+H_LOSS=$(calc "(1 - $H_ON / $H_OFF) * 100")
+loss_words() { # a loss in % as "X % below" or "X % above"
+    if [ "$(le "$1" 0)" = 1 ]; then echo "$(fmt 1 "$(calc "-($1)")") % above"
+    else echo "$(fmt 1 "$1") % below"; fi
+}
+
+TABLE=$(cat <<EOF
+Measured $(date -u +%Y-%m-%d) on $(nproc) cores of "$CPU" (a VM), $(uname -r),
+commit $COMMIT${DIRTY:+ $DIRTY}, $BUILD_TYPE build; $NODE_VERSION, $PY_VERSION.
+Every figure is the median of the runs noted; the whole run took ${ELAPSED} s.
+Load average before / after the run: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)
+(anything above ~0 means other work shared the 2 cores with the benchmarks).
+
+| what | median | target / anchor | | how it was measured |
+| --- | ---: | --- | --- | --- |
+| raw context switch (asm) | $(fmt 2 "$SWITCH") ns | ≤ 15 ns; minicoro ~13 ns, Boost.Context fcontext ~9 ns (*published*, not measured here) | $(status "$(le "$SWITCH" 15)") | bench_runtime: 20 M one-way switches between two stacks, median of 5 inside each of $RUNS runs |
+| glibc \`swapcontext\` (measured here) | $(fmt 1 "$SWAPCTX") ns | raw switch is $(fmt 0 "$(calc "$SWAPCTX / $SWITCH")")× faster | | same loop over \`swapcontext\` (it makes a sigprocmask syscall), $RUNS runs |
+| \`co_yield\` round trip | $(fmt 2 "$YIELD") ns | ≤ 30 ns | $(status "$(le "$YIELD" 30)") | bench_runtime: two tasks yielding to each other through the scheduler, per yield-and-back, $RUNS runs |
+| spawn + join | $(fmt 1 "$SPAWN") ns | ≤ 300 ns | $(status "$(le "$SPAWN" 300)") | bench_runtime: \`co_spawn\` + \`co_join\` of an empty task, pooled stacks, $RUNS runs |
+| 100 k live tasks, RSS | $(fmt 0 "$LIVE_RSS") MiB ($(fmt 0 "$LIVE_B") B/task) | ≤ 1 GiB | $(status "$(le "$LIVE_RSS" 1024)") | bench_runtime: RSS growth with 100 000 tasks parked in \`co_sleep\`, $RUNS runs |
+| trace emit, tracing off | $(fmt 2 "$EMIT_OFF") ns/event | | | bench_record: the \`TR_ON()\` branch alone, $RUNS runs |
+| trace emit, hot path | $(fmt 1 "$EMIT_BURST") ns/event | ≤ 10 ns | $(status "$(le "$EMIT_BURST" 10)") | bench_record: bursts of half a ring ($CLOCK timestamps), flushed untimed between bursts, $RUNS runs |
+| trace emit, sustained | $(fmt 1 "$EMIT_SUST") ns/event | | | bench_record: $(calc "$REC_EVENTS / 1e6") M events back to back, the loop waits for the writer thread, file in /tmp; $REC_DROPS dropped |
+| trace formatter | $(fmt 0 "$FMT_MBS") MB/s | writer ≥ 1 GB/s | $(status "$(ge "$FMT_MBS" 1000)") | bench_record: records → JSON lines into memory, one thread, $RUNS runs |
+| trace writer, end to end | $(fmt 0 "$WRITER_MBS") MB/s | writer ≥ 1 GB/s | $(status "$(ge "$WRITER_MBS" 1000)") | $(fmt 1 "$LINE_B") B/line ÷ sustained ns/event: format + \`write(2)\` to a /tmp file (page cache), 2 cores shared with the emitting thread |
+| http_hello, tracing off | $(fmt 0 "$H_OFF") req/s ($(r_node "$H_OFF")× Node) | ≥ 2× Node | $(status "$(ge "$H_OFF" "2 * $H_NODE")") | \`wrk -t2 -c100 -d${HTTP_SECS}s\` on 127.0.0.1 after a ${WARM_SECS} s warm-up, $RUNS rounds in rotating order; wrk shares the 2 cores with the server |
+| http_hello, tracing on | $(fmt 0 "$H_ON") req/s ($(r_node "$H_ON")× Node), $(loss_words "$H_LOSS") off | loses ≤ 5 % | $(status "$(le "$H_LOSS" 5)") | same, COSCOPE_TRACE to /tmp: $(fmt 0 "$TRACE_MB") MB per run, $(fmt 1 "$TRACE_B_REQ") B and $(fmt 1 "$TRACE_EV_REQ") events per request |
+| Node.js \`http\` hello | $(fmt 0 "$H_NODE") req/s (1.00) | peer | | bench/peers/node_hello.js, same wrk rounds |
+| Python asyncio \`Protocol\` hello | $(fmt 0 "$H_PY") req/s ($(r_node "$H_PY")× Node) | peer | | bench/peers/py_hello.py, same wrk rounds |
+| echo, tracing off | $(fmt 0 "$E_OFF") MB/s | | | bench_echo → examples/echo_server: $ECHO_BYTES over $ECHO_CONNS connections, 256 KiB in flight each, every byte checked; $RUNS runs |
+| echo, tracing on | $(fmt 0 "$E_ON") MB/s, $(loss_words "$E_TAX") off | tax ≤ 3 % | $(status "$(le "$E_TAX" 3)") | same, COSCOPE_TRACE to /tmp ($(fmt 0 "$E_TRACE_MB") MB per run), off/on runs alternating |
+| trace load, $(fmt 0 "$MEV") M events | $(fmt 2 "$LOAD_S") s ($(fmt 3 "$(calc "$LOAD_S / $MEV")") s per M events) | ≤ 5 s | $(status "$(le "$LOAD_S" 5)") | bench_load on a gen_trace file of $(fmt 0 "$GEN_MB") MB in /tmp (page cache warm), $READ_RUNS runs |
+| trace load, peak RSS | $(fmt 0 "$LOAD_RSS") MB ($(fmt 1 "$(calc "$LOAD_RSS / $MEV")") MB per M events, $(fmt 2 "$LOAD_X")× file) | ≤ file size | $(status "$(le "$LOAD_X" 1)") | same runs, \`ru_maxrss\` after load + analysis |
+| analysis | $(fmt 3 "$ANALYSIS_S") s | ≤ 2 s more | $(status "$(le "$ANALYSIS_S" 2)") | same runs, \`tr_analyze\` (stalls, wakeup edges) |
+| real trace load (http_hello, tracing on) | $(fmt 2 "$H_LOAD_S") s for $(fmt 1 "$(calc "$H_LOAD_EV / 1e6")") M events, $(fmt 2 "$H_LOAD_X")× file, analysis $(fmt 3 "$H_ANALYSIS") s | | | bench_load once on the last ${HTTP_SECS}+${WARM_SECS} s http_hello trace ($(fmt 0 "$H_LOAD_MB") MB) |
+| viewer frame, whole trace | $(fmt 2 "$F_WHOLE") ms | ≤ 16 ms at 1600×900 | $(status "$(le "$F_WHOLE" 16)") | bench_view: software renderer, offscreen, 1600×900, median of 50 frames, moving playhead, $READ_RUNS runs |
+| viewer frame, 1/100 and 1/10000 zoom | $(fmt 2 "$F_100") / $(fmt 2 "$F_10K") ms (worst frame $(fmt 2 "$F_WORST") ms) | ≤ 16 ms | $(status "$(le "$F_100 > $F_10K ? $F_100 : $F_10K" 16)") | same runs and file |
+
+Responses: all four servers sent the same $RESP_BYTES bytes to \`curl -i\` ($REF_SHAPE)$([ "$HEADERS_OK" = 1 ] || echo " — **NOT the same: see bench-logs/http-responses.txt**").
+EOF
+)
+
+echo
+echo "$TABLE"
+if [ "$OUT" != - ]; then
+    BEGIN='<!-- run-all:begin (bench/run-all.sh writes this part) -->'
+    END='<!-- run-all:end -->'
+    if [ -f "$OUT" ] && grep -qF "$BEGIN" "$OUT" && grep -qF "$END" "$OUT"; then
+        awk -v b="$BEGIN" -v e="$END" -v t="$TABLE" '
+            $0 == b {print; print t; skip = 1; next}
+            $0 == e {skip = 0}
+            !skip {print}' "$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+    else
+        printf '# coscope benchmarks\n\n%s\n%s\n%s\n' "$BEGIN" "$TABLE" "$END" >"$OUT"
+    fi
+    say "table written to $OUT (raw output in $LOG_DIR)"
+fi
