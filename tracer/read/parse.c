@@ -101,6 +101,7 @@ typedef struct arena {
     int spilled; /* some node of this line came from malloc */
     char *text;  /* the line with its numbers quoted (see quote_numbers) */
     size_t textcap;
+    int oom; /* an allocation for this line failed: not a syntax error */
 } arena;
 
 static _Thread_local arena *thread_arena;
@@ -110,20 +111,23 @@ static void *arena_malloc(size_t n)
     arena *a = thread_arena;
     if (a) {
         size_t need = (n + 15) & ~(size_t)15;
-        if (need <= a->cap - a->used) {
+        if (a->base && need <= a->cap - a->used) {
             void *p = a->base + a->used;
             a->used += need;
             return p;
         }
         a->spilled = 1;
     }
-    return malloc(n);
+    void *p = malloc(n);
+    if (!p && a)
+        a->oom = 1;
+    return p;
 }
 
 static void arena_free(void *p)
 {
     arena *a = thread_arena;
-    if (a && (char *)p >= a->base && (char *)p < a->base + a->cap)
+    if (a && a->base && (char *)p >= a->base && (char *)p < a->base + a->cap)
         return;
     free(p);
 }
@@ -241,10 +245,13 @@ static cJSON *parse_json(const char *s, size_t n, int *whole)
 {
     arena *a = thread_arena;
     *whole = 0;
+    a->oom = 0;
     if (n * 3 + 16 > a->textcap) {
         char *t = realloc(a->text, n * 3 + 16);
-        if (!t)
-            return NULL; /* reported as not JSON: only for a >300 KB line */
+        if (!t) {
+            a->oom = 1;
+            return NULL;
+        }
         a->text = t;
         a->textcap = n * 3 + 16;
     }
@@ -479,6 +486,10 @@ static int parse_header(tr__chunk *c, const char *s, size_t n)
     cJSON *root = parse_json(s, n, &whole);
     cJSON *f[F__COUNT] = {0};
     int rc = 0;
+    if (!root && thread_arena->oom) {
+        rc = fail(c, 1, -ENOMEM, "out of memory");
+        goto out;
+    }
     if (!root || !cJSON_IsObject(root) || !whole) {
         rc = fail(c, 1, -EINVAL, "%s", header_msg);
         goto out;
@@ -759,6 +770,8 @@ static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int 
         return fail(c, line, -EINVAL, "empty line");
     int whole;
     cJSON *root = parse_json(s, n, &whole);
+    if (!root && thread_arena->oom)
+        return fail(c, line, -ENOMEM, "out of memory");
     if (!root && file_last) {
         c->truncated = 1; /* cut short while being written: drop it */
         return 0;
@@ -801,7 +814,7 @@ void *tr__chunk_run(void *arg)
     const char *s = c->p, *end = c->p + c->len;
     const char *next_tick = s + TICK_BYTES;
     uint32_t line = 0;
-    arena a = {malloc(64 << 10), 0, 64 << 10, 0, NULL, 0};
+    arena a = {malloc(64 << 10), 0, 64 << 10, 0, NULL, 0, 0};
     if (!a.base)
         a.cap = 0; /* every node from malloc: slower, still right */
     thread_arena = &a;

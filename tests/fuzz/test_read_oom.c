@@ -1,0 +1,242 @@
+/* tests/fuzz/test_read_oom.c: allocation failure at every allocation of the
+ * reader, the analysis and the Chrome export, in turn. Linked with
+ * --wrap=malloc,calloc,realloc,strdup, so the calls made from tr_read's and
+ * tr_export's objects (cJSON's too: the reader hooks it) come through the
+ * wrappers below. Run k fails the k-th allocation; each call must then
+ * succeed with exactly the unfailed result or fail with -ENOMEM and a
+ * "name: out of memory" message; leaks are caught by ASan and valgrind. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coscope/tr_export.h"
+#include "coscope/trace.h"
+#include "test.h"
+#include "tr_int.h"
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+
+/* Atomic: in the parallel case parse threads allocate too. */
+static _Atomic int armed;
+static _Atomic long allocs, fail_at;
+static _Atomic int injected;
+
+static int should_fail(void)
+{
+    if (!armed)
+        return 0;
+    if (++allocs == fail_at) {
+        injected = 1;
+        return 1;
+    }
+    return 0;
+}
+
+void *__wrap_malloc(size_t n)
+{
+    if (should_fail()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t m)
+{
+    if (should_fail()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return __real_calloc(n, m);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    if (should_fail()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return __real_realloc(p, n);
+}
+
+char *__wrap_strdup(const char *s)
+{
+    if (should_fail()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return __real_strdup(s);
+}
+
+/* What a load gives when nothing fails. */
+typedef struct result {
+    size_t events, tasks, spans, wakeups, works, idles, warnings, stalls,
+        cycles;
+} result;
+
+static result result_of(const tr_trace *tr, int analysed)
+{
+    result r = {tr_nevents(tr),
+                tr_ntasks(tr),
+                tr_nspans(tr),
+                tr_nwakeups(tr),
+                tr_nworks(tr),
+                tr_nidles(tr),
+                tr_nwarnings(tr),
+                0,
+                0};
+    if (analysed) {
+        r.stalls = tr_nstalls(tr);
+        r.cycles = tr_ncycles(tr);
+    }
+    return r;
+}
+
+static void same_result(const result *a, const result *b)
+{
+    ASSERT_EQ(a->events, b->events);
+    ASSERT_EQ(a->tasks, b->tasks);
+    ASSERT_EQ(a->spans, b->spans);
+    ASSERT_EQ(a->wakeups, b->wakeups);
+    ASSERT_EQ(a->works, b->works);
+    ASSERT_EQ(a->idles, b->idles);
+    ASSERT_EQ(a->warnings, b->warnings);
+    ASSERT_EQ(a->stalls, b->stalls);
+    ASSERT_EQ(a->cycles, b->cycles);
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    ASSERT_NOT_NULL(f);
+    ASSERT_OK(fseek(f, 0, SEEK_END));
+    long len = ftell(f);
+    ASSERT_CMP(len, >, 0);
+    rewind(f);
+    char *buf = __real_malloc((size_t)len);
+    ASSERT_NOT_NULL(buf);
+    ASSERT_EQ(fread(buf, 1, (size_t)len, f), len);
+    fclose(f);
+    *n = (size_t)len;
+    return buf;
+}
+
+static void check_nomem(int rc, const char *name)
+{
+    char want[512];
+    snprintf(want, sizeof want, "%s: out of memory", name);
+    if (rc != -ENOMEM)
+        fprintf(stderr, "k=%ld: rc %d, \"%s\"\n", (long)fail_at, rc,
+                tr_last_error());
+    ASSERT_EQ(rc, -ENOMEM);
+    ASSERT_STR_EQ(tr_last_error(), want);
+}
+
+/* One load -> analyze -> export with the k-th allocation failing. Returns
+ * whether a failure was injected. */
+static int run_once(const char *path, const char *data, size_t len,
+                    const tr_load_opts *o, FILE *devnull, const result *want,
+                    long k)
+{
+    const char *name = data ? "oom.jsonl" : path;
+    tr_trace *tr = NULL;
+    allocs = 0;
+    fail_at = k;
+    injected = 0;
+    armed = 1;
+    int rc =
+        data ? tr_load_mem(name, data, len, o, &tr) : tr_load(path, o, &tr);
+    if (rc != 0) {
+        armed = 0;
+        check_nomem(rc, name);
+        ASSERT_NULL(tr);
+        return injected;
+    }
+    int arc = tr_analyze(tr, NULL);
+    int erc = tr_export_chrome(tr, devnull);
+    armed = 0;
+    ASSERT(arc == 0 || arc == -ENOMEM);
+    ASSERT(erc == 0 || erc == -ENOMEM);
+    if (arc !=
+        0) /* a failed analysis leaves a trace that can be analysed again */
+        ASSERT_OK(tr_analyze(tr, NULL));
+    result got = result_of(tr, 1);
+    same_result(&got, want);
+    tr_free(tr);
+    return injected;
+}
+
+/* Fails every allocation in turn, from a file and from memory. */
+static long every_allocation(const char *path, const tr_load_opts *o)
+{
+    size_t len;
+    char *data = slurp(path, &len);
+    FILE *devnull = fopen("/dev/null", "w");
+    ASSERT_NOT_NULL(devnull);
+    tr_trace *tr;
+    ASSERT_OK(tr_load(path, o, &tr));
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_OK(tr_export_chrome(tr, devnull));
+    result want = result_of(tr, 1);
+    tr_free(tr);
+
+    long k, total = 0;
+    for (int mem = 0; mem < 2; mem++) {
+        for (k = 1; k < 100000; k++)
+            if (!run_once(path, mem ? data : NULL, len, o, devnull, &want, k))
+                break;
+        ASSERT_CMP(k, >, 10); /* it does allocate */
+        total += k - 1;
+    }
+    fclose(devnull);
+    free(data);
+    return total;
+}
+
+static const char *const files[] = {
+    TRACES_DIR "/stall.jsonl",        /* a real recording */
+    READ_DATA_DIR "/work.jsonl",      /* pool work: the exporter's sort */
+    READ_DATA_DIR "/deadlock3.jsonl", /* a wait-for cycle */
+    READ_DATA_DIR "/unknown.jsonl",   /* warnings */
+    CORPUS_DIR "/long_msg.jsonl",     /* cJSON nodes beyond the arena */
+};
+
+static void test_serial(void)
+{
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        long n = every_allocation(files[i], NULL);
+        fprintf(stderr, "%s: %ld allocations failed in turn\n", files[i], n);
+    }
+}
+
+/* The parallel load (split, threads, merge), threshold lowered so these
+ * small files take it. */
+static void test_parallel(void)
+{
+    size_t old = tr__set_parallel_threshold(64);
+    for (int threads = 2; threads <= 3; threads++) {
+        tr_load_opts o = {NULL, NULL, threads};
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+            long n = every_allocation(files[i], &o);
+            fprintf(stderr, "%s, %d threads: %ld allocations failed in turn\n",
+                    files[i], threads, n);
+        }
+    }
+    tr__set_parallel_threshold(old);
+}
+
+static const test_case cases[] = {
+    {"serial", test_serial},
+    {"parallel", test_parallel},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    return test_main(argc, argv, cases);
+}
