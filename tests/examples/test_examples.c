@@ -52,15 +52,19 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* Runs EX_BIN_DIR/prog with args (NULL-terminated); trace: COSCOPE_TRACE
- * for the child, or NULL to run without one. */
+/* Runs EX_BIN_DIR/prog (or prog itself when it is an absolute path) with
+ * args (NULL-terminated); trace: COSCOPE_TRACE for the child, or NULL to
+ * run without one. */
 static run run_prog(const char *trace, const char *prog, ...)
 {
     char *argv[16], path[512], out_path[128], err_path[128];
     va_list ap;
     int argc = 0;
     make_dir();
-    snprintf(path, sizeof path, "%s/%s", EX_BIN_DIR, prog);
+    if (prog[0] == '/')
+        snprintf(path, sizeof path, "%s", prog);
+    else
+        snprintf(path, sizeof path, "%s/%s", EX_BIN_DIR, prog);
     snprintf(out_path, sizeof out_path, "%s/stdout", dir);
     snprintf(err_path, sizeof err_path, "%s/stderr", dir);
     argv[argc++] = path;
@@ -330,6 +334,96 @@ static void test_trace_deadlock(void)
     check_trace(1, "deadlock_demo", NULL);
 }
 
+/* ---- what `coscope stalls` finds in the examples' traces ---- */
+
+#ifdef COSCOPE_BIN
+/* Records prog's trace, then returns `coscope stalls TRACE --json
+ * --threshold MS` (malloc'd). */
+static char *stalls_json(int want_status, const char *threshold,
+                         const char *prog, const char *const *args)
+{
+    char trace[128];
+    make_dir();
+    snprintf(trace, sizeof trace, "%s/%s-stalls.jsonl", dir, prog);
+    unlink(trace);
+    const char *a[8] = {0}; /* args: at most 7, NULL-terminated */
+    for (int i = 0; i < 7 && args[i]; i++)
+        a[i] = args[i];
+    run r =
+        run_prog(trace, prog, a[0], a[1], a[2], a[3], a[4], a[5], a[6], NULL);
+    ASSERT_EQ(r.status, want_status);
+    run_free(&r);
+    r = run_prog(NULL, COSCOPE_BIN, "stalls", trace, "--json", "--threshold",
+                 threshold, NULL);
+    ASSERT_EQ(r.status, 0);
+    free(r.err);
+    unlink(trace);
+    return r.out;
+}
+
+static const char *const none[] = {NULL};
+static const char *const fib_args[] = {
+    "--offload", "--clients", "2", "--requests", "2", "--n", "35", NULL};
+
+static size_t count(const char *text, const char *what)
+{
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, what)) != NULL; p++)
+        n++;
+    return n;
+}
+
+#define ASSERT_HAS(text, what)                                                 \
+    do {                                                                       \
+        if (!strstr((text), (what)))                                           \
+            TEST__FAIL("no \"%s\" in:\n%s", (what), (text));                   \
+    } while (0)
+
+/* The three tasks stuck in one cycle, and nothing else. */
+static void test_stalls_deadlock(void)
+{
+    char *js = stalls_json(1, "20", "deadlock_demo", none);
+    ASSERT_HAS(js, "\"count\":3,");
+    ASSERT_EQ(count(js, "\"kind\":\"stuck\""), 3);
+    ASSERT_EQ(count(js, "\"cycle\":[2,3,4]"), 3);
+    ASSERT_HAS(js, "{\"kind\":\"stuck\",\"task\":2,\"name\":\"A\",");
+    ASSERT_HAS(js, "{\"kind\":\"stuck\",\"task\":3,\"name\":\"B\",");
+    ASSERT_HAS(js, "{\"kind\":\"stuck\",\"task\":4,\"name\":\"C\",");
+    ASSERT_HAS(js, "\"why\":\"lock\",\"op\":\"none\",\"fd\":-1,\"obj\":1,"
+                   "\"waits_on\":4,");
+    free(js);
+}
+
+/* Each planted stall is found (timing noise may add others). */
+static void test_stalls_stall_demo(void)
+{
+    char *js = stalls_json(0, "20", "stall_demo", none);
+    ASSERT_HAS(js, "{\"kind\":\"blocked\",\"task\":7,\"name\":\"busy\",");
+    ASSERT_HAS(js, "{\"kind\":\"latency\",\"task\":6,\"name\":\"handler\",");
+    ASSERT_HAS(js, "{\"kind\":\"latency\",\"task\":8,\"name\":\"starved 1\",");
+    ASSERT_HAS(js, "{\"kind\":\"latency\",\"task\":9,\"name\":\"starved 2\",");
+    ASSERT_HAS(js, "{\"kind\":\"wait\",\"task\":4,\"name\":\"waiter 1\",");
+    ASSERT_HAS(js, "{\"kind\":\"wait\",\"task\":5,\"name\":\"waiter 2\",");
+    ASSERT_EQ(count(js, "\"why\":\"lock\""), 2);
+    ASSERT_EQ(count(js, "\"kind\":\"stuck\""), 0);
+    free(js);
+}
+
+/* fib(35) on the loop blocks it for tens of ms per request; offloaded, the
+ * connections wait on `work` instead and the loop is never blocked. */
+static void test_stalls_fib(void)
+{
+    char *js = stalls_json(0, "10", "fib_server", fib_args + 1);
+    ASSERT_CMP(count(js, "\"kind\":\"blocked\""), >=, 3);
+    ASSERT_EQ(count(js, "\"why\":\"work\""), 0);
+    free(js);
+    js = stalls_json(0, "10", "fib_server", fib_args);
+    ASSERT_EQ(count(js, "\"kind\":\"blocked\""), 0);
+    ASSERT_CMP(count(js, "\"why\":\"work\""), >=, 2);
+    free(js);
+}
+#endif
+
 static const test_case cases[] = {
     {"echo", test_echo},
     {"crawler", test_crawler},
@@ -350,6 +444,11 @@ static const test_case cases[] = {
     {"trace_http", test_trace_http},
     {"trace_stall", test_trace_stall},
     {"trace_deadlock", test_trace_deadlock},
+#ifdef COSCOPE_BIN
+    {"stalls_deadlock", test_stalls_deadlock},
+    {"stalls_stall_demo", test_stalls_stall_demo},
+    {"stalls_fib", test_stalls_fib},
+#endif
     {NULL, NULL},
 };
 
