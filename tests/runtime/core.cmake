@@ -29,3 +29,17 @@ coscope_test(test_oom SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_oom.c
   LIBS ${RT_LIBS} CASES every_site TIMEOUT 120)
 target_link_options(test_oom PRIVATE
   -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup)
+
+# The context switch alone (also cross-run for aarch64 by scripts/test-aarch64.sh).
+add_executable(test_switch ${CMAKE_CURRENT_LIST_DIR}/test_switch.c
+  ${PROJECT_SOURCE_DIR}/runtime/ctx.c)
+if(NOT COSCOPE_PORTABLE_SWITCH AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  target_sources(test_switch PRIVATE ${PROJECT_SOURCE_DIR}/runtime/switch_x86_64.S)
+elseif(NOT COSCOPE_PORTABLE_SWITCH AND CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64|arm64")
+  target_sources(test_switch PRIVATE ${PROJECT_SOURCE_DIR}/runtime/switch_aarch64.S)
+else()
+  target_compile_definitions(test_switch PRIVATE CO_PORTABLE_SWITCH=1)
+endif()
+target_include_directories(test_switch PRIVATE ${PROJECT_SOURCE_DIR}/runtime)
+add_test(NAME test_switch.pingpong COMMAND test_switch)
+set_tests_properties(test_switch.pingpong PROPERTIES TIMEOUT 30)
