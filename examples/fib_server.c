@@ -26,7 +26,7 @@ static const char usage[] =
     "                sending R requests for fib(K) and checking the answers;\n"
     "                prints `clients: N requests: TOTAL ok` and exits\n"
     "  --requests R  requests per client (default 3)\n"
-    "  --n K         the argument (default 35: ~50 ms here)\n"
+    "  --n K         the argument (default 35: 30-60 ms here)\n"
     "Set COSCOPE_TRACE=run.jsonl to record a trace.\n";
 
 typedef struct options {
