@@ -3,12 +3,12 @@
 
 Copies the sample traces (traces/*.jsonl but demo.*, cut below 200 KB at a
 line end) and the hand-written test data, then writes the hand-made nasty
-inputs below: one file per oddity, so a fuzzer or the corpus test that
+inputs below (files named found_* are inputs the fuzzers found: kept as they
+are): one file per oddity, so a fuzzer or the corpus test that
 trips names what it tripped on. Run from anywhere; the output is checked in
 (tests/fuzz/test_corpus.c asserts how many files load and how many fail, so
 update its counts after running this)."""
 import os
-import shutil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -428,9 +428,10 @@ def main():
     copy_inputs()
     wrong_types()
     nasty()
-    if os.path.isdir(OUT):
-        shutil.rmtree(OUT)
-    os.makedirs(OUT)
+    os.makedirs(OUT, exist_ok=True)
+    for f in os.listdir(OUT):
+        if not f.startswith("found_"):
+            os.remove(os.path.join(OUT, f))
     for name, data in files.items():
         with open(os.path.join(OUT, name), "wb") as f:
             f.write(data)

@@ -110,7 +110,8 @@ int tr__intern(tr__strtab *st, const char *s, size_t n, uint32_t *id)
     uint32_t h = hash_bytes(s, n) & st->mask;
     for (uint32_t cur; (cur = st->slots[h]) != 0; h = (h + 1) & st->mask) {
         const char *t = st->buf + st->off[cur];
-        if (memcmp(t, s, n) == 0 && t[n] == '\0') {
+        /* strncmp stops at t's NUL: a shorter t may end the buffer */
+        if (strncmp(t, s, n) == 0 && t[n] == '\0') {
             *id = cur;
             return 0;
         }
