@@ -9,15 +9,21 @@
 unsigned co__trace_gen;
 static uint64_t next_obj_id;
 
+/* libuv maps only the errors it returns itself; the runtime also returns
+ * CO_EDEADLK (from co_main), which it has no name for. */
 const char *co_strerror(int err)
 {
     if (err == 0)
         return "success";
+    if (err == CO_EDEADLK)
+        return "tasks were blocked forever (deadlock)";
     return uv_strerror(err);
 }
 
 const char *co__err_name(int err)
 {
+    if (err == CO_EDEADLK)
+        return "EDEADLK";
     return uv_err_name(err);
 }
 

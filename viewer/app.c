@@ -349,6 +349,20 @@ static int interactive(const opts *o)
                 SDL_GetError());
         return 1;
     }
+    /* With DISPLAY set but no reachable server SDL falls back to a driver
+     * that shows nothing (offscreen / dummy): a window nobody can see or
+     * close. Unless the user asked for such a driver, that is no display. */
+    const char *drv = SDL_GetCurrentVideoDriver();
+    if (!getenv("SDL_VIDEODRIVER") && drv &&
+        (strcmp(drv, "offscreen") == 0 || strcmp(drv, "dummy") == 0 ||
+         strcmp(drv, "evdev") == 0)) {
+        fprintf(stderr,
+                "coscope: no display (DISPLAY=%s cannot be reached); use "
+                "--screenshot FILE to render a frame headless\n",
+                getenv("DISPLAY") ? getenv("DISPLAY") : "");
+        SDL_Quit();
+        return 1;
+    }
     int rc = 1, ttf = 0, have_fonts = 0;
     char err[1024] = "";
     vw_fonts fonts;

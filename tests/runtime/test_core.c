@@ -330,6 +330,9 @@ static void test_misuse_outside(void)
     ASSERT_NULL(co_spawn(ret_arg, NULL, "x"));
     ASSERT_EQ(co_main(NULL, NULL), CO_EINVAL);
     ASSERT_STR_EQ(co_strerror(CO_ECANCELED), "operation canceled");
+    ASSERT_STR_EQ(co_strerror(CO_EDEADLK),
+                  "tasks were blocked forever (deadlock)");
+    ASSERT_STR_EQ(co_strerror(0), "success");
 }
 
 static void *nested_main(void *arg)

@@ -198,6 +198,21 @@ static void test_no_display(void)
                        "a frame headless\n");
 }
 
+/* DISPLAY set, no server behind it: SDL falls back to a driver that shows
+ * nothing; the viewer must say so rather than run an invisible window. */
+static void test_dead_display(void)
+{
+    unsetenv("SDL_VIDEODRIVER");
+    unsetenv("WAYLAND_DISPLAY");
+    setenv("DISPLAY", ":97", 1);
+    char err[4096];
+    const char *argv[] = {"view", data("small.jsonl")};
+    ASSERT_EQ(run_view(err, sizeof err, 2, argv), 1);
+    ASSERT(strstr(err, "coscope: no display (DISPLAY=:97 cannot be reached); "
+                       "use --screenshot FILE to render a frame headless\n"));
+    unsetenv("DISPLAY");
+}
+
 static void test_usage(void)
 {
     setup();
@@ -234,6 +249,7 @@ int main(int argc, char **argv)
         {"size", test_size},     {"missing", test_missing},
         {"bad", test_bad},       {"truncated", test_truncated},
         {"empty", test_empty},   {"no_display", test_no_display},
+        {"dead_display", test_dead_display},
         {"usage", test_usage},   {NULL, NULL},
     };
     return test_main(argc, argv, cases);
