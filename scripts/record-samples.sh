@@ -51,3 +51,11 @@ record fib_offload 0 "$EX/fib_server" --offload --clients 2 --requests 2 --n 35
 record echo 0 "$EX/echo_server" --clients 4 --bytes 20000
 record stall 0 "$EX/stall_demo"
 record deadlock 1 "$EX/deadlock_demo"
+
+# The sample traces have golden `--json` outputs (tests/cli/test_samples.c).
+if [ -x "$BUILD/tests/cli/test_samples" ]; then
+    COSCOPE_REGEN=1 "$BUILD/tests/cli/test_samples" >/dev/null 2>&1 &&
+        echo "regenerated tests/cli/golden/samples/ (review the diff)"
+else
+    echo "now regenerate tests/cli/golden/samples/: COSCOPE_REGEN=1 BUILD/tests/cli/test_samples"
+fi

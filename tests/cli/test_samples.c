@@ -1,0 +1,160 @@
+/* tests/cli/test_samples.c: the committed sample traces in traces/. For
+ * each, the exact `coscope stalls --json` and `coscope stats --json` output
+ * against golden/samples/, and the state-interval invariants of the model
+ * (gap-free, ordered, one state at a time, spawn to end).
+ * After re-recording traces/ (scripts/record-samples.sh), regenerate with
+ *     COSCOPE_REGEN=1 ./test_samples */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coscope/trace.h"
+#include "test.h"
+
+#ifndef COSCOPE_BIN
+#error "COSCOPE_BIN, TRACES_DIR and SAMPLES_GOLDEN must be defined"
+#endif
+
+static const char *const samples[] = {"crawler",     "fib_blocking",
+                                      "fib_offload", "echo",
+                                      "stall",       "deadlock"};
+#define NSAMPLES (sizeof samples / sizeof samples[0])
+
+static char *run(const char *cmd, size_t *len)
+{
+    FILE *p = popen(cmd, "r");
+    ASSERT_NOT_NULL(p);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    size_t r;
+    while ((r = fread(buf + n, 1, cap - n - 1, p)) > 0) {
+        n += r;
+        if (n + 1 == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            ASSERT_NOT_NULL(buf);
+        }
+    }
+    buf[n] = '\0';
+    int st = pclose(p);
+    ASSERT_EQ(st, 0);
+    *len = n;
+    return buf;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    ASSERT_NOT_NULL(buf);
+    ASSERT_EQ(fread(buf, 1, (size_t)n, f), n);
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static void golden(const char *sample, const char *sub)
+{
+    char cmd[1024], path[1024];
+    snprintf(cmd, sizeof cmd, "%s %s %s/%s.jsonl --json", COSCOPE_BIN, sub,
+             TRACES_DIR, sample);
+    snprintf(path, sizeof path, "%s/%s.%s.json", SAMPLES_GOLDEN, sample, sub);
+    size_t n, m;
+    char *got = run(cmd, &n);
+    if (getenv("COSCOPE_REGEN")) {
+        FILE *f = fopen(path, "wb");
+        ASSERT_NOT_NULL(f);
+        fwrite(got, 1, n, f);
+        fclose(f);
+    } else {
+        char *want = slurp(path, &m);
+        if (!want)
+            TEST__FAIL("missing golden %s (COSCOPE_REGEN=1 writes it)", path);
+        if (n != m || memcmp(got, want, n) != 0)
+            TEST__FAIL("%s differs from %s", cmd, path);
+        free(want);
+    }
+    free(got);
+}
+
+static void test_stalls_json(void)
+{
+    for (size_t i = 0; i < NSAMPLES; i++)
+        golden(samples[i], "stalls");
+}
+
+static void test_stats_json(void)
+{
+    for (size_t i = 0; i < NSAMPLES; i++)
+        golden(samples[i], "stats");
+}
+
+static void check_spans(const tr_trace *tr)
+{
+    const tr_task *tasks = tr_tasks(tr);
+    const tr_span *sp = tr_spans(tr);
+    int64_t dur = tr_head(tr)->duration;
+    size_t total = 0;
+    for (size_t i = 0; i < tr_ntasks(tr); i++) {
+        const tr_task *t = &tasks[i];
+        if (i > 0)
+            ASSERT_CMP(tasks[i - 1].spawn_t, <=, t->spawn_t);
+        ASSERT_EQ(t->span0, total);
+        ASSERT_CMP(t->nspans, >=, 1);
+        total += t->nspans;
+        ASSERT_EQ(sp[t->span0].t0, t->spawn_t);
+        ASSERT_EQ(sp[t->span0 + t->nspans - 1].t1, dur);
+        int64_t covered = 0;
+        for (uint32_t j = 0; j < t->nspans; j++) {
+            const tr_span *s = &sp[t->span0 + j];
+            ASSERT_EQ(s->task, t->id);
+            ASSERT_CMP(s->t0, <=, s->t1);
+            covered += s->t1 - s->t0;
+            if (j + 1 < t->nspans) {
+                ASSERT_EQ(s->t1, s[1].t0);          /* gap-free */
+                ASSERT_NE(s->state, TR_ST_DONE);    /* done is last */
+            }
+        }
+        ASSERT_EQ(covered, dur - t->spawn_t);      /* one state at a time */
+        const tr_span *last = &sp[t->span0 + t->nspans - 1];
+        ASSERT_EQ(last->state == TR_ST_DONE, t->exit_t >= 0);
+    }
+    ASSERT_EQ(total, tr_nspans(tr));
+}
+
+static void test_invariants(void)
+{
+    for (size_t i = 0; i < NSAMPLES; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s.jsonl", TRACES_DIR, samples[i]);
+        tr_trace *tr = NULL;
+        if (tr_load(path, NULL, &tr) != 0)
+            TEST__FAIL("%s", tr_last_error());
+        ASSERT_EQ(tr_head(tr)->truncated, 0);
+        ASSERT_EQ(tr_head(tr)->end_dropped, 0);
+        ASSERT_EQ(tr_head(tr)->end_events + 0, tr_nevents(tr) - 1);
+        check_spans(tr);
+        ASSERT_OK(tr_analyze(tr, NULL));
+        tr_free(tr);
+    }
+}
+
+static const test_case cases[] = {
+    {"stalls_json", test_stalls_json},
+    {"stats_json", test_stats_json},
+    {"invariants", test_invariants},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    return test_main(argc, argv, cases);
+}
