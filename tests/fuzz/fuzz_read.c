@@ -4,7 +4,8 @@
  * twice, with the default thresholds and with 1 ns ones (every slice a
  * stall), so the second run also replaces the first's results. The
  * parallel load (threshold lowered, 2 threads) must agree with the serial
- * one: same error message, or the same events, tasks, spans, warnings. */
+ * one: same error message, or the same events, tasks, spans, warnings;
+ * checked for one input size in four (a thread per run costs 5x). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,10 +75,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         char err[512];
         snprintf(err, sizeof err, "%s", tr_last_error());
-        parallel_agrees(data, size, rc, err, NULL);
+        if (size % 4 == 0)
+            parallel_agrees(data, size, rc, err, NULL);
         return 0;
     }
-    parallel_agrees(data, size, 0, NULL, tr);
+    if (size % 4 == 0)
+        parallel_agrees(data, size, 0, NULL, tr);
     sink += fuzz_walk(tr, 0);
     if (tr_analyze(tr, NULL) != 0)
         abort();
