@@ -23,7 +23,8 @@
  * track at the wake, "f" with bp "e" on the wakee's next run slice).
  * Timestamps are microseconds printed exactly from integer nanoseconds, so
  * slices of one track never overlap. Does not close `out`.
- * Returns 0, -EINVAL for a NULL argument, or -EIO if writing failed. */
+ * Returns 0, -EINVAL for a NULL argument, -ENOMEM when out of memory, or
+ * -EIO if writing failed. */
 int tr_export_chrome(const tr_trace *tr, FILE *out);
 
 #endif
