@@ -104,6 +104,11 @@ le() { calc "($1) <= ($2) ? 1 : 0"; }
 ge() { calc "($1) >= ($2) ? 1 : 0"; }
 list() { local IFS=' '; echo "$*"; }
 
+# cpu_s PID: user + system CPU seconds of a live process, all its threads.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_s() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null |
+    awk -v hz="$CLK_TCK" '{print ($12 + $13) / hz}'; }
+
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # wait_port PORT PID: until something accepts on PORT (10 s at most).
 wait_port() {
@@ -180,7 +185,7 @@ WRITER_MBS=$(calc "$LINE_B / $EMIT_SUST * 1000")
 HTTP_NAMES=(hello_off hello_on node py)
 declare -A HTTP_PORT=([hello_off]=$PORT_BASE [hello_on]=$((PORT_BASE + 1))
     [node]=$((PORT_BASE + 2)) [py]=$((PORT_BASE + 3)))
-declare -A RPS LAT
+declare -A RPS CPU_REQ
 HTTP_TRACE=$TMP_PREFIX-http.jsonl
 HTTP_TRACE_BYTES=() HTTP_TRACE_PER_REQ=()
 # Same bytes from every server: checked once with curl -i.
@@ -235,15 +240,16 @@ for r in $(seq "$RUNS"); do
         wrk -t2 -c100 -d"${WARM_SECS}s" "$url" >"$LOG_DIR/wrk-$name.$r.warm.log" 2>&1
         wrk -t2 -c100 -d"${HTTP_SECS}s" "$url" >"$LOG_DIR/wrk-$name.$r.log" 2>&1 ||
             die "wrk failed against $name (see $LOG_DIR/wrk-$name.$r.log)"
+        cpu=$(cpu_s "$SRV_PID") # before http_hello's clean exit at --duration
         http_stop "$name" "$SRV_PID"
+        reqs=$(cat "$LOG_DIR/wrk-$name.$r.warm.log" "$LOG_DIR/wrk-$name.$r.log" |
+            awk '/requests in/ {n += $1} END {print n}')
         RPS[$name]="${RPS[$name]:-} $(sed -n 's/^Requests\/sec: *//p' "$LOG_DIR/wrk-$name.$r.log")"
-        LAT[$name]="${LAT[$name]:-} $(awk '/Latency/ {print $2; exit}' "$LOG_DIR/wrk-$name.$r.log")"
+        CPU_REQ[$name]="${CPU_REQ[$name]:-} $(calc "$cpu / $reqs * 1e6")"
         if grep -qE 'Socket errors|Non-2xx' "$LOG_DIR/wrk-$name.$r.log"; then
             say "warning: wrk saw errors against $name (see $LOG_DIR/wrk-$name.$r.log)"
         fi
         if [ "$name" = hello_on ]; then
-            reqs=$(cat "$LOG_DIR/wrk-$name.$r.warm.log" "$LOG_DIR/wrk-$name.$r.log" |
-                awk '/requests in/ {n += $1} END {print n}')
             bytes=$(stat -c %s "$HTTP_TRACE")
             HTTP_TRACE_BYTES+=("$bytes")
             HTTP_TRACE_PER_REQ+=("$(calc "$bytes / $reqs")")
@@ -255,6 +261,10 @@ done
 med_rps() { median ${RPS[$1]}; }
 H_OFF=$(med_rps hello_off) H_ON=$(med_rps hello_on)
 H_NODE=$(med_rps node) H_PY=$(med_rps py)
+med_cpu() { median ${CPU_REQ[$1]}; }
+C_OFF=$(med_cpu hello_off) C_ON=$(med_cpu hello_on)
+C_NODE=$(med_cpu node) C_PY=$(med_cpu py)
+C_TAX=$(calc "($C_ON / $C_OFF - 1) * 100")
 TRACE_MB=$(calc "$(median "${HTTP_TRACE_BYTES[@]}") / 1e6")
 TRACE_B_REQ=$(median "${HTTP_TRACE_PER_REQ[@]}")
 TRACE_EV_REQ=$(calc "$HTTP_TRACE_LINES / $HTTP_TRACE_REQS")
@@ -269,7 +279,7 @@ rm -f "$HTTP_TRACE"
 # =====================================================================
 ECHO_PORT=$((PORT_BASE + 4))
 ECHO_TRACE=$TMP_PREFIX-echo.jsonl
-ECHO_OFF=() ECHO_ON=() ECHO_TRACE_BYTES=()
+ECHO_OFF=() ECHO_ON=() ECHO_TRACE_BYTES=() ECHO_CPU_OFF=() ECHO_CPU_ON=()
 for r in $(seq "$RUNS"); do
     if [ $((r % 2)) = 1 ]; then order="off on"; else order="on off"; fi
     for mode in $order; do
@@ -286,12 +296,17 @@ for r in $(seq "$RUNS"); do
             >"$LOG_DIR/echo-$mode.$r.log" 2>&1 ||
             die "bench_echo failed (see $LOG_DIR/echo-$mode.$r.log)"
         sleep 0.3 # let the writer drain before the kill
+        cpu=$(cpu_s "$SRV_PID")
         stop "$SRV_PID"
         v=$(val echo_mb_s "$LOG_DIR/echo-$mode.$r.log")
+        gib=$(calc "$(val echo_bytes "$LOG_DIR/echo-$mode.$r.log") / 2^30")
+        echo "server_cpu_s: $cpu s" >>"$LOG_DIR/echo-$mode.$r.log"
         if [ $mode = on ]; then
+            ECHO_CPU_ON+=("$(calc "$cpu / $gib")")
             ECHO_ON+=("$v")
             ECHO_TRACE_BYTES+=("$(stat -c %s "$ECHO_TRACE")")
         else
+            ECHO_CPU_OFF+=("$(calc "$cpu / $gib")")
             ECHO_OFF+=("$v")
         fi
     done
@@ -299,6 +314,9 @@ done
 rm -f "$ECHO_TRACE"
 E_OFF=$(median "${ECHO_OFF[@]}") E_ON=$(median "${ECHO_ON[@]}")
 E_TAX=$(calc "(1 - $E_ON / $E_OFF) * 100")
+# echo_server's CPU seconds (both threads) per GiB echoed, off and on
+EC_OFF=$(median "${ECHO_CPU_OFF[@]}") EC_ON=$(median "${ECHO_CPU_ON[@]}")
+EC_TAX=$(calc "($EC_ON / $EC_OFF - 1) * 100")
 E_TRACE_MB=$(calc "$(median "${ECHO_TRACE_BYTES[@]}") / 1e6")
 
 # =====================================================================
@@ -365,12 +383,12 @@ Load average before / after the run: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/load
 | trace emit, sustained | $(fmt 1 "$EMIT_SUST") ns/event | | | bench_record: $(calc "$REC_EVENTS / 1e6") M events back to back, the loop waits for the writer thread, file in /tmp; $REC_DROPS dropped |
 | trace formatter | $(fmt 0 "$FMT_MBS") MB/s | writer ≥ 1 GB/s | $(status "$(ge "$FMT_MBS" 1000)") | bench_record: records → JSON lines into memory, one thread, $RUNS runs |
 | trace writer, end to end | $(fmt 0 "$WRITER_MBS") MB/s | writer ≥ 1 GB/s | $(status "$(ge "$WRITER_MBS" 1000)") | $(fmt 1 "$LINE_B") B/line ÷ sustained ns/event: format + \`write(2)\` to a /tmp file (page cache), 2 cores shared with the emitting thread |
-| http_hello, tracing off | $(fmt 0 "$H_OFF") req/s ($(r_node "$H_OFF")× Node) | ≥ 2× Node | $(status "$(ge "$H_OFF" "2 * $H_NODE")") | \`wrk -t2 -c100 -d${HTTP_SECS}s\` on 127.0.0.1 after a ${WARM_SECS} s warm-up, $RUNS rounds in rotating order; wrk shares the 2 cores with the server |
-| http_hello, tracing on | $(fmt 0 "$H_ON") req/s ($(r_node "$H_ON")× Node), $(loss_words "$H_LOSS") off | loses ≤ 5 % | $(status "$(le "$H_LOSS" 5)") | same, COSCOPE_TRACE to /tmp: $(fmt 0 "$TRACE_MB") MB per run, $(fmt 1 "$TRACE_B_REQ") B and $(fmt 1 "$TRACE_EV_REQ") events per request |
-| Node.js \`http\` hello | $(fmt 0 "$H_NODE") req/s (1.00) | peer | | bench/peers/node_hello.js, same wrk rounds |
-| Python asyncio \`Protocol\` hello | $(fmt 0 "$H_PY") req/s ($(r_node "$H_PY")× Node) | peer | | bench/peers/py_hello.py, same wrk rounds |
-| echo, tracing off | $(fmt 0 "$E_OFF") MB/s | | | bench_echo → examples/echo_server: $ECHO_BYTES over $ECHO_CONNS connections, 256 KiB in flight each, every byte checked; $RUNS runs |
-| echo, tracing on | $(fmt 0 "$E_ON") MB/s, $(loss_words "$E_TAX") off | tax ≤ 3 % | $(status "$(le "$E_TAX" 3)") | same, COSCOPE_TRACE to /tmp ($(fmt 0 "$E_TRACE_MB") MB per run), off/on runs alternating |
+| http_hello, tracing off | $(fmt 0 "$H_OFF") req/s ($(r_node "$H_OFF")× Node); $(fmt 2 "$C_OFF") µs CPU/req | ≥ 2× Node | $(status "$(ge "$H_OFF" "2 * $H_NODE")") | \`wrk -t2 -c100 -d${HTTP_SECS}s\` on 127.0.0.1 after a ${WARM_SECS} s warm-up, $RUNS rounds in rotating order; wrk shares the 2 cores with the server. CPU/req: the server's user+sys time (all threads) ÷ requests |
+| http_hello, tracing on | $(fmt 0 "$H_ON") req/s ($(r_node "$H_ON")× Node), $(loss_words "$H_LOSS") off; $(fmt 2 "$C_ON") µs CPU/req ($(fmt 1 "$C_TAX") % more) | loses ≤ 5 % | $(status "$(le "$H_LOSS" 5)") | same, COSCOPE_TRACE to /tmp: $(fmt 0 "$TRACE_MB") MB per run, $(fmt 1 "$TRACE_B_REQ") B and $(fmt 1 "$TRACE_EV_REQ") events per request |
+| Node.js \`http\` hello | $(fmt 0 "$H_NODE") req/s (1.00); $(fmt 2 "$C_NODE") µs CPU/req | peer | | bench/peers/node_hello.js, same wrk rounds |
+| Python asyncio \`Protocol\` hello | $(fmt 0 "$H_PY") req/s ($(r_node "$H_PY")× Node); $(fmt 2 "$C_PY") µs CPU/req | peer | | bench/peers/py_hello.py, same wrk rounds |
+| echo, tracing off | $(fmt 0 "$E_OFF") MB/s; server $(fmt 3 "$EC_OFF") CPU s/GiB | | | bench_echo → examples/echo_server: $ECHO_BYTES over $ECHO_CONNS connections, 256 KiB in flight each, every byte checked; $RUNS runs |
+| echo, tracing on | $(fmt 0 "$E_ON") MB/s, $(loss_words "$E_TAX") off; server $(fmt 3 "$EC_ON") CPU s/GiB ($(fmt 1 "$EC_TAX") % more) | tax ≤ 3 % | $(status "$(le "$E_TAX" 3)") | same, COSCOPE_TRACE to /tmp ($(fmt 0 "$E_TRACE_MB") MB per run), off/on runs alternating |
 | trace load, $(fmt 0 "$MEV") M events | $(fmt 2 "$LOAD_S") s ($(fmt 3 "$(calc "$LOAD_S / $MEV")") s per M events) | ≤ 5 s | $(status "$(le "$LOAD_S" 5)") | bench_load on a gen_trace file of $(fmt 0 "$GEN_MB") MB in /tmp (page cache warm), $READ_RUNS runs |
 | trace load, peak RSS | $(fmt 0 "$LOAD_RSS") MB ($(fmt 1 "$(calc "$LOAD_RSS / $MEV")") MB per M events, $(fmt 2 "$LOAD_X")× file) | ≤ file size | $(status "$(le "$LOAD_X" 1)") | same runs, \`ru_maxrss\` after load + analysis |
 | analysis | $(fmt 3 "$ANALYSIS_S") s | ≤ 2 s more | $(status "$(le "$ANALYSIS_S" 2)") | same runs, \`tr_analyze\` (stalls, wakeup edges) |
