@@ -27,6 +27,9 @@ LOG_DIR=${LOG_DIR:-$BUILD/bench-logs}
 TMP_PREFIX=/tmp/coscope-bench-$$
 START=$(date +%s)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+# CPU ticks, all and stolen by the hypervisor (the 8th value of `cpu`)
+cpu_ticks() { awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9}' /proc/stat; }
+TICKS_BEFORE=$(cpu_ticks)
 
 die() { echo "run-all: $*" >&2; exit 1; }
 say() { echo "[$(($(date +%s) - START))s] $*" >&2; }
@@ -369,7 +372,9 @@ Measured $(date -u +%Y-%m-%d) on $(nproc) cores of "$CPU" (a VM), $(uname -r),
 commit $COMMIT${DIRTY:+ $DIRTY}, $BUILD_TYPE build; $NODE_VERSION, $PY_VERSION.
 Every figure is the median of the runs noted; the whole run took ${ELAPSED} s.
 Load average before / after the run: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)
-(anything above ~0 means other work shared the 2 cores with the benchmarks).
+(anything above ~0 means other work shared the 2 cores with the benchmarks);
+CPU time stolen by the hypervisor during the run: $(echo "$TICKS_BEFORE $(cpu_ticks)" | awk '{printf "%.1f", ($3 - $1 > 0) ? 100 * ($4 - $2) / ($3 - $1) : 0}') %
+(above a few % the network figures are not to be trusted).
 
 | what | median | target / anchor | | how it was measured |
 | --- | ---: | --- | --- | --- |
