@@ -288,11 +288,10 @@ int co_tcp_listen(const char *host, int port, co_tcp **out)
     if (!s)
         return err;
     uint64_t id = co__cur_id();
-    CO__TRACE(tr_rec_io_begin(id, TR_OP_LISTEN, s->fd, -1));
     err = uv_tcp_bind(&s->h, (const struct sockaddr *)&ss, 0);
     if (!err)
         err = uv_listen(stream(s), LISTEN_BACKLOG, on_connection);
-    CO__TRACE(tr_rec_io_end(id, TR_OP_LISTEN, err));
+    CO__TRACE(tr_rec_io(id, TR_OP_LISTEN, s->fd, -1, err));
     if (err) {
         tcp_discard(s);
         return err;
@@ -335,18 +334,19 @@ int co_tcp_accept_at(co_tcp *server, co_tcp **out, const char *file, int line)
     if (err)
         return err;
     co_task *self = co__current();
-    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_ACCEPT, server->fd, -1));
     if (server->listen_err || server->pending) { /* no need to wait */
         co_tcp *c = NULL;
         err = server->listen_err;
         server->listen_err = 0;
         if (!err)
             err = take_conn(server, &c);
-        CO__TRACE(tr_rec_io_end(self->id, TR_OP_ACCEPT, err ? err : c->fd));
+        CO__TRACE(tr_rec_io(self->id, TR_OP_ACCEPT, server->fd, -1,
+                            err ? err : c->fd));
         if (!err)
             *out = c;
         return err;
     }
+    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_ACCEPT, server->fd, -1));
     accept_waiter aw = {.t = self, .server = server};
     if (server->acc_tail)
         server->acc_tail->next = &aw;
@@ -489,10 +489,9 @@ ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file,
     co_task *self = co__current();
     if (len > INT32_MAX)
         len = INT32_MAX;
-    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_READ, s->fd, (int64_t)len));
     /* Fast path: when bytes are already there, take them without a trip
      * through the poller. libuv is not reading this socket now, so a
-     * direct recv cannot race with it. */
+     * direct recv cannot race with it. Traced as one `io` line. */
     if (s->fd >= 0 && s->fast_streak < FAST_STREAK) {
         ssize_t n = recv((int)s->fd, buf, len, MSG_DONTWAIT);
         if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -500,11 +499,12 @@ ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file,
             if (n < 0)
                 n = -errno;
             s->fast_streak++;
-            CO__TRACE(tr_rec_io_end(self->id, TR_OP_READ, n));
+            CO__TRACE(tr_rec_io(self->id, TR_OP_READ, s->fd, (int64_t)len, n));
             return n;
         }
     }
     s->fast_streak = 0;
+    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_READ, s->fd, (int64_t)len));
     io_req r = {.t = self, .s = s, .op = TR_OP_READ, .buf = buf, .len = len};
     s->reader = &r;
     err = uv_read_start(stream(s), on_alloc, on_read);
@@ -565,9 +565,10 @@ ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file,
     if (len == 0)
         return 0;
     co_task *self = co__current();
-    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_WRITE, s->fd, (int64_t)len));
     /* Fast path: the socket buffer takes it all. uv_try_write refuses while
-     * other writes are queued, which keeps the bytes in order. */
+     * other writes are queued, which keeps the bytes in order. Done at once,
+     * it is traced as one `io` line; else io_begin / io_end around the wait
+     * for the rest. */
     size_t off = 0;
     while (off < len && s->fast_streak < FAST_STREAK) {
         size_t chunk = len - off < (1u << 30) ? len - off : (1u << 30);
@@ -576,7 +577,7 @@ ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file,
         if (n == UV_EAGAIN)
             break;
         if (n < 0) {
-            CO__TRACE(tr_rec_io_end(self->id, TR_OP_WRITE, n));
+            CO__TRACE(tr_rec_io(self->id, TR_OP_WRITE, s->fd, (int64_t)len, n));
             return n;
         }
         off += (size_t)n;
@@ -585,10 +586,12 @@ ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file,
     }
     if (off == len) {
         s->fast_streak++;
-        CO__TRACE(tr_rec_io_end(self->id, TR_OP_WRITE, (int64_t)len));
+        CO__TRACE(tr_rec_io(self->id, TR_OP_WRITE, s->fd, (int64_t)len,
+                            (int64_t)len));
         return (ssize_t)len;
     }
     s->fast_streak = 0;
+    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_WRITE, s->fd, (int64_t)len));
     io_req r = {.t = self, .s = s, .op = TR_OP_WRITE, .len = len};
     r.uv.write.data = &r;
     uv_buf_t rest = {.base = (char *)buf + off, .len = len - off};
@@ -628,21 +631,21 @@ int co_close(co_tcp *s)
         return CO_EINVAL;
     co_task *self = co__current();
     int err = self ? co__check() : 0;
-    if (self)
-        CO__TRACE(tr_rec_io_begin(self->id, TR_OP_CLOSE, s->fd, -1));
+    int64_t fd = s->fd;
     s->release = 1;
     if (s->closed) { /* a cancelled write or connect closed it already */
         live_unlink_free(s);
         if (self)
-            CO__TRACE(tr_rec_io_end(self->id, TR_OP_CLOSE, err));
+            CO__TRACE(tr_rec_io(self->id, TR_OP_CLOSE, fd, -1, err));
         return err;
     }
     tcp_kill(s);
     if (!self || err) {
         if (self)
-            CO__TRACE(tr_rec_io_end(self->id, TR_OP_CLOSE, err));
+            CO__TRACE(tr_rec_io(self->id, TR_OP_CLOSE, fd, -1, err));
         return err;
     }
+    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_CLOSE, fd, -1));
     s->closer = self;
     co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_CLOSE, .fd = s->fd,
                   .ms = -1, .cancel = close_cancel, .ctx = s};

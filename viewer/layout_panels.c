@@ -65,6 +65,14 @@ char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i)
             snprintf(extra, sizeof extra, "%s = %lld", tr_op_name(e->op),
                      (long long)e->val);
         break;
+    case TR_EV_IO: /* completed at once: op, fd, result */
+        if (e->flags & TR_F_ERR)
+            snprintf(extra, sizeof extra, "%s fd %u %s (no wait)",
+                     tr_op_name(e->op), e->arg, tr_str(m->tr, e->str));
+        else
+            snprintf(extra, sizeof extra, "%s fd %u = %lld (no wait)",
+                     tr_op_name(e->op), e->arg, (long long)e->val);
+        break;
     case TR_EV_WORK_BEGIN:
     case TR_EV_WORK_END:
         snprintf(extra, sizeof extra, "%s on thread %u", tr_str(m->tr, e->str),

@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 {
     long port = 0, nconns = 4;
     uint64_t total = 1ull << 30, window = 256 * 1024;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
@@ -237,7 +237,6 @@ int main(int argc, char **argv)
                     v ? " " : "", v ? v : "", usage);
             return 2;
         }
-        i++;
     }
     if (!port) {
         fprintf(stderr, "bench_echo: --port is required\n%s", usage);

@@ -420,6 +420,48 @@ static void test_stuck_events(void)
     tr_free(tr);
 }
 
+/* `io`: an I/O that completed at once, one line; fd lands in arg, res in
+ * val, an error in str; the task's state does not change. */
+static void test_io_event(void)
+{
+    static const char text[] =
+        "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1}\n"
+        "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"m\"}\n"
+        "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n"
+        "{\"t\":5,\"ev\":\"run\",\"task\":1}\n"
+        "{\"t\":6,\"ev\":\"io\",\"task\":1,\"op\":\"write\",\"fd\":7,"
+        "\"bytes\":102,\"res\":102}\n"
+        "{\"t\":7,\"ev\":\"io\",\"task\":1,\"op\":\"read\",\"fd\":7,"
+        "\"bytes\":64,\"err\":\"ECONNRESET\"}\n"
+        "{\"t\":8,\"ev\":\"io\",\"task\":1,\"op\":\"close\",\"res\":0}\n"
+        "{\"t\":9,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n"
+        "{\"t\":10,\"ev\":\"end\",\"events\":7,\"dropped\":0}\n";
+    tr_trace *tr = NULL;
+    ASSERT_OK(load_text(text, sizeof text - 1, &tr));
+    const tr_event *e = tr_events(tr);
+    ASSERT_EQ(e[3].ev, TR_EV_IO);
+    ASSERT_EQ(e[3].op, TR_OP_WRITE);
+    ASSERT_EQ(e[3].arg, 7);
+    ASSERT_EQ(e[3].val, 102);
+    ASSERT_EQ(e[3].val2, 102);
+    ASSERT_EQ(e[3].flags, TR_F_FD | TR_F_BYTES);
+    ASSERT_EQ(e[4].flags, TR_F_FD | TR_F_BYTES | TR_F_ERR);
+    ASSERT_STR_EQ(tr_str(tr, e[4].str), "ECONNRESET");
+    ASSERT_EQ(e[5].flags, 0);
+    check_spans(tr);
+    const tr_task *t = tr_task_by_id(tr, 1);
+    ASSERT_EQ(t->nspans, 3); /* ready, running 5..9, done */
+    ASSERT_EQ(t->busy, 4);
+    tr_free(tr);
+    /* A bad field is an error like anywhere else. */
+    static const char bad[] =
+        "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1}\n"
+        "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"m\"}\n"
+        "{\"t\":6,\"ev\":\"io\",\"task\":1,\"op\":\"write\"}\n";
+    ASSERT_EQ(load_text(bad, sizeof bad - 1, &tr), -EINVAL);
+    ASSERT_STR_EQ(tr_last_error(), "trace.jsonl:3: missing \"res\"");
+}
+
 static void test_mutexpair(void)
 {
     tr_trace *tr = load_data("mutexpair.jsonl");
@@ -1018,6 +1060,7 @@ int main(int argc, char **argv)
         {"stalls", test_stalls},
         {"deadlock3", test_deadlock3},
         {"stuck_events", test_stuck_events},
+        {"io_event", test_io_event},
         {"mutexpair", test_mutexpair},
         {"work", test_work},
         {"truncated", test_truncated},

@@ -59,6 +59,11 @@ static void script(void)
     tr_rec_io_end(1, TR_OP_CONNECT, -95);
     tr_rec_io_end(1, TR_OP_CONNECT, -111);
     tr_rec_io_end(1, TR_OP_CLOSE, -9999);
+    tr_rec_io(1, TR_OP_WRITE, 7, 102, 102);
+    tr_rec_io(1, TR_OP_READ, 7, 4096, -11);
+    tr_rec_io(1, TR_OP_LISTEN, 5, -1, 0);
+    tr_rec_io(1, TR_OP_CLOSE, -1, -1, -9);
+    tr_rec_stuck(4);
     tr_rec_exit(3, TR_STATUS_OK, 5);
     tr_rec_exit(2, TR_STATUS_ERROR, -5);
     tr_rec_exit(4, TR_STATUS_CANCELLED, 0);
@@ -83,7 +88,7 @@ static void golden(void)
     const char *path = rec_path("golden.jsonl");
     ASSERT_OK(tr_rec_start(path, "golden \"prog\""));
     script();
-    ASSERT_EQ(tr_rec_events(), 40);
+    ASSERT_EQ(tr_rec_events(), 45);
     ASSERT_OK(tr_rec_stop());
     ASSERT_EQ(tr_rec_dropped(), 0);
 

@@ -56,6 +56,8 @@ static const uint32_t allowed[TR_EV__COUNT] = {
     [TR_EV_POLL_END] = BASE | B(F_EVENTS),
     [TR_EV_END] = BASE | B(F_EVENTS) | B(F_DROPPED),
     [TR_EV_STUCK] = BASE | B(F_TASK),
+    [TR_EV_IO] = BASE | B(F_TASK) | B(F_OP) | B(F_FD) | B(F_BYTES) | B(F_RES) |
+                 B(F_ERR),
 };
 
 /* A switch on the first byte: this runs for every field of every line. */
@@ -613,6 +615,29 @@ static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr_event *e)
         if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
             (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
             return rc;
+        if (f[F_ERR]) {
+            if ((rc = get_str(c, f, F_ERR, line, &e->str)))
+                return rc;
+            e->flags |= TR_F_ERR;
+        } else if ((rc = need(c, f, F_RES, line)) ||
+                   (rc = get_i64(c, f[F_RES], F_RES, line, &e->val))) {
+            return rc;
+        }
+        break;
+    case TR_EV_IO: /* fd in arg: val holds res */
+        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
+            (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
+            return rc;
+        if (f[F_FD]) {
+            if ((rc = get_u32(c, f[F_FD], F_FD, line, &e->arg)))
+                return rc;
+            e->flags |= TR_F_FD;
+        }
+        if (f[F_BYTES]) {
+            if ((rc = get_i64(c, f[F_BYTES], F_BYTES, line, &e->val2)))
+                return rc;
+            e->flags |= TR_F_BYTES;
+        }
         if (f[F_ERR]) {
             if ((rc = get_str(c, f, F_ERR, line, &e->str)))
                 return rc;

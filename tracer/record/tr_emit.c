@@ -189,6 +189,19 @@ void tr_rec_io_end(uint64_t task, tr_op op, int64_t res)
     rec_commit(TR__REC_HEAD);
 }
 
+void tr_rec_io(uint64_t task, tr_op op, int64_t fd, int64_t bytes, int64_t res)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    HEAD(r, TR_EV_IO, u8_or_max(op), 0, 0, 0);
+    r->task = task;
+    r->arg = (uint64_t)fd; /* -1: none */
+    r->v1 = res;
+    r->v2 = bytes;
+    rec_commit(TR__REC_HEAD);
+}
+
 void tr_rec_exit(uint64_t task, tr_status status, int64_t code)
 {
     if (!TR_ON())

@@ -209,6 +209,20 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
             o = PUT_KEY_TOK(o, "err", tr__errname(r->v1, buf));
         }
         break;
+    case TR_EV_IO:
+        o = PUT_KEY_U(o, "task", r->task);
+        o = PUT_KEY_TOK(o, "op", tr_op_name(r->a));
+        if ((int64_t)r->arg >= 0)
+            o = PUT_KEY_I(o, "fd", (int64_t)r->arg);
+        if (r->v2 >= 0)
+            o = PUT_KEY_I(o, "bytes", r->v2);
+        if (r->v1 >= 0) {
+            o = PUT_KEY_I(o, "res", r->v1);
+        } else {
+            char buf[24];
+            o = PUT_KEY_TOK(o, "err", tr__errname(r->v1, buf));
+        }
+        break;
     case TR_EV_WORK_BEGIN:
     case TR_EV_WORK_END:
         o = PUT_KEY_U(o, "task", r->task);

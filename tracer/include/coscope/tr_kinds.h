@@ -28,6 +28,9 @@ typedef enum tr_ev {
     TR_EV_END,        /* events, dropped */
     TR_EV_STUCK,      /* task: the runtime found it blocked forever (the
                          loop ran dry) and is about to cancel it */
+    TR_EV_IO,         /* task, op, fd?, bytes?, res | err: an I/O request
+                         that completed at once, without the task waiting
+                         (one line instead of io_begin + io_end) */
     TR_EV__COUNT
 } tr_ev;
 

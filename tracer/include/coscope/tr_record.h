@@ -65,6 +65,10 @@ void tr_rec_io_begin(uint64_t task, tr_op op, int64_t fd, int64_t bytes);
 /* res >= 0: bytes or count; res < 0: a negative errno / UV_E* code, written
  * as "err":"ECONNRESET" (its symbolic name). */
 void tr_rec_io_end(uint64_t task, tr_op op, int64_t res);
+/* An I/O request that completed without the task waiting (a fast path): one
+ * `io` line, in place of an io_begin / io_end pair. res as for io_end. */
+void tr_rec_io(uint64_t task, tr_op op, int64_t fd, int64_t bytes,
+               int64_t res);
 void tr_rec_work_begin(uint64_t task, uint64_t thread, const char *name);
 void tr_rec_work_end(uint64_t task, uint64_t thread, const char *name);
 /* code: written when status is error (the task's error code), else ignored. */

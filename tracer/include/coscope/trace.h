@@ -33,17 +33,17 @@ typedef struct tr_event {
     uint8_t op;     /* tr_op (yield, io_begin, io_end) */
     uint8_t flags;  /* TR_F_*: which optional fields were present */
     uint32_t arg;   /* parent (spawn), by (ready), obj (yield, acquire,
-                       release, obj), thread (work_*) */
+                       release, obj), thread (work_*), fd (io) */
     uint32_t str;   /* name (spawn, obj, work_*), msg (mark), err (io_end) */
     uint32_t at;    /* "file.c:42" (spawn, yield, obj) */
     uint32_t line;  /* 1-based line number in the file, for messages */
-    int64_t val;    /* fd (yield, io_begin), res (io_end), code (exit),
+    int64_t val;    /* fd (yield, io_begin), res (io_end, io), code (exit),
                        cap (obj), events (poll_end, end) */
-    int64_t val2;   /* ms (yield), bytes (io_begin), dropped (end) */
+    int64_t val2;   /* ms (yield), bytes (io_begin, io), dropped (end) */
 } tr_event;
 
 enum {
-    TR_F_FD = 1 << 0,    /* val holds fd */
+    TR_F_FD = 1 << 0,    /* val holds fd (io: arg holds fd) */
     TR_F_MS = 1 << 1,    /* val2 holds ms */
     TR_F_BYTES = 1 << 2, /* val2 holds bytes */
     TR_F_OBJ = 1 << 3,   /* arg holds obj */
