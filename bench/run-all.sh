@@ -282,28 +282,34 @@ rm -f "$HTTP_TRACE"
 # =====================================================================
 ECHO_PORT=$((PORT_BASE + 4))
 ECHO_TRACE=$TMP_PREFIX-echo.jsonl
+# Chunk sizes the server reads and echoes at a time: libuv's suggested read
+# size, and a small one where the per-I/O cost of tracing shows most.
+ECHO_CHUNKS=${ECHO_CHUNKS:-"65536 8192"}
+declare -A E_OFF_C E_ON_C E_TAX_C EC_OFF_C EC_ON_C EC_TAX_C E_TRACE_MB_C
+for chunk in $ECHO_CHUNKS; do
 ECHO_OFF=() ECHO_ON=() ECHO_TRACE_BYTES=() ECHO_CPU_OFF=() ECHO_CPU_ON=()
 for r in $(seq "$RUNS"); do
     if [ $((r % 2)) = 1 ]; then order="off on"; else order="on off"; fi
     for mode in $order; do
-        say "echo pair $r/$RUNS: tracing $mode"
+        say "echo ($chunk B chunks) pair $r/$RUNS: tracing $mode"
+        log=$LOG_DIR/echo-$chunk-$mode.$r.log
         rm -f "$ECHO_TRACE"
         (if [ $mode = on ]; then
             export COSCOPE_TRACE=$ECHO_TRACE
         fi
-        exec "$ECHO_SERVER" --port "$ECHO_PORT") >>"$LOG_DIR/server-echo.log" 2>&1 &
+        exec "$ECHO_SERVER" --port "$ECHO_PORT" --chunk "$chunk") >>"$LOG_DIR/server-echo.log" 2>&1 &
         SRV_PID=$!
         PIDS+=("$SRV_PID")
         wait_port "$ECHO_PORT" "$SRV_PID" || die "echo_server did not start"
         "$B_ECHO" --port "$ECHO_PORT" --conns "$ECHO_CONNS" --bytes "$ECHO_BYTES" \
-            >"$LOG_DIR/echo-$mode.$r.log" 2>&1 ||
-            die "bench_echo failed (see $LOG_DIR/echo-$mode.$r.log)"
+            >"$log" 2>&1 ||
+            die "bench_echo failed (see $log)"
         sleep 0.3 # let the writer drain before the kill
         cpu=$(cpu_s "$SRV_PID")
         stop "$SRV_PID"
-        v=$(val echo_mb_s "$LOG_DIR/echo-$mode.$r.log")
-        gib=$(calc "$(val echo_bytes "$LOG_DIR/echo-$mode.$r.log") / 2^30")
-        echo "server_cpu_s: $cpu s" >>"$LOG_DIR/echo-$mode.$r.log"
+        v=$(val echo_mb_s "$log")
+        gib=$(calc "$(val echo_bytes "$log") / 2^30")
+        echo "server_cpu_s: $cpu s" >>"$log"
         if [ $mode = on ]; then
             ECHO_CPU_ON+=("$(calc "$cpu / $gib")")
             ECHO_ON+=("$v")
@@ -315,12 +321,15 @@ for r in $(seq "$RUNS"); do
     done
 done
 rm -f "$ECHO_TRACE"
-E_OFF=$(median "${ECHO_OFF[@]}") E_ON=$(median "${ECHO_ON[@]}")
-E_TAX=$(calc "(1 - $E_ON / $E_OFF) * 100")
+E_OFF_C[$chunk]=$(median "${ECHO_OFF[@]}")
+E_ON_C[$chunk]=$(median "${ECHO_ON[@]}")
+E_TAX_C[$chunk]=$(calc "(1 - ${E_ON_C[$chunk]} / ${E_OFF_C[$chunk]}) * 100")
 # echo_server's CPU seconds (both threads) per GiB echoed, off and on
-EC_OFF=$(median "${ECHO_CPU_OFF[@]}") EC_ON=$(median "${ECHO_CPU_ON[@]}")
-EC_TAX=$(calc "($EC_ON / $EC_OFF - 1) * 100")
-E_TRACE_MB=$(calc "$(median "${ECHO_TRACE_BYTES[@]}") / 1e6")
+EC_OFF_C[$chunk]=$(median "${ECHO_CPU_OFF[@]}")
+EC_ON_C[$chunk]=$(median "${ECHO_CPU_ON[@]}")
+EC_TAX_C[$chunk]=$(calc "(${EC_ON_C[$chunk]} / ${EC_OFF_C[$chunk]} - 1) * 100")
+E_TRACE_MB_C[$chunk]=$(calc "$(median "${ECHO_TRACE_BYTES[@]}") / 1e6")
+done
 
 # =====================================================================
 # 4. reading: a generated EVENTS-event trace, bench_load and bench_view
@@ -367,6 +376,14 @@ loss_words() { # a loss in % as "X % below" or "X % above"
     else echo "$(fmt 1 "$1") % below"; fi
 }
 
+ECHO_ROWS=""
+for chunk in $ECHO_CHUNKS; do
+    ECHO_ROWS+="| echo, ${chunk} B chunks, tracing off | $(fmt 0 "${E_OFF_C[$chunk]}") MB/s; server $(fmt 3 "${EC_OFF_C[$chunk]}") CPU s/GiB | | | bench_echo → examples/echo_server --chunk $chunk: $ECHO_BYTES over $ECHO_CONNS connections, 256 KiB in flight each, every byte checked; $RUNS runs |
+| echo, ${chunk} B chunks, tracing on | $(fmt 0 "${E_ON_C[$chunk]}") MB/s, $(loss_words "${E_TAX_C[$chunk]}") off; server $(fmt 3 "${EC_ON_C[$chunk]}") CPU s/GiB ($(fmt 1 "${EC_TAX_C[$chunk]}") % more) | tax ≤ 3 % | $(status "$(le "${E_TAX_C[$chunk]}" 3)") | same, COSCOPE_TRACE to /tmp ($(fmt 0 "${E_TRACE_MB_C[$chunk]}") MB per run), off/on runs alternating |
+"
+done
+ECHO_ROWS=${ECHO_ROWS%$'\n'}
+
 TABLE=$(cat <<EOF
 Measured $(date -u +%Y-%m-%d) on $(nproc) cores of "$CPU" (a VM), $(uname -r),
 commit $COMMIT${DIRTY:+ $DIRTY}, $BUILD_TYPE build; $NODE_VERSION, $PY_VERSION.
@@ -392,8 +409,7 @@ CPU time stolen by the hypervisor during the run: $(echo "$TICKS_BEFORE $(cpu_ti
 | http_hello, tracing on | $(fmt 0 "$H_ON") req/s ($(r_node "$H_ON")× Node), $(loss_words "$H_LOSS") off; $(fmt 2 "$C_ON") µs CPU/req ($(fmt 1 "$C_TAX") % more) | loses ≤ 5 % | $(status "$(le "$H_LOSS" 5)") | same, COSCOPE_TRACE to /tmp: $(fmt 0 "$TRACE_MB") MB per run, $(fmt 1 "$TRACE_B_REQ") B and $(fmt 1 "$TRACE_EV_REQ") events per request |
 | Node.js \`http\` hello | $(fmt 0 "$H_NODE") req/s (1.00); $(fmt 2 "$C_NODE") µs CPU/req | peer | | bench/peers/node_hello.js, same wrk rounds |
 | Python asyncio \`Protocol\` hello | $(fmt 0 "$H_PY") req/s ($(r_node "$H_PY")× Node); $(fmt 2 "$C_PY") µs CPU/req | peer | | bench/peers/py_hello.py, same wrk rounds |
-| echo, tracing off | $(fmt 0 "$E_OFF") MB/s; server $(fmt 3 "$EC_OFF") CPU s/GiB | | | bench_echo → examples/echo_server: $ECHO_BYTES over $ECHO_CONNS connections, 256 KiB in flight each, every byte checked; $RUNS runs |
-| echo, tracing on | $(fmt 0 "$E_ON") MB/s, $(loss_words "$E_TAX") off; server $(fmt 3 "$EC_ON") CPU s/GiB ($(fmt 1 "$EC_TAX") % more) | tax ≤ 3 % | $(status "$(le "$E_TAX" 3)") | same, COSCOPE_TRACE to /tmp ($(fmt 0 "$E_TRACE_MB") MB per run), off/on runs alternating |
+$ECHO_ROWS
 | trace load, $(fmt 0 "$MEV") M events | $(fmt 2 "$LOAD_S") s ($(fmt 3 "$(calc "$LOAD_S / $MEV")") s per M events) | ≤ 5 s | $(status "$(le "$LOAD_S" 5)") | bench_load on a gen_trace file of $(fmt 0 "$GEN_MB") MB in /tmp (page cache warm), $READ_RUNS runs |
 | trace load, peak RSS | $(fmt 0 "$LOAD_RSS") MB ($(fmt 1 "$(calc "$LOAD_RSS / $MEV")") MB per M events, $(fmt 2 "$LOAD_X")× file) | ≤ file size | $(status "$(le "$LOAD_X" 1)") | same runs, \`ru_maxrss\` after load + analysis |
 | analysis | $(fmt 3 "$ANALYSIS_S") s | ≤ 2 s more | $(status "$(le "$ANALYSIS_S" 2)") | same runs, \`tr_analyze\` (stalls, wakeup edges) |
