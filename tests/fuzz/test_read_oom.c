@@ -2,7 +2,7 @@
  * reader, the analysis and the Chrome export, in turn. Linked with
  * --wrap=malloc,calloc,realloc,strdup, so the calls made from tr_read's and
  * tr_export's objects (cJSON's too: the reader hooks it) come through the
- * wrappers below. Run k fails the k-th allocation; each call must then
+ * wrappers of tests/alloc_fail.h. Run k fails the k-th allocation; each call must then
  * succeed with exactly the unfailed result or fail with -ENOMEM and a
  * "name: out of memory" message; leaks are caught by ASan and valgrind. */
 #include <errno.h>
@@ -11,67 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_fail.h"
 #include "coscope/tr_export.h"
 #include "coscope/trace.h"
 #include "test.h"
 #include "tr_int.h"
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-
-/* Atomic: in the parallel case parse threads allocate too. */
-static _Atomic int armed;
-static _Atomic long allocs, fail_at;
-static _Atomic int injected;
-
-static int should_fail(void)
-{
-    if (!armed)
-        return 0;
-    if (++allocs == fail_at) {
-        injected = 1;
-        return 1;
-    }
-    return 0;
-}
-
-void *__wrap_malloc(size_t n)
-{
-    if (should_fail()) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-    if (should_fail()) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    if (should_fail()) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-    if (should_fail()) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return __real_strdup(s);
-}
 
 /* What a load gives when nothing fails. */
 typedef struct result {
@@ -131,7 +75,7 @@ static void check_nomem(int rc, const char *name)
     char want[512];
     snprintf(want, sizeof want, "%s: out of memory", name);
     if (rc != -ENOMEM)
-        fprintf(stderr, "k=%ld: rc %d, \"%s\"\n", (long)fail_at, rc,
+        fprintf(stderr, "k=%ld: rc %d, \"%s\"\n", (long)af_fail_at, rc,
                 tr_last_error());
     ASSERT_EQ(rc, -ENOMEM);
     ASSERT_STR_EQ(tr_last_error(), want);
@@ -145,21 +89,18 @@ static int run_once(const char *path, const char *data, size_t len,
 {
     const char *name = data ? "oom.jsonl" : path;
     tr_trace *tr = NULL;
-    allocs = 0;
-    fail_at = k;
-    injected = 0;
-    armed = 1;
+    af_arm(k);
     int rc =
         data ? tr_load_mem(name, data, len, o, &tr) : tr_load(path, o, &tr);
     if (rc != 0) {
-        armed = 0;
+        af_armed = 0;
         check_nomem(rc, name);
         ASSERT_NULL(tr);
-        return injected;
+        return af_injected;
     }
     int arc = tr_analyze(tr, NULL);
     int erc = tr_export_chrome(tr, devnull);
-    armed = 0;
+    af_armed = 0;
     ASSERT(arc == 0 || arc == -ENOMEM);
     ASSERT(erc == 0 || erc == -ENOMEM);
     if (arc !=
@@ -168,7 +109,7 @@ static int run_once(const char *path, const char *data, size_t len,
     result got = result_of(tr, 1);
     same_result(&got, want);
     tr_free(tr);
-    return injected;
+    return af_injected;
 }
 
 /* Fails every allocation in turn, from a file and from memory. */

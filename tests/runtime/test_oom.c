@@ -1,7 +1,7 @@
 /* tests/runtime/test_oom.c: allocation failure at every allocation site of
  * the runtime (and the recorder), in turn. The binary is linked with
  * --wrap=malloc,calloc,realloc,strdup, which reroutes those calls made from
- * libcoscope's objects and this file through the wrappers below (libuv's
+ * libcoscope's objects and this file through tests/alloc_fail.h (libuv's
  * own allocations are not ours to test). Run k makes the k-th allocation
  * fail; each run must end with co_main returning 0 or an error and no
  * crash; leaks are caught by the ASan and valgrind runs of this test. */
@@ -12,64 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc_fail.h"
 #include "coscope/co.h"
 #include "test.h"
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-
-static int armed;
-static long allocs, fail_at;
-static int injected;
-
-static int should_fail(void)
-{
-    if (!armed)
-        return 0;
-    if (++allocs == fail_at) {
-        injected = 1;
-        return 1;
-    }
-    return 0;
-}
-
-void *__wrap_malloc(size_t n)
-{
-    if (should_fail()) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-    if (should_fail()) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    if (should_fail()) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-    if (should_fail()) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return __real_strdup(s);
-}
 
 /* ---- a program touching every allocating call, checking each ---- */
 
@@ -144,17 +89,14 @@ static void test_every_site(void)
     ASSERT_OK(co_main(program, NULL));
     long k;
     for (k = 1; k < 10000; k++) {
-        allocs = 0;
-        fail_at = k;
-        injected = 0;
-        armed = 1;
+        af_arm(k);
         int rc = co_trace_start(path);
         int rc2 = co_main(program, NULL);
         if (rc == 0)
             co_trace_stop();
-        armed = 0;
+        af_armed = 0;
         ASSERT(rc2 == 0 || rc2 < 0);
-        if (!injected)
+        if (!af_injected)
             break; /* every site has had its turn */
     }
     fprintf(stderr, "%ld allocation sites failed in turn\n", k - 1);

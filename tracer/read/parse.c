@@ -596,48 +596,26 @@ static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr_event *e)
         if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
             return rc;
         break;
-    case TR_EV_IO_BEGIN:
+    case TR_EV_IO_BEGIN: /* task, op, fd?, bytes? */
+    case TR_EV_IO_END:   /* task, op, res | err */
+    case TR_EV_IO:       /* all of them; fd goes in arg, as val holds res */
         if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
             (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
             return rc;
-        if (f[F_FD]) {
-            if ((rc = get_i64(c, f[F_FD], F_FD, line, &e->val)))
+        if (e->ev != TR_EV_IO_END && f[F_FD]) {
+            rc = e->ev == TR_EV_IO ? get_u32(c, f[F_FD], F_FD, line, &e->arg)
+                                   : get_i64(c, f[F_FD], F_FD, line, &e->val);
+            if (rc)
                 return rc;
             e->flags |= TR_F_FD;
         }
-        if (f[F_BYTES]) {
+        if (e->ev != TR_EV_IO_END && f[F_BYTES]) {
             if ((rc = get_i64(c, f[F_BYTES], F_BYTES, line, &e->val2)))
                 return rc;
             e->flags |= TR_F_BYTES;
         }
-        break;
-    case TR_EV_IO_END:
-        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
-            (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
-            return rc;
-        if (f[F_ERR]) {
-            if ((rc = get_str(c, f, F_ERR, line, &e->str)))
-                return rc;
-            e->flags |= TR_F_ERR;
-        } else if ((rc = need(c, f, F_RES, line)) ||
-                   (rc = get_i64(c, f[F_RES], F_RES, line, &e->val))) {
-            return rc;
-        }
-        break;
-    case TR_EV_IO: /* fd in arg: val holds res */
-        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
-            (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
-            return rc;
-        if (f[F_FD]) {
-            if ((rc = get_u32(c, f[F_FD], F_FD, line, &e->arg)))
-                return rc;
-            e->flags |= TR_F_FD;
-        }
-        if (f[F_BYTES]) {
-            if ((rc = get_i64(c, f[F_BYTES], F_BYTES, line, &e->val2)))
-                return rc;
-            e->flags |= TR_F_BYTES;
-        }
+        if (e->ev == TR_EV_IO_BEGIN)
+            break;
         if (f[F_ERR]) {
             if ((rc = get_str(c, f, F_ERR, line, &e->str)))
                 return rc;

@@ -199,22 +199,13 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
         if (r->v2 >= 0)
             o = PUT_KEY_I(o, "bytes", r->v2);
         break;
-    case TR_EV_IO_END:
+    case TR_EV_IO_END: /* task, op, res | err */
+    case TR_EV_IO:     /* task, op, fd?, bytes?, res | err (fd in arg) */
         o = PUT_KEY_U(o, "task", r->task);
         o = PUT_KEY_TOK(o, "op", tr_op_name(r->a));
-        if (r->v1 >= 0) {
-            o = PUT_KEY_I(o, "res", r->v1);
-        } else {
-            char buf[24];
-            o = PUT_KEY_TOK(o, "err", tr__errname(r->v1, buf));
-        }
-        break;
-    case TR_EV_IO:
-        o = PUT_KEY_U(o, "task", r->task);
-        o = PUT_KEY_TOK(o, "op", tr_op_name(r->a));
-        if ((int64_t)r->arg >= 0)
+        if (r->ev == TR_EV_IO && (int64_t)r->arg >= 0)
             o = PUT_KEY_I(o, "fd", (int64_t)r->arg);
-        if (r->v2 >= 0)
+        if (r->ev == TR_EV_IO && r->v2 >= 0)
             o = PUT_KEY_I(o, "bytes", r->v2);
         if (r->v1 >= 0) {
             o = PUT_KEY_I(o, "res", r->v1);
