@@ -462,6 +462,51 @@ static void test_io_event(void)
     ASSERT_STR_EQ(tr_last_error(), "trace.jsonl:3: missing \"res\"");
 }
 
+/* Histograms count exactly the run and ready spans, in log2 buckets, per
+ * task and over all tasks. */
+static void test_histograms(void)
+{
+    tr_trace *tr = load_data("basic.jsonl");
+    tr_hist run, lat, r1, l1;
+    ASSERT_OK(tr_histograms(tr, 0, &run, &lat));
+    const tr_summary *s = tr_summarize(tr);
+    ASSERT_EQ(run.total, s->polls);
+    uint64_t sum = 0, readies = 0;
+    for (int i = 0; i < TR_HIST_BUCKETS; i++)
+        sum += run.count[i];
+    ASSERT_EQ(sum, run.total);
+    const tr_span *sp = tr_spans(tr);
+    for (size_t i = 0; i < tr_nspans(tr); i++)
+        readies += sp[i].state == TR_ST_READY;
+    ASSERT_EQ(lat.total, readies);
+    /* Per task, bucket by bucket, against the task's own spans. */
+    const tr_task *t = &tr_tasks(tr)[0];
+    ASSERT_OK(tr_histograms(tr, t->id, &r1, &l1));
+    ASSERT_EQ(r1.total, t->polls);
+    uint64_t want_run[TR_HIST_BUCKETS] = {0}, want_lat[TR_HIST_BUCKETS] = {0};
+    for (uint32_t j = 0; j < t->nspans; j++) {
+        const tr_span *x = &sp[t->span0 + j];
+        if (x->state != TR_ST_RUNNING && x->state != TR_ST_READY)
+            continue;
+        int64_t d = x->t1 - x->t0;
+        int b = 0; /* the bucket by linear search, apart from hist.c's clz */
+        while (b + 1 < TR_HIST_BUCKETS && tr_hist_lo(b + 1) <= d)
+            b++;
+        (x->state == TR_ST_RUNNING ? want_run : want_lat)[b]++;
+    }
+    for (int i = 0; i < TR_HIST_BUCKETS; i++) {
+        ASSERT_EQ(r1.count[i], want_run[i]);
+        ASSERT_EQ(l1.count[i], want_lat[i]);
+    }
+    ASSERT_EQ(tr_histograms(tr, 99999, &r1, NULL), -EINVAL);
+    ASSERT_EQ(tr_histograms(NULL, 0, &r1, NULL), -EINVAL);
+    ASSERT_EQ(tr_hist_lo(0), 0);
+    ASSERT_EQ(tr_hist_lo(1), 2);
+    ASSERT_EQ(tr_hist_lo(10), 1024);
+    ASSERT_EQ(tr_hist_lo(TR_HIST_BUCKETS - 1), (int64_t)1 << 39);
+    tr_free(tr);
+}
+
 static void test_mutexpair(void)
 {
     tr_trace *tr = load_data("mutexpair.jsonl");
@@ -1061,6 +1106,7 @@ int main(int argc, char **argv)
         {"deadlock3", test_deadlock3},
         {"stuck_events", test_stuck_events},
         {"io_event", test_io_event},
+        {"histograms", test_histograms},
         {"mutexpair", test_mutexpair},
         {"work", test_work},
         {"truncated", test_truncated},

@@ -130,6 +130,73 @@ static void print_pcts(FILE *f, const char *label, int64_t p50, int64_t p90,
             cli__dur(c, sizeof c, p99), cli__dur(d, sizeof d, max));
 }
 
+/* A log2 histogram as rows of '#' bars, from the first to the last
+ * non-empty bucket: "  ≥ 4.10 µs  ######        12". */
+static void print_hist(FILE *f, const char *title, const tr_hist *h)
+{
+    int lo = -1, hi = -1;
+    uint64_t most = 0;
+    for (int i = 0; i < TR_HIST_BUCKETS; i++)
+        if (h->count[i]) {
+            if (lo < 0)
+                lo = i;
+            hi = i;
+            if (h->count[i] > most)
+                most = h->count[i];
+        }
+    if (lo < 0)
+        return;
+    fprintf(f, "  %s (%" PRIu64 ")\n", title, h->total);
+    for (int i = lo; i <= hi; i++) {
+        char d[32], bar[41];
+        int w = (int)((h->count[i] * 40 + most - 1) / most);
+        memset(bar, '#', (size_t)w);
+        bar[w] = '\0';
+        if (i)
+            cli__dur(d, sizeof d, tr_hist_lo(i));
+        else
+            snprintf(d, sizeof d, "2 ns");
+        /* right-align in 9 columns; "µ" is two bytes but one column */
+        int cols = (int)strlen(d);
+        for (const char *p = d; (p = strstr(p, "\xc2\xb5")); p += 2)
+            cols--;
+        fprintf(f, "    %s %*s%s  %-40s %" PRIu64 "\n", i ? ">=" : "< ",
+                cols < 9 ? 9 - cols : 0, "", d, bar, h->count[i]);
+    }
+}
+
+static void print_hists(const tr_trace *tr, uint32_t task, FILE *f)
+{
+    tr_hist run, lat;
+    if (tr_histograms(tr, task, &run, &lat) != 0)
+        return;
+    print_hist(f, "run slices", &run);
+    print_hist(f, "scheduling latency", &lat);
+}
+
+static void json_hist(FILE *f, const char *key, const tr_hist *h)
+{
+    int first = 1;
+    fprintf(f, ",\"%s\":[", key);
+    for (int i = 0; i < TR_HIST_BUCKETS; i++) {
+        if (!h->count[i])
+            continue;
+        fprintf(f, "%s[%" PRId64 ",%" PRIu64 "]", first ? "" : ",",
+                tr_hist_lo(i), h->count[i]);
+        first = 0;
+    }
+    fputc(']', f);
+}
+
+static void json_hists(const tr_trace *tr, uint32_t task, FILE *f)
+{
+    tr_hist run, lat;
+    if (tr_histograms(tr, task, &run, &lat) != 0)
+        return;
+    json_hist(f, "run_hist", &run);
+    json_hist(f, "latency_hist", &lat);
+}
+
 static void print_summary(const tr_trace *tr, FILE *f)
 {
     const tr_summary *s = tr_summarize(tr);
@@ -153,6 +220,7 @@ static void print_summary(const tr_trace *tr, FILE *f)
             "polls", s->polls, s->wakes);
     print_pcts(f, "run slice", s->run_p50, s->run_p90, s->run_p99, s->run_max);
     print_pcts(f, "latency", s->lat_p50, s->lat_p90, s->lat_p99, s->lat_max);
+    print_hists(tr, 0, f);
 }
 
 static int print_table(const tr_trace *tr, const tr_task **v, FILE *f)
@@ -246,6 +314,7 @@ static void print_task(const tr_trace *tr, const tr_task *t, FILE *f)
                     first_wait++ ? "" : "waits", tr_wait_name(w), ws.count[w],
                     ws.count[w] == 1 ? "" : "s",
                     cli__dur(a, sizeof a, ws.total[w]));
+    print_hists(tr, t->id, f);
 }
 
 /* ---- JSON output ---- */
@@ -307,6 +376,7 @@ static void json_task(const tr_trace *tr, const tr_task *t, int detail, FILE *f)
             first = 0;
         }
         fputc(']', f);
+        json_hists(tr, t->id, f);
     }
     fputc('}', f);
 }
@@ -330,6 +400,7 @@ static void json_summary(const tr_trace *tr, FILE *f)
             s->loop_busy, s->loop_idle, s->polls, s->wakes);
     json_pcts(f, "run", s->run_p50, s->run_p90, s->run_p99, s->run_max);
     json_pcts(f, "latency", s->lat_p50, s->lat_p90, s->lat_p99, s->lat_max);
+    json_hists(tr, 0, f);
     fputc('}', f);
 }
 

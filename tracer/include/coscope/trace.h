@@ -246,6 +246,24 @@ typedef struct tr_summary {
 } tr_summary;
 const tr_summary *tr_summarize(const tr_trace *tr);
 
+/* Histograms of run-slice length and scheduling latency (ready -> run), in
+ * log2 buckets: bucket 0 counts values below 2 ns, bucket i >= 1 counts
+ * [2^i, 2^(i+1)) ns, and the last bucket everything from 2^39 ns (~9 min)
+ * up. They count the same spans as the percentiles of tr_task/tr_summary. */
+#define TR_HIST_BUCKETS 40
+typedef struct tr_hist {
+    uint64_t count[TR_HIST_BUCKETS];
+    uint64_t total; /* values counted */
+} tr_hist;
+
+/* Fills *run and *lat (either may be NULL) for task `task`, or for every
+ * task when task is 0. Returns 0, or -EINVAL for a NULL trace or a task
+ * id that is not in the trace. */
+int tr_histograms(const tr_trace *tr, uint32_t task, tr_hist *run,
+                  tr_hist *lat);
+/* The smallest value, in ns, counted in bucket i (0 for bucket 0). */
+int64_t tr_hist_lo(int i);
+
 /* "12.3 µs", "4.56 ms", "1.284 s": 3 significant digits, unit chosen per
  * value. Writes at most n bytes; returns buf. */
 char *tr_fmt_dur(char *buf, size_t n, int64_t ns);
