@@ -147,7 +147,7 @@ ssize_t co_fs_write(int fd, const void *buf, size_t len, int64_t offset)
 
 /* The fd is closed in every case, even when the caller was cancelled
  * (then synchronously, on the loop thread), so it never leaks. */
-int co_fs_close(int fd)
+int co_fs_close_at(int fd, const char *file, int line)
 {
     uv_loop_t *loop = co__loop();
     if (!loop)
@@ -164,5 +164,11 @@ int co_fs_close(int fd)
     err = uv_fs_close(loop, &r.uv, fd, on_fs);
     if (err)
         return (int)fs_fail(&r, err);
-    return (int)fs_wait(&r, fd, NULL, 0);
+    return (int)fs_wait(&r, fd, file, line);
+}
+
+#undef co_fs_close
+int co_fs_close(int fd)
+{
+    return co_fs_close_at(fd, NULL, 0);
 }

@@ -625,7 +625,7 @@ static void close_cancel(co_task *t, co__wait *w, int err)
 
 /* s is released in every case; a cancelled or timed-out caller gets the
  * error at once and the close finishes in the background. */
-int co_close(co_tcp *s)
+int co_close_at(co_tcp *s, const char *file, int line)
 {
     if (!s)
         return CO_EINVAL;
@@ -648,6 +648,13 @@ int co_close(co_tcp *s)
     CO__TRACE(tr_rec_io_begin(self->id, TR_OP_CLOSE, fd, -1));
     s->closer = self;
     co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_CLOSE, .fd = s->fd,
-                  .ms = -1, .cancel = close_cancel, .ctx = s};
+                  .ms = -1, .file = file, .line = line,
+                  .cancel = close_cancel, .ctx = s};
     return co__park(&w);
+}
+
+#undef co_close
+int co_close(co_tcp *s)
+{
+    return co_close_at(s, NULL, 0);
 }

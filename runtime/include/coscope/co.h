@@ -162,7 +162,9 @@ ssize_t co_write(co_tcp *s, const void *buf, size_t len);
 /* Closes and frees s (waits for libuv's close callback); s is released
  * even when an error is returned. NULL: CO_EINVAL. Sockets still open when
  * co_main ends are closed and freed by it. */
+int co_close_at(co_tcp *s, const char *file, int line);
 int co_close(co_tcp *s);
+#define co_close(s) co_close_at((s), __FILE__, __LINE__)
 
 /* ---- files (libuv's thread-pool fs) ---- */
 int co_fs_open_at(const char *path, int flags, int mode, const char *file, int line);
@@ -175,7 +177,9 @@ ssize_t co_fs_read(int fd, void *buf, size_t len, int64_t offset);
 ssize_t co_fs_write_at(int fd, const void *buf, size_t len, int64_t offset, const char *file, int line);
 ssize_t co_fs_write(int fd, const void *buf, size_t len, int64_t offset);
 #define co_fs_write(d, b, n, o) co_fs_write_at((d), (b), (n), (o), __FILE__, __LINE__)
+int co_fs_close_at(int fd, const char *file, int line);
 int co_fs_close(int fd);
+#define co_fs_close(d) co_fs_close_at((d), __FILE__, __LINE__)
 
 /* Runs fn(arg) on libuv's thread pool while the loop serves other tasks;
  * returns when fn has returned (0), or CO_ECANCELED/CO_ETIMEDOUT if the
