@@ -274,6 +274,42 @@ static void test_stats_human(void)
 
 /* ---- exit codes ---- */
 
+/* --kind keeps only the named kinds, in the table, the JSON count and the
+ * --fail-on-stall verdict; an unknown kind is a usage error. */
+static void test_kind_filter(void)
+{
+    result r = run((const char *[]){"stalls", "basic.jsonl", "--kind",
+                                    "blocked,latency", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT(starts_with(r.out, "2 stalls (threshold 20.0 ms)\n"));
+    ASSERT_HAS(r.out, "latency  fetch (3)");
+    ASSERT_HAS(r.out, "blocked  handler (2)");
+    ASSERT(strstr(r.out, "wait ") == NULL);
+    result_free(&r);
+
+    r = run((const char *[]){"stalls", "basic.jsonl", "--kind", "stuck",
+                             "--fail-on-stall", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "no stalls (threshold 20.0 ms)\n");
+    result_free(&r);
+
+    r = run((const char *[]){"stalls", "basic.jsonl", "--kind", "wait",
+                             "--json", "--fail-on-stall", NULL});
+    ASSERT_EQ(r.status, 3);
+    ASSERT_HAS(r.out, "\"count\":2,");
+    ASSERT(strstr(r.out, "\"kind\":\"blocked\"") == NULL);
+    result_free(&r);
+
+    r = run((const char *[]){"stalls", "basic.jsonl", "--kind", "slow", NULL});
+    ASSERT_EQ(r.status, 2);
+    ASSERT_HAS(r.err, "bad --kind 'slow'");
+    result_free(&r);
+
+    r = run((const char *[]){"stalls", "basic.jsonl", "--kind", "", NULL});
+    ASSERT_EQ(r.status, 2);
+    result_free(&r);
+}
+
 static void test_exit_codes(void)
 {
     result r =
@@ -667,6 +703,7 @@ int main(int argc, char **argv)
         {"stats_json", test_stats_json},
         {"stats_human", test_stats_human},
         {"exit_codes", test_exit_codes},
+        {"kind_filter", test_kind_filter},
         {"validate", test_validate},
         {"view", test_view},
         {"record_status", test_record_status},

@@ -24,7 +24,7 @@ static const char *kind_name(int k)
 static void usage(FILE *f)
 {
     fputs(
-        "usage: coscope stalls FILE [--threshold MS] [--json] "
+        "usage: coscope stalls FILE [--threshold MS] [--kind KINDS] [--json] "
         "[--fail-on-stall]\n"
         "\n"
         "Finds the stalls in a trace:\n"
@@ -40,6 +40,9 @@ static void usage(FILE *f)
         "  --threshold MS    threshold for all kinds, in ms unless a unit is "
         "given\n"
         "                    (ns, us, ms, s; e.g. 5, 0.5, 250us); default 20\n"
+        "  --kind KINDS      only these kinds, comma-separated (e.g. "
+        "blocked,latency);\n"
+        "                    --fail-on-stall then counts only them\n"
         "  --json            machine-readable output (see docs/cli-json.md)\n"
         "  --fail-on-stall   exit 3 if any stall was found\n"
         "\n"
@@ -179,12 +182,49 @@ static void evidence(const tr_trace *tr, const tr_stall *s, FILE *f)
     }
 }
 
+/* --kind: a bit per tr_stall_kind; all bits when not given. */
+static unsigned kind_mask = ~0u;
+
+static int shown(const tr_stall *s)
+{
+    return (kind_mask >> s->kind) & 1u;
+}
+
+static size_t nshown(const tr_trace *tr)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tr_nstalls(tr); i++)
+        n += (size_t)shown(&tr_stalls(tr)[i]);
+    return n;
+}
+
+/* "blocked,latency" -> mask; -1 on an unknown kind or an empty list. */
+static int parse_kinds(const char *list, unsigned *mask)
+{
+    *mask = 0;
+    const char *p = list;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        int k;
+        for (k = 0; k < TR_STALL__COUNT; k++)
+            if (strlen(kind_name(k)) == len && strncmp(p, kind_name(k), len) == 0)
+                break;
+        if (k == TR_STALL__COUNT)
+            return -1;
+        *mask |= 1u << k;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return *mask ? 0 : -1;
+}
+
 static int print_human(const tr_trace *tr, int64_t threshold, FILE *f)
 {
     static const char *const head[] = {"KIND",     "TASK", "START",
                                        "DURATION", "AT",   "EVIDENCE"};
     const tr_stall *st = tr_stalls(tr);
-    size_t n = tr_nstalls(tr);
+    size_t n = nshown(tr);
     char thr[32], label[256], t0[32], dur[32];
     cli_table *tab;
 
@@ -197,7 +237,9 @@ static int print_human(const tr_trace *tr, int64_t threshold, FILE *f)
     tab = cli__table_new(6, "llrrll", head);
     if (!tab)
         return -1;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < tr_nstalls(tr); i++) {
+        if (!shown(&st[i]))
+            continue;
         char *ev = NULL;
         size_t evlen = 0;
         FILE *mf = open_memstream(&ev, &evlen);
@@ -297,15 +339,17 @@ static void json_stall(const tr_trace *tr, const tr_stall *s, FILE *f)
 
 static void print_json(const tr_trace *tr, const tr_analysis_opts *ao, FILE *f)
 {
-    size_t n = tr_nstalls(tr);
+    size_t n = nshown(tr), k = 0;
     fputs("{\"program\":", f);
     tr__json_str(f, tr_head(tr)->program);
     fprintf(f,
             ",\"thresholds\":{\"blocked\":%" PRId64 ",\"latency\":%" PRId64
             ",\"wait\":%" PRId64 "},\"count\":%zu,\"stalls\":[",
             ao->blocked_ns, ao->latency_ns, ao->wait_ns, n);
-    for (size_t i = 0; i < n; i++) {
-        fputs(i ? ",\n" : "\n", f);
+    for (size_t i = 0; i < tr_nstalls(tr); i++) {
+        if (!shown(&tr_stalls(tr)[i]))
+            continue;
+        fputs(k++ ? ",\n" : "\n", f);
         json_stall(tr, &tr_stalls(tr)[i], f);
     }
     fputs(n ? "\n]}\n" : "]}\n", f);
@@ -335,6 +379,14 @@ int cli__stalls(int argc, char **argv)
             if (cli__parse_dur(val, &ns) != 0 || ns <= 0)
                 return cli__usage_error("stalls", "bad threshold '%s'", val);
             ao.blocked_ns = ao.latency_ns = ao.wait_ns = ns;
+        } else if ((rc = cli__opt_value(argc, argv, &i, "--kind", &val)) != 0) {
+            if (rc < 0)
+                return cli__usage_error("stalls", "--kind needs a value");
+            if (parse_kinds(val, &kind_mask) != 0)
+                return cli__usage_error("stalls",
+                                        "bad --kind '%s' (blocked, latency, "
+                                        "wait, stuck)",
+                                        val);
         } else if (a[0] == '-' && a[1] != '\0') {
             return cli__usage_error("stalls", "unknown option '%s'", a);
         } else if (!path) {
@@ -360,7 +412,7 @@ int cli__stalls(int argc, char **argv)
         tr_free(tr);
         return CLI_BAD;
     }
-    rc = fail && tr_nstalls(tr) > 0 ? CLI_STALLS : CLI_OK;
+    rc = fail && nshown(tr) > 0 ? CLI_STALLS : CLI_OK;
     tr_free(tr);
     return rc;
 }
