@@ -193,8 +193,8 @@ static void lod_lane(lane_ctx *c, const lod_src *s)
         if ((double)(b - a) >= ns_px) {
             /* wide enough to be seen alone */
             flush_density(c, s->role);
-            int x0 = (int)floor(vw__x_of(g, st, a));
-            int x1 = (int)floor(vw__x_of(g, st, b < vt1 ? b : vt1));
+            int x0 = vw__px(floor(vw__x_of(g, st, a)));
+            int x1 = vw__px(floor(vw__x_of(g, st, b < vt1 ? b : vt1)));
             if (b >= vt1)
                 x1 = xr;
             if (x0 < g->tl_x)
@@ -209,7 +209,7 @@ static void lod_lane(lane_ctx *c, const lod_src *s)
                 cmd->state = state;
                 cmd->why = why;
             }
-            span_label(c, (int)floor(vw__x_of(g, st, a0)), x1, state, why, i,
+            span_label(c, vw__px(floor(vw__x_of(g, st, a0))), x1, state, why, i,
                        s);
             cur = b;
             i++;
@@ -217,8 +217,8 @@ static void lod_lane(lane_ctx *c, const lod_src *s)
         }
         /* narrow: sum up the pixel column that holds a */
         double col = floor((double)(a - vt0) / ns_px);
-        int64_t ct0 = vt0 + (int64_t)floor(col * ns_px);
-        int64_t ct1 = vt0 + (int64_t)ceil((col + 1) * ns_px);
+        int64_t ct0 = vt0 + vw__i64(floor(col * ns_px));
+        int64_t ct1 = vt0 + vw__i64(ceil((col + 1) * ns_px));
         if (ct1 <= a)
             ct1 = a + 1;
         size_t j = first_after(s, i, ct1);
@@ -432,8 +432,8 @@ static void draw_lane(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
         lod_lane(&c, &s);
     } else if (l->kind == VW_LANE_LOOP) {
         /* busy everywhere the loop is not idle, then the idle periods */
-        int x0 = (int)floor(vw__x_of(g, st, 0));
-        int x1 = (int)floor(vw__x_of(g, st, st->duration));
+        int x0 = vw__px(floor(vw__x_of(g, st, 0)));
+        int x1 = vw__px(floor(vw__x_of(g, st, st->duration)));
         if (x0 < g->tl_x)
             x0 = g->tl_x;
         if (x1 > g->tl_x + g->tl_w)
@@ -487,8 +487,8 @@ static void draw_stalls(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
         int64_t end = s[i].dur > 0 ? s[i].t + s[i].dur : s[i].t;
         if (end < st->t0 || s[i].t > st->t1)
             continue;
-        int x0 = (int)floor(vw__x_of(g, st, s[i].t));
-        int x1 = (int)floor(vw__x_of(g, st, end));
+        int x0 = vw__px(floor(vw__x_of(g, st, s[i].t)));
+        int x1 = vw__px(floor(vw__x_of(g, st, end)));
         if (x0 < g->tl_x)
             x0 = g->tl_x;
         if (x1 > g->tl_x + g->tl_w)
@@ -524,8 +524,8 @@ static void draw_ruler_stalls(vw_drawlist *dl, const vw_geom *g,
         int64_t end = s[i].dur > 0 ? s[i].t + s[i].dur : s[i].t;
         if (end < st->t0 || s[i].t > st->t1)
             continue;
-        int x0 = (int)floor(vw__x_of(g, st, s[i].t));
-        int x1 = (int)floor(vw__x_of(g, st, end));
+        int x0 = vw__px(floor(vw__x_of(g, st, s[i].t)));
+        int x1 = vw__px(floor(vw__x_of(g, st, end)));
         if (x0 < g->tl_x)
             x0 = g->tl_x;
         if (x1 > g->tl_x + g->tl_w)
@@ -566,7 +566,7 @@ static void draw_wakes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
         if (lf < 0 || lt < 0 || !lane_shown(g, st, lf) ||
             !lane_shown(g, st, lt))
             continue;
-        int px = (int)floor(vw__x_of(g, st, x->t));
+        int px = vw__px(floor(vw__x_of(g, st, x->t)));
         if (px == last_x)
             continue; /* one arrow per pixel column is all one can see */
         last_x = px;
@@ -600,8 +600,8 @@ static void draw_selection(vw_drawlist *dl, const vw_geom *g,
     const tr_span *sp = &tr_spans(m->tr)[st->sel_span];
     if (sp->t1 < st->t0 || sp->t0 > st->t1)
         return;
-    int x0 = (int)floor(vw__x_of(g, st, sp->t0));
-    int x1 = (int)floor(vw__x_of(g, st, sp->t1));
+    int x0 = vw__px(floor(vw__x_of(g, st, sp->t0)));
+    int x1 = vw__px(floor(vw__x_of(g, st, sp->t1)));
     if (x0 < g->tl_x - 2)
         x0 = g->tl_x - 2;
     if (x1 > g->tl_x + g->tl_w + 2)
@@ -634,8 +634,13 @@ static void draw_lanes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     int64_t step = vw__tick_step(st->t1 - st->t0, g->tl_w, 110);
     int64_t first = st->t0 >= 0 ? (st->t0 + step - 1) / step * step
                                 : -((-st->t0) / step * step);
-    for (int64_t t = first; t <= st->t1; t += step) {
-        int x = (int)floor(vw__x_of(g, st, t));
+    /* __builtin_add_overflow ends the walk where t + step would overflow:
+     * a hostile trace can put the window at INT64_MAX, and a wrapped t
+     * never ends the loop */
+    int64_t t = first;
+    for (int more = t <= st->t1; more;
+         more = !__builtin_add_overflow(t, step, &t) && t <= st->t1) {
+        int x = vw__px(floor(vw__x_of(g, st, t)));
         vw__dl_line(dl, VW_R_TICK, x, g->lanes_y, x, g->lanes_y + g->lanes_h,
                     VW_C_GRID);
     }
@@ -670,8 +675,13 @@ static void draw_ruler(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     int64_t first = st->t0 >= 0 ? (st->t0 + step - 1) / step * step
                                 : -((-st->t0) / step * step);
     vw__dl_clip(dl, g->tl_x, g->ruler_y, g->tl_w, g->ruler_h);
-    for (int64_t t = first; t <= st->t1; t += step) {
-        int x = (int)floor(vw__x_of(g, st, t));
+    /* __builtin_add_overflow ends the walk where t + step would overflow:
+     * a hostile trace can put the window at INT64_MAX, and a wrapped t
+     * never ends the loop */
+    int64_t t = first;
+    for (int more = t <= st->t1; more;
+         more = !__builtin_add_overflow(t, step, &t) && t <= st->t1) {
+        int x = vw__px(floor(vw__x_of(g, st, t)));
         vw__dl_line(dl, VW_R_TICK, x, g->ruler_y + g->ruler_h - 9, x,
                     g->ruler_y + g->ruler_h - 1, VW_C_TEXT_DIM);
         char buf[32];
@@ -734,8 +744,8 @@ static void overview_columns(vw_model *m, int cols, int64_t dur)
     m->ov_busy = malloc((size_t)cols * sizeof *m->ov_busy);
     m->ov_cols = m->ov_busy ? cols : 0;
     for (int x = 0; x < m->ov_cols; x++) {
-        int64_t a = (int64_t)((double)dur * x / cols);
-        int64_t b = (int64_t)((double)dur * (x + 1) / cols);
+        int64_t a = vw__i64((double)dur * x / cols);
+        int64_t b = vw__i64((double)dur * (x + 1) / cols);
         m->ov_busy[x] =
             b > a ? (float)(1.0 - (double)idle_in(m, a, b) / (double)(b - a))
                   : 0.0f;
@@ -776,15 +786,15 @@ static void draw_overview(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     const tr_stall *s = tr_stalls(m->tr);
     int last = -1;
     for (size_t k = 0; k < ns; k++) {
-        int x = g->tl_x + (int)((double)s[k].t * g->tl_w / dur);
+        int x = g->tl_x + vw__px((double)s[k].t * g->tl_w / dur);
         if (x == last)
             continue;
         last = x;
         vw__dl_rect(dl, VW_R_STALL, x, g->ov_y + 1, 2, 6, VW_C_STALL);
     }
     /* the visible window */
-    int vx0 = g->tl_x + (int)floor((double)st->t0 * g->tl_w / dur);
-    int vx1 = g->tl_x + (int)ceil((double)st->t1 * g->tl_w / dur);
+    int vx0 = g->tl_x + vw__px(floor((double)st->t0 * g->tl_w / dur));
+    int vx1 = g->tl_x + vw__px(ceil((double)st->t1 * g->tl_w / dur));
     if (vx0 < g->tl_x)
         vx0 = g->tl_x;
     if (vx1 > g->tl_x + g->tl_w)
@@ -796,7 +806,7 @@ static void draw_overview(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                 fill);
     vw__dl_frame(dl, VW_R_VIEWPORT, vx0, g->ov_y + 1, vx1 - vx0, g->ov_h - 2,
                  VW_C_ACCENT);
-    int px = g->tl_x + (int)((double)st->playhead * g->tl_w / dur);
+    int px = g->tl_x + vw__px((double)st->playhead * g->tl_w / dur);
     vw__dl_line(dl, VW_R_PLAYHEAD, px, g->ov_y, px, g->ov_y + g->ov_h - 1,
                 VW_C_PLAYHEAD);
     vw__dl_line(dl, VW_R_OVERVIEW, 0, g->ov_y + g->ov_h - 1, g->panel_x,
@@ -808,13 +818,13 @@ static void draw_playhead(vw_drawlist *dl, const vw_geom *g, const vw_state *st)
     double xd = vw__x_of(g, st, st->playhead);
     int xr = g->tl_x + g->tl_w;
     /* the future, right of the playhead, is dimmed */
-    int dx = xd < g->tl_x ? g->tl_x : (int)floor(xd) + 1;
+    int dx = xd < g->tl_x ? g->tl_x : vw__px(floor(xd)) + 1;
     if (dx < xr)
         vw__dl_rect(dl, VW_R_DIM, dx, g->lanes_y, xr - dx, g->lanes_h,
                     VW_C_DIM);
     if (xd < g->tl_x || xd >= xr)
         return;
-    int x = (int)floor(xd);
+    int x = vw__px(floor(xd));
     vw__dl_line(dl, VW_R_PLAYHEAD, x, g->ruler_y, x, g->lanes_y + g->lanes_h,
                 VW_C_PLAYHEAD);
     vw__dl_rect(dl, VW_R_PLAYHEAD, x - 4, g->ruler_y + g->ruler_h - 8, 9, 8,

@@ -411,7 +411,7 @@ static void mouse_move(vw_state *st, vw_model *m, int x, int y)
         vw__set_playhead(st, m, vw__t_of(&g, st, x));
     } else if (st->drag == VW_DRAG_OVERVIEW) {
         double f = (double)(x - g.tl_x) / g.tl_w;
-        int64_t c = (int64_t)(f * (double)st->duration);
+        int64_t c = vw__i64(f * (double)st->duration);
         int64_t w = st->t1 - st->t0;
         set_window(st, c - w / 2, c - w / 2 + w);
     } else if (st->drag_moved && st->drag_x >= g.tl_x) {
@@ -614,7 +614,9 @@ void vw__apply(vw_state *st, vw_model *m, const vw_action *a)
         if (!st->playing)
             break;
         double adv = a->amount * st->speed;
-        int64_t t = st->playhead + (int64_t)(adv < 1 ? 1 : adv);
+        int64_t step = vw__i64(adv < 1 ? 1 : adv);
+        int64_t t = st->playhead > INT64_MAX - step ? INT64_MAX
+                                                     : st->playhead + step;
         if (t >= st->duration) {
             t = st->duration;
             st->playing = 0;

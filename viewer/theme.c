@@ -68,7 +68,7 @@ const char *vw__state_name(int state, int why)
 
 vw_rgba vw__lerp(vw_rgba a, vw_rgba b, double f)
 {
-    if (f < 0)
+    if (!(f >= 0)) /* NaN too: a ratio of hostile times */
         f = 0;
     if (f > 1)
         f = 1;

@@ -76,8 +76,9 @@ char *vw__tick_label(char *buf, size_t n, int64_t t, int64_t step)
     size_t u = 0;
     /* a tenth of a unit reads well for s and ms ("1.2 ms"); below a
      * microsecond whole nanoseconds read better than "0.4 µs" */
-    while (u < 3 &&
-           (step * 10 < units[u].ns || (units[u].ns == 1000 && step < 1000)))
+    /* step < ns / 10 is step * 10 < ns without overflowing a huge step */
+    while (u < 3 && (step < units[u].ns / 10 ||
+                     (units[u].ns == 1000 && step < 1000)))
         u++;
     int decimals = step < units[u].ns ? 1 : 0;
     double v = (double)t / (double)units[u].ns;

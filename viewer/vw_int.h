@@ -96,6 +96,32 @@ typedef struct vw_lane {
 
 /* Left offset of a lane label at this spawn depth: 12 px a level, capped
  * so that deep spawn chains keep their names readable. */
+/* double -> int64 without undefined behaviour: out-of-range values (a
+ * hostile trace's times near INT64_MAX, scaled) clamp, NaN is 0. */
+static inline int64_t vw__i64(double v)
+{
+    if (v != v)
+        return 0;
+    if (v >= 9223372036854775807.0)
+        return INT64_MAX;
+    if (v <= -9223372036854775808.0)
+        return INT64_MIN;
+    return (int64_t)v;
+}
+
+/* A pixel coordinate from a double without undefined behaviour: far
+ * outside the window (hostile times) it clamps; drawing clips anyway. */
+static inline int vw__px(double v)
+{
+    if (v != v)
+        return 0;
+    if (v > 1e7)
+        return 10000000;
+    if (v < -1e7)
+        return -10000000;
+    return (int)v;
+}
+
 static inline int vw__indent(unsigned depth)
 {
     return 12 * (int)(depth < 8 ? depth : 8);

@@ -117,7 +117,9 @@ static const tr_task **sorted_tasks(const tr_trace *tr, int key)
 
 static void pct(char *buf, size_t n, int64_t part, int64_t whole)
 {
-    int64_t permille = whole > 0 ? part * 1000 / whole : 0;
+    /* 128-bit: part * 1000 overflows int64 for hostile traces */
+    int64_t permille =
+        whole > 0 ? (int64_t)((__extension__(__int128) part) * 1000 / whole) : 0;
     snprintf(buf, n, "%" PRId64 ".%" PRId64 "%%", permille / 10, permille % 10);
 }
 

@@ -1,0 +1,93 @@
+/* test_view_corpus.c: untrusted traces never crash the viewer. Every file
+ * of the fuzz seed corpus (tests/fuzz/corpus: odd, damaged and hostile
+ * traces) goes through `coscope view FILE --screenshot`, headless, at a
+ * small size: a trace the reader refuses must exit 1, one it loads must
+ * render (exit 0) and write the PNG, whole and zoomed in. A crash, or a
+ * sanitizer report in the ASan build, fails the test. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "coscope/trace.h"
+#include "coscope/viewer.h"
+#include "test.h"
+
+static int quiet_view(int argc, const char **argv)
+{
+    fflush(stderr);
+    int saved = dup(2), null = open("/dev/null", O_WRONLY);
+    dup2(null, 2);
+    int rc = vw_view_main(argc, (char **)argv);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    close(null);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_every_file(void)
+{
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    char png[64];
+    snprintf(png, sizeof png, "/tmp/coscope-corpus-%d.png", (int)getpid());
+    DIR *d = opendir(CORPUS_DIR);
+    ASSERT_NOT_NULL(d);
+    char *names[4096];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 4096)
+        if (e->d_name[0] != '.')
+            names[n++] = strdup(e->d_name);
+    closedir(d);
+    qsort(names, n, sizeof names[0], cmp_str);
+    int rendered = 0, refused = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", CORPUS_DIR, names[i]);
+        tr_trace *tr = NULL;
+        int loads = tr_load(path, NULL, &tr) == 0;
+        tr_free(tr);
+        unlink(png);
+        const char *argv[] = {"view", path, "--screenshot", png, "--size",
+                              "480x270"};
+        int rc = quiet_view(6, argv);
+        if (rc != (loads ? 0 : 1))
+            TEST__FAIL("%s: exit %d, expected %d", names[i], rc, loads ? 0 : 1);
+        if (loads) {
+            ASSERT_EQ(access(png, F_OK), 0);
+            /* and zoomed in, with the playhead inside the trace */
+            const char *zoom[] = {"view",   path,    "--screenshot", png,
+                                  "--size", "480x270", "--at",       "1ms",
+                                  "--window", "3us"};
+            rc = quiet_view(10, zoom);
+            if (rc != 0)
+                TEST__FAIL("%s: zoomed: exit %d", names[i], rc);
+            rendered++;
+        } else {
+            refused++;
+        }
+        free(names[i]);
+    }
+    unlink(png);
+    fprintf(stderr, "%d rendered, %d refused\n", rendered, refused);
+    ASSERT_CMP(rendered, >, 100);
+    ASSERT_CMP(refused, >, 100);
+}
+
+static const test_case cases[] = {
+    {"every_file", test_every_file},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    return test_main(argc, argv, cases);
+}
