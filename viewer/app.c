@@ -172,7 +172,7 @@ static void apply_opts(vw_state *st, vw_model *m, const opts *o, int shot)
             vw_action a = {.kind = VW_A_NONE};
             vw__apply(st, m, &a);
             st->sel_task = o->select;
-            size_t s = tr_span_at(m->tr, o->select, st->playhead);
+            size_t s = tr_span_find(m->tr, o->select, st->playhead);
             st->sel_span = s == SIZE_MAX ? -1 : (long)s;
             vw__model_wakes(m, o->select);
         }

@@ -371,7 +371,7 @@ static void lane_label(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
         snprintf(buf, sizeof buf, "%s", tr_str(m->tr, t->name));
         if (!buf[0])
             snprintf(buf, sizeof buf, "task");
-        size_t s = tr_span_at(m->tr, t->id, st->playhead);
+        size_t s = tr_span_find(m->tr, t->id, st->playhead);
         if (s != SIZE_MAX) {
             const tr_span *sp = &tr_spans(m->tr)[s];
             state_txt = vw__state_name(sp->state, sp->why);
@@ -550,10 +550,10 @@ static void draw_wakes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     if (!st->sel_task)
         return;
     vw__model_wakes(m, st->sel_task);
-    const tr_wakeup *w = tr_wakeups(m->tr);
     int last_x = -1000;
     for (size_t k = 0; k < m->nwakes && !dl->oom; k++) {
-        const tr_wakeup *x = &w[m->wakes[k]];
+        tr_wakeup wk = tr_wakeup_get(m->tr, m->wakes[k]);
+        const tr_wakeup *x = &wk;
         if (x->t < st->t0 || x->t > st->t1 || x->from == x->to)
             continue;
         long lf = 0, lt;
@@ -975,25 +975,27 @@ static void draw_tooltip(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     int n = 0;
     char a[32], b[32], d[32];
     if (l->kind == VW_LANE_TASK) {
-        size_t si = tr_span_at(m->tr, l->id, t);
+        size_t si = tr_span_find(m->tr, l->id, t);
         if (si == SIZE_MAX)
             return;
         const tr_span *sp = &tr_spans(m->tr)[si];
+        int64_t fd = tr_span_fd(m->tr, sp);
+        uint32_t obj = tr_span_obj(m->tr, sp), site = tr_span_site(m->tr, sp);
         vw__fmt_task(lines[n++], sizeof lines[0], m, l->id);
         const char *what = vw__state_name(sp->state, sp->why);
         if (sp->state == TR_ST_WAITING && sp->why == TR_WAIT_IO && sp->op) {
-            if (sp->fd >= 0)
+            if (fd >= 0)
                 snprintf(lines[n++], sizeof lines[0], "waiting: io %s fd %lld",
-                         tr_op_name(sp->op), (long long)sp->fd);
+                         tr_op_name(sp->op), (long long)fd);
             else
                 snprintf(lines[n++], sizeof lines[0], "waiting: io %s",
                          tr_op_name(sp->op));
         } else if (sp->state == TR_ST_WAITING) {
             snprintf(lines[n++], sizeof lines[0], "waiting: %s%s", what,
-                     sp->obj ? " (obj)" : "");
-            if (sp->obj)
+                     obj ? " (obj)" : "");
+            if (obj)
                 snprintf(lines[n - 1], sizeof lines[0], "waiting: %s on %u",
-                         what, sp->obj);
+                         what, obj);
         } else {
             snprintf(lines[n++], sizeof lines[0], "%s", what);
         }
@@ -1001,9 +1003,9 @@ static void draw_tooltip(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                  tr_fmt_dur(d, sizeof d, sp->t1 - sp->t0),
                  tr_fmt_dur(a, sizeof a, sp->t0),
                  tr_fmt_dur(b, sizeof b, sp->t1));
-        if (sp->at)
+        if (site)
             snprintf(lines[n++], sizeof lines[0], "at %s",
-                     tr_str(m->tr, sp->at));
+                     tr_str(m->tr, site));
         size_t ns = tr_nstalls(m->tr);
         const tr_stall *s = tr_stalls(m->tr);
         for (size_t k = 0; k < ns; k++)

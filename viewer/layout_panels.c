@@ -22,6 +22,8 @@ char *vw__fmt_task(char *buf, size_t n, const vw_model *m, uint32_t id)
 char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i)
 {
     const tr_event *e = &tr_events(m->tr)[i];
+    const char *str = tr_str(m->tr, tr_ev_str(e));
+    long long val = (long long)tr_ev_val(m->tr, e);
     char task[96], other[96], extra[160] = "";
     vw__fmt_task(task, sizeof task, m, e->task);
     const char *ev = tr_ev_name(e->ev);
@@ -37,13 +39,12 @@ char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i)
         break;
     case TR_EV_YIELD:
         if (e->why == TR_WAIT_IO && (e->flags & TR_F_FD))
-            snprintf(extra, sizeof extra, "io %s fd %lld", tr_op_name(e->op),
-                     (long long)e->val);
+            snprintf(extra, sizeof extra, "io %s fd %lld", tr_op_name(e->op), val);
         else if (e->why == TR_WAIT_IO)
             snprintf(extra, sizeof extra, "io %s", tr_op_name(e->op));
         else if (e->flags & TR_F_MS)
             snprintf(extra, sizeof extra, "%s %lld ms", tr_wait_name(e->why),
-                     (long long)e->val2);
+                     (long long)tr_ev_val2(m->tr, e));
         else if (e->flags & TR_F_OBJ)
             snprintf(extra, sizeof extra, "%s obj %u", tr_wait_name(e->why),
                      e->arg);
@@ -52,49 +53,45 @@ char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i)
         break;
     case TR_EV_IO_BEGIN:
         if (e->flags & TR_F_FD)
-            snprintf(extra, sizeof extra, "%s fd %lld", tr_op_name(e->op),
-                     (long long)e->val);
+            snprintf(extra, sizeof extra, "%s fd %lld", tr_op_name(e->op), val);
         else
             snprintf(extra, sizeof extra, "%s", tr_op_name(e->op));
         break;
     case TR_EV_IO_END:
         if (e->flags & TR_F_ERR)
-            snprintf(extra, sizeof extra, "%s %s", tr_op_name(e->op),
-                     tr_str(m->tr, e->str));
+            snprintf(extra, sizeof extra, "%s %s", tr_op_name(e->op), str);
         else
-            snprintf(extra, sizeof extra, "%s = %lld", tr_op_name(e->op),
-                     (long long)e->val);
+            snprintf(extra, sizeof extra, "%s = %lld", tr_op_name(e->op), val);
         break;
     case TR_EV_IO: /* completed at once: op, fd, result */
         if (e->flags & TR_F_ERR)
             snprintf(extra, sizeof extra, "%s fd %u %s (no wait)",
-                     tr_op_name(e->op), e->arg, tr_str(m->tr, e->str));
+                     tr_op_name(e->op), e->arg, str);
         else
             snprintf(extra, sizeof extra, "%s fd %u = %lld (no wait)",
-                     tr_op_name(e->op), e->arg, (long long)e->val);
+                     tr_op_name(e->op), e->arg, val);
         break;
     case TR_EV_WORK_BEGIN:
     case TR_EV_WORK_END:
-        snprintf(extra, sizeof extra, "%s on thread %u", tr_str(m->tr, e->str),
-                 e->arg);
+        snprintf(extra, sizeof extra, "%s on thread %u", str, e->arg);
         break;
     case TR_EV_EXIT:
         snprintf(extra, sizeof extra, "%s", tr_status_name(e->why));
         break;
     case TR_EV_OBJ:
         snprintf(extra, sizeof extra, "%u %s %s", e->arg,
-                 tr_objkind_name(e->why), tr_str(m->tr, e->str));
+                 tr_objkind_name(e->why), str);
         break;
     case TR_EV_ACQUIRE:
     case TR_EV_RELEASE:
         snprintf(extra, sizeof extra, "obj %u", e->arg);
         break;
     case TR_EV_MARK:
-        snprintf(extra, sizeof extra, "\"%s\"", tr_str(m->tr, e->str));
+        snprintf(extra, sizeof extra, "\"%s\"", str);
         break;
     case TR_EV_POLL_END:
         if (e->flags & TR_F_EVENTS)
-            snprintf(extra, sizeof extra, "%lld events", (long long)e->val);
+            snprintf(extra, sizeof extra, "%lld events", val);
         break;
     default:
         break;
@@ -247,6 +244,9 @@ static void detail_panel(panel *p, const vw_state *st, vw_model *m)
     char a[32], b[32], buf[200];
     if (st->sel_span >= 0 && (size_t)st->sel_span < tr_nspans(m->tr)) {
         const tr_span *sp = &tr_spans(m->tr)[st->sel_span];
+        int64_t fd = tr_span_fd(m->tr, sp);
+        uint32_t obj = tr_span_obj(m->tr, sp), site = tr_span_site(m->tr, sp);
+        uint32_t ev1 = tr_span_end_ev(m->tr, (size_t)st->sel_span);
         heading(p, "SELECTED SPAN");
         const char *name = vw__state_name(sp->state, sp->why);
         if (sp->state == TR_ST_WAITING && sp->why == TR_WAIT_IO && sp->op)
@@ -265,23 +265,23 @@ static void detail_panel(panel *p, const vw_state *st, vw_model *m)
                  tr_fmt_dur(a, sizeof a, sp->t0),
                  tr_fmt_dur(b, sizeof b, sp->t1));
         row(p, "from / to", buf);
-        if (sp->fd >= 0 && sp->state == TR_ST_WAITING) {
-            snprintf(buf, sizeof buf, "%lld", (long long)sp->fd);
+        if (fd >= 0) {
+            snprintf(buf, sizeof buf, "%lld", (long long)fd);
             row(p, "fd", buf);
         }
-        if (sp->obj && sp->state == TR_ST_WAITING) {
+        if (obj) {
             if (sp->why == TR_WAIT_JOIN)
-                vw__fmt_task(buf, sizeof buf, m, sp->obj);
+                vw__fmt_task(buf, sizeof buf, m, obj);
             else
-                snprintf(buf, sizeof buf, "obj %u", sp->obj);
+                snprintf(buf, sizeof buf, "obj %u", obj);
             row(p, "on", buf);
         }
-        if (sp->at)
-            row(p, "at", tr_str(m->tr, sp->at));
+        if (site)
+            row(p, "at", tr_str(m->tr, site));
         if (sp->ev0 < tr_nevents(m->tr))
             row(p, "began with", vw__fmt_event(buf, sizeof buf, m, sp->ev0));
-        if (sp->ev1 < tr_nevents(m->tr))
-            row(p, "ended with", vw__fmt_event(buf, sizeof buf, m, sp->ev1));
+        if (ev1 < tr_nevents(m->tr))
+            row(p, "ended with", vw__fmt_event(buf, sizeof buf, m, ev1));
         return;
     }
     if (st->cursor >= 0 && (size_t)st->cursor < tr_nevents(m->tr)) {
@@ -291,9 +291,9 @@ static void detail_panel(panel *p, const vw_state *st, vw_model *m)
                     vw__fmt_event(buf, sizeof buf, m, (size_t)st->cursor));
         p->y += p->ms->line_h + 4;
         row(p, "time", vw__fmt_time(a, sizeof a, e->t));
-        if (e->at)
-            row(p, "at", tr_str(m->tr, e->at));
-        snprintf(buf, sizeof buf, "%u", e->line);
+        if (tr_ev_at(m->tr, e))
+            row(p, "at", tr_str(m->tr, tr_ev_at(m->tr, e)));
+        snprintf(buf, sizeof buf, "%u", tr_ev_line(m->tr, (size_t)st->cursor));
         row(p, "trace line", buf);
     }
 }

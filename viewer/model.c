@@ -198,9 +198,9 @@ int vw__model_wakes(vw_model *m, uint32_t task)
     if (task == 0)
         return 0;
     size_t n = tr_nwakeups(m->tr);
-    const tr_wakeup *w = tr_wakeups(m->tr);
     for (size_t i = 0; i < n; i++) {
-        if (w[i].from != task && w[i].to != task)
+        tr_wakeup w = tr_wakeup_get(m->tr, i);
+        if (w.from != task && w.to != task)
             continue;
         if (m->nwakes == m->wakes_cap) {
             size_t cap = m->wakes_cap ? m->wakes_cap * 2 : 256;

@@ -205,7 +205,7 @@ static void step_event(vw_state *st, vw_model *m, int dir, int own_task)
     st->cursor = i;
     st->status[0] = '\0';
     if (ev[i].task) {
-        size_t s = tr_span_at(m->tr, ev[i].task, ev[i].t);
+        size_t s = tr_span_find(m->tr, ev[i].task, ev[i].t);
         if (own_task || st->sel_task == ev[i].task)
             select_span(st, m, ev[i].task, s == SIZE_MAX ? -1 : (long)s);
     }
@@ -322,7 +322,7 @@ static void select_step(vw_state *st, vw_model *m, int dir)
             break;
     if (i < 0 || (size_t)i >= st->nlanes)
         return;
-    size_t s = tr_span_at(m->tr, st->lanes[i].id, st->playhead);
+    size_t s = tr_span_find(m->tr, st->lanes[i].id, st->playhead);
     select_span(st, m, st->lanes[i].id, s == SIZE_MAX ? -1 : (long)s);
     vw_geom g;
     vw__geom(&g, st->w, st->h);
@@ -372,7 +372,7 @@ static void click(vw_state *st, vw_model *m, int x, int y)
         return;
     }
     int64_t t = vw__t_of(&g, st, x);
-    size_t s = tr_span_at(m->tr, l->id, t);
+    size_t s = tr_span_find(m->tr, l->id, t);
     select_span(st, m, l->id, s == SIZE_MAX ? -1 : (long)s);
     st->sel_stall = -1;
 }

@@ -50,15 +50,21 @@ int main(int argc, char **argv)
     }
     getrusage(RUSAGE_SELF, &ru);
     size_t n = tr_nevents(tr);
-    size_t model = tr_nspans(tr) * sizeof(tr_span) + tr_nwakeups(tr) * sizeof(tr_wakeup) +
-                   tr_nworks(tr) * sizeof(tr_work) + tr_ntasks(tr) * sizeof(tr_task);
+    tr_mem mem;
+    tr_memory(tr, &mem);
+    double per = n ? 1.0 / (double)n : 0.0;
     printf("file_size: %.1f MB\n", (double)sb.st_size / 1e6);
     printf("events: %zu\n", n);
     printf("load_time: %.3f s\n", t1 - t0);
     printf("load_rate: %.2f Mevents/s\n", (double)n / (t1 - t0) / 1e6);
     printf("load_rate_bytes: %.1f MB/s\n", (double)sb.st_size / (t1 - t0) / 1e6);
     printf("event_bytes: %zu B/event\n", sizeof(tr_event));
-    printf("model_bytes: %.1f B/event\n", n ? (double)model / (double)n : 0.0);
+    printf("event_array_bytes: %.1f B/event\n", (double)mem.events * per);
+    printf("string_bytes: %.1f B/event\n", (double)mem.strings * per);
+    printf("model_bytes: %.1f B/event\n", (double)mem.model * per);
+    printf("analysis_bytes: %.1f B/event\n", (double)mem.analysis * per);
+    printf("trace_bytes: %.1f B/event (%.1f MB)\n", (double)mem.total * per,
+           (double)mem.total / 1e6);
     printf("peak_rss_after_load: %.1f MB\n", (double)rss_after_load / 1024.0);
     printf("peak_rss: %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
     printf("peak_rss_vs_file: %.2f x\n", (double)ru.ru_maxrss * 1024.0 / (double)sb.st_size);

@@ -115,7 +115,7 @@ static void check_spans(const tr_trace *tr)
         int64_t covered = 0;
         for (uint32_t j = 0; j < t->nspans; j++) {
             const tr_span *s = &sp[t->span0 + j];
-            ASSERT_EQ(s->task, t->id);
+            ASSERT_EQ(tr_span_task(tr, s), t->id);
             ASSERT_CMP(s->t0, <=, s->t1);
             covered += s->t1 - s->t0;
             if (j + 1 < t->nspans) {

@@ -96,7 +96,7 @@ static const char *last_mark(const tr_trace *tr, uint32_t *task)
         if (ev[i].ev == TR_EV_MARK) {
             if (task)
                 *task = ev[i].task;
-            return tr_str(tr, ev[i].str);
+            return tr_str(tr, tr_ev_str(&ev[i]));
         }
     return NULL;
 }

@@ -38,10 +38,11 @@ static uint64_t walk_events(const tr_trace *tr)
         const tr_event *e = &ev[i];
         CHECK(e->ev < TR_EV__COUNT);
         CHECK(i == 0 || e->t >= ev[i - 1].t); /* sorted by t */
-        CHECK(e->line >= 2);                  /* line 1 is the header */
+        CHECK(tr_ev_line(tr, i) >= 2);        /* line 1 is the header */
+        CHECK(i == 0 || tr_ev_line(tr, i) != tr_ev_line(tr, i - 1));
         sum += (uint64_t)e->t + e->task + e->why + e->op + e->flags + e->arg +
-               (uint64_t)e->val + (uint64_t)e->val2;
-        sum += str_sum(tr, e->str) + str_sum(tr, e->at);
+               (uint64_t)tr_ev_val(tr, e) + (uint64_t)tr_ev_val2(tr, e);
+        sum += str_sum(tr, tr_ev_str(e)) + str_sum(tr, tr_ev_at(tr, e));
     }
     /* binary search: the first event at or after t */
     if (n > 0) {
@@ -78,20 +79,24 @@ static uint64_t walk_tasks(const tr_trace *tr)
         sum += str_sum(tr, t->name) + str_sum(tr, t->at);
         for (uint32_t j = 0; j < t->nspans; j++) {
             const tr_span *s = &sp[t->span0 + j];
-            CHECK(s->task == t->id);
+            CHECK(tr_span_task(tr, s) == t->id);
             CHECK(s->state < TR_ST__COUNT);
             CHECK(s->t0 <= s->t1);
             CHECK(s->ev0 < nev);
-            CHECK(s->ev1 == UINT32_MAX || s->ev1 < nev);
-            if (j + 1 < t->nspans)
+            uint32_t ev1 = tr_span_end_ev(tr, t->span0 + j);
+            if (j + 1 < t->nspans) {
                 CHECK(s->t1 == sp[t->span0 + j + 1].t0);
-            sum +=
-                (uint64_t)s->fd + s->why + s->op + s->obj + str_sum(tr, s->at);
+                CHECK(ev1 == sp[t->span0 + j + 1].ev0 && ev1 < nev);
+            } else {
+                CHECK(ev1 == UINT32_MAX);
+            }
+            sum += (uint64_t)tr_span_fd(tr, s) + s->why + s->op + tr_span_obj(tr, s) +
+                   str_sum(tr, tr_span_site(tr, s));
         }
         CHECK(sp[t->span0].t0 == t->spawn_t);
         CHECK(sp[t->span0 + t->nspans - 1].t1 == dur);
         /* the span covering the spawn instant is found by the lookup */
-        CHECK(tr_span_at(tr, t->id, t->spawn_t) < ns);
+        CHECK(tr_span_find(tr, t->id, t->spawn_t) < ns);
     }
     CHECK(spans_seen == ns);
     CHECK(tr_task_by_id(tr, UINT32_MAX) == NULL || nt > 0);
@@ -102,12 +107,15 @@ static uint64_t walk_rest(const tr_trace *tr)
 {
     uint64_t sum = 0;
     size_t nev = tr_nevents(tr);
-    const tr_wakeup *w = tr_wakeups(tr);
+    int64_t prev_t = 0;
     for (size_t i = 0; i < tr_nwakeups(tr); i++) {
-        CHECK(i == 0 || w[i].t >= w[i - 1].t);
-        CHECK(w[i].ev < nev);
-        CHECK(w[i].why < TR_WAKE__COUNT);
-        sum += (uint64_t)w[i].t + w[i].from + w[i].to;
+        tr_wakeup w = tr_wakeup_get(tr, i);
+        CHECK(i == 0 || w.t >= prev_t);
+        CHECK(w.ev < nev);
+        CHECK(w.why < TR_WAKE__COUNT);
+        CHECK(tr_events(tr)[w.ev].ev == TR_EV_READY);
+        sum += (uint64_t)w.t + w.from + w.to;
+        prev_t = w.t;
     }
     const tr_work *wk = tr_works(tr);
     for (size_t i = 0; i < tr_nworks(tr); i++) {

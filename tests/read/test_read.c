@@ -86,20 +86,23 @@ static void check_spans(const tr_trace *tr)
         ASSERT_EQ(sp[t->span0 + t->nspans - 1].t1, dur);
         for (uint32_t j = 0; j < t->nspans; j++) {
             const tr_span *s = &sp[t->span0 + j];
-            ASSERT_EQ(s->task, t->id);
+            ASSERT_EQ(tr_span_task(tr, s), t->id);
             ASSERT_CMP(s->t0, <=, s->t1);
             ASSERT_CMP(s->state, <, TR_ST__COUNT);
             ASSERT_EQ(tr_events(tr)[s->ev0].t, s->t0);
             if (j + 1 < t->nspans) {
                 ASSERT_EQ(s->t1, s[1].t0);
                 ASSERT_NE(s->state, s[1].state);
-                ASSERT_EQ(s->ev1, s[1].ev0);
+                ASSERT_EQ(tr_span_end_ev(tr, t->span0 + j), s[1].ev0);
                 ASSERT_NE(s->state, TR_ST_DONE);
             } else {
-                ASSERT_EQ(s->ev1, NONE);
+                ASSERT_EQ(tr_span_end_ev(tr, t->span0 + j), NONE);
             }
-            if (s->state != TR_ST_WAITING)
-                ASSERT_EQ(s->fd, -1);
+            if (s->state != TR_ST_WAITING) {
+                ASSERT_EQ(tr_span_fd(tr, s), -1);
+                ASSERT_EQ(tr_span_obj(tr, s), 0);
+                ASSERT_EQ(tr_span_site(tr, s), 0);
+            }
         }
         const tr_span *last = &sp[t->span0 + t->nspans - 1];
         if (t->exit_t >= 0) {
@@ -117,14 +120,15 @@ static void check_spans(const tr_trace *tr)
         ASSERT_CMP(tr_events(tr)[i - 1].t, <=, tr_events(tr)[i].t);
 }
 
-static void span_is(const tr_span *s, int64_t t0, int64_t t1, int state, uint32_t ev0,
-                    uint32_t ev1)
+static void span_is(const tr_trace *tr, size_t i, int64_t t0, int64_t t1, int state,
+                    uint32_t ev0, uint32_t ev1)
 {
+    const tr_span *s = &tr_spans(tr)[i];
     ASSERT_EQ(s->t0, t0);
     ASSERT_EQ(s->t1, t1);
     ASSERT_EQ(s->state, state);
     ASSERT_EQ(s->ev0, ev0);
-    ASSERT_EQ(s->ev1, ev1);
+    ASSERT_EQ(tr_span_end_ev(tr, i), ev1);
 }
 
 /* ---- cases ---- */
@@ -184,20 +188,22 @@ static void test_basic(void)
 
     const tr_event *ev = tr_events(tr);
     ASSERT_EQ(ev[0].ev, TR_EV_SPAWN);
-    ASSERT_EQ(ev[0].line, 2);
-    ASSERT_STR_EQ(tr_str(tr, ev[0].str), "main");
-    ASSERT_STR_EQ(tr_str(tr, ev[0].at), "main.c:10");
+    ASSERT_EQ(tr_ev_line(tr, 0), 2);
+    ASSERT_EQ(tr_ev_line(tr, 19), 21);
+    ASSERT_EQ(tr_ev_line(tr, 20), 0);
+    ASSERT_STR_EQ(tr_str(tr, tr_ev_str(&ev[0])), "main");
+    ASSERT_STR_EQ(tr_str(tr, tr_ev_at(tr, &ev[0])), "main.c:10");
     ASSERT_EQ(ev[7].ev, TR_EV_IO_BEGIN);
     ASSERT_EQ(ev[7].flags, TR_F_FD | TR_F_BYTES);
-    ASSERT_EQ(ev[7].val, 5);
-    ASSERT_EQ(ev[7].val2, 4096);
+    ASSERT_EQ(tr_ev_val(tr, &ev[7]), 5);
+    ASSERT_EQ(tr_ev_val2(tr, &ev[7]), 4096);
     ASSERT_EQ(ev[7].op, TR_OP_READ);
     ASSERT_EQ(ev[11].ev, TR_EV_IO_END);
-    ASSERT_EQ(ev[11].val, 12);
+    ASSERT_EQ(tr_ev_val(tr, &ev[11]), 12);
     ASSERT_EQ(ev[14].ev, TR_EV_MARK);
-    ASSERT_STR_EQ(tr_str(tr, ev[14].str), "got it");
+    ASSERT_STR_EQ(tr_str(tr, tr_ev_str(&ev[14])), "got it");
     ASSERT_EQ(ev[18].flags, TR_F_CODE);
-    ASSERT_EQ(ev[18].val, -5);
+    ASSERT_EQ(tr_ev_val(tr, &ev[18]), -5);
     ASSERT_STR_EQ(tr_str(tr, 0), "");
     ASSERT_STR_EQ(tr_str(tr, 999), "");
     ASSERT_EQ(tr_event_at(tr, 0), 0);
@@ -224,38 +230,42 @@ static void test_basic(void)
     check_spans(tr);
     ASSERT_EQ(tr_nspans(tr), 12);
     const tr_span *s = tr_spans(tr);
-    span_is(&s[0], 0, 100, TR_ST_READY, 0, 2);
-    span_is(&s[1], 100, 300, TR_ST_RUNNING, 2, 5);
-    span_is(&s[2], 300, 1200, TR_ST_WAITING, 5, 16);
+    span_is(tr, 0, 0, 100, TR_ST_READY, 0, 2);
+    span_is(tr, 1, 100, 300, TR_ST_RUNNING, 2, 5);
+    span_is(tr, 2, 300, 1200, TR_ST_WAITING, 5, 16);
     ASSERT_EQ(s[2].why, TR_WAIT_JOIN);
-    ASSERT_EQ(s[2].obj, 2);
-    ASSERT_EQ(s[2].fd, -1);
-    ASSERT_STR_EQ(tr_str(tr, s[2].at), "main.c:13");
-    span_is(&s[3], 1200, 1300, TR_ST_READY, 16, 17);
-    span_is(&s[4], 1300, 1500, TR_ST_RUNNING, 17, 18);
-    span_is(&s[5], 1500, 1600, TR_ST_DONE, 18, NONE);
-    span_is(&s[6], 200, 350, TR_ST_READY, 3, 6);
-    span_is(&s[7], 350, 450, TR_ST_RUNNING, 6, 8);
-    span_is(&s[8], 450, 920, TR_ST_WAITING, 8, 12);
+    ASSERT_EQ(tr_span_obj(tr, &s[2]), 2);
+    ASSERT_EQ(tr_span_fd(tr, &s[2]), -1);
+    ASSERT_STR_EQ(tr_str(tr, tr_span_site(tr, &s[2])), "main.c:13");
+    ASSERT_EQ(tr_span_task(tr, &s[2]), 1);
+    span_is(tr, 3, 1200, 1300, TR_ST_READY, 16, 17);
+    span_is(tr, 4, 1300, 1500, TR_ST_RUNNING, 17, 18);
+    span_is(tr, 5, 1500, 1600, TR_ST_DONE, 18, NONE);
+    span_is(tr, 6, 200, 350, TR_ST_READY, 3, 6);
+    span_is(tr, 7, 350, 450, TR_ST_RUNNING, 6, 8);
+    span_is(tr, 8, 450, 920, TR_ST_WAITING, 8, 12);
     ASSERT_EQ(s[8].why, TR_WAIT_IO);
     ASSERT_EQ(s[8].op, TR_OP_READ);
-    ASSERT_EQ(s[8].fd, 5);
-    ASSERT_STR_EQ(tr_str(tr, s[8].at), "w.c:7");
-    span_is(&s[9], 920, 1000, TR_ST_READY, 12, 13);
-    span_is(&s[10], 1000, 1200, TR_ST_RUNNING, 13, 15);
-    span_is(&s[11], 1200, 1600, TR_ST_DONE, 15, NONE);
+    ASSERT_EQ(tr_span_fd(tr, &s[8]), 5);
+    ASSERT_STR_EQ(tr_str(tr, tr_span_site(tr, &s[8])), "w.c:7");
+    ASSERT_EQ(tr_span_task(tr, &s[8]), 2);
+    span_is(tr, 9, 920, 1000, TR_ST_READY, 12, 13);
+    span_is(tr, 10, 1000, 1200, TR_ST_RUNNING, 13, 15);
+    span_is(tr, 11, 1200, 1600, TR_ST_DONE, 15, NONE);
 
-    ASSERT_EQ(tr_span_at(tr, 1, 0), 0);
-    ASSERT_EQ(tr_span_at(tr, 1, 299), 1);
-    ASSERT_EQ(tr_span_at(tr, 1, 300), 2);
-    ASSERT_EQ(tr_span_at(tr, 1, 1600), 5);
-    ASSERT_EQ(tr_span_at(tr, 1, 1601), SIZE_MAX);
-    ASSERT_EQ(tr_span_at(tr, 2, 199), SIZE_MAX);
-    ASSERT_EQ(tr_span_at(tr, 2, 200), 6);
-    ASSERT_EQ(tr_span_at(tr, 9, 200), SIZE_MAX);
+    ASSERT_EQ(tr_span_find(tr, 1, 0), 0);
+    ASSERT_EQ(tr_span_find(tr, 1, 299), 1);
+    ASSERT_EQ(tr_span_find(tr, 1, 300), 2);
+    ASSERT_EQ(tr_span_find(tr, 1, 1600), 5);
+    ASSERT_EQ(tr_span_find(tr, 1, 1601), SIZE_MAX);
+    ASSERT_EQ(tr_span_find(tr, 2, 199), SIZE_MAX);
+    ASSERT_EQ(tr_span_find(tr, 2, 200), 6);
+    ASSERT_EQ(tr_span_find(tr, 9, 200), SIZE_MAX);
 
     ASSERT_EQ(tr_nwakeups(tr), 4);
-    const tr_wakeup *w = tr_wakeups(tr);
+    tr_wakeup w[4];
+    for (size_t i = 0; i < 4; i++)
+        w[i] = tr_wakeup_get(tr, i);
     ASSERT(w[0].t == 0 && w[0].from == 0 && w[0].to == 1 && w[0].why == TR_WAKE_SPAWN && w[0].ev == 1);
     ASSERT(w[1].t == 200 && w[1].from == 1 && w[1].to == 2 && w[1].ev == 4);
     ASSERT(w[2].t == 920 && w[2].from == 0 && w[2].to == 2 && w[2].why == TR_WAKE_IO);
@@ -442,11 +452,11 @@ static void test_io_event(void)
     ASSERT_EQ(e[3].ev, TR_EV_IO);
     ASSERT_EQ(e[3].op, TR_OP_WRITE);
     ASSERT_EQ(e[3].arg, 7);
-    ASSERT_EQ(e[3].val, 102);
-    ASSERT_EQ(e[3].val2, 102);
+    ASSERT_EQ(tr_ev_val(tr, &e[3]), 102);
+    ASSERT_EQ(tr_ev_val2(tr, &e[3]), 102);
     ASSERT_EQ(e[3].flags, TR_F_FD | TR_F_BYTES);
     ASSERT_EQ(e[4].flags, TR_F_FD | TR_F_BYTES | TR_F_ERR);
-    ASSERT_STR_EQ(tr_str(tr, e[4].str), "ECONNRESET");
+    ASSERT_STR_EQ(tr_str(tr, tr_ev_str(&e[4])), "ECONNRESET");
     ASSERT_EQ(e[5].flags, 0);
     check_spans(tr);
     const tr_task *t = tr_task_by_id(tr, 1);
@@ -515,13 +525,13 @@ static void test_mutexpair(void)
     const tr_task *a = tr_task_by_id(tr, 1);
     const tr_span *sa = &tr_spans(tr)[a->span0];
     ASSERT_EQ(a->nspans, 6);
-    span_is(&sa[0], 0, 10, TR_ST_READY, 3, 13);
-    span_is(&sa[1], 10, 12, TR_ST_RUNNING, 13, 15);
-    span_is(&sa[2], 12, 12, TR_ST_WAITING, 15, 16);
+    span_is(tr, a->span0 + 0, 0, 10, TR_ST_READY, 3, 13);
+    span_is(tr, a->span0 + 1, 10, 12, TR_ST_RUNNING, 13, 15);
+    span_is(tr, a->span0 + 2, 12, 12, TR_ST_WAITING, 15, 16);
     ASSERT_EQ(sa[2].why, TR_WAIT_YIELD);
-    span_is(&sa[3], 12, 30, TR_ST_READY, 16, 20);
-    span_is(&sa[5], 31, 100, TR_ST_WAITING, 21, NONE);
-    ASSERT(sa[5].why == TR_WAIT_LOCK && sa[5].obj == 2);
+    span_is(tr, a->span0 + 3, 12, 30, TR_ST_READY, 16, 20);
+    span_is(tr, a->span0 + 5, 31, 100, TR_ST_WAITING, 21, NONE);
+    ASSERT(sa[5].why == TR_WAIT_LOCK && tr_span_obj(tr, &sa[5]) == 2);
 
     ASSERT_OK(tr_analyze(tr, NULL));
     ASSERT_EQ(tr_nstalls(tr), 5);
@@ -552,7 +562,9 @@ static void test_work(void)
     const tr_event *e = tr_events(tr);
     static const uint32_t lines[] = {2, 3, 4, 5, 8, 6, 11, 9, 7, 10, 12, 13, 14, 15, 16, 17, 18};
     for (int i = 0; i < 17; i++)
-        ASSERT_EQ(e[i].line, lines[i]);
+        ASSERT_EQ(tr_ev_line(tr, i), lines[i]);
+    ASSERT(e[4].ev == TR_EV_WORK_BEGIN && e[4].t == 25 && e[6].t == 30);
+    ASSERT_STR_EQ(tr_str(tr, tr_ev_str(&e[6])), "late");
     ASSERT_EQ(tr_nworks(tr), 2);
     const tr_work *w = tr_works(tr);
     ASSERT(w[0].t0 == 25 && w[0].t1 == 85 && w[0].task == 1 && w[0].thread == 2);
@@ -637,7 +649,7 @@ static void test_big_numbers(void)
     ASSERT_EQ(tr_head(tr)->pid, INT64_MIN);
     ASSERT_EQ(tr_events(tr)[0].t, 9007199254740993LL);
     ASSERT_EQ(tr_idles(tr)[0].t1 - tr_idles(tr)[0].t0, 2);
-    ASSERT_STR_EQ(tr_str(tr, tr_events(tr)[2].str), "\x01x");
+    ASSERT_STR_EQ(tr_str(tr, tr_ev_str(&tr_events(tr)[2])), "\x01x");
     ASSERT_EQ(tr_head(tr)->unknown_fields, 1);
     tr_free(tr);
 }
@@ -841,7 +853,10 @@ static void same_trace(tr_trace *a, tr_trace *b)
     ASSERT_EQ(tr_ntasks(a), tr_ntasks(b));
     ASSERT_OK(bytes_differ(tr_tasks(a), tr_tasks(b), tr_ntasks(a) * sizeof(tr_task)));
     ASSERT_EQ(tr_nwakeups(a), tr_nwakeups(b));
-    ASSERT_OK(bytes_differ(tr_wakeups(a), tr_wakeups(b), tr_nwakeups(a) * sizeof(tr_wakeup)));
+    for (size_t i = 0; i < tr_nwakeups(a); i++) {
+        tr_wakeup wa = tr_wakeup_get(a, i), wb = tr_wakeup_get(b, i);
+        ASSERT_OK(bytes_differ(&wa, &wb, sizeof wa));
+    }
     ASSERT_EQ(tr_nworks(a), tr_nworks(b));
     ASSERT_OK(bytes_differ(tr_works(a), tr_works(b), tr_nworks(a) * sizeof(tr_work)));
     ASSERT_EQ(tr_nidles(a), tr_nidles(b));

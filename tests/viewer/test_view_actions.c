@@ -200,7 +200,7 @@ static void test_zoom_pan(void)
     ASSERT_EQ(S.t0, 0);
     ASSERT_EQ(S.t1, 9600000);
     S.sel_task = 2;
-    S.sel_span = (long)tr_span_at(M.tr, 2, 4000000); /* io 3..6 ms */
+    S.sel_span = (long)tr_span_find(M.tr, 2, 4000000); /* io 3..6 ms */
     key(SDLK_f, 0);
     ASSERT_EQ(S.t0, 3000000 - 150000);
     ASSERT_EQ(S.t1, 6000000 + 150000);

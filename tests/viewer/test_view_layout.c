@@ -310,7 +310,7 @@ static void test_panels(void)
     fx_open("small.jsonl");
     vw__set_playhead(&S, &M, 3000000);
     S.sel_task = 2;
-    S.sel_span = (long)tr_span_at(M.tr, 2, 3000000);
+    S.sel_span = (long)tr_span_find(M.tr, 2, 3000000);
     fx_layout();
     /* the detail panel names the wait's source line */
     int at = 0, cur = 0;

@@ -94,7 +94,7 @@ static void build_objs(const tr_trace *tr)
         return; /* no names: callers print ids only */
     for (size_t i = 0; i < tr_nevents(tr); i++)
         if (ev[i].ev == TR_EV_OBJ)
-            objs.v[objs.n++] = (obj_name){ev[i].arg, ev[i].str};
+            objs.v[objs.n++] = (obj_name){ev[i].arg, tr_ev_str(&ev[i])};
     /* A bad trace may reuse an id: it then gets one of its names. */
     qsort(objs.v, objs.n, sizeof *objs.v, cmp_obj);
 }

@@ -51,10 +51,11 @@ static void usage(FILE *f)
         f);
 }
 
-/* Who woke the task of a latency stall (the wake-up within its ready span). */
-static const tr_wakeup *stall_wakeup(const tr_trace *tr, const tr_stall *s)
+/* Who woke the task of a latency stall (the wake-up within its ready span):
+ * *w, or NULL when nobody is known. */
+static const tr_wakeup *stall_wakeup(const tr_trace *tr, const tr_stall *s, tr_wakeup *w)
 {
-    return tr__wakeup_in(tr, s->task, s->t, s->t + s->dur);
+    return tr__wakeup_in(tr, s->task, s->t, s->t + s->dur, w) ? w : NULL;
 }
 
 typedef struct ran {
@@ -108,7 +109,7 @@ static size_t ran_meanwhile(const tr_trace *tr, int64_t t0, int64_t t1,
 
 static int64_t stall_fd(const tr_trace *tr, const tr_stall *s)
 {
-    return s->span < tr_nspans(tr) ? tr_spans(tr)[s->span].fd : -1;
+    return s->span < tr_nspans(tr) ? tr_span_fd(tr, &tr_spans(tr)[s->span]) : -1;
 }
 
 static int valid_cycle(const tr_trace *tr, const tr_stall *s)
@@ -140,7 +141,8 @@ static void evidence(const tr_trace *tr, const tr_stall *s, FILE *f)
         break;
     }
     case TR_STALL_LATENCY: {
-        const tr_wakeup *w = stall_wakeup(tr, s);
+        tr_wakeup wk;
+        const tr_wakeup *w = stall_wakeup(tr, s, &wk);
         ran r[MAX_VICTIMS_SHOWN];
         size_t nr = ran_meanwhile(tr, s->t, s->t + s->dur, s->task, r,
                                   MAX_VICTIMS_SHOWN);
@@ -293,7 +295,8 @@ static void json_stall(const tr_trace *tr, const tr_stall *s, FILE *f)
         break;
     }
     case TR_STALL_LATENCY: {
-        const tr_wakeup *w = stall_wakeup(tr, s);
+        tr_wakeup wk;
+        const tr_wakeup *w = stall_wakeup(tr, s, &wk);
         ran r[MAX_RAN_JSON];
         size_t nr =
             ran_meanwhile(tr, s->t, s->t + s->dur, s->task, r, MAX_RAN_JSON);

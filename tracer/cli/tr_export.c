@@ -98,19 +98,22 @@ static void write_span(exporter *x, const tr_task *task, const tr_span *s,
         slice_open(x, task->id, "run", tr_str(tr, task->name), t0, t1);
         break;
     case TR_ST_READY: {
-        const tr_wakeup *w = tr__wakeup_in(tr, task->id, s->t0, s->t1);
+        tr_wakeup w;
+        int woken = tr__wakeup_in(tr, task->id, s->t0, s->t1, &w);
         slice_open(x, task->id, "ready", "ready", t0, t1);
-        if (w) {
-            task_label(x, w->from, label, sizeof label);
+        if (woken) {
+            task_label(x, w.from, label, sizeof label);
             fputs(",\"args\":{\"why\":", x->f);
-            tr__json_str(x->f, tr_wake_name(w->why));
+            tr__json_str(x->f, tr_wake_name(w.why));
             fputs(",\"by\":", x->f);
             tr__json_str(x->f, label);
             fputc('}', x->f);
         }
         break;
     }
-    case TR_ST_WAITING:
+    case TR_ST_WAITING: {
+        int64_t fd = tr_span_fd(tr, s);
+        uint32_t obj = tr_span_obj(tr, s);
         slice_open(x, task->id, "wait", tr_wait_name(s->why), t0, t1);
         fputs(",\"args\":{", x->f);
         if (s->why == TR_WAIT_IO) {
@@ -119,13 +122,14 @@ static void write_span(exporter *x, const tr_task *task, const tr_span *s,
             fputc(',', x->f);
         }
         fputs("\"at\":", x->f);
-        tr__json_str(x->f, tr_str(tr, s->at));
-        if (s->fd >= 0)
-            fprintf(x->f, ",\"fd\":%" PRId64, s->fd);
-        if (s->obj != 0)
-            fprintf(x->f, ",\"obj\":%" PRIu32, s->obj);
+        tr__json_str(x->f, tr_str(tr, tr_span_site(tr, s)));
+        if (fd >= 0)
+            fprintf(x->f, ",\"fd\":%" PRId64, fd);
+        if (obj != 0)
+            fprintf(x->f, ",\"obj\":%" PRIu32, obj);
         fputc('}', x->f);
         break;
+    }
     default:
         return;
     }
@@ -250,7 +254,7 @@ static void write_marks(exporter *x)
     for (size_t i = 0; i < tr_nevents(x->tr); i++) {
         if (ev[i].ev != TR_EV_MARK)
             continue;
-        const char *msg = tr_str(x->tr, ev[i].str);
+        const char *msg = tr_str(x->tr, tr_ev_str(&ev[i]));
         uint32_t tid = tr_task_by_id(x->tr, ev[i].task) ? ev[i].task : 0;
         ev_open(x, "i", tid);
         fputs(",\"s\":\"t\",\"cat\":\"mark\",\"name\":", x->f);
@@ -263,22 +267,27 @@ static void write_marks(exporter *x)
     }
 }
 
-const tr_wakeup *tr__wakeup_in(const tr_trace *tr, uint32_t task, int64_t t0,
-                               int64_t t1)
+int tr__wakeup_in(const tr_trace *tr, uint32_t task, int64_t t0, int64_t t1,
+                  tr_wakeup *out)
 {
-    const tr_wakeup *w = tr_wakeups(tr);
     size_t lo = 0, hi = tr_nwakeups(tr);
     while (lo < hi) { /* first wake-up at or after t0 */
         size_t mid = lo + (hi - lo) / 2;
-        if (w[mid].t < t0)
+        if (tr_wakeup_get(tr, mid).t < t0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (; lo < tr_nwakeups(tr) && w[lo].t <= t1; lo++)
-        if (w[lo].to == task)
-            return &w[lo];
-    return NULL;
+    for (; lo < tr_nwakeups(tr); lo++) {
+        tr_wakeup w = tr_wakeup_get(tr, lo);
+        if (w.t > t1)
+            break;
+        if (w.to == task) {
+            *out = w;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* The first run slice of `task` starting at or after t, or NULL. */
@@ -310,19 +319,19 @@ static const tr_span *next_run(const tr_trace *tr, const tr_task *task,
  * has nothing to point at and is left out, so every "s" has its "f". */
 static void write_flows(exporter *x)
 {
-    const tr_wakeup *w = tr_wakeups(x->tr);
     for (size_t i = 0; i < tr_nwakeups(x->tr); i++) {
-        const tr_task *to = tr_task_by_id(x->tr, w[i].to);
+        tr_wakeup w = tr_wakeup_get(x->tr, i);
+        const tr_task *to = tr_task_by_id(x->tr, w.to);
         if (!to)
             continue;
-        const tr_span *run = next_run(x->tr, to, w[i].t);
+        const tr_span *run = next_run(x->tr, to, w.t);
         if (!run)
             continue;
-        uint32_t from = tr_task_by_id(x->tr, w[i].from) ? w[i].from : 0;
+        uint32_t from = tr_task_by_id(x->tr, w.from) ? w.from : 0;
         ev_open(x, "s", from);
         fprintf(x->f, ",\"id\":%zu,\"cat\":\"wake\",\"name\":\"wake\",\"ts\":",
                 i + 1);
-        tr__json_us(x->f, w[i].t);
+        tr__json_us(x->f, w.t);
         fputc('}', x->f);
         ev_open(x, "f", to->id);
         fprintf(x->f,

@@ -19,10 +19,11 @@ void tr__json_str(FILE *f, const char *s);
  * Negative values are written as 0.000. */
 void tr__json_us(FILE *f, int64_t ns);
 
-/* The wake-up that made `task` ready within [t0, t1] (the first one), or
- * NULL. A ready span may begin at the spawn line, before its ready line, so
- * the span's ev0 alone does not say who woke the task. */
-const tr_wakeup *tr__wakeup_in(const tr_trace *tr, uint32_t task, int64_t t0,
-                               int64_t t1);
+/* The wake-up that made `task` ready within [t0, t1] (the first one) into
+ * *out: returns 1, or 0 when there is none. A ready span may begin at the
+ * spawn line, before its ready line, so the span's ev0 alone does not say
+ * who woke the task. */
+int tr__wakeup_in(const tr_trace *tr, uint32_t task, int64_t t0, int64_t t1,
+                  tr_wakeup *out);
 
 #endif

@@ -88,27 +88,29 @@ static int victims_of(tr_trace *tr, const tr_span *slice, vec *active, size_t *n
     for (size_t i = 0; i < active->n; i++) {
         const tr_span *sp = &tr->spans[act[i]];
         int64_t lo = sp->t0 > a ? sp->t0 : a, hi = sp->t1 < b ? sp->t1 : b;
-        if (hi <= lo || sp->task == slice->task)
+        uint32_t task = tr_span_task(tr, sp);
+        if (hi <= lo || task == tr_span_task(tr, slice))
             continue;
         tr_victim *v = vec_push(victims);
         if (!v)
             return -ENOMEM;
         memset(v, 0, sizeof *v); /* padding too: results compare bytewise */
-        v->task = sp->task;
+        v->task = task;
         v->waited = hi - lo;
     }
     st->nvictims = (uint32_t)(victims->n - st->victim0);
     return 0;
 }
 
-static tr_stall *add_stall(vec *stalls, int kind, const tr_span *sp, uint32_t span)
+static tr_stall *add_stall(const tr_trace *tr, vec *stalls, int kind, const tr_span *sp,
+                           uint32_t span)
 {
     tr_stall *st = vec_push(stalls);
     if (!st)
         return NULL;
     memset(st, 0, sizeof *st);
     st->kind = (uint8_t)kind;
-    st->task = sp->task;
+    st->task = tr_span_task(tr, sp);
     st->t = sp->t0;
     st->dur = sp->t1 - sp->t0;
     st->span = span;
@@ -315,7 +317,7 @@ int tr_analyze(tr_trace *tr, const tr_analysis_opts *opts)
             continue;
         if (cut == tr->nev)
             cut = i;
-        size_t si = tr_span_at(tr, e->task, e->t);
+        size_t si = tr_span_find(tr, e->task, e->t);
         if (si == SIZE_MAX || tr->spans[si].state != TR_ST_WAITING)
             continue;
         uint32_t *v = tr__map_get(&stuck_span, si, 1);
@@ -329,21 +331,23 @@ int tr_analyze(tr_trace *tr, const tr_analysis_opts *opts)
         int64_t d = sp->t1 - sp->t0;
         tr_stall *st;
         if (sp->state == TR_ST_RUNNING && d > o.blocked_ns) {
-            if (!(st = add_stall(&stalls, TR_STALL_BLOCKED, sp, si)))
+            if (!(st = add_stall(tr, &stalls, TR_STALL_BLOCKED, sp, si)))
                 goto fail;
-            if (sp->ev1 != NONE)
-                st->at = tr->ev[sp->ev1].at;
+            uint32_t end = tr_span_end_ev(tr, si);
+            if (end != NONE)
+                st->at = tr_ev_at(tr, &tr->ev[end]);
             if (victims_of(tr, sp, &active, &next, &victims, st))
                 goto fail;
         } else if (sp->state == TR_ST_READY && d > o.latency_ns &&
                    d - tr__idle_within(tr, sp->t0, sp->t1) > o.latency_ns) {
-            if (!add_stall(&stalls, TR_STALL_LATENCY, sp, si))
+            if (!add_stall(tr, &stalls, TR_STALL_LATENCY, sp, si))
                 goto fail;
-        } else if (sp->state == TR_ST_WAITING && sp->ev1 != NONE && d > o.wait_ns &&
-                   long_wait_kind(sp->why) && !tr__map_get(&stuck_span, si, 0)) {
-            if (!(st = add_stall(&stalls, TR_STALL_WAIT, sp, si)))
+        } else if (sp->state == TR_ST_WAITING && d > o.wait_ns && long_wait_kind(sp->why) &&
+                   tr_span_end_ev(tr, si) != NONE && !tr__map_get(&stuck_span, si, 0)) {
+            if (!(st = add_stall(tr, &stalls, TR_STALL_WAIT, sp, si)))
                 goto fail;
-            st->why = sp->why, st->op = sp->op, st->at = sp->at, st->obj = sp->obj;
+            st->why = sp->why, st->op = sp->op;
+            st->at = tr_span_site(tr, sp), st->obj = tr_span_obj(tr, sp);
         }
     }
     size_t s0 = stalls.n;
@@ -361,10 +365,11 @@ int tr_analyze(tr_trace *tr, const tr_analysis_opts *opts)
         const tr_span *sp = &tr->spans[si];
         if (sp->state != TR_ST_WAITING)
             continue;
-        tr_stall *st = add_stall(&stalls, TR_STALL_STUCK, sp, si);
+        tr_stall *st = add_stall(tr, &stalls, TR_STALL_STUCK, sp, si);
         if (!st)
             goto fail;
-        st->why = sp->why, st->op = sp->op, st->at = sp->at, st->obj = sp->obj;
+        st->why = sp->why, st->op = sp->op;
+        st->at = tr_span_site(tr, sp), st->obj = tr_span_obj(tr, sp);
     }
     tr_stall *all = stalls.p;
     if (stalls.n > s0 && (wait_for_edges(tr, all + s0, stalls.n - s0, cut) ||

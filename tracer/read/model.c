@@ -43,9 +43,10 @@ typedef struct counts {
     uint32_t after_exit_line, after_exit_task;
 } counts;
 
-static int never_spawned(tr_trace *tr, const tr_event *e)
+static int never_spawned(tr_trace *tr, size_t i)
 {
-    tr__set_error("%s:%u: task %u was never spawned", tr->name, e->line, e->task);
+    tr__set_error("%s:%u: task %u was never spawned", tr->name, tr_ev_line(tr, i),
+                  tr->ev[i].task);
     return -EINVAL;
 }
 
@@ -67,7 +68,8 @@ static int pass_count(tr_trace *tr, uint8_t **state_out, counts *n)
             if (!idx)
                 return -ENOMEM;
             if (*idx != NONE) {
-                tr__set_error("%s:%u: task %u spawned twice", tr->name, e->line, e->task);
+                tr__set_error("%s:%u: task %u spawned twice", tr->name, tr_ev_line(tr, i),
+                              e->task);
                 return -EINVAL;
             }
             if (tr->ntasks == cap) {
@@ -86,8 +88,8 @@ static int pass_count(tr_trace *tr, uint8_t **state_out, counts *n)
             memset(t, 0, sizeof *t);
             t->id = e->task;
             t->parent = e->arg;
-            t->name = e->str;
-            t->at = e->at;
+            t->name = e->s;
+            t->at = tr_ev_at(tr, e);
             t->spawn_t = e->t;
             t->exit_t = -1;
             uint32_t *p = e->arg ? tr__map_get(&tr->task_idx, e->arg, 0) : NULL;
@@ -100,13 +102,13 @@ static int pass_count(tr_trace *tr, uint8_t **state_out, counts *n)
         if (e->task != 0) {
             idx = tr__map_get(&tr->task_idx, e->task, 0);
             if (!idx)
-                return never_spawned(tr, e);
+                return never_spawned(tr, i);
         }
         if (is_state_event(e->ev)) {
             tr_task *t = &tr->tasks[*idx];
             if (state[*idx] == TR_ST_DONE) {
                 if (n->after_exit++ == 0) {
-                    n->after_exit_line = e->line;
+                    n->after_exit_line = tr_ev_line(tr, i);
                     n->after_exit_task = e->task;
                 }
                 continue;
@@ -124,7 +126,7 @@ static int pass_count(tr_trace *tr, uint8_t **state_out, counts *n)
                 t->exit_t = e->t;
                 t->status = e->why;
                 t->has_code = (e->flags & TR_F_CODE) != 0;
-                t->code = e->val;
+                t->code = tr_ev_val(tr, e);
             }
         } else if (e->ev == TR_EV_WORK_BEGIN) {
             n->works++;
@@ -173,37 +175,22 @@ static int pass_fill(tr_trace *tr, uint8_t *state, counts *n, uint64_t *unmatche
             } else if (state[k] == TR_ST_DONE) {
                 continue;
             }
-            if (e->ev == TR_EV_READY) { /* memset: padding compares equal */
-                tr_wakeup *w = &tr->wakes[tr->nwakes++];
-                memset(w, 0, sizeof *w);
-                w->t = e->t;
-                w->from = e->arg;
-                w->to = e->task;
-                w->why = e->why;
-                w->ev = (uint32_t)i;
-            }
+            if (e->ev == TR_EV_READY)
+                tr->wakes[tr->nwakes++] = (uint32_t)i;
             if (s == state[k])
                 continue;
             state[k] = s;
-            if (cur[k] != NONE) {
+            if (cur[k] != NONE)
                 tr->spans[cur[k]].t1 = e->t;
-                tr->spans[cur[k]].ev1 = (uint32_t)i;
-            }
             uint32_t pos = tr->tasks[k].span0 + fill[k]++;
             tr_span *sp = &tr->spans[pos];
             memset(sp, 0, sizeof *sp);
             sp->t0 = e->t;
-            sp->task = e->task;
             sp->state = s;
-            sp->fd = -1;
             sp->ev0 = (uint32_t)i;
-            sp->ev1 = NONE;
             if (s == TR_ST_WAITING) {
                 sp->why = e->why;
                 sp->op = e->op;
-                sp->at = e->at;
-                sp->obj = e->flags & TR_F_OBJ ? e->arg : 0;
-                sp->fd = e->flags & TR_F_FD ? e->val : -1;
             }
             n->runs += s == TR_ST_RUNNING;
             n->readies += s == TR_ST_READY;
@@ -220,14 +207,14 @@ static int pass_fill(tr_trace *tr, uint8_t *state, counts *n, uint64_t *unmatche
             wk->t1 = -1;
             wk->task = e->task;
             wk->thread = e->arg;
-            wk->name = e->str;
+            wk->name = e->s;
         } else if (e->ev == TR_EV_WORK_END) {
             uint32_t *w = tr__map_get(&open_work, work_key(e), 0);
             if (w && *w != NONE) {
                 tr->works[*w].t1 = e->t;
                 *w = NONE;
             } else if ((*unmatched)++ == 0) {
-                *unmatched_line = e->line;
+                *unmatched_line = tr_ev_line(tr, i);
             }
         } else if (e->ev == TR_EV_POLL_BEGIN && !in_poll) {
             in_poll = 1;
@@ -450,14 +437,29 @@ const tr_task *tr_task_by_id(const tr_trace *tr, uint32_t id)
 size_t tr_nspans(const tr_trace *tr) { return tr ? tr->nspans : 0; }
 const tr_span *tr_spans(const tr_trace *tr) { return tr ? tr->spans : NULL; }
 size_t tr_nwakeups(const tr_trace *tr) { return tr ? tr->nwakes : 0; }
-const tr_wakeup *tr_wakeups(const tr_trace *tr) { return tr ? tr->wakes : NULL; }
+
+tr_wakeup tr_wakeup_get(const tr_trace *tr, size_t i)
+{
+    tr_wakeup w;
+    memset(&w, 0, sizeof w); /* padding too: views compare bytewise */
+    if (!tr || i >= tr->nwakes)
+        return w;
+    const tr_event *e = &tr->ev[tr->wakes[i]];
+    w.t = e->t;
+    w.from = e->arg;
+    w.to = e->task;
+    w.why = e->why;
+    w.ev = tr->wakes[i];
+    return w;
+}
+
 size_t tr_nworks(const tr_trace *tr) { return tr ? tr->nworks : 0; }
 const tr_work *tr_works(const tr_trace *tr) { return tr ? tr->works : NULL; }
 size_t tr_nidles(const tr_trace *tr) { return tr ? tr->nidles : 0; }
 const tr_idle *tr_idles(const tr_trace *tr) { return tr ? tr->idles : NULL; }
 const tr_summary *tr_summarize(const tr_trace *tr) { return tr ? &tr->sum : NULL; }
 
-size_t tr_span_at(const tr_trace *tr, uint32_t task, int64_t t)
+size_t tr_span_find(const tr_trace *tr, uint32_t task, int64_t t)
 {
     const tr_task *tk = tr_task_by_id(tr, task);
     if (!tk || t < tk->spawn_t || t > tr->head.duration)
@@ -473,4 +475,45 @@ size_t tr_span_at(const tr_trace *tr, uint32_t task, int64_t t)
             hi = mid;
     }
     return lo > tk->span0 ? lo - 1 : SIZE_MAX;
+}
+
+/* ---- what a span's opening event says ---- */
+
+static const tr_event *opener(const tr_trace *tr, const tr_span *sp)
+{
+    return tr && sp && sp->ev0 < tr->nev ? &tr->ev[sp->ev0] : NULL;
+}
+
+uint32_t tr_span_task(const tr_trace *tr, const tr_span *sp)
+{
+    const tr_event *e = opener(tr, sp);
+    return e ? e->task : 0;
+}
+
+uint32_t tr_span_site(const tr_trace *tr, const tr_span *sp)
+{
+    const tr_event *e = opener(tr, sp);
+    return e && sp->state == TR_ST_WAITING ? tr_ev_at(tr, e) : 0;
+}
+
+uint32_t tr_span_obj(const tr_trace *tr, const tr_span *sp)
+{
+    const tr_event *e = opener(tr, sp);
+    return e && sp->state == TR_ST_WAITING && (e->flags & TR_F_OBJ) ? e->arg : 0;
+}
+
+int64_t tr_span_fd(const tr_trace *tr, const tr_span *sp)
+{
+    const tr_event *e = opener(tr, sp);
+    return e && sp->state == TR_ST_WAITING && (e->flags & TR_F_FD) ? tr_ev_val(tr, e) : -1;
+}
+
+uint32_t tr_span_end_ev(const tr_trace *tr, size_t i)
+{
+    if (!tr || i >= tr->nspans)
+        return NONE;
+    const tr_task *tk = tr_task_by_id(tr, tr_span_task(tr, &tr->spans[i]));
+    if (!tk || i + 1 >= (size_t)tk->span0 + tk->nspans)
+        return NONE;
+    return tr->spans[i + 1].ev0;
 }

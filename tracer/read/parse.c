@@ -414,7 +414,7 @@ static int get_i64(tr__chunk *c, const cJSON *it, int f, uint32_t line, int64_t 
 
 static int get_u32(tr__chunk *c, const cJSON *it, int f, uint32_t line, uint32_t *out)
 {
-    int64_t v;
+    int64_t v = 0;
     int rc = get_i64(c, it, f, line, &v);
     if (rc)
         return rc;
@@ -535,22 +535,54 @@ out:
     return rc;
 }
 
-static int push(tr__chunk *c, const tr_event *e)
+/* Appends f, packed (see tr__wide), with its line number. */
+static int push(tr__chunk *c, const tr__full *f, uint32_t line)
 {
     if (c->nev == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 4096;
         tr_event *ev = realloc(c->ev, cap * sizeof *ev);
-        if (!ev)
+        if (ev)
+            c->ev = ev;
+        uint32_t *ln = ev ? realloc(c->line, cap * sizeof *ln) : NULL;
+        if (!ln)
             return fail(c, 0, -ENOMEM, "out of memory");
-        c->ev = ev;
+        c->line = ln;
         c->cap = cap;
     }
-    c->ev[c->nev++] = *e;
+    tr_event *e = &c->ev[c->nev];
+    memset(e, 0, sizeof *e);
+    e->t = f->t;
+    e->task = f->task;
+    e->ev = f->ev;
+    e->why = f->why;
+    e->op = f->op;
+    e->flags = f->flags;
+    e->arg = f->arg;
+    e->s = f->ev == TR_EV_YIELD ? f->at : f->str;
+    if (tr__needs_wide(f)) {
+        if (c->nwide == c->widecap) {
+            size_t cap = c->widecap ? c->widecap * 2 : 64;
+            tr__wide *w = realloc(c->wide, cap * sizeof *w);
+            if (!w)
+                return fail(c, 0, -ENOMEM, "out of memory");
+            c->wide = w;
+            c->widecap = cap;
+        }
+        if (c->nwide >= INT32_MAX)
+            return fail(c, line, -EINVAL, "too many values beyond 32 bits");
+        c->wide[c->nwide] = (tr__wide){f->val, f->val2, f->at, 0};
+        e->v = TR_EV_WIDE;
+        e->v2 = (int32_t)c->nwide++;
+    } else {
+        e->v = (int32_t)f->val;
+        e->v2 = (int32_t)f->val2;
+    }
+    c->line[c->nev++] = line;
     return 0;
 }
 
 /* The fields of one known event kind into e. */
-static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr_event *e)
+static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
 {
     int rc = 0;
     int64_t v;
@@ -738,10 +770,9 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
         c->unk_fields += nunk + extra;
     }
 
-    tr_event e;
+    tr__full e;
     memset(&e, 0, sizeof e);
     e.ev = (uint8_t)ev;
-    e.line = line;
     int rc;
     if ((rc = need(c, f, F_T, line)) || (rc = get_i64(c, f[F_T], F_T, line, &e.t)))
         return rc;
@@ -760,7 +791,7 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
     }
     if ((rc = fill(c, f, line, &e)))
         return rc;
-    return push(c, &e);
+    return push(c, &e, line);
 }
 
 static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int file_last)

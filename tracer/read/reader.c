@@ -60,12 +60,23 @@ size_t tr__set_parallel_threshold(size_t bytes)
 
 /* ---- whole file ---- */
 
-static int compare_event(const void *a, const void *b)
+/* An event out of place, with its line: the sort key is (t, line). */
+typedef struct lined {
+    tr_event e;
+    uint32_t line;
+} lined;
+
+static int compare_lined(const void *a, const void *b)
 {
-    const tr_event *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
+    const lined *x = a, *y = b;
+    if (x->e.t != y->e.t)
+        return x->e.t < y->e.t ? -1 : 1;
     return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int later(const tr_event *e, uint32_t line, const lined *w)
+{
+    return e->t != w->e.t ? e->t > w->e.t : line > w->line;
 }
 
 /* Loop-thread events are already in order (checked while parsing); only
@@ -75,6 +86,7 @@ static int compare_event(const void *a, const void *b)
 static int sort_events(tr_trace *tr)
 {
     tr_event *ev = tr->ev;
+    uint32_t *ln = tr->lines;
     size_t n = tr->nev, i, nw = 0, j = 0;
     for (i = 1; i < n && ev[i].t >= ev[i - 1].t; i++)
         ;
@@ -82,25 +94,55 @@ static int sort_events(tr_trace *tr)
         return 0;
     for (i = 0; i < n; i++)
         nw += ev[i].ev == TR_EV_WORK_BEGIN || ev[i].ev == TR_EV_WORK_END;
-    tr_event *w = malloc(nw * sizeof *w);
+    lined *w = malloc(nw * sizeof *w);
     if (!w)
         return -ENOMEM;
     nw = 0;
     for (i = 0; i < n; i++) {
-        if (ev[i].ev == TR_EV_WORK_BEGIN || ev[i].ev == TR_EV_WORK_END)
-            w[nw++] = ev[i];
-        else
+        if (ev[i].ev == TR_EV_WORK_BEGIN || ev[i].ev == TR_EV_WORK_END) {
+            w[nw++] = (lined){ev[i], ln[i]};
+        } else {
+            ln[j] = ln[i];
             ev[j++] = ev[i];
+        }
     }
-    qsort(w, nw, sizeof *w, compare_event);
+    qsort(w, nw, sizeof *w, compare_lined);
     size_t d = n;
     while (nw > 0) {
-        if (j > 0 && compare_event(&ev[j - 1], &w[nw - 1]) > 0)
-            ev[--d] = ev[--j];
-        else
-            ev[--d] = w[--nw];
+        if (j > 0 && later(&ev[j - 1], ln[j - 1], &w[nw - 1])) {
+            --d, --j;
+            ev[d] = ev[j];
+            ln[d] = ln[j];
+        } else {
+            --d, --nw;
+            ev[d] = w[nw].e;
+            ln[d] = w[nw].line;
+        }
     }
     free(w);
+    return 0;
+}
+
+/* Replaces the line of every event by runs of consecutive lines when that
+ * takes less memory (it does unless most events are out of file order). */
+static int compress_lines(tr_trace *tr)
+{
+    size_t n = tr->nev, nr = 0;
+    for (size_t i = 0; i < n; i++)
+        nr += i == 0 || tr->lines[i] != tr->lines[i - 1] + 1;
+    if (nr * sizeof(tr__linerun) >= n * sizeof(uint32_t))
+        return 0;
+    tr__linerun *r = malloc((nr ? nr : 1) * sizeof *r);
+    if (!r)
+        return -ENOMEM;
+    nr = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || tr->lines[i] != tr->lines[i - 1] + 1)
+            r[nr++] = (tr__linerun){(uint32_t)i, tr->lines[i]};
+    free(tr->lines);
+    tr->lines = NULL;
+    tr->runs = r;
+    tr->nruns = nr;
     return 0;
 }
 
@@ -186,16 +228,30 @@ static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
         tr__set_error("%s: more than 4294967294 events", tr->name);
         return -EINVAL;
     }
+    size_t nwide = 0;
+    for (int k = 0; k < nch; k++)
+        nwide += ch[k].nwide;
     tr->st = ch[0].st;
     memset(&ch[0].st, 0, sizeof ch[0].st);
     tr->ev = ch[0].ev;
+    tr->lines = ch[0].line;
+    tr->wide = ch[0].wide;
     tr->nev = ch[0].nev;
+    tr->nwide = ch[0].nwide;
     ch[0].ev = NULL;
-    if (nch > 1) {
+    ch[0].line = NULL;
+    ch[0].wide = NULL;
+    if (nch > 1) { /* big blocks: realloc moves pages, it does not copy */
         tr_event *ev = realloc(tr->ev, (total ? total : 1) * sizeof *ev);
-        if (!ev)
+        if (ev)
+            tr->ev = ev;
+        uint32_t *ln = ev ? realloc(tr->lines, (total ? total : 1) * sizeof *ln) : NULL;
+        if (ln)
+            tr->lines = ln;
+        tr__wide *wd = ln ? realloc(tr->wide, (nwide ? nwide : 1) * sizeof *wd) : NULL;
+        if (!wd)
             goto nomem;
-        tr->ev = ev;
+        tr->wide = wd;
     }
     off = ch[0].nlines;
     for (int k = 1; k < nch; k++) {
@@ -210,17 +266,34 @@ static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
                 goto nomem;
             }
         }
+        if (tr->nwide + c->nwide > INT32_MAX) {
+            free(remap);
+            tr__set_error("%s: too many values beyond 32 bits", tr->name);
+            return -EINVAL;
+        }
+        tr__wide *wd = tr->wide + tr->nwide;
+        for (size_t i = 0; i < c->nwide; i++) {
+            wd[i] = c->wide[i];
+            wd[i].at = remap[wd[i].at];
+        }
         tr_event *dst = tr->ev + tr->nev;
+        uint32_t *dl = tr->lines + tr->nev;
         for (size_t i = 0; i < c->nev; i++) {
             dst[i] = c->ev[i];
-            dst[i].line += (uint32_t)off;
-            dst[i].str = remap[dst[i].str];
-            dst[i].at = remap[dst[i].at];
+            dst[i].s = remap[dst[i].s];
+            if (dst[i].v == TR_EV_WIDE)
+                dst[i].v2 += (int32_t)tr->nwide;
+            dl[i] = c->line[i] + (uint32_t)off;
         }
         tr->nev += c->nev;
+        tr->nwide += c->nwide;
         free(remap);
         free(c->ev);
+        free(c->line);
+        free(c->wide);
         c->ev = NULL;
+        c->line = NULL;
+        c->wide = NULL;
         off += c->nlines;
     }
     if (tr->nev == 0) { /* keep a valid pointer for an empty event list */
@@ -364,7 +437,7 @@ static int load(const char *name, const char *data, size_t len, const tr_load_op
         rc = -ECANCELED;
         goto done;
     }
-    if ((rc = sort_events(tr)) != 0) {
+    if ((rc = sort_events(tr)) != 0 || (rc = compress_lines(tr)) != 0) {
         tr__set_error("%s: out of memory", name);
         goto done;
     }
@@ -381,6 +454,8 @@ static int load(const char *name, const char *data, size_t len, const tr_load_op
 done:
     for (int k = 0; ch && k < nch; k++) {
         free(ch[k].ev);
+        free(ch[k].line);
+        free(ch[k].wide);
         tr__strtab_free(&ch[k].st);
     }
     free(ch);

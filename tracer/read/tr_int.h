@@ -43,12 +43,50 @@ void tr__map_free(tr__map *m);
  * absent if `add`; NULL when absent and !add, or on ENOMEM. */
 uint32_t *tr__map_get(tr__map *m, uint64_t key, int add);
 
+/* ---- compact events ---- */
+
+/* Values that do not fit tr_event's 32-bit slots, and the `at` of spawn and
+ * obj (whose `s` holds the name): the event has v == TR_EV_WIDE and v2 is
+ * the index of its entry. */
+typedef struct tr__wide {
+    int64_t val, val2;
+    uint32_t at, pad;
+} tr__wide;
+
+/* An event as parsed, every field in full; tr__pack stores it compactly. */
+typedef struct tr__full {
+    int64_t t;
+    uint32_t task;
+    uint8_t ev, why, op, flags;
+    uint32_t arg, str, at;
+    int64_t val, val2;
+} tr__full;
+
+static inline int tr__fits32(int64_t x) { return x > INT32_MIN && x <= INT32_MAX; }
+
+/* Does f need a side-table entry? */
+static inline int tr__needs_wide(const tr__full *f)
+{
+    return (f->at && f->ev != TR_EV_YIELD) || !tr__fits32(f->val) || !tr__fits32(f->val2);
+}
+
+/* Line numbers: runs of events on consecutive lines. Event i of a run that
+ * starts at event `ev` is on line `line + (i - ev)`. */
+typedef struct tr__linerun {
+    uint32_t ev, line;
+} tr__linerun;
+
 /* ---- the loaded trace ---- */
 struct tr_trace {
     char *name;          /* path as given, for messages */
     tr_header head;
     tr_event *ev;
     size_t nev;
+    tr__wide *wide;      /* see tr__wide */
+    size_t nwide;
+    uint32_t *lines;     /* line of each event, or NULL when runs say it */
+    tr__linerun *runs;
+    size_t nruns;
     tr__strtab st;
     char **warn;
     size_t nwarn;
@@ -60,7 +98,7 @@ struct tr_trace {
     tr_span *spans;
     size_t nspans;
     uint32_t *span_order; /* span indices by t0 (then event order) */
-    tr_wakeup *wakes;
+    uint32_t *wakes;      /* indices of the ready events */
     size_t nwakes;
     tr_work *works;
     size_t nworks;
@@ -96,7 +134,10 @@ typedef struct tr__chunk {
     size_t len;
     int first, last; /* holds line 1 / the file's last line */
     tr_event *ev;
+    uint32_t *line;   /* line (in this chunk) of each event */
     size_t nev, cap;
+    tr__wide *wide;
+    size_t nwide, widecap;
     tr__strtab st;
     uint32_t nlines;
     int err;          /* 0 or negative errno; msg/err_line say what */

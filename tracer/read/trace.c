@@ -43,6 +43,9 @@ void tr_free(tr_trace *tr)
         free(tr->warn[i]);
     free(tr->warn);
     free(tr->ev);
+    free(tr->wide);
+    free(tr->lines);
+    free(tr->runs);
     tr__strtab_free(&tr->st);
     free(tr->name);
     free(tr);
@@ -75,4 +78,85 @@ size_t tr_event_at(const tr_trace *tr, int64_t t)
             hi = mid;
     }
     return lo;
+}
+
+/* ---- compact event fields ---- */
+
+uint32_t tr_ev_str(const tr_event *e)
+{
+    return e && e->ev != TR_EV_YIELD ? e->s : 0;
+}
+
+static const tr__wide *wide_of(const tr_trace *tr, const tr_event *e)
+{
+    if (!tr || !e || e->v != TR_EV_WIDE || e->v2 < 0 || (size_t)e->v2 >= tr->nwide)
+        return NULL;
+    return &tr->wide[e->v2];
+}
+
+uint32_t tr_ev_at(const tr_trace *tr, const tr_event *e)
+{
+    if (e && e->ev == TR_EV_YIELD)
+        return e->s;
+    const tr__wide *w = wide_of(tr, e);
+    return w ? w->at : 0;
+}
+
+int64_t tr_ev_val(const tr_trace *tr, const tr_event *e)
+{
+    if (e && e->v != TR_EV_WIDE)
+        return e->v;
+    const tr__wide *w = wide_of(tr, e);
+    return w ? w->val : 0;
+}
+
+int64_t tr_ev_val2(const tr_trace *tr, const tr_event *e)
+{
+    if (e && e->v != TR_EV_WIDE)
+        return e->v2;
+    const tr__wide *w = wide_of(tr, e);
+    return w ? w->val2 : 0;
+}
+
+uint32_t tr_ev_line(const tr_trace *tr, size_t i)
+{
+    if (!tr || i >= tr->nev)
+        return 0;
+    if (tr->lines)
+        return tr->lines[i];
+    size_t lo = 0, hi = tr->nruns; /* the last run starting at or before i */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tr->runs[mid].ev <= i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return 0;
+    const tr__linerun *r = &tr->runs[lo - 1];
+    return r->line + (uint32_t)(i - r->ev);
+}
+
+void tr_memory(const tr_trace *tr, tr_mem *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!tr)
+        return;
+    out->events = tr->nev * sizeof *tr->ev + tr->nwide * sizeof *tr->wide +
+                  (tr->lines ? tr->nev * sizeof *tr->lines : 0) + tr->nruns * sizeof *tr->runs;
+    out->strings = tr->st.cap + (size_t)tr->st.offcap * sizeof *tr->st.off +
+                   (tr->st.slots ? ((size_t)tr->st.mask + 1) * sizeof *tr->st.slots : 0);
+    size_t map = tr->task_idx.keys ? (tr->task_idx.mask + 1) * (sizeof(uint64_t) +
+                                                                sizeof(uint32_t) + 1)
+                                   : 0;
+    out->model = tr->ntasks * sizeof *tr->tasks + map + tr->nspans * sizeof *tr->spans +
+                 (tr->span_order ? tr->nspans * sizeof *tr->span_order : 0) +
+                 tr->nwakes * sizeof *tr->wakes + tr->nworks * sizeof *tr->works +
+                 tr->nidles * sizeof *tr->idles +
+                 (tr->idle_before ? (tr->nidles + 1) * sizeof *tr->idle_before : 0);
+    out->analysis = tr->nstalls * sizeof *tr->stalls + tr->nvictims * sizeof *tr->victims +
+                    tr->ncycles * sizeof *tr->cycles +
+                    tr->ncycle_tasks * sizeof *tr->cycle_tasks;
+    out->total = out->events + out->strings + out->model + out->analysis;
 }

@@ -23,24 +23,42 @@ typedef struct tr_trace tr_trace;
 
 /* ---- events (one per whole line but the header), sorted stably by t ---- */
 
-/* `str` fields are ids into the trace's string table (tr_str); 0 is "". */
+/* 32 bytes: a 10 M-event trace loads in less memory than its file.
+ * `s` and the two values are stored compactly; read them through the
+ * accessors below (tr_ev_str, tr_ev_at, tr_ev_val, tr_ev_val2), which know
+ * where each kind keeps them. String ids index the string table (tr_str);
+ * 0 is "". */
 typedef struct tr_event {
     int64_t t;
     uint32_t task;  /* 0 for the loop / events without a task */
     uint8_t ev;     /* tr_ev */
     uint8_t why;    /* tr_wake (ready), tr_wait (yield), tr_status (exit),
                        tr_objkind (obj) */
-    uint8_t op;     /* tr_op (yield, io_begin, io_end) */
+    uint8_t op;     /* tr_op (yield, io_begin, io_end, io) */
     uint8_t flags;  /* TR_F_*: which optional fields were present */
     uint32_t arg;   /* parent (spawn), by (ready), obj (yield, acquire,
                        release, obj), thread (work_*), fd (io) */
-    uint32_t str;   /* name (spawn, obj, work_*), msg (mark), err (io_end) */
-    uint32_t at;    /* "file.c:42" (spawn, yield, obj) */
-    uint32_t line;  /* 1-based line number in the file, for messages */
-    int64_t val;    /* fd (yield, io_begin), res (io_end, io), code (exit),
-                       cap (obj), events (poll_end, end) */
-    int64_t val2;   /* ms (yield), bytes (io_begin, io), dropped (end) */
+    uint32_t s;     /* a string id: name (spawn, obj, work_*), msg (mark),
+                       err (io_end, io); `at` (yield) */
+    int32_t v, v2;  /* val and val2 when both fit in 32 bits; otherwise
+                       v == TR_EV_WIDE and v2 indexes a side table. spawn
+                       and obj keep their `at` in that table. */
 } tr_event;
+#define TR_EV_WIDE INT32_MIN
+
+/* The event's string other than `at`: name (spawn, obj, work_*), msg
+ * (mark), err (io_end, io with TR_F_ERR); 0 when it has none. */
+uint32_t tr_ev_str(const tr_event *e);
+/* Where it happened ("file.c:42"; spawn, yield, obj), or 0. */
+uint32_t tr_ev_at(const tr_trace *tr, const tr_event *e);
+/* val: fd (yield, io_begin), res (io_end, io), code (exit), cap (obj),
+ * events (poll_end, end); 0 when absent. */
+int64_t tr_ev_val(const tr_trace *tr, const tr_event *e);
+/* val2: ms (yield), bytes (io_begin, io), dropped (end); 0 when absent. */
+int64_t tr_ev_val2(const tr_trace *tr, const tr_event *e);
+/* The 1-based line of event i in the file (for messages), 0 if i is out
+ * of range. */
+uint32_t tr_ev_line(const tr_trace *tr, size_t i);
 
 enum {
     TR_F_FD = 1 << 0,    /* val holds fd (io: arg holds fd) */
@@ -112,19 +130,17 @@ typedef enum tr_state {
 
 /* A maximal interval during which a task was in one state. A task's spans
  * are contiguous in tr_spans(), ordered, gap-free, from spawn to the trace's
- * end (the last span of an exited task is DONE and ends at duration). */
+ * end (the last span of an exited task is DONE and ends at duration).
+ * 24 bytes: what the opening event already says (task, where, on what) is
+ * read from it through the tr_span_* accessors below. */
 typedef struct tr_span {
     int64_t t0, t1;
-    uint32_t task;
+    uint32_t ev0;  /* index in tr_events of the event that began the span:
+                      spawn, ready, run, yield or exit */
     uint8_t state; /* tr_state */
     uint8_t why;   /* tr_wait when WAITING */
     uint8_t op;    /* tr_op when waiting on io */
     uint8_t pad;
-    uint32_t at;   /* where the wait began (yield's at), or 0 */
-    uint32_t obj;  /* obj / joined task when WAITING on lock, chan, join */
-    int64_t fd;    /* fd when WAITING on io, else -1 */
-    uint32_t ev0;  /* index in tr_events of the event that began the span */
-    uint32_t ev1;  /* index of the event that ended it, or UINT32_MAX */
 } tr_span;
 
 typedef struct tr_task {
@@ -145,7 +161,8 @@ typedef struct tr_task {
     int64_t lat_p50, lat_p90, lat_p99, lat_max;   /* ready -> run */
 } tr_task;
 
-/* A wake-up: `from` (0 = loop) made `to` ready at t, for why. */
+/* A wake-up: `from` (0 = loop) made `to` ready at t, for why. Wake-ups are
+ * the ready events; tr_wakeup_get builds this view of the i-th. */
 typedef struct tr_wakeup {
     int64_t t;
     uint32_t from, to;
@@ -171,8 +188,8 @@ const tr_task *tr_tasks(const tr_trace *tr); /* ordered by spawn time */
 const tr_task *tr_task_by_id(const tr_trace *tr, uint32_t id); /* or NULL */
 size_t tr_nspans(const tr_trace *tr);
 const tr_span *tr_spans(const tr_trace *tr);
-size_t tr_nwakeups(const tr_trace *tr);
-const tr_wakeup *tr_wakeups(const tr_trace *tr); /* ordered by t */
+size_t tr_nwakeups(const tr_trace *tr);             /* ordered by t */
+tr_wakeup tr_wakeup_get(const tr_trace *tr, size_t i); /* i < tr_nwakeups */
 size_t tr_nworks(const tr_trace *tr);
 const tr_work *tr_works(const tr_trace *tr);     /* ordered by t0 */
 size_t tr_nidles(const tr_trace *tr);
@@ -181,7 +198,19 @@ const tr_idle *tr_idles(const tr_trace *tr);     /* ordered by t0 */
 /* Index of the first event with t >= t (binary search); tr_nevents if none. */
 size_t tr_event_at(const tr_trace *tr, int64_t t);
 /* Index of the span of `task` covering t, or SIZE_MAX. */
-size_t tr_span_at(const tr_trace *tr, uint32_t task, int64_t t);
+size_t tr_span_find(const tr_trace *tr, uint32_t task, int64_t t);
+
+/* What a span's opening event says (sp points into tr_spans()). */
+uint32_t tr_span_task(const tr_trace *tr, const tr_span *sp);
+/* Where the wait began (yield's at) when WAITING, else 0. */
+uint32_t tr_span_site(const tr_trace *tr, const tr_span *sp);
+/* The object / joined task when WAITING on lock, chan, join, else 0. */
+uint32_t tr_span_obj(const tr_trace *tr, const tr_span *sp);
+/* The fd when WAITING on io, else -1. */
+int64_t tr_span_fd(const tr_trace *tr, const tr_span *sp);
+/* Index of the event that ended span i (the next span's ev0), or
+ * UINT32_MAX for a task's last span. */
+uint32_t tr_span_end_ev(const tr_trace *tr, size_t i);
 
 /* ---- analysis ---- */
 
@@ -263,6 +292,17 @@ int tr_histograms(const tr_trace *tr, uint32_t task, tr_hist *run,
                   tr_hist *lat);
 /* The smallest value, in ns, counted in bucket i (0 for bucket 0). */
 int64_t tr_hist_lo(int i);
+
+/* Bytes the loaded trace holds in memory, by part (the sizes of its arrays
+ * and tables, not malloc's own overhead). */
+typedef struct tr_mem {
+    size_t events;   /* tr_event array, values beyond 32 bits, line numbers */
+    size_t strings;  /* interned names, `at`s and messages */
+    size_t model;    /* tasks, spans, wake-ups, work, idle, indexes */
+    size_t analysis; /* stalls, victims, cycles */
+    size_t total;
+} tr_mem;
+void tr_memory(const tr_trace *tr, tr_mem *out);
 
 /* "12.3 µs", "4.56 ms", "1.284 s": 3 significant digits, unit chosen per
  * value. Writes at most n bytes; returns buf. */
