@@ -654,6 +654,145 @@ static void test_big_numbers(void)
     tr_free(tr);
 }
 
+static void same_trace(tr_trace *a, tr_trace *b);
+
+/* Values beyond 32 bits (and INT32_MIN, the marker itself) and the `at` of
+ * spawn and obj live in a side table: every one reads back exactly, from a
+ * serial load and from every parallel split. */
+static void test_wide_values(void)
+{
+    static const char head[] =
+        "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1,\"program\":\"w\"}\n";
+    size_t cap = 1 << 20, len = 0;
+    char *text = malloc(cap);
+    ASSERT_NOT_NULL(text);
+    len += (size_t)sprintf(text + len, "%s", head);
+    enum { N = 300 };
+    for (int k = 1; k <= N; k++) {
+        long long t = k * 100LL;
+        len += (size_t)sprintf(
+            text + len,
+            "{\"t\":%lld,\"ev\":\"spawn\",\"task\":%d,\"parent\":0,\"name\":\"n%d\",\"at\":\"s.c:%d\"}\n"
+            "{\"t\":%lld,\"ev\":\"obj\",\"obj\":%d,\"kind\":\"chan\",\"cap\":%lld,\"at\":\"o.c:%d\"}\n"
+            "{\"t\":%lld,\"ev\":\"ready\",\"task\":%d,\"by\":0,\"why\":\"spawn\"}\n"
+            "{\"t\":%lld,\"ev\":\"run\",\"task\":%d}\n"
+            "{\"t\":%lld,\"ev\":\"io_begin\",\"task\":%d,\"op\":\"read\",\"fd\":%d,\"bytes\":%lld}\n"
+            "{\"t\":%lld,\"ev\":\"yield\",\"task\":%d,\"why\":\"io\",\"op\":\"read\",\"fd\":%d,"
+            "\"ms\":%lld,\"at\":\"y.c:%d\"}\n"
+            "{\"t\":%lld,\"ev\":\"io_end\",\"task\":%d,\"op\":\"read\",\"res\":%lld}\n"
+            "{\"t\":%lld,\"ev\":\"exit\",\"task\":%d,\"status\":\"error\",\"code\":%lld}\n",
+            t, k, k, k, t, k, (1LL << 40) + k, k, t, k, t + 1, k, t + 2, k, k,
+            10000000000LL + k, t + 3, k, k, k % 2 ? 4294967296000LL : 7LL, k, t + 4, k,
+            k % 3 ? (long long)INT32_MIN : 2147483647LL, t + 5, k,
+            k % 2 ? (long long)INT64_MIN : -5LL);
+        ASSERT_CMP(len, <, cap - 1024);
+    }
+    len += (size_t)sprintf(text + len, "{\"t\":%d,\"ev\":\"end\",\"events\":%d,\"dropped\":0}\n",
+                           N * 100 + 10, N * 8 + 1);
+    tr_trace *serial;
+    tr_load_opts one = {NULL, NULL, 1};
+    ASSERT_OK(tr_load_mem("wide", text, len, &one, &serial));
+    check_spans(serial);
+    ASSERT_EQ(tr_nevents(serial), N * 8 + 1);
+    const tr_event *e = tr_events(serial);
+    for (int k = 1; k <= N; k++) {
+        const tr_event *x = &e[(k - 1) * 8];
+        char want[32];
+        ASSERT_EQ(x[0].ev, TR_EV_SPAWN);
+        snprintf(want, sizeof want, "s.c:%d", k);
+        ASSERT_STR_EQ(tr_str(serial, tr_ev_at(serial, &x[0])), want);
+        snprintf(want, sizeof want, "n%d", k);
+        ASSERT_STR_EQ(tr_str(serial, tr_ev_str(&x[0])), want);
+        ASSERT_EQ(tr_ev_line(serial, (size_t)(k - 1) * 8), (uint32_t)(k - 1) * 8 + 2);
+        ASSERT_EQ(x[1].ev, TR_EV_OBJ);
+        ASSERT_EQ(tr_ev_val(serial, &x[1]), (1LL << 40) + k);
+        snprintf(want, sizeof want, "o.c:%d", k);
+        ASSERT_STR_EQ(tr_str(serial, tr_ev_at(serial, &x[1])), want);
+        ASSERT_EQ(tr_ev_val(serial, &x[4]), k);
+        ASSERT_EQ(tr_ev_val2(serial, &x[4]), 10000000000LL + k);
+        ASSERT_EQ(x[5].ev, TR_EV_YIELD);
+        ASSERT_EQ(tr_ev_val(serial, &x[5]), k);
+        ASSERT_EQ(tr_ev_val2(serial, &x[5]), k % 2 ? 4294967296000LL : 7LL);
+        snprintf(want, sizeof want, "y.c:%d", k);
+        ASSERT_STR_EQ(tr_str(serial, tr_ev_at(serial, &x[5])), want);
+        ASSERT_EQ(tr_ev_str(&x[5]), 0);
+        ASSERT_EQ(tr_ev_val(serial, &x[6]), k % 3 ? (long long)INT32_MIN : 2147483647LL);
+        ASSERT_EQ(tr_ev_val(serial, &x[7]), k % 2 ? INT64_MIN : -5LL);
+        ASSERT_EQ(tr_ev_at(serial, &x[7]), 0);
+        const tr_task *t = tr_task_by_id(serial, (uint32_t)k);
+        ASSERT_EQ(t->code, k % 2 ? INT64_MIN : -5LL);
+        snprintf(want, sizeof want, "s.c:%d", k);
+        ASSERT_STR_EQ(tr_str(serial, t->at), want);
+        const tr_span *w = &tr_spans(serial)[t->span0 + 2];
+        ASSERT_EQ(w->state, TR_ST_WAITING);
+        ASSERT_EQ(tr_span_fd(serial, w), k);
+        snprintf(want, sizeof want, "y.c:%d", k);
+        ASSERT_STR_EQ(tr_str(serial, tr_span_site(serial, w)), want);
+    }
+    ASSERT_EQ(tr_ev_val(serial, &e[N * 8]), N * 8 + 1);
+    tr_mem m;
+    tr_memory(serial, &m);
+    ASSERT_CMP(m.events, >=, tr_nevents(serial) * sizeof(tr_event));
+    ASSERT_EQ(m.total, m.events + m.strings + m.model + m.analysis);
+    size_t old = tr__set_parallel_threshold(1000);
+    for (int threads = 2; threads <= 7; threads++) {
+        tr_trace *par;
+        tr_load_opts o = {NULL, NULL, threads};
+        ASSERT_OK(tr_load_mem("wide", text, len, &o, &par));
+        same_trace(serial, par);
+        tr_free(par);
+    }
+    tr__set_parallel_threshold(old);
+    tr_free(serial);
+    free(text);
+}
+
+/* Line numbers survive reordering: pool-thread events written late are
+ * sorted into place, and most of them here are out of file order (the
+ * reader then keeps a line per event instead of runs). */
+static void test_lines(void)
+{
+    static const char head[] =
+        "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1}\n"
+        "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"m\"}\n";
+    enum { N = 200 };
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap);
+    ASSERT_NOT_NULL(text);
+    len += (size_t)sprintf(text, "%s", head);
+    /* work events with falling t: line 3 + i holds t = 1000 - i */
+    for (int i = 0; i < N; i++)
+        len += (size_t)sprintf(text + len,
+                               "{\"t\":%d,\"ev\":\"work_begin\",\"task\":1,\"thread\":%d,"
+                               "\"name\":\"w\"}\n",
+                               1000 - i, i);
+    len += (size_t)sprintf(text + len, "{\"t\":2000,\"ev\":\"whatever\"}\n"
+                                       "{\"t\":2001,\"ev\":\"poll_begin\"}\n");
+    tr_trace *tr;
+    ASSERT_OK(tr_load_mem("lines", text, len, NULL, &tr));
+    ASSERT_EQ(tr_nevents(tr), N + 2);
+    ASSERT_EQ(tr_ev_line(tr, 0), 2);           /* spawn at t 0 */
+    for (int i = 0; i < N; i++)                /* t 801..1000: lines 202..3 */
+        ASSERT_EQ(tr_ev_line(tr, (size_t)i + 1), (uint32_t)(3 + N - 1 - i));
+    ASSERT_EQ(tr_ev_line(tr, N + 1), N + 4);   /* after the skipped line */
+    ASSERT_EQ(tr_ev_line(tr, N + 2), 0);
+    ASSERT_NOT_NULL(tr->lines);
+    tr_free(tr);
+    /* mostly in order, with unknown kinds skipped now and then: runs */
+    len = (size_t)sprintf(text, "%s", head);
+    for (int i = 0; i < N; i++)
+        len += (size_t)sprintf(text + len, "%s{\"t\":%d,\"ev\":\"mark\",\"task\":1,\"msg\":\"x\"}\n",
+                               i % 50 == 0 ? "{\"t\":0,\"ev\":\"future\"}\n" : "", i + 1);
+    ASSERT_OK(tr_load_mem("lines", text, len, NULL, &tr));
+    ASSERT_EQ(tr_nevents(tr), N + 1);
+    ASSERT_NULL(tr->lines);
+    ASSERT_EQ(tr->nruns, 5);
+    for (int i = 0; i < N; i++)
+        ASSERT_EQ(tr_ev_line(tr, (size_t)i + 1), (uint32_t)(3 + i + i / 50 + 1));
+    tr_free(tr);
+    free(text);
+}
+
 static void test_unknown(void)
 {
     tr_trace *tr = load_data("unknown.jsonl");
@@ -864,6 +1003,13 @@ static void same_trace(tr_trace *a, tr_trace *b)
     ASSERT_EQ(tr_nwarnings(a), tr_nwarnings(b));
     for (size_t i = 0; i < tr_nwarnings(a); i++)
         ASSERT_STR_EQ(tr_warning(a, i), tr_warning(b, i));
+    for (size_t i = 0; i < tr_nevents(a); i++) {
+        const tr_event *ea = &tr_events(a)[i], *eb = &tr_events(b)[i];
+        ASSERT_EQ(tr_ev_line(a, i), tr_ev_line(b, i));
+        ASSERT_EQ(tr_ev_val(a, ea), tr_ev_val(b, eb));
+        ASSERT_EQ(tr_ev_val2(a, ea), tr_ev_val2(b, eb));
+        ASSERT_STR_EQ(tr_str(a, tr_ev_at(a, ea)), tr_str(b, tr_ev_at(b, eb)));
+    }
     ASSERT_OK(tr_analyze(a, NULL));
     ASSERT_OK(tr_analyze(b, NULL));
     ASSERT_EQ(tr_nstalls(a), tr_nstalls(b));
@@ -1127,6 +1273,8 @@ int main(int argc, char **argv)
         {"truncated", test_truncated},
         {"unknown", test_unknown},
         {"big_numbers", test_big_numbers},
+        {"wide_values", test_wide_values},
+        {"lines", test_lines},
         {"bad_inputs", test_bad_inputs},
         {"hostile", test_hostile},
         {"file_equals_mem", test_file_equals_mem},
