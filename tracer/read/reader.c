@@ -183,6 +183,23 @@ static int finish_warnings(tr_trace *tr, const unknown_info *u)
     return rc;
 }
 
+/* Events are copied from a chunk to the whole trace's array in steps of
+ * this many, and the chunk's pages given back behind the copy, so the two
+ * copies are never both resident. */
+#define MOVE_STEP ((size_t)1 << 16)
+
+/* Gives the whole pages inside [p, p + n) back to the kernel. The memory
+ * is never read again before it is freed; pages holding malloc's headers
+ * (outside the range) are kept. */
+static void drop_pages(void *p, size_t n)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t b = ((uintptr_t)p + n) & ~(page - 1);
+    if (b > a)
+        madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 /* Merges the chunks (in file order) into tr: first error wins, line numbers
  * get each chunk's offset, string ids are re-interned in file order. */
 static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
@@ -278,12 +295,17 @@ static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
         }
         tr_event *dst = tr->ev + tr->nev;
         uint32_t *dl = tr->lines + tr->nev;
-        for (size_t i = 0; i < c->nev; i++) {
-            dst[i] = c->ev[i];
-            dst[i].s = remap[dst[i].s];
-            if (dst[i].v == TR_EV_WIDE)
-                dst[i].v2 += (int32_t)tr->nwide;
-            dl[i] = c->line[i] + (uint32_t)off;
+        for (size_t i0 = 0; i0 < c->nev; i0 += MOVE_STEP) {
+            size_t i1 = c->nev - i0 < MOVE_STEP ? c->nev : i0 + MOVE_STEP;
+            for (size_t i = i0; i < i1; i++) {
+                dst[i] = c->ev[i];
+                dst[i].s = remap[dst[i].s];
+                if (dst[i].v == TR_EV_WIDE)
+                    dst[i].v2 += (int32_t)tr->nwide;
+                dl[i] = c->line[i] + (uint32_t)off;
+            }
+            drop_pages(c->ev + i0, (i1 - i0) * sizeof *c->ev);
+            drop_pages(c->line + i0, (i1 - i0) * sizeof *c->line);
         }
         tr->nev += c->nev;
         tr->nwide += c->nwide;
