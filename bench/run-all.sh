@@ -267,7 +267,17 @@ H_NODE=$(med_rps node) H_PY=$(med_rps py)
 med_cpu() { median ${CPU_REQ[$1]}; }
 C_OFF=$(med_cpu hello_off) C_ON=$(med_cpu hello_on)
 C_NODE=$(med_cpu node) C_PY=$(med_cpu py)
-C_TAX=$(calc "($C_ON / $C_OFF - 1) * 100")
+# on/off per round (paired, as for echo below), then the median ratio
+read -r -a RPS_OFF <<<"${RPS[hello_off]}"
+read -r -a RPS_ON <<<"${RPS[hello_on]}"
+read -r -a CPU_OFF <<<"${CPU_REQ[hello_off]}"
+read -r -a CPU_ON <<<"${CPU_REQ[hello_on]}"
+H_RATIO=() HC_RATIO=()
+for i in "${!RPS_ON[@]}"; do
+    H_RATIO+=("$(calc "${RPS_ON[$i]} / ${RPS_OFF[$i]}")")
+    HC_RATIO+=("$(calc "${CPU_ON[$i]} / ${CPU_OFF[$i]}")")
+done
+C_TAX=$(calc "($(median "${HC_RATIO[@]}") - 1) * 100")
 TRACE_MB=$(calc "$(median "${HTTP_TRACE_BYTES[@]}") / 1e6")
 TRACE_B_REQ=$(median "${HTTP_TRACE_PER_REQ[@]}")
 TRACE_EV_REQ=$(calc "$HTTP_TRACE_LINES / $HTTP_TRACE_REQS")
@@ -323,11 +333,19 @@ done
 rm -f "$ECHO_TRACE"
 E_OFF_C[$chunk]=$(median "${ECHO_OFF[@]}")
 E_ON_C[$chunk]=$(median "${ECHO_ON[@]}")
-E_TAX_C[$chunk]=$(calc "(1 - ${E_ON_C[$chunk]} / ${E_OFF_C[$chunk]}) * 100")
+# The tax is the median over pairs of each pair's own ratio: the two runs
+# of a pair are back to back, so they share whatever mood the VM is in
+# (its speed has been seen to switch by 1.8x between runs of one session).
+E_RATIO=() EC_RATIO=()
+for i in "${!ECHO_ON[@]}"; do
+    E_RATIO+=("$(calc "${ECHO_ON[$i]} / ${ECHO_OFF[$i]}")")
+    EC_RATIO+=("$(calc "${ECHO_CPU_ON[$i]} / ${ECHO_CPU_OFF[$i]}")")
+done
+E_TAX_C[$chunk]=$(calc "(1 - $(median "${E_RATIO[@]}")) * 100")
 # echo_server's CPU seconds (both threads) per GiB echoed, off and on
 EC_OFF_C[$chunk]=$(median "${ECHO_CPU_OFF[@]}")
 EC_ON_C[$chunk]=$(median "${ECHO_CPU_ON[@]}")
-EC_TAX_C[$chunk]=$(calc "(${EC_ON_C[$chunk]} / ${EC_OFF_C[$chunk]} - 1) * 100")
+EC_TAX_C[$chunk]=$(calc "($(median "${EC_RATIO[@]}") - 1) * 100")
 E_TRACE_MB_C[$chunk]=$(calc "$(median "${ECHO_TRACE_BYTES[@]}") / 1e6")
 done
 
@@ -370,7 +388,7 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "+local changes")
 r_node() { fmt 2 "$(calc "$1 / $H_NODE")"; }
-H_LOSS=$(calc "(1 - $H_ON / $H_OFF) * 100")
+H_LOSS=$(calc "(1 - $(median "${H_RATIO[@]}")) * 100")
 loss_words() { # a loss in % as "X % below" or "X % above"
     if [ "$(le "$1" 0)" = 1 ]; then echo "$(fmt 1 "$(calc "-($1)")") % above"
     else echo "$(fmt 1 "$1") % below"; fi
@@ -379,7 +397,7 @@ loss_words() { # a loss in % as "X % below" or "X % above"
 ECHO_ROWS=""
 for chunk in $ECHO_CHUNKS; do
     ECHO_ROWS+="| echo, ${chunk} B chunks, tracing off | $(fmt 0 "${E_OFF_C[$chunk]}") MB/s; server $(fmt 3 "${EC_OFF_C[$chunk]}") CPU s/GiB | | | bench_echo → examples/echo_server --chunk $chunk: $ECHO_BYTES over $ECHO_CONNS connections, 256 KiB in flight each, every byte checked; $RUNS runs |
-| echo, ${chunk} B chunks, tracing on | $(fmt 0 "${E_ON_C[$chunk]}") MB/s, $(loss_words "${E_TAX_C[$chunk]}") off; server $(fmt 3 "${EC_ON_C[$chunk]}") CPU s/GiB ($(fmt 1 "${EC_TAX_C[$chunk]}") % more) | tax ≤ 3 % | $(status "$(le "${E_TAX_C[$chunk]}" 3)") | same, COSCOPE_TRACE to /tmp ($(fmt 0 "${E_TRACE_MB_C[$chunk]}") MB per run), off/on runs alternating |
+| echo, ${chunk} B chunks, tracing on | $(fmt 0 "${E_ON_C[$chunk]}") MB/s, $(loss_words "${E_TAX_C[$chunk]}") off; server $(fmt 3 "${EC_ON_C[$chunk]}") CPU s/GiB ($(fmt 1 "${EC_TAX_C[$chunk]}") % more) | tax ≤ 3 % | $(status "$(le "${E_TAX_C[$chunk]}" 3)") | same, COSCOPE_TRACE to /tmp ($(fmt 0 "${E_TRACE_MB_C[$chunk]}") MB per run), off/on runs back to back; the % are medians of each pair's ratio |
 "
 done
 ECHO_ROWS=${ECHO_ROWS%$'\n'}
@@ -406,7 +424,7 @@ CPU time stolen by the hypervisor during the run: $(echo "$TICKS_BEFORE $(cpu_ti
 | trace formatter | $(fmt 0 "$FMT_MBS") MB/s | writer ≥ 1 GB/s | $(status "$(ge "$FMT_MBS" 1000)") | bench_record: records → JSON lines into memory, one thread, $RUNS runs |
 | trace writer, end to end | $(fmt 0 "$WRITER_MBS") MB/s | writer ≥ 1 GB/s | $(status "$(ge "$WRITER_MBS" 1000)") | $(fmt 1 "$LINE_B") B/line ÷ sustained ns/event: format + \`write(2)\` to a /tmp file (page cache), 2 cores shared with the emitting thread |
 | http_hello, tracing off | $(fmt 0 "$H_OFF") req/s ($(r_node "$H_OFF")× Node); $(fmt 2 "$C_OFF") µs CPU/req | ≥ 2× Node | $(status "$(ge "$H_OFF" "2 * $H_NODE")") | \`wrk -t2 -c100 -d${HTTP_SECS}s\` on 127.0.0.1 after a ${WARM_SECS} s warm-up, $RUNS rounds in rotating order; wrk shares the 2 cores with the server. CPU/req: the server's user+sys time (all threads) ÷ requests |
-| http_hello, tracing on | $(fmt 0 "$H_ON") req/s ($(r_node "$H_ON")× Node), $(loss_words "$H_LOSS") off; $(fmt 2 "$C_ON") µs CPU/req ($(fmt 1 "$C_TAX") % more) | loses ≤ 5 % | $(status "$(le "$H_LOSS" 5)") | same, COSCOPE_TRACE to /tmp: $(fmt 0 "$TRACE_MB") MB per run, $(fmt 1 "$TRACE_B_REQ") B and $(fmt 1 "$TRACE_EV_REQ") events per request |
+| http_hello, tracing on | $(fmt 0 "$H_ON") req/s ($(r_node "$H_ON")× Node), $(loss_words "$H_LOSS") off; $(fmt 2 "$C_ON") µs CPU/req ($(fmt 1 "$C_TAX") % more) | loses ≤ 5 % | $(status "$(le "$H_LOSS" 5)") | same, COSCOPE_TRACE to /tmp: $(fmt 0 "$TRACE_MB") MB per run, $(fmt 1 "$TRACE_B_REQ") B and $(fmt 1 "$TRACE_EV_REQ") events per request; the % are medians of each round's on/off ratio |
 | Node.js \`http\` hello | $(fmt 0 "$H_NODE") req/s (1.00); $(fmt 2 "$C_NODE") µs CPU/req | peer | | bench/peers/node_hello.js, same wrk rounds |
 | Python asyncio \`Protocol\` hello | $(fmt 0 "$H_PY") req/s ($(r_node "$H_PY")× Node); $(fmt 2 "$C_PY") µs CPU/req | peer | | bench/peers/py_hello.py, same wrk rounds |
 $ECHO_ROWS
