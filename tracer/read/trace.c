@@ -82,6 +82,11 @@ size_t tr_event_at(const tr_trace *tr, int64_t t)
 
 /* ---- compact event fields ---- */
 
+/* The memory budget (docs/architecture.md): a loaded trace is smaller than
+ * its file only while these hold. */
+_Static_assert(sizeof(tr_event) == 32, "tr_event grew past 32 bytes");
+_Static_assert(sizeof(tr_span) == 24, "tr_span grew past 24 bytes");
+
 uint32_t tr_ev_str(const tr_event *e)
 {
     return e && e->ev != TR_EV_YIELD ? e->s : 0;
