@@ -1,7 +1,9 @@
 /* app.c: `coscope view FILE` — argument parsing, loading (on a thread with
  * a progress bar when interactive), the frame loop (input -> update ->
  * draw, and only when something changed) and the headless --screenshot
- * path that renders one frame to a PNG. */
+ * path that renders one frame to a PNG, optionally with a pretended mouse
+ * position (--hover) or the key help open (--help-overlay). */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,6 +21,10 @@ typedef struct opts {
     int has_at, has_window;
     int w, h;
     uint32_t select;
+    /* what a user in the window would have done before the screenshot */
+    long hover_x, hover_y;
+    int has_hover, help_overlay;
+    const char *hover; /* the --hover value as given, for messages */
 } opts;
 
 static void usage(FILE *f)
@@ -35,6 +41,11 @@ static void usage(FILE *f)
           "                        (default: the whole trace)\n"
           "  --size WxH            window / image size (default 1600x900)\n"
           "  --select TASK         select the task with this id\n"
+          "  --hover X,Y           with --screenshot: the mouse at pixel X,Y "
+          "of the\n"
+          "                        image, so its hover tooltip is drawn\n"
+          "  --help-overlay        with --screenshot: draw the key help (as "
+          "after ?)\n"
           "  --help                this text\n"
           "\n"
           "keys:\n",
@@ -44,6 +55,49 @@ static void usage(FILE *f)
     fputs("\nWithout a display, use --screenshot (SDL_VIDEODRIVER=offscreen is "
           "set for you).\n",
           f);
+}
+
+/* "X,Y" as two decimal integers, each with an optional '-' and nothing
+ * else (no spaces, no '+'): 0, or -1 when v is not of that shape. Values
+ * too big for a long saturate, so the range check rejects them. */
+static int parse_point(const char *v, long *x, long *y)
+{
+    long *out[2] = {x, y};
+    for (int k = 0; k < 2; k++) {
+        const char *d = v[0] == '-' ? v + 1 : v;
+        if (!isdigit((unsigned char)d[0]))
+            return -1;
+        char *end;
+        *out[k] = strtol(v, &end, 10);
+        if (*end != (k == 0 ? ',' : '\0'))
+            return -1;
+        v = end + 1;
+    }
+    return 0;
+}
+
+/* Checks that need the whole command line: --size may follow --hover. */
+static int check_shot_opts(const opts *o)
+{
+    if (o->has_hover && !o->shot) {
+        fprintf(stderr, "coscope: --hover needs --screenshot (in the window, "
+                        "just move the mouse)\n");
+        return 2;
+    }
+    if (o->help_overlay && !o->shot) {
+        fprintf(stderr, "coscope: --help-overlay needs --screenshot (in the "
+                        "window, press ?)\n");
+        return 2;
+    }
+    if (o->has_hover && (o->hover_x < 0 || o->hover_x >= o->w ||
+                         o->hover_y < 0 || o->hover_y >= o->h)) {
+        fprintf(stderr,
+                "coscope: --hover: %s is outside the %dx%d image (X 0..%d, "
+                "Y 0..%d)\n",
+                o->hover, o->w, o->h, o->w - 1, o->h - 1);
+        return 2;
+    }
+    return 0;
 }
 
 static int parse_args(int argc, char **argv, opts *o)
@@ -66,6 +120,11 @@ static int parse_args(int argc, char **argv, opts *o)
                 return 2;
             }
             o->file = a;
+            continue;
+        }
+        /* the one option without a value */
+        if (strcmp(a, "--help-overlay") == 0) {
+            o->help_overlay = 1;
             continue;
         }
         if (!v) {
@@ -115,6 +174,16 @@ static int parse_args(int argc, char **argv, opts *o)
                 return 2;
             }
             o->select = (uint32_t)id;
+        } else if (strcmp(a, "--hover") == 0) {
+            if (parse_point(v, &o->hover_x, &o->hover_y) != 0) {
+                fprintf(stderr,
+                        "coscope: --hover: expected X,Y in pixels (e.g. "
+                        "700,150), got \"%s\"\n",
+                        v);
+                return 2;
+            }
+            o->hover = v;
+            o->has_hover = 1;
         } else {
             fprintf(stderr, "coscope: unknown option %s (see --help)\n", a);
             return 2;
@@ -124,7 +193,7 @@ static int parse_args(int argc, char **argv, opts *o)
         fprintf(stderr, "coscope: view needs a trace FILE (see --help)\n");
         return 2;
     }
-    return 0;
+    return check_shot_opts(o);
 }
 
 /* Loads, analyses and indexes; prints the reader's error or warnings. */
@@ -179,6 +248,24 @@ static void apply_opts(vw_state *st, vw_model *m, const opts *o, int shot)
     }
 }
 
+/* The screenshot's pretended input goes through vw__apply, the path the
+ * window's own mouse motion and `?` key take, so the frame is the one a
+ * user would see: the mouse is moved last, after --at, --window and
+ * --select have placed the view under it. */
+static void pretend_input(vw_state *st, vw_model *m, const opts *o)
+{
+    if (o->has_hover) {
+        vw_action a = {.kind = VW_A_MOUSE_MOVE,
+                       .x = (int)o->hover_x,
+                       .y = (int)o->hover_y};
+        vw__apply(st, m, &a);
+    }
+    if (o->help_overlay && !st->help) {
+        vw_action a = {.kind = VW_A_HELP};
+        vw__apply(st, m, &a);
+    }
+}
+
 static int screenshot(const opts *o)
 {
     char err[1024] = "";
@@ -212,6 +299,7 @@ static int screenshot(const opts *o)
     }
     have_state = 1;
     apply_opts(&st, &m, o, 1);
+    pretend_input(&st, &m, o);
     vw_measure ms;
     vw__fonts_measure(&fonts, &ms);
     vw__layout(&dl, &st, &m, &ms);

@@ -351,6 +351,103 @@ static void test_hover_tooltip(void)
     fx_close();
 }
 
+/* The tooltip test_view_shot's hover case draws (--hover 690,152 over
+ * worker's io span), text by text, and its box with the fake 7 px glyphs;
+ * then logger's sleep, for a second task and state. */
+static void test_tooltip_text(void)
+{
+    fx_open("small.jsonl");
+    window(0, 9600000);
+    vw__set_playhead(&S, &M, 4800000);
+    vw_action a = {.kind = VW_A_MOUSE_MOVE, .x = 690, .y = 152};
+    vw__apply(&S, &M, &a);
+    fx_layout();
+    static const char *const want[] = {
+        "worker #2", "waiting: io read fd 5",
+        "3.00 ms   (3.00 ms \xe2\x86\x92 6.00 ms)", "at small.c:22"};
+    ASSERT_EQ(fx_count(VW_CMD_TEXT, VW_R_TOOLTIP, 0), 4);
+    for (int k = 0; k < 4; k++) {
+        const vw_cmd *c = fx_find(VW_CMD_TEXT, VW_R_TOOLTIP, 0, k);
+        ASSERT_STR_EQ(vw__dl_str(&DL, c), want[k]);
+        ASSERT_EQ(c->font, k ? VW_FONT_NORMAL : VW_FONT_BOLD);
+        ASSERT_EQ(c->x, 706 + 10);
+        ASSERT_EQ(c->y, 170 + 6 + k * 18);
+    }
+    /* shadow, background, frame: 31 bytes widest x 7 px + 20, 4 x 18 + 12 */
+    const vw_cmd *shadow = fx_find(VW_CMD_RECT, VW_R_TOOLTIP, 0, 0);
+    const vw_cmd *bg = fx_find(VW_CMD_RECT, VW_R_TOOLTIP, 0, 1);
+    const vw_cmd *frame = fx_find(VW_CMD_FRAME, VW_R_TOOLTIP, 0, 0);
+    ASSERT_NOT_NULL(shadow);
+    ASSERT_NOT_NULL(bg);
+    ASSERT_NOT_NULL(frame);
+    ASSERT_EQ(bg->x, 706);
+    ASSERT_EQ(bg->y, 170);
+    ASSERT_EQ(bg->w, 31 * 7 + 20);
+    ASSERT_EQ(bg->h, 84);
+    ASSERT_EQ(memcmp(&bg->c, &VW_C_PANEL, sizeof bg->c), 0);
+    ASSERT_EQ(frame->x, bg->x);
+    ASSERT_EQ(frame->y, bg->y);
+    ASSERT_EQ(frame->w, bg->w);
+    ASSERT_EQ(frame->h, bg->h);
+    ASSERT_EQ(shadow->x, 709);
+    ASSERT_EQ(shadow->y, 173);
+    ASSERT_EQ(shadow->c.a, 120);
+    /* drawn after the panels, the top bar and the legend: nothing covers it */
+    ASSERT(bg > fx_find(VW_CMD_RECT, VW_R_LEGEND, 0, 0));
+
+    /* logger (lane 4) sleeps 3.5..5.5 ms; at x 640, t = 4 ms */
+    a.x = TL_X + 400;
+    a.y = LANES_Y + 4 * LANE_H + 10;
+    vw__apply(&S, &M, &a);
+    fx_layout();
+    ASSERT_STR_EQ(vw__dl_str(&DL, fx_find(VW_CMD_TEXT, VW_R_TOOLTIP, 0, 0)),
+                  "logger #3");
+    ASSERT_STR_EQ(vw__dl_str(&DL, fx_find(VW_CMD_TEXT, VW_R_TOOLTIP, 0, 1)),
+                  "waiting: sleep");
+    /* the mouse gone: no tooltip */
+    a.kind = VW_A_MOUSE_LEAVE;
+    vw__apply(&S, &M, &a);
+    fx_layout();
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_TOOLTIP, 0), 0);
+    ASSERT_EQ(fx_count(VW_CMD_TEXT, VW_R_TOOLTIP, 0), 0);
+    fx_close();
+}
+
+/* --help-overlay is the `?` key: the overlay is drawn last, over the
+ * tooltip too, a veil over the whole frame and a 620 px box. */
+static void test_help_over_tooltip(void)
+{
+    fx_open("small.jsonl");
+    window(0, 9600000);
+    vw_action a = {.kind = VW_A_MOUSE_MOVE, .x = 690, .y = 152};
+    vw__apply(&S, &M, &a);
+    a.kind = VW_A_HELP;
+    vw__apply(&S, &M, &a);
+    fx_layout();
+    const vw_cmd *veil = fx_find(VW_CMD_RECT, VW_R_HELP, 0, 0);
+    const vw_cmd *box = fx_find(VW_CMD_RECT, VW_R_HELP, 0, 1);
+    ASSERT_NOT_NULL(veil);
+    ASSERT_NOT_NULL(box);
+    ASSERT_EQ(veil->x, 0);
+    ASSERT_EQ(veil->y, 0);
+    ASSERT_EQ(veil->w, 1600);
+    ASSERT_EQ(veil->h, 900);
+    ASSERT_EQ(veil->c.a, 140);
+    /* 20 keys of 15 + 6 px, + 70 */
+    ASSERT_EQ(box->x, 490);
+    ASSERT_EQ(box->w, 620);
+    ASSERT_EQ(box->h, 20 * 21 + 70);
+    ASSERT_EQ(box->y, (900 - box->h) / 2);
+    const vw_cmd *tip = fx_find(VW_CMD_RECT, VW_R_TOOLTIP, 0, 1);
+    ASSERT_NOT_NULL(tip);
+    ASSERT(veil > tip);
+    /* after the veil only the overlay: box, frame, title, hint, 20 keys */
+    ASSERT_EQ(DL.n - (size_t)(veil - DL.cmds), 1 + 1 + 1 + 2 + 2 * 20);
+    for (const vw_cmd *c = veil; c < DL.cmds + DL.n; c++)
+        ASSERT_EQ(c->role, VW_R_HELP);
+    fx_close();
+}
+
 static void test_times(void)
 {
     int64_t t;
@@ -416,6 +513,8 @@ int main(int argc, char **argv)
         {"empty", test_empty},
         {"panels", test_panels},
         {"hover_tooltip", test_hover_tooltip},
+        {"tooltip_text", test_tooltip_text},
+        {"help_over_tooltip", test_help_over_tooltip},
         {"times", test_times},
         {"ruler_ticks", test_ruler_ticks},
         {NULL, NULL},

@@ -1,7 +1,9 @@
 /* test_view_shot.c: `coscope view --screenshot` end to end, headless
  * (SDL_VIDEODRIVER=offscreen): the PNG is written, loads back, and its
  * pixels show a running span's exact colour and a darker future right of
- * the playhead; every bad input exits 1 with the reader's message. */
+ * the playhead; --hover draws the tooltip and --help-overlay the key help
+ * where the window would; every bad input exits 1 with the reader's
+ * message, every bad option 2 with its own. */
 #include <SDL.h>
 #include <SDL_image.h>
 #include <fcntl.h>
@@ -9,7 +11,7 @@
 
 #include "coscope/viewer.h"
 #include "test.h"
-#include "vw_int.h"
+#include "vw_sdl.h"
 
 enum { TL_X = 240, LANES_Y = 94, LANE_H = 24 };
 
@@ -69,6 +71,55 @@ static void assert_colour(vw_rgba got, vw_rgba want)
     ASSERT_EQ(got.r, want.r);
     ASSERT_EQ(got.g, want.g);
     ASSERT_EQ(got.b, want.b);
+}
+
+static int same_colour(vw_rgba a, vw_rgba b)
+{
+    return a.r == b.r && a.g == b.g && a.b == b.b;
+}
+
+/* under a black veil of alpha a: each channel c * (255 - a) / 255, give or
+ * take the blender's rounding */
+static void assert_veiled(vw_rgba got, vw_rgba under, int a)
+{
+    ASSERT_CMP(abs(got.r - under.r * (255 - a) / 255), <=, 1);
+    ASSERT_CMP(abs(got.g - under.g * (255 - a) / 255), <=, 1);
+    ASSERT_CMP(abs(got.b - under.b * (255 - a) / 255), <=, 1);
+    ASSERT(!same_colour(got, under));
+}
+
+/* Renders small.jsonl with the window 0..9.6 ms (1 px = 10 us) plus the
+ * extra options, and loads the PNG back. */
+static SDL_Surface *shot_small(int nextra, const char **extra)
+{
+    char err[4096];
+    const char *argv[16] = {
+        "view",  data("small.jsonl"), "--screenshot", out_png, "--at",
+        "4.8ms", "--window",          "9.6ms"};
+    int argc = 8;
+    for (int i = 0; i < nextra; i++)
+        argv[argc++] = extra[i];
+    ASSERT_EQ(run_view(err, sizeof err, argc, argv), 0);
+    ASSERT_STR_EQ(err, "");
+    SDL_Surface *s = IMG_Load(out_png);
+    ASSERT_NOT_NULL(s);
+    unlink(out_png);
+    return s;
+}
+
+/* The real fonts the screenshot uses, to size the boxes it draws. */
+static void open_fonts(vw_fonts *f)
+{
+    char err[1024];
+    ASSERT_OK(TTF_Init());
+    if (vw__fonts_open(f, err, sizeof err) != 0)
+        TEST__FAIL("%s", err);
+}
+
+static void close_fonts(vw_fonts *f)
+{
+    vw__fonts_close(f);
+    TTF_Quit();
 }
 
 static void test_pixels(void)
@@ -213,6 +264,233 @@ static void test_dead_display(void)
     unsetenv("DISPLAY");
 }
 
+/* --hover 690,152: the mouse over worker's io read span (3..6 ms; lane 2,
+ * t = 4.5 ms). The tooltip's box has its top-left corner 16 px right of and
+ * 18 px below the mouse, is as wide as its widest line + 20 and as tall as
+ * 4 lines + 12, and casts a shadow 3 px down and right; none of it is there
+ * without --hover. */
+static void test_hover(void)
+{
+    setup();
+    const char *hover[] = {"--hover", "690,152"};
+    SDL_Surface *on = shot_small(2, hover);
+    SDL_Surface *off = shot_small(0, NULL);
+    vw_fonts f;
+    open_fonts(&f);
+    int w = vw__fonts_text_w(&f, VW_FONT_BOLD, "worker #2");
+    const char *lines[] = {"waiting: io read fd 5",
+                           "3.00 ms   (3.00 ms \xe2\x86\x92 6.00 ms)",
+                           "at small.c:22"};
+    for (int i = 0; i < 3; i++) {
+        int tw = vw__fonts_text_w(&f, VW_FONT_NORMAL, lines[i]);
+        w = tw > w ? tw : w;
+    }
+    int bx = 690 + 16, by = 152 + 18, bw = w + 20, bh = 4 * (f.line_h + 3) + 12;
+    close_fonts(&f);
+    ASSERT_CMP(bw, >, 150);
+    int x1 = bx + bw - 1, y1 = by + bh - 1; /* the last column and row */
+    /* the frame at the four corners and mid-edges */
+    int fx[] = {bx, x1, bx, x1, (bx + x1) / 2, (bx + x1) / 2, bx, x1};
+    int fy[] = {by, by, y1, y1, by, y1, (by + y1) / 2, (by + y1) / 2};
+    for (int i = 0; i < 8; i++) {
+        assert_colour(pixel(on, fx[i], fy[i]), VW_C_GRID);
+        ASSERT(!same_colour(pixel(off, fx[i], fy[i]), VW_C_GRID));
+    }
+    /* just outside the frame: what was there */
+    int ox[] = {bx - 1, x1 + 1, bx, bx + 2};
+    int oy[] = {by, by, by - 1, y1 + 1};
+    for (int i = 0; i < 4; i++)
+        assert_colour(pixel(on, ox[i], oy[i]), pixel(off, ox[i], oy[i]));
+    /* the background inside the padding, near each corner */
+    int px[] = {bx + 3, x1 - 3, bx + 3, x1 - 3};
+    int py[] = {by + 3, by + 3, y1 - 3, y1 - 3};
+    for (int i = 0; i < 4; i++) {
+        assert_colour(pixel(on, px[i], py[i]), VW_C_PANEL);
+        ASSERT(!same_colour(pixel(off, px[i], py[i]), VW_C_PANEL));
+    }
+    /* the shadow: black at alpha 120 over what was drawn before */
+    assert_veiled(pixel(on, x1 + 2, y1 + 2), pixel(off, x1 + 2, y1 + 2), 120);
+    assert_veiled(pixel(on, bx + 3, y1 + 3), pixel(off, bx + 3, y1 + 3), 120);
+    assert_colour(pixel(on, x1 + 4, y1 + 2), pixel(off, x1 + 4, y1 + 2));
+    /* the rest of the image is untouched: the span under the mouse keeps
+     * its colour (the window has no hover highlight) */
+    vw_rgba io = vw__state_colour(TR_ST_WAITING, TR_WAIT_IO);
+    assert_colour(pixel(on, 690, 152), io);
+    assert_colour(pixel(off, 690, 152), io);
+    assert_colour(pixel(on, TL_X + 98, LANES_Y + LANE_H + 19),
+                  vw__state_colour(TR_ST_RUNNING, 0));
+    SDL_FreeSurface(on);
+    SDL_FreeSurface(off);
+}
+
+/* A mouse over no span (the label column, the ruler) draws no tooltip:
+ * the frame is the one without --hover, pixel for pixel. */
+static void test_hover_nothing(void)
+{
+    setup();
+    const char *label[] = {"--hover", "100,152"};
+    const char *ruler[] = {"--hover", "690,80"};
+    SDL_Surface *off = shot_small(0, NULL);
+    SDL_Surface *on[2] = {shot_small(2, label), shot_small(2, ruler)};
+    for (int k = 0; k < 2; k++) {
+        ASSERT_EQ(on[k]->h, off->h);
+        SDL_Surface *a =
+            SDL_ConvertSurfaceFormat(on[k], SDL_PIXELFORMAT_ARGB8888, 0);
+        SDL_Surface *b =
+            SDL_ConvertSurfaceFormat(off, SDL_PIXELFORMAT_ARGB8888, 0);
+        ASSERT_NOT_NULL(a);
+        ASSERT_NOT_NULL(b);
+        for (int y = 0; y < a->h; y++)
+            ASSERT_OK(memcmp((uint8_t *)a->pixels + y * a->pitch,
+                             (uint8_t *)b->pixels + y * b->pitch,
+                             (size_t)a->w * 4));
+        SDL_FreeSurface(a);
+        SDL_FreeSurface(b);
+        SDL_FreeSurface(on[k]);
+    }
+    SDL_FreeSurface(off);
+}
+
+/* --help-overlay: the whole frame under a black veil of alpha 140, and a
+ * 620 px wide box centred on it, framed in the accent colour, 20 key lines
+ * + 70 px tall. */
+static void test_help_overlay(void)
+{
+    setup();
+    const char *help[] = {"--help-overlay"};
+    SDL_Surface *on = shot_small(1, help);
+    SDL_Surface *off = shot_small(0, NULL);
+    vw_fonts f;
+    open_fonts(&f);
+    int nkeys = 0;
+    while (vw__keys[nkeys].keys)
+        nkeys++;
+    ASSERT_EQ(nkeys, 20);
+    int bw = 620, bh = nkeys * (f.line_h + 6) + 70;
+    close_fonts(&f);
+    int bx = (1600 - bw) / 2, by = (900 - bh) / 2;
+    int x1 = bx + bw - 1, y1 = by + bh - 1;
+    ASSERT_EQ(bx, 490);
+    int fx[] = {bx, x1, bx, x1, 800, 800, bx, x1};
+    int fy[] = {by, by, y1, y1, by, y1, 450, 450};
+    for (int i = 0; i < 8; i++) {
+        assert_colour(pixel(on, fx[i], fy[i]), VW_C_ACCENT);
+        ASSERT(!same_colour(pixel(off, fx[i], fy[i]), VW_C_ACCENT));
+    }
+    /* inside, left of the key column (x 510) and below the title */
+    int px[] = {bx + 5, bx + 5, bx + 5, x1 - 5};
+    int py[] = {by + 5, 450, y1 - 5, y1 - 5};
+    for (int i = 0; i < 4; i++) {
+        assert_colour(pixel(on, px[i], py[i]), VW_C_PANEL);
+        ASSERT(!same_colour(pixel(off, px[i], py[i]), VW_C_PANEL));
+    }
+    /* outside the box, everything is veiled: the top bar, the labels, a
+     * running span, the panel, the legend, and just outside the frame */
+    int vx[] = {5, 100, TL_X + 98, 1300, 5, bx - 1, x1 + 1, 800, 800};
+    int vy[] = {5,      450,   LANES_Y + LANE_H + 19, 450, 895, 450, 450,
+                by - 1, y1 + 1};
+    for (int i = 0; i < 9; i++)
+        assert_veiled(pixel(on, vx[i], vy[i]), pixel(off, vx[i], vy[i]), 140);
+    SDL_FreeSurface(on);
+    SDL_FreeSurface(off);
+}
+
+/* Bad --hover / --help-overlay: exit 2, a message naming the option, and no
+ * image. --size is checked whichever side of --hover it is given. */
+static void test_shot_opts_usage(void)
+{
+    setup();
+    static const struct {
+        int argc;
+        const char *args[6];
+        const char *msg;
+    } cases[] = {
+        {2,
+         {"--hover", "700,150"},
+         "coscope: --hover needs --screenshot (in the window, just move the "
+         "mouse)\n"},
+        {1,
+         {"--help-overlay"},
+         "coscope: --help-overlay needs --screenshot (in the window, press "
+         "?)\n"},
+        {4,
+         {"--screenshot", "OUT", "--hover", "12"},
+         "coscope: --hover: expected X,Y in pixels (e.g. 700,150), got "
+         "\"12\"\n"},
+        {4,
+         {"--screenshot", "OUT", "--hover", "a,b"},
+         "coscope: --hover: expected X,Y in pixels (e.g. 700,150), got "
+         "\"a,b\"\n"},
+        {4,
+         {"--hover", "1,2,3", "--screenshot", "OUT"},
+         "coscope: --hover: expected X,Y in pixels (e.g. 700,150), got "
+         "\"1,2,3\"\n"},
+        {4,
+         {"--screenshot", "OUT", "--hover", " 1,2"},
+         "coscope: --hover: expected X,Y in pixels (e.g. 700,150), got "
+         "\" 1,2\"\n"},
+        {4,
+         {"--screenshot", "OUT", "--hover", "-1,5"},
+         "coscope: --hover: -1,5 is outside the 1600x900 image (X 0..1599, "
+         "Y 0..899)\n"},
+        {4,
+         {"--screenshot", "OUT", "--hover", "5,-1"},
+         "coscope: --hover: 5,-1 is outside the 1600x900 image (X 0..1599, "
+         "Y 0..899)\n"},
+        {4,
+         {"--screenshot", "OUT", "--hover", "1600,10"},
+         "coscope: --hover: 1600,10 is outside the 1600x900 image (X 0..1599, "
+         "Y 0..899)\n"},
+        {6,
+         {"--hover", "700,480", "--screenshot", "OUT", "--size", "800x480"},
+         "coscope: --hover: 700,480 is outside the 800x480 image (X 0..799, "
+         "Y 0..479)\n"},
+        {4,
+         {"--screenshot", "OUT", "--hover", "99999999999999999999,1"},
+         "coscope: --hover: 99999999999999999999,1 is outside the 1600x900 "
+         "image (X 0..1599, Y 0..899)\n"},
+        {3,
+         {"--screenshot", "OUT", "--hover"},
+         "coscope: --hover needs a value (see --help)\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *argv[8] = {"view", data("small.jsonl")};
+        for (int k = 0; k < cases[i].argc; k++)
+            argv[2 + k] =
+                strcmp(cases[i].args[k], "OUT") ? cases[i].args[k] : out_png;
+        char err[4096];
+        ASSERT_EQ(run_view(err, sizeof err, 2 + cases[i].argc, argv), 2);
+        ASSERT_STR_EQ(err, cases[i].msg);
+        ASSERT_EQ(access(out_png, F_OK), -1);
+    }
+    /* the largest point inside is fine */
+    const char *corner[] = {"--hover", "1599,899"};
+    SDL_FreeSurface(shot_small(2, corner));
+    /* and `view --help` documents both */
+    char out[64];
+    snprintf(out, sizeof out, "/tmp/coscope-view-help-%d", (int)getpid());
+    const char *help[] = {"view", "--help"};
+    fflush(stdout);
+    int saved = dup(1), fd = open(out, O_CREAT | O_TRUNC | O_RDWR, 0600);
+    ASSERT(fd >= 0);
+    dup2(fd, 1);
+    int rc = vw_view_main(2, (char **)help);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    char text[8192];
+    lseek(fd, 0, SEEK_SET);
+    ssize_t n = read(fd, text, sizeof text - 1);
+    text[n > 0 ? n : 0] = '\0';
+    close(fd);
+    unlink(out);
+    ASSERT_EQ(rc, 0);
+    ASSERT(strstr(text, "\n  --hover X,Y           with --screenshot: the "
+                        "mouse at pixel X,Y of the\n"));
+    ASSERT(strstr(text, "\n  --help-overlay        with --screenshot: draw "
+                        "the key help (as after ?)\n"));
+}
+
 static void test_usage(void)
 {
     setup();
@@ -245,12 +523,21 @@ static void test_usage(void)
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
-        {"pixels", test_pixels}, {"select", test_select},
-        {"size", test_size},     {"missing", test_missing},
-        {"bad", test_bad},       {"truncated", test_truncated},
-        {"empty", test_empty},   {"no_display", test_no_display},
+        {"pixels", test_pixels},
+        {"select", test_select},
+        {"size", test_size},
+        {"missing", test_missing},
+        {"bad", test_bad},
+        {"truncated", test_truncated},
+        {"empty", test_empty},
+        {"no_display", test_no_display},
         {"dead_display", test_dead_display},
-        {"usage", test_usage},   {NULL, NULL},
+        {"usage", test_usage},
+        {"hover", test_hover},
+        {"hover_nothing", test_hover_nothing},
+        {"help_overlay", test_help_overlay},
+        {"shot_opts_usage", test_shot_opts_usage},
+        {NULL, NULL},
     };
     return test_main(argc, argv, cases);
 }
