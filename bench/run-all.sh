@@ -111,6 +111,15 @@ list() { local IFS=' '; echo "$*"; }
 CLK_TCK=$(getconf CLK_TCK)
 cpu_s() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null |
     awk -v hz="$CLK_TCK" '{print ($12 + $13) / hz}'; }
+# writer_cpu_s PID: CPU seconds of PID's trace writer thread ("coscope-writer"), 0 if none
+writer_cpu_s() {
+    local t s=0
+    for t in /proc/"$1"/task/*; do
+        [ "$(cat "$t/comm" 2>/dev/null)" = coscope-writer ] || continue
+        s=$(sed 's/.*) //' "$t/stat" | awk -v hz="$CLK_TCK" -v s="$s" '{print s + ($12 + $13) / hz}')
+    done
+    echo "$s"
+}
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # wait_port PORT PID: until something accepts on PORT (10 s at most).
@@ -295,9 +304,9 @@ ECHO_TRACE=$TMP_PREFIX-echo.jsonl
 # Chunk sizes the server reads and echoes at a time: libuv's suggested read
 # size, and a small one where the per-I/O cost of tracing shows most.
 ECHO_CHUNKS=${ECHO_CHUNKS:-"65536 8192"}
-declare -A E_OFF_C E_ON_C E_TAX_C EC_OFF_C EC_ON_C EC_TAX_C E_TRACE_MB_C
+declare -A E_OFF_C E_ON_C E_TAX_C EC_OFF_C EC_ON_C EC_TAX_C E_TRACE_MB_C EW_C
 for chunk in $ECHO_CHUNKS; do
-ECHO_OFF=() ECHO_ON=() ECHO_TRACE_BYTES=() ECHO_CPU_OFF=() ECHO_CPU_ON=()
+ECHO_OFF=() ECHO_ON=() ECHO_TRACE_BYTES=() ECHO_CPU_OFF=() ECHO_CPU_ON=() ECHO_WCPU=()
 for r in $(seq "$RUNS"); do
     if [ $((r % 2)) = 1 ]; then order="off on"; else order="on off"; fi
     for mode in $order; do
@@ -316,12 +325,15 @@ for r in $(seq "$RUNS"); do
             die "bench_echo failed (see $log)"
         sleep 0.3 # let the writer drain before the kill
         cpu=$(cpu_s "$SRV_PID")
+        wcpu=$(writer_cpu_s "$SRV_PID")
         stop "$SRV_PID"
         v=$(val echo_mb_s "$log")
         gib=$(calc "$(val echo_bytes "$log") / 2^30")
         echo "server_cpu_s: $cpu s" >>"$log"
         if [ $mode = on ]; then
             ECHO_CPU_ON+=("$(calc "$cpu / $gib")")
+            ECHO_WCPU+=("$(calc "$wcpu / $gib")")
+            echo "writer_cpu_s: $wcpu s" >>"$log"
             ECHO_ON+=("$v")
             ECHO_TRACE_BYTES+=("$(stat -c %s "$ECHO_TRACE")")
         else
@@ -346,6 +358,7 @@ E_TAX_C[$chunk]=$(calc "(1 - $(median "${E_RATIO[@]}")) * 100")
 EC_OFF_C[$chunk]=$(median "${ECHO_CPU_OFF[@]}")
 EC_ON_C[$chunk]=$(median "${ECHO_CPU_ON[@]}")
 EC_TAX_C[$chunk]=$(calc "($(median "${EC_RATIO[@]}") - 1) * 100")
+EW_C[$chunk]=$(median "${ECHO_WCPU[@]}")
 E_TRACE_MB_C[$chunk]=$(calc "$(median "${ECHO_TRACE_BYTES[@]}") / 1e6")
 done
 
@@ -397,7 +410,7 @@ loss_words() { # a loss in % as "X % below" or "X % above"
 ECHO_ROWS=""
 for chunk in $ECHO_CHUNKS; do
     ECHO_ROWS+="| echo, ${chunk} B chunks, tracing off | $(fmt 0 "${E_OFF_C[$chunk]}") MB/s; server $(fmt 3 "${EC_OFF_C[$chunk]}") CPU s/GiB | | | bench_echo → examples/echo_server --chunk $chunk: $ECHO_BYTES over $ECHO_CONNS connections, 256 KiB in flight each, every byte checked; $RUNS runs |
-| echo, ${chunk} B chunks, tracing on | $(fmt 0 "${E_ON_C[$chunk]}") MB/s, $(loss_words "${E_TAX_C[$chunk]}") off; server $(fmt 3 "${EC_ON_C[$chunk]}") CPU s/GiB ($(fmt 1 "${EC_TAX_C[$chunk]}") % more) | tax ≤ 3 % | $(status "$(le "${E_TAX_C[$chunk]}" 3)") | same, COSCOPE_TRACE to /tmp ($(fmt 0 "${E_TRACE_MB_C[$chunk]}") MB per run), off/on runs back to back; the % are medians of each pair's ratio |
+| echo, ${chunk} B chunks, tracing on | $(fmt 0 "${E_ON_C[$chunk]}") MB/s, $(loss_words "${E_TAX_C[$chunk]}") off; server $(fmt 3 "${EC_ON_C[$chunk]}") CPU s/GiB ($(fmt 1 "${EC_TAX_C[$chunk]}") % more; the trace writer thread: $(fmt 3 "${EW_C[$chunk]}") CPU s/GiB) | tax ≤ 3 % | $(status "$(le "${E_TAX_C[$chunk]}" 3)") | same, COSCOPE_TRACE to /tmp ($(fmt 0 "${E_TRACE_MB_C[$chunk]}") MB per run), off/on runs back to back; the % are medians of each pair's ratio |
 "
 done
 ECHO_ROWS=${ECHO_ROWS%$'\n'}

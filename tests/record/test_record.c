@@ -1,6 +1,7 @@
 /* test_record.c: the recorder in one process: exact lines against a golden
  * file, string escaping, t order on both clocks, losslessness under
  * pressure, work events from other threads and the start/stop contract. */
+#include <dirent.h>
 #include <pthread.h>
 
 #include "coscope/tr_record.h"
@@ -359,6 +360,30 @@ static void work(void)
 
 /* ---- the start/stop contract ---- */
 
+/* Threads of this process whose name (comm) is `name`. */
+static int count_threads_named(const char *name)
+{
+    DIR *d = opendir("/proc/self/task");
+    ASSERT_NOT_NULL(d);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[300], comm[32] = "";
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", de->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue; /* the thread ended meanwhile */
+        if (fgets(comm, sizeof comm, f))
+            comm[strcspn(comm, "\n")] = '\0';
+        fclose(f);
+        n += strcmp(comm, name) == 0;
+    }
+    closedir(d);
+    return n;
+}
+
 static void api(void)
 {
     ASSERT_EQ(tr_rec_stop(), 0); /* not recording: a no-op */
@@ -372,6 +397,7 @@ static void api(void)
     ASSERT_OK(tr_rec_start(path, NULL));
     ASSERT(TR_ON());
     ASSERT_EQ(tr_rec_start(path, "again"), -EEXIST);
+    ASSERT_EQ(count_threads_named("coscope-writer"), 1);
     for (int i = 0; i < 10; i++)
         tr_rec_run((uint64_t)i + 1);
     tr_rec_flush(); /* synchronous: the lines are in the file now */
@@ -409,6 +435,7 @@ static void api(void)
     rec_free(&L);
     ASSERT_EQ(tr_rec_stop(), 0);
     ASSERT_EQ(tr_rec_stop(), 0);
+    ASSERT_EQ(count_threads_named("coscope-writer"), 0); /* joined */
     L = rec_read(path);
     ASSERT_EQ(L.n, 17);
     ASSERT(strstr(L.v[16], "\"ev\":\"end\",\"events\":15,\"dropped\":0}") != NULL);

@@ -444,6 +444,8 @@ int tr_rec_start(const char *path, const char *program)
         rc = -prc;
         goto fail;
     }
+    /* so top -H, perf and gdb can tell its time from the program's */
+    pthread_setname_np(W.thread, "coscope-writer");
     atomic_store(&W.recording, 1);
     tr__crash_install();
     __atomic_store_n(&tr__on, 1, __ATOMIC_RELEASE);
