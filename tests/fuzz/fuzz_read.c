@@ -53,6 +53,23 @@ static void parallel_agrees(const uint8_t *data, size_t size, int rc,
     SAME(tr_nwakeups(serial), tr_nwakeups(par));
     SAME(tr_nworks(serial), tr_nworks(par));
     SAME(tr_nwarnings(serial), tr_nwarnings(par));
+    /* events bytewise (side-table indices included) and what the packed
+     * fields mean: the merge re-bases lines, strings and the side table */
+    const tr_event *es = tr_events(serial), *ep = tr_events(par);
+    if (tr_nevents(serial) && memcmp(es, ep, tr_nevents(serial) * sizeof *es) != 0) {
+        fprintf(stderr, "serial vs parallel: events differ\n");
+        abort();
+    }
+    for (size_t i = 0; i < tr_nevents(serial); i++) {
+        SAME(tr_ev_line(serial, i), tr_ev_line(par, i));
+        SAME(tr_ev_val(serial, &es[i]), tr_ev_val(par, &ep[i]));
+        SAME(tr_ev_val2(serial, &es[i]), tr_ev_val2(par, &ep[i]));
+        if (strcmp(tr_str(serial, tr_ev_at(serial, &es[i])), tr_str(par, tr_ev_at(par, &ep[i]))) ||
+            strcmp(tr_str(serial, tr_ev_str(&es[i])), tr_str(par, tr_ev_str(&ep[i])))) {
+            fprintf(stderr, "serial vs parallel: strings of event %zu differ\n", i);
+            abort();
+        }
+    }
     for (size_t i = 0; i < tr_nwarnings(serial); i++)
         if (strcmp(tr_warning(serial, i), tr_warning(par, i)) != 0) {
             fprintf(stderr, "serial: \"%s\"\nparallel: \"%s\"\n",
