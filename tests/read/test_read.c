@@ -734,6 +734,10 @@ static void test_wide_values(void)
     tr_memory(serial, &m);
     ASSERT_CMP(m.events, >=, tr_nevents(serial) * sizeof(tr_event));
     ASSERT_EQ(m.total, m.events + m.strings + m.model + m.analysis);
+    ASSERT_CMP(m.model, >=, tr_nspans(serial) * sizeof(tr_span));
+    tr_memory(NULL, &m);
+    ASSERT_EQ(m.total, 0);
+    tr_memory(serial, NULL); /* no-op */
     size_t old = tr__set_parallel_threshold(1000);
     for (int threads = 2; threads <= 7; threads++) {
         tr_trace *par;

@@ -145,6 +145,8 @@ uint32_t tr_ev_line(const tr_trace *tr, size_t i)
 
 void tr_memory(const tr_trace *tr, tr_mem *out)
 {
+    if (!out)
+        return;
     memset(out, 0, sizeof *out);
     if (!tr)
         return;
