@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pty.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -693,6 +694,145 @@ static void test_json_helpers(void)
     expect_us(INT64_MAX, "9223372036854775.807");
 }
 
+/* ---- progress while loading ---- */
+
+/* Checks that err is a progress line (rising percentages up to 100, for
+ * `path`) taken away with "\r\033[K", followed by `rest`. */
+static void check_progress(const char *err, const char *path, const char *rest)
+{
+    char want[256];
+    int n = snprintf(want, sizeof want, "\rcoscope: loading %s: ", path);
+    const char *p = err;
+    int last = -1, lines = 0;
+    while (strncmp(p, want, (size_t)n) == 0) {
+        p += n;
+        char *end;
+        long pct = strtol(p, &end, 10);
+        ASSERT_CMP(pct, >, last);
+        ASSERT_CMP(pct, <=, 100);
+        last = (int)pct;
+        lines++;
+        p = strchr(p, '\r');
+        ASSERT_NOT_NULL(p);
+        if (strncmp(p, "\r\033[K", 4) == 0)
+            break;
+    }
+    ASSERT_CMP(lines, >=, 1);
+    ASSERT_EQ(last, 100);
+    ASSERT(strncmp(p, "\r\033[K", 4) == 0);
+    ASSERT_STR_EQ(p + 4, rest);
+}
+
+/* Runs `coscope ARGS` on a pseudo-terminal (stdout and stderr both), with
+ * COSCOPE_PROGRESS unset; returns what the terminal got. */
+static char *run_on_pty(const char *const *args, int status)
+{
+    int master;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        const char *argv[16] = {COSCOPE_BIN};
+        for (int i = 0; args[i] && i < 14; i++)
+            argv[i + 1] = args[i];
+        unsetenv("COSCOPE_PROGRESS");
+        execv(COSCOPE_BIN, (char **)argv);
+        _exit(127);
+    }
+    size_t len = 0, cap = 1 << 16;
+    char *buf = malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    for (;;) {
+        if (len + 1 >= cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            ASSERT_NOT_NULL(buf);
+        }
+        ssize_t k = read(master, buf + len, cap - len - 1);
+        if (k <= 0)
+            break; /* EIO once the child has closed the terminal */
+        len += (size_t)k;
+    }
+    buf[len] = '\0';
+    close(master);
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), status);
+    return buf;
+}
+
+static void test_progress(void)
+{
+    /* not a terminal, nothing asked: no progress */
+    const char *stats[] = {"stats", "basic.jsonl", "--json", NULL};
+    unsetenv("COSCOPE_PROGRESS");
+    result plain = run(stats);
+    ASSERT_EQ(plain.status, 0);
+    ASSERT_STR_EQ(plain.err, "");
+
+    /* asked for: the line, then the same output */
+    setenv("COSCOPE_PROGRESS", "1", 1);
+    result r = run(stats);
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, plain.out);
+    check_progress(r.err, "basic.jsonl", "");
+    result_free(&r);
+
+    /* an error: the progress line goes before the message */
+    const char *bad[] = {"validate", "bad.jsonl", NULL};
+    r = run(bad);
+    ASSERT_EQ(r.status, 1);
+    unsetenv("COSCOPE_PROGRESS");
+    result quiet = run(bad);
+    ASSERT_EQ(quiet.status, 1);
+    ASSERT_STR_EQ(quiet.err, "coscope: bad.jsonl:3: not a JSON object\n");
+    ASSERT_STR_EQ(r.err, quiet.err); /* failed before the first progress */
+    result_free(&r);
+    result_free(&quiet);
+    result_free(&plain);
+
+    /* a terminal: files from 16 MB show it unasked, smaller ones do not */
+    make_tmpdir();
+    char big[128], bad_big[128];
+    snprintf(big, sizeof big, "%s/big.jsonl", tmpdir);
+    snprintf(bad_big, sizeof bad_big, "%s/bad-big.jsonl", tmpdir);
+    for (int k = 0; k < 2; k++) {
+        FILE *f = fopen(k ? bad_big : big, "w");
+        ASSERT_NOT_NULL(f);
+        fputs("{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1,\"program\":\"big\"}\n",
+              f);
+        for (int i = 0; i < 240000; i++)
+            fprintf(f, "{\"t\":%d,\"ev\":\"mark\",\"task\":0,\"msg\":\"%s\"}\n", i,
+                    "padding padding padding padding");
+        if (k)
+            fputs("oops\n", f); /* line 240002, after the progress began */
+        fputs("{\"t\":240000,\"ev\":\"end\",\"events\":240000,\"dropped\":0}\n", f);
+        ASSERT_OK(fclose(f));
+    }
+    struct stat sb;
+    ASSERT_OK(stat(big, &sb));
+    ASSERT_CMP(sb.st_size, >=, 16 << 20);
+    const char *vbig[] = {"validate", big, NULL};
+    char *tty = run_on_pty(vbig, 0);
+    char tail[300];
+    snprintf(tail, sizeof tail, "%s: ok, 240001 events, 0 tasks, 240 \xc2\xb5s\r\n", big);
+    check_progress(tty, big, tail);
+    free(tty);
+    const char *vbad[] = {"validate", bad_big, NULL};
+    tty = run_on_pty(vbad, 1);
+    snprintf(tail, sizeof tail, "coscope: %s:240002: not a JSON object\r\n", bad_big);
+    char *p = strstr(tty, "\r\033[K");
+    ASSERT_NOT_NULL(p);
+    ASSERT(strncmp(tty, "\rcoscope: loading ", strlen("\rcoscope: loading ")) == 0);
+    ASSERT_STR_EQ(p + 4, tail);
+    free(tty);
+    const char *vsmall[] = {"validate", CLI_DATA "/basic.jsonl", NULL};
+    tty = run_on_pty(vsmall, 0);
+    ASSERT(strncmp(tty, CLI_DATA "/basic.jsonl: ok, ", strlen(CLI_DATA "/basic.jsonl: ok, ")) == 0);
+    free(tty);
+    remove_tmpdir();
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -710,7 +850,9 @@ int main(int argc, char **argv)
         {"record_trace", test_record_trace},
         {"export_chrome", test_export_chrome},
         {"json_helpers", test_json_helpers},
+        {"progress", test_progress},
         {NULL, NULL},
     };
+    unsetenv("COSCOPE_PROGRESS"); /* a developer's setting must not reach the goldens */
     return test_main(argc, argv, cases);
 }

@@ -52,7 +52,12 @@ static void usage(FILE *f)
           "exit: 0 ok, 1 bad input, 2 usage, 3 stalls found with "
           "--fail-on-stall;\n"
           "record exits with PROG's status (128+N on signal N, 127 if it "
-          "cannot run)\n",
+          "cannot run)\n"
+          "\n"
+          "environment: COSCOPE_PROGRESS=1 shows a loading progress line on "
+          "stderr,\n"
+          "=0 never; by default it shows for traces of 16 MB or more when "
+          "stderr is a terminal\n",
           f);
 }
 
