@@ -598,6 +598,15 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
     cJSON_Delete(root);
 }
 
+/* Occurrences of `needle` in `s`. */
+static size_t count_of(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
 static void test_export_chrome(void)
 {
     result r = run((const char *[]){"export", "basic.jsonl", "--chrome", NULL});
@@ -609,11 +618,40 @@ static void test_export_chrome(void)
     ASSERT_HAS(r.out, "\"ts\":80005.500,\"dur\":0.500");
     ASSERT_HAS(r.out, "\"name\":\"start \\\"busy\\\" loop \xc2\xb5\"");
     ASSERT_HAS(r.out, "\"args\":{\"name\":\"handler (2)\"}");
+
+    /* Stalls: one "i" event each on the task's track, exactly the ones
+     * `coscope stalls` lists, saying why. */
+    ASSERT_EQ(count_of(r.out, "\"cat\":\"stall\""), 4);
+    ASSERT_HAS(r.out, "{\"ph\":\"i\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"stall\","
+                      "\"name\":\"blocked stall\",\"ts\":7.000,\"args\":{\"msg\":\"ran 30.0 ms "
+                      "without yielding; ready meanwhile: fetch (3) 30.0 ms\",\"dur\":30001.000,"
+                      "\"at\":\"demo.c:31\"}}");
+    ASSERT_HAS(r.out, "\"name\":\"latency stall\",\"ts\":4.000,\"args\":{\"msg\":\"ready 30.0 ms "
+                      "before it ran; woken by main (1) on spawn\",\"dur\":30006.000}}");
+    ASSERT_HAS(r.out, "\"msg\":\"waited 50.0 ms on io read fd 7\"");
+    ASSERT_HAS(r.out, "\"msg\":\"waited 80.0 ms on join handler (2)\"");
     result_free(&r);
+    result r1 = run((const char *[]){"export", "basic.jsonl", "--chrome", "--threshold", "1ms",
+                                     NULL});
+    ASSERT_EQ(r1.status, 0);
+    result rs = run((const char *[]){"stalls", "basic.jsonl", "--json", "--threshold", "1ms",
+                                     NULL});
+    ASSERT_HAS(rs.out, "\"count\":5,");
+    ASSERT_EQ(count_of(r1.out, "\"cat\":\"stall\""), 5);
+    check_chrome(r1.out, 6, 1);
+    result_free(&r1);
+    result_free(&rs);
+    expect_usage((const char *[]){"export", "basic.jsonl", "--chrome", "--threshold", "x", NULL},
+                 "coscope: export: bad threshold 'x'\nTry 'coscope export --help'.\n");
 
     r = run((const char *[]){"export", "deadlock.jsonl", "--chrome", NULL});
     ASSERT_EQ(r.status, 0);
     check_chrome(r.out, 7, 0);
+    ASSERT_EQ(count_of(r.out, "\"cat\":\"stall\""), 4);
+    ASSERT_HAS(r.out, "\"name\":\"stuck stall\",\"ts\":2.300,\"args\":{\"msg\":\"still waiting "
+                      "at the end on lock m2 (obj 2); waits on b (3); DEADLOCK: a (2) -> b (3) -> c "
+                      "(4) -> a (2)\",\"dur\":499997.700,\"at\":\"dl.c:22\"}}");
+    ASSERT_HAS(r.out, "\"msg\":\"still waiting at the end on join a (2)\"");
     result_free(&r);
 
     /* -o writes the same bytes as stdout. */

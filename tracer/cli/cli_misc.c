@@ -67,19 +67,23 @@ int cli__validate(int argc, char **argv)
 
 static void export_usage(FILE *f)
 {
-    fputs("usage: coscope export FILE --chrome [-o OUT.json]\n"
+    fputs("usage: coscope export FILE --chrome [-o OUT.json] [--threshold MS]\n"
           "\n"
           "Writes the trace as Chrome Trace Event JSON, for Perfetto "
           "(ui.perfetto.dev)\n"
           "and chrome://tracing: a track per task with run / ready / wait "
           "slices,\n"
-          "the loop's busy / idle track, thread-pool tracks, marks, and "
+          "the loop's busy / idle track, thread-pool tracks, marks, "
           "wake-ups as\n"
-          "flow arrows.\n"
+          "flow arrows, and each stall `coscope stalls` finds as an instant "
+          "event\n"
+          "(category \"stall\") on its task's track, saying why.\n"
           "\n"
           "options:\n"
           "  --chrome       the format (the only one so far; required)\n"
           "  -o, --output   output file; default or \"-\": standard output\n"
+          "  --threshold MS stall threshold, as for `coscope stalls` "
+          "(default 20ms)\n"
           "\n"
           "exit: 0 ok, 1 bad trace or write error, 2 usage\n",
           f);
@@ -90,6 +94,7 @@ int cli__export(int argc, char **argv)
     const char *path = NULL, *out = NULL, *val;
     int chrome = 0, rc;
     tr_trace *tr = NULL;
+    tr_analysis_opts ao = TR_ANALYSIS_OPTS_INIT;
     FILE *f;
 
     for (int i = 1; i < argc; i++) {
@@ -105,6 +110,13 @@ int cli__export(int argc, char **argv)
             if (rc < 0 || !*val)
                 return cli__usage_error("export", "-o needs a file name");
             out = val;
+        } else if ((rc = cli__opt_value(argc, argv, &i, "--threshold", &val)) != 0) {
+            int64_t ns;
+            if (rc < 0)
+                return cli__usage_error("export", "--threshold needs a value");
+            if (cli__parse_dur(val, &ns) != 0 || ns <= 0)
+                return cli__usage_error("export", "bad threshold '%s'", val);
+            ao.blocked_ns = ao.latency_ns = ao.wait_ns = ns;
         } else if (a[0] == '-' && a[1] != '\0') {
             return cli__usage_error("export", "unknown option '%s'", a);
         } else if (!path) {
@@ -120,6 +132,11 @@ int cli__export(int argc, char **argv)
 
     if (cli__load(path, &tr) != CLI_OK)
         return CLI_BAD;
+    if (tr_analyze(tr, &ao) != 0) {
+        fprintf(stderr, "coscope: %s: out of memory\n", path);
+        tr_free(tr);
+        return CLI_BAD;
+    }
     if (!out || strcmp(out, "-") == 0) {
         f = stdout;
     } else if (!(f = fopen(out, "w"))) {

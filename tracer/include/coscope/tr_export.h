@@ -4,8 +4,8 @@
  *     FILE *f = fopen("out.json", "w");
  *     if (tr_export_chrome(tr, f) != 0) ...   // then open it in Perfetto
  *
- * The exporter only reads the model (tr_tasks, tr_spans, tr_wakeups...); it
- * never needs tr_analyze. */
+ * The exporter reads the model (tasks, spans, wake-ups...) and, when
+ * tr_analyze has run, the stalls. */
 #ifndef COSCOPE_TR_EXPORT_H
 #define COSCOPE_TR_EXPORT_H
 
@@ -20,7 +20,12 @@
  * the loop (busy / idle slices) and tid 1000000+N for thread-pool thread N.
  * Run, ready and wait spans are "X" slices in categories "run", "ready",
  * "wait"; marks are "i" events; every wake-up is a flow ("s" on the waker's
- * track at the wake, "f" with bp "e" on the wakee's next run slice).
+ * track at the wake, "f" with bp "e" on the wakee's next run slice). After
+ * tr_analyze, each stall is an "i" event in category "stall" on its task's
+ * track at its start, named "blocked stall" / "latency stall" / "wait
+ * stall" / "stuck stall", with args msg (the evidence in words: tasks ready
+ * meanwhile, what it waited on, whom a stuck task waits on, the deadlock
+ * cycle), dur (µs) and at.
  * Timestamps are microseconds printed exactly from integer nanoseconds, so
  * slices of one track never overlap. Does not close `out`.
  * Returns 0, -EINVAL for a NULL argument, -ENOMEM when out of memory, or
