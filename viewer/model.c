@@ -124,7 +124,8 @@ static int build_pool(vw_model *m)
     for (size_t k = 0; k < nw; k++) {
         const tr_work *x = &w[m->work_idx[k]];
         int64_t t1 = x->t1 < 0 ? m->duration : x->t1;
-        m->cum_work[k + 1] = m->cum_work[k] + (t1 > x->t0 ? t1 - x->t0 : 0);
+        int64_t d = t1 > x->t0 ? t1 - x->t0 : 0; /* threads overlap: saturate */
+        m->cum_work[k + 1] = m->cum_work[k] > INT64_MAX - d ? INT64_MAX : m->cum_work[k] + d;
     }
     return 0;
 }
@@ -151,11 +152,13 @@ int vw__model_init(vw_model *m, tr_trace *tr)
     if ((rc = build_order(m)) != 0)
         goto fail;
     const tr_span *sp = tr_spans(tr);
+    /* Run spans of different tasks overlap only in a bad trace (two tasks
+     * "running" at once), but there the sum could pass INT64_MAX: saturate. */
     m->cum_run[0] = 0;
-    for (size_t i = 0; i < ns; i++)
-        m->cum_run[i + 1] =
-            m->cum_run[i] +
-            (sp[i].state == TR_ST_RUNNING ? sp[i].t1 - sp[i].t0 : 0);
+    for (size_t i = 0; i < ns; i++) {
+        int64_t d = sp[i].state == TR_ST_RUNNING ? sp[i].t1 - sp[i].t0 : 0;
+        m->cum_run[i + 1] = m->cum_run[i] > INT64_MAX - d ? INT64_MAX : m->cum_run[i] + d;
+    }
     const tr_idle *id = tr_idles(tr);
     m->cum_idle[0] = 0;
     for (size_t i = 0; i < ni; i++)

@@ -372,7 +372,7 @@ int tr__model_build(tr_trace *tr)
     if (rc == 0) {
         tr->idle_before[0] = 0;
         for (size_t i = 0; i < tr->nidles; i++)
-            tr->idle_before[i + 1] = tr->idle_before[i] + tr->idles[i].t1 - tr->idles[i].t0;
+            tr->idle_before[i + 1] = tr->idle_before[i] + (tr->idles[i].t1 - tr->idles[i].t0);
         rc = stats(tr, &n);
     }
     if (rc == 0 && n.after_exit)
