@@ -484,8 +484,10 @@ static void draw_stalls(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     size_t n = tr_nstalls(m->tr);
     const tr_stall *s = tr_stalls(m->tr);
     for (size_t i = 0; i < n && !dl->oom; i++) {
+        if (s[i].t > st->t1)
+            break; /* stalls are ordered by t */
         int64_t end = s[i].dur > 0 ? s[i].t + s[i].dur : s[i].t;
-        if (end < st->t0 || s[i].t > st->t1)
+        if (end < st->t0)
             continue;
         int x0 = vw__px(floor(vw__x_of(g, st, s[i].t)));
         int x1 = vw__px(floor(vw__x_of(g, st, end)));
@@ -521,8 +523,10 @@ static void draw_ruler_stalls(vw_drawlist *dl, const vw_geom *g,
     const tr_stall *s = tr_stalls(m->tr);
     int last_x = -1;
     for (size_t i = 0; i < n && !dl->oom; i++) {
+        if (s[i].t > st->t1)
+            break; /* stalls are ordered by t */
         int64_t end = s[i].dur > 0 ? s[i].t + s[i].dur : s[i].t;
-        if (end < st->t0 || s[i].t > st->t1)
+        if (end < st->t0)
             continue;
         int x0 = vw__px(floor(vw__x_of(g, st, s[i].t)));
         int x1 = vw__px(floor(vw__x_of(g, st, end)));
