@@ -43,6 +43,12 @@ int cli__is_help(const char *arg);
  * and returns CLI_BAD with *out NULL. Warnings go to stderr prefixed
  * "coscope: warning: ". Returns CLI_OK on success. */
 int cli__load(const char *path, tr_trace **out);
+/* cli__load, then tr_analyze with *ao (out of memory: a message, CLI_BAD). */
+int cli__load_analyzed(const char *path, const tr_analysis_opts *ao, tr_trace **out);
+/* `--threshold MS` at argv[*i] for command cmd: 0 if it is not that option,
+ * 1 when its value went into every threshold of *ao, -1 after a usage
+ * message (a missing or bad value). */
+int cli__opt_threshold(int argc, char **argv, int *i, const char *cmd, tr_analysis_opts *ao);
 
 /* "name (id)", or "loop" for task 0. Returns buf. */
 char *cli__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n);

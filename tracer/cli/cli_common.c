@@ -85,6 +85,38 @@ int cli__load(const char *path, tr_trace **out)
     return CLI_OK;
 }
 
+int cli__load_analyzed(const char *path, const tr_analysis_opts *ao, tr_trace **out)
+{
+    if (cli__load(path, out) != CLI_OK)
+        return CLI_BAD;
+    if (tr_analyze(*out, ao) != 0) {
+        fprintf(stderr, "coscope: %s: out of memory\n", path);
+        tr_free(*out);
+        *out = NULL;
+        return CLI_BAD;
+    }
+    return CLI_OK;
+}
+
+int cli__opt_threshold(int argc, char **argv, int *i, const char *cmd, tr_analysis_opts *ao)
+{
+    const char *val;
+    int64_t ns;
+    int rc = cli__opt_value(argc, argv, i, "--threshold", &val);
+    if (rc == 0)
+        return 0;
+    if (rc < 0) {
+        cli__usage_error(cmd, "--threshold needs a value");
+        return -1;
+    }
+    if (cli__parse_dur(val, &ns) != 0 || ns <= 0) {
+        cli__usage_error(cmd, "bad threshold '%s'", val);
+        return -1;
+    }
+    ao->blocked_ns = ao->latency_ns = ao->wait_ns = ns;
+    return 1;
+}
+
 char *cli__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n)
 {
     const tr_task *t;

@@ -110,13 +110,9 @@ int cli__export(int argc, char **argv)
             if (rc < 0 || !*val)
                 return cli__usage_error("export", "-o needs a file name");
             out = val;
-        } else if ((rc = cli__opt_value(argc, argv, &i, "--threshold", &val)) != 0) {
-            int64_t ns;
+        } else if ((rc = cli__opt_threshold(argc, argv, &i, "export", &ao)) != 0) {
             if (rc < 0)
-                return cli__usage_error("export", "--threshold needs a value");
-            if (cli__parse_dur(val, &ns) != 0 || ns <= 0)
-                return cli__usage_error("export", "bad threshold '%s'", val);
-            ao.blocked_ns = ao.latency_ns = ao.wait_ns = ns;
+                return CLI_USAGE;
         } else if (a[0] == '-' && a[1] != '\0') {
             return cli__usage_error("export", "unknown option '%s'", a);
         } else if (!path) {
@@ -130,13 +126,8 @@ int cli__export(int argc, char **argv)
     if (!chrome)
         return cli__usage_error("export", "say which format: --chrome");
 
-    if (cli__load(path, &tr) != CLI_OK)
+    if (cli__load_analyzed(path, &ao, &tr) != CLI_OK)
         return CLI_BAD;
-    if (tr_analyze(tr, &ao) != 0) {
-        fprintf(stderr, "coscope: %s: out of memory\n", path);
-        tr_free(tr);
-        return CLI_BAD;
-    }
     if (!out || strcmp(out, "-") == 0) {
         f = stdout;
     } else if (!(f = fopen(out, "w"))) {

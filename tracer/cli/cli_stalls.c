@@ -374,14 +374,9 @@ int cli__stalls(int argc, char **argv)
             json = 1;
         } else if (strcmp(a, "--fail-on-stall") == 0) {
             fail = 1;
-        } else if ((rc = cli__opt_value(argc, argv, &i, "--threshold", &val)) !=
-                   0) {
-            int64_t ns;
+        } else if ((rc = cli__opt_threshold(argc, argv, &i, "stalls", &ao)) != 0) {
             if (rc < 0)
-                return cli__usage_error("stalls", "--threshold needs a value");
-            if (cli__parse_dur(val, &ns) != 0 || ns <= 0)
-                return cli__usage_error("stalls", "bad threshold '%s'", val);
-            ao.blocked_ns = ao.latency_ns = ao.wait_ns = ns;
+                return CLI_USAGE;
         } else if ((rc = cli__opt_value(argc, argv, &i, "--kind", &val)) != 0) {
             if (rc < 0)
                 return cli__usage_error("stalls", "--kind needs a value");
@@ -401,13 +396,8 @@ int cli__stalls(int argc, char **argv)
     if (!path)
         return cli__usage_error("stalls", "missing FILE");
 
-    if (cli__load(path, &tr) != CLI_OK)
+    if (cli__load_analyzed(path, &ao, &tr) != CLI_OK)
         return CLI_BAD;
-    if (tr_analyze(tr, &ao) != 0) {
-        fprintf(stderr, "coscope: %s: out of memory\n", path);
-        tr_free(tr);
-        return CLI_BAD;
-    }
     if (json)
         print_json(tr, &ao, stdout);
     else if (print_human(tr, ao.blocked_ns, stdout) != 0) {

@@ -456,10 +456,8 @@ int cli__stats(int argc, char **argv)
     if (!path)
         return cli__usage_error("stats", "missing FILE");
 
-    if (cli__load(path, &tr) != CLI_OK)
+    if (cli__load_analyzed(path, &(tr_analysis_opts)TR_ANALYSIS_OPTS_INIT, &tr) != CLI_OK)
         return CLI_BAD;
-    if (tr_analyze(tr, &(tr_analysis_opts)TR_ANALYSIS_OPTS_INIT) != 0)
-        goto nomem;
 
     if (task_arg) {
         uint32_t id = (uint32_t)strtoul(task_arg, NULL, 10);
