@@ -16,15 +16,10 @@
 #include "vw_sdl.h"
 
 typedef struct opts {
-    const char *file, *shot;
-    int64_t at, window;
-    int has_at, has_window;
-    int w, h;
-    uint32_t select;
-    /* what a user in the window would have done before the screenshot */
-    long hover_x, hover_y;
-    int has_hover, help_overlay;
-    const char *hover; /* the --hover value as given, for messages */
+    const char *file;
+    vw_view_opts v;
+    long hover_x, hover_y; /* as given: range-checked into v */
+    const char *hover;     /* the --hover value as given, for messages */
 } opts;
 
 static void usage(FILE *f)
@@ -77,34 +72,35 @@ static int parse_point(const char *v, long *x, long *y)
 }
 
 /* Checks that need the whole command line: --size may follow --hover. */
-static int check_shot_opts(const opts *o)
+static int check_shot_opts(opts *o)
 {
-    if (o->has_hover && !o->shot) {
+    if (o->v.has_hover && !o->v.screenshot) {
         fprintf(stderr, "coscope: --hover needs --screenshot (in the window, "
                         "just move the mouse)\n");
         return 2;
     }
-    if (o->help_overlay && !o->shot) {
+    if (o->v.help_overlay && !o->v.screenshot) {
         fprintf(stderr, "coscope: --help-overlay needs --screenshot (in the "
                         "window, press ?)\n");
         return 2;
     }
-    if (o->has_hover && (o->hover_x < 0 || o->hover_x >= o->w ||
-                         o->hover_y < 0 || o->hover_y >= o->h)) {
+    if (o->v.has_hover && (o->hover_x < 0 || o->hover_x >= o->v.w ||
+                           o->hover_y < 0 || o->hover_y >= o->v.h)) {
         fprintf(stderr,
                 "coscope: --hover: %s is outside the %dx%d image (X 0..%d, "
                 "Y 0..%d)\n",
-                o->hover, o->w, o->h, o->w - 1, o->h - 1);
+                o->hover, o->v.w, o->v.h, o->v.w - 1, o->v.h - 1);
         return 2;
     }
+    o->v.hover_x = (int)o->hover_x;
+    o->v.hover_y = (int)o->hover_y;
     return 0;
 }
 
 static int parse_args(int argc, char **argv, opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->w = 1600;
-    o->h = 900;
+    o->v = (vw_view_opts)VW_VIEW_OPTS_INIT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -124,7 +120,7 @@ static int parse_args(int argc, char **argv, opts *o)
         }
         /* the one option without a value */
         if (strcmp(a, "--help-overlay") == 0) {
-            o->help_overlay = 1;
+            o->v.help_overlay = 1;
             continue;
         }
         if (!v) {
@@ -133,7 +129,7 @@ static int parse_args(int argc, char **argv, opts *o)
         }
         i++;
         if (strcmp(a, "--screenshot") == 0) {
-            o->shot = v;
+            o->v.screenshot = v;
         } else if (strcmp(a, "--at") == 0 || strcmp(a, "--window") == 0) {
             int64_t t;
             if (vw__parse_time(v, &t) != 0) {
@@ -144,11 +140,10 @@ static int parse_args(int argc, char **argv, opts *o)
                 return 2;
             }
             if (a[2] == 'a') {
-                o->at = t;
-                o->has_at = 1;
+                o->v.at = t;
+                o->v.has_at = 1;
             } else {
-                o->window = t;
-                o->has_window = t > 0;
+                o->v.window = t > 0 ? t : 0;
             }
         } else if (strcmp(a, "--size") == 0) {
             int w, h;
@@ -161,8 +156,8 @@ static int parse_args(int argc, char **argv, opts *o)
                         v);
                 return 2;
             }
-            o->w = w;
-            o->h = h;
+            o->v.w = w;
+            o->v.h = h;
         } else if (strcmp(a, "--select") == 0) {
             char *end;
             unsigned long id = strtoul(v, &end, 10);
@@ -173,7 +168,7 @@ static int parse_args(int argc, char **argv, opts *o)
                         v);
                 return 2;
             }
-            o->select = (uint32_t)id;
+            o->v.select = (uint32_t)id;
         } else if (strcmp(a, "--hover") == 0) {
             if (parse_point(v, &o->hover_x, &o->hover_y) != 0) {
                 fprintf(stderr,
@@ -183,7 +178,7 @@ static int parse_args(int argc, char **argv, opts *o)
                 return 2;
             }
             o->hover = v;
-            o->has_hover = 1;
+            o->v.has_hover = 1;
         } else {
             fprintf(stderr, "coscope: unknown option %s (see --help)\n", a);
             return 2;
@@ -222,45 +217,19 @@ static int load_model(const char *path, const tr_load_opts *lo, vw_model *m,
     return 0;
 }
 
-static void apply_opts(vw_state *st, vw_model *m, const opts *o, int shot)
-{
-    int64_t at = o->has_at ? o->at : shot ? st->duration : 0;
-    vw__set_playhead(st, m, at);
-    if (o->has_window) {
-        int64_t t0 = st->playhead - o->window / 2;
-        if (t0 < 0)
-            t0 = 0;
-        st->t0 = t0;
-        st->t1 = t0 + o->window;
-    }
-    if (o->select) {
-        if (!tr_task_by_id(m->tr, o->select)) {
-            fprintf(stderr, "coscope: warning: --select %u: no such task\n",
-                    o->select);
-        } else {
-            vw_action a = {.kind = VW_A_NONE};
-            vw__apply(st, m, &a);
-            st->sel_task = o->select;
-            size_t s = tr_span_find(m->tr, o->select, st->playhead);
-            st->sel_span = s == SIZE_MAX ? -1 : (long)s;
-            vw__model_wakes(m, o->select);
-        }
-    }
-}
-
 /* The screenshot's pretended input goes through vw__apply, the path the
  * window's own mouse motion and `?` key take, so the frame is the one a
  * user would see: the mouse is moved last, after --at, --window and
  * --select have placed the view under it. */
 static void pretend_input(vw_state *st, vw_model *m, const opts *o)
 {
-    if (o->has_hover) {
+    if (o->v.has_hover) {
         vw_action a = {.kind = VW_A_MOUSE_MOVE,
-                       .x = (int)o->hover_x,
-                       .y = (int)o->hover_y};
+                       .x = o->v.hover_x,
+                       .y = o->v.hover_y};
         vw__apply(st, m, &a);
     }
-    if (o->help_overlay && !st->help) {
+    if (o->v.help_overlay && !st->help) {
         vw_action a = {.kind = VW_A_HELP};
         vw__apply(st, m, &a);
     }
@@ -282,7 +251,7 @@ static int screenshot(const opts *o)
     if (load_model(o->file, &lo, &m, err, sizeof err) != 0)
         goto done;
     have_model = 1;
-    if (vw__headless_open(o->w, o->h, &win, &r, err, sizeof err) != 0)
+    if (vw__headless_open(o->v.w, o->v.h, &win, &r, err, sizeof err) != 0)
         goto done;
     if (TTF_Init() != 0) {
         snprintf(err, sizeof err, "coscope: SDL_ttf: %s", TTF_GetError());
@@ -293,18 +262,18 @@ static int screenshot(const opts *o)
         goto done;
     have_fonts = 1;
     if (vw__renderer_new(r, &fonts, &rd) != 0 ||
-        vw__state_init(&st, &m, o->w, o->h) != 0) {
+        vw__state_init(&st, &m, o->v.w, o->v.h) != 0) {
         snprintf(err, sizeof err, "coscope: out of memory");
         goto done;
     }
     have_state = 1;
-    apply_opts(&st, &m, o, 1);
+    vw__state_place(&st, &m, &o->v, 1);
     pretend_input(&st, &m, o);
     vw_measure ms;
     vw__fonts_measure(&fonts, &ms);
     vw__layout(&dl, &st, &m, &ms);
     vw__render(rd, &dl);
-    if (vw__save_png(r, o->w, o->h, o->shot, err, sizeof err) != 0)
+    if (vw__save_png(r, o->v.w, o->v.h, o->v.screenshot, err, sizeof err) != 0)
         goto done;
     rc = 0;
 done:
@@ -375,7 +344,7 @@ static int run_loop(SDL_Window *win, SDL_Renderer *r, vw_renderer *rd,
         fprintf(stderr, "coscope: out of memory\n");
         return 1;
     }
-    apply_opts(&st, m, o, 0);
+    vw__state_place(&st, m, &o->v, 0);
     SDL_StartTextInput();
     uint64_t freq = SDL_GetPerformanceFrequency();
     uint64_t last = SDL_GetPerformanceCounter();
@@ -459,7 +428,7 @@ static int interactive(const opts *o)
     SDL_Thread *th = NULL;
     loader *l = calloc(1, sizeof *l);
     SDL_Window *win = SDL_CreateWindow("coscope view", SDL_WINDOWPOS_CENTERED,
-                                       SDL_WINDOWPOS_CENTERED, o->w, o->h,
+                                       SDL_WINDOWPOS_CENTERED, o->v.w, o->v.h,
                                        SDL_WINDOW_RESIZABLE);
     if (!l || !win) {
         snprintf(err, sizeof err, "coscope: cannot open a window: %s",
@@ -553,5 +522,5 @@ int vw_view_main(int argc, char **argv)
         return 0; /* --help */
     if (rc != 0)
         return rc;
-    return o.shot ? screenshot(&o) : interactive(&o);
+    return o.v.screenshot ? screenshot(&o) : interactive(&o);
 }

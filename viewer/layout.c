@@ -42,13 +42,19 @@ void vw__geom(vw_geom *g, int w, int h)
 
 double vw__x_of(const vw_geom *g, const vw_state *st, int64_t t)
 {
-    return g->tl_x + (double)(t - st->t0) * g->tl_w / (double)(st->t1 - st->t0);
+    /* t - t0 exactly when it fits (every real trace), in doubles when a
+     * hostile time makes it overflow */
+    int64_t d;
+    double dt = __builtin_sub_overflow(t, st->t0, &d)
+                    ? (double)t - (double)st->t0
+                    : (double)d;
+    return g->tl_x + dt * g->tl_w / (double)(st->t1 - st->t0);
 }
 
 int64_t vw__t_of(const vw_geom *g, const vw_state *st, double x)
 {
-    return st->t0 + (int64_t)llround((x - g->tl_x) * (double)(st->t1 - st->t0) /
-                                     g->tl_w);
+    return vw__add(st->t0, vw__i64(round((x - g->tl_x) *
+                                         (double)(st->t1 - st->t0) / g->tl_w)));
 }
 
 int vw__lanes_visible(const vw_geom *g)
@@ -62,6 +68,16 @@ long vw__lane_at(const vw_geom *g, const vw_state *st, int y)
         return -1;
     long i = st->scroll + (y - g->lanes_y) / g->lane_h;
     return i >= 0 && (size_t)i < st->nlanes ? i : -1;
+}
+
+/* The first multiple of step at or after t0, or INT64_MIN when there is
+ * none before INT64_MAX (a window at the end of the int64 range). */
+static int64_t first_tick(int64_t t0, int64_t step)
+{
+    int64_t r = t0 % step, t;
+    if (r <= 0)
+        return t0 - r; /* t0 negative (or on a tick): round towards zero */
+    return __builtin_add_overflow(t0, step - r, &t) ? INT64_MIN : t;
 }
 
 /* ---- level-of-detail drawing of one lane ---- */
@@ -216,11 +232,13 @@ static void lod_lane(lane_ctx *c, const lod_src *s)
             continue;
         }
         /* narrow: sum up the pixel column that holds a */
-        double col = floor((double)(a - vt0) / ns_px);
-        int64_t ct0 = vt0 + vw__i64(floor(col * ns_px));
-        int64_t ct1 = vt0 + vw__i64(ceil((col + 1) * ns_px));
+        double col = floor(((double)a - (double)vt0) / ns_px);
+        int64_t ct0 = vw__add(vt0, vw__i64(floor(col * ns_px)));
+        int64_t ct1 = vw__add(vt0, vw__i64(ceil((col + 1) * ns_px)));
         if (ct1 <= a)
-            ct1 = a + 1;
+            ct1 = vw__add(a, 1);
+        if (ct1 <= a)
+            break; /* a is INT64_MAX: nothing lies beyond */
         size_t j = first_after(s, i, ct1);
         int64_t prim = s->cum[j] - s->cum[i];
         if (s->is_primary(state) && a > a0)
@@ -636,13 +654,12 @@ static void draw_lanes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     }
     /* grid lines of the ruler ticks run through the lanes */
     int64_t step = vw__tick_step(st->t1 - st->t0, g->tl_w, 110);
-    int64_t first = st->t0 >= 0 ? (st->t0 + step - 1) / step * step
-                                : -((-st->t0) / step * step);
+    int64_t first = first_tick(st->t0, step);
     /* __builtin_add_overflow ends the walk where t + step would overflow:
      * a hostile trace can put the window at INT64_MAX, and a wrapped t
      * never ends the loop */
     int64_t t = first;
-    for (int more = t <= st->t1; more;
+    for (int more = first != INT64_MIN && t <= st->t1; more;
          more = !__builtin_add_overflow(t, step, &t) && t <= st->t1) {
         int x = vw__px(floor(vw__x_of(g, st, t)));
         vw__dl_line(dl, VW_R_TICK, x, g->lanes_y, x, g->lanes_y + g->lanes_h,
@@ -676,14 +693,13 @@ static void draw_ruler(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     vw__dl_line(dl, VW_R_TICK, 0, g->ruler_y + g->ruler_h - 1, g->panel_x,
                 g->ruler_y + g->ruler_h - 1, VW_C_GRID);
     int64_t step = vw__tick_step(st->t1 - st->t0, g->tl_w, 110);
-    int64_t first = st->t0 >= 0 ? (st->t0 + step - 1) / step * step
-                                : -((-st->t0) / step * step);
+    int64_t first = first_tick(st->t0, step);
     vw__dl_clip(dl, g->tl_x, g->ruler_y, g->tl_w, g->ruler_h);
     /* __builtin_add_overflow ends the walk where t + step would overflow:
      * a hostile trace can put the window at INT64_MAX, and a wrapped t
      * never ends the loop */
     int64_t t = first;
-    for (int more = t <= st->t1; more;
+    for (int more = first != INT64_MIN && t <= st->t1; more;
          more = !__builtin_add_overflow(t, step, &t) && t <= st->t1) {
         int x = vw__px(floor(vw__x_of(g, st, t)));
         vw__dl_line(dl, VW_R_TICK, x, g->ruler_y + g->ruler_h - 9, x,

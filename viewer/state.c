@@ -127,32 +127,33 @@ void vw__set_playhead(vw_state *st, const vw_model *m, int64_t t)
     st->dirty = 1;
 }
 
+/* The window [t0, t1) made sane: at least min_window wide, at most twice
+ * the trace, at least half of it over the trace, and representable (t1 never
+ * passes INT64_MAX, whatever times a hostile trace holds). */
 static void set_window(vw_state *st, int64_t t0, int64_t t1)
 {
-    if (t1 - t0 < min_window) {
-        int64_t c = t0 + (t1 - t0) / 2;
-        t0 = c - min_window / 2;
-        t1 = t0 + min_window;
-    }
-    int64_t width = t1 - t0;
-    int64_t max_w = st->duration > 0 ? st->duration * 2 : 2000000;
-    if (width > max_w) {
-        int64_t c = t0 + width / 2;
+    /* the width and centre in unsigned arithmetic: t1 - t0 may not fit */
+    uint64_t width = t1 > t0 ? (uint64_t)t1 - (uint64_t)t0 : 0;
+    int64_t c = (int64_t)((uint64_t)t0 + width / 2);
+    int64_t dur = st->duration > 0 ? st->duration : 0;
+    uint64_t max_w = dur > 0 ? (uint64_t)dur * 2 : 2000000;
+    if (max_w > INT64_MAX)
+        max_w = INT64_MAX;
+    if (width < (uint64_t)min_window)
+        width = (uint64_t)min_window;
+    if (width > max_w)
         width = max_w;
-        t0 = c - width / 2;
-        t1 = t0 + width;
-    }
+    int64_t w = (int64_t)width;
+    t0 = vw__sub(c, w / 2);
     /* keep at least half the window over the trace */
-    if (t0 < -width / 2) {
-        t0 = -width / 2;
-        t1 = t0 + width;
-    }
-    if (t0 > st->duration - width / 2) {
-        t0 = st->duration - width / 2;
-        t1 = t0 + width;
-    }
+    if (t0 < -(w / 2))
+        t0 = -(w / 2);
+    if (t0 > dur - w / 2)
+        t0 = dur - w / 2;
+    if (t0 > INT64_MAX - w)
+        t0 = INT64_MAX - w;
     st->t0 = t0;
-    st->t1 = t1;
+    st->t1 = t0 + w;
     st->dirty = 1;
 }
 
@@ -161,16 +162,48 @@ void vw__reveal(vw_state *st, int64_t t)
     if (t >= st->t0 && t <= st->t1)
         return;
     int64_t width = st->t1 - st->t0;
-    set_window(st, t - width / 2, t - width / 2 + width);
+    int64_t t0 = vw__sub(t, width / 2);
+    set_window(st, t0, vw__add(t0, width));
 }
 
 static void zoom_around(vw_state *st, int64_t c, double factor)
 {
     double w0 = (double)(st->t1 - st->t0);
     double nw = w0 / factor;
-    double left = (double)(c - st->t0) / w0; /* keep c at the same x */
-    int64_t t0 = c - (int64_t)llround(nw * left);
-    set_window(st, t0, t0 + (int64_t)llround(nw));
+    /* keep c at the same x; in doubles, as c - t0 may not fit */
+    double left = ((double)c - (double)st->t0) / w0;
+    int64_t t0 = vw__sub(c, vw__i64(round(nw * left)));
+    set_window(st, t0, vw__add(t0, vw__i64(round(nw))));
+}
+
+void vw__state_place(vw_state *st, vw_model *m, const vw_view_opts *o,
+                     int shot)
+{
+    int64_t at = o->has_at ? o->at : shot ? st->duration : 0;
+    vw__set_playhead(st, m, at);
+    if (o->window > 0) {
+        /* the window as asked, even past the trace's end (no clamps), but
+         * never past INT64_MAX */
+        int64_t t0 = st->playhead - o->window / 2;
+        if (t0 < 0)
+            t0 = 0;
+        if (t0 > INT64_MAX - o->window)
+            t0 = INT64_MAX - o->window;
+        st->t0 = t0;
+        st->t1 = t0 + o->window;
+    }
+    if (o->select) {
+        if (!tr_task_by_id(m->tr, o->select)) {
+            fprintf(stderr, "coscope: warning: --select %u: no such task\n",
+                    o->select);
+        } else {
+            st->sel_task = o->select;
+            size_t s = tr_span_find(m->tr, o->select, st->playhead);
+            st->sel_span = s == SIZE_MAX ? -1 : (long)s;
+            vw__model_wakes(m, o->select);
+        }
+    }
+    st->dirty = 1;
 }
 
 static void select_span(vw_state *st, vw_model *m, uint32_t task, long span)
@@ -242,13 +275,14 @@ static void goto_stall(vw_state *st, vw_model *m, int dir)
     select_span(st, m, s[i].task,
                 s[i].span < tr_nspans(m->tr) ? (long)s[i].span : -1);
     /* show the whole stall when it fits in a reasonable zoom */
-    int64_t width = st->t1 - st->t0;
-    if (s[i].t < st->t0 || s[i].t + s[i].dur > st->t1) {
+    int64_t width = st->t1 - st->t0, t = s[i].t;
+    if (t < st->t0 || vw__add(t, s[i].dur) > st->t1) {
         int64_t d = s[i].dur > 0 ? s[i].dur : width;
-        if (d < width && s[i].t - width / 4 >= st->t0 - width)
-            set_window(st, s[i].t - width / 4, s[i].t - width / 4 + width);
+        int64_t t0 = vw__sub(t, width / 4);
+        if (d < width && t0 >= vw__sub(st->t0, width))
+            set_window(st, t0, vw__add(t0, width));
         else
-            set_window(st, s[i].t - d / 4, s[i].t + d + d / 4);
+            set_window(st, vw__sub(t, d / 4), vw__add(vw__add(t, d), d / 4));
     }
     st->status[0] = '\0';
 }
@@ -268,11 +302,11 @@ static void fit(vw_state *st, vw_model *m)
         }
     }
     if (b <= a)
-        b = a + 1000000;
-    int64_t margin = (b - a) / 20;
+        b = vw__add(a, 1000000);
+    int64_t margin = vw__sub(b, a) / 20;
     if (st->sel_span < 0 && st->sel_task == 0)
         margin = 0;
-    set_window(st, a - margin, b + margin);
+    set_window(st, vw__sub(a, margin), vw__add(b, margin));
 }
 
 static const double speeds[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
@@ -412,12 +446,12 @@ static void mouse_move(vw_state *st, vw_model *m, int x, int y)
     } else if (st->drag == VW_DRAG_OVERVIEW) {
         double f = (double)(x - g.tl_x) / g.tl_w;
         int64_t c = vw__i64(f * (double)st->duration);
-        int64_t w = st->t1 - st->t0;
-        set_window(st, c - w / 2, c - w / 2 + w);
+        int64_t w = st->t1 - st->t0, t0 = vw__sub(c, w / 2);
+        set_window(st, t0, vw__add(t0, w));
     } else if (st->drag_moved && st->drag_x >= g.tl_x) {
         double ns_px = (double)(st->drag_t1 - st->drag_t0) / g.tl_w;
-        int64_t dt = (int64_t)llround((x - st->drag_x) * ns_px);
-        set_window(st, st->drag_t0 - dt, st->drag_t1 - dt);
+        int64_t dt = vw__i64(round((double)(x - st->drag_x) * ns_px));
+        set_window(st, vw__sub(st->drag_t0, dt), vw__sub(st->drag_t1, dt));
     }
 }
 
@@ -537,7 +571,7 @@ void vw__apply(vw_state *st, vw_model *m, const vw_action *a)
     case VW_A_PAN_LEFT:
     case VW_A_PAN_RIGHT: {
         int64_t d = width / 5 * (a->kind == VW_A_PAN_LEFT ? -1 : 1);
-        set_window(st, st->t0 + d, st->t1 + d);
+        set_window(st, vw__add(st->t0, d), vw__add(st->t1, d));
         break;
     }
     case VW_A_SCROLL:
@@ -622,8 +656,10 @@ void vw__apply(vw_state *st, vw_model *m, const vw_action *a)
             st->playing = 0;
         }
         vw__set_playhead(st, m, t);
-        if (t > st->t1 || t < st->t0) /* page forward like a video */
-            set_window(st, t - width / 10, t - width / 10 + width);
+        if (t > st->t1 || t < st->t0) { /* page forward like a video */
+            int64_t t0 = vw__sub(t, width / 10);
+            set_window(st, t0, vw__add(t0, width));
+        }
         break;
     }
     default:

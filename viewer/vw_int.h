@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "coscope/trace.h"
+#include "coscope/viewer.h"
 
 /* ---- colours and the theme ---- */
 
@@ -122,6 +123,24 @@ static inline int vw__px(double v)
     return (int)v;
 }
 
+/* Saturating int64 arithmetic: a hostile trace's times sit near INT64_MAX
+ * and window edges, pans and margins computed from them must not wrap. */
+static inline int64_t vw__add(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
+static inline int64_t vw__sub(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_sub_overflow(a, b, &r))
+        return b < 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
 static inline int vw__indent(unsigned depth)
 {
     return 12 * (int)(depth < 8 ? depth : 8);
@@ -167,6 +186,11 @@ int vw__lanes_refresh(vw_state *st, const vw_model *m);
 void vw__set_playhead(vw_state *st, const vw_model *m, int64_t t);
 /* Moves the window so that t is visible (centred if it was outside). */
 void vw__reveal(vw_state *st, int64_t t);
+/* Places the view as the options ask: playhead (--at; default the start,
+ * or the end for a screenshot), window (--window) and selection
+ * (--select, a warning on stderr when there is no such task). */
+void vw__state_place(vw_state *st, vw_model *m, const vw_view_opts *o,
+                     int shot);
 
 /* ---- actions: what input means, applied in one place ---- */
 
