@@ -9,30 +9,6 @@
 
 #include "vw_int.h"
 
-const vw_key_help vw__keys[] = {
-    {"Space", "play / pause the replay"},
-    {"[  ]", "slower / faster (0.001x .. 1000x real time)"},
-    {"Home  End", "playhead to the start / end"},
-    {"Left  Right", "previous / next event"},
-    {"Shift+Left/Right", "previous / next event of the selected task"},
-    {"n  N", "next / previous stall"},
-    {"g", "go to a time (1.25s, 300ms, 40us, 500ns)"},
-    {"W  S", "zoom in / out"},
-    {"A  D", "pan left / right"},
-    {"wheel", "zoom at the cursor (over labels: scroll lanes)"},
-    {"drag", "pan the timeline; on the ruler: scrub the playhead"},
-    {"f", "fit the selection, or the whole trace"},
-    {"click", "select a span (label: select task; triangle: collapse)"},
-    {"Up  Down", "select the previous / next task"},
-    {"c", "collapse / expand the selected task's children"},
-    {"PgUp  PgDn", "scroll the lanes"},
-    {"/", "filter tasks by name (Enter keeps it, Esc clears)"},
-    {"Esc", "close prompt or help, clear the selection"},
-    {"?", "show / hide this help"},
-    {"q", "quit"},
-    {NULL, NULL},
-};
-
 static const char *const action_names[VW_A__COUNT] = {
     "none",
     "quit",
@@ -79,6 +55,65 @@ const char *vw__action_name(int kind)
 
 static const int64_t min_window = 20; /* ns */
 
+/* The overview's loop busy share per timeline column: it follows only the
+ * window's width, so it is computed here, on init and resize. */
+static int overview_refresh(vw_state *st, const vw_model *m)
+{
+    vw_geom g;
+    vw__geom(&g, st->w, st->h);
+    if (st->ov_busy && st->ov_cols == g.tl_w)
+        return 0;
+    float *busy = realloc(st->ov_busy, (size_t)g.tl_w * sizeof *busy);
+    if (!busy)
+        return -1;
+    st->ov_busy = busy;
+    st->ov_cols = g.tl_w;
+    int64_t dur = st->duration > 0 ? st->duration : 1;
+    for (int x = 0; x < g.tl_w; x++) {
+        int64_t a = vw__i64((double)dur * x / g.tl_w);
+        int64_t b = vw__i64((double)dur * (x + 1) / g.tl_w);
+        busy[x] = b > a ? (float)(1.0 - (double)tr_idle_within(m->tr, a, b) /
+                                            (double)(b - a))
+                        : 0.0f;
+    }
+    return 0;
+}
+
+/* The wake-ups from or to the selected task, for the arrows. */
+static void wakes_refresh(vw_state *st, const vw_model *m)
+{
+    uint32_t task = st->sel_task;
+    if (task == st->wakes_task)
+        return;
+    st->nwakes = 0;
+    st->wakes_task = task;
+    size_t n = task ? tr_nwakeups(m->tr) : 0;
+    for (size_t i = 0; i < n; i++) {
+        tr_wakeup w = tr_wakeup_get(m->tr, i);
+        if (w.from != task && w.to != task)
+            continue;
+        if (st->nwakes == st->wakes_cap) {
+            size_t cap = st->wakes_cap ? st->wakes_cap * 2 : 256;
+            uint32_t *p = realloc(st->wakes, cap * sizeof *p);
+            if (!p) {
+                st->wakes_task = 0; /* arrows missing, retried next time */
+                return;
+            }
+            st->wakes = p;
+            st->wakes_cap = cap;
+        }
+        st->wakes[st->nwakes++] = (uint32_t)i;
+    }
+}
+
+void vw__select(vw_state *st, const vw_model *m, uint32_t task, long span)
+{
+    st->sel_task = task;
+    st->sel_span = span;
+    wakes_refresh(st, m);
+    st->dirty = 1;
+}
+
 int vw__state_init(vw_state *st, const vw_model *m, int w, int h)
 {
     memset(st, 0, sizeof *st);
@@ -96,7 +131,7 @@ int vw__state_init(vw_state *st, const vw_model *m, int w, int h)
     st->collapsed = calloc(m->ntasks + 1, 1);
     if (!st->collapsed)
         return -1;
-    if (vw__lanes_refresh(st, m) != 0) {
+    if (vw__lanes_refresh(st, m) != 0 || overview_refresh(st, m) != 0) {
         vw__state_close(st);
         return -1;
     }
@@ -110,8 +145,14 @@ void vw__state_close(vw_state *st)
         return;
     free(st->collapsed);
     free(st->lanes);
+    free(st->lane_of);
+    free(st->wakes);
+    free(st->ov_busy);
     st->collapsed = NULL;
     st->lanes = NULL;
+    st->lane_of = NULL;
+    st->wakes = NULL;
+    st->ov_busy = NULL;
 }
 
 void vw__set_playhead(vw_state *st, const vw_model *m, int64_t t)
@@ -176,7 +217,7 @@ static void zoom_around(vw_state *st, int64_t c, double factor)
     set_window(st, t0, vw__add(t0, vw__i64(round(nw))));
 }
 
-void vw__state_place(vw_state *st, vw_model *m, const vw_view_opts *o,
+void vw__state_place(vw_state *st, const vw_model *m, const vw_view_opts *o,
                      int shot)
 {
     int64_t at = o->has_at ? o->at : shot ? st->duration : 0;
@@ -197,24 +238,14 @@ void vw__state_place(vw_state *st, vw_model *m, const vw_view_opts *o,
             fprintf(stderr, "coscope: warning: --select %u: no such task\n",
                     o->select);
         } else {
-            st->sel_task = o->select;
             size_t s = tr_span_find(m->tr, o->select, st->playhead);
-            st->sel_span = s == SIZE_MAX ? -1 : (long)s;
-            vw__model_wakes(m, o->select);
+            vw__select(st, m, o->select, s == SIZE_MAX ? -1 : (long)s);
         }
     }
     st->dirty = 1;
 }
 
-static void select_span(vw_state *st, vw_model *m, uint32_t task, long span)
-{
-    st->sel_task = task;
-    st->sel_span = span;
-    vw__model_wakes(m, task);
-    st->dirty = 1;
-}
-
-static void step_event(vw_state *st, vw_model *m, int dir, int own_task)
+static void step_event(vw_state *st, const vw_model *m, int dir, int own_task)
 {
     size_t n = tr_nevents(m->tr);
     const tr_event *ev = tr_events(m->tr);
@@ -240,13 +271,13 @@ static void step_event(vw_state *st, vw_model *m, int dir, int own_task)
     if (ev[i].task) {
         size_t s = tr_span_find(m->tr, ev[i].task, ev[i].t);
         if (own_task || st->sel_task == ev[i].task)
-            select_span(st, m, ev[i].task, s == SIZE_MAX ? -1 : (long)s);
+            vw__select(st, m, ev[i].task, s == SIZE_MAX ? -1 : (long)s);
     }
     vw__reveal(st, st->playhead);
     st->dirty = 1;
 }
 
-static void goto_stall(vw_state *st, vw_model *m, int dir)
+static void goto_stall(vw_state *st, const vw_model *m, int dir)
 {
     size_t n = tr_nstalls(m->tr);
     const tr_stall *s = tr_stalls(m->tr);
@@ -272,7 +303,7 @@ static void goto_stall(vw_state *st, vw_model *m, int dir)
     st->playing = 0;
     st->sel_stall = i;
     vw__set_playhead(st, m, s[i].t);
-    select_span(st, m, s[i].task,
+    vw__select(st, m, s[i].task,
                 s[i].span < tr_nspans(m->tr) ? (long)s[i].span : -1);
     /* show the whole stall when it fits in a reasonable zoom */
     int64_t width = st->t1 - st->t0, t = s[i].t;
@@ -287,7 +318,7 @@ static void goto_stall(vw_state *st, vw_model *m, int dir)
     st->status[0] = '\0';
 }
 
-static void fit(vw_state *st, vw_model *m)
+static void fit(vw_state *st, const vw_model *m)
 {
     int64_t a = 0, b = st->duration;
     const tr_span *sp = tr_spans(m->tr);
@@ -347,7 +378,7 @@ static void clamp_scroll(vw_state *st)
         st->scroll = 0;
 }
 
-static void select_step(vw_state *st, vw_model *m, int dir)
+static void select_step(vw_state *st, const vw_model *m, int dir)
 {
     long cur = lane_of_task(st, st->sel_task);
     long i = cur < 0 ? (dir > 0 ? -1 : (long)st->nlanes) : cur;
@@ -357,7 +388,7 @@ static void select_step(vw_state *st, vw_model *m, int dir)
     if (i < 0 || (size_t)i >= st->nlanes)
         return;
     size_t s = tr_span_find(m->tr, st->lanes[i].id, st->playhead);
-    select_span(st, m, st->lanes[i].id, s == SIZE_MAX ? -1 : (long)s);
+    vw__select(st, m, st->lanes[i].id, s == SIZE_MAX ? -1 : (long)s);
     vw_geom g;
     vw__geom(&g, st->w, st->h);
     int vis = vw__lanes_visible(&g);
@@ -368,7 +399,7 @@ static void select_step(vw_state *st, vw_model *m, int dir)
     clamp_scroll(st);
 }
 
-static void toggle_collapse(vw_state *st, vw_model *m, uint32_t task)
+static void toggle_collapse(vw_state *st, const vw_model *m, uint32_t task)
 {
     long i = vw__task_index(m, task);
     if (i < 0 || m->nchildren[i] == 0)
@@ -380,7 +411,7 @@ static void toggle_collapse(vw_state *st, vw_model *m, uint32_t task)
 }
 
 /* A click (press and release without a drag) at x, y. */
-static void click(vw_state *st, vw_model *m, int x, int y)
+static void click(vw_state *st, const vw_model *m, int x, int y)
 {
     vw_geom g;
     vw__geom(&g, st->w, st->h);
@@ -394,7 +425,7 @@ static void click(vw_state *st, vw_model *m, int x, int y)
         return;
     const vw_lane *l = &st->lanes[li];
     if (l->kind != VW_LANE_TASK) {
-        select_span(st, m, 0, -1);
+        vw__select(st, m, 0, -1);
         return;
     }
     if (x < g.tl_x) {
@@ -402,12 +433,12 @@ static void click(vw_state *st, vw_model *m, int x, int y)
         if (l->nchildren && x >= tri - 2 && x < tri + 14)
             toggle_collapse(st, m, l->id);
         else
-            select_span(st, m, l->id, -1);
+            vw__select(st, m, l->id, -1);
         return;
     }
     int64_t t = vw__t_of(&g, st, x);
     size_t s = tr_span_find(m->tr, l->id, t);
-    select_span(st, m, l->id, s == SIZE_MAX ? -1 : (long)s);
+    vw__select(st, m, l->id, s == SIZE_MAX ? -1 : (long)s);
     st->sel_stall = -1;
 }
 
@@ -429,7 +460,7 @@ static void mouse_down(vw_state *st, int x, int y)
         st->drag = VW_DRAG_PAN;
 }
 
-static void mouse_move(vw_state *st, vw_model *m, int x, int y)
+static void mouse_move(vw_state *st, const vw_model *m, int x, int y)
 {
     vw_geom g;
     vw__geom(&g, st->w, st->h);
@@ -455,7 +486,7 @@ static void mouse_move(vw_state *st, vw_model *m, int x, int y)
     }
 }
 
-static void prompt_accept(vw_state *st, vw_model *m)
+static void prompt_accept(vw_state *st, const vw_model *m)
 {
     if (st->prompt == VW_PROMPT_GOTO) {
         int64_t t;
@@ -474,7 +505,7 @@ static void prompt_accept(vw_state *st, vw_model *m)
     st->dirty = 1;
 }
 
-static void prompt_edit(vw_state *st, vw_model *m, const char *text, int back)
+static void prompt_edit(vw_state *st, const vw_model *m, const char *text, int back)
 {
     size_t n = strlen(st->prompt_buf);
     if (back) {
@@ -498,7 +529,7 @@ static void prompt_edit(vw_state *st, vw_model *m, const char *text, int back)
     st->dirty = 1;
 }
 
-void vw__apply(vw_state *st, vw_model *m, const vw_action *a)
+void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
 {
     int64_t width = st->t1 - st->t0;
     vw_geom g;
@@ -605,7 +636,7 @@ void vw__apply(vw_state *st, vw_model *m, const vw_action *a)
         } else if (st->help) {
             st->help = 0;
         } else {
-            select_span(st, m, 0, -1);
+            vw__select(st, m, 0, -1);
             st->sel_stall = -1;
         }
         st->status[0] = '\0';
@@ -642,6 +673,11 @@ void vw__apply(vw_state *st, vw_model *m, const vw_action *a)
         st->w = a->x > 64 ? a->x : 64;
         st->h = a->y > 64 ? a->y : 64;
         clamp_scroll(st);
+        if (overview_refresh(st, m) != 0) {
+            free(st->ov_busy); /* the overview shows no busy graph */
+            st->ov_busy = NULL;
+            st->ov_cols = 0;
+        }
         st->dirty = 1;
         break;
     case VW_A_TICK: {

@@ -179,5 +179,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     vw__dl_close(&dl);
     vw__model_close(&m);
+    tr_free(tr);
     return 0;
 }

@@ -1,7 +1,13 @@
 /* coscope/viewer.h: the viewer as a library, under the `coscope-view`
  * program (which `coscope view` runs).
- * vw_view_main returns a process exit code: 0 ok, 1 bad input / no
- * display / out of memory (with a message on stderr), 2 usage. */
+ *
+ *     vw_view_opts o = VW_VIEW_OPTS_INIT;
+ *     o.screenshot = "frame.png";          // headless: one frame, no window
+ *     o.at = 1250000000; o.has_at = 1;     // playhead at 1.25 s
+ *     int rc = vw_view_file("run.jsonl", &o);
+ *
+ * Every entry point returns a process exit code: 0 ok, 1 bad input / no
+ * display / out of memory (with a message on stderr), 2 bad options. */
 #ifndef COSCOPE_VIEWER_H
 #define COSCOPE_VIEWER_H
 
@@ -28,7 +34,22 @@ typedef struct vw_view_opts {
 
 #define VW_VIEW_OPTS_INIT {NULL, NULL, 0, 0, 0, 1600, 900, 0, 0, 0, 0, 0}
 
-/* `coscope view FILE [options]` with argv[0] = "view". */
+/* Shows tr (loaded and analysed by the caller, borrowed, never changed) in
+ * a window until the user quits, or renders one frame to o->screenshot.
+ * Bad options (a size outside 64..16384, a hover point outside the image)
+ * return 2. */
+int vw_view(const tr_trace *tr, const vw_view_opts *o);
+
+/* Loads and analyses path, then as vw_view. In a window the load runs on a
+ * thread behind a progress bar (Esc or closing the window cancels it, exit
+ * 0); reader warnings go to stderr. */
+int vw_view_file(const char *path, const vw_view_opts *o);
+
+/* The key bindings as help text, one "  KEYS  what it does" line each. */
+void vw_print_keys(FILE *f);
+
+/* `coscope view FILE [options]` with argv[0] = "view": the command line
+ * into vw_view_opts, then vw_view_file; 2 on a usage error. */
 int vw_view_main(int argc, char **argv);
 
 #endif
