@@ -716,15 +716,16 @@ static void test_json_helpers(void)
 {
     expect_str("plain", "\"plain\"");
     expect_str(NULL, "\"\"");
+    /* the format layer's escaper, as in the trace: \u00XX, DEL as is */
     expect_str("a\"b\\c\n\t\r\x01\x7f",
-               "\"a\\\"b\\\\c\\n\\t\\r\\u0001\\u007f\"");
+               "\"a\\\"b\\\\c\\u000a\\u0009\\u000d\\u0001\x7f\"");
     expect_str("\xc2\xb5s \xe2\x82\xac \xf0\x9f\x98\x80",
                "\"\xc2\xb5s \xe2\x82\xac \xf0\x9f\x98\x80\"");
     /* Invalid UTF-8: stray continuation, overlong, surrogate, cut short. */
-    expect_str("\x80x", "\"\\ufffdx\"");
-    expect_str("\xc0\xaf", "\"\\ufffd\\ufffd\"");
-    expect_str("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");
-    expect_str("ab\xe2\x82", "\"ab\\ufffd\\ufffd\"");
+    expect_str("\x80x", "\"\xef\xbf\xbdx\"");
+    expect_str("\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"");
+    expect_str("\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+    expect_str("ab\xe2\x82", "\"ab\xef\xbf\xbd\xef\xbf\xbd\"");
     expect_us(0, "0.000");
     expect_us(1, "0.001");
     expect_us(1234567, "1234.567");

@@ -1,9 +1,12 @@
 /* tr_fmt.c: records to JSON Lines (trace format v1, docs/trace-format.md).
  * Integer-only and hand-written: no printf, no malloc, no locks, so the
  * same code serves the writer thread (where it must be fast) and a crash
- * handler (where it must be async-signal-safe). Fields appear in the order
- * of the format table; optional ones only when present. */
+ * handler (where it must be async-signal-safe); strings go through the
+ * format layer's escaper (tracer/format). Fields appear in the order of the
+ * format table; optional ones only when present. */
 #include "tr_rec_int.h"
+
+#include "tr_format_int.h"
 
 #include <errno.h>
 #include <string.h>
@@ -54,78 +57,10 @@ static char *put_cstr(char *o, const char *s)
     return o + n;
 }
 
-/* Length of the valid UTF-8 sequence at s (lead byte >= 0x80), or 0 if the
- * lead byte does not start one (Unicode 15, table 3-7: no overlongs, no
- * surrogates, nothing past U+10FFFF). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned lo = 0x80, hi = 0xBF; /* range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return len;
-}
-
-/* The body of a JSON string: quote and backslash escaped, control bytes as
- * \u00XX, every byte that is not part of valid UTF-8 as U+FFFD, so each line
- * is valid JSON whatever the program passed in. */
-static char *put_esc(char *o, const char *str, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c >= 0x20 && c < 0x80) {
-            if (c == '"' || c == '\\')
-                *o++ = '\\';
-            *o++ = (char)c;
-            i++;
-        } else if (c < 0x20) {
-            o = PUT(o, "\\u00");
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-            i++;
-        } else {
-            size_t len = utf8_len(s + i, n - i);
-            if (len) {
-                memcpy(o, s + i, len);
-                o += len;
-                i += len;
-            } else {
-                o = PUT(o, "\xEF\xBF\xBD");
-                i++;
-            }
-        }
-    }
-    return o;
-}
-
 static char *put_at(char *o, const char *file, int32_t line)
 {
     o = PUT(o, ",\"at\":\"");
-    o = put_esc(o, file, strnlen(file, TR__FILEMAX));
+    o = tr__json_esc(o, file, strnlen(file, TR__FILEMAX));
     *o++ = ':';
     o = put_i64(o, line);
     *o++ = '"';
@@ -163,7 +98,7 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
         o = PUT_KEY_U(o, "task", r->task);
         o = PUT_KEY_U(o, "parent", r->arg);
         o = PUT(o, ",\"name\":\"");
-        o = put_esc(o, r->str, r->slen);
+        o = tr__json_esc(o, r->str, r->slen);
         *o++ = '"';
         if (r->file)
             o = put_at(o, r->file, r->line);
@@ -219,7 +154,7 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
         o = PUT_KEY_U(o, "task", r->task);
         o = PUT_KEY_U(o, "thread", r->arg);
         o = PUT(o, ",\"name\":\"");
-        o = put_esc(o, r->str, r->slen);
+        o = tr__json_esc(o, r->str, r->slen);
         *o++ = '"';
         break;
     case TR_EV_EXIT:
@@ -235,7 +170,7 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
             o = PUT_KEY_I(o, "cap", r->v1);
         if (r->b) {
             o = PUT(o, ",\"name\":\"");
-            o = put_esc(o, r->str, r->slen);
+            o = tr__json_esc(o, r->str, r->slen);
             *o++ = '"';
         }
         if (r->file)
@@ -249,7 +184,7 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
     case TR_EV_MARK:
         o = PUT_KEY_U(o, "task", r->task);
         o = PUT(o, ",\"msg\":\"");
-        o = put_esc(o, r->str, r->slen);
+        o = tr__json_esc(o, r->str, r->slen);
         *o++ = '"';
         break;
     case TR_EV_POLL_END:
@@ -266,7 +201,7 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
 size_t tr__fmt_header(char *out, const char *program, long pid, int64_t unix_ns)
 {
     char *o = PUT(out, "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1,\"program\":\"");
-    o = put_esc(o, program, strnlen(program, TR__FILEMAX));
+    o = tr__json_esc(o, program, strnlen(program, TR__FILEMAX));
     o = PUT(o, "\",\"pid\":");
     o = put_i64(o, pid);
     o = PUT(o, ",\"clock\":\"monotonic\",\"unix_ns\":");
