@@ -1,7 +1,8 @@
-/* test_format.c: the format layer's text primitives (tracer/format): the
- * strict UTF-8 check on every class of byte sequence of Unicode 15 table
- * 3-7 and its edges, the JSON escaper byte for byte, and the FILE writer
- * equal to one escaper call whatever the chunking. */
+/* test_format.c: the format layer (tracer/format): the strict UTF-8 check
+ * on every class of byte sequence of Unicode 15 table 3-7 and its edges,
+ * the JSON escaper byte for byte, the FILE writer equal to one escaper call
+ * whatever the chunking, and the field names and tokens both ways. */
+#include "coscope/tr_kinds.h"
 #include "test.h"
 #include "tr_format_int.h"
 
@@ -125,12 +126,54 @@ static void test_file_chunks(void)
     free(got);
 }
 
+/* Every field name and every token parses back to itself, names are
+ * distinct, and near misses are no field. */
+static void test_names(void)
+{
+    ASSERT_EQ(TR_FLD__COUNT, 29);
+    for (int f = 0; f < TR_FLD__COUNT; f++) {
+        const char *k = tr_field_name(f);
+        ASSERT(k[0] != '\0' && strcmp(k, "?") != 0);
+        if (tr_field_parse(k) != f)
+            TEST__FAIL("field %d \"%s\" parses as %d", f, k, tr_field_parse(k));
+        for (int g = 0; g < f; g++)
+            ASSERT(strcmp(k, tr_field_name(g)) != 0);
+    }
+    ASSERT_STR_EQ(tr_field_name(TR_FLD_TASK), "task");
+    ASSERT_STR_EQ(tr_field_name(TR_FLD_UNIX_NS), "unix_ns");
+    ASSERT_STR_EQ(tr_field_name(-1), "?");
+    ASSERT_STR_EQ(tr_field_name(TR_FLD__COUNT), "?");
+    static const char *const misses[] = {"", "tas", "taskk", "Task", "e",
+                                         "t ", "unix", "\xff", "zzz"};
+    for (size_t i = 0; i < sizeof misses / sizeof misses[0]; i++)
+        ASSERT_EQ(tr_field_parse(misses[i]), -1);
+    ASSERT_EQ(tr_field_parse(NULL), -1);
+
+    static const struct {
+        const char *(*name)(int);
+        int (*parse)(const char *);
+        int first, count;
+    } lists[] = {
+        {tr_ev_name, tr_ev_parse, 1, TR_EV__COUNT},
+        {tr_wake_name, tr_wake_parse, 0, TR_WAKE__COUNT},
+        {tr_wait_name, tr_wait_parse, 0, TR_WAIT__COUNT},
+        {tr_op_name, tr_op_parse, 0, TR_OP__COUNT},
+        {tr_status_name, tr_status_parse, 0, TR_STATUS__COUNT},
+        {tr_objkind_name, tr_objkind_parse, 0, TR_OBJ__COUNT},
+    };
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+        for (int v = lists[l].first; v < lists[l].count; v++)
+            ASSERT_EQ(lists[l].parse(lists[l].name(v)), v);
+    ASSERT_EQ(tr_ev_parse("?"), -1);
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
         {"utf8", test_utf8},
         {"escape", test_escape},
         {"file_chunks", test_file_chunks},
+        {"names", test_names},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);

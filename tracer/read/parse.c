@@ -18,19 +18,21 @@
 
 #define TICK_BYTES ((size_t)4 << 20) /* progress / cancel / release period */
 
-/* ---- fields ---- */
+/* ---- fields ----
+ * The field names and their order come from the format layer (TR_FIELDS in
+ * coscope/tr_kinds.h); F_X is TR_FLD_X, a bit in the `allowed` sets below. */
 
 enum field {
-    F_T, F_EV, F_TASK, F_PARENT, F_NAME, F_AT, F_BY, F_WHY, F_OBJ, F_OP,
-    F_FD, F_MS, F_BYTES, F_RES, F_ERR, F_THREAD, F_STATUS, F_CODE, F_KIND,
-    F_CAP, F_MSG, F_EVENTS, F_DROPPED, F_FORMAT, F_VERSION, F_PROGRAM, F_PID,
-    F_CLOCK, F_UNIX_NS, F__COUNT
+#define FIELD_ENUM(f) F_##f = TR_FLD_##f,
+    TR_FIELDS(FIELD_ENUM)
+#undef FIELD_ENUM
+    F__COUNT = TR_FLD__COUNT
 };
+_Static_assert(F__COUNT <= 32, "a field set is a uint32_t");
 static const char *const field_names[F__COUNT] = {
-    "t", "ev", "task", "parent", "name", "at", "by", "why", "obj", "op",
-    "fd", "ms", "bytes", "res", "err", "thread", "status", "code", "kind",
-    "cap", "msg", "events", "dropped", "format", "version", "program", "pid",
-    "clock", "unix_ns",
+#define FIELD_NAME(f) [F_##f] = TR_FIELD_##f,
+    TR_FIELDS(FIELD_NAME)
+#undef FIELD_NAME
 };
 
 #define B(f) (1u << (f))
@@ -59,36 +61,6 @@ static const uint32_t allowed[TR_EV__COUNT] = {
     [TR_EV_IO] = BASE | B(F_TASK) | B(F_OP) | B(F_FD) | B(F_BYTES) | B(F_RES) |
                  B(F_ERR),
 };
-
-/* A switch on the first byte: this runs for every field of every line. */
-static int field_of(const char *k)
-{
-#define IS(s, f)                                                               \
-    if (strcmp(k, s) == 0)                                                     \
-        return f;
-    switch (k[0]) {
-    case 't': IS("t", F_T) IS("task", F_TASK) IS("thread", F_THREAD) break;
-    case 'e': IS("ev", F_EV) IS("err", F_ERR) IS("events", F_EVENTS) break;
-    case 'p': IS("parent", F_PARENT) IS("pid", F_PID) IS("program", F_PROGRAM) break;
-    case 'n': IS("name", F_NAME) break;
-    case 'a': IS("at", F_AT) break;
-    case 'b': IS("by", F_BY) IS("bytes", F_BYTES) break;
-    case 'w': IS("why", F_WHY) break;
-    case 'o': IS("op", F_OP) IS("obj", F_OBJ) break;
-    case 'f': IS("fd", F_FD) IS("format", F_FORMAT) break;
-    case 'm': IS("ms", F_MS) IS("msg", F_MSG) break;
-    case 'r': IS("res", F_RES) break;
-    case 's': IS("status", F_STATUS) break;
-    case 'c': IS("code", F_CODE) IS("cap", F_CAP) IS("clock", F_CLOCK) break;
-    case 'k': IS("kind", F_KIND) break;
-    case 'd': IS("dropped", F_DROPPED) break;
-    case 'v': IS("version", F_VERSION) break;
-    case 'u': IS("unix_ns", F_UNIX_NS) break;
-    default: break;
-    }
-#undef IS
-    return -1;
-}
 
 /* ---- cJSON memory: a bump arena per parse thread ----
  * cJSON mallocs every node and string; for ~8 nodes a line that was a
@@ -497,7 +469,7 @@ static int parse_header(tr__chunk *c, const char *s, size_t n)
         goto out;
     }
     for (cJSON *it = root->child; it; it = it->next) {
-        int id = it->string ? field_of(it->string) : -1;
+        int id = it->string ? tr_field_parse(it->string) : -1;
         if (id < 0 || !(allowed[TR_EV_TRACE] & B(id))) {
             if (c->unk_fields++ == 0) {
                 sanitize(c->unk_field, sizeof c->unk_field, it->string ? it->string : "");
@@ -733,7 +705,7 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
     const char *unk = NULL;
     uint64_t nunk = 0;
     for (cJSON *it = root->child; it; it = it->next) {
-        int id = it->string ? field_of(it->string) : -1;
+        int id = it->string ? tr_field_parse(it->string) : -1;
         if (id < 0) {
             if (nunk++ == 0)
                 unk = it->string ? it->string : "";

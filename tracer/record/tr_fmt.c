@@ -59,7 +59,7 @@ static char *put_cstr(char *o, const char *s)
 
 static char *put_at(char *o, const char *file, int32_t line)
 {
-    o = PUT(o, ",\"at\":\"");
+    o = PUT(o, ",\"" TR_FIELD_AT "\":\"");
     o = tr__json_esc(o, file, strnlen(file, TR__FILEMAX));
     *o++ = ':';
     o = put_i64(o, line);
@@ -69,9 +69,9 @@ static char *put_at(char *o, const char *file, int32_t line)
 
 static char *put_head(char *o, int64_t t, int ev)
 {
-    o = PUT(o, "{\"t\":");
+    o = PUT(o, "{\"" TR_FIELD_T "\":");
     o = put_i64(o, t);
-    o = PUT(o, ",\"ev\":\"");
+    o = PUT(o, ",\"" TR_FIELD_EV "\":\"");
     o = put_cstr(o, tr_ev_name(ev));
     *o++ = '"';
     return o;
@@ -95,81 +95,81 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
     char *o = put_head(out, t, r->ev);
     switch (r->ev) {
     case TR_EV_SPAWN:
-        o = PUT_KEY_U(o, "task", r->task);
-        o = PUT_KEY_U(o, "parent", r->arg);
-        o = PUT(o, ",\"name\":\"");
+        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+        o = PUT_KEY_U(o, TR_FIELD_PARENT, r->arg);
+        o = PUT(o, ",\"" TR_FIELD_NAME "\":\"");
         o = tr__json_esc(o, r->str, r->slen);
         *o++ = '"';
         if (r->file)
             o = put_at(o, r->file, r->line);
         break;
     case TR_EV_READY:
-        o = PUT_KEY_U(o, "task", r->task);
-        o = PUT_KEY_U(o, "by", r->arg);
-        o = PUT_KEY_TOK(o, "why", tr_wake_name(r->a));
+        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+        o = PUT_KEY_U(o, TR_FIELD_BY, r->arg);
+        o = PUT_KEY_TOK(o, TR_FIELD_WHY, tr_wake_name(r->a));
         break;
     case TR_EV_RUN:
     case TR_EV_STUCK:
-        o = PUT_KEY_U(o, "task", r->task);
+        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
         break;
     case TR_EV_YIELD:
-        o = PUT_KEY_U(o, "task", r->task);
-        o = PUT_KEY_TOK(o, "why", tr_wait_name(r->a));
+        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+        o = PUT_KEY_TOK(o, TR_FIELD_WHY, tr_wait_name(r->a));
         if (r->arg)
-            o = PUT_KEY_U(o, "obj", r->arg);
+            o = PUT_KEY_U(o, TR_FIELD_OBJ, r->arg);
         if (r->b != TR_OP_NONE)
-            o = PUT_KEY_TOK(o, "op", tr_op_name(r->b));
+            o = PUT_KEY_TOK(o, TR_FIELD_OP, tr_op_name(r->b));
         if (r->v1 >= 0)
-            o = PUT_KEY_I(o, "fd", r->v1);
+            o = PUT_KEY_I(o, TR_FIELD_FD, r->v1);
         if (r->v2 >= 0)
-            o = PUT_KEY_I(o, "ms", r->v2);
+            o = PUT_KEY_I(o, TR_FIELD_MS, r->v2);
         if (r->file)
             o = put_at(o, r->file, r->line);
         break;
     case TR_EV_IO_BEGIN:
-        o = PUT_KEY_U(o, "task", r->task);
-        o = PUT_KEY_TOK(o, "op", tr_op_name(r->a));
+        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+        o = PUT_KEY_TOK(o, TR_FIELD_OP, tr_op_name(r->a));
         if (r->v1 >= 0)
-            o = PUT_KEY_I(o, "fd", r->v1);
+            o = PUT_KEY_I(o, TR_FIELD_FD, r->v1);
         if (r->v2 >= 0)
-            o = PUT_KEY_I(o, "bytes", r->v2);
+            o = PUT_KEY_I(o, TR_FIELD_BYTES, r->v2);
         break;
     case TR_EV_IO_END: /* task, op, res | err */
     case TR_EV_IO:     /* task, op, fd?, bytes?, res | err (fd in arg) */
-        o = PUT_KEY_U(o, "task", r->task);
-        o = PUT_KEY_TOK(o, "op", tr_op_name(r->a));
+        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+        o = PUT_KEY_TOK(o, TR_FIELD_OP, tr_op_name(r->a));
         if (r->ev == TR_EV_IO && (int64_t)r->arg >= 0)
-            o = PUT_KEY_I(o, "fd", (int64_t)r->arg);
+            o = PUT_KEY_I(o, TR_FIELD_FD, (int64_t)r->arg);
         if (r->ev == TR_EV_IO && r->v2 >= 0)
-            o = PUT_KEY_I(o, "bytes", r->v2);
+            o = PUT_KEY_I(o, TR_FIELD_BYTES, r->v2);
         if (r->v1 >= 0) {
-            o = PUT_KEY_I(o, "res", r->v1);
+            o = PUT_KEY_I(o, TR_FIELD_RES, r->v1);
         } else {
             char buf[24];
-            o = PUT_KEY_TOK(o, "err", tr__errname(r->v1, buf));
+            o = PUT_KEY_TOK(o, TR_FIELD_ERR, tr__errname(r->v1, buf));
         }
         break;
     case TR_EV_WORK_BEGIN:
     case TR_EV_WORK_END:
-        o = PUT_KEY_U(o, "task", r->task);
-        o = PUT_KEY_U(o, "thread", r->arg);
-        o = PUT(o, ",\"name\":\"");
+        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+        o = PUT_KEY_U(o, TR_FIELD_THREAD, r->arg);
+        o = PUT(o, ",\"" TR_FIELD_NAME "\":\"");
         o = tr__json_esc(o, r->str, r->slen);
         *o++ = '"';
         break;
     case TR_EV_EXIT:
-        o = PUT_KEY_U(o, "task", r->task);
-        o = PUT_KEY_TOK(o, "status", tr_status_name(r->a));
+        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+        o = PUT_KEY_TOK(o, TR_FIELD_STATUS, tr_status_name(r->a));
         if (r->a == TR_STATUS_ERROR)
-            o = PUT_KEY_I(o, "code", r->v1);
+            o = PUT_KEY_I(o, TR_FIELD_CODE, r->v1);
         break;
     case TR_EV_OBJ:
-        o = PUT_KEY_U(o, "obj", r->task);
-        o = PUT_KEY_TOK(o, "kind", tr_objkind_name(r->a));
+        o = PUT_KEY_U(o, TR_FIELD_OBJ, r->task);
+        o = PUT_KEY_TOK(o, TR_FIELD_KIND, tr_objkind_name(r->a));
         if (r->v1 >= 0)
-            o = PUT_KEY_I(o, "cap", r->v1);
+            o = PUT_KEY_I(o, TR_FIELD_CAP, r->v1);
         if (r->b) {
-            o = PUT(o, ",\"name\":\"");
+            o = PUT(o, ",\"" TR_FIELD_NAME "\":\"");
             o = tr__json_esc(o, r->str, r->slen);
             *o++ = '"';
         }
@@ -178,18 +178,18 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
         break;
     case TR_EV_ACQUIRE:
     case TR_EV_RELEASE:
-        o = PUT_KEY_U(o, "task", r->task);
-        o = PUT_KEY_U(o, "obj", r->arg);
+        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+        o = PUT_KEY_U(o, TR_FIELD_OBJ, r->arg);
         break;
     case TR_EV_MARK:
-        o = PUT_KEY_U(o, "task", r->task);
-        o = PUT(o, ",\"msg\":\"");
+        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+        o = PUT(o, ",\"" TR_FIELD_MSG "\":\"");
         o = tr__json_esc(o, r->str, r->slen);
         *o++ = '"';
         break;
     case TR_EV_POLL_END:
         if (r->v1 >= 0)
-            o = PUT_KEY_I(o, "events", r->v1);
+            o = PUT_KEY_I(o, TR_FIELD_EVENTS, r->v1);
         break;
     default: /* poll_begin: nothing but t and ev */
         break;
@@ -200,11 +200,13 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
 
 size_t tr__fmt_header(char *out, const char *program, long pid, int64_t unix_ns)
 {
-    char *o = PUT(out, "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1,\"program\":\"");
+    char *o = PUT(out, "{\"" TR_FIELD_EV "\":\"trace\",\"" TR_FIELD_FORMAT
+                       "\":\"coscope\",\"" TR_FIELD_VERSION "\":1,\"" TR_FIELD_PROGRAM
+                       "\":\"");
     o = tr__json_esc(o, program, strnlen(program, TR__FILEMAX));
-    o = PUT(o, "\",\"pid\":");
+    o = PUT(o, "\",\"" TR_FIELD_PID "\":");
     o = put_i64(o, pid);
-    o = PUT(o, ",\"clock\":\"monotonic\",\"unix_ns\":");
+    o = PUT(o, ",\"" TR_FIELD_CLOCK "\":\"monotonic\",\"" TR_FIELD_UNIX_NS "\":");
     o = put_i64(o, unix_ns);
     o = PUT(o, "}\n");
     return (size_t)(o - out);
@@ -213,8 +215,8 @@ size_t tr__fmt_header(char *out, const char *program, long pid, int64_t unix_ns)
 size_t tr__fmt_end(char *out, int64_t t, uint64_t events, uint64_t dropped)
 {
     char *o = put_head(out, t, TR_EV_END);
-    o = PUT_KEY_U(o, "events", events);
-    o = PUT_KEY_U(o, "dropped", dropped);
+    o = PUT_KEY_U(o, TR_FIELD_EVENTS, events);
+    o = PUT_KEY_U(o, TR_FIELD_DROPPED, dropped);
     o = PUT(o, "}\n");
     return (size_t)(o - out);
 }
