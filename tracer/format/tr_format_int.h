@@ -7,6 +7,7 @@
 #define COSCOPE_TR_FORMAT_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* The length of the UTF-8 sequence that starts at s[0] (n > 0 bytes
@@ -34,5 +35,11 @@ char *tr__json_esc(char *out, const char *s, size_t n);
 /* Writes s (NUL-terminated; NULL is "") to f as a quoted JSON string,
  * escaped by tr__json_esc. */
 void tr__json_str(FILE *f, const char *s);
+
+/* The `err` token of a negative errno / UV_E* code, as libuv's uv_err_name
+ * spells it ("ECONNRESET", "EOF", "EAI_NONAME", "ENOTSUP"); a code with no
+ * known name becomes "E" and its magnitude ("E9999"), written in buf (24
+ * bytes). Async-signal-safe (tracer/format/tr_errname.c). */
+const char *tr__errname(int64_t res, char *buf);
 
 #endif

@@ -8,7 +8,6 @@
 
 #include "tr_format_int.h"
 
-#include <errno.h>
 #include <string.h>
 
 /* Appends a string literal; the length is a constant so memcpy becomes a
@@ -219,37 +218,4 @@ size_t tr__fmt_end(char *out, int64_t t, uint64_t events, uint64_t dropped)
     o = PUT_KEY_U(o, TR_FIELD_DROPPED, dropped);
     o = PUT(o, "}\n");
     return (size_t)(o - out);
-}
-
-/* libuv's own codes (below -3000 on Linux), named as uv_err_name does. */
-static const struct {
-    int code;
-    const char *name;
-} uv_codes[] = {
-    {-4095, "EOF"},          {-4094, "UNKNOWN"},      {-4080, "ECHARSET"},
-    {-4028, "EFTYPE"},       {-3000, "EAI_ADDRFAMILY"}, {-3001, "EAI_AGAIN"},
-    {-3002, "EAI_BADFLAGS"}, {-3003, "EAI_CANCELED"}, {-3004, "EAI_FAIL"},
-    {-3005, "EAI_FAMILY"},   {-3006, "EAI_MEMORY"},   {-3007, "EAI_NODATA"},
-    {-3008, "EAI_NONAME"},   {-3009, "EAI_OVERFLOW"}, {-3010, "EAI_SERVICE"},
-    {-3011, "EAI_SOCKTYPE"}, {-3013, "EAI_BADHINTS"}, {-3014, "EAI_PROTOCOL"},
-};
-
-const char *tr__errname(int64_t res, char *buf)
-{
-    for (size_t i = 0; i < sizeof uv_codes / sizeof uv_codes[0]; i++)
-        if (uv_codes[i].code == res)
-            return uv_codes[i].name;
-    if (res < 0 && res > -4096) {
-        int e = (int)-res;
-        if (e == ENOTSUP)
-            return "ENOTSUP"; /* EOPNOTSUPP's other name, as libuv says it */
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
-        const char *n = strerrorname_np(e); /* a table lookup */
-        if (n)
-            return n;
-#endif
-    }
-    buf[0] = 'E';
-    *put_u64(buf + 1, res < 0 ? (uint64_t)0 - (uint64_t)res : (uint64_t)res) = '\0';
-    return buf;
 }
