@@ -218,8 +218,8 @@ static void test_usage(void)
                  "--threshold needs a value");
     expect_usage((const char *[]){"stats", "basic.jsonl", "--sort", "x", NULL},
                  "--sort takes busy, latency, polls or name");
-    expect_usage((const char *[]){"stats", "basic.jsonl", "--task", "x", NULL},
-                 "bad task id 'x'");
+    expect_usage((const char *[]){"stats", "basic.jsonl", "--task", "", NULL},
+                 "--task needs a task");
     expect_usage((const char *[]){"export", "basic.jsonl", NULL}, "--chrome");
     expect_usage((const char *[]){"validate", "a", "b", NULL},
                  "unexpected argument 'b'");
@@ -271,6 +271,13 @@ static void test_stats_human(void)
         (const char *[]){"stats", "basic.jsonl", "--sort", "name", NULL});
     golden_cmd("basic.stats-task2.txt", 0, 0,
                (const char *[]){"stats", "basic.jsonl", "--task", "2", NULL});
+    /* the same task by its label and by its name */
+    golden_cmd("basic.stats-task2.txt", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", "--task", "handler (2)",
+                                NULL});
+    golden_cmd("basic.stats-task2.txt", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", "--task", "handler",
+                                NULL});
 }
 
 /* ---- exit codes ---- */
@@ -340,6 +347,16 @@ static void test_exit_codes(void)
     r = run((const char *[]){"stats", "basic.jsonl", "--task", "99", NULL});
     ASSERT_EQ(r.status, 1);
     ASSERT_STR_EQ(r.err, "coscope: basic.jsonl: no task 99\n");
+    result_free(&r);
+
+    /* --task takes a task as the tools print it: a label must match */
+    r = run((const char *[]){"stats", "basic.jsonl", "--task", "main (3)", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "coscope: basic.jsonl: no task main (3)\n");
+    result_free(&r);
+    r = run((const char *[]){"stats", "basic.jsonl", "--task", "x", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "coscope: basic.jsonl: no task x\n");
     result_free(&r);
 }
 
