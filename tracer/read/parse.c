@@ -24,13 +24,13 @@ enum field {
     F_T, F_EV, F_TASK, F_PARENT, F_NAME, F_AT, F_BY, F_WHY, F_OBJ, F_OP,
     F_FD, F_MS, F_BYTES, F_RES, F_ERR, F_THREAD, F_STATUS, F_CODE, F_KIND,
     F_CAP, F_MSG, F_EVENTS, F_DROPPED, F_FORMAT, F_VERSION, F_PROGRAM, F_PID,
-    F_CLOCK, F_UNIX_NS, F__COUNT
+    F_CLOCK, F_UNIX_NS, F_SIGNAL, F__COUNT
 };
 static const char *const field_names[F__COUNT] = {
     "t", "ev", "task", "parent", "name", "at", "by", "why", "obj", "op",
     "fd", "ms", "bytes", "res", "err", "thread", "status", "code", "kind",
     "cap", "msg", "events", "dropped", "format", "version", "program", "pid",
-    "clock", "unix_ns",
+    "clock", "unix_ns", "signal",
 };
 
 #define B(f) (1u << (f))
@@ -58,6 +58,8 @@ static const uint32_t allowed[TR_EV__COUNT] = {
     [TR_EV_STUCK] = BASE | B(F_TASK),
     [TR_EV_IO] = BASE | B(F_TASK) | B(F_OP) | B(F_FD) | B(F_BYTES) | B(F_RES) |
                  B(F_ERR),
+    [TR_EV_FATAL] = BASE | B(F_TASK) | B(F_MSG) | B(F_AT),
+    [TR_EV_HALT] = BASE | B(F_SIGNAL) | B(F_CODE),
 };
 
 /* A switch on the first byte: this runs for every field of every line. */
@@ -78,7 +80,7 @@ static int field_of(const char *k)
     case 'f': IS("fd", F_FD) IS("format", F_FORMAT) break;
     case 'm': IS("ms", F_MS) IS("msg", F_MSG) break;
     case 'r': IS("res", F_RES) break;
-    case 's': IS("status", F_STATUS) break;
+    case 's': IS("status", F_STATUS) IS("signal", F_SIGNAL) break;
     case 'c': IS("code", F_CODE) IS("cap", F_CAP) IS("clock", F_CLOCK) break;
     case 'k': IS("kind", F_KIND) break;
     case 'd': IS("dropped", F_DROPPED) break;
@@ -720,6 +722,26 @@ static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
         c->has_end = 1;
         c->end_events = e->val;
         c->end_dropped = e->val2;
+        break;
+    case TR_EV_FATAL: /* the run's last line: the trace ended there */
+        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
+            (rc = need_str(c, f, F_MSG, line, &e->str)))
+            return rc;
+        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
+            return rc;
+        c->has_end = 1;
+        break;
+    case TR_EV_HALT: /* signal (a name) or code: how the run ended */
+        if (f[F_SIGNAL]) {
+            if ((rc = get_str(c, f, F_SIGNAL, line, &e->str)))
+                return rc;
+        } else if ((rc = need(c, f, F_CODE, line)) ||
+                   (rc = get_i64(c, f[F_CODE], F_CODE, line, &e->val))) {
+            return rc;
+        } else {
+            e->flags |= TR_F_CODE;
+        }
+        c->has_end = 1;
         break;
     default: /* poll_begin: nothing but t */
         break;

@@ -31,6 +31,11 @@ typedef enum tr_ev {
     TR_EV_IO,         /* task, op, fd?, bytes?, res | err: an I/O request
                          that completed at once, without the task waiting
                          (one line instead of io_begin + io_end) */
+    TR_EV_FATAL,      /* task, msg, at?: the runtime aborts on a misuse; the
+                         trace's last line */
+    TR_EV_HALT,       /* signal? | code?: the run ended without
+                         tr_rec_stop (killed by a signal, or exit()); the
+                         trace's last line */
     TR_EV__COUNT
 } tr_ev;
 
