@@ -2,11 +2,12 @@
 # Runs the whole suite N times with `ctest -j2` while a CPU-bound process
 # competes for the cores, and reports every failing test of every run: a
 # test that depends on timing it does not control shows up here.
-# Usage: stress-tests.sh N [BUILD_DIR]   (default BUILD_DIR: build-asan,
-# configured and built with ASan+UBSan if it does not exist yet)
+# Usage: stress-tests.sh N [BUILD_DIR]   (default BUILD_DIR: build-stress,
+# configured and built with ASan+UBSan if it does not exist yet; a build
+# directory of its own, so that rebuilding build-asan meanwhile breaks no run)
 set -eu
 n=${1:?usage: stress-tests.sh N [BUILD_DIR]}
-build=${2:-build-asan}
+build=${2:-build-stress}
 cd "$(dirname "$0")/.."
 if [ ! -f "$build/CTestTestfile.cmake" ]; then
     cmake -S . -B "$build" -DENABLE_SANITIZERS=ON -DCMAKE_C_COMPILER=clang-14 \
