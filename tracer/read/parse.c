@@ -848,7 +848,15 @@ void *tr__chunk_run(void *arg)
     thread_arena = &a;
     c->released = c->p;
     while (s < end) {
-        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        /* Looks no further than the longest line (+ '\r' + one byte to
+         * know): an over-long line stops the chunk there. */
+        size_t rest = (size_t)(end - s), look = TR__MAX_LINE + 2;
+        const char *nl = memchr(s, '\n', rest < look ? rest : look);
+        if (!nl && rest >= look) {
+            fail(c, line + 1, -EINVAL, "line longer than 1 MiB");
+            line++;
+            break;
+        }
         const char *le = nl ? nl : end;
         const char *next = nl ? nl + 1 : end;
         size_t n = (size_t)(le - s);
