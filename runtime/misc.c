@@ -29,13 +29,16 @@ unsigned co__trace_gen;
 static uint64_t next_obj_id;
 
 /* libuv maps only the errors it returns itself; the runtime also returns
- * CO_EDEADLK (from co_main), which it has no name for. */
+ * CO_EDEADLK (from co_main), which it has no name for, and CO_ETIMEDOUT for
+ * any deadline (a sleep's too), where libuv would say "connection". */
 const char *co_strerror(int err)
 {
     if (err == 0)
         return "success";
     if (err == CO_EDEADLK)
         return "tasks were blocked forever (deadlock)";
+    if (err == CO_ETIMEDOUT)
+        return "timed out";
     return uv_strerror(err);
 }
 

@@ -435,6 +435,17 @@ static void test_record_status(void)
     ASSERT_EQ(r.status, 128 + 15);
     ASSERT_HAS(r.err, "was killed by signal 15");
     result_free(&r);
+
+    /* SIGTERM sent to record is passed on: PROG's trap runs and its status
+     * comes back (without forwarding, record itself would die of it). */
+    r = run_in(tmpdir, (const char *[]){"record", "-o", "t.jsonl", "--", "/bin/sh",
+                                        "-c",
+                                        "trap 'exit 9' TERM; kill -TERM $PPID; "
+                                        "sleep 5 >/dev/null 2>&1 & wait",
+                                        NULL});
+    ASSERT_EQ(r.status, 9);
+    ASSERT_HAS(r.err, "/bin/sh exited with status 9; no trace was written");
+    result_free(&r);
     remove_tmpdir();
 }
 
@@ -455,11 +466,20 @@ static void test_record_trace(void)
                   "(coscope stalls sh.jsonl).\n");
     result_free(&r);
 
-    /* Running again without writing must not summarise the stale file. */
+    /* Running again without writing must not summarise the stale file, and
+     * a recording that wrote nothing fails even when PROG exited 0. */
     r = run_in(tmpdir, (const char *[]){"record", "--", "/bin/sh", "-c",
                                         "exit 0", NULL});
-    ASSERT_EQ(r.status, 0);
+    ASSERT_EQ(r.status, 1);
     ASSERT_HAS(r.err, "no trace was written to sh.jsonl");
+    result_free(&r);
+
+    /* An unwritable trace path: nothing written, exit 1. */
+    r = run_in(tmpdir, (const char *[]){"record", "-o", "/nonexistent/x.jsonl",
+                                        "--", "/bin/sh", "-c", "exit 0", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT_HAS(r.err, "exited with status 0; no trace was written to "
+                      "/nonexistent/x.jsonl");
     result_free(&r);
 
     /* A crash leaves a truncated trace: summarised with the warning, and

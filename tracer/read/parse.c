@@ -60,6 +60,8 @@ static const uint32_t allowed[TR_EV__COUNT] = {
     [TR_EV_STUCK] = BASE | B(F_TASK),
     [TR_EV_IO] = BASE | B(F_TASK) | B(F_OP) | B(F_FD) | B(F_BYTES) | B(F_RES) |
                  B(F_ERR),
+    [TR_EV_FATAL] = BASE | B(F_TASK) | B(F_MSG) | B(F_AT),
+    [TR_EV_HALT] = BASE | B(F_SIGNAL) | B(F_CODE),
 };
 
 /* ---- cJSON memory: a bump arena per parse thread ----
@@ -693,6 +695,26 @@ static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
         c->end_events = e->val;
         c->end_dropped = e->val2;
         break;
+    case TR_EV_FATAL: /* the run's last line: the trace ended there */
+        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
+            (rc = need_str(c, f, F_MSG, line, &e->str)))
+            return rc;
+        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
+            return rc;
+        c->has_end = 1;
+        break;
+    case TR_EV_HALT: /* signal (a name) or code: how the run ended */
+        if (f[F_SIGNAL]) {
+            if ((rc = get_str(c, f, F_SIGNAL, line, &e->str)))
+                return rc;
+        } else if ((rc = need(c, f, F_CODE, line)) ||
+                   (rc = get_i64(c, f[F_CODE], F_CODE, line, &e->val))) {
+            return rc;
+        } else {
+            e->flags |= TR_F_CODE;
+        }
+        c->has_end = 1;
+        break;
     default: /* poll_begin: nothing but t */
         break;
     }
@@ -826,7 +848,15 @@ void *tr__chunk_run(void *arg)
     thread_arena = &a;
     c->released = c->p;
     while (s < end) {
-        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        /* Looks no further than the longest line (+ '\r' + one byte to
+         * know): an over-long line stops the chunk there. */
+        size_t rest = (size_t)(end - s), look = TR__MAX_LINE + 2;
+        const char *nl = memchr(s, '\n', rest < look ? rest : look);
+        if (!nl && rest >= look) {
+            fail(c, line + 1, -EINVAL, "line longer than 1 MiB");
+            line++;
+            break;
+        }
         const char *le = nl ? nl : end;
         const char *next = nl ? nl + 1 : end;
         size_t n = (size_t)(le - s);

@@ -31,6 +31,11 @@ typedef enum tr_ev {
     TR_EV_IO,         /* task, op, fd?, bytes?, res | err: an I/O request
                          that completed at once, without the task waiting
                          (one line instead of io_begin + io_end) */
+    TR_EV_FATAL,      /* task, msg, at?: the runtime aborts on a misuse; the
+                         trace's last line */
+    TR_EV_HALT,       /* signal? | code?: the run ended without
+                         tr_rec_stop (killed by a signal, or exit()); the
+                         trace's last line */
     TR_EV__COUNT
 } tr_ev;
 
@@ -144,12 +149,13 @@ int tr_objkind_parse(const char *s);
 #define TR_FIELD_PID "pid"
 #define TR_FIELD_CLOCK "clock"
 #define TR_FIELD_UNIX_NS "unix_ns"
+#define TR_FIELD_SIGNAL "signal"
 
 #define TR_FIELDS(X)                                                           \
     X(T) X(EV) X(TASK) X(PARENT) X(NAME) X(AT) X(BY) X(WHY) X(OBJ) X(OP)       \
     X(FD) X(MS) X(BYTES) X(RES) X(ERR) X(THREAD) X(STATUS) X(CODE) X(KIND)     \
     X(CAP) X(MSG) X(EVENTS) X(DROPPED) X(FORMAT) X(VERSION) X(PROGRAM) X(PID)  \
-    X(CLOCK) X(UNIX_NS)
+    X(CLOCK) X(UNIX_NS) X(SIGNAL)
 
 typedef enum tr_field {
 #define TR__FIELD_ENUM(f) TR_FLD_##f,
