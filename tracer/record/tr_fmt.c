@@ -191,9 +191,9 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
             o = PUT_KEY_I(o, TR_FIELD_EVENTS, r->v1);
         break;
     case TR_EV_FATAL: /* task, msg, at? */
-        o = PUT_KEY_U(o, "task", r->task);
+        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
         o = PUT(o, ",\"" TR_FIELD_MSG "\":\"");
-        o = put_esc(o, r->str, r->slen);
+        o = tr__json_esc(o, r->str, r->slen);
         *o++ = '"';
         if (r->file)
             o = put_at(o, r->file, r->line);
@@ -201,7 +201,7 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
     case TR_EV_HALT: /* signal (its name, in str) | code */
         if (r->slen) {
             o = PUT(o, ",\"" TR_FIELD_SIGNAL "\":\"");
-            o = put_esc(o, r->str, r->slen);
+            o = tr__json_esc(o, r->str, r->slen);
             *o++ = '"';
         } else {
             o = PUT_KEY_I(o, TR_FIELD_CODE, r->v1);
