@@ -31,6 +31,8 @@ typedef enum tr_ev {
     TR_EV_IO,         /* task, op, fd?, bytes?, res | err: an I/O request
                          that completed at once, without the task waiting
                          (one line instead of io_begin + io_end) */
+    TR_EV_STACK,      /* stack, pcs: a caller chain, written once before the
+                         first spawn / yield that refers to it by id */
     TR_EV__COUNT
 } tr_ev;
 
