@@ -343,8 +343,9 @@ static void test_exit_codes(void)
     result_free(&r);
 }
 
-/* `view` forwards to the viewer library when the build has one (a headless
- * screenshot proves the arguments arrived); without it, it says so. */
+/* `view` runs coscope-view when the build has one (a headless screenshot
+ * proves the arguments arrived); without it, it says so (test_cli_layers
+ * checks both strictly). */
 static void test_view(void)
 {
     char png[128];
@@ -354,7 +355,7 @@ static void test_view(void)
     setenv("SDL_VIDEODRIVER", "offscreen", 1);
     result r =
         run((const char *[]){"view", "basic.jsonl", "--screenshot", png, NULL});
-    if (strstr(r.err, "this build has no viewer")) {
+    if (strstr(r.err, "coscope-view is not installed")) {
         ASSERT_EQ(r.status, 1);
     } else {
         if (r.status != 0)

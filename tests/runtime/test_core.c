@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "coscope/co.h"
-#include "test.h"
+#include "rt_run.h" /* and test.h */
 
 static char order[256];
 static size_t norder;
@@ -52,7 +52,7 @@ static void *yield_main(void *arg)
 static void test_yield_fifo(void)
 {
     reset();
-    ASSERT_OK(co_main(yield_main, NULL));
+    RUN_TASK(yield_main, NULL);
     ASSERT_STR_EQ(order, "abcabcabc");
 }
 
@@ -86,7 +86,7 @@ static void *join_main(void *arg)
 
 static void test_join(void)
 {
-    ASSERT_OK(co_main(join_main, NULL));
+    RUN_TASK(join_main, NULL);
 }
 
 /* ---- cancel ---- */
@@ -121,7 +121,7 @@ static void *cancel_main(void *arg)
 
 static void test_cancel(void)
 {
-    ASSERT_OK(co_main(cancel_main, NULL));
+    RUN_TASK(cancel_main, NULL);
 }
 
 /* ---- deadline ---- */
@@ -141,7 +141,7 @@ static void *deadline_main(void *arg)
 
 static void test_deadline(void)
 {
-    ASSERT_OK(co_main(deadline_main, NULL));
+    RUN_TASK(deadline_main, NULL);
 }
 
 /* ---- sleep order ---- */
@@ -169,7 +169,7 @@ static void *sleep_main(void *arg)
 static void test_sleep_order(void)
 {
     reset();
-    ASSERT_OK(co_main(sleep_main, NULL));
+    RUN_TASK(sleep_main, NULL);
     ASSERT_STR_EQ(order, "123");
 }
 
@@ -208,7 +208,7 @@ static void *rendezvous_main(void *arg)
 static void test_chan_rendezvous(void)
 {
     reset();
-    ASSERT_OK(co_main(rendezvous_main, NULL));
+    RUN_TASK(rendezvous_main, NULL);
     /* The sender blocks on every send until the receiver takes it. */
     ASSERT_STR_EQ(order, "srsrsrS");
 }
@@ -236,7 +236,7 @@ static void *buffered_main(void *arg)
 static void test_chan_buffered(void)
 {
     reset();
-    ASSERT_OK(co_main(buffered_main, NULL));
+    RUN_TASK(buffered_main, NULL);
     ASSERT_STR_EQ(order, "sss|ssS");
 }
 
@@ -272,7 +272,7 @@ static void *close_main(void *arg)
 
 static void test_chan_close(void)
 {
-    ASSERT_OK(co_main(close_main, NULL));
+    RUN_TASK(close_main, NULL);
 }
 
 /* ---- mutex ---- */
@@ -314,7 +314,7 @@ static void *mutex_main(void *arg)
 static void test_mutex_handoff(void)
 {
     reset();
-    ASSERT_OK(co_main(mutex_main, NULL));
+    RUN_TASK(mutex_main, NULL);
     ASSERT_STR_EQ(order, "uxyzm");
 }
 
@@ -344,7 +344,7 @@ static void *nested_main(void *arg)
 
 static void test_misuse_nested(void)
 {
-    ASSERT_OK(co_main(nested_main, NULL));
+    RUN_TASK(nested_main, NULL);
 }
 
 static int counted;
@@ -371,7 +371,7 @@ static void *many_main(void *arg)
 static void test_many_tasks(void)
 {
     counted = 0;
-    ASSERT_OK(co_main(many_main, NULL));
+    RUN_TASK(many_main, NULL);
     ASSERT_EQ(counted, 2000);
 }
 
@@ -388,7 +388,7 @@ static void *detached_main(void *arg)
 static void test_detached(void)
 {
     counted = 0;
-    ASSERT_OK(co_main(detached_main, NULL));
+    RUN_TASK(detached_main, NULL);
     ASSERT_EQ(counted, 101);
 }
 
@@ -438,7 +438,7 @@ static void *deadlock_main(void *arg)
 
 static void deadlock_child(void)
 {
-    int rc = co_main(deadlock_main, NULL);
+    int rc = rt_run_rc(deadlock_main, NULL);
     _exit(rc == CO_EDEADLK && dl_rc[0] == CO_ECANCELED ? 0 : 1);
 }
 
