@@ -480,6 +480,22 @@ static int need_enum(tr__chunk *c, cJSON **f, int id, uint32_t line,
     return 0;
 }
 
+/* Does s[0..n) hold the escape \u0000 (an odd run of backslashes before
+ * "u0000")? cJSON would decode it and every C string would end there. */
+static int has_nul_escape(const char *s, size_t n)
+{
+    const char *p = memchr(s, '\\', n), *end = s + n;
+    while (p) {
+        const char *q = p;
+        while (q < end && *q == '\\')
+            q++;
+        if ((q - p) % 2 == 1 && end - q >= 5 && memcmp(q, "u0000", 5) == 0)
+            return 1;
+        p = q < end ? memchr(q, '\\', (size_t)(end - q)) : NULL;
+    }
+    return 0;
+}
+
 static const char header_msg[] = "expected the header ({\"ev\":\"trace\",...}) on the first line";
 
 static int parse_header(tr__chunk *c, const char *s, size_t n)
@@ -494,6 +510,10 @@ static int parse_header(tr__chunk *c, const char *s, size_t n)
     }
     if (!root || !cJSON_IsObject(root) || !whole) {
         rc = fail(c, 1, -EINVAL, "%s", header_msg);
+        goto out;
+    }
+    if (has_nul_escape(s, n)) {
+        rc = fail(c, 1, -EINVAL, "a string holds \\u0000 (NUL)");
         goto out;
     }
     for (cJSON *it = root->child; it; it = it->next) {
@@ -794,6 +814,8 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
     return push(c, &e, line);
 }
 
+/* file_last: the file's last line, without its '\n': the only line that may
+ * be cut short (the recorder writes whole lines). */
 static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int file_last)
 {
     if (n > TR__MAX_LINE)
@@ -813,6 +835,8 @@ static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int 
     int rc;
     if (!root || !cJSON_IsObject(root) || !whole)
         rc = fail(c, line, -EINVAL, "not a JSON object");
+    else if (has_nul_escape(s, n))
+        rc = fail(c, line, -EINVAL, "a string holds \\u0000 (NUL)");
     else
         rc = parse_event(c, root, line);
     free_json(root);
@@ -869,7 +893,7 @@ void *tr__chunk_run(void *arg)
         if (n > 0 && le[-1] == '\r')
             n--;
         line++;
-        if (parse_line(c, s, n, line, c->last && next == end) != 0)
+        if (parse_line(c, s, n, line, c->last && !nl) != 0)
             break;
         s = next;
         if (s >= next_tick) {

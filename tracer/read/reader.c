@@ -9,12 +9,13 @@
  *   header; format other than "coscope"; version other than 1; a whole line
  *   that is not one JSON object (or is empty, or longer than 1 MiB); a
  *   missing / mistyped / out-of-range field of a known event kind; invalid
- *   UTF-8 in a name, at, msg or err; `t` going backwards among loop-thread
+ *   UTF-8 in a name, at, msg or err; \u0000 in any string; `t` going backwards among loop-thread
  *   events (all but work_begin / work_end, which worker threads write
  *   out of order); and, found by the model (model.c), an event for a task
- *   never spawned or a task spawned twice.
- *   warnings (tr_load succeeds): a last line cut short (unparsable JSON on
- *   the file's last line: dropped) or no `end` line, one message "path:
+ *   never spawned (its task, spawn's parent or ready's by) or a task
+ *   spawned twice.
+ *   warnings (tr_load succeeds): a last line cut short (the file's last
+ *   line, without its '\n', unparsable: dropped) or no `end` line, one message "path:
  *   trace cut short after 1.28 s"; events of unknown kinds and unknown
  *   fields, skipped, counted and summarised in one message.
  * Files: regular ones are mapped; pipes, FIFOs, standard input ("-") and
