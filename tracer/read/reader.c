@@ -261,6 +261,8 @@ static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
     tr->wide = ch[0].wide;
     tr->nev = ch[0].nev;
     tr->nwide = ch[0].nwide;
+    tr->sd = ch[0].sd;
+    memset(&ch[0].sd, 0, sizeof ch[0].sd);
     ch[0].ev = NULL;
     ch[0].line = NULL;
     ch[0].wide = NULL;
@@ -298,6 +300,10 @@ static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
         for (size_t i = 0; i < c->nwide; i++) {
             wd[i] = c->wide[i];
             wd[i].at = remap[wd[i].at];
+        }
+        if (tr__stack_merge(tr, &c->sd, tr->nev, remap) != 0) {
+            free(remap);
+            goto nomem;
         }
         tr_event *dst = tr->ev + tr->nev;
         uint32_t *dl = tr->lines + tr->nev;
@@ -469,13 +475,16 @@ static int load(const char *name, const char *data, size_t len, const tr_load_op
         rc = -ECANCELED;
         goto done;
     }
-    if ((rc = sort_events(tr)) != 0 || (rc = compress_lines(tr)) != 0) {
+    tr__refs_to_ranks(tr); /* stacks and on-CPU figures follow their events */
+    rc = sort_events(tr);
+    tr__refs_from_ranks(tr);
+    if (rc != 0 || (rc = compress_lines(tr)) != 0) {
         tr__set_error("%s: out of memory", name);
         goto done;
     }
     tr->head.program = tr__str(&tr->st, ch[0].program);
     tr->head.duration = tr->nev ? tr->ev[tr->nev - 1].t : 0;
-    if ((rc = tr__model_build(tr)) != 0)
+    if ((rc = tr__model_build(tr)) != 0 || (rc = tr__stack_finish(tr)) != 0)
         goto done;
     if ((rc = finish_warnings(tr, &unk)) != 0) {
         tr__set_error("%s: out of memory", name);
@@ -488,6 +497,7 @@ done:
         free(ch[k].ev);
         free(ch[k].line);
         free(ch[k].wide);
+        tr__stackdata_free(&ch[k].sd);
         tr__strtab_free(&ch[k].st);
     }
     free(ch);
