@@ -6,8 +6,10 @@
  * loop's buffer: no malloc, no lock, no JSON. A writer thread turns full
  * buffers into JSON Lines (trace format v1) at least every 100 ms and at
  * tr_rec_stop(). When the writer lags, the loop waits for a free buffer
- * (lossless). On SIGSEGV/SIGBUS/SIGABRT/SIGFPE, the records still in memory
- * are written out (async-signal-safe) before the process dies.
+ * (lossless). On SIGSEGV/SIGBUS/SIGABRT/SIGFPE/SIGILL (and SIGINT/SIGTERM
+ * left at their default), and on exit() without tr_rec_stop, the records
+ * still in memory are written out (async-signal-safe), then a `halt` line
+ * saying how the run ended.
  *
  * Threading: every tr_rec_* except tr_rec_work_begin/end must be called from
  * the one loop thread (the thread that called tr_rec_start). The work calls
@@ -48,6 +50,20 @@ void tr_rec_flush(void);
  * (stack overflow, fatal signals); async-signal-safe. */
 void tr_rec_crash_flush(void);
 
+/* The trace's last line, for endings that never reach tr_rec_stop. Both
+ * write every record still in memory, then their line, and nothing is
+ * written after it (a later crash flush, halt or tr_rec_stop adds no line).
+ * Async-signal-safe; callable from any thread; no-ops when not recording.
+ * tr_rec_fatal: the runtime is about to abort() on a misuse: a `fatal` line
+ * with the task, the message (len bytes, cut to 255) and the caller's
+ * file:line (file NULL: none).
+ * tr_rec_halt: the run is ending without tr_rec_stop: killed by signal
+ * `sig` (> 0; the recorder's own handlers call it for SIGSEGV, SIGBUS,
+ * SIGABRT, SIGFPE, SIGILL, and SIGINT/SIGTERM when they would kill), or
+ * exit(code) with sig 0 (the recorder's on_exit handler). */
+void tr_rec_fatal(uint64_t task, const char *msg, size_t len, const char *file, int line);
+void tr_rec_halt(int sig, int code);
+
 /* Nanoseconds since the trace began (the `t` of the next event). */
 int64_t tr_rec_now(void);
 
@@ -83,6 +99,31 @@ void tr_rec_poll_begin(void);
  * written before it cancels the task, so the analyser sees the deadlock. */
 void tr_rec_stuck(uint64_t task);
 void tr_rec_poll_end(int64_t events);
+
+/* ---- caller chains and on-CPU time ----
+ * The caller chain of a spawn or a wait: tr_rec_stack walks the frame
+ * pointers (up to 16 frames) of the calling thread's stack [lo, hi) and
+ * returns the chain's id, writing a `stack` line the first time this chain
+ * is seen in the trace; 0 when tracing or stacks are off (COSCOPE_STACKS=0
+ * in the environment at tr_rec_start) or nothing could be walked. Frames
+ * below `anchor` are left out: pass the address of a local (or the frame
+ * address) of the outermost runtime function, so the first frame is the
+ * program's call into the runtime. An anchor outside [lo, hi) leaves out
+ * only the caller of tr_rec_stack. [lo, hi) must be mapped and readable;
+ * every frame read lies inside it, so a clobbered frame pointer (code
+ * built without -fno-omit-frame-pointer) ends the walk, never faults. The
+ * root frame (a task's entry, whose saved frame pointer is 0) is left out.
+ * Loop thread only. The _stack variants pass the id on (0: none).
+ *
+ * On-CPU time needs no call: a yield or exit that ends a run slice (from
+ * tr_rec_run) of 250 us or more carries the loop thread's CPU time, its
+ * run-queue time and the stops during the slice (trace-format.md, `cpu`). */
+uint32_t tr_rec_stack(const void *anchor, const void *lo, const void *hi);
+void tr_rec_spawn_stack(uint64_t task, uint64_t parent, const char *name,
+                        const char *file, int line, uint32_t stack);
+void tr_rec_yield_stack(uint64_t task, tr_wait why, uint64_t obj, tr_op op,
+                        int64_t fd, int64_t ms, const char *file, int line,
+                        uint32_t stack);
 
 /* Counters, for tests and the `end` line. */
 uint64_t tr_rec_events(void);  /* events emitted since start */
