@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "coscope/viewer.h"
+#include "view_exec.h"
 #include "test.h"
 #include "vw_sdl.h"
 
@@ -44,7 +45,7 @@ static int run_view(char *err, size_t errn, int argc, const char **argv)
     int fd = open(tmp, O_CREAT | O_TRUNC | O_RDWR, 0600);
     ASSERT(fd >= 0);
     dup2(fd, 2);
-    int rc = vw_view_main(argc, (char **)argv);
+    int rc = view_main(argc, argv);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -472,7 +473,7 @@ static void test_shot_opts_usage(void)
     int saved = dup(1), fd = open(out, O_CREAT | O_TRUNC | O_RDWR, 0600);
     ASSERT(fd >= 0);
     dup2(fd, 1);
-    int rc = vw_view_main(2, (char **)help);
+    int rc = view_main(2, help);
     fflush(stdout);
     dup2(saved, 1);
     close(saved);
@@ -510,7 +511,7 @@ static void test_usage(void)
     fflush(stdout);
     int saved = dup(1), fd = open("/dev/null", O_WRONLY);
     dup2(fd, 1);
-    int rc = vw_view_main(2, (char **)help);
+    int rc = view_main(2, help);
     fflush(stdout);
     dup2(saved, 1);
     close(saved);

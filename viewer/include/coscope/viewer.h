@@ -48,8 +48,4 @@ int vw_view_file(const char *path, const vw_view_opts *o);
 /* The key bindings as help text, one "  KEYS  what it does" line each. */
 void vw_print_keys(FILE *f);
 
-/* `coscope view FILE [options]` with argv[0] = "view": the command line
- * into vw_view_opts, then vw_view_file; 2 on a usage error. */
-int vw_view_main(int argc, char **argv);
-
 #endif
