@@ -258,6 +258,36 @@ int co_chan_send(co_chan *c, const void *elem);
 int co_chan_recv_at(co_chan *c, void *elem, const char *file, int line);
 int co_chan_recv(co_chan *c, void *elem);
 #define co_chan_recv(c, e) co_chan_recv_at((c), (e), __FILE__, __LINE__)
+/* Without waiting, so callable from the loop too: 0 done, CO_EAGAIN it
+ * would have to wait (full / empty), CO_EPIPE closed (send), CO_EOF closed
+ * and drained (recv), CO_EINVAL for NULL. Not a blocking call: never
+ * cancelled, never traced as a wait. */
+int co_chan_try_send(co_chan *c, const void *elem);
+int co_chan_try_recv(co_chan *c, void *elem);
+
+/* co_select: waits until one of n channel operations can go, does it and
+ * returns its index. Cases are tried in order, so when several can go the
+ * first one wins (deterministic, for replay). A case whose chan is NULL is
+ * skipped. timeout_ms -1 waits as long as it takes; 0 never waits; > 0
+ * returns n (the "timeout case") once that many ms passed with none done.
+ * Each case's err says how it went: 0, CO_EPIPE (send on a closed
+ * channel), CO_EOF (recv on a closed, drained one) -- a closed channel
+ * counts as "can go". Returns the index, n, CO_EINVAL (cases NULL, n 0 or
+ * above 64, a bad op or elem), CO_ECANCELED / CO_ETIMEDOUT (the task's
+ * deadline) / CO_EDEADLK, with no case done. Traced as one wait, why
+ * "select", with ms when there is a timeout. */
+enum { CO_SELECT_RECV = 0, CO_SELECT_SEND = 1 };
+typedef struct co_select_case {
+    co_chan *chan;
+    int op;     /* CO_SELECT_RECV or CO_SELECT_SEND */
+    void *elem; /* recv: where the element goes; send: the element */
+    int err;    /* out */
+} co_select_case;
+int co_select_at(co_select_case *cases, size_t n, int64_t timeout_ms,
+                 const char *file, int line);
+int co_select(co_select_case *cases, size_t n, int64_t timeout_ms);
+#define co_select(c, n, ms) co_select_at((c), (n), (ms), __FILE__, __LINE__)
+
 /* Closes: waiting senders get CO_EPIPE, receivers drain then get CO_EOF. */
 void co_chan_close(co_chan *c);
 /* NULL is a no-op. Fatal: freeing a channel tasks wait on. */
