@@ -136,6 +136,12 @@ static const char *wait_target(const co_task *t, char *buf, size_t n)
     case TR_WAIT_IO:
         snprintf(buf, n, "io %s (fd %lld)", tr_op_name(w->op), (long long)w->fd);
         break;
+    case TR_WAIT_SEM:
+    case TR_WAIT_COND:
+    case TR_WAIT_GROUP:
+        snprintf(buf, n, "%s (%s %llu)", tr_wait_name(w->why),
+                 tr_wait_name(w->why), (unsigned long long)w->obj);
+        break;
     default:
         snprintf(buf, n, "%s", tr_wait_name(w->why));
     }

@@ -54,3 +54,7 @@ coscope_test(test_fail SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fail.c
 # co_select and the channels' try calls.
 coscope_test(test_select SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_select.c
   LIBS ${RT_LIBS} CASES try select select_race select_cancel select_trace)
+
+# Semaphores, condition variables, co_mutex_trylock.
+coscope_test(test_sync SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sync.c
+  LIBS ${RT_LIBS} CASES sem sem_cancel cond cond_cancel trylock trace)

@@ -305,6 +305,11 @@ co_mutex *co_mutex_name(co_mutex *m, const char *name);
 int co_mutex_lock_at(co_mutex *m, const char *file, int line);
 int co_mutex_lock(co_mutex *m);
 #define co_mutex_lock(m) co_mutex_lock_at((m), __FILE__, __LINE__)
+/* Takes m if nobody holds it, without waiting (never blocks, never
+ * refused by cancellation): 0 (traced as `acquire`), CO_EBUSY when another
+ * task holds it, CO_EINVAL when the caller does (or NULL, or outside a
+ * task). */
+int co_mutex_trylock(co_mutex *m);
 /* Gives m up (to the oldest waiter, if any). Fatal: unlocking a mutex the
  * caller does not hold (or outside a task). */
 void co_mutex_unlock_at(co_mutex *m, const char *file, int line);
@@ -314,6 +319,54 @@ void co_mutex_unlock(co_mutex *m);
 void co_mutex_free_at(co_mutex *m, const char *file, int line);
 void co_mutex_free(co_mutex *m);
 #define co_mutex_free(m) co_mutex_free_at((m), __FILE__, __LINE__)
+
+/* ---- semaphores (FIFO hand-off, like mutexes) ---- */
+typedef struct co_sem co_sem;
+/* A semaphore holding `count` units. NULL when out of memory. */
+co_sem *co_sem_new_at(uint64_t count, const char *file, int line);
+co_sem *co_sem_new(uint64_t count);
+#define co_sem_new(n) co_sem_new_at((n), __FILE__, __LINE__)
+co_sem *co_sem_name(co_sem *s, const char *name); /* copied; returns s */
+/* Takes a unit, waiting while there is none (or while others wait before
+ * the caller). 0, CO_EINVAL for NULL, CO_ECANCELED/CO_ETIMEDOUT/
+ * CO_EDEADLK (no unit taken). Traced: a wait with why "sem", obj. */
+int co_sem_wait_at(co_sem *s, const char *file, int line);
+int co_sem_wait(co_sem *s);
+#define co_sem_wait(s) co_sem_wait_at((s), __FILE__, __LINE__)
+/* Takes a unit without waiting: 0, CO_EAGAIN none left, CO_EINVAL. */
+int co_sem_trywait(co_sem *s);
+/* Gives a unit back: to the oldest waiter (woken with why "lock") or to
+ * the count. Never blocks; callable from the loop. 0, CO_EINVAL. */
+int co_sem_post(co_sem *s);
+uint64_t co_sem_value(const co_sem *s); /* units left; 0 for NULL */
+/* NULL is a no-op. Fatal: freeing a semaphore tasks wait on. */
+void co_sem_free_at(co_sem *s, const char *file, int line);
+void co_sem_free(co_sem *s);
+#define co_sem_free(s) co_sem_free_at((s), __FILE__, __LINE__)
+
+/* ---- condition variables ----
+ * No mutex: task code between two blocking calls is atomic, so
+ *     while (!ready) co_cond_wait(c);
+ * cannot miss a co_cond_signal made between the test and the wait. */
+typedef struct co_cond co_cond;
+co_cond *co_cond_new_at(const char *file, int line);
+co_cond *co_cond_new(void); /* NULL when out of memory */
+#define co_cond_new() co_cond_new_at(__FILE__, __LINE__)
+co_cond *co_cond_name(co_cond *c, const char *name);
+/* Waits for a signal or broadcast made after the call (FIFO). 0,
+ * CO_EINVAL, CO_ECANCELED/CO_ETIMEDOUT/CO_EDEADLK. Traced: a wait with why
+ * "cond", obj; woken with why "chan". */
+int co_cond_wait_at(co_cond *c, const char *file, int line);
+int co_cond_wait(co_cond *c);
+#define co_cond_wait(c) co_cond_wait_at((c), __FILE__, __LINE__)
+/* Wake the oldest waiter / every waiter. Never block; callable from the
+ * loop. Return how many were woken (0 or 1 / the count), CO_EINVAL. */
+int co_cond_signal(co_cond *c);
+int co_cond_broadcast(co_cond *c);
+/* NULL is a no-op. Fatal: freeing a condition tasks wait on. */
+void co_cond_free_at(co_cond *c, const char *file, int line);
+void co_cond_free(co_cond *c);
+#define co_cond_free(c) co_cond_free_at((c), __FILE__, __LINE__)
 
 /* ---- misc ---- */
 const char *co_strerror(int err);
