@@ -70,6 +70,9 @@ struct co_task {
     int abandoned;              /* found blocked forever; never runs again */
     int reported;               /* named in a deadlock report already */
     unsigned refusals;          /* blocking calls refused after the verdict */
+    int shield;                 /* co_shield_begin depth: no cancellation */
+    struct co_group *group;     /* the group it was spawned into, or NULL */
+    co_task *group_prev, *group_next;
     uint64_t deadline_at;       /* loop time (ms) of the deadline, 0: none */
     uv_timer_t *deadline_timer; /* lazily allocated, closed at exit */
     uv_timer_t *sleep_timer;    /* lazily allocated, closed at exit */
@@ -114,6 +117,14 @@ int co__park(co__wait *w);
  * `ready` with by = the current task (0 on the loop). Call from the loop
  * thread only. */
 void co__wake(co_task *t, tr_wake why, int result);
+
+/* group.c: a group's child has ended (called from its exit, before its
+ * struct is freed): unlinks it and wakes the group's waiter when it was
+ * the last. */
+void co__group_child_done(co_task *t);
+/* task.c: a new task, made ready (co_spawn's work without the checks). */
+co_task *co__spawn(co_fn fn, void *arg, const char *name, const char *file,
+                   int line);
 
 /* Tracing id of the current task (0 on the loop). */
 static inline uint64_t co__cur_id(void)

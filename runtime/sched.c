@@ -177,7 +177,7 @@ int co__check(void)
         return CO_EINVAL;
     if (t->deadlocked)
         return CO_EDEADLK;
-    if (t->cancelled)
+    if (t->cancelled && !t->shield)
         return CO_ECANCELED;
     if (t->timed_out)
         return CO_ETIMEDOUT;

@@ -58,3 +58,7 @@ coscope_test(test_select SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_select.c
 # Semaphores, condition variables, co_mutex_trylock.
 coscope_test(test_sync SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sync.c
   LIBS ${RT_LIBS} CASES sem sem_cancel cond cond_cancel trylock trace)
+
+# Task groups and the cancel shield.
+coscope_test(test_group SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_group.c
+  LIBS ${RT_LIBS} CASES wait cancel tree deadline shield misuse trace)

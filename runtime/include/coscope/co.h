@@ -137,6 +137,16 @@ int co_cancel(co_task *t);
 /* Non-zero once the current task has been cancelled. */
 int co_cancelled(void);
 
+/* Cancel shield, for cleanup that must finish (a last write, a close):
+ * between co_shield_begin and co_shield_end, co_cancel does not end the
+ * task's blocking calls; a cancel that arrives meanwhile is kept and the
+ * first blocking call after the shield returns CO_ECANCELED. Deadlines
+ * still apply (bound cleanup with co_deadline_push), and so does the
+ * deadlock verdict. Shields nest. Both return 0, CO_EINVAL outside a task
+ * (co_shield_end: or without a matching begin). */
+int co_shield_begin(void);
+int co_shield_end(void);
+
 /* Lets every other ready task run once, then continues (FIFO). Outside a
  * task it does nothing. */
 void co_yield_at(const char *file, int line);
@@ -319,6 +329,46 @@ void co_mutex_unlock(co_mutex *m);
 void co_mutex_free_at(co_mutex *m, const char *file, int line);
 void co_mutex_free(co_mutex *m);
 #define co_mutex_free(m) co_mutex_free_at((m), __FILE__, __LINE__)
+
+/* ---- task groups (structured concurrency) ----
+ *     co_group *g = co_group_new();
+ *     for (...) co_group_spawn(g, handle, conn, "client");
+ *     co_group_wait(g);           // every client has ended
+ *     co_group_free(g);
+ * The group owns its tasks: do not join or detach them (fatal); their
+ * co_task handles are valid until they end. */
+typedef struct co_group co_group;
+co_group *co_group_new_at(const char *file, int line);
+co_group *co_group_new(void); /* NULL when out of memory */
+#define co_group_new() co_group_new_at(__FILE__, __LINE__)
+co_group *co_group_name(co_group *g, const char *name); /* in the trace */
+/* Spawns fn(arg) into g (as co_spawn; from the loop too). A task spawned
+ * into a cancelled group starts cancelled. NULL on bad arguments, out of
+ * memory or outside co_main. */
+co_task *co_group_spawn_at(co_group *g, co_fn fn, void *arg, const char *name,
+                           const char *file, int line);
+co_task *co_group_spawn(co_group *g, co_fn fn, void *arg, const char *name);
+#define co_group_spawn(g, f, a, n) co_group_spawn_at((g), (f), (a), (n), __FILE__, __LINE__)
+/* Waits until every task of g has ended (0 at once when none is left).
+ * When the caller is cancelled or passes its deadline while waiting, the
+ * group is cancelled and the call still waits for the children to end
+ * (shielded) before it returns CO_ECANCELED / CO_ETIMEDOUT: no child
+ * outlives its scope, and cancellation reaches grandchildren through
+ * their parents' groups. Returns 0, CO_EINVAL, CO_ECANCELED,
+ * CO_ETIMEDOUT, CO_EDEADLK. Traced: a wait with why "group", obj the
+ * group; woken with why "join" by the last child. Fatal: a task of g
+ * waiting on g, or two tasks waiting on one group. */
+int co_group_wait_at(co_group *g, const char *file, int line);
+int co_group_wait(co_group *g);
+#define co_group_wait(g) co_group_wait_at((g), __FILE__, __LINE__)
+/* Cancels every task of g, and every task spawned into it later. 0,
+ * CO_EINVAL. */
+int co_group_cancel(co_group *g);
+size_t co_group_size(const co_group *g); /* tasks not yet ended */
+/* NULL is a no-op. Fatal: freeing a group with tasks. */
+void co_group_free_at(co_group *g, const char *file, int line);
+void co_group_free(co_group *g);
+#define co_group_free(g) co_group_free_at((g), __FILE__, __LINE__)
 
 /* ---- semaphores (FIFO hand-off, like mutexes) ---- */
 typedef struct co_sem co_sem;
