@@ -77,6 +77,7 @@ static void unjoined_unlink(co_task *t)
 
 static void task_finish(co_task *self)
 {
+    co__locals_free(self, 1); /* its own code, still on its stack */
     int cancelled = self->cancelled || self->deadlocked;
     tr_status st = cancelled ? TR_STATUS_CANCELLED : TR_STATUS_OK;
     if (cancelled)
@@ -175,6 +176,7 @@ void co__abandoned_free(void)
         co_task *t = RT->abandoned;
         RT->abandoned = t->all_next;
         co__stack_discard(t->stack);
+        co__locals_free(t, 0); /* no line of its code runs again */
         free(t->name);
         free(t);
     }

@@ -62,3 +62,7 @@ coscope_test(test_sync SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sync.c
 # Task groups and the cancel shield.
 coscope_test(test_group SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_group.c
   LIBS ${RT_LIBS} CASES wait cancel tree deadline shield misuse trace)
+
+# co_now, task-local storage, co_post from other threads.
+coscope_test(test_misc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_misc.c
+  LIBS ${RT_LIBS} Threads::Threads CASES now local post)

@@ -187,6 +187,25 @@ co_task *co_self(void);                 /* NULL outside a task */
 uint64_t co_task_id(const co_task *t);  /* 0 for NULL */
 const char *co_task_name(const co_task *t);
 
+/* The loop's clock: milliseconds since co_main started, read once per loop
+ * iteration (it does not move while a task runs without blocking, like
+ * libuv's uv_now). Timers and deadlines run on it, and it is the clock a
+ * replay controls: prefer it to clock_gettime in task code. 0 outside
+ * co_main. */
+uint64_t co_now(void);
+
+/* Task-local storage, keyed by an address the program owns:
+ *     static char request_id_key;
+ *     co_local_set(&request_id_key, id, free);
+ *     char *id = co_local_get(&request_id_key);
+ * co_local_set stores value for the current task under key, replacing what
+ * was there (without calling the old destructor); dtor (may be NULL) runs
+ * on value when the task ends. 0, CO_EINVAL (NULL key, outside a task),
+ * CO_ENOMEM. co_local_get: the value, NULL when unset or outside a task.
+ * Tasks never see each other's values; spawned tasks start empty. */
+int co_local_set(const void *key, void *value, void (*dtor)(void *value));
+void *co_local_get(const void *key);
+
 /* A user annotation in the trace (`mark`), printf-style; at most 255 bytes. */
 void co_mark(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -369,6 +388,31 @@ size_t co_group_size(const co_group *g); /* tasks not yet ended */
 void co_group_free_at(co_group *g, const char *file, int line);
 void co_group_free(co_group *g);
 #define co_group_free(g) co_group_free_at((g), __FILE__, __LINE__)
+
+/* ---- hand-offs from other threads ----
+ * A poster lets threads that are not the loop's (a library's callback
+ * thread, a worker pool of the program's own) hand work to the loop:
+ *     co_poster *p; co_poster_new(&p);        // in a task
+ *     co_post(p, deliver, job);               // any thread, any time
+ *     co_poster_close(p);                     // in a task, once no thread
+ *                                             // will post again
+ * Each fn(arg) runs on the loop thread, soon, in the order posted, outside
+ * any task: it must not block (a blocking call there is fatal), and may
+ * co_spawn, co_chan_try_send, co_sem_post, co_cond_signal, co_cancel...
+ * (wake-ups it makes are traced with by 0, the loop). While a poster is
+ * open, tasks waiting for what will be posted are not a deadlock: when
+ * nothing else can wake them, co_main waits for a post. It still returns
+ * once every task has ended; posters left open are then closed and what
+ * they still queue is dropped. */
+typedef struct co_poster co_poster;
+/* 0 and *out, CO_EINVAL outside co_main or out NULL, CO_ENOMEM. */
+int co_poster_new(co_poster **out);
+/* Thread-safe. 0, CO_EINVAL (p or fn NULL), CO_ENOMEM, CO_EPIPE once
+ * co_poster_close has begun (fn never runs). */
+int co_post(co_poster *p, void (*fn)(void *arg), void *arg);
+/* Runs what is still queued, then closes and frees p; no thread may use p
+ * once this returns. 0, CO_EINVAL. */
+int co_poster_close(co_poster *p);
 
 /* ---- semaphores (FIFO hand-off, like mutexes) ---- */
 typedef struct co_sem co_sem;
