@@ -90,6 +90,23 @@ static int push_frame(tr_trace *tr, size_t *cap, const tr__frame *f)
     return tr__grow_push((void **)&tr->frames, &tr->nframes, cap, sizeof *f, f);
 }
 
+/* The compile unit holding addr. Through .debug_aranges when there is one;
+ * clang does not write it (DWARF 5) and libdw 0.188 does not fall back, so
+ * else each unit's own ranges are asked. */
+static Dwarf_Die *cu_of(Dwfl_Module *dm, Dwarf_Addr addr, Dwarf_Addr *bias)
+{
+    Dwarf_Die *cu = dwfl_module_addrdie(dm, addr, bias);
+    if (cu)
+        return cu;
+    Dwarf_Addr b = 0;
+    for (cu = dwfl_module_nextcu(dm, NULL, &b); cu; cu = dwfl_module_nextcu(dm, cu, &b))
+        if (dwarf_haspc(cu, addr - b) > 0) {
+            *bias = b;
+            return cu;
+        }
+    return NULL;
+}
+
 /* The frames of one pc: inlined calls first, then the function holding
  * them. The line of each outer frame is the call site of the inner one. */
 static int frames_of(tr_trace *tr, const mod *m, uint64_t pc, size_t *cap)
@@ -101,10 +118,12 @@ static int frames_of(tr_trace *tr, const mod *m, uint64_t pc, size_t *cap)
     Dwarf_Addr bias = 0;
     int line = 0, rc;
     const char *file = NULL;
-    Dwfl_Line *ln = dwfl_module_getsrc(m->dm, addr);
-    if (ln)
-        file = dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL);
-    Dwarf_Die *cu = dwfl_module_addrdie(m->dm, addr, &bias);
+    Dwarf_Die *cu = cu_of(m->dm, addr, &bias);
+    Dwarf_Line *ln = cu ? dwarf_getsrc_die(cu, addr - bias) : NULL;
+    if (ln) {
+        file = dwarf_linesrc(ln, NULL, NULL);
+        dwarf_lineno(ln, &line);
+    }
     Dwarf_Die *scopes = NULL;
     int n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
     if (n > 0) {
