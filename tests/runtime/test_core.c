@@ -69,8 +69,7 @@ static void *join_main(void *arg)
     void *res = NULL;
     co_task *t = co_spawn(ret_arg, (void *)0x1234, "ret");
     ASSERT_NOT_NULL(t);
-    ASSERT_EQ(co_join(co_self(), NULL), CO_EINVAL);
-    ASSERT_EQ(co_join(NULL, NULL), CO_EINVAL);
+    ASSERT_EQ(co_join(NULL, NULL), CO_EINVAL); /* joining self: test_fail.c */
     ASSERT_OK(co_join(t, &res));
     ASSERT_EQ((intptr_t)res, 0x1234);
     /* Joining a task that has already finished. */
@@ -142,6 +141,58 @@ static void *deadline_main(void *arg)
 static void test_deadline(void)
 {
     RUN_TASK(deadline_main, NULL);
+}
+
+/* A helper's own deadline nests inside its caller's: push narrows, pop puts
+ * the outer one back (co_deadline would have wiped it). */
+static int helper_rc;
+
+static void helper_with_deadline(void)
+{
+    uint64_t outer;
+    ASSERT_OK(co_deadline_push(10, &outer));
+    ASSERT_CMP(co_deadline_left(), <=, 10);
+    helper_rc = co_sleep(60000); /* the helper's 10 ms end it */
+    ASSERT_EQ(co_deadline_left(), 0);
+    ASSERT_OK(co_deadline_pop(outer));
+}
+
+static void *deadline_nested_main(void *arg)
+{
+    (void)arg;
+    uint64_t saved;
+    ASSERT_EQ(co_deadline_left(), -1);
+    ASSERT_OK(co_deadline(60000));
+    helper_with_deadline();
+    ASSERT_EQ(helper_rc, CO_ETIMEDOUT);
+    ASSERT_CMP(co_deadline_left(), >, 10); /* the caller's is back ... */
+    ASSERT_CMP(co_deadline_left(), <=, 60000);
+    ASSERT_OK(co_sleep(1)); /* ... and has not passed */
+    /* An inner deadline later than the outer one keeps the outer. */
+    ASSERT_OK(co_deadline_push(600000, &saved));
+    ASSERT_CMP(co_deadline_left(), <=, 60000);
+    ASSERT_OK(co_deadline_pop(saved));
+    /* push(0) keeps the outer; the outer passing inside the inner scope
+     * stays passed after the pop. */
+    ASSERT_OK(co_deadline(5));
+    ASSERT_OK(co_deadline_push(0, &saved));
+    ASSERT_OK(co_deadline_push(60000, &saved));
+    ASSERT_EQ(co_sleep(60000), CO_ETIMEDOUT);
+    ASSERT_OK(co_deadline_pop(saved));
+    ASSERT_EQ(co_sleep(1), CO_ETIMEDOUT);
+    ASSERT_OK(co_deadline(0));
+    ASSERT_EQ(co_deadline_left(), -1);
+    ASSERT_OK(co_sleep(1));
+    ASSERT_EQ(co_deadline_push(1, NULL), CO_EINVAL);
+    return NULL;
+}
+
+static void test_deadline_nested(void)
+{
+    RUN_TASK(deadline_nested_main, NULL);
+    ASSERT_EQ(co_deadline_push(1, &(uint64_t){0}), CO_EINVAL); /* no task */
+    ASSERT_EQ(co_deadline_pop(0), CO_EINVAL);
+    ASSERT_EQ(co_deadline_left(), -1);
 }
 
 /* ---- sleep order ---- */
@@ -323,7 +374,7 @@ static void test_mutex_handoff(void)
 static void test_misuse_outside(void)
 {
     co_yield(); /* no-op outside a task */
-    ASSERT_EQ(co_sleep(1), CO_EINVAL);
+    /* a blocking call outside a task is fatal: test_fail.c, outside_task */
     ASSERT_EQ(co_join(NULL, NULL), CO_EINVAL);
     ASSERT_EQ(co_deadline(5), CO_EINVAL);
     ASSERT_NULL(co_self());
@@ -333,6 +384,7 @@ static void test_misuse_outside(void)
     ASSERT_STR_EQ(co_strerror(CO_EDEADLK),
                   "tasks were blocked forever (deadlock)");
     ASSERT_STR_EQ(co_strerror(0), "success");
+    ASSERT_STR_EQ(co_strerror(CO_ETIMEDOUT), "timed out");
 }
 
 static void *nested_main(void *arg)
@@ -438,8 +490,10 @@ static void *deadlock_main(void *arg)
 
 static void deadlock_child(void)
 {
+    dl_rc[0] = dl_rc[1] = 77;
     int rc = rt_run_rc(deadlock_main, NULL);
-    _exit(rc == CO_EDEADLK && dl_rc[0] == CO_ECANCELED ? 0 : 1);
+    /* abandoned (the default): neither join ever returned */
+    _exit(rc == CO_EDEADLK && dl_rc[0] == 77 && dl_rc[1] == 77 ? 0 : 1);
 }
 
 static void test_deadlock_report(void)
@@ -501,6 +555,7 @@ static const test_case cases[] = {
     {"join", test_join},
     {"cancel", test_cancel},
     {"deadline", test_deadline},
+    {"deadline_nested", test_deadline_nested},
     {"sleep_order", test_sleep_order},
     {"chan_rendezvous", test_chan_rendezvous},
     {"chan_buffered", test_chan_buffered},
