@@ -307,7 +307,8 @@ int64_t tr_hist_lo(int i);
 /* Bytes the loaded trace holds in memory, by part (the sizes of its arrays
  * and tables, not malloc's own overhead). */
 typedef struct tr_mem {
-    size_t events;   /* tr_event array, values beyond 32 bits, line numbers */
+    size_t events;   /* tr_event array, values beyond 32 bits, line numbers,
+                        stacks, their frames and on-CPU figures */
     size_t strings;  /* interned names, `at`s and messages */
     size_t model;    /* tasks, spans, wake-ups, work, idle, indexes */
     size_t analysis; /* stalls, victims, cycles */
