@@ -239,6 +239,25 @@ static void task_panel(panel *p, const vw_state *st, const vw_model *m)
     row(p, "latency", buf);
 }
 
+/* A caller chain, one frame a row under "stack", innermost first (the
+ * tracer's one frame formatter); at most 8 rows, then "(N more)". */
+static void stack_rows(panel *p, const vw_model *m, uint32_t stack)
+{
+    size_t depth = tr_stack_depth(m->tr, stack);
+    char buf[256];
+    for (size_t i = 0; i < depth; i++) {
+        tr_frame f;
+        if (i == 8) {
+            snprintf(buf, sizeof buf, "(%zu more)", depth - i);
+            row(p, "", buf);
+            break;
+        }
+        if (tr_stack_frame(m->tr, stack, i, &f) != 0)
+            break;
+        row(p, i ? "" : "stack", tr_fmt_frame(buf, sizeof buf, &f));
+    }
+}
+
 static void detail_panel(panel *p, const vw_state *st, const vw_model *m)
 {
     char a[32], b[32], buf[200];
@@ -278,6 +297,7 @@ static void detail_panel(panel *p, const vw_state *st, const vw_model *m)
         }
         if (site)
             row(p, "at", tr_str(m->tr, site));
+        stack_rows(p, m, tr_span_stack(m->tr, (size_t)st->sel_span));
         if (sp->ev0 < tr_nevents(m->tr))
             row(p, "began with", vw__fmt_event(buf, sizeof buf, m, sp->ev0));
         if (ev1 < tr_nevents(m->tr))
@@ -293,6 +313,7 @@ static void detail_panel(panel *p, const vw_state *st, const vw_model *m)
         row(p, "time", vw__fmt_time(a, sizeof a, e->t));
         if (tr_ev_at(m->tr, e))
             row(p, "at", tr_str(m->tr, tr_ev_at(m->tr, e)));
+        stack_rows(p, m, tr_ev_stack(m->tr, (size_t)st->cursor));
         snprintf(buf, sizeof buf, "%u", tr_ev_line(m->tr, (size_t)st->cursor));
         row(p, "trace line", buf);
     }

@@ -331,6 +331,50 @@ static void test_panels(void)
     fx_close();
 }
 
+/* The panel's texts from the first one equal to `from`, in order. */
+static int panel_texts_after(const char *from, const char **out, int max)
+{
+    const vw_cmd *c;
+    int n = -1;
+    for (int k = 0; (c = fx_find(VW_CMD_TEXT, VW_R_PANEL, 0, k)) && n < max;
+         k++) {
+        const char *t = vw__dl_str(&DL, c);
+        if (n < 0 && strcmp(t, from) == 0)
+            n = 0;
+        else if (n >= 0)
+            out[n++] = t;
+    }
+    return n < 0 ? 0 : n;
+}
+
+/* The detail panel lists the selected wait's caller chain, innermost first
+ * (no modules in the header, so the frames are bare addresses), and the
+ * current event's when nothing is selected. */
+static void test_stack_panel(void)
+{
+    fx_open("stack.jsonl");
+    vw__set_playhead(&S, &M, 500000);
+    vw__select(&S, &M, 1, (long)tr_span_find(M.tr, 1, 500000));
+    fx_layout();
+    const char *t[8];
+    ASSERT_EQ(panel_texts_after("stack", t, 4), 4);
+    ASSERT_STR_EQ(t[0], "0x401a2b"); /* frame rows have no key text */
+    ASSERT_STR_EQ(t[1], "0x401c3d");
+    ASSERT_STR_EQ(t[2], "0x401e4f");
+    ASSERT_STR_EQ(t[3], "began with");
+    /* the cursor on the yield, nothing selected: its stack */
+    vw__select(&S, &M, 0, -1);
+    vw__set_playhead(&S, &M, 200000);
+    fx_layout();
+    ASSERT_EQ(panel_texts_after("stack", t, 1), 1);
+    ASSERT_STR_EQ(t[0], "0x401a2b");
+    /* a running span has the stack where its slice ended: none here */
+    vw__select(&S, &M, 1, (long)tr_span_find(M.tr, 1, 960000));
+    fx_layout();
+    ASSERT_EQ(panel_texts_after("stack", t, 1), 0);
+    fx_close();
+}
+
 static void test_hover_tooltip(void)
 {
     fx_open("small.jsonl");
@@ -511,6 +555,7 @@ int main(int argc, char **argv)
         {"stall_marks", test_stall_marks},
         {"empty", test_empty},
         {"panels", test_panels},
+        {"stack_panel", test_stack_panel},
         {"hover_tooltip", test_hover_tooltip},
         {"tooltip_text", test_tooltip_text},
         {"help_over_tooltip", test_help_over_tooltip},
