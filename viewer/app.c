@@ -238,6 +238,10 @@ static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o)
             vw__apply(&st, m, &a);
         }
         last = now;
+        if (st.clip_ready) {
+            SDL_SetClipboardText(st.clip);
+            st.clip_ready = 0;
+        }
         if (st.dirty) {
             st.dirty = 0;
             vw__layout(&dl, &st, m, &s->ms);

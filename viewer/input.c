@@ -43,6 +43,8 @@ const vw_key vw__keymap[] = {
     {SDLK_DOWN, 0, 0, VW_A_SELECT_DOWN, 0, "Up  Down", NULL},
     {SDLK_c, 0, 0, VW_A_COLLAPSE, 0, "c",
      "collapse / expand the selected task's children"},
+    {SDLK_c, VW_MOD_CTRL, 0, VW_A_COPY, 0, "Ctrl+C",
+     "copy the selected stall, span or event as text"},
     {SDLK_PAGEUP, 0, 0, VW_A_SCROLL, -10, "PgUp  PgDn", "scroll the lanes"},
     {SDLK_PAGEDOWN, 0, 0, VW_A_SCROLL, 10, "PgUp  PgDn", NULL},
     {SDLK_SLASH, 0, 0, VW_A_FILTER, 0, "/",

@@ -46,6 +46,7 @@ static const char *const action_names[VW_A__COUNT] = {
     "mouse_leave",
     "resize",
     "tick",
+    "copy",
 };
 
 const char *vw__action_name(int kind)
@@ -677,6 +678,17 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
             free(st->ov_busy); /* the overview shows no busy graph */
             st->ov_busy = NULL;
             st->ov_cols = 0;
+        }
+        st->dirty = 1;
+        break;
+    case VW_A_COPY:
+        if (vw__selection_text(st, m, st->clip, sizeof st->clip) > 0) {
+            st->clip_ready = 1;
+            snprintf(st->status, sizeof st->status, "copied: %.100s",
+                     st->clip);
+        } else {
+            snprintf(st->status, sizeof st->status,
+                     "nothing to copy (select a span or step to an event)");
         }
         st->dirty = 1;
         break;

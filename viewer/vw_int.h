@@ -160,6 +160,8 @@ typedef struct vw_state {
     int drag, drag_moved, drag_x, drag_y;
     int64_t drag_t0, drag_t1;
     char status[128]; /* one line of feedback in the top bar */
+    char clip[512];   /* VW_A_COPY's text, for the window's clipboard */
+    int clip_ready;   /* clip holds text not yet handed to the clipboard */
     vw_lane *lanes;
     size_t nlanes;
     /* Derived data, rebuilt where the state it follows changes, so that
@@ -231,6 +233,7 @@ typedef enum vw_action_kind {
     VW_A_MOUSE_LEAVE,
     VW_A_RESIZE, /* x = w, y = h */
     VW_A_TICK,   /* amount = real ns elapsed while playing */
+    VW_A_COPY,   /* the selection as text into st->clip (Ctrl+C) */
     VW_A__COUNT
 } vw_action_kind;
 
@@ -377,6 +380,11 @@ void vw__layout_loading(vw_drawlist *dl, int w, int h, const char *path,
 void vw__layout_panels(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                        const vw_model *m, const vw_measure *ms);
 void vw__layout_help(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms);
+/* The selection as one line of text (copy.c): the selected stall, else
+ * span, else the event at the cursor; "" when there is none. Returns its
+ * length (snprintf's: it may have been cut at n). */
+size_t vw__selection_text(const vw_state *st, const vw_model *m, char *buf,
+                          size_t n);
 /* One event as a line of text for the log and the detail panel. */
 char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i);
 /* s, or s cut into out with an ellipsis so that it fits in maxw px. */

@@ -7,6 +7,10 @@
 
 enum { TL_X = 240, LANES_Y = 94, LANE_H = 24, RULER_Y = 68 };
 
+#define COPY_EVENT "0.000000000 s ready victim (2)  by loop (spawn)"
+#define COPY_SPAN "victim (2) ready 40.1 ms (0 ns \xe2\x86\x92 40.1 ms)"
+#define COPY_STALL "stall: victim (2) scheduling latency at 0 ns for 40.1 ms"
+
 static int feed(const SDL_Event *e)
 {
     vw_action a;
@@ -327,6 +331,35 @@ static void test_stalls(void)
     fx_close();
 }
 
+/* Ctrl+C copies the selection as text through the action layer: the event
+ * at the cursor, then a selected span, then a selected stall; plain c still
+ * collapses. The window hands st.clip to the clipboard (app.c). */
+static void test_copy(void)
+{
+    fx_open("stalls.jsonl");
+    ASSERT_EQ(key(SDLK_c, KMOD_LCTRL), VW_A_COPY);
+    ASSERT_EQ(S.clip_ready, 1);
+    fprintf(stderr, "event: %s\n", S.clip);
+    ASSERT_STR_EQ(S.clip, COPY_EVENT);
+    S.clip_ready = 0;
+    vw__set_playhead(&S, &M, 25000000);
+    size_t sp = tr_span_find(M.tr, 2, 25000000);
+    vw__select(&S, &M, 2, (long)sp);
+    ASSERT_EQ(key(SDLK_c, KMOD_RCTRL), VW_A_COPY);
+    fprintf(stderr, "span: %s\n", S.clip);
+    ASSERT_STR_EQ(S.clip, COPY_SPAN);
+    key(SDLK_ESCAPE, 0);
+    key(SDLK_HOME, 0);
+    key(SDLK_n, 0);
+    ASSERT_EQ(S.sel_stall, 0);
+    key(SDLK_c, KMOD_LCTRL);
+    fprintf(stderr, "stall: %s\n", S.clip);
+    ASSERT_STR_EQ(S.clip, COPY_STALL);
+    ASSERT(strncmp(S.status, "copied: stall: ", 15) == 0);
+    ASSERT_EQ(key(SDLK_c, 0), VW_A_COLLAPSE);
+    fx_close();
+}
+
 static void test_window_events(void)
 {
     open_small();
@@ -359,6 +392,7 @@ int main(int argc, char **argv)
         {"mouse", test_mouse},
         {"prompts", test_prompts},
         {"stalls", test_stalls},
+        {"copy", test_copy},
         {"window_events", test_window_events},
         {NULL, NULL},
     };
