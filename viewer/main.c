@@ -202,11 +202,5 @@ int main(int argc, char **argv)
         return 0; /* --help */
     if (rc != 0)
         return rc;
-    /* the file's name in the window title, as desktop programs do */
-    const char *base = strrchr(o.file, '/');
-    char title[512];
-    snprintf(title, sizeof title, "%s \xe2\x80\x94 coscope",
-             base && base[1] ? base + 1 : o.file);
-    o.v.title = title;
     return vw_view_file(o.file, &o.v);
 }

@@ -390,7 +390,9 @@ char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i);
 /* s, or s cut into out with an ellipsis so that it fits in maxw px. */
 const char *vw__fit_text(const vw_measure *ms, int font, const char *s,
                          int maxw, char *out, size_t n);
-/* A task as "name #id". */
+/* The window title for a trace file: "name.jsonl — coscope" (app.c). */
+char *vw__title(char *buf, size_t n, const char *path);
+/* A task as "name (id)", like the CLI. */
 char *vw__fmt_task(char *buf, size_t n, const vw_model *m, uint32_t id);
 
 #endif

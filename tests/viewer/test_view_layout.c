@@ -491,6 +491,18 @@ static void test_help_over_tooltip(void)
     fx_close();
 }
 
+/* The window title names the file, without its directory. */
+static void test_title(void)
+{
+    char buf[64];
+    ASSERT_STR_EQ(vw__title(buf, sizeof buf, "traces/stall.jsonl"),
+                  "stall.jsonl \xe2\x80\x94 coscope");
+    ASSERT_STR_EQ(vw__title(buf, sizeof buf, "run.jsonl"),
+                  "run.jsonl \xe2\x80\x94 coscope");
+    ASSERT_STR_EQ(vw__title(buf, sizeof buf, "dir/"),
+                  "dir/ \xe2\x80\x94 coscope");
+}
+
 static void test_times(void)
 {
     int64_t t;
@@ -560,6 +572,7 @@ int main(int argc, char **argv)
         {"tooltip_text", test_tooltip_text},
         {"help_over_tooltip", test_help_over_tooltip},
         {"times", test_times},
+        {"title", test_title},
         {"ruler_ticks", test_ruler_ticks},
         {NULL, NULL},
     };

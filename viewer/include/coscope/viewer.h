@@ -19,8 +19,8 @@
 /* What the view starts with; every field but w and h is optional. */
 typedef struct vw_view_opts {
     const char *screenshot; /* render one frame to this PNG and return */
-    const char *title;      /* window title (the program puts the file name
-                               here); NULL: "coscope view" */
+    const char *title;      /* window title; NULL: "FILE — coscope" from
+                               vw_view_file, "coscope view" from vw_view */
     int64_t at;             /* playhead, when has_at (default: the start;
                                for a screenshot: the end) */
     int has_at;
