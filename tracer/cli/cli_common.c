@@ -127,7 +127,9 @@ char *cli__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n)
         return buf;
     }
     t = tr_task_by_id(tr, id);
-    snprintf(buf, n, "%s (%" PRIu32 ")", t ? tr_str(tr, t->name) : "?", id);
+    char name[256 * 4 + 1]; /* names keep at most 255 bytes; \xHH each */
+    cli__esc(name, sizeof name, t ? tr_str(tr, t->name) : "?");
+    snprintf(buf, n, "%s (%" PRIu32 ")", name, id);
     return buf;
 }
 
@@ -256,7 +258,8 @@ char *cli__describe_wait(const tr_trace *tr, int why, int op, int64_t fd,
     case TR_WAIT_CHAN_RECV:
         oname = obj ? cli__obj_name(tr, obj) : "";
         if (obj && *oname)
-            snprintf(buf, n, "%s %s (obj %" PRIu32 ")", what, oname, obj);
+            snprintf(buf, n, "%s %s (obj %" PRIu32 ")", what,
+                     cli__esc(label, sizeof label, oname), obj);
         else if (obj)
             snprintf(buf, n, "%s obj %" PRIu32, what, obj);
         else

@@ -209,8 +209,8 @@ static void print_summary(const tr_trace *tr, FILE *f)
     const tr_header *h = tr_head(tr);
     char d[32], busy[32], idle[32], pb[32], pi[32];
 
-    fprintf(f, "%s (pid %" PRId64 ")%s\n", h->program ? h->program : "?",
-            h->pid, h->truncated ? ", trace truncated" : "");
+    cli__fput_esc(h->program ? h->program : "?", f);
+    fprintf(f, " (pid %" PRId64 ")%s\n", h->pid, h->truncated ? ", trace truncated" : "");
     fprintf(f, "  %-10s %s\n", "duration", cli__dur(d, sizeof d, s->duration));
     fprintf(f,
             "  %-10s %" PRIu64 " (%" PRIu64 " exited: %" PRIu64
@@ -294,12 +294,14 @@ static void print_task(const tr_trace *tr, const tr_task *t, FILE *f)
     int why, first_wait = 0;
     wait_sum ws;
 
-    fprintf(f, "task %" PRIu32 ": %s\n", t->id, tr_str(tr, t->name));
-    fprintf(f, "  %-10s %s\n", "parent",
+    fprintf(f, "task %" PRIu32 ": ", t->id);
+    cli__fput_esc(tr_str(tr, t->name), f);
+    fprintf(f, "\n  %-10s %s\n", "parent",
             cli__task_label(tr, t->parent, label, sizeof label));
-    fprintf(f, "  %-10s at %s%s%s\n", "spawned",
-            cli__dur(a, sizeof a, t->spawn_t), *tr_str(tr, t->at) ? ", " : "",
-            tr_str(tr, t->at));
+    fprintf(f, "  %-10s at %s%s", "spawned", cli__dur(a, sizeof a, t->spawn_t),
+            *tr_str(tr, t->at) ? ", " : "");
+    cli__fput_esc(tr_str(tr, t->at), f);
+    fputc('\n', f);
     task_status(tr, t, status, sizeof status, &state, &why);
     if (t->exit_t >= 0)
         fprintf(f, "  %-10s at %s, %s\n", "exited",
