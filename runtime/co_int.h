@@ -72,6 +72,7 @@ struct co_task {
     unsigned refusals;          /* blocking calls refused after the verdict */
     int shield;                 /* co_shield_begin depth: no cancellation */
     struct co__local *locals;   /* task-local values (local.c) */
+    unsigned open_spans;        /* co_span_begin depth */
     struct co_group *group;     /* the group it was spawned into, or NULL */
     co_task *group_prev, *group_next;
     uint64_t deadline_at;       /* loop time (ms) of the deadline, 0: none */

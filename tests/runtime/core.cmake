@@ -65,4 +65,4 @@ coscope_test(test_group SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_group.c
 
 # co_now, task-local storage, co_post from other threads.
 coscope_test(test_misc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_misc.c
-  LIBS ${RT_LIBS} Threads::Threads CASES now local post)
+  LIBS ${RT_LIBS} Threads::Threads CASES now local post spans)

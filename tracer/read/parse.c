@@ -60,6 +60,9 @@ static const uint32_t allowed[TR_EV__COUNT] = {
                  B(F_ERR),
     [TR_EV_FATAL] = BASE | B(F_TASK) | B(F_MSG) | B(F_AT),
     [TR_EV_HALT] = BASE | B(F_SIGNAL) | B(F_CODE),
+    [TR_EV_SPAN_BEGIN] = BASE | B(F_TASK) | B(F_NAME) | B(F_AT),
+    [TR_EV_SPAN_END] = BASE | B(F_TASK),
+    [TR_EV_RENAME] = BASE | B(F_TASK) | B(F_NAME),
 };
 
 /* A switch on the first byte: this runs for every field of every line. */
@@ -605,7 +608,16 @@ static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
         break;
     case TR_EV_RUN:
     case TR_EV_STUCK:
+    case TR_EV_SPAN_END:
         return need_task(c, f, line, &e->task);
+    case TR_EV_SPAN_BEGIN: /* task, name, at? */
+    case TR_EV_RENAME:     /* task, name */
+        if ((rc = need_task(c, f, line, &e->task)) ||
+            (rc = need_str(c, f, F_NAME, line, &e->str)))
+            return rc;
+        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
+            return rc;
+        break;
     case TR_EV_YIELD:
         if ((rc = need_task(c, f, line, &e->task)) ||
             (rc = need_enum(c, f, F_WHY, line, wait_token, &e->why)))

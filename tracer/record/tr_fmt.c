@@ -175,7 +175,17 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
         break;
     case TR_EV_RUN:
     case TR_EV_STUCK:
+    case TR_EV_SPAN_END:
         o = PUT_KEY_U(o, "task", r->task);
+        break;
+    case TR_EV_SPAN_BEGIN: /* task, name, at? */
+    case TR_EV_RENAME:     /* task, name */
+        o = PUT_KEY_U(o, "task", r->task);
+        o = PUT(o, ",\"name\":\"");
+        o = put_esc(o, r->str, r->slen);
+        *o++ = '"';
+        if (r->file)
+            o = put_at(o, r->file, r->line);
         break;
     case TR_EV_YIELD:
         o = PUT_KEY_U(o, "task", r->task);

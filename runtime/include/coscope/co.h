@@ -206,6 +206,23 @@ uint64_t co_now(void);
 int co_local_set(const void *key, void *value, void (*dtor)(void *value));
 void *co_local_get(const void *key);
 
+/* Renames t (copied; in the trace from now on: `rename`). 0, CO_EINVAL for
+ * NULL or an ended task, CO_ENOMEM. */
+int co_task_rename(co_task *t, const char *name);
+
+/* Annotated spans: a request, a query, a phase, inside the current task.
+ * co_span_begin opens one named `name` (copied into the trace, at most
+ * 255 bytes) at the caller's place; co_span_end closes the innermost open
+ * one. Spans nest; those still open when the task ends are closed at its
+ * end. In the trace: `span_begin` (task, name, at) / `span_end` (task);
+ * `coscope stats` counts them by name. Not blocking calls: no switch, no
+ * cancellation. Both return 0, CO_EINVAL (outside a task, name NULL, or
+ * co_span_end with none open). */
+int co_span_begin_at(const char *name, const char *file, int line);
+int co_span_begin(const char *name);
+#define co_span_begin(n) co_span_begin_at((n), __FILE__, __LINE__)
+int co_span_end(void);
+
 /* A user annotation in the trace (`mark`), printf-style; at most 255 bytes. */
 void co_mark(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

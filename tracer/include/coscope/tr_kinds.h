@@ -36,6 +36,10 @@ typedef enum tr_ev {
     TR_EV_HALT,       /* signal? | code?: the run ended without
                          tr_rec_stop (killed by a signal, or exit()); the
                          trace's last line */
+    TR_EV_SPAN_BEGIN, /* task, name, at?: a span the program annotated
+                         (co_span_begin) opens in the task; spans nest */
+    TR_EV_SPAN_END,   /* task: the task's innermost open span closes */
+    TR_EV_RENAME,     /* task, name: the task is called name from here */
     TR_EV__COUNT
 } tr_ev;
 
