@@ -120,6 +120,10 @@ int co__park(co__wait *w);
  * thread only. */
 void co__wake(co_task *t, tr_wake why, int result);
 
+/* The caller chain of a trace point in task t, for tr_rec_*_stack: the
+ * frames above `anchor` (a local of the outermost runtime function, or its
+ * __builtin_frame_address(0)). 0 when there is none. Call under TR_ON(). */
+uint32_t co__trace_stack(const co_task *t, const void *anchor);
 /* group.c: a group's child has ended (called from its exit, before its
  * struct is freed): unlinks it and wakes the group's waiter when it was
  * the last. */
@@ -127,9 +131,10 @@ void co__group_child_done(co_task *t);
 /* local.c: runs the destructors of t's task-local values (at its exit)
  * and frees them; with run_dtors 0 only frees (an abandoned task). */
 void co__locals_free(co_task *t, int run_dtors);
-/* task.c: a new task, made ready (co_spawn's work without the checks). */
+/* task.c: a new task, made ready (co_spawn's work without the checks);
+ * stack is the spawner's traced caller chain (co__trace_stack) or 0. */
 co_task *co__spawn(co_fn fn, void *arg, const char *name, const char *file,
-                   int line);
+                   int line, uint32_t stack);
 
 /* Tracing id of the current task (0 on the loop). */
 static inline uint64_t co__cur_id(void)

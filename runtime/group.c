@@ -58,7 +58,9 @@ co_task *co_group_spawn_at(co_group *g, co_fn fn, void *arg, const char *name,
     if (!g || !fn || !co__loop())
         return NULL;
     co__obj_announce(&g->obj);
-    co_task *t = co__spawn(fn, arg, name, file, line);
+    uint32_t stack = 0; /* the spawner's caller chain, when traced */
+    CO__TRACE(stack = co__trace_stack(co__current(), __builtin_frame_address(0)));
+    co_task *t = co__spawn(fn, arg, name, file, line, stack);
     if (!t)
         return NULL;
     t->detached = 1; /* the group owns it: freed when it ends */

@@ -186,6 +186,27 @@ static void ticker_child(void)
     co_main(ticker_main, NULL);
 }
 
+/* The value of the last whole "tick N" line in the trace file so far, or
+ * -1: what the writer has put on disk. */
+static long long last_tick_on_disk(void)
+{
+    FILE *f = fopen(trace_path, "r");
+    ASSERT_NOT_NULL(f);
+    static char line[4096];
+    long long last = -1, v;
+    while (fgets(line, sizeof line, f)) {
+        const char *m = strstr(line, "\"msg\":\"tick ");
+        if (m && strchr(line, '\n') && sscanf(m + 12, "%lld", &v) == 1)
+            last = v;
+    }
+    fclose(f);
+    return last;
+}
+
+/* Killed at a random moment, the trace keeps every tick the writer had put
+ * on disk before the kill, and reads as cut short. How much was lost is a
+ * wall-clock figure (it depends on when the kernel ran the writer thread),
+ * printed, not asserted: on a loaded machine any bound flakes. */
 static void test_sigkill(void)
 {
     fresh_path();
@@ -195,6 +216,10 @@ static void test_sigkill(void)
     int errfd;
     pid_t pid = spawn_child(ticker_child, &errfd);
     usleep((useconds_t)delay_ms * 1000);
+    long long on_disk = -1;
+    for (int i = 0; i < 6000 && (on_disk = last_tick_on_disk()) < 0; i++)
+        usleep(10 * 1000); /* the writer flushes while the program runs */
+    ASSERT_CMP(on_disk, >=, 0);
     int64_t killed_at = mono_ns();
     kill(pid, SIGKILL);
     int st;
@@ -207,12 +232,9 @@ static void test_sigkill(void)
     ASSERT_NOT_NULL(m);
     long long at = 0;
     ASSERT_EQ(sscanf(m, "tick %lld", &at), 1);
-    int64_t lost = killed_at - at;
+    ASSERT_CMP(at, >=, on_disk);
     fprintf(stderr, "killed after %d ms (seed %u): last mark %.1f ms before\n",
-            delay_ms, seed, (double)lost / 1e6);
-    /* The writer flushes every 100 ms; one tick (5 ms) and scheduling slack
-     * on top of that. */
-    ASSERT_CMP(lost, <=, 150 * 1000000LL);
+            delay_ms, seed, (double)(killed_at - at) / 1e6);
     tr_free(tr);
     check_stalls_cli();
     unlink(trace_path);

@@ -293,7 +293,7 @@ static void test_trace(void)
              __FILE__, group_wait_line - 2);
     snprintf(want[1], sizeof want[1], "\"ev\":\"spawn\",\"task\":2,\"parent\":1,\"name\":\"client\"");
     snprintf(want[2], sizeof want[2],
-             "\"ev\":\"yield\",\"task\":1,\"why\":\"group\",\"obj\":1,\"at\":\"%s:%d\"}",
+             "\"ev\":\"yield\",\"task\":1,\"why\":\"group\",\"obj\":1,\"at\":\"%s:%d\"",
              __FILE__, group_wait_line);
     snprintf(want[3], sizeof want[3], "\"ev\":\"ready\",\"task\":1,\"by\":2,\"why\":\"join\"}");
     const char *p = buf;

@@ -277,7 +277,7 @@ static void test_select_trace(void)
     buf[n] = '\0';
     char want[512];
     snprintf(want, sizeof want,
-             "\"ev\":\"yield\",\"task\":1,\"why\":\"select\",\"ms\":4,\"at\":\"%s:%d\"}\n",
+             "\"ev\":\"yield\",\"task\":1,\"why\":\"select\",\"ms\":4,\"at\":\"%s:%d\"",
              __FILE__, sel_trace_line);
     const char *y = strstr(buf, want);
     ASSERT_NOT_NULL(y);

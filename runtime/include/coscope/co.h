@@ -40,6 +40,7 @@
 #ifndef COSCOPE_CO_H
 #define COSCOPE_CO_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -48,24 +49,25 @@
 extern "C" {
 #endif
 
-/* Error codes: the values of libuv's UV_E* on Linux (-errno). */
-#define CO_E2BIG (-7)
-#define CO_EACCES (-13)
-#define CO_EADDRINUSE (-98)
-#define CO_EAGAIN (-11)
-#define CO_EBADF (-9)
-#define CO_EBUSY (-16)
-#define CO_ECANCELED (-125)
-#define CO_ECONNREFUSED (-111)
-#define CO_ECONNRESET (-104)
-#define CO_EDEADLK (-35)
-#define CO_EEXIST (-17)
-#define CO_EINVAL (-22)
-#define CO_ENOENT (-2)
-#define CO_ENOMEM (-12)
-#define CO_ENOSPC (-28)
-#define CO_EPIPE (-32)
-#define CO_ETIMEDOUT (-110)
+/* Error codes: libuv's UV_E* values, which on Unix are -errno (runtime/misc.c
+ * asserts each equals its UV_E* at compile time). */
+#define CO_E2BIG (-E2BIG)
+#define CO_EACCES (-EACCES)
+#define CO_EADDRINUSE (-EADDRINUSE)
+#define CO_EAGAIN (-EAGAIN)
+#define CO_EBADF (-EBADF)
+#define CO_EBUSY (-EBUSY)
+#define CO_ECANCELED (-ECANCELED)
+#define CO_ECONNREFUSED (-ECONNREFUSED)
+#define CO_ECONNRESET (-ECONNRESET)
+#define CO_EDEADLK (-EDEADLK) /* the runtime's own (co_main): libuv has none */
+#define CO_EEXIST (-EEXIST)
+#define CO_EINVAL (-EINVAL)
+#define CO_ENOENT (-ENOENT)
+#define CO_ENOMEM (-ENOMEM)
+#define CO_ENOSPC (-ENOSPC)
+#define CO_EPIPE (-EPIPE)
+#define CO_ETIMEDOUT (-ETIMEDOUT)
 #define CO_EOF (-4095) /* UV_EOF: end of stream / closed channel drained */
 
 typedef struct co_task co_task;

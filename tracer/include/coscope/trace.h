@@ -86,7 +86,13 @@ typedef struct tr_load_opts {
  * On failure returns a negative errno (-ENOENT, -EINVAL for a bad trace,
  * -ENOMEM, -ECANCELED) and tr_last_error() says "file:line: what"; *out is
  * NULL. Recoverable oddities (truncated last line, missing end, unknown
- * kinds or fields) load fine and are listed by tr_warnings(). */
+ * kinds or fields) load fine and are listed by tr_warnings().
+ * path "-" is standard input. A regular file is mapped; a pipe, a FIFO or a
+ * file the kernel sizes 0 (/proc) is read into memory, at most 1 GiB
+ * (-EFBIG past it), stopping at the first line over 1 MiB or a first line
+ * that is not the header; a FIFO is opened without waiting for a writer
+ * (none: an error); devices and sockets are refused ("not a regular file:
+ * character device"). */
 int tr_load(const char *path, const tr_load_opts *opts, tr_trace **out);
 /* Same, from memory (for tests and fuzzing); `name` is used in messages. */
 int tr_load_mem(const char *name, const char *data, size_t len,
@@ -309,13 +315,71 @@ int64_t tr_hist_lo(int i);
 /* Bytes the loaded trace holds in memory, by part (the sizes of its arrays
  * and tables, not malloc's own overhead). */
 typedef struct tr_mem {
-    size_t events;   /* tr_event array, values beyond 32 bits, line numbers */
+    size_t events;   /* tr_event array, values beyond 32 bits, line numbers,
+                        stacks, their frames and on-CPU figures */
     size_t strings;  /* interned names, `at`s and messages */
     size_t model;    /* tasks, spans, wake-ups, work, idle, indexes */
     size_t analysis; /* stalls, victims, cycles */
     size_t total;
 } tr_mem;
 void tr_memory(const tr_trace *tr, tr_mem *out);
+
+/* ---- caller chains (stacks) and on-CPU time ----
+ * A trace recorded with stacks (docs/trace-format.md, `stack`) gives each
+ * spawn and each yield the caller chain of the call, up to 16 pcs walked
+ * from the program's call into the runtime outwards. They are symbolised
+ * when the trace is loaded, from the executable and shared objects named in
+ * the header (function, file:line; an inlined call becomes its own frame,
+ * marked `inlined`). A module that is gone or was rebuilt since (build id)
+ * leaves its frames as addresses. Stack ids are >= 1; 0 means "none". */
+typedef struct tr_frame {
+    uint64_t pc;        /* the return address the walk found */
+    const char *func;   /* function, or NULL when unknown */
+    const char *file;   /* source file, or NULL */
+    uint32_t line;      /* 0 when unknown */
+    const char *module; /* base name of the object holding pc, or NULL */
+    uint64_t offset;    /* pc - that module's load address */
+    int inlined;        /* func was inlined into the next frame's function */
+} tr_frame;
+
+/* The stack of event i (spawn, yield), or 0. */
+uint32_t tr_ev_stack(const tr_trace *tr, size_t i);
+/* The stack of span `span` (an index in tr_spans): a waiting span's is its
+ * yield's (where the wait began), a running span's the one where the slice
+ * ended, a ready span's 0. */
+uint32_t tr_span_stack(const tr_trace *tr, size_t span);
+/* Frames of a stack, innermost (the program's call into the runtime) first;
+ * 0 for stack 0 or one the trace never defined. */
+size_t tr_stack_depth(const tr_trace *tr, uint32_t stack);
+/* Fills *out with frame i (strings owned by tr). 0, or -EINVAL. */
+int tr_stack_frame(const tr_trace *tr, uint32_t stack, size_t i, tr_frame *out);
+/* One frame: "read_line src/srv.c:41", else "func (libc.so.6+0x2a3c)", else
+ * "0x55d0c2a4b1c9 (srv+0x11c9)", else "0x55d0c2a4b1c9". Returns buf. */
+char *tr_fmt_frame(char *buf, size_t n, const tr_frame *f);
+/* The whole stack, frames joined by `sep` (NULL: " < "); "" for none. The
+ * one formatter for a stack: the CLI, its JSON and the viewer use it. */
+char *tr_fmt_stack(char *buf, size_t n, const tr_trace *tr, uint32_t stack,
+                   const char *sep);
+
+/* What the loop thread's clocks said about a run slice: recorded for slices
+ * of 250 us or more (others count as all on CPU). */
+typedef struct tr_oncpu {
+    int64_t cpu;    /* ns on a CPU */
+    int64_t runq;   /* ns runnable, waiting for a CPU: the OS ran others */
+    uint32_t stops; /* times the process was stopped and continued */
+} tr_oncpu;
+/* 1 and *out (may be NULL) when event i (a yield or exit ending a slice)
+ * carries on-CPU figures, else 0. */
+int tr_ev_oncpu(const tr_trace *tr, size_t i, tr_oncpu *out);
+/* On-CPU ns of span `span`: a running span's measured figure (its wall
+ * time when unmeasured, as in traces recorded before it existed), 0 for
+ * other states; *out (may be NULL) gets all three figures. */
+int64_t tr_span_oncpu(const tr_trace *tr, size_t span, tr_oncpu *out);
+/* The part of a running span the task itself held the loop: on a CPU, or
+ * asleep in a blocking call. Run-queue time (the OS ran another process)
+ * and a slice during which the process was stopped do not count. What the
+ * blocked-loop check compares with its threshold. */
+int64_t tr_span_blocking(const tr_trace *tr, size_t span);
 
 /* "12.3 µs", "4.56 ms", "1.284 s": 3 significant digits, unit chosen per
  * value. Writes at most n bytes; returns buf. */
