@@ -171,6 +171,10 @@ static inline tr_wake co__cancel_why(int err)
 /* "mutex 3 "table"" / "chan 2" for messages, in buf. */
 const char *co__obj_label(const co__obj *o, char *buf, size_t n);
 
+/* io_tcp.c: puts n bytes back in front of s's stream; the next reads get
+ * them first. 0 or CO_ENOMEM. For the buffered reads (io_buf.c). */
+int co__tcp_unread(co_tcp *s, const void *p, size_t n);
+
 /* Closes and frees every co_tcp the program left open (io_tcp.c); called
  * by co_main once the tasks are done. Safe to call twice. */
 void co__tcp_close_all(void);

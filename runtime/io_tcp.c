@@ -58,6 +58,8 @@ struct co_tcp {
     /* reading side: at most one task reads at a time */
     io_req *reader;
     int fast_streak; /* reads/writes done without parking, in a row */
+    char *ahead;     /* bytes read past what co_read_line / co_read_exact */
+    size_t nahead;   /* returned (io_buf.c), served first by co_read */
     co_tcp *live_prev, *live_next; /* every co_tcp not yet freed */
 };
 
@@ -72,6 +74,7 @@ static void live_unlink_free(co_tcp *s)
         live = s->live_next;
     if (s->live_next)
         s->live_next->live_prev = s->live_prev;
+    free(s->ahead);
     free(s);
 }
 
@@ -475,6 +478,32 @@ static void read_cancel(co_task *t, co__wait *w, int err)
     co__wake(t, cancel_why(err), err);
 }
 
+/* Bytes read ahead, served without touching the socket: one `io` line. */
+static ssize_t take_ahead(co_tcp *s, co_task *self, void *buf, size_t len)
+{
+    size_t n = len < s->nahead ? len : s->nahead;
+    memcpy(buf, s->ahead, n);
+    memmove(s->ahead, s->ahead + n, s->nahead - n);
+    s->nahead -= n;
+    CO__TRACE(tr_rec_io(self->id, TR_OP_READ, s->fd, (int64_t)len, (int64_t)n));
+    return (ssize_t)n;
+}
+
+int co__tcp_unread(co_tcp *s, const void *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    char *b = malloc(s->nahead + n);
+    if (!b)
+        return CO_ENOMEM;
+    memcpy(b, p, n); /* in front of what was ahead already */
+    memcpy(b + n, s->ahead, s->nahead);
+    free(s->ahead);
+    s->ahead = b;
+    s->nahead += n;
+    return 0;
+}
+
 ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file,
                    int line)
 {
@@ -490,6 +519,8 @@ ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file,
     co_task *self = co__current();
     if (len > INT32_MAX)
         len = INT32_MAX;
+    if (s->nahead) /* read ahead by a buffered read: those come first */
+        return take_ahead(s, self, buf, len);
     /* Fast path: when bytes are already there, take them without a trip
      * through the poller. libuv is not reading this socket now, so a
      * direct recv cannot race with it. Traced as one `io` line. */

@@ -10,3 +10,7 @@ coscope_test(test_work SOURCES test_work.c LIBS ${RT_LIBS}
   CASES offload cancel_queued cancel_running deadline_queued fs_cancel_queued
         trace
   TIMEOUT 30)
+
+# Buffered reads: co_read_line, co_read_exact.
+coscope_test(test_iobuf SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_iobuf.c
+  LIBS ${RT_LIBS} CASES lines mixed cancel trace)

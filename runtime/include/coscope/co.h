@@ -247,6 +247,29 @@ int co_tcp_connect(const char *host, int port, co_tcp **out);
 ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file, int line);
 ssize_t co_read(co_tcp *s, void *buf, size_t len);
 #define co_read(s, b, n) co_read_at((s), (b), (n), __FILE__, __LINE__)
+/* Buffered reads. Each read they make is traced at the caller's place, as
+ * a co_read there would be; cancellation and deadlines end them like
+ * co_read, and the bytes they had read by then are not lost: the next read
+ * of s (of any kind) gets them first. Bytes read past what they return are
+ * kept the same way.
+ * co_read_line: reads up to and including '
+' into buf and NUL-terminates
+ *   it; returns the line's length (with its '
+'), fewer bytes without a
+ *   '
+' when EOF came first (0: EOF at once), CO_E2BIG when cap - 1 bytes
+ *   came with no '
+' (they stay to be read), CO_EINVAL (cap < 2, NULL),
+ *   or another error.
+ * co_read_exact: reads exactly len bytes; returns len, fewer when EOF came
+ *   first (0: at once), or an error. */
+ssize_t co_read_line_at(co_tcp *s, char *buf, size_t cap, const char *file, int line);
+ssize_t co_read_line(co_tcp *s, char *buf, size_t cap);
+#define co_read_line(s, b, n) co_read_line_at((s), (b), (n), __FILE__, __LINE__)
+ssize_t co_read_exact_at(co_tcp *s, void *buf, size_t len, const char *file, int line);
+ssize_t co_read_exact(co_tcp *s, void *buf, size_t len);
+#define co_read_exact(s, b, n) co_read_exact_at((s), (b), (n), __FILE__, __LINE__)
+
 /* Writes all len bytes: returns len, or <0. libuv cannot withdraw a write
  * or a connect in flight, so cancelling one closes the connection (later
  * calls on it return CO_EBADF). Writing to a gone peer returns CO_EPIPE or
