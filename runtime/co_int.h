@@ -184,6 +184,8 @@ void co__tcp_close_all(void);
  * co_main's end: closes the posters the program left open. */
 int co__posters_wait(void);
 void co__posters_close_all(void);
+/* signal.c: co_main's end closes the signal handles co_signal_* started. */
+void co__signals_close_all(void);
 
 /* Error name for messages ("ECANCELED"). */
 const char *co__err_name(int err);

@@ -431,6 +431,26 @@ void co_group_free_at(co_group *g, const char *file, int line);
 void co_group_free(co_group *g);
 #define co_group_free(g) co_group_free_at((g), __FILE__, __LINE__)
 
+/* ---- signals ----
+ * For a graceful shutdown:
+ *     co_signal_catch(SIGINT);              // from now on ^C is ours
+ *     ...
+ *     co_signal_wait(SIGINT);               // in the task that stops it all
+ * co_signal_catch starts catching signum for the rest of co_main (its
+ * default action, e.g. dying, no longer happens): an arrival wakes every
+ * task in co_signal_wait(signum), or is kept (one, however many came) for
+ * the next wait when none waits. co_signal_wait catches it too if that had
+ * not begun. While a task waits for a signal it is waiting for the world:
+ * not a deadlock. co_main stops catching when it returns.
+ * co_signal_catch: 0, CO_EINVAL (outside co_main, a bad signal, SIGKILL,
+ * SIGSTOP), CO_ENOMEM. co_signal_wait: signum, CO_EINVAL,
+ * CO_ECANCELED/CO_ETIMEDOUT/CO_EDEADLK. Traced: a wait with why "signal"
+ * and obj the signal number, woken with why "io" by 0 (the loop). */
+int co_signal_catch(int signum);
+int co_signal_wait_at(int signum, const char *file, int line);
+int co_signal_wait(int signum);
+#define co_signal_wait(s) co_signal_wait_at((s), __FILE__, __LINE__)
+
 /* ---- hand-offs from other threads ----
  * A poster lets threads that are not the loop's (a library's callback
  * thread, a worker pool of the program's own) hand work to the loop:
