@@ -171,6 +171,12 @@ static inline tr_wake co__cancel_why(int err)
 /* "mutex 3 "table"" / "chan 2" for messages, in buf. */
 const char *co__obj_label(const co__obj *o, char *buf, size_t n);
 
+/* io_dns.c: resolves host through getaddrinfo (a blocking call, traced as
+ * op dns): the first address, with port, in *out. 0 or an error (EAI_*). */
+struct sockaddr_storage;
+int co__resolve_at(const char *host, int port, struct sockaddr_storage *out,
+                   const char *file, int line);
+
 /* io_tcp.c: puts n bytes back in front of s's stream; the next reads get
  * them first. 0 or CO_ENOMEM. For the buffered reads (io_buf.c). */
 int co__tcp_unread(co_tcp *s, const void *p, size_t n);

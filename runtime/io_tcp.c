@@ -221,16 +221,18 @@ void co__tcp_close_all(void)
     }
 }
 
-static int parse_addr(const char *host, int port, struct sockaddr_storage *ss)
+/* An IP literal at once; a host name through getaddrinfo (io_dns.c), a
+ * wait traced at the caller's place. */
+static int parse_addr(const char *host, int port, struct sockaddr_storage *ss,
+                      const char *file, int line)
 {
-    if (!host || port < 0 || port > 65535)
+    if (!host || !*host || port < 0 || port > 65535)
         return CO_EINVAL;
     memset(ss, 0, sizeof *ss);
-    if (strcmp(host, "localhost") == 0)
-        host = "127.0.0.1";
-    if (strchr(host, ':'))
-        return uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss);
-    return uv_ip4_addr(host, port, (struct sockaddr_in *)ss);
+    if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss) == 0 ||
+        uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0)
+        return 0;
+    return co__resolve_at(host, port, ss, file, line);
 }
 
 /* ---- listen / accept ---- */
@@ -278,13 +280,14 @@ static void on_connection(uv_stream_t *server, int status)
     co__wake(aw->t, TR_WAKE_IO, res);
 }
 
-int co_tcp_listen(const char *host, int port, co_tcp **out)
+int co_tcp_listen_at(const char *host, int port, co_tcp **out,
+                     const char *file, int line)
 {
     uv_loop_t *loop = co__loop();
     struct sockaddr_storage ss;
     if (!out || !loop)
         return CO_EINVAL;
-    int err = parse_addr(host, port, &ss);
+    int err = parse_addr(host, port, &ss, file, line);
     if (err)
         return err;
     co_tcp *s = tcp_new(loop, ss.ss_family, &err);
@@ -303,6 +306,12 @@ int co_tcp_listen(const char *host, int port, co_tcp **out)
     uv_unref((uv_handle_t *)&s->h);
     *out = s;
     return 0;
+}
+
+#undef co_tcp_listen
+int co_tcp_listen(const char *host, int port, co_tcp **out)
+{
+    return co_tcp_listen_at(host, port, out, NULL, 0);
 }
 
 int co_tcp_port(const co_tcp *s)
@@ -407,7 +416,7 @@ int co_tcp_connect_at(const char *host, int port, co_tcp **out,
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_CONNECT, -1, -1, file, line);
     if (err)
         return err;
-    if ((err = parse_addr(host, port, &ss)))
+    if ((err = parse_addr(host, port, &ss, file, line)))
         return err;
     co_tcp *s = tcp_new(loop, ss.ss_family, &err);
     if (!s)

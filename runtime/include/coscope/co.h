@@ -69,6 +69,7 @@ extern "C" {
 #define CO_EPIPE (-EPIPE)
 #define CO_ETIMEDOUT (-ETIMEDOUT)
 #define CO_EOF (-4095) /* UV_EOF: end of stream / closed channel drained */
+#define CO_EAI_NONAME (-3008) /* UV_EAI_NONAME: no such host name */
 
 typedef struct co_task co_task;
 typedef struct co_tcp co_tcp;
@@ -228,11 +229,21 @@ int co_span_end(void);
 /* A user annotation in the trace (`mark`), printf-style; at most 255 bytes. */
 void co_mark(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- TCP (IPv4 and IPv6 literals, and "localhost") ---- */
+/* ---- TCP (IPv4 and IPv6; literals or host names) ----
+ * host is an IPv4 or IPv6 literal ("127.0.0.1", "::1") or a host name
+ * ("localhost", "example.com"), resolved through libuv's getaddrinfo on the
+ * thread pool: a blocking call, traced as an io wait with op "dns"
+ * (io_begin / io_end, res the number of addresses) at the caller's place,
+ * cancelled and timed out like the others (a lookup already running on
+ * the pool runs to its end first). The first address it gives is used.
+ * Name errors are libuv's EAI_* codes (co_strerror names them). */
 
 /* Listens on host:port (port 0: any free port). Returns 0 and *out, or an
  * error (*out untouched). */
+int co_tcp_listen_at(const char *host, int port, co_tcp **out,
+                     const char *file, int line);
 int co_tcp_listen(const char *host, int port, co_tcp **out);
+#define co_tcp_listen(h, p, o) co_tcp_listen_at((h), (p), (o), __FILE__, __LINE__)
 int co_tcp_port(const co_tcp *s); /* the bound local port, or an error */
 int co_tcp_accept_at(co_tcp *server, co_tcp **out, const char *file, int line);
 int co_tcp_accept(co_tcp *server, co_tcp **out);
