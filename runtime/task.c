@@ -77,6 +77,7 @@ static void unjoined_unlink(co_task *t)
 
 static void task_finish(co_task *self)
 {
+    co__locals_free(self, 1); /* its own code, still on its stack */
     int cancelled = self->cancelled || self->deadlocked;
     tr_status st = cancelled ? TR_STATUS_CANCELLED : TR_STATUS_OK;
     if (cancelled)
@@ -86,6 +87,8 @@ static void task_finish(co_task *self)
     close_timer(&self->sleep_timer);
     close_timer(&self->deadline_timer);
     all_unlink(self);
+    if (self->group)
+        co__group_child_done(self);
     if (self->joiner) {
         co_task *j = self->joiner;
         co__wake(j, TR_WAKE_JOIN, 0);
@@ -103,8 +106,8 @@ void co__task_entry(void)
     co__switch_exit(self);
 }
 
-static co_task *spawn(co_fn fn, void *arg, const char *name, const char *file,
-                      int line, uint32_t stack)
+co_task *co__spawn(co_fn fn, void *arg, const char *name, const char *file,
+                   int line, uint32_t stack)
 {
     co_task *t = calloc(1, sizeof *t);
     if (!t)
@@ -132,7 +135,7 @@ static co_task *spawn(co_fn fn, void *arg, const char *name, const char *file,
 
 co_task *co__spawn_main(co_fn fn, void *arg)
 {
-    co_task *t = spawn(fn, arg, "main", NULL, 0, 0);
+    co_task *t = co__spawn(fn, arg, "main", NULL, 0, 0);
     if (t)
         t->detached = 1; /* co_main owns it; freed when it exits */
     return t;
@@ -145,7 +148,7 @@ co_task *co_spawn_at(co_fn fn, void *arg, const char *name, const char *file,
         return NULL;
     uint32_t stack = 0; /* the spawner's caller chain, when traced */
     CO__TRACE(stack = co__trace_stack(RT->current, __builtin_frame_address(0)));
-    return spawn(fn, arg, name, file, line, stack);
+    return co__spawn(fn, arg, name, file, line, stack);
 }
 
 #undef co_spawn
@@ -175,6 +178,7 @@ void co__abandoned_free(void)
         co_task *t = RT->abandoned;
         RT->abandoned = t->all_next;
         co__stack_discard(t->stack);
+        co__locals_free(t, 0); /* no line of its code runs again */
         free(t->name);
         free(t);
     }
@@ -263,9 +267,28 @@ int co_cancel(co_task *t)
     if (t->cancelled)
         return 0;
     t->cancelled = 1;
-    /* A deadlocked task is unwinding already, or parked for good. */
-    if (t->state == CO__WAITING && !t->deadlocked)
+    /* A deadlocked task is unwinding already, or parked for good; a
+     * shielded one gets it at its first blocking call after the shield. */
+    if (t->state == CO__WAITING && !t->deadlocked && !t->shield)
         co__task_deliver(t, CO_ECANCELED);
+    return 0;
+}
+
+int co_shield_begin(void)
+{
+    co_task *t = RT->current;
+    if (!t)
+        return CO_EINVAL;
+    t->shield++;
+    return 0;
+}
+
+int co_shield_end(void)
+{
+    co_task *t = RT->current;
+    if (!t || t->shield == 0)
+        return CO_EINVAL;
+    t->shield--;
     return 0;
 }
 

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "coscope/tr_args.h"
+
 int cli__usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -125,7 +127,9 @@ char *cli__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n)
         return buf;
     }
     t = tr_task_by_id(tr, id);
-    snprintf(buf, n, "%s (%" PRIu32 ")", t ? tr_str(tr, t->name) : "?", id);
+    char name[256 * 4 + 1]; /* names keep at most 255 bytes; \xHH each */
+    cli__esc(name, sizeof name, t ? tr_str(tr, t->name) : "?");
+    snprintf(buf, n, "%s (%" PRIu32 ")", name, id);
     return buf;
 }
 
@@ -196,39 +200,7 @@ const char *cli__obj_name(const tr_trace *tr, uint32_t obj)
 
 int cli__parse_dur(const char *s, int64_t *ns)
 {
-    static const struct {
-        const char *suffix;
-        int64_t ns;
-    } units[] = {{"ns", 1},       {"us", 1000},      {"\xc2\xb5s", 1000},
-                 {"ms", 1000000}, {"s", 1000000000}, {"", 1000000}};
-    int64_t whole = 0, frac = 0, scale = 1;
-    const char *p = s;
-    int digits = 0;
-
-    if (!s)
-        return -1;
-    for (; *p >= '0' && *p <= '9'; p++, digits++) {
-        if (whole > 1000000000000LL) /* > ~11 days in ms: nonsense */
-            return -1;
-        whole = whole * 10 + (*p - '0');
-    }
-    if (*p == '.') {
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-            if (scale < 1000000000LL) { /* keep 9 decimals at most */
-                frac = frac * 10 + (*p - '0');
-                scale *= 10;
-            }
-        }
-    }
-    if (digits == 0)
-        return -1;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (strcmp(p, units[i].suffix) == 0) {
-            *ns = whole * units[i].ns + frac * units[i].ns / scale;
-            return 0;
-        }
-    }
-    return -1;
+    return tr_parse_dur(s, ns) == 0 ? 0 : -1; /* the one syntax: tr_args.h */
 }
 
 char *cli__dur(char *buf, size_t n, int64_t ns)
@@ -286,7 +258,8 @@ char *cli__describe_wait(const tr_trace *tr, int why, int op, int64_t fd,
     case TR_WAIT_CHAN_RECV:
         oname = obj ? cli__obj_name(tr, obj) : "";
         if (obj && *oname)
-            snprintf(buf, n, "%s %s (obj %" PRIu32 ")", what, oname, obj);
+            snprintf(buf, n, "%s %s (obj %" PRIu32 ")", what,
+                     cli__esc(label, sizeof label, oname), obj);
         else if (obj)
             snprintf(buf, n, "%s obj %" PRIu32, what, obj);
         else

@@ -457,6 +457,22 @@ static int need_enum(tr__chunk *c, cJSON **f, int id, uint32_t line,
     return 0;
 }
 
+/* Does s[0..n) hold the escape \u0000 (an odd run of backslashes before
+ * "u0000")? cJSON would decode it and every C string would end there. */
+static int has_nul_escape(const char *s, size_t n)
+{
+    const char *p = memchr(s, '\\', n), *end = s + n;
+    while (p) {
+        const char *q = p;
+        while (q < end && *q == '\\')
+            q++;
+        if ((q - p) % 2 == 1 && end - q >= 5 && memcmp(q, "u0000", 5) == 0)
+            return 1;
+        p = q < end ? memchr(q, '\\', (size_t)(end - q)) : NULL;
+    }
+    return 0;
+}
+
 /* ---- stacks, modules, on-CPU figures (format: docs/trace-format.md) ---- */
 
 /* "0x55d0c2a4b1c9": 1 to 16 hex digits. */
@@ -585,6 +601,10 @@ static int parse_header(tr__chunk *c, const char *s, size_t n)
         rc = fail(c, 1, -EINVAL, "%s", header_msg);
         goto out;
     }
+    if (has_nul_escape(s, n)) {
+        rc = fail(c, 1, -EINVAL, "a string holds \\u0000 (NUL)");
+        goto out;
+    }
     for (cJSON *it = root->child; it; it = it->next) {
         int id = it->string ? tr_field_parse(it->string) : -1;
         if (id < 0 || !(allowed[TR_EV_TRACE] & B(id))) {
@@ -672,170 +692,179 @@ static int push(tr__chunk *c, const tr__full *f, uint32_t line)
     return 0;
 }
 
+/* An optional integer field: into *out with `flag` set when present. */
+static int opt_i64(tr__chunk *c, cJSON **f, int id, uint32_t line, int64_t *out, uint8_t *flags,
+                   uint8_t flag)
+{
+    if (!f[id])
+        return 0;
+    int rc = get_i64(c, f[id], id, line, out);
+    if (rc == 0)
+        *flags |= flag;
+    return rc;
+}
+
+/* An optional string field (0 = "" when absent). */
+static int opt_str(tr__chunk *c, cJSON **f, int id, uint32_t line, uint32_t *out)
+{
+    return f[id] ? get_str(c, f, id, line, out) : 0;
+}
+
+/* yield: task, why, obj?, op?, fd?, ms?, at? */
+static int fill_yield(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
+{
+    int rc;
+    if ((rc = need_task(c, f, line, &e->task)) ||
+        (rc = need_enum(c, f, F_WHY, line, wait_token, &e->why)))
+        return rc;
+    if (f[F_OBJ]) {
+        if ((rc = get_u32(c, f[F_OBJ], F_OBJ, line, &e->arg)))
+            return rc;
+        e->flags |= TR_F_OBJ;
+    }
+    if (f[F_OP] && (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
+        return rc;
+    if ((rc = opt_i64(c, f, F_FD, line, &e->val, &e->flags, TR_F_FD)) ||
+        (rc = opt_i64(c, f, F_MS, line, &e->val2, &e->flags, TR_F_MS)))
+        return rc;
+    return opt_str(c, f, F_AT, line, &e->at);
+}
+
+/* io_begin: task, op, fd?, bytes?; io_end: task, op, res | err; io: all of
+ * them, with fd in arg as val holds res. */
+static int fill_io(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
+{
+    int rc;
+    if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
+        (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
+        return rc;
+    if (e->ev != TR_EV_IO_END && f[F_FD]) {
+        rc = e->ev == TR_EV_IO ? get_u32(c, f[F_FD], F_FD, line, &e->arg)
+                               : get_i64(c, f[F_FD], F_FD, line, &e->val);
+        if (rc)
+            return rc;
+        e->flags |= TR_F_FD;
+    }
+    if (e->ev != TR_EV_IO_END &&
+        (rc = opt_i64(c, f, F_BYTES, line, &e->val2, &e->flags, TR_F_BYTES)))
+        return rc;
+    if (e->ev == TR_EV_IO_BEGIN)
+        return 0;
+    if (f[F_ERR]) {
+        if ((rc = get_str(c, f, F_ERR, line, &e->str)))
+            return rc;
+        e->flags |= TR_F_ERR;
+        return 0;
+    }
+    if ((rc = need(c, f, F_RES, line)))
+        return rc;
+    return get_i64(c, f[F_RES], F_RES, line, &e->val);
+}
+
+/* obj: obj, kind, cap?, name?, at?; acquire / release: task, obj. */
+static int fill_object(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
+{
+    int rc;
+    if (e->ev != TR_EV_OBJ) {
+        if ((rc = need_task(c, f, line, &e->task)) ||
+            (rc = need_u32(c, f, F_OBJ, line, &e->arg)))
+            return rc;
+        e->flags |= TR_F_OBJ;
+        return 0;
+    }
+    if ((rc = need_u32(c, f, F_OBJ, line, &e->arg)) ||
+        (rc = need_enum(c, f, F_KIND, line, kind_token, &e->why)))
+        return rc;
+    e->flags |= TR_F_OBJ;
+    if ((rc = opt_i64(c, f, F_CAP, line, &e->val, &e->flags, TR_F_CAP)) ||
+        (rc = opt_str(c, f, F_NAME, line, &e->str)))
+        return rc;
+    return opt_str(c, f, F_AT, line, &e->at);
+}
+
+/* The lines that end a run: end (events?, dropped?), fatal (task, msg,
+ * at?), halt (signal | code); each marks the chunk as holding the end. */
+static int fill_ending(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
+{
+    int rc;
+    if (e->ev == TR_EV_END) {
+        uint8_t none = 0;
+        if ((rc = opt_i64(c, f, F_EVENTS, line, &e->val, &e->flags, TR_F_EVENTS)) ||
+            (rc = opt_i64(c, f, F_DROPPED, line, &e->val2, &none, 1)))
+            return rc;
+        c->end_events = e->val;
+        c->end_dropped = e->val2;
+    } else if (e->ev == TR_EV_FATAL) { /* the run's last line: it ended there */
+        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
+            (rc = need_str(c, f, F_MSG, line, &e->str)) ||
+            (rc = opt_str(c, f, F_AT, line, &e->at)))
+            return rc;
+    } else if (f[F_SIGNAL]) { /* halt: signal (a name) or code */
+        if ((rc = get_str(c, f, F_SIGNAL, line, &e->str)))
+            return rc;
+    } else if ((rc = need(c, f, F_CODE, line)) ||
+               (rc = get_i64(c, f[F_CODE], F_CODE, line, &e->val))) {
+        return rc;
+    } else {
+        e->flags |= TR_F_CODE;
+    }
+    c->has_end = 1;
+    return 0;
+}
+
 /* The fields of one known event kind into e. */
 static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
 {
     int rc = 0;
-    int64_t v;
     switch (e->ev) {
     case TR_EV_SPAWN:
         if ((rc = need_task(c, f, line, &e->task)) ||
             (rc = need_u32(c, f, F_PARENT, line, &e->arg)) ||
             (rc = need_str(c, f, F_NAME, line, &e->str)))
             return rc;
-        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
-            return rc;
-        break;
+        return opt_str(c, f, F_AT, line, &e->at);
     case TR_EV_READY:
         if ((rc = need_task(c, f, line, &e->task)) ||
-            (rc = need_u32(c, f, F_BY, line, &e->arg)) ||
-            (rc = need_enum(c, f, F_WHY, line, wake_token, &e->why)))
+            (rc = need_u32(c, f, F_BY, line, &e->arg)))
             return rc;
-        break;
+        return need_enum(c, f, F_WHY, line, wake_token, &e->why);
     case TR_EV_RUN:
     case TR_EV_STUCK:
         return need_task(c, f, line, &e->task);
     case TR_EV_YIELD:
-        if ((rc = need_task(c, f, line, &e->task)) ||
-            (rc = need_enum(c, f, F_WHY, line, wait_token, &e->why)))
-            return rc;
-        if (f[F_OBJ]) {
-            if ((rc = get_u32(c, f[F_OBJ], F_OBJ, line, &e->arg)))
-                return rc;
-            e->flags |= TR_F_OBJ;
-        }
-        if (f[F_OP] && (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
-            return rc;
-        if (f[F_FD]) {
-            if ((rc = get_i64(c, f[F_FD], F_FD, line, &e->val)))
-                return rc;
-            e->flags |= TR_F_FD;
-        }
-        if (f[F_MS]) {
-            if ((rc = get_i64(c, f[F_MS], F_MS, line, &e->val2)))
-                return rc;
-            e->flags |= TR_F_MS;
-        }
-        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
-            return rc;
-        break;
-    case TR_EV_IO_BEGIN: /* task, op, fd?, bytes? */
-    case TR_EV_IO_END:   /* task, op, res | err */
-    case TR_EV_IO:       /* all of them; fd goes in arg, as val holds res */
-        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
-            (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
-            return rc;
-        if (e->ev != TR_EV_IO_END && f[F_FD]) {
-            rc = e->ev == TR_EV_IO ? get_u32(c, f[F_FD], F_FD, line, &e->arg)
-                                   : get_i64(c, f[F_FD], F_FD, line, &e->val);
-            if (rc)
-                return rc;
-            e->flags |= TR_F_FD;
-        }
-        if (e->ev != TR_EV_IO_END && f[F_BYTES]) {
-            if ((rc = get_i64(c, f[F_BYTES], F_BYTES, line, &e->val2)))
-                return rc;
-            e->flags |= TR_F_BYTES;
-        }
-        if (e->ev == TR_EV_IO_BEGIN)
-            break;
-        if (f[F_ERR]) {
-            if ((rc = get_str(c, f, F_ERR, line, &e->str)))
-                return rc;
-            e->flags |= TR_F_ERR;
-        } else if ((rc = need(c, f, F_RES, line)) ||
-                   (rc = get_i64(c, f[F_RES], F_RES, line, &e->val))) {
-            return rc;
-        }
-        break;
+        return fill_yield(c, f, line, e);
+    case TR_EV_IO_BEGIN:
+    case TR_EV_IO_END:
+    case TR_EV_IO:
+        return fill_io(c, f, line, e);
     case TR_EV_WORK_BEGIN:
     case TR_EV_WORK_END:
         if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
-            (rc = need_u32(c, f, F_THREAD, line, &e->arg)) ||
-            (rc = need_str(c, f, F_NAME, line, &e->str)))
+            (rc = need_u32(c, f, F_THREAD, line, &e->arg)))
             return rc;
-        break;
+        return need_str(c, f, F_NAME, line, &e->str);
     case TR_EV_EXIT:
         if ((rc = need_task(c, f, line, &e->task)) ||
             (rc = need_enum(c, f, F_STATUS, line, status_token, &e->why)))
             return rc;
-        if (f[F_CODE]) {
-            if ((rc = get_i64(c, f[F_CODE], F_CODE, line, &e->val)))
-                return rc;
-            e->flags |= TR_F_CODE;
-        }
-        break;
+        return opt_i64(c, f, F_CODE, line, &e->val, &e->flags, TR_F_CODE);
     case TR_EV_OBJ:
-        if ((rc = need_u32(c, f, F_OBJ, line, &e->arg)) ||
-            (rc = need_enum(c, f, F_KIND, line, kind_token, &e->why)))
-            return rc;
-        e->flags |= TR_F_OBJ;
-        if (f[F_CAP]) {
-            if ((rc = get_i64(c, f[F_CAP], F_CAP, line, &e->val)))
-                return rc;
-            e->flags |= TR_F_CAP;
-        }
-        if (f[F_NAME] && (rc = get_str(c, f, F_NAME, line, &e->str)))
-            return rc;
-        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
-            return rc;
-        break;
     case TR_EV_ACQUIRE:
     case TR_EV_RELEASE:
-        if ((rc = need_task(c, f, line, &e->task)) ||
-            (rc = need_u32(c, f, F_OBJ, line, &e->arg)))
-            return rc;
-        e->flags |= TR_F_OBJ;
-        break;
+        return fill_object(c, f, line, e);
     case TR_EV_MARK:
-        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
-            (rc = need_str(c, f, F_MSG, line, &e->str)))
+        if ((rc = need_u32(c, f, F_TASK, line, &e->task)))
             return rc;
-        break;
+        return need_str(c, f, F_MSG, line, &e->str);
     case TR_EV_POLL_END:
-        if (f[F_EVENTS]) {
-            if ((rc = get_i64(c, f[F_EVENTS], F_EVENTS, line, &e->val)))
-                return rc;
-            e->flags |= TR_F_EVENTS;
-        }
-        break;
+        return opt_i64(c, f, F_EVENTS, line, &e->val, &e->flags, TR_F_EVENTS);
     case TR_EV_END:
-        if (f[F_EVENTS] && (rc = get_i64(c, f[F_EVENTS], F_EVENTS, line, &v)))
-            return rc;
-        e->val = f[F_EVENTS] ? v : 0;
-        if (f[F_DROPPED] && (rc = get_i64(c, f[F_DROPPED], F_DROPPED, line, &v)))
-            return rc;
-        e->val2 = f[F_DROPPED] ? v : 0;
-        if (f[F_EVENTS])
-            e->flags |= TR_F_EVENTS;
-        c->has_end = 1;
-        c->end_events = e->val;
-        c->end_dropped = e->val2;
-        break;
-    case TR_EV_FATAL: /* the run's last line: the trace ended there */
-        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
-            (rc = need_str(c, f, F_MSG, line, &e->str)))
-            return rc;
-        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
-            return rc;
-        c->has_end = 1;
-        break;
-    case TR_EV_HALT: /* signal (a name) or code: how the run ended */
-        if (f[F_SIGNAL]) {
-            if ((rc = get_str(c, f, F_SIGNAL, line, &e->str)))
-                return rc;
-        } else if ((rc = need(c, f, F_CODE, line)) ||
-                   (rc = get_i64(c, f[F_CODE], F_CODE, line, &e->val))) {
-            return rc;
-        } else {
-            e->flags |= TR_F_CODE;
-        }
-        c->has_end = 1;
-        break;
+    case TR_EV_FATAL:
+    case TR_EV_HALT:
+        return fill_ending(c, f, line, e);
     default: /* poll_begin: nothing but t */
-        break;
+        return 0;
     }
-    return 0;
 }
 
 static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
@@ -907,6 +936,8 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
     return push(c, &e, line);
 }
 
+/* file_last: the file's last line, without its '\n': the only line that may
+ * be cut short (the recorder writes whole lines). */
 static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int file_last)
 {
     if (n > TR__MAX_LINE)
@@ -926,6 +957,8 @@ static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int 
     int rc;
     if (!root || !cJSON_IsObject(root) || !whole)
         rc = fail(c, line, -EINVAL, "not a JSON object");
+    else if (has_nul_escape(s, n))
+        rc = fail(c, line, -EINVAL, "a string holds \\u0000 (NUL)");
     else
         rc = parse_event(c, root, line);
     free_json(root);
@@ -982,7 +1015,7 @@ void *tr__chunk_run(void *arg)
         if (n > 0 && le[-1] == '\r')
             n--;
         line++;
-        if (parse_line(c, s, n, line, c->last && next == end) != 0)
+        if (parse_line(c, s, n, line, c->last && !nl) != 0)
             break;
         s = next;
         if (s >= next_tick) {

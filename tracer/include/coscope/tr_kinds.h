@@ -67,6 +67,11 @@ typedef enum tr_wait {
     TR_WAIT_LOCK,
     TR_WAIT_EVENT,
     TR_WAIT_WORK,
+    TR_WAIT_SELECT, /* co_select: one of several channel operations */
+    TR_WAIT_SEM,    /* a semaphore (obj) */
+    TR_WAIT_COND,   /* a condition / event (obj) */
+    TR_WAIT_GROUP,  /* a task group's children (obj) */
+    TR_WAIT_SIGNAL, /* a POSIX signal (co_signal_wait) */
     TR_WAIT__COUNT
 } tr_wait;
 
@@ -99,6 +104,9 @@ typedef enum tr_status {
 typedef enum tr_objkind {
     TR_OBJ_MUTEX = 0,
     TR_OBJ_CHAN,
+    TR_OBJ_SEM,
+    TR_OBJ_COND,
+    TR_OBJ_GROUP,
     TR_OBJ__COUNT
 } tr_objkind;
 
