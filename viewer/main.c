@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "coscope/viewer.h"
-#include "vw_int.h" /* vw__parse_time, until the tracer has a shared one */
+#include "coscope/tr_args.h"
+#include "vw_int.h"
 
 typedef struct opts {
     const char *file;
@@ -26,7 +27,8 @@ static void usage(FILE *f)
           "  --screenshot OUT.png  render one frame headless and exit\n"
           "  --at TIME             put the playhead at TIME (1.25s, 300ms, "
           "40us, 500ns)\n"
-          "                        (default: start; for --screenshot: end)\n"
+          "                        (a bare number is ms, as for every command;\n"
+          "                        default: start; for --screenshot: end)\n"
           "  --window TIME         visible width, centred at the playhead\n"
           "                        (default: the whole trace)\n"
           "  --size WxH            window / image size (default 1600x900)\n"
@@ -98,7 +100,7 @@ static int parse_option(opts *o, const char *a, const char *v)
         o->v.screenshot = v;
     } else if (strcmp(a, "--at") == 0 || strcmp(a, "--window") == 0) {
         int64_t t;
-        if (vw__parse_time(v, &t) != 0) {
+        if (tr_parse_dur(v, &t) != 0) {
             fprintf(stderr,
                     "coscope: %s: not a time: \"%s\" (try 1.25s, 300ms, "
                     "40us, 500ns)\n",

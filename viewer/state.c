@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coscope/tr_args.h"
 #include "vw_int.h"
 
 static const char *const action_names[VW_A__COUNT] = {
@@ -491,7 +492,7 @@ static void prompt_accept(vw_state *st, const vw_model *m)
 {
     if (st->prompt == VW_PROMPT_GOTO) {
         int64_t t;
-        if (vw__parse_time(st->prompt_buf, &t) != 0) {
+        if (tr_parse_dur(st->prompt_buf, &t) != 0) {
             snprintf(st->status, sizeof st->status,
                      "not a time: \"%.40s\" (try 1.25s, 300ms, 40us)",
                      st->prompt_buf);

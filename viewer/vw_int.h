@@ -31,9 +31,6 @@ extern const vw_rgba VW_C_BG, VW_C_PANEL, VW_C_LANE_ALT, VW_C_GRID, VW_C_TEXT,
 
 /* ---- times ---- */
 
-/* Parses "1.25s", "300ms", "12us", "12µs", "500ns" or a bare number of
- * seconds into *ns. Returns 0, or -1 for anything else. */
-int vw__parse_time(const char *s, int64_t *ns);
 /* An adaptive ruler: the tick step for a window of `span` ns drawn over
  * `px` pixels with ticks at least `min_px` apart (a 1-2-5 series). */
 int64_t vw__tick_step(int64_t span, int px, int min_px);

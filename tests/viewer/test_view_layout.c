@@ -2,6 +2,9 @@
  * with no window — lane order, span rectangles at exact pixels for known
  * zooms, density blocks when spans are narrower than a pixel, the dimmed
  * future, the ruler's ticks and the time parser. */
+#include <errno.h>
+
+#include "coscope/tr_args.h"
 #include "view_fixture.h"
 
 /* 1600x900: timeline x 240..1200 (960 px); with the window 0..9.6 ms one
@@ -506,22 +509,22 @@ static void test_title(void)
 static void test_times(void)
 {
     int64_t t;
-    ASSERT_OK(vw__parse_time("1.25s", &t));
+    ASSERT_OK(tr_parse_dur("1.25s", &t));
     ASSERT_EQ(t, 1250000000);
-    ASSERT_OK(vw__parse_time("300ms", &t));
+    ASSERT_OK(tr_parse_dur("300ms", &t));
     ASSERT_EQ(t, 300000000);
-    ASSERT_OK(vw__parse_time("40us", &t));
+    ASSERT_OK(tr_parse_dur("40us", &t));
     ASSERT_EQ(t, 40000);
-    ASSERT_OK(vw__parse_time("40\xc2\xb5s", &t));
+    ASSERT_OK(tr_parse_dur("40\xc2\xb5s", &t));
     ASSERT_EQ(t, 40000);
-    ASSERT_OK(vw__parse_time("500ns", &t));
+    ASSERT_OK(tr_parse_dur("500ns", &t));
     ASSERT_EQ(t, 500);
-    ASSERT_OK(vw__parse_time("2", &t));
-    ASSERT_EQ(t, 2000000000);
-    ASSERT_EQ(vw__parse_time("fast", &t), -1);
-    ASSERT_EQ(vw__parse_time("1.5m", &t), -1);
-    ASSERT_EQ(vw__parse_time("-3ms", &t), -1);
-    ASSERT_EQ(vw__parse_time("", &t), -1);
+    ASSERT_OK(tr_parse_dur("2", &t)); /* bare: ms, as every command */
+    ASSERT_EQ(t, 2000000);
+    ASSERT_EQ(tr_parse_dur("fast", &t), -EINVAL);
+    ASSERT_EQ(tr_parse_dur("1.5m", &t), -EINVAL);
+    ASSERT_EQ(tr_parse_dur("-3ms", &t), -EINVAL);
+    ASSERT_EQ(tr_parse_dur("", &t), -EINVAL);
     /* ticks at least 110 px apart over 960 px */
     ASSERT_EQ(vw__tick_step(9600000, 960, 110), 2000000);
     ASSERT_EQ(vw__tick_step(80000000, 960, 110), 10000000);
