@@ -36,6 +36,8 @@ const vw_key vw__keymap[] = {
     {0, 0, 0, VW_A_MOUSE_DOWN, 0, "drag",
      "pan the timeline; on the ruler: scrub the playhead"},
     {SDLK_f, 0, 0, VW_A_FIT, 0, "f", "fit the selection, or the whole trace"},
+    {0, 0, 0, VW_A_MOUSE_DOWN, 0, "Shift+drag",
+     "select a time range: its figures in the panel (Esc clears)"},
     {0, 0, 0, VW_A_MOUSE_UP, 0, "click",
      "select a span (label: select task; triangle: collapse)"},
     {SDLK_UP, 0, 0, VW_A_SELECT_UP, 0, "Up  Down",
@@ -157,6 +159,7 @@ int vw__translate(const SDL_Event *e, const vw_state *st, vw_action *a)
         a->kind = VW_A_MOUSE_DOWN;
         a->x = e->button.x;
         a->y = e->button.y;
+        a->amount = (SDL_GetModState() & KMOD_SHIFT) ? 1 : 0;
         return 1;
     case SDL_MOUSEBUTTONUP:
         if (e->button.button != SDL_BUTTON_LEFT)

@@ -619,6 +619,25 @@ static void draw_wakes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     }
 }
 
+/* The Shift+drag range as a band across the lanes, edged. */
+static void draw_range(vw_drawlist *dl, const vw_geom *g, const vw_state *st)
+{
+    if (!st->has_range || st->range_t1 < st->t0 || st->range_t0 > st->t1)
+        return;
+    int x0 = vw__px(floor(vw__x_of(g, st, st->range_t0)));
+    int x1 = vw__px(floor(vw__x_of(g, st, st->range_t1)));
+    x0 = x0 < g->tl_x ? g->tl_x : x0;
+    x1 = x1 > g->tl_x + g->tl_w ? g->tl_x + g->tl_w : x1;
+    if (x1 - x0 < 1)
+        x1 = x0 + 1;
+    vw_rgba band = {0x58, 0xa6, 0xff, 36};
+    vw__dl_rect(dl, VW_R_RANGE, x0, g->lanes_y, x1 - x0, g->lanes_h, band);
+    vw__dl_line(dl, VW_R_RANGE, x0, g->lanes_y, x0, g->lanes_y + g->lanes_h,
+                VW_C_ACCENT);
+    vw__dl_line(dl, VW_R_RANGE, x1, g->lanes_y, x1, g->lanes_y + g->lanes_h,
+                VW_C_ACCENT);
+}
+
 static void draw_selection(vw_drawlist *dl, const vw_geom *g,
                            const vw_state *st, const vw_model *m)
 {
@@ -679,6 +698,7 @@ static void draw_lanes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
          li++)
         draw_lane(dl, g, st, m, ms, (size_t)li, lane_y(g, st, li));
     draw_stalls(dl, g, st, m);
+    draw_range(dl, g, st);
     vw__dl_clip(dl, 0, 0, 0, 0);
     draw_selection(dl, g, st, m);
     vw__dl_clip(dl, g->tl_x, g->lanes_y, g->tl_w, g->lanes_h);

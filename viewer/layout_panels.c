@@ -164,6 +164,81 @@ static void row(panel *p, const char *key, const char *value)
     p->y += p->ms->line_h + 4;
 }
 
+/* The latency histogram of the range as bars, one a log2 bucket from the
+ * first to the last non-empty one, heights relative to the largest. */
+static void range_hist(panel *p, const tr_hist *h)
+{
+    int lo = -1, hi = -1;
+    uint64_t most = 0;
+    for (int i = 0; i < TR_HIST_BUCKETS; i++)
+        if (h->count[i]) {
+            lo = lo < 0 ? i : lo;
+            hi = i;
+            most = h->count[i] > most ? h->count[i] : most;
+        }
+    if (lo < 0 || p->y + 40 > p->bottom)
+        return;
+    int bars = hi - lo + 1, bw = (p->w - 110) / bars;
+    bw = bw > 24 ? 24 : bw < 2 ? 2 : bw;
+    for (int i = lo; i <= hi; i++) {
+        int bh = (int)((h->count[i] * 32 + most - 1) / most);
+        if (bh)
+            vw__dl_rect(p->dl, VW_R_RANGE, p->x + 110 + (i - lo) * bw,
+                        p->y + 32 - bh, bw - 1, bh,
+                        vw__state_colour(TR_ST_READY, 0));
+    }
+    char lo_s[32], hi_s[32], buf[80];
+    snprintf(buf, sizeof buf, "%s .. %s", tr_fmt_dur(lo_s, sizeof lo_s, tr_hist_lo(lo)),
+             tr_fmt_dur(hi_s, sizeof hi_s, tr_hist_lo(hi + 1)));
+    vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_SMALL, p->x, p->y + 16,
+                VW_C_TEXT_DIM, buf);
+    p->y += 40;
+}
+
+/* The Shift+drag range: the figures `coscope stats --range` prints, in the
+ * same words (tr_range_stats), then the busiest tasks and the latencies. */
+static void range_panel(panel *p, const vw_state *st, const vw_model *m)
+{
+    if (!st->has_range)
+        return;
+    const tr_range *r = &st->range;
+    char a[32], b[32], d[32], pc[32], buf[160];
+    heading(p, "RANGE");
+    snprintf(buf, sizeof buf, "%s .. %s (%s)",
+             tr_fmt_dur(a, sizeof a, st->range_t0),
+             tr_fmt_dur(b, sizeof b, st->range_t1),
+             tr_fmt_dur(d, sizeof d, st->range_t1 - st->range_t0));
+    row(p, "range", buf);
+    if (!st->range_ready)
+        return; /* still dragging: figures when the button is let go */
+    snprintf(buf, sizeof buf, "busy %s (%s)",
+             tr_fmt_dur(a, sizeof a, r->loop_busy),
+             tr_fmt_pct(pc, sizeof pc, r->loop_busy,
+                        r->loop_busy + r->loop_idle));
+    row(p, "loop", buf);
+    row(p, "running", tr_fmt_dur(a, sizeof a, r->state_ns[TR_ST_RUNNING]));
+    row(p, "ready", tr_fmt_dur(a, sizeof a, r->state_ns[TR_ST_READY]));
+    row(p, "waiting", tr_fmt_dur(a, sizeof a, r->state_ns[TR_ST_WAITING]));
+    snprintf(buf, sizeof buf, "%zu", r->nstalls);
+    row(p, "stalls", buf);
+    if (st->nrange_tasks)
+        row(p, "tasks", "running / ready / waiting");
+    for (int k = 0; k < st->nrange_tasks; k++) {
+        char task[96];
+        const int64_t *ns = st->range_task_ns[k];
+        snprintf(buf, sizeof buf, "%s / %s / %s",
+                 tr_fmt_dur(a, sizeof a, ns[TR_ST_RUNNING]),
+                 tr_fmt_dur(b, sizeof b, ns[TR_ST_READY]),
+                 tr_fmt_dur(d, sizeof d, ns[TR_ST_WAITING]));
+        row(p, vw__fmt_task(task, sizeof task, m, st->range_task[k]), buf);
+    }
+    snprintf(buf, sizeof buf, "latency (%" PRIu64 ")", r->lat.total);
+    vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x, p->y, VW_C_TEXT_DIM,
+                buf);
+    range_hist(p, &r->lat);
+    p->y += 6;
+}
+
 static void task_panel(panel *p, const vw_state *st, const vw_model *m)
 {
     char a[32], b[32], c[32], buf[160];
@@ -383,6 +458,7 @@ void vw__layout_panels(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                g->legend_y - 6};
     vw__dl_clip(dl, g->panel_x + 1, g->top_h, g->panel_w - 1,
                 g->legend_y - g->top_h);
+    range_panel(&p, st, m);
     task_panel(&p, st, m);
     p.y += 6;
     detail_panel(&p, st, m);

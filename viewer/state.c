@@ -444,7 +444,43 @@ static void click(vw_state *st, const vw_model *m, int x, int y)
     st->sel_stall = -1;
 }
 
-static void mouse_down(vw_state *st, int x, int y)
+/* The range's figures, once the drag that makes it ends: the tracer's
+ * tr_range_stats (what `coscope stats --range` prints) and the tasks with
+ * the most running time in it. O(spans), so not on every mouse move. */
+static void range_done(vw_state *st, const vw_model *m)
+{
+    if (!st->has_range || st->range_t1 <= st->range_t0) {
+        st->has_range = 0;
+        return;
+    }
+    tr_range_stats(m->tr, st->range_t0, st->range_t1, &st->range);
+    st->nrange_tasks = 0;
+    for (size_t k = 0; k < m->ntasks; k++) {
+        int64_t ns[TR_ST__COUNT];
+        tr_range_task(m->tr, m->tasks[k].id, st->range_t0, st->range_t1, ns);
+        if (!ns[TR_ST_RUNNING] && !ns[TR_ST_READY] && !ns[TR_ST_WAITING])
+            continue;
+        /* insertion into the top VW_RANGE_TASKS by running time */
+        int i = st->nrange_tasks < VW_RANGE_TASKS ? st->nrange_tasks++
+                                                   : VW_RANGE_TASKS;
+        while (i > 0 && st->range_task_ns[i - 1][TR_ST_RUNNING] <
+                            ns[TR_ST_RUNNING]) {
+            if (i < VW_RANGE_TASKS) {
+                st->range_task[i] = st->range_task[i - 1];
+                memcpy(st->range_task_ns[i], st->range_task_ns[i - 1],
+                       sizeof ns);
+            }
+            i--;
+        }
+        if (i < VW_RANGE_TASKS) {
+            st->range_task[i] = m->tasks[k].id;
+            memcpy(st->range_task_ns[i], ns, sizeof ns);
+        }
+    }
+    st->range_ready = 1;
+}
+
+static void mouse_down(vw_state *st, int x, int y, int shift)
 {
     vw_geom g;
     vw__geom(&g, st->w, st->h);
@@ -454,7 +490,11 @@ static void mouse_down(vw_state *st, int x, int y)
     st->drag_t0 = st->t0;
     st->drag_t1 = st->t1;
     int in_tl = x >= g.tl_x && x < g.tl_x + g.tl_w;
-    if (in_tl && y >= g.ruler_y && y < g.ruler_y + g.ruler_h)
+    if (shift && in_tl && y >= g.lanes_y && y < g.lanes_y + g.lanes_h) {
+        st->drag = VW_DRAG_RANGE;
+        st->range_anchor = vw__t_of(&g, st, x);
+        st->has_range = st->range_ready = 0;
+    } else if (in_tl && y >= g.ruler_y && y < g.ruler_y + g.ruler_h)
         st->drag = VW_DRAG_SCRUB;
     else if (in_tl && y >= g.ov_y && y < g.ov_y + g.ov_h)
         st->drag = VW_DRAG_OVERVIEW;
@@ -473,7 +513,12 @@ static void mouse_move(vw_state *st, const vw_model *m, int x, int y)
         return;
     if (abs(x - st->drag_x) + abs(y - st->drag_y) > 3)
         st->drag_moved = 1;
-    if (st->drag == VW_DRAG_SCRUB) {
+    if (st->drag == VW_DRAG_RANGE) {
+        int64_t t = vw__t_of(&g, st, x);
+        st->range_t0 = t < st->range_anchor ? t : st->range_anchor;
+        st->range_t1 = t < st->range_anchor ? st->range_anchor : t;
+        st->has_range = st->range_t1 > st->range_t0;
+    } else if (st->drag == VW_DRAG_SCRUB) {
         st->playing = 0;
         vw__set_playhead(st, m, vw__t_of(&g, st, x));
     } else if (st->drag == VW_DRAG_OVERVIEW) {
@@ -637,6 +682,8 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
             st->prompt = VW_PROMPT_NONE;
         } else if (st->help) {
             st->help = 0;
+        } else if (st->has_range) {
+            st->has_range = st->range_ready = 0;
         } else {
             vw__select(st, m, 0, -1);
             st->sel_stall = -1;
@@ -654,13 +701,16 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         prompt_accept(st, m);
         break;
     case VW_A_MOUSE_DOWN:
-        mouse_down(st, a->x, a->y);
+        mouse_down(st, a->x, a->y, a->amount == 1);
         break;
     case VW_A_MOUSE_MOVE:
         mouse_move(st, m, a->x, a->y);
         break;
     case VW_A_MOUSE_UP:
-        if (st->drag && !st->drag_moved && st->drag != VW_DRAG_OVERVIEW)
+        if (st->drag == VW_DRAG_RANGE) {
+            mouse_move(st, m, a->x, a->y);
+            range_done(st, m);
+        } else if (st->drag && !st->drag_moved && st->drag != VW_DRAG_OVERVIEW)
             click(st, m, a->x, a->y);
         else if (st->drag == VW_DRAG_OVERVIEW && !st->drag_moved)
             mouse_move(st, m, a->x, a->y);

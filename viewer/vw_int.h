@@ -134,7 +134,9 @@ static inline int vw__indent(unsigned depth)
 /* ---- the view state ---- */
 
 enum { VW_PROMPT_NONE, VW_PROMPT_FILTER, VW_PROMPT_GOTO };
-enum { VW_DRAG_NONE, VW_DRAG_PAN, VW_DRAG_SCRUB, VW_DRAG_OVERVIEW };
+enum { VW_DRAG_NONE, VW_DRAG_PAN, VW_DRAG_SCRUB, VW_DRAG_OVERVIEW,
+       VW_DRAG_RANGE };
+enum { VW_RANGE_TASKS = 6 }; /* tasks the range panel lists */
 
 typedef struct vw_state {
     int w, h; /* window size in pixels */
@@ -171,6 +173,14 @@ typedef struct vw_state {
     size_t nwakes, wakes_cap;
     int ov_cols;
     float *ov_busy;
+    /* a time range (Shift+drag) and its figures, computed when the drag
+     * ends (tr_range_stats; the tasks with most running time in it) */
+    int has_range, range_ready;
+    int64_t range_t0, range_t1, range_anchor;
+    tr_range range;
+    uint32_t range_task[VW_RANGE_TASKS];
+    int64_t range_task_ns[VW_RANGE_TASKS][TR_ST__COUNT];
+    int nrange_tasks;
     int dirty; /* something changed: draw a frame */
     int quit;
 } vw_state;
@@ -224,7 +234,7 @@ typedef enum vw_action_kind {
     VW_A_PROMPT_TEXT, /* text */
     VW_A_PROMPT_BACK,
     VW_A_PROMPT_ACCEPT,
-    VW_A_MOUSE_DOWN, /* x, y */
+    VW_A_MOUSE_DOWN, /* x, y; amount 1: with Shift (a range selection) */
     VW_A_MOUSE_MOVE, /* x, y */
     VW_A_MOUSE_UP,   /* x, y */
     VW_A_MOUSE_LEAVE,
@@ -297,7 +307,8 @@ enum {
     VW_R_SELECT,
     VW_R_MESSAGE,
     VW_R_PROGRESS,
-    VW_R_TOPBAR
+    VW_R_TOPBAR,
+    VW_R_RANGE /* the Shift+drag range: its band and its histogram bars */
 };
 
 typedef struct vw_cmd {

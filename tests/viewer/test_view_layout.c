@@ -329,7 +329,7 @@ static void test_panels(void)
     S.help = 1;
     fx_layout();
     int keys = (int)vw__help_rows();
-    ASSERT_EQ(keys, 21);
+    ASSERT_EQ(keys, 22);
     ASSERT_EQ(fx_count(VW_CMD_TEXT, VW_R_HELP, 0), 2 + 2 * keys);
     fx_close();
 }
@@ -375,6 +375,78 @@ static void test_stack_panel(void)
     vw__select(&S, &M, 1, (long)tr_span_find(M.tr, 1, 960000));
     fx_layout();
     ASSERT_EQ(panel_texts_after("stack", t, 1), 0);
+    fx_close();
+}
+
+/* The panel's text right after the text `key` (a row's value). */
+static const char *panel_value(const char *key)
+{
+    const char *t[1];
+    return panel_texts_after(key, t, 1) == 1 ? t[0] : NULL;
+}
+
+/* Shift+drag over 10..50 ms selects that range; once the button is let go
+ * the panel shows what `coscope stats FILE --range 10ms..50ms` prints, the
+ * same figures in the same words (both from tr_range_stats), a band over
+ * the lanes and the latency histogram as bars. Esc clears it. */
+static void test_range_panel(void)
+{
+    fx_open("stalls.jsonl");
+    window(0, 96000000); /* 100 us a pixel */
+    vw_action down = {.kind = VW_A_MOUSE_DOWN, .x = TL_X + 100,
+                      .y = LANES_Y + 30, .amount = 1};
+    vw_action move = {.kind = VW_A_MOUSE_MOVE, .x = TL_X + 500,
+                      .y = LANES_Y + 40};
+    vw_action up = {.kind = VW_A_MOUSE_UP, .x = TL_X + 500, .y = LANES_Y + 40};
+    vw__apply(&S, &M, &down);
+    vw__apply(&S, &M, &move);
+    ASSERT_EQ(S.has_range, 1);
+    ASSERT_EQ(S.range_ready, 0);
+    vw__apply(&S, &M, &up);
+    ASSERT_EQ(S.range_ready, 1);
+    ASSERT_EQ(S.range_t0, 10000000);
+    ASSERT_EQ(S.range_t1, 50000000);
+    ASSERT_EQ(S.t0, 0); /* a range drag does not pan */
+    fx_layout();
+    char cmd[2048], line[256];
+    snprintf(cmd, sizeof cmd, "%s stats %s/stalls.jsonl --range 10ms..50ms",
+             COSCOPE_EXE, VIEW_DATA);
+    FILE *f = popen(cmd, "r");
+    ASSERT_NOT_NULL(f);
+    static const char *const keys[] = {"range", "loop", "running", "ready",
+                                       "waiting", "stalls"};
+    int matched = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            char key[16];
+            snprintf(key, sizeof key, "  %-10s ", keys[k]);
+            if (strncmp(line, key, strlen(key)) != 0)
+                continue;
+            const char *v = panel_value(keys[k]);
+            ASSERT_NOT_NULL(v);
+            ASSERT_STR_EQ(v, line + strlen(key));
+            matched++;
+        }
+    }
+    ASSERT_EQ(pclose(f), 0);
+    ASSERT_EQ(matched, 6);
+    ASSERT_STR_EQ(panel_value("loop"), "busy 30.6 ms (76.5%)");
+    ASSERT_STR_EQ(panel_value("victim (2)"),
+                  "100 \xc2\xb5s / 30.1 ms / 9.80 ms");
+    ASSERT_STR_EQ(panel_value("hog (1)"), "30.2 ms / 100 \xc2\xb5s / 4.90 ms");
+    /* the band over the lanes, its two edges, and 2 histogram bars */
+    const vw_cmd *band = fx_find(VW_CMD_RECT, VW_R_RANGE, 0, 0);
+    ASSERT_NOT_NULL(band);
+    ASSERT_EQ(band->x, TL_X + 100);
+    ASSERT_EQ(band->w, 400);
+    ASSERT_EQ(fx_count(VW_CMD_LINE, VW_R_RANGE, 0), 2);
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_RANGE, 0), 1 + 2);
+    vw_action esc = {.kind = VW_A_ESCAPE};
+    vw__apply(&S, &M, &esc);
+    fx_layout();
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_RANGE, 0), 0);
+    ASSERT_NULL(panel_value("running"));
     fx_close();
 }
 
@@ -479,16 +551,16 @@ static void test_help_over_tooltip(void)
     ASSERT_EQ(veil->w, 1600);
     ASSERT_EQ(veil->h, 900);
     ASSERT_EQ(veil->c.a, 140);
-    /* 21 keys of 15 + 6 px, + 70 */
+    /* 22 keys of 15 + 6 px, + 70 */
     ASSERT_EQ(box->x, 490);
     ASSERT_EQ(box->w, 620);
-    ASSERT_EQ(box->h, 21 * 21 + 70);
+    ASSERT_EQ(box->h, 22 * 21 + 70);
     ASSERT_EQ(box->y, (900 - box->h) / 2);
     const vw_cmd *tip = fx_find(VW_CMD_RECT, VW_R_TOOLTIP, 0, 1);
     ASSERT_NOT_NULL(tip);
     ASSERT(veil > tip);
-    /* after the veil only the overlay: box, frame, title, hint, 21 keys */
-    ASSERT_EQ(DL.n - (size_t)(veil - DL.cmds), 1 + 1 + 1 + 2 + 2 * 21);
+    /* after the veil only the overlay: box, frame, title, hint, 22 keys */
+    ASSERT_EQ(DL.n - (size_t)(veil - DL.cmds), 1 + 1 + 1 + 2 + 2 * 22);
     for (const vw_cmd *c = veil; c < DL.cmds + DL.n; c++)
         ASSERT_EQ(c->role, VW_R_HELP);
     fx_close();
@@ -576,6 +648,7 @@ int main(int argc, char **argv)
         {"help_over_tooltip", test_help_over_tooltip},
         {"times", test_times},
         {"title", test_title},
+        {"range_panel", test_range_panel},
         {"ruler_ticks", test_ruler_ticks},
         {NULL, NULL},
     };
