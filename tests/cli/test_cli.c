@@ -622,14 +622,28 @@ static void test_export_chrome(void)
     /* Stalls: one "i" event each on the task's track, exactly the ones
      * `coscope stalls` lists, saying why. */
     ASSERT_EQ(count_of(r.out, "\"cat\":\"stall\""), 4);
+    /* The words are the evidence column of `coscope stalls`, and each
+     * stall names its cause. */
     ASSERT_HAS(r.out, "{\"ph\":\"i\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"stall\","
-                      "\"name\":\"blocked stall\",\"ts\":7.000,\"args\":{\"msg\":\"ran 30.0 ms "
-                      "without yielding; ready meanwhile: fetch (3) 30.0 ms\",\"dur\":30001.000,"
-                      "\"at\":\"demo.c:31\"}}");
-    ASSERT_HAS(r.out, "\"name\":\"latency stall\",\"ts\":4.000,\"args\":{\"msg\":\"ready 30.0 ms "
-                      "before it ran; woken by main (1) on spawn\",\"dur\":30006.000}}");
-    ASSERT_HAS(r.out, "\"msg\":\"waited 50.0 ms on io read fd 7\"");
-    ASSERT_HAS(r.out, "\"msg\":\"waited 80.0 ms on join handler (2)\"");
+                      "\"name\":\"blocked stall\",\"ts\":7.000,\"args\":{\"msg\":\"ready meanwhile: "
+                      "fetch (3) 30.0 ms\",\"dur\":30001.000,\"at\":\"demo.c:31\",\"cause\":1}}");
+    ASSERT_HAS(r.out, "\"name\":\"latency stall\",\"ts\":4.000,\"args\":{\"msg\":\"woken by main "
+                      "(1) on spawn; ran meanwhile: handler (2) 30.0 ms, main (1) 2.00 \xc2\xb5s\","
+                      "\"dur\":30006.000,\"cause\":1}}");
+    ASSERT_HAS(r.out, "\"msg\":\"io read fd 7\",\"dur\":49992.500,\"at\":\"demo.c:31\",\"cause\":0}");
+    ASSERT_HAS(r.out, "\"msg\":\"join handler (2)\",\"dur\":79999.500,\"at\":\"demo.c:25\","
+                      "\"cause\":0}");
+    /* Causes: one "i" event each on the root task's track, in rank order. */
+    ASSERT_EQ(count_of(r.out, "\"cat\":\"cause\""), 2);
+    ASSERT_HAS(r.out, "{\"ph\":\"i\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"cause\","
+                      "\"name\":\"cause 0: io\",\"ts\":30008.000,\"args\":{\"msg\":\"handler (2) "
+                      "waited 50.0 ms on io read fd 7 (outside the process) at demo.c:31\","
+                      "\"dur\":49992.500,\"blamed\":129992.000,\"victims\":[1,2],\"chain\":\"main "
+                      "(1) join handler (2) <- handler (2) io read fd 7\"}}");
+    ASSERT_HAS(r.out, "\"name\":\"cause 1: run\",\"ts\":7.000,\"args\":{\"msg\":\"handler (2) ran "
+                      "30.0 ms on the loop without yielding at demo.c:31\",\"dur\":30001.000,"
+                      "\"blamed\":30001.000,\"victims\":[3],\"chain\":\"fetch (3) ready <- handler "
+                      "(2) running\"}}");
     result_free(&r);
     result r1 = run((const char *[]){"export", "basic.jsonl", "--chrome", "--threshold", "1ms",
                                      NULL});
@@ -648,10 +662,11 @@ static void test_export_chrome(void)
     ASSERT_EQ(r.status, 0);
     check_chrome(r.out, 7, 0);
     ASSERT_EQ(count_of(r.out, "\"cat\":\"stall\""), 4);
-    ASSERT_HAS(r.out, "\"name\":\"stuck stall\",\"ts\":2.300,\"args\":{\"msg\":\"still waiting "
-                      "at the end on lock m2 (obj 2); waits on b (3); DEADLOCK: a (2) -> b (3) -> c "
-                      "(4) -> a (2)\",\"dur\":499997.700,\"at\":\"dl.c:22\"}}");
-    ASSERT_HAS(r.out, "\"msg\":\"still waiting at the end on join a (2)\"");
+    ASSERT_HAS(r.out, "\"name\":\"stuck stall\",\"ts\":2.300,\"args\":{\"msg\":\"lock m2 (obj 2), "
+                      "waits on b (3); DEADLOCK: a (2) -> b (3) -> c (4) -> a (2)\","
+                      "\"dur\":499997.700,\"at\":\"dl.c:22\"}}");
+    ASSERT_HAS(r.out, "\"msg\":\"join a (2), waits on a (2)\"");
+    ASSERT_EQ(count_of(r.out, "\"cat\":\"cause\""), 0); /* a deadlock is not a cause */
     result_free(&r);
 
     /* -o writes the same bytes as stdout. */

@@ -24,13 +24,13 @@ enum field {
     F_T, F_EV, F_TASK, F_PARENT, F_NAME, F_AT, F_BY, F_WHY, F_OBJ, F_OP,
     F_FD, F_MS, F_BYTES, F_RES, F_ERR, F_THREAD, F_STATUS, F_CODE, F_KIND,
     F_CAP, F_MSG, F_EVENTS, F_DROPPED, F_FORMAT, F_VERSION, F_PROGRAM, F_PID,
-    F_CLOCK, F_UNIX_NS, F__COUNT
+    F_CLOCK, F_UNIX_NS, F_LOCAL, F_PEER, F__COUNT
 };
 static const char *const field_names[F__COUNT] = {
     "t", "ev", "task", "parent", "name", "at", "by", "why", "obj", "op",
     "fd", "ms", "bytes", "res", "err", "thread", "status", "code", "kind",
     "cap", "msg", "events", "dropped", "format", "version", "program", "pid",
-    "clock", "unix_ns",
+    "clock", "unix_ns", "local", "peer",
 };
 
 #define B(f) (1u << (f))
@@ -58,6 +58,7 @@ static const uint32_t allowed[TR_EV__COUNT] = {
     [TR_EV_STUCK] = BASE | B(F_TASK),
     [TR_EV_IO] = BASE | B(F_TASK) | B(F_OP) | B(F_FD) | B(F_BYTES) | B(F_RES) |
                  B(F_ERR),
+    [TR_EV_CONN] = BASE | B(F_TASK) | B(F_FD) | B(F_LOCAL) | B(F_PEER),
 };
 
 /* A switch on the first byte: this runs for every field of every line. */
@@ -69,7 +70,8 @@ static int field_of(const char *k)
     switch (k[0]) {
     case 't': IS("t", F_T) IS("task", F_TASK) IS("thread", F_THREAD) break;
     case 'e': IS("ev", F_EV) IS("err", F_ERR) IS("events", F_EVENTS) break;
-    case 'p': IS("parent", F_PARENT) IS("pid", F_PID) IS("program", F_PROGRAM) break;
+    case 'p': IS("parent", F_PARENT) IS("pid", F_PID) IS("program", F_PROGRAM) IS("peer", F_PEER) break;
+    case 'l': IS("local", F_LOCAL) break;
     case 'n': IS("name", F_NAME) break;
     case 'a': IS("at", F_AT) break;
     case 'b': IS("by", F_BY) IS("bytes", F_BYTES) break;
@@ -700,6 +702,14 @@ static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
         if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
             (rc = need_str(c, f, F_MSG, line, &e->str)))
             return rc;
+        break;
+    case TR_EV_CONN: /* task, fd (in arg), local (str), peer (in the `at` slot) */
+        if ((rc = need_task(c, f, line, &e->task)) ||
+            (rc = need_u32(c, f, F_FD, line, &e->arg)) ||
+            (rc = need_str(c, f, F_LOCAL, line, &e->str)) ||
+            (rc = need_str(c, f, F_PEER, line, &e->at)))
+            return rc;
+        e->flags |= TR_F_FD;
         break;
     case TR_EV_POLL_END:
         if (f[F_EVENTS]) {

@@ -31,6 +31,9 @@ typedef enum tr_ev {
     TR_EV_IO,         /* task, op, fd?, bytes?, res | err: an I/O request
                          that completed at once, without the task waiting
                          (one line instead of io_begin + io_end) */
+    TR_EV_CONN,       /* task, fd, local, peer: a TCP connection came up
+                         (connect or accept); the reader pairs the two ends
+                         of a connection inside the process */
     TR_EV__COUNT
 } tr_ev;
 
