@@ -136,9 +136,10 @@ static int chan_park(co_chan *c, wqueue *q, void *elem, tr_wait why,
 
 int co_chan_send_at(co_chan *c, const void *elem, const char *file, int line)
 {
-    if (!c || !elem || !co__current())
+    if (!c || !elem)
         return CO_EINVAL;
-    int err = co__check();
+    int err = co__check_at(TR_WAIT_CHAN_SEND, c->obj.id, TR_OP_NONE, -1, -1,
+                           file, line);
     if (err)
         return err;
     if (c->closed)
@@ -167,9 +168,10 @@ int co_chan_send(co_chan *c, const void *elem)
 
 int co_chan_recv_at(co_chan *c, void *elem, const char *file, int line)
 {
-    if (!c || !elem || !co__current())
+    if (!c || !elem)
         return CO_EINVAL;
-    int err = co__check();
+    int err = co__check_at(TR_WAIT_CHAN_RECV, c->obj.id, TR_OP_NONE, -1, -1,
+                           file, line);
     if (err)
         return err;
     co__obj_announce(&c->obj);
@@ -214,15 +216,25 @@ void co_chan_close(co_chan *c)
         co__wake(w->task, TR_WAKE_CHAN, CO_EOF);
 }
 
-void co_chan_free(co_chan *c)
+void co_chan_free_at(co_chan *c, const char *file, int line)
 {
     if (!c)
         return;
-    if (c->senders.head || c->receivers.head) {
-        fprintf(stderr, "coscope: co_chan_free of a channel tasks wait on\n");
-        abort();
+    cwaiter *w = c->senders.head ? c->senders.head : c->receivers.head;
+    if (w) {
+        char label[320];
+        co__fatal(file, line, "co_chan_free of %s, which task %llu \"%s\" "
+                              "waits on",
+                  co__obj_label(&c->obj, label, sizeof label),
+                  (unsigned long long)w->task->id, w->task->name);
     }
     free(c->obj.name);
     free(c->buf);
     free(c);
+}
+
+#undef co_chan_free
+void co_chan_free(co_chan *c)
+{
+    co_chan_free_at(c, NULL, 0);
 }

@@ -64,6 +64,13 @@ struct co_task {
     int cancelled;              /* co_cancel was called */
     int cancel_pending;         /* cancelled, not yet delivered to a call */
     int timed_out;              /* the deadline has passed */
+    int deadlocked;             /* found blocked forever; unwinding (cancel
+                                   policy): every blocking call fails with
+                                   CO_EDEADLK */
+    int abandoned;              /* found blocked forever; never runs again */
+    int reported;               /* named in a deadlock report already */
+    unsigned refusals;          /* blocking calls refused after the verdict */
+    uint64_t deadline_at;       /* loop time (ms) of the deadline, 0: none */
     uv_timer_t *deadline_timer; /* lazily allocated, closed at exit */
     uv_timer_t *sleep_timer;    /* lazily allocated, closed at exit */
     co_task *joiner;            /* the task waiting in co_join on us */
@@ -77,9 +84,27 @@ uv_loop_t *co__loop(void);
 co_task *co__current(void);
 
 /* Returns 0 if the current task may block, or the error its next blocking
- * call must return (CO_ECANCELED / CO_ETIMEDOUT; CO_EINVAL outside a task).
- * Call it before registering a wait; delivering the error consumes it. */
+ * call must return (CO_ECANCELED / CO_ETIMEDOUT / CO_EDEADLK; CO_EINVAL
+ * outside a task). For calls that must work anyway (the close calls). */
 int co__check(void);
+
+/* The check every blocking call makes before registering its wait, with
+ * what the wait would be (as in co__wait). Outside a task it is a misuse:
+ * fatal. A refusal (cancelled, past the deadline, deadlocked) is traced as
+ * a wait of no length, `yield` then `ready` (by itself, why cancel or
+ * timeout) then `run`, so a loop retrying a refused call is seen in the
+ * trace; a task retrying after the deadlock verdict is parked for good
+ * after CO__DEADLOCK_RETRIES refusals. Returns 0 or the error. */
+int co__check_at(tr_wait why, uint64_t obj, tr_op op, int64_t fd, int64_t ms,
+                 const char *file, int line);
+#define CO__DEADLOCK_RETRIES 100
+
+/* A misuse the program cannot recover from (unlocking a mutex it does not
+ * hold, joining itself, blocking outside a task...): prints "coscope:
+ * fatal: task N "name": MESSAGE, at FILE:LINE" on stderr, writes it as the
+ * trace's last line (`fatal`), and aborts. */
+void co__fatal(const char *file, int line, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 3, 4)));
 
 /* Switches the current task out until co__wake(). Emits `yield` with the
  * wait's fields. Returns the result passed to co__wake. */
@@ -121,6 +146,9 @@ static inline tr_wake co__cancel_why(int err)
 {
     return err == CO_ETIMEDOUT ? TR_WAKE_TIMEOUT : TR_WAKE_CANCEL;
 }
+
+/* "mutex 3 "table"" / "chan 2" for messages, in buf. */
+const char *co__obj_label(const co__obj *o, char *buf, size_t n);
 
 /* Closes and frees every co_tcp the program left open (io_tcp.c); called
  * by co_main once the tasks are done. Safe to call twice. */

@@ -78,7 +78,7 @@ int co_fs_open_at(const char *path, int flags, int mode, const char *file,
 {
     if (!path)
         return CO_EINVAL;
-    int err = co__check();
+    int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_OPEN, -1, -1, file, line);
     if (err)
         return err;
     fs_req r = {.t = co__current(), .op = TR_OP_FS_OPEN};
@@ -102,12 +102,12 @@ static ssize_t fs_rw(int write, int fd, void *buf, size_t len, int64_t offset,
 {
     if ((!buf && len) || offset < -1)
         return CO_EINVAL;
-    int err = co__check();
+    tr_op op = write ? TR_OP_FS_WRITE : TR_OP_FS_READ;
+    int err = co__check_at(TR_WAIT_IO, 0, op, fd, -1, file, line);
     if (err)
         return err;
     if (len > INT32_MAX)
         len = INT32_MAX; /* like read(2), a short transfer */
-    tr_op op = write ? TR_OP_FS_WRITE : TR_OP_FS_READ;
     fs_req r = {.t = co__current(), .op = op};
     r.uv.data = &r;
     uv_buf_t b = {.base = buf, .len = len};

@@ -369,7 +369,8 @@ int co_tcp_accept_at(co_tcp *server, co_tcp **out, const char *file, int line)
         return CO_EINVAL;
     if (server->closing)
         return CO_EBADF;
-    int err = co__check();
+    int err = co__check_at(TR_WAIT_IO, 0, TR_OP_ACCEPT, server->fd, -1, file,
+                           line);
     if (err)
         return err;
     co_task *self = co__current();
@@ -441,12 +442,12 @@ int co_tcp_connect_at(const char *host, int port, co_tcp **out,
 {
     uv_loop_t *loop = co__loop();
     struct sockaddr_storage ss;
-    if (!out || !loop || port == 0)
+    if (!out || port == 0)
         return CO_EINVAL;
-    int err = parse_addr(host, port, &ss);
+    int err = co__check_at(TR_WAIT_IO, 0, TR_OP_CONNECT, -1, -1, file, line);
     if (err)
         return err;
-    if ((err = co__check()))
+    if ((err = parse_addr(host, port, &ss)))
         return err;
     co_tcp *s = tcp_new(loop, ss.ss_family, &err);
     if (!s)
@@ -526,7 +527,7 @@ ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file,
         return CO_EBADF;
     if (s->reader)
         return CO_EBUSY;
-    int err = co__check();
+    int err = co__check_at(TR_WAIT_IO, 0, TR_OP_READ, s->fd, -1, file, line);
     if (err)
         return err;
     co_task *self = co__current();
@@ -602,7 +603,7 @@ ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file,
         return CO_EINVAL;
     if (s->closing)
         return CO_EBADF;
-    int err = co__check();
+    int err = co__check_at(TR_WAIT_IO, 0, TR_OP_WRITE, s->fd, -1, file, line);
     if (err)
         return err;
     if (len == 0)

@@ -175,6 +175,8 @@ int co__check(void)
     co_task *t = RT->current;
     if (!t)
         return CO_EINVAL;
+    if (t->deadlocked)
+        return CO_EDEADLK;
     if (t->cancelled)
         return CO_ECANCELED;
     if (t->timed_out)
@@ -197,6 +199,8 @@ int co__park(co__wait *w)
 
 void co__wake(co_task *t, tr_wake why, int result)
 {
+    if (t->abandoned)
+        return; /* the deadlock verdict: it never runs again */
     assert(t->state == CO__WAITING && "co__wake of a task that isn't waiting");
     t->wake_result = result;
     t->state = CO__READY;
@@ -237,57 +241,6 @@ static void on_check(uv_check_t *h)
 }
 
 /* ---- co_main ---- */
-
-static const char *wait_target(const co_task *t, char *buf, size_t n)
-{
-    const co__wait *w = t->wait;
-    if (!w)
-        return "?";
-    switch (w->why) {
-    case TR_WAIT_JOIN:
-        snprintf(buf, n, "join (task %llu)", (unsigned long long)w->obj);
-        break;
-    case TR_WAIT_LOCK:
-        snprintf(buf, n, "lock (mutex %llu)", (unsigned long long)w->obj);
-        break;
-    case TR_WAIT_CHAN_SEND:
-    case TR_WAIT_CHAN_RECV:
-        snprintf(buf, n, "%s (chan %llu)", tr_wait_name(w->why),
-                 (unsigned long long)w->obj);
-        break;
-    case TR_WAIT_IO:
-        snprintf(buf, n, "io %s (fd %lld)", tr_op_name(w->op), (long long)w->fd);
-        break;
-    default:
-        snprintf(buf, n, "%s", tr_wait_name(w->why));
-    }
-    return buf;
-}
-
-/* Tasks still waiting when the loop has nothing left that could wake them:
- * say who and on what, then cancel them so they can unwind. */
-static void report_stuck(void)
-{
-    for (co_task *t = RT->all; t; t = t->all_next) {
-        char what[96];
-        const co__wait *w = t->wait;
-        fprintf(stderr, "coscope: task %llu \"%s\" blocked forever in %s",
-                (unsigned long long)t->id, t->name, wait_target(t, what, sizeof what));
-        if (w && w->file)
-            fprintf(stderr, " at %s:%d", w->file, w->line);
-        fputc('\n', stderr);
-        CO__TRACE(tr_rec_stuck(t->id));
-    }
-    /* Deliver after the report: cancelling one may wake others. */
-    co_task *t = RT->all;
-    while (t) {
-        co_task *next = t->all_next;
-        t->cancelled = 1;
-        if (t->state == CO__WAITING)
-            co__task_deliver(t, CO_ECANCELED);
-        t = next;
-    }
-}
 
 static void close_walk(uv_handle_t *h, void *arg)
 {
@@ -332,16 +285,13 @@ int co_main(co_fn fn, void *arg)
     if (!co__spawn_main(fn, arg)) {
         rc = CO_ENOMEM;
     } else {
-        size_t before = (size_t)-1;
         for (;;) {
             uv_run(&RT->loop, UV_RUN_DEFAULT);
             if (RT->nlive == 0)
                 break;
             rc = CO_EDEADLK;
-            if (RT->nlive == before) /* cancelling did not help */
-                break;
-            before = RT->nlive;
-            report_stuck();
+            if (!co__deadlock_verdict())
+                break; /* abandoned: nothing left to run */
         }
     }
 
@@ -352,6 +302,7 @@ int co_main(co_fn fn, void *arg)
     int cr = uv_loop_close(&RT->loop);
     if (cr && !rc)
         rc = cr;
+    co__abandoned_free();
     while (RT->unjoined) {
         co_task *t = RT->unjoined;
         RT->unjoined = t->all_next;

@@ -26,6 +26,9 @@ typedef struct co__rt {
     int in_poll;
     int64_t poll_wakes;
     int from_loop;        /* the switch in progress started on the loop */
+    int verdicts;         /* deadlock verdicts given in this co_main */
+    co_task *abandoned;   /* found blocked forever, never run again; their
+                             stacks are released at co_main's end */
 #ifdef CO_ASAN
     const void *loop_stack_bottom;
     size_t loop_stack_size;
@@ -52,6 +55,16 @@ void co__task_started(void);
 void co__task_entry(void);
 void co__task_free(co_task *t);
 void co__task_deliver(co_task *t, int err); /* cancel / timeout a wait */
+
+/* fail.c: the deadlock verdict. Called by co_main when the loop ran dry
+ * with tasks left: reports them, then either makes them unwind (the cancel
+ * policy, first verdict: returns 1, run the loop again) or abandons them
+ * for good (returns 0). */
+int co__deadlock_verdict(void);
+/* task.c: takes a stuck task out of the live set for good: undoes its
+ * wait's registrations, never wakes it; freed by co__abandoned_free. */
+void co__task_abandon(co_task *t);
+void co__abandoned_free(void);
 
 #define CO__BUDGET 256 /* task switches per loop iteration */
 

@@ -1,8 +1,12 @@
 /* runtime/stack.c: task stacks and stack-overflow detection.
- * Stacks are mmap'd with a PROT_NONE guard page at the low end and kept in
- * a pool, so spawn costs no syscall once warm. A SIGSEGV on the guard page
- * is caught on an alternate signal stack and named, never left as silent
- * corruption. */
+ * Stacks are mmap'd with a PROT_NONE guard region at the low end and kept
+ * in a pool, so spawn costs no syscall once warm. The guard is 256 KiB, not
+ * a page: a function with a big frame (char buf[128 * 1024]) moves the
+ * stack pointer past a one-page guard in one step, into whatever lies
+ * below, and code built without -fstack-clash-protection does not probe
+ * the pages on the way. The region costs address space only (no memory, no
+ * extra kernel mapping). A SIGSEGV anywhere in it is caught on an
+ * alternate signal stack and named, never left as silent corruption. */
 #include "stack.h"
 
 #include <errno.h>
@@ -14,6 +18,10 @@
 #include <unistd.h>
 
 #include "co_int.h"
+
+#ifdef CO_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
@@ -27,6 +35,7 @@
 #endif
 
 #define POOL_MAX 4096 /* free stacks kept; more are unmapped */
+#define GUARD_BYTES (256u * 1024) /* a multiple of every page size we run on */
 
 static size_t stack_size = 64 * 1024;
 static size_t page_size;
@@ -69,19 +78,20 @@ co__stack *co__stack_get(void)
         return NULL;
     if (!page_size)
         page_size = (size_t)sysconf(_SC_PAGESIZE);
-    s->map_size = stack_size + page_size;
+    size_t guard = GUARD_BYTES > page_size ? GUARD_BYTES : page_size;
+    s->map_size = stack_size + guard;
     s->map = mmap(NULL, s->map_size, PROT_READ | PROT_WRITE,
                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (s->map == MAP_FAILED) {
         free(s);
         return NULL;
     }
-    if (mprotect(s->map, page_size, PROT_NONE) != 0) {
+    if (mprotect(s->map, guard, PROT_NONE) != 0) {
         munmap(s->map, s->map_size);
         free(s);
         return NULL;
     }
-    s->lo = s->map + page_size;
+    s->lo = s->map + guard;
     s->size = stack_size;
     s->vg_id = VALGRIND_STACK_REGISTER(s->lo, s->lo + s->size);
     s->next_free = NULL;
@@ -108,6 +118,18 @@ void co__stack_put(co__stack *s)
     pool_len++;
 }
 
+void co__stack_discard(co__stack *s)
+{
+    if (!s)
+        return;
+#ifdef CO_ASAN
+    /* its frames' redzones stay poisoned; a new mapping there must not
+     * inherit them */
+    __asan_unpoison_memory_region(s->lo, s->size);
+#endif
+    stack_unmap(s);
+}
+
 void co__stack_pool_drain(void)
 {
     while (pool) {
@@ -120,9 +142,9 @@ void co__stack_pool_drain(void)
 
 int co__stack_guard_hit(const co__stack *s, const void *addr)
 {
-    /* The guard page, and a little below it: a big frame can skip it. */
+    /* Anywhere in the guard region (a big frame lands deep inside it). */
     uintptr_t a = (uintptr_t)addr, lo = (uintptr_t)s->lo;
-    return a < lo && a + 64 * 1024 >= lo;
+    return a < lo && a >= (uintptr_t)s->map;
 }
 
 /* ---- overflow detection ---- */
@@ -168,7 +190,9 @@ static void on_fault(int sig, siginfo_t *info, void *uctx)
         n += strlen(tail);
         ssize_t w = write(2, msg, n);
         (void)w;
-        tr_rec_crash_flush();
+        /* The trace's last line says it too (without "coscope: "). */
+        size_t skip = strlen("coscope: ");
+        tr_rec_fatal(t->id, msg + skip, n - skip - 1, NULL, 0);
         signal(sig, SIG_DFL);
         return; /* the faulting access repeats and kills the process */
     }

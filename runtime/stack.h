@@ -1,4 +1,4 @@
-/* runtime/stack.h: task stacks. mmap'd with a PROT_NONE guard page below,
+/* runtime/stack.h: task stacks. mmap'd with a PROT_NONE guard region below,
  * pooled for reuse, registered with valgrind (and ASan via the switch). */
 #ifndef COSCOPE_STACK_H
 #define COSCOPE_STACK_H
@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 typedef struct co__stack {
-    char *map;       /* mapping start: the guard page */
+    char *map;       /* mapping start: the guard region */
     size_t map_size; /* guard + usable */
     char *lo;        /* lowest usable byte */
     size_t size;     /* usable bytes */
@@ -21,13 +21,17 @@ size_t co__stack_size(void);
 co__stack *co__stack_get(void);
 /* Back to the pool (the pool keeps at most a bounded number). */
 void co__stack_put(co__stack *s);
+/* Unmaps a stack whose frames never unwound (a task abandoned by the
+ * deadlock verdict): not pooled, its ASan shadow cleared first. */
+void co__stack_discard(co__stack *s);
 /* Unmaps every pooled stack. */
 void co__stack_pool_drain(void);
-/* 1 if addr lies in s's guard page (or just below the stack). */
+/* 1 if addr lies in s's guard region (anywhere below the stack in it). */
 int co__stack_guard_hit(const co__stack *s, const void *addr);
 
 /* Installs the SIGSEGV/SIGBUS handler (on an alternate signal stack) that
- * turns a guard-page hit into "coscope: stack overflow in task N "name"".
+ * turns a guard hit into "coscope: stack overflow in task N "name""
+ * on stderr and as the trace's last line (`fatal`).
  * co__overflow_uninstall restores the previous handlers. */
 int co__overflow_install(void);
 void co__overflow_uninstall(void);

@@ -80,11 +80,12 @@ static void lock_cancel(co_task *t, co__wait *wt, int err)
 int co_mutex_lock_at(co_mutex *m, const char *file, int line)
 {
     co_task *self = co__current();
-    if (!m || !self)
+    if (!m)
         return CO_EINVAL;
-    if (m->owner == self)
+    if (self && m->owner == self)
         return CO_EINVAL; /* locking twice would deadlock on itself */
-    int err = co__check();
+    int err = co__check_at(TR_WAIT_LOCK, m->obj.id, TR_OP_NONE, -1, -1, file,
+                           line);
     if (err)
         return err;
     co__obj_announce(&m->obj);
@@ -113,13 +114,27 @@ int co_mutex_lock(co_mutex *m)
     return co_mutex_lock_at(m, NULL, 0);
 }
 
-void co_mutex_unlock(co_mutex *m)
+/* Who holds m, for the misuse message. */
+static const char *holder(const co_mutex *m, char *buf, size_t n)
+{
+    if (!m->owner)
+        return "nobody holds it";
+    snprintf(buf, n, "held by task %llu \"%s\"",
+             (unsigned long long)m->owner->id, m->owner->name);
+    return buf;
+}
+
+void co_mutex_unlock_at(co_mutex *m, const char *file, int line)
 {
     co_task *self = co__current();
-    if (!m || m->owner != self || !self) {
-        fprintf(stderr, "coscope: co_mutex_unlock of a mutex the caller "
-                        "does not hold\n");
-        abort();
+    if (!m)
+        co__fatal(file, line, "co_mutex_unlock of NULL");
+    if (m->owner != self || !self) {
+        char label[320], who[320];
+        co__fatal(file, line, "co_mutex_unlock of %s, which %s (%s)",
+                  co__obj_label(&m->obj, label, sizeof label),
+                  self ? "it does not hold" : "was called outside a task",
+                  holder(m, who, sizeof who));
     }
     CO__TRACE(tr_rec_release(self->id, m->obj.id));
     mwaiter *w = m->head;
@@ -133,14 +148,29 @@ void co_mutex_unlock(co_mutex *m)
     co__wake(w->task, TR_WAKE_LOCK, 0);
 }
 
-void co_mutex_free(co_mutex *m)
+#undef co_mutex_unlock
+void co_mutex_unlock(co_mutex *m)
+{
+    co_mutex_unlock_at(m, NULL, 0);
+}
+
+void co_mutex_free_at(co_mutex *m, const char *file, int line)
 {
     if (!m)
         return;
     if (m->head) {
-        fprintf(stderr, "coscope: co_mutex_free of a mutex tasks wait on\n");
-        abort();
+        char label[320];
+        co__fatal(file, line, "co_mutex_free of %s, which task %llu \"%s\" "
+                              "waits on",
+                  co__obj_label(&m->obj, label, sizeof label),
+                  (unsigned long long)m->head->task->id, m->head->task->name);
     }
     free(m->obj.name);
     free(m);
+}
+
+#undef co_mutex_free
+void co_mutex_free(co_mutex *m)
+{
+    co_mutex_free_at(m, NULL, 0);
 }

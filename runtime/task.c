@@ -77,8 +77,9 @@ static void unjoined_unlink(co_task *t)
 
 static void task_finish(co_task *self)
 {
-    tr_status st = self->cancelled ? TR_STATUS_CANCELLED : TR_STATUS_OK;
-    if (self->cancelled)
+    int cancelled = self->cancelled || self->deadlocked;
+    tr_status st = cancelled ? TR_STATUS_CANCELLED : TR_STATUS_OK;
+    if (cancelled)
         self->result = NULL;
     self->state = CO__DONE;
     CO__TRACE(tr_rec_exit(self->id, st, 0));
@@ -151,6 +152,32 @@ co_task *co_spawn(co_fn fn, void *arg, const char *name)
     return co_spawn_at(fn, arg, name, NULL, 0);
 }
 
+/* ---- abandoned by the deadlock verdict ---- */
+
+void co__task_abandon(co_task *t)
+{
+    t->abandoned = 1; /* from now on co__wake ignores it */
+    if (t->state == CO__WAITING && t->wait && t->wait->cancel)
+        t->wait->cancel(t, t->wait, CO_EDEADLK); /* unlink from queues */
+    close_timer(&t->sleep_timer);
+    close_timer(&t->deadline_timer);
+    all_unlink(t);
+    t->all_next = RT->abandoned;
+    RT->abandoned = t;
+}
+
+/* After the loop closed: libuv holds nothing on these stacks any more. */
+void co__abandoned_free(void)
+{
+    while (RT->abandoned) {
+        co_task *t = RT->abandoned;
+        RT->abandoned = t->all_next;
+        co__stack_discard(t->stack);
+        free(t->name);
+        free(t);
+    }
+}
+
 /* ---- join / detach ---- */
 
 static void join_cancel(co_task *self, co__wait *w, int err)
@@ -164,9 +191,15 @@ static void join_cancel(co_task *self, co__wait *w, int err)
 int co_join_at(co_task *t, void **result, const char *file, int line)
 {
     co_task *self = RT->current;
-    if (!self || !t || t == self || t->joined || t->detached)
+    if (!t)
         return CO_EINVAL;
-    int err = co__check();
+    if (self && t == self)
+        co__fatal(file, line, "co_join of itself");
+    if (self && (t->joined || t->detached))
+        co__fatal(file, line, "co_join of task %llu \"%s\", %s",
+                  (unsigned long long)t->id, t->name,
+                  t->detached ? "which is detached" : "which another task joins");
+    int err = co__check_at(TR_WAIT_JOIN, t->id, TR_OP_NONE, -1, -1, file, line);
     if (err)
         return err;
     if (t->state != CO__DONE) {
@@ -228,35 +261,36 @@ int co_cancel(co_task *t)
     if (t->cancelled)
         return 0;
     t->cancelled = 1;
-    if (t->state == CO__WAITING)
+    /* A deadlocked task is unwinding already, or parked for good. */
+    if (t->state == CO__WAITING && !t->deadlocked)
         co__task_deliver(t, CO_ECANCELED);
     return 0;
 }
 
 int co_cancelled(void)
 {
-    return RT->current ? RT->current->cancelled : 0;
+    co_task *t = RT->current;
+    return t ? t->cancelled || t->deadlocked : 0;
 }
 
 static void on_deadline(uv_timer_t *h)
 {
     co_task *t = h->data;
     t->timed_out = 1;
-    if (t->state == CO__WAITING)
+    if (t->state == CO__WAITING && !t->deadlocked)
         co__task_deliver(t, CO_ETIMEDOUT);
 }
 
-int co_deadline(uint64_t ms)
+/* Makes the timer and timed_out agree with t->deadline_at (absolute loop
+ * time in ms, 0: none): passed already, armed for the rest, or stopped. */
+static int deadline_arm(co_task *t)
 {
-    co_task *t = RT->current;
-    if (!t)
-        return CO_EINVAL;
-    t->timed_out = 0;
-    if (ms == 0) {
-        if (t->deadline_timer)
-            uv_timer_stop(t->deadline_timer);
+    uint64_t now = uv_now(&RT->loop);
+    t->timed_out = t->deadline_at && now >= t->deadline_at;
+    if (t->deadline_timer)
+        uv_timer_stop(t->deadline_timer);
+    if (!t->deadline_at || t->timed_out)
         return 0;
-    }
     if (!t->deadline_timer) {
         t->deadline_timer = malloc(sizeof *t->deadline_timer);
         if (!t->deadline_timer)
@@ -264,7 +298,46 @@ int co_deadline(uint64_t ms)
         uv_timer_init(&RT->loop, t->deadline_timer);
         t->deadline_timer->data = t;
     }
-    return uv_timer_start(t->deadline_timer, on_deadline, ms, 0);
+    return uv_timer_start(t->deadline_timer, on_deadline, t->deadline_at - now, 0);
+}
+
+int co_deadline(uint64_t ms)
+{
+    co_task *t = RT->current;
+    if (!t)
+        return CO_EINVAL;
+    t->deadline_at = ms ? uv_now(&RT->loop) + ms : 0;
+    return deadline_arm(t);
+}
+
+int co_deadline_push(uint64_t ms, uint64_t *saved)
+{
+    co_task *t = RT->current;
+    if (!t || !saved)
+        return CO_EINVAL;
+    *saved = t->deadline_at;
+    uint64_t want = uv_now(&RT->loop) + ms;
+    if (ms && (!t->deadline_at || want < t->deadline_at))
+        t->deadline_at = want; /* an inner deadline only ever narrows */
+    return deadline_arm(t);
+}
+
+int co_deadline_pop(uint64_t saved)
+{
+    co_task *t = RT->current;
+    if (!t)
+        return CO_EINVAL;
+    t->deadline_at = saved;
+    return deadline_arm(t);
+}
+
+int64_t co_deadline_left(void)
+{
+    co_task *t = RT->current;
+    if (!t || !t->deadline_at)
+        return -1;
+    uint64_t now = uv_now(&RT->loop);
+    return now >= t->deadline_at ? 0 : (int64_t)(t->deadline_at - now);
 }
 
 /* ---- yield / sleep ---- */
@@ -303,7 +376,8 @@ static void sleep_cancel(co_task *t, co__wait *w, int err)
 int co_sleep_at(uint64_t ms, const char *file, int line)
 {
     co_task *self = RT->current;
-    int err = co__check();
+    int err = co__check_at(TR_WAIT_SLEEP, 0, TR_OP_NONE, -1, (int64_t)ms,
+                           file, line);
     if (err)
         return err;
     if (!self->sleep_timer) {

@@ -60,7 +60,7 @@ int co_run_blocking_at(void (*fn)(void *arg), void *arg, const char *name,
 {
     if (!fn)
         return CO_EINVAL;
-    int err = co__check();
+    int err = co__check_at(TR_WAIT_WORK, 0, TR_OP_NONE, -1, -1, file, line);
     if (err)
         return err;
     co_task *self = co__current();

@@ -13,7 +13,7 @@ if [ ! -d "$BUILD" ]; then
 fi
 BUILD=$(cd "$BUILD" && pwd)
 CRAWLER=$BUILD/examples/crawler
-COSCOPE=$BUILD/tracer/cli/coscope
+COSCOPE=$BUILD/bin/coscope
 TRACE=$ROOT/traces/demo.jsonl
 PNG=$ROOT/traces/demo.png
 

@@ -343,8 +343,9 @@ static void test_exit_codes(void)
     result_free(&r);
 }
 
-/* `view` forwards to the viewer library when the build has one (a headless
- * screenshot proves the arguments arrived); without it, it says so. */
+/* `view` runs coscope-view when the build has one (a headless screenshot
+ * proves the arguments arrived); without it, it says so (test_cli_layers
+ * checks both strictly). */
 static void test_view(void)
 {
     char png[128];
@@ -354,7 +355,7 @@ static void test_view(void)
     setenv("SDL_VIDEODRIVER", "offscreen", 1);
     result r =
         run((const char *[]){"view", "basic.jsonl", "--screenshot", png, NULL});
-    if (strstr(r.err, "this build has no viewer")) {
+    if (strstr(r.err, "coscope-view is not installed")) {
         ASSERT_EQ(r.status, 1);
     } else {
         if (r.status != 0)
@@ -417,6 +418,17 @@ static void test_record_status(void)
     ASSERT_EQ(r.status, 128 + 15);
     ASSERT_HAS(r.err, "was killed by signal 15");
     result_free(&r);
+
+    /* SIGTERM sent to record is passed on: PROG's trap runs and its status
+     * comes back (without forwarding, record itself would die of it). */
+    r = run_in(tmpdir, (const char *[]){"record", "-o", "t.jsonl", "--", "/bin/sh",
+                                        "-c",
+                                        "trap 'exit 9' TERM; kill -TERM $PPID; "
+                                        "sleep 5 >/dev/null 2>&1 & wait",
+                                        NULL});
+    ASSERT_EQ(r.status, 9);
+    ASSERT_HAS(r.err, "/bin/sh exited with status 9; no trace was written");
+    result_free(&r);
     remove_tmpdir();
 }
 
@@ -437,11 +449,20 @@ static void test_record_trace(void)
                   "(coscope stalls sh.jsonl).\n");
     result_free(&r);
 
-    /* Running again without writing must not summarise the stale file. */
+    /* Running again without writing must not summarise the stale file, and
+     * a recording that wrote nothing fails even when PROG exited 0. */
     r = run_in(tmpdir, (const char *[]){"record", "--", "/bin/sh", "-c",
                                         "exit 0", NULL});
-    ASSERT_EQ(r.status, 0);
+    ASSERT_EQ(r.status, 1);
     ASSERT_HAS(r.err, "no trace was written to sh.jsonl");
+    result_free(&r);
+
+    /* An unwritable trace path: nothing written, exit 1. */
+    r = run_in(tmpdir, (const char *[]){"record", "-o", "/nonexistent/x.jsonl",
+                                        "--", "/bin/sh", "-c", "exit 0", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT_HAS(r.err, "exited with status 0; no trace was written to "
+                      "/nonexistent/x.jsonl");
     result_free(&r);
 
     /* A crash leaves a truncated trace: summarised with the warning, and
@@ -730,15 +751,16 @@ static void test_json_helpers(void)
 {
     expect_str("plain", "\"plain\"");
     expect_str(NULL, "\"\"");
+    /* the format layer's escaper, as in the trace: \u00XX, DEL as is */
     expect_str("a\"b\\c\n\t\r\x01\x7f",
-               "\"a\\\"b\\\\c\\n\\t\\r\\u0001\\u007f\"");
+               "\"a\\\"b\\\\c\\u000a\\u0009\\u000d\\u0001\x7f\"");
     expect_str("\xc2\xb5s \xe2\x82\xac \xf0\x9f\x98\x80",
                "\"\xc2\xb5s \xe2\x82\xac \xf0\x9f\x98\x80\"");
     /* Invalid UTF-8: stray continuation, overlong, surrogate, cut short. */
-    expect_str("\x80x", "\"\\ufffdx\"");
-    expect_str("\xc0\xaf", "\"\\ufffd\\ufffd\"");
-    expect_str("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");
-    expect_str("ab\xe2\x82", "\"ab\\ufffd\\ufffd\"");
+    expect_str("\x80x", "\"\xef\xbf\xbdx\"");
+    expect_str("\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"");
+    expect_str("\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+    expect_str("ab\xe2\x82", "\"ab\xef\xbf\xbd\xef\xbf\xbd\"");
     expect_us(0, "0.000");
     expect_us(1, "0.001");
     expect_us(1234567, "1234.567");

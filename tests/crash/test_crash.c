@@ -1,9 +1,11 @@
 /* tests/crash/test_crash.c: the trace survives the program. Children run a
  * traced program and die: SIGKILL at a random moment, a segfault, an
- * abort, a division by zero, a stack overflow, a full disk. The parent
- * then reads each trace with the real reader and checks what was kept.
- * argv[2], when given, is the coscope binary: `coscope stalls` must still
- * work on every crashed trace. */
+ * abort, a division by zero, an illegal instruction, ^C, SIGTERM, exit()
+ * inside a task, a misuse, a stack overflow, a full disk. The parent then
+ * reads each trace with the real reader and checks what was kept and that
+ * it ends on the line that says how the run ended (halt / fatal).
+ * argv[2], when given, is the coscope binary: every command must still
+ * work on every such trace. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -88,6 +90,31 @@ static tr_trace *load_cut_short(void)
     return tr;
 }
 
+/* Loads a trace that ended on a `halt` or `fatal` line (`ev`, with `str`
+ * its signal name or message): whole, not truncated, no warning, that line
+ * last. */
+static tr_trace *load_ended(int ev, const char *str)
+{
+    tr_trace *tr = NULL;
+    tr_load_opts o = TR_LOAD_OPTS_INIT;
+    int rc = tr_load(trace_path, &o, &tr);
+    if (rc)
+        fprintf(stderr, "load: %s\n", tr_last_error());
+    ASSERT_OK(rc);
+    ASSERT_EQ(tr_head(tr)->truncated, 0);
+    ASSERT_EQ(tr_nwarnings(tr), 0);
+    size_t n = tr_nevents(tr);
+    ASSERT_CMP(n, >, 0);
+    const tr_event *last = &tr_events(tr)[n - 1];
+    ASSERT_EQ(last->ev, ev);
+    if (str)
+        ASSERT_STR_EQ(tr_str(tr, tr_ev_str(last)), str);
+    ASSERT_EQ(tr_head(tr)->duration, last->t); /* durations run to it */
+    tr_analysis_opts ao = TR_ANALYSIS_OPTS_INIT;
+    ASSERT_OK(tr_analyze(tr, &ao));
+    return tr;
+}
+
 /* The last mark in the trace, or NULL. */
 static const char *last_mark(const tr_trace *tr, uint32_t *task)
 {
@@ -101,16 +128,33 @@ static const char *last_mark(const tr_trace *tr, uint32_t *task)
     return NULL;
 }
 
-static void check_stalls_cli(void)
+static void check_cli(const char *cmd_name)
 {
     if (!coscope_bin)
         return;
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s stalls %s > /dev/null 2>&1", coscope_bin,
-             trace_path);
+    snprintf(cmd, sizeof cmd, "%s %s %s > /dev/null 2>&1", coscope_bin,
+             cmd_name, trace_path);
     int st = system(cmd);
     ASSERT(WIFEXITED(st));
+    if (WEXITSTATUS(st) != 0)
+        fprintf(stderr, "coscope %s %s: exit %d\n", cmd_name, trace_path,
+                WEXITSTATUS(st));
     ASSERT_EQ(WEXITSTATUS(st), 0);
+}
+
+static void check_stalls_cli(void)
+{
+    check_cli("stalls");
+}
+
+/* Every command reads a trace that ended on a halt or fatal line. */
+static void check_every_cli(void)
+{
+    check_cli("stalls");
+    check_cli("stats");
+    check_cli("export --chrome -o /dev/null");
+    check_cli("validate");
 }
 
 /* ---- SIGKILL at a random moment ---- */
@@ -142,6 +186,27 @@ static void ticker_child(void)
     co_main(ticker_main, NULL);
 }
 
+/* The value of the last whole "tick N" line in the trace file so far, or
+ * -1: what the writer has put on disk. */
+static long long last_tick_on_disk(void)
+{
+    FILE *f = fopen(trace_path, "r");
+    ASSERT_NOT_NULL(f);
+    static char line[4096];
+    long long last = -1, v;
+    while (fgets(line, sizeof line, f)) {
+        const char *m = strstr(line, "\"msg\":\"tick ");
+        if (m && strchr(line, '\n') && sscanf(m + 12, "%lld", &v) == 1)
+            last = v;
+    }
+    fclose(f);
+    return last;
+}
+
+/* Killed at a random moment, the trace keeps every tick the writer had put
+ * on disk before the kill, and reads as cut short. How much was lost is a
+ * wall-clock figure (it depends on when the kernel ran the writer thread),
+ * printed, not asserted: on a loaded machine any bound flakes. */
 static void test_sigkill(void)
 {
     fresh_path();
@@ -151,6 +216,10 @@ static void test_sigkill(void)
     int errfd;
     pid_t pid = spawn_child(ticker_child, &errfd);
     usleep((useconds_t)delay_ms * 1000);
+    long long on_disk = -1;
+    for (int i = 0; i < 6000 && (on_disk = last_tick_on_disk()) < 0; i++)
+        usleep(10 * 1000); /* the writer flushes while the program runs */
+    ASSERT_CMP(on_disk, >=, 0);
     int64_t killed_at = mono_ns();
     kill(pid, SIGKILL);
     int st;
@@ -163,12 +232,9 @@ static void test_sigkill(void)
     ASSERT_NOT_NULL(m);
     long long at = 0;
     ASSERT_EQ(sscanf(m, "tick %lld", &at), 1);
-    int64_t lost = killed_at - at;
+    ASSERT_CMP(at, >=, on_disk);
     fprintf(stderr, "killed after %d ms (seed %u): last mark %.1f ms before\n",
-            delay_ms, seed, (double)lost / 1e6);
-    /* The writer flushes every 100 ms; one tick (5 ms) and scheduling slack
-     * on top of that. */
-    ASSERT_CMP(lost, <=, 150 * 1000000LL);
+            delay_ms, seed, (double)(killed_at - at) / 1e6);
     tr_free(tr);
     check_stalls_cli();
     unlink(trace_path);
@@ -190,6 +256,12 @@ static void *crasher(void *arg)
         break;
     case SIGABRT:
         abort();
+    case SIGILL:
+        __builtin_trap(); /* ud2 */
+    case SIGINT:
+    case SIGTERM:
+        raise(crash_kind); /* ^C, kill: the usual way to stop a server */
+        break;
     case SIGFPE: {
 #if defined(__x86_64__)
         /* A real idiv, out of UBSan's sight (it would stop at the UB first
@@ -244,7 +316,9 @@ static void crash_case(int sig)
         ASSERT(WIFSIGNALED(st));
         ASSERT_EQ(WTERMSIG(st), sig);
     }
-    tr_trace *tr = load_cut_short();
+    char signame[32];
+    snprintf(signame, sizeof signame, "SIG%s", sigabbrev_np(sig));
+    tr_trace *tr = load_ended(TR_EV_HALT, signame);
     uint32_t task = 0;
     const char *m = last_mark(tr, &task);
     ASSERT_NOT_NULL(m);
@@ -260,7 +334,7 @@ static void crash_case(int sig)
             last_of_task = i;
     ASSERT_EQ(ev[last_of_task].ev, TR_EV_MARK);
     tr_free(tr);
-    check_stalls_cli();
+    check_every_cli();
     unlink(trace_path);
 }
 
@@ -275,6 +349,109 @@ static void test_abort(void)
 static void test_fpe(void)
 {
     crash_case(SIGFPE);
+}
+static void test_ill(void)
+{
+    crash_case(SIGILL);
+}
+static void test_sigint(void)
+{
+    crash_case(SIGINT);
+}
+static void test_sigterm(void)
+{
+    crash_case(SIGTERM);
+}
+
+/* ---- exit() inside a task ---- */
+
+static void *exiter(void *arg)
+{
+    (void)arg;
+    co_sleep(1);
+    co_mark("exiting");
+    exit(3);
+}
+
+static void *exit_main(void *arg)
+{
+    (void)arg;
+    co_detach(co_spawn(busy_ticker, NULL, "busy"));
+    co_join(co_spawn(exiter, NULL, "exiter"), NULL);
+    return NULL;
+}
+
+static void exit_child(void)
+{
+    co_main(exit_main, NULL);
+}
+
+static void test_exit_in_task(void)
+{
+    fresh_path();
+    int errfd;
+    pid_t pid = spawn_child(exit_child, &errfd);
+    char err[4096];
+    read_all(errfd, err, sizeof err);
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 3);
+    tr_trace *tr = load_ended(TR_EV_HALT, NULL);
+    const tr_event *last = &tr_events(tr)[tr_nevents(tr) - 1];
+    ASSERT_EQ(last->flags, TR_F_CODE);
+    ASSERT_EQ(tr_ev_val(tr, last), 3);
+    ASSERT_STR_EQ(last_mark(tr, NULL), "exiting");
+    tr_free(tr);
+    check_every_cli();
+    unlink(trace_path);
+}
+
+/* ---- a misuse: the fatal line ---- */
+
+static void *bad_unlocker(void *arg)
+{
+    co_mark("unlocking what I never locked");
+    co_mutex_unlock(arg);
+    return NULL;
+}
+
+static void *fatal_main(void *arg)
+{
+    (void)arg;
+    co_mutex *m = co_mutex_name(co_mutex_new(), "table");
+    co_join(co_spawn(bad_unlocker, m, "sloppy"), NULL);
+    return NULL;
+}
+
+static void fatal_child(void)
+{
+    co_main(fatal_main, NULL);
+}
+
+static void test_fatal(void)
+{
+    fresh_path();
+    int errfd;
+    pid_t pid = spawn_child(fatal_child, &errfd);
+    char err[4096];
+    read_all(errfd, err, sizeof err);
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT(WIFSIGNALED(st));
+    ASSERT_EQ(WTERMSIG(st), SIGABRT);
+    ASSERT(strstr(err, "coscope: fatal: task 2 \"sloppy\": co_mutex_unlock of "
+                       "mutex ") != NULL);
+    const char *msg = strstr(err, "task 2");
+    char *nl = strchr(msg, '\n');
+    ASSERT_NOT_NULL(nl);
+    *nl = '\0';
+    tr_trace *tr = load_ended(TR_EV_FATAL, msg);
+    ASSERT_EQ(tr_events(tr)[tr_nevents(tr) - 1].task, 2);
+    ASSERT_STR_EQ(last_mark(tr, NULL), "unlocking what I never locked");
+    tr_free(tr);
+    check_every_cli();
+    unlink(trace_path);
 }
 
 /* ---- stack overflow ---- */
@@ -322,12 +499,13 @@ static void test_stack_overflow(void)
     ASSERT_EQ(waitpid(pid, &st, 0), pid);
     ASSERT(WIFSIGNALED(st));
     ASSERT(strstr(err, "coscope: stack overflow in task 2 \"handle_client\""));
-    tr_trace *tr = load_cut_short();
+    tr_trace *tr = load_ended(TR_EV_FATAL, "stack overflow in task 2 "
+                                           "\"handle_client\" (raise COSCOPE_STACK_KB)");
     const char *m = last_mark(tr, NULL);
     ASSERT_NOT_NULL(m);
     ASSERT_STR_EQ(m, "going deep");
     tr_free(tr);
-    check_stalls_cli();
+    check_every_cli();
     unlink(trace_path);
 }
 
@@ -391,6 +569,11 @@ static const test_case cases[] = {
     {"segv", test_segv},
     {"abort", test_abort},
     {"fpe", test_fpe},
+    {"ill", test_ill},
+    {"sigint", test_sigint},
+    {"sigterm", test_sigterm},
+    {"exit_in_task", test_exit_in_task},
+    {"fatal", test_fatal},
     {"stack_overflow", test_stack_overflow},
     {"disk_full", test_disk_full},
     {NULL, NULL},

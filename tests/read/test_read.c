@@ -472,6 +472,64 @@ static void test_io_event(void)
     ASSERT_STR_EQ(tr_last_error(), "trace.jsonl:3: missing \"res\"");
 }
 
+/* `fatal` and `halt`: the last line of a run that did not reach
+ * tr_rec_stop. The trace is whole (not truncated), its duration runs to
+ * that line, and the task still running there stays so to the end. */
+static void test_ending_lines(void)
+{
+    static const char fatal[] =
+        "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1}\n"
+        "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"m\"}\n"
+        "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n"
+        "{\"t\":5,\"ev\":\"run\",\"task\":1}\n"
+        "{\"t\":9,\"ev\":\"fatal\",\"task\":1,\"msg\":\"co_mutex_unlock of "
+        "mutex 1 not held\",\"at\":\"a.c:3\"}\n";
+    tr_trace *tr = NULL;
+    ASSERT_OK(load_text(fatal, sizeof fatal - 1, &tr));
+    ASSERT_EQ(tr_nevents(tr), 4);
+    const tr_event *e = tr_events(tr);
+    ASSERT_EQ(e[3].ev, TR_EV_FATAL);
+    ASSERT_EQ(e[3].task, 1);
+    ASSERT_STR_EQ(tr_str(tr, tr_ev_str(&e[3])), "co_mutex_unlock of mutex 1 not held");
+    ASSERT_EQ(tr_head(tr)->truncated, 0);
+    ASSERT_EQ(tr_head(tr)->duration, 9);
+    ASSERT_EQ(tr_nwarnings(tr), 0);
+    check_spans(tr);
+    ASSERT_EQ(tr_task_by_id(tr, 1)->busy, 4);
+    tr_free(tr);
+
+    static const char sig[] =
+        "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1}\n"
+        "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"m\"}\n"
+        "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n"
+        "{\"t\":20,\"ev\":\"halt\",\"signal\":\"SIGTERM\"}\n";
+    ASSERT_OK(load_text(sig, sizeof sig - 1, &tr));
+    e = tr_events(tr);
+    ASSERT_EQ(e[2].ev, TR_EV_HALT);
+    ASSERT_STR_EQ(tr_str(tr, tr_ev_str(&e[2])), "SIGTERM");
+    ASSERT_EQ(e[2].flags, 0);
+    ASSERT_EQ(tr_head(tr)->truncated, 0);
+    ASSERT_EQ(tr_head(tr)->duration, 20);
+    tr_free(tr);
+
+    static const char code[] =
+        "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1}\n"
+        "{\"t\":3,\"ev\":\"halt\",\"code\":3}\n";
+    ASSERT_OK(load_text(code, sizeof code - 1, &tr));
+    e = tr_events(tr);
+    ASSERT_EQ(e[0].ev, TR_EV_HALT);
+    ASSERT_EQ(e[0].flags, TR_F_CODE);
+    ASSERT_EQ(tr_ev_val(tr, &e[0]), 3);
+    ASSERT_EQ(tr_head(tr)->truncated, 0);
+    tr_free(tr);
+
+    static const char bad[] =
+        "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1}\n"
+        "{\"t\":3,\"ev\":\"halt\"}\n";
+    ASSERT_EQ(load_text(bad, sizeof bad - 1, &tr), -EINVAL);
+    ASSERT_STR_EQ(tr_last_error(), "trace.jsonl:2: missing \"code\"");
+}
+
 /* Histograms count exactly the run and ready spans, in log2 buckets, per
  * task and over all tasks. */
 static void test_histograms(void)
@@ -1278,6 +1336,7 @@ int main(int argc, char **argv)
         {"deadlock3", test_deadlock3},
         {"stuck_events", test_stuck_events},
         {"io_event", test_io_event},
+        {"ending_lines", test_ending_lines},
         {"histograms", test_histograms},
         {"mutexpair", test_mutexpair},
         {"work", test_work},

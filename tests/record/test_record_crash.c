@@ -23,17 +23,29 @@ static void child_record(const char *path)
     }
 }
 
-/* The file holds the header and exactly events 1..NEV, whole lines, and no
- * end line. */
-static void assert_all_events(const char *path)
+/* The file holds the header, exactly events 1..NEV, whole lines, no end
+ * line, and last the line `last` (a halt or fatal line, "t" left out) when
+ * given, else nothing more. */
+static void assert_events_then(const char *path, const char *last)
 {
     rec_lines L = rec_read(path);
     rec_assert_json(&L);
-    ASSERT_EQ(L.n, 1 + NEV);
+    ASSERT_EQ(L.n, 1 + NEV + (last != NULL));
     ASSERT(rec_is(L.v[0], "trace"));
     for (int i = 1; i <= NEV; i++)
         ASSERT_EQ(rec_int(L.v[i], "task", -1), i);
+    if (last) {
+        const char *l = L.v[1 + NEV], *ev = strstr(l, ",\"ev\":");
+        ASSERT(strncmp(l, "{\"t\":", 5) == 0 && ev != NULL);
+        ASSERT_CMP(rec_int(l, "t", -1), >=, 0);
+        ASSERT_STR_EQ(ev + 1, last);
+    }
     rec_free(&L);
+}
+
+static void assert_all_events(const char *path)
+{
+    assert_events_then(path, NULL);
 }
 
 /* Died of `sig`. Under a sanitizer its own handler may report and exit 1
@@ -121,12 +133,17 @@ static void crash_with(int sig)
             abort();
         else if (sig == SIGFPE)
             fpe_now(); /* a real fault too */
+        else if (sig == SIGILL)
+            __builtin_trap(); /* ud2: a real SIGILL */
         else
             raise(sig);
         _exit(92);
     }
     assert_died(rec_wait(pid), sig);
-    assert_all_events(path);
+    char last[64];
+    snprintf(last, sizeof last, "\"ev\":\"halt\",\"signal\":\"SIG%s\"}",
+             sigabbrev_np(sig));
+    assert_events_then(path, last);
     rec_cleanup();
 }
 
@@ -134,6 +151,107 @@ static void crash_segv(void) { crash_with(SIGSEGV); }
 static void crash_bus(void) { crash_with(SIGBUS); }
 static void crash_abort(void) { crash_with(SIGABRT); }
 static void crash_fpe(void) { crash_with(SIGFPE); }
+static void crash_ill(void) { crash_with(SIGILL); }
+static void crash_int(void) { crash_with(SIGINT); }
+static void crash_term(void) { crash_with(SIGTERM); }
+
+/* SIGTERM from outside (kill), while the program sleeps: the usual way a
+ * server is stopped. */
+static void term_from_outside(void)
+{
+    const char *path = rec_path("term.jsonl");
+    int fds[2];
+    ASSERT_OK(pipe(fds));
+    pid_t pid = fork();
+    ASSERT_CMP(pid, >=, 0);
+    if (pid == 0) {
+        close(fds[0]);
+        child_record(path);
+        if (write(fds[1], "r", 1) != 1)
+            _exit(93);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    char c;
+    ASSERT_EQ(read(fds[0], &c, 1), 1);
+    close(fds[0]);
+    ASSERT_OK(kill(pid, SIGTERM));
+    int st = rec_wait(pid);
+    ASSERT(WIFSIGNALED(st));
+    ASSERT_EQ(WTERMSIG(st), SIGTERM);
+    assert_events_then(path, "\"ev\":\"halt\",\"signal\":\"SIGTERM\"}");
+    rec_cleanup();
+}
+
+/* A program that handles SIGTERM itself keeps it: no halt line, and its
+ * handler runs (recording goes on). */
+static volatile sig_atomic_t handled;
+static void on_term(int sig)
+{
+    (void)sig;
+    handled = 1;
+}
+
+static void term_handled(void)
+{
+    const char *path = rec_path("handled.jsonl");
+    pid_t pid = fork();
+    ASSERT_CMP(pid, >=, 0);
+    if (pid == 0) {
+        signal(SIGTERM, on_term);
+        child_record(path);
+        raise(SIGTERM);
+        if (!handled)
+            _exit(94);
+        ASSERT_OK(tr_rec_stop());
+        _exit(0);
+    }
+    int st = rec_wait(pid);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 0);
+    rec_lines L = rec_read(path);
+    ASSERT_EQ(L.n, 2 + NEV);
+    ASSERT(rec_is(L.v[1 + NEV], "end"));
+    rec_free(&L);
+    rec_cleanup();
+}
+
+/* exit() while recording (no tr_rec_stop): a halt line with the code. */
+static void exit_code(void)
+{
+    const char *path = rec_path("exit.jsonl");
+    pid_t pid = fork();
+    ASSERT_CMP(pid, >=, 0);
+    if (pid == 0) {
+        child_record(path);
+        exit(3);
+    }
+    int st = rec_wait(pid);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 3);
+    assert_events_then(path, "\"ev\":\"halt\",\"code\":3}");
+    rec_cleanup();
+}
+
+/* tr_rec_fatal: the runtime's last word before abort(). The fatal line is
+ * last: the SIGABRT that follows adds no halt line. */
+static void fatal_line(void)
+{
+    const char *path = rec_path("fatal.jsonl");
+    pid_t pid = fork();
+    ASSERT_CMP(pid, >=, 0);
+    if (pid == 0) {
+        child_record(path);
+        const char *msg = "co_mutex_unlock of mutex 1 \"m\" not held";
+        tr_rec_fatal(7, msg, strlen(msg), "app.c", 42);
+        abort();
+    }
+    assert_died(rec_wait(pid), SIGABRT);
+    assert_events_then(path, "\"ev\":\"fatal\",\"task\":7,\"msg\":\"co_mutex_unlock "
+                             "of mutex 1 \\\"m\\\" not held\",\"at\":\"app.c:42\"}");
+    rec_cleanup();
+}
 
 static int chained_fd = -1;
 
@@ -201,7 +319,7 @@ static void crash_chain_before(void)
     ASSERT(WIFEXITED(st));
     if (!RUNNING_ON_VALGRIND) /* which turns the fault into its own exit code */
         ASSERT_EQ(WEXITSTATUS(st), 42);
-    assert_all_events(path);
+    assert_events_then(path, "\"ev\":\"halt\",\"signal\":\"SIGSEGV\"}");
     rec_cleanup();
 }
 
@@ -218,7 +336,7 @@ static void crash_chain_after(void)
         _exit(92);
     }
     assert_died(rec_wait(pid), SIGSEGV);
-    assert_all_events(path);
+    assert_events_then(path, "\"ev\":\"halt\",\"signal\":\"SIGSEGV\"}");
     rec_cleanup();
 }
 
@@ -251,7 +369,7 @@ static void crash_overflow(void)
         _exit(92);
     }
     assert_died(rec_wait(pid), SIGSEGV);
-    assert_all_events(path);
+    assert_events_then(path, "\"ev\":\"halt\",\"signal\":\"SIGSEGV\"}");
     rec_cleanup();
 }
 
@@ -323,6 +441,13 @@ int main(int argc, char **argv)
         {"crash_bus", crash_bus},
         {"crash_abort", crash_abort},
         {"crash_fpe", crash_fpe},
+        {"crash_ill", crash_ill},
+        {"crash_int", crash_int},
+        {"crash_term", crash_term},
+        {"term_from_outside", term_from_outside},
+        {"term_handled", term_handled},
+        {"exit_code", exit_code},
+        {"fatal_line", fatal_line},
         {"crash_chain_before", crash_chain_before},
         {"crash_chain_after", crash_chain_after},
         {"crash_overflow", crash_overflow},

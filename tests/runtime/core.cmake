@@ -1,7 +1,7 @@
 # The scheduler, tasks and sync primitives.
 coscope_test(test_core SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_core.c
   LIBS ${RT_LIBS}
-  CASES yield_fifo join cancel deadline sleep_order chan_rendezvous
+  CASES yield_fifo join cancel deadline deadline_nested sleep_order chan_rendezvous
         chan_buffered chan_close mutex_handoff misuse_outside misuse_nested
         many_tasks detached deadlock_report stack_overflow)
 
@@ -43,3 +43,10 @@ endif()
 target_include_directories(test_switch PRIVATE ${PROJECT_SOURCE_DIR}/runtime)
 add_test(NAME test_switch.pingpong COMMAND test_switch)
 set_tests_properties(test_switch.pingpong PROPERTIES TIMEOUT 30)
+
+# How the runtime fails: misuse, the deadlock verdict, refused calls, big
+# frames.
+coscope_test(test_fail SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fail.c
+  LIBS ${RT_LIBS}
+  CASES outside_task unlock_not_held join_misuse free_waited deadlock_abandon
+        deadlock_cancel retry_loops refused_traced big_frame)

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "coscope/co.h"
-#include "test.h"
+#include "rt_run.h" /* and test.h */
 
 static char order[256];
 static size_t norder;
@@ -52,7 +52,7 @@ static void *yield_main(void *arg)
 static void test_yield_fifo(void)
 {
     reset();
-    ASSERT_OK(co_main(yield_main, NULL));
+    RUN_TASK(yield_main, NULL);
     ASSERT_STR_EQ(order, "abcabcabc");
 }
 
@@ -69,8 +69,7 @@ static void *join_main(void *arg)
     void *res = NULL;
     co_task *t = co_spawn(ret_arg, (void *)0x1234, "ret");
     ASSERT_NOT_NULL(t);
-    ASSERT_EQ(co_join(co_self(), NULL), CO_EINVAL);
-    ASSERT_EQ(co_join(NULL, NULL), CO_EINVAL);
+    ASSERT_EQ(co_join(NULL, NULL), CO_EINVAL); /* joining self: test_fail.c */
     ASSERT_OK(co_join(t, &res));
     ASSERT_EQ((intptr_t)res, 0x1234);
     /* Joining a task that has already finished. */
@@ -86,7 +85,7 @@ static void *join_main(void *arg)
 
 static void test_join(void)
 {
-    ASSERT_OK(co_main(join_main, NULL));
+    RUN_TASK(join_main, NULL);
 }
 
 /* ---- cancel ---- */
@@ -121,7 +120,7 @@ static void *cancel_main(void *arg)
 
 static void test_cancel(void)
 {
-    ASSERT_OK(co_main(cancel_main, NULL));
+    RUN_TASK(cancel_main, NULL);
 }
 
 /* ---- deadline ---- */
@@ -141,7 +140,59 @@ static void *deadline_main(void *arg)
 
 static void test_deadline(void)
 {
-    ASSERT_OK(co_main(deadline_main, NULL));
+    RUN_TASK(deadline_main, NULL);
+}
+
+/* A helper's own deadline nests inside its caller's: push narrows, pop puts
+ * the outer one back (co_deadline would have wiped it). */
+static int helper_rc;
+
+static void helper_with_deadline(void)
+{
+    uint64_t outer;
+    ASSERT_OK(co_deadline_push(10, &outer));
+    ASSERT_CMP(co_deadline_left(), <=, 10);
+    helper_rc = co_sleep(60000); /* the helper's 10 ms end it */
+    ASSERT_EQ(co_deadline_left(), 0);
+    ASSERT_OK(co_deadline_pop(outer));
+}
+
+static void *deadline_nested_main(void *arg)
+{
+    (void)arg;
+    uint64_t saved;
+    ASSERT_EQ(co_deadline_left(), -1);
+    ASSERT_OK(co_deadline(60000));
+    helper_with_deadline();
+    ASSERT_EQ(helper_rc, CO_ETIMEDOUT);
+    ASSERT_CMP(co_deadline_left(), >, 10); /* the caller's is back ... */
+    ASSERT_CMP(co_deadline_left(), <=, 60000);
+    ASSERT_OK(co_sleep(1)); /* ... and has not passed */
+    /* An inner deadline later than the outer one keeps the outer. */
+    ASSERT_OK(co_deadline_push(600000, &saved));
+    ASSERT_CMP(co_deadline_left(), <=, 60000);
+    ASSERT_OK(co_deadline_pop(saved));
+    /* push(0) keeps the outer; the outer passing inside the inner scope
+     * stays passed after the pop. */
+    ASSERT_OK(co_deadline(5));
+    ASSERT_OK(co_deadline_push(0, &saved));
+    ASSERT_OK(co_deadline_push(60000, &saved));
+    ASSERT_EQ(co_sleep(60000), CO_ETIMEDOUT);
+    ASSERT_OK(co_deadline_pop(saved));
+    ASSERT_EQ(co_sleep(1), CO_ETIMEDOUT);
+    ASSERT_OK(co_deadline(0));
+    ASSERT_EQ(co_deadline_left(), -1);
+    ASSERT_OK(co_sleep(1));
+    ASSERT_EQ(co_deadline_push(1, NULL), CO_EINVAL);
+    return NULL;
+}
+
+static void test_deadline_nested(void)
+{
+    RUN_TASK(deadline_nested_main, NULL);
+    ASSERT_EQ(co_deadline_push(1, &(uint64_t){0}), CO_EINVAL); /* no task */
+    ASSERT_EQ(co_deadline_pop(0), CO_EINVAL);
+    ASSERT_EQ(co_deadline_left(), -1);
 }
 
 /* ---- sleep order ---- */
@@ -169,7 +220,7 @@ static void *sleep_main(void *arg)
 static void test_sleep_order(void)
 {
     reset();
-    ASSERT_OK(co_main(sleep_main, NULL));
+    RUN_TASK(sleep_main, NULL);
     ASSERT_STR_EQ(order, "123");
 }
 
@@ -208,7 +259,7 @@ static void *rendezvous_main(void *arg)
 static void test_chan_rendezvous(void)
 {
     reset();
-    ASSERT_OK(co_main(rendezvous_main, NULL));
+    RUN_TASK(rendezvous_main, NULL);
     /* The sender blocks on every send until the receiver takes it. */
     ASSERT_STR_EQ(order, "srsrsrS");
 }
@@ -236,7 +287,7 @@ static void *buffered_main(void *arg)
 static void test_chan_buffered(void)
 {
     reset();
-    ASSERT_OK(co_main(buffered_main, NULL));
+    RUN_TASK(buffered_main, NULL);
     ASSERT_STR_EQ(order, "sss|ssS");
 }
 
@@ -272,7 +323,7 @@ static void *close_main(void *arg)
 
 static void test_chan_close(void)
 {
-    ASSERT_OK(co_main(close_main, NULL));
+    RUN_TASK(close_main, NULL);
 }
 
 /* ---- mutex ---- */
@@ -314,7 +365,7 @@ static void *mutex_main(void *arg)
 static void test_mutex_handoff(void)
 {
     reset();
-    ASSERT_OK(co_main(mutex_main, NULL));
+    RUN_TASK(mutex_main, NULL);
     ASSERT_STR_EQ(order, "uxyzm");
 }
 
@@ -323,7 +374,7 @@ static void test_mutex_handoff(void)
 static void test_misuse_outside(void)
 {
     co_yield(); /* no-op outside a task */
-    ASSERT_EQ(co_sleep(1), CO_EINVAL);
+    /* a blocking call outside a task is fatal: test_fail.c, outside_task */
     ASSERT_EQ(co_join(NULL, NULL), CO_EINVAL);
     ASSERT_EQ(co_deadline(5), CO_EINVAL);
     ASSERT_NULL(co_self());
@@ -333,6 +384,7 @@ static void test_misuse_outside(void)
     ASSERT_STR_EQ(co_strerror(CO_EDEADLK),
                   "tasks were blocked forever (deadlock)");
     ASSERT_STR_EQ(co_strerror(0), "success");
+    ASSERT_STR_EQ(co_strerror(CO_ETIMEDOUT), "timed out");
 }
 
 static void *nested_main(void *arg)
@@ -344,7 +396,7 @@ static void *nested_main(void *arg)
 
 static void test_misuse_nested(void)
 {
-    ASSERT_OK(co_main(nested_main, NULL));
+    RUN_TASK(nested_main, NULL);
 }
 
 static int counted;
@@ -371,7 +423,7 @@ static void *many_main(void *arg)
 static void test_many_tasks(void)
 {
     counted = 0;
-    ASSERT_OK(co_main(many_main, NULL));
+    RUN_TASK(many_main, NULL);
     ASSERT_EQ(counted, 2000);
 }
 
@@ -388,7 +440,7 @@ static void *detached_main(void *arg)
 static void test_detached(void)
 {
     counted = 0;
-    ASSERT_OK(co_main(detached_main, NULL));
+    RUN_TASK(detached_main, NULL);
     ASSERT_EQ(counted, 101);
 }
 
@@ -438,8 +490,10 @@ static void *deadlock_main(void *arg)
 
 static void deadlock_child(void)
 {
-    int rc = co_main(deadlock_main, NULL);
-    _exit(rc == CO_EDEADLK && dl_rc[0] == CO_ECANCELED ? 0 : 1);
+    dl_rc[0] = dl_rc[1] = 77;
+    int rc = rt_run_rc(deadlock_main, NULL);
+    /* abandoned (the default): neither join ever returned */
+    _exit(rc == CO_EDEADLK && dl_rc[0] == 77 && dl_rc[1] == 77 ? 0 : 1);
 }
 
 static void test_deadlock_report(void)
@@ -501,6 +555,7 @@ static const test_case cases[] = {
     {"join", test_join},
     {"cancel", test_cancel},
     {"deadline", test_deadline},
+    {"deadline_nested", test_deadline_nested},
     {"sleep_order", test_sleep_order},
     {"chan_rendezvous", test_chan_rendezvous},
     {"chan_buffered", test_chan_buffered},

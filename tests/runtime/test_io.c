@@ -1,7 +1,8 @@
 /* tests/runtime/test_io.c: TCP and files for tasks. Every case runs a whole
- * co_main and ends by asserting it returned 0 (every task ended, the loop
- * closed clean). Byte streams are checked byte by byte against a pattern,
- * and again with a checksum, with exact totals. */
+ * co_main through RUN_TASK (rt_run.h): co_main returned 0 (every task ended,
+ * the loop closed clean) and the main task reached its end. Byte streams are
+ * checked byte by byte against a pattern, and again with a checksum, with
+ * exact totals. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "coscope/co.h"
-#include "test.h"
+#include "rt_run.h" /* and test.h */
 
 /* ---- a deterministic byte stream: a random tape read at an offset ---- */
 
@@ -192,7 +193,7 @@ static void *echo_main(void *arg)
 static void test_echo(void)
 {
     tape_init();
-    ASSERT_OK(co_main(echo_main, NULL));
+    RUN_TASK(echo_main, NULL);
     ASSERT_EQ(echo_conns, NCLIENTS);
     ASSERT_EQ(echoed_total, (uint64_t)NCLIENTS * ECHO_BYTES);
 }
@@ -217,7 +218,7 @@ static void *refused_main(void *arg)
 
 static void test_refused(void)
 {
-    ASSERT_OK(co_main(refused_main, NULL));
+    RUN_TASK(refused_main, NULL);
 }
 
 static void *port_main(void *arg)
@@ -262,7 +263,7 @@ static void *port_main(void *arg)
 
 static void test_port(void)
 {
-    ASSERT_OK(co_main(port_main, NULL));
+    RUN_TASK(port_main, NULL);
 }
 
 /* ---- a pair of connected sockets for the small cases ---- */
@@ -307,7 +308,7 @@ static void *eof_main(void *arg)
 
 static void test_eof(void)
 {
-    ASSERT_OK(co_main(eof_main, NULL));
+    RUN_TASK(eof_main, NULL);
 }
 
 /* EOF while parked: the read is in flight when the peer closes. */
@@ -335,7 +336,7 @@ static void *eof_parked_main(void *arg)
 
 static void test_eof_parked(void)
 {
-    ASSERT_OK(co_main(eof_parked_main, NULL));
+    RUN_TASK(eof_parked_main, NULL);
 }
 
 /* Writing to a peer that has gone returns an error; no SIGPIPE kills us. */
@@ -359,7 +360,7 @@ static void *write_gone_main(void *arg)
 
 static void test_write_gone(void)
 {
-    ASSERT_OK(co_main(write_gone_main, NULL));
+    RUN_TASK(write_gone_main, NULL);
 }
 
 /* ---- cancellation and deadlines ---- */
@@ -398,7 +399,7 @@ static void *cancel_read_main(void *arg)
 
 static void test_cancel_read(void)
 {
-    ASSERT_OK(co_main(cancel_read_main, NULL));
+    RUN_TASK(cancel_read_main, NULL);
 }
 
 static void *deadline_reader(void *arg)
@@ -425,7 +426,7 @@ static void *deadline_main(void *arg)
 
 static void test_deadline_read(void)
 {
-    ASSERT_OK(co_main(deadline_main, NULL));
+    RUN_TASK(deadline_main, NULL);
 }
 
 /* A write the peer never drains parks; cancelling it closes the stream. */
@@ -469,7 +470,7 @@ static void *cancel_write_main(void *arg)
 
 static void test_cancel_write(void)
 {
-    ASSERT_OK(co_main(cancel_write_main, NULL));
+    RUN_TASK(cancel_write_main, NULL);
 }
 
 static void *blocked_acceptor(void *arg)
@@ -508,7 +509,7 @@ static void *cancel_accept_main(void *arg)
 
 static void test_cancel_accept(void)
 {
-    ASSERT_OK(co_main(cancel_accept_main, NULL));
+    RUN_TASK(cancel_accept_main, NULL);
 }
 
 /* Another task closing the socket ends a parked read. */
@@ -530,7 +531,7 @@ static void *close_wakes_main(void *arg)
 
 static void test_close_wakes(void)
 {
-    ASSERT_OK(co_main(close_wakes_main, NULL));
+    RUN_TASK(close_wakes_main, NULL);
 }
 
 /* A listener nobody waits on does not keep co_main from returning (co_main
@@ -546,7 +547,7 @@ static void *forgotten_main(void *arg)
 
 static void test_idle_listener(void)
 {
-    ASSERT_OK(co_main(forgotten_main, NULL));
+    RUN_TASK(forgotten_main, NULL);
     ASSERT_NOT_NULL(forgotten);
 }
 
@@ -613,7 +614,7 @@ static void *cancel_connect_main(void *arg)
 
 static void test_cancel_connect(void)
 {
-    ASSERT_OK(co_main(cancel_connect_main, NULL));
+    RUN_TASK(cancel_connect_main, NULL);
 }
 
 /* A reader whose bytes are always there still lets others run: after a
@@ -658,7 +659,7 @@ static void *fairness_main(void *arg)
 
 static void test_fairness(void)
 {
-    ASSERT_OK(co_main(fairness_main, NULL));
+    RUN_TASK(fairness_main, NULL);
 }
 
 /* co__tcp_close_all (internal, for co_main's shutdown) closes and frees
@@ -678,7 +679,7 @@ static void *close_all_main(void *arg)
 
 static void test_close_all(void)
 {
-    ASSERT_OK(co_main(close_all_main, NULL));
+    RUN_TASK(close_all_main, NULL);
 }
 
 /* ---- files ---- */
@@ -739,7 +740,7 @@ static void test_fs_roundtrip(void)
 {
     tape_init();
     make_tmpdir();
-    ASSERT_OK(co_main(fs_main, NULL));
+    RUN_TASK(fs_main, NULL);
     ASSERT_OK(rmdir(tmpdir));
 }
 
@@ -760,7 +761,7 @@ static void *fs_missing_main(void *arg)
 static void test_fs_missing(void)
 {
     make_tmpdir();
-    ASSERT_OK(co_main(fs_missing_main, NULL));
+    RUN_TASK(fs_missing_main, NULL);
     ASSERT_OK(rmdir(tmpdir));
 }
 
@@ -944,7 +945,7 @@ static void test_trace(void)
     make_tmpdir();
     snprintf(path, sizeof path, "%s/trace.jsonl", tmpdir);
     ASSERT_OK(setenv("COSCOPE_TRACE", path, 1));
-    ASSERT_OK(co_main(trace_main, NULL));
+    RUN_TASK(trace_main, NULL);
     ASSERT_OK(unsetenv("COSCOPE_TRACE"));
     load_trace(path);
     ASSERT_CMP(nev, >, 10);

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "coscope/co.h"
-#include "test.h"
+#include "rt_run.h" /* and test.h */
 
 /* ---- 100 000 tasks ---- */
 
@@ -45,7 +45,7 @@ static void *spawn_join_main(void *arg)
 static void test_spawn_100k(void)
 {
     ran = 0;
-    ASSERT_OK(co_main(spawn_join_main, NULL));
+    RUN_TASK(spawn_join_main, NULL);
     ASSERT_EQ(ran, 100000);
 }
 
@@ -99,7 +99,7 @@ static void test_chan_1m(void)
 {
     consumed_sum = 0;
     consumed_n = 0;
-    ASSERT_OK(co_main(chan_main, NULL));
+    RUN_TASK(chan_main, NULL);
     long long n = (long long)PRODUCERS * PER_PRODUCER;
     ASSERT_EQ(consumed_n, n);
     ASSERT_EQ(consumed_sum, n * (n - 1) / 2);
@@ -140,7 +140,7 @@ static void *mutex_main(void *arg)
 static void test_mutex_10k(void)
 {
     counter = overlaps = inside = 0;
-    ASSERT_OK(co_main(mutex_main, NULL));
+    RUN_TASK(mutex_main, NULL);
     ASSERT_EQ(counter, 10000);
     ASSERT_EQ(overlaps, 0);
 }
@@ -257,7 +257,7 @@ static void test_echo_10k_traced(void)
         if (read(port_pipe[0], &port, sizeof port) != sizeof port)
             _exit(3);
         raise_fd_limit();
-        int rc = co_main(clients_main, NULL);
+        int rc = rt_run_rc(clients_main, NULL);
         _exit(rc == 0 && echoed_ok == NCONN &&
                       bytes_back == (long long)NCONN * MSG
                   ? 0
@@ -270,7 +270,7 @@ static void test_echo_10k_traced(void)
     ASSERT(fd >= 0);
     close(fd);
     ASSERT_OK(co_trace_start(path));
-    ASSERT_OK(co_main(server_main, NULL));
+    RUN_TASK(server_main, NULL);
     ASSERT_OK(co_trace_stop());
     close(port_pipe[1]);
     int st;

@@ -14,7 +14,7 @@
 
 #include "alloc_fail.h"
 #include "coscope/co.h"
-#include "test.h"
+#include "rt_run.h" /* and test.h */
 
 /* ---- a program touching every allocating call, checking each ---- */
 
@@ -86,7 +86,7 @@ static void test_every_site(void)
     ASSERT(fd >= 0);
     close(fd);
     /* Unarmed, the program runs clean. */
-    ASSERT_OK(co_main(program, NULL));
+    RUN_TASK(program, NULL);
     long k;
     for (k = 1; k < 10000; k++) {
         af_arm(k);

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "coscope/co.h"
-#include "test.h"
+#include "rt_run.h" /* and test.h */
 
 #ifndef GOLDEN_DIR
 #error "GOLDEN_DIR must be defined"
@@ -118,7 +118,7 @@ static void test_script_golden(void)
     ASSERT(fd >= 0);
     close(fd);
     ASSERT_OK(co_trace_start(path));
-    ASSERT_OK(co_main(script, NULL));
+    RUN_TASK(script, NULL);
     ASSERT_OK(co_trace_stop());
 
     FILE *f = fopen(path, "r");
@@ -172,7 +172,7 @@ static void test_poll_pairs(void)
     ASSERT(fd >= 0);
     close(fd);
     ASSERT_OK(co_trace_start(path));
-    ASSERT_OK(co_main(script_then_sleep, NULL));
+    RUN_TASK(script_then_sleep, NULL);
     ASSERT_OK(co_trace_stop());
     FILE *f = fopen(path, "r");
     char line[1024];

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "coscope/co.h"
-#include "test.h"
+#include "rt_run.h" /* and test.h */
 
 #define POOL 4
 
@@ -70,12 +70,12 @@ static void *offload_main(void *arg)
 
 static void test_offload(void)
 {
-    ASSERT_OK(co_main(offload_main, NULL));
+    RUN_TASK(offload_main, NULL);
     ASSERT_NE(work_tid, 0);
     ASSERT_NE(work_tid, loop_tid);
     ASSERT_CMP(ticks_seen, >=, 10);
     ASSERT_EQ(side_effect, 42);
-    ASSERT_EQ(co_run_blocking(slow, NULL, "x"), CO_EINVAL); /* no task */
+    /* outside a task it is fatal: test_fail.c, outside_task */
 }
 
 /* ---- a full pool ---- */
@@ -160,7 +160,7 @@ static void *cancel_queued_main(void *arg)
 static void test_cancel_queued(void)
 {
     ASSERT_OK(setenv("UV_THREADPOOL_SIZE", "4", 1));
-    ASSERT_OK(co_main(cancel_queued_main, NULL));
+    RUN_TASK(cancel_queued_main, NULL);
     ASSERT_EQ(victim_ran, 0);
 }
 
@@ -180,7 +180,7 @@ static void *deadline_queued_main(void *arg)
 static void test_deadline_queued(void)
 {
     ASSERT_OK(setenv("UV_THREADPOOL_SIZE", "4", 1));
-    ASSERT_OK(co_main(deadline_queued_main, NULL));
+    RUN_TASK(deadline_queued_main, NULL);
 }
 
 /* Once fn has started, a cancel waits for it and the call returns 0. */
@@ -215,7 +215,7 @@ static void *cancel_running_main(void *arg)
 
 static void test_cancel_running(void)
 {
-    ASSERT_OK(co_main(cancel_running_main, NULL));
+    RUN_TASK(cancel_running_main, NULL);
 }
 
 /* ---- fs requests queued behind a full pool ---- */
@@ -261,7 +261,7 @@ static void test_fs_cancel_queued(void)
 {
     ASSERT_OK(setenv("UV_THREADPOOL_SIZE", "4", 1));
     snprintf(fs_path, sizeof fs_path, "/tmp/coscope-work-%d", (int)getpid());
-    ASSERT_OK(co_main(fs_cancel_main, NULL));
+    RUN_TASK(fs_cancel_main, NULL);
     ASSERT_OK(unlink(fs_path));
 }
 
@@ -301,7 +301,7 @@ static void test_trace(void)
     char path[64];
     snprintf(path, sizeof path, "/tmp/coscope-work-%d.jsonl", (int)getpid());
     ASSERT_OK(setenv("COSCOPE_TRACE", path, 1));
-    ASSERT_OK(co_main(trace_main, NULL));
+    RUN_TASK(trace_main, NULL);
     ASSERT_OK(unsetenv("COSCOPE_TRACE"));
     FILE *f = fopen(path, "r");
     ASSERT_NOT_NULL(f);

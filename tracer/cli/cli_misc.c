@@ -1,6 +1,5 @@
-/* cli_misc.c: the small subcommands — `validate` (load and report),
- * `export --chrome` (through tr_export_chrome) and `view` (forwarded to the
- * viewer library when this build has one). */
+/* cli_misc.c: the small subcommands — `validate` (load and report) and
+ * `export --chrome` (through tr_export_chrome). */
 #include "cli.h"
 
 #include <errno.h>
@@ -8,10 +7,6 @@
 #include <string.h>
 
 #include "coscope/tr_export.h"
-
-#ifdef COSCOPE_HAVE_VIEWER
-#include "coscope/viewer.h"
-#endif
 
 static void validate_usage(FILE *f)
 {
@@ -145,23 +140,4 @@ int cli__export(int argc, char **argv)
         return CLI_BAD;
     }
     return CLI_OK;
-}
-
-int cli__view(int argc, char **argv)
-{
-#ifdef COSCOPE_HAVE_VIEWER
-    return vw_view_main(argc, argv);
-#else
-    for (int i = 1; i < argc; i++) {
-        if (cli__is_help(argv[i])) {
-            fputs("usage: coscope view FILE [...]\n"
-                  "\n"
-                  "Opens the SDL2 viewer; this build has no viewer.\n",
-                  stdout);
-            return CLI_OK;
-        }
-    }
-    fputs("coscope: this build has no viewer\n", stderr);
-    return CLI_BAD;
-#endif
 }

@@ -1,7 +1,9 @@
 /* cli_record.c: `coscope record` — runs a program with COSCOPE_TRACE set so
  * the runtime records it, then loads the trace and prints a one-paragraph
- * summary. The program's exit status is passed through; a trace cut short by
- * a crash is still summarised (the reader says it is truncated). */
+ * summary. The program's exit status is passed through (1 when it exited 0
+ * but no trace was written); a trace cut short by a crash is still
+ * summarised (the reader says it is truncated). SIGINT and SIGTERM sent to
+ * `record` are forwarded to the program. */
 #include "cli.h"
 
 #include <errno.h>
@@ -32,7 +34,10 @@ static void usage(FILE *f)
           "\n"
           "exit: PROG's own exit status (128+N if killed by signal N), 127 if "
           "PROG\n"
-          "could not be executed, 2 usage\n",
+          "could not be executed, 1 if PROG exited 0 but wrote no trace (an "
+          "unwritable\n"
+          "FILE, a program not built on the coscope runtime), 2 usage.\n"
+          "SIGINT and SIGTERM sent to coscope record are passed on to PROG.\n",
           f);
 }
 
@@ -52,30 +57,57 @@ static char *default_path(const char *prog)
     return p;
 }
 
+static volatile pid_t child_pid;
+
+/* SIGINT / SIGTERM sent to us (kill, a supervisor stopping the run) go on
+ * to PROG, which ends the way it would alone and leaves its trace; we stay
+ * to summarise. ^C from the terminal (si_code > 0) reaches PROG directly,
+ * through its process group: not forwarded, or PROG would get it twice. */
+static void forward(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    if (child_pid > 0 && (!si || si->si_code <= 0))
+        kill(child_pid, sig);
+}
+
 /* Runs argv with the trace path in its environment; returns the exit status
  * to pass on (128+signal when killed), or -errno if it could not start. */
 static int run(char **argv, int *signaled)
 {
     posix_spawnattr_t attr;
-    sigset_t dflt;
-    struct sigaction ign = {0}, old_int, old_quit;
+    sigset_t dflt, fwd, old_mask;
+    struct sigaction ign = {0}, fw = {0}, old_int, old_quit, old_term;
     pid_t pid;
     int rc, status;
 
-    /* While PROG runs, ^C is for PROG: we ignore it and wait to summarise,
-     * and the child gets the default handlers back. */
+    /* While PROG runs, ^C is for PROG: we forward or ignore it and wait to
+     * summarise, and the child gets the default handlers back. Blocked
+     * until child_pid is known, so none is lost in between. */
     ign.sa_handler = SIG_IGN;
-    sigaction(SIGINT, &ign, &old_int);
+    fw.sa_sigaction = forward;
+    fw.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&fw.sa_mask);
+    sigemptyset(&fwd);
+    sigaddset(&fwd, SIGINT);
+    sigaddset(&fwd, SIGTERM);
+    sigprocmask(SIG_BLOCK, &fwd, &old_mask);
+    sigaction(SIGINT, &fw, &old_int);
+    sigaction(SIGTERM, &fw, &old_term);
     sigaction(SIGQUIT, &ign, &old_quit);
     posix_spawnattr_init(&attr);
     sigemptyset(&dflt);
     sigaddset(&dflt, SIGINT);
+    sigaddset(&dflt, SIGTERM);
     sigaddset(&dflt, SIGQUIT);
     posix_spawnattr_setsigdefault(&attr, &dflt);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setsigmask(&attr, &old_mask);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
     rc = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
     posix_spawnattr_destroy(&attr);
+    if (rc == 0)
+        child_pid = pid;
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
     if (rc == 0) {
         while (waitpid(pid, &status, 0) < 0) {
             if (errno != EINTR) {
@@ -84,7 +116,9 @@ static int run(char **argv, int *signaled)
             }
         }
     }
+    child_pid = 0;
     sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
     if (rc != 0)
         return -rc;
@@ -182,6 +216,9 @@ int cli__record(int argc, char **argv)
                 prog[0],
                 signaled ? "was killed by signal" : "exited with status",
                 signaled ? status - 128 : status, path);
+        /* A recording that recorded nothing failed, whatever PROG did. */
+        if (status == 0)
+            status = CLI_BAD;
     } else {
         summarise(prog[0], path, status, signaled);
     }

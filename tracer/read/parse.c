@@ -18,19 +18,21 @@
 
 #define TICK_BYTES ((size_t)4 << 20) /* progress / cancel / release period */
 
-/* ---- fields ---- */
+/* ---- fields ----
+ * The field names and their order come from the format layer (TR_FIELDS in
+ * coscope/tr_kinds.h); F_X is TR_FLD_X, a bit in the `allowed` sets below. */
 
 enum field {
-    F_T, F_EV, F_TASK, F_PARENT, F_NAME, F_AT, F_BY, F_WHY, F_OBJ, F_OP,
-    F_FD, F_MS, F_BYTES, F_RES, F_ERR, F_THREAD, F_STATUS, F_CODE, F_KIND,
-    F_CAP, F_MSG, F_EVENTS, F_DROPPED, F_FORMAT, F_VERSION, F_PROGRAM, F_PID,
-    F_CLOCK, F_UNIX_NS, F_LOCAL, F_PEER, F__COUNT
+#define FIELD_ENUM(f) F_##f = TR_FLD_##f,
+    TR_FIELDS(FIELD_ENUM)
+#undef FIELD_ENUM
+    F__COUNT = TR_FLD__COUNT
 };
+_Static_assert(F__COUNT <= 32, "a field set is a uint32_t");
 static const char *const field_names[F__COUNT] = {
-    "t", "ev", "task", "parent", "name", "at", "by", "why", "obj", "op",
-    "fd", "ms", "bytes", "res", "err", "thread", "status", "code", "kind",
-    "cap", "msg", "events", "dropped", "format", "version", "program", "pid",
-    "clock", "unix_ns", "local", "peer",
+#define FIELD_NAME(f) [F_##f] = TR_FIELD_##f,
+    TR_FIELDS(FIELD_NAME)
+#undef FIELD_NAME
 };
 
 #define B(f) (1u << (f))
@@ -58,39 +60,10 @@ static const uint32_t allowed[TR_EV__COUNT] = {
     [TR_EV_STUCK] = BASE | B(F_TASK),
     [TR_EV_IO] = BASE | B(F_TASK) | B(F_OP) | B(F_FD) | B(F_BYTES) | B(F_RES) |
                  B(F_ERR),
+    [TR_EV_FATAL] = BASE | B(F_TASK) | B(F_MSG) | B(F_AT),
+    [TR_EV_HALT] = BASE | B(F_SIGNAL) | B(F_CODE),
     [TR_EV_CONN] = BASE | B(F_TASK) | B(F_FD) | B(F_LOCAL) | B(F_PEER),
 };
-
-/* A switch on the first byte: this runs for every field of every line. */
-static int field_of(const char *k)
-{
-#define IS(s, f)                                                               \
-    if (strcmp(k, s) == 0)                                                     \
-        return f;
-    switch (k[0]) {
-    case 't': IS("t", F_T) IS("task", F_TASK) IS("thread", F_THREAD) break;
-    case 'e': IS("ev", F_EV) IS("err", F_ERR) IS("events", F_EVENTS) break;
-    case 'p': IS("parent", F_PARENT) IS("pid", F_PID) IS("program", F_PROGRAM) IS("peer", F_PEER) break;
-    case 'l': IS("local", F_LOCAL) break;
-    case 'n': IS("name", F_NAME) break;
-    case 'a': IS("at", F_AT) break;
-    case 'b': IS("by", F_BY) IS("bytes", F_BYTES) break;
-    case 'w': IS("why", F_WHY) break;
-    case 'o': IS("op", F_OP) IS("obj", F_OBJ) break;
-    case 'f': IS("fd", F_FD) IS("format", F_FORMAT) break;
-    case 'm': IS("ms", F_MS) IS("msg", F_MSG) break;
-    case 'r': IS("res", F_RES) break;
-    case 's': IS("status", F_STATUS) break;
-    case 'c': IS("code", F_CODE) IS("cap", F_CAP) IS("clock", F_CLOCK) break;
-    case 'k': IS("kind", F_KIND) break;
-    case 'd': IS("dropped", F_DROPPED) break;
-    case 'v': IS("version", F_VERSION) break;
-    case 'u': IS("unix_ns", F_UNIX_NS) break;
-    default: break;
-    }
-#undef IS
-    return -1;
-}
 
 /* ---- cJSON memory: a bump arena per parse thread ----
  * cJSON mallocs every node and string; for ~8 nodes a line that was a
@@ -499,7 +472,7 @@ static int parse_header(tr__chunk *c, const char *s, size_t n)
         goto out;
     }
     for (cJSON *it = root->child; it; it = it->next) {
-        int id = it->string ? field_of(it->string) : -1;
+        int id = it->string ? tr_field_parse(it->string) : -1;
         if (id < 0 || !(allowed[TR_EV_TRACE] & B(id))) {
             if (c->unk_fields++ == 0) {
                 sanitize(c->unk_field, sizeof c->unk_field, it->string ? it->string : "");
@@ -731,6 +704,26 @@ static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
         c->end_events = e->val;
         c->end_dropped = e->val2;
         break;
+    case TR_EV_FATAL: /* the run's last line: the trace ended there */
+        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
+            (rc = need_str(c, f, F_MSG, line, &e->str)))
+            return rc;
+        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
+            return rc;
+        c->has_end = 1;
+        break;
+    case TR_EV_HALT: /* signal (a name) or code: how the run ended */
+        if (f[F_SIGNAL]) {
+            if ((rc = get_str(c, f, F_SIGNAL, line, &e->str)))
+                return rc;
+        } else if ((rc = need(c, f, F_CODE, line)) ||
+                   (rc = get_i64(c, f[F_CODE], F_CODE, line, &e->val))) {
+            return rc;
+        } else {
+            e->flags |= TR_F_CODE;
+        }
+        c->has_end = 1;
+        break;
     default: /* poll_begin: nothing but t */
         break;
     }
@@ -743,7 +736,7 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
     const char *unk = NULL;
     uint64_t nunk = 0;
     for (cJSON *it = root->child; it; it = it->next) {
-        int id = it->string ? field_of(it->string) : -1;
+        int id = it->string ? tr_field_parse(it->string) : -1;
         if (id < 0) {
             if (nunk++ == 0)
                 unk = it->string ? it->string : "";
@@ -864,7 +857,15 @@ void *tr__chunk_run(void *arg)
     thread_arena = &a;
     c->released = c->p;
     while (s < end) {
-        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        /* Looks no further than the longest line (+ '\r' + one byte to
+         * know): an over-long line stops the chunk there. */
+        size_t rest = (size_t)(end - s), look = TR__MAX_LINE + 2;
+        const char *nl = memchr(s, '\n', rest < look ? rest : look);
+        if (!nl && rest >= look) {
+            fail(c, line + 1, -EINVAL, "line longer than 1 MiB");
+            line++;
+            break;
+        }
         const char *le = nl ? nl : end;
         const char *next = nl ? nl + 1 : end;
         size_t n = (size_t)(le - s);

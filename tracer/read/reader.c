@@ -17,6 +17,11 @@
  *   the file's last line: dropped) or no `end` line, one message "path:
  *   trace cut short after 1.28 s"; events of unknown kinds and unknown
  *   fields, skipped, counted and summarised in one message.
+ * Files: regular ones are mapped; pipes, FIFOs, standard input ("-") and
+ * files sized 0 (/proc) are streams read into memory with a bound; devices
+ * are refused by kind. No read goes further than one longest line past the
+ * start of a line, so a sparse file or endless stream of zeros stops at its
+ * first over-long line.
  * parse.c reads one chunk of lines; this file splits, runs, merges, sorts.
  * Syntax and field errors are found while parsing, model errors after: a
  * file with both reports the first syntax error even if a model error comes
@@ -375,11 +380,15 @@ static void split(tr__chunk *ch, int n, const char *data, size_t len)
             size_t pos = len / (size_t)n * (size_t)(k + 1);
             if (pos < start)
                 pos = start;
+            /* No further than one longest line: past it, the chunk that
+             * holds the line reports it (a sparse file of zeros is not
+             * read to its end to find a boundary). */
+            size_t look = len - pos < TR__MAX_LINE + 2 ? len - pos : TR__MAX_LINE + 2;
             if (pos > 0 && data[pos - 1] == '\n') {
                 stop = pos;
             } else {
-                const char *nl = memchr(data + pos, '\n', len - pos);
-                stop = nl ? (size_t)(nl - data) + 1 : len;
+                const char *nl = memchr(data + pos, '\n', look);
+                stop = nl ? (size_t)(nl - data) + 1 : pos + look;
             }
         }
         ch[k].p = data + start;
@@ -502,37 +511,167 @@ int tr_load_mem(const char *name, const char *data, size_t len, const tr_load_op
     return load(name, data, len, opts, 0, out);
 }
 
-/* Pipes and other non-regular files: read everything into memory. */
-static int load_stream(const char *path, int fd, const tr_load_opts *opts, tr_trace **out)
+/* ---- files that are not mapped: pipes, standard input, /proc ---- */
+
+/* What a stream is bounded by: it is read into memory before parsing, so a
+ * pipe that never ends (`yes |`, a FIFO fed from /dev/zero) must fail, not
+ * take the machine's memory. Bigger traces are read from a regular file. */
+static size_t stream_max = (size_t)1 << 30;
+
+size_t tr__set_stream_limit(size_t bytes)
 {
-    size_t len = 0, cap = 1 << 16;
-    char *buf = malloc(cap);
+    size_t old = stream_max;
+    stream_max = bytes;
+    return old;
+}
+
+/* The kind of a file that is neither regular nor a directory, for the
+ * "not a regular file" message. */
+static const char *file_kind(mode_t m)
+{
+    return S_ISCHR(m)    ? "character device"
+           : S_ISBLK(m)  ? "block device"
+           : S_ISSOCK(m) ? "socket"
+           : S_ISFIFO(m) ? "FIFO"
+                         : "unknown file type";
+}
+
+/* The stream state while reading: where the current (unfinished) line
+ * starts and how many lines are whole, so that an over-long line stops the
+ * read at once with the parser's own message. */
+typedef struct stream {
+    char *buf;
+    size_t len, cap, line_start;
+    unsigned long long lines;
+} stream;
+
+/* Takes in the r bytes just read at s->buf + s->len. Returns 0, or -EINVAL
+ * (message set) when the line being read is already over-long. */
+static int stream_took(stream *s, const char *name, size_t r)
+{
+    const char *p = s->buf + s->len, *end = p + r;
+    const char *nl;
+    while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        s->lines++;
+        s->line_start = (size_t)(nl - s->buf) + 1;
+        p = nl + 1;
+    }
+    s->len += r;
+    if (s->len - s->line_start > TR__MAX_LINE + 1) { /* + 1: a '\r' */
+        tr__set_error("%s:%llu: line longer than 1 MiB", name, s->lines + 1);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Once line 1 is whole, it must be the header: a stream of anything else
+ * (`yes |`) fails there, not at the bound. Parses line 1 alone. */
+static int check_first_line(const stream *s, const char *name)
+{
+    tr_trace *tr = NULL;
+    int rc = load(name, s->buf, s->line_start, NULL, 0, &tr);
+    tr_free(tr);
+    return rc;
+}
+
+/* Reads fd to its end into s->buf, at most stream_max bytes. */
+static int read_stream(stream *s, const char *name, int fd)
+{
     for (;;) {
-        if (!buf) {
-            tr__set_error("%s: out of memory", path);
-            return -ENOMEM;
+        if (s->len == s->cap) {
+            if (s->cap > stream_max) {
+                tr__set_error("%s: more than %zu MiB from a stream (a pipe is read into "
+                              "memory: save the trace to a file)",
+                              name, stream_max >> 20);
+                return -EFBIG;
+            }
+            size_t cap = s->cap ? s->cap * 2 : (size_t)1 << 16;
+            if (cap > stream_max + 1)
+                cap = stream_max + 1; /* one byte over says "too big" */
+            char *nb = realloc(s->buf, cap);
+            if (!nb) {
+                tr__set_error("%s: out of memory", name);
+                return -ENOMEM;
+            }
+            s->buf = nb;
+            s->cap = cap;
         }
-        ssize_t r = read(fd, buf + len, cap - len);
+        ssize_t r = read(fd, s->buf + s->len, s->cap - s->len);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
             int e = errno;
-            free(buf);
-            tr__set_error("%s: %s", path, strerror(e));
+            tr__set_error("%s: %s", name, strerror(e));
             return -e;
         }
         if (r == 0)
-            break;
-        len += (size_t)r;
-        if (len == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-        }
+            return 0;
+        unsigned long long had = s->lines;
+        int rc = stream_took(s, name, (size_t)r);
+        if (rc == 0 && had == 0 && s->lines > 0)
+            rc = check_first_line(s, name);
+        if (rc)
+            return rc;
     }
-    int rc = load(path, buf, len, opts, 0, out);
-    free(buf);
+}
+
+/* Pipes, standard input and files the kernel sizes 0 (/proc): read into
+ * memory, bounded. fifo: say so when nothing came (no writer). */
+static int load_stream(const char *name, int fd, int fifo, const tr_load_opts *opts,
+                       tr_trace **out)
+{
+    stream s = {0};
+    int rc = read_stream(&s, name, fd);
+    if (rc == 0 && s.len == 0 && fifo) {
+        tr__set_error("%s: empty (a FIFO or pipe with no writer, or nothing written)", name);
+        rc = -EINVAL;
+    }
+    if (rc == 0)
+        rc = load(name, s.buf, s.len, opts, 0, out);
+    free(s.buf);
+    return rc;
+}
+
+/* Loads an open file: mapped when regular, else a bounded stream; devices
+ * and sockets are refused by kind. Does not close fd. */
+static int load_fd(const char *name, int fd, const tr_load_opts *opts, tr_trace **out)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        int e = errno;
+        tr__set_error("%s: %s", name, strerror(e));
+        return -e;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        tr__set_error("%s: %s", name, strerror(EISDIR));
+        return -EISDIR;
+    }
+    if (S_ISFIFO(sb.st_mode)) {
+        /* Opened without blocking (a FIFO with no writer would block the
+         * open); the reads may wait for a writer that is there. */
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0 && (fl & O_NONBLOCK))
+            fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+        return load_stream(name, fd, 1, opts, out);
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        tr__set_error("%s: not a regular file: %s", name, file_kind(sb.st_mode));
+        return -EINVAL;
+    }
+    size_t len = (size_t)sb.st_size;
+    if (len == 0) /* empty, or sized 0 by the kernel (/proc): read to see */
+        return load_stream(name, fd, 0, opts, out);
+    void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED && errno == ENODEV)
+        return load_stream(name, fd, 0, opts, out); /* no mmap here (sysfs) */
+    if (p == MAP_FAILED) {
+        int e = errno;
+        tr__set_error("%s: %s", name, strerror(e));
+        return -e;
+    }
+    madvise(p, len, MADV_SEQUENTIAL);
+    int rc = load(name, p, len, opts, 1, out);
+    munmap(p, len);
     return rc;
 }
 
@@ -545,43 +684,15 @@ int tr_load(const char *path, const tr_load_opts *opts, tr_trace **out)
         tr__set_error("(null): no path");
         return -EINVAL;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (strcmp(path, "-") == 0)
+        return load_fd("(stdin)", STDIN_FILENO, opts, out);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
         tr__set_error("%s: %s", path, strerror(e));
         return -e;
     }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        tr__set_error("%s: %s", path, strerror(e));
-        return -e;
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        close(fd);
-        tr__set_error("%s: %s", path, strerror(EISDIR));
-        return -EISDIR;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        int rc = load_stream(path, fd, opts, out);
-        close(fd);
-        return rc;
-    }
-    size_t len = (size_t)sb.st_size;
-    if (len == 0) {
-        close(fd);
-        return load(path, NULL, 0, opts, 0, out);
-    }
-    void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    int rc = load_fd(path, fd, opts, out);
     close(fd);
-    if (p == MAP_FAILED) {
-        int e = errno;
-        tr__set_error("%s: %s", path, strerror(e));
-        return -e;
-    }
-    madvise(p, len, MADV_SEQUENTIAL);
-    int rc = load(path, p, len, opts, 1, out);
-    munmap(p, len);
     return rc;
 }

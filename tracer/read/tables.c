@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tr_format_int.h"
 #include "tr_int.h"
 
 static uint32_t hash_bytes(const char *s, size_t n)
@@ -17,41 +18,6 @@ static uint32_t hash_bytes(const char *s, size_t n)
         h *= 16777619u;
     }
     return h;
-}
-
-/* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
-static int utf8_ok(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t k;
-        unsigned min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            k = 1, min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            k = 2, min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 3, min = 0x10000;
-        } else {
-            return 0;
-        }
-        if (n - i <= k)
-            return 0;
-        unsigned cp = c & (0x3f >> k);
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
 }
 
 int tr__strtab_init(tr__strtab *st)
@@ -116,7 +82,7 @@ int tr__intern(tr__strtab *st, const char *s, size_t n, uint32_t *id)
             return 0;
         }
     }
-    if (!utf8_ok((const unsigned char *)s, n))
+    if (!tr__utf8_valid(s, n))
         return -EILSEQ;
     if (st->len + n + 1 > UINT32_MAX || st->n == UINT32_MAX - 1)
         return -ENOMEM;

@@ -239,6 +239,11 @@ int64_t tr__percentile(int64_t *v, size_t n, int p);
  * parallel (default 64 MiB). Returns the previous value. */
 size_t tr__set_parallel_threshold(size_t bytes);
 
+/* Test hook: the most bytes a stream (pipe, standard input, /proc file)
+ * may hold before tr_load fails with -EFBIG (default 1 GiB). Returns the
+ * previous value. */
+size_t tr__set_stream_limit(size_t bytes);
+
 /* Longest line accepted (longer lines are an error, not a crash). */
 #define TR__MAX_LINE ((size_t)1 << 20)
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "coscope/tr_record.h"
+#include "tr_format_int.h"
 
 /* ---- records ----
  * One trace point, as the loop wrote it: a fixed 56-byte head, then `slen`
@@ -97,9 +98,8 @@ static inline uint64_t tr__clock_raw(void)
 size_t tr__fmt_rec(char *o, const tr__rec *r, int64_t t);
 size_t tr__fmt_header(char *o, const char *program, long pid, int64_t unix_ns);
 size_t tr__fmt_end(char *o, int64_t t, uint64_t events, uint64_t dropped);
-/* The symbolic name of a negative errno / UV_E* code ("ECONNRESET", "EOF",
- * "EAI_NONAME"); unknown codes become "E" and the number, in buf[24]. */
-const char *tr__errname(int64_t res, char *buf);
+/* tr__errname (an error code's `err` token) is the format layer's
+ * (tr_format_int.h). */
 
 /* ---- writer (tr_writer.c) ---- */
 /* Producers out of room: wakes the writer and waits until `ring` has `need`

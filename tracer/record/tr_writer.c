@@ -36,6 +36,7 @@ static struct {
     _Atomic int prod_waiting; /* a producer waits for space */
     _Atomic int recording;
     _Atomic int crashing;     /* the crash path owns the file */
+    _Atomic int halted;       /* a fatal / halt line ended the file */
     _Atomic int writing;      /* the writer is inside write(2) */
     _Atomic uint64_t lines;   /* event lines in the file */
     _Atomic uint64_t dropped;
@@ -295,13 +296,15 @@ static void pause_ms(long ms)
 /* Async-signal-safe: atomics, nanosleep, write, ftruncate and the formatter.
  * The first caller fences the writer off (waiting at most a second for a
  * write in flight to land), ends recording and writes what is left from a
- * static buffer. A second thread crashing meanwhile waits for it; the same
- * thread re-entering (a fault inside the flush) returns at once. */
-void tr__crash_drain(void)
+ * static buffer, then `last` (a fatal or halt line) if given: the trace's
+ * last line, after which nothing more is written. A second thread crashing
+ * meanwhile waits for it; the same thread re-entering (a fault inside the
+ * flush) returns at once. */
+static void crash_drain(const tr__rec *last)
 {
     static _Atomic long owner;
     static char buf[CRASH_CAP];
-    if (!atomic_load(&W.recording))
+    if (!atomic_load(&W.recording) || atomic_load(&W.halted))
         return;
     long self = (long)syscall(SYS_gettid), none = 0;
     if (!atomic_compare_exchange_strong(&owner, &none, self)) {
@@ -317,10 +320,91 @@ void tr__crash_drain(void)
     tr__out out = {buf, sizeof buf, 0, 0, W.committed_last_t};
     if (drain_ring(&tr__loop_ring, 1, &out, 1) == 0)
         drain_ring(&tr__work_ring, 0, &out, 1);
+    if (last) {
+        int64_t t = tr__clock_ns(tr__clock_raw());
+        if (t < out.last_t)
+            t = out.last_t;
+        out.last_t = t;
+        out.len = tr__fmt_rec(out.buf, last, t);
+        out.lines = 1;
+        commit(&tr__loop_ring, atomic_load(&tr__loop_ring.tail), &out, 1);
+        atomic_store(&W.halted, 1);
+    }
     atomic_store(&owner, 0);
 }
 
-void tr_rec_crash_flush(void) { tr__crash_drain(); }
+void tr__crash_drain(void) { crash_drain(NULL); }
+
+void tr_rec_crash_flush(void) { crash_drain(NULL); }
+
+/* A record with room for a message, on the caller's stack (no malloc: these
+ * run in signal handlers and just before abort). */
+typedef union last_rec {
+    tr__rec r;
+    unsigned char bytes[TR__REC_HEAD + TR__STRMAX + 1];
+} last_rec;
+
+static size_t cut_utf8(const char *s, size_t len)
+{
+    if (len > TR__STRMAX) {
+        len = TR__STRMAX;
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+            len--;
+    }
+    return len;
+}
+
+void tr_rec_fatal(uint64_t task, const char *msg, size_t len, const char *file, int line)
+{
+    last_rec lr;
+    memset(&lr, 0, TR__REC_HEAD);
+    size_t n = msg ? cut_utf8(msg, len) : 0;
+    lr.r.ev = TR_EV_FATAL;
+    lr.r.slen = (uint8_t)n;
+    lr.r.task = task;
+    lr.r.file = file;
+    lr.r.line = line;
+    if (n)
+        memcpy(lr.r.str, msg, n);
+    crash_drain(&lr.r);
+}
+
+void tr_rec_halt(int sig, int code)
+{
+    last_rec lr;
+    memset(&lr, 0, TR__REC_HEAD);
+    lr.r.ev = TR_EV_HALT;
+    lr.r.v1 = code;
+    if (sig > 0) {
+        /* "SIG" + the abbreviation (a table lookup in glibc) */
+        const char *ab = sigabbrev_np(sig);
+        char name[32] = "SIG";
+        size_t n = 3;
+        if (ab) {
+            size_t al = strnlen(ab, sizeof name - 4);
+            memcpy(name + 3, ab, al);
+            n += al;
+        } else { /* a real-time signal: "SIG" and its number */
+            char d[12];
+            size_t nd = 0;
+            for (unsigned v = (unsigned)sig; v; v /= 10)
+                d[nd++] = (char)('0' + v % 10);
+            while (nd)
+                name[n++] = d[--nd];
+        }
+        memcpy(lr.r.str, name, n);
+        lr.r.slen = (uint8_t)n;
+    }
+    crash_drain(&lr.r);
+}
+
+/* exit() (or a return from main) while recording: the run ended without
+ * tr_rec_stop, so say how, with what is left of the trace before it. */
+static void at_exit(int status, void *arg)
+{
+    (void)arg;
+    tr_rec_halt(0, status);
+}
 
 /* ---- lifetime ---- */
 
@@ -381,6 +465,7 @@ static void init_once(void)
 {
     init_conds();
     pthread_atfork(NULL, NULL, atfork_child);
+    on_exit(at_exit, NULL);
 }
 
 int tr_rec_start(const char *path, const char *program)
@@ -428,6 +513,7 @@ int tr_rec_start(const char *path, const char *program)
     W.committed_last_t = 0;
     W.writer_tid = 0;
     atomic_store(&W.crashing, 0);
+    atomic_store(&W.halted, 0);
     atomic_store(&W.writing, 0);
     atomic_store(&W.lines, 0);
     atomic_store(&W.dropped, 0);
@@ -473,7 +559,7 @@ int tr_rec_stop(void)
     if (atomic_load(&W.crashing))
         drain_ring(&tr__loop_ring, 1, &W.out, 1), drain_ring(&tr__work_ring, 0, &W.out, 1);
     tr__crash_uninstall();
-    if (!W.failed) {
+    if (!W.failed && !atomic_load(&W.halted)) { /* a halt line stays last */
         int64_t t = tr_rec_now();
         if (t < W.out.last_t)
             t = W.out.last_t;

@@ -29,12 +29,18 @@
  *
  * Environment: COSCOPE_TRACE=path records a trace; COSCOPE_STACK_KB sets the
  * task stack size (default 64, minimum 16). Each stack is an mmap with a
- * guard page (two kernel mappings), so Linux's default vm.max_map_count of
+ * 256 KiB guard region below it (two kernel mappings; the guard costs
+ * address space, no memory), so a stack overflow, even by one big frame
+ * (char buf[128 * 1024]), is named: "coscope: stack overflow in task N
+ * "name"", also the trace's last line. Build with -fstack-clash-protection
+ * (coscope.pc adds it) so frames bigger still probe their pages in order
+ * and hit the guard first. Linux's default vm.max_map_count of
  * 65530 caps live tasks near 32 000: raise it (sysctl) for more. A task
  * costs ~4.3 KiB of RSS while parked (measured: bench/runtime). */
 #ifndef COSCOPE_CO_H
 #define COSCOPE_CO_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -43,24 +49,25 @@
 extern "C" {
 #endif
 
-/* Error codes: the values of libuv's UV_E* on Linux (-errno). */
-#define CO_E2BIG (-7)
-#define CO_EACCES (-13)
-#define CO_EADDRINUSE (-98)
-#define CO_EAGAIN (-11)
-#define CO_EBADF (-9)
-#define CO_EBUSY (-16)
-#define CO_ECANCELED (-125)
-#define CO_ECONNREFUSED (-111)
-#define CO_ECONNRESET (-104)
-#define CO_EDEADLK (-35)
-#define CO_EEXIST (-17)
-#define CO_EINVAL (-22)
-#define CO_ENOENT (-2)
-#define CO_ENOMEM (-12)
-#define CO_ENOSPC (-28)
-#define CO_EPIPE (-32)
-#define CO_ETIMEDOUT (-110)
+/* Error codes: libuv's UV_E* values, which on Unix are -errno (runtime/misc.c
+ * asserts each equals its UV_E* at compile time). */
+#define CO_E2BIG (-E2BIG)
+#define CO_EACCES (-EACCES)
+#define CO_EADDRINUSE (-EADDRINUSE)
+#define CO_EAGAIN (-EAGAIN)
+#define CO_EBADF (-EBADF)
+#define CO_EBUSY (-EBUSY)
+#define CO_ECANCELED (-ECANCELED)
+#define CO_ECONNREFUSED (-ECONNREFUSED)
+#define CO_ECONNRESET (-ECONNRESET)
+#define CO_EDEADLK (-EDEADLK) /* the runtime's own (co_main): libuv has none */
+#define CO_EEXIST (-EEXIST)
+#define CO_EINVAL (-EINVAL)
+#define CO_ENOENT (-ENOENT)
+#define CO_ENOMEM (-ENOMEM)
+#define CO_ENOSPC (-ENOSPC)
+#define CO_EPIPE (-EPIPE)
+#define CO_ETIMEDOUT (-ETIMEDOUT)
 #define CO_EOF (-4095) /* UV_EOF: end of stream / closed channel drained */
 
 typedef struct co_task co_task;
@@ -76,10 +83,32 @@ typedef void *(*co_fn)(void *arg);
  * "main") and returns once every task has ended and the loop has closed.
  * Starts tracing when COSCOPE_TRACE is set (and stops it on return).
  * Returns 0; CO_EINVAL if called from inside a task or fn is NULL;
- * CO_EDEADLK if tasks were still blocked when nothing could wake them (each
- * is reported on stderr: task, what it waits for, where; they are then
- * cancelled so the loop can close). */
+ * CO_EDEADLK if tasks were still blocked when nothing could wake them (a
+ * deadlock): each is reported on stderr (task, what it waits for, where)
+ * and in the trace (`stuck`), then the deadlock policy decides (below). */
 int co_main(co_fn fn, void *arg);
+
+/* The deadlock policy: what co_main does with tasks blocked forever.
+ * CO_DEADLOCK_ABANDON (the default, as Go does): no stuck task runs again.
+ *   Their waits are undone (they leave mutex and channel queues, their
+ *   sockets are closed with the others), their stacks are unmapped and
+ *   their co_task handles freed when co_main returns CO_EDEADLK, without
+ *   running a line more of their code: what they held is leaked (a mutex
+ *   they own stays owned, memory only they pointed to is never freed).
+ * CO_DEADLOCK_CANCEL: they unwind. Each one's blocked call returns
+ *   CO_EDEADLK, and so does every later blocking call it makes (traced as
+ *   a wait of no length, like any refused call); co_cancelled() is
+ *   non-zero. A task that keeps calling regardless (a retry loop) is
+ *   stopped after 100 refused calls with a message and then abandoned as
+ *   above; so is anything still stuck when the loop runs dry again. Tasks
+ *   that unwind exit with status "cancelled" and their join gets NULL.
+ * COSCOPE_DEADLOCK=abandon|cancel in the environment overrides this call.
+ * Returns 0, CO_EINVAL for another value. */
+typedef enum co_deadlock_policy {
+    CO_DEADLOCK_ABANDON = 0,
+    CO_DEADLOCK_CANCEL = 1
+} co_deadlock_policy;
+int co_set_deadlock_policy(co_deadlock_policy policy);
 
 /* Creates a task that runs fn(arg); it becomes ready at once and runs when
  * the caller next blocks or yields. `name` is copied (NULL: "task").
@@ -93,8 +122,9 @@ co_task *co_spawn(co_fn fn, void *arg, const char *name);
 
 /* Waits for t to end; stores its return value in *result (if non-NULL;
  * NULL when t was cancelled) and releases t. Returns 0, CO_EINVAL for NULL,
- * self, or a task already joined by another, CO_ECANCELED/CO_ETIMEDOUT when
- * the caller is cancelled / past its deadline (t is then not released). */
+ * CO_ECANCELED/CO_ETIMEDOUT when the caller is cancelled / past its
+ * deadline (t is then not released). Fatal (see "Misuse" below): joining
+ * itself, a detached task or one another task joins. */
 int co_join_at(co_task *t, void **result, const char *file, int line);
 int co_join(co_task *t, void **result);
 #define co_join(t, r) co_join_at((t), (r), __FILE__, __LINE__)
@@ -122,8 +152,28 @@ int co_sleep(uint64_t ms);
 
 /* From now on, blocking calls of this task return CO_ETIMEDOUT once ms
  * milliseconds have passed (a call blocked at that moment is woken). 0
- * clears it. Returns 0, CO_EINVAL outside a task. */
+ * clears it. This sets the task's whole deadline: a helper that wants its
+ * own must use co_deadline_push/pop instead, or it wipes its caller's.
+ * Returns 0, CO_EINVAL outside a task. */
 int co_deadline(uint64_t ms);
+
+/* Nested deadlines. co_deadline_push narrows the task's deadline to at most
+ * ms from now (an outer deadline that comes sooner stays; ms 0 keeps the
+ * outer one) and stores the outer deadline in *saved; co_deadline_pop(saved)
+ * puts it back, so after the pop blocking calls time out again only when
+ * the outer deadline has passed. Pops must match pushes, innermost first:
+ *
+ *     uint64_t outer;
+ *     co_deadline_push(100, &outer);     // this query: 100 ms at most
+ *     int rc = co_read(s, buf, n);       // CO_ETIMEDOUT after 100 ms
+ *     co_deadline_pop(outer);            // the caller's deadline again
+ *
+ * Both return 0, CO_EINVAL outside a task (or saved NULL), CO_ENOMEM. */
+int co_deadline_push(uint64_t ms, uint64_t *saved);
+int co_deadline_pop(uint64_t saved);
+/* Milliseconds left before the current task's deadline: -1 when it has
+ * none (or outside a task), 0 once it has passed. */
+int64_t co_deadline_left(void);
 
 co_task *co_self(void);                 /* NULL outside a task */
 uint64_t co_task_id(const co_task *t);  /* 0 for NULL */
@@ -212,7 +262,10 @@ int co_chan_recv(co_chan *c, void *elem);
 #define co_chan_recv(c, e) co_chan_recv_at((c), (e), __FILE__, __LINE__)
 /* Closes: waiting senders get CO_EPIPE, receivers drain then get CO_EOF. */
 void co_chan_close(co_chan *c);
-void co_chan_free(co_chan *c); /* NULL is a no-op; no task may wait on it */
+/* NULL is a no-op. Fatal: freeing a channel tasks wait on. */
+void co_chan_free_at(co_chan *c, const char *file, int line);
+void co_chan_free(co_chan *c);
+#define co_chan_free(c) co_chan_free_at((c), __FILE__, __LINE__)
 
 /* ---- mutexes (FIFO hand-off: unlock gives the lock to the oldest waiter) */
 co_mutex *co_mutex_new_at(const char *file, int line);
@@ -224,12 +277,27 @@ co_mutex *co_mutex_name(co_mutex *m, const char *name);
 int co_mutex_lock_at(co_mutex *m, const char *file, int line);
 int co_mutex_lock(co_mutex *m);
 #define co_mutex_lock(m) co_mutex_lock_at((m), __FILE__, __LINE__)
-/* Unlocking a mutex the caller does not hold asserts with a message. */
+/* Gives m up (to the oldest waiter, if any). Fatal: unlocking a mutex the
+ * caller does not hold (or outside a task). */
+void co_mutex_unlock_at(co_mutex *m, const char *file, int line);
 void co_mutex_unlock(co_mutex *m);
-void co_mutex_free(co_mutex *m); /* NULL is a no-op */
+#define co_mutex_unlock(m) co_mutex_unlock_at((m), __FILE__, __LINE__)
+/* NULL is a no-op. Fatal: freeing a mutex tasks wait on. */
+void co_mutex_free_at(co_mutex *m, const char *file, int line);
+void co_mutex_free(co_mutex *m);
+#define co_mutex_free(m) co_mutex_free_at((m), __FILE__, __LINE__)
 
 /* ---- misc ---- */
 const char *co_strerror(int err);
+
+/* Misuse. Some mistakes leave no sane way on (a mutex unlocked by a task
+ * that does not hold it, a task joining itself, a blocking call made
+ * outside a task, freeing an object tasks wait on): the runtime prints
+ *     coscope: fatal: task 2 "worker": co_mutex_unlock of mutex 1 "table",
+ *     which it does not hold (held by task 3 "other"), at app.c:42
+ * writes the same message as the trace's last line (`fatal`), and aborts.
+ * Bad arguments (NULL handles, a zero length) are not misuse: they return
+ * CO_EINVAL. */
 
 /* Starts / stops tracing explicitly (COSCOPE_TRACE does it for co_main).
  * co_trace_start: 0 or a negative errno. */

@@ -31,6 +31,11 @@ typedef enum tr_ev {
     TR_EV_IO,         /* task, op, fd?, bytes?, res | err: an I/O request
                          that completed at once, without the task waiting
                          (one line instead of io_begin + io_end) */
+    TR_EV_FATAL,      /* task, msg, at?: the runtime aborts on a misuse; the
+                         trace's last line */
+    TR_EV_HALT,       /* signal? | code?: the run ended without
+                         tr_rec_stop (killed by a signal, or exit()); the
+                         trace's last line */
     TR_EV_CONN,       /* task, fd, local, peer: a TCP connection came up
                          (connect or accept); the reader pairs the two ends
                          of a connection inside the process */
@@ -112,5 +117,62 @@ int tr_wait_parse(const char *s);
 int tr_op_parse(const char *s);
 int tr_status_parse(const char *s);
 int tr_objkind_parse(const char *s);
+
+/* Field names: the keys of a trace line, each spelled once, here. As
+ * string literals (TR_FIELD_TASK) the recorder pastes them into constant
+ * key strings at compile time; as the enum tr_field (TR_FLD_TASK, in the order
+ * of TR_FIELDS) the reader matches keys with tr_field_parse. Append new
+ * fields at the end of TR_FIELDS (the reader keeps them in a 32-bit set). */
+#define TR_FIELD_T "t"
+#define TR_FIELD_EV "ev"
+#define TR_FIELD_TASK "task"
+#define TR_FIELD_PARENT "parent"
+#define TR_FIELD_NAME "name"
+#define TR_FIELD_AT "at"
+#define TR_FIELD_BY "by"
+#define TR_FIELD_WHY "why"
+#define TR_FIELD_OBJ "obj"
+#define TR_FIELD_OP "op"
+#define TR_FIELD_FD "fd"
+#define TR_FIELD_MS "ms"
+#define TR_FIELD_BYTES "bytes"
+#define TR_FIELD_RES "res"
+#define TR_FIELD_ERR "err"
+#define TR_FIELD_THREAD "thread"
+#define TR_FIELD_STATUS "status"
+#define TR_FIELD_CODE "code"
+#define TR_FIELD_KIND "kind"
+#define TR_FIELD_CAP "cap"
+#define TR_FIELD_MSG "msg"
+#define TR_FIELD_EVENTS "events"
+#define TR_FIELD_DROPPED "dropped"
+#define TR_FIELD_FORMAT "format"
+#define TR_FIELD_VERSION "version"
+#define TR_FIELD_PROGRAM "program"
+#define TR_FIELD_PID "pid"
+#define TR_FIELD_CLOCK "clock"
+#define TR_FIELD_UNIX_NS "unix_ns"
+#define TR_FIELD_SIGNAL "signal"
+#define TR_FIELD_LOCAL "local" /* conn */
+#define TR_FIELD_PEER "peer"   /* conn */
+
+#define TR_FIELDS(X)                                                           \
+    X(T) X(EV) X(TASK) X(PARENT) X(NAME) X(AT) X(BY) X(WHY) X(OBJ) X(OP)       \
+    X(FD) X(MS) X(BYTES) X(RES) X(ERR) X(THREAD) X(STATUS) X(CODE) X(KIND)     \
+    X(CAP) X(MSG) X(EVENTS) X(DROPPED) X(FORMAT) X(VERSION) X(PROGRAM) X(PID)  \
+    X(CLOCK) X(UNIX_NS) X(SIGNAL) X(LOCAL) X(PEER)
+
+typedef enum tr_field {
+#define TR__FIELD_ENUM(f) TR_FLD_##f,
+    TR_FIELDS(TR__FIELD_ENUM)
+#undef TR__FIELD_ENUM
+    TR_FLD__COUNT
+} tr_field;
+
+/* The key of field f ("?" when out of range), and the field of key k (-1
+ * when it is not one). tr_field_parse is fast (the reader calls it for
+ * every key of every line) and thread-safe. */
+const char *tr_field_name(int f);
+int tr_field_parse(const char *k);
 
 #endif

@@ -6,8 +6,10 @@
  * loop's buffer: no malloc, no lock, no JSON. A writer thread turns full
  * buffers into JSON Lines (trace format v1) at least every 100 ms and at
  * tr_rec_stop(). When the writer lags, the loop waits for a free buffer
- * (lossless). On SIGSEGV/SIGBUS/SIGABRT/SIGFPE, the records still in memory
- * are written out (async-signal-safe) before the process dies.
+ * (lossless). On SIGSEGV/SIGBUS/SIGABRT/SIGFPE/SIGILL (and SIGINT/SIGTERM
+ * left at their default), and on exit() without tr_rec_stop, the records
+ * still in memory are written out (async-signal-safe), then a `halt` line
+ * saying how the run ended.
  *
  * Threading: every tr_rec_* except tr_rec_work_begin/end must be called from
  * the one loop thread (the thread that called tr_rec_start). The work calls
@@ -47,6 +49,20 @@ void tr_rec_flush(void);
 /* Writes the records still in memory with write(2) only. For signal handlers
  * (stack overflow, fatal signals); async-signal-safe. */
 void tr_rec_crash_flush(void);
+
+/* The trace's last line, for endings that never reach tr_rec_stop. Both
+ * write every record still in memory, then their line, and nothing is
+ * written after it (a later crash flush, halt or tr_rec_stop adds no line).
+ * Async-signal-safe; callable from any thread; no-ops when not recording.
+ * tr_rec_fatal: the runtime is about to abort() on a misuse: a `fatal` line
+ * with the task, the message (len bytes, cut to 255) and the caller's
+ * file:line (file NULL: none).
+ * tr_rec_halt: the run is ending without tr_rec_stop: killed by signal
+ * `sig` (> 0; the recorder's own handlers call it for SIGSEGV, SIGBUS,
+ * SIGABRT, SIGFPE, SIGILL, and SIGINT/SIGTERM when they would kill), or
+ * exit(code) with sig 0 (the recorder's on_exit handler). */
+void tr_rec_fatal(uint64_t task, const char *msg, size_t len, const char *file, int line);
+void tr_rec_halt(int sig, int code);
 
 /* Nanoseconds since the trace began (the `t` of the next event). */
 int64_t tr_rec_now(void);

@@ -86,7 +86,13 @@ typedef struct tr_load_opts {
  * On failure returns a negative errno (-ENOENT, -EINVAL for a bad trace,
  * -ENOMEM, -ECANCELED) and tr_last_error() says "file:line: what"; *out is
  * NULL. Recoverable oddities (truncated last line, missing end, unknown
- * kinds or fields) load fine and are listed by tr_warnings(). */
+ * kinds or fields) load fine and are listed by tr_warnings().
+ * path "-" is standard input. A regular file is mapped; a pipe, a FIFO or a
+ * file the kernel sizes 0 (/proc) is read into memory, at most 1 GiB
+ * (-EFBIG past it), stopping at the first line over 1 MiB or a first line
+ * that is not the header; a FIFO is opened without waiting for a writer
+ * (none: an error); devices and sockets are refused ("not a regular file:
+ * character device"). */
 int tr_load(const char *path, const tr_load_opts *opts, tr_trace **out);
 /* Same, from memory (for tests and fuzzing); `name` is used in messages. */
 int tr_load_mem(const char *name, const char *data, size_t len,

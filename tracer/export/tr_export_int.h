@@ -8,11 +8,10 @@
 #include <stdio.h>
 
 #include "coscope/trace.h"
+#include "tr_format_int.h"
 
-/* Writes s as a quoted JSON string: quotes, backslashes and control bytes
- * escaped, invalid UTF-8 replaced by U+FFFD so the output always parses.
- * NULL writes "". */
-void tr__json_str(FILE *f, const char *s);
+/* tr__json_str (a quoted, escaped JSON string) comes from the format
+ * layer. */
 
 /* Writes ns as microseconds with exactly three decimals ("1234.567"), using
  * integer arithmetic only so no rounding can make two slices overlap.

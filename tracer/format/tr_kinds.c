@@ -9,7 +9,7 @@ static const char *const ev_names[TR_EV__COUNT] = {
     "?",     "trace",    "spawn",   "ready",      "run",      "yield",
     "io_begin", "io_end", "work_begin", "work_end", "exit",   "obj",
     "acquire", "release", "mark",   "poll_begin", "poll_end", "end",
-    "stuck", "io",
+    "stuck", "io", "fatal", "halt",
     "conn",
 };
 static const char *const wake_names[TR_WAKE__COUNT] = {

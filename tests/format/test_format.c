@@ -1,0 +1,180 @@
+/* test_format.c: the format layer (tracer/format): the strict UTF-8 check
+ * on every class of byte sequence of Unicode 15 table 3-7 and its edges,
+ * the JSON escaper byte for byte, the FILE writer equal to one escaper call
+ * whatever the chunking, and the field names and tokens both ways. */
+#include "coscope/tr_kinds.h"
+#include "test.h"
+#include "tr_format_int.h"
+
+/* Every sequence's verdict: valid ones with their length, invalid ones 0. */
+static void test_utf8(void)
+{
+    static const struct {
+        const char *s;
+        size_t n, len;
+    } cases[] = {
+        {"a", 1, 1},
+        {"\0", 1, 1},
+        {"\x7f", 1, 1},
+        {"\x80", 1, 0},             /* lone continuation */
+        {"\xbf", 1, 0},
+        {"\xc0\x80", 2, 0},         /* overlong NUL */
+        {"\xc1\xbf", 2, 0},         /* overlong */
+        {"\xc2\x80", 2, 2},         /* U+0080 */
+        {"\xdf\xbf", 2, 2},         /* U+07FF */
+        {"\xc2", 1, 0},             /* cut short */
+        {"\xc2\x41", 2, 0},         /* bad continuation */
+        {"\xe0\x9f\xbf", 3, 0},     /* overlong */
+        {"\xe0\xa0\x80", 3, 3},     /* U+0800 */
+        {"\xed\x9f\xbf", 3, 3},     /* U+D7FF */
+        {"\xed\xa0\x80", 3, 0},     /* U+D800, a surrogate */
+        {"\xed\xbf\xbf", 3, 0},     /* U+DFFF */
+        {"\xee\x80\x80", 3, 3},     /* U+E000 */
+        {"\xef\xbf\xbf", 3, 3},     /* U+FFFF */
+        {"\xe2\x82", 2, 0},         /* cut short */
+        {"\xe2\x82\xac", 2, 0},     /* cut by n, not by the bytes */
+        {"\xf0\x8f\xbf\xbf", 4, 0}, /* overlong */
+        {"\xf0\x90\x80\x80", 4, 4}, /* U+10000 */
+        {"\xf4\x8f\xbf\xbf", 4, 4}, /* U+10FFFF */
+        {"\xf4\x90\x80\x80", 4, 0}, /* past U+10FFFF */
+        {"\xf5\x80\x80\x80", 4, 0},
+        {"\xff", 1, 0},
+        {"\xf0\x9f\x98", 3, 0},     /* cut short */
+        {"\xf0\x9f\x98\x41", 4, 0}, /* bad last byte */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t got = tr__utf8_len(cases[i].s, cases[i].n);
+        if (got != cases[i].len)
+            TEST__FAIL("case %zu: tr__utf8_len = %zu, expected %zu", i, got,
+                       cases[i].len);
+        ASSERT_EQ(tr__utf8_valid(cases[i].s, cases[i].n),
+                  cases[i].len == cases[i].n);
+    }
+    ASSERT_EQ(tr__utf8_valid("", 0), 1);
+    ASSERT_EQ(tr__utf8_valid("ok \xc2\xb5s \xe2\x82\xac", 10), 1);
+    ASSERT_EQ(tr__utf8_valid("ok \xc2\xb5s \xe2\x82", 9), 0);
+}
+
+static void expect_esc(const char *in, size_t n, const char *want)
+{
+    char out[256];
+    ASSERT(TR__JSON_ESC_MAX(n) <= sizeof out);
+    char *end = tr__json_esc(out, in, n);
+    ASSERT(end >= out && (size_t)(end - out) <= TR__JSON_ESC_MAX(n));
+    *end = '\0';
+    ASSERT_STR_EQ(out, want);
+}
+
+static void test_escape(void)
+{
+    expect_esc("plain", 5, "plain");
+    expect_esc("a\"b\\c/", 6, "a\\\"b\\\\c/");
+    expect_esc("\n\t\r\x01\x1f", 5, "\\u000a\\u0009\\u000d\\u0001\\u001f");
+    expect_esc("a\0b", 3, "a\\u0000b");
+    expect_esc("del\x7f", 4, "del\x7f");
+    expect_esc("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9,
+               "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    expect_esc("x\xffy", 3, "x\xef\xbf\xbdy");
+    expect_esc("\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    expect_esc("\xe2\x82", 2, "\xef\xbf\xbd\xef\xbf\xbd");
+    /* the worst case fills TR__JSON_ESC_MAX exactly */
+    char ctl[40], out[TR__JSON_ESC_MAX(40)];
+    memset(ctl, 1, sizeof ctl);
+    ASSERT_EQ(tr__json_esc(out, ctl, sizeof ctl) - out, sizeof out);
+}
+
+/* tr__json_str writes in 512-byte chunks: multi-byte characters and broken
+ * sequences at every offset around a chunk edge come out as one escaper
+ * call over the whole string would write them. */
+static void test_file_chunks(void)
+{
+    static const char *const tails[] = {
+        "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\x80\x80\x80\x80\x80",
+        "\xf0\x9f\x98", "\xe2\x82\"", "\xc3\\"};
+    char in[1200], want[TR__JSON_ESC_MAX(1200) + 3];
+    for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+        for (size_t at = 500; at < 520; at++) {
+            memset(in, 'x', at);
+            size_t tl = strlen(tails[t]);
+            memcpy(in + at, tails[t], tl);
+            memset(in + at + tl, 'y', 600);
+            in[at + tl + 600] = '\0';
+            size_t n = strlen(in);
+            want[0] = '"';
+            char *e = tr__json_esc(want + 1, in, n);
+            *e++ = '"';
+            *e = '\0';
+
+            char *got = NULL;
+            size_t len = 0;
+            FILE *f = open_memstream(&got, &len);
+            ASSERT_NOT_NULL(f);
+            tr__json_str(f, in);
+            ASSERT_OK(fclose(f));
+            if (strcmp(got, want) != 0)
+                TEST__FAIL("tail %zu at %zu: chunked output differs", t, at);
+            free(got);
+        }
+    }
+    char *got = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&got, &len);
+    ASSERT_NOT_NULL(f);
+    tr__json_str(f, NULL);
+    ASSERT_OK(fclose(f));
+    ASSERT_STR_EQ(got, "\"\"");
+    free(got);
+}
+
+/* Every field name and every token parses back to itself, names are
+ * distinct, and near misses are no field. */
+static void test_names(void)
+{
+    ASSERT_EQ(TR_FLD__COUNT, 32);
+    for (int f = 0; f < TR_FLD__COUNT; f++) {
+        const char *k = tr_field_name(f);
+        ASSERT(k[0] != '\0' && strcmp(k, "?") != 0);
+        if (tr_field_parse(k) != f)
+            TEST__FAIL("field %d \"%s\" parses as %d", f, k, tr_field_parse(k));
+        for (int g = 0; g < f; g++)
+            ASSERT(strcmp(k, tr_field_name(g)) != 0);
+    }
+    ASSERT_STR_EQ(tr_field_name(TR_FLD_TASK), "task");
+    ASSERT_STR_EQ(tr_field_name(TR_FLD_UNIX_NS), "unix_ns");
+    ASSERT_STR_EQ(tr_field_name(-1), "?");
+    ASSERT_STR_EQ(tr_field_name(TR_FLD__COUNT), "?");
+    static const char *const misses[] = {"", "tas", "taskk", "Task", "e",
+                                         "t ", "unix", "\xff", "zzz"};
+    for (size_t i = 0; i < sizeof misses / sizeof misses[0]; i++)
+        ASSERT_EQ(tr_field_parse(misses[i]), -1);
+    ASSERT_EQ(tr_field_parse(NULL), -1);
+
+    static const struct {
+        const char *(*name)(int);
+        int (*parse)(const char *);
+        int first, count;
+    } lists[] = {
+        {tr_ev_name, tr_ev_parse, 1, TR_EV__COUNT},
+        {tr_wake_name, tr_wake_parse, 0, TR_WAKE__COUNT},
+        {tr_wait_name, tr_wait_parse, 0, TR_WAIT__COUNT},
+        {tr_op_name, tr_op_parse, 0, TR_OP__COUNT},
+        {tr_status_name, tr_status_parse, 0, TR_STATUS__COUNT},
+        {tr_objkind_name, tr_objkind_parse, 0, TR_OBJ__COUNT},
+    };
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+        for (int v = lists[l].first; v < lists[l].count; v++)
+            ASSERT_EQ(lists[l].parse(lists[l].name(v)), v);
+    ASSERT_EQ(tr_ev_parse("?"), -1);
+}
+
+int main(int argc, char **argv)
+{
+    static const test_case cases[] = {
+        {"utf8", test_utf8},
+        {"escape", test_escape},
+        {"file_chunks", test_file_chunks},
+        {"names", test_names},
+        {NULL, NULL},
+    };
+    return test_main(argc, argv, cases);
+}

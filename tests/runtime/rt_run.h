@@ -1,0 +1,42 @@
+/* tests/runtime/rt_run.h: run a task body under co_main and prove it got to
+ * its end. A check inside a task proves nothing unless the test sees that
+ * the task reached it: a body that never ran (or stopped half-way without
+ * aborting) would otherwise leave only `co_main(...) == 0` to assert.
+ *
+ *     RUN_TASK(body, arg);               // co_main returned 0, body ended
+ *     int rc = rt_run_rc(body, arg);     // co_main's result, body ended */
+#ifndef COSCOPE_RT_RUN_H
+#define COSCOPE_RT_RUN_H
+
+#include "coscope/co.h"
+#include "test.h"
+
+static co_fn rt_run__fn;
+static int rt_run__ended;
+
+static void *rt_run__body(void *arg)
+{
+    void *r = rt_run__fn(arg);
+    rt_run__ended++; /* reached only when the body returned */
+    return r;
+}
+
+/* Runs fn(arg) as co_main's main task; asserts it returned exactly once
+ * (file and line of the caller) and returns co_main's result. */
+static inline int rt_run__rc(co_fn fn, void *arg, const char *file, int line)
+{
+    rt_run__fn = fn;
+    rt_run__ended = 0;
+    int rc = co_main(rt_run__body, arg);
+    if (rt_run__ended != 1) {
+        fprintf(stderr, "%s:%d: the main task's body did not reach its end "
+                        "(ended %d times; co_main returned %d)\n",
+                file, line, rt_run__ended, rc);
+        abort();
+    }
+    return rc;
+}
+#define rt_run_rc(fn, arg) rt_run__rc((fn), (arg), __FILE__, __LINE__)
+#define RUN_TASK(fn, arg) ASSERT_OK(rt_run_rc((fn), (arg)))
+
+#endif

@@ -1,0 +1,45 @@
+/* tr_format_int.h: the format layer's text primitives, shared by the
+ * recorder (tracer/record), the reader (tracer/read), the exporters
+ * (tracer/export) and the CLI: the one strict UTF-8 check and the one JSON
+ * string escaper of the tracer. The escaper writes into caller memory with
+ * no malloc, no locks and no stdio, so a crash handler can use it. */
+#ifndef COSCOPE_TR_FORMAT_INT_H
+#define COSCOPE_TR_FORMAT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The length of the UTF-8 sequence that starts at s[0] (n > 0 bytes
+ * available): 1 for an ASCII byte (NUL included), 2-4 for a valid
+ * multi-byte sequence, or 0 when s does not start a valid one. Strict, as
+ * Unicode 15 table 3-7: no overlong forms, no surrogates, nothing past
+ * U+10FFFF, no sequence cut short by the end of the n bytes. */
+size_t tr__utf8_len(const char *s, size_t n);
+
+/* 1 if all n bytes of s are valid UTF-8 (tr__utf8_len's rules), else 0. */
+int tr__utf8_valid(const char *s, size_t n);
+
+/* The most bytes tr__json_esc writes for n input bytes (a control byte
+ * becomes the six bytes \u00XX). */
+#define TR__JSON_ESC_MAX(n) (6 * (size_t)(n))
+
+/* Writes the body of a JSON string (no quotes) for the n bytes of s at out,
+ * which has TR__JSON_ESC_MAX(n) bytes of room, and returns the end. '"' and
+ * '\' get a backslash, bytes below 0x20 become \u00XX, valid UTF-8 is
+ * copied, and each byte that is not part of valid UTF-8 becomes U+FFFD
+ * (EF BF BD), so the result always parses whatever s held. Async-signal-
+ * safe: it only reads s and writes out. */
+char *tr__json_esc(char *out, const char *s, size_t n);
+
+/* Writes s (NUL-terminated; NULL is "") to f as a quoted JSON string,
+ * escaped by tr__json_esc. */
+void tr__json_str(FILE *f, const char *s);
+
+/* The `err` token of a negative errno / UV_E* code, as libuv's uv_err_name
+ * spells it ("ECONNRESET", "EOF", "EAI_NONAME", "ENOTSUP"); a code with no
+ * known name becomes "E" and its magnitude ("E9999"), written in buf (24
+ * bytes). Async-signal-safe (tracer/format/tr_errname.c). */
+const char *tr__errname(int64_t res, char *buf);
+
+#endif

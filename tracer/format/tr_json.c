@@ -1,0 +1,114 @@
+/* tr_json.c: strict UTF-8 and JSON string escaping for every part of the
+ * tracer that reads or writes trace text. Trace strings come from programs
+ * (task names, marks) and from untrusted files, so every byte is checked
+ * and every output parses. Kept free of malloc and locks for the recorder's
+ * crash path (see tr_format_int.h). */
+#include "tr_format_int.h"
+
+#include <string.h>
+
+size_t tr__utf8_len(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    unsigned c = s[0];
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF; /* the range of the second byte */
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0; /* below: overlong */
+        else if (c == 0xED)
+            hi = 0x9F; /* above: surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90; /* below: overlong */
+        else if (c == 0xF4)
+            hi = 0x8F; /* above: past U+10FFFF */
+    } else {
+        return 0; /* a continuation byte, C0/C1 (overlong), F5..FF */
+    }
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+int tr__utf8_valid(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t len = tr__utf8_len(s + i, n - i);
+        if (len == 0)
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+char *tr__json_esc(char *o, const char *str, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c >= 0x20 && c < 0x80) {
+            if (c == '"' || c == '\\')
+                *o++ = '\\';
+            *o++ = (char)c;
+            i++;
+        } else if (c < 0x20) {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 15];
+            o += 6;
+            i++;
+        } else {
+            size_t len = tr__utf8_len(str + i, n - i);
+            if (len) {
+                memcpy(o, s + i, len);
+                o += len;
+                i += len;
+            } else {
+                memcpy(o, "\xEF\xBF\xBD", 3);
+                o += 3;
+                i++;
+            }
+        }
+    }
+    return o;
+}
+
+/* Escapes in chunks through a stack buffer. A chunk never ends inside a
+ * UTF-8 sequence (it ends before the sequence's lead byte), so each
+ * sequence is judged whole, exactly as in one call over all of s. */
+void tr__json_str(FILE *f, const char *s)
+{
+    enum { CHUNK = 512 };
+    char buf[TR__JSON_ESC_MAX(CHUNK)];
+    size_t n = s ? strlen(s) : 0;
+
+    fputc('"', f);
+    while (n > 0) {
+        size_t k = n < CHUNK ? n : CHUNK;
+        if (k < n) {
+            /* step back over at most 3 continuation bytes to a lead */
+            size_t back = 0;
+            while (back < 3 && ((unsigned char)s[k - back] & 0xC0) == 0x80)
+                back++;
+            if (((unsigned char)s[k - back] & 0xC0) != 0x80)
+                k -= back;
+        }
+        fwrite(buf, 1, (size_t)(tr__json_esc(buf, s, k) - buf), f);
+        s += k;
+        n -= k;
+    }
+    fputc('"', f);
+}
