@@ -18,6 +18,7 @@
 
 #define NONE UINT32_MAX
 #define MAX_STEPS 64          /* longest blame chain followed */
+#define CHAIN_SHOWN 6          /* links tr_chain_describe writes out */
 #define BACK_SPANS 64         /* waker spans looked at per step */
 #define SAT_WINDOW 100000000  /* ns: loop saturation is judged per 100 ms */
 #define SAT_SHARE 90          /* % busy that makes a window saturated */
@@ -44,6 +45,9 @@ void tr__causes_free(tr_trace *tr)
     free(tr->run_cum);
     free(tr->run_before);
     tr->run_before = NULL;
+    free(tr->contended);
+    tr->contended = NULL;
+    tr->ncontended = 0;
     free(tr->conns);
     free(tr->writes);
     tr__map_free(&tr->blame_memo);
@@ -306,9 +310,12 @@ static int64_t accepted_fd(const tr_trace *tr, uint32_t ready)
 
 /* ---- the blame walk ---- */
 
-/* The span of task `who` that held up an interval [a, tw) it ended at tw:
- * its waiting or ready span overlapping most of the interval, else the run
- * slice it woke from (it was busy on the loop). NONE if unknown. */
+/* The span of task `who` that held up an interval [a, tw) it ended at tw.
+ * Looking back over its spans in the interval (at most BACK_SPANS), the
+ * state it spent most of it in decides: waiting, its longest wait is
+ * followed (the waker was itself waiting); ready, its longest ready span
+ * (the loop was busy with others); running, its longest run slice (it was
+ * busy itself). NONE if unknown. */
 static uint32_t held_up_by(const tr_trace *tr, uint32_t who, int64_t a, int64_t tw)
 {
     const tr_task *t = tr_task_by_id(tr, who);
@@ -324,22 +331,43 @@ static uint32_t held_up_by(const tr_trace *tr, uint32_t who, int64_t a, int64_t 
     }
     if (lo == t->span0)
         return NONE;
-    size_t at = lo - 1; /* the span it woke the other from */
-    uint32_t best = NONE;
-    int64_t best_ov = 0;
-    for (size_t j = at, k = 0; j + 1 > t->span0 && k < BACK_SPANS; j--, k++) {
+    uint32_t best[TR_ST__COUNT] = {NONE, NONE, NONE, NONE};
+    int64_t best_ov[TR_ST__COUNT] = {0}, sum[TR_ST__COUNT] = {0};
+    for (size_t j = lo - 1, k = 0; k < BACK_SPANS; j--, k++) {
         const tr_span *sp = &tr->spans[j];
         if (sp->t1 <= a)
             break;
         int64_t ov = clip(sp, a, tw);
-        if ((sp->state == TR_ST_WAITING || sp->state == TR_ST_READY) && ov > best_ov)
-            best = (uint32_t)j, best_ov = ov;
+        if (sp->state < TR_ST__COUNT) {
+            sum[sp->state] += ov;
+            if (ov > best_ov[sp->state] || best[sp->state] == NONE)
+                best[sp->state] = (uint32_t)j, best_ov[sp->state] = ov;
+        }
         if (j == t->span0)
             break;
     }
-    if (best != NONE && 2 * best_ov >= tw - a)
-        return best;
-    return (uint32_t)at;
+    /* the state it spent most of the interval in, and its longest span */
+    int st = TR_ST_RUNNING;
+    if (sum[TR_ST_READY] > sum[st])
+        st = TR_ST_READY;
+    if (sum[TR_ST_WAITING] > sum[st])
+        st = TR_ST_WAITING;
+    if (best[st] != NONE)
+        return best[st];
+    return best[TR_ST_WAITING] != NONE ? best[TR_ST_WAITING] : best[TR_ST_READY];
+}
+
+static int is_contended(const tr_trace *tr, uint32_t obj)
+{
+    size_t lo = 0, hi = tr->ncontended;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tr->contended[mid] < obj)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < tr->ncontended && tr->contended[lo] == obj;
 }
 
 /* Who woke a waiting span and when: *who (0: nobody in the trace) at *tw,
@@ -405,6 +433,10 @@ static uint32_t step(const tr_trace *tr, uint32_t si, int *sink)
     }
     if (sp->state != TR_ST_WAITING) {
         *sink = TR_CAUSE_WAIT;
+        return NONE;
+    }
+    if (sp->why == TR_WAIT_LOCK && is_contended(tr, tr_span_obj(tr, sp))) {
+        *sink = TR_CAUSE_CONTENTION; /* one of many waits: the aggregate is the cause */
         return NONE;
     }
     uint32_t who = 0;
@@ -1022,7 +1054,8 @@ static int64_t stall_blame(const tr_trace *tr, const tr_stall *s)
     return sum;
 }
 
-static int in_period(const int64_t *periods, size_t np, int64_t t)
+/* The first period ending after t (np if none). */
+static size_t period_after(const int64_t *periods, size_t np, int64_t t)
 {
     size_t lo = 0, hi = np;
     while (lo < hi) {
@@ -1032,7 +1065,28 @@ static int in_period(const int64_t *periods, size_t np, int64_t t)
         else
             hi = mid;
     }
+    return lo;
+}
+
+static int in_period(const int64_t *periods, size_t np, int64_t t)
+{
+    size_t lo = period_after(periods, np, t);
     return lo < np && periods[2 * lo] <= t ? (int)lo : -1;
+}
+
+/* The saturation period [a, b) overlaps most, if that is at least half of
+ * it; else -1. */
+static int mostly_in_period(const int64_t *periods, size_t np, int64_t a, int64_t b)
+{
+    int best = -1;
+    int64_t best_ov = 0;
+    for (int i = (int)period_after(periods, np, a); (size_t)i < np && periods[2 * i] < b; i++) {
+        int64_t lo = periods[2 * i] > a ? periods[2 * i] : a;
+        int64_t hi = periods[2 * i + 1] < b ? periods[2 * i + 1] : b;
+        if (hi - lo > best_ov)
+            best = i, best_ov = hi - lo;
+    }
+    return best >= 0 && 2 * best_ov >= b - a ? best : -1;
 }
 
 /* An aggregate by key if it was kept (blamed >= 0), else NULL. */
@@ -1061,7 +1115,13 @@ static proto *cause_of_stall(builder *b, const tr_stall *s, const int64_t *perio
     if (s->kind != TR_STALL_BLOCKED && root_of(tr, s->span, &root, &sink))
         return NULL;
     const tr_span *sp = &tr->spans[root];
-    if (sink == TR_CAUSE_RUN && (sat = in_period(periods, np, sp->t0)) >= 0 &&
+    if (sink == TR_CAUSE_CONTENTION &&
+        (p = kept(b, KEY_OBJ(TR_CAUSE_CONTENTION, tr_span_obj(tr, sp)))))
+        return p;
+    /* ended by a task busy on a saturated loop: the saturation is the cause */
+    if (sink == TR_CAUSE_RUN &&
+        ((sat = in_period(periods, np, sp->t0)) >= 0 ||
+         (sat = mostly_in_period(periods, np, s->t, s->t + s->dur)) >= 0) &&
         (p = kept(b, KEY_SAT((uint32_t)sat))))
         return p;
     if (!(p = proto_new(b, KEY_SPAN(root), sink)))
@@ -1074,6 +1134,29 @@ static proto *cause_of_stall(builder *b, const tr_stall *s, const int64_t *perio
     p->c.op = sp->state == TR_ST_WAITING ? sp->op : 0;
     p->c.at = sp->state == TR_ST_RUNNING ? slice_site(tr, root) : tr_span_site(tr, sp);
     return p;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The mutexes with a kept contention cause, sorted, for the walk. */
+static int list_contended(builder *b)
+{
+    tr_trace *tr = b->tr;
+    size_t n = 0;
+    for (size_t i = 0; i < b->n; i++)
+        n += b->p[i].c.kind == TR_CAUSE_CONTENTION && b->p[i].c.blamed >= 0;
+    tr->contended = malloc((n ? n : 1) * sizeof *tr->contended);
+    if (!tr->contended)
+        return -ENOMEM;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->p[i].c.kind == TR_CAUSE_CONTENTION && b->p[i].c.blamed >= 0)
+            tr->contended[tr->ncontended++] = b->p[i].c.obj;
+    qsort(tr->contended, tr->ncontended, sizeof *tr->contended, cmp_u32);
+    return 0;
 }
 
 static int assign_stalls(builder *b, const int64_t *periods, size_t np)
@@ -1109,11 +1192,6 @@ static int assign_stalls(builder *b, const int64_t *periods, size_t np)
     return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
 
 typedef struct ranked {
     int64_t blamed, t;
@@ -1215,7 +1293,7 @@ int tr__causes_build(tr_trace *tr, const tr_analysis_opts *o)
         if (c->span == NONE && c->blamed >= 0 && c->blamed < min)
             c->blamed = -1;
     }
-    if (assign_stalls(&b, periods, np) || finish(&b))
+    if (list_contended(&b) || assign_stalls(&b, periods, np) || finish(&b))
         goto out;
     rc = 0;
 out:
@@ -1398,6 +1476,10 @@ char *tr_chain_describe(const tr_trace *tr, const tr_link *chain, size_t n, char
         return buf;
     buf[0] = '\0';
     for (size_t i = 0; tr && chain && i < n; i++) {
+        if (n > CHAIN_SHOWN && i == 2) { /* the waiter's end and the root's end */
+            tr__app(&b, " <- (%zu more)", n - CHAIN_SHOWN + 1);
+            i = n - (CHAIN_SHOWN - 3);
+        }
         if (i)
             tr__app(&b, " <- ");
         app_link(&b, tr, &chain[i]);

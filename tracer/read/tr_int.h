@@ -138,6 +138,9 @@ struct tr_trace {
     struct tr__write *writes; /* writes and closes, by (fd, t) */
     size_t nwrites;
     tr__map blame_memo;   /* span -> root span of its blame walk */
+    uint32_t *contended;  /* mutexes with a contention cause, sorted: a
+                             wait on one is a sink of the walk */
+    size_t ncontended;
 };
 
 /* ---- facts (facts.c) and causes (cause.c) ---- */

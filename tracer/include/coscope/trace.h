@@ -389,7 +389,8 @@ const char *tr_cause_kind_name(int kind);
 char *tr_cause_describe(const tr_trace *tr, const tr_cause *c, char *buf, size_t n);
 /* A blame chain in words, the waiter first, each step " <- " the span that
  * held it up: "main (1) join crawler 1 (3) <- crawler 1 (3) chan_recv work
- * queue (obj 1) <- http conn 5 (15) sleep". Returns buf. */
+ * queue (obj 1) <- http conn 5 (15) sleep"; a chain longer than 6 keeps
+ * its first 2 and last 3 links around "(N more)". Returns buf. */
 char *tr_chain_describe(const tr_trace *tr, const tr_link *chain, size_t n, char *buf,
                         size_t size);
 /* The blame walk from span `span` (any state): fills chain[0..) with the
