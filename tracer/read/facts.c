@@ -270,12 +270,12 @@ static int64_t task_ran(const tr_trace *tr, const tr_task *t, int64_t t0, int64_
 size_t tr_ran_meanwhile(const tr_trace *tr, int64_t t0, int64_t t1, uint32_t self, tr_ran *out,
                         size_t max)
 {
-    enum { SLICES = 64 }; /* longest slices looked at for max tasks */
+    enum { SLICES = 64 }; /* longest slices looked at: 4 per task wanted */
     uint32_t top[SLICES];
     size_t n = 0;
     if (!tr || !tr->run_cum || max == 0 || t1 <= t0)
         return 0;
-    size_t ntop = tr__longest_runs(tr, t0, t1, top, SLICES);
+    size_t ntop = tr__longest_runs(tr, t0, t1, top, max * 4 < SLICES ? max * 4 : SLICES);
     for (size_t i = 0; i < ntop && n < max; i++) {
         uint32_t task = tr_span_task(tr, &tr->spans[top[i]]);
         const tr_task *t = tr_task_by_id(tr, task);

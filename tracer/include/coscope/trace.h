@@ -306,8 +306,10 @@ typedef struct tr_ran {
     int64_t ns;
 } tr_ran;
 /* Who held the loop during [t0, t1): the tasks other than `self` of the
- * longest run slices in it, at most max, each with its whole run time in
- * the interval, longest first. O(max log n) after tr_analyze (0 before). */
+ * 4 * max longest run slices in it, at most max, each with its whole run
+ * time in the interval, longest first. (A task with many short slices and
+ * no long one is missed: the price of O(max log n).) After tr_analyze; 0
+ * before. */
 size_t tr_ran_meanwhile(const tr_trace *tr, int64_t t0, int64_t t1, uint32_t self,
                         tr_ran *out, size_t max);
 /* The evidence of a stall in words, the one text every surface shows:
