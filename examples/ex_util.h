@@ -38,7 +38,8 @@ uint64_t ex_fnv(uint64_t h, const void *buf, size_t len);
 
 /* ---- time ---- */
 uint64_t ex_now_ns(void); /* CLOCK_MONOTONIC */
-/* Spins the CPU for ms milliseconds without yielding: a blocked loop. */
+/* Spins for ms milliseconds of the thread's CPU time without yielding: a
+ * blocked loop. */
 void ex_busy_ms(unsigned ms);
 
 /* ---- buffered reading over a co_tcp ---- */

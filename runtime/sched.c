@@ -170,6 +170,16 @@ static void run_from_loop(co_task *t)
 
 /* ---- park / wake ---- */
 
+/* Caller chains (recording): the walk stays on the task's own stack, and
+ * starts at the frame holding `anchor` (the wait struct of the blocking
+ * call, or that call's frame), so the first frame is the program's. */
+uint32_t co__trace_stack(const co_task *t, const void *anchor)
+{
+    if (!t || !t->stack)
+        return 0;
+    return tr_rec_stack(anchor, t->stack->lo, t->stack->lo + t->stack->size);
+}
+
 int co__check(void)
 {
     co_task *t = RT->current;
@@ -190,8 +200,8 @@ int co__park(co__wait *w)
     assert(self && "co__park outside a task");
     self->wait = w;
     self->state = CO__WAITING;
-    CO__TRACE(tr_rec_yield(self->id, w->why, w->obj, w->op, w->fd, w->ms,
-                           w->file, w->line));
+    CO__TRACE(tr_rec_yield_stack(self->id, w->why, w->obj, w->op, w->fd, w->ms,
+                                 w->file, w->line, co__trace_stack(self, w)));
     co__switch_out(self);
     self->wait = NULL;
     return self->wake_result;

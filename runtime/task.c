@@ -104,7 +104,7 @@ void co__task_entry(void)
 }
 
 static co_task *spawn(co_fn fn, void *arg, const char *name, const char *file,
-                      int line)
+                      int line, uint32_t stack)
 {
     co_task *t = calloc(1, sizeof *t);
     if (!t)
@@ -124,7 +124,7 @@ static co_task *spawn(co_fn fn, void *arg, const char *name, const char *file,
     all_link(t);
     t->state = CO__READY;
     uint64_t parent = co__cur_id();
-    CO__TRACE(tr_rec_spawn(t->id, parent, t->name, file, line));
+    CO__TRACE(tr_rec_spawn_stack(t->id, parent, t->name, file, line, stack));
     CO__TRACE(tr_rec_ready(t->id, parent, TR_WAKE_SPAWN));
     co__ready_push(t);
     return t;
@@ -132,7 +132,7 @@ static co_task *spawn(co_fn fn, void *arg, const char *name, const char *file,
 
 co_task *co__spawn_main(co_fn fn, void *arg)
 {
-    co_task *t = spawn(fn, arg, "main", NULL, 0);
+    co_task *t = spawn(fn, arg, "main", NULL, 0, 0);
     if (t)
         t->detached = 1; /* co_main owns it; freed when it exits */
     return t;
@@ -143,7 +143,9 @@ co_task *co_spawn_at(co_fn fn, void *arg, const char *name, const char *file,
 {
     if (!fn || !RT->active)
         return NULL;
-    return spawn(fn, arg, name, file, line);
+    uint32_t stack = 0; /* the spawner's caller chain, when traced */
+    CO__TRACE(stack = co__trace_stack(RT->current, __builtin_frame_address(0)));
+    return spawn(fn, arg, name, file, line, stack);
 }
 
 #undef co_spawn
@@ -347,8 +349,9 @@ void co_yield_at(const char *file, int line)
     co_task *self = RT->current;
     if (!self)
         return;
-    CO__TRACE(tr_rec_yield(self->id, TR_WAIT_YIELD, 0, TR_OP_NONE, -1, -1,
-                           file, line));
+    CO__TRACE(tr_rec_yield_stack(self->id, TR_WAIT_YIELD, 0, TR_OP_NONE, -1, -1,
+                                 file, line,
+                                 co__trace_stack(self, __builtin_frame_address(0))));
     CO__TRACE(tr_rec_ready(self->id, self->id, TR_WAKE_YIELD));
     self->state = CO__READY;
     co__ready_push(self);

@@ -218,8 +218,8 @@ static void test_usage(void)
                  "--threshold needs a value");
     expect_usage((const char *[]){"stats", "basic.jsonl", "--sort", "x", NULL},
                  "--sort takes busy, latency, polls or name");
-    expect_usage((const char *[]){"stats", "basic.jsonl", "--task", "x", NULL},
-                 "bad task id 'x'");
+    expect_usage((const char *[]){"stats", "basic.jsonl", "--task", "", NULL},
+                 "--task needs a task");
     expect_usage((const char *[]){"export", "basic.jsonl", NULL}, "--chrome");
     expect_usage((const char *[]){"validate", "a", "b", NULL},
                  "unexpected argument 'b'");
@@ -271,6 +271,13 @@ static void test_stats_human(void)
         (const char *[]){"stats", "basic.jsonl", "--sort", "name", NULL});
     golden_cmd("basic.stats-task2.txt", 0, 0,
                (const char *[]){"stats", "basic.jsonl", "--task", "2", NULL});
+    /* the same task by its label and by its name */
+    golden_cmd("basic.stats-task2.txt", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", "--task", "handler (2)",
+                                NULL});
+    golden_cmd("basic.stats-task2.txt", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", "--task", "handler",
+                                NULL});
 }
 
 /* ---- exit codes ---- */
@@ -340,6 +347,16 @@ static void test_exit_codes(void)
     r = run((const char *[]){"stats", "basic.jsonl", "--task", "99", NULL});
     ASSERT_EQ(r.status, 1);
     ASSERT_STR_EQ(r.err, "coscope: basic.jsonl: no task 99\n");
+    result_free(&r);
+
+    /* --task takes a task as the tools print it: a label must match */
+    r = run((const char *[]){"stats", "basic.jsonl", "--task", "main (3)", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "coscope: basic.jsonl: no task main (3)\n");
+    result_free(&r);
+    r = run((const char *[]){"stats", "basic.jsonl", "--task", "x", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "coscope: basic.jsonl: no task x\n");
     result_free(&r);
 }
 
@@ -505,9 +522,8 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
 {
     cJSON *root = cJSON_Parse(json);
     ASSERT_NOT_NULL(root);
-    ASSERT_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-                      root, "displayTimeUnit")),
-                  "ns");
+    /* no displayTimeUnit: an old Perfetto read "ns" as the unit of ts */
+    ASSERT_NULL(cJSON_GetObjectItemCaseSensitive(root, "displayTimeUnit"));
     cJSON *evs = cJSON_GetObjectItemCaseSensitive(root, "traceEvents");
     ASSERT(cJSON_IsArray(evs));
     int n = cJSON_GetArraySize(evs);
@@ -516,7 +532,7 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
     double *used = calloc((size_t)n + 1, sizeof *used);
     double *s_id = calloc((size_t)n + 1, sizeof *s_id);
     double *f_id = calloc((size_t)n + 1, sizeof *f_id);
-    size_t nsl = 0, nnamed = 0, nused = 0, ns = 0, nf = 0, nwork = 0;
+    size_t nsl = 0, nnamed = 0, nused = 0, ns = 0, nf = 0, nwork = 0, nwakes = 0;
     int process_named = 0;
     ASSERT(sl && named && used && s_id && f_id);
 
@@ -532,7 +548,7 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
         cJSON *ts = cJSON_GetObjectItemCaseSensitive(e, "ts");
         ASSERT_NOT_NULL(ph);
         ASSERT_NOT_NULL(name);
-        ASSERT(*name || strcmp(ph, "i") == 0);
+        ASSERT(*name || strcmp(ph, "I") == 0);
         ASSERT(cJSON_IsNumber(tid) && tid->valuedouble >= 0);
         ASSERT(cJSON_IsNumber(pid));
         if (strcmp(ph, "M") == 0) {
@@ -559,23 +575,38 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
             if (tid->valuedouble >= 1000000)
                 nwork++;
         } else if (strcmp(ph, "s") == 0 || strcmp(ph, "f") == 0) {
-            cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
-            ASSERT(cJSON_IsNumber(id));
+            /* hex string ids (Perfetto reads a string id as hex); the
+             * flow's category is that of the events it binds to */
+            const char *id =
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "id"));
+            ASSERT(id && strncmp(id, "0x", 2) == 0);
+            char *end;
+            double v = (double)strtoull(id + 2, &end, 16);
+            ASSERT(*end == '\0' && v > 0);
             ASSERT_STR_EQ(name, "wake");
+            ASSERT_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "cat")),
+                          "run");
             if (ph[0] == 's') {
-                s_id[ns++] = id->valuedouble;
+                s_id[ns++] = v;
             } else {
                 ASSERT_STR_EQ(cJSON_GetStringValue(
                                   cJSON_GetObjectItemCaseSensitive(e, "bp")),
                               "e");
-                f_id[nf++] = id->valuedouble;
+                f_id[nf++] = v;
             }
-        } else if (strcmp(ph, "i") == 0) {
+        } else if (strcmp(ph, "I") == 0) {
+            const char *cat =
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "cat"));
             ASSERT_STR_EQ(
                 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "s")),
                 "t");
-            ASSERT_NOT_NULL(cJSON_GetObjectItemCaseSensitive(
-                cJSON_GetObjectItemCaseSensitive(e, "args"), "msg"));
+            if (strcmp(cat, "run") == 0) { /* the wake a flow starts from */
+                ASSERT(strncmp(name, "wake ", 5) == 0);
+                nwakes++;
+            } else {
+                ASSERT_NOT_NULL(cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(e, "args"), "msg"));
+            }
         } else {
             TEST__FAIL("unexpected ph %s", ph);
         }
@@ -593,6 +624,7 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
     /* Flows pair up: every s has exactly one f with its id, and back. */
     ASSERT_EQ(ns, nf);
     ASSERT_EQ(ns, (size_t)expect_flows);
+    ASSERT_EQ(nwakes, ns);
     for (size_t i = 0; i < ns; i++) {
         size_t matches = 0;
         for (size_t k = 0; k < nf; k++)
@@ -640,12 +672,12 @@ static void test_export_chrome(void)
     ASSERT_HAS(r.out, "\"name\":\"start \\\"busy\\\" loop \xc2\xb5\"");
     ASSERT_HAS(r.out, "\"args\":{\"name\":\"handler (2)\"}");
 
-    /* Stalls: one "i" event each on the task's track, exactly the ones
+    /* Stalls: one "I" event each on the task's track, exactly the ones
      * `coscope stalls` lists, saying why. */
     ASSERT_EQ(count_of(r.out, "\"cat\":\"stall\""), 4);
     /* The words are the evidence column of `coscope stalls`, and each
      * stall names its cause. */
-    ASSERT_HAS(r.out, "{\"ph\":\"i\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"stall\","
+    ASSERT_HAS(r.out, "{\"ph\":\"I\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"stall\","
                       "\"name\":\"blocked stall\",\"ts\":7.000,\"args\":{\"msg\":\"ready meanwhile: "
                       "fetch (3) 30.0 ms\",\"dur\":30001.000,\"at\":\"demo.c:31\",\"cause\":1}}");
     ASSERT_HAS(r.out, "\"name\":\"latency stall\",\"ts\":4.000,\"args\":{\"msg\":\"woken by main "
@@ -654,9 +686,9 @@ static void test_export_chrome(void)
     ASSERT_HAS(r.out, "\"msg\":\"io read fd 7\",\"dur\":49992.500,\"at\":\"demo.c:31\",\"cause\":0}");
     ASSERT_HAS(r.out, "\"msg\":\"join handler (2)\",\"dur\":79999.500,\"at\":\"demo.c:25\","
                       "\"cause\":0}");
-    /* Causes: one "i" event each on the root task's track, in rank order. */
+    /* Causes: one "I" event each on the root task's track, in rank order. */
     ASSERT_EQ(count_of(r.out, "\"cat\":\"cause\""), 2);
-    ASSERT_HAS(r.out, "{\"ph\":\"i\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"cause\","
+    ASSERT_HAS(r.out, "{\"ph\":\"I\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"cause\","
                       "\"name\":\"cause 0: io\",\"ts\":30008.000,\"args\":{\"msg\":\"handler (2) "
                       "waited 50.0 ms on io read fd 7 (outside the process) at demo.c:31\","
                       "\"dur\":49992.500,\"blamed\":129992.000,\"victims\":[1,2],\"chain\":\"main "

@@ -173,6 +173,13 @@ def nasty():
     put("cut_in_utf8.jsonl", H.encode() + PRE.encode() +
         b'{"t":10,"ev":"mark","task":1,"msg":"\xe2\x82')
     put("cut_mid_file.jsonl", H + PRE + '{"t":10,"ev":"ma\n' + POST)
+    # a whole last line (with its newline) is never a cut: these fail
+    put("last_line_garbage.jsonl", H + PRE + "this is not json\n")
+    put("last_line_brackets.jsonl", H + PRE + "[" * 100000 + "\n")
+    put("last_line_cut_brackets.jsonl", H + PRE + "[" * 100000)  # loads, cut
+    put("nul_in_program.jsonl", H.replace('"nasty"', '"na\\u0000sty"') + PRE + POST)
+    put("nul_escaped_backslash.jsonl",  # text \u0000, not a NUL: loads
+        trace('{"t":10,"ev":"mark","task":1,"msg":"a\\\\u0000b"}\n'))
     # numbers
     for name, t in (("t_max", str(I64)), ("t_overflow", "9223372036854775808"),
                     ("t_negative", "-1"), ("t_minus_zero", "-0"), ("t_exp", "1e3"),
@@ -188,7 +195,7 @@ def nasty():
         ev(2, "io_begin", task=1, op="read", fd=-I64 - 1, bytes=I64) +
         ev(3, "yield", task=1, why="io", op="read", fd=I64, ms=I64, obj=4294967295) +
         ev(4, "io_end", task=1, op="read", res=-I64 - 1) +
-        ev(4, "ready", task=1, by=4294967295, why="io") +
+        ev(4, "ready", task=1, by=0, why="io") +
         ev(5, "run", task=1) +
         ev(6, "obj", obj=4294967295, kind="chan", cap=I64, name="c") +
         ev(7, "mark", task=1, msg="m") +
@@ -290,6 +297,7 @@ def nasty():
     put("events_after_exit.jsonl", H + PRE + POST.split("\n")[0] + "\n" +
         ev(21, "ready", task=1, by=0, why="io") + ev(22, "run", task=1) +
         ev(23, "yield", task=1, why="yield") + ev(24, "mark", task=1, msg="ghost"))
+    put("ready_by_huge.jsonl", trace(ev(5, "ready", task=1, by=4294967295, why="io")))
     put("ready_by_unknown.jsonl", trace(ev(5, "yield", task=1, why="yield") +
                                         ev(6, "ready", task=1, by=999, why="yield") +
                                         ev(7, "run", task=1)))

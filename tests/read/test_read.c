@@ -668,13 +668,18 @@ static void test_truncated(void)
     ASSERT_STR_EQ(tr_head(tr)->program, "");
     tr_free(tr);
 
-    /* an unparsable last line with its newline is cut short too; a valid
-     * last line without one is kept */
+    /* only a last line without its newline is cut short (the recorder
+     * writes whole lines): with one, it is an error like any other line;
+     * a valid last line without one is kept */
     static const char cut[] =
         "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1}\n"
         "{\"t\":950,\"ev\":\"poll_begin\"}\n"
         "{\"t\":960,\"ev\n";
-    ASSERT_OK(load_text(cut, sizeof cut - 1, &tr));
+    tr = (tr_trace *)1;
+    ASSERT_EQ(load_text(cut, sizeof cut - 1, &tr), -EINVAL);
+    ASSERT_STR_EQ(tr_last_error(), "trace.jsonl:3: not a JSON object");
+    ASSERT_NULL(tr);
+    ASSERT_OK(load_text(cut, sizeof cut - 2, &tr));
     ASSERT_EQ(tr_nevents(tr), 1);
     ASSERT_STR_EQ(tr_warning(tr, 0), "trace.jsonl: trace cut short after 950 ns");
     ASSERT_EQ(tr_nidles(tr), 1);
@@ -964,6 +969,22 @@ static const bad_input bads[] = {
         "trace.jsonl:2: task 7 was never spawned"),
     BAD(H SPAWN1 SPAWN1 END, "trace.jsonl:3: task 1 spawned twice"),
     BAD(H H END, "trace.jsonl:2: header line in the middle of the trace"),
+    /* a whole last line that does not parse is an error, not a cut */
+    BAD(H SPAWN1 "this is not json\n", "trace.jsonl:3: not a JSON object"),
+    BAD(H SPAWN1 "{\"t\":5,\"ev\":\"run\",\"task\":1}\r\n{\"t\":6,\n",
+        "trace.jsonl:4: not a JSON object"),
+    /* NUL inside a string (cJSON decodes it; C strings would end there) */
+    BAD(H "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"a\\u0000b\"}\n" END,
+        "trace.jsonl:2: a string holds \\u0000 (NUL)"),
+    BAD(H SPAWN1 "{\"t\":1,\"ev\":\"mark\",\"task\":1,\"msg\":\"\\\\\\u0000\"}\n" END,
+        "trace.jsonl:3: a string holds \\u0000 (NUL)"),
+    BAD("{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1,\"program\":\"p\\u0000q\"}\n" END,
+        "trace.jsonl:1: a string holds \\u0000 (NUL)"),
+    /* the tasks a spawn or a ready names must exist, like any event's */
+    BAD(H "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":77,\"name\":\"a\"}\n" END,
+        "trace.jsonl:2: \"parent\" task 77 was never spawned"),
+    BAD(H SPAWN1 "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":999,\"why\":\"spawn\"}\n" END,
+        "trace.jsonl:3: \"by\" task 999 was never spawned"),
     /* a syntax error is reported even after an earlier model error */
     BAD(H "{\"t\":0,\"ev\":\"run\",\"task\":7}\n{\"t\":0,\"ev\":\"run\",\"task\":\"x\"}\n" END,
         "trace.jsonl:3: \"task\" must be an integer"),
@@ -1004,6 +1025,27 @@ static void test_hostile(void)
     ASSERT_EQ(tr_head(tr)->unknown_fields, 1);
     tr_free(tr);
     free(buf);
+
+    /* 100 000 '[' as the last line: with its newline an error, without
+     * one a line cut short */
+    n = strlen(H SPAWN1) + 100000 + 1;
+    buf = malloc(n);
+    memcpy(buf, H SPAWN1, strlen(H SPAWN1));
+    memset(buf + strlen(H SPAWN1), '[', 100000);
+    buf[n - 1] = '\n';
+    ASSERT_EQ(load_text(buf, n, &tr), -EINVAL);
+    ASSERT_STR_EQ(tr_last_error(), "trace.jsonl:3: not a JSON object");
+    ASSERT_OK(load_text(buf, n - 1, &tr));
+    ASSERT_EQ(tr_head(tr)->truncated, 1);
+    ASSERT_EQ(tr_nevents(tr), 1);
+    tr_free(tr);
+    free(buf);
+    /* an escaped backslash before "u0000" is text, not a NUL */
+    static const char literal[] =
+        H "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"a\\\\u0000\"}\n" END;
+    ASSERT_OK(load_text(literal, sizeof literal - 1, &tr));
+    ASSERT_STR_EQ(tr_str(tr, tr_tasks(tr)[0].name), "a\\u0000");
+    tr_free(tr);
 
     /* a 10 MB line: an error, not a crash, wherever it is */
     n = 10 << 20;

@@ -481,7 +481,7 @@ static void test_retry_loops(void)
     char at[512];
     snprintf(at, sizeof at, "\"task\":3,\"why\":\"lock\",\"obj\":");
     ASSERT_EQ(count_lines(at), 1 + 100 + 1); /* wait, refusals, parked */
-    snprintf(at, sizeof at, ",\"at\":\"%s:%d\"}", __FILE__, retry_yield_line);
+    snprintf(at, sizeof at, ",\"at\":\"%s:%d\"", __FILE__, retry_yield_line);
     ASSERT_EQ(count_lines(at), 102);
     ASSERT_EQ(count_lines("{\"ev\":\"ready\",\"task\":3,\"by\":3,\"why\":\"cancel\"}"), 100);
     ASSERT_EQ(count_lines("{\"ev\":\"stuck\",\"task\":3}"), 1);

@@ -61,7 +61,19 @@ int cli__parse_dur(const char *s, int64_t *ns);
 /* Formats a duration through tr_fmt_dur. Returns buf. */
 char *cli__dur(char *buf, size_t n, int64_t ns);
 
-/* An aligned text table: add rows of strings, print once. Cells are copied.
+/* Trace text made safe for a terminal: C0 control bytes and DEL become
+ * \xHH, C1 controls (U+0080..U+009F) \u00HH, bytes that are not UTF-8
+ * \xHH; everything else is kept. So an escape sequence cannot act and a
+ * newline cannot forge a row. Idempotent (its output has nothing to
+ * escape), so layers may each apply it. Cuts to fit n (never inside an
+ * escape or a character); returns buf. Every text output of a trace string
+ * goes through it (the JSON outputs escape by JSON's rules instead). */
+char *cli__esc(char *buf, size_t n, const char *s);
+/* cli__esc of s of any length, written to f. */
+void cli__fput_esc(const char *s, FILE *f);
+
+/* An aligned text table: add rows of strings, print once. Cells are copied,
+ * escaped by cli__esc.
  * `align` has one letter per column: 'l' or 'r'. The last column is never
  * padded. Widths count UTF-8 characters ("µs" is two columns wide in bytes
  * but one on screen). */

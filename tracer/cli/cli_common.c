@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "coscope/tr_args.h"
+
 int cli__usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -119,44 +121,14 @@ int cli__opt_threshold(int argc, char **argv, int *i, const char *cmd, tr_analys
 
 char *cli__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n)
 {
-    return tr_task_label(tr, id, buf, n);
+    char raw[1024];
+    /* the library's words, escaped for a terminal (names are trace text) */
+    return cli__esc(buf, n, tr_task_label(tr, id, raw, sizeof raw));
 }
 
 int cli__parse_dur(const char *s, int64_t *ns)
 {
-    static const struct {
-        const char *suffix;
-        int64_t ns;
-    } units[] = {{"ns", 1},       {"us", 1000},      {"\xc2\xb5s", 1000},
-                 {"ms", 1000000}, {"s", 1000000000}, {"", 1000000}};
-    int64_t whole = 0, frac = 0, scale = 1;
-    const char *p = s;
-    int digits = 0;
-
-    if (!s)
-        return -1;
-    for (; *p >= '0' && *p <= '9'; p++, digits++) {
-        if (whole > 1000000000000LL) /* > ~11 days in ms: nonsense */
-            return -1;
-        whole = whole * 10 + (*p - '0');
-    }
-    if (*p == '.') {
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-            if (scale < 1000000000LL) { /* keep 9 decimals at most */
-                frac = frac * 10 + (*p - '0');
-                scale *= 10;
-            }
-        }
-    }
-    if (digits == 0)
-        return -1;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (strcmp(p, units[i].suffix) == 0) {
-            *ns = whole * units[i].ns + frac * units[i].ns / scale;
-            return 0;
-        }
-    }
-    return -1;
+    return tr_parse_dur(s, ns) == 0 ? 0 : -1; /* the one syntax: tr_args.h */
 }
 
 char *cli__dur(char *buf, size_t n, int64_t ns)

@@ -3,10 +3,12 @@
  * task in detail with --task. Human tables or stable --json. */
 #include "cli.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "coscope/tr_args.h"
 #include "tr_export_int.h"
 
 enum { SORT_SPAWN, SORT_BUSY, SORT_LATENCY, SORT_POLLS, SORT_NAME };
@@ -14,7 +16,7 @@ enum { SORT_SPAWN, SORT_BUSY, SORT_LATENCY, SORT_POLLS, SORT_NAME };
 static void usage(FILE *f)
 {
     fputs("usage: coscope stats FILE [--json] [--sort busy|latency|polls|name] "
-          "[--task ID]\n"
+          "[--task TASK]\n"
           "\n"
           "Prints the run's summary (duration, tasks, events, loop busy / "
           "idle,\n"
@@ -26,7 +28,9 @@ static void usage(FILE *f)
           "  --sort KEY    order of the task table: busy, latency (p99), polls "
           "(most\n"
           "                first) or name; default: spawn order\n"
-          "  --task ID     show one task in detail\n"
+          "  --task TASK   show one task in detail: its id, its label as "
+          "printed\n"
+          "                (\"fetch (3)\") or a name only one task has\n"
           "\n"
           "exit: 0 ok, 1 bad trace or unknown task, 2 usage\n",
           f);
@@ -205,8 +209,8 @@ static void print_summary(const tr_trace *tr, FILE *f)
     const tr_header *h = tr_head(tr);
     char d[32], busy[32], idle[32], pb[32], pi[32];
 
-    fprintf(f, "%s (pid %" PRId64 ")%s\n", h->program ? h->program : "?",
-            h->pid, h->truncated ? ", trace truncated" : "");
+    cli__fput_esc(h->program ? h->program : "?", f);
+    fprintf(f, " (pid %" PRId64 ")%s\n", h->pid, h->truncated ? ", trace truncated" : "");
     fprintf(f, "  %-10s %s\n", "duration", cli__dur(d, sizeof d, s->duration));
     fprintf(f,
             "  %-10s %" PRIu64 " (%" PRIu64 " exited: %" PRIu64
@@ -290,12 +294,14 @@ static void print_task(const tr_trace *tr, const tr_task *t, FILE *f)
     int why, first_wait = 0;
     wait_sum ws;
 
-    fprintf(f, "task %" PRIu32 ": %s\n", t->id, tr_str(tr, t->name));
-    fprintf(f, "  %-10s %s\n", "parent",
+    fprintf(f, "task %" PRIu32 ": ", t->id);
+    cli__fput_esc(tr_str(tr, t->name), f);
+    fprintf(f, "\n  %-10s %s\n", "parent",
             cli__task_label(tr, t->parent, label, sizeof label));
-    fprintf(f, "  %-10s at %s%s%s\n", "spawned",
-            cli__dur(a, sizeof a, t->spawn_t), *tr_str(tr, t->at) ? ", " : "",
-            tr_str(tr, t->at));
+    fprintf(f, "  %-10s at %s%s", "spawned", cli__dur(a, sizeof a, t->spawn_t),
+            *tr_str(tr, t->at) ? ", " : "");
+    cli__fput_esc(tr_str(tr, t->at), f);
+    fputc('\n', f);
     task_status(tr, t, status, sizeof status, &state, &why);
     if (t->exit_t >= 0)
         fprintf(f, "  %-10s at %s, %s\n", "exited",
@@ -438,13 +444,9 @@ int cli__stats(int argc, char **argv)
                     "'%s'",
                     val);
         } else if ((rc = cli__opt_value(argc, argv, &i, "--task", &val)) != 0) {
-            char *end;
-            if (rc < 0)
-                return cli__usage_error("stats", "--task needs an id");
-            task_arg = val;
-            unsigned long long id = strtoull(val, &end, 10);
-            if (*val < '0' || *val > '9' || *end || id > UINT32_MAX)
-                return cli__usage_error("stats", "bad task id '%s'", val);
+            if (rc < 0 || !*val)
+                return cli__usage_error("stats", "--task needs a task");
+            task_arg = val; /* an id, a label or a name: see tr_parse_task */
         } else if (a[0] == '-' && a[1] != '\0') {
             return cli__usage_error("stats", "unknown option '%s'", a);
         } else if (!path) {
@@ -460,10 +462,17 @@ int cli__stats(int argc, char **argv)
         return CLI_BAD;
 
     if (task_arg) {
-        uint32_t id = (uint32_t)strtoul(task_arg, NULL, 10);
-        const tr_task *t = tr_task_by_id(tr, id);
-        if (!t) {
-            fprintf(stderr, "coscope: %s: no task %" PRIu32 "\n", path, id);
+        uint32_t id = 0;
+        const tr_task *t = NULL;
+        rc = tr_parse_task(tr, task_arg, &id);
+        if (rc == 0 && !(t = tr_task_by_id(tr, id)))
+            rc = -ENOENT; /* the loop has no task record */
+        if (rc != 0) {
+            fprintf(stderr,
+                    rc == -EEXIST
+                        ? "coscope: %s: several tasks are named %s; give an id\n"
+                        : "coscope: %s: no task %s\n",
+                    path, task_arg);
             tr_free(tr);
             return CLI_BAD;
         }

@@ -1,11 +1,85 @@
 /* cli_table.c: aligned text tables for the human output of `stalls` and
  * `stats`. Rows are collected first so every column gets the width of its
- * widest cell; widths count UTF-8 characters, not bytes ("µs"). */
+ * widest cell; widths count UTF-8 characters, not bytes ("µs").
+ * Also the one escaping of trace text for a terminal (cli__esc): every cell
+ * goes through it, so no trace string reaches the screen raw. */
 #include "cli.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Length of the valid UTF-8 sequence at s (1..4), its code point in *cp;
+ * 0 when s does not start one (bad lead, missing continuation, overlong,
+ * surrogate, past U+10FFFF). */
+static int utf8_seq(const unsigned char *s, uint32_t *cp)
+{
+    int n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
+    if (n == 0 || s[0] > 0xF4)
+        return 0;
+    uint32_t c = s[0] & (0x3F >> (n - 1));
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) /* also stops at the NUL */
+            return 0;
+        c = c << 6 | (s[i] & 0x3F);
+    }
+    static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < least[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+char *cli__esc(char *buf, size_t n, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t j = 0;
+    if (n == 0)
+        return buf;
+    while (*p) {
+        char tmp[8];
+        size_t len;
+        uint32_t cp = 0;
+        int k = *p < 0x80 ? 1 : utf8_seq(p, &cp);
+        if (k == 1 && (*p < 0x20 || *p == 0x7F)) {
+            len = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", *p); /* C0, DEL */
+        } else if (k == 0) {
+            len = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", *p); /* not UTF-8 */
+            k = 1;
+        } else if (cp >= 0x80 && cp <= 0x9F) {
+            len = (size_t)snprintf(tmp, sizeof tmp, "\\u%04x", (unsigned)cp); /* C1 */
+        } else {
+            memcpy(tmp, p, (size_t)k);
+            len = (size_t)k;
+        }
+        if (j + len >= n) /* cut before what does not fit whole */
+            break;
+        memcpy(buf + j, tmp, len);
+        j += len;
+        p += k;
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+void cli__fput_esc(const char *s, FILE *f)
+{
+    char buf[256];
+    const char *p = s;
+    while (*p) { /* in pieces that escape to at most 6 x 32 bytes */
+        char piece[40];
+        size_t k = 0;
+        while (p[k] && k < 32)
+            k++;
+        while (k < 36 && p[k] && ((unsigned char)p[k] & 0xC0) == 0x80)
+            k++; /* do not split a UTF-8 sequence */
+        memcpy(piece, p, k);
+        piece[k] = '\0';
+        fputs(cli__esc(buf, sizeof buf, piece), f);
+        p += k;
+    }
+}
 
 struct cli_table {
     int ncols;
@@ -61,7 +135,11 @@ int cli__table_add(cli_table *t, const char *const *cells)
         t->cap = cap;
     }
     for (size_t i = 0; i < nc; i++) {
-        char *s = strdup(cells[i] ? cells[i] : "");
+        const char *c = cells[i] ? cells[i] : "";
+        size_t cap = strlen(c) * 4 + 1; /* at most \xHH per byte */
+        char *s = malloc(cap);
+        if (s)
+            cli__esc(s, cap, c);
         if (!s) {
             while (i-- > 0)
                 free(t->cells[t->nrows * nc + i]);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
@@ -48,6 +49,31 @@ static void meta_sort(exporter *x, uint64_t tid, uint64_t index)
             index);
 }
 
+/* Writes the dur of slice [t0, t1] so that a reader adding ts + dur as
+ * doubles (Chrome DevTools, speedscope) never passes t1, where the next
+ * slice of the track starts: they would see the next slice begin inside
+ * this one and drop it. Exact microseconds ("8.070") when their sum stays
+ * within t1 (most slices); else the largest double below that does, with 17
+ * digits so it reads back as itself (t1 - t0 to within 1e-13 us). A
+ * microsecond string "2234.851" reads as the double nearest t/1000, which
+ * is what (double)t / 1000.0 computes (IEEE division rounds correctly). */
+static void put_dur(FILE *f, int64_t t0, int64_t t1)
+{
+    if (t0 < 0 || t1 < t0 || t1 > ((int64_t)1 << 53)) {
+        tr__json_us(f, t1 - t0); /* beyond doubles' exact range: as is */
+        return;
+    }
+    double a = (double)t0 / 1000.0, b = (double)t1 / 1000.0;
+    if (a + (double)(t1 - t0) / 1000.0 <= b) {
+        tr__json_us(f, t1 - t0);
+        return;
+    }
+    double d = b - a;
+    while (d > 0 && a + d > b)
+        d = nextafter(d, 0.0);
+    fprintf(f, "%.17g", d);
+}
+
 /* Opens an X slice up to its dur; the caller adds ",\"args\":{...}" if it
  * wants, then closes with "}". */
 static void slice_open(exporter *x, uint64_t tid, const char *cat,
@@ -59,7 +85,7 @@ static void slice_open(exporter *x, uint64_t tid, const char *cat,
     fputs(",\"ts\":", x->f);
     tr__json_us(x->f, t0);
     fputs(",\"dur\":", x->f);
-    tr__json_us(x->f, t1 - t0);
+    put_dur(x->f, t0, t1);
 }
 
 static void task_label(exporter *x, uint32_t id, char *buf, size_t n)
@@ -252,7 +278,7 @@ static void write_marks(exporter *x)
             continue;
         const char *msg = tr_str(x->tr, tr_ev_str(&ev[i]));
         uint32_t tid = tr_task_by_id(x->tr, ev[i].task) ? ev[i].task : 0;
-        ev_open(x, "i", tid);
+        ev_open(x, "I", tid);
         fputs(",\"s\":\"t\",\"cat\":\"mark\",\"name\":", x->f);
         tr__json_str(x->f, msg);
         fputs(",\"ts\":", x->f);
@@ -267,7 +293,7 @@ static void write_marks(exporter *x)
  * Their words come from the analysis library (tr_stall_describe,
  * tr_cause_describe, tr_chain_describe): the same text as coscope stalls. */
 
-/* One "i" event per stall on its task's track, at the stall's start: the
+/* One "I" event per stall on its task's track, at the stall's start: the
  * why of a slow slice, in Perfetto next to the slice itself. */
 static void write_stalls(exporter *x)
 {
@@ -276,7 +302,7 @@ static void write_stalls(exporter *x)
     for (size_t i = 0; i < tr_nstalls(x->tr); i++) {
         const tr_stall *s = &st[i];
         uint32_t tid = tr_task_by_id(x->tr, s->task) ? s->task : 0;
-        ev_open(x, "i", tid);
+        ev_open(x, "I", tid);
         fprintf(x->f, ",\"s\":\"t\",\"cat\":\"stall\",\"name\":\"%s stall\",\"ts\":",
                 tr_stall_kind_name(s->kind));
         tr__json_us(x->f, s->t);
@@ -294,7 +320,7 @@ static void write_stalls(exporter *x)
     }
 }
 
-/* One "i" event per cause on its root task's track, at the root's start,
+/* One "I" event per cause on its root task's track, at the root's start,
  * in rank order: what it was, the task-time blamed on it, its victims and
  * the chain of its worst stall. */
 static void write_causes(exporter *x)
@@ -305,7 +331,7 @@ static void write_causes(exporter *x)
         const tr_cause *c = &cs[i];
         const uint32_t *v = tr_cause_victims(x->tr) + c->victim0;
         uint32_t tid = tr_task_by_id(x->tr, c->task) ? c->task : 0;
-        ev_open(x, "i", tid);
+        ev_open(x, "I", tid);
         fprintf(x->f, ",\"s\":\"t\",\"cat\":\"cause\",\"name\":\"cause %zu: %s\",\"ts\":", i,
                 tr_cause_kind_name(c->kind));
         tr__json_us(x->f, c->t);
@@ -351,9 +377,17 @@ static const tr_span *next_run(const tr_trace *tr, const tr_task *task,
 }
 
 /* One flow per wake-up that led to a run; a wake with no later run slice
- * has nothing to point at and is left out, so every "s" has its "f". */
+ * has nothing to point at and is left out, so every "s" has its "f".
+ * Chrome DevTools binds a flow event only to a slice with the same ts, pid,
+ * tid and category, and a flow's two ends share one category: so the flow
+ * is in category "run", starts at an instant "wake NAME (ID)" (category
+ * "run") put on the waker's track at the wake, and ends at the start of
+ * the wakee's run slice. Perfetto binds "s" to the slice open on the
+ * waker's track then and "f" (bp "e") to the run slice, which encloses its
+ * ts; its JSON importer reads string ids as hex, so ids are "0x..". */
 static void write_flows(exporter *x)
 {
+    char label[512], name[600];
     for (size_t i = 0; i < tr_nwakeups(x->tr); i++) {
         tr_wakeup w = tr_wakeup_get(x->tr, i);
         const tr_task *to = tr_task_by_id(x->tr, w.to);
@@ -363,15 +397,25 @@ static void write_flows(exporter *x)
         if (!run)
             continue;
         uint32_t from = tr_task_by_id(x->tr, w.from) ? w.from : 0;
+        task_label(x, to->id, label, sizeof label);
+        snprintf(name, sizeof name, "wake %s", label);
+        ev_open(x, "I", from);
+        fputs(",\"s\":\"t\",\"cat\":\"run\",\"name\":", x->f);
+        tr__json_str(x->f, name);
+        fputs(",\"ts\":", x->f);
+        tr__json_us(x->f, w.t);
+        fputs(",\"args\":{\"why\":", x->f);
+        tr__json_str(x->f, tr_wake_name(w.why));
+        fputs("}}", x->f);
         ev_open(x, "s", from);
-        fprintf(x->f, ",\"id\":%zu,\"cat\":\"wake\",\"name\":\"wake\",\"ts\":",
+        fprintf(x->f, ",\"id\":\"0x%zx\",\"cat\":\"run\",\"name\":\"wake\",\"ts\":",
                 i + 1);
         tr__json_us(x->f, w.t);
         fputc('}', x->f);
         ev_open(x, "f", to->id);
         fprintf(x->f,
-                ",\"bp\":\"e\",\"id\":%zu,\"cat\":\"wake\",\"name\":\"wake\","
-                "\"ts\":",
+                ",\"bp\":\"e\",\"id\":\"0x%zx\",\"cat\":\"run\",\"name\":"
+                "\"wake\",\"ts\":",
                 i + 1);
         tr__json_us(x->f, run->t0);
         fputc('}', x->f);
@@ -401,7 +445,9 @@ int tr_export_chrome(const tr_trace *tr, FILE *out)
     write_stalls(&x);
     write_causes(&x);
     write_flows(&x);
-    fputs("\n],\"displayTimeUnit\":\"ns\"}\n", out);
+    /* no displayTimeUnit: some Perfetto versions took "ns" to mean that ts
+     * is in ns, not us; it is only a display hint for the others */
+    fputs("\n]}\n", out);
     if (fflush(out) != 0 || ferror(out))
         return -EIO;
     return 0;

@@ -335,7 +335,10 @@ static int find_interval_stalls(tr_trace *tr, const tr_analysis_opts *o, tr__map
         const tr_span *sp = &tr->spans[si];
         int64_t d = sp->t1 - sp->t0;
         tr_stall *st;
-        if (sp->state == TR_ST_RUNNING && d > o->blocked_ns) {
+        /* A slice blocks the loop by what the task did (on a CPU, or
+         * asleep in a call), not by time the OS took (stack.c). */
+        if (sp->state == TR_ST_RUNNING && d > o->blocked_ns &&
+            tr_span_blocking(tr, si) > o->blocked_ns) {
             if (!(st = add_stall(tr, stalls, TR_STALL_BLOCKED, sp, si)))
                 goto out;
             uint32_t end = tr_span_end_ev(tr, si);

@@ -1358,8 +1358,9 @@ static void describe_aggregate(tr__buf *b, const tr_trace *tr, const tr_cause *c
     }
     case TR_CAUSE_CONTENTION:
         app_objwait(b, tr, TR_WAIT_LOCK, c->obj);
-        tr__app(b, " contended: %llu waits, %s in all, longest %s", (unsigned long long)c->count,
-                tr_fmt_dur(d, sizeof d, c->blamed), tr_fmt_dur(d2, sizeof d2, c->max));
+        tr__app(b, " contended: %llu wait%s, %s in all, longest %s", (unsigned long long)c->count,
+                c->count == 1 ? "" : "s", tr_fmt_dur(d, sizeof d, c->blamed),
+                tr_fmt_dur(d2, sizeof d2, c->max));
         if (c->task) {
             tr__app(b, "; held by %u task%s, longest by ", c->nholders, c->nholders == 1 ? "" : "s");
             app_task(b, tr, c->task);

@@ -50,6 +50,19 @@ static int never_spawned(tr_trace *tr, size_t i)
     return -EINVAL;
 }
 
+/* The task a spawn names as its parent or a ready as its waker must be
+ * known, like the task of any event (0 is the loop). */
+static int unknown_ref(tr_trace *tr, size_t i)
+{
+    const tr_event *e = &tr->ev[i];
+    if (e->arg == 0 || (e->ev != TR_EV_SPAWN && e->ev != TR_EV_READY) ||
+        tr__map_get(&tr->task_idx, e->arg, 0))
+        return 0;
+    tr__set_error("%s:%u: \"%s\" task %u was never spawned", tr->name, tr_ev_line(tr, i),
+                  e->ev == TR_EV_SPAWN ? "parent" : "by", e->arg);
+    return -EINVAL;
+}
+
 /* Pass 1: tasks, checks, and the size of every array. */
 static int pass_count(tr_trace *tr, uint8_t **state_out, counts *n)
 {
@@ -92,6 +105,8 @@ static int pass_count(tr_trace *tr, uint8_t **state_out, counts *n)
             t->at = tr_ev_at(tr, e);
             t->spawn_t = e->t;
             t->exit_t = -1;
+            if (unknown_ref(tr, i))
+                return -EINVAL;
             uint32_t *p = e->arg ? tr__map_get(&tr->task_idx, e->arg, 0) : NULL;
             t->depth = p && *p != NONE && *p != *idx ? tr->tasks[*p].depth + 1 : 0;
             t->nspans = 1;
@@ -103,6 +118,8 @@ static int pass_count(tr_trace *tr, uint8_t **state_out, counts *n)
             idx = tr__map_get(&tr->task_idx, e->task, 0);
             if (!idx)
                 return never_spawned(tr, i);
+            if (unknown_ref(tr, i))
+                return -EINVAL;
         }
         if (is_state_event(e->ev)) {
             tr_task *t = &tr->tasks[*idx];

@@ -28,28 +28,30 @@ enum field {
 #undef FIELD_ENUM
     F__COUNT = TR_FLD__COUNT
 };
-_Static_assert(F__COUNT <= 32, "a field set is a uint32_t");
+_Static_assert(F__COUNT <= 64, "a field set is a uint64_t");
 static const char *const field_names[F__COUNT] = {
 #define FIELD_NAME(f) [F_##f] = TR_FIELD_##f,
     TR_FIELDS(FIELD_NAME)
 #undef FIELD_NAME
 };
 
-#define B(f) (1u << (f))
+#define B(f) (1ull << (f))
 #define BASE (B(F_T) | B(F_EV))
-static const uint32_t allowed[TR_EV__COUNT] = {
+static const uint64_t allowed[TR_EV__COUNT] = {
     [TR_EV_TRACE] = B(F_EV) | B(F_FORMAT) | B(F_VERSION) | B(F_PROGRAM) |
-                    B(F_PID) | B(F_CLOCK) | B(F_UNIX_NS),
-    [TR_EV_SPAWN] = BASE | B(F_TASK) | B(F_PARENT) | B(F_NAME) | B(F_AT),
+                    B(F_PID) | B(F_CLOCK) | B(F_UNIX_NS) | B(F_MODULES),
+    [TR_EV_SPAWN] = BASE | B(F_TASK) | B(F_PARENT) | B(F_NAME) | B(F_AT) | B(F_STACK),
     [TR_EV_READY] = BASE | B(F_TASK) | B(F_BY) | B(F_WHY),
     [TR_EV_RUN] = BASE | B(F_TASK),
     [TR_EV_YIELD] = BASE | B(F_TASK) | B(F_WHY) | B(F_OBJ) | B(F_OP) |
-                    B(F_FD) | B(F_MS) | B(F_AT),
+                    B(F_FD) | B(F_MS) | B(F_AT) | B(F_STACK) | B(F_CPU) |
+                    B(F_RUNQ) | B(F_STOPS),
     [TR_EV_IO_BEGIN] = BASE | B(F_TASK) | B(F_OP) | B(F_FD) | B(F_BYTES),
     [TR_EV_IO_END] = BASE | B(F_TASK) | B(F_OP) | B(F_RES) | B(F_ERR),
     [TR_EV_WORK_BEGIN] = BASE | B(F_TASK) | B(F_THREAD) | B(F_NAME),
     [TR_EV_WORK_END] = BASE | B(F_TASK) | B(F_THREAD) | B(F_NAME),
-    [TR_EV_EXIT] = BASE | B(F_TASK) | B(F_STATUS) | B(F_CODE),
+    [TR_EV_EXIT] = BASE | B(F_TASK) | B(F_STATUS) | B(F_CODE) | B(F_CPU) | B(F_RUNQ) |
+                   B(F_STOPS),
     [TR_EV_OBJ] = BASE | B(F_OBJ) | B(F_KIND) | B(F_CAP) | B(F_NAME) | B(F_AT),
     [TR_EV_ACQUIRE] = BASE | B(F_TASK) | B(F_OBJ),
     [TR_EV_RELEASE] = BASE | B(F_TASK) | B(F_OBJ),
@@ -62,6 +64,7 @@ static const uint32_t allowed[TR_EV__COUNT] = {
                  B(F_ERR),
     [TR_EV_FATAL] = BASE | B(F_TASK) | B(F_MSG) | B(F_AT),
     [TR_EV_HALT] = BASE | B(F_SIGNAL) | B(F_CODE),
+    [TR_EV_STACK] = BASE | B(F_STACK) | B(F_PCS),
     [TR_EV_CONN] = BASE | B(F_TASK) | B(F_FD) | B(F_LOCAL) | B(F_PEER),
 };
 
@@ -455,6 +458,134 @@ static int need_enum(tr__chunk *c, cJSON **f, int id, uint32_t line,
     return 0;
 }
 
+/* Does s[0..n) hold the escape \u0000 (an odd run of backslashes before
+ * "u0000")? cJSON would decode it and every C string would end there. */
+static int has_nul_escape(const char *s, size_t n)
+{
+    const char *p = memchr(s, '\\', n), *end = s + n;
+    while (p) {
+        const char *q = p;
+        while (q < end && *q == '\\')
+            q++;
+        if ((q - p) % 2 == 1 && end - q >= 5 && memcmp(q, "u0000", 5) == 0)
+            return 1;
+        p = q < end ? memchr(q, '\\', (size_t)(end - q)) : NULL;
+    }
+    return 0;
+}
+
+/* ---- stacks, modules, on-CPU figures (format: docs/trace-format.md) ---- */
+
+/* "0x55d0c2a4b1c9": 1 to 16 hex digits. */
+static int parse_hex(const char *s, uint64_t *out)
+{
+    if (s[0] != '0' || s[1] != 'x' || !s[2])
+        return -1;
+    uint64_t v = 0;
+    int n = 0;
+    for (const char *p = s + 2; *p; p++, n++) {
+        int d = *p >= '0' && *p <= '9' ? *p - '0'
+                : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+                : *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : -1;
+        if (d < 0 || n >= 16)
+            return -1;
+        v = v << 4 | (uint64_t)d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The header's "modules": [{"path","base","size","build_id"?}, ...]. */
+static int parse_modules(tr__chunk *c, const cJSON *arr)
+{
+    if (!cJSON_IsArray(arr))
+        return fail(c, 1, -EINVAL, "\"modules\" must be an array");
+    for (const cJSON *m = arr->child; m; m = m->next) {
+        const cJSON *path = cJSON_GetObjectItemCaseSensitive(m, "path");
+        const cJSON *base = cJSON_GetObjectItemCaseSensitive(m, "base");
+        const cJSON *size = cJSON_GetObjectItemCaseSensitive(m, "size");
+        const cJSON *bid = cJSON_GetObjectItemCaseSensitive(m, "build_id");
+        tr__module mod = {0, 0, 0, 0};
+        int64_t b = 0, z = 0;
+        int rc;
+        if (!cJSON_IsObject(m) || !is_str(path) || !base || !size)
+            return fail(c, 1, -EINVAL, "a module needs \"path\", \"base\" and \"size\"");
+        if ((rc = get_i64(c, base, F_MODULES, 1, &b)) || (rc = get_i64(c, size, F_MODULES, 1, &z)))
+            return rc;
+        if (b < 0 || z < 0)
+            return fail(c, 1, -EINVAL, "\"modules\" is out of range");
+        if (bid && !is_str(bid))
+            return fail(c, 1, -EINVAL, "a module's \"build_id\" must be a string");
+        rc = tr__intern(&c->st, path->valuestring, strlen(path->valuestring), &mod.path);
+        if (rc == 0 && bid)
+            rc = tr__intern(&c->st, bid->valuestring, strlen(bid->valuestring), &mod.build_id);
+        if (rc == -EILSEQ)
+            return fail(c, 1, -EINVAL, "a module's path is not valid UTF-8");
+        mod.base = (uint64_t)b;
+        mod.size = (uint64_t)z;
+        if (rc || tr__grow_push((void **)&c->sd.mods, &c->sd.nmods, &c->sd.capmods,
+                                sizeof mod, &mod))
+            return fail(c, 1, -ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* A `stack` line: "stack" id >= 1, "pcs" an array of hex strings. */
+static int parse_stack(tr__chunk *c, cJSON **f, uint32_t line)
+{
+    tr__stackdef d = {0, (uint32_t)c->sd.npcs, 0, 0, 0, line};
+    int rc;
+    if ((rc = need_u32(c, f, F_STACK, line, &d.id)) || (rc = need(c, f, F_PCS, line)))
+        return rc;
+    if (d.id == 0)
+        return fail(c, line, -EINVAL, "\"stack\" must be 1 or more");
+    if (!cJSON_IsArray(f[F_PCS]))
+        return fail(c, line, -EINVAL, "\"pcs\" must be an array");
+    for (const cJSON *it = f[F_PCS]->child; it; it = it->next) {
+        uint64_t pc;
+        if (!is_str(it) || parse_hex(it->valuestring, &pc) != 0)
+            return fail(c, line, -EINVAL, "\"pcs\" must hold addresses (\"0x1a2b\")");
+        if (++d.npcs > 256)
+            return fail(c, line, -EINVAL, "\"pcs\" holds more than 256 frames");
+        if (tr__grow_push((void **)&c->sd.pcs, &c->sd.npcs, &c->sd.cappcs, sizeof pc, &pc))
+            return fail(c, line, -ENOMEM, "out of memory");
+    }
+    if (tr__grow_push((void **)&c->sd.defs, &c->sd.ndefs, &c->sd.capdefs, sizeof d, &d))
+        return fail(c, line, -ENOMEM, "out of memory");
+    return 0;
+}
+
+/* "stack" of a spawn / yield, "cpu" / "runq" / "stops" of a yield / exit:
+ * kept by the index the event is about to get. */
+static int parse_refs(tr__chunk *c, cJSON **f, uint32_t line)
+{
+    int rc;
+    uint32_t ev = (uint32_t)c->nev;
+    if (f[F_STACK]) {
+        tr__stackref r = {ev, 0};
+        if ((rc = get_u32(c, f[F_STACK], F_STACK, line, &r.stack)))
+            return rc;
+        if (r.stack && tr__grow_push((void **)&c->sd.refs, &c->sd.nrefs, &c->sd.caprefs,
+                                     sizeof r, &r))
+            return fail(c, line, -ENOMEM, "out of memory");
+    }
+    if (f[F_CPU]) {
+        tr__cpuref r = {ev, 0, 0, 0};
+        if ((rc = get_i64(c, f[F_CPU], F_CPU, line, &r.cpu)))
+            return rc;
+        if (f[F_RUNQ] && (rc = get_i64(c, f[F_RUNQ], F_RUNQ, line, &r.runq)))
+            return rc;
+        if (f[F_STOPS] && (rc = get_u32(c, f[F_STOPS], F_STOPS, line, &r.stops)))
+            return rc;
+        if (r.cpu < 0 || r.runq < 0)
+            return fail(c, line, -EINVAL, "\"%s\" is out of range",
+                        r.cpu < 0 ? "cpu" : "runq");
+        if (tr__grow_push((void **)&c->sd.cpus, &c->sd.ncpus, &c->sd.capcpus, sizeof r, &r))
+            return fail(c, line, -ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
 static const char header_msg[] = "expected the header ({\"ev\":\"trace\",...}) on the first line";
 
 static int parse_header(tr__chunk *c, const char *s, size_t n)
@@ -469,6 +600,10 @@ static int parse_header(tr__chunk *c, const char *s, size_t n)
     }
     if (!root || !cJSON_IsObject(root) || !whole) {
         rc = fail(c, 1, -EINVAL, "%s", header_msg);
+        goto out;
+    }
+    if (has_nul_escape(s, n)) {
+        rc = fail(c, 1, -EINVAL, "a string holds \\u0000 (NUL)");
         goto out;
     }
     for (cJSON *it = root->child; it; it = it->next) {
@@ -504,6 +639,8 @@ static int parse_header(tr__chunk *c, const char *s, size_t n)
     if (f[F_PID] && (rc = get_i64(c, f[F_PID], F_PID, 1, &c->pid)))
         goto out;
     if (f[F_UNIX_NS] && (rc = get_i64(c, f[F_UNIX_NS], F_UNIX_NS, 1, &c->unix_ns)))
+        goto out;
+    if (f[F_MODULES] && (rc = parse_modules(c, f[F_MODULES])))
         goto out;
 out:
     free_json(root);
@@ -556,126 +693,170 @@ static int push(tr__chunk *c, const tr__full *f, uint32_t line)
     return 0;
 }
 
+/* An optional integer field: into *out with `flag` set when present. */
+static int opt_i64(tr__chunk *c, cJSON **f, int id, uint32_t line, int64_t *out, uint8_t *flags,
+                   uint8_t flag)
+{
+    if (!f[id])
+        return 0;
+    int rc = get_i64(c, f[id], id, line, out);
+    if (rc == 0)
+        *flags |= flag;
+    return rc;
+}
+
+/* An optional string field (0 = "" when absent). */
+static int opt_str(tr__chunk *c, cJSON **f, int id, uint32_t line, uint32_t *out)
+{
+    return f[id] ? get_str(c, f, id, line, out) : 0;
+}
+
+/* yield: task, why, obj?, op?, fd?, ms?, at? */
+static int fill_yield(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
+{
+    int rc;
+    if ((rc = need_task(c, f, line, &e->task)) ||
+        (rc = need_enum(c, f, F_WHY, line, wait_token, &e->why)))
+        return rc;
+    if (f[F_OBJ]) {
+        if ((rc = get_u32(c, f[F_OBJ], F_OBJ, line, &e->arg)))
+            return rc;
+        e->flags |= TR_F_OBJ;
+    }
+    if (f[F_OP] && (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
+        return rc;
+    if ((rc = opt_i64(c, f, F_FD, line, &e->val, &e->flags, TR_F_FD)) ||
+        (rc = opt_i64(c, f, F_MS, line, &e->val2, &e->flags, TR_F_MS)))
+        return rc;
+    return opt_str(c, f, F_AT, line, &e->at);
+}
+
+/* io_begin: task, op, fd?, bytes?; io_end: task, op, res | err; io: all of
+ * them, with fd in arg as val holds res. */
+static int fill_io(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
+{
+    int rc;
+    if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
+        (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
+        return rc;
+    if (e->ev != TR_EV_IO_END && f[F_FD]) {
+        rc = e->ev == TR_EV_IO ? get_u32(c, f[F_FD], F_FD, line, &e->arg)
+                               : get_i64(c, f[F_FD], F_FD, line, &e->val);
+        if (rc)
+            return rc;
+        e->flags |= TR_F_FD;
+    }
+    if (e->ev != TR_EV_IO_END &&
+        (rc = opt_i64(c, f, F_BYTES, line, &e->val2, &e->flags, TR_F_BYTES)))
+        return rc;
+    if (e->ev == TR_EV_IO_BEGIN)
+        return 0;
+    if (f[F_ERR]) {
+        if ((rc = get_str(c, f, F_ERR, line, &e->str)))
+            return rc;
+        e->flags |= TR_F_ERR;
+        return 0;
+    }
+    if ((rc = need(c, f, F_RES, line)))
+        return rc;
+    return get_i64(c, f[F_RES], F_RES, line, &e->val);
+}
+
+/* obj: obj, kind, cap?, name?, at?; acquire / release: task, obj. */
+static int fill_object(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
+{
+    int rc;
+    if (e->ev != TR_EV_OBJ) {
+        if ((rc = need_task(c, f, line, &e->task)) ||
+            (rc = need_u32(c, f, F_OBJ, line, &e->arg)))
+            return rc;
+        e->flags |= TR_F_OBJ;
+        return 0;
+    }
+    if ((rc = need_u32(c, f, F_OBJ, line, &e->arg)) ||
+        (rc = need_enum(c, f, F_KIND, line, kind_token, &e->why)))
+        return rc;
+    e->flags |= TR_F_OBJ;
+    if ((rc = opt_i64(c, f, F_CAP, line, &e->val, &e->flags, TR_F_CAP)) ||
+        (rc = opt_str(c, f, F_NAME, line, &e->str)))
+        return rc;
+    return opt_str(c, f, F_AT, line, &e->at);
+}
+
+/* The lines that end a run: end (events?, dropped?), fatal (task, msg,
+ * at?), halt (signal | code); each marks the chunk as holding the end. */
+static int fill_ending(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
+{
+    int rc;
+    if (e->ev == TR_EV_END) {
+        uint8_t none = 0;
+        if ((rc = opt_i64(c, f, F_EVENTS, line, &e->val, &e->flags, TR_F_EVENTS)) ||
+            (rc = opt_i64(c, f, F_DROPPED, line, &e->val2, &none, 1)))
+            return rc;
+        c->end_events = e->val;
+        c->end_dropped = e->val2;
+    } else if (e->ev == TR_EV_FATAL) { /* the run's last line: it ended there */
+        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
+            (rc = need_str(c, f, F_MSG, line, &e->str)) ||
+            (rc = opt_str(c, f, F_AT, line, &e->at)))
+            return rc;
+    } else if (f[F_SIGNAL]) { /* halt: signal (a name) or code */
+        if ((rc = get_str(c, f, F_SIGNAL, line, &e->str)))
+            return rc;
+    } else if ((rc = need(c, f, F_CODE, line)) ||
+               (rc = get_i64(c, f[F_CODE], F_CODE, line, &e->val))) {
+        return rc;
+    } else {
+        e->flags |= TR_F_CODE;
+    }
+    c->has_end = 1;
+    return 0;
+}
+
 /* The fields of one known event kind into e. */
 static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
 {
     int rc = 0;
-    int64_t v;
     switch (e->ev) {
     case TR_EV_SPAWN:
         if ((rc = need_task(c, f, line, &e->task)) ||
             (rc = need_u32(c, f, F_PARENT, line, &e->arg)) ||
             (rc = need_str(c, f, F_NAME, line, &e->str)))
             return rc;
-        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
-            return rc;
-        break;
+        return opt_str(c, f, F_AT, line, &e->at);
     case TR_EV_READY:
         if ((rc = need_task(c, f, line, &e->task)) ||
-            (rc = need_u32(c, f, F_BY, line, &e->arg)) ||
-            (rc = need_enum(c, f, F_WHY, line, wake_token, &e->why)))
+            (rc = need_u32(c, f, F_BY, line, &e->arg)))
             return rc;
-        break;
+        return need_enum(c, f, F_WHY, line, wake_token, &e->why);
     case TR_EV_RUN:
     case TR_EV_STUCK:
         return need_task(c, f, line, &e->task);
     case TR_EV_YIELD:
-        if ((rc = need_task(c, f, line, &e->task)) ||
-            (rc = need_enum(c, f, F_WHY, line, wait_token, &e->why)))
-            return rc;
-        if (f[F_OBJ]) {
-            if ((rc = get_u32(c, f[F_OBJ], F_OBJ, line, &e->arg)))
-                return rc;
-            e->flags |= TR_F_OBJ;
-        }
-        if (f[F_OP] && (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
-            return rc;
-        if (f[F_FD]) {
-            if ((rc = get_i64(c, f[F_FD], F_FD, line, &e->val)))
-                return rc;
-            e->flags |= TR_F_FD;
-        }
-        if (f[F_MS]) {
-            if ((rc = get_i64(c, f[F_MS], F_MS, line, &e->val2)))
-                return rc;
-            e->flags |= TR_F_MS;
-        }
-        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
-            return rc;
-        break;
-    case TR_EV_IO_BEGIN: /* task, op, fd?, bytes? */
-    case TR_EV_IO_END:   /* task, op, res | err */
-    case TR_EV_IO:       /* all of them; fd goes in arg, as val holds res */
-        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
-            (rc = need_enum(c, f, F_OP, line, op_token, &e->op)))
-            return rc;
-        if (e->ev != TR_EV_IO_END && f[F_FD]) {
-            rc = e->ev == TR_EV_IO ? get_u32(c, f[F_FD], F_FD, line, &e->arg)
-                                   : get_i64(c, f[F_FD], F_FD, line, &e->val);
-            if (rc)
-                return rc;
-            e->flags |= TR_F_FD;
-        }
-        if (e->ev != TR_EV_IO_END && f[F_BYTES]) {
-            if ((rc = get_i64(c, f[F_BYTES], F_BYTES, line, &e->val2)))
-                return rc;
-            e->flags |= TR_F_BYTES;
-        }
-        if (e->ev == TR_EV_IO_BEGIN)
-            break;
-        if (f[F_ERR]) {
-            if ((rc = get_str(c, f, F_ERR, line, &e->str)))
-                return rc;
-            e->flags |= TR_F_ERR;
-        } else if ((rc = need(c, f, F_RES, line)) ||
-                   (rc = get_i64(c, f[F_RES], F_RES, line, &e->val))) {
-            return rc;
-        }
-        break;
+        return fill_yield(c, f, line, e);
+    case TR_EV_IO_BEGIN:
+    case TR_EV_IO_END:
+    case TR_EV_IO:
+        return fill_io(c, f, line, e);
     case TR_EV_WORK_BEGIN:
     case TR_EV_WORK_END:
         if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
-            (rc = need_u32(c, f, F_THREAD, line, &e->arg)) ||
-            (rc = need_str(c, f, F_NAME, line, &e->str)))
+            (rc = need_u32(c, f, F_THREAD, line, &e->arg)))
             return rc;
-        break;
+        return need_str(c, f, F_NAME, line, &e->str);
     case TR_EV_EXIT:
         if ((rc = need_task(c, f, line, &e->task)) ||
             (rc = need_enum(c, f, F_STATUS, line, status_token, &e->why)))
             return rc;
-        if (f[F_CODE]) {
-            if ((rc = get_i64(c, f[F_CODE], F_CODE, line, &e->val)))
-                return rc;
-            e->flags |= TR_F_CODE;
-        }
-        break;
+        return opt_i64(c, f, F_CODE, line, &e->val, &e->flags, TR_F_CODE);
     case TR_EV_OBJ:
-        if ((rc = need_u32(c, f, F_OBJ, line, &e->arg)) ||
-            (rc = need_enum(c, f, F_KIND, line, kind_token, &e->why)))
-            return rc;
-        e->flags |= TR_F_OBJ;
-        if (f[F_CAP]) {
-            if ((rc = get_i64(c, f[F_CAP], F_CAP, line, &e->val)))
-                return rc;
-            e->flags |= TR_F_CAP;
-        }
-        if (f[F_NAME] && (rc = get_str(c, f, F_NAME, line, &e->str)))
-            return rc;
-        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
-            return rc;
-        break;
     case TR_EV_ACQUIRE:
     case TR_EV_RELEASE:
-        if ((rc = need_task(c, f, line, &e->task)) ||
-            (rc = need_u32(c, f, F_OBJ, line, &e->arg)))
-            return rc;
-        e->flags |= TR_F_OBJ;
-        break;
+        return fill_object(c, f, line, e);
     case TR_EV_MARK:
-        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
-            (rc = need_str(c, f, F_MSG, line, &e->str)))
+        if ((rc = need_u32(c, f, F_TASK, line, &e->task)))
             return rc;
-        break;
+        return need_str(c, f, F_MSG, line, &e->str);
     case TR_EV_CONN: /* task, fd (in arg), local (str), peer (in the `at` slot) */
         if ((rc = need_task(c, f, line, &e->task)) ||
             (rc = need_u32(c, f, F_FD, line, &e->arg)) ||
@@ -683,51 +864,16 @@ static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
             (rc = need_str(c, f, F_PEER, line, &e->at)))
             return rc;
         e->flags |= TR_F_FD;
-        break;
+        return 0;
     case TR_EV_POLL_END:
-        if (f[F_EVENTS]) {
-            if ((rc = get_i64(c, f[F_EVENTS], F_EVENTS, line, &e->val)))
-                return rc;
-            e->flags |= TR_F_EVENTS;
-        }
-        break;
+        return opt_i64(c, f, F_EVENTS, line, &e->val, &e->flags, TR_F_EVENTS);
     case TR_EV_END:
-        if (f[F_EVENTS] && (rc = get_i64(c, f[F_EVENTS], F_EVENTS, line, &v)))
-            return rc;
-        e->val = f[F_EVENTS] ? v : 0;
-        if (f[F_DROPPED] && (rc = get_i64(c, f[F_DROPPED], F_DROPPED, line, &v)))
-            return rc;
-        e->val2 = f[F_DROPPED] ? v : 0;
-        if (f[F_EVENTS])
-            e->flags |= TR_F_EVENTS;
-        c->has_end = 1;
-        c->end_events = e->val;
-        c->end_dropped = e->val2;
-        break;
-    case TR_EV_FATAL: /* the run's last line: the trace ended there */
-        if ((rc = need_u32(c, f, F_TASK, line, &e->task)) ||
-            (rc = need_str(c, f, F_MSG, line, &e->str)))
-            return rc;
-        if (f[F_AT] && (rc = get_str(c, f, F_AT, line, &e->at)))
-            return rc;
-        c->has_end = 1;
-        break;
-    case TR_EV_HALT: /* signal (a name) or code: how the run ended */
-        if (f[F_SIGNAL]) {
-            if ((rc = get_str(c, f, F_SIGNAL, line, &e->str)))
-                return rc;
-        } else if ((rc = need(c, f, F_CODE, line)) ||
-                   (rc = get_i64(c, f[F_CODE], F_CODE, line, &e->val))) {
-            return rc;
-        } else {
-            e->flags |= TR_F_CODE;
-        }
-        c->has_end = 1;
-        break;
+    case TR_EV_FATAL:
+    case TR_EV_HALT:
+        return fill_ending(c, f, line, e);
     default: /* poll_begin: nothing but t */
-        break;
+        return 0;
     }
-    return 0;
 }
 
 static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
@@ -792,11 +938,15 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
         }
         c->last_loop_t = e.t;
     }
-    if ((rc = fill(c, f, line, &e)))
+    if (ev == TR_EV_STACK) /* not an event: a definition the others refer to */
+        return parse_stack(c, f, line);
+    if ((rc = fill(c, f, line, &e)) || (rc = parse_refs(c, f, line)))
         return rc;
     return push(c, &e, line);
 }
 
+/* file_last: the file's last line, without its '\n': the only line that may
+ * be cut short (the recorder writes whole lines). */
 static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int file_last)
 {
     if (n > TR__MAX_LINE)
@@ -816,6 +966,8 @@ static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int 
     int rc;
     if (!root || !cJSON_IsObject(root) || !whole)
         rc = fail(c, line, -EINVAL, "not a JSON object");
+    else if (has_nul_escape(s, n))
+        rc = fail(c, line, -EINVAL, "a string holds \\u0000 (NUL)");
     else
         rc = parse_event(c, root, line);
     free_json(root);
@@ -872,7 +1024,7 @@ void *tr__chunk_run(void *arg)
         if (n > 0 && le[-1] == '\r')
             n--;
         line++;
-        if (parse_line(c, s, n, line, c->last && next == end) != 0)
+        if (parse_line(c, s, n, line, c->last && !nl) != 0)
             break;
         s = next;
         if (s >= next_tick) {

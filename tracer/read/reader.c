@@ -9,12 +9,13 @@
  *   header; format other than "coscope"; version other than 1; a whole line
  *   that is not one JSON object (or is empty, or longer than 1 MiB); a
  *   missing / mistyped / out-of-range field of a known event kind; invalid
- *   UTF-8 in a name, at, msg or err; `t` going backwards among loop-thread
+ *   UTF-8 in a name, at, msg or err; \u0000 in any string; `t` going backwards among loop-thread
  *   events (all but work_begin / work_end, which worker threads write
  *   out of order); and, found by the model (model.c), an event for a task
- *   never spawned or a task spawned twice.
- *   warnings (tr_load succeeds): a last line cut short (unparsable JSON on
- *   the file's last line: dropped) or no `end` line, one message "path:
+ *   never spawned (its task, spawn's parent or ready's by) or a task
+ *   spawned twice.
+ *   warnings (tr_load succeeds): a last line cut short (the file's last
+ *   line, without its '\n', unparsable: dropped) or no `end` line, one message "path:
  *   trace cut short after 1.28 s"; events of unknown kinds and unknown
  *   fields, skipped, counted and summarised in one message.
  * Files: regular ones are mapped; pipes, FIFOs, standard input ("-") and
@@ -205,15 +206,15 @@ static void drop_pages(void *p, size_t n)
         madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
-/* Merges the chunks (in file order) into tr: first error wins, line numbers
- * get each chunk's offset, string ids are re-interned in file order. */
-static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
+/* Merge, phase 1: the first error in file order wins (a chunk's own, or
+ * `t` going backwards across a chunk boundary); the line count must fit. */
+static int merge_check(tr_trace *tr, const tr__chunk *ch, int nch)
 {
     uint64_t off = 0;
     int have_prev = 0;
     int64_t prev_t = 0;
     for (int k = 0; k < nch; k++) {
-        tr__chunk *c = &ch[k];
+        const tr__chunk *c = &ch[k];
         if (c->err == -ECANCELED) {
             tr__set_error("%s: load cancelled", tr->name);
             return -ECANCELED;
@@ -242,17 +243,22 @@ static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
         tr__set_error("%s: more than 4294967295 lines", tr->name);
         return -EINVAL;
     }
+    return 0;
+}
 
-    size_t total = 0;
-    for (int k = 0; k < nch; k++)
+/* Merge, phase 2: chunk 0's arrays become the trace's, grown (moved, not
+ * copied) to hold every chunk's events and wide values. */
+static int merge_take_first(tr_trace *tr, tr__chunk *ch, int nch)
+{
+    size_t total = 0, nwide = 0;
+    for (int k = 0; k < nch; k++) {
         total += ch[k].nev;
+        nwide += ch[k].nwide;
+    }
     if (total >= UINT32_MAX) {
         tr__set_error("%s: more than 4294967294 events", tr->name);
         return -EINVAL;
     }
-    size_t nwide = 0;
-    for (int k = 0; k < nch; k++)
-        nwide += ch[k].nwide;
     tr->st = ch[0].st;
     memset(&ch[0].st, 0, sizeof ch[0].st);
     tr->ev = ch[0].ev;
@@ -260,6 +266,8 @@ static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
     tr->wide = ch[0].wide;
     tr->nev = ch[0].nev;
     tr->nwide = ch[0].nwide;
+    tr->sd = ch[0].sd;
+    memset(&ch[0].sd, 0, sizeof ch[0].sd);
     ch[0].ev = NULL;
     ch[0].line = NULL;
     ch[0].wide = NULL;
@@ -272,73 +280,80 @@ static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
             tr->lines = ln;
         tr__wide *wd = ln ? realloc(tr->wide, (nwide ? nwide : 1) * sizeof *wd) : NULL;
         if (!wd)
-            goto nomem;
+            return -ENOMEM;
         tr->wide = wd;
     }
-    off = ch[0].nlines;
-    for (int k = 1; k < nch; k++) {
-        tr__chunk *c = &ch[k];
-        uint32_t *remap = malloc((size_t)c->st.n * sizeof *remap);
-        if (!remap)
-            goto nomem;
-        for (uint32_t id = 0; id < c->st.n; id++) {
-            const char *s = tr__str(&c->st, id);
-            if (tr__intern(&tr->st, s, strlen(s), &remap[id]) != 0) {
-                free(remap);
-                goto nomem;
-            }
-        }
-        if (tr->nwide + c->nwide > INT32_MAX) {
-            free(remap);
-            tr__set_error("%s: too many values beyond 32 bits", tr->name);
-            return -EINVAL;
-        }
-        tr__wide *wd = tr->wide + tr->nwide;
-        for (size_t i = 0; i < c->nwide; i++) {
-            wd[i] = c->wide[i];
-            wd[i].at = remap[wd[i].at];
-        }
-        tr_event *dst = tr->ev + tr->nev;
-        uint32_t *dl = tr->lines + tr->nev;
-        for (size_t i0 = 0; i0 < c->nev; i0 += MOVE_STEP) {
-            size_t i1 = c->nev - i0 < MOVE_STEP ? c->nev : i0 + MOVE_STEP;
-            for (size_t i = i0; i < i1; i++) {
-                dst[i] = c->ev[i];
-                dst[i].s = remap[dst[i].s];
-                if (dst[i].v == TR_EV_WIDE)
-                    dst[i].v2 += (int32_t)tr->nwide;
-                dl[i] = c->line[i] + (uint32_t)off;
-            }
-            drop_pages(c->ev + i0, (i1 - i0) * sizeof *c->ev);
-            drop_pages(c->line + i0, (i1 - i0) * sizeof *c->line);
-        }
-        tr->nev += c->nev;
-        tr->nwide += c->nwide;
-        free(remap);
-        free(c->ev);
-        free(c->line);
-        free(c->wide);
-        c->ev = NULL;
-        c->line = NULL;
-        c->wide = NULL;
-        off += c->nlines;
-    }
-    if (tr->nev == 0) { /* keep a valid pointer for an empty event list */
-        free(tr->ev);
-        tr->ev = malloc(sizeof *tr->ev);
-        if (!tr->ev)
-            goto nomem;
-    }
+    return 0;
+}
 
+/* Merge, phase 3, for each later chunk: its strings re-interned in file
+ * order, its wide values, stacks and events appended (lines offset by off),
+ * its pages given back behind the copy. */
+static int merge_append(tr_trace *tr, tr__chunk *c, uint64_t off)
+{
+    uint32_t *remap = malloc((size_t)c->st.n * sizeof *remap);
+    if (!remap)
+        return -ENOMEM;
+    for (uint32_t id = 0; id < c->st.n; id++) {
+        const char *s = tr__str(&c->st, id);
+        if (tr__intern(&tr->st, s, strlen(s), &remap[id]) != 0) {
+            free(remap);
+            return -ENOMEM;
+        }
+    }
+    if (tr->nwide + c->nwide > INT32_MAX) {
+        free(remap);
+        tr__set_error("%s: too many values beyond 32 bits", tr->name);
+        return -EINVAL;
+    }
+    tr__wide *wd = tr->wide + tr->nwide;
+    for (size_t i = 0; i < c->nwide; i++) {
+        wd[i] = c->wide[i];
+        wd[i].at = remap[wd[i].at];
+    }
+    if (tr__stack_merge(tr, &c->sd, tr->nev, remap) != 0) {
+        free(remap);
+        return -ENOMEM;
+    }
+    tr_event *dst = tr->ev + tr->nev;
+    uint32_t *dl = tr->lines + tr->nev;
+    for (size_t i0 = 0; i0 < c->nev; i0 += MOVE_STEP) {
+        size_t i1 = c->nev - i0 < MOVE_STEP ? c->nev : i0 + MOVE_STEP;
+        for (size_t i = i0; i < i1; i++) {
+            dst[i] = c->ev[i];
+            dst[i].s = remap[dst[i].s];
+            if (dst[i].v == TR_EV_WIDE)
+                dst[i].v2 += (int32_t)tr->nwide;
+            dl[i] = c->line[i] + (uint32_t)off;
+        }
+        drop_pages(c->ev + i0, (i1 - i0) * sizeof *c->ev);
+        drop_pages(c->line + i0, (i1 - i0) * sizeof *c->line);
+    }
+    tr->nev += c->nev;
+    tr->nwide += c->nwide;
+    free(remap);
+    free(c->ev);
+    free(c->line);
+    free(c->wide);
+    c->ev = NULL;
+    c->line = NULL;
+    c->wide = NULL;
+    return 0;
+}
+
+/* Merge, phase 4: the header from chunk 0; end, truncation and the unknown
+ * kinds and fields (first ones with absolute lines) from all chunks. */
+static void merge_header(tr_trace *tr, const tr__chunk *ch, int nch, unknown_info *u)
+{
     tr_header *h = &tr->head;
     h->program = NULL; /* set once the string table stops moving */
     h->pid = ch[0].pid;
     h->unix_ns = ch[0].unix_ns;
     h->version = ch[0].version;
     int has_end = 0;
-    off = 0;
+    uint64_t off = 0;
     for (int k = 0; k < nch; k++) {
-        tr__chunk *c = &ch[k];
+        const tr__chunk *c = &ch[k];
         h->truncated |= c->truncated;
         if (c->has_end) {
             has_end = 1;
@@ -358,10 +373,30 @@ static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
         off += c->nlines;
     }
     h->truncated |= !has_end;
-    return 0;
-nomem:
-    tr__set_error("%s: out of memory", tr->name);
-    return -ENOMEM;
+}
+
+/* Merges the chunks (in file order) into tr: first error wins, line numbers
+ * get each chunk's offset, string ids are re-interned in file order. */
+static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
+{
+    int rc = merge_check(tr, ch, nch);
+    if (rc == 0)
+        rc = merge_take_first(tr, ch, nch);
+    uint64_t off = ch[0].nlines;
+    for (int k = 1; rc == 0 && k < nch; k++) {
+        rc = merge_append(tr, &ch[k], off);
+        off += ch[k].nlines;
+    }
+    if (rc == 0 && tr->nev == 0) { /* keep a valid pointer for an empty list */
+        free(tr->ev);
+        tr->ev = malloc(sizeof *tr->ev);
+        rc = tr->ev ? 0 : -ENOMEM;
+    }
+    if (rc == -ENOMEM)
+        tr__set_error("%s: out of memory", tr->name);
+    if (rc == 0)
+        merge_header(tr, ch, nch, u);
+    return rc;
 }
 
 static int nthreads(const tr_load_opts *opts)
@@ -468,13 +503,16 @@ static int load(const char *name, const char *data, size_t len, const tr_load_op
         rc = -ECANCELED;
         goto done;
     }
-    if ((rc = sort_events(tr)) != 0 || (rc = compress_lines(tr)) != 0) {
+    tr__refs_to_ranks(tr); /* stacks and on-CPU figures follow their events */
+    rc = sort_events(tr);
+    tr__refs_from_ranks(tr);
+    if (rc != 0 || (rc = compress_lines(tr)) != 0) {
         tr__set_error("%s: out of memory", name);
         goto done;
     }
     tr->head.program = tr__str(&tr->st, ch[0].program);
     tr->head.duration = tr->nev ? tr->ev[tr->nev - 1].t : 0;
-    if ((rc = tr__model_build(tr)) != 0)
+    if ((rc = tr__model_build(tr)) != 0 || (rc = tr__stack_finish(tr)) != 0)
         goto done;
     if ((rc = finish_warnings(tr, &unk)) != 0) {
         tr__set_error("%s: out of memory", name);
@@ -487,6 +525,7 @@ done:
         free(ch[k].ev);
         free(ch[k].line);
         free(ch[k].wide);
+        tr__stackdata_free(&ch[k].sd);
         tr__strtab_free(&ch[k].st);
     }
     free(ch);

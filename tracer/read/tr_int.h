@@ -76,6 +76,49 @@ typedef struct tr__linerun {
     uint32_t ev, line;
 } tr__linerun;
 
+/* ---- caller chains and on-CPU figures (stack.c, symbols.c) ----
+ * Kept beside the events, not in them (a tr_event stays 32 bytes): sorted
+ * lists keyed by event index, filled while parsing, offset at the merge and
+ * re-indexed after the sort (tr__refs_*). */
+typedef struct tr__stackref {
+    uint32_t ev, stack;  /* event index -> stack id */
+} tr__stackref;
+typedef struct tr__cpuref {
+    uint32_t ev, stops;  /* event index (a yield or exit) */
+    int64_t cpu, runq;
+} tr__cpuref;
+typedef struct tr__stackdef {
+    uint32_t id, pc0, npcs; /* pcs[pc0 .. pc0 + npcs) */
+    uint32_t f0, nframes;   /* symbolised frames (stack.c) */
+    uint32_t line;          /* of its `stack` line, for messages */
+} tr__stackdef;
+typedef struct tr__module {
+    uint32_t path, build_id; /* string ids in the trace's table */
+    uint64_t base, size;
+} tr__module;
+typedef struct tr__frame {
+    uint64_t pc, offset;
+    uint32_t func, file, module; /* ids in the symbol string table */
+    uint32_t line;
+    uint8_t inlined;
+} tr__frame;
+/* Everything of the above one chunk or a whole trace holds. */
+typedef struct tr__stackdata {
+    tr__stackref *refs;
+    size_t nrefs, caprefs;
+    tr__cpuref *cpus;
+    size_t ncpus, capcpus;
+    tr__stackdef *defs;
+    size_t ndefs, capdefs;
+    uint64_t *pcs;
+    size_t npcs, cappcs;
+    tr__module *mods;
+    size_t nmods, capmods;
+} tr__stackdata;
+/* Appends one element of `size` bytes to a growable array. 0 or -ENOMEM. */
+int tr__grow_push(void **p, size_t *n, size_t *cap, size_t size, const void *elem);
+void tr__stackdata_free(tr__stackdata *d);
+
 /* ---- the loaded trace ---- */
 struct tr_trace {
     char *name;          /* path as given, for messages */
@@ -90,6 +133,14 @@ struct tr_trace {
     tr__strtab st;
     char **warn;
     size_t nwarn;
+
+    /* caller chains, modules, on-CPU figures (stack.c); frames symbolised
+     * at load (symbols.c), their strings in their own table */
+    tr__stackdata sd;
+    tr__map stack_idx;  /* stack id -> index in sd.defs */
+    tr__frame *frames;
+    size_t nframes;
+    tr__strtab sym;
 
     /* model (model.c), valid right after tr_load */
     tr_task *tasks;
@@ -210,6 +261,7 @@ typedef struct tr__chunk {
     int version; /* header (first chunk only) */
     int64_t pid, unix_ns;
     uint32_t program;
+    tr__stackdata sd; /* event indices chunk-local, string ids the chunk's */
     uint64_t reported; /* bytes already added to ld->done */
     const char *released; /* mapped pages before this are dropped */
 } tr__chunk;
@@ -237,6 +289,20 @@ int64_t tr__idle_within(const tr_trace *tr, int64_t a, int64_t b);
 
 /* The p-th percentile (nearest rank) of v[0..n); reorders v. 0 if n == 0. */
 int64_t tr__percentile(int64_t *v, size_t n, int p);
+
+/* stack.c: merges chunk k's stack data into tr (event indices offset by
+ * ev_base, string ids through remap, NULL for the first chunk); around
+ * the sort, turns event indices into ranks among loop events and back;
+ * after the model, checks references, symbolises (symbols.c) and builds
+ * the stack index. Each returns 0, -ENOMEM or -EINVAL (message set). */
+int tr__stack_merge(tr_trace *tr, tr__stackdata *c, size_t ev_base, const uint32_t *remap);
+void tr__refs_to_ranks(tr_trace *tr);
+void tr__refs_from_ranks(tr_trace *tr);
+int tr__stack_finish(tr_trace *tr);
+void tr__stack_free(tr_trace *tr);
+/* symbols.c: frames for every stack from the modules' ELF/DWARF (libdw);
+ * a module whose file is gone or changed leaves its pcs as addresses. */
+int tr__symbolize(tr_trace *tr);
 
 /* Test hook: files (or buffers) larger than this many bytes are parsed in
  * parallel (default 64 MiB). Returns the previous value. */

@@ -39,6 +39,7 @@ void tr_free(tr_trace *tr)
         return;
     tr__analysis_free(tr);
     tr__model_free(tr);
+    tr__stack_free(tr);
     for (size_t i = 0; i < tr->nwarn; i++)
         free(tr->warn[i]);
     free(tr->warn);

@@ -114,3 +114,10 @@ int64_t tr__clock_ns(uint64_t raw)
         return (int64_t)d;
     return (int64_t)(((tr__u128)d * mult) >> 32);
 }
+
+uint64_t tr__clock_raw_of_ns(uint64_t ns)
+{
+    if (!tr__clock_tsc || mult == 0)
+        return ns;
+    return (uint64_t)(((tr__u128)ns << 32) / mult);
+}

@@ -114,8 +114,8 @@ static inline size_t mem_len(const char *s, size_t len)
         (r)->ts = tr__clock_raw();                                             \
     } while (0)
 
-void tr_rec_spawn(uint64_t task, uint64_t parent, const char *name, const char *file,
-                  int line)
+void tr_rec_spawn_stack(uint64_t task, uint64_t parent, const char *name, const char *file,
+                        int line, uint32_t stack)
 {
     if (!TR_ON())
         return;
@@ -125,9 +125,47 @@ void tr_rec_spawn(uint64_t task, uint64_t parent, const char *name, const char *
     r->task = task;
     r->arg = parent;
     r->file = file;
+    r->stack = stack;
     if (n)
         memcpy(r->str, name, n);
     rec_commit(size);
+}
+
+void tr_rec_spawn(uint64_t task, uint64_t parent, const char *name, const char *file,
+                  int line)
+{
+    tr_rec_spawn_stack(task, parent, name, file, line, 0);
+}
+
+void tr__emit_stack(uint32_t id, const uintptr_t *pcs, int n)
+{
+    size_t bytes = (size_t)n * sizeof *pcs, size = TR__REC_SIZE(bytes);
+    tr__rec *r = rec_begin(size);
+    HEAD(r, TR_EV_STACK, 0, 0, bytes, 0);
+    r->task = id;
+    memcpy(r->str, pcs, bytes);
+    rec_commit(size);
+}
+
+/* The end of a run slice (yield or exit): a long one carries what the
+ * thread's clocks say about it as an inline tr__oncpu. */
+static inline tr__rec *slice_end_begin(uint8_t ev, uint8_t a, uint8_t b, int line,
+                                       size_t *size)
+{
+    uint64_t ts = tr__clock_raw();
+    tr__oncpu oc;
+    size_t n = tr__oncpu_slice_end(ts, &oc) ? sizeof oc : 0;
+    *size = TR__REC_SIZE(n);
+    tr__rec *r = rec_begin(*size);
+    r->ev = ev;
+    r->a = a;
+    r->b = b;
+    r->slen = (uint8_t)n;
+    r->line = line;
+    r->ts = ts;
+    if (n)
+        memcpy(r->str, &oc, sizeof oc);
+    return r;
 }
 
 void tr_rec_ready(uint64_t task, uint64_t by, tr_wake why)
@@ -148,22 +186,30 @@ void tr_rec_run(uint64_t task)
     tr__rec *r = rec_begin(TR__REC_HEAD);
     HEAD(r, TR_EV_RUN, 0, 0, 0, 0);
     r->task = task;
+    tr__oncpu_slice_begin(r->ts);
     rec_commit(TR__REC_HEAD);
 }
 
-void tr_rec_yield(uint64_t task, tr_wait why, uint64_t obj, tr_op op, int64_t fd, int64_t ms,
-                  const char *file, int line)
+void tr_rec_yield_stack(uint64_t task, tr_wait why, uint64_t obj, tr_op op, int64_t fd,
+                        int64_t ms, const char *file, int line, uint32_t stack)
 {
     if (!TR_ON())
         return;
-    tr__rec *r = rec_begin(TR__REC_HEAD);
-    HEAD(r, TR_EV_YIELD, u8_or_max(why), u8_or_max(op), 0, line);
+    size_t size;
+    tr__rec *r = slice_end_begin(TR_EV_YIELD, u8_or_max(why), u8_or_max(op), line, &size);
     r->task = task;
     r->arg = obj;
     r->v1 = fd;
     r->v2 = ms;
     r->file = file;
-    rec_commit(TR__REC_HEAD);
+    r->stack = stack;
+    rec_commit(size);
+}
+
+void tr_rec_yield(uint64_t task, tr_wait why, uint64_t obj, tr_op op, int64_t fd, int64_t ms,
+                  const char *file, int line)
+{
+    tr_rec_yield_stack(task, why, obj, op, fd, ms, file, line, 0);
 }
 
 void tr_rec_io_begin(uint64_t task, tr_op op, int64_t fd, int64_t bytes)
@@ -206,11 +252,11 @@ void tr_rec_exit(uint64_t task, tr_status status, int64_t code)
 {
     if (!TR_ON())
         return;
-    tr__rec *r = rec_begin(TR__REC_HEAD);
-    HEAD(r, TR_EV_EXIT, u8_or_max(status), 0, 0, 0);
+    size_t size;
+    tr__rec *r = slice_end_begin(TR_EV_EXIT, u8_or_max(status), 0, 0, &size);
     r->task = task;
     r->v1 = code;
-    rec_commit(TR__REC_HEAD);
+    rec_commit(size);
 }
 
 void tr_rec_obj(uint64_t obj, tr_objkind kind, int64_t cap, const char *name, const char *file,

@@ -89,6 +89,46 @@ static char *put_tok(char *o, const char *s)
     return o;
 }
 
+/* A long slice's on-CPU figures (tr_oncpu.c), carried inline by the yield
+ * or exit that ended it. */
+static char *put_oncpu(char *o, const tr__rec *r)
+{
+    if (r->slen != sizeof(tr__oncpu))
+        return o;
+    tr__oncpu oc;
+    memcpy(&oc, r->str, sizeof oc);
+    o = PUT_KEY_I(o, TR_FIELD_CPU, oc.cpu);
+    o = PUT_KEY_I(o, TR_FIELD_RUNQ, oc.runq);
+    if (oc.stops)
+        o = PUT_KEY_U(o, TR_FIELD_STOPS, oc.stops);
+    return o;
+}
+
+/* "stack":ID,"pcs":["0x55d0c2a4b1c9",...]: addresses in hex, as every tool
+ * that prints them does. */
+static char *put_stack(char *o, const tr__rec *r)
+{
+    static const char hex[] = "0123456789abcdef";
+    o = PUT_KEY_U(o, TR_FIELD_STACK, r->task);
+    o = PUT(o, ",\"" TR_FIELD_PCS "\":[");
+    size_t n = r->slen / sizeof(uintptr_t);
+    for (size_t i = 0; i < n; i++) {
+        uintptr_t pc;
+        memcpy(&pc, r->str + i * sizeof pc, sizeof pc);
+        if (i)
+            *o++ = ',';
+        o = PUT(o, "\"0x");
+        int digits = 1;
+        while (digits < 16 && (pc >> (4 * digits)) != 0)
+            digits++;
+        for (int d = digits - 1; d >= 0; d--)
+            *o++ = hex[(pc >> (4 * d)) & 15];
+        *o++ = '"';
+    }
+    *o++ = ']';
+    return o;
+}
+
 size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
 {
     char *o = put_head(out, t, r->ev);
@@ -101,6 +141,8 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
         *o++ = '"';
         if (r->file)
             o = put_at(o, r->file, r->line);
+        if (r->stack)
+            o = PUT_KEY_U(o, TR_FIELD_STACK, r->stack);
         break;
     case TR_EV_READY:
         o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
@@ -124,6 +166,9 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
             o = PUT_KEY_I(o, TR_FIELD_MS, r->v2);
         if (r->file)
             o = put_at(o, r->file, r->line);
+        if (r->stack)
+            o = PUT_KEY_U(o, TR_FIELD_STACK, r->stack);
+        o = put_oncpu(o, r);
         break;
     case TR_EV_IO_BEGIN:
         o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
@@ -161,6 +206,10 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
         o = PUT_KEY_TOK(o, TR_FIELD_STATUS, tr_status_name(r->a));
         if (r->a == TR_STATUS_ERROR)
             o = PUT_KEY_I(o, TR_FIELD_CODE, r->v1);
+        o = put_oncpu(o, r);
+        break;
+    case TR_EV_STACK:
+        o = put_stack(o, r);
         break;
     case TR_EV_OBJ:
         o = PUT_KEY_U(o, TR_FIELD_OBJ, r->task);
@@ -200,7 +249,7 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
             o = PUT_KEY_I(o, TR_FIELD_EVENTS, r->v1);
         break;
     case TR_EV_FATAL: /* task, msg, at? */
-        o = PUT_KEY_U(o, "task", r->task);
+        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
         o = PUT(o, ",\"" TR_FIELD_MSG "\":\"");
         o = tr__json_esc(o, r->str, r->slen);
         *o++ = '"';
@@ -233,6 +282,7 @@ size_t tr__fmt_header(char *out, const char *program, long pid, int64_t unix_ns)
     o = put_i64(o, pid);
     o = PUT(o, ",\"" TR_FIELD_CLOCK "\":\"monotonic\",\"" TR_FIELD_UNIX_NS "\":");
     o = put_i64(o, unix_ns);
+    o += tr__fmt_modules(o);
     o = PUT(o, "}\n");
     return (size_t)(o - out);
 }

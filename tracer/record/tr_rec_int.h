@@ -14,11 +14,12 @@
 #include "tr_format_int.h"
 
 /* ---- records ----
- * One trace point, as the loop wrote it: a fixed 56-byte head, then `slen`
- * inline string bytes (name or msg) padded to 8. Which fields mean what
- * depends on `ev` (see tr_fmt.c); unused fields are left unwritten, so the
- * hot path stores only what the event has. The first byte is `ev` so a pad
- * marker fits in the last 8 bytes of the ring. */
+ * One trace point, as the loop wrote it: a fixed 64-byte head, then `slen`
+ * inline bytes padded to 8: a name or msg; the pcs of a `stack` record; a
+ * tr__oncpu for a yield / exit that ended a long run slice. Which fields
+ * mean what depends on `ev` (see tr_fmt.c); unused fields are left
+ * unwritten, so the hot path stores only what the event has. The first
+ * byte is `ev` so a pad marker fits in the last 8 bytes of the ring. */
 typedef struct tr__rec {
     uint8_t ev;    /* tr_ev, or TR__PAD */
     uint8_t a;     /* why / op / status / kind */
@@ -31,8 +32,19 @@ typedef struct tr__rec {
     int64_t v1;    /* fd / res / code / cap / events */
     int64_t v2;    /* ms / bytes */
     const char *file;
+    uint32_t stack; /* spawn / yield: caller chain id (0: none) */
+    uint32_t spare;
     char str[];
 } tr__rec;
+
+/* What the thread's clocks say about one long run slice (tr_oncpu.c): the
+ * inline payload of the yield or exit that ended it. */
+typedef struct tr__oncpu {
+    int64_t cpu;    /* ns the loop thread was on a CPU */
+    int64_t runq;   /* ns it was runnable but not running (preempted) */
+    uint32_t stops; /* times the process was stopped (SIGSTOP...) and continued */
+    uint32_t pad;
+} tr__oncpu;
 
 #define TR__PAD 0xFF        /* skip to the end of the ring */
 #define TR__STRMAX 255      /* inline string bytes kept */
@@ -77,6 +89,8 @@ void tr__clock_init(void);
 void tr__clock_origin(void);
 /* Nanoseconds since the origin for a raw reading (0 if before it). */
 int64_t tr__clock_ns(uint64_t raw);
+/* Raw clock units in `ns` nanoseconds (for thresholds on raw readings). */
+uint64_t tr__clock_raw_of_ns(uint64_t ns);
 /* Nanoseconds of CLOCK_MONOTONIC. */
 uint64_t tr__mono_ns(void);
 
@@ -91,6 +105,28 @@ static inline uint64_t tr__clock_raw(void)
 #endif
     return tr__mono_ns();
 }
+
+/* ---- caller chains (tr_stack.c) ---- */
+#define TR__STACK_MAX 16 /* frames kept per chain */
+/* Reads COSCOPE_STACKS and the loaded modules (for the header); called by
+ * tr_rec_start before the header is written. */
+void tr__stack_start(void);
+void tr__stack_stop(void);
+/* The header's `"modules":[...]` member (with its leading comma), or
+ * nothing when stacks are off. `o` has TR__MODULES_MAX bytes free. */
+size_t tr__fmt_modules(char *o);
+#define TR__MODULES_MAX (32 * (6 * 1024 + 160) + 32)
+/* tr_emit.c: appends the `stack` record of chain `id`. */
+void tr__emit_stack(uint32_t id, const uintptr_t *pcs, int n);
+
+/* ---- on-CPU time of long run slices (tr_oncpu.c), loop thread only ---- */
+void tr__oncpu_start(void); /* at tr_rec_start, on the loop thread */
+void tr__oncpu_stop(void);
+/* A run slice begins at raw time ts. */
+void tr__oncpu_slice_begin(uint64_t ts);
+/* The slice ends at ts: returns 1 and fills *out when it was long enough
+ * to be measured, else 0. */
+int tr__oncpu_slice_end(uint64_t ts, tr__oncpu *out);
 
 /* ---- formatter (tr_fmt.c): no malloc, no locks, no printf; safe in a
  * signal handler. Each writes one whole line ending in '\n' at `o` (which

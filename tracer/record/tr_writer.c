@@ -497,11 +497,14 @@ int tr_rec_start(const char *path, const char *program)
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     tr__clock_origin();
+    tr__stack_start(); /* the header names the modules */
+    tr__oncpu_start();
     size_t n = tr__fmt_header(W.out.buf, program ? program : "", (long)getpid(),
                               (int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
     rc = write_all(W.fd, W.out.buf, n);
     if (rc != 0) {
         sigaction(SIGXFSZ, &W.old_xfsz, NULL);
+        tr__oncpu_stop();
         goto fail;
     }
 
@@ -527,6 +530,7 @@ int tr_rec_start(const char *path, const char *program)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (prc != 0) {
         sigaction(SIGXFSZ, &W.old_xfsz, NULL);
+        tr__oncpu_stop();
         rc = -prc;
         goto fail;
     }
@@ -574,6 +578,8 @@ int tr_rec_stop(void)
     }
     atomic_store(&W.recording, 0);
     sigaction(SIGXFSZ, &W.old_xfsz, NULL);
+    tr__oncpu_stop();
+    tr__stack_stop();
     release_all();
     return W.err;
 }

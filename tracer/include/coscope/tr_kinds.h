@@ -36,6 +36,8 @@ typedef enum tr_ev {
     TR_EV_HALT,       /* signal? | code?: the run ended without
                          tr_rec_stop (killed by a signal, or exit()); the
                          trace's last line */
+    TR_EV_STACK,      /* stack, pcs: a caller chain, written once before the
+                         first spawn / yield that refers to it by id */
     TR_EV_CONN,       /* task, fd, local, peer: a TCP connection came up
                          (connect or accept); the reader pairs the two ends
                          of a connection inside the process */
@@ -122,7 +124,7 @@ int tr_objkind_parse(const char *s);
  * string literals (TR_FIELD_TASK) the recorder pastes them into constant
  * key strings at compile time; as the enum tr_field (TR_FLD_TASK, in the order
  * of TR_FIELDS) the reader matches keys with tr_field_parse. Append new
- * fields at the end of TR_FIELDS (the reader keeps them in a 32-bit set). */
+ * fields at the end of TR_FIELDS (the reader keeps them in a 64-bit set). */
 #define TR_FIELD_T "t"
 #define TR_FIELD_EV "ev"
 #define TR_FIELD_TASK "task"
@@ -153,6 +155,12 @@ int tr_objkind_parse(const char *s);
 #define TR_FIELD_CLOCK "clock"
 #define TR_FIELD_UNIX_NS "unix_ns"
 #define TR_FIELD_SIGNAL "signal"
+#define TR_FIELD_STACK "stack"
+#define TR_FIELD_PCS "pcs"
+#define TR_FIELD_CPU "cpu"
+#define TR_FIELD_RUNQ "runq"
+#define TR_FIELD_STOPS "stops"
+#define TR_FIELD_MODULES "modules"
 #define TR_FIELD_LOCAL "local" /* conn */
 #define TR_FIELD_PEER "peer"   /* conn */
 
@@ -160,7 +168,8 @@ int tr_objkind_parse(const char *s);
     X(T) X(EV) X(TASK) X(PARENT) X(NAME) X(AT) X(BY) X(WHY) X(OBJ) X(OP)       \
     X(FD) X(MS) X(BYTES) X(RES) X(ERR) X(THREAD) X(STATUS) X(CODE) X(KIND)     \
     X(CAP) X(MSG) X(EVENTS) X(DROPPED) X(FORMAT) X(VERSION) X(PROGRAM) X(PID)  \
-    X(CLOCK) X(UNIX_NS) X(SIGNAL) X(LOCAL) X(PEER)
+    X(CLOCK) X(UNIX_NS) X(SIGNAL) X(STACK) X(PCS) X(CPU) X(RUNQ) X(STOPS)      \
+    X(MODULES) X(LOCAL) X(PEER)
 
 typedef enum tr_field {
 #define TR__FIELD_ENUM(f) TR_FLD_##f,

@@ -100,6 +100,31 @@ void tr_rec_poll_begin(void);
 void tr_rec_stuck(uint64_t task);
 void tr_rec_poll_end(int64_t events);
 
+/* ---- caller chains and on-CPU time ----
+ * The caller chain of a spawn or a wait: tr_rec_stack walks the frame
+ * pointers (up to 16 frames) of the calling thread's stack [lo, hi) and
+ * returns the chain's id, writing a `stack` line the first time this chain
+ * is seen in the trace; 0 when tracing or stacks are off (COSCOPE_STACKS=0
+ * in the environment at tr_rec_start) or nothing could be walked. Frames
+ * below `anchor` are left out: pass the address of a local (or the frame
+ * address) of the outermost runtime function, so the first frame is the
+ * program's call into the runtime. An anchor outside [lo, hi) leaves out
+ * only the caller of tr_rec_stack. [lo, hi) must be mapped and readable;
+ * every frame read lies inside it, so a clobbered frame pointer (code
+ * built without -fno-omit-frame-pointer) ends the walk, never faults. The
+ * root frame (a task's entry, whose saved frame pointer is 0) is left out.
+ * Loop thread only. The _stack variants pass the id on (0: none).
+ *
+ * On-CPU time needs no call: a yield or exit that ends a run slice (from
+ * tr_rec_run) of 250 us or more carries the loop thread's CPU time, its
+ * run-queue time and the stops during the slice (trace-format.md, `cpu`). */
+uint32_t tr_rec_stack(const void *anchor, const void *lo, const void *hi);
+void tr_rec_spawn_stack(uint64_t task, uint64_t parent, const char *name,
+                        const char *file, int line, uint32_t stack);
+void tr_rec_yield_stack(uint64_t task, tr_wait why, uint64_t obj, tr_op op,
+                        int64_t fd, int64_t ms, const char *file, int line,
+                        uint32_t stack);
+
 /* A TCP connection of `task` came up on fd (after connect or accept):
  * `local` and `peer` are its addresses ("127.0.0.1:40312"; at most 63
  * bytes each, NULL for unknown). Lets the reader pair the two ends of a

@@ -440,6 +440,63 @@ typedef struct tr_mem {
 } tr_mem;
 void tr_memory(const tr_trace *tr, tr_mem *out);
 
+/* ---- caller chains (stacks) and on-CPU time ----
+ * A trace recorded with stacks (docs/trace-format.md, `stack`) gives each
+ * spawn and each yield the caller chain of the call, up to 16 pcs walked
+ * from the program's call into the runtime outwards. They are symbolised
+ * when the trace is loaded, from the executable and shared objects named in
+ * the header (function, file:line; an inlined call becomes its own frame,
+ * marked `inlined`). A module that is gone or was rebuilt since (build id)
+ * leaves its frames as addresses. Stack ids are >= 1; 0 means "none". */
+typedef struct tr_frame {
+    uint64_t pc;        /* the return address the walk found */
+    const char *func;   /* function, or NULL when unknown */
+    const char *file;   /* source file, or NULL */
+    uint32_t line;      /* 0 when unknown */
+    const char *module; /* base name of the object holding pc, or NULL */
+    uint64_t offset;    /* pc - that module's load address */
+    int inlined;        /* func was inlined into the next frame's function */
+} tr_frame;
+
+/* The stack of event i (spawn, yield), or 0. */
+uint32_t tr_ev_stack(const tr_trace *tr, size_t i);
+/* The stack of span `span` (an index in tr_spans): a waiting span's is its
+ * yield's (where the wait began), a running span's the one where the slice
+ * ended, a ready span's 0. */
+uint32_t tr_span_stack(const tr_trace *tr, size_t span);
+/* Frames of a stack, innermost (the program's call into the runtime) first;
+ * 0 for stack 0 or one the trace never defined. */
+size_t tr_stack_depth(const tr_trace *tr, uint32_t stack);
+/* Fills *out with frame i (strings owned by tr). 0, or -EINVAL. */
+int tr_stack_frame(const tr_trace *tr, uint32_t stack, size_t i, tr_frame *out);
+/* One frame: "read_line src/srv.c:41", else "func (libc.so.6+0x2a3c)", else
+ * "0x55d0c2a4b1c9 (srv+0x11c9)", else "0x55d0c2a4b1c9". Returns buf. */
+char *tr_fmt_frame(char *buf, size_t n, const tr_frame *f);
+/* The whole stack, frames joined by `sep` (NULL: " < "); "" for none. The
+ * one formatter for a stack: the CLI, its JSON and the viewer use it. */
+char *tr_fmt_stack(char *buf, size_t n, const tr_trace *tr, uint32_t stack,
+                   const char *sep);
+
+/* What the loop thread's clocks said about a run slice: recorded for slices
+ * of 250 us or more (others count as all on CPU). */
+typedef struct tr_oncpu {
+    int64_t cpu;    /* ns on a CPU */
+    int64_t runq;   /* ns runnable, waiting for a CPU: the OS ran others */
+    uint32_t stops; /* times the process was stopped and continued */
+} tr_oncpu;
+/* 1 and *out (may be NULL) when event i (a yield or exit ending a slice)
+ * carries on-CPU figures, else 0. */
+int tr_ev_oncpu(const tr_trace *tr, size_t i, tr_oncpu *out);
+/* On-CPU ns of span `span`: a running span's measured figure (its wall
+ * time when unmeasured, as in traces recorded before it existed), 0 for
+ * other states; *out (may be NULL) gets all three figures. */
+int64_t tr_span_oncpu(const tr_trace *tr, size_t span, tr_oncpu *out);
+/* The part of a running span the task itself held the loop: on a CPU, or
+ * asleep in a blocking call. Run-queue time (the OS ran another process)
+ * and a slice during which the process was stopped do not count. What the
+ * blocked-loop check compares with its threshold. */
+int64_t tr_span_blocking(const tr_trace *tr, size_t span);
+
 /* "12.3 µs", "4.56 ms", "1.284 s": 3 significant digits, unit chosen per
  * value. Writes at most n bytes; returns buf. */
 char *tr_fmt_dur(char *buf, size_t n, int64_t ns);

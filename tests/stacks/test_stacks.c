@@ -1,0 +1,410 @@
+/* test_stacks.c: caller chains and on-CPU time, end to end. The programs
+ * next to this file run traced (COSCOPE_TRACE); the trace is loaded and
+ * analysed with the library, and what it says is compared exactly: the
+ * helper's wait has read_line's line, then its caller's; a slice stretched
+ * by a process stop is not a blocked loop, a busy one and a blocking call
+ * are; traces without stacks (switched off, or from before) still read. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "coscope/trace.h"
+#include "test.h"
+
+static char dir[64];
+
+static const char *tmp_path(const char *name)
+{
+    static char buf[4][256];
+    static int next;
+    if (!dir[0]) {
+        strcpy(dir, "/tmp/coscope-stacks-XXXXXX");
+        ASSERT_NOT_NULL(mkdtemp(dir));
+    }
+    char *p = buf[next++ % 4];
+    snprintf(p, sizeof buf[0], "%s/%s", dir, name);
+    return p;
+}
+
+/* Runs prog with COSCOPE_TRACE=trace (and `env`, "NAME=VALUE" or NULL);
+ * returns its stdout (malloc'd); asserts it exited 0. */
+static char *run(const char *prog, const char *trace, const char *env)
+{
+    int out[2];
+    ASSERT_OK(pipe(out));
+    pid_t pid = fork();
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        close(out[0]);
+        setenv("COSCOPE_TRACE", trace, 1);
+        if (env)
+            putenv((char *)env);
+        execl(prog, prog, (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    for (;;) {
+        ssize_t n = read(out[0], buf + len, cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        if (len + 1 == cap)
+            ASSERT_NOT_NULL(buf = realloc(buf, cap *= 2));
+    }
+    buf[len] = '\0';
+    close(out[0]);
+    int st = 0;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 0);
+    return buf;
+}
+
+static tr_trace *load(const char *path)
+{
+    tr_trace *tr = NULL;
+    if (tr_load(path, NULL, &tr) != 0)
+        TEST__FAIL("load: %s", tr_last_error());
+    ASSERT_OK(tr_analyze(tr, NULL));
+    return tr;
+}
+
+static uint32_t task_named(const tr_trace *tr, const char *name)
+{
+    for (size_t i = 0; i < tr_ntasks(tr); i++)
+        if (strcmp(tr_str(tr, tr_tasks(tr)[i].name), name) == 0)
+            return tr_tasks(tr)[i].id;
+    TEST__FAIL("no task \"%s\"", name);
+}
+
+/* The one long io-read wait of task `task`. */
+static const tr_stall *read_wait(const tr_trace *tr, uint32_t task)
+{
+    const tr_stall *found = NULL;
+    for (size_t i = 0; i < tr_nstalls(tr); i++) {
+        const tr_stall *s = &tr_stalls(tr)[i];
+        if (s->task == task && s->kind == TR_STALL_WAIT && s->op == TR_OP_READ) {
+            ASSERT(found == NULL);
+            found = s;
+        }
+    }
+    ASSERT_NOT_NULL(found);
+    return found;
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t a = strlen(s), b = strlen(tail);
+    return a >= b && strcmp(s + a - b, tail) == 0;
+}
+
+static void expect_frame(const tr_trace *tr, uint32_t stack, size_t i, const char *func,
+                         int line)
+{
+    tr_frame f;
+    ASSERT_OK(tr_stack_frame(tr, stack, i, &f));
+    ASSERT_NOT_NULL(f.func);
+    ASSERT_STR_EQ(f.func, func);
+    ASSERT_NOT_NULL(f.file);
+    ASSERT(ends_with(f.file, "stack_helper.c"));
+    ASSERT_EQ(f.line, line);
+    ASSERT_NOT_NULL(f.module);
+    ASSERT_STR_EQ(f.module, "stack_helper");
+}
+
+/* ---- the helper case ---- */
+
+static void test_helper(void)
+{
+    const char *trace = tmp_path("helper.jsonl");
+    char *out = run(STACK_HELPER, trace, NULL);
+    int read_at = 0, handle_at = 0, server_at = 0;
+    ASSERT_EQ(sscanf(out, "read_line %d handle %d server %d", &read_at, &handle_at,
+                     &server_at), 3);
+    free(out);
+    tr_trace *tr = load(trace);
+    const tr_stall *w = read_wait(tr, task_named(tr, "server"));
+    /* `at` is still the innermost call, co_read inside read_line */
+    char at[64];
+    snprintf(at, sizeof at, ":%d", read_at);
+    ASSERT(ends_with(tr_str(tr, w->at), at));
+    uint32_t stack = tr_span_stack(tr, w->span);
+    ASSERT_CMP(stack, >, 0);
+    /* read_line's call of co_read, then the caller's line in handle(),
+     * then handle's caller: the first three frames, exactly */
+    ASSERT_CMP(tr_stack_depth(tr, stack), >=, 3);
+    expect_frame(tr, stack, 0, "read_line", read_at);
+    expect_frame(tr, stack, 1, "handle", handle_at);
+    expect_frame(tr, stack, 2, "server", server_at);
+    /* the task entry (the stack's root) is left out */
+    ASSERT_EQ(tr_stack_depth(tr, stack), 3);
+    char text[1024], want[512];
+    tr_fmt_stack(text, sizeof text, tr, stack, " < ");
+    snprintf(want, sizeof want, "read_line %s:%d < handle ", "", read_at);
+    ASSERT(strstr(text, "read_line ") == text);
+    ASSERT(strstr(text, " < handle ") != NULL);
+    ASSERT(strstr(text, " < server ") != NULL);
+    (void)want;
+    /* the spawn of "client" has its own stack: server's co_spawn call */
+    const tr_task *cl = tr_task_by_id(tr, task_named(tr, "client"));
+    size_t sp = cl->span0; /* its first span begins at its spawn */
+    uint32_t spawn_stack = tr_ev_stack(tr, tr_spans(tr)[sp].ev0);
+    ASSERT_CMP(spawn_stack, >, 0);
+    tr_frame f;
+    ASSERT_OK(tr_stack_frame(tr, spawn_stack, 0, &f));
+    ASSERT_STR_EQ(f.func, "server");
+    tr_free(tr);
+}
+
+#ifdef COSCOPE_BIN
+/* What `coscope stalls` says about the same wait, in text and JSON. */
+static char *run_cli(const char *a, const char *b, const char *c)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' %s %s %s", COSCOPE_BIN, a, b, c ? c : "");
+    FILE *p = popen(cmd, "r");
+    ASSERT_NOT_NULL(p);
+    size_t cap = 1 << 16, len = fread(NULL, 0, 0, p);
+    char *buf = malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    len = fread(buf, 1, cap - 1, p);
+    buf[len] = '\0';
+    pclose(p);
+    return buf;
+}
+#endif
+
+static void test_helper_json(void)
+{
+#ifdef COSCOPE_BIN
+    const char *trace = tmp_path("helper.jsonl");
+    char *out = run(STACK_HELPER, trace, NULL);
+    int read_at = 0, handle_at = 0, server_at = 0;
+    ASSERT_EQ(sscanf(out, "read_line %d handle %d server %d", &read_at, &handle_at,
+                     &server_at), 3);
+    free(out);
+    char want[256];
+    char *text = run_cli("stalls", trace, NULL);
+    snprintf(want, sizeof want, "stack_helper.c:%d < handle ", read_at);
+    ASSERT(strstr(text, want) != NULL);
+    snprintf(want, sizeof want, "stack_helper.c:%d < server ", handle_at);
+    ASSERT(strstr(text, want) != NULL);
+    free(text);
+    char *js = run_cli("stalls", "--json", trace);
+    snprintf(want, sizeof want, "{\"func\":\"handle\",\"file\":");
+    ASSERT(strstr(js, want) != NULL);
+    snprintf(want, sizeof want, "stack_helper.c\",\"line\":%d,", handle_at);
+    ASSERT(strstr(js, want) != NULL);
+    free(js);
+#endif
+}
+
+/* A chain seen again is written once: the trace has one `stack` line per
+ * distinct chain, and both reads of read_line's loop refer to one id. */
+static void test_repeat_interned(void)
+{
+    const char *trace = tmp_path("interned.jsonl");
+    free(run(STACK_HELPER, trace, NULL));
+    FILE *f = fopen(trace, "r");
+    ASSERT_NOT_NULL(f);
+    char line[4096];
+    int stack_lines = 0, max_id = 0, modules = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strstr(line, "\"ev\":\"trace\"")) {
+            modules = strstr(line, ",\"modules\":[{\"path\":\"") != NULL;
+            continue;
+        }
+        const char *p = strstr(line, "\"ev\":\"stack\",\"stack\":");
+        if (p) {
+            stack_lines++;
+            int id = atoi(p + strlen("\"ev\":\"stack\",\"stack\":"));
+            ASSERT_EQ(id, max_id + 1); /* ids are dense, each defined once */
+            max_id = id;
+        }
+    }
+    fclose(f);
+    ASSERT(modules);
+    ASSERT_CMP(stack_lines, >=, 3);
+    tr_trace *tr = load(trace);
+    /* every spawn / yield with a stack refers to a defined one */
+    size_t with = 0;
+    for (size_t i = 0; i < tr_nevents(tr); i++) {
+        uint32_t s = tr_ev_stack(tr, i);
+        if (s) {
+            with++;
+            ASSERT_CMP(s, <=, max_id);
+            ASSERT_CMP(tr_stack_depth(tr, s), >, 0);
+        }
+    }
+    /* main_task's three co_yield() calls share one chain */
+    ASSERT_CMP(with, >=, (size_t)stack_lines + 2);
+    ASSERT_EQ(tr_nwarnings(tr), 0);
+    tr_free(tr);
+}
+
+/* COSCOPE_STACKS=0: no stack lines, no modules, and the same analysis. */
+static void test_no_stacks(void)
+{
+    const char *trace = tmp_path("nostacks.jsonl");
+    free(run(STACK_HELPER, trace, "COSCOPE_STACKS=0"));
+    FILE *f = fopen(trace, "r");
+    ASSERT_NOT_NULL(f);
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        ASSERT(strstr(line, "\"stack\"") == NULL);
+        ASSERT(strstr(line, "\"modules\"") == NULL);
+    }
+    fclose(f);
+    tr_trace *tr = load(trace);
+    const tr_stall *w = read_wait(tr, task_named(tr, "server"));
+    ASSERT_EQ(tr_span_stack(tr, w->span), 0);
+    char text[64] = "x";
+    tr_fmt_stack(text, sizeof text, tr, 0, NULL);
+    ASSERT_STR_EQ(text, "");
+    tr_free(tr);
+}
+
+/* The executable is gone when the trace is read: it still loads, and the
+ * frames are addresses with the module's name and offset. */
+static void test_exe_gone(void)
+{
+    const char *copy = tmp_path("helper-copy");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", STACK_HELPER, copy);
+    ASSERT_EQ(system(cmd), 0);
+    const char *trace = tmp_path("gone.jsonl");
+    free(run(copy, trace, NULL));
+    ASSERT_OK(unlink(copy));
+    tr_trace *tr = load(trace);
+    const tr_stall *w = read_wait(tr, task_named(tr, "server"));
+    uint32_t stack = tr_span_stack(tr, w->span);
+    /* one frame per pc, no inlined calls known: 1 to 3 by the build */
+    ASSERT_CMP(tr_stack_depth(tr, stack), >=, 1);
+    tr_frame f;
+    for (size_t i = 0; i < tr_stack_depth(tr, stack); i++) {
+        ASSERT_OK(tr_stack_frame(tr, stack, i, &f));
+        ASSERT(f.func == NULL && f.file == NULL && f.line == 0 && !f.inlined);
+        ASSERT_STR_EQ(f.module, "helper-copy");
+    }
+    ASSERT_OK(tr_stack_frame(tr, stack, 0, &f));
+    char one[128], want[128];
+    tr_fmt_frame(one, sizeof one, &f);
+    snprintf(want, sizeof want, "0x%llx (helper-copy+0x%llx)", (unsigned long long)f.pc,
+             (unsigned long long)f.offset);
+    ASSERT_STR_EQ(one, want);
+    tr_free(tr);
+}
+
+/* A trace recorded before stacks and on-CPU figures existed. */
+static void test_old_trace(void)
+{
+    tr_trace *tr = load(SAMPLE_TRACE);
+    ASSERT_CMP(tr_nevents(tr), >, 0);
+    for (size_t i = 0; i < tr_nevents(tr); i++) {
+        ASSERT_EQ(tr_ev_stack(tr, i), 0);
+        ASSERT_EQ(tr_ev_oncpu(tr, i, NULL), 0);
+    }
+    for (size_t i = 0; i < tr_nspans(tr); i++) {
+        const tr_span *sp = &tr_spans(tr)[i];
+        tr_oncpu oc;
+        int64_t cpu = tr_span_oncpu(tr, i, &oc);
+        ASSERT_EQ(cpu, sp->state == TR_ST_RUNNING ? sp->t1 - sp->t0 : 0);
+        ASSERT_EQ(oc.runq, 0);
+        ASSERT_EQ(tr_span_blocking(tr, i), sp->state == TR_ST_RUNNING ? sp->t1 - sp->t0 : 0);
+    }
+    tr_free(tr);
+}
+
+/* ---- on-CPU versus wall ---- */
+
+/* The slice that ends with task's first yield (its only long one). */
+static size_t long_slice(const tr_trace *tr, uint32_t task)
+{
+    const tr_task *t = tr_task_by_id(tr, task);
+    size_t best = SIZE_MAX;
+    for (uint32_t i = t->span0; i < t->span0 + t->nspans; i++) {
+        const tr_span *sp = &tr_spans(tr)[i];
+        if (sp->state == TR_ST_RUNNING && sp->t1 - sp->t0 > 20000000) {
+            ASSERT_EQ(best, SIZE_MAX);
+            best = i;
+        }
+    }
+    ASSERT(best != SIZE_MAX);
+    return best;
+}
+
+static void test_stopped_not_blocking(void)
+{
+    const char *trace = tmp_path("oncpu.jsonl");
+    char *out = run(ONCPU_STOP, trace, NULL);
+    ASSERT_STR_EQ(out, "reached 3\n");
+    free(out);
+    tr_trace *tr = load(trace);
+    uint32_t stopped = task_named(tr, "stopped"), busy = task_named(tr, "busy"),
+             asleep = task_named(tr, "asleep");
+    /* what the clocks said about each slice */
+    tr_oncpu oc;
+    size_t s = long_slice(tr, stopped);
+    int64_t wall = tr_spans(tr)[s].t1 - tr_spans(tr)[s].t0;
+    ASSERT_CMP(wall, >=, 50000000);
+    tr_span_oncpu(tr, s, &oc);
+    ASSERT_EQ(oc.stops, 1);
+    ASSERT_CMP(oc.cpu, <, wall / 2);
+    ASSERT_CMP(tr_span_blocking(tr, s), <, 20000000);
+    size_t b = long_slice(tr, busy);
+    ASSERT_CMP(tr_span_oncpu(tr, b, &oc), >=, 40000000);
+    ASSERT_EQ(oc.stops, 0);
+    size_t a = long_slice(tr, asleep);
+    tr_span_oncpu(tr, a, &oc);
+    ASSERT_EQ(oc.stops, 0);
+    ASSERT_CMP(tr_span_blocking(tr, a), >=, 40000000);
+    /* exactly two blocked-loop stalls: busy and asleep, not stopped */
+    int blocked = 0, seen_busy = 0, seen_asleep = 0;
+    for (size_t i = 0; i < tr_nstalls(tr); i++) {
+        const tr_stall *st = &tr_stalls(tr)[i];
+        if (st->kind != TR_STALL_BLOCKED)
+            continue;
+        blocked++;
+        ASSERT_NE(st->task, stopped);
+        seen_busy += st->task == busy;
+        seen_asleep += st->task == asleep;
+    }
+    ASSERT_EQ(blocked, 2);
+    ASSERT_EQ(seen_busy, 1);
+    ASSERT_EQ(seen_asleep, 1);
+    tr_free(tr);
+}
+
+static const test_case cases[] = {
+    {"helper", test_helper},
+    {"helper_json", test_helper_json},
+    {"repeat_interned", test_repeat_interned},
+    {"no_stacks", test_no_stacks},
+    {"exe_gone", test_exe_gone},
+    {"old_trace", test_old_trace},
+    {"stopped_not_blocking", test_stopped_not_blocking},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    int rc = test_main(argc, argv, cases);
+    if (dir[0]) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+            rc = 1;
+    }
+    return rc;
+}
