@@ -505,6 +505,7 @@ static void test_causes_crawler(void)
     char *c0 = line_starting(js, "{\"kind\":\"sleep\",\"task\":");
     ASSERT_HAS(c0, "\"name\":\"http conn ");
     ASSERT_HAS(c0, "\"at\":\"examples/crawler.c:161\"");
+    ASSERT_HAS(c0, "\"stack\":\"site_handler ");
     /* it is the first cause and every stall is under it */
     ASSERT_HAS(js, "\"causes\":[\n{\"kind\":\"sleep\",");
     ASSERT_EQ(count(js, "\"cause\":0,"), nstalls);
@@ -581,6 +582,9 @@ static void test_causes_lock(void)
     ASSERT_HAS(c0, "\"what\":\"lock cookies (obj 1) contended: ");
     ASSERT_HAS(c0, "; held by 4 tasks, longest by worker ");
     ASSERT_HAS(c0, "; held across io read at examples/ex_util.c:");
+    /* where: the caller chain of that read goes through the fetch */
+    ASSERT_HAS(c0, " < fetch ");
+    ASSERT_HAS(c0, "examples/lock_crawler.c:");
     free(c0);
     free(js);
     char *txt = coscope6("stalls", trace, "--threshold", "100ms", NULL, NULL);

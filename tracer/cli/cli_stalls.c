@@ -197,6 +197,12 @@ static int print_human(const tr_trace *tr, int64_t threshold, FILE *f)
             continue;
         fprintf(f, "\nunder cause %zu (%s): %zu stall%s\n", ci,
                 tr_cause_kind_name(tr_causes(tr)[ci].kind), k, k == 1 ? "" : "s");
+        if (tr_causes(tr)[ci].stack) { /* where the cause is, as a caller chain */
+            char stack[2048];
+            fputs("  stack: ", f);
+            cli__fput_esc(tr_fmt_stack(stack, sizeof stack, tr, tr_causes(tr)[ci].stack, NULL), f);
+            fputc('\n', f);
+        }
         if (print_stall_table(tr, (int32_t)ci, f) != 0)
             return -1;
     }
@@ -339,6 +345,8 @@ static void json_cause(const tr_trace *tr, const tr_cause *c, FILE *f)
         tr__json_str(f, tr_str(tr, c->held_at));
         fprintf(f, ",\"ns\":%" PRId64 "}", c->held_ns);
     }
+    fputs(",\"stack\":", f);
+    tr__json_str(f, tr_fmt_stack(what, sizeof what, tr, c->stack, NULL));
     fputs(",\"what\":", f);
     tr__json_str(f, tr_cause_describe(tr, c, what, sizeof what));
     fputc('}', f);

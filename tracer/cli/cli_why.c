@@ -90,7 +90,7 @@ static void print_human(const tr_trace *tr, const tr_task *t, int64_t at, const 
         fprintf(f, "%s was running at %s\n", label, when);
         return;
     }
-    fprintf(f, "why was %s not running at %s?\n", label, when);
+    fprintf(f, "why was %s not running at %s?\n", label, when); /* label is escaped */
     for (size_t i = 0; i < n; i++) {
         const tr_span *sp = &tr_spans(tr)[chain[i].span];
         cli__task_label(tr, chain[i].task, label, sizeof label);
@@ -100,16 +100,26 @@ static void print_human(const tr_trace *tr, const tr_task *t, int64_t at, const 
         else
             snprintf(what, sizeof what, "%s", state_word(sp->state));
         uint32_t site = tr_span_site(tr, sp);
-        fprintf(f, "  %s%s %s from %s for %s%s%s\n", i ? "<- " : "", label, what,
-                cli__dur(t0, sizeof t0, sp->t0), cli__dur(dur, sizeof dur, sp->t1 - sp->t0),
-                site ? " at " : "", site ? tr_str(tr, site) : "");
+        char line[2048];
+        snprintf(line, sizeof line, "  %s%s %s from %s for %s%s%s", i ? "<- " : "", label, what,
+                 cli__dur(t0, sizeof t0, sp->t0), cli__dur(dur, sizeof dur, sp->t1 - sp->t0),
+                 site ? " at " : "", site ? tr_str(tr, site) : "");
+        cli__fput_esc(line, f);
+        fputc('\n', f);
+        uint32_t stack = tr_span_stack(tr, chain[i].span);
+        if (stack) {
+            fputs("       stack: ", f);
+            cli__fput_esc(tr_fmt_stack(line, sizeof line, tr, stack, NULL), f);
+            fputc('\n', f);
+        }
     }
     fprintf(f, "sink: %s\n", tr_cause_kind_name(sink));
     if (cause >= 0) {
         const tr_cause *c = &tr_causes(tr)[cause];
         cli__dur(dur, sizeof dur, c->blamed);
-        fprintf(f, "cause %" PRId32 " (%s, %s blamed): %s\n", cause, tr_cause_kind_name(c->kind),
-                dur, tr_cause_describe(tr, c, what, sizeof what));
+        fprintf(f, "cause %" PRId32 " (%s, %s blamed): ", cause, tr_cause_kind_name(c->kind), dur);
+        cli__fput_esc(tr_cause_describe(tr, c, what, sizeof what), f);
+        fputc('\n', f);
     }
 }
 

@@ -347,6 +347,10 @@ static void write_causes(exporter *x)
         fputs("],\"chain\":", x->f);
         tr__json_str(x->f, tr_chain_describe(x->tr, tr_cause_links(x->tr) + c->link0, c->nlinks,
                                              msg, sizeof msg));
+        if (c->stack) {
+            fputs(",\"stack\":", x->f);
+            tr__json_str(x->f, tr_fmt_stack(msg, sizeof msg, x->tr, c->stack, NULL));
+        }
         fputs("}}", x->f);
     }
 }

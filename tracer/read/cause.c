@@ -687,6 +687,18 @@ static int saturation_period(builder *b, int64_t p0, int64_t p1, uint32_t idx)
     p->c.t = p0;
     p->c.dur = p1 - p0;
     set_dist(b, &p->c);
+    int64_t longest = -1; /* the stack of the top task's longest slice at the top site */
+    for (size_t k = lo; k < tr->nrun_spans; k++) {
+        uint32_t si = tr->run_spans[k];
+        const tr_span *sp = &tr->spans[si];
+        if (sp->t0 >= p1)
+            break;
+        if (tr_span_task(tr, sp) == p->c.task && slice_site(tr, si) == p->c.at &&
+            sp->t1 - sp->t0 > longest) {
+            longest = sp->t1 - sp->t0;
+            p->c.stack = tr_span_stack(tr, si);
+        }
+    }
     /* ready spans that began in the period, clipped to it */
     lo = 0, hi = tr->nspans;
     while (lo < hi) {
@@ -880,12 +892,13 @@ static int object_waits(builder *b)
 typedef struct holding {
     tr__map held, combo, what, who;
     uint64_t *combos; /* id -> why << 56 | op << 48 | site */
+    uint32_t *combo_span; /* id -> a span doing it (for its stack) */
     size_t ncombos, capcombos;
     acc *wv, *hv;
     size_t nw, cw, nh, ch;
 } holding;
 
-static int combo_id(holding *h, int why, int op, uint32_t site, uint32_t *id)
+static int combo_id(holding *h, int why, int op, uint32_t site, uint32_t span, uint32_t *id)
 {
     uint64_t k = (uint64_t)why << 56 | (uint64_t)op << 48 | site;
     uint32_t *slot = tr__map_get(&h->combo, k, 1);
@@ -898,9 +911,14 @@ static int combo_id(holding *h, int why, int op, uint32_t site, uint32_t *id)
             if (!v)
                 return -ENOMEM;
             h->combos = v;
+            uint32_t *sv = realloc(h->combo_span, cap * sizeof *sv);
+            if (!sv)
+                return -ENOMEM;
+            h->combo_span = sv;
             h->capcombos = cap;
         }
         *slot = (uint32_t)h->ncombos;
+        h->combo_span[h->ncombos] = span;
         h->combos[h->ncombos++] = k;
     }
     *id = *slot;
@@ -928,7 +946,7 @@ static int one_hold(builder *b, holding *h, uint32_t obj, uint32_t task, int64_t
         else
             continue;
         uint32_t site = why == 255 ? slice_site(tr, (uint32_t)s) : tr_span_site(tr, sp);
-        if (combo_id(h, why, why == 255 ? 0 : sp->op, site, &id) ||
+        if (combo_id(h, why, why == 255 ? 0 : sp->op, site, (uint32_t)s, &id) ||
             acc_add(&h->what, &h->wv, &h->nw, &h->cw, (uint64_t)obj << 32 | id, clip(sp, h0, h1)))
             return -ENOMEM;
     }
@@ -973,6 +991,7 @@ static int holders(builder *b)
             p->c.held_why = (uint8_t)(k >> 56);
             p->c.held_op = (uint8_t)(k >> 48);
             p->c.held_at = (uint32_t)k;
+            p->c.stack = tr_span_stack(tr, h.combo_span[(uint32_t)h.wv[i].key]);
         }
     }
     for (size_t i = 0; i < h.nh; i++) { /* holders, and the one that held longest */
@@ -990,6 +1009,7 @@ out:
     free(h.wv);
     free(h.hv);
     free(h.combos);
+    free(h.combo_span);
     tr__map_free(&h.held);
     tr__map_free(&h.combo);
     tr__map_free(&h.what);
@@ -1133,6 +1153,7 @@ static proto *cause_of_stall(builder *b, const tr_stall *s, const int64_t *perio
     p->c.why = sp->state == TR_ST_WAITING ? sp->why : 0;
     p->c.op = sp->state == TR_ST_WAITING ? sp->op : 0;
     p->c.at = sp->state == TR_ST_RUNNING ? slice_site(tr, root) : tr_span_site(tr, sp);
+    p->c.stack = tr_span_stack(tr, root);
     return p;
 }
 

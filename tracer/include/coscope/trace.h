@@ -374,6 +374,9 @@ typedef struct tr_cause {
     uint32_t held_at; /* CONTENTION: the site of held_why */
     int64_t held_ns;  /* CONTENTION: time spent so while holding */
     uint32_t nholders; /* CONTENTION: distinct holders that made others wait */
+    uint32_t stack;   /* the caller chain of `at` (tr_fmt_stack), or 0: the
+                         root span's; SATURATION: the top task's longest
+                         slice ending there; CONTENTION: what was held across */
 } tr_cause;
 
 /* Causes in rank order (blamed, then t); valid after tr_analyze. */
