@@ -940,12 +940,54 @@ static void test_progress(void)
     remove_tmpdir();
 }
 
+/* coscope why: the chain from a task's wait to its sink, in words and
+ * JSON; the cause it is under; a stuck task's wait-for words; errors. */
+static void test_why(void)
+{
+    result r = run((const char *[]){"why", "basic.jsonl", "main", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out,
+                  "why was main (1) not running at 6.00 \xc2\xb5s?\n"
+                  "  main (1) join handler (2) from 6.00 \xc2\xb5s for 80.0 ms at demo.c:25\n"
+                  "  <- handler (2) io read fd 7 from 30.0 ms for 50.0 ms at demo.c:31\n"
+                  "sink: io\n"
+                  "cause 0 (io, 130 ms blamed): handler (2) waited 50.0 ms on io read fd 7 (outside "
+                  "the process) at demo.c:31\n");
+    result_free(&r);
+    r = run((const char *[]){"why", "basic.jsonl", "fetch (3)", "--json", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "{\"task\":3,\"name\":\"fetch\",\"at\":4000,\"state\":\"ready\","
+                         "\"sink\":\"run\",\"cause\":1,\"chain\":[{\"task\":3,\"name\":\"fetch\","
+                         "\"state\":\"ready\",\"t\":4000,\"dur_ns\":30006000},{\"task\":2,\"name\":"
+                         "\"handler\",\"state\":\"running\",\"t\":7000,\"dur_ns\":30001000}]}\n");
+    result_free(&r);
+    r = run((const char *[]){"why", "basic.jsonl", "2", "--at", "10ms", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "handler (2) was running at 10.0 ms\n");
+    result_free(&r);
+    r = run((const char *[]){"why", "deadlock.jsonl", "a", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "why was a (2) not running at 2.30 \xc2\xb5s?\n"
+                         "  a (2) lock m2 (obj 2) from 2.30 \xc2\xb5s for 500 ms at dl.c:22\n"
+                         "sink: wait\n"
+                         "stuck: lock m2 (obj 2), waits on b (3); DEADLOCK: a (2) -> b (3) -> c (4) "
+                         "-> a (2)\n");
+    result_free(&r);
+    r = run((const char *[]){"why", "basic.jsonl", "nosuch", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "coscope: basic.jsonl: no task nosuch\n");
+    result_free(&r);
+    expect_usage((const char *[]){"why", "basic.jsonl", NULL}, "why: missing TASK");
+    expect_usage((const char *[]){"why", "basic.jsonl", "1", "--at", "x", NULL}, "why: bad time 'x'");
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
         {"help", test_help},
         {"usage", test_usage},
         {"stalls_json", test_stalls_json},
+        {"why", test_why},
         {"stalls_human", test_stalls_human},
         {"stats_json", test_stats_json},
         {"stats_human", test_stats_human},

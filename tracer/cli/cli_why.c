@@ -5,10 +5,12 @@
  * analysis grouped it under one. Human lines or --json. */
 #include "cli.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "coscope/tr_args.h"
 #include "tr_export_int.h"
 
 #define MAX_CHAIN 64
@@ -17,7 +19,8 @@ static void usage(FILE *f)
 {
     fputs("usage: coscope why FILE TASK [--at TIME] [--threshold MS] [--json]\n"
           "\n"
-          "Why was TASK (an id, or a task's exact name) not running at TIME?\n"
+          "Why was TASK (its id, its label \"fetch (3)\", or a name one task has)\n"
+          "not running at TIME?\n"
           "Follows what it waited for: the wake that ended its wait, the waker,\n"
           "what the waker was itself waiting for, ... down to a sink (a task\n"
           "running on the loop, a sleep or timer, outside I/O, thread-pool work,\n"
@@ -30,20 +33,8 @@ static void usage(FILE *f)
           "  --threshold MS    stall threshold for the causes (as for stalls)\n"
           "  --json            machine-readable output (see docs/cli-json.md)\n"
           "\n"
-          "exit: 0 ok, 1 bad trace, 2 usage or no such task\n",
+          "exit: 0 ok, 1 bad trace or no such task, 2 usage\n",
           f);
-}
-
-static const tr_task *find_task(const tr_trace *tr, const char *arg)
-{
-    char *end;
-    unsigned long id = strtoul(arg, &end, 10);
-    if (*arg && *end == '\0' && id <= UINT32_MAX)
-        return tr_task_by_id(tr, (uint32_t)id);
-    for (size_t i = 0; i < tr_ntasks(tr); i++)
-        if (strcmp(tr_str(tr, tr_tasks(tr)[i].name), arg) == 0)
-            return &tr_tasks(tr)[i];
-    return NULL;
 }
 
 /* The task's longest span that is not running (nor done), or its first. */
@@ -114,6 +105,14 @@ static void print_human(const tr_trace *tr, const tr_task *t, int64_t at, const 
         }
     }
     fprintf(f, "sink: %s\n", tr_cause_kind_name(sink));
+    for (size_t i = 0; i < tr_nstalls(tr); i++) { /* a wait nobody ended: say why */
+        const tr_stall *s = &tr_stalls(tr)[i];
+        if (s->kind == TR_STALL_STUCK && s->span == chain[n - 1].span) {
+            fputs("stuck: ", f);
+            cli__fput_esc(tr_stall_describe(tr, s, what, sizeof what), f);
+            fputc('\n', f);
+        }
+    }
     if (cause >= 0) {
         const tr_cause *c = &tr_causes(tr)[cause];
         cli__dur(dur, sizeof dur, c->blamed);
@@ -161,7 +160,7 @@ int cli__why(int argc, char **argv)
         } else if ((rc = cli__opt_value(argc, argv, &i, "--at", &val)) != 0) {
             if (rc < 0)
                 return cli__usage_error("why", "--at needs a value");
-            if (cli__parse_dur(val, &at) != 0)
+            if (tr_parse_dur(val, &at) != 0)
                 return cli__usage_error("why", "bad time '%s'", val);
             have_at = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -178,15 +177,25 @@ int cli__why(int argc, char **argv)
         return cli__usage_error("why", "missing %s", path ? "TASK" : "FILE");
     if (cli__load_analyzed(path, &ao, &tr) != CLI_OK)
         return CLI_BAD;
-    const tr_task *t = find_task(tr, task_arg);
+    uint32_t id = 0;
+    const tr_task *t = NULL;
+    rc = tr_parse_task(tr, task_arg, &id);
+    if (rc == 0 && !(t = tr_task_by_id(tr, id)))
+        rc = -ENOENT; /* the loop has no task record */
     size_t span = SIZE_MAX;
     if (t && t->nspans)
         span = have_at ? tr_span_find(tr, t->id, at) : longest_not_running(tr, t);
-    if (span == SIZE_MAX) {
+    if (rc != 0 || span == SIZE_MAX) {
+        char esc[256];
+        cli__esc(esc, sizeof esc, task_arg);
+        if (rc == -EEXIST)
+            fprintf(stderr, "coscope: %s: several tasks are named %s; give an id\n", path, esc);
+        else if (rc != 0 || !t->nspans)
+            fprintf(stderr, "coscope: %s: no task %s\n", path, esc);
+        else
+            fprintf(stderr, "coscope: %s: task %s did not exist at that time\n", path, esc);
         tr_free(tr);
-        if (!t || !t->nspans)
-            return cli__usage_error("why", "no task '%s' in %s", task_arg, path);
-        return cli__usage_error("why", "task '%s' did not exist at that time", task_arg);
+        return CLI_BAD;
     }
     if (!have_at)
         at = tr_spans(tr)[span].t0;
