@@ -139,29 +139,15 @@ size_t tr__longest_runs(const tr_trace *tr, int64_t t0, int64_t t1, uint32_t *ou
         uint32_t best;
     } range;
     range heap[2 * 64 + 2];
-    size_t nh = 0, n = 0, lo = 0, hi = tr->nrun_spans;
-    if (!tr->run_tree || hi == 0 || max == 0)
+    size_t nh = 0, n = 0;
+    if (!tr->run_tree || tr->nrun_spans == 0 || max == 0)
         return 0;
     if (max > 64)
         max = 64;
-    while (lo < hi) { /* first slice starting at or after t1 */
-        size_t mid = lo + (hi - lo) / 2;
-        if (tr->spans[tr->run_spans[mid]].t0 < t1)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t r = lo, l;
-    lo = 0, hi = r;
-    while (lo < hi) { /* first slice starting at or after t0 ... */
-        size_t mid = lo + (hi - lo) / 2;
-        if (tr->spans[tr->run_spans[mid]].t0 < t0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    l = lo;
-    if (l > 0 && tr->spans[tr->run_spans[l - 1]].t1 > t0) /* ... and the one it cuts */
+    /* the slices starting in [t0, t1), and the one before if it reaches in */
+    size_t r = tr__span_search(tr, tr->run_spans, 0, tr->nrun_spans, t1, TR__T0_GE);
+    size_t l = tr__span_search(tr, tr->run_spans, 0, r, t0, TR__T0_GE);
+    if (l > 0 && tr->spans[tr->run_spans[l - 1]].t1 > t0)
         l--;
     if (l >= r)
         return 0;
@@ -321,14 +307,7 @@ static uint32_t held_up_by(const tr_trace *tr, uint32_t who, int64_t a, int64_t 
     const tr_task *t = tr_task_by_id(tr, who);
     if (!t || t->nspans == 0 || (size_t)t->span0 + t->nspans > tr->nspans)
         return NONE;
-    size_t lo = t->span0, hi = (size_t)t->span0 + t->nspans;
-    while (lo < hi) { /* first span starting at or after tw */
-        size_t mid = lo + (hi - lo) / 2;
-        if (tr->spans[mid].t0 < tw)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = tr__span_search(tr, NULL, t->span0, (size_t)t->span0 + t->nspans, tw, TR__T0_GE);
     if (lo == t->span0)
         return NONE;
     uint32_t best[TR_ST__COUNT] = {NONE, NONE, NONE, NONE};
@@ -662,14 +641,7 @@ static int saturation_period(builder *b, int64_t p0, int64_t p1, uint32_t idx)
     proto *p;
     if (tr__map_init(&tasks, 16) || tr__map_init(&sites, 16))
         goto out;
-    size_t lo = 0, hi = tr->nrun_spans;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tr->spans[tr->run_spans[mid]].t0 < p0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = tr__span_search(tr, tr->run_spans, 0, tr->nrun_spans, p0, TR__T0_GE);
     for (size_t k = lo; k < tr->nrun_spans; k++) {
         uint32_t si = tr->run_spans[k];
         const tr_span *sp = &tr->spans[si];
@@ -700,15 +672,8 @@ static int saturation_period(builder *b, int64_t p0, int64_t p1, uint32_t idx)
         }
     }
     /* ready spans that began in the period, clipped to it */
-    lo = 0, hi = tr->nspans;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tr->spans[tr->span_order[mid]].t0 < p0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t k = lo; k < tr->nspans; k++) {
+    for (size_t k = tr__span_search(tr, tr->span_order, 0, tr->nspans, p0, TR__T0_GE);
+         k < tr->nspans; k++) {
         const tr_span *sp = &tr->spans[tr->span_order[k]];
         if (sp->t0 >= p1)
             break;
@@ -733,23 +698,8 @@ out:
  * edge slices clipped. */
 static int64_t run_within(const tr_trace *tr, int64_t a, int64_t b)
 {
-    size_t lo = 0, hi = tr->nrun_spans;
-    while (lo < hi) { /* first slice ending after a */
-        size_t mid = lo + (hi - lo) / 2;
-        if (tr->spans[tr->run_spans[mid]].t1 <= a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t l = lo;
-    hi = tr->nrun_spans;
-    while (lo < hi) { /* first slice starting at or after b */
-        size_t mid = lo + (hi - lo) / 2;
-        if (tr->spans[tr->run_spans[mid]].t0 < b)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t l = tr__span_search(tr, tr->run_spans, 0, tr->nrun_spans, a, TR__T1_GT);
+    size_t lo = tr__span_search(tr, tr->run_spans, l, tr->nrun_spans, b, TR__T0_GE);
     if (l >= lo)
         return 0;
     int64_t sum = tr->run_before[lo] - tr->run_before[l];
@@ -765,14 +715,7 @@ static int64_t run_within(const tr_trace *tr, int64_t a, int64_t b)
 static int64_t next_window(const tr_trace *tr, int64_t w)
 {
     int64_t e = w + SAT_WINDOW;
-    size_t lo = 0, hi = tr->nrun_spans;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tr->spans[tr->run_spans[mid]].t1 <= e)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = tr__span_search(tr, tr->run_spans, 0, tr->nrun_spans, e, TR__T1_GT);
     if (lo == tr->nrun_spans)
         return INT64_MAX;
     int64_t t0 = tr->spans[tr->run_spans[lo]].t0;
@@ -816,14 +759,7 @@ static int find_saturation(builder *b, int64_t **periods, size_t *np)
                 start = w;
             w = e;
             /* inside one long slice every window is busy: jump to its end */
-            size_t lo = 0, hi = tr->nrun_spans;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (tr->spans[tr->run_spans[mid]].t0 <= e)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
+            size_t lo = tr__span_search(tr, tr->run_spans, 0, tr->nrun_spans, e, TR__T0_GT);
             if (lo > 0) {
                 const tr_span *sp = &tr->spans[tr->run_spans[lo - 1]];
                 int64_t to = sp->t1 / SAT_WINDOW * SAT_WINDOW;

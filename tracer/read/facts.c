@@ -165,6 +165,33 @@ int64_t tr_stall_fd(const tr_trace *tr, const tr_stall *s)
     return tr && s && s->span < tr->nspans ? tr_span_fd(tr, &tr->spans[s->span]) : -1;
 }
 
+/* ---- searches over spans ---- */
+
+static int passes(const tr_span *sp, int64_t x, int key)
+{
+    switch (key) {
+    case TR__T0_GE:
+        return sp->t0 >= x;
+    case TR__T0_GT:
+        return sp->t0 > x;
+    default:
+        return sp->t1 > x;
+    }
+}
+
+size_t tr__span_search(const tr_trace *tr, const uint32_t *idx, size_t lo, size_t hi, int64_t x,
+                       int key)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (!passes(&tr->spans[idx ? idx[mid] : mid], x, key))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* ---- wake-ups ---- */
 
 int tr__wakeup_in(const tr_trace *tr, uint32_t task, int64_t t0, int64_t t1, tr_wakeup *out)
@@ -237,23 +264,8 @@ static int64_t task_ran(const tr_trace *tr, const tr_task *t, int64_t t0, int64_
     size_t lo = t->span0, hi = (size_t)t->span0 + t->nspans, end = hi;
     if (hi > tr->nspans || lo >= hi)
         return 0;
-    while (lo < hi) { /* first span ending after t0 */
-        size_t mid = lo + (hi - lo) / 2;
-        if (tr->spans[mid].t1 <= t0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t a = lo;
-    hi = end;
-    while (lo < hi) { /* first span starting at or after t1 */
-        size_t mid = lo + (hi - lo) / 2;
-        if (tr->spans[mid].t0 < t1)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t b = lo; /* spans [a, b) overlap the interval */
+    size_t a = tr__span_search(tr, NULL, lo, end, t0, TR__T1_GT);
+    size_t b = tr__span_search(tr, NULL, a, end, t1, TR__T0_GE); /* [a, b) overlap it */
     if (a >= b)
         return 0;
     int64_t sum = tr->run_cum[b - 1] - tr->run_cum[a];

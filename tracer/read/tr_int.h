@@ -222,6 +222,12 @@ int tr__wakeup_in(const tr_trace *tr, uint32_t task, int64_t t0, int64_t t1, tr_
 /* Indices (in spans) of the longest run slices overlapping [t0, t1),
  * longest first, at most max. */
 size_t tr__longest_runs(const tr_trace *tr, int64_t t0, int64_t t1, uint32_t *out, size_t max);
+/* The first k in [lo, hi) whose span (tr->spans[idx[k]], or tr->spans[k]
+ * when idx is NULL) passes key against x, for spans ordered by it: the
+ * one binary search of facts.c and cause.c. */
+enum { TR__T0_GE, TR__T0_GT, TR__T1_GT };
+size_t tr__span_search(const tr_trace *tr, const uint32_t *idx, size_t lo, size_t hi, int64_t x,
+                       int key);
 int tr__causes_build(tr_trace *tr, const tr_analysis_opts *o);
 void tr__causes_free(tr_trace *tr);
 
