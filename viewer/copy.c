@@ -1,5 +1,5 @@
-/* copy.c: the selection as text, for Ctrl+C — the selected stall, else the
- * selected span, else the event at the cursor, in the words the panels and
+/* copy.c: the selection as text, for Ctrl+C — the selected cause, else
+ * stall, else span, else the event at the cursor, in the words the panels and
  * the CLI use. The state keeps the text (vw_state.clip) and the window
  * hands it to the clipboard, so copying is tested without a display. */
 #include <stdio.h>
@@ -9,15 +9,13 @@
 static size_t stall_text(const vw_model *m, const tr_stall *s, char *buf,
                          size_t n)
 {
-    static const char *const kinds[] = {"blocked the loop",
-                                        "scheduling latency", "long wait",
-                                        "stuck at end"};
-    char task[96], t[32], d[32];
-    return (size_t)snprintf(buf, n, "stall: %s %s at %s for %s",
+    char task[96], t[32], d[32], why[320];
+    return (size_t)snprintf(buf, n, "stall: %s %s at %s for %s: %s",
+                            tr_stall_kind_name(s->kind),
                             vw__fmt_task(task, sizeof task, m, s->task),
-                            kinds[s->kind < 4 ? s->kind : 2],
                             tr_fmt_dur(t, sizeof t, s->t),
-                            tr_fmt_dur(d, sizeof d, s->dur));
+                            tr_fmt_dur(d, sizeof d, s->dur),
+                            tr_stall_describe(m->tr, s, why, sizeof why));
 }
 
 static size_t span_text(const vw_model *m, size_t si, char *buf, size_t n)
@@ -51,6 +49,13 @@ size_t vw__selection_text(const vw_state *st, const vw_model *m, char *buf,
     if (n == 0)
         return 0;
     buf[0] = '\0';
+    if (st->sel_cause >= 0 && (size_t)st->sel_cause < tr_ncauses(m->tr)) {
+        char what[400];
+        return (size_t)snprintf(
+            buf, n, "cause: %s",
+            tr_cause_describe(m->tr, &tr_causes(m->tr)[st->sel_cause], what,
+                              sizeof what));
+    }
     if (st->sel_stall >= 0 && (size_t)st->sel_stall < tr_nstalls(m->tr))
         return stall_text(m, &tr_stalls(m->tr)[st->sel_stall], buf, n);
     if (st->sel_span >= 0 && (size_t)st->sel_span < tr_nspans(m->tr))

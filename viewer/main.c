@@ -33,6 +33,8 @@ static void usage(FILE *f)
           "                        (default: the whole trace)\n"
           "  --size WxH            window / image size (default 1600x900)\n"
           "  --select TASK         select the task with this id\n"
+          "  --cause N             select the N-th cause (as after n), its "
+          "chain drawn\n"
           "  --hover X,Y           with --screenshot: the mouse at pixel X,Y "
           "of the\n"
           "                        image, so its hover tooltip is drawn\n"
@@ -126,6 +128,17 @@ static int parse_option(opts *o, const char *a, const char *v)
         }
         o->v.w = w;
         o->v.h = h;
+    } else if (strcmp(a, "--cause") == 0) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (*end || end == v || n < 1 || n > 1000000) {
+            fprintf(stderr,
+                    "coscope: --cause: expected a rank from 1 (as `coscope "
+                    "stalls` lists them), got \"%s\"\n",
+                    v);
+            return 2;
+        }
+        o->v.cause = (int)n;
     } else if (strcmp(a, "--select") == 0) {
         char *end;
         unsigned long id = strtoul(v, &end, 10);

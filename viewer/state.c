@@ -128,6 +128,7 @@ int vw__state_init(vw_state *st, const vw_model *m, int w, int h)
     st->speed = 1.0;
     st->sel_span = -1;
     st->sel_stall = -1;
+    st->sel_cause = -1;
     st->mouse_x = st->mouse_y = -1;
     st->dirty = 1;
     st->collapsed = calloc(m->ntasks + 1, 1);
@@ -219,6 +220,8 @@ static void zoom_around(vw_state *st, int64_t c, double factor)
     set_window(st, t0, vw__add(t0, vw__i64(round(nw))));
 }
 
+static void select_cause(vw_state *st, const vw_model *m, long i);
+
 void vw__state_place(vw_state *st, const vw_model *m, const vw_view_opts *o,
                      int shot)
 {
@@ -234,6 +237,13 @@ void vw__state_place(vw_state *st, const vw_model *m, const vw_view_opts *o,
             t0 = INT64_MAX - o->window;
         st->t0 = t0;
         st->t1 = t0 + o->window;
+    }
+    if (o->cause > 0) {
+        if ((size_t)o->cause > tr_ncauses(m->tr))
+            fprintf(stderr, "coscope: warning: --cause %d: the trace has %zu\n",
+                    o->cause, tr_ncauses(m->tr));
+        else
+            select_cause(st, m, o->cause - 1);
     }
     if (o->select) {
         if (!tr_task_by_id(m->tr, o->select)) {
@@ -304,6 +314,7 @@ static void goto_stall(vw_state *st, const vw_model *m, int dir)
     }
     st->playing = 0;
     st->sel_stall = i;
+    st->sel_cause = -1;
     vw__set_playhead(st, m, s[i].t);
     vw__select(st, m, s[i].task,
                 s[i].span < tr_nspans(m->tr) ? (long)s[i].span : -1);
@@ -318,6 +329,56 @@ static void goto_stall(vw_state *st, const vw_model *m, int dir)
             set_window(st, vw__sub(t, d / 4), vw__add(vw__add(t, d), d / 4));
     }
     st->status[0] = '\0';
+}
+
+/* Selects cause i: its root task and span, the playhead at its start and
+ * a window over its chain (or its period, for an aggregate), the cause in
+ * words on the status line. */
+static void select_cause(vw_state *st, const vw_model *m, long i)
+{
+    const tr_cause *c = &tr_causes(m->tr)[i];
+    const tr_link *l = tr_cause_links(m->tr) + c->link0;
+    const tr_span *sp = tr_spans(m->tr);
+    size_t ns = tr_nspans(m->tr);
+    int64_t a = c->t, b = vw__add(c->t, c->dur > 0 ? c->dur : 0);
+    for (uint32_t k = 0; k < c->nlinks; k++)
+        if (l[k].span < ns) {
+            a = sp[l[k].span].t0 < a ? sp[l[k].span].t0 : a;
+            b = sp[l[k].span].t1 > b ? sp[l[k].span].t1 : b;
+        }
+    st->playing = 0;
+    st->sel_cause = i;
+    st->sel_stall = -1;
+    vw__set_playhead(st, m, c->t);
+    vw__select(st, m, c->task, c->span < ns ? (long)c->span : -1);
+    int64_t margin = vw__sub(b, a) / 10;
+    if (margin < 1000)
+        margin = 1000;
+    set_window(st, vw__sub(a, margin), vw__add(b, margin));
+    char what[100];
+    tr_cause_describe(m->tr, c, what, sizeof what);
+    snprintf(st->status, sizeof st->status, "cause %ld of %zu: %.80s", i + 1,
+             tr_ncauses(m->tr), what);
+}
+
+/* n / N: the causes in rank order; a trace without causes (a deadlock, no
+ * stall) walks its stalls by time instead. */
+static void goto_cause(vw_state *st, const vw_model *m, int dir)
+{
+    size_t n = tr_ncauses(m->tr);
+    if (n == 0) {
+        goto_stall(st, m, dir);
+        return;
+    }
+    long i = st->sel_cause < 0 ? (dir > 0 ? 0 : (long)n - 1)
+                               : st->sel_cause + dir;
+    if (i < 0 || (size_t)i >= n) {
+        snprintf(st->status, sizeof st->status, "no %s cause",
+                 dir > 0 ? "lower-ranked" : "higher-ranked");
+        st->dirty = 1;
+        return;
+    }
+    select_cause(st, m, i);
 }
 
 static void fit(vw_state *st, const vw_model *m)
@@ -442,6 +503,7 @@ static void click(vw_state *st, const vw_model *m, int x, int y)
     size_t s = tr_span_find(m->tr, l->id, t);
     vw__select(st, m, l->id, s == SIZE_MAX ? -1 : (long)s);
     st->sel_stall = -1;
+    st->sel_cause = -1;
 }
 
 /* The range's figures, once the drag that makes it ends: the tracer's
@@ -620,10 +682,10 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         step_event(st, m, -1, 1);
         break;
     case VW_A_STALL_NEXT:
-        goto_stall(st, m, +1);
+        goto_cause(st, m, +1);
         break;
     case VW_A_STALL_PREV:
-        goto_stall(st, m, -1);
+        goto_cause(st, m, -1);
         break;
     case VW_A_GOTO:
     case VW_A_FILTER:
@@ -687,6 +749,7 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         } else {
             vw__select(st, m, 0, -1);
             st->sel_stall = -1;
+            st->sel_cause = -1;
         }
         st->status[0] = '\0';
         st->dirty = 1;

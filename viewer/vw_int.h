@@ -149,6 +149,7 @@ typedef struct vw_state {
     uint32_t sel_task; /* 0: none */
     long sel_span;     /* index in tr_spans or -1 */
     long sel_stall;    /* index in tr_stalls or -1 */
+    long sel_cause;    /* index in tr_causes (rank order) or -1 */
     int prompt;        /* VW_PROMPT_* */
     char prompt_buf[64];
     char filter[64];
@@ -308,7 +309,9 @@ enum {
     VW_R_MESSAGE,
     VW_R_PROGRESS,
     VW_R_TOPBAR,
-    VW_R_RANGE /* the Shift+drag range: its band and its histogram bars */
+    VW_R_RANGE,     /* the Shift+drag range: its band and its histogram bars */
+    VW_R_CHAIN,     /* the selected cause's chain: spans and links */
+    VW_R_CHAIN_DIM  /* the veil over everything else */
 };
 
 typedef struct vw_cmd {
@@ -400,6 +403,9 @@ const char *vw__fit_text(const vw_measure *ms, int font, const char *s,
                          int maxw, char *out, size_t n);
 /* The window title for a trace file: "name.jsonl — coscope" (app.c). */
 char *vw__title(char *buf, size_t n, const char *path);
+/* An object as "name (obj id)", or "obj id" when it has no name: the
+ * CLI's words (tr_obj_name). */
+char *vw__fmt_obj(char *buf, size_t n, const vw_model *m, uint32_t obj);
 /* A task as "name (id)", like the CLI. */
 char *vw__fmt_task(char *buf, size_t n, const vw_model *m, uint32_t id);
 

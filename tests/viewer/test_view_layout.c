@@ -447,6 +447,92 @@ static void test_range_panel(void)
     fx_layout();
     ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_RANGE, 0), 0);
     ASSERT_NULL(panel_value("running"));
+}
+
+/* Whether some text command of this role reads exactly s. */
+static int has_text(int role, const char *s)
+{
+    const vw_cmd *c;
+    for (int k = 0; (c = fx_find(VW_CMD_TEXT, role, 0, k)); k++)
+        if (strcmp(vw__dl_str(&DL, c), s) == 0)
+            return 1;
+    return 0;
+}
+
+/* n selects the first cause (stalls.jsonl: hog ran 40 ms and held victim
+ * in ready): the lanes dimmed but for its chain, whose two spans are drawn
+ * bright with an arrow from the root's lane to the victim's, and the panel
+ * says what the cause was, in the tracer's words. Esc takes it away. */
+static void test_cause_chain(void)
+{
+    fx_open("stalls.jsonl");
+    ASSERT_EQ(tr_ncauses(M.tr), 2);
+    vw_action n = {.kind = VW_A_STALL_NEXT};
+    vw__apply(&S, &M, &n);
+    ASSERT_EQ(S.sel_cause, 0);
+    fx_layout();
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_CHAIN_DIM, 0), 1);
+    const vw_cmd *veil = fx_find(VW_CMD_RECT, VW_R_CHAIN_DIM, 0, 0);
+    ASSERT_EQ(veil->x, TL_X);
+    ASSERT_EQ(veil->y, LANES_Y);
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_CHAIN, 0), 2);
+    const vw_cmd *victim = fx_find(VW_CMD_RECT, VW_R_CHAIN, 2, 0);
+    const vw_cmd *hog = fx_find(VW_CMD_RECT, VW_R_CHAIN, 1, 0);
+    ASSERT_NOT_NULL(victim);
+    ASSERT_NOT_NULL(hog);
+    ASSERT_EQ(victim->state, TR_ST_READY);
+    ASSERT_EQ(hog->state, TR_ST_RUNNING);
+    ASSERT(victim > veil && hog > veil); /* drawn over the veil */
+    /* the arrow: a vertical line from hog's lane to victim's */
+    const vw_cmd *ln = fx_find(VW_CMD_LINE, VW_R_CHAIN, 1, 0);
+    ASSERT_NOT_NULL(ln);
+    ASSERT_EQ(ln->w, 0);
+    ASSERT_EQ(ln->y, hog->y - 4 + LANE_H / 2);
+    ASSERT_EQ(ln->y + ln->h, victim->y - 4 + LANE_H / 2);
+    ASSERT(has_text(VW_R_PANEL, "CAUSE 1 OF 2: run"));
+    /* wrapped at the panel's 372 px: 53 bytes of the fake 7 px font */
+    ASSERT(has_text(VW_R_PANEL,
+                    "hog (1) ran 40.0 ms on the loop without yielding at"));
+    ASSERT(has_text(VW_R_PANEL, "st.c:9"));
+    ASSERT(has_text(VW_R_PANEL, "victim (2) ready"));
+    ASSERT(has_text(VW_R_PANEL, "\xe2\x86\x90 hog (1) running"));
+    ASSERT_STR_EQ(S.status, "cause 1 of 2: hog (1) ran 40.0 ms on the loop "
+                            "without yielding at st.c:9");
+    vw_action esc = {.kind = VW_A_ESCAPE};
+    vw__apply(&S, &M, &esc);
+    fx_layout();
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_CHAIN_DIM, 0), 0);
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_CHAIN, 0), 0);
+    ASSERT(!has_text(VW_R_PANEL, "CAUSE 1 OF 2: run"));
+    fx_close();
+}
+
+/* Objects by name, as the CLI says them: the waiter's lock on "cookies" in
+ * its tooltip, the detail panel and the event log; the contention cause
+ * names it too. */
+static void test_object_names(void)
+{
+    fx_open("causes.jsonl");
+    window(0, 32000000);
+    vw__set_playhead(&S, &M, 30300000);
+    size_t sp = tr_span_find(M.tr, 3, 10000000);
+    vw__select(&S, &M, 3, (long)sp);
+    /* the waiter's lane: loop, main, holder, waiter */
+    vw_action a = {.kind = VW_A_MOUSE_MOVE,
+                   .x = (int)vw__x_of(&(vw_geom){.tl_x = TL_X, .tl_w = 1600 - 400 - TL_X},
+                                      &S, 10000000),
+                   .y = LANES_Y + 3 * LANE_H + 10};
+    vw__apply(&S, &M, &a);
+    fx_layout();
+    ASSERT(has_text(VW_R_TOOLTIP, "waiting: lock cookies (obj 2)"));
+    ASSERT(has_text(VW_R_PANEL, "cookies (obj 2)"));
+    ASSERT(has_text(VW_R_LOG, "yield waiter (3)  lock cookies (obj 2)"));
+    ASSERT(has_text(VW_R_LOG, "acquire holder (2)  cookies (obj 2)"));
+    vw_action n = {.kind = VW_A_STALL_NEXT};
+    vw__apply(&S, &M, &n);
+    ASSERT_EQ(S.sel_cause, 0);
+    ASSERT_EQ(tr_causes(M.tr)[0].kind, TR_CAUSE_CONTENTION);
+    ASSERT(strstr(S.status, "lock cookies (obj 2) contended") != NULL);
     fx_close();
 }
 
@@ -645,6 +731,8 @@ int main(int argc, char **argv)
         {"stack_panel", test_stack_panel},
         {"hover_tooltip", test_hover_tooltip},
         {"tooltip_text", test_tooltip_text},
+        {"cause_chain", test_cause_chain},
+        {"object_names", test_object_names},
         {"help_over_tooltip", test_help_over_tooltip},
         {"times", test_times},
         {"title", test_title},

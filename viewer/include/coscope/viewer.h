@@ -30,9 +30,11 @@ typedef struct vw_view_opts {
     /* with a screenshot: what a user in the window would have done */
     int has_hover, hover_x, hover_y; /* the mouse at this pixel */
     int help_overlay;                /* the key help open (as after ?) */
+    int cause; /* select the cause of this rank (1: the first, as after n;
+                  0: none), with its chain drawn */
 } vw_view_opts;
 
-#define VW_VIEW_OPTS_INIT {NULL, NULL, 0, 0, 0, 1600, 900, 0, 0, 0, 0, 0}
+#define VW_VIEW_OPTS_INIT {NULL, NULL, 0, 0, 0, 1600, 900, 0, 0, 0, 0, 0, 0}
 
 /* Shows tr (loaded and analysed by the caller, borrowed, never changed) in
  * a window until the user quits, or renders one frame to o->screenshot.
