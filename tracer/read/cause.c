@@ -238,8 +238,10 @@ static int build_conns(tr_trace *tr)
         if (fd >= 0 && fd <= UINT32_MAX)
             tr->writes[tr->nwrites++] = (tr__write){e->task, (uint32_t)fd, e->t};
     }
-    qsort(tr->conns, tr->nconns, sizeof *tr->conns, cmp_conn);
-    qsort(tr->writes, tr->nwrites, sizeof *tr->writes, cmp_write);
+    if (tr->nconns) /* qsort(NULL, 0) is undefined */
+        qsort(tr->conns, tr->nconns, sizeof *tr->conns, cmp_conn);
+    if (tr->nwrites)
+        qsort(tr->writes, tr->nwrites, sizeof *tr->writes, cmp_write);
     rc = 0;
 out:
     tr__map_free(&ends);
@@ -1112,7 +1114,8 @@ static int list_contended(builder *b)
     for (size_t i = 0; i < b->n; i++)
         if (b->p[i].c.kind == TR_CAUSE_CONTENTION && b->p[i].c.blamed >= 0)
             tr->contended[tr->ncontended++] = b->p[i].c.obj;
-    qsort(tr->contended, tr->ncontended, sizeof *tr->contended, cmp_u32);
+    if (tr->ncontended) /* qsort(NULL, 0) is undefined */
+        qsort(tr->contended, tr->ncontended, sizeof *tr->contended, cmp_u32);
     return 0;
 }
 
@@ -1185,7 +1188,8 @@ static int finish(builder *b)
             b->p[i].c.blamed = sat_add(b->p[i].c.blamed, b->p[i].lat_ns);
         if (b->p[i].c.blamed >= 0 && (b->p[i].c.blamed > 0 || b->p[i].c.nstalls > 0))
             order[n++] = (ranked){b->p[i].c.blamed, b->p[i].c.t, b->p[i].c.kind, (uint32_t)i};
-        qsort(b->p[i].victims, b->p[i].nv, sizeof(uint32_t), cmp_u32);
+        if (b->p[i].nv) /* victims is NULL when there are none */
+            qsort(b->p[i].victims, b->p[i].nv, sizeof(uint32_t), cmp_u32);
         size_t k = 0;
         for (size_t j = 0; j < b->p[i].nv; j++)
             if (k == 0 || b->p[i].victims[k - 1] != b->p[i].victims[j])
@@ -1207,7 +1211,9 @@ static int finish(builder *b)
         *c = p->c;
         c->victim0 = (uint32_t)tr->ncause_victims;
         c->nvictims = (uint32_t)p->nv;
-        memcpy(tr->cause_victims + tr->ncause_victims, p->victims, p->nv * sizeof(uint32_t));
+        if (p->nv) /* memcpy from NULL is undefined even for 0 bytes */
+            memcpy(tr->cause_victims + tr->ncause_victims, p->victims,
+                   p->nv * sizeof(uint32_t));
         tr->ncause_victims += p->nv;
         c->link0 = (uint32_t)tr->ncause_links;
         c->nlinks = 0;

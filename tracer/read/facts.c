@@ -377,7 +377,8 @@ char *tr_stall_describe(const tr_trace *tr, const tr_stall *s, char *buf, size_t
         return buf;
     switch (s->kind) {
     case TR_STALL_BLOCKED: {
-        const tr_victim *v = tr->victims + s->victim0;
+        /* no victims array at all: NULL + 0 is undefined, so no pointer */
+        const tr_victim *v = tr->victims ? tr->victims + s->victim0 : NULL;
         app_oncpu(&b, tr, s);
         if (s->nvictims == 0 || (size_t)s->victim0 + s->nvictims > tr->nvictims) {
             tr__app(&b, "nothing else was ready");
