@@ -1311,7 +1311,9 @@ static void describe_aggregate(tr__buf *b, const tr_trace *tr, const tr_cause *c
     case TR_CAUSE_SATURATION: {
         int64_t busy = c->dur - tr__idle_within(tr, c->t, c->t + c->dur);
         tr__app(b, "loop %d%% busy for %s: %llu slices (p50 %s, p99 %s, max %s), most by ",
-                c->dur ? (int)(busy * 100 / c->dur) : 0, tr_fmt_dur(d, sizeof d, c->dur),
+                /* 128-bit: busy * 100 overflows for times near INT64_MAX */
+                c->dur ? (int)((__extension__(__int128)busy) * 100 / c->dur) : 0,
+                tr_fmt_dur(d, sizeof d, c->dur),
                 (unsigned long long)c->count, tr_fmt_dur(d2, sizeof d2, c->p50),
                 tr_fmt_dur(d3, sizeof d3, c->p99), tr_fmt_dur(what, sizeof what, c->max));
         app_task(b, tr, c->task);
