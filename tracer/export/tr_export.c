@@ -108,14 +108,19 @@ static void slice_open(exporter *x, uint64_t tid, const char *cat,
     put_dur(x->f, t0, t1);
 }
 
-static void task_label(exporter *x, uint32_t id, char *buf, size_t n)
+char *tr__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n)
 {
-    const tr_task *t = tr_task_by_id(x->tr, id);
+    const tr_task *t = tr_task_by_id(tr, id);
     if (id == 0)
         snprintf(buf, n, "loop");
     else
-        snprintf(buf, n, "%s (%" PRIu32 ")", t ? tr_str(x->tr, t->name) : "?",
-                 id);
+        snprintf(buf, n, "%s (%" PRIu32 ")", t ? tr_str(tr, t->name) : "?", id);
+    return buf;
+}
+
+static void task_label(exporter *x, uint32_t id, char *buf, size_t n)
+{
+    tr__task_label(x->tr, id, buf, n);
 }
 
 static void write_meta(exporter *x)
@@ -183,6 +188,23 @@ static void write_span(exporter *x, const tr_task *task, const tr_span *s,
     fputc('}', x->f);
 }
 
+int tr__span_slice(const tr_span *s, int64_t *prev, int64_t *t0, int64_t *t1)
+{
+    *t0 = s->t0 > *prev ? s->t0 : *prev;
+    *t1 = s->t1;
+    if (s->state == TR_ST_DONE)
+        return 0;
+    if (*t1 < *t0) {
+        if (s->state != TR_ST_RUNNING)
+            return 0;
+        *t1 = *t0;
+    }
+    if (*t1 == *t0 && s->state != TR_ST_RUNNING)
+        return 0;
+    *prev = *t1;
+    return 1;
+}
+
 /* A task's spans, clamped so that even a malformed model cannot produce
  * overlapping slices on one track. Zero-length ready / wait spans are noise
  * and are skipped; run slices are kept, flows end on them. */
@@ -199,18 +221,9 @@ static void write_tasks(exporter *x)
             if ((size_t)t->span0 + k >= nspans)
                 break;
             const tr_span *s = &spans[t->span0 + k];
-            int64_t t0 = s->t0 > prev ? s->t0 : prev, t1 = s->t1;
-            if (t1 < t0) {
-                if (s->state != TR_ST_RUNNING)
-                    continue;
-                t1 = t0;
-            }
-            if (t1 == t0 && s->state != TR_ST_RUNNING)
-                continue;
-            if (s->state == TR_ST_DONE)
-                continue;
-            write_span(x, t, s, t0, t1);
-            prev = t1;
+            int64_t t0, t1;
+            if (tr__span_slice(s, &prev, &t0, &t1))
+                write_span(x, t, s, t0, t1);
         }
     }
 }
@@ -252,6 +265,19 @@ static int cmp_work(const void *a, const void *b, void *ctx)
     return 0;
 }
 
+size_t *tr__work_order(const tr_trace *tr)
+{
+    const tr_work *w = tr_works(tr);
+    size_t n = tr_nworks(tr);
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!order)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    qsort_r(order, n, sizeof *order, cmp_work, (void *)w);
+    return order;
+}
+
 /* Thread-pool work, one track per pool thread. Sorted by (thread, t0) so
  * each track can be clamped against its previous slice. */
 static int write_works(exporter *x)
@@ -264,12 +290,8 @@ static int write_works(exporter *x)
 
     if (n == 0)
         return 0;
-    order = malloc(n * sizeof *order);
-    if (!order)
+    if (!(order = tr__work_order(x->tr)))
         return -ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    qsort_r(order, n, sizeof *order, cmp_work, (void *)w);
 
     for (size_t i = 0; i < n; i++) {
         const tr_work *wk = &w[order[i]];
@@ -489,9 +511,7 @@ int tr__wakeup_in(const tr_trace *tr, uint32_t task, int64_t t0, int64_t t1,
     return 0;
 }
 
-/* The first run slice of `task` starting at or after t, or NULL. */
-static const tr_span *next_run(const tr_trace *tr, const tr_task *task,
-                               int64_t t)
+const tr_span *tr__next_run(const tr_trace *tr, const tr_task *task, int64_t t)
 {
     const tr_span *spans = tr_spans(tr);
     size_t nspans = tr_nspans(tr);
@@ -531,7 +551,7 @@ static void write_flows(exporter *x)
         const tr_task *to = tr_task_by_id(x->tr, w.to);
         if (!to)
             continue;
-        const tr_span *run = next_run(x->tr, to, w.t);
+        const tr_span *run = tr__next_run(x->tr, to, w.t);
         if (!run)
             continue;
         uint32_t from = tr_task_by_id(x->tr, w.from) ? w.from : 0;
