@@ -60,7 +60,12 @@ fi
 
 pkgs="build-essential cmake pkg-config libuv1-dev libcjson-dev libsdl2-dev \
 libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core valgrind clang-14 \
-libclang-rt-14-dev xxd libdw-dev nodejs npm man-db chromium protobuf-compiler"
+libclang-rt-14-dev xxd libdw-dev man-db chromium protobuf-compiler"
+# Node.js may come from elsewhere than Debian (nodesource's nodejs carries its
+# own npm and conflicts with Debian's npm package): ask apt only for what is
+# missing.
+command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 [ $ci = 1 ] && pkgs="$pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 
 if [ "$(id -u)" != 0 ]; then

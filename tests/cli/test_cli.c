@@ -498,6 +498,32 @@ static void test_record_trace(void)
     remove_tmpdir();
 }
 
+/* ---- annotated spans in stats ---- */
+
+static void test_stats_spans(void)
+{
+    /* request: 2..8 us, 9..10 us, 11 us to the end (15 us, still open);
+     * query: 3..5 us. The task's name is its last (rename). */
+    result r = run((const char *[]){"stats", "spans.jsonl", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_HAS(r.out, "server");
+    ASSERT_HAS(r.out, "\n\nSPAN     COUNT    TOTAL     MEAN      MAX  OPEN\n"
+                      "request      3  11.0 \u00b5s  3.67 \u00b5s  6.00 \u00b5s     1\n"
+                      "query        1  2.00 \u00b5s  2.00 \u00b5s  2.00 \u00b5s     0\n");
+    result_free(&r);
+    r = run((const char *[]){"stats", "spans.jsonl", "--json", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_HAS(r.out, "],\"spans\":[{\"name\":\"request\",\"count\":3,\"open\":1,"
+                      "\"total\":11000,\"max\":6000},{\"name\":\"query\",\"count\":1,"
+                      "\"open\":0,\"total\":2000,\"max\":2000}]}\n");
+    ASSERT_HAS(r.out, "\"name\":\"server\"");
+    result_free(&r);
+    /* a trace without spans has no spans section */
+    r = run((const char *[]){"stats", "basic.jsonl", NULL});
+    ASSERT(strstr(r.out, "SPAN") == NULL);
+    result_free(&r);
+}
+
 /* ---- Chrome export, checked as a structure ---- */
 
 typedef struct xslice {
@@ -940,6 +966,7 @@ int main(int argc, char **argv)
         {"kind_filter", test_kind_filter},
         {"validate", test_validate},
         {"view", test_view},
+        {"stats_spans", test_stats_spans},
         {"record_status", test_record_status},
         {"record_trace", test_record_trace},
         {"export_chrome", test_export_chrome},
