@@ -108,19 +108,9 @@ static void slice_open(exporter *x, uint64_t tid, const char *cat,
     put_dur(x->f, t0, t1);
 }
 
-char *tr__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n)
-{
-    const tr_task *t = tr_task_by_id(tr, id);
-    if (id == 0)
-        snprintf(buf, n, "loop");
-    else
-        snprintf(buf, n, "%s (%" PRIu32 ")", t ? tr_str(tr, t->name) : "?", id);
-    return buf;
-}
-
 static void task_label(exporter *x, uint32_t id, char *buf, size_t n)
 {
-    tr__task_label(x->tr, id, buf, n);
+    tr_task_label(x->tr, id, buf, n);
 }
 
 static void write_meta(exporter *x)
@@ -151,7 +141,7 @@ static void write_span(exporter *x, const tr_task *task, const tr_span *s,
         break;
     case TR_ST_READY: {
         tr_wakeup w;
-        int woken = tr__wakeup_in(tr, task->id, s->t0, s->t1, &w);
+        int woken = tr_span_wakeup(tr, (size_t)(s - tr_spans(tr)), &w);
         slice_open(x, task->id, "ready", "ready", t0, t1);
         if (woken) {
             task_label(x, w.from, label, sizeof label);
@@ -336,179 +326,70 @@ static void write_marks(exporter *x)
     }
 }
 
-/* ---- stalls (when tr_analyze has run) ---- */
+/* ---- stalls and causes (when tr_analyze has run) ----
+ * Their words come from the analysis library (tr_stall_describe,
+ * tr_cause_describe, tr_chain_describe): the same text as coscope stalls. */
 
-/* Appends to buf (size n, *len used so far); output past the end is cut. */
-static void app(char *buf, size_t n, size_t *len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void app(char *buf, size_t n, size_t *len, const char *fmt, ...)
-{
-    if (*len >= n - 1)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(buf + *len, n - *len, fmt, ap);
-    va_end(ap);
-    if (k > 0)
-        *len += (size_t)k < n - *len ? (size_t)k : n - *len - 1;
-}
-
-static const char *const stall_kind[TR_STALL__COUNT] = {"blocked", "latency", "wait",
-                                                       "stuck"};
-
-/* Object names from the `obj` events, sorted by id for lookup. */
-typedef struct obj_name {
-    uint32_t obj, name;
-} obj_name;
-
-static int cmp_obj(const void *a, const void *b)
-{
-    const obj_name *x = a, *y = b;
-    return (x->obj > y->obj) - (x->obj < y->obj);
-}
-
-/* NULL (and *n 0) when there are none or memory is short: ids only then. */
-static obj_name *obj_names(const tr_trace *tr, size_t *n)
-{
-    const tr_event *ev = tr_events(tr);
-    size_t k = 0;
-    for (size_t i = 0; i < tr_nevents(tr); i++)
-        k += ev[i].ev == TR_EV_OBJ && tr_ev_str(&ev[i]) != 0;
-    obj_name *v = k ? malloc(k * sizeof *v) : NULL;
-    *n = 0;
-    if (!v)
-        return NULL;
-    for (size_t i = 0; i < tr_nevents(tr); i++)
-        if (ev[i].ev == TR_EV_OBJ && tr_ev_str(&ev[i]) != 0)
-            v[(*n)++] = (obj_name){ev[i].arg, tr_ev_str(&ev[i])};
-    qsort(v, *n, sizeof *v, cmp_obj);
-    return v;
-}
-
-/* What the task waited on: "lock resource (obj 1)", "io read", "join B (3)". */
-static void wait_what(exporter *x, const tr_stall *st, const obj_name *names, size_t nnames,
-                      char *buf, size_t n, size_t *len)
-{
-    char label[512];
-    app(buf, n, len, "%s", tr_wait_name(st->why));
-    if (st->why == TR_WAIT_IO && st->op != TR_OP_NONE)
-        app(buf, n, len, " %s", tr_op_name(st->op));
-    int64_t fd = st->span < tr_nspans(x->tr) ? tr_span_fd(x->tr, &tr_spans(x->tr)[st->span]) : -1;
-    if (st->why == TR_WAIT_IO && fd >= 0)
-        app(buf, n, len, " fd %" PRId64, fd);
-    if (st->why == TR_WAIT_JOIN && st->obj) {
-        task_label(x, st->obj, label, sizeof label);
-        app(buf, n, len, " %s", label);
-    } else if (st->obj) {
-        obj_name key = {st->obj, 0};
-        const obj_name *o = nnames ? bsearch(&key, names, nnames, sizeof key, cmp_obj) : NULL;
-        if (o)
-            app(buf, n, len, " %s", tr_str(x->tr, o->name));
-        app(buf, n, len, " (obj %" PRIu32 ")", st->obj);
-    }
-}
-
-/* One "i" event per stall on its task's track, at the stall's start: the
+/* One "I" event per stall on its task's track, at the stall's start: the
  * why of a slow slice, in Perfetto next to the slice itself. */
 static void write_stalls(exporter *x)
 {
     const tr_stall *st = tr_stalls(x->tr);
-    const tr_victim *vic = tr_victims(x->tr);
-    const tr_cycle *cyc = tr_cycles(x->tr);
-    const uint32_t *ct = tr_cycle_tasks(x->tr);
-    char msg[2048], label[512], d[32];
-    size_t nnames = 0;
-    obj_name *names = tr_nstalls(x->tr) ? obj_names(x->tr, &nnames) : NULL;
+    char msg[2048];
     for (size_t i = 0; i < tr_nstalls(x->tr); i++) {
         const tr_stall *s = &st[i];
-        size_t len = 0;
-        msg[0] = '\0';
-        tr_fmt_dur(d, sizeof d, s->dur);
-        switch (s->kind) {
-        case TR_STALL_BLOCKED:
-            app(msg, sizeof msg, &len, "ran %s without yielding", d);
-            if (s->nvictims) {
-                app(msg, sizeof msg, &len, "; ready meanwhile:");
-                for (uint32_t k = 0; k < s->nvictims && k < 8; k++) {
-                    const tr_victim *v = &vic[s->victim0 + k];
-                    task_label(x, v->task, label, sizeof label);
-                    tr_fmt_dur(d, sizeof d, v->waited);
-                    app(msg, sizeof msg, &len, "%s %s %s", k ? "," : "", label, d);
-                }
-                if (s->nvictims > 8)
-                    app(msg, sizeof msg, &len, ", and %" PRIu32 " more", s->nvictims - 8);
-            }
-            break;
-        case TR_STALL_LATENCY: {
-            tr_wakeup w;
-            app(msg, sizeof msg, &len, "ready %s before it ran", d);
-            if (tr__wakeup_in(x->tr, s->task, s->t, s->t + s->dur, &w)) {
-                task_label(x, w.from, label, sizeof label);
-                app(msg, sizeof msg, &len, "; woken by %s on %s", label, tr_wake_name(w.why));
-            }
-            break;
-        }
-        case TR_STALL_WAIT:
-            app(msg, sizeof msg, &len, "waited %s on ", d);
-            wait_what(x, s, names, nnames, msg, sizeof msg, &len);
-            break;
-        default: /* stuck */
-            app(msg, sizeof msg, &len, "still waiting at the end on ");
-            wait_what(x, s, names, nnames, msg, sizeof msg, &len);
-            if (s->waits_on && s->why != TR_WAIT_JOIN) {
-                task_label(x, s->waits_on, label, sizeof label);
-                app(msg, sizeof msg, &len, "; waits on %s", label);
-            }
-            if (s->cycle >= 0 && (size_t)s->cycle < tr_ncycles(x->tr) &&
-                cyc[s->cycle].ntasks > 0) {
-                const tr_cycle *c = &cyc[s->cycle];
-                app(msg, sizeof msg, &len, "; DEADLOCK:");
-                for (uint32_t k = 0; k <= c->ntasks; k++) {
-                    task_label(x, ct[c->task0 + k % c->ntasks], label, sizeof label);
-                    app(msg, sizeof msg, &len, "%s %s", k ? " ->" : "", label);
-                }
-            }
-            break;
-        }
         uint32_t tid = tr_task_by_id(x->tr, s->task) ? s->task : 0;
         ev_open(x, "I", tid);
         fprintf(x->f, ",\"s\":\"t\",\"cat\":\"stall\",\"name\":\"%s stall\",\"ts\":",
-                s->kind < TR_STALL__COUNT ? stall_kind[s->kind] : "?");
+                tr_stall_kind_name(s->kind));
         put_ts(x->f, s->t);
         fputs(",\"args\":{\"msg\":", x->f);
-        tr__json_str(x->f, msg);
+        tr__json_str(x->f, tr_stall_describe(x->tr, s, msg, sizeof msg));
         fputs(",\"dur\":", x->f);
         tr__json_us(x->f, s->dur);
         if (s->at) {
             fputs(",\"at\":", x->f);
             tr__json_str(x->f, tr_str(x->tr, s->at));
         }
+        if (s->cause >= 0)
+            fprintf(x->f, ",\"cause\":%" PRId32, s->cause);
         fputs("}}", x->f);
     }
-    free(names);
 }
 
-int tr__wakeup_in(const tr_trace *tr, uint32_t task, int64_t t0, int64_t t1,
-                  tr_wakeup *out)
+/* One "I" event per cause on its root task's track, at the root's start,
+ * in rank order: what it was, the task-time blamed on it, its victims and
+ * the chain of its worst stall. */
+static void write_causes(exporter *x)
 {
-    size_t lo = 0, hi = tr_nwakeups(tr);
-    while (lo < hi) { /* first wake-up at or after t0 */
-        size_t mid = lo + (hi - lo) / 2;
-        if (tr_wakeup_get(tr, mid).t < t0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < tr_nwakeups(tr); lo++) {
-        tr_wakeup w = tr_wakeup_get(tr, lo);
-        if (w.t > t1)
-            break;
-        if (w.to == task) {
-            *out = w;
-            return 1;
+    const tr_cause *cs = tr_causes(x->tr);
+    char msg[2048];
+    for (size_t i = 0; i < tr_ncauses(x->tr); i++) {
+        const tr_cause *c = &cs[i];
+        const uint32_t *v = tr_cause_victims(x->tr) + c->victim0;
+        uint32_t tid = tr_task_by_id(x->tr, c->task) ? c->task : 0;
+        ev_open(x, "I", tid);
+        fprintf(x->f, ",\"s\":\"t\",\"cat\":\"cause\",\"name\":\"cause %zu: %s\",\"ts\":", i,
+                tr_cause_kind_name(c->kind));
+        put_ts(x->f, c->t);
+        fputs(",\"args\":{\"msg\":", x->f);
+        tr__json_str(x->f, tr_cause_describe(x->tr, c, msg, sizeof msg));
+        fputs(",\"dur\":", x->f);
+        tr__json_us(x->f, c->dur);
+        fputs(",\"blamed\":", x->f);
+        tr__json_us(x->f, c->blamed);
+        fputs(",\"victims\":[", x->f);
+        for (uint32_t k = 0; k < c->nvictims; k++)
+            fprintf(x->f, "%s%" PRIu32, k ? "," : "", v[k]);
+        fputs("],\"chain\":", x->f);
+        tr__json_str(x->f, tr_chain_describe(x->tr, tr_cause_links(x->tr) + c->link0, c->nlinks,
+                                             msg, sizeof msg));
+        if (c->stack) {
+            fputs(",\"stack\":", x->f);
+            tr__json_str(x->f, tr_fmt_stack(msg, sizeof msg, x->tr, c->stack, NULL));
         }
+        fputs("}}", x->f);
     }
-    return 0;
 }
 
 const tr_span *tr__next_run(const tr_trace *tr, const tr_task *task, int64_t t)
@@ -601,6 +482,7 @@ int tr_export_chrome(const tr_trace *tr, FILE *out)
         return rc;
     write_marks(&x);
     write_stalls(&x);
+    write_causes(&x);
     write_flows(&x);
     /* no displayTimeUnit: some Perfetto versions took "ns" to mean that ts
      * is in ns, not us; it is only a display hint for the others */

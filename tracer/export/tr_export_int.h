@@ -1,6 +1,6 @@
 /* tr_export_int.h: private helpers of tr_export that the CLI shares: JSON
  * writing (printed with fprintf, never built as a DOM, so key order is fixed
- * and numbers are exact integers) and model look-ups both need. */
+ * and numbers are exact integers). */
 #ifndef TR_EXPORT_INT_H
 #define TR_EXPORT_INT_H
 
@@ -18,16 +18,7 @@
  * Negative values are written as 0.000. */
 void tr__json_us(FILE *f, int64_t ns);
 
-/* The wake-up that made `task` ready within [t0, t1] (the first one) into
- * *out: returns 1, or 0 when there is none. A ready span may begin at the
- * spawn line, before its ready line, so the span's ev0 alone does not say
- * who woke the task. */
-int tr__wakeup_in(const tr_trace *tr, uint32_t task, int64_t t0, int64_t t1,
-                  tr_wakeup *out);
-
 /* Shared by the exporters, so both draw the same slices and flows: */
-/* "name (id)", "loop" for 0 (until the library's tr_task_label lands). */
-char *tr__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n);
 /* Span s as a slice of its task's track: 1 with [*t0, *t1] clamped to start
  * no earlier than *prev (the previous slice's end, updated), so even a
  * malformed model cannot overlap slices; 0 for a span not drawn (done, or

@@ -221,7 +221,7 @@ static void write_tracks(pf *p)
     track(p, UUID_PROCESS, 0, h->program ? h->program : "");
     track(p, UUID_LOOP, UUID_PROCESS, "loop");
     for (size_t i = 0; i < tr_ntasks(p->tr); i++) {
-        tr__task_label(p->tr, tasks[i].id, label, sizeof label);
+        tr_task_label(p->tr, tasks[i].id, label, sizeof label);
         track(p, UUID_TASK(tasks[i].id), UUID_PROCESS, label);
     }
 }
@@ -294,9 +294,9 @@ static void write_span(pf *p, const tr_task *t, const tr_span *s, size_t k, int6
     case TR_ST_READY: {
         tr_wakeup w;
         event_begin(p, SLICE_BEGIN, uuid, "ready", "ready");
-        if (tr__wakeup_in(tr, t->id, s->t0, s->t1, &w)) {
+        if (tr_span_wakeup(tr, k, &w)) {
             annot_str(p, "why", tr_wake_name(w.why));
-            annot_str(p, "by", tr__task_label(tr, w.from, label, sizeof label));
+            annot_str(p, "by", tr_task_label(tr, w.from, label, sizeof label));
         }
         break;
     }
@@ -344,7 +344,7 @@ static void write_wakes(pf *p)
             continue;
         uint64_t uuid = tr_task_by_id(p->tr, w.from) ? UUID_TASK(w.from) : UUID_LOOP;
         snprintf(name, sizeof name, "wake %s",
-                 tr__task_label(p->tr, to->id, label, sizeof label));
+                 tr_task_label(p->tr, to->id, label, sizeof label));
         event_begin(p, INSTANT, uuid, name, "run");
         tr__pb_fixed64(&p->ev, TE_FLOW, i + 1);
         annot_str(p, "why", tr_wake_name(w.why));
@@ -378,7 +378,7 @@ static int write_works(pf *p)
         if (t1 < t0)
             t1 = t0;
         event_begin(p, SLICE_BEGIN, uuid, tr_str(p->tr, wk->name), "work");
-        annot_str(p, "task", tr__task_label(p->tr, wk->task, label, sizeof label));
+        annot_str(p, "task", tr_task_label(p->tr, wk->task, label, sizeof label));
         event_end(p, t0);
         event_begin(p, SLICE_END, uuid, NULL, NULL);
         event_end(p, t1);
@@ -403,21 +403,43 @@ static void write_marks(pf *p)
     }
 }
 
-/* After tr_analyze: each stall as an instant on its task's track. */
+/* After tr_analyze: each stall as an instant on its task's track, with the
+ * library's words for it (tr_stall_describe), as in the JSON export. */
 static void write_stalls(pf *p)
 {
-    static const char *const kind[TR_STALL__COUNT] = {"blocked stall", "latency stall",
-                                                      "wait stall", "stuck stall"};
     const tr_stall *st = tr_stalls(p->tr);
+    char name[64], msg[2048];
     for (size_t i = 0; i < tr_nstalls(p->tr); i++) {
         const tr_stall *s = &st[i];
-        uint32_t task = s->task;
-        event_begin(p, INSTANT, tr_task_by_id(p->tr, task) ? UUID_TASK(task) : UUID_LOOP,
-                    s->kind < TR_STALL__COUNT ? kind[s->kind] : "stall", "stall");
+        snprintf(name, sizeof name, "%s stall", tr_stall_kind_name(s->kind));
+        event_begin(p, INSTANT, tr_task_by_id(p->tr, s->task) ? UUID_TASK(s->task) : UUID_LOOP,
+                    name, "stall");
+        annot_str(p, "msg", tr_stall_describe(p->tr, s, msg, sizeof msg));
         annot_int(p, "dur_ns", s->dur);
         if (s->at)
             annot_str(p, "at", tr_str(p->tr, s->at));
+        if (s->cause >= 0)
+            annot_int(p, "cause", s->cause);
         event_end(p, s->t);
+    }
+}
+
+/* Each cause as an instant on its root task's track, in rank order. */
+static void write_causes(pf *p)
+{
+    const tr_cause *cs = tr_causes(p->tr);
+    char name[96], msg[2048];
+    for (size_t i = 0; i < tr_ncauses(p->tr); i++) {
+        const tr_cause *c = &cs[i];
+        snprintf(name, sizeof name, "cause %zu: %s", i, tr_cause_kind_name(c->kind));
+        event_begin(p, INSTANT, tr_task_by_id(p->tr, c->task) ? UUID_TASK(c->task) : UUID_LOOP,
+                    name, "cause");
+        annot_str(p, "msg", tr_cause_describe(p->tr, c, msg, sizeof msg));
+        annot_int(p, "dur_ns", c->dur);
+        annot_int(p, "blamed_ns", c->blamed);
+        annot_str(p, "chain", tr_chain_describe(p->tr, tr_cause_links(p->tr) + c->link0,
+                                                c->nlinks, msg, sizeof msg));
+        event_end(p, c->t);
     }
 }
 
@@ -443,6 +465,7 @@ int tr_export_perfetto(const tr_trace *tr, FILE *out)
         write_wakes(&p);
         write_marks(&p);
         write_stalls(&p);
+        write_causes(&p);
         if (p.out.n && fwrite(p.out.b, 1, p.out.n, out) != p.out.n)
             p.oom = -1;
         if (p.oom > 0)
