@@ -108,11 +108,6 @@ static void slice_open(exporter *x, uint64_t tid, const char *cat,
     put_dur(x->f, t0, t1);
 }
 
-static void task_label(exporter *x, uint32_t id, char *buf, size_t n)
-{
-    tr_task_label(x->tr, id, buf, n);
-}
-
 static void write_meta(exporter *x)
 {
     const tr_header *h = tr_head(x->tr);
@@ -123,7 +118,7 @@ static void write_meta(exporter *x)
     meta_name(x, "thread_name", 0, "loop");
     meta_sort(x, 0, 0);
     for (size_t i = 0; i < tr_ntasks(x->tr); i++) {
-        task_label(x, tasks[i].id, label, sizeof label);
+        tr_task_label(x->tr, tasks[i].id, label, sizeof label);
         meta_name(x, "thread_name", tasks[i].id, label);
         meta_sort(x, tasks[i].id, i + 1);
     }
@@ -144,7 +139,7 @@ static void write_span(exporter *x, const tr_task *task, const tr_span *s,
         int woken = tr_span_wakeup(tr, (size_t)(s - tr_spans(tr)), &w);
         slice_open(x, task->id, "ready", "ready", t0, t1);
         if (woken) {
-            task_label(x, w.from, label, sizeof label);
+            tr_task_label(x->tr, w.from, label, sizeof label);
             fputs(",\"args\":{\"why\":", x->f);
             tr__json_str(x->f, tr_wake_name(w.why));
             fputs(",\"by\":", x->f);
@@ -297,7 +292,7 @@ static int write_works(exporter *x)
         if (t1 < t0)
             t1 = t0;
         slice_open(x, tid, "work", tr_str(x->tr, wk->name), t0, t1);
-        task_label(x, wk->task, label, sizeof label);
+        tr_task_label(x->tr, wk->task, label, sizeof label);
         fputs(",\"args\":{\"task\":", x->f);
         tr__json_str(x->f, label);
         fputs("}}", x->f);
@@ -436,7 +431,7 @@ static void write_flows(exporter *x)
         if (!run)
             continue;
         uint32_t from = tr_task_by_id(x->tr, w.from) ? w.from : 0;
-        task_label(x, to->id, label, sizeof label);
+        tr_task_label(x->tr, to->id, label, sizeof label);
         snprintf(name, sizeof name, "wake %s", label);
         ev_open(x, "I", from);
         fputs(",\"s\":\"t\",\"cat\":\"run\",\"name\":", x->f);
