@@ -218,8 +218,8 @@ static void test_usage(void)
                  "--threshold needs a value");
     expect_usage((const char *[]){"stats", "basic.jsonl", "--sort", "x", NULL},
                  "--sort takes busy, latency, polls or name");
-    expect_usage((const char *[]){"stats", "basic.jsonl", "--task", "x", NULL},
-                 "bad task id 'x'");
+    expect_usage((const char *[]){"stats", "basic.jsonl", "--task", "", NULL},
+                 "--task needs a task");
     expect_usage((const char *[]){"export", "basic.jsonl", NULL}, "--chrome");
     expect_usage((const char *[]){"validate", "a", "b", NULL},
                  "unexpected argument 'b'");
@@ -271,6 +271,13 @@ static void test_stats_human(void)
         (const char *[]){"stats", "basic.jsonl", "--sort", "name", NULL});
     golden_cmd("basic.stats-task2.txt", 0, 0,
                (const char *[]){"stats", "basic.jsonl", "--task", "2", NULL});
+    /* the same task by its label and by its name */
+    golden_cmd("basic.stats-task2.txt", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", "--task", "handler (2)",
+                                NULL});
+    golden_cmd("basic.stats-task2.txt", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", "--task", "handler",
+                                NULL});
 }
 
 /* ---- exit codes ---- */
@@ -340,6 +347,16 @@ static void test_exit_codes(void)
     r = run((const char *[]){"stats", "basic.jsonl", "--task", "99", NULL});
     ASSERT_EQ(r.status, 1);
     ASSERT_STR_EQ(r.err, "coscope: basic.jsonl: no task 99\n");
+    result_free(&r);
+
+    /* --task takes a task as the tools print it: a label must match */
+    r = run((const char *[]){"stats", "basic.jsonl", "--task", "main (3)", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "coscope: basic.jsonl: no task main (3)\n");
+    result_free(&r);
+    r = run((const char *[]){"stats", "basic.jsonl", "--task", "x", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "coscope: basic.jsonl: no task x\n");
     result_free(&r);
 }
 
@@ -481,6 +498,32 @@ static void test_record_trace(void)
     remove_tmpdir();
 }
 
+/* ---- annotated spans in stats ---- */
+
+static void test_stats_spans(void)
+{
+    /* request: 2..8 us, 9..10 us, 11 us to the end (15 us, still open);
+     * query: 3..5 us. The task's name is its last (rename). */
+    result r = run((const char *[]){"stats", "spans.jsonl", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_HAS(r.out, "server");
+    ASSERT_HAS(r.out, "\n\nSPAN     COUNT    TOTAL     MEAN      MAX  OPEN\n"
+                      "request      3  11.0 \u00b5s  3.67 \u00b5s  6.00 \u00b5s     1\n"
+                      "query        1  2.00 \u00b5s  2.00 \u00b5s  2.00 \u00b5s     0\n");
+    result_free(&r);
+    r = run((const char *[]){"stats", "spans.jsonl", "--json", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_HAS(r.out, "],\"spans\":[{\"name\":\"request\",\"count\":3,\"open\":1,"
+                      "\"total\":11000,\"max\":6000},{\"name\":\"query\",\"count\":1,"
+                      "\"open\":0,\"total\":2000,\"max\":2000}]}\n");
+    ASSERT_HAS(r.out, "\"name\":\"server\"");
+    result_free(&r);
+    /* a trace without spans has no spans section */
+    r = run((const char *[]){"stats", "basic.jsonl", NULL});
+    ASSERT(strstr(r.out, "SPAN") == NULL);
+    result_free(&r);
+}
+
 /* ---- Chrome export, checked as a structure ---- */
 
 typedef struct xslice {
@@ -495,19 +538,12 @@ static int cmp_slice(const void *a, const void *b)
     return x->ts < y->ts ? -1 : x->ts > y->ts;
 }
 
-/* ts/dur are printed as "<us>.<3 digits>": compare them in integer ns. */
-static long long ns_of(double us)
-{
-    return (long long)(us * 1000.0 + (us >= 0 ? 0.5 : -0.5));
-}
-
 static void check_chrome(const char *json, int expect_flows, int expect_work)
 {
     cJSON *root = cJSON_Parse(json);
     ASSERT_NOT_NULL(root);
-    ASSERT_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-                      root, "displayTimeUnit")),
-                  "ns");
+    /* no displayTimeUnit: an old Perfetto read "ns" as the unit of ts */
+    ASSERT_NULL(cJSON_GetObjectItemCaseSensitive(root, "displayTimeUnit"));
     cJSON *evs = cJSON_GetObjectItemCaseSensitive(root, "traceEvents");
     ASSERT(cJSON_IsArray(evs));
     int n = cJSON_GetArraySize(evs);
@@ -516,7 +552,7 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
     double *used = calloc((size_t)n + 1, sizeof *used);
     double *s_id = calloc((size_t)n + 1, sizeof *s_id);
     double *f_id = calloc((size_t)n + 1, sizeof *f_id);
-    size_t nsl = 0, nnamed = 0, nused = 0, ns = 0, nf = 0, nwork = 0;
+    size_t nsl = 0, nnamed = 0, nused = 0, ns = 0, nf = 0, nwork = 0, nwakes = 0;
     int process_named = 0;
     ASSERT(sl && named && used && s_id && f_id);
 
@@ -532,7 +568,7 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
         cJSON *ts = cJSON_GetObjectItemCaseSensitive(e, "ts");
         ASSERT_NOT_NULL(ph);
         ASSERT_NOT_NULL(name);
-        ASSERT(*name || strcmp(ph, "i") == 0);
+        ASSERT(*name || strcmp(ph, "I") == 0);
         ASSERT(cJSON_IsNumber(tid) && tid->valuedouble >= 0);
         ASSERT(cJSON_IsNumber(pid));
         if (strcmp(ph, "M") == 0) {
@@ -559,23 +595,38 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
             if (tid->valuedouble >= 1000000)
                 nwork++;
         } else if (strcmp(ph, "s") == 0 || strcmp(ph, "f") == 0) {
-            cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
-            ASSERT(cJSON_IsNumber(id));
+            /* hex string ids (Perfetto reads a string id as hex); the
+             * flow's category is that of the events it binds to */
+            const char *id =
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "id"));
+            ASSERT(id && strncmp(id, "0x", 2) == 0);
+            char *end;
+            double v = (double)strtoull(id + 2, &end, 16);
+            ASSERT(*end == '\0' && v > 0);
             ASSERT_STR_EQ(name, "wake");
+            ASSERT_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "cat")),
+                          "run");
             if (ph[0] == 's') {
-                s_id[ns++] = id->valuedouble;
+                s_id[ns++] = v;
             } else {
                 ASSERT_STR_EQ(cJSON_GetStringValue(
                                   cJSON_GetObjectItemCaseSensitive(e, "bp")),
                               "e");
-                f_id[nf++] = id->valuedouble;
+                f_id[nf++] = v;
             }
-        } else if (strcmp(ph, "i") == 0) {
+        } else if (strcmp(ph, "I") == 0) {
+            const char *cat =
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "cat"));
             ASSERT_STR_EQ(
                 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "s")),
                 "t");
-            ASSERT_NOT_NULL(cJSON_GetObjectItemCaseSensitive(
-                cJSON_GetObjectItemCaseSensitive(e, "args"), "msg"));
+            if (strcmp(cat, "run") == 0) { /* the wake a flow starts from */
+                ASSERT(strncmp(name, "wake ", 5) == 0);
+                nwakes++;
+            } else {
+                ASSERT_NOT_NULL(cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(e, "args"), "msg"));
+            }
         } else {
             TEST__FAIL("unexpected ph %s", ph);
         }
@@ -593,6 +644,7 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
     /* Flows pair up: every s has exactly one f with its id, and back. */
     ASSERT_EQ(ns, nf);
     ASSERT_EQ(ns, (size_t)expect_flows);
+    ASSERT_EQ(nwakes, ns);
     for (size_t i = 0; i < ns; i++) {
         size_t matches = 0;
         for (size_t k = 0; k < nf; k++)
@@ -606,7 +658,8 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
     for (size_t i = 1; i < nsl; i++) {
         if (sl[i].tid != sl[i - 1].tid)
             continue;
-        if (ns_of(sl[i - 1].ts) + ns_of(sl[i - 1].dur) > ns_of(sl[i].ts))
+        /* as consumers compute it: in doubles (times are binary fractions) */
+        if (sl[i - 1].ts + sl[i - 1].dur > sl[i].ts)
             TEST__FAIL("tid %.0f: slice at %.3f + %.3f overlaps %.3f",
                        sl[i].tid, sl[i - 1].ts, sl[i - 1].dur, sl[i].ts);
     }
@@ -635,22 +688,43 @@ static void test_export_chrome(void)
     ASSERT_STR_EQ(r.err, "");
     /* 6 ready lines, each followed by a run. */
     check_chrome(r.out, 6, 1);
-    /* Exact microsecond text from integer ns, and the escaped mark. */
-    ASSERT_HAS(r.out, "\"ts\":80005.500,\"dur\":0.500");
+    /* Times as exact binary fractions of a us (1/1024 us ticks), and the
+     * escaped mark. */
+    ASSERT_HAS(r.out, "\"ts\":80005.5,\"dur\":0.5,");
+
     ASSERT_HAS(r.out, "\"name\":\"start \\\"busy\\\" loop \xc2\xb5\"");
     ASSERT_HAS(r.out, "\"args\":{\"name\":\"handler (2)\"}");
 
-    /* Stalls: one "i" event each on the task's track, exactly the ones
+    /* Stalls: one "I" event each on the task's track, exactly the ones
      * `coscope stalls` lists, saying why. */
     ASSERT_EQ(count_of(r.out, "\"cat\":\"stall\""), 4);
-    ASSERT_HAS(r.out, "{\"ph\":\"i\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"stall\","
-                      "\"name\":\"blocked stall\",\"ts\":7.000,\"args\":{\"msg\":\"ran 30.0 ms "
-                      "without yielding; ready meanwhile: fetch (3) 30.0 ms\",\"dur\":30001.000,"
-                      "\"at\":\"demo.c:31\"}}");
-    ASSERT_HAS(r.out, "\"name\":\"latency stall\",\"ts\":4.000,\"args\":{\"msg\":\"ready 30.0 ms "
-                      "before it ran; woken by main (1) on spawn\",\"dur\":30006.000}}");
-    ASSERT_HAS(r.out, "\"msg\":\"waited 50.0 ms on io read fd 7\"");
-    ASSERT_HAS(r.out, "\"msg\":\"waited 80.0 ms on join handler (2)\"");
+    /* The words are the evidence column of `coscope stalls`, and each
+     * stall names its cause. */
+    ASSERT_HAS(r.out, "{\"ph\":\"I\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"stall\","
+                      "\"name\":\"blocked stall\",\"ts\":7,\"args\":{\"msg\":\"ready meanwhile: "
+                      "fetch (3) 30.0 ms\",\"dur\":30001.000,\"at\":\"demo.c:31\",\"cause\":1}}");
+    ASSERT_HAS(r.out, "\"name\":\"latency stall\",\"ts\":4,\"args\":{\"msg\":\"woken by main "
+                      "(1) on spawn; ran meanwhile: handler (2) 30.0 ms, main (1) 2.00 \xc2\xb5s\","
+                      "\"dur\":30006.000,\"cause\":1}}");
+    ASSERT_HAS(r.out, "\"msg\":\"io read fd 7\",\"dur\":49992.500,\"at\":\"demo.c:31\",\"cause\":0}");
+    ASSERT_HAS(r.out, "\"msg\":\"join handler (2)\",\"dur\":79999.500,\"at\":\"demo.c:25\","
+                      "\"cause\":0}");
+    /* Causes: one "I" event each on the root task's track, in rank order. */
+    ASSERT_EQ(count_of(r.out, "\"cat\":\"cause\""), 2);
+    ASSERT_HAS(r.out, "{\"ph\":\"I\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"cause\","
+                      "\"name\":\"cause 0: io\",\"ts\":30008,\"args\":{\"msg\":\"handler (2) "
+                      "waited 50.0 ms on io read fd 7 (outside the process) at demo.c:31\","
+                      "\"dur\":49992.500,\"blamed\":129992.000,\"victims\":[1,2],\"chain\":\"main "
+                      "(1) join handler (2) <- handler (2) io read fd 7\"}}");
+    ASSERT_HAS(r.out, "\"name\":\"cause 1: run\",\"ts\":7,\"args\":{\"msg\":\"handler (2) ran "
+                      "30.0 ms on the loop without yielding at demo.c:31\",\"dur\":30001.000,"
+                      "\"blamed\":30001.000,\"victims\":[3],\"chain\":\"fetch (3) ready <- handler "
+                      "(2) running\"}}");
+    result_free(&r);
+    /* 200 ns is 204.8 ticks: 205, written 0.2001953125; 2800 ns: 2867 */
+    r = run((const char *[]){"export", "deadlock.jsonl", "--chrome", NULL});
+    ASSERT_HAS(r.out, "\"ts\":0.2001953125,\"dur\":1}");
+    ASSERT_HAS(r.out, "\"name\":\"busy\",\"ts\":0,\"dur\":2.7998046875}");
     result_free(&r);
     result r1 = run((const char *[]){"export", "basic.jsonl", "--chrome", "--threshold", "1ms",
                                      NULL});
@@ -669,10 +743,11 @@ static void test_export_chrome(void)
     ASSERT_EQ(r.status, 0);
     check_chrome(r.out, 7, 0);
     ASSERT_EQ(count_of(r.out, "\"cat\":\"stall\""), 4);
-    ASSERT_HAS(r.out, "\"name\":\"stuck stall\",\"ts\":2.300,\"args\":{\"msg\":\"still waiting "
-                      "at the end on lock m2 (obj 2); waits on b (3); DEADLOCK: a (2) -> b (3) -> c "
-                      "(4) -> a (2)\",\"dur\":499997.700,\"at\":\"dl.c:22\"}}");
-    ASSERT_HAS(r.out, "\"msg\":\"still waiting at the end on join a (2)\"");
+    ASSERT_HAS(r.out, "\"name\":\"stuck stall\",\"ts\":2.2998046875,\"args\":{\"msg\":\"lock m2 (obj 2), "
+                      "waits on b (3); DEADLOCK: a (2) -> b (3) -> c (4) -> a (2)\","
+                      "\"dur\":499997.700,\"at\":\"dl.c:22\"}}");
+    ASSERT_HAS(r.out, "\"msg\":\"join a (2), waits on a (2)\"");
+    ASSERT_EQ(count_of(r.out, "\"cat\":\"cause\""), 0); /* a deadlock is not a cause */
     result_free(&r);
 
     /* -o writes the same bytes as stdout. */
@@ -893,12 +968,54 @@ static void test_progress(void)
     remove_tmpdir();
 }
 
+/* coscope why: the chain from a task's wait to its sink, in words and
+ * JSON; the cause it is under; a stuck task's wait-for words; errors. */
+static void test_why(void)
+{
+    result r = run((const char *[]){"why", "basic.jsonl", "main", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out,
+                  "why was main (1) not running at 6.00 \xc2\xb5s?\n"
+                  "  main (1) join handler (2) from 6.00 \xc2\xb5s for 80.0 ms at demo.c:25\n"
+                  "  <- handler (2) io read fd 7 from 30.0 ms for 50.0 ms at demo.c:31\n"
+                  "sink: io\n"
+                  "cause 0 (io, 130 ms blamed): handler (2) waited 50.0 ms on io read fd 7 (outside "
+                  "the process) at demo.c:31\n");
+    result_free(&r);
+    r = run((const char *[]){"why", "basic.jsonl", "fetch (3)", "--json", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "{\"task\":3,\"name\":\"fetch\",\"at\":4000,\"state\":\"ready\","
+                         "\"sink\":\"run\",\"cause\":1,\"chain\":[{\"task\":3,\"name\":\"fetch\","
+                         "\"state\":\"ready\",\"t\":4000,\"dur_ns\":30006000},{\"task\":2,\"name\":"
+                         "\"handler\",\"state\":\"running\",\"t\":7000,\"dur_ns\":30001000}]}\n");
+    result_free(&r);
+    r = run((const char *[]){"why", "basic.jsonl", "2", "--at", "10ms", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "handler (2) was running at 10.0 ms\n");
+    result_free(&r);
+    r = run((const char *[]){"why", "deadlock.jsonl", "a", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "why was a (2) not running at 2.30 \xc2\xb5s?\n"
+                         "  a (2) lock m2 (obj 2) from 2.30 \xc2\xb5s for 500 ms at dl.c:22\n"
+                         "sink: wait\n"
+                         "stuck: lock m2 (obj 2), waits on b (3); DEADLOCK: a (2) -> b (3) -> c (4) "
+                         "-> a (2)\n");
+    result_free(&r);
+    r = run((const char *[]){"why", "basic.jsonl", "nosuch", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "coscope: basic.jsonl: no task nosuch\n");
+    result_free(&r);
+    expect_usage((const char *[]){"why", "basic.jsonl", NULL}, "why: missing TASK");
+    expect_usage((const char *[]){"why", "basic.jsonl", "1", "--at", "x", NULL}, "why: bad time 'x'");
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
         {"help", test_help},
         {"usage", test_usage},
         {"stalls_json", test_stalls_json},
+        {"why", test_why},
         {"stalls_human", test_stalls_human},
         {"stats_json", test_stats_json},
         {"stats_human", test_stats_human},
@@ -906,6 +1023,7 @@ int main(int argc, char **argv)
         {"kind_filter", test_kind_filter},
         {"validate", test_validate},
         {"view", test_view},
+        {"stats_spans", test_stats_spans},
         {"record_status", test_record_status},
         {"record_trace", test_record_trace},
         {"export_chrome", test_export_chrome},

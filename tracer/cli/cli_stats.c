@@ -3,10 +3,12 @@
  * task in detail with --task. Human tables or stable --json. */
 #include "cli.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "coscope/tr_args.h"
 #include "tr_export_int.h"
 
 enum { SORT_SPAWN, SORT_BUSY, SORT_LATENCY, SORT_POLLS, SORT_NAME };
@@ -14,7 +16,7 @@ enum { SORT_SPAWN, SORT_BUSY, SORT_LATENCY, SORT_POLLS, SORT_NAME };
 static void usage(FILE *f)
 {
     fputs("usage: coscope stats FILE [--json] [--sort busy|latency|polls|name] "
-          "[--task ID]\n"
+          "[--task TASK]\n"
           "\n"
           "Prints the run's summary (duration, tasks, events, loop busy / "
           "idle,\n"
@@ -26,7 +28,9 @@ static void usage(FILE *f)
           "  --sort KEY    order of the task table: busy, latency (p99), polls "
           "(most\n"
           "                first) or name; default: spawn order\n"
-          "  --task ID     show one task in detail\n"
+          "  --task TASK   show one task in detail: its id, its label as "
+          "printed\n"
+          "                (\"fetch (3)\") or a name only one task has\n"
           "\n"
           "exit: 0 ok, 1 bad trace or unknown task, 2 usage\n",
           f);
@@ -263,6 +267,56 @@ static int print_table(const tr_trace *tr, const tr_task **v, FILE *f)
     return 0;
 }
 
+/* The program's annotated spans by name, after the task table; nothing
+ * when it made none. */
+static int print_spans(const tr_trace *tr, FILE *f)
+{
+    tr_annot *a = NULL;
+    long n = tr_annot_spans(tr, &a);
+    if (n <= 0)
+        return (int)n;
+    static const char *const head[] = {"SPAN", "COUNT", "TOTAL", "MEAN", "MAX", "OPEN"};
+    cli_table *tab = cli__table_new(6, "lrrrrr", head);
+    int rc = tab ? 0 : -1;
+    for (long i = 0; i < n && rc == 0; i++) {
+        char count[24], total[32], mean[32], max[32], open[24];
+        snprintf(count, sizeof count, "%" PRIu64, a[i].count);
+        snprintf(open, sizeof open, "%" PRIu64, a[i].open);
+        const char *row[6] = {tr_str(tr, a[i].name), count,
+                              cli__dur(total, sizeof total, a[i].total),
+                              cli__dur(mean, sizeof mean, a[i].total / (int64_t)a[i].count),
+                              cli__dur(max, sizeof max, a[i].max), open};
+        rc = cli__table_add(tab, row);
+    }
+    if (rc == 0) {
+        fputc('\n', f);
+        cli__table_print(tab, f);
+    }
+    cli__table_free(tab);
+    free(a);
+    return rc;
+}
+
+static int json_spans(const tr_trace *tr, FILE *f)
+{
+    tr_annot *a = NULL;
+    long n = tr_annot_spans(tr, &a);
+    if (n <= 0)
+        return (int)n;
+    fputs(",\"spans\":[", f);
+    for (long i = 0; i < n; i++) {
+        fputs(i ? ",{\"name\":" : "{\"name\":", f);
+        tr__json_str(f, tr_str(tr, a[i].name));
+        fprintf(f,
+                ",\"count\":%" PRIu64 ",\"open\":%" PRIu64 ",\"total\":%" PRId64
+                ",\"max\":%" PRId64 "}",
+                a[i].count, a[i].open, a[i].total, a[i].max);
+    }
+    fputc(']', f);
+    free(a);
+    return 0;
+}
+
 /* Total time and count of a task's waits, per why. */
 typedef struct wait_sum {
     int64_t total[TR_WAIT__COUNT];
@@ -440,13 +494,9 @@ int cli__stats(int argc, char **argv)
                     "'%s'",
                     val);
         } else if ((rc = cli__opt_value(argc, argv, &i, "--task", &val)) != 0) {
-            char *end;
-            if (rc < 0)
-                return cli__usage_error("stats", "--task needs an id");
-            task_arg = val;
-            unsigned long long id = strtoull(val, &end, 10);
-            if (*val < '0' || *val > '9' || *end || id > UINT32_MAX)
-                return cli__usage_error("stats", "bad task id '%s'", val);
+            if (rc < 0 || !*val)
+                return cli__usage_error("stats", "--task needs a task");
+            task_arg = val; /* an id, a label or a name: see tr_parse_task */
         } else if (a[0] == '-' && a[1] != '\0') {
             return cli__usage_error("stats", "unknown option '%s'", a);
         } else if (!path) {
@@ -462,10 +512,17 @@ int cli__stats(int argc, char **argv)
         return CLI_BAD;
 
     if (task_arg) {
-        uint32_t id = (uint32_t)strtoul(task_arg, NULL, 10);
-        const tr_task *t = tr_task_by_id(tr, id);
-        if (!t) {
-            fprintf(stderr, "coscope: %s: no task %" PRIu32 "\n", path, id);
+        uint32_t id = 0;
+        const tr_task *t = NULL;
+        rc = tr_parse_task(tr, task_arg, &id);
+        if (rc == 0 && !(t = tr_task_by_id(tr, id)))
+            rc = -ENOENT; /* the loop has no task record */
+        if (rc != 0) {
+            fprintf(stderr,
+                    rc == -EEXIST
+                        ? "coscope: %s: several tasks are named %s; give an id\n"
+                        : "coscope: %s: no task %s\n",
+                    path, task_arg);
             tr_free(tr);
             return CLI_BAD;
         }
@@ -492,11 +549,16 @@ int cli__stats(int argc, char **argv)
             fputs(i ? ",\n" : "\n", stdout);
             json_task(tr, v[i], 0, stdout);
         }
-        fputs(tr_ntasks(tr) ? "\n]}\n" : "]}\n", stdout);
+        fputs(tr_ntasks(tr) ? "\n]" : "]", stdout);
+        if (json_spans(tr, stdout) != 0) {
+            free(v);
+            goto nomem;
+        }
+        fputs("}\n", stdout);
     } else {
         print_summary(tr, stdout);
         fputc('\n', stdout);
-        if (print_table(tr, v, stdout) != 0) {
+        if (print_table(tr, v, stdout) != 0 || print_spans(tr, stdout) != 0) {
             free(v);
             goto nomem;
         }

@@ -12,6 +12,10 @@
 
 #include "cli.h"
 
+#ifndef COSCOPE_VERSION
+#error "COSCOPE_VERSION must be the project's version"
+#endif
+
 static const struct {
     const char *name;
     int (*main)(int argc, char **argv);
@@ -25,11 +29,13 @@ static const struct {
     {"export", cli__export, "write Chrome Trace Event JSON (Perfetto)"},
     {"validate", cli__validate, "check a trace"},
     {"view", cli__view, "open the timeline viewer"},
+    {"why", cli__why, "why was a task not running then: its blame chain"},
 };
 
 static void usage(FILE *f)
 {
     fputs("usage: coscope COMMAND [ARGS...]\n"
+          "       coscope --help | --version\n"
           "\n"
           "A tracing and replay debugger for programs on the coscope "
           "runtime.\n"
@@ -42,10 +48,15 @@ static void usage(FILE *f)
           "  coscope record [-o FILE] -- PROG [ARGS...]\n"
           "  coscope stalls FILE [--threshold MS] [--json] [--fail-on-stall]\n"
           "  coscope stats FILE [--json] [--sort busy|latency|polls|name] "
-          "[--task ID]\n"
+          "[--task TASK]\n"
           "  coscope export FILE --chrome [-o OUT.json]\n"
           "  coscope validate FILE\n"
           "  coscope view FILE [...]\n"
+          "  coscope why FILE TASK [--at TIME] [--json]\n"
+          "\n"
+          "durations (--threshold and the viewer's --at, --window): 300ns, "
+          "250us, 1.5ms,\n"
+          "2s; a bare number is milliseconds everywhere\n"
           "\n"
           "FILE may be - for standard input (a pipe is read into memory, at "
           "most 1 GiB)\n"
@@ -72,6 +83,10 @@ int main(int argc, char **argv)
     }
     if (cli__is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("coscope " COSCOPE_VERSION "\n");
         return CLI_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -48,6 +48,52 @@ static void meta_sort(exporter *x, uint64_t tid, uint64_t index)
             index);
 }
 
+/* Event times ("ts", "dur") in 1/1024 us ticks, written as the exact
+ * decimal of ticks / 1024 ("1992.9208984375"). Consumers hold times as
+ * doubles and add and subtract them (DevTools adds ts + dur and drops a
+ * slice whose end passes the next one's start; speedscope also shifts every
+ * ts by its thread's first): with decimal microseconds each operation
+ * rounds, and 12.5 % of slices were dropped. Binary fractions below 2^53
+ * ticks (102 days) are exact doubles, so every such sum is exact and
+ * contiguous slices stay contiguous. A tick is 0.977 ns: rounding a ns time
+ * to ticks moves it < 0.49 ns, so a reader rounding ts * 1000 to ns (as
+ * Perfetto does) gets the exact ns back. Negative times are written as 0. */
+static uint64_t ticks_of(int64_t ns)
+{
+    if (ns <= 0)
+        return 0;
+    uint64_t n = (uint64_t)ns; /* * 1024 / 1000, rounded, without overflow */
+    return n / 125 * 128 + ((n % 125) * 128 + 62) / 125;
+}
+
+static void put_ticks(FILE *f, uint64_t q)
+{
+    fprintf(f, "%" PRIu64, q >> 10);
+    uint64_t frac = (q & 1023) * 9765625; /* in 1e-10 us: 1/1024 = 0.0009765625 */
+    if (frac == 0)
+        return;
+    char digits[11];
+    int n = 10;
+    for (int k = 9; k >= 0; k--, frac /= 10)
+        digits[k] = (char)('0' + frac % 10);
+    while (digits[n - 1] == '0')
+        n--;
+    fprintf(f, ".%.*s", n, digits);
+}
+
+static void put_ts(FILE *f, int64_t ns)
+{
+    put_ticks(f, ticks_of(ns));
+}
+
+/* The dur of [t0, t1]: the difference of the two ticks, so ts + dur is
+ * exactly the end's ts. */
+static void put_dur(FILE *f, int64_t t0, int64_t t1)
+{
+    uint64_t q0 = ticks_of(t0), q1 = ticks_of(t1);
+    put_ticks(f, q1 > q0 ? q1 - q0 : 0);
+}
+
 /* Opens an X slice up to its dur; the caller adds ",\"args\":{...}" if it
  * wants, then closes with "}". */
 static void slice_open(exporter *x, uint64_t tid, const char *cat,
@@ -57,19 +103,14 @@ static void slice_open(exporter *x, uint64_t tid, const char *cat,
     fprintf(x->f, ",\"cat\":\"%s\",\"name\":", cat);
     tr__json_str(x->f, name);
     fputs(",\"ts\":", x->f);
-    tr__json_us(x->f, t0);
+    put_ts(x->f, t0);
     fputs(",\"dur\":", x->f);
-    tr__json_us(x->f, t1 - t0);
+    put_dur(x->f, t0, t1);
 }
 
 static void task_label(exporter *x, uint32_t id, char *buf, size_t n)
 {
-    const tr_task *t = tr_task_by_id(x->tr, id);
-    if (id == 0)
-        snprintf(buf, n, "loop");
-    else
-        snprintf(buf, n, "%s (%" PRIu32 ")", t ? tr_str(x->tr, t->name) : "?",
-                 id);
+    tr_task_label(x->tr, id, buf, n);
 }
 
 static void write_meta(exporter *x)
@@ -100,7 +141,7 @@ static void write_span(exporter *x, const tr_task *task, const tr_span *s,
         break;
     case TR_ST_READY: {
         tr_wakeup w;
-        int woken = tr__wakeup_in(tr, task->id, s->t0, s->t1, &w);
+        int woken = tr_span_wakeup(tr, (size_t)(s - tr_spans(tr)), &w);
         slice_open(x, task->id, "ready", "ready", t0, t1);
         if (woken) {
             task_label(x, w.from, label, sizeof label);
@@ -257,190 +298,81 @@ static void write_marks(exporter *x)
             continue;
         const char *msg = tr_str(x->tr, tr_ev_str(&ev[i]));
         uint32_t tid = tr_task_by_id(x->tr, ev[i].task) ? ev[i].task : 0;
-        ev_open(x, "i", tid);
+        ev_open(x, "I", tid);
         fputs(",\"s\":\"t\",\"cat\":\"mark\",\"name\":", x->f);
         tr__json_str(x->f, msg);
         fputs(",\"ts\":", x->f);
-        tr__json_us(x->f, ev[i].t);
+        put_ts(x->f, ev[i].t);
         fputs(",\"args\":{\"msg\":", x->f);
         tr__json_str(x->f, msg);
         fputs("}}", x->f);
     }
 }
 
-/* ---- stalls (when tr_analyze has run) ---- */
+/* ---- stalls and causes (when tr_analyze has run) ----
+ * Their words come from the analysis library (tr_stall_describe,
+ * tr_cause_describe, tr_chain_describe): the same text as coscope stalls. */
 
-/* Appends to buf (size n, *len used so far); output past the end is cut. */
-static void app(char *buf, size_t n, size_t *len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void app(char *buf, size_t n, size_t *len, const char *fmt, ...)
-{
-    if (*len >= n - 1)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(buf + *len, n - *len, fmt, ap);
-    va_end(ap);
-    if (k > 0)
-        *len += (size_t)k < n - *len ? (size_t)k : n - *len - 1;
-}
-
-static const char *const stall_kind[TR_STALL__COUNT] = {"blocked", "latency", "wait",
-                                                       "stuck"};
-
-/* Object names from the `obj` events, sorted by id for lookup. */
-typedef struct obj_name {
-    uint32_t obj, name;
-} obj_name;
-
-static int cmp_obj(const void *a, const void *b)
-{
-    const obj_name *x = a, *y = b;
-    return (x->obj > y->obj) - (x->obj < y->obj);
-}
-
-/* NULL (and *n 0) when there are none or memory is short: ids only then. */
-static obj_name *obj_names(const tr_trace *tr, size_t *n)
-{
-    const tr_event *ev = tr_events(tr);
-    size_t k = 0;
-    for (size_t i = 0; i < tr_nevents(tr); i++)
-        k += ev[i].ev == TR_EV_OBJ && tr_ev_str(&ev[i]) != 0;
-    obj_name *v = k ? malloc(k * sizeof *v) : NULL;
-    *n = 0;
-    if (!v)
-        return NULL;
-    for (size_t i = 0; i < tr_nevents(tr); i++)
-        if (ev[i].ev == TR_EV_OBJ && tr_ev_str(&ev[i]) != 0)
-            v[(*n)++] = (obj_name){ev[i].arg, tr_ev_str(&ev[i])};
-    qsort(v, *n, sizeof *v, cmp_obj);
-    return v;
-}
-
-/* What the task waited on: "lock resource (obj 1)", "io read", "join B (3)". */
-static void wait_what(exporter *x, const tr_stall *st, const obj_name *names, size_t nnames,
-                      char *buf, size_t n, size_t *len)
-{
-    char label[512];
-    app(buf, n, len, "%s", tr_wait_name(st->why));
-    if (st->why == TR_WAIT_IO && st->op != TR_OP_NONE)
-        app(buf, n, len, " %s", tr_op_name(st->op));
-    int64_t fd = st->span < tr_nspans(x->tr) ? tr_span_fd(x->tr, &tr_spans(x->tr)[st->span]) : -1;
-    if (st->why == TR_WAIT_IO && fd >= 0)
-        app(buf, n, len, " fd %" PRId64, fd);
-    if (st->why == TR_WAIT_JOIN && st->obj) {
-        task_label(x, st->obj, label, sizeof label);
-        app(buf, n, len, " %s", label);
-    } else if (st->obj) {
-        obj_name key = {st->obj, 0};
-        const obj_name *o = nnames ? bsearch(&key, names, nnames, sizeof key, cmp_obj) : NULL;
-        if (o)
-            app(buf, n, len, " %s", tr_str(x->tr, o->name));
-        app(buf, n, len, " (obj %" PRIu32 ")", st->obj);
-    }
-}
-
-/* One "i" event per stall on its task's track, at the stall's start: the
+/* One "I" event per stall on its task's track, at the stall's start: the
  * why of a slow slice, in Perfetto next to the slice itself. */
 static void write_stalls(exporter *x)
 {
     const tr_stall *st = tr_stalls(x->tr);
-    const tr_victim *vic = tr_victims(x->tr);
-    const tr_cycle *cyc = tr_cycles(x->tr);
-    const uint32_t *ct = tr_cycle_tasks(x->tr);
-    char msg[2048], label[512], d[32];
-    size_t nnames = 0;
-    obj_name *names = tr_nstalls(x->tr) ? obj_names(x->tr, &nnames) : NULL;
+    char msg[2048];
     for (size_t i = 0; i < tr_nstalls(x->tr); i++) {
         const tr_stall *s = &st[i];
-        size_t len = 0;
-        msg[0] = '\0';
-        tr_fmt_dur(d, sizeof d, s->dur);
-        switch (s->kind) {
-        case TR_STALL_BLOCKED:
-            app(msg, sizeof msg, &len, "ran %s without yielding", d);
-            if (s->nvictims) {
-                app(msg, sizeof msg, &len, "; ready meanwhile:");
-                for (uint32_t k = 0; k < s->nvictims && k < 8; k++) {
-                    const tr_victim *v = &vic[s->victim0 + k];
-                    task_label(x, v->task, label, sizeof label);
-                    tr_fmt_dur(d, sizeof d, v->waited);
-                    app(msg, sizeof msg, &len, "%s %s %s", k ? "," : "", label, d);
-                }
-                if (s->nvictims > 8)
-                    app(msg, sizeof msg, &len, ", and %" PRIu32 " more", s->nvictims - 8);
-            }
-            break;
-        case TR_STALL_LATENCY: {
-            tr_wakeup w;
-            app(msg, sizeof msg, &len, "ready %s before it ran", d);
-            if (tr__wakeup_in(x->tr, s->task, s->t, s->t + s->dur, &w)) {
-                task_label(x, w.from, label, sizeof label);
-                app(msg, sizeof msg, &len, "; woken by %s on %s", label, tr_wake_name(w.why));
-            }
-            break;
-        }
-        case TR_STALL_WAIT:
-            app(msg, sizeof msg, &len, "waited %s on ", d);
-            wait_what(x, s, names, nnames, msg, sizeof msg, &len);
-            break;
-        default: /* stuck */
-            app(msg, sizeof msg, &len, "still waiting at the end on ");
-            wait_what(x, s, names, nnames, msg, sizeof msg, &len);
-            if (s->waits_on && s->why != TR_WAIT_JOIN) {
-                task_label(x, s->waits_on, label, sizeof label);
-                app(msg, sizeof msg, &len, "; waits on %s", label);
-            }
-            if (s->cycle >= 0 && (size_t)s->cycle < tr_ncycles(x->tr) &&
-                cyc[s->cycle].ntasks > 0) {
-                const tr_cycle *c = &cyc[s->cycle];
-                app(msg, sizeof msg, &len, "; DEADLOCK:");
-                for (uint32_t k = 0; k <= c->ntasks; k++) {
-                    task_label(x, ct[c->task0 + k % c->ntasks], label, sizeof label);
-                    app(msg, sizeof msg, &len, "%s %s", k ? " ->" : "", label);
-                }
-            }
-            break;
-        }
         uint32_t tid = tr_task_by_id(x->tr, s->task) ? s->task : 0;
-        ev_open(x, "i", tid);
+        ev_open(x, "I", tid);
         fprintf(x->f, ",\"s\":\"t\",\"cat\":\"stall\",\"name\":\"%s stall\",\"ts\":",
-                s->kind < TR_STALL__COUNT ? stall_kind[s->kind] : "?");
-        tr__json_us(x->f, s->t);
+                tr_stall_kind_name(s->kind));
+        put_ts(x->f, s->t);
         fputs(",\"args\":{\"msg\":", x->f);
-        tr__json_str(x->f, msg);
+        tr__json_str(x->f, tr_stall_describe(x->tr, s, msg, sizeof msg));
         fputs(",\"dur\":", x->f);
         tr__json_us(x->f, s->dur);
         if (s->at) {
             fputs(",\"at\":", x->f);
             tr__json_str(x->f, tr_str(x->tr, s->at));
         }
+        if (s->cause >= 0)
+            fprintf(x->f, ",\"cause\":%" PRId32, s->cause);
         fputs("}}", x->f);
     }
-    free(names);
 }
 
-int tr__wakeup_in(const tr_trace *tr, uint32_t task, int64_t t0, int64_t t1,
-                  tr_wakeup *out)
+/* One "I" event per cause on its root task's track, at the root's start,
+ * in rank order: what it was, the task-time blamed on it, its victims and
+ * the chain of its worst stall. */
+static void write_causes(exporter *x)
 {
-    size_t lo = 0, hi = tr_nwakeups(tr);
-    while (lo < hi) { /* first wake-up at or after t0 */
-        size_t mid = lo + (hi - lo) / 2;
-        if (tr_wakeup_get(tr, mid).t < t0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < tr_nwakeups(tr); lo++) {
-        tr_wakeup w = tr_wakeup_get(tr, lo);
-        if (w.t > t1)
-            break;
-        if (w.to == task) {
-            *out = w;
-            return 1;
+    const tr_cause *cs = tr_causes(x->tr);
+    char msg[2048];
+    for (size_t i = 0; i < tr_ncauses(x->tr); i++) {
+        const tr_cause *c = &cs[i];
+        const uint32_t *v = tr_cause_victims(x->tr) + c->victim0;
+        uint32_t tid = tr_task_by_id(x->tr, c->task) ? c->task : 0;
+        ev_open(x, "I", tid);
+        fprintf(x->f, ",\"s\":\"t\",\"cat\":\"cause\",\"name\":\"cause %zu: %s\",\"ts\":", i,
+                tr_cause_kind_name(c->kind));
+        put_ts(x->f, c->t);
+        fputs(",\"args\":{\"msg\":", x->f);
+        tr__json_str(x->f, tr_cause_describe(x->tr, c, msg, sizeof msg));
+        fputs(",\"dur\":", x->f);
+        tr__json_us(x->f, c->dur);
+        fputs(",\"blamed\":", x->f);
+        tr__json_us(x->f, c->blamed);
+        fputs(",\"victims\":[", x->f);
+        for (uint32_t k = 0; k < c->nvictims; k++)
+            fprintf(x->f, "%s%" PRIu32, k ? "," : "", v[k]);
+        fputs("],\"chain\":", x->f);
+        tr__json_str(x->f, tr_chain_describe(x->tr, tr_cause_links(x->tr) + c->link0, c->nlinks,
+                                             msg, sizeof msg));
+        if (c->stack) {
+            fputs(",\"stack\":", x->f);
+            tr__json_str(x->f, tr_fmt_stack(msg, sizeof msg, x->tr, c->stack, NULL));
         }
+        fputs("}}", x->f);
     }
-    return 0;
 }
 
 /* The first run slice of `task` starting at or after t, or NULL. */
@@ -469,9 +401,17 @@ static const tr_span *next_run(const tr_trace *tr, const tr_task *task,
 }
 
 /* One flow per wake-up that led to a run; a wake with no later run slice
- * has nothing to point at and is left out, so every "s" has its "f". */
+ * has nothing to point at and is left out, so every "s" has its "f".
+ * Chrome DevTools binds a flow event only to a slice with the same ts, pid,
+ * tid and category, and a flow's two ends share one category: so the flow
+ * is in category "run", starts at an instant "wake NAME (ID)" (category
+ * "run") put on the waker's track at the wake, and ends at the start of
+ * the wakee's run slice. Perfetto binds "s" to the slice open on the
+ * waker's track then and "f" (bp "e") to the run slice, which encloses its
+ * ts; its JSON importer reads string ids as hex, so ids are "0x..". */
 static void write_flows(exporter *x)
 {
+    char label[512], name[600];
     for (size_t i = 0; i < tr_nwakeups(x->tr); i++) {
         tr_wakeup w = tr_wakeup_get(x->tr, i);
         const tr_task *to = tr_task_by_id(x->tr, w.to);
@@ -481,17 +421,27 @@ static void write_flows(exporter *x)
         if (!run)
             continue;
         uint32_t from = tr_task_by_id(x->tr, w.from) ? w.from : 0;
+        task_label(x, to->id, label, sizeof label);
+        snprintf(name, sizeof name, "wake %s", label);
+        ev_open(x, "I", from);
+        fputs(",\"s\":\"t\",\"cat\":\"run\",\"name\":", x->f);
+        tr__json_str(x->f, name);
+        fputs(",\"ts\":", x->f);
+        put_ts(x->f, w.t);
+        fputs(",\"args\":{\"why\":", x->f);
+        tr__json_str(x->f, tr_wake_name(w.why));
+        fputs("}}", x->f);
         ev_open(x, "s", from);
-        fprintf(x->f, ",\"id\":%zu,\"cat\":\"wake\",\"name\":\"wake\",\"ts\":",
+        fprintf(x->f, ",\"id\":\"0x%zx\",\"cat\":\"run\",\"name\":\"wake\",\"ts\":",
                 i + 1);
-        tr__json_us(x->f, w.t);
+        put_ts(x->f, w.t);
         fputc('}', x->f);
         ev_open(x, "f", to->id);
         fprintf(x->f,
-                ",\"bp\":\"e\",\"id\":%zu,\"cat\":\"wake\",\"name\":\"wake\","
-                "\"ts\":",
+                ",\"bp\":\"e\",\"id\":\"0x%zx\",\"cat\":\"run\",\"name\":"
+                "\"wake\",\"ts\":",
                 i + 1);
-        tr__json_us(x->f, run->t0);
+        put_ts(x->f, run->t0);
         fputc('}', x->f);
     }
 }
@@ -517,8 +467,11 @@ int tr_export_chrome(const tr_trace *tr, FILE *out)
         return rc;
     write_marks(&x);
     write_stalls(&x);
+    write_causes(&x);
     write_flows(&x);
-    fputs("\n],\"displayTimeUnit\":\"ns\"}\n", out);
+    /* no displayTimeUnit: some Perfetto versions took "ns" to mean that ts
+     * is in ns, not us; it is only a display hint for the others */
+    fputs("\n]}\n", out);
     if (fflush(out) != 0 || ferror(out))
         return -EIO;
     return 0;

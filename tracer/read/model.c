@@ -121,6 +121,8 @@ static int pass_count(tr_trace *tr, uint8_t **state_out, counts *n)
             if (unknown_ref(tr, i))
                 return -EINVAL;
         }
+        if (e->ev == TR_EV_RENAME) /* the task's name is its last one */
+            tr->tasks[*idx].name = e->s;
         if (is_state_event(e->ev)) {
             tr_task *t = &tr->tasks[*idx];
             if (state[*idx] == TR_ST_DONE) {
@@ -392,6 +394,8 @@ int tr__model_build(tr_trace *tr)
             tr->idle_before[i + 1] = tr->idle_before[i] + (tr->idles[i].t1 - tr->idles[i].t0);
         rc = stats(tr, &n);
     }
+    if (rc == 0)
+        rc = tr__objs_build(tr);
     if (rc == 0 && n.after_exit)
         rc = tr__warn(tr, "%s:%u: task %u is active after its exit (%llu event%s ignored)",
                       tr->name, n.after_exit_line, n.after_exit_task,
@@ -414,6 +418,7 @@ void tr__model_free(tr_trace *tr)
     free(tr->works);
     free(tr->idles);
     free(tr->idle_before);
+    free(tr->objs);
 }
 
 int64_t tr__idle_within(const tr_trace *tr, int64_t a, int64_t b)
@@ -474,6 +479,11 @@ size_t tr_nworks(const tr_trace *tr) { return tr ? tr->nworks : 0; }
 const tr_work *tr_works(const tr_trace *tr) { return tr ? tr->works : NULL; }
 size_t tr_nidles(const tr_trace *tr) { return tr ? tr->nidles : 0; }
 const tr_idle *tr_idles(const tr_trace *tr) { return tr ? tr->idles : NULL; }
+const int64_t *tr_idle_sums(const tr_trace *tr) { return tr ? tr->idle_before : NULL; }
+int64_t tr_idle_within(const tr_trace *tr, int64_t a, int64_t b)
+{
+    return tr && tr->idle_before && b > a ? tr__idle_within(tr, a, b) : 0;
+}
 const tr_summary *tr_summarize(const tr_trace *tr) { return tr ? &tr->sum : NULL; }
 
 size_t tr_span_find(const tr_trace *tr, uint32_t task, int64_t t)

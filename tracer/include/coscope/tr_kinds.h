@@ -38,6 +38,13 @@ typedef enum tr_ev {
                          trace's last line */
     TR_EV_STACK,      /* stack, pcs: a caller chain, written once before the
                          first spawn / yield that refers to it by id */
+    TR_EV_SPAN_BEGIN, /* task, name, at?: a span the program annotated
+                         (co_span_begin) opens in the task; spans nest */
+    TR_EV_SPAN_END,   /* task: the task's innermost open span closes */
+    TR_EV_RENAME,     /* task, name: the task is called name from here */
+    TR_EV_CONN,       /* task, fd, local, peer: a TCP connection came up
+                         (connect or accept); the reader pairs the two ends
+                         of a connection inside the process */
     TR_EV__COUNT
 } tr_ev;
 
@@ -67,6 +74,11 @@ typedef enum tr_wait {
     TR_WAIT_LOCK,
     TR_WAIT_EVENT,
     TR_WAIT_WORK,
+    TR_WAIT_SELECT, /* co_select: one of several channel operations */
+    TR_WAIT_SEM,    /* a semaphore (obj) */
+    TR_WAIT_COND,   /* a condition / event (obj) */
+    TR_WAIT_GROUP,  /* a task group's children (obj) */
+    TR_WAIT_SIGNAL, /* a POSIX signal (co_signal_wait) */
     TR_WAIT__COUNT
 } tr_wait;
 
@@ -99,6 +111,9 @@ typedef enum tr_status {
 typedef enum tr_objkind {
     TR_OBJ_MUTEX = 0,
     TR_OBJ_CHAN,
+    TR_OBJ_SEM,
+    TR_OBJ_COND,
+    TR_OBJ_GROUP,
     TR_OBJ__COUNT
 } tr_objkind;
 
@@ -158,13 +173,15 @@ int tr_objkind_parse(const char *s);
 #define TR_FIELD_RUNQ "runq"
 #define TR_FIELD_STOPS "stops"
 #define TR_FIELD_MODULES "modules"
+#define TR_FIELD_LOCAL "local" /* conn */
+#define TR_FIELD_PEER "peer"   /* conn */
 
 #define TR_FIELDS(X)                                                           \
     X(T) X(EV) X(TASK) X(PARENT) X(NAME) X(AT) X(BY) X(WHY) X(OBJ) X(OP)       \
     X(FD) X(MS) X(BYTES) X(RES) X(ERR) X(THREAD) X(STATUS) X(CODE) X(KIND)     \
     X(CAP) X(MSG) X(EVENTS) X(DROPPED) X(FORMAT) X(VERSION) X(PROGRAM) X(PID)  \
     X(CLOCK) X(UNIX_NS) X(SIGNAL) X(STACK) X(PCS) X(CPU) X(RUNQ) X(STOPS)      \
-    X(MODULES)
+    X(MODULES) X(LOCAL) X(PEER)
 
 typedef enum tr_field {
 #define TR__FIELD_ENUM(f) TR_FLD_##f,
