@@ -459,11 +459,12 @@ static size_t count_lines(const char *text, const char *a, const char *b)
             TEST__FAIL("no \"%s\" in:\n%s", (what), (text));                   \
     } while (0)
 
-/* The three tasks stuck in one cycle, and nothing else. */
+/* The three tasks stuck in one cycle, and no other stuck task. Other
+ * kinds are not counted: on a slow or loaded run (valgrind) the start-up
+ * slices pass 20 ms and read as blocked or latency stalls. */
 static void test_stalls_deadlock(void)
 {
     char *js = stalls_json(1, "20", "deadlock_demo", none);
-    ASSERT_HAS(js, "\"count\":3,");
     ASSERT_EQ(count(js, "\"kind\":\"stuck\""), 3);
     ASSERT_EQ(count(js, "\"cycle\":[2,3,4]"), 3);
     ASSERT_HAS(js, "{\"kind\":\"stuck\",\"task\":2,\"name\":\"A\",");
