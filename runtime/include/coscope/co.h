@@ -63,6 +63,7 @@ extern "C" {
 #define CO_EDEADLK (-EDEADLK) /* the runtime's own (co_main): libuv has none */
 #define CO_EEXIST (-EEXIST)
 #define CO_EINVAL (-EINVAL)
+#define CO_EISDIR (-EISDIR)
 #define CO_ENOENT (-ENOENT)
 #define CO_ENOMEM (-ENOMEM)
 #define CO_ENOSPC (-ENOSPC)
@@ -310,6 +311,44 @@ ssize_t co_fs_write(int fd, const void *buf, size_t len, int64_t offset);
 int co_fs_close_at(int fd, const char *file, int line);
 int co_fs_close(int fd);
 #define co_fs_close(d) co_fs_close_at((d), __FILE__, __LINE__)
+
+/* The other file calls a server makes, on the thread pool like the above:
+ * each a blocking call traced as an io wait (ops fs_stat, fs_rename,
+ * fs_unlink, fs_mkdir, fs_fsync, fs_readdir) at the caller's place,
+ * cancelled like co_fs_read (a request not yet started is withdrawn; one
+ * running finishes first, its result dropped: a rename or unlink may then
+ * have happened). Each returns 0 (co_fs_readdir: the entry count) or a
+ * negative errno (CO_ENOENT, CO_EEXIST, ...), CO_EINVAL for NULL. */
+typedef struct co_stat {
+    uint64_t size, mode, ino;
+    int64_t mtime_ns; /* since 1970 */
+    int is_dir, is_file;
+} co_stat;
+int co_fs_stat_at(const char *path, co_stat *st, const char *file, int line);
+int co_fs_stat(const char *path, co_stat *st);
+#define co_fs_stat(p, s) co_fs_stat_at((p), (s), __FILE__, __LINE__)
+int co_fs_rename_at(const char *from, const char *to, const char *file, int line);
+int co_fs_rename(const char *from, const char *to);
+#define co_fs_rename(f, t) co_fs_rename_at((f), (t), __FILE__, __LINE__)
+int co_fs_unlink_at(const char *path, const char *file, int line);
+int co_fs_unlink(const char *path);
+#define co_fs_unlink(p) co_fs_unlink_at((p), __FILE__, __LINE__)
+int co_fs_mkdir_at(const char *path, int mode, const char *file, int line);
+int co_fs_mkdir(const char *path, int mode);
+#define co_fs_mkdir(p, m) co_fs_mkdir_at((p), (m), __FILE__, __LINE__)
+int co_fs_fsync_at(int fd, const char *file, int line);
+int co_fs_fsync(int fd);
+#define co_fs_fsync(d) co_fs_fsync_at((d), __FILE__, __LINE__)
+/* Lists a directory (without "." and ".."), sorted by name: *out gets a
+ * malloc'd array of the entries (free it with co_fs_dirents_free). */
+typedef struct co_dirent {
+    char *name;
+    int is_dir;
+} co_dirent;
+int co_fs_readdir_at(const char *path, co_dirent **out, const char *file, int line);
+int co_fs_readdir(const char *path, co_dirent **out);
+#define co_fs_readdir(p, o) co_fs_readdir_at((p), (o), __FILE__, __LINE__)
+void co_fs_dirents_free(co_dirent *v, size_t n);
 
 /* Runs fn(arg) on libuv's thread pool while the loop serves other tasks;
  * returns when fn has returned (0), or CO_ECANCELED/CO_ETIMEDOUT if the
