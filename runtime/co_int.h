@@ -177,6 +177,10 @@ struct sockaddr_storage;
 int co__resolve_at(const char *host, int port, struct sockaddr_storage *out,
                    const char *file, int line);
 
+/* io_tcp.c: the handle of an open connection (NULL once closing), for
+ * the socket options and half-close of io_sock.c. */
+uv_tcp_t *co__tcp_uv(co_tcp *s);
+
 /* io_tcp.c: puts n bytes back in front of s's stream; the next reads get
  * them first. 0 or CO_ENOMEM. For the buffered reads (io_buf.c). */
 int co__tcp_unread(co_tcp *s, const void *p, size_t n);

@@ -22,3 +22,7 @@ coscope_test(test_dns SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dns.c
 # The file calls a server makes: stat, rename, unlink, mkdir, fsync, readdir.
 coscope_test(test_fs SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fs.c
   LIBS ${RT_LIBS} CASES calls cancel trace)
+
+# Half-close, peer/local addresses, TCP_NODELAY and keepalive.
+coscope_test(test_sock SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sock.c
+  LIBS ${RT_LIBS} CASES shutdown addresses options trace)

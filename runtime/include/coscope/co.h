@@ -64,6 +64,7 @@ extern "C" {
 #define CO_EEXIST (-EEXIST)
 #define CO_EINVAL (-EINVAL)
 #define CO_EISDIR (-EISDIR)
+#define CO_ENOTCONN (-ENOTCONN)
 #define CO_ENOENT (-ENOENT)
 #define CO_ENOMEM (-ENOMEM)
 #define CO_ENOSPC (-ENOSPC)
@@ -290,6 +291,27 @@ ssize_t co_read_exact(co_tcp *s, void *buf, size_t len);
 ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file, int line);
 ssize_t co_write(co_tcp *s, const void *buf, size_t len);
 #define co_write(s, b, n) co_write_at((s), (b), (n), __FILE__, __LINE__)
+/* Half-close: no more writes from our side (the peer reads EOF), reads go
+ * on. Waits until the writes queued before it are out (uv_shutdown). 0,
+ * CO_EINVAL (NULL), CO_EBADF (closing), CO_ENOTCONN, or another error.
+ * libuv cannot withdraw a shutdown: cancelled or timed out, the call still
+ * waits for it to finish, then returns CO_ECANCELED / CO_ETIMEDOUT.
+ * Traced: io_begin / yield / io_end with op "shutdown". */
+int co_shutdown_at(co_tcp *s, const char *file, int line);
+int co_shutdown(co_tcp *s);
+#define co_shutdown(s) co_shutdown_at((s), __FILE__, __LINE__)
+/* The other end's / our end's address: the IP as text in host (n bytes;
+ * host NULL: not wanted) and the port in *port (if port non-NULL). Not
+ * blocking. 0, CO_EINVAL, CO_EBADF (closing), CO_ENOTCONN, CO_ENOSPC
+ * (host too small). */
+int co_tcp_peer(co_tcp *s, char *host, size_t n, int *port);
+int co_tcp_local(co_tcp *s, char *host, size_t n, int *port);
+/* TCP_NODELAY (on: send small writes at once) and keepalive (probes after
+ * delay_s idle seconds; delay_s ignored when off). 0, CO_EINVAL, CO_EBADF,
+ * or the setsockopt error. */
+int co_tcp_nodelay(co_tcp *s, int on);
+int co_tcp_keepalive(co_tcp *s, int on, unsigned delay_s);
+
 /* Closes and frees s (waits for libuv's close callback); s is released
  * even when an error is returned. NULL: CO_EINVAL. Sockets still open when
  * co_main ends are closed and freed by it. */
