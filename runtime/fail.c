@@ -170,6 +170,7 @@ static void report_stuck(void)
 int co__deadlock_verdict(void)
 {
     report_stuck();
+    CO__TRACE(tr_rec_dump("deadlock")); /* flight mode: the window, stuck lines in it */
     if (RT->verdicts++ == 0 && current_policy() == CO_DEADLOCK_CANCEL) {
         /* Deliver after the report: waking one may wake others. */
         for (co_task *t = RT->all, *next; t; t = next) {

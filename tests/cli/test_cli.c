@@ -538,12 +538,6 @@ static int cmp_slice(const void *a, const void *b)
     return x->ts < y->ts ? -1 : x->ts > y->ts;
 }
 
-/* ts/dur are printed as "<us>.<3 digits>": compare them in integer ns. */
-static long long ns_of(double us)
-{
-    return (long long)(us * 1000.0 + (us >= 0 ? 0.5 : -0.5));
-}
-
 static void check_chrome(const char *json, int expect_flows, int expect_work)
 {
     cJSON *root = cJSON_Parse(json);
@@ -664,7 +658,8 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
     for (size_t i = 1; i < nsl; i++) {
         if (sl[i].tid != sl[i - 1].tid)
             continue;
-        if (ns_of(sl[i - 1].ts) + ns_of(sl[i - 1].dur) > ns_of(sl[i].ts))
+        /* as consumers compute it: in doubles (times are binary fractions) */
+        if (sl[i - 1].ts + sl[i - 1].dur > sl[i].ts)
             TEST__FAIL("tid %.0f: slice at %.3f + %.3f overlaps %.3f",
                        sl[i].tid, sl[i - 1].ts, sl[i - 1].dur, sl[i].ts);
     }
@@ -693,8 +688,10 @@ static void test_export_chrome(void)
     ASSERT_STR_EQ(r.err, "");
     /* 6 ready lines, each followed by a run. */
     check_chrome(r.out, 6, 1);
-    /* Exact microsecond text from integer ns, and the escaped mark. */
-    ASSERT_HAS(r.out, "\"ts\":80005.500,\"dur\":0.500");
+    /* Times as exact binary fractions of a us (1/1024 us ticks), and the
+     * escaped mark. */
+    ASSERT_HAS(r.out, "\"ts\":80005.5,\"dur\":0.5,");
+
     ASSERT_HAS(r.out, "\"name\":\"start \\\"busy\\\" loop \xc2\xb5\"");
     ASSERT_HAS(r.out, "\"args\":{\"name\":\"handler (2)\"}");
 
@@ -702,13 +699,18 @@ static void test_export_chrome(void)
      * `coscope stalls` lists, saying why. */
     ASSERT_EQ(count_of(r.out, "\"cat\":\"stall\""), 4);
     ASSERT_HAS(r.out, "{\"ph\":\"I\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"stall\","
-                      "\"name\":\"blocked stall\",\"ts\":7.000,\"args\":{\"msg\":\"ran 30.0 ms "
+                      "\"name\":\"blocked stall\",\"ts\":7,\"args\":{\"msg\":\"ran 30.0 ms "
                       "without yielding; ready meanwhile: fetch (3) 30.0 ms\",\"dur\":30001.000,"
                       "\"at\":\"demo.c:31\"}}");
-    ASSERT_HAS(r.out, "\"name\":\"latency stall\",\"ts\":4.000,\"args\":{\"msg\":\"ready 30.0 ms "
+    ASSERT_HAS(r.out, "\"name\":\"latency stall\",\"ts\":4,\"args\":{\"msg\":\"ready 30.0 ms "
                       "before it ran; woken by main (1) on spawn\",\"dur\":30006.000}}");
     ASSERT_HAS(r.out, "\"msg\":\"waited 50.0 ms on io read fd 7\"");
     ASSERT_HAS(r.out, "\"msg\":\"waited 80.0 ms on join handler (2)\"");
+    result_free(&r);
+    /* 200 ns is 204.8 ticks: 205, written 0.2001953125; 2800 ns: 2867 */
+    r = run((const char *[]){"export", "deadlock.jsonl", "--chrome", NULL});
+    ASSERT_HAS(r.out, "\"ts\":0.2001953125,\"dur\":1}");
+    ASSERT_HAS(r.out, "\"name\":\"busy\",\"ts\":0,\"dur\":2.7998046875}");
     result_free(&r);
     result r1 = run((const char *[]){"export", "basic.jsonl", "--chrome", "--threshold", "1ms",
                                      NULL});
@@ -727,7 +729,7 @@ static void test_export_chrome(void)
     ASSERT_EQ(r.status, 0);
     check_chrome(r.out, 7, 0);
     ASSERT_EQ(count_of(r.out, "\"cat\":\"stall\""), 4);
-    ASSERT_HAS(r.out, "\"name\":\"stuck stall\",\"ts\":2.300,\"args\":{\"msg\":\"still waiting "
+    ASSERT_HAS(r.out, "\"name\":\"stuck stall\",\"ts\":2.2998046875,\"args\":{\"msg\":\"still waiting "
                       "at the end on lock m2 (obj 2); waits on b (3); DEADLOCK: a (2) -> b (3) -> c "
                       "(4) -> a (2)\",\"dur\":499997.700,\"at\":\"dl.c:22\"}}");
     ASSERT_HAS(r.out, "\"msg\":\"still waiting at the end on join a (2)\"");

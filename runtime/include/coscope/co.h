@@ -612,6 +612,13 @@ const char *co_strerror(int err);
  * co_trace_start: 0 or a negative errno. */
 int co_trace_start(const char *path);
 int co_trace_stop(void);
+/* Flight recorder (COSCOPE_FLIGHT=2s, or =64MB, with COSCOPE_TRACE=run.jsonl):
+ * nothing is written while the program runs; this writes the last window
+ * now as run.N.jsonl (also done on SIGUSR1, on a deadlock, and when the
+ * loop is blocked past COSCOPE_FLIGHT_STALL, default 100ms). Returns N, or
+ * a negative errno: CO_EINVAL when not in flight mode, -EBUSY within a
+ * second of the last dump (see tr_rec_dump in coscope/tr_record.h). */
+int co_trace_dump(void);
 
 #ifdef __cplusplus
 }

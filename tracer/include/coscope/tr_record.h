@@ -129,6 +129,20 @@ void tr_rec_yield_stack(uint64_t task, tr_wait why, uint64_t obj, tr_op op,
                         int64_t fd, int64_t ms, const char *file, int line,
                         uint32_t stack);
 
+/* ---- flight recorder ----
+ * With COSCOPE_FLIGHT=2s (a window; or =64MB, a size bound) in the
+ * environment at tr_rec_start, nothing is written to `path`: records stay
+ * in memory and only the last 2 s (or 64 MB) are kept. A dump writes that
+ * window as a self-contained trace to path.1.jsonl, path.2.jsonl, ... (the
+ * number goes before the extension), named on stderr: on SIGUSR1, on
+ * tr_rec_dump(), and when the loop has been blocked in one run slice longer
+ * than COSCOPE_FLIGHT_STALL (default 100ms) — while it still is, and again
+ * once the slice ended. tr_rec_dump writes one now and waits for it (`why`,
+ * a string literal or NULL, is what stderr says triggered it): the dump's
+ * number, or -EINVAL when not in flight mode, -EBUSY within a second of the
+ * last one, -EMLINK after 100, or the open/write error. Loop thread. */
+int tr_rec_dump(const char *why);
+
 /* Counters, for tests and the `end` line. */
 uint64_t tr_rec_events(void);  /* events emitted since start */
 uint64_t tr_rec_dropped(void); /* events dropped (0 in lossless mode) */

@@ -200,6 +200,11 @@ size_t tr_nworks(const tr_trace *tr);
 const tr_work *tr_works(const tr_trace *tr);     /* ordered by t0 */
 size_t tr_nidles(const tr_trace *tr);
 const tr_idle *tr_idles(const tr_trace *tr);     /* ordered by t0 */
+/* The idles' prefix sums, [tr_nidles + 1]: idle ns in idles[0..i) (after
+ * tr_analyze; NULL before). tr_idle_within: the loop's idle ns in [a, b),
+ * in O(log n). Both are what the viewer sums pixel columns with. */
+const int64_t *tr_idle_sums(const tr_trace *tr);
+int64_t tr_idle_within(const tr_trace *tr, int64_t a, int64_t b);
 
 /* Index of the first event with t >= t (binary search); tr_nevents if none. */
 size_t tr_event_at(const tr_trace *tr, int64_t t);
