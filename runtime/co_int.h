@@ -196,6 +196,8 @@ int co__posters_wait(void);
 void co__posters_close_all(void);
 /* signal.c: co_main's end closes the signal handles co_signal_* started. */
 void co__signals_close_all(void);
+/* io_udp.c: co_main's end closes and frees the UDP sockets left open. */
+void co__udp_close_all(void);
 
 /* Error name for messages ("ECANCELED"). */
 const char *co__err_name(int err);

@@ -319,6 +319,33 @@ int co_close_at(co_tcp *s, const char *file, int line);
 int co_close(co_tcp *s);
 #define co_close(s) co_close_at((s), __FILE__, __LINE__)
 
+/* ---- UDP (IPv4 and IPv6 literals) ---- */
+typedef struct co_udp co_udp;
+/* Binds a UDP socket to host:port (port 0: any). 0 and *out, or an error.
+ * An open socket nobody waits on does not keep co_main running. */
+int co_udp_bind(const char *host, int port, co_udp **out);
+int co_udp_port(const co_udp *u); /* the bound port, or an error */
+/* Waits for one datagram: copies up to len bytes of it into buf (a longer
+ * one is cut, as recvfrom does) and returns how many; the sender's IP in
+ * from (n bytes; NULL: not wanted) and port in *port. CO_EINVAL, CO_EBUSY
+ * (another task reads u), CO_ECANCELED/CO_ETIMEDOUT/CO_EDEADLK (nothing
+ * taken: the datagram waits for the next receive). Datagrams that come
+ * while nobody receives stay queued in the kernel. */
+ssize_t co_udp_recv_at(co_udp *u, void *buf, size_t len, char *from, size_t n,
+                       int *port, const char *file, int line);
+ssize_t co_udp_recv(co_udp *u, void *buf, size_t len, char *from, size_t n, int *port);
+#define co_udp_recv(u, b, l, f, n, p) co_udp_recv_at((u), (b), (l), (f), (n), (p), __FILE__, __LINE__)
+/* Sends one datagram of len bytes to host:port: len, or an error. Waits
+ * only when the kernel's buffer is full; libuv cannot withdraw a send, so
+ * a cancelled one waits for it to go, then returns CO_ECANCELED. */
+ssize_t co_udp_send_at(co_udp *u, const void *buf, size_t len, const char *host,
+                       int port, const char *file, int line);
+ssize_t co_udp_send(co_udp *u, const void *buf, size_t len, const char *host, int port);
+#define co_udp_send(u, b, l, h, p) co_udp_send_at((u), (b), (l), (h), (p), __FILE__, __LINE__)
+/* Closes and frees u (not blocking). 0, CO_EINVAL. Fatal while a task
+ * waits in co_udp_recv on it. */
+int co_udp_close(co_udp *u);
+
 /* ---- files (libuv's thread-pool fs) ---- */
 int co_fs_open_at(const char *path, int flags, int mode, const char *file, int line);
 int co_fs_open(const char *path, int flags, int mode); /* fd or <0 */

@@ -100,6 +100,8 @@ typedef enum tr_op {
     TR_OP_FS_FSYNC,
     TR_OP_FS_READDIR,
     TR_OP_SHUTDOWN,
+    TR_OP_UDP_SEND,
+    TR_OP_UDP_RECV,
     TR_OP__COUNT
 } tr_op;
 
