@@ -65,6 +65,7 @@ extern "C" {
 #define CO_EINVAL (-EINVAL)
 #define CO_EISDIR (-EISDIR)
 #define CO_ENOTCONN (-ENOTCONN)
+#define CO_ESRCH (-ESRCH)
 #define CO_ENOENT (-ENOENT)
 #define CO_ENOMEM (-ENOMEM)
 #define CO_ENOSPC (-ENOSPC)
@@ -345,6 +346,47 @@ ssize_t co_udp_send(co_udp *u, const void *buf, size_t len, const char *host, in
 /* Closes and frees u (not blocking). 0, CO_EINVAL. Fatal while a task
  * waits in co_udp_recv on it. */
 int co_udp_close(co_udp *u);
+
+/* ---- subprocesses (uv_spawn) ----
+ *     char *argv[] = {"sort", NULL};
+ *     co_proc_opts o = {.pipe_stdin = 1, .pipe_stdout = 1};
+ *     co_proc *p; co_proc_spawn("sort", argv, &o, &p);
+ *     co_fs_write(co_proc_fd(p, 0), "b\na\n", 4, -1);
+ *     co_proc_close_fd(p, 0);                   // EOF for sort
+ *     co_fs_read(co_proc_fd(p, 1), buf, n, -1); // "a\nb\n"
+ *     int status; co_proc_wait(p, &status);     // 0
+ *     co_proc_free(p);
+ * Piped stdio gives the caller the pipe's other end as a descriptor
+ * (0 stdin: we write; 1 stdout, 2 stderr: we read), used with co_fs_read /
+ * co_fs_write on the thread pool; unpiped stdio is inherited. */
+typedef struct co_proc_opts {
+    int pipe_stdin, pipe_stdout, pipe_stderr;
+    const char *const *env; /* NULL: ours */
+    const char *cwd;        /* NULL: ours */
+} co_proc_opts;
+typedef struct co_proc co_proc;
+/* Starts file (searched in PATH) with argv; not blocking (traced as an io
+ * line, op "spawn", res the pid). 0 and *out, CO_EINVAL, CO_ENOENT (no
+ * such program), or another error. o may be NULL. */
+int co_proc_spawn(const char *file, char *const argv[], const co_proc_opts *o,
+                  co_proc **out);
+int co_proc_pid(const co_proc *p);
+/* Our end of a piped stdio (0, 1, 2), CO_EBADF when not piped or closed. */
+int co_proc_fd(const co_proc *p, int which);
+int co_proc_close_fd(co_proc *p, int which); /* 0, CO_EINVAL */
+/* Sends sig: 0, CO_ESRCH once it has exited. */
+int co_proc_kill(co_proc *p, int sig);
+/* Waits for the process to exit: 0 and *status (its exit code, or 128 + the
+ * signal that killed it), at once when it has already. CO_EINVAL, CO_EBUSY
+ * (another task waits), CO_ECANCELED/CO_ETIMEDOUT/CO_EDEADLK (it runs on:
+ * wait again, or kill it). Traced: io wait op "proc_wait", io_end res the
+ * status. */
+int co_proc_wait_at(co_proc *p, int *status, const char *file, int line);
+int co_proc_wait(co_proc *p, int *status);
+#define co_proc_wait(p, s) co_proc_wait_at((p), (s), __FILE__, __LINE__)
+/* Frees p, closing our pipe ends; a process still running is killed
+ * (SIGKILL) first. NULL is a no-op. Fatal while a task waits for it. */
+void co_proc_free(co_proc *p);
 
 /* ---- files (libuv's thread-pool fs) ---- */
 int co_fs_open_at(const char *path, int flags, int mode, const char *file, int line);

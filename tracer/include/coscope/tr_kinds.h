@@ -102,6 +102,8 @@ typedef enum tr_op {
     TR_OP_SHUTDOWN,
     TR_OP_UDP_SEND,
     TR_OP_UDP_RECV,
+    TR_OP_SPAWN,     /* a subprocess started (res: its pid) */
+    TR_OP_PROC_WAIT, /* waiting for a subprocess to exit (res: status) */
     TR_OP__COUNT
 } tr_op;
 
