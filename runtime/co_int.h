@@ -72,6 +72,7 @@ struct co_task {
     unsigned refusals;          /* blocking calls refused after the verdict */
     int shield;                 /* co_shield_begin depth: no cancellation */
     struct co__local *locals;   /* task-local values (local.c) */
+    unsigned open_spans;        /* co_span_begin depth */
     struct co_group *group;     /* the group it was spawned into, or NULL */
     co_task *group_prev, *group_next;
     uint64_t deadline_at;       /* loop time (ms) of the deadline, 0: none */
@@ -170,6 +171,16 @@ static inline tr_wake co__cancel_why(int err)
 /* "mutex 3 "table"" / "chan 2" for messages, in buf. */
 const char *co__obj_label(const co__obj *o, char *buf, size_t n);
 
+/* io_dns.c: resolves host through getaddrinfo (a blocking call, traced as
+ * op dns): the first address, with port, in *out. 0 or an error (EAI_*). */
+struct sockaddr_storage;
+int co__resolve_at(const char *host, int port, struct sockaddr_storage *out,
+                   const char *file, int line);
+
+/* io_tcp.c: puts n bytes back in front of s's stream; the next reads get
+ * them first. 0 or CO_ENOMEM. For the buffered reads (io_buf.c). */
+int co__tcp_unread(co_tcp *s, const void *p, size_t n);
+
 /* Closes and frees every co_tcp the program left open (io_tcp.c); called
  * by co_main once the tasks are done. Safe to call twice. */
 void co__tcp_close_all(void);
@@ -179,6 +190,8 @@ void co__tcp_close_all(void);
  * co_main's end: closes the posters the program left open. */
 int co__posters_wait(void);
 void co__posters_close_all(void);
+/* signal.c: co_main's end closes the signal handles co_signal_* started. */
+void co__signals_close_all(void);
 
 /* Error name for messages ("ECANCELED"). */
 const char *co__err_name(int err);

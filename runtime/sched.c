@@ -316,6 +316,7 @@ int co_main(co_fn fn, void *arg)
     /* Close our handles and anything the program left open. */
     co__tcp_close_all();
     co__posters_close_all();
+    co__signals_close_all();
     uv_walk(&RT->loop, close_walk, NULL);
     uv_run(&RT->loop, UV_RUN_DEFAULT);
     int cr = uv_loop_close(&RT->loop);

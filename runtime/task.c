@@ -78,6 +78,10 @@ static void unjoined_unlink(co_task *t)
 static void task_finish(co_task *self)
 {
     co__locals_free(self, 1); /* its own code, still on its stack */
+    while (self->open_spans) { /* spans end with their task */
+        self->open_spans--;
+        CO__TRACE(tr_rec_span_end(self->id));
+    }
     int cancelled = self->cancelled || self->deadlocked;
     tr_status st = cancelled ? TR_STATUS_CANCELLED : TR_STATUS_OK;
     if (cancelled)
@@ -441,6 +445,45 @@ uint64_t co_task_id(const co_task *t)
 const char *co_task_name(const co_task *t)
 {
     return t ? t->name : NULL;
+}
+
+int co_task_rename(co_task *t, const char *name)
+{
+    if (!t || !name || t->state == CO__DONE)
+        return CO_EINVAL;
+    char *copy = strdup(name);
+    if (!copy)
+        return CO_ENOMEM;
+    free(t->name);
+    t->name = copy;
+    CO__TRACE(tr_rec_rename(t->id, t->name));
+    return 0;
+}
+
+int co_span_begin_at(const char *name, const char *file, int line)
+{
+    co_task *t = RT->current;
+    if (!t || !name)
+        return CO_EINVAL;
+    t->open_spans++;
+    CO__TRACE(tr_rec_span_begin(t->id, name, file, line));
+    return 0;
+}
+
+#undef co_span_begin
+int co_span_begin(const char *name)
+{
+    return co_span_begin_at(name, NULL, 0);
+}
+
+int co_span_end(void)
+{
+    co_task *t = RT->current;
+    if (!t || t->open_spans == 0)
+        return CO_EINVAL;
+    t->open_spans--;
+    CO__TRACE(tr_rec_span_end(t->id));
+    return 0;
 }
 
 void co_mark(const char *fmt, ...)

@@ -4,6 +4,7 @@
  * write is whole: a header naming the program first, an `end` event last. */
 #include "test.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -164,6 +165,69 @@ static void test_crawler_small(void)
     ASSERT_EQ(r.status, 0);
     ASSERT(strncmp(r.out, "pages: 2 bytes: ", 16) == 0);
     run_free(&r);
+}
+
+/* ^C stops the crawl (co_signal_wait, co_group_cancel): once it says it is
+ * crawling, SIGINT; it reports what it fetched and exits 130, and its trace
+ * ends cleanly (`end`, not a halt line: the program handled the signal). */
+static void test_crawler_sigint(void)
+{
+    char path[512], trace[128];
+    make_dir();
+    snprintf(path, sizeof path, "%s/crawler", EX_BIN_DIR);
+    snprintf(trace, sizeof trace, "%s/sigint.jsonl", dir);
+    int errp[2], outp[2];
+    ASSERT_OK(pipe(errp));
+    ASSERT_OK(pipe(outp));
+    fflush(NULL);
+    pid_t pid = fork();
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        dup2(errp[1], 2);
+        dup2(outp[1], 1);
+        close(errp[0]);
+        close(outp[0]);
+        setenv("COSCOPE_TRACE", trace, 1);
+        /* the slow page takes 5 s: only ^C ends this crawl early */
+        execl(path, path, "--slow-ms", "5000", "--crawlers", "2", (char *)NULL);
+        _exit(127);
+    }
+    close(errp[1]);
+    close(outp[1]);
+    char err[4096];
+    size_t n = 0;
+    ssize_t r;
+    while (n + 1 < sizeof err && (r = read(errp[0], err + n, sizeof err - 1 - n)) > 0) {
+        n += (size_t)r;
+        err[n] = '\0';
+        if (strstr(err, "(^C stops)\n"))
+            break;
+    }
+    ASSERT_NOT_NULL(strstr(err, "crawler: crawling 200 pages (^C stops)\n"));
+    ASSERT_OK(kill(pid, SIGINT));
+    while (n + 1 < sizeof err && (r = read(errp[0], err + n, sizeof err - 1 - n)) > 0)
+        n += (size_t)r;
+    err[n] = '\0';
+    close(errp[0]);
+    char out[256];
+    r = read(outp[0], out, sizeof out - 1);
+    out[r > 0 ? r : 0] = '\0';
+    close(outp[0]);
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 130);
+    ASSERT(strncmp(out, "pages: ", 7) == 0);
+    ASSERT_CMP(atol(out + 7), <, 200); /* cancelled: not all were fetched */
+    ASSERT_NOT_NULL(strstr(err, "crawler: interrupted after "));
+    size_t len;
+    char *t = slurp(trace, &len);
+    ASSERT_NOT_NULL(t);
+    ASSERT_NOT_NULL(strstr(t, "\"why\":\"signal\",\"obj\":2,"));
+    ASSERT_NOT_NULL(strstr(t, "\"msg\":\"interrupted\""));
+    ASSERT_NOT_NULL(strstr(t, "\"ev\":\"end\""));
+    ASSERT_NULL(strstr(t, "\"ev\":\"halt\""));
+    free(t);
 }
 
 static void test_fib_blocking(void)
@@ -452,6 +516,7 @@ static const test_case cases[] = {
     {"crawler", test_crawler},
     {"crawler_one", test_crawler_one},
     {"crawler_small", test_crawler_small},
+    {"crawler_sigint", test_crawler_sigint},
     {"fib_blocking", test_fib_blocking},
     {"fib_offload", test_fib_offload},
     {"http_hello", test_http_hello},

@@ -65,4 +65,8 @@ coscope_test(test_group SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_group.c
 
 # co_now, task-local storage, co_post from other threads.
 coscope_test(test_misc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_misc.c
-  LIBS ${RT_LIBS} Threads::Threads CASES now local post)
+  LIBS ${RT_LIBS} Threads::Threads CASES now local post spans)
+
+# Signals as a blocking call.
+coscope_test(test_signal SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_signal.c
+  LIBS ${RT_LIBS} Threads::Threads CASES wait lone_waiter cancel trace)

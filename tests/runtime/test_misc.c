@@ -179,10 +179,78 @@ static void test_post(void)
     ASSERT_EQ(nseq, 1); /* the one queued on the open poster was dropped */
 }
 
+/* ---- spans and renames ---- */
+
+static void *span_child(void *arg)
+{
+    (void)arg;
+    ASSERT_OK(co_span_begin("left open")); /* closed at the task's end */
+    return NULL;
+}
+
+static void *span_main(void *arg)
+{
+    (void)arg;
+    ASSERT_EQ(co_span_end(), CO_EINVAL); /* none open */
+    ASSERT_EQ(co_span_begin(NULL), CO_EINVAL);
+    ASSERT_OK(co_span_begin("request"));
+    ASSERT_OK(co_span_begin("query"));
+    ASSERT_OK(co_span_end());
+    ASSERT_OK(co_span_end());
+    ASSERT_EQ(co_span_end(), CO_EINVAL);
+    ASSERT_OK(co_task_rename(co_self(), "server"));
+    ASSERT_STR_EQ(co_task_name(co_self()), "server");
+    ASSERT_EQ(co_task_rename(NULL, "x"), CO_EINVAL);
+    ASSERT_EQ(co_task_rename(co_self(), NULL), CO_EINVAL);
+    ASSERT_OK(co_join(co_spawn(span_child, NULL, "child"), NULL));
+    return NULL;
+}
+static const int span_line = __LINE__ - 12;
+
+static void test_spans(void)
+{
+    ASSERT_EQ(co_span_begin("x"), CO_EINVAL); /* outside a task */
+    char path[] = "/tmp/coscope-spans-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT(fd >= 0);
+    close(fd);
+    ASSERT_OK(co_trace_start(path));
+    RUN_TASK(span_main, NULL);
+    ASSERT_OK(co_trace_stop());
+    FILE *f = fopen(path, "r");
+    ASSERT_NOT_NULL(f);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char want[7][512];
+    snprintf(want[0], sizeof want[0],
+             "\"ev\":\"span_begin\",\"task\":1,\"name\":\"request\",\"at\":\"%s:%d\"}\n",
+             __FILE__, span_line);
+    snprintf(want[1], sizeof want[1],
+             "\"ev\":\"span_begin\",\"task\":1,\"name\":\"query\",\"at\":\"%s:%d\"}\n",
+             __FILE__, span_line + 1);
+    snprintf(want[2], sizeof want[2], "\"ev\":\"span_end\",\"task\":1}\n");
+    snprintf(want[3], sizeof want[3], "\"ev\":\"span_end\",\"task\":1}\n");
+    snprintf(want[4], sizeof want[4], "\"ev\":\"rename\",\"task\":1,\"name\":\"server\"}\n");
+    snprintf(want[5], sizeof want[5], "\"ev\":\"span_end\",\"task\":2}\n");
+    snprintf(want[6], sizeof want[6], "\"ev\":\"exit\",\"task\":2,\"status\":\"ok\"}\n");
+    const char *p = buf;
+    for (int i = 0; i < 7; i++) {
+        const char *q = strstr(p, want[i]);
+        if (!q)
+            fprintf(stderr, "missing: %s", want[i]);
+        ASSERT_NOT_NULL(q);
+        p = q + 1;
+    }
+    unlink(path);
+}
+
 static const test_case cases[] = {
     {"now", test_now},
     {"local", test_local},
     {"post", test_post},
+    {"spans", test_spans},
     {NULL, NULL},
 };
 

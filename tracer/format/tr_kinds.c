@@ -10,7 +10,7 @@ static const char *const ev_names[TR_EV__COUNT] = {
     "io_begin", "io_end", "work_begin", "work_end", "exit",   "obj",
     "acquire", "release", "mark",   "poll_begin", "poll_end", "end",
     "stuck", "io", "fatal", "halt",
-    "stack",
+    "stack", "span_begin", "span_end", "rename",
 };
 static const char *const wake_names[TR_WAKE__COUNT] = {
     "spawn", "yield", "io", "timer", "join",

@@ -121,6 +121,8 @@ static int pass_count(tr_trace *tr, uint8_t **state_out, counts *n)
             if (unknown_ref(tr, i))
                 return -EINVAL;
         }
+        if (e->ev == TR_EV_RENAME) /* the task's name is its last one */
+            tr->tasks[*idx].name = e->s;
         if (is_state_event(e->ev)) {
             tr_task *t = &tr->tasks[*idx];
             if (state[*idx] == TR_ST_DONE) {

@@ -69,6 +69,7 @@ extern "C" {
 #define CO_EPIPE (-EPIPE)
 #define CO_ETIMEDOUT (-ETIMEDOUT)
 #define CO_EOF (-4095) /* UV_EOF: end of stream / closed channel drained */
+#define CO_EAI_NONAME (-3008) /* UV_EAI_NONAME: no such host name */
 
 typedef struct co_task co_task;
 typedef struct co_tcp co_tcp;
@@ -208,14 +209,41 @@ uint64_t co_now(void);
 int co_local_set(const void *key, void *value, void (*dtor)(void *value));
 void *co_local_get(const void *key);
 
+/* Renames t (copied; in the trace from now on: `rename`). 0, CO_EINVAL for
+ * NULL or an ended task, CO_ENOMEM. */
+int co_task_rename(co_task *t, const char *name);
+
+/* Annotated spans: a request, a query, a phase, inside the current task.
+ * co_span_begin opens one named `name` (copied into the trace, at most
+ * 255 bytes) at the caller's place; co_span_end closes the innermost open
+ * one. Spans nest; those still open when the task ends are closed at its
+ * end. In the trace: `span_begin` (task, name, at) / `span_end` (task);
+ * `coscope stats` counts them by name. Not blocking calls: no switch, no
+ * cancellation. Both return 0, CO_EINVAL (outside a task, name NULL, or
+ * co_span_end with none open). */
+int co_span_begin_at(const char *name, const char *file, int line);
+int co_span_begin(const char *name);
+#define co_span_begin(n) co_span_begin_at((n), __FILE__, __LINE__)
+int co_span_end(void);
+
 /* A user annotation in the trace (`mark`), printf-style; at most 255 bytes. */
 void co_mark(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- TCP (IPv4 and IPv6 literals, and "localhost") ---- */
+/* ---- TCP (IPv4 and IPv6; literals or host names) ----
+ * host is an IPv4 or IPv6 literal ("127.0.0.1", "::1") or a host name
+ * ("localhost", "example.com"), resolved through libuv's getaddrinfo on the
+ * thread pool: a blocking call, traced as an io wait with op "dns"
+ * (io_begin / io_end, res the number of addresses) at the caller's place,
+ * cancelled and timed out like the others (a lookup already running on
+ * the pool runs to its end first). The first address it gives is used.
+ * Name errors are libuv's EAI_* codes (co_strerror names them). */
 
 /* Listens on host:port (port 0: any free port). Returns 0 and *out, or an
  * error (*out untouched). */
+int co_tcp_listen_at(const char *host, int port, co_tcp **out,
+                     const char *file, int line);
 int co_tcp_listen(const char *host, int port, co_tcp **out);
+#define co_tcp_listen(h, p, o) co_tcp_listen_at((h), (p), (o), __FILE__, __LINE__)
 int co_tcp_port(const co_tcp *s); /* the bound local port, or an error */
 int co_tcp_accept_at(co_tcp *server, co_tcp **out, const char *file, int line);
 int co_tcp_accept(co_tcp *server, co_tcp **out);
@@ -230,6 +258,29 @@ int co_tcp_connect(const char *host, int port, co_tcp **out);
 ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file, int line);
 ssize_t co_read(co_tcp *s, void *buf, size_t len);
 #define co_read(s, b, n) co_read_at((s), (b), (n), __FILE__, __LINE__)
+/* Buffered reads. Each read they make is traced at the caller's place, as
+ * a co_read there would be; cancellation and deadlines end them like
+ * co_read, and the bytes they had read by then are not lost: the next read
+ * of s (of any kind) gets them first. Bytes read past what they return are
+ * kept the same way.
+ * co_read_line: reads up to and including '
+' into buf and NUL-terminates
+ *   it; returns the line's length (with its '
+'), fewer bytes without a
+ *   '
+' when EOF came first (0: EOF at once), CO_E2BIG when cap - 1 bytes
+ *   came with no '
+' (they stay to be read), CO_EINVAL (cap < 2, NULL),
+ *   or another error.
+ * co_read_exact: reads exactly len bytes; returns len, fewer when EOF came
+ *   first (0: at once), or an error. */
+ssize_t co_read_line_at(co_tcp *s, char *buf, size_t cap, const char *file, int line);
+ssize_t co_read_line(co_tcp *s, char *buf, size_t cap);
+#define co_read_line(s, b, n) co_read_line_at((s), (b), (n), __FILE__, __LINE__)
+ssize_t co_read_exact_at(co_tcp *s, void *buf, size_t len, const char *file, int line);
+ssize_t co_read_exact(co_tcp *s, void *buf, size_t len);
+#define co_read_exact(s, b, n) co_read_exact_at((s), (b), (n), __FILE__, __LINE__)
+
 /* Writes all len bytes: returns len, or <0. libuv cannot withdraw a write
  * or a connect in flight, so cancelling one closes the connection (later
  * calls on it return CO_EBADF). Writing to a gone peer returns CO_EPIPE or
@@ -390,6 +441,26 @@ size_t co_group_size(const co_group *g); /* tasks not yet ended */
 void co_group_free_at(co_group *g, const char *file, int line);
 void co_group_free(co_group *g);
 #define co_group_free(g) co_group_free_at((g), __FILE__, __LINE__)
+
+/* ---- signals ----
+ * For a graceful shutdown:
+ *     co_signal_catch(SIGINT);              // from now on ^C is ours
+ *     ...
+ *     co_signal_wait(SIGINT);               // in the task that stops it all
+ * co_signal_catch starts catching signum for the rest of co_main (its
+ * default action, e.g. dying, no longer happens): an arrival wakes every
+ * task in co_signal_wait(signum), or is kept (one, however many came) for
+ * the next wait when none waits. co_signal_wait catches it too if that had
+ * not begun. While a task waits for a signal it is waiting for the world:
+ * not a deadlock. co_main stops catching when it returns.
+ * co_signal_catch: 0, CO_EINVAL (outside co_main, a bad signal, SIGKILL,
+ * SIGSTOP), CO_ENOMEM. co_signal_wait: signum, CO_EINVAL,
+ * CO_ECANCELED/CO_ETIMEDOUT/CO_EDEADLK. Traced: a wait with why "signal"
+ * and obj the signal number, woken with why "io" by 0 (the loop). */
+int co_signal_catch(int signum);
+int co_signal_wait_at(int signum, const char *file, int line);
+int co_signal_wait(int signum);
+#define co_signal_wait(s) co_signal_wait_at((s), __FILE__, __LINE__)
 
 /* ---- hand-offs from other threads ----
  * A poster lets threads that are not the loop's (a library's callback

@@ -38,6 +38,10 @@ typedef enum tr_ev {
                          trace's last line */
     TR_EV_STACK,      /* stack, pcs: a caller chain, written once before the
                          first spawn / yield that refers to it by id */
+    TR_EV_SPAN_BEGIN, /* task, name, at?: a span the program annotated
+                         (co_span_begin) opens in the task; spans nest */
+    TR_EV_SPAN_END,   /* task: the task's innermost open span closes */
+    TR_EV_RENAME,     /* task, name: the task is called name from here */
     TR_EV__COUNT
 } tr_ev;
 

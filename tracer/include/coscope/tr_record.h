@@ -94,6 +94,10 @@ void tr_rec_obj(uint64_t obj, tr_objkind kind, int64_t cap, const char *name,
 void tr_rec_acquire(uint64_t task, uint64_t obj);
 void tr_rec_release(uint64_t task, uint64_t obj);
 void tr_rec_mark(uint64_t task, const char *msg, size_t len);
+/* Annotated spans (co_span_begin / co_span_end) and a task's new name. */
+void tr_rec_span_begin(uint64_t task, const char *name, const char *file, int line);
+void tr_rec_span_end(uint64_t task);
+void tr_rec_rename(uint64_t task, const char *name);
 void tr_rec_poll_begin(void);
 /* The runtime found `task` blocked forever (nothing left could wake it);
  * written before it cancels the task, so the analyser sees the deadlock. */

@@ -286,6 +286,19 @@ typedef struct tr_summary {
 } tr_summary;
 const tr_summary *tr_summarize(const tr_trace *tr);
 
+/* Annotated spans (co_span_begin / co_span_end), totalled by name in the
+ * order names first appear. A span_end closes its task's innermost open
+ * span; spans still open when the trace ends count to its end (`open`).
+ * tr_annot_spans fills *out (free() it) and returns how many names, or a
+ * negative errno. */
+typedef struct tr_annot {
+    uint32_t name;  /* string id */
+    uint64_t count; /* spans of that name */
+    uint64_t open;  /* of them, still open at the end */
+    int64_t total, max; /* ns */
+} tr_annot;
+long tr_annot_spans(const tr_trace *tr, tr_annot **out);
+
 /* Histograms of run-slice length and scheduling latency (ready -> run), in
  * log2 buckets: bucket 0 counts values below 2 ns, bucket i >= 1 counts
  * [2^i, 2^(i+1)) ns, and the last bucket everything from 2^39 ns (~9 min)
