@@ -20,6 +20,11 @@ static void put(text *b, const char *fmt, ...) __attribute__((format(printf, 2, 
 static void put(text *b, const char *fmt, ...)
 {
     va_list ap;
+    if (!b->p) {
+        b->cap = 1 << 16;
+        b->p = malloc(b->cap);
+        ASSERT_NOT_NULL(b->p);
+    }
     for (;;) {
         va_start(ap, fmt);
         int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
@@ -29,7 +34,7 @@ static void put(text *b, const char *fmt, ...)
             b->len += (size_t)n;
             return;
         }
-        b->cap = b->cap ? 2 * b->cap : 1 << 16;
+        b->cap *= 2;
         b->p = realloc(b->p, b->cap);
         ASSERT_NOT_NULL(b->p);
     }

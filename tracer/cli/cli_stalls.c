@@ -238,12 +238,12 @@ static void json_stall(const tr_trace *tr, const tr_stall *s, FILE *f)
 
     switch (s->kind) {
     case TR_STALL_BLOCKED: {
-        const tr_victim *v = tr_victims(tr) + s->victim0;
+        const tr_victim *v = tr_victims(tr);
         fputs(",\"victims\":[", f);
-        for (uint32_t i = 0; i < s->nvictims; i++) {
+        for (uint32_t i = 0; v && i < s->nvictims; i++) {
             fputs(i ? ",{" : "{", f);
-            json_task(tr, v[i].task, f);
-            fprintf(f, ",\"waited\":%" PRId64 "}", v[i].waited);
+            json_task(tr, v[s->victim0 + i].task, f);
+            fprintf(f, ",\"waited\":%" PRId64 "}", v[s->victim0 + i].waited);
         }
         fputc(']', f);
         break;

@@ -238,8 +238,10 @@ static int build_conns(tr_trace *tr)
         if (fd >= 0 && fd <= UINT32_MAX)
             tr->writes[tr->nwrites++] = (tr__write){e->task, (uint32_t)fd, e->t};
     }
-    qsort(tr->conns, tr->nconns, sizeof *tr->conns, cmp_conn);
-    qsort(tr->writes, tr->nwrites, sizeof *tr->writes, cmp_write);
+    if (tr->nconns)
+        qsort(tr->conns, tr->nconns, sizeof *tr->conns, cmp_conn);
+    if (tr->nwrites)
+        qsort(tr->writes, tr->nwrites, sizeof *tr->writes, cmp_write);
     rc = 0;
 out:
     tr__map_free(&ends);
@@ -1112,7 +1114,8 @@ static int list_contended(builder *b)
     for (size_t i = 0; i < b->n; i++)
         if (b->p[i].c.kind == TR_CAUSE_CONTENTION && b->p[i].c.blamed >= 0)
             tr->contended[tr->ncontended++] = b->p[i].c.obj;
-    qsort(tr->contended, tr->ncontended, sizeof *tr->contended, cmp_u32);
+    if (tr->ncontended)
+        qsort(tr->contended, tr->ncontended, sizeof *tr->contended, cmp_u32);
     return 0;
 }
 
@@ -1185,14 +1188,16 @@ static int finish(builder *b)
             b->p[i].c.blamed = sat_add(b->p[i].c.blamed, b->p[i].lat_ns);
         if (b->p[i].c.blamed >= 0 && (b->p[i].c.blamed > 0 || b->p[i].c.nstalls > 0))
             order[n++] = (ranked){b->p[i].c.blamed, b->p[i].c.t, b->p[i].c.kind, (uint32_t)i};
-        qsort(b->p[i].victims, b->p[i].nv, sizeof(uint32_t), cmp_u32);
+        if (b->p[i].nv)
+            qsort(b->p[i].victims, b->p[i].nv, sizeof(uint32_t), cmp_u32);
         size_t k = 0;
         for (size_t j = 0; j < b->p[i].nv; j++)
             if (k == 0 || b->p[i].victims[k - 1] != b->p[i].victims[j])
                 b->p[i].victims[k++] = b->p[i].victims[j];
         b->p[i].nv = k;
     }
-    qsort(order, n, sizeof *order, cmp_rank);
+    if (n)
+        qsort(order, n, sizeof *order, cmp_rank);
     for (size_t i = 0; i < n; i++)
         nv += b->p[order[i].idx].nv;
     tr->causes = calloc(n ? n : 1, sizeof *tr->causes);
@@ -1207,7 +1212,8 @@ static int finish(builder *b)
         *c = p->c;
         c->victim0 = (uint32_t)tr->ncause_victims;
         c->nvictims = (uint32_t)p->nv;
-        memcpy(tr->cause_victims + tr->ncause_victims, p->victims, p->nv * sizeof(uint32_t));
+        if (p->nv)
+            memcpy(tr->cause_victims + tr->ncause_victims, p->victims, p->nv * sizeof(uint32_t));
         tr->ncause_victims += p->nv;
         c->link0 = (uint32_t)tr->ncause_links;
         c->nlinks = 0;
@@ -1303,9 +1309,9 @@ static void describe_aggregate(tr__buf *b, const tr_trace *tr, const tr_cause *c
     char d[32], d2[32], d3[32], what[400];
     switch (c->kind) {
     case TR_CAUSE_SATURATION: {
-        int64_t busy = c->dur - tr__idle_within(tr, c->t, c->t + c->dur);
+        int64_t busy = run_within(tr, c->t, c->t + c->dur); /* the share that made it saturated */
         tr__app(b, "loop %d%% busy for %s: %llu slices (p50 %s, p99 %s, max %s), most by ",
-                c->dur ? (int)(busy * 100 / c->dur) : 0, tr_fmt_dur(d, sizeof d, c->dur),
+                c->dur ? (int)(100.0 * (double)busy / (double)c->dur) : 0, tr_fmt_dur(d, sizeof d, c->dur),
                 (unsigned long long)c->count, tr_fmt_dur(d2, sizeof d2, c->p50),
                 tr_fmt_dur(d3, sizeof d3, c->p99), tr_fmt_dur(what, sizeof what, c->max));
         app_task(b, tr, c->task);
