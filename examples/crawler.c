@@ -9,6 +9,7 @@
 #include "ex_util.h"
 
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,8 @@ static void site_conn(co_tcp *s, void *ctx)
     ex_http_serve(s, site_handler, ctx);
 }
 
+static volatile int interrupted; /* ^C came (set by the stopper task) */
+
 /* ---- the crawl ---- */
 
 typedef struct crawl {
@@ -204,7 +207,8 @@ static size_t parse_links(const char *html, long *links, size_t max)
 /* Queues the new ones among links and retires the page just fetched. */
 static void record_page(crawl *c, size_t body, const long *links, size_t n)
 {
-    co_mutex_lock(c->lock);
+    if (co_mutex_lock(c->lock) != 0)
+        return; /* cancelled (^C): the crawl is over anyway */
     c->pages++;
     c->bytes += (long)body;
     for (size_t i = 0; i < n; i++) {
@@ -240,6 +244,8 @@ static void *crawler_task(void *arg)
         }
         snprintf(path, sizeof path, "/page/%ld", page_no);
         err = err ? err : ex_http_get(s, rb, "127.0.0.1", path, &resp);
+        if (err == CO_ECANCELED)
+            break; /* ^C: stop quietly */
         if (err || resp.status != 200) {
             fprintf(stderr, "crawler: GET %s: %s\n", path,
                     err ? co_strerror(err) : "status not 200");
@@ -269,17 +275,30 @@ fail:
     return NULL;
 }
 
+/* ^C stops the crawl: the crawlers are cancelled, their group waited for,
+ * and what was fetched so far is reported. */
+static void *stopper_task(void *arg)
+{
+    co_group *crawlers = arg;
+    if (co_signal_wait(SIGINT) == SIGINT) {
+        co_mark("interrupted");
+        interrupted = 1;
+        co_group_cancel(crawlers);
+    }
+    return NULL;
+}
+
 static void *main_task(void *arg)
 {
     int *status = arg;
     crawl c = {0};
     ex_server *srv = NULL;
-    co_task **tasks = calloc((size_t)opt.crawlers, sizeof *tasks);
+    co_group *crawlers = co_group_name(co_group_new(), "crawlers");
     *status = 1;
     c.seen = calloc((size_t)opt.pages, 1);
     c.queue = co_chan_new(sizeof(long), (size_t)opt.pages);
     c.lock = co_mutex_new();
-    if (!tasks || !c.seen || !c.queue || !c.lock || site_build() != 0) {
+    if (!crawlers || !c.seen || !c.queue || !c.lock || site_build() != 0) {
         fprintf(stderr, "crawler: out of memory\n");
         goto done;
     }
@@ -298,23 +317,31 @@ static void *main_task(void *arg)
     c.outstanding = 1;
     co_chan_send(c.queue, &start);
     co_mark("crawl of %ld pages with %ld crawlers", opt.pages, opt.crawlers);
+    co_signal_catch(SIGINT);
+    co_task *stopper = co_spawn(stopper_task, crawlers, "stopper");
+    fprintf(stderr, "crawler: crawling %ld pages (^C stops)\n", opt.pages);
     for (long i = 0; i < opt.crawlers; i++) {
         char name[32];
         snprintf(name, sizeof name, "crawler %ld", i + 1);
-        tasks[i] = co_spawn(crawler_task, &c, name);
+        co_group_spawn(crawlers, crawler_task, &c, name);
     }
-    for (long i = 0; i < opt.crawlers; i++)
-        if (tasks[i])
-            co_join(tasks[i], NULL);
-    ex_server_stop(srv, 0);
+    co_group_wait(crawlers);
+    co_cancel(stopper); /* no ^C came: it stops waiting */
+    co_join(stopper, NULL);
+    ex_server_stop(srv, interrupted);
     printf("pages: %ld bytes: %ld\n", c.pages, c.bytes);
-    *status = c.failed || c.pages != opt.pages;
+    if (interrupted) {
+        fprintf(stderr, "crawler: interrupted after %ld pages\n", c.pages);
+        *status = 130;
+    } else {
+        *status = c.failed || c.pages != opt.pages;
+    }
 done:
     site_free();
+    co_group_free(crawlers);
     co_mutex_free(c.lock);
     co_chan_free(c.queue);
     free(c.seen);
-    free(tasks);
     return NULL;
 }
 

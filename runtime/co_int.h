@@ -70,6 +70,11 @@ struct co_task {
     int abandoned;              /* found blocked forever; never runs again */
     int reported;               /* named in a deadlock report already */
     unsigned refusals;          /* blocking calls refused after the verdict */
+    int shield;                 /* co_shield_begin depth: no cancellation */
+    struct co__local *locals;   /* task-local values (local.c) */
+    unsigned open_spans;        /* co_span_begin depth */
+    struct co_group *group;     /* the group it was spawned into, or NULL */
+    co_task *group_prev, *group_next;
     uint64_t deadline_at;       /* loop time (ms) of the deadline, 0: none */
     uv_timer_t *deadline_timer; /* lazily allocated, closed at exit */
     uv_timer_t *sleep_timer;    /* lazily allocated, closed at exit */
@@ -119,6 +124,17 @@ void co__wake(co_task *t, tr_wake why, int result);
  * frames above `anchor` (a local of the outermost runtime function, or its
  * __builtin_frame_address(0)). 0 when there is none. Call under TR_ON(). */
 uint32_t co__trace_stack(const co_task *t, const void *anchor);
+/* group.c: a group's child has ended (called from its exit, before its
+ * struct is freed): unlinks it and wakes the group's waiter when it was
+ * the last. */
+void co__group_child_done(co_task *t);
+/* local.c: runs the destructors of t's task-local values (at its exit)
+ * and frees them; with run_dtors 0 only frees (an abandoned task). */
+void co__locals_free(co_task *t, int run_dtors);
+/* task.c: a new task, made ready (co_spawn's work without the checks);
+ * stack is the spawner's traced caller chain (co__trace_stack) or 0. */
+co_task *co__spawn(co_fn fn, void *arg, const char *name, const char *file,
+                   int line, uint32_t stack);
 
 /* Tracing id of the current task (0 on the loop). */
 static inline uint64_t co__cur_id(void)
@@ -155,9 +171,27 @@ static inline tr_wake co__cancel_why(int err)
 /* "mutex 3 "table"" / "chan 2" for messages, in buf. */
 const char *co__obj_label(const co__obj *o, char *buf, size_t n);
 
+/* io_dns.c: resolves host through getaddrinfo (a blocking call, traced as
+ * op dns): the first address, with port, in *out. 0 or an error (EAI_*). */
+struct sockaddr_storage;
+int co__resolve_at(const char *host, int port, struct sockaddr_storage *out,
+                   const char *file, int line);
+
+/* io_tcp.c: puts n bytes back in front of s's stream; the next reads get
+ * them first. 0 or CO_ENOMEM. For the buffered reads (io_buf.c). */
+int co__tcp_unread(co_tcp *s, const void *p, size_t n);
+
 /* Closes and frees every co_tcp the program left open (io_tcp.c); called
  * by co_main once the tasks are done. Safe to call twice. */
 void co__tcp_close_all(void);
+
+/* post.c: when the loop ran dry with tasks left, waits for a post if a
+ * poster is open (returns 1; run the loop again), else returns 0. And
+ * co_main's end: closes the posters the program left open. */
+int co__posters_wait(void);
+void co__posters_close_all(void);
+/* signal.c: co_main's end closes the signal handles co_signal_* started. */
+void co__signals_close_all(void);
 
 /* Error name for messages ("ECANCELED"). */
 const char *co__err_name(int err);

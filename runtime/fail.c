@@ -99,7 +99,7 @@ int co__check_at(tr_wait why, uint64_t obj, tr_op op, int64_t fd, int64_t ms,
         co__fatal(file, line, "a blocking call (%s) outside a task",
                   why == TR_WAIT_IO ? tr_op_name(op) : tr_wait_name(why));
     int err = t->deadlocked ? CO_EDEADLK
-              : t->cancelled ? CO_ECANCELED
+              : t->cancelled && !t->shield ? CO_ECANCELED
               : t->timed_out ? CO_ETIMEDOUT : 0;
     if (!err)
         return 0;
@@ -136,6 +136,12 @@ static const char *wait_target(const co_task *t, char *buf, size_t n)
     case TR_WAIT_IO:
         snprintf(buf, n, "io %s (fd %lld)", tr_op_name(w->op), (long long)w->fd);
         break;
+    case TR_WAIT_SEM:
+    case TR_WAIT_COND:
+    case TR_WAIT_GROUP:
+        snprintf(buf, n, "%s (%s %llu)", tr_wait_name(w->why),
+                 tr_wait_name(w->why), (unsigned long long)w->obj);
+        break;
     default:
         snprintf(buf, n, "%s", tr_wait_name(w->why));
     }
@@ -164,6 +170,7 @@ static void report_stuck(void)
 int co__deadlock_verdict(void)
 {
     report_stuck();
+    CO__TRACE(tr_rec_dump("deadlock")); /* flight mode: the window, stuck lines in it */
     if (RT->verdicts++ == 0 && current_policy() == CO_DEADLOCK_CANCEL) {
         /* Deliver after the report: waking one may wake others. */
         for (co_task *t = RT->all, *next; t; t = next) {

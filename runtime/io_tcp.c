@@ -59,6 +59,8 @@ struct co_tcp {
     /* reading side: at most one task reads at a time */
     io_req *reader;
     int fast_streak; /* reads/writes done without parking, in a row */
+    char *ahead;     /* bytes read past what co_read_line / co_read_exact */
+    size_t nahead;   /* returned (io_buf.c), served first by co_read */
     co_tcp *live_prev, *live_next; /* every co_tcp not yet freed */
 };
 
@@ -73,6 +75,7 @@ static void live_unlink_free(co_tcp *s)
         live = s->live_next;
     if (s->live_next)
         s->live_next->live_prev = s->live_prev;
+    free(s->ahead);
     free(s);
 }
 
@@ -219,16 +222,18 @@ void co__tcp_close_all(void)
     }
 }
 
-static int parse_addr(const char *host, int port, struct sockaddr_storage *ss)
+/* An IP literal at once; a host name through getaddrinfo (io_dns.c), a
+ * wait traced at the caller's place. */
+static int parse_addr(const char *host, int port, struct sockaddr_storage *ss,
+                      const char *file, int line)
 {
-    if (!host || port < 0 || port > 65535)
+    if (!host || !*host || port < 0 || port > 65535)
         return CO_EINVAL;
     memset(ss, 0, sizeof *ss);
-    if (strcmp(host, "localhost") == 0)
-        host = "127.0.0.1";
-    if (strchr(host, ':'))
-        return uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss);
-    return uv_ip4_addr(host, port, (struct sockaddr_in *)ss);
+    if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss) == 0 ||
+        uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0)
+        return 0;
+    return co__resolve_at(host, port, ss, file, line);
 }
 
 /* ---- listen / accept ---- */
@@ -314,13 +319,14 @@ static void on_connection(uv_stream_t *server, int status)
     co__wake(aw->t, TR_WAKE_IO, res);
 }
 
-int co_tcp_listen(const char *host, int port, co_tcp **out)
+int co_tcp_listen_at(const char *host, int port, co_tcp **out,
+                     const char *file, int line)
 {
     uv_loop_t *loop = co__loop();
     struct sockaddr_storage ss;
     if (!out || !loop)
         return CO_EINVAL;
-    int err = parse_addr(host, port, &ss);
+    int err = parse_addr(host, port, &ss, file, line);
     if (err)
         return err;
     co_tcp *s = tcp_new(loop, ss.ss_family, &err);
@@ -339,6 +345,12 @@ int co_tcp_listen(const char *host, int port, co_tcp **out)
     uv_unref((uv_handle_t *)&s->h);
     *out = s;
     return 0;
+}
+
+#undef co_tcp_listen
+int co_tcp_listen(const char *host, int port, co_tcp **out)
+{
+    return co_tcp_listen_at(host, port, out, NULL, 0);
 }
 
 int co_tcp_port(const co_tcp *s)
@@ -447,7 +459,7 @@ int co_tcp_connect_at(const char *host, int port, co_tcp **out,
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_CONNECT, -1, -1, file, line);
     if (err)
         return err;
-    if ((err = parse_addr(host, port, &ss)))
+    if ((err = parse_addr(host, port, &ss, file, line)))
         return err;
     co_tcp *s = tcp_new(loop, ss.ss_family, &err);
     if (!s)
@@ -518,6 +530,32 @@ static void read_cancel(co_task *t, co__wait *w, int err)
     co__wake(t, cancel_why(err), err);
 }
 
+/* Bytes read ahead, served without touching the socket: one `io` line. */
+static ssize_t take_ahead(co_tcp *s, co_task *self, void *buf, size_t len)
+{
+    size_t n = len < s->nahead ? len : s->nahead;
+    memcpy(buf, s->ahead, n);
+    memmove(s->ahead, s->ahead + n, s->nahead - n);
+    s->nahead -= n;
+    CO__TRACE(tr_rec_io(self->id, TR_OP_READ, s->fd, (int64_t)len, (int64_t)n));
+    return (ssize_t)n;
+}
+
+int co__tcp_unread(co_tcp *s, const void *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    char *b = malloc(s->nahead + n);
+    if (!b)
+        return CO_ENOMEM;
+    memcpy(b, p, n); /* in front of what was ahead already */
+    memcpy(b + n, s->ahead, s->nahead);
+    free(s->ahead);
+    s->ahead = b;
+    s->nahead += n;
+    return 0;
+}
+
 ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file,
                    int line)
 {
@@ -533,6 +571,8 @@ ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file,
     co_task *self = co__current();
     if (len > INT32_MAX)
         len = INT32_MAX;
+    if (s->nahead) /* read ahead by a buffered read: those come first */
+        return take_ahead(s, self, buf, len);
     /* Fast path: when bytes are already there, take them without a trip
      * through the poller. libuv is not reading this socket now, so a
      * direct recv cannot race with it. Traced as one `io` line. */

@@ -76,3 +76,8 @@ int co_trace_stop(void)
 {
     return tr_rec_stop();
 }
+
+int co_trace_dump(void)
+{
+    return tr_rec_dump(NULL);
+}

@@ -27,6 +27,11 @@ co_task *co__current(void)
     return RT->current;
 }
 
+uint64_t co_now(void)
+{
+    return RT->active ? uv_now(&RT->loop) - RT->start_ms : 0;
+}
+
 /* ---- switching (with ASan fiber annotations) ---- */
 
 #ifdef CO_ASAN
@@ -187,7 +192,7 @@ int co__check(void)
         return CO_EINVAL;
     if (t->deadlocked)
         return CO_EDEADLK;
-    if (t->cancelled)
+    if (t->cancelled && !t->shield)
         return CO_ECANCELED;
     if (t->timed_out)
         return CO_ETIMEDOUT;
@@ -277,6 +282,7 @@ int co_main(co_fn fn, void *arg)
     uv_unref((uv_handle_t *)&RT->prepare);
     uv_unref((uv_handle_t *)&RT->check);
     co__stack_configure();
+    RT->start_ms = uv_now(&RT->loop);
     RT->active = 1;
     RT->next_id = 1;
 
@@ -299,6 +305,8 @@ int co_main(co_fn fn, void *arg)
             uv_run(&RT->loop, UV_RUN_DEFAULT);
             if (RT->nlive == 0)
                 break;
+            if (co__posters_wait())
+                continue; /* another thread may still wake them */
             rc = CO_EDEADLK;
             if (!co__deadlock_verdict())
                 break; /* abandoned: nothing left to run */
@@ -307,6 +315,8 @@ int co_main(co_fn fn, void *arg)
 
     /* Close our handles and anything the program left open. */
     co__tcp_close_all();
+    co__posters_close_all();
+    co__signals_close_all();
     uv_walk(&RT->loop, close_walk, NULL);
     uv_run(&RT->loop, UV_RUN_DEFAULT);
     int cr = uv_loop_close(&RT->loop);

@@ -27,6 +27,7 @@ typedef struct co__rt {
     int64_t poll_wakes;
     int from_loop;        /* the switch in progress started on the loop */
     int verdicts;         /* deadlock verdicts given in this co_main */
+    uint64_t start_ms;    /* uv_now at co_main's start: co_now's zero */
     co_task *abandoned;   /* found blocked forever, never run again; their
                              stacks are released at co_main's end */
 #ifdef CO_ASAN

@@ -108,6 +108,19 @@ int co_mutex_lock_at(co_mutex *m, const char *file, int line)
     return err;
 }
 
+int co_mutex_trylock(co_mutex *m)
+{
+    co_task *self = co__current();
+    if (!m || !self || m->owner == self)
+        return CO_EINVAL;
+    if (m->owner)
+        return CO_EBUSY;
+    co__obj_announce(&m->obj);
+    m->owner = self;
+    CO__TRACE(tr_rec_acquire(self->id, m->obj.id));
+    return 0;
+}
+
 #undef co_mutex_lock
 int co_mutex_lock(co_mutex *m)
 {

@@ -77,6 +77,11 @@ static void unjoined_unlink(co_task *t)
 
 static void task_finish(co_task *self)
 {
+    co__locals_free(self, 1); /* its own code, still on its stack */
+    while (self->open_spans) { /* spans end with their task */
+        self->open_spans--;
+        CO__TRACE(tr_rec_span_end(self->id));
+    }
     int cancelled = self->cancelled || self->deadlocked;
     tr_status st = cancelled ? TR_STATUS_CANCELLED : TR_STATUS_OK;
     if (cancelled)
@@ -86,6 +91,8 @@ static void task_finish(co_task *self)
     close_timer(&self->sleep_timer);
     close_timer(&self->deadline_timer);
     all_unlink(self);
+    if (self->group)
+        co__group_child_done(self);
     if (self->joiner) {
         co_task *j = self->joiner;
         co__wake(j, TR_WAKE_JOIN, 0);
@@ -103,8 +110,8 @@ void co__task_entry(void)
     co__switch_exit(self);
 }
 
-static co_task *spawn(co_fn fn, void *arg, const char *name, const char *file,
-                      int line, uint32_t stack)
+co_task *co__spawn(co_fn fn, void *arg, const char *name, const char *file,
+                   int line, uint32_t stack)
 {
     co_task *t = calloc(1, sizeof *t);
     if (!t)
@@ -132,7 +139,7 @@ static co_task *spawn(co_fn fn, void *arg, const char *name, const char *file,
 
 co_task *co__spawn_main(co_fn fn, void *arg)
 {
-    co_task *t = spawn(fn, arg, "main", NULL, 0, 0);
+    co_task *t = co__spawn(fn, arg, "main", NULL, 0, 0);
     if (t)
         t->detached = 1; /* co_main owns it; freed when it exits */
     return t;
@@ -145,7 +152,7 @@ co_task *co_spawn_at(co_fn fn, void *arg, const char *name, const char *file,
         return NULL;
     uint32_t stack = 0; /* the spawner's caller chain, when traced */
     CO__TRACE(stack = co__trace_stack(RT->current, __builtin_frame_address(0)));
-    return spawn(fn, arg, name, file, line, stack);
+    return co__spawn(fn, arg, name, file, line, stack);
 }
 
 #undef co_spawn
@@ -175,6 +182,7 @@ void co__abandoned_free(void)
         co_task *t = RT->abandoned;
         RT->abandoned = t->all_next;
         co__stack_discard(t->stack);
+        co__locals_free(t, 0); /* no line of its code runs again */
         free(t->name);
         free(t);
     }
@@ -263,9 +271,28 @@ int co_cancel(co_task *t)
     if (t->cancelled)
         return 0;
     t->cancelled = 1;
-    /* A deadlocked task is unwinding already, or parked for good. */
-    if (t->state == CO__WAITING && !t->deadlocked)
+    /* A deadlocked task is unwinding already, or parked for good; a
+     * shielded one gets it at its first blocking call after the shield. */
+    if (t->state == CO__WAITING && !t->deadlocked && !t->shield)
         co__task_deliver(t, CO_ECANCELED);
+    return 0;
+}
+
+int co_shield_begin(void)
+{
+    co_task *t = RT->current;
+    if (!t)
+        return CO_EINVAL;
+    t->shield++;
+    return 0;
+}
+
+int co_shield_end(void)
+{
+    co_task *t = RT->current;
+    if (!t || t->shield == 0)
+        return CO_EINVAL;
+    t->shield--;
     return 0;
 }
 
@@ -418,6 +445,45 @@ uint64_t co_task_id(const co_task *t)
 const char *co_task_name(const co_task *t)
 {
     return t ? t->name : NULL;
+}
+
+int co_task_rename(co_task *t, const char *name)
+{
+    if (!t || !name || t->state == CO__DONE)
+        return CO_EINVAL;
+    char *copy = strdup(name);
+    if (!copy)
+        return CO_ENOMEM;
+    free(t->name);
+    t->name = copy;
+    CO__TRACE(tr_rec_rename(t->id, t->name));
+    return 0;
+}
+
+int co_span_begin_at(const char *name, const char *file, int line)
+{
+    co_task *t = RT->current;
+    if (!t || !name)
+        return CO_EINVAL;
+    t->open_spans++;
+    CO__TRACE(tr_rec_span_begin(t->id, name, file, line));
+    return 0;
+}
+
+#undef co_span_begin
+int co_span_begin(const char *name)
+{
+    return co_span_begin_at(name, NULL, 0);
+}
+
+int co_span_end(void)
+{
+    co_task *t = RT->current;
+    if (!t || t->open_spans == 0)
+        return CO_EINVAL;
+    t->open_spans--;
+    CO__TRACE(tr_rec_span_end(t->id));
+    return 0;
 }
 
 void co_mark(const char *fmt, ...)

@@ -5,12 +5,13 @@
 # --ci also installs what CI alone uses: an aarch64 cross compiler and
 # qemu-user (to run the aarch64 context switch).
 # Then, with npm, the real consumers the export tests run (pinned versions,
-# into tests/export/npm/, which git ignores): Chrome DevTools' trace engine.
+# into tests/export/npm/, which git ignores): Chrome DevTools' trace engine
+# and speedscope (run in Debian's chromium).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 npm_dir=$ROOT/tests/export/npm
-npm_pkgs="@paulirish/trace_engine@0.0.65"
+npm_pkgs="@paulirish/trace_engine@0.0.65 speedscope@1.25.0"
 
 # The npm packages, once node and npm are there: skipped when the pinned
 # versions are already installed.
@@ -35,7 +36,7 @@ ci=0
 [ "${1:-}" = "--ci" ] && ci=1
 
 need_pc="libuv libcjson sdl2 SDL2_ttf SDL2_image libdw"
-need_cmd="cmake pkg-config valgrind clang-14 xxd node npm"
+need_cmd="cmake pkg-config valgrind clang-14 xxd node npm man chromium"
 [ $ci = 1 ] && need_cmd="$need_cmd aarch64-linux-gnu-gcc qemu-aarch64"
 need_file="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
 
@@ -59,7 +60,12 @@ fi
 
 pkgs="build-essential cmake pkg-config libuv1-dev libcjson-dev libsdl2-dev \
 libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core valgrind clang-14 \
-libclang-rt-14-dev xxd libdw-dev nodejs npm"
+libclang-rt-14-dev xxd libdw-dev man-db chromium"
+# Node.js may come from elsewhere than Debian (nodesource's nodejs carries its
+# own npm and conflicts with Debian's npm package): ask apt only for what is
+# missing.
+command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 [ $ci = 1 ] && pkgs="$pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 
 if [ "$(id -u)" != 0 ]; then

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds the libFuzzer targets (clang-14, ASan+UBSan) in build-fuzz and runs
-# fuzz_read and fuzz_export side by side (2 jobs: the machine has 2 cores),
-# each for SECONDS/2 on a scratch copy of tests/fuzz/corpus, which is never
-# grown. Exits non-zero on any crash, leak, timeout or OOM, printing the
+# them side by side on scratch copies of tests/fuzz/corpus, which is never
+# grown: fuzz_read and fuzz_export for SECONDS/2 each, fuzz_view (the
+# viewer's actions and layout) for SECONDS. Exits non-zero on any crash, leak, timeout or OOM, printing the
 # input's saved path, a base64 and a hex dump. Usage: fuzz.sh [SECONDS]
 set -eu
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ secs=${1:-60}
 half=$((secs / 2))
 [ "$half" -ge 1 ] || half=1
 build=$root/build-fuzz
-targets="fuzz_read fuzz_export"
+targets="fuzz_read fuzz_export fuzz_view"
 
 # ---- the toolchain ----
 command -v clang-14 >/dev/null 2>&1 || {
@@ -50,16 +50,18 @@ trap 'exit 130' INT TERM
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
-echo "fuzz: $targets, ${half}s each, side by side, corpus tests/fuzz/corpus ($(ls tests/fuzz/corpus | wc -l) files)"
+echo "fuzz: $targets side by side (fuzz_view ${secs}s, the others ${half}s), corpus tests/fuzz/corpus ($(ls tests/fuzz/corpus | wc -l) files)"
 for t in $targets; do
+    limit=$half
+    [ "$t" = fuzz_view ] && limit=$secs
     mkdir -p "$tmp/$t/corpus" "$tmp/$t/artifacts"
     cp tests/fuzz/corpus/* "$tmp/$t/corpus/"
     exe=$(find "$build" -type f -name "$t" -perm -u+x | head -1)
     [ -n "$exe" ] || { echo "fuzz: no binary $t in $build" >&2; exit 1; }
     # -timeout: one input slower than 10 s is a hang; the outer timeout is a
     # last resort should libFuzzer itself get stuck.
-    timeout -k 10 $((half + 120)) "$exe" "$tmp/$t/corpus" \
-        -max_total_time="$half" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+    timeout -k 10 $((limit + 120)) "$exe" "$tmp/$t/corpus" \
+        -max_total_time="$limit" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
         -dict=tests/fuzz/trace.dict -artifact_prefix="$tmp/$t/artifacts/" \
         -print_final_stats=1 >"$tmp/$t/log" 2>&1 &
     pids="$pids $!"

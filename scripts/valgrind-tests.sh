@@ -6,7 +6,7 @@ build=${1:-build}
 cd "$build"
 # Subprocess-heavy and timing-sensitive cases are run natively by ctest;
 # here every case of these areas runs under memcheck.
-ctest -N -R '^test_(core|trace|oom|io|work|record|read|read_oom|corpus)\.' | sed -n 's/^ *Test *#[0-9]*: //p' > vg-cases.txt
+ctest -N -R '^test_(core|trace|oom|io|work|record|read|read_oom|corpus|stacks)\.' | sed -n 's/^ *Test *#[0-9]*: //p' > vg-cases.txt
 fail=0
 n=0
 while read -r t; do

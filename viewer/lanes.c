@@ -42,6 +42,11 @@ int vw__lanes_refresh(vw_state *st, const vw_model *m)
         if (!st->lanes)
             return -ENOMEM;
     }
+    if (!st->lane_of) {
+        st->lane_of = malloc((m->ntasks + 1) * sizeof *st->lane_of);
+        if (!st->lane_of)
+            return -ENOMEM;
+    }
     size_t n = 0;
     vw_lane *l = st->lanes;
     memset(&l[n], 0, sizeof l[n]);
@@ -78,5 +83,10 @@ int vw__lanes_refresh(vw_state *st, const vw_model *m)
         n++;
     }
     st->nlanes = n;
+    for (size_t i = 0; i < m->ntasks; i++)
+        st->lane_of[i] = -1;
+    for (size_t li = 0; li < n; li++)
+        if (l[li].kind == VW_LANE_TASK)
+            st->lane_of[l[li].idx] = (int32_t)li;
     return 0;
 }

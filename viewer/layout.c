@@ -42,13 +42,19 @@ void vw__geom(vw_geom *g, int w, int h)
 
 double vw__x_of(const vw_geom *g, const vw_state *st, int64_t t)
 {
-    return g->tl_x + (double)(t - st->t0) * g->tl_w / (double)(st->t1 - st->t0);
+    /* t - t0 exactly when it fits (every real trace), in doubles when a
+     * hostile time makes it overflow */
+    int64_t d;
+    double dt = __builtin_sub_overflow(t, st->t0, &d)
+                    ? (double)t - (double)st->t0
+                    : (double)d;
+    return g->tl_x + dt * g->tl_w / (double)(st->t1 - st->t0);
 }
 
 int64_t vw__t_of(const vw_geom *g, const vw_state *st, double x)
 {
-    return st->t0 + (int64_t)llround((x - g->tl_x) * (double)(st->t1 - st->t0) /
-                                     g->tl_w);
+    return vw__add(st->t0, vw__i64(round((x - g->tl_x) *
+                                         (double)(st->t1 - st->t0) / g->tl_w)));
 }
 
 int vw__lanes_visible(const vw_geom *g)
@@ -62,6 +68,16 @@ long vw__lane_at(const vw_geom *g, const vw_state *st, int y)
         return -1;
     long i = st->scroll + (y - g->lanes_y) / g->lane_h;
     return i >= 0 && (size_t)i < st->nlanes ? i : -1;
+}
+
+/* The first multiple of step at or after t0, or INT64_MIN when there is
+ * none before INT64_MAX (a window at the end of the int64 range). */
+static int64_t first_tick(int64_t t0, int64_t step)
+{
+    int64_t r = t0 % step, t;
+    if (r <= 0)
+        return t0 - r; /* t0 negative (or on a tick): round towards zero */
+    return __builtin_add_overflow(t0, step - r, &t) ? INT64_MIN : t;
 }
 
 /* ---- level-of-detail drawing of one lane ---- */
@@ -169,6 +185,64 @@ static void span_label(lane_ctx *c, int x0, int x1, uint8_t state, uint8_t why,
     c->labels++;
 }
 
+/* Items narrower than a pixel: the column that holds a (item i starts at
+ * a0) as one density block, its colour the lane's state mixed with the
+ * share of primary time (running, idle, work) in the column, from the
+ * prefix sums. Merged with the pending block while the colour repeats.
+ * Returns the first item past the column; *cur is the column's end. */
+static size_t density_column(lane_ctx *c, const lod_src *s, size_t i,
+                             int64_t a0, int64_t a, uint8_t state,
+                             int64_t *cur)
+{
+    const vw_geom *g = c->g;
+    int64_t vt0 = c->st->t0;
+    double ns_px = (double)(c->st->t1 - vt0) / g->tl_w;
+    double col = floor(((double)a - (double)vt0) / ns_px);
+    int64_t ct0 = vw__add(vt0, vw__i64(floor(col * ns_px)));
+    int64_t ct1 = vw__add(vt0, vw__i64(ceil((col + 1) * ns_px)));
+    if (ct1 <= a)
+        ct1 = vw__add(a, 1);
+    if (ct1 <= a)
+        return s->n; /* a is INT64_MAX: nothing lies beyond */
+    size_t j = first_after(s, i, ct1);
+    int64_t prim = s->cum[j] - s->cum[i];
+    if (s->is_primary(state) && a > a0)
+        prim -= a - a0;
+    if (j < s->n) {
+        int64_t ja, jb;
+        uint8_t js, jw;
+        s->get(s->ctx, j, &ja, &jb, &js, &jw);
+        if (s->is_primary(js) && ja < ct1)
+            prim += ct1 - (ja > a ? ja : a);
+    }
+    double frac = (double)prim / (double)(ct1 - ct0);
+    vw_rgba base;
+    if (s->has_gaps) {
+        base = s->gap_colour;
+    } else {
+        size_t k = first_after(s, i, ct0 + (ct1 - ct0) / 2);
+        if (k >= s->n)
+            k = s->n - 1;
+        int64_t ka, kb;
+        uint8_t ks, kw;
+        s->get(s->ctx, k, &ka, &kb, &ks, &kw);
+        base = s->colour(ks, kw);
+    }
+    vw_rgba colour = vw__lerp(base, s->prim_colour, frac);
+    int x = g->tl_x + (int)col;
+    if (c->dw > 0 && c->dx + c->dw == x &&
+        memcmp(&c->dc, &colour, sizeof colour) == 0) {
+        c->dw++;
+    } else {
+        flush_density(c, s->role);
+        c->dx = x;
+        c->dw = 1;
+        c->dc = colour;
+    }
+    *cur = ct1;
+    return j;
+}
+
 static void lod_lane(lane_ctx *c, const lod_src *s)
 {
     const vw_geom *g = c->g;
@@ -216,48 +290,7 @@ static void lod_lane(lane_ctx *c, const lod_src *s)
             continue;
         }
         /* narrow: sum up the pixel column that holds a */
-        double col = floor((double)(a - vt0) / ns_px);
-        int64_t ct0 = vt0 + vw__i64(floor(col * ns_px));
-        int64_t ct1 = vt0 + vw__i64(ceil((col + 1) * ns_px));
-        if (ct1 <= a)
-            ct1 = a + 1;
-        size_t j = first_after(s, i, ct1);
-        int64_t prim = s->cum[j] - s->cum[i];
-        if (s->is_primary(state) && a > a0)
-            prim -= a - a0;
-        if (j < s->n) {
-            int64_t ja, jb;
-            uint8_t js, jw;
-            s->get(s->ctx, j, &ja, &jb, &js, &jw);
-            if (s->is_primary(js) && ja < ct1)
-                prim += ct1 - (ja > a ? ja : a);
-        }
-        double frac = (double)prim / (double)(ct1 - ct0);
-        vw_rgba base;
-        if (s->has_gaps) {
-            base = s->gap_colour;
-        } else {
-            size_t k = first_after(s, i, ct0 + (ct1 - ct0) / 2);
-            if (k >= s->n)
-                k = s->n - 1;
-            int64_t ka, kb;
-            uint8_t ks, kw;
-            s->get(s->ctx, k, &ka, &kb, &ks, &kw);
-            base = s->colour(ks, kw);
-        }
-        vw_rgba colour = vw__lerp(base, s->prim_colour, frac);
-        int x = g->tl_x + (int)col;
-        if (c->dw > 0 && c->dx + c->dw == x &&
-            memcmp(&c->dc, &colour, sizeof colour) == 0) {
-            c->dw++;
-        } else {
-            flush_density(c, s->role);
-            c->dx = x;
-            c->dw = 1;
-            c->dc = colour;
-        }
-        cur = ct1;
-        i = j;
+        i = density_column(c, s, i, a0, a, state, &cur);
     }
     flush_density(c, s->role);
 }
@@ -333,7 +366,7 @@ static vw_rgba colour_state(uint8_t state, uint8_t why)
 /* ---- the lanes area ---- */
 
 static void lane_label(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
-                       vw_model *m, const vw_measure *ms, const vw_lane *l,
+                       const vw_model *m, const vw_measure *ms, const vw_lane *l,
                        int li, int y)
 {
     char buf[160];
@@ -402,7 +435,7 @@ static void lane_label(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     }
     if (l->kind == VW_LANE_TASK) {
         char id[24];
-        snprintf(id, sizeof id, "#%u", l->id);
+        snprintf(id, sizeof id, "(%u)", l->id);
         int nw = ms->text_w(ms->ctx, VW_FONT_NORMAL, buf);
         vw__dl_text(dl, VW_R_LABEL, VW_FONT_SMALL, x + nw + 6, ty + 1,
                     VW_C_TEXT_DIM, id);
@@ -411,7 +444,7 @@ static void lane_label(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
 }
 
 static void draw_lane(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
-                      vw_model *m, const vw_measure *ms, size_t li, int y)
+                      const vw_model *m, const vw_measure *ms, size_t li, int y)
 {
     const vw_lane *l = &st->lanes[li];
     lane_ctx c = {dl,      g, st, ms,           y + 4, g->lane_h - 8, 0,
@@ -442,7 +475,7 @@ static void draw_lane(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
         s.n = tr_nidles(m->tr);
         s.get = get_idle;
         s.ctx = tr_idles(m->tr);
-        s.cum = m->cum_idle;
+        s.cum = tr_idle_sums(m->tr);
         s.is_primary = prim_all;
         s.colour = colour_idle;
         s.has_gaps = 1;
@@ -479,7 +512,7 @@ static int lane_shown(const vw_geom *g, const vw_state *st, long li)
 }
 
 static void draw_stalls(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
-                        vw_model *m)
+                        const vw_model *m)
 {
     size_t n = tr_nstalls(m->tr);
     const tr_stall *s = tr_stalls(m->tr);
@@ -498,9 +531,9 @@ static void draw_stalls(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
         if (x1 - x0 < 3)
             x1 = x0 + 3;
         long ti = vw__task_index(m, s[i].task);
-        if (ti < 0 || m->lane_of[ti] < 0)
+        if (ti < 0 || st->lane_of[ti] < 0)
             continue;
-        long li = m->lane_of[ti];
+        long li = st->lane_of[ti];
         if (!lane_shown(g, st, li))
             continue;
         int y = lane_y(g, st, li);
@@ -517,7 +550,7 @@ static void draw_stalls(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
 
 /* Stall markers on the ruler, one per pixel column. */
 static void draw_ruler_stalls(vw_drawlist *dl, const vw_geom *g,
-                              const vw_state *st, vw_model *m)
+                              const vw_state *st, const vw_model *m)
 {
     size_t n = tr_nstalls(m->tr);
     const tr_stall *s = tr_stalls(m->tr);
@@ -549,24 +582,23 @@ static void draw_ruler_stalls(vw_drawlist *dl, const vw_geom *g,
 }
 
 static void draw_wakes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
-                       vw_model *m)
+                       const vw_model *m)
 {
     if (!st->sel_task)
         return;
-    vw__model_wakes(m, st->sel_task);
     int last_x = -1000;
-    for (size_t k = 0; k < m->nwakes && !dl->oom; k++) {
-        tr_wakeup wk = tr_wakeup_get(m->tr, m->wakes[k]);
+    for (size_t k = 0; k < st->nwakes && !dl->oom; k++) {
+        tr_wakeup wk = tr_wakeup_get(m->tr, st->wakes[k]);
         const tr_wakeup *x = &wk;
         if (x->t < st->t0 || x->t > st->t1 || x->from == x->to)
             continue;
         long lf = 0, lt;
         if (x->from) {
             long fi = vw__task_index(m, x->from);
-            lf = fi < 0 ? -1 : m->lane_of[fi];
+            lf = fi < 0 ? -1 : st->lane_of[fi];
         }
         long ti = vw__task_index(m, x->to);
-        lt = ti < 0 ? -1 : m->lane_of[ti];
+        lt = ti < 0 ? -1 : st->lane_of[ti];
         if (lf < 0 || lt < 0 || !lane_shown(g, st, lf) ||
             !lane_shown(g, st, lt))
             continue;
@@ -588,14 +620,14 @@ static void draw_wakes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
 }
 
 static void draw_selection(vw_drawlist *dl, const vw_geom *g,
-                           const vw_state *st, vw_model *m)
+                           const vw_state *st, const vw_model *m)
 {
     if (!st->sel_task)
         return;
     long ti = vw__task_index(m, st->sel_task);
-    if (ti < 0 || m->lane_of[ti] < 0 || !lane_shown(g, st, m->lane_of[ti]))
+    if (ti < 0 || st->lane_of[ti] < 0 || !lane_shown(g, st, st->lane_of[ti]))
         return;
-    int y = lane_y(g, st, m->lane_of[ti]);
+    int y = lane_y(g, st, st->lane_of[ti]);
     vw_rgba hl = {0xff, 0xff, 0xff, 14};
     vw__dl_rect(dl, VW_R_SELECT, g->label_x, y, g->label_w + g->tl_w, g->lane_h,
                 hl);
@@ -617,13 +649,8 @@ static void draw_selection(vw_drawlist *dl, const vw_geom *g,
 }
 
 static void draw_lanes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
-                       vw_model *m, const vw_measure *ms)
+                       const vw_model *m, const vw_measure *ms)
 {
-    for (size_t i = 0; i < m->ntasks; i++)
-        m->lane_of[i] = -1;
-    for (size_t li = 0; li < st->nlanes; li++)
-        if (st->lanes[li].kind == VW_LANE_TASK)
-            m->lane_of[st->lanes[li].idx] = (int32_t)li;
     int vis = vw__lanes_visible(g);
     for (long li = st->scroll; li < st->scroll + vis && (size_t)li < st->nlanes;
          li++) {
@@ -636,13 +663,12 @@ static void draw_lanes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     }
     /* grid lines of the ruler ticks run through the lanes */
     int64_t step = vw__tick_step(st->t1 - st->t0, g->tl_w, 110);
-    int64_t first = st->t0 >= 0 ? (st->t0 + step - 1) / step * step
-                                : -((-st->t0) / step * step);
+    int64_t first = first_tick(st->t0, step);
     /* __builtin_add_overflow ends the walk where t + step would overflow:
      * a hostile trace can put the window at INT64_MAX, and a wrapped t
      * never ends the loop */
     int64_t t = first;
-    for (int more = t <= st->t1; more;
+    for (int more = first != INT64_MIN && t <= st->t1; more;
          more = !__builtin_add_overflow(t, step, &t) && t <= st->t1) {
         int x = vw__px(floor(vw__x_of(g, st, t)));
         vw__dl_line(dl, VW_R_TICK, x, g->lanes_y, x, g->lanes_y + g->lanes_h,
@@ -676,14 +702,13 @@ static void draw_ruler(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     vw__dl_line(dl, VW_R_TICK, 0, g->ruler_y + g->ruler_h - 1, g->panel_x,
                 g->ruler_y + g->ruler_h - 1, VW_C_GRID);
     int64_t step = vw__tick_step(st->t1 - st->t0, g->tl_w, 110);
-    int64_t first = st->t0 >= 0 ? (st->t0 + step - 1) / step * step
-                                : -((-st->t0) / step * step);
+    int64_t first = first_tick(st->t0, step);
     vw__dl_clip(dl, g->tl_x, g->ruler_y, g->tl_w, g->ruler_h);
     /* __builtin_add_overflow ends the walk where t + step would overflow:
      * a hostile trace can put the window at INT64_MAX, and a wrapped t
      * never ends the loop */
     int64_t t = first;
-    for (int more = t <= st->t1; more;
+    for (int more = first != INT64_MIN && t <= st->t1; more;
          more = !__builtin_add_overflow(t, step, &t) && t <= st->t1) {
         int x = vw__px(floor(vw__x_of(g, st, t)));
         vw__dl_line(dl, VW_R_TICK, x, g->ruler_y + g->ruler_h - 9, x,
@@ -707,57 +732,8 @@ static void draw_ruler(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                 g->ruler_y + (g->ruler_h - ms->line_h) / 2, VW_C_TEXT_DIM, buf);
 }
 
-/* Idle ns in [a, b) from the idle periods and their prefix sums. */
-static int64_t idle_in(const vw_model *m, int64_t a, int64_t b)
-{
-    size_t ni = tr_nidles(m->tr);
-    const tr_idle *id = tr_idles(m->tr);
-    size_t lo = 0, hi = ni;
-    while (lo < hi) { /* first idle ending after a */
-        size_t mid = lo + (hi - lo) / 2;
-        if (id[mid].t1 <= a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t i = lo;
-    hi = ni;
-    while (lo < hi) { /* first idle ending at or after b */
-        size_t mid = lo + (hi - lo) / 2;
-        if (id[mid].t1 < b)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t j = lo; /* idles i..j-1 end inside [a, b) */
-    int64_t idle = m->cum_idle[j] - m->cum_idle[i];
-    if (i < j && id[i].t0 < a)
-        idle -= a - id[i].t0;
-    if (j < ni && id[j].t0 < b) {
-        int64_t s = id[j].t0 > a ? id[j].t0 : a;
-        idle += b - s;
-    }
-    return idle;
-}
-
-static void overview_columns(vw_model *m, int cols, int64_t dur)
-{
-    if (m->ov_cols == cols && m->ov_busy)
-        return;
-    free(m->ov_busy);
-    m->ov_busy = malloc((size_t)cols * sizeof *m->ov_busy);
-    m->ov_cols = m->ov_busy ? cols : 0;
-    for (int x = 0; x < m->ov_cols; x++) {
-        int64_t a = vw__i64((double)dur * x / cols);
-        int64_t b = vw__i64((double)dur * (x + 1) / cols);
-        m->ov_busy[x] =
-            b > a ? (float)(1.0 - (double)idle_in(m, a, b) / (double)(b - a))
-                  : 0.0f;
-    }
-}
-
 static void draw_overview(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
-                          vw_model *m, const vw_measure *ms)
+                          const vw_model *m, const vw_measure *ms)
 {
     vw__dl_rect(dl, VW_R_OVERVIEW, 0, g->ov_y, g->panel_x, g->ov_h, VW_C_BG);
     vw__dl_text(dl, VW_R_OVERVIEW, VW_FONT_SMALL, g->label_x + 8, g->ov_y + 4,
@@ -766,12 +742,11 @@ static void draw_overview(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                 g->ov_y + 4 + ms->line_h, VW_C_TEXT_DIM, "loop busy");
     int64_t dur = st->duration > 0 ? st->duration : 1;
     int top = g->ov_y + 3, hh = g->ov_h - 6;
-    overview_columns(m, g->tl_w, dur);
     int run_x = 0, run_w = 0, run_h = -1;
     vw_rgba bar = vw__lerp(VW_C_LOOP_IDLE, VW_C_LOOP_BUSY, 0.75);
     /* loop busy fraction per column, like a CPU graph */
-    for (int x = 0; x < m->ov_cols && !dl->oom; x++) {
-        int bh = m->ov_busy ? (int)lroundf(m->ov_busy[x] * hh) : 0;
+    for (int x = 0; x < st->ov_cols && !dl->oom; x++) {
+        int bh = (int)lroundf(st->ov_busy[x] * hh);
         if (bh == run_h) { /* columns of one height make one rect */
             run_w++;
             continue;
@@ -838,7 +813,7 @@ static void draw_playhead(vw_drawlist *dl, const vw_geom *g, const vw_state *st)
 /* ---- top bar and legend ---- */
 
 static void draw_topbar(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
-                        vw_model *m, const vw_measure *ms)
+                        const vw_model *m, const vw_measure *ms)
 {
     vw__dl_rect(dl, VW_R_TOPBAR, 0, g->top_y, g->w, g->top_h, VW_C_PANEL);
     vw__dl_line(dl, VW_R_TOPBAR, 0, g->top_y + g->top_h - 1, g->w,
@@ -964,95 +939,98 @@ static void draw_legend(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms)
 
 /* ---- hover tooltip ---- */
 
-static void draw_tooltip(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
-                         vw_model *m, const vw_measure *ms)
-{
-    int mx = st->mouse_x, my = st->mouse_y;
-    if (st->drag || mx < g->tl_x || mx >= g->tl_x + g->tl_w)
-        return;
-    long li = vw__lane_at(g, st, my);
-    if (li < 0)
-        return;
-    const vw_lane *l = &st->lanes[li];
-    int64_t t = vw__t_of(g, st, mx);
+/* A tooltip's text: the first line bold, lines saying STALL in red. */
+typedef struct tip {
     char lines[5][160];
-    int n = 0;
+    int n;
+} tip;
+
+static char *tip_line(tip *tp)
+{
+    return tp->lines[tp->n++];
+}
+
+/* What a task was doing at t: the span, its times and site, and the stall
+ * it is part of. 0 when the task has no span there. */
+static int tip_task(tip *tp, const vw_model *m, uint32_t task, int64_t t)
+{
+    size_t si = tr_span_find(m->tr, task, t);
+    if (si == SIZE_MAX)
+        return 0;
+    const size_t n = sizeof tp->lines[0];
+    const tr_span *sp = &tr_spans(m->tr)[si];
+    int64_t fd = tr_span_fd(m->tr, sp);
+    uint32_t obj = tr_span_obj(m->tr, sp), site = tr_span_site(m->tr, sp);
     char a[32], b[32], d[32];
-    if (l->kind == VW_LANE_TASK) {
-        size_t si = tr_span_find(m->tr, l->id, t);
-        if (si == SIZE_MAX)
-            return;
-        const tr_span *sp = &tr_spans(m->tr)[si];
-        int64_t fd = tr_span_fd(m->tr, sp);
-        uint32_t obj = tr_span_obj(m->tr, sp), site = tr_span_site(m->tr, sp);
-        vw__fmt_task(lines[n++], sizeof lines[0], m, l->id);
-        const char *what = vw__state_name(sp->state, sp->why);
-        if (sp->state == TR_ST_WAITING && sp->why == TR_WAIT_IO && sp->op) {
-            if (fd >= 0)
-                snprintf(lines[n++], sizeof lines[0], "waiting: io %s fd %lld",
-                         tr_op_name(sp->op), (long long)fd);
-            else
-                snprintf(lines[n++], sizeof lines[0], "waiting: io %s",
-                         tr_op_name(sp->op));
-        } else if (sp->state == TR_ST_WAITING) {
-            snprintf(lines[n++], sizeof lines[0], "waiting: %s%s", what,
-                     obj ? " (obj)" : "");
-            if (obj)
-                snprintf(lines[n - 1], sizeof lines[0], "waiting: %s on %u",
-                         what, obj);
-        } else {
-            snprintf(lines[n++], sizeof lines[0], "%s", what);
-        }
-        snprintf(lines[n++], sizeof lines[0], "%s   (%s \xe2\x86\x92 %s)",
-                 tr_fmt_dur(d, sizeof d, sp->t1 - sp->t0),
-                 tr_fmt_dur(a, sizeof a, sp->t0),
-                 tr_fmt_dur(b, sizeof b, sp->t1));
-        if (site)
-            snprintf(lines[n++], sizeof lines[0], "at %s",
-                     tr_str(m->tr, site));
-        size_t ns = tr_nstalls(m->tr);
-        const tr_stall *s = tr_stalls(m->tr);
-        for (size_t k = 0; k < ns; k++)
-            if (s[k].task == l->id && t >= s[k].t &&
-                t <= s[k].t + (s[k].dur > 0 ? s[k].dur : 0)) {
-                static const char *kinds[] = {"blocked the loop",
-                                              "scheduling latency", "long wait",
-                                              "stuck at end"};
-                snprintf(lines[n++], sizeof lines[0], "STALL: %s, %s",
-                         kinds[s[k].kind < 4 ? s[k].kind : 2],
-                         tr_fmt_dur(d, sizeof d, s[k].dur));
-                break;
-            }
-    } else if (l->kind == VW_LANE_LOOP) {
-        snprintf(lines[n++], sizeof lines[0], "event loop at %s",
-                 tr_fmt_dur(a, sizeof a, t));
+    vw__fmt_task(tip_line(tp), n, m, task);
+    const char *what = vw__state_name(sp->state, sp->why);
+    if (sp->state == TR_ST_WAITING && sp->why == TR_WAIT_IO && sp->op) {
+        if (fd >= 0)
+            snprintf(tip_line(tp), n, "waiting: io %s fd %lld",
+                     tr_op_name(sp->op), (long long)fd);
+        else
+            snprintf(tip_line(tp), n, "waiting: io %s", tr_op_name(sp->op));
+    } else if (sp->state == TR_ST_WAITING && obj) {
+        snprintf(tip_line(tp), n, "waiting: %s on %u", what, obj);
+    } else if (sp->state == TR_ST_WAITING) {
+        snprintf(tip_line(tp), n, "waiting: %s", what);
     } else {
-        uint32_t w0 = m->thread_w0[l->idx], w1 = m->thread_w0[l->idx + 1];
-        const tr_work *w = tr_works(m->tr);
-        for (uint32_t k = w0; k < w1; k++) {
-            const tr_work *x = &w[m->work_idx[k]];
-            int64_t e = x->t1 < 0 ? m->duration : x->t1;
-            if (t >= x->t0 && t < e) {
-                snprintf(lines[n++], sizeof lines[0], "work %s",
-                         tr_str(m->tr, x->name));
-                char tn[96];
-                snprintf(lines[n++], sizeof lines[0], "for %s, %s",
-                         vw__fmt_task(tn, sizeof tn, m, x->task),
-                         tr_fmt_dur(d, sizeof d, e - x->t0));
-                break;
-            }
-        }
-        if (n == 0)
-            return;
+        snprintf(tip_line(tp), n, "%s", what);
     }
+    snprintf(tip_line(tp), n, "%s   (%s \xe2\x86\x92 %s)",
+             tr_fmt_dur(d, sizeof d, sp->t1 - sp->t0),
+             tr_fmt_dur(a, sizeof a, sp->t0), tr_fmt_dur(b, sizeof b, sp->t1));
+    if (site)
+        snprintf(tip_line(tp), n, "at %s", tr_str(m->tr, site));
+    size_t ns = tr_nstalls(m->tr);
+    const tr_stall *s = tr_stalls(m->tr);
+    for (size_t k = 0; k < ns; k++)
+        if (s[k].task == task && t >= s[k].t &&
+            t <= vw__add(s[k].t, s[k].dur > 0 ? s[k].dur : 0)) {
+            static const char *kinds[] = {"blocked the loop",
+                                          "scheduling latency", "long wait",
+                                          "stuck at end"};
+            snprintf(tip_line(tp), n, "STALL: %s, %s",
+                     kinds[s[k].kind < 4 ? s[k].kind : 2],
+                     tr_fmt_dur(d, sizeof d, s[k].dur));
+            break;
+        }
+    return 1;
+}
+
+/* The pool work running on a thread's lane at t. 0 when none. */
+static int tip_pool(tip *tp, const vw_model *m, const vw_lane *l, int64_t t)
+{
+    uint32_t w0 = m->thread_w0[l->idx], w1 = m->thread_w0[l->idx + 1];
+    const tr_work *w = tr_works(m->tr);
+    const size_t n = sizeof tp->lines[0];
+    for (uint32_t k = w0; k < w1; k++) {
+        const tr_work *x = &w[m->work_idx[k]];
+        int64_t e = x->t1 < 0 ? m->duration : x->t1;
+        if (t >= x->t0 && t < e) {
+            char tn[96], d[32];
+            snprintf(tip_line(tp), n, "work %s", tr_str(m->tr, x->name));
+            snprintf(tip_line(tp), n, "for %s, %s",
+                     vw__fmt_task(tn, sizeof tn, m, x->task),
+                     tr_fmt_dur(d, sizeof d, e - x->t0));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The box beside the mouse, kept inside the window and above the legend. */
+static void tip_draw(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms,
+                     int mx, int my, const tip *tp)
+{
     int wmax = 0;
-    for (int i = 0; i < n; i++) {
-        int tw =
-            ms->text_w(ms->ctx, i ? VW_FONT_NORMAL : VW_FONT_BOLD, lines[i]);
+    for (int i = 0; i < tp->n; i++) {
+        int tw = ms->text_w(ms->ctx, i ? VW_FONT_NORMAL : VW_FONT_BOLD,
+                            tp->lines[i]);
         if (tw > wmax)
             wmax = tw;
     }
-    int bw = wmax + 20, bh = n * (ms->line_h + 3) + 12;
+    int bw = wmax + 20, bh = tp->n * (ms->line_h + 3) + 12;
     int bx = mx + 16, by = my + 18;
     if (bx + bw > g->w - 4)
         bx = mx - 16 - bw;
@@ -1062,14 +1040,41 @@ static void draw_tooltip(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     vw__dl_rect(dl, VW_R_TOOLTIP, bx + 3, by + 3, bw, bh, shadow);
     vw__dl_rect(dl, VW_R_TOOLTIP, bx, by, bw, bh, VW_C_PANEL);
     vw__dl_frame(dl, VW_R_TOOLTIP, bx, by, bw, bh, VW_C_GRID);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < tp->n; i++)
         vw__dl_text(dl, VW_R_TOOLTIP, i ? VW_FONT_NORMAL : VW_FONT_BOLD,
                     bx + 10, by + 6 + i * (ms->line_h + 3),
-                    strncmp(lines[i], "STALL", 5) == 0 ? VW_C_STALL : VW_C_TEXT,
-                    lines[i]);
+                    strncmp(tp->lines[i], "STALL", 5) == 0 ? VW_C_STALL
+                                                           : VW_C_TEXT,
+                    tp->lines[i]);
 }
 
-void vw__layout(vw_drawlist *dl, const vw_state *st, vw_model *m,
+static void draw_tooltip(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
+                         const vw_model *m, const vw_measure *ms)
+{
+    int mx = st->mouse_x, my = st->mouse_y;
+    if (st->drag || mx < g->tl_x || mx >= g->tl_x + g->tl_w)
+        return;
+    long li = vw__lane_at(g, st, my);
+    if (li < 0)
+        return;
+    const vw_lane *l = &st->lanes[li];
+    int64_t t = vw__t_of(g, st, mx);
+    tip tp;
+    tp.n = 0;
+    if (l->kind == VW_LANE_TASK) {
+        if (!tip_task(&tp, m, l->id, t))
+            return;
+    } else if (l->kind == VW_LANE_LOOP) {
+        char a[32];
+        snprintf(tip_line(&tp), sizeof tp.lines[0], "event loop at %s",
+                 tr_fmt_dur(a, sizeof a, t));
+    } else if (!tip_pool(&tp, m, l, t)) {
+        return;
+    }
+    tip_draw(dl, g, ms, mx, my, &tp);
+}
+
+void vw__layout(vw_drawlist *dl, const vw_state *st, const vw_model *m,
                 const vw_measure *ms)
 {
     vw_geom g;

@@ -15,7 +15,7 @@ char *vw__fmt_task(char *buf, size_t n, const vw_model *m, uint32_t id)
     }
     const tr_task *t = tr_task_by_id(m->tr, id);
     const char *name = t ? tr_str(m->tr, t->name) : "";
-    snprintf(buf, n, "%s #%u", name[0] ? name : "task", id);
+    snprintf(buf, n, "%s (%u)", t ? name : "?", id); /* as the CLI */
     return buf;
 }
 
@@ -164,7 +164,7 @@ static void row(panel *p, const char *key, const char *value)
     p->y += p->ms->line_h + 4;
 }
 
-static void task_panel(panel *p, const vw_state *st, vw_model *m)
+static void task_panel(panel *p, const vw_state *st, const vw_model *m)
 {
     char a[32], b[32], c[32], buf[160];
     const tr_task *t = st->sel_task ? tr_task_by_id(m->tr, st->sel_task) : NULL;
@@ -239,7 +239,7 @@ static void task_panel(panel *p, const vw_state *st, vw_model *m)
     row(p, "latency", buf);
 }
 
-static void detail_panel(panel *p, const vw_state *st, vw_model *m)
+static void detail_panel(panel *p, const vw_state *st, const vw_model *m)
 {
     char a[32], b[32], buf[200];
     if (st->sel_span >= 0 && (size_t)st->sel_span < tr_nspans(m->tr)) {
@@ -298,7 +298,7 @@ static void detail_panel(panel *p, const vw_state *st, vw_model *m)
     }
 }
 
-static void log_panel(panel *p, const vw_state *st, vw_model *m)
+static void log_panel(panel *p, const vw_state *st, const vw_model *m)
 {
     heading(p, "EVENT LOG");
     size_t n = tr_nevents(m->tr);
@@ -348,7 +348,7 @@ static void log_panel(panel *p, const vw_state *st, vw_model *m)
 }
 
 void vw__layout_panels(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
-                       vw_model *m, const vw_measure *ms)
+                       const vw_model *m, const vw_measure *ms)
 {
     vw__dl_rect(dl, VW_R_PANEL, g->panel_x, g->top_h, g->panel_w,
                 g->legend_y - g->top_h, VW_C_PANEL);
@@ -372,9 +372,7 @@ void vw__layout_panels(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
 
 void vw__layout_help(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms)
 {
-    size_t n = 0;
-    while (vw__keys[n].keys)
-        n++;
+    size_t n = vw__help_rows();
     int lh = ms->line_h + 6;
     int bw = 620, bh = (int)n * lh + 70;
     int bx = (g->w - bw) / 2, by = (g->h - bh) / 2;
@@ -390,10 +388,12 @@ void vw__layout_help(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms)
                 VW_C_TEXT_DIM, "? or Esc closes");
     int y = by + 50;
     for (size_t i = 0; i < n; i++) {
+        const char *keys, *what;
+        vw__help_row(i, &keys, &what);
         vw__dl_text(dl, VW_R_HELP, VW_FONT_BOLD, bx + 20, y, VW_C_PLAYHEAD,
-                    vw__keys[i].keys);
+                    keys);
         vw__dl_text(dl, VW_R_HELP, VW_FONT_NORMAL, bx + 190, y, VW_C_TEXT,
-                    vw__keys[i].what);
+                    what);
         y += lh;
     }
 }

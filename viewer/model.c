@@ -1,7 +1,8 @@
 /* model.c: indexes over a loaded trace that drawing needs every frame —
- * the spawn-tree order of tasks, prefix sums of running / idle / work time
- * (so a pixel column of a million sub-pixel spans is summed in O(log n)),
- * works grouped per pool thread, and the wake-ups of the selected task. */
+ * the spawn-tree order of tasks, prefix sums of running and work time (so a
+ * pixel column of a million sub-pixel spans is summed in O(log n); idle
+ * time has the reader's, tr_idle_sums) and works grouped per pool thread.
+ * Built once; nothing here changes with the view. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,24 +131,22 @@ static int build_pool(vw_model *m)
     return 0;
 }
 
-int vw__model_init(vw_model *m, tr_trace *tr)
+int vw__model_init(vw_model *m, const tr_trace *tr)
 {
     memset(m, 0, sizeof *m);
     m->tr = tr;
     m->duration = tr_head(tr)->duration;
     m->ntasks = tr_ntasks(tr);
     m->tasks = tr_tasks(tr);
-    size_t n = m->ntasks, ns = tr_nspans(tr), ni = tr_nidles(tr);
+    size_t n = m->ntasks, ns = tr_nspans(tr);
     m->order = malloc((n + 1) * sizeof *m->order);
     m->parent_idx = malloc((n + 1) * sizeof *m->parent_idx);
     m->nchildren = calloc(n + 1, sizeof *m->nchildren);
     m->depth = calloc(n + 1, sizeof *m->depth);
-    m->lane_of = malloc((n + 1) * sizeof *m->lane_of);
     m->cum_run = malloc((ns + 1) * sizeof *m->cum_run);
-    m->cum_idle = malloc((ni + 1) * sizeof *m->cum_idle);
     int rc = -ENOMEM;
     if (!m->order || !m->parent_idx || !m->nchildren || !m->depth ||
-        !m->lane_of || !m->cum_run || !m->cum_idle)
+        !m->cum_run)
         goto fail;
     if ((rc = build_order(m)) != 0)
         goto fail;
@@ -159,10 +158,6 @@ int vw__model_init(vw_model *m, tr_trace *tr)
         int64_t d = sp[i].state == TR_ST_RUNNING ? sp[i].t1 - sp[i].t0 : 0;
         m->cum_run[i + 1] = m->cum_run[i] > INT64_MAX - d ? INT64_MAX : m->cum_run[i] + d;
     }
-    const tr_idle *id = tr_idles(tr);
-    m->cum_idle[0] = 0;
-    for (size_t i = 0; i < ni; i++)
-        m->cum_idle[i + 1] = m->cum_idle[i] + (id[i].t1 - id[i].t0);
     if ((rc = build_pool(m)) != 0)
         goto fail;
     return 0;
@@ -175,47 +170,14 @@ void vw__model_close(vw_model *m)
 {
     if (!m)
         return;
-    tr_free(m->tr);
     free(m->order);
     free(m->parent_idx);
     free(m->nchildren);
     free(m->depth);
-    free(m->lane_of);
     free(m->cum_run);
-    free(m->cum_idle);
     free(m->thread_ids);
     free(m->thread_w0);
     free(m->work_idx);
     free(m->cum_work);
-    free(m->wakes);
-    free(m->ov_busy);
     memset(m, 0, sizeof *m);
-}
-
-int vw__model_wakes(vw_model *m, uint32_t task)
-{
-    if (task == m->wakes_task && (m->wakes || task == 0))
-        return 0;
-    m->nwakes = 0;
-    m->wakes_task = task;
-    if (task == 0)
-        return 0;
-    size_t n = tr_nwakeups(m->tr);
-    for (size_t i = 0; i < n; i++) {
-        tr_wakeup w = tr_wakeup_get(m->tr, i);
-        if (w.from != task && w.to != task)
-            continue;
-        if (m->nwakes == m->wakes_cap) {
-            size_t cap = m->wakes_cap ? m->wakes_cap * 2 : 256;
-            uint32_t *p = realloc(m->wakes, cap * sizeof *p);
-            if (!p)
-                return -ENOMEM;
-            m->wakes = p;
-            m->wakes_cap = cap;
-        }
-        m->wakes[m->nwakes++] = (uint32_t)i;
-    }
-    if (!m->wakes) /* mark "computed" even when there are none */
-        m->wakes = malloc(sizeof *m->wakes);
-    return 0;
 }

@@ -9,30 +9,6 @@
 
 #include "vw_int.h"
 
-const vw_key_help vw__keys[] = {
-    {"Space", "play / pause the replay"},
-    {"[  ]", "slower / faster (0.001x .. 1000x real time)"},
-    {"Home  End", "playhead to the start / end"},
-    {"Left  Right", "previous / next event"},
-    {"Shift+Left/Right", "previous / next event of the selected task"},
-    {"n  N", "next / previous stall"},
-    {"g", "go to a time (1.25s, 300ms, 40us, 500ns)"},
-    {"W  S", "zoom in / out"},
-    {"A  D", "pan left / right"},
-    {"wheel", "zoom at the cursor (over labels: scroll lanes)"},
-    {"drag", "pan the timeline; on the ruler: scrub the playhead"},
-    {"f", "fit the selection, or the whole trace"},
-    {"click", "select a span (label: select task; triangle: collapse)"},
-    {"Up  Down", "select the previous / next task"},
-    {"c", "collapse / expand the selected task's children"},
-    {"PgUp  PgDn", "scroll the lanes"},
-    {"/", "filter tasks by name (Enter keeps it, Esc clears)"},
-    {"Esc", "close prompt or help, clear the selection"},
-    {"?", "show / hide this help"},
-    {"q", "quit"},
-    {NULL, NULL},
-};
-
 static const char *const action_names[VW_A__COUNT] = {
     "none",
     "quit",
@@ -79,6 +55,65 @@ const char *vw__action_name(int kind)
 
 static const int64_t min_window = 20; /* ns */
 
+/* The overview's loop busy share per timeline column: it follows only the
+ * window's width, so it is computed here, on init and resize. */
+static int overview_refresh(vw_state *st, const vw_model *m)
+{
+    vw_geom g;
+    vw__geom(&g, st->w, st->h);
+    if (st->ov_busy && st->ov_cols == g.tl_w)
+        return 0;
+    float *busy = realloc(st->ov_busy, (size_t)g.tl_w * sizeof *busy);
+    if (!busy)
+        return -1;
+    st->ov_busy = busy;
+    st->ov_cols = g.tl_w;
+    int64_t dur = st->duration > 0 ? st->duration : 1;
+    for (int x = 0; x < g.tl_w; x++) {
+        int64_t a = vw__i64((double)dur * x / g.tl_w);
+        int64_t b = vw__i64((double)dur * (x + 1) / g.tl_w);
+        busy[x] = b > a ? (float)(1.0 - (double)tr_idle_within(m->tr, a, b) /
+                                            (double)(b - a))
+                        : 0.0f;
+    }
+    return 0;
+}
+
+/* The wake-ups from or to the selected task, for the arrows. */
+static void wakes_refresh(vw_state *st, const vw_model *m)
+{
+    uint32_t task = st->sel_task;
+    if (task == st->wakes_task)
+        return;
+    st->nwakes = 0;
+    st->wakes_task = task;
+    size_t n = task ? tr_nwakeups(m->tr) : 0;
+    for (size_t i = 0; i < n; i++) {
+        tr_wakeup w = tr_wakeup_get(m->tr, i);
+        if (w.from != task && w.to != task)
+            continue;
+        if (st->nwakes == st->wakes_cap) {
+            size_t cap = st->wakes_cap ? st->wakes_cap * 2 : 256;
+            uint32_t *p = realloc(st->wakes, cap * sizeof *p);
+            if (!p) {
+                st->wakes_task = 0; /* arrows missing, retried next time */
+                return;
+            }
+            st->wakes = p;
+            st->wakes_cap = cap;
+        }
+        st->wakes[st->nwakes++] = (uint32_t)i;
+    }
+}
+
+void vw__select(vw_state *st, const vw_model *m, uint32_t task, long span)
+{
+    st->sel_task = task;
+    st->sel_span = span;
+    wakes_refresh(st, m);
+    st->dirty = 1;
+}
+
 int vw__state_init(vw_state *st, const vw_model *m, int w, int h)
 {
     memset(st, 0, sizeof *st);
@@ -96,7 +131,7 @@ int vw__state_init(vw_state *st, const vw_model *m, int w, int h)
     st->collapsed = calloc(m->ntasks + 1, 1);
     if (!st->collapsed)
         return -1;
-    if (vw__lanes_refresh(st, m) != 0) {
+    if (vw__lanes_refresh(st, m) != 0 || overview_refresh(st, m) != 0) {
         vw__state_close(st);
         return -1;
     }
@@ -110,8 +145,14 @@ void vw__state_close(vw_state *st)
         return;
     free(st->collapsed);
     free(st->lanes);
+    free(st->lane_of);
+    free(st->wakes);
+    free(st->ov_busy);
     st->collapsed = NULL;
     st->lanes = NULL;
+    st->lane_of = NULL;
+    st->wakes = NULL;
+    st->ov_busy = NULL;
 }
 
 void vw__set_playhead(vw_state *st, const vw_model *m, int64_t t)
@@ -127,32 +168,33 @@ void vw__set_playhead(vw_state *st, const vw_model *m, int64_t t)
     st->dirty = 1;
 }
 
+/* The window [t0, t1) made sane: at least min_window wide, at most twice
+ * the trace, at least half of it over the trace, and representable (t1 never
+ * passes INT64_MAX, whatever times a hostile trace holds). */
 static void set_window(vw_state *st, int64_t t0, int64_t t1)
 {
-    if (t1 - t0 < min_window) {
-        int64_t c = t0 + (t1 - t0) / 2;
-        t0 = c - min_window / 2;
-        t1 = t0 + min_window;
-    }
-    int64_t width = t1 - t0;
-    int64_t max_w = st->duration > 0 ? st->duration * 2 : 2000000;
-    if (width > max_w) {
-        int64_t c = t0 + width / 2;
+    /* the width and centre in unsigned arithmetic: t1 - t0 may not fit */
+    uint64_t width = t1 > t0 ? (uint64_t)t1 - (uint64_t)t0 : 0;
+    int64_t c = (int64_t)((uint64_t)t0 + width / 2);
+    int64_t dur = st->duration > 0 ? st->duration : 0;
+    uint64_t max_w = dur > 0 ? (uint64_t)dur * 2 : 2000000;
+    if (max_w > INT64_MAX)
+        max_w = INT64_MAX;
+    if (width < (uint64_t)min_window)
+        width = (uint64_t)min_window;
+    if (width > max_w)
         width = max_w;
-        t0 = c - width / 2;
-        t1 = t0 + width;
-    }
+    int64_t w = (int64_t)width;
+    t0 = vw__sub(c, w / 2);
     /* keep at least half the window over the trace */
-    if (t0 < -width / 2) {
-        t0 = -width / 2;
-        t1 = t0 + width;
-    }
-    if (t0 > st->duration - width / 2) {
-        t0 = st->duration - width / 2;
-        t1 = t0 + width;
-    }
+    if (t0 < -(w / 2))
+        t0 = -(w / 2);
+    if (t0 > dur - w / 2)
+        t0 = dur - w / 2;
+    if (t0 > INT64_MAX - w)
+        t0 = INT64_MAX - w;
     st->t0 = t0;
-    st->t1 = t1;
+    st->t1 = t0 + w;
     st->dirty = 1;
 }
 
@@ -161,27 +203,49 @@ void vw__reveal(vw_state *st, int64_t t)
     if (t >= st->t0 && t <= st->t1)
         return;
     int64_t width = st->t1 - st->t0;
-    set_window(st, t - width / 2, t - width / 2 + width);
+    int64_t t0 = vw__sub(t, width / 2);
+    set_window(st, t0, vw__add(t0, width));
 }
 
 static void zoom_around(vw_state *st, int64_t c, double factor)
 {
     double w0 = (double)(st->t1 - st->t0);
     double nw = w0 / factor;
-    double left = (double)(c - st->t0) / w0; /* keep c at the same x */
-    int64_t t0 = c - (int64_t)llround(nw * left);
-    set_window(st, t0, t0 + (int64_t)llround(nw));
+    /* keep c at the same x; in doubles, as c - t0 may not fit */
+    double left = ((double)c - (double)st->t0) / w0;
+    int64_t t0 = vw__sub(c, vw__i64(round(nw * left)));
+    set_window(st, t0, vw__add(t0, vw__i64(round(nw))));
 }
 
-static void select_span(vw_state *st, vw_model *m, uint32_t task, long span)
+void vw__state_place(vw_state *st, const vw_model *m, const vw_view_opts *o,
+                     int shot)
 {
-    st->sel_task = task;
-    st->sel_span = span;
-    vw__model_wakes(m, task);
+    int64_t at = o->has_at ? o->at : shot ? st->duration : 0;
+    vw__set_playhead(st, m, at);
+    if (o->window > 0) {
+        /* the window as asked, even past the trace's end (no clamps), but
+         * never past INT64_MAX */
+        int64_t t0 = st->playhead - o->window / 2;
+        if (t0 < 0)
+            t0 = 0;
+        if (t0 > INT64_MAX - o->window)
+            t0 = INT64_MAX - o->window;
+        st->t0 = t0;
+        st->t1 = t0 + o->window;
+    }
+    if (o->select) {
+        if (!tr_task_by_id(m->tr, o->select)) {
+            fprintf(stderr, "coscope: warning: --select %u: no such task\n",
+                    o->select);
+        } else {
+            size_t s = tr_span_find(m->tr, o->select, st->playhead);
+            vw__select(st, m, o->select, s == SIZE_MAX ? -1 : (long)s);
+        }
+    }
     st->dirty = 1;
 }
 
-static void step_event(vw_state *st, vw_model *m, int dir, int own_task)
+static void step_event(vw_state *st, const vw_model *m, int dir, int own_task)
 {
     size_t n = tr_nevents(m->tr);
     const tr_event *ev = tr_events(m->tr);
@@ -207,13 +271,13 @@ static void step_event(vw_state *st, vw_model *m, int dir, int own_task)
     if (ev[i].task) {
         size_t s = tr_span_find(m->tr, ev[i].task, ev[i].t);
         if (own_task || st->sel_task == ev[i].task)
-            select_span(st, m, ev[i].task, s == SIZE_MAX ? -1 : (long)s);
+            vw__select(st, m, ev[i].task, s == SIZE_MAX ? -1 : (long)s);
     }
     vw__reveal(st, st->playhead);
     st->dirty = 1;
 }
 
-static void goto_stall(vw_state *st, vw_model *m, int dir)
+static void goto_stall(vw_state *st, const vw_model *m, int dir)
 {
     size_t n = tr_nstalls(m->tr);
     const tr_stall *s = tr_stalls(m->tr);
@@ -239,21 +303,22 @@ static void goto_stall(vw_state *st, vw_model *m, int dir)
     st->playing = 0;
     st->sel_stall = i;
     vw__set_playhead(st, m, s[i].t);
-    select_span(st, m, s[i].task,
+    vw__select(st, m, s[i].task,
                 s[i].span < tr_nspans(m->tr) ? (long)s[i].span : -1);
     /* show the whole stall when it fits in a reasonable zoom */
-    int64_t width = st->t1 - st->t0;
-    if (s[i].t < st->t0 || s[i].t + s[i].dur > st->t1) {
+    int64_t width = st->t1 - st->t0, t = s[i].t;
+    if (t < st->t0 || vw__add(t, s[i].dur) > st->t1) {
         int64_t d = s[i].dur > 0 ? s[i].dur : width;
-        if (d < width && s[i].t - width / 4 >= st->t0 - width)
-            set_window(st, s[i].t - width / 4, s[i].t - width / 4 + width);
+        int64_t t0 = vw__sub(t, width / 4);
+        if (d < width && t0 >= vw__sub(st->t0, width))
+            set_window(st, t0, vw__add(t0, width));
         else
-            set_window(st, s[i].t - d / 4, s[i].t + d + d / 4);
+            set_window(st, vw__sub(t, d / 4), vw__add(vw__add(t, d), d / 4));
     }
     st->status[0] = '\0';
 }
 
-static void fit(vw_state *st, vw_model *m)
+static void fit(vw_state *st, const vw_model *m)
 {
     int64_t a = 0, b = st->duration;
     const tr_span *sp = tr_spans(m->tr);
@@ -268,11 +333,11 @@ static void fit(vw_state *st, vw_model *m)
         }
     }
     if (b <= a)
-        b = a + 1000000;
-    int64_t margin = (b - a) / 20;
+        b = vw__add(a, 1000000);
+    int64_t margin = vw__sub(b, a) / 20;
     if (st->sel_span < 0 && st->sel_task == 0)
         margin = 0;
-    set_window(st, a - margin, b + margin);
+    set_window(st, vw__sub(a, margin), vw__add(b, margin));
 }
 
 static const double speeds[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
@@ -313,7 +378,7 @@ static void clamp_scroll(vw_state *st)
         st->scroll = 0;
 }
 
-static void select_step(vw_state *st, vw_model *m, int dir)
+static void select_step(vw_state *st, const vw_model *m, int dir)
 {
     long cur = lane_of_task(st, st->sel_task);
     long i = cur < 0 ? (dir > 0 ? -1 : (long)st->nlanes) : cur;
@@ -323,7 +388,7 @@ static void select_step(vw_state *st, vw_model *m, int dir)
     if (i < 0 || (size_t)i >= st->nlanes)
         return;
     size_t s = tr_span_find(m->tr, st->lanes[i].id, st->playhead);
-    select_span(st, m, st->lanes[i].id, s == SIZE_MAX ? -1 : (long)s);
+    vw__select(st, m, st->lanes[i].id, s == SIZE_MAX ? -1 : (long)s);
     vw_geom g;
     vw__geom(&g, st->w, st->h);
     int vis = vw__lanes_visible(&g);
@@ -334,7 +399,7 @@ static void select_step(vw_state *st, vw_model *m, int dir)
     clamp_scroll(st);
 }
 
-static void toggle_collapse(vw_state *st, vw_model *m, uint32_t task)
+static void toggle_collapse(vw_state *st, const vw_model *m, uint32_t task)
 {
     long i = vw__task_index(m, task);
     if (i < 0 || m->nchildren[i] == 0)
@@ -346,7 +411,7 @@ static void toggle_collapse(vw_state *st, vw_model *m, uint32_t task)
 }
 
 /* A click (press and release without a drag) at x, y. */
-static void click(vw_state *st, vw_model *m, int x, int y)
+static void click(vw_state *st, const vw_model *m, int x, int y)
 {
     vw_geom g;
     vw__geom(&g, st->w, st->h);
@@ -360,7 +425,7 @@ static void click(vw_state *st, vw_model *m, int x, int y)
         return;
     const vw_lane *l = &st->lanes[li];
     if (l->kind != VW_LANE_TASK) {
-        select_span(st, m, 0, -1);
+        vw__select(st, m, 0, -1);
         return;
     }
     if (x < g.tl_x) {
@@ -368,12 +433,12 @@ static void click(vw_state *st, vw_model *m, int x, int y)
         if (l->nchildren && x >= tri - 2 && x < tri + 14)
             toggle_collapse(st, m, l->id);
         else
-            select_span(st, m, l->id, -1);
+            vw__select(st, m, l->id, -1);
         return;
     }
     int64_t t = vw__t_of(&g, st, x);
     size_t s = tr_span_find(m->tr, l->id, t);
-    select_span(st, m, l->id, s == SIZE_MAX ? -1 : (long)s);
+    vw__select(st, m, l->id, s == SIZE_MAX ? -1 : (long)s);
     st->sel_stall = -1;
 }
 
@@ -395,7 +460,7 @@ static void mouse_down(vw_state *st, int x, int y)
         st->drag = VW_DRAG_PAN;
 }
 
-static void mouse_move(vw_state *st, vw_model *m, int x, int y)
+static void mouse_move(vw_state *st, const vw_model *m, int x, int y)
 {
     vw_geom g;
     vw__geom(&g, st->w, st->h);
@@ -412,16 +477,16 @@ static void mouse_move(vw_state *st, vw_model *m, int x, int y)
     } else if (st->drag == VW_DRAG_OVERVIEW) {
         double f = (double)(x - g.tl_x) / g.tl_w;
         int64_t c = vw__i64(f * (double)st->duration);
-        int64_t w = st->t1 - st->t0;
-        set_window(st, c - w / 2, c - w / 2 + w);
+        int64_t w = st->t1 - st->t0, t0 = vw__sub(c, w / 2);
+        set_window(st, t0, vw__add(t0, w));
     } else if (st->drag_moved && st->drag_x >= g.tl_x) {
         double ns_px = (double)(st->drag_t1 - st->drag_t0) / g.tl_w;
-        int64_t dt = (int64_t)llround((x - st->drag_x) * ns_px);
-        set_window(st, st->drag_t0 - dt, st->drag_t1 - dt);
+        int64_t dt = vw__i64(round((double)(x - st->drag_x) * ns_px));
+        set_window(st, vw__sub(st->drag_t0, dt), vw__sub(st->drag_t1, dt));
     }
 }
 
-static void prompt_accept(vw_state *st, vw_model *m)
+static void prompt_accept(vw_state *st, const vw_model *m)
 {
     if (st->prompt == VW_PROMPT_GOTO) {
         int64_t t;
@@ -440,7 +505,7 @@ static void prompt_accept(vw_state *st, vw_model *m)
     st->dirty = 1;
 }
 
-static void prompt_edit(vw_state *st, vw_model *m, const char *text, int back)
+static void prompt_edit(vw_state *st, const vw_model *m, const char *text, int back)
 {
     size_t n = strlen(st->prompt_buf);
     if (back) {
@@ -464,7 +529,7 @@ static void prompt_edit(vw_state *st, vw_model *m, const char *text, int back)
     st->dirty = 1;
 }
 
-void vw__apply(vw_state *st, vw_model *m, const vw_action *a)
+void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
 {
     int64_t width = st->t1 - st->t0;
     vw_geom g;
@@ -537,7 +602,7 @@ void vw__apply(vw_state *st, vw_model *m, const vw_action *a)
     case VW_A_PAN_LEFT:
     case VW_A_PAN_RIGHT: {
         int64_t d = width / 5 * (a->kind == VW_A_PAN_LEFT ? -1 : 1);
-        set_window(st, st->t0 + d, st->t1 + d);
+        set_window(st, vw__add(st->t0, d), vw__add(st->t1, d));
         break;
     }
     case VW_A_SCROLL:
@@ -571,7 +636,7 @@ void vw__apply(vw_state *st, vw_model *m, const vw_action *a)
         } else if (st->help) {
             st->help = 0;
         } else {
-            select_span(st, m, 0, -1);
+            vw__select(st, m, 0, -1);
             st->sel_stall = -1;
         }
         st->status[0] = '\0';
@@ -608,6 +673,11 @@ void vw__apply(vw_state *st, vw_model *m, const vw_action *a)
         st->w = a->x > 64 ? a->x : 64;
         st->h = a->y > 64 ? a->y : 64;
         clamp_scroll(st);
+        if (overview_refresh(st, m) != 0) {
+            free(st->ov_busy); /* the overview shows no busy graph */
+            st->ov_busy = NULL;
+            st->ov_cols = 0;
+        }
         st->dirty = 1;
         break;
     case VW_A_TICK: {
@@ -622,8 +692,10 @@ void vw__apply(vw_state *st, vw_model *m, const vw_action *a)
             st->playing = 0;
         }
         vw__set_playhead(st, m, t);
-        if (t > st->t1 || t < st->t0) /* page forward like a video */
-            set_window(st, t - width / 10, t - width / 10 + width);
+        if (t > st->t1 || t < st->t0) { /* page forward like a video */
+            int64_t t0 = vw__sub(t, width / 10);
+            set_window(st, t0, vw__add(t0, width));
+        }
         break;
     }
     default:

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "coscope/trace.h"
+#include "coscope/viewer.h"
 
 /* ---- colours and the theme ---- */
 
@@ -45,7 +46,7 @@ char *vw__fmt_time(char *buf, size_t n, int64_t t);
 /* ---- the model: the trace plus indexes the viewer needs ---- */
 
 typedef struct vw_model {
-    tr_trace *tr; /* owned */
+    const tr_trace *tr; /* borrowed: the model never changes or frees it */
     int64_t duration;
     size_t ntasks;
     const tr_task *tasks;
@@ -53,33 +54,21 @@ typedef struct vw_model {
     uint32_t *parent_idx; /* task index of the parent, or UINT32_MAX */
     uint32_t *nchildren;
     uint32_t *depth;   /* in the spawn tree, by task index */
-    int32_t *lane_of;  /* scratch: task index -> lane shown, or -1 */
-    int64_t *cum_run;  /* [nspans+1]: running ns before each span */
-    int64_t *cum_idle; /* [nidles+1]: idle ns before each idle */
+    int64_t *cum_run; /* [nspans+1]: running ns before each span */
     /* the thread pool: works grouped by thread, each group by t0 */
     size_t nthreads;
     uint32_t *thread_ids; /* [nthreads] */
     uint32_t *thread_w0;  /* [nthreads+1]: group bounds in work_idx */
     uint32_t *work_idx;   /* [nworks] indexes into tr_works */
     int64_t *cum_work;    /* [nworks+1] in work_idx order */
-    /* the overview's loop busy fraction per column, computed once per
-     * width (it never changes with the view) */
-    int ov_cols;
-    float *ov_busy;
-    /* wake-ups into or out of one task, rebuilt when the selection moves */
-    uint32_t wakes_task;
-    uint32_t *wakes;
-    size_t nwakes, wakes_cap;
 } vw_model;
 
-/* Builds the indexes; takes ownership of tr (freed by vw__model_close even
- * on failure). tr must be analysed already. Returns 0 or -ENOMEM. */
-int vw__model_init(vw_model *m, tr_trace *tr);
+/* Builds the indexes over tr (borrowed; it must outlive the model and be
+ * analysed already). Returns 0 or -ENOMEM (then nothing is held). */
+int vw__model_init(vw_model *m, const tr_trace *tr);
 void vw__model_close(vw_model *m);
 /* Index of task id in m->tasks, or -1. */
 long vw__task_index(const vw_model *m, uint32_t id);
-/* Makes m->wakes list the wake-ups from or to `task` (0: none). */
-int vw__model_wakes(vw_model *m, uint32_t task);
 
 /* ---- lanes ---- */
 
@@ -122,6 +111,24 @@ static inline int vw__px(double v)
     return (int)v;
 }
 
+/* Saturating int64 arithmetic: a hostile trace's times sit near INT64_MAX
+ * and window edges, pans and margins computed from them must not wrap. */
+static inline int64_t vw__add(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
+static inline int64_t vw__sub(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_sub_overflow(a, b, &r))
+        return b < 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
 static inline int vw__indent(unsigned depth)
 {
     return 12 * (int)(depth < 8 ? depth : 8);
@@ -155,18 +162,35 @@ typedef struct vw_state {
     char status[128]; /* one line of feedback in the top bar */
     vw_lane *lanes;
     size_t nlanes;
+    /* Derived data, rebuilt where the state it follows changes, so that
+     * drawing only reads: lane_of with the lanes (vw__lanes_refresh), the
+     * wake-ups with the selected task (vw__select), the overview's loop
+     * busy share per column with the window's width (init, resize). */
+    int32_t *lane_of; /* task index -> lane shown, or -1 */
+    uint32_t wakes_task;
+    uint32_t *wakes; /* indexes of the wake-ups from or to wakes_task */
+    size_t nwakes, wakes_cap;
+    int ov_cols;
+    float *ov_busy;
     int dirty; /* something changed: draw a frame */
     int quit;
 } vw_state;
 
 int vw__state_init(vw_state *st, const vw_model *m, int w, int h);
 void vw__state_close(vw_state *st);
-/* Recomputes st->lanes from collapse and filter. */
+/* Recomputes st->lanes and st->lane_of from collapse and filter. */
 int vw__lanes_refresh(vw_state *st, const vw_model *m);
+/* Selects task (0: none) and span (-1: none); rebuilds the wake-ups. */
+void vw__select(vw_state *st, const vw_model *m, uint32_t task, long span);
 /* Sets the playhead (clamped) and the event cursor that goes with it. */
 void vw__set_playhead(vw_state *st, const vw_model *m, int64_t t);
 /* Moves the window so that t is visible (centred if it was outside). */
 void vw__reveal(vw_state *st, int64_t t);
+/* Places the view as the options ask: playhead (--at; default the start,
+ * or the end for a screenshot), window (--window) and selection
+ * (--select, a warning on stderr when there is no such task). */
+void vw__state_place(vw_state *st, const vw_model *m, const vw_view_opts *o,
+                     int shot);
 
 /* ---- actions: what input means, applied in one place ---- */
 
@@ -218,14 +242,28 @@ typedef struct vw_action {
 } vw_action;
 
 /* Applies one action; sets st->dirty when anything visible changed. */
-void vw__apply(vw_state *st, vw_model *m, const vw_action *a);
+void vw__apply(vw_state *st, const vw_model *m, const vw_action *a);
 const char *vw__action_name(int kind);
 
-/* The key table shown by ? and --help. */
-typedef struct vw_key_help {
-    const char *keys, *what;
-} vw_key_help;
-extern const vw_key_help vw__keys[];
+/* The key bindings (input.c): one table feeds the translator and the help
+ * (the ? overlay, --help). key is an SDL keycode (SDLK_*, an int, so this
+ * header needs no SDL), 0 for a mouse binding listed only as help. */
+enum { VW_MOD_SHIFT = 1, VW_MOD_CTRL = 2 };
+typedef struct vw_key {
+    int32_t key;
+    uint8_t mods;      /* VW_MOD_* held, exactly (Shift alone also finds 0) */
+    uint8_t in_prompt; /* applies while a prompt is open (and only then) */
+    uint8_t action;    /* VW_A_* */
+    int8_t amount;     /* the action's amount (lanes to scroll) */
+    const char *label; /* the help row; a row repeating the label above it
+                          shares that line; NULL: not listed */
+    const char *help;
+} vw_key;
+extern const vw_key vw__keymap[]; /* ends with key 0 and label NULL */
+/* The help's rows: how many, and row i's keys and text (1, or 0 past the
+ * end). help may be NULL. */
+size_t vw__help_rows(void);
+int vw__help_row(size_t i, const char **label, const char **help);
 
 /* ---- the draw list ---- */
 
@@ -330,14 +368,14 @@ long vw__lane_at(const vw_geom *g, const vw_state *st, int y);
 int vw__lanes_visible(const vw_geom *g);
 
 /* Lays out one frame of the trace view. */
-void vw__layout(vw_drawlist *dl, const vw_state *st, vw_model *m,
+void vw__layout(vw_drawlist *dl, const vw_state *st, const vw_model *m,
                 const vw_measure *ms);
 /* The frame shown while loading: a progress bar at done/total. */
 void vw__layout_loading(vw_drawlist *dl, int w, int h, const char *path,
                         double frac, const vw_measure *ms);
 /* Parts of the frame (layout_panels.c). */
 void vw__layout_panels(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
-                       vw_model *m, const vw_measure *ms);
+                       const vw_model *m, const vw_measure *ms);
 void vw__layout_help(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms);
 /* One event as a line of text for the log and the detail panel. */
 char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i);

@@ -108,7 +108,8 @@ int main(int argc, char **argv)
         int64_t c = dur / 2;
         st.t0 = c - w / 2;
         st.t1 = st.t0 + w;
-        st.sel_task = m.ntasks ? m.tasks[m.ntasks / 2].id : 0; /* arrows */
+        vw__select(&st, &m, m.ntasks ? m.tasks[m.ntasks / 2].id : 0,
+                   -1); /* arrows */
         size_t ncmds = 0;
         for (int f = -1; f < frames; f++) {
             /* the playhead moves each frame, as while playing */
@@ -146,5 +147,6 @@ int main(int argc, char **argv)
     SDL_DestroyWindow(win);
     SDL_Quit();
     vw__model_close(&m);
+    tr_free(tr);
     return 0;
 }

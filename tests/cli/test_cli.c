@@ -498,6 +498,32 @@ static void test_record_trace(void)
     remove_tmpdir();
 }
 
+/* ---- annotated spans in stats ---- */
+
+static void test_stats_spans(void)
+{
+    /* request: 2..8 us, 9..10 us, 11 us to the end (15 us, still open);
+     * query: 3..5 us. The task's name is its last (rename). */
+    result r = run((const char *[]){"stats", "spans.jsonl", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_HAS(r.out, "server");
+    ASSERT_HAS(r.out, "\n\nSPAN     COUNT    TOTAL     MEAN      MAX  OPEN\n"
+                      "request      3  11.0 \u00b5s  3.67 \u00b5s  6.00 \u00b5s     1\n"
+                      "query        1  2.00 \u00b5s  2.00 \u00b5s  2.00 \u00b5s     0\n");
+    result_free(&r);
+    r = run((const char *[]){"stats", "spans.jsonl", "--json", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_HAS(r.out, "],\"spans\":[{\"name\":\"request\",\"count\":3,\"open\":1,"
+                      "\"total\":11000,\"max\":6000},{\"name\":\"query\",\"count\":1,"
+                      "\"open\":0,\"total\":2000,\"max\":2000}]}\n");
+    ASSERT_HAS(r.out, "\"name\":\"server\"");
+    result_free(&r);
+    /* a trace without spans has no spans section */
+    r = run((const char *[]){"stats", "basic.jsonl", NULL});
+    ASSERT(strstr(r.out, "SPAN") == NULL);
+    result_free(&r);
+}
+
 /* ---- Chrome export, checked as a structure ---- */
 
 typedef struct xslice {
@@ -510,12 +536,6 @@ static int cmp_slice(const void *a, const void *b)
     if (x->tid != y->tid)
         return x->tid < y->tid ? -1 : 1;
     return x->ts < y->ts ? -1 : x->ts > y->ts;
-}
-
-/* ts/dur are printed as "<us>.<3 digits>": compare them in integer ns. */
-static long long ns_of(double us)
-{
-    return (long long)(us * 1000.0 + (us >= 0 ? 0.5 : -0.5));
 }
 
 static void check_chrome(const char *json, int expect_flows, int expect_work)
@@ -638,7 +658,8 @@ static void check_chrome(const char *json, int expect_flows, int expect_work)
     for (size_t i = 1; i < nsl; i++) {
         if (sl[i].tid != sl[i - 1].tid)
             continue;
-        if (ns_of(sl[i - 1].ts) + ns_of(sl[i - 1].dur) > ns_of(sl[i].ts))
+        /* as consumers compute it: in doubles (times are binary fractions) */
+        if (sl[i - 1].ts + sl[i - 1].dur > sl[i].ts)
             TEST__FAIL("tid %.0f: slice at %.3f + %.3f overlaps %.3f",
                        sl[i].tid, sl[i - 1].ts, sl[i - 1].dur, sl[i].ts);
     }
@@ -667,8 +688,10 @@ static void test_export_chrome(void)
     ASSERT_STR_EQ(r.err, "");
     /* 6 ready lines, each followed by a run. */
     check_chrome(r.out, 6, 1);
-    /* Exact microsecond text from integer ns, and the escaped mark. */
-    ASSERT_HAS(r.out, "\"ts\":80005.500,\"dur\":0.500");
+    /* Times as exact binary fractions of a us (1/1024 us ticks), and the
+     * escaped mark. */
+    ASSERT_HAS(r.out, "\"ts\":80005.5,\"dur\":0.5,");
+
     ASSERT_HAS(r.out, "\"name\":\"start \\\"busy\\\" loop \xc2\xb5\"");
     ASSERT_HAS(r.out, "\"args\":{\"name\":\"handler (2)\"}");
 
@@ -678,9 +701,9 @@ static void test_export_chrome(void)
     /* The words are the evidence column of `coscope stalls`, and each
      * stall names its cause. */
     ASSERT_HAS(r.out, "{\"ph\":\"I\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"stall\","
-                      "\"name\":\"blocked stall\",\"ts\":7.000,\"args\":{\"msg\":\"ready meanwhile: "
+                      "\"name\":\"blocked stall\",\"ts\":7,\"args\":{\"msg\":\"ready meanwhile: "
                       "fetch (3) 30.0 ms\",\"dur\":30001.000,\"at\":\"demo.c:31\",\"cause\":1}}");
-    ASSERT_HAS(r.out, "\"name\":\"latency stall\",\"ts\":4.000,\"args\":{\"msg\":\"woken by main "
+    ASSERT_HAS(r.out, "\"name\":\"latency stall\",\"ts\":4,\"args\":{\"msg\":\"woken by main "
                       "(1) on spawn; ran meanwhile: handler (2) 30.0 ms, main (1) 2.00 \xc2\xb5s\","
                       "\"dur\":30006.000,\"cause\":1}}");
     ASSERT_HAS(r.out, "\"msg\":\"io read fd 7\",\"dur\":49992.500,\"at\":\"demo.c:31\",\"cause\":0}");
@@ -689,14 +712,19 @@ static void test_export_chrome(void)
     /* Causes: one "I" event each on the root task's track, in rank order. */
     ASSERT_EQ(count_of(r.out, "\"cat\":\"cause\""), 2);
     ASSERT_HAS(r.out, "{\"ph\":\"I\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"cause\","
-                      "\"name\":\"cause 0: io\",\"ts\":30008.000,\"args\":{\"msg\":\"handler (2) "
+                      "\"name\":\"cause 0: io\",\"ts\":30008,\"args\":{\"msg\":\"handler (2) "
                       "waited 50.0 ms on io read fd 7 (outside the process) at demo.c:31\","
                       "\"dur\":49992.500,\"blamed\":129992.000,\"victims\":[1,2],\"chain\":\"main "
                       "(1) join handler (2) <- handler (2) io read fd 7\"}}");
-    ASSERT_HAS(r.out, "\"name\":\"cause 1: run\",\"ts\":7.000,\"args\":{\"msg\":\"handler (2) ran "
+    ASSERT_HAS(r.out, "\"name\":\"cause 1: run\",\"ts\":7,\"args\":{\"msg\":\"handler (2) ran "
                       "30.0 ms on the loop without yielding at demo.c:31\",\"dur\":30001.000,"
                       "\"blamed\":30001.000,\"victims\":[3],\"chain\":\"fetch (3) ready <- handler "
                       "(2) running\"}}");
+    result_free(&r);
+    /* 200 ns is 204.8 ticks: 205, written 0.2001953125; 2800 ns: 2867 */
+    r = run((const char *[]){"export", "deadlock.jsonl", "--chrome", NULL});
+    ASSERT_HAS(r.out, "\"ts\":0.2001953125,\"dur\":1}");
+    ASSERT_HAS(r.out, "\"name\":\"busy\",\"ts\":0,\"dur\":2.7998046875}");
     result_free(&r);
     result r1 = run((const char *[]){"export", "basic.jsonl", "--chrome", "--threshold", "1ms",
                                      NULL});
@@ -715,7 +743,7 @@ static void test_export_chrome(void)
     ASSERT_EQ(r.status, 0);
     check_chrome(r.out, 7, 0);
     ASSERT_EQ(count_of(r.out, "\"cat\":\"stall\""), 4);
-    ASSERT_HAS(r.out, "\"name\":\"stuck stall\",\"ts\":2.300,\"args\":{\"msg\":\"lock m2 (obj 2), "
+    ASSERT_HAS(r.out, "\"name\":\"stuck stall\",\"ts\":2.2998046875,\"args\":{\"msg\":\"lock m2 (obj 2), "
                       "waits on b (3); DEADLOCK: a (2) -> b (3) -> c (4) -> a (2)\","
                       "\"dur\":499997.700,\"at\":\"dl.c:22\"}}");
     ASSERT_HAS(r.out, "\"msg\":\"join a (2), waits on a (2)\"");
@@ -995,6 +1023,7 @@ int main(int argc, char **argv)
         {"kind_filter", test_kind_filter},
         {"validate", test_validate},
         {"view", test_view},
+        {"stats_spans", test_stats_spans},
         {"record_status", test_record_status},
         {"record_trace", test_record_trace},
         {"export_chrome", test_export_chrome},

@@ -4,6 +4,7 @@
  * write is whole: a header naming the program first, an `end` event last. */
 #include "test.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -164,6 +165,69 @@ static void test_crawler_small(void)
     ASSERT_EQ(r.status, 0);
     ASSERT(strncmp(r.out, "pages: 2 bytes: ", 16) == 0);
     run_free(&r);
+}
+
+/* ^C stops the crawl (co_signal_wait, co_group_cancel): once it says it is
+ * crawling, SIGINT; it reports what it fetched and exits 130, and its trace
+ * ends cleanly (`end`, not a halt line: the program handled the signal). */
+static void test_crawler_sigint(void)
+{
+    char path[512], trace[128];
+    make_dir();
+    snprintf(path, sizeof path, "%s/crawler", EX_BIN_DIR);
+    snprintf(trace, sizeof trace, "%s/sigint.jsonl", dir);
+    int errp[2], outp[2];
+    ASSERT_OK(pipe(errp));
+    ASSERT_OK(pipe(outp));
+    fflush(NULL);
+    pid_t pid = fork();
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        dup2(errp[1], 2);
+        dup2(outp[1], 1);
+        close(errp[0]);
+        close(outp[0]);
+        setenv("COSCOPE_TRACE", trace, 1);
+        /* the slow page takes 5 s: only ^C ends this crawl early */
+        execl(path, path, "--slow-ms", "5000", "--crawlers", "2", (char *)NULL);
+        _exit(127);
+    }
+    close(errp[1]);
+    close(outp[1]);
+    char err[4096];
+    size_t n = 0;
+    ssize_t r;
+    while (n + 1 < sizeof err && (r = read(errp[0], err + n, sizeof err - 1 - n)) > 0) {
+        n += (size_t)r;
+        err[n] = '\0';
+        if (strstr(err, "(^C stops)\n"))
+            break;
+    }
+    ASSERT_NOT_NULL(strstr(err, "crawler: crawling 200 pages (^C stops)\n"));
+    ASSERT_OK(kill(pid, SIGINT));
+    while (n + 1 < sizeof err && (r = read(errp[0], err + n, sizeof err - 1 - n)) > 0)
+        n += (size_t)r;
+    err[n] = '\0';
+    close(errp[0]);
+    char out[256];
+    r = read(outp[0], out, sizeof out - 1);
+    out[r > 0 ? r : 0] = '\0';
+    close(outp[0]);
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 130);
+    ASSERT(strncmp(out, "pages: ", 7) == 0);
+    ASSERT_CMP(atol(out + 7), <, 200); /* cancelled: not all were fetched */
+    ASSERT_NOT_NULL(strstr(err, "crawler: interrupted after "));
+    size_t len;
+    char *t = slurp(trace, &len);
+    ASSERT_NOT_NULL(t);
+    ASSERT_NOT_NULL(strstr(t, "\"why\":\"signal\",\"obj\":2,"));
+    ASSERT_NOT_NULL(strstr(t, "\"msg\":\"interrupted\""));
+    ASSERT_NOT_NULL(strstr(t, "\"ev\":\"end\""));
+    ASSERT_NULL(strstr(t, "\"ev\":\"halt\""));
+    free(t);
 }
 
 static void test_fib_blocking(void)
@@ -504,7 +568,7 @@ static void test_causes_crawler(void)
     ASSERT_CMP(nstalls, >=, 15);
     char *c0 = line_starting(js, "{\"kind\":\"sleep\",\"task\":");
     ASSERT_HAS(c0, "\"name\":\"http conn ");
-    ASSERT_HAS(c0, "\"at\":\"examples/crawler.c:161\"");
+    ASSERT_HAS(c0, "\"at\":\"examples/crawler.c:162\"");
     ASSERT_HAS(c0, "\"stack\":\"site_handler ");
     /* it is the first cause and every stall of the slow page (>= 100 ms;
      * a loaded machine may add short ones of its own) is under it */
@@ -533,14 +597,14 @@ static void test_causes_crawler(void)
     char *txt = coscope6("stalls", trace, NULL, NULL, NULL, NULL);
     char *row = line_starting(txt, "0  sleep ");
     ASSERT_HAS(row, "slept");
-    ASSERT_HAS(row, "at examples/crawler.c:161");
-    ASSERT_HAS(row, "main (1) join crawler 1 (3) <- crawler 1 (3) chan_recv work queue (obj 1)");
+    ASSERT_HAS(row, "at examples/crawler.c:162");
+    ASSERT_HAS(row, " chan_recv work queue (obj 2) <- ");
     ASSERT_HAS(row, " sleep");
     free(row);
     free(txt);
 
     char *why = coscope6("why", trace, "crawler 1", NULL, NULL, NULL);
-    ASSERT(strncmp(why, "why was crawler 1 (3) not running at ", 37) == 0);
+    ASSERT(strncmp(why, "why was crawler 1 (4) not running at ", 37) == 0);
     ASSERT_LINE(why, "sink: sleep");
     char *last = line_starting(why, "cause 0 (sleep, ");
     ASSERT_HAS(last, "slept");
@@ -646,7 +710,10 @@ static void test_causes_chan(void)
         ASSERT_HAS(js, want);
     }
     ASSERT_EQ(count(js, "\"why\":\"chan_recv\",\"op\":\"none\",\"fd\":-1,\"obj\":1,"
-                        "\"waits_on\":0,\"cycle\":null,\"evidence\":\"chan_recv jobs (obj 1); "
+                        "\"waits_on\":0,\"cycle\":null,"),
+              3);
+    /* (each stall's "stack" comes between) */
+    ASSERT_EQ(count(js, ",\"evidence\":\"chan_recv jobs (obj 1); "
                         "stuck: nobody left to send on jobs (obj 1)\"}"),
               3);
     ASSERT(strstr(js, "DEADLOCK") == NULL);
@@ -664,6 +731,7 @@ static const test_case cases[] = {
     {"crawler", test_crawler},
     {"crawler_one", test_crawler_one},
     {"crawler_small", test_crawler_small},
+    {"crawler_sigint", test_crawler_sigint},
     {"fib_blocking", test_fib_blocking},
     {"fib_offload", test_fib_offload},
     {"http_hello", test_http_hello},

@@ -50,3 +50,23 @@ coscope_test(test_fail SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fail.c
   LIBS ${RT_LIBS}
   CASES outside_task unlock_not_held join_misuse free_waited deadlock_abandon
         deadlock_cancel retry_loops refused_traced big_frame)
+
+# co_select and the channels' try calls.
+coscope_test(test_select SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_select.c
+  LIBS ${RT_LIBS} CASES try select select_race select_cancel select_trace)
+
+# Semaphores, condition variables, co_mutex_trylock.
+coscope_test(test_sync SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sync.c
+  LIBS ${RT_LIBS} CASES sem sem_cancel cond cond_cancel trylock trace)
+
+# Task groups and the cancel shield.
+coscope_test(test_group SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_group.c
+  LIBS ${RT_LIBS} CASES wait cancel tree deadline shield misuse trace)
+
+# co_now, task-local storage, co_post from other threads.
+coscope_test(test_misc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_misc.c
+  LIBS ${RT_LIBS} Threads::Threads CASES now local post spans)
+
+# Signals as a blocking call.
+coscope_test(test_signal SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_signal.c
+  LIBS ${RT_LIBS} Threads::Threads CASES wait lone_waiter cancel trace)

@@ -10,3 +10,11 @@ coscope_test(test_work SOURCES test_work.c LIBS ${RT_LIBS}
   CASES offload cancel_queued cancel_running deadline_queued fs_cancel_queued
         trace
   TIMEOUT 30)
+
+# Buffered reads: co_read_line, co_read_exact.
+coscope_test(test_iobuf SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_iobuf.c
+  LIBS ${RT_LIBS} CASES lines mixed cancel trace)
+
+# Host names (getaddrinfo, traced as op dns) and IPv6.
+coscope_test(test_dns SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dns.c
+  LIBS ${RT_LIBS} CASES names cancel trace)

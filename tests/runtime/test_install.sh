@@ -26,7 +26,7 @@ int main(void) { return co_main(main_task, NULL) == 0 ? 0 : 1; }
 C
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 cc -std=c11 -Wall -Wextra -Werror "$prefix/prog.c" -o "$prefix/prog" \
-    $(pkg-config --cflags --libs coscope)
+    $(pkg-config --cflags --libs coscope) -Wl,-rpath,"$prefix/lib"
 out=$(COSCOPE_TRACE="$prefix/prog.jsonl" "$prefix/prog")
 [ "$out" = "joined: hello" ] || { echo "unexpected output: $out"; exit 1; }
 grep -q '"ev":"mark","task":2,"msg":"worker hello"' "$prefix/prog.jsonl"

@@ -60,6 +60,7 @@ static void *busy(void *arg)
     while (cpu_ns() < until)
         for (int k = 0; k < 1000; k++)
             sink += (unsigned)k;
+    (void)sink;
     reached++;
     co_yield();
     return NULL;

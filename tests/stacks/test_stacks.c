@@ -326,6 +326,71 @@ static void test_old_trace(void)
     tr_free(tr);
 }
 
+/* Stacks from an untrusted file: modules that are a FIFO, a device, a
+ * missing file or an executable with another build id are not used (the
+ * load neither hangs nor trusts them); bad stack lines are errors with
+ * their line; a reference to an undefined stack is a warning. */
+static void test_hostile(void)
+{
+    const char *fifo = tmp_path("fifo");
+    ASSERT_OK(mkfifo(fifo, 0600));
+    char trace[4096];
+    snprintf(trace, sizeof trace,
+             "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1,\"modules\":["
+             "{\"path\":\"%s\",\"base\":4096,\"size\":4096},"
+             "{\"path\":\"/dev/zero\",\"base\":8192,\"size\":4096},"
+             "{\"path\":\"/nonexistent/x\",\"base\":12288,\"size\":4096},"
+             "{\"path\":\"%s\",\"base\":16384,\"size\":1048576,\"build_id\":\"00ff\"}]}\n"
+             "{\"t\":1,\"ev\":\"stack\",\"stack\":1,\"pcs\":[\"0x1010\",\"0x2020\",\"0x3030\",\"0x5000\",\"0x9\"]}\n"
+             "{\"t\":2,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"a\",\"stack\":1}\n"
+             "{\"t\":3,\"ev\":\"spawn\",\"task\":2,\"parent\":0,\"name\":\"b\",\"stack\":7}\n"
+             "{\"t\":4,\"ev\":\"end\",\"events\":3,\"dropped\":0}\n",
+             fifo, STACK_HELPER);
+    tr_trace *tr = NULL;
+    if (tr_load_mem("hostile", trace, strlen(trace), NULL, &tr) != 0)
+        TEST__FAIL("load: %s", tr_last_error());
+    ASSERT_EQ(tr_ev_stack(tr, 0), 1);
+    ASSERT_EQ(tr_ev_stack(tr, 1), 7);
+    ASSERT_EQ(tr_stack_depth(tr, 1), 5);
+    ASSERT_EQ(tr_stack_depth(tr, 7), 0);
+    static const char *const want[] = {"0x1010 (fifo+0x10)", "0x2020 (zero+0x20)",
+                                       "0x3030 (x+0x30)", "0x5000 (stack_helper+0x1000)",
+                                       "0x9"};
+    for (size_t i = 0; i < 5; i++) {
+        tr_frame f;
+        char one[128];
+        ASSERT_OK(tr_stack_frame(tr, 1, i, &f));
+        ASSERT_STR_EQ(tr_fmt_frame(one, sizeof one, &f), want[i]);
+    }
+    ASSERT_EQ(tr_nwarnings(tr), 1);
+    ASSERT_STR_EQ(tr_warning(tr, 0), "hostile: 1 event refer to a stack never defined (first: 7)");
+    tr_free(tr);
+
+    static const struct {
+        const char *line, *msg;
+    } bad[] = {
+        {"{\"t\":1,\"ev\":\"stack\",\"stack\":0,\"pcs\":[]}", "bad:2: \"stack\" must be 1 or more"},
+        {"{\"t\":1,\"ev\":\"stack\",\"stack\":1,\"pcs\":[\"12\"]}",
+         "bad:2: \"pcs\" must hold addresses (\"0x1a2b\")"},
+        {"{\"t\":1,\"ev\":\"stack\",\"stack\":1,\"pcs\":[\"0x12345678901234567\"]}",
+         "bad:2: \"pcs\" must hold addresses (\"0x1a2b\")"},
+        {"{\"t\":1,\"ev\":\"stack\",\"stack\":1,\"pcs\":\"0x1\"}", "bad:2: \"pcs\" must be an array"},
+        {"{\"t\":1,\"ev\":\"stack\",\"stack\":1}", "bad:2: missing \"pcs\""},
+        {"{\"t\":1,\"ev\":\"stack\",\"stack\":1,\"pcs\":[]}\n"
+         "{\"t\":1,\"ev\":\"stack\",\"stack\":1,\"pcs\":[]}",
+         "bad:3: stack 1 defined twice"},
+        {"{\"t\":1,\"ev\":\"yield\",\"task\":1,\"why\":\"yield\",\"cpu\":-1}",
+         "bad:2: \"cpu\" is out of range"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char buf[1024];
+        snprintf(buf, sizeof buf,
+                 "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1}\n%s\n", bad[i].line);
+        ASSERT_EQ(tr_load_mem("bad", buf, strlen(buf), NULL, &tr), -EINVAL);
+        ASSERT_STR_EQ(tr_last_error(), bad[i].msg);
+    }
+}
+
 /* ---- on-CPU versus wall ---- */
 
 /* The slice that ends with task's first yield (its only long one). */
@@ -394,6 +459,7 @@ static const test_case cases[] = {
     {"exe_gone", test_exe_gone},
     {"old_trace", test_old_trace},
     {"stopped_not_blocking", test_stopped_not_blocking},
+    {"hostile", test_hostile},
     {NULL, NULL},
 };
 

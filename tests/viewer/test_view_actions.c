@@ -104,7 +104,7 @@ static void test_step_task(void)
     ASSERT_EQ(key(SDLK_RIGHT, KMOD_LSHIFT), VW_A_STEP_TASK_NEXT);
     ASSERT_EQ(S.cursor, 1); /* no selection: stays, says why */
     ASSERT(S.status[0] != '\0');
-    S.sel_task = 2;
+    vw__select(&S, &M, 2, -1);
     key(SDLK_RIGHT, KMOD_LSHIFT);
     ASSERT_EQ(S.cursor, 3); /* spawn worker */
     key(SDLK_RIGHT, KMOD_LSHIFT);
@@ -199,8 +199,7 @@ static void test_zoom_pan(void)
     ASSERT_EQ(key(SDLK_f, 0), VW_A_FIT);
     ASSERT_EQ(S.t0, 0);
     ASSERT_EQ(S.t1, 9600000);
-    S.sel_task = 2;
-    S.sel_span = (long)tr_span_find(M.tr, 2, 4000000); /* io 3..6 ms */
+    vw__select(&S, &M, 2, (long)tr_span_find(M.tr, 2, 4000000)); /* io 3..6 ms */
     key(SDLK_f, 0);
     ASSERT_EQ(S.t0, 3000000 - 150000);
     ASSERT_EQ(S.t1, 6000000 + 150000);

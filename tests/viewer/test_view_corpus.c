@@ -3,7 +3,9 @@
  * traces) goes through `coscope view FILE --screenshot`, headless, at a
  * small size: a trace the reader refuses must exit 1, one it loads must
  * render (exit 0) and write the PNG, whole and zoomed in. A crash, or a
- * sanitizer report in the ASan build, fails the test. */
+ * sanitizer report in the ASan build, fails the test. fuzz_replay runs
+ * every file through fuzz_view's driver (tests/fuzz/fuzz_view.c: actions and
+ * layout at four window sizes), which aborts on a bad view state. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -82,8 +84,38 @@ static void test_every_file(void)
     ASSERT_CMP(refused, >, 100);
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void test_fuzz_replay(void)
+{
+    DIR *d = opendir(CORPUS_DIR);
+    ASSERT_NOT_NULL(d);
+    struct dirent *e;
+    int files = 0, found = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", CORPUS_DIR, e->d_name);
+        FILE *f = fopen(path, "rb");
+        ASSERT_NOT_NULL(f);
+        static uint8_t buf[1 << 20];
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        if (strncmp(e->d_name, "found_view_", 11) == 0 && memchr(buf, 0, n))
+            found++; /* an input fuzz_view found, with its actions */
+        LLVMFuzzerTestOneInput(buf, n);
+        files++;
+    }
+    closedir(d);
+    fprintf(stderr, "%d files replayed, %d found by fuzz_view\n", files, found);
+    ASSERT_CMP(files, >, 200);
+    ASSERT_CMP(found, >=, 4);
+}
+
 static const test_case cases[] = {
     {"every_file", test_every_file},
+    {"fuzz_replay", test_fuzz_replay},
     {NULL, NULL},
 };
 

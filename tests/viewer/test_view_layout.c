@@ -52,7 +52,7 @@ static void test_lane_order(void)
         ASSERT_EQ(c->y, LANES_Y + i * LANE_H + (LANE_H - 15) / 2);
     }
     /* collapsing worker hides child */
-    S.sel_task = 2;
+    vw__select(&S, &M, 2, -1);
     vw_action a = {.kind = VW_A_COLLAPSE};
     vw__apply(&S, &M, &a);
     ASSERT_EQ(S.nlanes, 4);
@@ -201,6 +201,7 @@ static void test_lod_many(void)
     free(buf);
     tr_analysis_opts ao = TR_ANALYSIS_OPTS_INIT;
     ASSERT_OK(tr_analyze(tr, &ao));
+    TR = tr;
     ASSERT_OK(vw__model_init(&M, tr));
     ASSERT_OK(vw__state_init(&S, &M, 1600, 900));
     vw__dl_init(&DL);
@@ -283,7 +284,7 @@ static void test_stall_marks(void)
     ASSERT_NOT_NULL(c);
     ASSERT_EQ(c->y, 68 + 1);
     /* selecting victim draws its wake-ups (by the loop at 70.2 ms) */
-    S.sel_task = 2;
+    vw__select(&S, &M, 2, -1);
     fx_layout();
     ASSERT_CMP(fx_count(VW_CMD_LINE, VW_R_WAKE, 2), >=, 1);
     c = fx_find(VW_CMD_LINE, VW_R_WAKE, 2, 0);
@@ -309,8 +310,7 @@ static void test_panels(void)
 {
     fx_open("small.jsonl");
     vw__set_playhead(&S, &M, 3000000);
-    S.sel_task = 2;
-    S.sel_span = (long)tr_span_find(M.tr, 2, 3000000);
+    vw__select(&S, &M, 2, (long)tr_span_find(M.tr, 2, 3000000));
     fx_layout();
     /* the detail panel names the wait's source line */
     int at = 0, cur = 0;
@@ -320,14 +320,13 @@ static void test_panels(void)
     ASSERT_EQ(at, 1);
     /* the log highlights the cursor event: the last one at 3 ms */
     for (int k = 0; (c = fx_find(VW_CMD_TEXT, VW_R_LOG_CURRENT, 0, k)); k++)
-        cur += strcmp(vw__dl_str(&DL, c), "run logger #3") == 0;
+        cur += strcmp(vw__dl_str(&DL, c), "run logger (3)") == 0;
     ASSERT_EQ(cur, 1);
     /* help lists every key */
     S.help = 1;
     fx_layout();
-    int keys = 0;
-    while (vw__keys[keys].keys)
-        keys++;
+    int keys = (int)vw__help_rows();
+    ASSERT_EQ(keys, 20);
     ASSERT_EQ(fx_count(VW_CMD_TEXT, VW_R_HELP, 0), 2 + 2 * keys);
     fx_close();
 }
@@ -363,7 +362,7 @@ static void test_tooltip_text(void)
     vw__apply(&S, &M, &a);
     fx_layout();
     static const char *const want[] = {
-        "worker #2", "waiting: io read fd 5",
+        "worker (2)", "waiting: io read fd 5",
         "3.00 ms   (3.00 ms \xe2\x86\x92 6.00 ms)", "at small.c:22"};
     ASSERT_EQ(fx_count(VW_CMD_TEXT, VW_R_TOOLTIP, 0), 4);
     for (int k = 0; k < 4; k++) {
@@ -401,7 +400,7 @@ static void test_tooltip_text(void)
     vw__apply(&S, &M, &a);
     fx_layout();
     ASSERT_STR_EQ(vw__dl_str(&DL, fx_find(VW_CMD_TEXT, VW_R_TOOLTIP, 0, 0)),
-                  "logger #3");
+                  "logger (3)");
     ASSERT_STR_EQ(vw__dl_str(&DL, fx_find(VW_CMD_TEXT, VW_R_TOOLTIP, 0, 1)),
                   "waiting: sleep");
     /* the mouse gone: no tooltip */

@@ -277,7 +277,7 @@ static void test_hover(void)
     SDL_Surface *off = shot_small(0, NULL);
     vw_fonts f;
     open_fonts(&f);
-    int w = vw__fonts_text_w(&f, VW_FONT_BOLD, "worker #2");
+    int w = vw__fonts_text_w(&f, VW_FONT_BOLD, "worker (2)");
     const char *lines[] = {"waiting: io read fd 5",
                            "3.00 ms   (3.00 ms \xe2\x86\x92 6.00 ms)",
                            "at small.c:22"};
@@ -362,9 +362,7 @@ static void test_help_overlay(void)
     SDL_Surface *off = shot_small(0, NULL);
     vw_fonts f;
     open_fonts(&f);
-    int nkeys = 0;
-    while (vw__keys[nkeys].keys)
-        nkeys++;
+    int nkeys = (int)vw__help_rows();
     ASSERT_EQ(nkeys, 20);
     int bw = 620, bh = nkeys * (f.line_h + 6) + 70;
     close_fonts(&f);

@@ -10,6 +10,7 @@
 #include "test.h"
 #include "vw_int.h"
 
+static tr_trace *TR; /* the model borrows it */
 static vw_model M;
 static vw_state S;
 static vw_drawlist DL;
@@ -32,6 +33,7 @@ static inline void fx_open(const char *name)
     ASSERT_OK(tr_load(path, &lo, &tr));
     tr_analysis_opts ao = TR_ANALYSIS_OPTS_INIT;
     ASSERT_OK(tr_analyze(tr, &ao));
+    TR = tr;
     ASSERT_OK(vw__model_init(&M, tr));
     ASSERT_OK(vw__state_init(&S, &M, 1600, 900));
     vw__dl_init(&DL);
@@ -41,6 +43,8 @@ static inline void fx_close(void)
 {
     vw__state_close(&S);
     vw__model_close(&M);
+    tr_free(TR);
+    TR = NULL;
     vw__dl_close(&DL);
 }
 

@@ -53,6 +53,76 @@ static int valid_cycle(const tr_trace *tr, const tr_stall *s)
     return s->kind == TR_STALL_STUCK && s->cycle >= 0 && (size_t)s->cycle < tr_ncycles(tr);
 }
 
+/* ---- stacks and on-CPU time (tracer/read/stack.c) ---- */
+
+static uint32_t stall_stack(const tr_trace *tr, const tr_stall *s)
+{
+    return tr_span_stack(tr, s->span);
+}
+
+/* Under the table: the stack of each stall that has one, innermost first. */
+static void print_stacks(const tr_trace *tr, FILE *f, int (*show)(const tr_stall *))
+{
+    char label[256], t0[32], text[8192];
+    int any = 0;
+    for (size_t i = 0; i < tr_nstalls(tr); i++) {
+        const tr_stall *s = &tr_stalls(tr)[i];
+        uint32_t stack = stall_stack(tr, s);
+        if (!show(s) || tr_stack_depth(tr, stack) == 0)
+            continue;
+        if (!any++)
+            fputs("\nstacks (innermost first):\n", f);
+        fprintf(f, "  %s %s at %s: %s\n", tr_stall_kind_name(s->kind),
+                cli__task_label(tr, s->task, label, sizeof label),
+                cli__dur(t0, sizeof t0, s->t), tr_fmt_stack(text, sizeof text, tr, stack, " < "));
+    }
+}
+
+/* ,"stack":[{"func","file","line","inlined","module","offset","pc"}...] when
+ * the stall has a stack; nothing otherwise (traces recorded without). */
+static void json_stack(const tr_trace *tr, const tr_stall *s, FILE *f)
+{
+    uint32_t stack = stall_stack(tr, s);
+    size_t depth = tr_stack_depth(tr, stack);
+    if (depth == 0)
+        return;
+    fputs(",\"stack\":[", f);
+    for (size_t i = 0; i < depth; i++) {
+        tr_frame fr;
+        tr_stack_frame(tr, stack, i, &fr);
+        fputs(i ? ",{\"func\":" : "{\"func\":", f);
+        if (fr.func)
+            tr__json_str(f, fr.func);
+        else
+            fputs("null", f);
+        fputs(",\"file\":", f);
+        if (fr.file)
+            tr__json_str(f, fr.file);
+        else
+            fputs("null", f);
+        fprintf(f, ",\"line\":%" PRIu32 ",\"inlined\":%s,\"module\":", fr.line,
+                fr.inlined ? "true" : "false");
+        if (fr.module)
+            tr__json_str(f, fr.module);
+        else
+            fputs("null", f);
+        fprintf(f, ",\"offset\":%" PRIu64 ",\"pc\":\"0x%" PRIx64 "\"}", fr.offset, fr.pc);
+    }
+    fputc(']', f);
+}
+
+/* ,"cpu":N,"runq":N,"stops":N on a blocked stall whose slice was measured. */
+static void json_oncpu(const tr_trace *tr, const tr_stall *s, FILE *f)
+{
+    tr_oncpu oc;
+    uint32_t end = s->span < tr_nspans(tr) ? tr_span_end_ev(tr, s->span) : UINT32_MAX;
+    if (s->kind != TR_STALL_BLOCKED || end == UINT32_MAX || !tr_ev_oncpu(tr, end, &oc))
+        return;
+    tr_span_oncpu(tr, s->span, &oc);
+    fprintf(f, ",\"cpu\":%" PRId64 ",\"runq\":%" PRId64 ",\"stops\":%" PRIu32, oc.cpu,
+            oc.runq, oc.stops);
+}
+
 /* --kind: a bit per tr_stall_kind; all bits when not given. */
 static unsigned kind_mask = ~0u;
 
@@ -168,6 +238,7 @@ static int print_stall_table(const tr_trace *tr, int32_t cause, FILE *f)
     }
     cli__table_print(tab, f);
     cli__table_free(tab);
+    print_stacks(tr, f, shown);
     return 0;
 }
 
@@ -284,6 +355,8 @@ static void json_stall(const tr_trace *tr, const tr_stall *s, FILE *f)
         }
         break;
     }
+    json_oncpu(tr, s, f);
+    json_stack(tr, s, f);
     fputs(",\"evidence\":", f);
     tr__json_str(f, tr_stall_describe(tr, s, ev, sizeof ev));
     fputc('}', f);

@@ -267,6 +267,56 @@ static int print_table(const tr_trace *tr, const tr_task **v, FILE *f)
     return 0;
 }
 
+/* The program's annotated spans by name, after the task table; nothing
+ * when it made none. */
+static int print_spans(const tr_trace *tr, FILE *f)
+{
+    tr_annot *a = NULL;
+    long n = tr_annot_spans(tr, &a);
+    if (n <= 0)
+        return (int)n;
+    static const char *const head[] = {"SPAN", "COUNT", "TOTAL", "MEAN", "MAX", "OPEN"};
+    cli_table *tab = cli__table_new(6, "lrrrrr", head);
+    int rc = tab ? 0 : -1;
+    for (long i = 0; i < n && rc == 0; i++) {
+        char count[24], total[32], mean[32], max[32], open[24];
+        snprintf(count, sizeof count, "%" PRIu64, a[i].count);
+        snprintf(open, sizeof open, "%" PRIu64, a[i].open);
+        const char *row[6] = {tr_str(tr, a[i].name), count,
+                              cli__dur(total, sizeof total, a[i].total),
+                              cli__dur(mean, sizeof mean, a[i].total / (int64_t)a[i].count),
+                              cli__dur(max, sizeof max, a[i].max), open};
+        rc = cli__table_add(tab, row);
+    }
+    if (rc == 0) {
+        fputc('\n', f);
+        cli__table_print(tab, f);
+    }
+    cli__table_free(tab);
+    free(a);
+    return rc;
+}
+
+static int json_spans(const tr_trace *tr, FILE *f)
+{
+    tr_annot *a = NULL;
+    long n = tr_annot_spans(tr, &a);
+    if (n <= 0)
+        return (int)n;
+    fputs(",\"spans\":[", f);
+    for (long i = 0; i < n; i++) {
+        fputs(i ? ",{\"name\":" : "{\"name\":", f);
+        tr__json_str(f, tr_str(tr, a[i].name));
+        fprintf(f,
+                ",\"count\":%" PRIu64 ",\"open\":%" PRIu64 ",\"total\":%" PRId64
+                ",\"max\":%" PRId64 "}",
+                a[i].count, a[i].open, a[i].total, a[i].max);
+    }
+    fputc(']', f);
+    free(a);
+    return 0;
+}
+
 /* Total time and count of a task's waits, per why. */
 typedef struct wait_sum {
     int64_t total[TR_WAIT__COUNT];
@@ -499,11 +549,16 @@ int cli__stats(int argc, char **argv)
             fputs(i ? ",\n" : "\n", stdout);
             json_task(tr, v[i], 0, stdout);
         }
-        fputs(tr_ntasks(tr) ? "\n]}\n" : "]}\n", stdout);
+        fputs(tr_ntasks(tr) ? "\n]" : "]", stdout);
+        if (json_spans(tr, stdout) != 0) {
+            free(v);
+            goto nomem;
+        }
+        fputs("}\n", stdout);
     } else {
         print_summary(tr, stdout);
         fputc('\n', stdout);
-        if (print_table(tr, v, stdout) != 0) {
+        if (print_table(tr, v, stdout) != 0 || print_spans(tr, stdout) != 0) {
             free(v);
             goto nomem;
         }

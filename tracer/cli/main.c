@@ -12,6 +12,10 @@
 
 #include "cli.h"
 
+#ifndef COSCOPE_VERSION
+#error "COSCOPE_VERSION must be the project's version"
+#endif
+
 static const struct {
     const char *name;
     int (*main)(int argc, char **argv);
@@ -31,6 +35,7 @@ static const struct {
 static void usage(FILE *f)
 {
     fputs("usage: coscope COMMAND [ARGS...]\n"
+          "       coscope --help | --version\n"
           "\n"
           "A tracing and replay debugger for programs on the coscope "
           "runtime.\n"
@@ -75,6 +80,10 @@ int main(int argc, char **argv)
     }
     if (cli__is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("coscope " COSCOPE_VERSION "\n");
         return CLI_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

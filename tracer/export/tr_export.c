@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
@@ -49,29 +48,50 @@ static void meta_sort(exporter *x, uint64_t tid, uint64_t index)
             index);
 }
 
-/* Writes the dur of slice [t0, t1] so that a reader adding ts + dur as
- * doubles (Chrome DevTools, speedscope) never passes t1, where the next
- * slice of the track starts: they would see the next slice begin inside
- * this one and drop it. Exact microseconds ("8.070") when their sum stays
- * within t1 (most slices); else the largest double below that does, with 17
- * digits so it reads back as itself (t1 - t0 to within 1e-13 us). A
- * microsecond string "2234.851" reads as the double nearest t/1000, which
- * is what (double)t / 1000.0 computes (IEEE division rounds correctly). */
+/* Event times ("ts", "dur") in 1/1024 us ticks, written as the exact
+ * decimal of ticks / 1024 ("1992.9208984375"). Consumers hold times as
+ * doubles and add and subtract them (DevTools adds ts + dur and drops a
+ * slice whose end passes the next one's start; speedscope also shifts every
+ * ts by its thread's first): with decimal microseconds each operation
+ * rounds, and 12.5 % of slices were dropped. Binary fractions below 2^53
+ * ticks (102 days) are exact doubles, so every such sum is exact and
+ * contiguous slices stay contiguous. A tick is 0.977 ns: rounding a ns time
+ * to ticks moves it < 0.49 ns, so a reader rounding ts * 1000 to ns (as
+ * Perfetto does) gets the exact ns back. Negative times are written as 0. */
+static uint64_t ticks_of(int64_t ns)
+{
+    if (ns <= 0)
+        return 0;
+    uint64_t n = (uint64_t)ns; /* * 1024 / 1000, rounded, without overflow */
+    return n / 125 * 128 + ((n % 125) * 128 + 62) / 125;
+}
+
+static void put_ticks(FILE *f, uint64_t q)
+{
+    fprintf(f, "%" PRIu64, q >> 10);
+    uint64_t frac = (q & 1023) * 9765625; /* in 1e-10 us: 1/1024 = 0.0009765625 */
+    if (frac == 0)
+        return;
+    char digits[11];
+    int n = 10;
+    for (int k = 9; k >= 0; k--, frac /= 10)
+        digits[k] = (char)('0' + frac % 10);
+    while (digits[n - 1] == '0')
+        n--;
+    fprintf(f, ".%.*s", n, digits);
+}
+
+static void put_ts(FILE *f, int64_t ns)
+{
+    put_ticks(f, ticks_of(ns));
+}
+
+/* The dur of [t0, t1]: the difference of the two ticks, so ts + dur is
+ * exactly the end's ts. */
 static void put_dur(FILE *f, int64_t t0, int64_t t1)
 {
-    if (t0 < 0 || t1 < t0 || t1 > ((int64_t)1 << 53)) {
-        tr__json_us(f, t1 - t0); /* beyond doubles' exact range: as is */
-        return;
-    }
-    double a = (double)t0 / 1000.0, b = (double)t1 / 1000.0;
-    if (a + (double)(t1 - t0) / 1000.0 <= b) {
-        tr__json_us(f, t1 - t0);
-        return;
-    }
-    double d = b - a;
-    while (d > 0 && a + d > b)
-        d = nextafter(d, 0.0);
-    fprintf(f, "%.17g", d);
+    uint64_t q0 = ticks_of(t0), q1 = ticks_of(t1);
+    put_ticks(f, q1 > q0 ? q1 - q0 : 0);
 }
 
 /* Opens an X slice up to its dur; the caller adds ",\"args\":{...}" if it
@@ -83,7 +103,7 @@ static void slice_open(exporter *x, uint64_t tid, const char *cat,
     fprintf(x->f, ",\"cat\":\"%s\",\"name\":", cat);
     tr__json_str(x->f, name);
     fputs(",\"ts\":", x->f);
-    tr__json_us(x->f, t0);
+    put_ts(x->f, t0);
     fputs(",\"dur\":", x->f);
     put_dur(x->f, t0, t1);
 }
@@ -282,7 +302,7 @@ static void write_marks(exporter *x)
         fputs(",\"s\":\"t\",\"cat\":\"mark\",\"name\":", x->f);
         tr__json_str(x->f, msg);
         fputs(",\"ts\":", x->f);
-        tr__json_us(x->f, ev[i].t);
+        put_ts(x->f, ev[i].t);
         fputs(",\"args\":{\"msg\":", x->f);
         tr__json_str(x->f, msg);
         fputs("}}", x->f);
@@ -305,7 +325,7 @@ static void write_stalls(exporter *x)
         ev_open(x, "I", tid);
         fprintf(x->f, ",\"s\":\"t\",\"cat\":\"stall\",\"name\":\"%s stall\",\"ts\":",
                 tr_stall_kind_name(s->kind));
-        tr__json_us(x->f, s->t);
+        put_ts(x->f, s->t);
         fputs(",\"args\":{\"msg\":", x->f);
         tr__json_str(x->f, tr_stall_describe(x->tr, s, msg, sizeof msg));
         fputs(",\"dur\":", x->f);
@@ -334,7 +354,7 @@ static void write_causes(exporter *x)
         ev_open(x, "I", tid);
         fprintf(x->f, ",\"s\":\"t\",\"cat\":\"cause\",\"name\":\"cause %zu: %s\",\"ts\":", i,
                 tr_cause_kind_name(c->kind));
-        tr__json_us(x->f, c->t);
+        put_ts(x->f, c->t);
         fputs(",\"args\":{\"msg\":", x->f);
         tr__json_str(x->f, tr_cause_describe(x->tr, c, msg, sizeof msg));
         fputs(",\"dur\":", x->f);
@@ -407,21 +427,21 @@ static void write_flows(exporter *x)
         fputs(",\"s\":\"t\",\"cat\":\"run\",\"name\":", x->f);
         tr__json_str(x->f, name);
         fputs(",\"ts\":", x->f);
-        tr__json_us(x->f, w.t);
+        put_ts(x->f, w.t);
         fputs(",\"args\":{\"why\":", x->f);
         tr__json_str(x->f, tr_wake_name(w.why));
         fputs("}}", x->f);
         ev_open(x, "s", from);
         fprintf(x->f, ",\"id\":\"0x%zx\",\"cat\":\"run\",\"name\":\"wake\",\"ts\":",
                 i + 1);
-        tr__json_us(x->f, w.t);
+        put_ts(x->f, w.t);
         fputc('}', x->f);
         ev_open(x, "f", to->id);
         fprintf(x->f,
                 ",\"bp\":\"e\",\"id\":\"0x%zx\",\"cat\":\"run\",\"name\":"
                 "\"wake\",\"ts\":",
                 i + 1);
-        tr__json_us(x->f, run->t0);
+        put_ts(x->f, run->t0);
         fputc('}', x->f);
     }
 }

@@ -10,8 +10,7 @@ static const char *const ev_names[TR_EV__COUNT] = {
     "io_begin", "io_end", "work_begin", "work_end", "exit",   "obj",
     "acquire", "release", "mark",   "poll_begin", "poll_end", "end",
     "stuck", "io", "fatal", "halt",
-    "stack",
-    "conn",
+    "stack", "span_begin", "span_end", "rename", "conn",
 };
 static const char *const wake_names[TR_WAKE__COUNT] = {
     "spawn", "yield", "io", "timer", "join",
@@ -19,7 +18,7 @@ static const char *const wake_names[TR_WAKE__COUNT] = {
 };
 static const char *const wait_names[TR_WAIT__COUNT] = {
     "yield", "io", "sleep", "join", "chan_send", "chan_recv", "lock", "event",
-    "work",
+    "work", "select", "sem", "cond", "group", "signal",
 };
 static const char *const op_names[TR_OP__COUNT] = {
     "none",    "read",     "write",    "accept",   "connect", "close",
@@ -28,7 +27,8 @@ static const char *const op_names[TR_OP__COUNT] = {
 static const char *const status_names[TR_STATUS__COUNT] = {
     "ok", "error", "cancelled",
 };
-static const char *const objkind_names[TR_OBJ__COUNT] = {"mutex", "chan"};
+static const char *const objkind_names[TR_OBJ__COUNT] = {"mutex", "chan", "sem",
+                                                           "cond", "group"};
 
 static const char *name_of(const char *const *names, int n, int v)
 {

@@ -346,6 +346,26 @@ static void describe_stuck(tr__buf *b, const tr_trace *tr, const tr_stall *s)
     app_cycle(b, tr, s);
 }
 
+/* A blocked slice with measured on-CPU figures: "on CPU 38.8 µs, asleep
+ * 40.0 ms, preempted 600 µs; " (asleep: off the CPU, not waiting for one:
+ * in a blocking call). Nothing for a slice recorded without them. */
+static void app_oncpu(tr__buf *b, const tr_trace *tr, const tr_stall *s)
+{
+    tr_oncpu oc;
+    char d[32];
+    uint32_t end = s->span < tr_nspans(tr) ? tr_span_end_ev(tr, s->span) : UINT32_MAX;
+    if (end == UINT32_MAX || !tr_ev_oncpu(tr, end, &oc))
+        return;
+    tr_span_oncpu(tr, s->span, &oc);
+    int64_t asleep = tr_span_blocking(tr, s->span) - oc.cpu;
+    tr__app(b, "on CPU %s", tr_fmt_dur(d, sizeof d, oc.cpu));
+    if (asleep > 0)
+        tr__app(b, ", asleep %s", tr_fmt_dur(d, sizeof d, asleep));
+    if (oc.runq > 0)
+        tr__app(b, ", preempted %s", tr_fmt_dur(d, sizeof d, oc.runq));
+    tr__app(b, "; ");
+}
+
 char *tr_stall_describe(const tr_trace *tr, const tr_stall *s, char *buf, size_t n)
 {
     tr__buf b = {buf, n, 0};
@@ -357,6 +377,7 @@ char *tr_stall_describe(const tr_trace *tr, const tr_stall *s, char *buf, size_t
         return buf;
     switch (s->kind) {
     case TR_STALL_BLOCKED: {
+        app_oncpu(&b, tr, s);
         if (s->nvictims == 0 || (size_t)s->victim0 + s->nvictims > tr->nvictims) {
             tr__app(&b, "nothing else was ready");
             break;

@@ -121,6 +121,8 @@ static int pass_count(tr_trace *tr, uint8_t **state_out, counts *n)
             if (unknown_ref(tr, i))
                 return -EINVAL;
         }
+        if (e->ev == TR_EV_RENAME) /* the task's name is its last one */
+            tr->tasks[*idx].name = e->s;
         if (is_state_event(e->ev)) {
             tr_task *t = &tr->tasks[*idx];
             if (state[*idx] == TR_ST_DONE) {
@@ -477,6 +479,11 @@ size_t tr_nworks(const tr_trace *tr) { return tr ? tr->nworks : 0; }
 const tr_work *tr_works(const tr_trace *tr) { return tr ? tr->works : NULL; }
 size_t tr_nidles(const tr_trace *tr) { return tr ? tr->nidles : 0; }
 const tr_idle *tr_idles(const tr_trace *tr) { return tr ? tr->idles : NULL; }
+const int64_t *tr_idle_sums(const tr_trace *tr) { return tr ? tr->idle_before : NULL; }
+int64_t tr_idle_within(const tr_trace *tr, int64_t a, int64_t b)
+{
+    return tr && tr->idle_before && b > a ? tr__idle_within(tr, a, b) : 0;
+}
 const tr_summary *tr_summarize(const tr_trace *tr) { return tr ? &tr->sum : NULL; }
 
 size_t tr_span_find(const tr_trace *tr, uint32_t task, int64_t t)

@@ -65,6 +65,9 @@ static const uint64_t allowed[TR_EV__COUNT] = {
     [TR_EV_FATAL] = BASE | B(F_TASK) | B(F_MSG) | B(F_AT),
     [TR_EV_HALT] = BASE | B(F_SIGNAL) | B(F_CODE),
     [TR_EV_STACK] = BASE | B(F_STACK) | B(F_PCS),
+    [TR_EV_SPAN_BEGIN] = BASE | B(F_TASK) | B(F_NAME) | B(F_AT),
+    [TR_EV_SPAN_END] = BASE | B(F_TASK),
+    [TR_EV_RENAME] = BASE | B(F_TASK) | B(F_NAME),
     [TR_EV_CONN] = BASE | B(F_TASK) | B(F_FD) | B(F_LOCAL) | B(F_PEER),
 };
 
@@ -831,7 +834,14 @@ static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
         return need_enum(c, f, F_WHY, line, wake_token, &e->why);
     case TR_EV_RUN:
     case TR_EV_STUCK:
+    case TR_EV_SPAN_END:
         return need_task(c, f, line, &e->task);
+    case TR_EV_SPAN_BEGIN: /* task, name, at? */
+    case TR_EV_RENAME:     /* task, name */
+        if ((rc = need_task(c, f, line, &e->task)) ||
+            (rc = need_str(c, f, F_NAME, line, &e->str)))
+            return rc;
+        return opt_str(c, f, F_AT, line, &e->at);
     case TR_EV_YIELD:
         return fill_yield(c, f, line, e);
     case TR_EV_IO_BEGIN:

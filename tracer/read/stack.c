@@ -164,6 +164,19 @@ nomem:
     return -ENOMEM;
 }
 
+size_t tr__stack_memory(const tr_trace *tr)
+{
+    const tr__stackdata *d = &tr->sd;
+    if (!d->nrefs && !d->ncpus && !d->ndefs)
+        return 0; /* a trace without stacks holds none of it */
+    return d->caprefs * sizeof *d->refs + d->capcpus * sizeof *d->cpus +
+           d->capdefs * sizeof *d->defs + d->cappcs * sizeof *d->pcs +
+           d->capmods * sizeof *d->mods + tr->nframes * sizeof *tr->frames + tr->sym.cap +
+           (size_t)tr->sym.offcap * sizeof *tr->sym.off +
+           (tr->stack_idx.keys ? (tr->stack_idx.mask + 1) * (sizeof(uint64_t) + sizeof(uint32_t) + 1)
+                               : 0);
+}
+
 /* ---- public accessors ---- */
 
 /* Index of the entry for event ev in a list sorted by ev (each entry

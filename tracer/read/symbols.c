@@ -10,9 +10,11 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tr_int.h"
@@ -53,7 +55,14 @@ static void open_module(const tr_trace *tr, const tr__module *m, mod *out)
     const char *path = tr__str(&tr->st, m->path);
     out->lo = m->base;
     out->hi = m->base + m->size;
-    if (!*path || access(path, R_OK) != 0)
+    /* The path comes from an untrusted file: only a regular file is opened
+     * (a FIFO would block the load, a device could be anything). */
+    struct stat sb;
+    int fd = *path ? open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+    int regular = fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+    if (fd >= 0)
+        close(fd);
+    if (!regular)
         return;
     Dwfl *d = dwfl_begin(&callbacks);
     if (!d)
@@ -90,6 +99,23 @@ static int push_frame(tr_trace *tr, size_t *cap, const tr__frame *f)
     return tr__grow_push((void **)&tr->frames, &tr->nframes, cap, sizeof *f, f);
 }
 
+/* The compile unit holding addr. Through .debug_aranges when there is one;
+ * clang does not write it (DWARF 5) and libdw 0.188 does not fall back, so
+ * else each unit's own ranges are asked. */
+static Dwarf_Die *cu_of(Dwfl_Module *dm, Dwarf_Addr addr, Dwarf_Addr *bias)
+{
+    Dwarf_Die *cu = dwfl_module_addrdie(dm, addr, bias);
+    if (cu)
+        return cu;
+    Dwarf_Addr b = 0;
+    for (cu = dwfl_module_nextcu(dm, NULL, &b); cu; cu = dwfl_module_nextcu(dm, cu, &b))
+        if (dwarf_haspc(cu, addr - b) > 0) {
+            *bias = b;
+            return cu;
+        }
+    return NULL;
+}
+
 /* The frames of one pc: inlined calls first, then the function holding
  * them. The line of each outer frame is the call site of the inner one. */
 static int frames_of(tr_trace *tr, const mod *m, uint64_t pc, size_t *cap)
@@ -101,10 +127,12 @@ static int frames_of(tr_trace *tr, const mod *m, uint64_t pc, size_t *cap)
     Dwarf_Addr bias = 0;
     int line = 0, rc;
     const char *file = NULL;
-    Dwfl_Line *ln = dwfl_module_getsrc(m->dm, addr);
-    if (ln)
-        file = dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL);
-    Dwarf_Die *cu = dwfl_module_addrdie(m->dm, addr, &bias);
+    Dwarf_Die *cu = cu_of(m->dm, addr, &bias);
+    Dwarf_Line *ln = cu ? dwarf_getsrc_die(cu, addr - bias) : NULL;
+    if (ln) {
+        file = dwarf_linesrc(ln, NULL, NULL);
+        dwarf_lineno(ln, &line);
+    }
     Dwarf_Die *scopes = NULL;
     int n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
     if (n > 0) {
@@ -170,12 +198,33 @@ int tr__symbolize(tr_trace *tr)
         if (rc == 0)
             open_module(tr, &d->mods[i], &mods[i]);
     }
-    size_t cap = 0;
+    /* Outer frames recur in most stacks: each distinct pc is looked up
+     * once, later uses copy its frames (pc -> index in `seen`). */
+    size_t cap = 0, nseen = 0, capseen = 0;
+    struct seen_pc {
+        uint32_t f0, n;
+    } *seen = NULL;
+    tr__map cache = {0};
+    if (rc == 0 && tr__map_init(&cache, 256) != 0)
+        rc = -ENOMEM;
     for (size_t k = 0; k < d->ndefs && rc == 0; k++) {
         tr__stackdef *s = &d->defs[k];
         s->f0 = (uint32_t)tr->nframes;
         for (uint32_t j = 0; j < s->npcs && rc == 0; j++) {
             uint64_t pc = d->pcs[s->pc0 + j];
+            uint32_t *v = tr__map_get(&cache, pc, 1);
+            if (!v) {
+                rc = -ENOMEM;
+                break;
+            }
+            if (*v != UINT32_MAX) { /* seen: copy its frames */
+                for (uint32_t i = 0; i < seen[*v].n && rc == 0; i++) {
+                    tr__frame f = tr->frames[seen[*v].f0 + i];
+                    rc = push_frame(tr, &cap, &f);
+                }
+                continue;
+            }
+            struct seen_pc e = {(uint32_t)tr->nframes, 0};
             const mod *m = NULL;
             for (size_t i = 0; i < d->nmods && !m; i++)
                 if (pc >= mods[i].lo && pc < mods[i].hi)
@@ -186,9 +235,15 @@ int tr__symbolize(tr_trace *tr)
                 tr__frame f = {pc, 0, 0, 0, 0, 0, 0};
                 rc = push_frame(tr, &cap, &f);
             }
+            e.n = (uint32_t)(tr->nframes - e.f0);
+            *v = (uint32_t)nseen;
+            if (rc == 0)
+                rc = tr__grow_push((void **)&seen, &nseen, &capseen, sizeof e, &e);
         }
         s->nframes = (uint32_t)(tr->nframes - s->f0);
     }
+    free(seen);
+    tr__map_free(&cache);
     for (size_t i = 0; i < d->nmods; i++)
         if (mods[i].dwfl)
             dwfl_end(mods[i].dwfl);

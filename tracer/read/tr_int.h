@@ -306,6 +306,8 @@ void tr__refs_to_ranks(tr_trace *tr);
 void tr__refs_from_ranks(tr_trace *tr);
 int tr__stack_finish(tr_trace *tr);
 void tr__stack_free(tr_trace *tr);
+/* Bytes the stack data holds (0 for a trace without), for tr_memory. */
+size_t tr__stack_memory(const tr_trace *tr);
 /* symbols.c: frames for every stack from the modules' ELF/DWARF (libdw);
  * a module whose file is gone or changed leaves its pcs as addresses. */
 int tr__symbolize(tr_trace *tr);

@@ -152,7 +152,8 @@ void tr_memory(const tr_trace *tr, tr_mem *out)
     if (!tr)
         return;
     out->events = tr->nev * sizeof *tr->ev + tr->nwide * sizeof *tr->wide +
-                  (tr->lines ? tr->nev * sizeof *tr->lines : 0) + tr->nruns * sizeof *tr->runs;
+                  (tr->lines ? tr->nev * sizeof *tr->lines : 0) + tr->nruns * sizeof *tr->runs +
+                  tr__stack_memory(tr); /* stacks, frames, on-CPU figures */
     out->strings = tr->st.cap + (size_t)tr->st.offcap * sizeof *tr->st.off +
                    (tr->st.slots ? ((size_t)tr->st.mask + 1) * sizeof *tr->st.slots : 0);
     size_t map = tr->task_idx.keys ? (tr->task_idx.mask + 1) * (sizeof(uint64_t) +

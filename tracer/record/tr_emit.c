@@ -310,6 +310,44 @@ void tr_rec_mark(uint64_t task, const char *msg, size_t len)
     rec_commit(size);
 }
 
+/* A task and a name, with an optional `at`: span_begin and rename. */
+static void task_name_rec(tr_ev ev, uint64_t task, const char *name, const char *file,
+                          int line)
+{
+    size_t n = str_len(name), size = TR__REC_SIZE(n);
+    tr__rec *r = rec_begin(size);
+    HEAD(r, ev, 0, 0, n, line);
+    r->task = task;
+    r->file = file;
+    if (n)
+        memcpy(r->str, name, n);
+    rec_commit(size);
+}
+
+void tr_rec_span_begin(uint64_t task, const char *name, const char *file, int line)
+{
+    if (!TR_ON())
+        return;
+    task_name_rec(TR_EV_SPAN_BEGIN, task, name, file, line);
+}
+
+void tr_rec_span_end(uint64_t task)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    HEAD(r, TR_EV_SPAN_END, 0, 0, 0, 0);
+    r->task = task;
+    rec_commit(TR__REC_HEAD);
+}
+
+void tr_rec_rename(uint64_t task, const char *name)
+{
+    if (!TR_ON())
+        return;
+    task_name_rec(TR_EV_RENAME, task, name, NULL, 0);
+}
+
 void tr_rec_conn(uint64_t task, int64_t fd, const char *local, const char *peer)
 {
     if (!TR_ON())

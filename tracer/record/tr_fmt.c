@@ -151,7 +151,17 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
         break;
     case TR_EV_RUN:
     case TR_EV_STUCK:
+    case TR_EV_SPAN_END:
         o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+        break;
+    case TR_EV_SPAN_BEGIN: /* task, name, at? */
+    case TR_EV_RENAME:     /* task, name */
+        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+        o = PUT(o, ",\"" TR_FIELD_NAME "\":\"");
+        o = tr__json_esc(o, r->str, r->slen);
+        *o++ = '"';
+        if (r->file)
+            o = put_at(o, r->file, r->line);
         break;
     case TR_EV_YIELD:
         o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);

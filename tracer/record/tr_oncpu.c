@@ -120,6 +120,7 @@ void tr__oncpu_stop(void)
 
 void tr__oncpu_slice_begin(uint64_t ts)
 {
+    atomic_store_explicit(&tr__slice_open, ts, memory_order_relaxed);
     C.open = 1;
     C.begin_raw = ts;
     if (ts - C.at_raw > C.step_raw)
@@ -133,6 +134,7 @@ int tr__oncpu_slice_end(uint64_t ts, tr__oncpu *out)
     if (!C.open)
         return 0;
     C.open = 0;
+    atomic_store_explicit(&tr__slice_open, 0, memory_order_relaxed);
     if (ts - C.begin_raw < C.long_raw)
         return 0;
     int64_t cpu0 = C.cpu, runq0 = C.runq;

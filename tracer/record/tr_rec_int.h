@@ -128,6 +128,21 @@ void tr__oncpu_slice_begin(uint64_t ts);
  * to be measured, else 0. */
 int tr__oncpu_slice_end(uint64_t ts, tr__oncpu *out);
 
+/* ---- flight recorder (tr_flight.c) ---- */
+/* Reads COSCOPE_FLIGHT at tr_rec_start: 0 for the ordinary file, else the
+ * loop ring's size for flight mode (and installs the SIGUSR1 trigger). */
+size_t tr__flight_config(const char *path);
+void tr__flight_stop(void);
+/* Writer thread: fold what left the window, fire the triggers. */
+void tr__flight_tick(const char *program, long pid, int64_t unix_ns, int final);
+/* Writer thread: writes the next dump; its number, or a negative errno. */
+int tr__flight_dump(const char *why, const char *program, long pid, int64_t unix_ns);
+/* 1 if an API dump may go now (one a second), and counts it. */
+int tr__flight_api_ok(void);
+/* Raw start of the run slice in progress on the loop, 0 when none (the
+ * watchdog reads it from the writer thread). */
+extern _Atomic uint64_t tr__slice_open;
+
 /* ---- formatter (tr_fmt.c): no malloc, no locks, no printf; safe in a
  * signal handler. Each writes one whole line ending in '\n' at `o` (which
  * has TR__MAXLINE bytes free) and returns its length. ---- */

@@ -249,14 +249,23 @@ static int frame_ok(uintptr_t fp, uintptr_t lo, uintptr_t hi)
     return fp >= lo && fp <= hi - 2 * sizeof(uintptr_t) && (fp & (sizeof(uintptr_t) - 1)) == 0;
 }
 
+/* Word k of the frame record at fp. Not instrumented: a caller's frame
+ * record is not a variable ASan knows, and a pooled task stack may still
+ * carry the shadow of frames that never returned (a task switched out for
+ * good), so an instrumented read could report a walk as a bug. */
+__attribute__((noinline, no_sanitize_address)) static uintptr_t frame_word(uintptr_t fp,
+                                                                           int k)
+{
+    return ((const uintptr_t *)fp)[k];
+}
+
 /* Frame records are {saved frame pointer, return address} on both x86-64
  * and aarch64. Each frame read lies inside [lo, hi), which the runtime
  * guarantees is mapped (the task's stack), and the chain must climb, so a
  * frame pointer clobbered by code built without frame pointers ends the
- * walk instead of faulting. Not instrumented: reading a caller's frame
- * record is what a walk does, not a bug for ASan to report. */
-__attribute__((noinline, no_sanitize_address)) uint32_t
-tr_rec_stack(const void *anchor, const void *lo, const void *hi)
+ * walk instead of faulting. */
+__attribute__((noinline)) uint32_t tr_rec_stack(const void *anchor, const void *lo,
+                                                const void *hi)
 {
     if (!TR_ON() || !S.on || !lo || !hi)
         return 0;
@@ -265,11 +274,11 @@ tr_rec_stack(const void *anchor, const void *lo, const void *hi)
     if (!frame_ok(fp, l, h))
         return 0;
     if (a < l || a >= h) /* no anchor on this stack: start at our caller's caller */
-        a = ((uintptr_t *)fp)[0];
+        a = frame_word(fp, 0);
     /* The frames below the anchor are the runtime's own (the blocking call,
      * the park, this walk): skip them. */
     while (fp < a) {
-        uintptr_t next = ((uintptr_t *)fp)[0];
+        uintptr_t next = frame_word(fp, 0);
         if (next <= fp || !frame_ok(next, l, h))
             return 0;
         fp = next;
@@ -277,13 +286,13 @@ tr_rec_stack(const void *anchor, const void *lo, const void *hi)
     uintptr_t pcs[TR__STACK_MAX];
     int n = 0;
     while (n < TR__STACK_MAX) {
-        uintptr_t next = ((uintptr_t *)fp)[0], pc = ((uintptr_t *)fp)[1];
+        uintptr_t next = frame_word(fp, 0), pc = frame_word(fp, 1);
         if (pc == 0)
             break;
         int next_ok = next > fp && frame_ok(next, l, h);
         /* A frame whose own saved frame pointer is 0 is the stack's root
          * (a task's entry): the pc returning into it says nothing. */
-        if (next_ok && ((uintptr_t *)next)[0] == 0)
+        if (next_ok && frame_word(next, 0) == 0)
             break;
         pcs[n++] = pc;
         if (!next_ok)

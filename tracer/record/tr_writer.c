@@ -50,6 +50,14 @@ static struct {
     int64_t committed_last_t;
     tr__out out;
     struct sigaction old_xfsz;
+    /* flight mode (tr_flight.c): no file until a dump; under mu */
+    int flight;
+    char *program;
+    int64_t unix_ns;
+    uint64_t dump_req, dump_done;
+    const char *dump_why; /* a string literal */
+    int dump_rc;
+    pthread_cond_t dumped;
 } W = {
     .mu = PTHREAD_MUTEX_INITIALIZER,
     .fd = -1,
@@ -66,6 +74,7 @@ static void init_conds(void)
     pthread_condattr_destroy(&a);
     pthread_cond_init(&W.space, NULL);
     pthread_cond_init(&W.flushed, NULL);
+    pthread_cond_init(&W.dumped, NULL);
 }
 
 
@@ -202,6 +211,26 @@ static int drain_ring(tr__ring *ring, int loop, tr__out *out, int crash)
     return commit(ring, pos, out, crash);
 }
 
+/* Flight mode's share of a writer iteration: fold what left the window,
+ * the triggers, and the dumps tr_rec_dump asked for. */
+static void flight_service(int stopping)
+{
+    tr__flight_tick(W.program, (long)getpid(), W.unix_ns, stopping);
+    pthread_mutex_lock(&W.mu);
+    uint64_t req = W.dump_req;
+    const char *why = W.dump_why;
+    pthread_mutex_unlock(&W.mu);
+    if (req == W.dump_done)
+        return;
+    int rc = tr__flight_api_ok() ? tr__flight_dump(why, W.program, (long)getpid(), W.unix_ns)
+                                 : -EBUSY;
+    pthread_mutex_lock(&W.mu);
+    W.dump_rc = rc;
+    W.dump_done = req;
+    pthread_cond_broadcast(&W.dumped);
+    pthread_mutex_unlock(&W.mu);
+}
+
 static void *writer_main(void *arg)
 {
     (void)arg;
@@ -212,7 +241,9 @@ static void *writer_main(void *arg)
         int stopping = W.stop;
         W.kick = 0;
         pthread_mutex_unlock(&W.mu);
-        if (!atomic_load(&W.crashing) && drain_ring(&tr__loop_ring, 1, &W.out, 0) == 0)
+        if (W.flight)
+            flight_service(stopping);
+        else if (!atomic_load(&W.crashing) && drain_ring(&tr__loop_ring, 1, &W.out, 0) == 0)
             drain_ring(&tr__work_ring, 0, &W.out, 0);
         pthread_mutex_lock(&W.mu);
         pthread_cond_broadcast(&W.space);
@@ -304,8 +335,8 @@ static void crash_drain(const tr__rec *last)
 {
     static _Atomic long owner;
     static char buf[CRASH_CAP];
-    if (!atomic_load(&W.recording) || atomic_load(&W.halted))
-        return;
+    if (!atomic_load(&W.recording) || atomic_load(&W.halted) || W.flight)
+        return; /* flight mode: nothing is written but dumps */
     long self = (long)syscall(SYS_gettid), none = 0;
     if (!atomic_compare_exchange_strong(&owner, &none, self)) {
         for (int i = 0; none != self && i < 1000 && atomic_load(&owner) != 0; i++)
@@ -440,9 +471,14 @@ static void release_all(void)
     free(tr__work_ring.buf);
     free(W.out.buf);
     free(W.path);
+    free(W.program);
     tr__loop_ring.buf = tr__work_ring.buf = NULL;
     W.out.buf = NULL;
     W.path = NULL;
+    W.program = NULL;
+    if (W.flight)
+        tr__flight_stop();
+    W.flight = 0;
 }
 
 /* A forked child does not own the writer thread or the file: it stops
@@ -478,13 +514,18 @@ int tr_rec_start(const char *path, const char *program)
     tr__clock_init();
 
     int rc = -ENOMEM;
+    /* COSCOPE_FLIGHT: the rings hold the window, nothing is written yet */
+    size_t flight_ring = tr__flight_config(path);
+    W.flight = flight_ring != 0;
     W.path = strdup(path);
+    W.program = strdup(program ? program : "");
     W.out = (tr__out){malloc(OUT_CAP), OUT_CAP, 0, 0, 0};
-    if (!W.path || !W.out.buf || ring_init(&tr__loop_ring, TR__LOOP_RING) ||
+    if (!W.path || !W.program || !W.out.buf ||
+        ring_init(&tr__loop_ring, W.flight ? flight_ring : TR__LOOP_RING) ||
         ring_init(&tr__work_ring, TR__WORK_RING))
         goto fail;
-    W.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (W.fd < 0) {
+    W.fd = W.flight ? -1 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (!W.flight && W.fd < 0) {
         rc = -errno;
         goto fail;
     }
@@ -499,9 +540,9 @@ int tr_rec_start(const char *path, const char *program)
     tr__clock_origin();
     tr__stack_start(); /* the header names the modules */
     tr__oncpu_start();
-    size_t n = tr__fmt_header(W.out.buf, program ? program : "", (long)getpid(),
-                              (int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
-    rc = write_all(W.fd, W.out.buf, n);
+    W.unix_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    size_t n = tr__fmt_header(W.out.buf, W.program, (long)getpid(), W.unix_ns);
+    rc = W.flight ? 0 : write_all(W.fd, W.out.buf, n);
     if (rc != 0) {
         sigaction(SIGXFSZ, &W.old_xfsz, NULL);
         tr__oncpu_stop();
@@ -512,6 +553,7 @@ int tr_rec_start(const char *path, const char *program)
     W.kick = W.stop = 0;
     W.work_open = 1;
     W.flush_req = W.flush_done = 0;
+    W.dump_req = W.dump_done = 0;
     W.failed = W.err = 0;
     W.committed_last_t = 0;
     W.writer_tid = 0;
@@ -563,7 +605,7 @@ int tr_rec_stop(void)
     if (atomic_load(&W.crashing))
         drain_ring(&tr__loop_ring, 1, &W.out, 1), drain_ring(&tr__work_ring, 0, &W.out, 1);
     tr__crash_uninstall();
-    if (!W.failed && !atomic_load(&W.halted)) { /* a halt line stays last */
+    if (!W.failed && !atomic_load(&W.halted) && !W.flight) { /* a halt line stays last */
         int64_t t = tr_rec_now();
         if (t < W.out.last_t)
             t = W.out.last_t;
@@ -582,6 +624,22 @@ int tr_rec_stop(void)
     tr__stack_stop();
     release_all();
     return W.err;
+}
+
+int tr_rec_dump(const char *why)
+{
+    if (!atomic_load(&W.recording) || !W.flight)
+        return -EINVAL;
+    pthread_mutex_lock(&W.mu);
+    uint64_t ticket = ++W.dump_req;
+    W.dump_why = why ? why : "co_trace_dump";
+    W.kick = 1;
+    pthread_cond_signal(&W.wake);
+    while (W.dump_done < ticket)
+        pthread_cond_wait(&W.dumped, &W.mu);
+    int rc = W.dump_rc;
+    pthread_mutex_unlock(&W.mu);
+    return rc;
 }
 
 void tr_rec_flush(void)

@@ -69,6 +69,7 @@ extern "C" {
 #define CO_EPIPE (-EPIPE)
 #define CO_ETIMEDOUT (-ETIMEDOUT)
 #define CO_EOF (-4095) /* UV_EOF: end of stream / closed channel drained */
+#define CO_EAI_NONAME (-3008) /* UV_EAI_NONAME: no such host name */
 
 typedef struct co_task co_task;
 typedef struct co_tcp co_tcp;
@@ -139,6 +140,16 @@ int co_cancel(co_task *t);
 /* Non-zero once the current task has been cancelled. */
 int co_cancelled(void);
 
+/* Cancel shield, for cleanup that must finish (a last write, a close):
+ * between co_shield_begin and co_shield_end, co_cancel does not end the
+ * task's blocking calls; a cancel that arrives meanwhile is kept and the
+ * first blocking call after the shield returns CO_ECANCELED. Deadlines
+ * still apply (bound cleanup with co_deadline_push), and so does the
+ * deadlock verdict. Shields nest. Both return 0, CO_EINVAL outside a task
+ * (co_shield_end: or without a matching begin). */
+int co_shield_begin(void);
+int co_shield_end(void);
+
 /* Lets every other ready task run once, then continues (FIFO). Outside a
  * task it does nothing. */
 void co_yield_at(const char *file, int line);
@@ -179,14 +190,60 @@ co_task *co_self(void);                 /* NULL outside a task */
 uint64_t co_task_id(const co_task *t);  /* 0 for NULL */
 const char *co_task_name(const co_task *t);
 
+/* The loop's clock: milliseconds since co_main started, read once per loop
+ * iteration (it does not move while a task runs without blocking, like
+ * libuv's uv_now). Timers and deadlines run on it, and it is the clock a
+ * replay controls: prefer it to clock_gettime in task code. 0 outside
+ * co_main. */
+uint64_t co_now(void);
+
+/* Task-local storage, keyed by an address the program owns:
+ *     static char request_id_key;
+ *     co_local_set(&request_id_key, id, free);
+ *     char *id = co_local_get(&request_id_key);
+ * co_local_set stores value for the current task under key, replacing what
+ * was there (without calling the old destructor); dtor (may be NULL) runs
+ * on value when the task ends. 0, CO_EINVAL (NULL key, outside a task),
+ * CO_ENOMEM. co_local_get: the value, NULL when unset or outside a task.
+ * Tasks never see each other's values; spawned tasks start empty. */
+int co_local_set(const void *key, void *value, void (*dtor)(void *value));
+void *co_local_get(const void *key);
+
+/* Renames t (copied; in the trace from now on: `rename`). 0, CO_EINVAL for
+ * NULL or an ended task, CO_ENOMEM. */
+int co_task_rename(co_task *t, const char *name);
+
+/* Annotated spans: a request, a query, a phase, inside the current task.
+ * co_span_begin opens one named `name` (copied into the trace, at most
+ * 255 bytes) at the caller's place; co_span_end closes the innermost open
+ * one. Spans nest; those still open when the task ends are closed at its
+ * end. In the trace: `span_begin` (task, name, at) / `span_end` (task);
+ * `coscope stats` counts them by name. Not blocking calls: no switch, no
+ * cancellation. Both return 0, CO_EINVAL (outside a task, name NULL, or
+ * co_span_end with none open). */
+int co_span_begin_at(const char *name, const char *file, int line);
+int co_span_begin(const char *name);
+#define co_span_begin(n) co_span_begin_at((n), __FILE__, __LINE__)
+int co_span_end(void);
+
 /* A user annotation in the trace (`mark`), printf-style; at most 255 bytes. */
 void co_mark(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- TCP (IPv4 and IPv6 literals, and "localhost") ---- */
+/* ---- TCP (IPv4 and IPv6; literals or host names) ----
+ * host is an IPv4 or IPv6 literal ("127.0.0.1", "::1") or a host name
+ * ("localhost", "example.com"), resolved through libuv's getaddrinfo on the
+ * thread pool: a blocking call, traced as an io wait with op "dns"
+ * (io_begin / io_end, res the number of addresses) at the caller's place,
+ * cancelled and timed out like the others (a lookup already running on
+ * the pool runs to its end first). The first address it gives is used.
+ * Name errors are libuv's EAI_* codes (co_strerror names them). */
 
 /* Listens on host:port (port 0: any free port). Returns 0 and *out, or an
  * error (*out untouched). */
+int co_tcp_listen_at(const char *host, int port, co_tcp **out,
+                     const char *file, int line);
 int co_tcp_listen(const char *host, int port, co_tcp **out);
+#define co_tcp_listen(h, p, o) co_tcp_listen_at((h), (p), (o), __FILE__, __LINE__)
 int co_tcp_port(const co_tcp *s); /* the bound local port, or an error */
 int co_tcp_accept_at(co_tcp *server, co_tcp **out, const char *file, int line);
 int co_tcp_accept(co_tcp *server, co_tcp **out);
@@ -201,6 +258,29 @@ int co_tcp_connect(const char *host, int port, co_tcp **out);
 ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file, int line);
 ssize_t co_read(co_tcp *s, void *buf, size_t len);
 #define co_read(s, b, n) co_read_at((s), (b), (n), __FILE__, __LINE__)
+/* Buffered reads. Each read they make is traced at the caller's place, as
+ * a co_read there would be; cancellation and deadlines end them like
+ * co_read, and the bytes they had read by then are not lost: the next read
+ * of s (of any kind) gets them first. Bytes read past what they return are
+ * kept the same way.
+ * co_read_line: reads up to and including '
+' into buf and NUL-terminates
+ *   it; returns the line's length (with its '
+'), fewer bytes without a
+ *   '
+' when EOF came first (0: EOF at once), CO_E2BIG when cap - 1 bytes
+ *   came with no '
+' (they stay to be read), CO_EINVAL (cap < 2, NULL),
+ *   or another error.
+ * co_read_exact: reads exactly len bytes; returns len, fewer when EOF came
+ *   first (0: at once), or an error. */
+ssize_t co_read_line_at(co_tcp *s, char *buf, size_t cap, const char *file, int line);
+ssize_t co_read_line(co_tcp *s, char *buf, size_t cap);
+#define co_read_line(s, b, n) co_read_line_at((s), (b), (n), __FILE__, __LINE__)
+ssize_t co_read_exact_at(co_tcp *s, void *buf, size_t len, const char *file, int line);
+ssize_t co_read_exact(co_tcp *s, void *buf, size_t len);
+#define co_read_exact(s, b, n) co_read_exact_at((s), (b), (n), __FILE__, __LINE__)
+
 /* Writes all len bytes: returns len, or <0. libuv cannot withdraw a write
  * or a connect in flight, so cancelling one closes the connection (later
  * calls on it return CO_EBADF). Writing to a gone peer returns CO_EPIPE or
@@ -260,6 +340,36 @@ int co_chan_send(co_chan *c, const void *elem);
 int co_chan_recv_at(co_chan *c, void *elem, const char *file, int line);
 int co_chan_recv(co_chan *c, void *elem);
 #define co_chan_recv(c, e) co_chan_recv_at((c), (e), __FILE__, __LINE__)
+/* Without waiting, so callable from the loop too: 0 done, CO_EAGAIN it
+ * would have to wait (full / empty), CO_EPIPE closed (send), CO_EOF closed
+ * and drained (recv), CO_EINVAL for NULL. Not a blocking call: never
+ * cancelled, never traced as a wait. */
+int co_chan_try_send(co_chan *c, const void *elem);
+int co_chan_try_recv(co_chan *c, void *elem);
+
+/* co_select: waits until one of n channel operations can go, does it and
+ * returns its index. Cases are tried in order, so when several can go the
+ * first one wins (deterministic, for replay). A case whose chan is NULL is
+ * skipped. timeout_ms -1 waits as long as it takes; 0 never waits; > 0
+ * returns n (the "timeout case") once that many ms passed with none done.
+ * Each case's err says how it went: 0, CO_EPIPE (send on a closed
+ * channel), CO_EOF (recv on a closed, drained one) -- a closed channel
+ * counts as "can go". Returns the index, n, CO_EINVAL (cases NULL, n 0 or
+ * above 64, a bad op or elem), CO_ECANCELED / CO_ETIMEDOUT (the task's
+ * deadline) / CO_EDEADLK, with no case done. Traced as one wait, why
+ * "select", with ms when there is a timeout. */
+enum { CO_SELECT_RECV = 0, CO_SELECT_SEND = 1 };
+typedef struct co_select_case {
+    co_chan *chan;
+    int op;     /* CO_SELECT_RECV or CO_SELECT_SEND */
+    void *elem; /* recv: where the element goes; send: the element */
+    int err;    /* out */
+} co_select_case;
+int co_select_at(co_select_case *cases, size_t n, int64_t timeout_ms,
+                 const char *file, int line);
+int co_select(co_select_case *cases, size_t n, int64_t timeout_ms);
+#define co_select(c, n, ms) co_select_at((c), (n), (ms), __FILE__, __LINE__)
+
 /* Closes: waiting senders get CO_EPIPE, receivers drain then get CO_EOF. */
 void co_chan_close(co_chan *c);
 /* NULL is a no-op. Fatal: freeing a channel tasks wait on. */
@@ -277,6 +387,11 @@ co_mutex *co_mutex_name(co_mutex *m, const char *name);
 int co_mutex_lock_at(co_mutex *m, const char *file, int line);
 int co_mutex_lock(co_mutex *m);
 #define co_mutex_lock(m) co_mutex_lock_at((m), __FILE__, __LINE__)
+/* Takes m if nobody holds it, without waiting (never blocks, never
+ * refused by cancellation): 0 (traced as `acquire`), CO_EBUSY when another
+ * task holds it, CO_EINVAL when the caller does (or NULL, or outside a
+ * task). */
+int co_mutex_trylock(co_mutex *m);
 /* Gives m up (to the oldest waiter, if any). Fatal: unlocking a mutex the
  * caller does not hold (or outside a task). */
 void co_mutex_unlock_at(co_mutex *m, const char *file, int line);
@@ -286,6 +401,139 @@ void co_mutex_unlock(co_mutex *m);
 void co_mutex_free_at(co_mutex *m, const char *file, int line);
 void co_mutex_free(co_mutex *m);
 #define co_mutex_free(m) co_mutex_free_at((m), __FILE__, __LINE__)
+
+/* ---- task groups (structured concurrency) ----
+ *     co_group *g = co_group_new();
+ *     for (...) co_group_spawn(g, handle, conn, "client");
+ *     co_group_wait(g);           // every client has ended
+ *     co_group_free(g);
+ * The group owns its tasks: do not join or detach them (fatal); their
+ * co_task handles are valid until they end. */
+typedef struct co_group co_group;
+co_group *co_group_new_at(const char *file, int line);
+co_group *co_group_new(void); /* NULL when out of memory */
+#define co_group_new() co_group_new_at(__FILE__, __LINE__)
+co_group *co_group_name(co_group *g, const char *name); /* in the trace */
+/* Spawns fn(arg) into g (as co_spawn; from the loop too). A task spawned
+ * into a cancelled group starts cancelled. NULL on bad arguments, out of
+ * memory or outside co_main. */
+co_task *co_group_spawn_at(co_group *g, co_fn fn, void *arg, const char *name,
+                           const char *file, int line);
+co_task *co_group_spawn(co_group *g, co_fn fn, void *arg, const char *name);
+#define co_group_spawn(g, f, a, n) co_group_spawn_at((g), (f), (a), (n), __FILE__, __LINE__)
+/* Waits until every task of g has ended (0 at once when none is left).
+ * When the caller is cancelled or passes its deadline while waiting, the
+ * group is cancelled and the call still waits for the children to end
+ * (shielded) before it returns CO_ECANCELED / CO_ETIMEDOUT: no child
+ * outlives its scope, and cancellation reaches grandchildren through
+ * their parents' groups. Returns 0, CO_EINVAL, CO_ECANCELED,
+ * CO_ETIMEDOUT, CO_EDEADLK. Traced: a wait with why "group", obj the
+ * group; woken with why "join" by the last child. Fatal: a task of g
+ * waiting on g, or two tasks waiting on one group. */
+int co_group_wait_at(co_group *g, const char *file, int line);
+int co_group_wait(co_group *g);
+#define co_group_wait(g) co_group_wait_at((g), __FILE__, __LINE__)
+/* Cancels every task of g, and every task spawned into it later. 0,
+ * CO_EINVAL. */
+int co_group_cancel(co_group *g);
+size_t co_group_size(const co_group *g); /* tasks not yet ended */
+/* NULL is a no-op. Fatal: freeing a group with tasks. */
+void co_group_free_at(co_group *g, const char *file, int line);
+void co_group_free(co_group *g);
+#define co_group_free(g) co_group_free_at((g), __FILE__, __LINE__)
+
+/* ---- signals ----
+ * For a graceful shutdown:
+ *     co_signal_catch(SIGINT);              // from now on ^C is ours
+ *     ...
+ *     co_signal_wait(SIGINT);               // in the task that stops it all
+ * co_signal_catch starts catching signum for the rest of co_main (its
+ * default action, e.g. dying, no longer happens): an arrival wakes every
+ * task in co_signal_wait(signum), or is kept (one, however many came) for
+ * the next wait when none waits. co_signal_wait catches it too if that had
+ * not begun. While a task waits for a signal it is waiting for the world:
+ * not a deadlock. co_main stops catching when it returns.
+ * co_signal_catch: 0, CO_EINVAL (outside co_main, a bad signal, SIGKILL,
+ * SIGSTOP), CO_ENOMEM. co_signal_wait: signum, CO_EINVAL,
+ * CO_ECANCELED/CO_ETIMEDOUT/CO_EDEADLK. Traced: a wait with why "signal"
+ * and obj the signal number, woken with why "io" by 0 (the loop). */
+int co_signal_catch(int signum);
+int co_signal_wait_at(int signum, const char *file, int line);
+int co_signal_wait(int signum);
+#define co_signal_wait(s) co_signal_wait_at((s), __FILE__, __LINE__)
+
+/* ---- hand-offs from other threads ----
+ * A poster lets threads that are not the loop's (a library's callback
+ * thread, a worker pool of the program's own) hand work to the loop:
+ *     co_poster *p; co_poster_new(&p);        // in a task
+ *     co_post(p, deliver, job);               // any thread, any time
+ *     co_poster_close(p);                     // in a task, once no thread
+ *                                             // will post again
+ * Each fn(arg) runs on the loop thread, soon, in the order posted, outside
+ * any task: it must not block (a blocking call there is fatal), and may
+ * co_spawn, co_chan_try_send, co_sem_post, co_cond_signal, co_cancel...
+ * (wake-ups it makes are traced with by 0, the loop). While a poster is
+ * open, tasks waiting for what will be posted are not a deadlock: when
+ * nothing else can wake them, co_main waits for a post. It still returns
+ * once every task has ended; posters left open are then closed and what
+ * they still queue is dropped. */
+typedef struct co_poster co_poster;
+/* 0 and *out, CO_EINVAL outside co_main or out NULL, CO_ENOMEM. */
+int co_poster_new(co_poster **out);
+/* Thread-safe. 0, CO_EINVAL (p or fn NULL), CO_ENOMEM, CO_EPIPE once
+ * co_poster_close has begun (fn never runs). */
+int co_post(co_poster *p, void (*fn)(void *arg), void *arg);
+/* Runs what is still queued, then closes and frees p; no thread may use p
+ * once this returns. 0, CO_EINVAL. */
+int co_poster_close(co_poster *p);
+
+/* ---- semaphores (FIFO hand-off, like mutexes) ---- */
+typedef struct co_sem co_sem;
+/* A semaphore holding `count` units. NULL when out of memory. */
+co_sem *co_sem_new_at(uint64_t count, const char *file, int line);
+co_sem *co_sem_new(uint64_t count);
+#define co_sem_new(n) co_sem_new_at((n), __FILE__, __LINE__)
+co_sem *co_sem_name(co_sem *s, const char *name); /* copied; returns s */
+/* Takes a unit, waiting while there is none (or while others wait before
+ * the caller). 0, CO_EINVAL for NULL, CO_ECANCELED/CO_ETIMEDOUT/
+ * CO_EDEADLK (no unit taken). Traced: a wait with why "sem", obj. */
+int co_sem_wait_at(co_sem *s, const char *file, int line);
+int co_sem_wait(co_sem *s);
+#define co_sem_wait(s) co_sem_wait_at((s), __FILE__, __LINE__)
+/* Takes a unit without waiting: 0, CO_EAGAIN none left, CO_EINVAL. */
+int co_sem_trywait(co_sem *s);
+/* Gives a unit back: to the oldest waiter (woken with why "lock") or to
+ * the count. Never blocks; callable from the loop. 0, CO_EINVAL. */
+int co_sem_post(co_sem *s);
+uint64_t co_sem_value(const co_sem *s); /* units left; 0 for NULL */
+/* NULL is a no-op. Fatal: freeing a semaphore tasks wait on. */
+void co_sem_free_at(co_sem *s, const char *file, int line);
+void co_sem_free(co_sem *s);
+#define co_sem_free(s) co_sem_free_at((s), __FILE__, __LINE__)
+
+/* ---- condition variables ----
+ * No mutex: task code between two blocking calls is atomic, so
+ *     while (!ready) co_cond_wait(c);
+ * cannot miss a co_cond_signal made between the test and the wait. */
+typedef struct co_cond co_cond;
+co_cond *co_cond_new_at(const char *file, int line);
+co_cond *co_cond_new(void); /* NULL when out of memory */
+#define co_cond_new() co_cond_new_at(__FILE__, __LINE__)
+co_cond *co_cond_name(co_cond *c, const char *name);
+/* Waits for a signal or broadcast made after the call (FIFO). 0,
+ * CO_EINVAL, CO_ECANCELED/CO_ETIMEDOUT/CO_EDEADLK. Traced: a wait with why
+ * "cond", obj; woken with why "chan". */
+int co_cond_wait_at(co_cond *c, const char *file, int line);
+int co_cond_wait(co_cond *c);
+#define co_cond_wait(c) co_cond_wait_at((c), __FILE__, __LINE__)
+/* Wake the oldest waiter / every waiter. Never block; callable from the
+ * loop. Return how many were woken (0 or 1 / the count), CO_EINVAL. */
+int co_cond_signal(co_cond *c);
+int co_cond_broadcast(co_cond *c);
+/* NULL is a no-op. Fatal: freeing a condition tasks wait on. */
+void co_cond_free_at(co_cond *c, const char *file, int line);
+void co_cond_free(co_cond *c);
+#define co_cond_free(c) co_cond_free_at((c), __FILE__, __LINE__)
 
 /* ---- misc ---- */
 const char *co_strerror(int err);
@@ -303,6 +551,13 @@ const char *co_strerror(int err);
  * co_trace_start: 0 or a negative errno. */
 int co_trace_start(const char *path);
 int co_trace_stop(void);
+/* Flight recorder (COSCOPE_FLIGHT=2s, or =64MB, with COSCOPE_TRACE=run.jsonl):
+ * nothing is written while the program runs; this writes the last window
+ * now as run.N.jsonl (also done on SIGUSR1, on a deadlock, and when the
+ * loop is blocked past COSCOPE_FLIGHT_STALL, default 100ms). Returns N, or
+ * a negative errno: CO_EINVAL when not in flight mode, -EBUSY within a
+ * second of the last dump (see tr_rec_dump in coscope/tr_record.h). */
+int co_trace_dump(void);
 
 #ifdef __cplusplus
 }

@@ -38,6 +38,10 @@ typedef enum tr_ev {
                          trace's last line */
     TR_EV_STACK,      /* stack, pcs: a caller chain, written once before the
                          first spawn / yield that refers to it by id */
+    TR_EV_SPAN_BEGIN, /* task, name, at?: a span the program annotated
+                         (co_span_begin) opens in the task; spans nest */
+    TR_EV_SPAN_END,   /* task: the task's innermost open span closes */
+    TR_EV_RENAME,     /* task, name: the task is called name from here */
     TR_EV_CONN,       /* task, fd, local, peer: a TCP connection came up
                          (connect or accept); the reader pairs the two ends
                          of a connection inside the process */
@@ -70,6 +74,11 @@ typedef enum tr_wait {
     TR_WAIT_LOCK,
     TR_WAIT_EVENT,
     TR_WAIT_WORK,
+    TR_WAIT_SELECT, /* co_select: one of several channel operations */
+    TR_WAIT_SEM,    /* a semaphore (obj) */
+    TR_WAIT_COND,   /* a condition / event (obj) */
+    TR_WAIT_GROUP,  /* a task group's children (obj) */
+    TR_WAIT_SIGNAL, /* a POSIX signal (co_signal_wait) */
     TR_WAIT__COUNT
 } tr_wait;
 
@@ -102,6 +111,9 @@ typedef enum tr_status {
 typedef enum tr_objkind {
     TR_OBJ_MUTEX = 0,
     TR_OBJ_CHAN,
+    TR_OBJ_SEM,
+    TR_OBJ_COND,
+    TR_OBJ_GROUP,
     TR_OBJ__COUNT
 } tr_objkind;
 

@@ -94,6 +94,10 @@ void tr_rec_obj(uint64_t obj, tr_objkind kind, int64_t cap, const char *name,
 void tr_rec_acquire(uint64_t task, uint64_t obj);
 void tr_rec_release(uint64_t task, uint64_t obj);
 void tr_rec_mark(uint64_t task, const char *msg, size_t len);
+/* Annotated spans (co_span_begin / co_span_end) and a task's new name. */
+void tr_rec_span_begin(uint64_t task, const char *name, const char *file, int line);
+void tr_rec_span_end(uint64_t task);
+void tr_rec_rename(uint64_t task, const char *name);
 void tr_rec_poll_begin(void);
 /* The runtime found `task` blocked forever (nothing left could wake it);
  * written before it cancels the task, so the analyser sees the deadlock. */
@@ -124,6 +128,20 @@ void tr_rec_spawn_stack(uint64_t task, uint64_t parent, const char *name,
 void tr_rec_yield_stack(uint64_t task, tr_wait why, uint64_t obj, tr_op op,
                         int64_t fd, int64_t ms, const char *file, int line,
                         uint32_t stack);
+
+/* ---- flight recorder ----
+ * With COSCOPE_FLIGHT=2s (a window; or =64MB, a size bound) in the
+ * environment at tr_rec_start, nothing is written to `path`: records stay
+ * in memory and only the last 2 s (or 64 MB) are kept. A dump writes that
+ * window as a self-contained trace to path.1.jsonl, path.2.jsonl, ... (the
+ * number goes before the extension), named on stderr: on SIGUSR1, on
+ * tr_rec_dump(), and when the loop has been blocked in one run slice longer
+ * than COSCOPE_FLIGHT_STALL (default 100ms) — while it still is, and again
+ * once the slice ended. tr_rec_dump writes one now and waits for it (`why`,
+ * a string literal or NULL, is what stderr says triggered it): the dump's
+ * number, or -EINVAL when not in flight mode, -EBUSY within a second of the
+ * last one, -EMLINK after 100, or the open/write error. Loop thread. */
+int tr_rec_dump(const char *why);
 
 /* A TCP connection of `task` came up on fd (after connect or accept):
  * `local` and `peer` are its addresses ("127.0.0.1:40312"; at most 63

@@ -200,6 +200,11 @@ size_t tr_nworks(const tr_trace *tr);
 const tr_work *tr_works(const tr_trace *tr);     /* ordered by t0 */
 size_t tr_nidles(const tr_trace *tr);
 const tr_idle *tr_idles(const tr_trace *tr);     /* ordered by t0 */
+/* The idles' prefix sums, [tr_nidles + 1]: idle ns in idles[0..i) (after
+ * tr_analyze; NULL before). tr_idle_within: the loop's idle ns in [a, b),
+ * in O(log n). Both are what the viewer sums pixel columns with. */
+const int64_t *tr_idle_sums(const tr_trace *tr);
+int64_t tr_idle_within(const tr_trace *tr, int64_t a, int64_t b);
 
 /* Index of the first event with t >= t (binary search); tr_nevents if none. */
 size_t tr_event_at(const tr_trace *tr, int64_t t);
@@ -414,6 +419,19 @@ typedef struct tr_summary {
 } tr_summary;
 const tr_summary *tr_summarize(const tr_trace *tr);
 
+/* Annotated spans (co_span_begin / co_span_end), totalled by name in the
+ * order names first appear. A span_end closes its task's innermost open
+ * span; spans still open when the trace ends count to its end (`open`).
+ * tr_annot_spans fills *out (free() it) and returns how many names, or a
+ * negative errno. */
+typedef struct tr_annot {
+    uint32_t name;  /* string id */
+    uint64_t count; /* spans of that name */
+    uint64_t open;  /* of them, still open at the end */
+    int64_t total, max; /* ns */
+} tr_annot;
+long tr_annot_spans(const tr_trace *tr, tr_annot **out);
+
 /* Histograms of run-slice length and scheduling latency (ready -> run), in
  * log2 buckets: bucket 0 counts values below 2 ns, bucket i >= 1 counts
  * [2^i, 2^(i+1)) ns, and the last bucket everything from 2^39 ns (~9 min)
@@ -435,7 +453,8 @@ int64_t tr_hist_lo(int i);
 /* Bytes the loaded trace holds in memory, by part (the sizes of its arrays
  * and tables, not malloc's own overhead). */
 typedef struct tr_mem {
-    size_t events;   /* tr_event array, values beyond 32 bits, line numbers */
+    size_t events;   /* tr_event array, values beyond 32 bits, line numbers,
+                        stacks, their frames and on-CPU figures */
     size_t strings;  /* interned names, `at`s and messages */
     size_t model;    /* tasks, spans, wake-ups, work, idle, indexes */
     size_t analysis; /* stalls, victims, cycles */

@@ -1,11 +1,55 @@
-/* coscope/viewer.h: the entry point of `coscope view`.
- * The CLI calls vw_view_main with argv[0] = "view" and the rest of the
- * command line (FILE and options, e.g. --screenshot out.png --at 1.25s
- * --window 200ms --size 1600x900 --select TASK). Returns the process exit
- * code: 0 ok, 1 bad input / no display, 2 usage. */
+/* coscope/viewer.h: the viewer as a library, under the `coscope-view`
+ * program (which `coscope view` runs).
+ *
+ *     vw_view_opts o = VW_VIEW_OPTS_INIT;
+ *     o.screenshot = "frame.png";          // headless: one frame, no window
+ *     o.at = 1250000000; o.has_at = 1;     // playhead at 1.25 s
+ *     int rc = vw_view_file("run.jsonl", &o);
+ *
+ * Every entry point returns a process exit code: 0 ok, 1 bad input / no
+ * display / out of memory (with a message on stderr), 2 bad options. */
 #ifndef COSCOPE_VIEWER_H
 #define COSCOPE_VIEWER_H
 
+#include <stdint.h>
+#include <stdio.h>
+
+#include "coscope/trace.h"
+
+/* What the view starts with; every field but w and h is optional. */
+typedef struct vw_view_opts {
+    const char *screenshot; /* render one frame to this PNG and return */
+    const char *title;      /* window title (the program puts the file name
+                               here); NULL: "coscope view" */
+    int64_t at;             /* playhead, when has_at (default: the start;
+                               for a screenshot: the end) */
+    int has_at;
+    int64_t window; /* visible width centred at the playhead; 0: whole */
+    int w, h;       /* window / image size in pixels */
+    uint32_t select; /* task id to select; 0: none */
+    /* with a screenshot: what a user in the window would have done */
+    int has_hover, hover_x, hover_y; /* the mouse at this pixel */
+    int help_overlay;                /* the key help open (as after ?) */
+} vw_view_opts;
+
+#define VW_VIEW_OPTS_INIT {NULL, NULL, 0, 0, 0, 1600, 900, 0, 0, 0, 0, 0}
+
+/* Shows tr (loaded and analysed by the caller, borrowed, never changed) in
+ * a window until the user quits, or renders one frame to o->screenshot.
+ * Bad options (a size outside 64..16384, a hover point outside the image)
+ * return 2. */
+int vw_view(const tr_trace *tr, const vw_view_opts *o);
+
+/* Loads and analyses path, then as vw_view. In a window the load runs on a
+ * thread behind a progress bar (Esc or closing the window cancels it, exit
+ * 0); reader warnings go to stderr. */
+int vw_view_file(const char *path, const vw_view_opts *o);
+
+/* The key bindings as help text, one "  KEYS  what it does" line each. */
+void vw_print_keys(FILE *f);
+
+/* `coscope view FILE [options]` with argv[0] = "view": the command line
+ * into vw_view_opts, then vw_view_file; 2 on a usage error. */
 int vw_view_main(int argc, char **argv);
 
 #endif

@@ -1,0 +1,163 @@
+/* flight_prog.c: programs for the flight recorder's tests, run with
+ * COSCOPE_FLIGHT and COSCOPE_TRACE=DIR/run.jsonl. argv[1] is the case:
+ *   stall     3 s of normal work (a ticker and two workers), then a task
+ *             blocks the loop 300 ms of CPU, then 0.5 s more; prints how
+ *             many files DIR held just before the stall ("before 0").
+ *   usr1      raises SIGUSR1, then keeps running 300 ms.
+ *   api       co_trace_dump() twice in a row: prints both results.
+ *   deadlock  two tasks each wait for the other (join): the runtime's
+ *             deadlock verdict dumps. */
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "coscope/co.h"
+
+static int files_in_dir(void)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", getenv("COSCOPE_TRACE"));
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static int64_t cpu_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static volatile int stop;
+
+static void *ticker(void *arg)
+{
+    (void)arg;
+    while (!stop)
+        co_sleep(2);
+    return NULL;
+}
+
+static void *worker(void *arg)
+{
+    co_mutex *m = arg;
+    while (!stop) {
+        co_mutex_lock(m);
+        co_yield();
+        co_mutex_unlock(m);
+        co_sleep(5);
+    }
+    return NULL;
+}
+
+static void *victim(void *arg)
+{
+    (void)arg;
+    return NULL;
+}
+
+/* Makes two tasks ready, then holds the loop: they wait behind it. */
+static void *blocker(void *arg)
+{
+    (void)arg;
+    co_detach(co_spawn(victim, NULL, "victim 1"));
+    co_detach(co_spawn(victim, NULL, "victim 2"));
+    int64_t until = cpu_ns() + 300 * 1000000LL;
+    volatile unsigned sink = 0;
+    while (cpu_ns() < until)
+        for (int k = 0; k < 1000; k++)
+            sink += (unsigned)k;
+    (void)sink;
+    co_yield();
+    return NULL;
+}
+
+static void *stall_main(void *arg)
+{
+    (void)arg;
+    co_mutex *m = co_mutex_name(co_mutex_new(), "shared");
+    co_task *t = co_spawn(ticker, NULL, "ticker");
+    co_task *w1 = co_spawn(worker, m, "worker 1");
+    co_task *w2 = co_spawn(worker, m, "worker 2");
+    co_sleep(3000);
+    printf("before %d\n", files_in_dir());
+    fflush(stdout);
+    co_join(co_spawn(blocker, NULL, "blocker"), NULL);
+    /* 0.5 s more; in steps, as the loop's clock is only read again at its
+     * next iteration (one co_sleep(500) here would be due at once) */
+    for (int i = 0; i < 50; i++)
+        co_sleep(10);
+    stop = 1;
+    co_join(t, NULL);
+    co_join(w1, NULL);
+    co_join(w2, NULL);
+    co_mutex_free(m);
+    return NULL;
+}
+
+static void *usr1_main(void *arg)
+{
+    (void)arg;
+    co_task *t = co_spawn(ticker, NULL, "ticker");
+    co_sleep(50);
+    raise(SIGUSR1);
+    co_sleep(300);
+    stop = 1;
+    co_join(t, NULL);
+    return NULL;
+}
+
+static void *api_main(void *arg)
+{
+    (void)arg;
+    co_task *t = co_spawn(ticker, NULL, "ticker");
+    co_sleep(20);
+    int a = co_trace_dump(), b = co_trace_dump();
+    printf("dump %d then %d\n", a, b);
+    stop = 1;
+    co_join(t, NULL);
+    return NULL;
+}
+
+static co_task *peer[2];
+
+static void *joiner(void *arg)
+{
+    int i = (int)(long)arg;
+    co_sleep(5);
+    co_join(peer[1 - i], NULL);
+    return NULL;
+}
+
+static void *deadlock_main(void *arg)
+{
+    (void)arg;
+    peer[0] = co_spawn(joiner, (void *)0L, "a");
+    peer[1] = co_spawn(joiner, (void *)1L, "b");
+    return NULL; /* a and b wait on each other: nothing can end it */
+}
+
+int main(int argc, char **argv)
+{
+    const char *c = argc > 1 ? argv[1] : "";
+    co_fn fn = strcmp(c, "stall") == 0 ? stall_main
+               : strcmp(c, "usr1") == 0 ? usr1_main
+               : strcmp(c, "api") == 0 ? api_main
+               : strcmp(c, "deadlock") == 0 ? deadlock_main : NULL;
+    if (!fn)
+        return 2;
+    int rc = co_main(fn, NULL);
+    return strcmp(c, "deadlock") == 0 ? (rc == CO_EDEADLK ? 0 : 1) : rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,206 @@
+/* tests/runtime/test_iobuf.c: co_read_line and co_read_exact over real TCP
+ * on loopback, asserted exactly: lines and their lengths, EOF in the middle
+ * of a line, CO_E2BIG, bytes read ahead served to the next read of any
+ * kind, cancellation that loses nothing, and the caller's place in the
+ * trace. Writers pause between pieces; results never depend on how TCP
+ * cuts the stream. */
+#include <stdint.h>
+#include <unistd.h>
+
+#include "rt_run.h" /* and test.h */
+
+static co_tcp *srv_side, *cli_side;
+
+static void *acceptor(void *arg)
+{
+    ASSERT_OK(co_tcp_accept(arg, &srv_side));
+    return NULL;
+}
+
+/* A connected pair: cli_side (connect) and srv_side (accept). */
+static void make_pair(void)
+{
+    co_tcp *l;
+    ASSERT_OK(co_tcp_listen("127.0.0.1", 0, &l));
+    co_task *a = co_spawn(acceptor, l, "acceptor");
+    ASSERT_OK(co_tcp_connect("127.0.0.1", co_tcp_port(l), &cli_side));
+    ASSERT_OK(co_join(a, NULL));
+    ASSERT_OK(co_close(l));
+}
+
+typedef struct pieces {
+    const char *p[8];
+    int close_after;
+} pieces;
+
+static void *writer(void *arg)
+{
+    pieces *w = arg;
+    for (int i = 0; w->p[i]; i++) {
+        size_t n = strlen(w->p[i]);
+        ASSERT_EQ(co_write(cli_side, w->p[i], n), (ssize_t)n);
+        co_sleep(1); /* likely separate segments; nothing depends on it */
+    }
+    if (w->close_after)
+        ASSERT_OK(co_close(cli_side));
+    return NULL;
+}
+
+static void *lines_main(void *arg)
+{
+    (void)arg;
+    make_pair();
+    pieces w = {{"hello\nwor", "ld\n", "par", "tial\nlast", NULL}, 1};
+    co_task *t = co_spawn(writer, &w, "writer");
+    char buf[64];
+    ASSERT_EQ(co_read_line(srv_side, buf, sizeof buf), 6);
+    ASSERT_STR_EQ(buf, "hello\n");
+    ASSERT_EQ(co_read_line(srv_side, buf, sizeof buf), 6);
+    ASSERT_STR_EQ(buf, "world\n");
+    ASSERT_EQ(co_read_line(srv_side, buf, sizeof buf), 8);
+    ASSERT_STR_EQ(buf, "partial\n");
+    ASSERT_EQ(co_read_line(srv_side, buf, sizeof buf), 4); /* EOF, no '\n' */
+    ASSERT_STR_EQ(buf, "last");
+    ASSERT_EQ(co_read_line(srv_side, buf, sizeof buf), 0);
+    ASSERT_STR_EQ(buf, "");
+    ASSERT_EQ(co_read(srv_side, buf, sizeof buf), 0);
+    ASSERT_EQ(co_read_line(srv_side, buf, 1), CO_EINVAL);
+    ASSERT_EQ(co_read_line(NULL, buf, sizeof buf), CO_EINVAL);
+    ASSERT_OK(co_join(t, NULL));
+    ASSERT_OK(co_close(srv_side));
+    return NULL;
+}
+
+static void test_lines(void)
+{
+    RUN_TASK(lines_main, NULL);
+}
+
+static void *mixed_main(void *arg)
+{
+    (void)arg;
+    make_pair();
+    /* 10 000 bytes after a header line, then a line too long for 8. */
+    static char body[10001];
+    for (int i = 0; i < 10000; i++)
+        body[i] = (char)('a' + i % 26);
+    pieces w = {{"len 10000\n", body, "0123456789abcdefghij", NULL}, 1};
+    co_task *t = co_spawn(writer, &w, "writer");
+    char line[32];
+    ASSERT_EQ(co_read_line(srv_side, line, sizeof line), 10);
+    ASSERT_STR_EQ(line, "len 10000\n");
+    static char got[10000];
+    ASSERT_EQ(co_read_exact(srv_side, got, sizeof got), 10000);
+    ASSERT(memcmp(got, body, 10000) == 0);
+    char small[8];
+    ASSERT_EQ(co_read_line(srv_side, small, sizeof small), CO_E2BIG);
+    /* the 7 bytes it looked at are still there, for a read of any kind */
+    char c;
+    ASSERT_EQ(co_read(srv_side, &c, 1), 1);
+    ASSERT_EQ(c, '0');
+    char rest[32] = {0};
+    ASSERT_EQ(co_read_exact(srv_side, rest, 30), 19); /* EOF after 19 */
+    ASSERT_STR_EQ(rest, "123456789abcdefghij");
+    ASSERT_EQ(co_read_exact(srv_side, rest, 4), 0);
+    ASSERT_EQ(co_read_exact(srv_side, rest, 0), CO_EINVAL);
+    ASSERT_OK(co_join(t, NULL));
+    ASSERT_OK(co_close(srv_side));
+    return NULL;
+}
+
+static void test_mixed(void)
+{
+    RUN_TASK(mixed_main, NULL);
+}
+
+/* Cancelled half-way through a line: the bytes it read are not lost. */
+static ssize_t cancelled_rc;
+static int reader_started;
+
+static void *line_reader(void *arg)
+{
+    (void)arg;
+    char buf[64];
+    reader_started = 1;
+    cancelled_rc = co_read_line(srv_side, buf, sizeof buf);
+    return NULL;
+}
+
+static void *cancel_main(void *arg)
+{
+    (void)arg;
+    make_pair();
+    ASSERT_EQ(co_write(cli_side, "abc", 3), 3);
+    co_task *r = co_spawn(line_reader, NULL, "reader");
+    co_sleep(5); /* it takes "abc" and waits for the rest of the line */
+    ASSERT(reader_started);
+    ASSERT_OK(co_cancel(r));
+    ASSERT_OK(co_join(r, NULL));
+    ASSERT_EQ(cancelled_rc, CO_ECANCELED);
+    ASSERT_EQ(co_write(cli_side, "def\n", 4), 4);
+    char buf[64];
+    ASSERT_EQ(co_read_line(srv_side, buf, sizeof buf), 7);
+    ASSERT_STR_EQ(buf, "abcdef\n");
+    ASSERT_OK(co_close(cli_side));
+    ASSERT_OK(co_close(srv_side));
+    return NULL;
+}
+
+static void test_cancel(void)
+{
+    RUN_TASK(cancel_main, NULL);
+}
+
+/* The wait inside co_read_line is traced at the caller's line. */
+static void *trace_main(void *arg)
+{
+    (void)arg;
+    make_pair();
+    pieces w = {{"x\n", NULL}, 1};
+    co_task *t = co_spawn(writer, &w, "writer");
+    char buf[8];
+    ASSERT_EQ(co_read_line(srv_side, buf, sizeof buf), 2);
+    ASSERT_OK(co_join(t, NULL));
+    ASSERT_OK(co_close(srv_side));
+    return NULL;
+}
+static const int read_line_line = __LINE__ - 5;
+
+static void test_trace(void)
+{
+    char path[] = "/tmp/coscope-iobuf-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT(fd >= 0);
+    close(fd);
+    ASSERT_OK(co_trace_start(path));
+    RUN_TASK(trace_main, NULL);
+    ASSERT_OK(co_trace_stop());
+    FILE *f = fopen(path, "r");
+    ASSERT_NOT_NULL(f);
+    static char tb[1 << 16];
+    size_t n = fread(tb, 1, sizeof tb - 1, f);
+    fclose(f);
+    tb[n] = '\0';
+    char want[512];
+    snprintf(want, sizeof want, "\"why\":\"io\",\"op\":\"read\",\"fd\":");
+    const char *y = strstr(tb, want);
+    ASSERT_NOT_NULL(y);
+    snprintf(want, sizeof want, ",\"at\":\"%s:%d\"", __FILE__, read_line_line);
+    const char *nl = strchr(y, '\n');
+    const char *at = strstr(y, want);
+    ASSERT(at != NULL && at < nl);
+    unlink(path);
+}
+
+static const test_case cases[] = {
+    {"lines", test_lines},
+    {"mixed", test_mixed},
+    {"cancel", test_cancel},
+    {"trace", test_trace},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    return test_main(argc, argv, cases);
+}
