@@ -62,6 +62,18 @@ void tr__causes_free(tr_trace *tr)
     tr->nrun_spans = tr->nconns = tr->nwrites = 0;
 }
 
+size_t tr__causes_memory(const tr_trace *tr)
+{
+    if (!tr->run_cum) /* not analysed */
+        return 0;
+    return tr->ncauses * sizeof *tr->causes + tr->ncause_victims * sizeof *tr->cause_victims +
+           tr->ncause_links * sizeof *tr->cause_links + tr->nspans * sizeof *tr->run_cum +
+           tr->nrun_spans * (sizeof *tr->run_spans + 2 * sizeof *tr->run_tree +
+                             sizeof *tr->run_before) +
+           tr->nconns * sizeof *tr->conns + tr->nwrites * sizeof *tr->writes +
+           tr->ncontended * sizeof *tr->contended;
+}
+
 /* ---- the run-slice index: longest slices in an interval ---- */
 
 static int64_t run_len(const tr_trace *tr, uint32_t k)
@@ -1225,6 +1237,11 @@ static int finish(builder *b)
         }
     }
     tr->ncauses = n;
+    if (tr->ncause_links) { /* room was made for MAX_STEPS links a cause */
+        tr_link *l = realloc(tr->cause_links, tr->ncause_links * sizeof *l);
+        if (l)
+            tr->cause_links = l;
+    }
     for (size_t i = 0; i < tr->nstalls; i++)
         if (tr->stalls[i].cause >= 0)
             tr->stalls[i].cause = rank[tr->stalls[i].cause] == NONE
