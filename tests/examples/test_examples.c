@@ -647,7 +647,10 @@ static void test_causes_lock(void)
     char trace[128];
     record_causes(trace, sizeof trace, 0, "lock_crawler", none);
     char *js = coscope6("stalls", trace, "--json", "--threshold", "100ms", NULL);
-    ASSERT_EQ(count(js, "\"why\":\"lock\",\"op\":\"none\",\"fd\""), 0); /* no lock stall */
+    /* lock waits are ~30 ms: at 100 ms none should be a stall, but a loaded
+     * machine may stretch one; any that is sits under the mutex's cause */
+    ASSERT_EQ(count_lines(js, "\"why\":\"lock\",\"op\":\"none\",\"fd\"", "\"cause\":0,"),
+              count(js, "\"why\":\"lock\",\"op\":\"none\",\"fd\""));
     ASSERT_HAS(js, "\"causes\":[\n{\"kind\":\"contention\",\"task\":");
     char *c0 = line_starting(js, "{\"kind\":\"contention\",");
     ASSERT_HAS(c0, "\"name\":\"worker ");
