@@ -529,6 +529,21 @@ typedef struct builder {
     size_t nlens, caplens;
 } builder;
 
+/* Makes room for one more element in *arr (n used of *cap, elements of
+ * `size` bytes), doubling from 16. 0 or -ENOMEM (the array is kept). */
+static int grow(void *arr, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? 2 * *cap : 16;
+    void *p = realloc(*(void **)arr, c * size);
+    if (!p)
+        return -ENOMEM;
+    *(void **)arr = p;
+    *cap = c;
+    return 0;
+}
+
 static proto *proto_new(builder *b, uint64_t key, int kind)
 {
     uint32_t *slot = tr__map_get(&b->by_key, key, 1);
@@ -536,14 +551,8 @@ static proto *proto_new(builder *b, uint64_t key, int kind)
         return NULL;
     if (*slot != NONE)
         return &b->p[*slot];
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 16;
-        proto *np = realloc(b->p, cap * sizeof *np);
-        if (!np)
-            return NULL;
-        b->p = np;
-        b->cap = cap;
-    }
+    if (grow(&b->p, b->n, &b->cap, sizeof *b->p))
+        return NULL;
     *slot = (uint32_t)b->n;
     proto *p = &b->p[b->n++];
     memset(p, 0, sizeof *p);
@@ -558,28 +567,16 @@ static int add_victim(proto *p, uint32_t task)
 {
     if (p->nv && p->victims[p->nv - 1] == task)
         return 0;
-    if (p->nv == p->capv) {
-        size_t cap = p->capv ? 2 * p->capv : 8;
-        uint32_t *v = realloc(p->victims, cap * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        p->victims = v;
-        p->capv = cap;
-    }
+    if (grow(&p->victims, p->nv, &p->capv, sizeof *p->victims))
+        return -ENOMEM;
     p->victims[p->nv++] = task;
     return 0;
 }
 
 static int push_len(builder *b, int64_t v)
 {
-    if (b->nlens == b->caplens) {
-        size_t cap = b->caplens ? 2 * b->caplens : 256;
-        int64_t *l = realloc(b->lens, cap * sizeof *l);
-        if (!l)
-            return -ENOMEM;
-        b->lens = l;
-        b->caplens = cap;
-    }
+    if (grow(&b->lens, b->nlens, &b->caplens, sizeof *b->lens))
+        return -ENOMEM;
     b->lens[b->nlens++] = v;
     return 0;
 }
@@ -617,14 +614,8 @@ static int acc_add(tr__map *m, acc **v, size_t *n, size_t *cap, uint64_t key, in
     if (!slot)
         return -ENOMEM;
     if (*slot == NONE) {
-        if (*n == *cap) {
-            size_t c = *cap ? 2 * *cap : 16;
-            acc *nv = realloc(*v, c * sizeof *nv);
-            if (!nv)
-                return -ENOMEM;
-            *v = nv;
-            *cap = c;
-        }
+        if (grow(v, *n, cap, sizeof **v))
+            return -ENOMEM;
         *slot = (uint32_t)(*n)++;
         (*v)[*slot] = (acc){key, 0};
     }
@@ -740,13 +731,8 @@ static int64_t next_window(const tr_trace *tr, int64_t w)
 static int add_period(builder *b, int64_t **periods, size_t *np, size_t *cap, int64_t p0,
                       int64_t p1)
 {
-    if (*np == *cap) {
-        *cap = *cap ? 2 * *cap : 8;
-        int64_t *v = realloc(*periods, *cap * 2 * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        *periods = v;
-    }
+    if (grow(periods, *np, cap, 2 * sizeof **periods)) /* [t0, t1) pairs */
+        return -ENOMEM;
     (*periods)[2 * *np] = p0;
     (*periods)[2 * *np + 1] = p1;
     if (saturation_period(b, p0, p1, (uint32_t)*np))
@@ -855,18 +841,10 @@ static int combo_id(holding *h, int why, int op, uint32_t site, uint32_t span, u
     if (!slot)
         return -ENOMEM;
     if (*slot == NONE) {
-        if (h->ncombos == h->capcombos) {
-            size_t cap = h->capcombos ? 2 * h->capcombos : 16;
-            uint64_t *v = realloc(h->combos, cap * sizeof *v);
-            if (!v)
-                return -ENOMEM;
-            h->combos = v;
-            uint32_t *sv = realloc(h->combo_span, cap * sizeof *sv);
-            if (!sv)
-                return -ENOMEM;
-            h->combo_span = sv;
-            h->capcombos = cap;
-        }
+        size_t cap = h->capcombos; /* two arrays of one length */
+        if (grow(&h->combos, h->ncombos, &h->capcombos, sizeof *h->combos) ||
+            grow(&h->combo_span, h->ncombos, &cap, sizeof *h->combo_span))
+            return -ENOMEM;
         *slot = (uint32_t)h->ncombos;
         h->combo_span[h->ncombos] = span;
         h->combos[h->ncombos++] = k;
