@@ -571,9 +571,21 @@ static void test_causes_crawler(void)
     ASSERT_HAS(c0, "\"name\":\"http conn ");
     ASSERT_HAS(c0, "\"at\":\"examples/crawler.c:162\"");
     ASSERT_HAS(c0, "\"stack\":\"site_handler ");
-    /* it is the first cause and every stall is under it */
+    /* it is the first cause and every stall of the slow page (>= 100 ms;
+     * a loaded machine may add short ones of its own) is under it */
     ASSERT_HAS(js, "\"causes\":[\n{\"kind\":\"sleep\",");
-    ASSERT_EQ(count(js, "\"cause\":0,"), nstalls);
+    size_t planted = 0;
+    for (const char *p = js; (p = strstr(p, "\n{\"kind\":\"wait\",\"task\":")) != NULL; p++) {
+        const char *d = strstr(p, ",\"dur\":");
+        ASSERT_NOT_NULL(d);
+        if (strtoll(d + 7, NULL, 10) < 100000000)
+            continue;
+        planted++;
+        const char *end = strchr(p + 1, '\n');
+        const char *c = strstr(p, ",\"cause\":0,");
+        ASSERT(c && (!end || c < end));
+    }
+    ASSERT_CMP(planted, >=, 15);
     char *v = strstr(c0, "\"victims\":[");
     ASSERT_NOT_NULL(v);
     size_t nv = 1;
@@ -589,7 +601,6 @@ static void test_causes_crawler(void)
     ASSERT_HAS(row, "at examples/crawler.c:162");
     ASSERT_HAS(row, " chan_recv work queue (obj 2) <- ");
     ASSERT_HAS(row, " sleep");
-    ASSERT(strstr(txt, "under cause 1") == NULL);
     free(row);
     free(txt);
 
@@ -639,6 +650,10 @@ static void test_causes_lock(void)
     char trace[128];
     record_causes(trace, sizeof trace, 0, "lock_crawler", none);
     char *js = coscope6("stalls", trace, "--json", "--threshold", "100ms", NULL);
+    /* lock waits are ~30 ms: at 100 ms none should be a stall, but a loaded
+     * machine may stretch one; any that is sits under the mutex's cause */
+    ASSERT_EQ(count_lines(js, "\"why\":\"lock\",\"op\":\"none\",\"fd\"", "\"cause\":0,"),
+              count(js, "\"why\":\"lock\",\"op\":\"none\",\"fd\""));
     ASSERT_HAS(js, "\"causes\":[\n{\"kind\":\"contention\",\"task\":");
     char *c0 = line_starting(js, "{\"kind\":\"contention\",");
     ASSERT_HAS(c0, "\"name\":\"worker ");
@@ -648,9 +663,10 @@ static void test_causes_lock(void)
     ASSERT_HAS(c0, "\"what\":\"lock cookies (obj 1) contended: ");
     ASSERT_HAS(c0, "; held by 4 tasks, longest by worker ");
     ASSERT_HAS(c0, "; held across io read at examples/ex_util.c:");
-    /* where: the caller chain of that read goes through the fetch */
-    ASSERT_HAS(c0, " < fetch ");
-    ASSERT_HAS(c0, "examples/lock_crawler.c:");
+    /* where: the caller chain of that read is the fetch (ex_http_get) of a
+     * worker (fetch itself may be inlined into it) */
+    ASSERT_HAS(c0, " < ex_http_get ");
+    ASSERT_HAS(c0, " < worker ");
     free(c0);
     free(js);
     char *txt = coscope6("stalls", trace, "--threshold", "100ms", NULL, NULL);
