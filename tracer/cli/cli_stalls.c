@@ -215,7 +215,7 @@ static void evidence(const tr_trace *tr, const tr_stall *s, FILE *f)
 
     switch (s->kind) {
     case TR_STALL_BLOCKED: {
-        const tr_victim *v = tr_victims(tr) + s->victim0;
+        const tr_victim *v = s->nvictims ? tr_victims(tr) + s->victim0 : NULL;
         oncpu_text(tr, s, f);
         if (s->nvictims == 0) {
             fputs("nothing else was ready", f);
@@ -401,7 +401,7 @@ static void json_stall(const tr_trace *tr, const tr_stall *s, FILE *f)
 
     switch (s->kind) {
     case TR_STALL_BLOCKED: {
-        const tr_victim *v = tr_victims(tr) + s->victim0;
+        const tr_victim *v = s->nvictims ? tr_victims(tr) + s->victim0 : NULL;
         fputs(",\"victims\":[", f);
         for (uint32_t i = 0; i < s->nvictims; i++) {
             const tr_task *vt = tr_task_by_id(tr, v[i].task);
