@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -257,6 +258,42 @@ static int take_conn(co_tcp *srv, co_tcp **out)
     return 0;
 }
 
+/* "127.0.0.1:40312" for a socket address, "" if it has none. */
+static void addr_name(const struct sockaddr_storage *ss, int ok, char *buf, size_t n)
+{
+    char ip[64] = "";
+    int port = 0;
+    buf[0] = '\0';
+    if (ok != 0)
+        return;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        uv_ip4_name(a, ip, sizeof ip);
+        port = ntohs(a->sin_port);
+        snprintf(buf, n, "%s:%d", ip, port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        uv_ip6_name(a, ip, sizeof ip);
+        port = ntohs(a->sin6_port);
+        snprintf(buf, n, "[%s]:%d", ip, port);
+    }
+}
+
+/* The `conn` trace line of a connection that just came up: its two
+ * addresses let the reader pair both ends when they are in this process
+ * (a read on one is then woken by a write on the other). */
+static void trace_conn(uint64_t task, co_tcp *c)
+{
+    if (!TR_ON())
+        return;
+    struct sockaddr_storage l, p;
+    int nl = sizeof l, np = sizeof p;
+    char local[72], peer[72];
+    addr_name(&l, uv_tcp_getsockname(&c->h, (struct sockaddr *)&l, &nl), local, sizeof local);
+    addr_name(&p, uv_tcp_getpeername(&c->h, (struct sockaddr *)&p, &np), peer, sizeof peer);
+    tr_rec_conn(task, c->fd, local, peer);
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     co_tcp *srv = server->data;
@@ -275,6 +312,8 @@ static void on_connection(uv_stream_t *server, int status)
         res = take_conn(srv, &aw->conn);
     if (res == CO_ENOMEM)
         srv->pending = 1;
+    if (res == 0)
+        CO__TRACE(trace_conn(aw->t->id, aw->conn));
     CO__TRACE(tr_rec_io_end(aw->t->id, TR_OP_ACCEPT,
                             res == 0 ? aw->conn->fd : res));
     co__wake(aw->t, TR_WAKE_IO, res);
@@ -353,6 +392,8 @@ int co_tcp_accept_at(co_tcp *server, co_tcp **out, const char *file, int line)
         server->listen_err = 0;
         if (!err)
             err = take_conn(server, &c);
+        if (!err)
+            CO__TRACE(trace_conn(self->id, c));
         CO__TRACE(tr_rec_io(self->id, TR_OP_ACCEPT, server->fd, -1,
                             err ? err : c->fd));
         if (!err)
@@ -388,6 +429,8 @@ static void on_connect(uv_connect_t *req, int status)
 {
     io_req *r = req->data;
     r->res = r->cancel_err ? r->cancel_err : status;
+    if (r->res == 0)
+        CO__TRACE(trace_conn(r->t->id, r->s));
     CO__TRACE(tr_rec_io_end(r->t->id, TR_OP_CONNECT, r->res));
     if (r->res < 0)
         tcp_discard(r->s); /* no-op when the cancel already did */
@@ -698,4 +741,11 @@ int co_close_at(co_tcp *s, const char *file, int line)
 int co_close(co_tcp *s)
 {
     return co_close_at(s, NULL, 0);
+}
+
+/* For io_sock.c: the libuv handle of an open connection, NULL once closing
+ * (or for NULL). */
+uv_tcp_t *co__tcp_uv(co_tcp *s)
+{
+    return s && !s->closing ? &s->h : NULL;
 }

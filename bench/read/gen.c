@@ -243,3 +243,41 @@ int gen_trace(FILE *out, uint64_t nevents, uint64_t seed, uint32_t ntasks)
     free(g.heap);
     return rc == 0 && !ferror(out) ? 0 : -1;
 }
+
+/* P: one formatted line to out */
+#define P(...) fprintf(out, __VA_ARGS__)
+/* gen_herd: N tasks park (why event) one after another, a releaser makes them all
+ * ready at R (1 ns apart), then they run 2 us each, back to back, and
+ * exit. Task i (1-based) is ready from R + i to B + 2000 (i - 1). */
+int gen_herd(FILE *out, uint32_t n)
+{
+    int64_t t = 1000, bstart = GEN_HERD_R + n + 1000;
+    P("%s", "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1,\"program\":\"herd\",\"pid\":1,\"clock\":\"monotonic\",\"unix_ns\":0}\n");
+    for (uint32_t i = 1; i <= n; i++, t += 100) {
+        P("{\"t\":%lld,\"ev\":\"spawn\",\"task\":%u,\"parent\":0,\"name\":\"w\"}\n", (long long)t, i);
+        P("{\"t\":%lld,\"ev\":\"ready\",\"task\":%u,\"by\":0,\"why\":\"spawn\"}\n", (long long)t, i);
+        P("{\"t\":%lld,\"ev\":\"run\",\"task\":%u}\n", (long long)t + 10, i);
+        P("{\"t\":%lld,\"ev\":\"yield\",\"task\":%u,\"why\":\"event\",\"at\":\"herd.c:9\"}\n",
+            (long long)t + 20, i);
+    }
+    uint32_t rel = n + 1;
+    P("{\"t\":%lld,\"ev\":\"spawn\",\"task\":%u,\"parent\":0,\"name\":\"releaser\"}\n", (long long)t, rel);
+    P("{\"t\":%lld,\"ev\":\"ready\",\"task\":%u,\"by\":0,\"why\":\"spawn\"}\n", (long long)t, rel);
+    P("{\"t\":%lld,\"ev\":\"run\",\"task\":%u}\n", (long long)t + 10, rel);
+    P("{\"t\":%lld,\"ev\":\"yield\",\"task\":%u,\"why\":\"sleep\",\"ms\":1}\n", (long long)t + 20, rel);
+    P("{\"t\":%lld,\"ev\":\"ready\",\"task\":%u,\"by\":0,\"why\":\"timer\"}\n", (long long)GEN_HERD_R - 1, rel);
+    P("{\"t\":%lld,\"ev\":\"run\",\"task\":%u}\n", (long long)GEN_HERD_R, rel);
+    for (uint32_t i = 1; i <= n; i++)
+        P("{\"t\":%lld,\"ev\":\"ready\",\"task\":%u,\"by\":%u,\"why\":\"chan\"}\n",
+            (long long)(GEN_HERD_R + i), i, rel);
+    P("{\"t\":%lld,\"ev\":\"exit\",\"task\":%u,\"status\":\"ok\"}\n", (long long)(GEN_HERD_R + n + 1), rel);
+    for (uint32_t i = 1; i <= n; i++) {
+        int64_t r = bstart + 2000 * (int64_t)(i - 1);
+        P("{\"t\":%lld,\"ev\":\"run\",\"task\":%u}\n", (long long)r, i);
+        P("{\"t\":%lld,\"ev\":\"exit\",\"task\":%u,\"status\":\"ok\"}\n", (long long)r + 2000, i);
+    }
+    P("{\"t\":%lld,\"ev\":\"end\",\"events\":0,\"dropped\":0}\n", (long long)(bstart + 2000LL * n));
+    return ferror(out) ? -1 : 0;
+}
+
+#undef P

@@ -698,14 +698,28 @@ static void test_export_chrome(void)
     /* Stalls: one "I" event each on the task's track, exactly the ones
      * `coscope stalls` lists, saying why. */
     ASSERT_EQ(count_of(r.out, "\"cat\":\"stall\""), 4);
+    /* The words are the evidence column of `coscope stalls`, and each
+     * stall names its cause. */
     ASSERT_HAS(r.out, "{\"ph\":\"I\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"stall\","
-                      "\"name\":\"blocked stall\",\"ts\":7,\"args\":{\"msg\":\"ran 30.0 ms "
-                      "without yielding; ready meanwhile: fetch (3) 30.0 ms\",\"dur\":30001.000,"
-                      "\"at\":\"demo.c:31\"}}");
-    ASSERT_HAS(r.out, "\"name\":\"latency stall\",\"ts\":4,\"args\":{\"msg\":\"ready 30.0 ms "
-                      "before it ran; woken by main (1) on spawn\",\"dur\":30006.000}}");
-    ASSERT_HAS(r.out, "\"msg\":\"waited 50.0 ms on io read fd 7\"");
-    ASSERT_HAS(r.out, "\"msg\":\"waited 80.0 ms on join handler (2)\"");
+                      "\"name\":\"blocked stall\",\"ts\":7,\"args\":{\"msg\":\"ready meanwhile: "
+                      "fetch (3) 30.0 ms\",\"dur\":30001.000,\"at\":\"demo.c:31\",\"cause\":1}}");
+    ASSERT_HAS(r.out, "\"name\":\"latency stall\",\"ts\":4,\"args\":{\"msg\":\"woken by main "
+                      "(1) on spawn; ran meanwhile: handler (2) 30.0 ms, main (1) 2.00 \xc2\xb5s\","
+                      "\"dur\":30006.000,\"cause\":1}}");
+    ASSERT_HAS(r.out, "\"msg\":\"io read fd 7\",\"dur\":49992.500,\"at\":\"demo.c:31\",\"cause\":0}");
+    ASSERT_HAS(r.out, "\"msg\":\"join handler (2)\",\"dur\":79999.500,\"at\":\"demo.c:25\","
+                      "\"cause\":0}");
+    /* Causes: one "I" event each on the root task's track, in rank order. */
+    ASSERT_EQ(count_of(r.out, "\"cat\":\"cause\""), 2);
+    ASSERT_HAS(r.out, "{\"ph\":\"I\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"cause\","
+                      "\"name\":\"cause 0: io\",\"ts\":30008,\"args\":{\"msg\":\"handler (2) "
+                      "waited 50.0 ms on io read fd 7 (outside the process) at demo.c:31\","
+                      "\"dur\":49992.500,\"blamed\":129992.000,\"victims\":[1,2],\"chain\":\"main "
+                      "(1) join handler (2) <- handler (2) io read fd 7\"}}");
+    ASSERT_HAS(r.out, "\"name\":\"cause 1: run\",\"ts\":7,\"args\":{\"msg\":\"handler (2) ran "
+                      "30.0 ms on the loop without yielding at demo.c:31\",\"dur\":30001.000,"
+                      "\"blamed\":30001.000,\"victims\":[3],\"chain\":\"fetch (3) ready <- handler "
+                      "(2) running\"}}");
     result_free(&r);
     /* 200 ns is 204.8 ticks: 205, written 0.2001953125; 2800 ns: 2867 */
     r = run((const char *[]){"export", "deadlock.jsonl", "--chrome", NULL});
@@ -729,10 +743,11 @@ static void test_export_chrome(void)
     ASSERT_EQ(r.status, 0);
     check_chrome(r.out, 7, 0);
     ASSERT_EQ(count_of(r.out, "\"cat\":\"stall\""), 4);
-    ASSERT_HAS(r.out, "\"name\":\"stuck stall\",\"ts\":2.2998046875,\"args\":{\"msg\":\"still waiting "
-                      "at the end on lock m2 (obj 2); waits on b (3); DEADLOCK: a (2) -> b (3) -> c "
-                      "(4) -> a (2)\",\"dur\":499997.700,\"at\":\"dl.c:22\"}}");
-    ASSERT_HAS(r.out, "\"msg\":\"still waiting at the end on join a (2)\"");
+    ASSERT_HAS(r.out, "\"name\":\"stuck stall\",\"ts\":2.2998046875,\"args\":{\"msg\":\"lock m2 (obj 2), "
+                      "waits on b (3); DEADLOCK: a (2) -> b (3) -> c (4) -> a (2)\","
+                      "\"dur\":499997.700,\"at\":\"dl.c:22\"}}");
+    ASSERT_HAS(r.out, "\"msg\":\"join a (2), waits on a (2)\"");
+    ASSERT_EQ(count_of(r.out, "\"cat\":\"cause\""), 0); /* a deadlock is not a cause */
     result_free(&r);
 
     /* -o writes the same bytes as stdout. */
@@ -953,12 +968,54 @@ static void test_progress(void)
     remove_tmpdir();
 }
 
+/* coscope why: the chain from a task's wait to its sink, in words and
+ * JSON; the cause it is under; a stuck task's wait-for words; errors. */
+static void test_why(void)
+{
+    result r = run((const char *[]){"why", "basic.jsonl", "main", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out,
+                  "why was main (1) not running at 6.00 \xc2\xb5s?\n"
+                  "  main (1) join handler (2) from 6.00 \xc2\xb5s for 80.0 ms at demo.c:25\n"
+                  "  <- handler (2) io read fd 7 from 30.0 ms for 50.0 ms at demo.c:31\n"
+                  "sink: io\n"
+                  "cause 0 (io, 130 ms blamed): handler (2) waited 50.0 ms on io read fd 7 (outside "
+                  "the process) at demo.c:31\n");
+    result_free(&r);
+    r = run((const char *[]){"why", "basic.jsonl", "fetch (3)", "--json", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "{\"task\":3,\"name\":\"fetch\",\"at\":4000,\"state\":\"ready\","
+                         "\"sink\":\"run\",\"cause\":1,\"chain\":[{\"task\":3,\"name\":\"fetch\","
+                         "\"state\":\"ready\",\"t\":4000,\"dur_ns\":30006000},{\"task\":2,\"name\":"
+                         "\"handler\",\"state\":\"running\",\"t\":7000,\"dur_ns\":30001000}]}\n");
+    result_free(&r);
+    r = run((const char *[]){"why", "basic.jsonl", "2", "--at", "10ms", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "handler (2) was running at 10.0 ms\n");
+    result_free(&r);
+    r = run((const char *[]){"why", "deadlock.jsonl", "a", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "why was a (2) not running at 2.30 \xc2\xb5s?\n"
+                         "  a (2) lock m2 (obj 2) from 2.30 \xc2\xb5s for 500 ms at dl.c:22\n"
+                         "sink: wait\n"
+                         "stuck: lock m2 (obj 2), waits on b (3); DEADLOCK: a (2) -> b (3) -> c (4) "
+                         "-> a (2)\n");
+    result_free(&r);
+    r = run((const char *[]){"why", "basic.jsonl", "nosuch", NULL});
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "coscope: basic.jsonl: no task nosuch\n");
+    result_free(&r);
+    expect_usage((const char *[]){"why", "basic.jsonl", NULL}, "why: missing TASK");
+    expect_usage((const char *[]){"why", "basic.jsonl", "1", "--at", "x", NULL}, "why: bad time 'x'");
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
         {"help", test_help},
         {"usage", test_usage},
         {"stalls_json", test_stalls_json},
+        {"why", test_why},
         {"stalls_human", test_stalls_human},
         {"stats_json", test_stats_json},
         {"stats_human", test_stats_human},

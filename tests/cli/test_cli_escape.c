@@ -199,12 +199,16 @@ static void test_stalls_text(void)
     ASSERT(strstr(out, "\\u009b2Jx\\x7fy (3)"));
     ASSERT(strstr(out, "lock db\\x1b[31m (obj 1)"));
     ASSERT(strstr(out, "a.c:2\\u0085"));
-    assert_clean(out, 5);
-    const char *line = strchr(out, '\n') + 1; /* "3 stalls (...)" */
-    line = strchr(line, '\n') + 1;            /* the column heads */
-    for (int i = 0; i < 3; i++, line = strchr(line, '\n') + 1)
-        ASSERT(strncmp(line, "latency ", 8) == 0 || strncmp(line, "blocked ", 8) == 0 ||
-               strncmp(line, "wait ", 5) == 0);
+    /* the counts line, the causes (heading, heads, 2 rows), and the stalls
+     * under each cause (blank, heading, heads, rows): 14 lines in all */
+    assert_clean(out, 14);
+    int rows = 0;
+    for (const char *line = out; *line; line = strchr(line, '\n') + 1)
+        rows += strncmp(line, "latency ", 8) == 0 || strncmp(line, "blocked ", 8) == 0 ||
+                strncmp(line, "wait ", 5) == 0;
+    ASSERT_EQ(rows, 3);
+    ASSERT(strstr(out, "\n0  run "));
+    ASSERT(strstr(out, "\n1  contention "));
     free(out);
     unlink(trace_path);
 }

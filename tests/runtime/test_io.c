@@ -893,6 +893,14 @@ static void expect_parked(uint64_t task, const char *op, int fd, long long res)
     ASSERT(strstr(str_of(evs[y], "at"), "test_io.c:") != NULL);
     int e = next_of(task, y);
     ASSERT_CMP(e, >, 0);
+    if (res >= 0 && (!strcmp(op, "accept") || !strcmp(op, "connect"))) {
+        /* a connection that came up says its two ends first */
+        ASSERT_STR_EQ(str_of(evs[e], "ev"), "conn");
+        ASSERT(!strncmp(str_of(evs[e], "local"), "127.0.0.1:", 10));
+        ASSERT(!strncmp(str_of(evs[e], "peer"), "127.0.0.1:", 10));
+        e = next_of(task, e);
+        ASSERT_CMP(e, >, 0);
+    }
     ASSERT_STR_EQ(str_of(evs[e], "ev"), "io_end");
     ASSERT_STR_EQ(str_of(evs[e], "op"), op);
     ASSERT_EQ(num_of(evs[e], "res"), res);

@@ -26,6 +26,7 @@ int cli__stats(int argc, char **argv);
 int cli__export(int argc, char **argv);
 int cli__validate(int argc, char **argv);
 int cli__view(int argc, char **argv);
+int cli__why(int argc, char **argv);
 
 /* Prints "coscope: <cmd>: <msg>" and a hint to stderr; returns CLI_USAGE. */
 int cli__usage_error(const char *cmd, const char *fmt, ...)
@@ -50,17 +51,11 @@ int cli__load_analyzed(const char *path, const tr_analysis_opts *ao, tr_trace **
  * message (a missing or bad value). */
 int cli__opt_threshold(int argc, char **argv, int *i, const char *cmd, tr_analysis_opts *ao);
 
-/* "name (id)", or "loop" for task 0. Returns buf. */
+/* The library's tr_task_label ("name (id)", "loop"), escaped for a
+ * terminal (names are trace text). Returns buf. */
 char *cli__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n);
-/* The name of synchronisation object obj (from its `obj` line), or "". */
-const char *cli__obj_name(const tr_trace *tr, uint32_t obj);
-/* What a wait was on, for people: "io read fd 7", "lock db (obj 1)",
- * "join fetch (3)", "sleep". Returns buf. */
-char *cli__describe_wait(const tr_trace *tr, int why, int op, int64_t fd,
-                         uint32_t obj, char *buf, size_t n);
-/* Parses a duration: "20" (ms), "1.5ms", "250us", "2s", "300ns". Returns 0,
- * or -1 if malformed, negative or too large. */
-int cli__parse_dur(const char *s, int64_t *ns);
+/* A blame chain as a JSON array (stalls --json, why --json). */
+void cli__json_chain(const tr_trace *tr, const tr_link *l, size_t n, FILE *f);
 /* Formats a duration through tr_fmt_dur. Returns buf. */
 char *cli__dur(char *buf, size_t n, int64_t ns);
 

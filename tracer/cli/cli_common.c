@@ -111,7 +111,7 @@ int cli__opt_threshold(int argc, char **argv, int *i, const char *cmd, tr_analys
         cli__usage_error(cmd, "--threshold needs a value");
         return -1;
     }
-    if (cli__parse_dur(val, &ns) != 0 || ns <= 0) {
+    if (tr_parse_dur(val, &ns) != 0 || ns <= 0) { /* the one syntax */
         cli__usage_error(cmd, "bad threshold '%s'", val);
         return -1;
     }
@@ -121,86 +121,9 @@ int cli__opt_threshold(int argc, char **argv, int *i, const char *cmd, tr_analys
 
 char *cli__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n)
 {
-    const tr_task *t;
-    if (id == 0) {
-        snprintf(buf, n, "loop");
-        return buf;
-    }
-    t = tr_task_by_id(tr, id);
-    char name[256 * 4 + 1]; /* names keep at most 255 bytes; \xHH each */
-    cli__esc(name, sizeof name, t ? tr_str(tr, t->name) : "?");
-    snprintf(buf, n, "%s (%" PRIu32 ")", name, id);
-    return buf;
-}
-
-/* obj id -> name, built on first use: a stall list may ask for many names
- * and scanning every event each time would be quadratic. The CLI works on
- * one trace at a time; the cache is rebuilt if another one is asked about. */
-typedef struct obj_name {
-    uint32_t obj, str;
-} obj_name;
-
-static struct {
-    const tr_trace *tr;
-    obj_name *v;
-    size_t n;
-} objs;
-
-static void free_objs(void)
-{
-    free(objs.v);
-    objs.v = NULL;
-    objs.n = 0;
-    objs.tr = NULL;
-}
-
-static int cmp_obj(const void *a, const void *b)
-{
-    const obj_name *x = a, *y = b;
-    return x->obj < y->obj ? -1 : x->obj > y->obj;
-}
-
-static void build_objs(const tr_trace *tr)
-{
-    static int registered;
-    const tr_event *ev = tr_events(tr);
-    size_t n = 0;
-
-    free_objs();
-    if (!registered)
-        registered = atexit(free_objs) == 0;
-    objs.tr = tr;
-    for (size_t i = 0; i < tr_nevents(tr); i++)
-        n += ev[i].ev == TR_EV_OBJ;
-    if (n == 0 || !(objs.v = malloc(n * sizeof *objs.v)))
-        return; /* no names: callers print ids only */
-    for (size_t i = 0; i < tr_nevents(tr); i++)
-        if (ev[i].ev == TR_EV_OBJ)
-            objs.v[objs.n++] = (obj_name){ev[i].arg, tr_ev_str(&ev[i])};
-    /* A bad trace may reuse an id: it then gets one of its names. */
-    qsort(objs.v, objs.n, sizeof *objs.v, cmp_obj);
-}
-
-const char *cli__obj_name(const tr_trace *tr, uint32_t obj)
-{
-    size_t lo = 0, hi;
-    if (objs.tr != tr)
-        build_objs(tr);
-    hi = objs.n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (objs.v[mid].obj < obj)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < objs.n && objs.v[lo].obj == obj ? tr_str(tr, objs.v[lo].str)
-                                                : "";
-}
-
-int cli__parse_dur(const char *s, int64_t *ns)
-{
-    return tr_parse_dur(s, ns) == 0 ? 0 : -1; /* the one syntax: tr_args.h */
+    char raw[1024];
+    /* the library's words, escaped for a terminal (names are trace text) */
+    return cli__esc(buf, n, tr_task_label(tr, id, raw, sizeof raw));
 }
 
 char *cli__dur(char *buf, size_t n, int64_t ns)
@@ -232,42 +155,3 @@ int cli__is_help(const char *arg)
     return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
 }
 
-char *cli__describe_wait(const tr_trace *tr, int why, int op, int64_t fd,
-                         uint32_t obj, char *buf, size_t n)
-{
-    char label[256];
-    const char *what = tr_wait_name(why);
-    const char *oname;
-
-    switch (why) {
-    case TR_WAIT_IO:
-        if (fd >= 0)
-            snprintf(buf, n, "io %s fd %" PRId64, tr_op_name(op), fd);
-        else
-            snprintf(buf, n, "io %s", tr_op_name(op));
-        break;
-    case TR_WAIT_JOIN:
-        if (obj)
-            snprintf(buf, n, "join %s",
-                     cli__task_label(tr, obj, label, sizeof label));
-        else
-            snprintf(buf, n, "join");
-        break;
-    case TR_WAIT_LOCK:
-    case TR_WAIT_CHAN_SEND:
-    case TR_WAIT_CHAN_RECV:
-        oname = obj ? cli__obj_name(tr, obj) : "";
-        if (obj && *oname)
-            snprintf(buf, n, "%s %s (obj %" PRIu32 ")", what,
-                     cli__esc(label, sizeof label, oname), obj);
-        else if (obj)
-            snprintf(buf, n, "%s obj %" PRIu32, what, obj);
-        else
-            snprintf(buf, n, "%s", what);
-        break;
-    default:
-        snprintf(buf, n, "%s", what);
-        break;
-    }
-    return buf;
-}

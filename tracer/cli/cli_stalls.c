@@ -1,7 +1,10 @@
-/* cli_stalls.c: `coscope stalls` — runs the analysis and lists every stall
- * with its evidence: who was kept waiting by a blocking slice, what a long
- * wait was on, and for tasks stuck at the end, whom they wait for and the
- * deadlock cycle when there is one. Human table or stable --json. */
+/* cli_stalls.c: `coscope stalls` — runs the analysis and prints its causes
+ * first (what the stalls waited behind, ranked by the task-time blamed on
+ * them, with the blame chain), then every stall under its cause with its
+ * evidence; tasks stuck at the end come last, with whom they wait for and
+ * the deadlock cycle when there is one. Human tables or stable --json. The
+ * words are the analysis library's (tr_stall_describe, tr_cause_describe):
+ * this file only lays them out. */
 #include "cli.h"
 
 #include <inttypes.h>
@@ -10,16 +13,6 @@
 
 #include "tr_export_int.h"
 
-#define MAX_VICTIMS_SHOWN 5
-#define MAX_RAN_JSON      10
-
-static const char *const kind_names[TR_STALL__COUNT] = {"blocked", "latency",
-                                                        "wait", "stuck"};
-
-static const char *kind_name(int k)
-{
-    return k >= 0 && k < TR_STALL__COUNT ? kind_names[k] : "?";
-}
 
 static void usage(FILE *f)
 {
@@ -51,71 +44,13 @@ static void usage(FILE *f)
         f);
 }
 
-/* Who woke the task of a latency stall (the wake-up within its ready span):
- * *w, or NULL when nobody is known. */
-static const tr_wakeup *stall_wakeup(const tr_trace *tr, const tr_stall *s, tr_wakeup *w)
-{
-    return tr__wakeup_in(tr, s->task, s->t, s->t + s->dur, w) ? w : NULL;
-}
+#define MAX_RAN_JSON 10
 
-typedef struct ran {
-    uint32_t task;
-    int64_t ns;
-} ran;
-
-/* The tasks that ran during [t0, t1] (other than `self`), longest first, at
- * most `max`: for a latency stall, who held the loop. Returns the count. */
-static size_t ran_meanwhile(const tr_trace *tr, int64_t t0, int64_t t1,
-                            uint32_t self, ran *out, size_t max)
-{
-    const tr_span *spans = tr_spans(tr);
-    size_t n = 0;
-    for (size_t k = 0; k < tr_ntasks(tr); k++) {
-        const tr_task *t = &tr_tasks(tr)[k];
-        size_t lo = t->span0, hi = (size_t)t->span0 + t->nspans, end;
-        int64_t sum = 0;
-        if (t->id == self || hi > tr_nspans(tr))
-            continue;
-        end = hi;
-        while (lo < hi) { /* spans are contiguous: t1 grows with the index */
-            size_t mid = lo + (hi - lo) / 2;
-            if (spans[mid].t1 <= t0)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        for (; lo < end && spans[lo].t0 < t1; lo++) {
-            if (spans[lo].state != TR_ST_RUNNING)
-                continue;
-            int64_t a = spans[lo].t0 > t0 ? spans[lo].t0 : t0;
-            int64_t b = spans[lo].t1 < t1 ? spans[lo].t1 : t1;
-            if (b > a)
-                sum += b - a;
-        }
-        if (sum <= 0)
-            continue;
-        size_t i = n < max ? n++ : max; /* insertion, longest first */
-        while (i > 0 && (out[i - 1].ns < sum ||
-                         (out[i - 1].ns == sum && out[i - 1].task > t->id))) {
-            if (i < max)
-                out[i] = out[i - 1];
-            i--;
-        }
-        if (i < max)
-            out[i] = (ran){t->id, sum};
-    }
-    return n;
-}
-
-static int64_t stall_fd(const tr_trace *tr, const tr_stall *s)
-{
-    return s->span < tr_nspans(tr) ? tr_span_fd(tr, &tr_spans(tr)[s->span]) : -1;
-}
+static int64_t stall_fd(const tr_trace *tr, const tr_stall *s) { return tr_stall_fd(tr, s); }
 
 static int valid_cycle(const tr_trace *tr, const tr_stall *s)
 {
-    return s->kind == TR_STALL_STUCK && s->cycle >= 0 &&
-           (size_t)s->cycle < tr_ncycles(tr);
+    return s->kind == TR_STALL_STUCK && s->cycle >= 0 && (size_t)s->cycle < tr_ncycles(tr);
 }
 
 /* ---- stacks and on-CPU time (tracer/read/stack.c) ---- */
@@ -125,41 +60,22 @@ static uint32_t stall_stack(const tr_trace *tr, const tr_stall *s)
     return tr_span_stack(tr, s->span);
 }
 
-/* A blocked slice with measured on-CPU figures: "on CPU 38.8 µs, asleep
- * 40.0 ms, preempted 600 µs; " (asleep: off the CPU, not waiting for one:
- * in a blocking call). */
-static void oncpu_text(const tr_trace *tr, const tr_stall *s, FILE *f)
-{
-    tr_oncpu oc;
-    char a[32];
-    uint32_t end = s->span < tr_nspans(tr) ? tr_span_end_ev(tr, s->span) : UINT32_MAX;
-    if (end == UINT32_MAX || !tr_ev_oncpu(tr, end, &oc))
-        return;
-    tr_span_oncpu(tr, s->span, &oc);
-    int64_t asleep = tr_span_blocking(tr, s->span) - oc.cpu;
-    fprintf(f, "on CPU %s", cli__dur(a, sizeof a, oc.cpu));
-    if (asleep > 0)
-        fprintf(f, ", asleep %s", cli__dur(a, sizeof a, asleep));
-    if (oc.runq > 0)
-        fprintf(f, ", preempted %s", cli__dur(a, sizeof a, oc.runq));
-    fputs("; ", f);
-}
-
 /* Under the table: the stack of each stall that has one, innermost first. */
-static void print_stacks(const tr_trace *tr, FILE *f, int (*show)(const tr_stall *))
+static void print_stacks(const tr_trace *tr, FILE *f, const size_t *idx, size_t n)
 {
     char label[256], t0[32], text[8192];
     int any = 0;
-    for (size_t i = 0; i < tr_nstalls(tr); i++) {
-        const tr_stall *s = &tr_stalls(tr)[i];
+    for (size_t k = 0; k < n; k++) {
+        const tr_stall *s = &tr_stalls(tr)[idx[k]];
         uint32_t stack = stall_stack(tr, s);
-        if (!show(s) || tr_stack_depth(tr, stack) == 0)
+        if (tr_stack_depth(tr, stack) == 0)
             continue;
         if (!any++)
             fputs("\nstacks (innermost first):\n", f);
-        fprintf(f, "  %s %s at %s: %s\n", kind_name(s->kind),
-                cli__task_label(tr, s->task, label, sizeof label),
-                cli__dur(t0, sizeof t0, s->t), tr_fmt_stack(text, sizeof text, tr, stack, " < "));
+        fprintf(f, "  %s %s at %s: ", tr_stall_kind_name(s->kind),
+                cli__task_label(tr, s->task, label, sizeof label), cli__dur(t0, sizeof t0, s->t));
+        cli__fput_esc(tr_fmt_stack(text, sizeof text, tr, stack, " < "), f);
+        fputc('\n', f);
     }
 }
 
@@ -208,73 +124,6 @@ static void json_oncpu(const tr_trace *tr, const tr_stall *s, FILE *f)
             oc.runq, oc.stops);
 }
 
-/* Human evidence text for one stall, written to f. */
-static void evidence(const tr_trace *tr, const tr_stall *s, FILE *f)
-{
-    char label[256], dur[32], what[512];
-
-    switch (s->kind) {
-    case TR_STALL_BLOCKED: {
-        const tr_victim *v = s->nvictims ? tr_victims(tr) + s->victim0 : NULL;
-        oncpu_text(tr, s, f);
-        if (s->nvictims == 0) {
-            fputs("nothing else was ready", f);
-            break;
-        }
-        fputs("ready meanwhile: ", f);
-        for (uint32_t i = 0; i < s->nvictims && i < MAX_VICTIMS_SHOWN; i++)
-            fprintf(f, "%s%s %s", i ? ", " : "",
-                    cli__task_label(tr, v[i].task, label, sizeof label),
-                    cli__dur(dur, sizeof dur, v[i].waited));
-        if (s->nvictims > MAX_VICTIMS_SHOWN)
-            fprintf(f, ", and %" PRIu32 " more",
-                    s->nvictims - MAX_VICTIMS_SHOWN);
-        break;
-    }
-    case TR_STALL_LATENCY: {
-        tr_wakeup wk;
-        const tr_wakeup *w = stall_wakeup(tr, s, &wk);
-        ran r[MAX_VICTIMS_SHOWN];
-        size_t nr = ran_meanwhile(tr, s->t, s->t + s->dur, s->task, r,
-                                  MAX_VICTIMS_SHOWN);
-        if (w)
-            fprintf(f, "woken by %s on %s",
-                    cli__task_label(tr, w->from, label, sizeof label),
-                    tr_wake_name(w->why));
-        else
-            fputs("ready", f);
-        for (size_t i = 0; i < nr; i++)
-            fprintf(f, "%s%s %s", i ? ", " : "; ran meanwhile: ",
-                    cli__task_label(tr, r[i].task, label, sizeof label),
-                    cli__dur(dur, sizeof dur, r[i].ns));
-        break;
-    }
-    case TR_STALL_WAIT:
-        fputs(cli__describe_wait(tr, s->why, s->op, stall_fd(tr, s), s->obj,
-                                 what, sizeof what),
-              f);
-        break;
-    case TR_STALL_STUCK:
-        fputs(cli__describe_wait(tr, s->why, s->op, stall_fd(tr, s), s->obj,
-                                 what, sizeof what),
-              f);
-        if (s->waits_on)
-            fprintf(f, ", waits on %s",
-                    cli__task_label(tr, s->waits_on, label, sizeof label));
-        if (valid_cycle(tr, s)) {
-            const tr_cycle *c = &tr_cycles(tr)[s->cycle];
-            const uint32_t *ct = tr_cycle_tasks(tr) + c->task0;
-            fputs("; DEADLOCK: ", f);
-            for (uint32_t i = 0; i < c->ntasks; i++)
-                fprintf(f, "%s -> ",
-                        cli__task_label(tr, ct[i], label, sizeof label));
-            if (c->ntasks)
-                fputs(cli__task_label(tr, ct[0], label, sizeof label), f);
-        }
-        break;
-    }
-}
-
 /* --kind: a bit per tr_stall_kind; all bits when not given. */
 static unsigned kind_mask = ~0u;
 
@@ -298,11 +147,8 @@ static int parse_kinds(const char *list, unsigned *mask)
     const char *p = list;
     while (*p) {
         size_t len = strcspn(p, ",");
-        int k;
-        for (k = 0; k < TR_STALL__COUNT; k++)
-            if (strlen(kind_name(k)) == len && strncmp(p, kind_name(k), len) == 0)
-                break;
-        if (k == TR_STALL__COUNT)
+        int k = tr_stall_kind_parse(p, len);
+        if (k < 0)
             return -1;
         *mask |= 1u << k;
         p += len;
@@ -337,99 +183,207 @@ static void print_os_stretched(const tr_trace *tr, int64_t threshold, FILE *f)
     fputs("\n", f);
 }
 
-static int print_human(const tr_trace *tr, int64_t threshold, FILE *f)
-{
-    static const char *const head[] = {"KIND",     "TASK", "START",
-                                       "DURATION", "AT",   "EVIDENCE"};
-    const tr_stall *st = tr_stalls(tr);
-    size_t n = nshown(tr);
-    char thr[32], label[256], t0[32], dur[32];
-    cli_table *tab;
+/* The shown stalls grouped by cause, in stall order within a group:
+ * idx[start[c] .. start[c + 1]) are cause c's, and group ncauses holds the
+ * stalls under no cause (stuck). One counting pass: the report stays
+ * linear however many causes there are. */
+typedef struct groups {
+    size_t *idx, *start;
+} groups;
 
-    cli__dur(thr, sizeof thr, threshold);
-    if (n == 0) {
-        fprintf(f, "no stalls (threshold %s)\n", thr);
-        print_os_stretched(tr, threshold, f);
-        return 0;
+static int group_stalls(const tr_trace *tr, groups *g)
+{
+    size_t nc = tr_ncauses(tr), n = tr_nstalls(tr);
+    g->idx = malloc((n ? n : 1) * sizeof *g->idx);
+    g->start = calloc(nc + 2, sizeof *g->start);
+    if (!g->idx || !g->start)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const tr_stall *s = &tr_stalls(tr)[i];
+        if (shown(s))
+            g->start[(s->cause >= 0 && (size_t)s->cause < nc ? (size_t)s->cause : nc) + 1]++;
     }
-    fprintf(f, "%zu stall%s (threshold %s)\n", n, n == 1 ? "" : "s", thr);
-    tab = cli__table_new(6, "llrrll", head);
+    for (size_t c = 1; c < nc + 2; c++)
+        g->start[c] += g->start[c - 1];
+    size_t *fill = calloc(nc + 1, sizeof *fill);
+    if (!fill)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const tr_stall *s = &tr_stalls(tr)[i];
+        size_t c = s->cause >= 0 && (size_t)s->cause < nc ? (size_t)s->cause : nc;
+        if (shown(s))
+            g->idx[g->start[c] + fill[c]++] = i;
+    }
+    free(fill);
+    return 0;
+}
+
+static size_t group_size(const groups *g, size_t c) { return g->start[c + 1] - g->start[c]; }
+
+/* A cause is shown when it has a shown stall, or always without --kind. */
+static int cause_shown(const groups *g, size_t ci)
+{
+    return kind_mask == ~0u || group_size(g, ci) > 0;
+}
+
+/* CAUSES: one line per root, best first. */
+static int print_causes(const tr_trace *tr, const groups *g, FILE *f)
+{
+    static const char *const head[] = {"#", "KIND", "BLAMED", "TASKS", "STALLS", "CAUSE", "CHAIN"};
+    char num[24], blamed[32], tasks[16], stalls[16], what[1024], chain[2048];
+    cli_table *tab = cli__table_new(7, "rlrrrll", head);
     if (!tab)
         return -1;
-    for (size_t i = 0; i < tr_nstalls(tr); i++) {
-        if (!shown(&st[i]))
+    for (size_t i = 0; i < tr_ncauses(tr); i++) {
+        const tr_cause *c = &tr_causes(tr)[i];
+        if (!cause_shown(g, i))
             continue;
-        char *ev = NULL;
-        size_t evlen = 0;
-        FILE *mf = open_memstream(&ev, &evlen);
-        if (!mf) {
+        snprintf(num, sizeof num, "%zu", i);
+        snprintf(tasks, sizeof tasks, "%" PRIu32, c->nvictims);
+        snprintf(stalls, sizeof stalls, "%" PRIu32, c->nstalls);
+        tr_chain_describe(tr, tr_cause_links(tr) + c->link0, c->nlinks, chain, sizeof chain);
+        const char *row[7] = {num,
+                              tr_cause_kind_name(c->kind),
+                              cli__dur(blamed, sizeof blamed, c->blamed),
+                              tasks,
+                              stalls,
+                              tr_cause_describe(tr, c, what, sizeof what),
+                              c->nlinks > 1 ? chain : "-"};
+        if (cli__table_add(tab, row) != 0) {
             cli__table_free(tab);
             return -1;
         }
-        evidence(tr, &st[i], mf);
-        fclose(mf);
-        const char *row[6] = {
-            kind_name(st[i].kind),
-            cli__task_label(tr, st[i].task, label, sizeof label),
-            cli__dur(t0, sizeof t0, st[i].t),
-            cli__dur(dur, sizeof dur, st[i].dur),
-            *tr_str(tr, st[i].at) ? tr_str(tr, st[i].at) : "-",
-            ev};
-        int rc = cli__table_add(tab, row);
-        free(ev);
-        if (rc != 0) {
+    }
+    fputs("CAUSES (what the stalls waited behind, by task-time blamed)\n", f);
+    cli__table_print(tab, f);
+    cli__table_free(tab);
+    return 0;
+}
+
+/* The stalls idx[0 .. n) as one table, then their stacks. */
+static int print_stall_table(const tr_trace *tr, const size_t *idx, size_t n, FILE *f)
+{
+    static const char *const head[] = {"KIND", "TASK", "START", "DURATION", "AT", "EVIDENCE"};
+    const tr_stall *st = tr_stalls(tr);
+    char label[256], t0[32], dur[32], ev[2048];
+    cli_table *tab = cli__table_new(6, "llrrll", head);
+    if (!tab)
+        return -1;
+    for (size_t k = 0; k < n; k++) {
+        const tr_stall *s = &st[idx[k]];
+        const char *row[6] = {tr_stall_kind_name(s->kind),
+                              cli__task_label(tr, s->task, label, sizeof label),
+                              cli__dur(t0, sizeof t0, s->t),
+                              cli__dur(dur, sizeof dur, s->dur),
+                              *tr_str(tr, s->at) ? tr_str(tr, s->at) : "-",
+                              tr_stall_describe(tr, s, ev, sizeof ev)};
+        if (cli__table_add(tab, row) != 0) {
             cli__table_free(tab);
             return -1;
         }
     }
     cli__table_print(tab, f);
     cli__table_free(tab);
-    print_stacks(tr, f, shown);
+    print_stacks(tr, f, idx, n);
+    return 0;
+}
+
+/* One cause's section: its heading, where it is (stack), its stalls. */
+static int print_under(const tr_trace *tr, const groups *g, size_t ci, FILE *f)
+{
+    size_t k = group_size(g, ci);
+    const tr_cause *c = &tr_causes(tr)[ci];
+    fprintf(f, "\nunder cause %zu (%s): %zu stall%s\n", ci, tr_cause_kind_name(c->kind), k,
+            k == 1 ? "" : "s");
+    if (c->stack) { /* where the cause is, as a caller chain */
+        char stack[2048];
+        fputs("  stack: ", f);
+        cli__fput_esc(tr_fmt_stack(stack, sizeof stack, tr, c->stack, NULL), f);
+        fputc('\n', f);
+    }
+    return print_stall_table(tr, g->idx + g->start[ci], k, f);
+}
+
+static int print_report(const tr_trace *tr, const groups *g, int64_t threshold, FILE *f)
+{
+    size_t n = nshown(tr), nc = 0, none = tr_ncauses(tr);
+    char thr[32];
+    for (size_t i = 0; i < tr_ncauses(tr); i++)
+        nc += (size_t)cause_shown(g, i);
+    cli__dur(thr, sizeof thr, threshold);
+    if (n == 0)
+        fprintf(f, "no stalls (threshold %s)\n", thr);
+    else
+        fprintf(f, "%zu stall%s (threshold %s)\n", n, n == 1 ? "" : "s", thr);
+    if (nc > 0 && print_causes(tr, g, f) != 0)
+        return -1;
+    for (size_t ci = 0; ci < tr_ncauses(tr); ci++)
+        if (group_size(g, ci) > 0 && print_under(tr, g, ci, f) != 0)
+            return -1;
+    size_t rest = group_size(g, none);
+    if (rest > 0) {
+        if (nc > 0 || rest < n)
+            fprintf(f, "\nstuck at the end: %zu task%s\n", rest, rest == 1 ? "" : "s");
+        if (print_stall_table(tr, g->idx + g->start[none], rest, f) != 0)
+            return -1;
+    }
     print_os_stretched(tr, threshold, f);
     return 0;
 }
 
+static int print_human(const tr_trace *tr, int64_t threshold, FILE *f)
+{
+    groups g = {NULL, NULL};
+    int rc = group_stalls(tr, &g) == 0 ? print_report(tr, &g, threshold, f) : -1;
+    free(g.idx);
+    free(g.start);
+    return rc;
+}
+
+static void json_task(const tr_trace *tr, uint32_t id, FILE *f)
+{
+    const tr_task *t = tr_task_by_id(tr, id);
+    fprintf(f, "\"task\":%" PRIu32 ",\"name\":", id);
+    tr__json_str(f, t ? tr_str(tr, t->name) : "");
+}
+
 static void json_stall(const tr_trace *tr, const tr_stall *s, FILE *f)
 {
-    const tr_task *task = tr_task_by_id(tr, s->task);
-
-    fprintf(f, "{\"kind\":\"%s\",\"task\":%" PRIu32 ",\"name\":",
-            kind_name(s->kind), s->task);
-    tr__json_str(f, task ? tr_str(tr, task->name) : "");
+    char ev[2048];
+    fprintf(f, "{\"kind\":\"%s\",", tr_stall_kind_name(s->kind));
+    json_task(tr, s->task, f);
     fprintf(f, ",\"t\":%" PRId64 ",\"dur\":%" PRId64 ",\"at\":", s->t, s->dur);
     tr__json_str(f, tr_str(tr, s->at));
+    fprintf(f, ",\"cause\":");
+    if (s->cause >= 0)
+        fprintf(f, "%" PRId32, s->cause);
+    else
+        fputs("null", f);
 
     switch (s->kind) {
     case TR_STALL_BLOCKED: {
-        const tr_victim *v = s->nvictims ? tr_victims(tr) + s->victim0 : NULL;
+        const tr_victim *v = tr_victims(tr);
         fputs(",\"victims\":[", f);
-        for (uint32_t i = 0; i < s->nvictims; i++) {
-            const tr_task *vt = tr_task_by_id(tr, v[i].task);
-            fprintf(f, "%s{\"task\":%" PRIu32 ",\"name\":", i ? "," : "",
-                    v[i].task);
-            tr__json_str(f, vt ? tr_str(tr, vt->name) : "");
-            fprintf(f, ",\"waited\":%" PRId64 "}", v[i].waited);
+        for (uint32_t i = 0; v && i < s->nvictims; i++) {
+            fputs(i ? ",{" : "{", f);
+            json_task(tr, v[s->victim0 + i].task, f);
+            fprintf(f, ",\"waited\":%" PRId64 "}", v[s->victim0 + i].waited);
         }
         fputc(']', f);
         break;
     }
     case TR_STALL_LATENCY: {
-        tr_wakeup wk;
-        const tr_wakeup *w = stall_wakeup(tr, s, &wk);
-        ran r[MAX_RAN_JSON];
-        size_t nr =
-            ran_meanwhile(tr, s->t, s->t + s->dur, s->task, r, MAX_RAN_JSON);
-        if (w)
-            fprintf(f, ",\"by\":%" PRIu32 ",\"wake\":\"%s\"", w->from,
-                    tr_wake_name(w->why));
+        tr_wakeup w;
+        tr_ran r[MAX_RAN_JSON];
+        size_t nr = tr_ran_meanwhile(tr, s->t, s->t + s->dur, s->task, r, MAX_RAN_JSON);
+        if (tr_stall_wakeup(tr, s, &w))
+            fprintf(f, ",\"by\":%" PRIu32 ",\"wake\":\"%s\"", w.from, tr_wake_name(w.why));
         else
             fputs(",\"by\":null,\"wake\":null", f);
         fputs(",\"ran\":[", f);
         for (size_t i = 0; i < nr; i++) {
-            const tr_task *rt = tr_task_by_id(tr, r[i].task);
-            fprintf(f, "%s{\"task\":%" PRIu32 ",\"name\":", i ? "," : "",
-                    r[i].task);
-            tr__json_str(f, rt ? tr_str(tr, rt->name) : "");
+            fputs(i ? ",{" : "{", f);
+            json_task(tr, r[i].task, f);
             fprintf(f, ",\"ran\":%" PRId64 "}", r[i].ns);
         }
         fputc(']', f);
@@ -437,10 +391,8 @@ static void json_stall(const tr_trace *tr, const tr_stall *s, FILE *f)
     }
     case TR_STALL_WAIT:
     case TR_STALL_STUCK:
-        fprintf(
-            f,
-            ",\"why\":\"%s\",\"op\":\"%s\",\"fd\":%" PRId64 ",\"obj\":%" PRIu32,
-            tr_wait_name(s->why), tr_op_name(s->op), stall_fd(tr, s), s->obj);
+        fprintf(f, ",\"why\":\"%s\",\"op\":\"%s\",\"fd\":%" PRId64 ",\"obj\":%" PRIu32,
+                tr_wait_name(s->why), tr_op_name(s->op), stall_fd(tr, s), s->obj);
         if (s->kind == TR_STALL_WAIT)
             break;
         fprintf(f, ",\"waits_on\":%" PRIu32 ",\"cycle\":", s->waits_on);
@@ -458,6 +410,71 @@ static void json_stall(const tr_trace *tr, const tr_stall *s, FILE *f)
     }
     json_oncpu(tr, s, f);
     json_stack(tr, s, f);
+    fputs(",\"evidence\":", f);
+    tr__json_str(f, tr_stall_describe(tr, s, ev, sizeof ev));
+    fputc('}', f);
+}
+
+static const char *state_name(int st)
+{
+    static const char *const names[TR_ST__COUNT] = {"running", "ready", "waiting", "done"};
+    return st >= 0 && st < TR_ST__COUNT ? names[st] : "?";
+}
+
+/* A blame chain as JSON: each step's task, state, wait and span. */
+void cli__json_chain(const tr_trace *tr, const tr_link *l, size_t n, FILE *f)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++) {
+        const tr_span *sp = l[i].span < tr_nspans(tr) ? &tr_spans(tr)[l[i].span] : NULL;
+        fputs(i ? ",{" : "{", f);
+        json_task(tr, l[i].task, f);
+        if (sp) {
+            fprintf(f, ",\"state\":\"%s\",\"t\":%" PRId64 ",\"dur_ns\":%" PRId64,
+                    state_name(sp->state), sp->t0, sp->t1 - sp->t0);
+            if (sp->state == TR_ST_WAITING) {
+                fprintf(f, ",\"why\":\"%s\",\"op\":\"%s\",\"obj\":%" PRIu32 ",\"at\":",
+                        tr_wait_name(sp->why), tr_op_name(sp->op), tr_span_obj(tr, sp));
+                tr__json_str(f, tr_str(tr, tr_span_site(tr, sp)));
+            }
+        }
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+static void json_cause(const tr_trace *tr, const tr_cause *c, FILE *f)
+{
+    char what[1024];
+    const uint32_t *v = tr_cause_victims(tr) + c->victim0;
+    fprintf(f, "{\"kind\":\"%s\",", tr_cause_kind_name(c->kind));
+    json_task(tr, c->task, f);
+    fputs(",\"at\":", f);
+    tr__json_str(f, tr_str(tr, c->at));
+    fprintf(f,
+            ",\"t\":%" PRId64 ",\"dur_ns\":%" PRId64 ",\"blamed_ns\":%" PRId64
+            ",\"stalls\":%" PRIu32 ",\"victims\":[",
+            c->t, c->dur, c->blamed, c->nstalls);
+    for (uint32_t i = 0; i < c->nvictims; i++)
+        fprintf(f, "%s%" PRIu32, i ? "," : "", v[i]);
+    fputs("],\"chain\":", f);
+    cli__json_chain(tr, tr_cause_links(tr) + c->link0, c->nlinks, f);
+    if (c->span == UINT32_MAX) /* aggregates: what they add up */
+        fprintf(f,
+                ",\"obj\":%" PRIu32 ",\"count\":%" PRIu64 ",\"p50_ns\":%" PRId64
+                ",\"p99_ns\":%" PRId64 ",\"max_ns\":%" PRId64,
+                c->obj, c->count, c->p50, c->p99, c->max);
+    if (c->kind == TR_CAUSE_CONTENTION) {
+        fprintf(f, ",\"holders\":%" PRIu32 ",\"held\":{\"what\":\"%s\",\"op\":\"%s\",\"at\":",
+                c->nholders, c->held_why == 255 ? "run" : tr_wait_name(c->held_why),
+                tr_op_name(c->held_op));
+        tr__json_str(f, tr_str(tr, c->held_at));
+        fprintf(f, ",\"ns\":%" PRId64 "}", c->held_ns);
+    }
+    fputs(",\"stack\":", f);
+    tr__json_str(f, tr_fmt_stack(what, sizeof what, tr, c->stack, NULL));
+    fputs(",\"what\":", f);
+    tr__json_str(f, tr_cause_describe(tr, c, what, sizeof what));
     fputc('}', f);
 }
 
@@ -468,8 +485,13 @@ static void print_json(const tr_trace *tr, const tr_analysis_opts *ao, FILE *f)
     tr__json_str(f, tr_head(tr)->program);
     fprintf(f,
             ",\"thresholds\":{\"blocked\":%" PRId64 ",\"latency\":%" PRId64
-            ",\"wait\":%" PRId64 "},\"count\":%zu,\"stalls\":[",
+            ",\"wait\":%" PRId64 "},\"count\":%zu,\"causes\":[",
             ao->blocked_ns, ao->latency_ns, ao->wait_ns, n);
+    for (size_t i = 0; i < tr_ncauses(tr); i++) {
+        fputs(i ? ",\n" : "\n", f);
+        json_cause(tr, &tr_causes(tr)[i], f);
+    }
+    fputs(tr_ncauses(tr) ? "\n],\"stalls\":[" : "],\"stalls\":[", f);
     for (size_t i = 0; i < tr_nstalls(tr); i++) {
         if (!shown(&tr_stalls(tr)[i]))
             continue;

@@ -29,6 +29,7 @@ static const struct {
     {"export", cli__export, "write Chrome Trace Event JSON (Perfetto)"},
     {"validate", cli__validate, "check a trace"},
     {"view", cli__view, "open the timeline viewer"},
+    {"why", cli__why, "why was a task not running then: its blame chain"},
 };
 
 static void usage(FILE *f)
@@ -51,10 +52,14 @@ static void usage(FILE *f)
           "  coscope export FILE --chrome [-o OUT.json]\n"
           "  coscope validate FILE\n"
           "  coscope view FILE [...]\n"
+          "  coscope why FILE TASK [--at TIME] [--json]\n"
           "\n"
           "durations (--threshold and the viewer's --at, --window): 300ns, "
           "250us, 1.5ms,\n"
           "2s; a bare number is milliseconds everywhere\n"
+          "\n"
+          "FILE may be - for standard input (a pipe is read into memory, at "
+          "most 1 GiB)\n"
           "\n"
           "'coscope COMMAND --help' describes a command.\n"
           "\n"

@@ -108,16 +108,6 @@ static void slice_open(exporter *x, uint64_t tid, const char *cat,
     put_dur(x->f, t0, t1);
 }
 
-static void task_label(exporter *x, uint32_t id, char *buf, size_t n)
-{
-    const tr_task *t = tr_task_by_id(x->tr, id);
-    if (id == 0)
-        snprintf(buf, n, "loop");
-    else
-        snprintf(buf, n, "%s (%" PRIu32 ")", t ? tr_str(x->tr, t->name) : "?",
-                 id);
-}
-
 static void write_meta(exporter *x)
 {
     const tr_header *h = tr_head(x->tr);
@@ -128,7 +118,7 @@ static void write_meta(exporter *x)
     meta_name(x, "thread_name", 0, "loop");
     meta_sort(x, 0, 0);
     for (size_t i = 0; i < tr_ntasks(x->tr); i++) {
-        task_label(x, tasks[i].id, label, sizeof label);
+        tr_task_label(x->tr, tasks[i].id, label, sizeof label);
         meta_name(x, "thread_name", tasks[i].id, label);
         meta_sort(x, tasks[i].id, i + 1);
     }
@@ -146,10 +136,10 @@ static void write_span(exporter *x, const tr_task *task, const tr_span *s,
         break;
     case TR_ST_READY: {
         tr_wakeup w;
-        int woken = tr__wakeup_in(tr, task->id, s->t0, s->t1, &w);
+        int woken = tr_span_wakeup(tr, (size_t)(s - tr_spans(tr)), &w);
         slice_open(x, task->id, "ready", "ready", t0, t1);
         if (woken) {
-            task_label(x, w.from, label, sizeof label);
+            tr_task_label(x->tr, w.from, label, sizeof label);
             fputs(",\"args\":{\"why\":", x->f);
             tr__json_str(x->f, tr_wake_name(w.why));
             fputs(",\"by\":", x->f);
@@ -183,6 +173,23 @@ static void write_span(exporter *x, const tr_task *task, const tr_span *s,
     fputc('}', x->f);
 }
 
+int tr__span_slice(const tr_span *s, int64_t *prev, int64_t *t0, int64_t *t1)
+{
+    *t0 = s->t0 > *prev ? s->t0 : *prev;
+    *t1 = s->t1;
+    if (s->state == TR_ST_DONE)
+        return 0;
+    if (*t1 < *t0) {
+        if (s->state != TR_ST_RUNNING)
+            return 0;
+        *t1 = *t0;
+    }
+    if (*t1 == *t0 && s->state != TR_ST_RUNNING)
+        return 0;
+    *prev = *t1;
+    return 1;
+}
+
 /* A task's spans, clamped so that even a malformed model cannot produce
  * overlapping slices on one track. Zero-length ready / wait spans are noise
  * and are skipped; run slices are kept, flows end on them. */
@@ -199,18 +206,9 @@ static void write_tasks(exporter *x)
             if ((size_t)t->span0 + k >= nspans)
                 break;
             const tr_span *s = &spans[t->span0 + k];
-            int64_t t0 = s->t0 > prev ? s->t0 : prev, t1 = s->t1;
-            if (t1 < t0) {
-                if (s->state != TR_ST_RUNNING)
-                    continue;
-                t1 = t0;
-            }
-            if (t1 == t0 && s->state != TR_ST_RUNNING)
-                continue;
-            if (s->state == TR_ST_DONE)
-                continue;
-            write_span(x, t, s, t0, t1);
-            prev = t1;
+            int64_t t0, t1;
+            if (tr__span_slice(s, &prev, &t0, &t1))
+                write_span(x, t, s, t0, t1);
         }
     }
 }
@@ -252,6 +250,19 @@ static int cmp_work(const void *a, const void *b, void *ctx)
     return 0;
 }
 
+size_t *tr__work_order(const tr_trace *tr)
+{
+    const tr_work *w = tr_works(tr);
+    size_t n = tr_nworks(tr);
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!order)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    qsort_r(order, n, sizeof *order, cmp_work, (void *)w);
+    return order;
+}
+
 /* Thread-pool work, one track per pool thread. Sorted by (thread, t0) so
  * each track can be clamped against its previous slice. */
 static int write_works(exporter *x)
@@ -264,12 +275,8 @@ static int write_works(exporter *x)
 
     if (n == 0)
         return 0;
-    order = malloc(n * sizeof *order);
-    if (!order)
+    if (!(order = tr__work_order(x->tr)))
         return -ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    qsort_r(order, n, sizeof *order, cmp_work, (void *)w);
 
     for (size_t i = 0; i < n; i++) {
         const tr_work *wk = &w[order[i]];
@@ -285,7 +292,7 @@ static int write_works(exporter *x)
         if (t1 < t0)
             t1 = t0;
         slice_open(x, tid, "work", tr_str(x->tr, wk->name), t0, t1);
-        task_label(x, wk->task, label, sizeof label);
+        tr_task_label(x->tr, wk->task, label, sizeof label);
         fputs(",\"args\":{\"task\":", x->f);
         tr__json_str(x->f, label);
         fputs("}}", x->f);
@@ -314,184 +321,73 @@ static void write_marks(exporter *x)
     }
 }
 
-/* ---- stalls (when tr_analyze has run) ---- */
+/* ---- stalls and causes (when tr_analyze has run) ----
+ * Their words come from the analysis library (tr_stall_describe,
+ * tr_cause_describe, tr_chain_describe): the same text as coscope stalls. */
 
-/* Appends to buf (size n, *len used so far); output past the end is cut. */
-static void app(char *buf, size_t n, size_t *len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void app(char *buf, size_t n, size_t *len, const char *fmt, ...)
-{
-    if (*len >= n - 1)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(buf + *len, n - *len, fmt, ap);
-    va_end(ap);
-    if (k > 0)
-        *len += (size_t)k < n - *len ? (size_t)k : n - *len - 1;
-}
-
-static const char *const stall_kind[TR_STALL__COUNT] = {"blocked", "latency", "wait",
-                                                       "stuck"};
-
-/* Object names from the `obj` events, sorted by id for lookup. */
-typedef struct obj_name {
-    uint32_t obj, name;
-} obj_name;
-
-static int cmp_obj(const void *a, const void *b)
-{
-    const obj_name *x = a, *y = b;
-    return (x->obj > y->obj) - (x->obj < y->obj);
-}
-
-/* NULL (and *n 0) when there are none or memory is short: ids only then. */
-static obj_name *obj_names(const tr_trace *tr, size_t *n)
-{
-    const tr_event *ev = tr_events(tr);
-    size_t k = 0;
-    for (size_t i = 0; i < tr_nevents(tr); i++)
-        k += ev[i].ev == TR_EV_OBJ && tr_ev_str(&ev[i]) != 0;
-    obj_name *v = k ? malloc(k * sizeof *v) : NULL;
-    *n = 0;
-    if (!v)
-        return NULL;
-    for (size_t i = 0; i < tr_nevents(tr); i++)
-        if (ev[i].ev == TR_EV_OBJ && tr_ev_str(&ev[i]) != 0)
-            v[(*n)++] = (obj_name){ev[i].arg, tr_ev_str(&ev[i])};
-    qsort(v, *n, sizeof *v, cmp_obj);
-    return v;
-}
-
-/* What the task waited on: "lock resource (obj 1)", "io read", "join B (3)". */
-static void wait_what(exporter *x, const tr_stall *st, const obj_name *names, size_t nnames,
-                      char *buf, size_t n, size_t *len)
-{
-    char label[512];
-    app(buf, n, len, "%s", tr_wait_name(st->why));
-    if (st->why == TR_WAIT_IO && st->op != TR_OP_NONE)
-        app(buf, n, len, " %s", tr_op_name(st->op));
-    int64_t fd = st->span < tr_nspans(x->tr) ? tr_span_fd(x->tr, &tr_spans(x->tr)[st->span]) : -1;
-    if (st->why == TR_WAIT_IO && fd >= 0)
-        app(buf, n, len, " fd %" PRId64, fd);
-    if (st->why == TR_WAIT_JOIN && st->obj) {
-        task_label(x, st->obj, label, sizeof label);
-        app(buf, n, len, " %s", label);
-    } else if (st->obj) {
-        obj_name key = {st->obj, 0};
-        const obj_name *o = nnames ? bsearch(&key, names, nnames, sizeof key, cmp_obj) : NULL;
-        if (o)
-            app(buf, n, len, " %s", tr_str(x->tr, o->name));
-        app(buf, n, len, " (obj %" PRIu32 ")", st->obj);
-    }
-}
-
-/* One "i" event per stall on its task's track, at the stall's start: the
+/* One "I" event per stall on its task's track, at the stall's start: the
  * why of a slow slice, in Perfetto next to the slice itself. */
 static void write_stalls(exporter *x)
 {
     const tr_stall *st = tr_stalls(x->tr);
-    const tr_victim *vic = tr_victims(x->tr);
-    const tr_cycle *cyc = tr_cycles(x->tr);
-    const uint32_t *ct = tr_cycle_tasks(x->tr);
-    char msg[2048], label[512], d[32];
-    size_t nnames = 0;
-    obj_name *names = tr_nstalls(x->tr) ? obj_names(x->tr, &nnames) : NULL;
+    char msg[2048];
     for (size_t i = 0; i < tr_nstalls(x->tr); i++) {
         const tr_stall *s = &st[i];
-        size_t len = 0;
-        msg[0] = '\0';
-        tr_fmt_dur(d, sizeof d, s->dur);
-        switch (s->kind) {
-        case TR_STALL_BLOCKED:
-            app(msg, sizeof msg, &len, "ran %s without yielding", d);
-            if (s->nvictims) {
-                app(msg, sizeof msg, &len, "; ready meanwhile:");
-                for (uint32_t k = 0; k < s->nvictims && k < 8; k++) {
-                    const tr_victim *v = &vic[s->victim0 + k];
-                    task_label(x, v->task, label, sizeof label);
-                    tr_fmt_dur(d, sizeof d, v->waited);
-                    app(msg, sizeof msg, &len, "%s %s %s", k ? "," : "", label, d);
-                }
-                if (s->nvictims > 8)
-                    app(msg, sizeof msg, &len, ", and %" PRIu32 " more", s->nvictims - 8);
-            }
-            break;
-        case TR_STALL_LATENCY: {
-            tr_wakeup w;
-            app(msg, sizeof msg, &len, "ready %s before it ran", d);
-            if (tr__wakeup_in(x->tr, s->task, s->t, s->t + s->dur, &w)) {
-                task_label(x, w.from, label, sizeof label);
-                app(msg, sizeof msg, &len, "; woken by %s on %s", label, tr_wake_name(w.why));
-            }
-            break;
-        }
-        case TR_STALL_WAIT:
-            app(msg, sizeof msg, &len, "waited %s on ", d);
-            wait_what(x, s, names, nnames, msg, sizeof msg, &len);
-            break;
-        default: /* stuck */
-            app(msg, sizeof msg, &len, "still waiting at the end on ");
-            wait_what(x, s, names, nnames, msg, sizeof msg, &len);
-            if (s->waits_on && s->why != TR_WAIT_JOIN) {
-                task_label(x, s->waits_on, label, sizeof label);
-                app(msg, sizeof msg, &len, "; waits on %s", label);
-            }
-            if (s->cycle >= 0 && (size_t)s->cycle < tr_ncycles(x->tr) &&
-                cyc[s->cycle].ntasks > 0) {
-                const tr_cycle *c = &cyc[s->cycle];
-                app(msg, sizeof msg, &len, "; DEADLOCK:");
-                for (uint32_t k = 0; k <= c->ntasks; k++) {
-                    task_label(x, ct[c->task0 + k % c->ntasks], label, sizeof label);
-                    app(msg, sizeof msg, &len, "%s %s", k ? " ->" : "", label);
-                }
-            }
-            break;
-        }
         uint32_t tid = tr_task_by_id(x->tr, s->task) ? s->task : 0;
         ev_open(x, "I", tid);
         fprintf(x->f, ",\"s\":\"t\",\"cat\":\"stall\",\"name\":\"%s stall\",\"ts\":",
-                s->kind < TR_STALL__COUNT ? stall_kind[s->kind] : "?");
+                tr_stall_kind_name(s->kind));
         put_ts(x->f, s->t);
         fputs(",\"args\":{\"msg\":", x->f);
-        tr__json_str(x->f, msg);
+        tr__json_str(x->f, tr_stall_describe(x->tr, s, msg, sizeof msg));
         fputs(",\"dur\":", x->f);
         tr__json_us(x->f, s->dur);
         if (s->at) {
             fputs(",\"at\":", x->f);
             tr__json_str(x->f, tr_str(x->tr, s->at));
         }
+        if (s->cause >= 0)
+            fprintf(x->f, ",\"cause\":%" PRId32, s->cause);
         fputs("}}", x->f);
     }
-    free(names);
 }
 
-int tr__wakeup_in(const tr_trace *tr, uint32_t task, int64_t t0, int64_t t1,
-                  tr_wakeup *out)
+/* One "I" event per cause on its root task's track, at the root's start,
+ * in rank order: what it was, the task-time blamed on it, its victims and
+ * the chain of its worst stall. */
+static void write_causes(exporter *x)
 {
-    size_t lo = 0, hi = tr_nwakeups(tr);
-    while (lo < hi) { /* first wake-up at or after t0 */
-        size_t mid = lo + (hi - lo) / 2;
-        if (tr_wakeup_get(tr, mid).t < t0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < tr_nwakeups(tr); lo++) {
-        tr_wakeup w = tr_wakeup_get(tr, lo);
-        if (w.t > t1)
-            break;
-        if (w.to == task) {
-            *out = w;
-            return 1;
+    const tr_cause *cs = tr_causes(x->tr);
+    char msg[2048];
+    for (size_t i = 0; i < tr_ncauses(x->tr); i++) {
+        const tr_cause *c = &cs[i];
+        const uint32_t *v = tr_cause_victims(x->tr) + c->victim0;
+        uint32_t tid = tr_task_by_id(x->tr, c->task) ? c->task : 0;
+        ev_open(x, "I", tid);
+        fprintf(x->f, ",\"s\":\"t\",\"cat\":\"cause\",\"name\":\"cause %zu: %s\",\"ts\":", i,
+                tr_cause_kind_name(c->kind));
+        put_ts(x->f, c->t);
+        fputs(",\"args\":{\"msg\":", x->f);
+        tr__json_str(x->f, tr_cause_describe(x->tr, c, msg, sizeof msg));
+        fputs(",\"dur\":", x->f);
+        tr__json_us(x->f, c->dur);
+        fputs(",\"blamed\":", x->f);
+        tr__json_us(x->f, c->blamed);
+        fputs(",\"victims\":[", x->f);
+        for (uint32_t k = 0; k < c->nvictims; k++)
+            fprintf(x->f, "%s%" PRIu32, k ? "," : "", v[k]);
+        fputs("],\"chain\":", x->f);
+        tr__json_str(x->f, tr_chain_describe(x->tr, tr_cause_links(x->tr) + c->link0, c->nlinks,
+                                             msg, sizeof msg));
+        if (c->stack) {
+            fputs(",\"stack\":", x->f);
+            tr__json_str(x->f, tr_fmt_stack(msg, sizeof msg, x->tr, c->stack, NULL));
         }
+        fputs("}}", x->f);
     }
-    return 0;
 }
 
-/* The first run slice of `task` starting at or after t, or NULL. */
-static const tr_span *next_run(const tr_trace *tr, const tr_task *task,
-                               int64_t t)
+const tr_span *tr__next_run(const tr_trace *tr, const tr_task *task, int64_t t)
 {
     const tr_span *spans = tr_spans(tr);
     size_t nspans = tr_nspans(tr);
@@ -531,11 +427,11 @@ static void write_flows(exporter *x)
         const tr_task *to = tr_task_by_id(x->tr, w.to);
         if (!to)
             continue;
-        const tr_span *run = next_run(x->tr, to, w.t);
+        const tr_span *run = tr__next_run(x->tr, to, w.t);
         if (!run)
             continue;
         uint32_t from = tr_task_by_id(x->tr, w.from) ? w.from : 0;
-        task_label(x, to->id, label, sizeof label);
+        tr_task_label(x->tr, to->id, label, sizeof label);
         snprintf(name, sizeof name, "wake %s", label);
         ev_open(x, "I", from);
         fputs(",\"s\":\"t\",\"cat\":\"run\",\"name\":", x->f);
@@ -581,6 +477,7 @@ int tr_export_chrome(const tr_trace *tr, FILE *out)
         return rc;
     write_marks(&x);
     write_stalls(&x);
+    write_causes(&x);
     write_flows(&x);
     /* no displayTimeUnit: some Perfetto versions took "ns" to mean that ts
      * is in ns, not us; it is only a display hint for the others */

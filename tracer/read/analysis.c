@@ -47,6 +47,7 @@ void tr__analysis_free(tr_trace *tr)
     tr->cycles = NULL;
     tr->cycle_tasks = NULL;
     tr->nstalls = tr->nvictims = tr->ncycles = tr->ncycle_tasks = 0;
+    tr__causes_free(tr);
 }
 
 static int long_wait_kind(int why)
@@ -120,11 +121,24 @@ static tr_stall *add_stall(const tr_trace *tr, vec *stalls, int kind, const tr_s
 
 /* ---- stuck tasks and the wait-for graph ---- */
 
-/* Per channel a stuck task waits on: how many tasks ever waited on it, how
- * many of those are stuck, and the two lowest stuck ids (one is not self). */
+/* Per channel a stuck task waits on, per side (0: chan_send, 1: chan_recv):
+ * the two lowest ids of stuck tasks that ever waited on that side. Only a
+ * task on the other side can unblock a waiter (send to a receiver, receive
+ * from a sender), so that is where its wait-for edge points; with nobody
+ * stuck on the other side there is no edge: nobody left to do it. */
 typedef struct chan_info {
-    uint32_t users, stuck, min1, min2;
+    uint32_t min1[2], min2[2];
 } chan_info;
+
+static void chan_user(chan_info *info, int side, uint32_t task)
+{
+    if (!info->min1[side] || task < info->min1[side]) {
+        info->min2[side] = info->min1[side];
+        info->min1[side] = task;
+    } else if (task != info->min1[side] && (!info->min2[side] || task < info->min2[side])) {
+        info->min2[side] = task;
+    }
+}
 
 /* Fills waits_on of the n STUCK stalls in st. Mutex holders are taken as
  * of event index `upto`: the first `stuck` event when the runtime reported
@@ -168,23 +182,15 @@ static int wait_for_edges(tr_trace *tr, tr_stall *st, size_t n, size_t upto)
             uint32_t *c = tr__map_get(&chans, e->arg, 0);
             if (!c)
                 continue;
-            uint32_t *u = tr__map_get(&users, (uint64_t)e->arg << 32 | e->task, 1);
+            uint64_t side = e->why == TR_WAIT_CHAN_RECV;
+            uint32_t *u = tr__map_get(&users, ((uint64_t)e->arg << 32 | e->task) << 1 | side, 1);
             if (!u)
                 goto out;
             if (*u != NONE)
                 continue;
             *u = 1;
-            chan_info *info = &ci[*c];
-            info->users++;
-            if (tr__map_get(&stuck, e->task, 0)) {
-                info->stuck++;
-                if (!info->min1 || e->task < info->min1) {
-                    info->min2 = info->min1;
-                    info->min1 = e->task;
-                } else if (!info->min2 || e->task < info->min2) {
-                    info->min2 = e->task;
-                }
-            }
+            if (tr__map_get(&stuck, e->task, 0))
+                chan_user(&ci[*c], e->why == TR_WAIT_CHAN_RECV, e->task);
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -196,8 +202,8 @@ static int wait_for_edges(tr_trace *tr, tr_stall *st, size_t n, size_t upto)
             s->waits_on = h && *h != NONE ? *h : 0;
         } else if (is_chan(s->why)) {
             const chan_info *info = &ci[*tr__map_get(&chans, s->obj, 0)];
-            if (info->users == info->stuck) /* nobody left to wake it */
-                s->waits_on = info->min1 != s->task ? info->min1 : info->min2;
+            int other = s->why == TR_WAIT_CHAN_SEND; /* the side that could unblock it */
+            s->waits_on = info->min1[other] != s->task ? info->min1[other] : info->min2[other];
         }
     }
     rc = 0;
@@ -292,6 +298,98 @@ static int compare_stall(const void *a, const void *b)
     return (x->kind > y->kind) - (x->kind < y->kind);
 }
 
+/* Phase 1: the `stuck` events. The runtime found these tasks blocked
+ * forever and is about to cancel them: their wait at that moment is the
+ * STUCK stall (not a long WAIT), and the wait-for graph is taken there.
+ * Marks their spans in *stuck_span; *cut is the first such event (or nev). */
+static int find_stuck_events(tr_trace *tr, tr__map *stuck_span, size_t *cut)
+{
+    *cut = tr->nev;
+    for (size_t i = 0; i < tr->nev; i++) {
+        const tr_event *e = &tr->ev[i];
+        if (e->ev != TR_EV_STUCK)
+            continue;
+        if (*cut == tr->nev)
+            *cut = i;
+        size_t si = tr_span_find(tr, e->task, e->t);
+        if (si == SIZE_MAX || tr->spans[si].state != TR_ST_WAITING)
+            continue;
+        uint32_t *v = tr__map_get(stuck_span, si, 1);
+        if (!v)
+            return -ENOMEM;
+        *v = 1;
+    }
+    return 0;
+}
+
+/* Phase 2: one walk over the spans in time order for blocked slices (with
+ * their victims), long latencies and long finished waits. */
+static int find_interval_stalls(tr_trace *tr, const tr_analysis_opts *o, tr__map *stuck_span,
+                                vec *stalls, vec *victims)
+{
+    vec active = {.size = sizeof(uint32_t)};
+    size_t next = 0;
+    int rc = -ENOMEM;
+    for (size_t k = 0; k < tr->nspans; k++) {
+        uint32_t si = tr->span_order[k];
+        const tr_span *sp = &tr->spans[si];
+        int64_t d = sp->t1 - sp->t0;
+        tr_stall *st;
+        /* A slice blocks the loop by what the task did (on a CPU, or
+         * asleep in a call), not by time the OS took (stack.c). */
+        if (sp->state == TR_ST_RUNNING && d > o->blocked_ns &&
+            tr_span_blocking(tr, si) > o->blocked_ns) {
+            if (!(st = add_stall(tr, stalls, TR_STALL_BLOCKED, sp, si)))
+                goto out;
+            uint32_t end = tr_span_end_ev(tr, si);
+            if (end != NONE)
+                st->at = tr_ev_at(tr, &tr->ev[end]);
+            if (victims_of(tr, sp, &active, &next, victims, st))
+                goto out;
+        } else if (sp->state == TR_ST_READY && d > o->latency_ns &&
+                   d - tr__idle_within(tr, sp->t0, sp->t1) > o->latency_ns) {
+            if (!add_stall(tr, stalls, TR_STALL_LATENCY, sp, si))
+                goto out;
+        } else if (sp->state == TR_ST_WAITING && d > o->wait_ns && long_wait_kind(sp->why) &&
+                   tr_span_end_ev(tr, si) != NONE && !tr__map_get(stuck_span, si, 0)) {
+            if (!(st = add_stall(tr, stalls, TR_STALL_WAIT, sp, si)))
+                goto out;
+            st->why = sp->why, st->op = sp->op;
+            st->at = tr_span_site(tr, sp), st->obj = tr_span_obj(tr, sp);
+        }
+    }
+    rc = 0;
+out:
+    free(active.p);
+    return rc;
+}
+
+/* Phase 3: one STUCK stall per task still waiting at the end (or in the
+ * span a `stuck` event fell in). */
+static int find_stuck_tasks(tr_trace *tr, tr__map *stuck_span, vec *stalls)
+{
+    for (size_t k = 0; k < tr->ntasks; k++) {
+        const tr_task *t = &tr->tasks[k];
+        if (t->nspans == 0)
+            continue;
+        uint32_t si = t->span0 + t->nspans - 1;
+        for (uint32_t j = t->span0; j < t->span0 + t->nspans; j++)
+            if (tr__map_get(stuck_span, j, 0)) {
+                si = j;
+                break;
+            }
+        const tr_span *sp = &tr->spans[si];
+        if (sp->state != TR_ST_WAITING)
+            continue;
+        tr_stall *st = add_stall(tr, stalls, TR_STALL_STUCK, sp, si);
+        if (!st)
+            return -ENOMEM;
+        st->why = sp->why, st->op = sp->op;
+        st->at = tr_span_site(tr, sp), st->obj = tr_span_obj(tr, sp);
+    }
+    return 0;
+}
+
 int tr_analyze(tr_trace *tr, const tr_analysis_opts *opts)
 {
     if (!tr)
@@ -301,79 +399,15 @@ int tr_analyze(tr_trace *tr, const tr_analysis_opts *opts)
         o = *opts;
     tr__analysis_free(tr);
     vec stalls = {.size = sizeof(tr_stall)}, victims = {.size = sizeof(tr_victim)};
-    vec active = {.size = sizeof(uint32_t)};
-    size_t next = 0;
-    int rc = -ENOMEM;
-    /* `stuck` events: the runtime found these tasks blocked forever and is
-     * about to cancel them. Their wait at that moment is the STUCK stall
-     * (and not a long WAIT), and the wait-for graph is taken there. */
     tr__map stuck_span = {0};
-    size_t cut = tr->nev;
-    if (tr__map_init(&stuck_span, 16))
+    size_t cut, s0;
+    int rc = -ENOMEM;
+    if (tr__map_init(&stuck_span, 16) || find_stuck_events(tr, &stuck_span, &cut) ||
+        find_interval_stalls(tr, &o, &stuck_span, &stalls, &victims))
         goto fail;
-    for (size_t i = 0; i < tr->nev; i++) {
-        const tr_event *e = &tr->ev[i];
-        if (e->ev != TR_EV_STUCK)
-            continue;
-        if (cut == tr->nev)
-            cut = i;
-        size_t si = tr_span_find(tr, e->task, e->t);
-        if (si == SIZE_MAX || tr->spans[si].state != TR_ST_WAITING)
-            continue;
-        uint32_t *v = tr__map_get(&stuck_span, si, 1);
-        if (!v)
-            goto fail;
-        *v = 1;
-    }
-    for (size_t k = 0; k < tr->nspans; k++) {
-        uint32_t si = tr->span_order[k];
-        const tr_span *sp = &tr->spans[si];
-        int64_t d = sp->t1 - sp->t0;
-        tr_stall *st;
-        /* A slice blocks the loop by what the task did (on a CPU, or
-         * asleep in a call), not by time the OS took (stack.c). */
-        if (sp->state == TR_ST_RUNNING && d > o.blocked_ns &&
-            tr_span_blocking(tr, si) > o.blocked_ns) {
-            if (!(st = add_stall(tr, &stalls, TR_STALL_BLOCKED, sp, si)))
-                goto fail;
-            uint32_t end = tr_span_end_ev(tr, si);
-            if (end != NONE)
-                st->at = tr_ev_at(tr, &tr->ev[end]);
-            if (victims_of(tr, sp, &active, &next, &victims, st))
-                goto fail;
-        } else if (sp->state == TR_ST_READY && d > o.latency_ns &&
-                   d - tr__idle_within(tr, sp->t0, sp->t1) > o.latency_ns) {
-            if (!add_stall(tr, &stalls, TR_STALL_LATENCY, sp, si))
-                goto fail;
-        } else if (sp->state == TR_ST_WAITING && d > o.wait_ns && long_wait_kind(sp->why) &&
-                   tr_span_end_ev(tr, si) != NONE && !tr__map_get(&stuck_span, si, 0)) {
-            if (!(st = add_stall(tr, &stalls, TR_STALL_WAIT, sp, si)))
-                goto fail;
-            st->why = sp->why, st->op = sp->op;
-            st->at = tr_span_site(tr, sp), st->obj = tr_span_obj(tr, sp);
-        }
-    }
-    size_t s0 = stalls.n;
-    for (size_t k = 0; k < tr->ntasks; k++) {
-        const tr_task *t = &tr->tasks[k];
-        if (t->nspans == 0)
-            continue;
-        uint32_t si = t->span0 + t->nspans - 1;
-        /* The span a `stuck` event fell in, else the last one if waiting. */
-        for (uint32_t j = t->span0; j < t->span0 + t->nspans; j++)
-            if (tr__map_get(&stuck_span, j, 0)) {
-                si = j;
-                break;
-            }
-        const tr_span *sp = &tr->spans[si];
-        if (sp->state != TR_ST_WAITING)
-            continue;
-        tr_stall *st = add_stall(tr, &stalls, TR_STALL_STUCK, sp, si);
-        if (!st)
-            goto fail;
-        st->why = sp->why, st->op = sp->op;
-        st->at = tr_span_site(tr, sp), st->obj = tr_span_obj(tr, sp);
-    }
+    s0 = stalls.n;
+    if (find_stuck_tasks(tr, &stuck_span, &stalls))
+        goto fail;
     tr_stall *all = stalls.p;
     if (stalls.n > s0 && (wait_for_edges(tr, all + s0, stalls.n - s0, cut) ||
                           find_cycles(tr, all + s0, stalls.n - s0)))
@@ -384,13 +418,15 @@ int tr_analyze(tr_trace *tr, const tr_analysis_opts *opts)
     tr->nstalls = stalls.n;
     tr->victims = victims.p;
     tr->nvictims = victims.n;
-    free(active.p);
+    stalls.p = victims.p = NULL;
     tr__map_free(&stuck_span);
+    /* Phase 4: causes (cause.c), over the stalls just found. */
+    if ((rc = tr__causes_build(tr, &o)) != 0)
+        goto fail;
     return 0;
 fail:
     free(stalls.p);
     free(victims.p);
-    free(active.p);
     tr__map_free(&stuck_span);
     tr__analysis_free(tr);
     return rc;

@@ -394,6 +394,8 @@ int tr__model_build(tr_trace *tr)
             tr->idle_before[i + 1] = tr->idle_before[i] + (tr->idles[i].t1 - tr->idles[i].t0);
         rc = stats(tr, &n);
     }
+    if (rc == 0)
+        rc = tr__objs_build(tr);
     if (rc == 0 && n.after_exit)
         rc = tr__warn(tr, "%s:%u: task %u is active after its exit (%llu event%s ignored)",
                       tr->name, n.after_exit_line, n.after_exit_task,
@@ -416,6 +418,7 @@ void tr__model_free(tr_trace *tr)
     free(tr->works);
     free(tr->idles);
     free(tr->idle_before);
+    free(tr->objs);
 }
 
 int64_t tr__idle_within(const tr_trace *tr, int64_t a, int64_t b)

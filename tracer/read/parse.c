@@ -68,6 +68,7 @@ static const uint64_t allowed[TR_EV__COUNT] = {
     [TR_EV_SPAN_BEGIN] = BASE | B(F_TASK) | B(F_NAME) | B(F_AT),
     [TR_EV_SPAN_END] = BASE | B(F_TASK),
     [TR_EV_RENAME] = BASE | B(F_TASK) | B(F_NAME),
+    [TR_EV_CONN] = BASE | B(F_TASK) | B(F_FD) | B(F_LOCAL) | B(F_PEER),
 };
 
 /* ---- cJSON memory: a bump arena per parse thread ----
@@ -866,6 +867,14 @@ static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
         if ((rc = need_u32(c, f, F_TASK, line, &e->task)))
             return rc;
         return need_str(c, f, F_MSG, line, &e->str);
+    case TR_EV_CONN: /* task, fd (in arg), local (str), peer (in the `at` slot) */
+        if ((rc = need_task(c, f, line, &e->task)) ||
+            (rc = need_u32(c, f, F_FD, line, &e->arg)) ||
+            (rc = need_str(c, f, F_LOCAL, line, &e->str)) ||
+            (rc = need_str(c, f, F_PEER, line, &e->at)))
+            return rc;
+        e->flags |= TR_F_FD;
+        return 0;
     case TR_EV_POLL_END:
         return opt_i64(c, f, F_EVENTS, line, &e->val, &e->flags, TR_F_EVENTS);
     case TR_EV_END:

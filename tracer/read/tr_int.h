@@ -158,6 +158,10 @@ struct tr_trace {
     int64_t *idle_before; /* idle_before[i] = idle time in idles[0..i) */
     tr_summary sum;
 
+    /* facts (facts.c), built with the model: obj id -> name, by id */
+    struct tr__objname *objs;
+    size_t nobjs;
+
     /* analysis (analysis.c), after tr_analyze */
     tr_stall *stalls;
     size_t nstalls;
@@ -167,7 +171,67 @@ struct tr_trace {
     size_t ncycles;
     uint32_t *cycle_tasks;
     size_t ncycle_tasks;
+
+    /* causes (cause.c), after tr_analyze */
+    tr_cause *causes;
+    size_t ncauses;
+    uint32_t *cause_victims;
+    size_t ncause_victims;
+    tr_link *cause_links;
+    size_t ncause_links;
+    uint32_t *run_spans;  /* RUNNING span indices by t0 */
+    size_t nrun_spans;
+    uint32_t *run_tree;   /* argmax-by-length segment tree over run_spans */
+    int64_t *run_cum;     /* per span: run time in its task's earlier spans */
+    int64_t *run_before;  /* run_before[k]: run time of run_spans[0 .. k) */
+    struct tr__conn *conns; /* connection ends paired, by (fd, t) */
+    size_t nconns;
+    struct tr__write *writes; /* writes and closes, by (fd, t) */
+    size_t nwrites;
+    tr__map blame_memo;   /* span -> root span of its blame walk */
+    uint32_t *contended;  /* mutexes with a contention cause, sorted: a
+                             wait on one is a sink of the walk */
+    size_t ncontended;
 };
+
+/* ---- facts (facts.c) and causes (cause.c) ---- */
+typedef struct tr__objname {
+    uint32_t obj, name;
+} tr__objname;
+/* One end of a connection with both ends in the process: fd, from t,
+ * talks to peer_fd, whose end peer_task brought up. fds are the process's,
+ * so whichever task reads fd later is woken by whichever writes peer_fd. */
+typedef struct tr__conn {
+    uint32_t fd, peer_fd;
+    int64_t t;
+    uint32_t peer_task;
+} tr__conn;
+typedef struct tr__write {
+    uint32_t task, fd;
+    int64_t t;
+} tr__write;
+/* Bounded text: appends, cutting at a UTF-8 boundary when full. */
+typedef struct tr__buf {
+    char *p;
+    size_t n, len;
+} tr__buf;
+void tr__app(tr__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int tr__objs_build(tr_trace *tr);
+/* The wake-up of `task` within [t0, t1] (binary search). 1 and *out, or 0. */
+int tr__wakeup_in(const tr_trace *tr, uint32_t task, int64_t t0, int64_t t1, tr_wakeup *out);
+/* Indices (in spans) of the longest run slices overlapping [t0, t1),
+ * longest first, at most max. */
+size_t tr__longest_runs(const tr_trace *tr, int64_t t0, int64_t t1, uint32_t *out, size_t max);
+/* The first k in [lo, hi) whose span (tr->spans[idx[k]], or tr->spans[k]
+ * when idx is NULL) passes key against x, for spans ordered by it: the
+ * one binary search of facts.c and cause.c. */
+enum { TR__T0_GE, TR__T0_GT, TR__T1_GT };
+size_t tr__span_search(const tr_trace *tr, const uint32_t *idx, size_t lo, size_t hi, int64_t x,
+                       int key);
+int tr__causes_build(tr_trace *tr, const tr_analysis_opts *o);
+void tr__causes_free(tr_trace *tr);
+/* Bytes the causes and their indexes hold (for tr_memory). */
+size_t tr__causes_memory(const tr_trace *tr);
 
 /* ---- parsing (parse.c): one chunk of lines per thread ---- */
 typedef struct tr__loader {

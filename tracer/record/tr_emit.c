@@ -348,6 +348,23 @@ void tr_rec_rename(uint64_t task, const char *name)
     task_name_rec(TR_EV_RENAME, task, name, NULL, 0);
 }
 
+void tr_rec_conn(uint64_t task, int64_t fd, const char *local, const char *peer)
+{
+    if (!TR_ON())
+        return;
+    /* both addresses inline, "local\0peer"; b says where peer starts */
+    size_t nl = local ? strnlen(local, 63) : 0, np = peer ? strnlen(peer, 63) : 0;
+    size_t n = nl + 1 + np, size = TR__REC_SIZE(n);
+    tr__rec *r = rec_begin(size);
+    HEAD(r, TR_EV_CONN, 0, (uint8_t)nl, n, 0);
+    r->task = task;
+    r->v1 = fd;
+    memcpy(r->str, local ? local : "", nl);
+    r->str[nl] = '\0';
+    memcpy(r->str + nl + 1, peer ? peer : "", np);
+    rec_commit(size);
+}
+
 void tr_rec_stuck(uint64_t task)
 {
     if (!TR_ON())

@@ -245,6 +245,15 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
         o = tr__json_esc(o, r->str, r->slen);
         *o++ = '"';
         break;
+    case TR_EV_CONN: /* task, fd, local, peer: str is "local\0peer", b = local's length */
+        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+        o = PUT_KEY_I(o, TR_FIELD_FD, r->v1);
+        o = PUT(o, ",\"" TR_FIELD_LOCAL "\":\"");
+        o = tr__json_esc(o, r->str, r->b);
+        o = PUT(o, "\",\"" TR_FIELD_PEER "\":\"");
+        o = tr__json_esc(o, r->str + r->b + 1, r->slen > r->b ? (size_t)(r->slen - r->b - 1) : 0);
+        *o++ = '"';
+        break;
     case TR_EV_POLL_END:
         if (r->v1 >= 0)
             o = PUT_KEY_I(o, TR_FIELD_EVENTS, r->v1);

@@ -42,6 +42,9 @@ typedef enum tr_ev {
                          (co_span_begin) opens in the task; spans nest */
     TR_EV_SPAN_END,   /* task: the task's innermost open span closes */
     TR_EV_RENAME,     /* task, name: the task is called name from here */
+    TR_EV_CONN,       /* task, fd, local, peer: a TCP connection came up
+                         (connect or accept); the reader pairs the two ends
+                         of a connection inside the process */
     TR_EV__COUNT
 } tr_ev;
 
@@ -93,6 +96,17 @@ typedef enum tr_op {
     TR_OP_FS_CLOSE,
     TR_OP_DNS,
     TR_OP_LISTEN,
+    TR_OP_FS_STAT,
+    TR_OP_FS_RENAME,
+    TR_OP_FS_UNLINK,
+    TR_OP_FS_MKDIR,
+    TR_OP_FS_FSYNC,
+    TR_OP_FS_READDIR,
+    TR_OP_SHUTDOWN,
+    TR_OP_UDP_SEND,
+    TR_OP_UDP_RECV,
+    TR_OP_SPAWN,     /* a subprocess started (res: its pid) */
+    TR_OP_PROC_WAIT, /* waiting for a subprocess to exit (res: status) */
     TR_OP__COUNT
 } tr_op;
 
@@ -170,13 +184,15 @@ int tr_objkind_parse(const char *s);
 #define TR_FIELD_RUNQ "runq"
 #define TR_FIELD_STOPS "stops"
 #define TR_FIELD_MODULES "modules"
+#define TR_FIELD_LOCAL "local" /* conn */
+#define TR_FIELD_PEER "peer"   /* conn */
 
 #define TR_FIELDS(X)                                                           \
     X(T) X(EV) X(TASK) X(PARENT) X(NAME) X(AT) X(BY) X(WHY) X(OBJ) X(OP)       \
     X(FD) X(MS) X(BYTES) X(RES) X(ERR) X(THREAD) X(STATUS) X(CODE) X(KIND)     \
     X(CAP) X(MSG) X(EVENTS) X(DROPPED) X(FORMAT) X(VERSION) X(PROGRAM) X(PID)  \
     X(CLOCK) X(UNIX_NS) X(SIGNAL) X(STACK) X(PCS) X(CPU) X(RUNQ) X(STOPS)      \
-    X(MODULES)
+    X(MODULES) X(LOCAL) X(PEER)
 
 typedef enum tr_field {
 #define TR__FIELD_ENUM(f) TR_FLD_##f,

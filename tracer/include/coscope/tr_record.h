@@ -143,6 +143,12 @@ void tr_rec_yield_stack(uint64_t task, tr_wait why, uint64_t obj, tr_op op,
  * last one, -EMLINK after 100, or the open/write error. Loop thread. */
 int tr_rec_dump(const char *why);
 
+/* A TCP connection of `task` came up on fd (after connect or accept):
+ * `local` and `peer` are its addresses ("127.0.0.1:40312"; at most 63
+ * bytes each, NULL for unknown). Lets the reader pair the two ends of a
+ * connection inside the process, so a read is seen woken by the write. */
+void tr_rec_conn(uint64_t task, int64_t fd, const char *local, const char *peer);
+
 /* Counters, for tests and the `end` line. */
 uint64_t tr_rec_events(void);  /* events emitted since start */
 uint64_t tr_rec_dropped(void); /* events dropped (0 in lossless mode) */

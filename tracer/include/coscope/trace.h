@@ -258,6 +258,8 @@ typedef struct tr_stall {
     uint32_t victim0, nvictims; /* BLOCKED: tr_victims()[victim0 ..) */
     int32_t cycle;   /* STUCK: index in tr_cycles() of its deadlock, or -1 */
     uint32_t waits_on; /* STUCK: the task it waits for (0: none known) */
+    int32_t cause;   /* index in tr_causes() of the cause it waited behind,
+                        or -1 (STUCK stalls: see waits_on and cycle) */
 } tr_stall;
 
 /* A deadlock: tasks t[0] waits on t[1] ... waits on t[n-1] waits on t[0]. */
@@ -275,6 +277,137 @@ const tr_victim *tr_victims(const tr_trace *tr);
 size_t tr_ncycles(const tr_trace *tr);
 const tr_cycle *tr_cycles(const tr_trace *tr);
 const uint32_t *tr_cycle_tasks(const tr_trace *tr);
+
+/* ---- analysis facts: one answer for the text report, the JSON, the
+ * exporters and the viewer alike (facts.c) ---- */
+
+/* "blocked", "latency", "wait", "stuck"; "?" out of range. */
+const char *tr_stall_kind_name(int kind);
+/* The tr_stall_kind spelled by s[0..n), or -1. */
+int tr_stall_kind_parse(const char *s, size_t n);
+/* The name of synchronisation object obj (from its `obj` line), or "".
+ * An index built when the trace is loaded: O(log n), no cache. */
+const char *tr_obj_name(const tr_trace *tr, uint32_t obj);
+/* "name (id)", or "loop" for task 0, "? (id)" for an unknown id. The name
+ * is raw trace text: a terminal surface escapes it. Returns buf. */
+char *tr_task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n);
+/* What a wait was on, for people: "io read fd 7", "lock db (obj 1)",
+ * "join fetch (3)", "sleep". Returns buf. */
+char *tr_describe_wait(const tr_trace *tr, int why, int op, int64_t fd, uint32_t obj,
+                       char *buf, size_t n);
+/* The fd a stall's wait was on, or -1. */
+int64_t tr_stall_fd(const tr_trace *tr, const tr_stall *s);
+/* Who made the task of READY span `span` ready: 1 and *out, or 0 (a ready
+ * span may begin at the spawn line, before its ready line). */
+int tr_span_wakeup(const tr_trace *tr, size_t span, tr_wakeup *out);
+/* Who made the task of stall s ready within its span (LATENCY: the wake-up
+ * that began the ready span; WAIT: the one that ended it). 1 and *out set,
+ * or 0 when nobody is known. */
+int tr_stall_wakeup(const tr_trace *tr, const tr_stall *s, tr_wakeup *out);
+
+/* A task that ran during an interval, and for how long in it. */
+typedef struct tr_ran {
+    uint32_t task;
+    int64_t ns;
+} tr_ran;
+/* Who held the loop during [t0, t1): the tasks other than `self` of the
+ * 4 * max longest run slices in it, at most max, each with its whole run
+ * time in the interval, longest first. (A task with many short slices and
+ * no long one is missed: the price of O(max log n).) After tr_analyze; 0
+ * before. */
+size_t tr_ran_meanwhile(const tr_trace *tr, int64_t t0, int64_t t1, uint32_t self,
+                        tr_ran *out, size_t max);
+/* The evidence of a stall in words, the one text every surface shows:
+ * "ready meanwhile: a (2) 30.0 ms, ...", "woken by w (3) on chan; ran
+ * meanwhile: ...", "io read fd 7", "lock m (obj 1), waits on c (4);
+ * DEADLOCK: a (2) -> c (4) -> a (2)", "chan_recv jobs (obj 1); stuck:
+ * nobody left to send on jobs (obj 1)". Cut (UTF-8 safe) at n. Returns buf. */
+char *tr_stall_describe(const tr_trace *tr, const tr_stall *s, char *buf, size_t n);
+
+/* ---- causes: what the stalls waited behind (cause.c) ----
+ * For each stall the analysis follows the wake that ended the wait to its
+ * waker; while the waker was itself waiting (or ready) in that interval it
+ * follows that, and it stops at a sink: a task running on the loop, a
+ * sleep or timer, I/O with the world outside the process, thread-pool
+ * work, or a wait nobody in the trace ended. Connections with both ends in
+ * the process (`conn` events) are wake edges too: a read is woken by the
+ * peer's write. Stalls are grouped by their root; aggregates add causes no
+ * single interval crosses a threshold for (a saturated loop, a contended
+ * mutex, a starved or backlogged channel, a saturated thread pool). All
+ * rank by blamed task-time. Deadlocks are not causes: see tr_cycles(). */
+typedef enum tr_cause_kind {
+    TR_CAUSE_RUN = 0,    /* a task ran on the loop (blocking slices) */
+    TR_CAUSE_SLEEP,      /* a task slept, or a timer had to fire */
+    TR_CAUSE_IO,         /* I/O with the world outside the process */
+    TR_CAUSE_WORK,       /* work on the thread pool */
+    TR_CAUSE_WAIT,       /* a wait nobody in the trace ended (cancel,
+                            timeout, the loop) */
+    TR_CAUSE_SATURATION, /* the loop busy >= 90 % over a window */
+    TR_CAUSE_CONTENTION, /* a mutex: waits for it, and what holders did */
+    TR_CAUSE_STARVATION, /* a channel: receivers waited, many short times */
+    TR_CAUSE_BACKLOG,    /* a channel: senders waited, full */
+    TR_CAUSE_POOL,       /* the thread pool: queued while every worker ran */
+    TR_CAUSE__COUNT
+} tr_cause_kind;
+
+/* One step of a blame chain: task `task` in span `span` (its state, why
+ * and site are the span's). */
+typedef struct tr_link {
+    uint32_t task;
+    uint32_t span;
+} tr_link;
+
+typedef struct tr_cause {
+    uint8_t kind;     /* tr_cause_kind */
+    uint8_t why, op;  /* SLEEP/IO/WORK/WAIT: the root span's tr_wait, tr_op */
+    uint8_t held_why, held_op; /* CONTENTION: what holders did longest while
+                                  holding (tr_wait, tr_op; why 255: ran) */
+    uint32_t task;    /* the root task (aggregates: the one it is most due to) */
+    uint32_t at;      /* its site: where it waited / its slices ended */
+    uint32_t obj;     /* CONTENTION/STARVATION/BACKLOG: the object */
+    uint32_t span;    /* the root span, UINT32_MAX for aggregates */
+    int64_t t, dur;   /* the root span, or the aggregate's period */
+    int64_t blamed;   /* task-time that waited behind it: the rank */
+    uint32_t victim0, nvictims; /* tr_cause_victims()[victim0 ..): task ids,
+                                   ascending */
+    uint32_t link0, nlinks;     /* tr_cause_links()[link0 ..): the chain of
+                                   its worst stall, from the victim's span
+                                   to the root (aggregates: none) */
+    uint32_t nstalls; /* stalls under it */
+    uint64_t count;   /* aggregates: slices / waits aggregated */
+    int64_t p50, p99, max; /* aggregates: their length distribution */
+    uint32_t held_at; /* CONTENTION: the site of held_why */
+    int64_t held_ns;  /* CONTENTION: time spent so while holding */
+    uint32_t nholders; /* CONTENTION: distinct holders that made others wait */
+    uint32_t stack;   /* the caller chain of `at` (tr_fmt_stack), or 0: the
+                         root span's; SATURATION: the top task's longest
+                         slice ending there; CONTENTION: what was held across */
+} tr_cause;
+
+/* Causes in rank order (blamed, then t); valid after tr_analyze. */
+size_t tr_ncauses(const tr_trace *tr);
+const tr_cause *tr_causes(const tr_trace *tr);
+const uint32_t *tr_cause_victims(const tr_trace *tr);
+const tr_link *tr_cause_links(const tr_trace *tr);
+/* "run", "sleep", "io", "work", "wait", "saturation", "contention",
+ * "starvation", "backlog", "pool"; "?" out of range. */
+const char *tr_cause_kind_name(int kind);
+/* The cause in words: "examples/ex_server.c:70: http conn 3 (13) slept
+ * 150 ms", "lock cookies (obj 2): 48 waits, 573 ms; held across io read at
+ * crawler.c:88", "loop 97 % busy for 2.1 s: 178 slices of conn (5) ending
+ * at fib.c:40 (p50 1.4 ms, max 14 ms)". Returns buf. */
+char *tr_cause_describe(const tr_trace *tr, const tr_cause *c, char *buf, size_t n);
+/* A blame chain in words, the waiter first, each step " <- " the span that
+ * held it up: "main (1) join crawler 1 (3) <- crawler 1 (3) chan_recv work
+ * queue (obj 1) <- http conn 5 (15) sleep"; a chain longer than 6 keeps
+ * its first 2 and last 3 links around "(N more)". Returns buf. */
+char *tr_chain_describe(const tr_trace *tr, const tr_link *chain, size_t n, char *buf,
+                        size_t size);
+/* The blame walk from span `span` (any state): fills chain[0..) with the
+ * steps from that span to its root, at most max; returns how many, 0 for a
+ * bad span. *sink gets the root's tr_cause_kind (TR_CAUSE_RUN when the
+ * walk starts or ends on a run slice). After tr_analyze. */
+size_t tr_blame(const tr_trace *tr, size_t span, tr_link *chain, size_t max, int *sink);
 
 /* Overall stats. */
 typedef struct tr_summary {
@@ -316,6 +449,27 @@ int tr_histograms(const tr_trace *tr, uint32_t task, tr_hist *run,
                   tr_hist *lat);
 /* The smallest value, in ns, counted in bucket i (0 for bucket 0). */
 int64_t tr_hist_lo(int i);
+
+/* A time range [t0, t1) of the trace (range.c): every task's time per
+ * state with spans clipped to it, the loop's busy and idle time in it
+ * (clipped to the trace), the stalls that start in it, and a histogram of
+ * the scheduling latencies (ready spans) that end in it. `coscope stats
+ * --range` prints these and the viewer's range panel draws them. */
+typedef struct tr_range {
+    int64_t t0, t1;
+    int64_t loop_busy, loop_idle;
+    int64_t state_ns[TR_ST__COUNT]; /* by tr_state, summed over tasks */
+    size_t nstalls;
+    tr_hist lat;
+} tr_range;
+/* Fills *out; 0, or -EINVAL for NULL arguments or t1 <= t0. O(spans). */
+int tr_range_stats(const tr_trace *tr, int64_t t0, int64_t t1, tr_range *out);
+/* part of whole as "75.0%" (permille, truncated; "0.0%" when whole <= 0).
+ * Returns buf. */
+char *tr_fmt_pct(char *buf, size_t n, int64_t part, int64_t whole);
+/* One task's time per state in [t0, t1). 0, or -EINVAL (no such task). */
+int tr_range_task(const tr_trace *tr, uint32_t task, int64_t t0, int64_t t1,
+                  int64_t ns[TR_ST__COUNT]);
 
 /* Bytes the loaded trace holds in memory, by part (the sizes of its arrays
  * and tables, not malloc's own overhead). */

@@ -1,0 +1,361 @@
+/* tests/read/test_causes.c: the analysis facts and causes of tr_read on
+ * traces written here line by line: who ran meanwhile, connections paired
+ * across the process, the blame walk to its sink, mutex contention, and a
+ * 100 000-task herd (parked, then released at once) whose stall count is
+ * exact — the case that was quadratic (no timing is asserted). */
+#include "test.h"
+
+#include <stdarg.h>
+
+#include "coscope/trace.h"
+#include "gen.h"
+
+/* A growing text buffer of trace lines. */
+typedef struct text {
+    char *p;
+    size_t len, cap;
+} text;
+
+static void put(text *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(text *b, const char *fmt, ...)
+{
+    va_list ap;
+    if (!b->p) {
+        b->cap = 1 << 16;
+        b->p = malloc(b->cap);
+        ASSERT_NOT_NULL(b->p);
+    }
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        ASSERT(n >= 0);
+        if ((size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        b->cap *= 2;
+        b->p = realloc(b->p, b->cap);
+        ASSERT_NOT_NULL(b->p);
+    }
+}
+
+static tr_trace *load(text *b)
+{
+    tr_trace *tr = NULL;
+    int rc = tr_load_mem("trace.jsonl", b->p, b->len, NULL, &tr);
+    if (rc != 0)
+        fprintf(stderr, "%s\n", tr_last_error());
+    ASSERT_OK(rc);
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    return tr;
+}
+
+#define HEADER "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1,\"program\":\"t\",\"pid\":1,\"clock\":\"monotonic\",\"unix_ns\":0}\n"
+
+static void test_herd_100k(void)
+{
+    enum { N = 100000 };
+    text b = {0};
+    FILE *f = open_memstream(&b.p, &b.len);
+    ASSERT_NOT_NULL(f);
+    ASSERT_OK(gen_herd(f, N));
+    ASSERT_OK(fclose(f));
+    tr_trace *tr = load(&b);
+    ASSERT_EQ(tr_ntasks(tr), N + 1);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    /* task i waits from R + i to B + 2000 (i - 1): a stall past 20 ms */
+    size_t want = 0;
+    int64_t bstart = GEN_HERD_R + N + 1000;
+    for (int64_t i = 1; i <= N; i++)
+        want += bstart + 2000 * (i - 1) - (GEN_HERD_R + i) > 20000000;
+    ASSERT_EQ(want, 90045); /* i > 9955: 100000 - 9955, checked by hand */
+    ASSERT_EQ(tr_nstalls(tr), want);
+    /* every one is a latency stall, woken by the releaser, each described
+     * with who ran meanwhile (the call that was O(tasks) per stall) */
+    char buf[512];
+    size_t under = 0;
+    for (size_t i = 0; i < tr_nstalls(tr); i++) {
+        const tr_stall *s = &tr_stalls(tr)[i];
+        ASSERT_EQ(s->kind, TR_STALL_LATENCY);
+        tr_stall_describe(tr, s, buf, sizeof buf);
+        if (strncmp(buf, "woken by releaser (100001) on chan; ran meanwhile: ", 51) != 0)
+            TEST__FAIL("stall %zu: %s", i, buf);
+        under += s->cause >= 0;
+    }
+    ASSERT_EQ(under, want);
+    /* the loop was saturated by the herd: one cause, first */
+    ASSERT_CMP(tr_ncauses(tr), >=, 1);
+    ASSERT_EQ(tr_causes(tr)[0].kind, TR_CAUSE_SATURATION);
+    tr_free(tr);
+}
+
+/* Who ran meanwhile: the tasks of the longest slices, each with its whole
+ * run time in the interval, longest first. */
+static void test_ran_meanwhile(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    /* a: runs [10,20) and [40,45); b: [20,40); c: [45,46); d ready [0,50) */
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"a\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":2,\"parent\":0,\"name\":\"b\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":3,\"parent\":0,\"name\":\"c\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":4,\"parent\":0,\"name\":\"d\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":4,\"by\":0,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":1,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":1,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":1,\"ev\":\"ready\",\"task\":3,\"by\":0,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":10,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":20,\"ev\":\"yield\",\"task\":1,\"why\":\"yield\"}\n");
+    put(&b, "{\"t\":20,\"ev\":\"ready\",\"task\":1,\"by\":1,\"why\":\"yield\"}\n");
+    put(&b, "{\"t\":20,\"ev\":\"run\",\"task\":2}\n");
+    put(&b, "{\"t\":40,\"ev\":\"exit\",\"task\":2,\"status\":\"ok\"}\n");
+    put(&b, "{\"t\":40,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":45,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n");
+    put(&b, "{\"t\":45,\"ev\":\"run\",\"task\":3}\n");
+    put(&b, "{\"t\":46,\"ev\":\"exit\",\"task\":3,\"status\":\"ok\"}\n");
+    put(&b, "{\"t\":50,\"ev\":\"run\",\"task\":4}\n");
+    put(&b, "{\"t\":51,\"ev\":\"exit\",\"task\":4,\"status\":\"ok\"}\n");
+    tr_trace *tr = load(&b);
+    tr_ran r[4];
+    ASSERT_EQ(tr_ran_meanwhile(tr, 0, 50, 0, r, 4), 0); /* before tr_analyze */
+    tr_analysis_opts o = {5, 5, 5};
+    ASSERT_OK(tr_analyze(tr, &o));
+    ASSERT_EQ(tr_ran_meanwhile(tr, 0, 50, 4, r, 4), 3);
+    ASSERT(r[0].task == 2 && r[0].ns == 20);
+    ASSERT(r[1].task == 1 && r[1].ns == 15);
+    ASSERT(r[2].task == 3 && r[2].ns == 1);
+    /* clipped to the interval, self left out, max respected */
+    ASSERT_EQ(tr_ran_meanwhile(tr, 15, 42, 2, r, 4), 1);
+    ASSERT(r[0].task == 1 && r[0].ns == 7);
+    ASSERT_EQ(tr_ran_meanwhile(tr, 0, 50, 4, r, 1), 1);
+    ASSERT_EQ(r[0].task, 2);
+    /* d's latency stall says so, and b's slice is its cause */
+    const tr_stall *s = NULL;
+    for (size_t i = 0; i < tr_nstalls(tr); i++)
+        if (tr_stalls(tr)[i].task == 4 && tr_stalls(tr)[i].kind == TR_STALL_LATENCY)
+            s = &tr_stalls(tr)[i];
+    ASSERT_NOT_NULL(s);
+    char buf[256];
+    ASSERT_STR_EQ(tr_stall_describe(tr, s, buf, sizeof buf),
+                  "woken by loop on spawn; ran meanwhile: b (2) 20 ns, a (1) 15 ns, c (3) 1 ns");
+    ASSERT(s->cause >= 0);
+    const tr_cause *c = &tr_causes(tr)[s->cause];
+    ASSERT_EQ(c->kind, TR_CAUSE_RUN);
+    ASSERT_EQ(c->task, 2);
+    ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf),
+                  "b (2) ran 20 ns on the loop without yielding");
+    tr_free(tr);
+}
+
+/* A read on one end of a loopback connection is woken by the write on the
+ * other: the walk crosses it to the writer, who slept. */
+static void test_conn_pair(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"client\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":2,\"parent\":0,\"name\":\"server\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":1,\"ev\":\"run\",\"task\":2}\n");
+    put(&b, "{\"t\":2,\"ev\":\"conn\",\"task\":2,\"fd\":8,\"local\":\"127.0.0.1:80\",\"peer\":\"127.0.0.1:5000\"}\n");
+    put(&b, "{\"t\":3,\"ev\":\"yield\",\"task\":2,\"why\":\"sleep\",\"ms\":100,\"at\":\"s.c:5\"}\n");
+    put(&b, "{\"t\":4,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":5,\"ev\":\"conn\",\"task\":1,\"fd\":7,\"local\":\"127.0.0.1:5000\",\"peer\":\"127.0.0.1:80\"}\n");
+    put(&b, "{\"t\":6,\"ev\":\"io_begin\",\"task\":1,\"op\":\"read\",\"fd\":7}\n");
+    put(&b, "{\"t\":6,\"ev\":\"yield\",\"task\":1,\"why\":\"io\",\"op\":\"read\",\"fd\":7,\"at\":\"c.c:9\"}\n");
+    put(&b, "{\"t\":100000003,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"timer\"}\n");
+    put(&b, "{\"t\":100000004,\"ev\":\"run\",\"task\":2}\n");
+    put(&b, "{\"t\":100000005,\"ev\":\"io\",\"task\":2,\"op\":\"write\",\"fd\":8,\"bytes\":3,\"res\":3}\n");
+    put(&b, "{\"t\":100000006,\"ev\":\"exit\",\"task\":2,\"status\":\"ok\"}\n");
+    put(&b, "{\"t\":100000007,\"ev\":\"io_end\",\"task\":1,\"op\":\"read\",\"res\":3}\n");
+    put(&b, "{\"t\":100000007,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"io\"}\n");
+    put(&b, "{\"t\":100000008,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":100000009,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n");
+    text keep = b;
+    keep.p = malloc(b.cap);
+    ASSERT_NOT_NULL(keep.p);
+    memcpy(keep.p, b.p, b.len);
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_EQ(tr_nstalls(tr), 1); /* the client's read */
+    const tr_stall *s = &tr_stalls(tr)[0];
+    ASSERT_EQ(s->task, 1);
+    ASSERT_EQ(s->cause, 0);
+    const tr_cause *c = &tr_causes(tr)[0];
+    ASSERT_EQ(c->kind, TR_CAUSE_SLEEP);
+    ASSERT_EQ(c->task, 2);
+    ASSERT_EQ(c->nlinks, 2);
+    char buf[512];
+    ASSERT_STR_EQ(tr_chain_describe(tr, tr_cause_links(tr) + c->link0, c->nlinks, buf, sizeof buf),
+                  "client (1) io read fd 7 <- server (2) sleep");
+    ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf), "server (2) slept 100 ms at s.c:5");
+    tr_link chain[8];
+    int sink = -1;
+    ASSERT_EQ(tr_blame(tr, s->span, chain, 8, &sink), 2);
+    ASSERT_EQ(sink, TR_CAUSE_SLEEP);
+    ASSERT_EQ(chain[1].task, 2);
+    tr_free(tr);
+
+    /* without the server's conn line the read is outside I/O */
+    char *cut = strstr(keep.p, "{\"t\":2,\"ev\":\"conn\"");
+    ASSERT_NOT_NULL(cut);
+    char *eol = strchr(cut, '\n') + 1;
+    memmove(cut, eol, keep.len - (size_t)(eol - keep.p));
+    keep.len -= (size_t)(eol - cut);
+    tr = load(&keep);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_EQ(tr_causes(tr)[0].kind, TR_CAUSE_IO);
+    ASSERT_EQ(tr_causes(tr)[0].task, 1);
+    ASSERT_STR_EQ(tr_cause_describe(tr, &tr_causes(tr)[0], buf, sizeof buf),
+                  "client (1) waited 100 ms on io read fd 7 (outside the process) at c.c:9");
+    tr_free(tr);
+}
+
+/* Three tasks take a mutex in turn; the holder sleeps while holding it.
+ * No single wait crosses 20 ms but the contention cause does, naming the
+ * mutex, the holders and what they did while holding. */
+static void test_contention(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    put(&b, "{\"t\":0,\"ev\":\"obj\",\"obj\":1,\"kind\":\"mutex\",\"name\":\"cookies\"}\n");
+    for (int i = 1; i <= 3; i++) {
+        put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":%d,\"parent\":0,\"name\":\"w%d\"}\n", i, i);
+        put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":%d,\"by\":0,\"why\":\"spawn\"}\n", i);
+    }
+    /* w1 takes it at 1 and sleeps 15 ms; w2, w3 wait; hand-offs in order */
+    long long t = 1;
+    put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t);
+    put(&b, "{\"t\":%lld,\"ev\":\"acquire\",\"task\":1,\"obj\":1}\n", t);
+    put(&b, "{\"t\":%lld,\"ev\":\"yield\",\"task\":1,\"why\":\"sleep\",\"ms\":15,\"at\":\"w.c:3\"}\n", t + 1);
+    put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":2}\n", t + 2);
+    put(&b, "{\"t\":%lld,\"ev\":\"yield\",\"task\":2,\"why\":\"lock\",\"obj\":1,\"at\":\"w.c:2\"}\n", t + 3);
+    put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":3}\n", t + 4);
+    put(&b, "{\"t\":%lld,\"ev\":\"yield\",\"task\":3,\"why\":\"lock\",\"obj\":1,\"at\":\"w.c:2\"}\n", t + 5);
+    t = 15000001;
+    for (int h = 1; h <= 3; h++, t += 15000000) {
+        put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":%d,\"by\":0,\"why\":\"timer\"}\n", t, h);
+        put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":%d}\n", t + 1, h);
+        put(&b, "{\"t\":%lld,\"ev\":\"release\",\"task\":%d,\"obj\":1}\n", t + 2, h);
+        if (h < 3) {
+            put(&b, "{\"t\":%lld,\"ev\":\"acquire\",\"task\":%d,\"obj\":1}\n", t + 2, h + 1);
+            put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":%d,\"by\":%d,\"why\":\"lock\"}\n", t + 2, h + 1, h);
+        }
+        put(&b, "{\"t\":%lld,\"ev\":\"exit\",\"task\":%d,\"status\":\"ok\"}\n", t + 3, h);
+        if (h < 3) {
+            put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":%d}\n", t + 4, h + 1);
+            put(&b, "{\"t\":%lld,\"ev\":\"yield\",\"task\":%d,\"why\":\"sleep\",\"ms\":15,\"at\":\"w.c:3\"}\n",
+                t + 5, h + 1);
+        }
+    }
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_EQ(tr_nstalls(tr), 1); /* w3 waited ~30 ms: one stall, under it */
+    ASSERT_EQ(tr_stalls(tr)[0].task, 3);
+    ASSERT_EQ(tr_stalls(tr)[0].cause, 0);
+    const tr_cause *c = &tr_causes(tr)[0];
+    ASSERT_EQ(c->kind, TR_CAUSE_CONTENTION);
+    ASSERT_EQ(c->obj, 1);
+    ASSERT_EQ(c->count, 2);
+    ASSERT_EQ(c->nvictims, 2);
+    ASSERT_EQ(c->nholders, 3);
+    ASSERT_EQ(c->held_why, TR_WAIT_SLEEP);
+    char buf[512];
+    ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf),
+                  "lock cookies (obj 1) contended: 2 waits, 45.0 ms in all, longest 30.0 ms; held by "
+                  "3 tasks, longest by w1 (1); held across sleep at w.c:3 (45.0 ms)");
+    tr_free(tr);
+}
+
+/* Three jobs for a pool of one thread: the second and third queue behind
+ * the first; their waits are stalls under the pool's cause. */
+static void test_pool(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    for (int i = 1; i <= 3; i++) {
+        put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":%d,\"parent\":0,\"name\":\"job%d\"}\n", i, i);
+        put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":%d,\"by\":0,\"why\":\"spawn\"}\n", i);
+    }
+    for (int i = 1; i <= 3; i++) {
+        put(&b, "{\"t\":%d,\"ev\":\"run\",\"task\":%d}\n", 2 * i, i);
+        put(&b, "{\"t\":%d,\"ev\":\"yield\",\"task\":%d,\"why\":\"work\",\"at\":\"p.c:%d\"}\n",
+            2 * i + 1, i, 9);
+    }
+    long long t = 7; /* job1's work starts when job3 has queued: job1 waited none */
+    for (int i = 1; i <= 3; i++, t += 30000000) {
+        put(&b, "{\"t\":%lld,\"ev\":\"work_begin\",\"task\":%d,\"thread\":1,\"name\":\"fib\"}\n", t, i);
+        put(&b, "{\"t\":%lld,\"ev\":\"work_end\",\"task\":%d,\"thread\":1,\"name\":\"fib\"}\n",
+            t + 30000000, i);
+        put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":%d,\"by\":0,\"why\":\"work\"}\n", t + 30000000, i);
+        put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":%d}\n", t + 30000001, i);
+        put(&b, "{\"t\":%lld,\"ev\":\"exit\",\"task\":%d,\"status\":\"ok\"}\n", t + 30000002, i);
+    }
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_EQ(tr_nstalls(tr), 3); /* the three work waits */
+    ASSERT_EQ(tr_ncauses(tr), 1);
+    const tr_cause *c = &tr_causes(tr)[0];
+    ASSERT_EQ(c->kind, TR_CAUSE_POOL);
+    ASSERT_EQ(c->count, 3);       /* jobs that queued: job1 for 4 ns */
+    ASSERT_EQ(c->nstalls, 3);
+    ASSERT_EQ(c->blamed, (7 - 3) + (30000007 - 5) + (60000007 - 7)); /* work start - yield */
+    char buf[512];
+    ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf),
+                  "thread pool saturated: 3 jobs queued 90.0 ms in all (p50 30.0 ms, max 60.0 ms); "
+                  "busiest job1 (1) running fib");
+    tr_free(tr);
+}
+
+/* A sender that finds its channel full, again and again for a short while:
+ * no stall, one backlog cause. */
+static void test_backlog(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    put(&b, "{\"t\":0,\"ev\":\"obj\",\"obj\":1,\"kind\":\"chan\",\"cap\":1,\"name\":\"jobs\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"tx\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
+    long long t = 1;
+    for (int i = 0; i < 6; i++, t += 5000002) {
+        put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t);
+        put(&b, "{\"t\":%lld,\"ev\":\"yield\",\"task\":1,\"why\":\"chan_send\",\"obj\":1,\"at\":\"tx.c:4\"}\n",
+            t + 1);
+        put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"chan\"}\n", t + 5000001);
+    }
+    put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t);
+    put(&b, "{\"t\":%lld,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n", t + 1);
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_EQ(tr_nstalls(tr), 0);
+    ASSERT_EQ(tr_ncauses(tr), 1);
+    const tr_cause *c = &tr_causes(tr)[0];
+    ASSERT_EQ(c->kind, TR_CAUSE_BACKLOG);
+    ASSERT_EQ(c->count, 6);
+    ASSERT_EQ(c->blamed, 30000000);
+    char buf[512];
+    ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf),
+                  "chan_send jobs (obj 1): senders (channel full) waited 6 times, 30.0 ms in all, "
+                  "longest 5.00 ms at tx.c:4");
+    /* above its total, the aggregate is gone */
+    tr_analysis_opts o = {40000000, 40000000, 40000000};
+    ASSERT_OK(tr_analyze(tr, &o));
+    ASSERT_EQ(tr_ncauses(tr), 0);
+    tr_free(tr);
+}
+
+static const test_case cases[] = {
+    {"herd_100k", test_herd_100k},
+    {"ran_meanwhile", test_ran_meanwhile},
+    {"conn_pair", test_conn_pair},
+    {"contention", test_contention},
+    {"pool", test_pool},
+    {"backlog", test_backlog},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv) { return test_main(argc, argv, cases); }
