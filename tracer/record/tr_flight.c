@@ -568,7 +568,7 @@ int tr__flight_dump(const char *why, const char *program, long pid, int64_t unix
  * line that says how the run ended. The second rewrites the same dump. */
 void tr__flight_crash_dump(const tr__rec *last, const char *program, long pid, int64_t unix_ns)
 {
-    static char buf[64u << 10];
+    static char buf[TR__MODULES_MAX + (64u << 10)]; /* the header fits */
     static char path[2048];
     static int k;
     if (!F.on || (!k && F.ndumps >= MAX_DUMPS))
