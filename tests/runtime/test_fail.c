@@ -87,6 +87,11 @@ static void read_trace(void)
             ASSERT(*q == ',');
             memmove(p + 1, q + 1, strlen(q + 1) + 1);
         }
+        /* on-CPU figures come at a slice's end only when it was long (as
+         * under valgrind): not part of what these tests compare */
+        char *cpu = strstr(p, ",\"cpu\":");
+        if (cpu)
+            strcpy(cpu, "}");
         tline[ntline++] = p;
         p = nl + 1;
     }
