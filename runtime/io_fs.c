@@ -292,14 +292,21 @@ static int take_entries(uv_fs_t *uv, size_t count, co_dirent **out)
         return CO_ENOMEM;
     uv_dirent_t ent;
     size_t n = 0;
-    while (n < count && uv_fs_scandir_next(uv, &ent) != UV_EOF) {
+    int oom = 0;
+    /* to the end: reaching UV_EOF is what frees libuv's list */
+    while (uv_fs_scandir_next(uv, &ent) != UV_EOF) {
+        if (n >= count || oom)
+            continue;
         v[n].name = strdup(ent.name);
         v[n].is_dir = ent.type == UV_DIRENT_DIR;
-        if (!v[n].name) {
-            co_fs_dirents_free(v, n);
-            return CO_ENOMEM;
-        }
-        n++;
+        if (!v[n].name)
+            oom = 1;
+        else
+            n++;
+    }
+    if (oom) {
+        co_fs_dirents_free(v, n);
+        return CO_ENOMEM;
     }
     *out = v;
     return (int)n;

@@ -549,7 +549,8 @@ int co__tcp_unread(co_tcp *s, const void *p, size_t n)
     if (!b)
         return CO_ENOMEM;
     memcpy(b, p, n); /* in front of what was ahead already */
-    memcpy(b + n, s->ahead, s->nahead);
+    if (s->nahead)
+        memcpy(b + n, s->ahead, s->nahead);
     free(s->ahead);
     s->ahead = b;
     s->nahead += n;
