@@ -742,3 +742,10 @@ int co_close(co_tcp *s)
 {
     return co_close_at(s, NULL, 0);
 }
+
+/* For io_sock.c: the libuv handle of an open connection, NULL once closing
+ * (or for NULL). */
+uv_tcp_t *co__tcp_uv(co_tcp *s)
+{
+    return s && !s->closing ? &s->h : NULL;
+}

@@ -1,7 +1,8 @@
 /* test_cli_layers.c: the `coscope` program is thin over the tracer library.
  * It loads no GUI library (checked at run time with the dynamic loader's own
  * LD_DEBUG=files log, so a dlopen would show too), `coscope view` runs the
- * coscope-view program in its place, and without that program it says so. */
+ * coscope-view program in its place, and without that program it says so;
+ * and "-" as FILE reads standard input. */
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -48,6 +49,8 @@ static char *slurp_fd(int fd)
     return buf;
 }
 
+static const char *stdin_path; /* when set, the child's standard input */
+
 /* Runs bin with args (argv[0] = bin) in the data dir; both streams are
  * captured in unlinked temporary files. */
 static result run(const char *bin, const char *const *args)
@@ -72,6 +75,8 @@ static result run(const char *bin, const char *const *args)
     posix_spawn_file_actions_adddup2(&fa, ofd, 1);
     posix_spawn_file_actions_adddup2(&fa, efd, 2);
     posix_spawn_file_actions_addchdir_np(&fa, CLI_DATA);
+    if (stdin_path)
+        posix_spawn_file_actions_addopen(&fa, 0, stdin_path, O_RDONLY, 0);
     ASSERT_OK(posix_spawn(&pid, bin, &fa, NULL, (char **)argv, environ));
     posix_spawn_file_actions_destroy(&fa);
     ASSERT_EQ(waitpid(pid, &st, 0), pid);
@@ -218,6 +223,30 @@ static void test_view_missing(void)
     ASSERT_OK(rmdir(dir));
 }
 
+/* "-" reads the trace from standard input, for every command that reads
+ * one: the same output as from the file. */
+static void test_stdin(void)
+{
+    static const char *const cmds[][4] = {
+        {"validate", NULL}, {"stalls", "--json", NULL}, {"stats", "--json", NULL}};
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+        const char *file_args[6] = {cmds[c][0], "deadlock.jsonl", cmds[c][1], NULL};
+        const char *pipe_args[6] = {cmds[c][0], "-", cmds[c][1], NULL};
+        result a = run(COSCOPE_BIN, file_args);
+        stdin_path = CLI_DATA "/deadlock.jsonl";
+        result b = run(COSCOPE_BIN, pipe_args);
+        stdin_path = NULL;
+        ASSERT_EQ(b.status, a.status);
+        ASSERT(strlen(b.out) > 20);
+        if (c == 0) /* validate names its input */
+            ASSERT(strncmp(b.out, "-: ok, ", 7) == 0);
+        else
+            ASSERT_STR_EQ(b.out, a.out);
+        result_free(&a);
+        result_free(&b);
+    }
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -226,6 +255,7 @@ int main(int argc, char **argv)
         {"view_exec", test_view_exec},
 #endif
         {"view_missing", test_view_missing},
+        {"stdin", test_stdin},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);

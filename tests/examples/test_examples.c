@@ -459,11 +459,12 @@ static size_t count_lines(const char *text, const char *a, const char *b)
             TEST__FAIL("no \"%s\" in:\n%s", (what), (text));                   \
     } while (0)
 
-/* The three tasks stuck in one cycle, and nothing else. */
+/* The three tasks stuck in one cycle, and no other stuck task. Other
+ * kinds are not counted: on a slow or loaded run (valgrind) the start-up
+ * slices pass 20 ms and read as blocked or latency stalls. */
 static void test_stalls_deadlock(void)
 {
     char *js = stalls_json(1, "20", "deadlock_demo", none);
-    ASSERT_HAS(js, "\"count\":3,");
     ASSERT_EQ(count(js, "\"kind\":\"stuck\""), 3);
     ASSERT_EQ(count(js, "\"cycle\":[2,3,4]"), 3);
     ASSERT_HAS(js, "{\"kind\":\"stuck\",\"task\":2,\"name\":\"A\",");
@@ -640,8 +641,10 @@ static void test_causes_fib(void)
     unlink(trace);
 }
 
-/* Four workers holding "cookies" across their fetch: no wait crosses
- * 100 ms, and the first cause is the mutex, held across the fetch's read. */
+/* Four workers holding "cookies" across their fetch: each wait is ~10 ms,
+ * far under the 100 ms threshold, and the first cause is still the mutex,
+ * held across the fetch's read. (Whether any single wait crosses 100 ms is
+ * not asserted: a loaded machine stretches one now and then.) */
 static void test_causes_lock(void)
 {
     char trace[128];
@@ -672,14 +675,24 @@ static void test_causes_lock(void)
     ASSERT_HAS(row, "held across io read at examples/ex_util.c:");
     free(row);
     free(txt);
-    /* its longest time not running is a wait for the lock */
-    char *why = coscope6("why", trace, "worker 2", NULL, NULL, NULL);
+    /* asked about the middle of one of its lock waits (its longest time not
+     * running may be another wait on a loaded machine), the chain ends at
+     * the contention */
+    size_t tlen;
+    char *tx = slurp(trace, &tlen);
+    const char *lw = strstr(tx, "\"ev\":\"yield\",\"task\":4,\"why\":\"lock\"");
+    ASSERT_NOT_NULL(lw);
+    while (lw > tx && lw[-1] != '\n')
+        lw--;
+    long long t_wait = 0;
+    ASSERT_EQ(sscanf(lw, "{\"t\":%lld,", &t_wait), 1);
+    free(tx);
+    char at[64];
+    snprintf(at, sizeof at, "%lldns", t_wait + 1);
+    char *why = coscope6("why", trace, "worker 2", "--at", at, NULL);
     char *first = line_starting(why, "  worker 2 (4) lock cookies (obj 1) from ");
     free(first);
     ASSERT_LINE(why, "sink: contention");
-    char *c = line_starting(why, "cause 0 (contention, ");
-    ASSERT_HAS(c, "lock cookies (obj 1) contended: ");
-    free(c);
     free(why);
     unlink(trace);
 }
