@@ -238,6 +238,10 @@ static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o)
             vw__apply(&st, m, &a);
         }
         last = now;
+        if (st.clip_ready) {
+            SDL_SetClipboardText(st.clip);
+            st.clip_ready = 0;
+        }
         if (st.dirty) {
             st.dirty = 0;
             vw__layout(&dl, &st, m, &s->ms);
@@ -411,13 +415,27 @@ done:
     return rc;
 }
 
+char *vw__title(char *buf, size_t n, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    snprintf(buf, n, "%s \xe2\x80\x94 coscope",
+             base && base[1] ? base + 1 : path);
+    return buf;
+}
+
 int vw_view_file(const char *path, const vw_view_opts *o)
 {
     int rc = opts_check(o);
     if (rc != 0)
         return rc;
-    if (!o->screenshot)
-        return view_file_window(path, o);
+    if (!o->screenshot) {
+        /* the file's name in the window title, as desktop programs do */
+        char title[512];
+        vw_view_opts named = *o;
+        if (!named.title)
+            named.title = vw__title(title, sizeof title, path);
+        return view_file_window(path, &named);
+    }
     char err[1024];
     tr_trace *tr = NULL;
     tr_load_opts lo = TR_LOAD_OPTS_INIT;

@@ -24,7 +24,8 @@ const vw_key vw__keymap[] = {
      "previous / next event of the selected task"},
     {SDLK_RIGHT, VW_MOD_SHIFT, 0, VW_A_STEP_TASK_NEXT, 0, "Shift+Left/Right",
      NULL},
-    {SDLK_n, 0, 0, VW_A_STALL_NEXT, 0, "n  N", "next / previous stall"},
+    {SDLK_n, 0, 0, VW_A_STALL_NEXT, 0, "n  N",
+     "next / previous cause, by rank (no causes: stall)"},
     {SDLK_n, VW_MOD_SHIFT, 0, VW_A_STALL_PREV, 0, "n  N", NULL},
     {SDLK_g, 0, 0, VW_A_GOTO, 0, "g", "go to a time (1.25s, 300ms, 40us, 500ns)"},
     {SDLK_w, 0, 0, VW_A_ZOOM_IN, 0, "W  S", "zoom in / out"},
@@ -36,6 +37,8 @@ const vw_key vw__keymap[] = {
     {0, 0, 0, VW_A_MOUSE_DOWN, 0, "drag",
      "pan the timeline; on the ruler: scrub the playhead"},
     {SDLK_f, 0, 0, VW_A_FIT, 0, "f", "fit the selection, or the whole trace"},
+    {0, 0, 0, VW_A_MOUSE_DOWN, 0, "Shift+drag",
+     "select a time range: its figures in the panel (Esc clears)"},
     {0, 0, 0, VW_A_MOUSE_UP, 0, "click",
      "select a span (label: select task; triangle: collapse)"},
     {SDLK_UP, 0, 0, VW_A_SELECT_UP, 0, "Up  Down",
@@ -43,6 +46,8 @@ const vw_key vw__keymap[] = {
     {SDLK_DOWN, 0, 0, VW_A_SELECT_DOWN, 0, "Up  Down", NULL},
     {SDLK_c, 0, 0, VW_A_COLLAPSE, 0, "c",
      "collapse / expand the selected task's children"},
+    {SDLK_c, VW_MOD_CTRL, 0, VW_A_COPY, 0, "Ctrl+C",
+     "copy the selected stall, span or event as text"},
     {SDLK_PAGEUP, 0, 0, VW_A_SCROLL, -10, "PgUp  PgDn", "scroll the lanes"},
     {SDLK_PAGEDOWN, 0, 0, VW_A_SCROLL, 10, "PgUp  PgDn", NULL},
     {SDLK_SLASH, 0, 0, VW_A_FILTER, 0, "/",
@@ -155,6 +160,7 @@ int vw__translate(const SDL_Event *e, const vw_state *st, vw_action *a)
         a->kind = VW_A_MOUSE_DOWN;
         a->x = e->button.x;
         a->y = e->button.y;
+        a->amount = (SDL_GetModState() & KMOD_SHIFT) ? 1 : 0;
         return 1;
     case SDL_MOUSEBUTTONUP:
         if (e->button.button != SDL_BUTTON_LEFT)

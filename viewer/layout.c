@@ -619,6 +619,98 @@ static void draw_wakes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     }
 }
 
+/* The Shift+drag range as a band across the lanes, edged. */
+static void draw_range(vw_drawlist *dl, const vw_geom *g, const vw_state *st)
+{
+    if (!st->has_range || st->range_t1 < st->t0 || st->range_t0 > st->t1)
+        return;
+    int x0 = vw__px(floor(vw__x_of(g, st, st->range_t0)));
+    int x1 = vw__px(floor(vw__x_of(g, st, st->range_t1)));
+    x0 = x0 < g->tl_x ? g->tl_x : x0;
+    x1 = x1 > g->tl_x + g->tl_w ? g->tl_x + g->tl_w : x1;
+    if (x1 - x0 < 1)
+        x1 = x0 + 1;
+    vw_rgba band = {0x58, 0xa6, 0xff, 36};
+    vw__dl_rect(dl, VW_R_RANGE, x0, g->lanes_y, x1 - x0, g->lanes_h, band);
+    vw__dl_line(dl, VW_R_RANGE, x0, g->lanes_y, x0, g->lanes_y + g->lanes_h,
+                VW_C_ACCENT);
+    vw__dl_line(dl, VW_R_RANGE, x1, g->lanes_y, x1, g->lanes_y + g->lanes_h,
+                VW_C_ACCENT);
+}
+
+/* A chain link's span on its lane, if shown: x0..x1 and the lane's y. */
+static int link_box(const vw_geom *g, const vw_state *st, const vw_model *m,
+                    const tr_link *l, int *x0, int *x1, int *y)
+{
+    long ti = vw__task_index(m, l->task);
+    if (ti < 0 || l->span >= tr_nspans(m->tr) || st->lane_of[ti] < 0 ||
+        !lane_shown(g, st, st->lane_of[ti]))
+        return 0;
+    const tr_span *sp = &tr_spans(m->tr)[l->span];
+    *x0 = vw__px(floor(vw__x_of(g, st, sp->t0)));
+    *x1 = vw__px(floor(vw__x_of(g, st, sp->t1)));
+    if (*x0 < g->tl_x - 2)
+        *x0 = g->tl_x - 2;
+    if (*x1 > g->tl_x + g->tl_w + 2)
+        *x1 = g->tl_x + g->tl_w + 2;
+    if (*x1 - *x0 < 2)
+        *x1 = *x0 + 2;
+    *y = lane_y(g, st, st->lane_of[ti]);
+    return 1;
+}
+
+/* The selected cause: everything but its chain dimmed, the chain's spans
+ * redrawn bright and framed, and a line from each link to the one it held
+ * up, at the moment it let go. An aggregate (no chain) shows its root
+ * span, if any. */
+static void draw_chain(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
+                       const vw_model *m)
+{
+    if (st->sel_cause < 0 || (size_t)st->sel_cause >= tr_ncauses(m->tr))
+        return;
+    const tr_cause *c = &tr_causes(m->tr)[st->sel_cause];
+    tr_link root = {c->task, c->span};
+    const tr_link *l = c->nlinks ? tr_cause_links(m->tr) + c->link0 : &root;
+    uint32_t n = c->nlinks ? c->nlinks : 1;
+    vw_rgba veil = {0x0d, 0x11, 0x17, 170};
+    vw__dl_rect(dl, VW_R_CHAIN_DIM, g->tl_x, g->lanes_y, g->tl_w, g->lanes_h,
+                veil);
+    int px = 0, py = 0, have_prev = 0;
+    for (uint32_t k = 0; k < n && !dl->oom; k++) {
+        int x0, x1, y;
+        if (!link_box(g, st, m, &l[k], &x0, &x1, &y)) {
+            have_prev = 0;
+            continue;
+        }
+        const tr_span *sp = &tr_spans(m->tr)[l[k].span];
+        vw_cmd *r = vw__dl_rect(dl, VW_R_CHAIN, x0, y + 4, x1 - x0,
+                                g->lane_h - 8,
+                                vw__state_colour(sp->state, sp->why));
+        if (r) {
+            r->task = l[k].task;
+            r->state = sp->state;
+            r->why = sp->why;
+        }
+        vw__dl_frame(dl, VW_R_CHAIN, x0 - 1, y + 2, x1 - x0 + 2, g->lane_h - 4,
+                     VW_C_SELECT);
+        int cy = y + g->lane_h / 2;
+        if (have_prev) {
+            /* link k held up link k-1: at the end of k's span (or of the
+             * waiter's, if sooner) an arrow from k's lane to k-1's */
+            int ax = x1 < px ? x1 : px;
+            vw_cmd *ln = vw__dl_line(dl, VW_R_CHAIN, ax, cy, ax, py, VW_C_SELECT);
+            if (ln)
+                ln->task = l[k].task;
+            int d = py > cy ? -6 : 6;
+            vw__dl_line(dl, VW_R_CHAIN, ax - 4, py + d, ax, py, VW_C_SELECT);
+            vw__dl_line(dl, VW_R_CHAIN, ax + 4, py + d, ax, py, VW_C_SELECT);
+        }
+        px = x1;
+        py = cy;
+        have_prev = 1;
+    }
+}
+
 static void draw_selection(vw_drawlist *dl, const vw_geom *g,
                            const vw_state *st, const vw_model *m)
 {
@@ -679,6 +771,8 @@ static void draw_lanes(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
          li++)
         draw_lane(dl, g, st, m, ms, (size_t)li, lane_y(g, st, li));
     draw_stalls(dl, g, st, m);
+    draw_range(dl, g, st);
+    draw_chain(dl, g, st, m);
     vw__dl_clip(dl, 0, 0, 0, 0);
     draw_selection(dl, g, st, m);
     vw__dl_clip(dl, g->tl_x, g->lanes_y, g->tl_w, g->lanes_h);
@@ -971,7 +1065,10 @@ static int tip_task(tip *tp, const vw_model *m, uint32_t task, int64_t t)
         else
             snprintf(tip_line(tp), n, "waiting: io %s", tr_op_name(sp->op));
     } else if (sp->state == TR_ST_WAITING && obj) {
-        snprintf(tip_line(tp), n, "waiting: %s on %u", what, obj);
+        char on[128];
+        snprintf(tip_line(tp), n, "waiting: %s",
+                 tr_describe_wait(m->tr, sp->why, sp->op, -1, obj, on,
+                                  sizeof on));
     } else if (sp->state == TR_ST_WAITING) {
         snprintf(tip_line(tp), n, "waiting: %s", what);
     } else {
@@ -987,11 +1084,8 @@ static int tip_task(tip *tp, const vw_model *m, uint32_t task, int64_t t)
     for (size_t k = 0; k < ns; k++)
         if (s[k].task == task && t >= s[k].t &&
             t <= vw__add(s[k].t, s[k].dur > 0 ? s[k].dur : 0)) {
-            static const char *kinds[] = {"blocked the loop",
-                                          "scheduling latency", "long wait",
-                                          "stuck at end"};
             snprintf(tip_line(tp), n, "STALL: %s, %s",
-                     kinds[s[k].kind < 4 ? s[k].kind : 2],
+                     tr_stall_kind_name(s[k].kind),
                      tr_fmt_dur(d, sizeof d, s[k].dur));
             break;
         }

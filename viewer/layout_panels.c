@@ -13,9 +13,16 @@ char *vw__fmt_task(char *buf, size_t n, const vw_model *m, uint32_t id)
         snprintf(buf, n, "loop");
         return buf;
     }
-    const tr_task *t = tr_task_by_id(m->tr, id);
-    const char *name = t ? tr_str(m->tr, t->name) : "";
-    snprintf(buf, n, "%s (%u)", t ? name : "?", id); /* as the CLI */
+    return tr_task_label(m->tr, id, buf, n); /* the CLI's label */
+}
+
+char *vw__fmt_obj(char *buf, size_t n, const vw_model *m, uint32_t obj)
+{
+    const char *name = tr_obj_name(m->tr, obj);
+    if (name[0])
+        snprintf(buf, n, "%s (obj %u)", name, obj); /* as the CLI */
+    else
+        snprintf(buf, n, "obj %u", obj);
     return buf;
 }
 
@@ -46,8 +53,8 @@ char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i)
             snprintf(extra, sizeof extra, "%s %lld ms", tr_wait_name(e->why),
                      (long long)tr_ev_val2(m->tr, e));
         else if (e->flags & TR_F_OBJ)
-            snprintf(extra, sizeof extra, "%s obj %u", tr_wait_name(e->why),
-                     e->arg);
+            tr_describe_wait(m->tr, e->why, e->op, -1, e->arg, extra,
+                             sizeof extra);
         else
             snprintf(extra, sizeof extra, "%s", tr_wait_name(e->why));
         break;
@@ -84,7 +91,7 @@ char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i)
         break;
     case TR_EV_ACQUIRE:
     case TR_EV_RELEASE:
-        snprintf(extra, sizeof extra, "obj %u", e->arg);
+        vw__fmt_obj(extra, sizeof extra, m, e->arg);
         break;
     case TR_EV_MARK:
         snprintf(extra, sizeof extra, "\"%s\"", str);
@@ -164,6 +171,150 @@ static void row(panel *p, const char *key, const char *value)
     p->y += p->ms->line_h + 4;
 }
 
+/* The latency histogram of the range as bars, one a log2 bucket from the
+ * first to the last non-empty one, heights relative to the largest. */
+static void range_hist(panel *p, const tr_hist *h)
+{
+    int lo = -1, hi = -1;
+    uint64_t most = 0;
+    for (int i = 0; i < TR_HIST_BUCKETS; i++)
+        if (h->count[i]) {
+            lo = lo < 0 ? i : lo;
+            hi = i;
+            most = h->count[i] > most ? h->count[i] : most;
+        }
+    if (lo < 0 || p->y + 40 > p->bottom)
+        return;
+    int bars = hi - lo + 1, bw = (p->w - 110) / bars;
+    bw = bw > 24 ? 24 : bw < 2 ? 2 : bw;
+    for (int i = lo; i <= hi; i++) {
+        int bh = (int)((h->count[i] * 32 + most - 1) / most);
+        if (bh)
+            vw__dl_rect(p->dl, VW_R_RANGE, p->x + 110 + (i - lo) * bw,
+                        p->y + 32 - bh, bw - 1, bh,
+                        vw__state_colour(TR_ST_READY, 0));
+    }
+    char lo_s[32], hi_s[32], buf[80];
+    snprintf(buf, sizeof buf, "%s .. %s", tr_fmt_dur(lo_s, sizeof lo_s, tr_hist_lo(lo)),
+             tr_fmt_dur(hi_s, sizeof hi_s, tr_hist_lo(hi + 1)));
+    vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_SMALL, p->x, p->y + 16,
+                VW_C_TEXT_DIM, buf);
+    p->y += 40;
+}
+
+/* The Shift+drag range: the figures `coscope stats --range` prints, in the
+ * same words (tr_range_stats), then the busiest tasks and the latencies. */
+static void range_panel(panel *p, const vw_state *st, const vw_model *m)
+{
+    if (!st->has_range)
+        return;
+    const tr_range *r = &st->range;
+    char a[32], b[32], d[32], pc[32], buf[160];
+    heading(p, "RANGE");
+    snprintf(buf, sizeof buf, "%s .. %s (%s)",
+             tr_fmt_dur(a, sizeof a, st->range_t0),
+             tr_fmt_dur(b, sizeof b, st->range_t1),
+             tr_fmt_dur(d, sizeof d, st->range_t1 - st->range_t0));
+    row(p, "range", buf);
+    if (!st->range_ready)
+        return; /* still dragging: figures when the button is let go */
+    snprintf(buf, sizeof buf, "busy %s (%s)",
+             tr_fmt_dur(a, sizeof a, r->loop_busy),
+             tr_fmt_pct(pc, sizeof pc, r->loop_busy,
+                        r->loop_busy + r->loop_idle));
+    row(p, "loop", buf);
+    row(p, "running", tr_fmt_dur(a, sizeof a, r->state_ns[TR_ST_RUNNING]));
+    row(p, "ready", tr_fmt_dur(a, sizeof a, r->state_ns[TR_ST_READY]));
+    row(p, "waiting", tr_fmt_dur(a, sizeof a, r->state_ns[TR_ST_WAITING]));
+    snprintf(buf, sizeof buf, "%zu", r->nstalls);
+    row(p, "stalls", buf);
+    if (st->nrange_tasks)
+        row(p, "tasks", "running / ready / waiting");
+    for (int k = 0; k < st->nrange_tasks; k++) {
+        char task[96];
+        const int64_t *ns = st->range_task_ns[k];
+        snprintf(buf, sizeof buf, "%s / %s / %s",
+                 tr_fmt_dur(a, sizeof a, ns[TR_ST_RUNNING]),
+                 tr_fmt_dur(b, sizeof b, ns[TR_ST_READY]),
+                 tr_fmt_dur(d, sizeof d, ns[TR_ST_WAITING]));
+        row(p, vw__fmt_task(task, sizeof task, m, st->range_task[k]), buf);
+    }
+    snprintf(buf, sizeof buf, "latency (%" PRIu64 ")", r->lat.total);
+    vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x, p->y, VW_C_TEXT_DIM,
+                buf);
+    range_hist(p, &r->lat);
+}
+
+/* s in lines that fit the panel, broken at spaces (a word longer than a
+ * line is cut with an ellipsis). */
+static void wrapped(panel *p, const char *s, vw_rgba ink)
+{
+    char line[256], cut[256];
+    while (*s && p->y + p->ms->line_h <= p->bottom) {
+        size_t len = 0, best = 0;
+        while (s[len] && len + 1 < sizeof line) {
+            size_t e = len;
+            while (s[e] && s[e] != ' ' && e + 1 < sizeof line)
+                e++;
+            memcpy(line, s, e);
+            line[e] = '\0';
+            if (best && p->ms->text_w(p->ms->ctx, VW_FONT_NORMAL, line) > p->w)
+                break;
+            best = len = e;
+            if (s[len] == ' ')
+                len++;
+        }
+        if (best == 0)
+            best = len ? len : strlen(s);
+        memcpy(line, s, best);
+        line[best] = '\0';
+        vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x, p->y, ink,
+                    vw__fit_text(p->ms, VW_FONT_NORMAL, line, p->w, cut,
+                                 sizeof cut));
+        p->y += p->ms->line_h + 2;
+        s += best;
+        while (*s == ' ')
+            s++;
+    }
+    p->y += 2;
+}
+
+/* The selected cause (n / N): what it was, in the tracer's words, how much
+ * waited behind it, and its chain from the victim to the root. */
+static void cause_panel(panel *p, const vw_state *st, const vw_model *m)
+{
+    if (st->sel_cause < 0 || (size_t)st->sel_cause >= tr_ncauses(m->tr))
+        return;
+    const tr_cause *c = &tr_causes(m->tr)[st->sel_cause];
+    char buf[512], d[32];
+    snprintf(buf, sizeof buf, "CAUSE %ld OF %zu: %s", st->sel_cause + 1,
+             tr_ncauses(m->tr), tr_cause_kind_name(c->kind));
+    heading(p, buf);
+    wrapped(p, tr_cause_describe(m->tr, c, buf, sizeof buf), VW_C_TEXT);
+    row(p, "blamed", tr_fmt_dur(d, sizeof d, c->blamed));
+    snprintf(buf, sizeof buf, "%u task%s, %u stall%s", c->nvictims,
+             c->nvictims == 1 ? "" : "s", c->nstalls,
+             c->nstalls == 1 ? "" : "s");
+    row(p, "behind it", buf);
+    const tr_link *l = tr_cause_links(m->tr) + c->link0;
+    for (uint32_t k = 0; k < c->nlinks; k++) {
+        if (l[k].span >= tr_nspans(m->tr))
+            continue;
+        const tr_span *sp = &tr_spans(m->tr)[l[k].span];
+        char task[96], what[128];
+        if (sp->state == TR_ST_WAITING)
+            tr_describe_wait(m->tr, sp->why, sp->op, tr_span_fd(m->tr, sp),
+                             tr_span_obj(m->tr, sp), what, sizeof what);
+        else
+            snprintf(what, sizeof what, "%s",
+                     vw__state_name(sp->state, sp->why));
+        snprintf(buf, sizeof buf, "%s%s %s", k ? "\xe2\x86\x90 " : "",
+                 vw__fmt_task(task, sizeof task, m, l[k].task), what);
+        row(p, k ? "" : "chain", buf);
+    }
+    p->y += 6;
+}
+
 static void task_panel(panel *p, const vw_state *st, const vw_model *m)
 {
     char a[32], b[32], c[32], buf[160];
@@ -239,6 +390,25 @@ static void task_panel(panel *p, const vw_state *st, const vw_model *m)
     row(p, "latency", buf);
 }
 
+/* A caller chain, one frame a row under "stack", innermost first (the
+ * tracer's one frame formatter); at most 8 rows, then "(N more)". */
+static void stack_rows(panel *p, const vw_model *m, uint32_t stack)
+{
+    size_t depth = tr_stack_depth(m->tr, stack);
+    char buf[256];
+    for (size_t i = 0; i < depth; i++) {
+        tr_frame f;
+        if (i == 8) {
+            snprintf(buf, sizeof buf, "(%zu more)", depth - i);
+            row(p, "", buf);
+            break;
+        }
+        if (tr_stack_frame(m->tr, stack, i, &f) != 0)
+            break;
+        row(p, i ? "" : "stack", tr_fmt_frame(buf, sizeof buf, &f));
+    }
+}
+
 static void detail_panel(panel *p, const vw_state *st, const vw_model *m)
 {
     char a[32], b[32], buf[200];
@@ -273,11 +443,12 @@ static void detail_panel(panel *p, const vw_state *st, const vw_model *m)
             if (sp->why == TR_WAIT_JOIN)
                 vw__fmt_task(buf, sizeof buf, m, obj);
             else
-                snprintf(buf, sizeof buf, "obj %u", obj);
+                vw__fmt_obj(buf, sizeof buf, m, obj);
             row(p, "on", buf);
         }
         if (site)
             row(p, "at", tr_str(m->tr, site));
+        stack_rows(p, m, tr_span_stack(m->tr, (size_t)st->sel_span));
         if (sp->ev0 < tr_nevents(m->tr))
             row(p, "began with", vw__fmt_event(buf, sizeof buf, m, sp->ev0));
         if (ev1 < tr_nevents(m->tr))
@@ -293,6 +464,7 @@ static void detail_panel(panel *p, const vw_state *st, const vw_model *m)
         row(p, "time", vw__fmt_time(a, sizeof a, e->t));
         if (tr_ev_at(m->tr, e))
             row(p, "at", tr_str(m->tr, tr_ev_at(m->tr, e)));
+        stack_rows(p, m, tr_ev_stack(m->tr, (size_t)st->cursor));
         snprintf(buf, sizeof buf, "%u", tr_ev_line(m->tr, (size_t)st->cursor));
         row(p, "trace line", buf);
     }
@@ -362,6 +534,8 @@ void vw__layout_panels(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                g->legend_y - 6};
     vw__dl_clip(dl, g->panel_x + 1, g->top_h, g->panel_w - 1,
                 g->legend_y - g->top_h);
+    range_panel(&p, st, m);
+    cause_panel(&p, st, m);
     task_panel(&p, st, m);
     p.y += 6;
     detail_panel(&p, st, m);

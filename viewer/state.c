@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coscope/tr_args.h"
 #include "vw_int.h"
 
 static const char *const action_names[VW_A__COUNT] = {
@@ -46,6 +47,7 @@ static const char *const action_names[VW_A__COUNT] = {
     "mouse_leave",
     "resize",
     "tick",
+    "copy",
 };
 
 const char *vw__action_name(int kind)
@@ -126,6 +128,7 @@ int vw__state_init(vw_state *st, const vw_model *m, int w, int h)
     st->speed = 1.0;
     st->sel_span = -1;
     st->sel_stall = -1;
+    st->sel_cause = -1;
     st->mouse_x = st->mouse_y = -1;
     st->dirty = 1;
     st->collapsed = calloc(m->ntasks + 1, 1);
@@ -217,6 +220,8 @@ static void zoom_around(vw_state *st, int64_t c, double factor)
     set_window(st, t0, vw__add(t0, vw__i64(round(nw))));
 }
 
+static void select_cause(vw_state *st, const vw_model *m, long i);
+
 void vw__state_place(vw_state *st, const vw_model *m, const vw_view_opts *o,
                      int shot)
 {
@@ -232,6 +237,13 @@ void vw__state_place(vw_state *st, const vw_model *m, const vw_view_opts *o,
             t0 = INT64_MAX - o->window;
         st->t0 = t0;
         st->t1 = t0 + o->window;
+    }
+    if (o->cause > 0) {
+        if ((size_t)o->cause > tr_ncauses(m->tr))
+            fprintf(stderr, "coscope: warning: --cause %d: the trace has %zu\n",
+                    o->cause, tr_ncauses(m->tr));
+        else
+            select_cause(st, m, o->cause - 1);
     }
     if (o->select) {
         if (!tr_task_by_id(m->tr, o->select)) {
@@ -302,6 +314,7 @@ static void goto_stall(vw_state *st, const vw_model *m, int dir)
     }
     st->playing = 0;
     st->sel_stall = i;
+    st->sel_cause = -1;
     vw__set_playhead(st, m, s[i].t);
     vw__select(st, m, s[i].task,
                 s[i].span < tr_nspans(m->tr) ? (long)s[i].span : -1);
@@ -316,6 +329,56 @@ static void goto_stall(vw_state *st, const vw_model *m, int dir)
             set_window(st, vw__sub(t, d / 4), vw__add(vw__add(t, d), d / 4));
     }
     st->status[0] = '\0';
+}
+
+/* Selects cause i: its root task and span, the playhead at its start and
+ * a window over its chain (or its period, for an aggregate), the cause in
+ * words on the status line. */
+static void select_cause(vw_state *st, const vw_model *m, long i)
+{
+    const tr_cause *c = &tr_causes(m->tr)[i];
+    const tr_link *l = tr_cause_links(m->tr) + c->link0;
+    const tr_span *sp = tr_spans(m->tr);
+    size_t ns = tr_nspans(m->tr);
+    int64_t a = c->t, b = vw__add(c->t, c->dur > 0 ? c->dur : 0);
+    for (uint32_t k = 0; k < c->nlinks; k++)
+        if (l[k].span < ns) {
+            a = sp[l[k].span].t0 < a ? sp[l[k].span].t0 : a;
+            b = sp[l[k].span].t1 > b ? sp[l[k].span].t1 : b;
+        }
+    st->playing = 0;
+    st->sel_cause = i;
+    st->sel_stall = -1;
+    vw__set_playhead(st, m, c->t);
+    vw__select(st, m, c->task, c->span < ns ? (long)c->span : -1);
+    int64_t margin = vw__sub(b, a) / 10;
+    if (margin < 1000)
+        margin = 1000;
+    set_window(st, vw__sub(a, margin), vw__add(b, margin));
+    char what[100];
+    tr_cause_describe(m->tr, c, what, sizeof what);
+    snprintf(st->status, sizeof st->status, "cause %ld of %zu: %.80s", i + 1,
+             tr_ncauses(m->tr), what);
+}
+
+/* n / N: the causes in rank order; a trace without causes (a deadlock, no
+ * stall) walks its stalls by time instead. */
+static void goto_cause(vw_state *st, const vw_model *m, int dir)
+{
+    size_t n = tr_ncauses(m->tr);
+    if (n == 0) {
+        goto_stall(st, m, dir);
+        return;
+    }
+    long i = st->sel_cause < 0 ? (dir > 0 ? 0 : (long)n - 1)
+                               : st->sel_cause + dir;
+    if (i < 0 || (size_t)i >= n) {
+        snprintf(st->status, sizeof st->status, "no %s cause",
+                 dir > 0 ? "lower-ranked" : "higher-ranked");
+        st->dirty = 1;
+        return;
+    }
+    select_cause(st, m, i);
 }
 
 static void fit(vw_state *st, const vw_model *m)
@@ -440,9 +503,46 @@ static void click(vw_state *st, const vw_model *m, int x, int y)
     size_t s = tr_span_find(m->tr, l->id, t);
     vw__select(st, m, l->id, s == SIZE_MAX ? -1 : (long)s);
     st->sel_stall = -1;
+    st->sel_cause = -1;
 }
 
-static void mouse_down(vw_state *st, int x, int y)
+/* The range's figures, once the drag that makes it ends: the tracer's
+ * tr_range_stats (what `coscope stats --range` prints) and the tasks with
+ * the most running time in it. O(spans), so not on every mouse move. */
+static void range_done(vw_state *st, const vw_model *m)
+{
+    if (!st->has_range || st->range_t1 <= st->range_t0) {
+        st->has_range = 0;
+        return;
+    }
+    tr_range_stats(m->tr, st->range_t0, st->range_t1, &st->range);
+    st->nrange_tasks = 0;
+    for (size_t k = 0; k < m->ntasks; k++) {
+        int64_t ns[TR_ST__COUNT];
+        tr_range_task(m->tr, m->tasks[k].id, st->range_t0, st->range_t1, ns);
+        if (!ns[TR_ST_RUNNING] && !ns[TR_ST_READY] && !ns[TR_ST_WAITING])
+            continue;
+        /* insertion into the top VW_RANGE_TASKS by running time */
+        int i = st->nrange_tasks < VW_RANGE_TASKS ? st->nrange_tasks++
+                                                   : VW_RANGE_TASKS;
+        while (i > 0 && st->range_task_ns[i - 1][TR_ST_RUNNING] <
+                            ns[TR_ST_RUNNING]) {
+            if (i < VW_RANGE_TASKS) {
+                st->range_task[i] = st->range_task[i - 1];
+                memcpy(st->range_task_ns[i], st->range_task_ns[i - 1],
+                       sizeof ns);
+            }
+            i--;
+        }
+        if (i < VW_RANGE_TASKS) {
+            st->range_task[i] = m->tasks[k].id;
+            memcpy(st->range_task_ns[i], ns, sizeof ns);
+        }
+    }
+    st->range_ready = 1;
+}
+
+static void mouse_down(vw_state *st, int x, int y, int shift)
 {
     vw_geom g;
     vw__geom(&g, st->w, st->h);
@@ -452,7 +552,11 @@ static void mouse_down(vw_state *st, int x, int y)
     st->drag_t0 = st->t0;
     st->drag_t1 = st->t1;
     int in_tl = x >= g.tl_x && x < g.tl_x + g.tl_w;
-    if (in_tl && y >= g.ruler_y && y < g.ruler_y + g.ruler_h)
+    if (shift && in_tl && y >= g.lanes_y && y < g.lanes_y + g.lanes_h) {
+        st->drag = VW_DRAG_RANGE;
+        st->range_anchor = vw__t_of(&g, st, x);
+        st->has_range = st->range_ready = 0;
+    } else if (in_tl && y >= g.ruler_y && y < g.ruler_y + g.ruler_h)
         st->drag = VW_DRAG_SCRUB;
     else if (in_tl && y >= g.ov_y && y < g.ov_y + g.ov_h)
         st->drag = VW_DRAG_OVERVIEW;
@@ -471,7 +575,12 @@ static void mouse_move(vw_state *st, const vw_model *m, int x, int y)
         return;
     if (abs(x - st->drag_x) + abs(y - st->drag_y) > 3)
         st->drag_moved = 1;
-    if (st->drag == VW_DRAG_SCRUB) {
+    if (st->drag == VW_DRAG_RANGE) {
+        int64_t t = vw__t_of(&g, st, x);
+        st->range_t0 = t < st->range_anchor ? t : st->range_anchor;
+        st->range_t1 = t < st->range_anchor ? st->range_anchor : t;
+        st->has_range = st->range_t1 > st->range_t0;
+    } else if (st->drag == VW_DRAG_SCRUB) {
         st->playing = 0;
         vw__set_playhead(st, m, vw__t_of(&g, st, x));
     } else if (st->drag == VW_DRAG_OVERVIEW) {
@@ -490,7 +599,7 @@ static void prompt_accept(vw_state *st, const vw_model *m)
 {
     if (st->prompt == VW_PROMPT_GOTO) {
         int64_t t;
-        if (vw__parse_time(st->prompt_buf, &t) != 0) {
+        if (tr_parse_dur(st->prompt_buf, &t) != 0) {
             snprintf(st->status, sizeof st->status,
                      "not a time: \"%.40s\" (try 1.25s, 300ms, 40us)",
                      st->prompt_buf);
@@ -573,10 +682,10 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         step_event(st, m, -1, 1);
         break;
     case VW_A_STALL_NEXT:
-        goto_stall(st, m, +1);
+        goto_cause(st, m, +1);
         break;
     case VW_A_STALL_PREV:
-        goto_stall(st, m, -1);
+        goto_cause(st, m, -1);
         break;
     case VW_A_GOTO:
     case VW_A_FILTER:
@@ -635,9 +744,12 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
             st->prompt = VW_PROMPT_NONE;
         } else if (st->help) {
             st->help = 0;
+        } else if (st->has_range) {
+            st->has_range = st->range_ready = 0;
         } else {
             vw__select(st, m, 0, -1);
             st->sel_stall = -1;
+            st->sel_cause = -1;
         }
         st->status[0] = '\0';
         st->dirty = 1;
@@ -652,13 +764,16 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         prompt_accept(st, m);
         break;
     case VW_A_MOUSE_DOWN:
-        mouse_down(st, a->x, a->y);
+        mouse_down(st, a->x, a->y, a->amount == 1);
         break;
     case VW_A_MOUSE_MOVE:
         mouse_move(st, m, a->x, a->y);
         break;
     case VW_A_MOUSE_UP:
-        if (st->drag && !st->drag_moved && st->drag != VW_DRAG_OVERVIEW)
+        if (st->drag == VW_DRAG_RANGE) {
+            mouse_move(st, m, a->x, a->y);
+            range_done(st, m);
+        } else if (st->drag && !st->drag_moved && st->drag != VW_DRAG_OVERVIEW)
             click(st, m, a->x, a->y);
         else if (st->drag == VW_DRAG_OVERVIEW && !st->drag_moved)
             mouse_move(st, m, a->x, a->y);
@@ -677,6 +792,17 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
             free(st->ov_busy); /* the overview shows no busy graph */
             st->ov_busy = NULL;
             st->ov_cols = 0;
+        }
+        st->dirty = 1;
+        break;
+    case VW_A_COPY:
+        if (vw__selection_text(st, m, st->clip, sizeof st->clip) > 0) {
+            st->clip_ready = 1;
+            snprintf(st->status, sizeof st->status, "copied: %.100s",
+                     st->clip);
+        } else {
+            snprintf(st->status, sizeof st->status,
+                     "nothing to copy (select a span or step to an event)");
         }
         st->dirty = 1;
         break;

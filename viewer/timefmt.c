@@ -1,5 +1,6 @@
-/* timefmt.c: times as people type and read them — the "go to" parser, the
- * ruler's adaptive tick step and its labels. Ticks follow a 1-2-5 series
+/* timefmt.c: times as people read them — the
+ * ruler's adaptive tick step and its labels (typed times are the tracer's
+ * tr_parse_dur). Ticks follow a 1-2-5 series
  * and each label uses the unit of its step, so zooming from seconds down to
  * nanoseconds keeps labels short. */
 #include <ctype.h>
@@ -10,38 +11,6 @@
 #include <string.h>
 
 #include "vw_int.h"
-
-int vw__parse_time(const char *s, int64_t *ns)
-{
-    if (!s)
-        return -1;
-    while (isspace((unsigned char)*s))
-        s++;
-    if (!isdigit((unsigned char)*s) && *s != '.')
-        return -1;
-    char *end = NULL;
-    double v = strtod(s, &end);
-    if (end == s || !(v >= 0) || v > 1e12)
-        return -1;
-    while (isspace((unsigned char)*end))
-        end++;
-    double mul;
-    if (*end == '\0' || strcmp(end, "s") == 0)
-        mul = 1e9;
-    else if (strcmp(end, "ms") == 0)
-        mul = 1e6;
-    else if (strcmp(end, "us") == 0 || strcmp(end, "\xc2\xb5s") == 0)
-        mul = 1e3;
-    else if (strcmp(end, "ns") == 0)
-        mul = 1;
-    else
-        return -1;
-    double r = v * mul;
-    if (r > 9.2e18)
-        return -1;
-    *ns = (int64_t)llround(r);
-    return 0;
-}
 
 int64_t vw__tick_step(int64_t span, int px, int min_px)
 {

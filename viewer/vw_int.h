@@ -31,9 +31,6 @@ extern const vw_rgba VW_C_BG, VW_C_PANEL, VW_C_LANE_ALT, VW_C_GRID, VW_C_TEXT,
 
 /* ---- times ---- */
 
-/* Parses "1.25s", "300ms", "12us", "12µs", "500ns" or a bare number of
- * seconds into *ns. Returns 0, or -1 for anything else. */
-int vw__parse_time(const char *s, int64_t *ns);
 /* An adaptive ruler: the tick step for a window of `span` ns drawn over
  * `px` pixels with ticks at least `min_px` apart (a 1-2-5 series). */
 int64_t vw__tick_step(int64_t span, int px, int min_px);
@@ -137,7 +134,9 @@ static inline int vw__indent(unsigned depth)
 /* ---- the view state ---- */
 
 enum { VW_PROMPT_NONE, VW_PROMPT_FILTER, VW_PROMPT_GOTO };
-enum { VW_DRAG_NONE, VW_DRAG_PAN, VW_DRAG_SCRUB, VW_DRAG_OVERVIEW };
+enum { VW_DRAG_NONE, VW_DRAG_PAN, VW_DRAG_SCRUB, VW_DRAG_OVERVIEW,
+       VW_DRAG_RANGE };
+enum { VW_RANGE_TASKS = 6 }; /* tasks the range panel lists */
 
 typedef struct vw_state {
     int w, h; /* window size in pixels */
@@ -150,6 +149,7 @@ typedef struct vw_state {
     uint32_t sel_task; /* 0: none */
     long sel_span;     /* index in tr_spans or -1 */
     long sel_stall;    /* index in tr_stalls or -1 */
+    long sel_cause;    /* index in tr_causes (rank order) or -1 */
     int prompt;        /* VW_PROMPT_* */
     char prompt_buf[64];
     char filter[64];
@@ -160,6 +160,8 @@ typedef struct vw_state {
     int drag, drag_moved, drag_x, drag_y;
     int64_t drag_t0, drag_t1;
     char status[128]; /* one line of feedback in the top bar */
+    char clip[512];   /* VW_A_COPY's text, for the window's clipboard */
+    int clip_ready;   /* clip holds text not yet handed to the clipboard */
     vw_lane *lanes;
     size_t nlanes;
     /* Derived data, rebuilt where the state it follows changes, so that
@@ -172,6 +174,14 @@ typedef struct vw_state {
     size_t nwakes, wakes_cap;
     int ov_cols;
     float *ov_busy;
+    /* a time range (Shift+drag) and its figures, computed when the drag
+     * ends (tr_range_stats; the tasks with most running time in it) */
+    int has_range, range_ready;
+    int64_t range_t0, range_t1, range_anchor;
+    tr_range range;
+    uint32_t range_task[VW_RANGE_TASKS];
+    int64_t range_task_ns[VW_RANGE_TASKS][TR_ST__COUNT];
+    int nrange_tasks;
     int dirty; /* something changed: draw a frame */
     int quit;
 } vw_state;
@@ -225,12 +235,13 @@ typedef enum vw_action_kind {
     VW_A_PROMPT_TEXT, /* text */
     VW_A_PROMPT_BACK,
     VW_A_PROMPT_ACCEPT,
-    VW_A_MOUSE_DOWN, /* x, y */
+    VW_A_MOUSE_DOWN, /* x, y; amount 1: with Shift (a range selection) */
     VW_A_MOUSE_MOVE, /* x, y */
     VW_A_MOUSE_UP,   /* x, y */
     VW_A_MOUSE_LEAVE,
     VW_A_RESIZE, /* x = w, y = h */
     VW_A_TICK,   /* amount = real ns elapsed while playing */
+    VW_A_COPY,   /* the selection as text into st->clip (Ctrl+C) */
     VW_A__COUNT
 } vw_action_kind;
 
@@ -297,7 +308,10 @@ enum {
     VW_R_SELECT,
     VW_R_MESSAGE,
     VW_R_PROGRESS,
-    VW_R_TOPBAR
+    VW_R_TOPBAR,
+    VW_R_RANGE,     /* the Shift+drag range: its band and its histogram bars */
+    VW_R_CHAIN,     /* the selected cause's chain: spans and links */
+    VW_R_CHAIN_DIM  /* the veil over everything else */
 };
 
 typedef struct vw_cmd {
@@ -377,12 +391,22 @@ void vw__layout_loading(vw_drawlist *dl, int w, int h, const char *path,
 void vw__layout_panels(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                        const vw_model *m, const vw_measure *ms);
 void vw__layout_help(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms);
+/* The selection as one line of text (copy.c): the selected stall, else
+ * span, else the event at the cursor; "" when there is none. Returns its
+ * length (snprintf's: it may have been cut at n). */
+size_t vw__selection_text(const vw_state *st, const vw_model *m, char *buf,
+                          size_t n);
 /* One event as a line of text for the log and the detail panel. */
 char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i);
 /* s, or s cut into out with an ellipsis so that it fits in maxw px. */
 const char *vw__fit_text(const vw_measure *ms, int font, const char *s,
                          int maxw, char *out, size_t n);
-/* A task as "name #id". */
+/* The window title for a trace file: "name.jsonl — coscope" (app.c). */
+char *vw__title(char *buf, size_t n, const char *path);
+/* An object as "name (obj id)", or "obj id" when it has no name: the
+ * CLI's words (tr_obj_name). */
+char *vw__fmt_obj(char *buf, size_t n, const vw_model *m, uint32_t obj);
+/* A task as "name (id)", like the CLI. */
 char *vw__fmt_task(char *buf, size_t n, const vw_model *m, uint32_t id);
 
 #endif

@@ -65,6 +65,7 @@ static void check_state(const vw_state *st, const vw_model *m)
         st->cursor < -1 || st->cursor >= (long)tr_nevents(m->tr) ||
         (st->sel_span >= 0 && (size_t)st->sel_span >= tr_nspans(m->tr)) ||
         (st->sel_stall >= 0 && (size_t)st->sel_stall >= tr_nstalls(m->tr)) ||
+        (st->sel_cause >= 0 && (size_t)st->sel_cause >= tr_ncauses(m->tr)) ||
         st->scroll < 0 || (size_t)st->scroll > st->nlanes) {
         fprintf(stderr,
                 "fuzz_view: bad state: window %lld..%lld playhead %lld "

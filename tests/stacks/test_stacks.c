@@ -448,7 +448,22 @@ static void test_stopped_not_blocking(void)
     ASSERT_EQ(blocked, 2);
     ASSERT_EQ(seen_busy, 1);
     ASSERT_EQ(seen_asleep, 1);
+    /* and the stopped one is said to be the OS's doing */
+    size_t longest = 0;
+    ASSERT_EQ(tr_os_stretched(tr, 20000000, &longest), 1);
+    ASSERT_EQ(longest, s);
     tr_free(tr);
+#ifdef COSCOPE_BIN
+    char *text = run_cli("stalls", trace, NULL);
+    ASSERT(strstr(text, "\n1 run slice over the threshold was stretched by the OS, not the "
+                        "task (not listed): the longest, stopped (2) at ") != NULL);
+    ASSERT(strstr(text, ", the process stopped meanwhile\n") != NULL);
+    free(text);
+    char *js = run_cli("stalls", "--json", trace);
+    ASSERT(strstr(js, "],\"os_stretched\":{\"count\":1,\"longest\":{\"task\":2,") != NULL);
+    ASSERT(strstr(js, ",\"stops\":1}}}\n") != NULL);
+    free(js);
+#endif
 }
 
 static const test_case cases[] = {

@@ -7,6 +7,12 @@
 
 enum { TL_X = 240, LANES_Y = 94, LANE_H = 24, RULER_Y = 68 };
 
+#define COPY_EVENT "0.000000000 s ready victim (2)  by loop (spawn)"
+#define COPY_SPAN "victim (2) ready 40.1 ms (0 ns \xe2\x86\x92 40.1 ms)"
+#define COPY_STALL                                                             \
+    "stall: latency victim (2) at 0 ns for 40.1 ms: woken by loop on spawn; "   \
+    "ran meanwhile: hog (1) 40.0 ms"
+
 static int feed(const SDL_Event *e)
 {
     vw_action a;
@@ -301,29 +307,85 @@ static void test_prompts(void)
     fx_close();
 }
 
+/* n / N walk the causes in rank order (stalls.jsonl: hog's 40 ms run,
+ * then victim's io wait), each selecting its root task and span with the
+ * playhead at its start; a trace without causes (a deadlock) walks its
+ * stalls by time. */
 static void test_stalls(void)
 {
     fx_open("stalls.jsonl");
-    size_t n = tr_nstalls(M.tr);
-    const tr_stall *s = tr_stalls(M.tr);
-    ASSERT_EQ(n, 3);
+    ASSERT_EQ(tr_nstalls(M.tr), 3);
+    ASSERT_EQ(tr_ncauses(M.tr), 2);
+    const tr_cause *c = tr_causes(M.tr);
     ASSERT_EQ(key(SDLK_n, 0), VW_A_STALL_NEXT);
+    ASSERT_EQ(S.sel_cause, 0);
+    ASSERT_EQ(S.sel_stall, -1);
+    ASSERT_EQ(S.playhead, c[0].t);
+    ASSERT_EQ(S.sel_task, 1); /* hog */
+    ASSERT_EQ(S.sel_span, (long)c[0].span);
+    key(SDLK_n, 0);
+    ASSERT_EQ(S.sel_cause, 1);
+    ASSERT_EQ(S.playhead, c[1].t);
+    ASSERT_EQ(S.sel_task, 2); /* victim's io wait */
+    ASSERT(S.t0 <= c[1].t && S.t1 >= c[1].t + c[1].dur);
+    key(SDLK_n, 0); /* none ranked lower */
+    ASSERT_EQ(S.sel_cause, 1);
+    ASSERT_STR_EQ(S.status, "no lower-ranked cause");
+    ASSERT_EQ(key(SDLK_n, KMOD_LSHIFT), VW_A_STALL_PREV);
+    ASSERT_EQ(S.sel_cause, 0);
+    ASSERT_EQ(S.playhead, c[0].t);
+    fx_close();
+
+    char path[1024];
+    snprintf(path, sizeof path, "%s/../../../traces/deadlock.jsonl", VIEW_DATA);
+    tr_trace *tr = NULL;
+    ASSERT_OK(tr_load(path, NULL, &tr));
+    ASSERT_OK(tr_analyze(tr, NULL));
+    TR = tr;
+    ASSERT_OK(vw__model_init(&M, tr));
+    ASSERT_OK(vw__state_init(&S, &M, 1600, 900));
+    vw__dl_init(&DL);
+    ASSERT_EQ(tr_ncauses(M.tr), 0);
+    ASSERT_CMP(tr_nstalls(M.tr), >=, 2);
+    const tr_stall *s = tr_stalls(M.tr);
+    key(SDLK_n, 0);
+    ASSERT_EQ(S.sel_cause, -1);
     ASSERT_EQ(S.sel_stall, 0);
     ASSERT_EQ(S.playhead, s[0].t);
-    ASSERT_EQ(S.sel_task, s[0].task);
     key(SDLK_n, 0);
     ASSERT_EQ(S.sel_stall, 1);
     ASSERT_EQ(S.playhead, s[1].t);
-    key(SDLK_n, 0);
-    ASSERT_EQ(S.sel_stall, 2);
-    ASSERT_EQ(S.playhead, s[2].t);
-    ASSERT_EQ(S.sel_task, 2);
-    ASSERT(S.playhead >= S.t0 && S.playhead <= S.t1);
-    key(SDLK_n, 0); /* none later */
-    ASSERT_EQ(S.sel_stall, 2);
-    ASSERT_EQ(key(SDLK_n, KMOD_LSHIFT), VW_A_STALL_PREV);
-    ASSERT_EQ(S.sel_stall, 1);
-    ASSERT_EQ(S.playhead, s[1].t);
+    fx_close();
+}
+
+/* Ctrl+C copies the selection as text through the action layer: the event
+ * at the cursor, then a selected span, then a selected stall; plain c still
+ * collapses. The window hands st.clip to the clipboard (app.c). */
+static void test_copy(void)
+{
+    fx_open("stalls.jsonl");
+    ASSERT_EQ(key(SDLK_c, KMOD_LCTRL), VW_A_COPY);
+    ASSERT_EQ(S.clip_ready, 1);
+    fprintf(stderr, "event: %s\n", S.clip);
+    ASSERT_STR_EQ(S.clip, COPY_EVENT);
+    S.clip_ready = 0;
+    vw__set_playhead(&S, &M, 25000000);
+    size_t sp = tr_span_find(M.tr, 2, 25000000);
+    vw__select(&S, &M, 2, (long)sp);
+    ASSERT_EQ(key(SDLK_c, KMOD_RCTRL), VW_A_COPY);
+    fprintf(stderr, "span: %s\n", S.clip);
+    ASSERT_STR_EQ(S.clip, COPY_SPAN);
+    S.sel_stall = 0; /* as n selects it in a trace without causes */
+    key(SDLK_c, KMOD_LCTRL);
+    fprintf(stderr, "stall: %s\n", S.clip);
+    ASSERT_STR_EQ(S.clip, COPY_STALL);
+    ASSERT(strncmp(S.status, "copied: stall: ", 15) == 0);
+    key(SDLK_n, 0); /* the first cause: it wins over span and stall */
+    ASSERT_EQ(S.sel_cause, 0);
+    key(SDLK_c, KMOD_LCTRL);
+    ASSERT_STR_EQ(S.clip, "cause: hog (1) ran 40.0 ms on the loop without "
+                          "yielding at st.c:9");
+    ASSERT_EQ(key(SDLK_c, 0), VW_A_COLLAPSE);
     fx_close();
 }
 
@@ -359,6 +421,7 @@ int main(int argc, char **argv)
         {"mouse", test_mouse},
         {"prompts", test_prompts},
         {"stalls", test_stalls},
+        {"copy", test_copy},
         {"window_events", test_window_events},
         {NULL, NULL},
     };

@@ -11,6 +11,7 @@
 
 #include "coscope/trace.h"
 #include "coscope/viewer.h"
+#include "view_exec.h"
 #include "gen.h"
 #include "test.h"
 
@@ -21,7 +22,7 @@ static int quiet_view(int argc, const char **argv)
     fflush(stderr);
     int saved = dup(2), null = open("/dev/null", O_WRONLY);
     dup2(null, 2);
-    int rc = vw_view_main(argc, (char **)argv);
+    int rc = view_main(argc, argv);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);

@@ -1,6 +1,6 @@
 /* test_view_corpus.c: untrusted traces never crash the viewer. Every file
  * of the fuzz seed corpus (tests/fuzz/corpus: odd, damaged and hostile
- * traces) goes through `coscope view FILE --screenshot`, headless, at a
+ * traces) goes through vw_view_file with a screenshot, headless, at a
  * small size: a trace the reader refuses must exit 1, one it loads must
  * render (exit 0) and write the PNG, whole and zoomed in. A crash, or a
  * sanitizer report in the ASan build, fails the test. fuzz_replay runs
@@ -17,12 +17,13 @@
 #include "coscope/viewer.h"
 #include "test.h"
 
-static int quiet_view(int argc, const char **argv)
+/* vw_view_file with the reader's messages sent to /dev/null. */
+static int quiet_view(const char *path, const vw_view_opts *o)
 {
     fflush(stderr);
     int saved = dup(2), null = open("/dev/null", O_WRONLY);
     dup2(null, 2);
-    int rc = vw_view_main(argc, (char **)argv);
+    int rc = vw_view_file(path, o);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -58,18 +59,20 @@ static void test_every_file(void)
         int loads = tr_load(path, NULL, &tr) == 0;
         tr_free(tr);
         unlink(png);
-        const char *argv[] = {"view", path, "--screenshot", png, "--size",
-                              "480x270"};
-        int rc = quiet_view(6, argv);
+        vw_view_opts o = VW_VIEW_OPTS_INIT;
+        o.screenshot = png;
+        o.w = 480;
+        o.h = 270;
+        int rc = quiet_view(path, &o);
         if (rc != (loads ? 0 : 1))
             TEST__FAIL("%s: exit %d, expected %d", names[i], rc, loads ? 0 : 1);
         if (loads) {
             ASSERT_EQ(access(png, F_OK), 0);
             /* and zoomed in, with the playhead inside the trace */
-            const char *zoom[] = {"view",   path,    "--screenshot", png,
-                                  "--size", "480x270", "--at",       "1ms",
-                                  "--window", "3us"};
-            rc = quiet_view(10, zoom);
+            o.has_at = 1;
+            o.at = 1000000;
+            o.window = 3000;
+            rc = quiet_view(path, &o);
             if (rc != 0)
                 TEST__FAIL("%s: zoomed: exit %d", names[i], rc);
             rendered++;

@@ -2,6 +2,9 @@
  * with no window — lane order, span rectangles at exact pixels for known
  * zooms, density blocks when spans are narrower than a pixel, the dimmed
  * future, the ruler's ticks and the time parser. */
+#include <errno.h>
+
+#include "coscope/tr_args.h"
 #include "view_fixture.h"
 
 /* 1600x900: timeline x 240..1200 (960 px); with the window 0..9.6 ms one
@@ -326,8 +329,210 @@ static void test_panels(void)
     S.help = 1;
     fx_layout();
     int keys = (int)vw__help_rows();
-    ASSERT_EQ(keys, 20);
+    ASSERT_EQ(keys, 22);
     ASSERT_EQ(fx_count(VW_CMD_TEXT, VW_R_HELP, 0), 2 + 2 * keys);
+    fx_close();
+}
+
+/* The panel's texts from the first one equal to `from`, in order. */
+static int panel_texts_after(const char *from, const char **out, int max)
+{
+    const vw_cmd *c;
+    int n = -1;
+    for (int k = 0; (c = fx_find(VW_CMD_TEXT, VW_R_PANEL, 0, k)) && n < max;
+         k++) {
+        const char *t = vw__dl_str(&DL, c);
+        if (n < 0 && strcmp(t, from) == 0)
+            n = 0;
+        else if (n >= 0)
+            out[n++] = t;
+    }
+    return n < 0 ? 0 : n;
+}
+
+/* The detail panel lists the selected wait's caller chain, innermost first
+ * (no modules in the header, so the frames are bare addresses), and the
+ * current event's when nothing is selected. */
+static void test_stack_panel(void)
+{
+    fx_open("stack.jsonl");
+    vw__set_playhead(&S, &M, 500000);
+    vw__select(&S, &M, 1, (long)tr_span_find(M.tr, 1, 500000));
+    fx_layout();
+    const char *t[8];
+    ASSERT_EQ(panel_texts_after("stack", t, 4), 4);
+    ASSERT_STR_EQ(t[0], "0x401a2b"); /* frame rows have no key text */
+    ASSERT_STR_EQ(t[1], "0x401c3d");
+    ASSERT_STR_EQ(t[2], "0x401e4f");
+    ASSERT_STR_EQ(t[3], "began with");
+    /* the cursor on the yield, nothing selected: its stack */
+    vw__select(&S, &M, 0, -1);
+    vw__set_playhead(&S, &M, 200000);
+    fx_layout();
+    ASSERT_EQ(panel_texts_after("stack", t, 1), 1);
+    ASSERT_STR_EQ(t[0], "0x401a2b");
+    /* a running span has the stack where its slice ended: none here */
+    vw__select(&S, &M, 1, (long)tr_span_find(M.tr, 1, 960000));
+    fx_layout();
+    ASSERT_EQ(panel_texts_after("stack", t, 1), 0);
+    fx_close();
+}
+
+/* The panel's text right after the text `key` (a row's value). */
+static const char *panel_value(const char *key)
+{
+    const char *t[1];
+    return panel_texts_after(key, t, 1) == 1 ? t[0] : NULL;
+}
+
+/* Shift+drag over 10..50 ms selects that range; once the button is let go
+ * the panel shows what `coscope stats FILE --range 10ms..50ms` prints, the
+ * same figures in the same words (both from tr_range_stats), a band over
+ * the lanes and the latency histogram as bars. Esc clears it. */
+static void test_range_panel(void)
+{
+    fx_open("stalls.jsonl");
+    window(0, 96000000); /* 100 us a pixel */
+    vw_action down = {.kind = VW_A_MOUSE_DOWN, .x = TL_X + 100,
+                      .y = LANES_Y + 30, .amount = 1};
+    vw_action move = {.kind = VW_A_MOUSE_MOVE, .x = TL_X + 500,
+                      .y = LANES_Y + 40};
+    vw_action up = {.kind = VW_A_MOUSE_UP, .x = TL_X + 500, .y = LANES_Y + 40};
+    vw__apply(&S, &M, &down);
+    vw__apply(&S, &M, &move);
+    ASSERT_EQ(S.has_range, 1);
+    ASSERT_EQ(S.range_ready, 0);
+    vw__apply(&S, &M, &up);
+    ASSERT_EQ(S.range_ready, 1);
+    ASSERT_EQ(S.range_t0, 10000000);
+    ASSERT_EQ(S.range_t1, 50000000);
+    ASSERT_EQ(S.t0, 0); /* a range drag does not pan */
+    fx_layout();
+    char cmd[2048], line[256];
+    snprintf(cmd, sizeof cmd, "%s stats %s/stalls.jsonl --range 10ms..50ms",
+             COSCOPE_EXE, VIEW_DATA);
+    FILE *f = popen(cmd, "r");
+    ASSERT_NOT_NULL(f);
+    static const char *const keys[] = {"range", "loop", "running", "ready",
+                                       "waiting", "stalls"};
+    int matched = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            char key[16];
+            snprintf(key, sizeof key, "  %-10s ", keys[k]);
+            if (strncmp(line, key, strlen(key)) != 0)
+                continue;
+            const char *v = panel_value(keys[k]);
+            ASSERT_NOT_NULL(v);
+            ASSERT_STR_EQ(v, line + strlen(key));
+            matched++;
+        }
+    }
+    ASSERT_EQ(pclose(f), 0);
+    ASSERT_EQ(matched, 6);
+    ASSERT_STR_EQ(panel_value("loop"), "busy 30.6 ms (76.5%)");
+    ASSERT_STR_EQ(panel_value("victim (2)"),
+                  "100 \xc2\xb5s / 30.1 ms / 9.80 ms");
+    ASSERT_STR_EQ(panel_value("hog (1)"), "30.2 ms / 100 \xc2\xb5s / 4.90 ms");
+    /* the band over the lanes, its two edges, and 2 histogram bars */
+    const vw_cmd *band = fx_find(VW_CMD_RECT, VW_R_RANGE, 0, 0);
+    ASSERT_NOT_NULL(band);
+    ASSERT_EQ(band->x, TL_X + 100);
+    ASSERT_EQ(band->w, 400);
+    ASSERT_EQ(fx_count(VW_CMD_LINE, VW_R_RANGE, 0), 2);
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_RANGE, 0), 1 + 2);
+    vw_action esc = {.kind = VW_A_ESCAPE};
+    vw__apply(&S, &M, &esc);
+    fx_layout();
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_RANGE, 0), 0);
+    ASSERT_NULL(panel_value("running"));
+}
+
+/* Whether some text command of this role reads exactly s. */
+static int has_text(int role, const char *s)
+{
+    const vw_cmd *c;
+    for (int k = 0; (c = fx_find(VW_CMD_TEXT, role, 0, k)); k++)
+        if (strcmp(vw__dl_str(&DL, c), s) == 0)
+            return 1;
+    return 0;
+}
+
+/* n selects the first cause (stalls.jsonl: hog ran 40 ms and held victim
+ * in ready): the lanes dimmed but for its chain, whose two spans are drawn
+ * bright with an arrow from the root's lane to the victim's, and the panel
+ * says what the cause was, in the tracer's words. Esc takes it away. */
+static void test_cause_chain(void)
+{
+    fx_open("stalls.jsonl");
+    ASSERT_EQ(tr_ncauses(M.tr), 2);
+    vw_action n = {.kind = VW_A_STALL_NEXT};
+    vw__apply(&S, &M, &n);
+    ASSERT_EQ(S.sel_cause, 0);
+    fx_layout();
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_CHAIN_DIM, 0), 1);
+    const vw_cmd *veil = fx_find(VW_CMD_RECT, VW_R_CHAIN_DIM, 0, 0);
+    ASSERT_EQ(veil->x, TL_X);
+    ASSERT_EQ(veil->y, LANES_Y);
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_CHAIN, 0), 2);
+    const vw_cmd *victim = fx_find(VW_CMD_RECT, VW_R_CHAIN, 2, 0);
+    const vw_cmd *hog = fx_find(VW_CMD_RECT, VW_R_CHAIN, 1, 0);
+    ASSERT_NOT_NULL(victim);
+    ASSERT_NOT_NULL(hog);
+    ASSERT_EQ(victim->state, TR_ST_READY);
+    ASSERT_EQ(hog->state, TR_ST_RUNNING);
+    ASSERT(victim > veil && hog > veil); /* drawn over the veil */
+    /* the arrow: a vertical line from hog's lane to victim's */
+    const vw_cmd *ln = fx_find(VW_CMD_LINE, VW_R_CHAIN, 1, 0);
+    ASSERT_NOT_NULL(ln);
+    ASSERT_EQ(ln->w, 0);
+    ASSERT_EQ(ln->y, hog->y - 4 + LANE_H / 2);
+    ASSERT_EQ(ln->y + ln->h, victim->y - 4 + LANE_H / 2);
+    ASSERT(has_text(VW_R_PANEL, "CAUSE 1 OF 2: run"));
+    /* wrapped at the panel's 372 px: 53 bytes of the fake 7 px font */
+    ASSERT(has_text(VW_R_PANEL,
+                    "hog (1) ran 40.0 ms on the loop without yielding at"));
+    ASSERT(has_text(VW_R_PANEL, "st.c:9"));
+    ASSERT(has_text(VW_R_PANEL, "victim (2) ready"));
+    ASSERT(has_text(VW_R_PANEL, "\xe2\x86\x90 hog (1) running"));
+    ASSERT_STR_EQ(S.status, "cause 1 of 2: hog (1) ran 40.0 ms on the loop "
+                            "without yielding at st.c:9");
+    vw_action esc = {.kind = VW_A_ESCAPE};
+    vw__apply(&S, &M, &esc);
+    fx_layout();
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_CHAIN_DIM, 0), 0);
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_CHAIN, 0), 0);
+    ASSERT(!has_text(VW_R_PANEL, "CAUSE 1 OF 2: run"));
+    fx_close();
+}
+
+/* Objects by name, as the CLI says them: the waiter's lock on "cookies" in
+ * its tooltip, the detail panel and the event log; the contention cause
+ * names it too. */
+static void test_object_names(void)
+{
+    fx_open("causes.jsonl");
+    window(0, 32000000);
+    vw__set_playhead(&S, &M, 30300000);
+    size_t sp = tr_span_find(M.tr, 3, 10000000);
+    vw__select(&S, &M, 3, (long)sp);
+    /* the waiter's lane: loop, main, holder, waiter */
+    vw_action a = {.kind = VW_A_MOUSE_MOVE,
+                   .x = (int)vw__x_of(&(vw_geom){.tl_x = TL_X, .tl_w = 1600 - 400 - TL_X},
+                                      &S, 10000000),
+                   .y = LANES_Y + 3 * LANE_H + 10};
+    vw__apply(&S, &M, &a);
+    fx_layout();
+    ASSERT(has_text(VW_R_TOOLTIP, "waiting: lock cookies (obj 2)"));
+    ASSERT(has_text(VW_R_PANEL, "cookies (obj 2)"));
+    ASSERT(has_text(VW_R_LOG, "yield waiter (3)  lock cookies (obj 2)"));
+    ASSERT(has_text(VW_R_LOG, "acquire holder (2)  cookies (obj 2)"));
+    vw_action n = {.kind = VW_A_STALL_NEXT};
+    vw__apply(&S, &M, &n);
+    ASSERT_EQ(S.sel_cause, 0);
+    ASSERT_EQ(tr_causes(M.tr)[0].kind, TR_CAUSE_CONTENTION);
+    ASSERT(strstr(S.status, "lock cookies (obj 2) contended") != NULL);
     fx_close();
 }
 
@@ -432,40 +637,52 @@ static void test_help_over_tooltip(void)
     ASSERT_EQ(veil->w, 1600);
     ASSERT_EQ(veil->h, 900);
     ASSERT_EQ(veil->c.a, 140);
-    /* 20 keys of 15 + 6 px, + 70 */
+    /* 22 keys of 15 + 6 px, + 70 */
     ASSERT_EQ(box->x, 490);
     ASSERT_EQ(box->w, 620);
-    ASSERT_EQ(box->h, 20 * 21 + 70);
+    ASSERT_EQ(box->h, 22 * 21 + 70);
     ASSERT_EQ(box->y, (900 - box->h) / 2);
     const vw_cmd *tip = fx_find(VW_CMD_RECT, VW_R_TOOLTIP, 0, 1);
     ASSERT_NOT_NULL(tip);
     ASSERT(veil > tip);
-    /* after the veil only the overlay: box, frame, title, hint, 20 keys */
-    ASSERT_EQ(DL.n - (size_t)(veil - DL.cmds), 1 + 1 + 1 + 2 + 2 * 20);
+    /* after the veil only the overlay: box, frame, title, hint, 22 keys */
+    ASSERT_EQ(DL.n - (size_t)(veil - DL.cmds), 1 + 1 + 1 + 2 + 2 * 22);
     for (const vw_cmd *c = veil; c < DL.cmds + DL.n; c++)
         ASSERT_EQ(c->role, VW_R_HELP);
     fx_close();
 }
 
+/* The window title names the file, without its directory. */
+static void test_title(void)
+{
+    char buf[64];
+    ASSERT_STR_EQ(vw__title(buf, sizeof buf, "traces/stall.jsonl"),
+                  "stall.jsonl \xe2\x80\x94 coscope");
+    ASSERT_STR_EQ(vw__title(buf, sizeof buf, "run.jsonl"),
+                  "run.jsonl \xe2\x80\x94 coscope");
+    ASSERT_STR_EQ(vw__title(buf, sizeof buf, "dir/"),
+                  "dir/ \xe2\x80\x94 coscope");
+}
+
 static void test_times(void)
 {
     int64_t t;
-    ASSERT_OK(vw__parse_time("1.25s", &t));
+    ASSERT_OK(tr_parse_dur("1.25s", &t));
     ASSERT_EQ(t, 1250000000);
-    ASSERT_OK(vw__parse_time("300ms", &t));
+    ASSERT_OK(tr_parse_dur("300ms", &t));
     ASSERT_EQ(t, 300000000);
-    ASSERT_OK(vw__parse_time("40us", &t));
+    ASSERT_OK(tr_parse_dur("40us", &t));
     ASSERT_EQ(t, 40000);
-    ASSERT_OK(vw__parse_time("40\xc2\xb5s", &t));
+    ASSERT_OK(tr_parse_dur("40\xc2\xb5s", &t));
     ASSERT_EQ(t, 40000);
-    ASSERT_OK(vw__parse_time("500ns", &t));
+    ASSERT_OK(tr_parse_dur("500ns", &t));
     ASSERT_EQ(t, 500);
-    ASSERT_OK(vw__parse_time("2", &t));
-    ASSERT_EQ(t, 2000000000);
-    ASSERT_EQ(vw__parse_time("fast", &t), -1);
-    ASSERT_EQ(vw__parse_time("1.5m", &t), -1);
-    ASSERT_EQ(vw__parse_time("-3ms", &t), -1);
-    ASSERT_EQ(vw__parse_time("", &t), -1);
+    ASSERT_OK(tr_parse_dur("2", &t)); /* bare: ms, as every command */
+    ASSERT_EQ(t, 2000000);
+    ASSERT_EQ(tr_parse_dur("fast", &t), -EINVAL);
+    ASSERT_EQ(tr_parse_dur("1.5m", &t), -EINVAL);
+    ASSERT_EQ(tr_parse_dur("-3ms", &t), -EINVAL);
+    ASSERT_EQ(tr_parse_dur("", &t), -EINVAL);
     /* ticks at least 110 px apart over 960 px */
     ASSERT_EQ(vw__tick_step(9600000, 960, 110), 2000000);
     ASSERT_EQ(vw__tick_step(80000000, 960, 110), 10000000);
@@ -511,10 +728,15 @@ int main(int argc, char **argv)
         {"stall_marks", test_stall_marks},
         {"empty", test_empty},
         {"panels", test_panels},
+        {"stack_panel", test_stack_panel},
         {"hover_tooltip", test_hover_tooltip},
         {"tooltip_text", test_tooltip_text},
+        {"cause_chain", test_cause_chain},
+        {"object_names", test_object_names},
         {"help_over_tooltip", test_help_over_tooltip},
         {"times", test_times},
+        {"title", test_title},
+        {"range_panel", test_range_panel},
         {"ruler_ticks", test_ruler_ticks},
         {NULL, NULL},
     };

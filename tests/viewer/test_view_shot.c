@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "coscope/viewer.h"
+#include "view_exec.h"
 #include "test.h"
 #include "vw_sdl.h"
 
@@ -44,7 +45,7 @@ static int run_view(char *err, size_t errn, int argc, const char **argv)
     int fd = open(tmp, O_CREAT | O_TRUNC | O_RDWR, 0600);
     ASSERT(fd >= 0);
     dup2(fd, 2);
-    int rc = vw_view_main(argc, (char **)argv);
+    int rc = view_main(argc, argv);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -352,7 +353,7 @@ static void test_hover_nothing(void)
 }
 
 /* --help-overlay: the whole frame under a black veil of alpha 140, and a
- * 620 px wide box centred on it, framed in the accent colour, 20 key lines
+ * 620 px wide box centred on it, framed in the accent colour, 22 key lines
  * + 70 px tall. */
 static void test_help_overlay(void)
 {
@@ -363,7 +364,7 @@ static void test_help_overlay(void)
     vw_fonts f;
     open_fonts(&f);
     int nkeys = (int)vw__help_rows();
-    ASSERT_EQ(nkeys, 20);
+    ASSERT_EQ(nkeys, 22);
     int bw = 620, bh = nkeys * (f.line_h + 6) + 70;
     close_fonts(&f);
     int bx = (1600 - bw) / 2, by = (900 - bh) / 2;
@@ -472,7 +473,7 @@ static void test_shot_opts_usage(void)
     int saved = dup(1), fd = open(out, O_CREAT | O_TRUNC | O_RDWR, 0600);
     ASSERT(fd >= 0);
     dup2(fd, 1);
-    int rc = vw_view_main(2, (char **)help);
+    int rc = view_main(2, help);
     fflush(stdout);
     dup2(saved, 1);
     close(saved);
@@ -510,7 +511,7 @@ static void test_usage(void)
     fflush(stdout);
     int saved = dup(1), fd = open("/dev/null", O_WRONLY);
     dup2(fd, 1);
-    int rc = vw_view_main(2, (char **)help);
+    int rc = view_main(2, help);
     fflush(stdout);
     dup2(saved, 1);
     close(saved);

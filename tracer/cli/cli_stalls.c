@@ -167,6 +167,31 @@ static int parse_kinds(const char *list, unsigned *mask)
     return *mask ? 0 : -1;
 }
 
+/* The run slices over the threshold that the OS stretched: not stalls of
+ * the task, said in one line so a reader knows why they are not listed. */
+static void print_os_stretched(const tr_trace *tr, int64_t threshold, FILE *f)
+{
+    size_t longest, n = tr_os_stretched(tr, threshold, &longest);
+    if (n == 0)
+        return;
+    const tr_span *sp = &tr_spans(tr)[longest];
+    tr_oncpu oc;
+    char label[256], t0[32], wall[32], cpu[32], runq[32];
+    tr_span_oncpu(tr, longest, &oc);
+    fprintf(f,
+            "\n%zu run slice%s over the threshold %s stretched by the OS, not the task "
+            "(not listed): the longest, %s at %s, %s with %s on CPU",
+            n, n == 1 ? "" : "s", n == 1 ? "was" : "were",
+            cli__task_label(tr, tr_span_task(tr, sp), label, sizeof label),
+            cli__dur(t0, sizeof t0, sp->t0), cli__dur(wall, sizeof wall, sp->t1 - sp->t0),
+            cli__dur(cpu, sizeof cpu, oc.cpu));
+    if (oc.stops)
+        fputs(", the process stopped meanwhile", f);
+    else
+        fprintf(f, ", preempted %s", cli__dur(runq, sizeof runq, oc.runq));
+    fputs("\n", f);
+}
+
 /* The shown stalls grouped by cause, in stall order within a group:
  * idx[start[c] .. start[c + 1]) are cause c's, and group ncauses holds the
  * stalls under no cause (stuck). One counting pass: the report stays
@@ -311,6 +336,7 @@ static int print_report(const tr_trace *tr, const groups *g, int64_t threshold, 
         if (print_stall_table(tr, g->idx + g->start[none], rest, f) != 0)
             return -1;
     }
+    print_os_stretched(tr, threshold, f);
     return 0;
 }
 
@@ -481,7 +507,21 @@ static void print_json(const tr_trace *tr, const tr_analysis_opts *ao, FILE *f)
         fputs(k++ ? ",\n" : "\n", f);
         json_stall(tr, &tr_stalls(tr)[i], f);
     }
-    fputs(n ? "\n]}\n" : "]}\n", f);
+    fputs(n ? "\n]" : "]", f);
+    /* "os_stretched": run slices over the threshold the OS stretched (only
+     * when there are: a trace without on-CPU figures has none) */
+    size_t longest, ns = tr_os_stretched(tr, ao->blocked_ns, &longest);
+    if (ns) {
+        const tr_span *sp = &tr_spans(tr)[longest];
+        tr_oncpu oc;
+        tr_span_oncpu(tr, longest, &oc);
+        fprintf(f,
+                ",\"os_stretched\":{\"count\":%zu,\"longest\":{\"task\":%" PRIu32
+                ",\"t\":%" PRId64 ",\"dur\":%" PRId64 ",\"cpu\":%" PRId64 ",\"runq\":%" PRId64
+                ",\"stops\":%" PRIu32 "}}",
+                ns, tr_span_task(tr, sp), sp->t0, sp->t1 - sp->t0, oc.cpu, oc.runq, oc.stops);
+    }
+    fputs("}\n", f);
 }
 
 int cli__stalls(int argc, char **argv)

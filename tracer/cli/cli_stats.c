@@ -17,6 +17,7 @@ static void usage(FILE *f)
 {
     fputs("usage: coscope stats FILE [--json] [--sort busy|latency|polls|name] "
           "[--task TASK]\n"
+          "       coscope stats FILE --range FROM..TO\n"
           "\n"
           "Prints the run's summary (duration, tasks, events, loop busy / "
           "idle,\n"
@@ -31,6 +32,9 @@ static void usage(FILE *f)
           "  --task TASK   show one task in detail: its id, its label as "
           "printed\n"
           "                (\"fetch (3)\") or a name only one task has\n"
+          "  --range FROM..TO  figures for that time range only (\"10ms..50ms\"):\n"
+          "                time per state, loop busy share, stalls, latency\n"
+          "                histogram (the viewer's Shift+drag panel)\n"
           "\n"
           "exit: 0 ok, 1 bad trace or unknown task, 2 usage\n",
           f);
@@ -121,10 +125,7 @@ static const tr_task **sorted_tasks(const tr_trace *tr, int key)
 
 static void pct(char *buf, size_t n, int64_t part, int64_t whole)
 {
-    /* 128-bit: part * 1000 overflows int64 for hostile traces */
-    int64_t permille =
-        whole > 0 ? (int64_t)((__extension__(__int128) part) * 1000 / whole) : 0;
-    snprintf(buf, n, "%" PRId64 ".%" PRId64 "%%", permille / 10, permille % 10);
+    tr_fmt_pct(buf, n, part, whole);
 }
 
 static void print_pcts(FILE *f, const char *label, int64_t p50, int64_t p90,
@@ -227,6 +228,35 @@ static void print_summary(const tr_trace *tr, FILE *f)
     print_pcts(f, "run slice", s->run_p50, s->run_p90, s->run_p99, s->run_max);
     print_pcts(f, "latency", s->lat_p50, s->lat_p90, s->lat_p99, s->lat_max);
     print_hists(tr, 0, f);
+}
+
+/* --range: the same figures as the viewer's range panel (tr_range_stats),
+ * then each task with time in the range. */
+static void print_range(const tr_trace *tr, const tr_range *r, FILE *f)
+{
+    char a[32], b[32], d[32], p[32];
+    int64_t span = r->loop_busy + r->loop_idle;
+    fprintf(f, "  %-10s %s .. %s (%s)\n", "range", cli__dur(a, sizeof a, r->t0),
+            cli__dur(b, sizeof b, r->t1), cli__dur(d, sizeof d, r->t1 - r->t0));
+    fprintf(f, "  %-10s busy %s (%s)\n", "loop",
+            cli__dur(a, sizeof a, r->loop_busy), tr_fmt_pct(p, sizeof p, r->loop_busy, span));
+    fprintf(f, "  %-10s %s\n", "running", cli__dur(a, sizeof a, r->state_ns[TR_ST_RUNNING]));
+    fprintf(f, "  %-10s %s\n", "ready", cli__dur(a, sizeof a, r->state_ns[TR_ST_READY]));
+    fprintf(f, "  %-10s %s\n", "waiting", cli__dur(a, sizeof a, r->state_ns[TR_ST_WAITING]));
+    fprintf(f, "  %-10s %zu\n", "stalls", r->nstalls);
+    for (size_t k = 0; k < tr_ntasks(tr); k++) {
+        int64_t ns[TR_ST__COUNT];
+        const tr_task *t = &tr_tasks(tr)[k];
+        tr_range_task(tr, t->id, r->t0, r->t1, ns);
+        if (!ns[TR_ST_RUNNING] && !ns[TR_ST_READY] && !ns[TR_ST_WAITING])
+            continue;
+        char raw[128], label[160];
+        fprintf(f, "  %s: running %s, ready %s, waiting %s\n",
+                cli__esc(label, sizeof label, cli__task_label(tr, t->id, raw, sizeof raw)),
+                cli__dur(a, sizeof a, ns[TR_ST_RUNNING]), cli__dur(b, sizeof b, ns[TR_ST_READY]),
+                cli__dur(d, sizeof d, ns[TR_ST_WAITING]));
+    }
+    print_hist(f, "latency", &r->lat);
 }
 
 static int print_table(const tr_trace *tr, const tr_task **v, FILE *f)
@@ -464,7 +494,7 @@ static void json_summary(const tr_trace *tr, FILE *f)
 
 int cli__stats(int argc, char **argv)
 {
-    const char *path = NULL, *val, *task_arg = NULL;
+    const char *path = NULL, *val, *task_arg = NULL, *range_arg = NULL;
     int json = 0, key = SORT_SPAWN, rc;
     tr_trace *tr = NULL;
     const tr_task **v;
@@ -497,6 +527,10 @@ int cli__stats(int argc, char **argv)
             if (rc < 0 || !*val)
                 return cli__usage_error("stats", "--task needs a task");
             task_arg = val; /* an id, a label or a name: see tr_parse_task */
+        } else if ((rc = cli__opt_value(argc, argv, &i, "--range", &val)) != 0) {
+            if (rc < 0 || !*val)
+                return cli__usage_error("stats", "--range needs FROM..TO");
+            range_arg = val;
         } else if (a[0] == '-' && a[1] != '\0') {
             return cli__usage_error("stats", "unknown option '%s'", a);
         } else if (!path) {
@@ -507,9 +541,35 @@ int cli__stats(int argc, char **argv)
     }
     if (!path)
         return cli__usage_error("stats", "missing FILE");
+    int64_t r0 = 0, r1 = 0;
+    if (range_arg) {
+        const char *dots = strstr(range_arg, "..");
+        char from[64];
+        size_t fl = dots ? (size_t)(dots - range_arg) : 0;
+        if (!dots || fl >= sizeof from)
+            return cli__usage_error("stats", "--range takes FROM..TO (10ms..50ms), not '%s'",
+                                    range_arg);
+        memcpy(from, range_arg, fl);
+        from[fl] = '\0';
+        if (tr_parse_dur(from, &r0) != 0 || tr_parse_dur(dots + 2, &r1) != 0 || r1 <= r0)
+            return cli__usage_error("stats",
+                                    "--range takes FROM..TO with FROM < TO (10ms..50ms), "
+                                    "not '%s'",
+                                    range_arg);
+        if (json || task_arg)
+            return cli__usage_error("stats", "--range goes without --json and --task");
+    }
 
     if (cli__load_analyzed(path, &(tr_analysis_opts)TR_ANALYSIS_OPTS_INIT, &tr) != CLI_OK)
         return CLI_BAD;
+
+    if (range_arg) {
+        tr_range r;
+        tr_range_stats(tr, r0, r1, &r);
+        print_range(tr, &r, stdout);
+        tr_free(tr);
+        return CLI_OK;
+    }
 
     if (task_arg) {
         uint32_t id = 0;

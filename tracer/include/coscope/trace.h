@@ -450,6 +450,27 @@ int tr_histograms(const tr_trace *tr, uint32_t task, tr_hist *run,
 /* The smallest value, in ns, counted in bucket i (0 for bucket 0). */
 int64_t tr_hist_lo(int i);
 
+/* A time range [t0, t1) of the trace (range.c): every task's time per
+ * state with spans clipped to it, the loop's busy and idle time in it
+ * (clipped to the trace), the stalls that start in it, and a histogram of
+ * the scheduling latencies (ready spans) that end in it. `coscope stats
+ * --range` prints these and the viewer's range panel draws them. */
+typedef struct tr_range {
+    int64_t t0, t1;
+    int64_t loop_busy, loop_idle;
+    int64_t state_ns[TR_ST__COUNT]; /* by tr_state, summed over tasks */
+    size_t nstalls;
+    tr_hist lat;
+} tr_range;
+/* Fills *out; 0, or -EINVAL for NULL arguments or t1 <= t0. O(spans). */
+int tr_range_stats(const tr_trace *tr, int64_t t0, int64_t t1, tr_range *out);
+/* part of whole as "75.0%" (permille, truncated; "0.0%" when whole <= 0).
+ * Returns buf. */
+char *tr_fmt_pct(char *buf, size_t n, int64_t part, int64_t whole);
+/* One task's time per state in [t0, t1). 0, or -EINVAL (no such task). */
+int tr_range_task(const tr_trace *tr, uint32_t task, int64_t t0, int64_t t1,
+                  int64_t ns[TR_ST__COUNT]);
+
 /* Bytes the loaded trace holds in memory, by part (the sizes of its arrays
  * and tables, not malloc's own overhead). */
 typedef struct tr_mem {
@@ -518,6 +539,10 @@ int64_t tr_span_oncpu(const tr_trace *tr, size_t span, tr_oncpu *out);
  * and a slice during which the process was stopped do not count. What the
  * blocked-loop check compares with its threshold. */
 int64_t tr_span_blocking(const tr_trace *tr, size_t span);
+/* Run slices longer than `threshold` whose blocking part is not: the OS
+ * stretched them (preempted, or the process stopped). Their count; the
+ * span index of the longest in *longest (SIZE_MAX when none; may be NULL). */
+size_t tr_os_stretched(const tr_trace *tr, int64_t threshold, size_t *longest);
 
 /* "12.3 µs", "4.56 ms", "1.284 s": 3 significant digits, unit chosen per
  * value. Writes at most n bytes; returns buf. */

@@ -19,8 +19,8 @@
 /* What the view starts with; every field but w and h is optional. */
 typedef struct vw_view_opts {
     const char *screenshot; /* render one frame to this PNG and return */
-    const char *title;      /* window title (the program puts the file name
-                               here); NULL: "coscope view" */
+    const char *title;      /* window title; NULL: "FILE — coscope" from
+                               vw_view_file, "coscope view" from vw_view */
     int64_t at;             /* playhead, when has_at (default: the start;
                                for a screenshot: the end) */
     int has_at;
@@ -30,9 +30,11 @@ typedef struct vw_view_opts {
     /* with a screenshot: what a user in the window would have done */
     int has_hover, hover_x, hover_y; /* the mouse at this pixel */
     int help_overlay;                /* the key help open (as after ?) */
+    int cause; /* select the cause of this rank (1: the first, as after n;
+                  0: none), with its chain drawn */
 } vw_view_opts;
 
-#define VW_VIEW_OPTS_INIT {NULL, NULL, 0, 0, 0, 1600, 900, 0, 0, 0, 0, 0}
+#define VW_VIEW_OPTS_INIT {NULL, NULL, 0, 0, 0, 1600, 900, 0, 0, 0, 0, 0, 0}
 
 /* Shows tr (loaded and analysed by the caller, borrowed, never changed) in
  * a window until the user quits, or renders one frame to o->screenshot.
@@ -47,9 +49,5 @@ int vw_view_file(const char *path, const vw_view_opts *o);
 
 /* The key bindings as help text, one "  KEYS  what it does" line each. */
 void vw_print_keys(FILE *f);
-
-/* `coscope view FILE [options]` with argv[0] = "view": the command line
- * into vw_view_opts, then vw_view_file; 2 on a usage error. */
-int vw_view_main(int argc, char **argv);
 
 #endif
