@@ -742,7 +742,7 @@ static int add_period(builder *b, int64_t **periods, size_t *np, size_t *cap, in
 }
 
 /* Periods of whole 100 ms windows (from t = 0) with >= 90 % of their time
- * in run slices. Windows with little running are skipped by a search, and
+ * in run slices (a lone window below that between two above is kept in). Windows with little running are skipped by a search, and
  * a slice longer than a window jumps to its end, so this is O(slices). */
 static int find_saturation(builder *b, int64_t **periods, size_t *np)
 {
@@ -766,6 +766,14 @@ static int find_saturation(builder *b, int64_t **periods, size_t *np)
                 if (sp->t0 <= e && to > w)
                     w = to;
             }
+            continue;
+        }
+        /* one window below the share inside a busy stretch (a hiccup, the
+         * OS taking the CPU) does not split it: the next one decides */
+        int64_t e2 = e + SAT_WINDOW;
+        if (start >= 0 && e2 <= dur &&
+            run_within(tr, e, e2) * 100 >= (int64_t)SAT_WINDOW * SAT_SHARE) {
+            w = e;
             continue;
         }
         if (start >= 0 && add_period(b, periods, np, &cap, start, w))
