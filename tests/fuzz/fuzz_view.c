@@ -36,7 +36,7 @@ static const uint8_t default_script[] = {
     VW_A_PAN_RIGHT,   0,    0,    0,   VW_A_ZOOM_AT,   0x7f, 0xff, 0x7f,
     VW_A_ZOOM_AT,     0x80, 0x00, 0x10, VW_A_ZOOM_OUT,  0,    0,    0,
     VW_A_HOME,        0,    0,    0,   VW_A_PAN_LEFT,  0,    0,    0,
-    VW_A_MOUSE_DOWN,  0x02, 0x00, 0x80, VW_A_MOUSE_MOVE, 0xff, 0xff, 0x80,
+    VW_A_MOUSE_DOWN + VW_A__COUNT, 0x02, 0x00, 0x80, VW_A_MOUSE_MOVE, 0xff, 0xff, 0x80,
     VW_A_MOUSE_UP,    0xff, 0xff, 0x80, VW_A_MOUSE_DOWN, 0x02, 0x00, 0x20,
     VW_A_MOUSE_MOVE,  0x00, 0x10, 0x20, VW_A_MOUSE_UP,   0x00, 0x10, 0x20,
     VW_A_PLAY_TOGGLE, 0,    0,    0,   VW_A_SPEED_UP,  0,    0,    0,
@@ -86,6 +86,9 @@ static void decode(const uint8_t *p, const vw_state *st, vw_action *a)
     a->x = xy % (st->w + 64) - 32;
     a->y = p[3] * (st->h + 32) / 256 - 16;
     switch (a->kind) {
+    case VW_A_MOUSE_DOWN: /* the kind byte's high bits: Shift (a range) */
+        a->amount = (p[0] / VW_A__COUNT) & 1;
+        break;
     case VW_A_ZOOM_AT:
         a->amount = (double)(int8_t)p[1] / 4.0; /* up to 1.2^32 at once */
         break;
@@ -147,6 +150,7 @@ static void options_for(const vw_model *m, unsigned k, vw_view_opts *o)
         o->at = 1000000;
         o->window = INT64_MAX;
         o->select = m->ntasks ? m->tasks[m->ntasks - 1].id : 1;
+        o->cause = 1; /* the first cause, its chain drawn */
     }
 }
 
