@@ -177,6 +177,10 @@ struct sockaddr_storage;
 int co__resolve_at(const char *host, int port, struct sockaddr_storage *out,
                    const char *file, int line);
 
+/* io_tcp.c: the handle of an open connection (NULL once closing), for
+ * the socket options and half-close of io_sock.c. */
+uv_tcp_t *co__tcp_uv(co_tcp *s);
+
 /* io_tcp.c: puts n bytes back in front of s's stream; the next reads get
  * them first. 0 or CO_ENOMEM. For the buffered reads (io_buf.c). */
 int co__tcp_unread(co_tcp *s, const void *p, size_t n);
@@ -192,6 +196,8 @@ int co__posters_wait(void);
 void co__posters_close_all(void);
 /* signal.c: co_main's end closes the signal handles co_signal_* started. */
 void co__signals_close_all(void);
+/* io_udp.c: co_main's end closes and frees the UDP sockets left open. */
+void co__udp_close_all(void);
 
 /* Error name for messages ("ECANCELED"). */
 const char *co__err_name(int err);

@@ -6,6 +6,8 @@
 #include "co_int.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 typedef struct fs_req {
     uv_fs_t uv;
@@ -172,3 +174,169 @@ int co_fs_close(int fd)
 {
     return co_fs_close_at(fd, NULL, 0);
 }
+
+/* ---- the other calls a server makes: stat, rename, unlink, mkdir, fsync,
+ * readdir. Same request, same wait; results read before the cleanup. ---- */
+
+/* Parks until on_fs has run, leaving the request for the caller to read
+ * and clean up (stat's buffer, readdir's entries). */
+static ssize_t fs_wait_keep(fs_req *r, int64_t fd, const char *file, int line)
+{
+    co__wait w = {.why = TR_WAIT_IO, .op = r->op, .fd = fd, .ms = -1,
+                  .file = file, .line = line, .cancel = fs_cancel, .ctx = r};
+    co__park(&w);
+    assert(r->done && "woken before the fs request finished");
+    return r->res;
+}
+
+/* Starts r (already set up by `start`), or fails as fs_fail does. */
+#define FS_START(r, call)                                                      \
+    do {                                                                       \
+        CO__TRACE(tr_rec_io_begin((r)->t->id, (r)->op, -1, -1));               \
+        int start_err_ = (call);                                               \
+        if (start_err_)                                                        \
+            return (int)fs_fail((r), start_err_);                              \
+    } while (0)
+
+int co_fs_stat_at(const char *path, co_stat *st, const char *file, int line)
+{
+    if (!path || !st)
+        return CO_EINVAL;
+    int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_STAT, -1, -1, file, line);
+    if (err)
+        return err;
+    fs_req r = {.t = co__current(), .op = TR_OP_FS_STAT};
+    r.uv.data = &r;
+    FS_START(&r, uv_fs_stat(co__loop(), &r.uv, path, on_fs));
+    err = (int)fs_wait_keep(&r, -1, file, line);
+    if (err == 0) {
+        const uv_stat_t *s = &r.uv.statbuf;
+        st->size = s->st_size;
+        st->mode = s->st_mode;
+        st->ino = s->st_ino;
+        st->mtime_ns = (int64_t)s->st_mtim.tv_sec * 1000000000 + s->st_mtim.tv_nsec;
+        st->is_dir = (s->st_mode & S_IFMT) == S_IFDIR;
+        st->is_file = (s->st_mode & S_IFMT) == S_IFREG;
+    }
+    uv_fs_req_cleanup(&r.uv);
+    return err;
+}
+
+int co_fs_rename_at(const char *from, const char *to, const char *file, int line)
+{
+    if (!from || !to)
+        return CO_EINVAL;
+    int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_RENAME, -1, -1, file, line);
+    if (err)
+        return err;
+    fs_req r = {.t = co__current(), .op = TR_OP_FS_RENAME};
+    r.uv.data = &r;
+    FS_START(&r, uv_fs_rename(co__loop(), &r.uv, from, to, on_fs));
+    return (int)fs_wait(&r, -1, file, line);
+}
+
+int co_fs_unlink_at(const char *path, const char *file, int line)
+{
+    if (!path)
+        return CO_EINVAL;
+    int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_UNLINK, -1, -1, file, line);
+    if (err)
+        return err;
+    fs_req r = {.t = co__current(), .op = TR_OP_FS_UNLINK};
+    r.uv.data = &r;
+    FS_START(&r, uv_fs_unlink(co__loop(), &r.uv, path, on_fs));
+    return (int)fs_wait(&r, -1, file, line);
+}
+
+int co_fs_mkdir_at(const char *path, int mode, const char *file, int line)
+{
+    if (!path)
+        return CO_EINVAL;
+    int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_MKDIR, -1, -1, file, line);
+    if (err)
+        return err;
+    fs_req r = {.t = co__current(), .op = TR_OP_FS_MKDIR};
+    r.uv.data = &r;
+    FS_START(&r, uv_fs_mkdir(co__loop(), &r.uv, path, mode, on_fs));
+    return (int)fs_wait(&r, -1, file, line);
+}
+
+int co_fs_fsync_at(int fd, const char *file, int line)
+{
+    int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_FSYNC, fd, -1, file, line);
+    if (err)
+        return err;
+    fs_req r = {.t = co__current(), .op = TR_OP_FS_FSYNC};
+    r.uv.data = &r;
+    CO__TRACE(tr_rec_io_begin(r.t->id, TR_OP_FS_FSYNC, fd, -1));
+    err = uv_fs_fsync(co__loop(), &r.uv, fd, on_fs);
+    if (err)
+        return (int)fs_fail(&r, err);
+    return (int)fs_wait(&r, fd, file, line);
+}
+
+void co_fs_dirents_free(co_dirent *v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i].name);
+    free(v);
+}
+
+/* The entries of a finished scandir, copied out (sorted, as libuv does). */
+static int take_entries(uv_fs_t *uv, size_t count, co_dirent **out)
+{
+    co_dirent *v = calloc(count ? count : 1, sizeof *v);
+    if (!v)
+        return CO_ENOMEM;
+    uv_dirent_t ent;
+    size_t n = 0;
+    int oom = 0;
+    /* to the end: reaching UV_EOF is what frees libuv's list */
+    while (uv_fs_scandir_next(uv, &ent) != UV_EOF) {
+        if (n >= count || oom)
+            continue;
+        v[n].name = strdup(ent.name);
+        v[n].is_dir = ent.type == UV_DIRENT_DIR;
+        if (!v[n].name)
+            oom = 1;
+        else
+            n++;
+    }
+    if (oom) {
+        co_fs_dirents_free(v, n);
+        return CO_ENOMEM;
+    }
+    *out = v;
+    return (int)n;
+}
+
+int co_fs_readdir_at(const char *path, co_dirent **out, const char *file, int line)
+{
+    if (!path || !out)
+        return CO_EINVAL;
+    int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_READDIR, -1, -1, file, line);
+    if (err)
+        return err;
+    fs_req r = {.t = co__current(), .op = TR_OP_FS_READDIR};
+    r.uv.data = &r;
+    FS_START(&r, uv_fs_scandir(co__loop(), &r.uv, path, 0, on_fs));
+    ssize_t res = fs_wait_keep(&r, -1, file, line);
+    int rc = res < 0 ? (int)res : take_entries(&r.uv, (size_t)res, out);
+    uv_fs_req_cleanup(&r.uv);
+    return rc;
+}
+
+#undef co_fs_stat
+int co_fs_stat(const char *path, co_stat *st) { return co_fs_stat_at(path, st, NULL, 0); }
+#undef co_fs_rename
+int co_fs_rename(const char *from, const char *to) { return co_fs_rename_at(from, to, NULL, 0); }
+#undef co_fs_unlink
+int co_fs_unlink(const char *path) { return co_fs_unlink_at(path, NULL, 0); }
+#undef co_fs_mkdir
+int co_fs_mkdir(const char *path, int mode) { return co_fs_mkdir_at(path, mode, NULL, 0); }
+#undef co_fs_fsync
+int co_fs_fsync(int fd) { return co_fs_fsync_at(fd, NULL, 0); }
+#undef co_fs_readdir
+int co_fs_readdir(const char *path, co_dirent **out) { return co_fs_readdir_at(path, out, NULL, 0); }

@@ -549,7 +549,8 @@ int co__tcp_unread(co_tcp *s, const void *p, size_t n)
     if (!b)
         return CO_ENOMEM;
     memcpy(b, p, n); /* in front of what was ahead already */
-    memcpy(b + n, s->ahead, s->nahead);
+    if (s->nahead)
+        memcpy(b + n, s->ahead, s->nahead);
     free(s->ahead);
     s->ahead = b;
     s->nahead += n;
@@ -741,4 +742,11 @@ int co_close_at(co_tcp *s, const char *file, int line)
 int co_close(co_tcp *s)
 {
     return co_close_at(s, NULL, 0);
+}
+
+/* For io_sock.c: the libuv handle of an open connection, NULL once closing
+ * (or for NULL). */
+uv_tcp_t *co__tcp_uv(co_tcp *s)
+{
+    return s && !s->closing ? &s->h : NULL;
 }

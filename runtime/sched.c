@@ -317,6 +317,7 @@ int co_main(co_fn fn, void *arg)
     co__tcp_close_all();
     co__posters_close_all();
     co__signals_close_all();
+    co__udp_close_all();
     uv_walk(&RT->loop, close_walk, NULL);
     uv_run(&RT->loop, UV_RUN_DEFAULT);
     int cr = uv_loop_close(&RT->loop);

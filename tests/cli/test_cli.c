@@ -16,41 +16,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_run.h"
 #include "test.h"
 #include "tr_export_int.h"
-
-extern char **environ;
 
 #ifndef COSCOPE_BIN
 #error "COSCOPE_BIN must name the coscope binary"
 #endif
-
-typedef struct result {
-    int status; /* exit code; 128+N when killed by signal N */
-    char *out, *err;
-} result;
-
-static char *slurp_fd(int fd)
-{
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-    ASSERT_NOT_NULL(buf);
-    lseek(fd, 0, SEEK_SET);
-    for (;;) {
-        if (len + 1 >= cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            ASSERT_NOT_NULL(buf);
-        }
-        ssize_t n = read(fd, buf + len, cap - len - 1);
-        ASSERT(n >= 0);
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    buf[len] = '\0';
-    return buf;
-}
 
 static char *slurp(const char *path)
 {
@@ -62,51 +34,15 @@ static char *slurp(const char *path)
     return s;
 }
 
-/* Runs `coscope ARGS...` in `cwd` (the data dir if NULL), capturing both
- * streams in temporary files (no pipe deadlocks). */
+/* Runs `coscope ARGS...` in `cwd` (the data dir if NULL). */
 static result run_in(const char *cwd, const char *const *args)
 {
-    char outp[] = "/tmp/coscope-test-out-XXXXXX";
-    char errp[] = "/tmp/coscope-test-err-XXXXXX";
-    int ofd = mkstemp(outp), efd = mkstemp(errp);
-    const char *argv[64] = {COSCOPE_BIN};
-    posix_spawn_file_actions_t fa;
-    pid_t pid;
-    int st;
-    size_t n = 1;
-    result r;
-
-    ASSERT(ofd >= 0 && efd >= 0);
-    unlink(outp);
-    unlink(errp);
-    for (; args[n - 1] && n < 63; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, ofd, 1);
-    posix_spawn_file_actions_adddup2(&fa, efd, 2);
-    posix_spawn_file_actions_addchdir_np(&fa, cwd ? cwd : CLI_DATA);
-    ASSERT_OK(
-        posix_spawn(&pid, COSCOPE_BIN, &fa, NULL, (char **)argv, environ));
-    posix_spawn_file_actions_destroy(&fa);
-    ASSERT_EQ(waitpid(pid, &st, 0), pid);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    r.out = slurp_fd(ofd);
-    r.err = slurp_fd(efd);
-    close(ofd);
-    close(efd);
-    return r;
+    return run_prog(COSCOPE_BIN, args, cwd ? cwd : CLI_DATA, NULL);
 }
 
 static result run(const char *const *args)
 {
     return run_in(NULL, args);
-}
-
-static void result_free(result *r)
-{
-    free(r->out);
-    free(r->err);
 }
 
 static int starts_with(const char *s, const char *prefix)

@@ -1,7 +1,8 @@
 /* test_cli_layers.c: the `coscope` program is thin over the tracer library.
  * It loads no GUI library (checked at run time with the dynamic loader's own
  * LD_DEBUG=files log, so a dlopen would show too), `coscope view` runs the
- * coscope-view program in its place, and without that program it says so. */
+ * coscope-view program in its place, and without that program it says so;
+ * and "-" as FILE reads standard input. */
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -9,9 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_run.h"
 #include "test.h"
-
-extern char **environ;
 
 #if !defined(COSCOPE_BIN) || !defined(CLI_DATA) || !defined(INSTALL_BINDIR)
 #error "COSCOPE_BIN, CLI_DATA and INSTALL_BINDIR must be defined"
@@ -21,72 +21,12 @@ extern char **environ;
  * bindir, so the "missing" case cannot be made to happen here. */
 #define SKIP 77
 
-typedef struct result {
-    int status;
-    char *out, *err;
-} result;
+static const char *stdin_path; /* when set, the child's standard input */
 
-static char *slurp_fd(int fd)
-{
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-    ASSERT_NOT_NULL(buf);
-    lseek(fd, 0, SEEK_SET);
-    for (;;) {
-        if (len + 1 >= cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            ASSERT_NOT_NULL(buf);
-        }
-        ssize_t n = read(fd, buf + len, cap - len - 1);
-        ASSERT(n >= 0);
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    buf[len] = '\0';
-    return buf;
-}
-
-/* Runs bin with args (argv[0] = bin) in the data dir; both streams are
- * captured in unlinked temporary files. */
+/* Runs bin with args in the data dir. */
 static result run(const char *bin, const char *const *args)
 {
-    char outp[] = "/tmp/coscope-layers-out-XXXXXX";
-    char errp[] = "/tmp/coscope-layers-err-XXXXXX";
-    int ofd = mkstemp(outp), efd = mkstemp(errp);
-    const char *argv[16] = {bin};
-    posix_spawn_file_actions_t fa;
-    pid_t pid;
-    int st;
-    size_t n = 1;
-    result r;
-
-    ASSERT(ofd >= 0 && efd >= 0);
-    unlink(outp);
-    unlink(errp);
-    for (; args[n - 1] && n < 15; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, ofd, 1);
-    posix_spawn_file_actions_adddup2(&fa, efd, 2);
-    posix_spawn_file_actions_addchdir_np(&fa, CLI_DATA);
-    ASSERT_OK(posix_spawn(&pid, bin, &fa, NULL, (char **)argv, environ));
-    posix_spawn_file_actions_destroy(&fa);
-    ASSERT_EQ(waitpid(pid, &st, 0), pid);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    r.out = slurp_fd(ofd);
-    r.err = slurp_fd(efd);
-    close(ofd);
-    close(efd);
-    return r;
-}
-
-static void result_free(result *r)
-{
-    free(r->out);
-    free(r->err);
+    return run_prog(bin, args, CLI_DATA, stdin_path);
 }
 
 /* Libraries of a GUI, sound or desktop stack: none may load in the CLI. */
@@ -218,6 +158,30 @@ static void test_view_missing(void)
     ASSERT_OK(rmdir(dir));
 }
 
+/* "-" reads the trace from standard input, for every command that reads
+ * one: the same output as from the file. */
+static void test_stdin(void)
+{
+    static const char *const cmds[][4] = {
+        {"validate", NULL}, {"stalls", "--json", NULL}, {"stats", "--json", NULL}};
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+        const char *file_args[6] = {cmds[c][0], "deadlock.jsonl", cmds[c][1], NULL};
+        const char *pipe_args[6] = {cmds[c][0], "-", cmds[c][1], NULL};
+        result a = run(COSCOPE_BIN, file_args);
+        stdin_path = CLI_DATA "/deadlock.jsonl";
+        result b = run(COSCOPE_BIN, pipe_args);
+        stdin_path = NULL;
+        ASSERT_EQ(b.status, a.status);
+        ASSERT(strlen(b.out) > 20);
+        if (c == 0) /* validate names its input */
+            ASSERT(strncmp(b.out, "-: ok, ", 7) == 0);
+        else
+            ASSERT_STR_EQ(b.out, a.out);
+        result_free(&a);
+        result_free(&b);
+    }
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -226,6 +190,7 @@ int main(int argc, char **argv)
         {"view_exec", test_view_exec},
 #endif
         {"view_missing", test_view_missing},
+        {"stdin", test_stdin},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);

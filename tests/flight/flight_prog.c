@@ -6,7 +6,8 @@
  *   usr1      raises SIGUSR1, then keeps running 300 ms.
  *   api       co_trace_dump() twice in a row: prints both results.
  *   deadlock  two tasks each wait for the other (join): the runtime's
- *             deadlock verdict dumps. */
+ *             deadlock verdict dumps.
+ *   crash     a task dereferences NULL after 100 ms (dies of SIGSEGV). */
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
@@ -131,6 +132,21 @@ static void *api_main(void *arg)
     return NULL;
 }
 
+static void *crasher(void *arg)
+{
+    co_sleep(100);
+    *(volatile int *)arg = 1; /* NULL: SIGSEGV */
+    return NULL;
+}
+
+static void *crash_main(void *arg)
+{
+    co_task *t = co_spawn(ticker, NULL, "ticker");
+    co_join(co_spawn(crasher, arg, "crasher"), NULL);
+    co_join(t, NULL);
+    return NULL;
+}
+
 static co_task *peer[2];
 
 static void *joiner(void *arg)
@@ -155,7 +171,8 @@ int main(int argc, char **argv)
     co_fn fn = strcmp(c, "stall") == 0 ? stall_main
                : strcmp(c, "usr1") == 0 ? usr1_main
                : strcmp(c, "api") == 0 ? api_main
-               : strcmp(c, "deadlock") == 0 ? deadlock_main : NULL;
+               : strcmp(c, "deadlock") == 0 ? deadlock_main
+               : strcmp(c, "crash") == 0 ? crash_main : NULL;
     if (!fn)
         return 2;
     int rc = co_main(fn, NULL);

@@ -19,7 +19,19 @@ static char dir[64];
 
 /* Runs flight_prog CASE with COSCOPE_FLIGHT=flight in a fresh dir; its
  * stdout (malloc'd); asserts the exit status is 0. */
+static char *run_status(const char *c, const char *flight, int *status);
+
 static char *run(const char *c, const char *flight)
+{
+    int st = 0;
+    char *out = run_status(c, flight, &st);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 0);
+    return out;
+}
+
+/* The same, and the shell's wait status instead of asserting it. */
+static char *run_status(const char *c, const char *flight, int *status)
 {
     strcpy(dir, "/tmp/coscope-flight-XXXXXX");
     ASSERT_NOT_NULL(mkdtemp(dir));
@@ -33,9 +45,7 @@ static char *run(const char *c, const char *flight)
     ASSERT_NOT_NULL(out);
     size_t n = fread(out, 1, 4095, p);
     out[n] = '\0';
-    int st = pclose(p);
-    ASSERT(WIFEXITED(st));
-    ASSERT_EQ(WEXITSTATUS(st), 0);
+    *status = pclose(p);
     return out;
 }
 
@@ -192,11 +202,41 @@ static void test_deadlock(void)
     cleanup();
 }
 
+/* A crash dumps the window, ending with the halt line that says how. */
+static void test_crash(void)
+{
+    int st = 0;
+    free(run_status("crash", "2s", &st));
+    /* the shell says 128 + SIGSEGV; under ASan its report exits 1 */
+    ASSERT(WIFEXITED(st));
+    ASSERT(WEXITSTATUS(st) == 128 + 11 || WEXITSTATUS(st) == 1);
+    char got[512];
+    files(got, sizeof got);
+    ASSERT_STR_EQ(got, "run.1.jsonl");
+    char path[128], line[4096], lastline[4096] = "";
+    snprintf(path, sizeof path, "%s/run.1.jsonl", dir);
+    FILE *f = fopen(path, "r");
+    ASSERT_NOT_NULL(f);
+    while (fgets(line, sizeof line, f))
+        strcpy(lastline, line);
+    fclose(f);
+    ASSERT(strstr(lastline, "\"ev\":\"halt\",\"signal\":\"SIGSEGV\"") != NULL);
+    tr_trace *tr = NULL;
+    if (tr_load(path, NULL, &tr) != 0)
+        TEST__FAIL("load: %s", tr_last_error());
+    task_named(tr, "crasher");
+    task_named(tr, "ticker");
+    ASSERT(strstr(stderr_text(), "flight recorder: crash: wrote ") != NULL);
+    tr_free(tr);
+    cleanup();
+}
+
 static const test_case cases[] = {
     {"stall", test_stall},
     {"usr1", test_usr1},
     {"api", test_api},
     {"deadlock", test_deadlock},
+    {"crash", test_crash},
     {NULL, NULL},
 };
 

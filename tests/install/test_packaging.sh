@@ -87,6 +87,13 @@ if cmake -S "$prefix/src" -B "$prefix/cm9" -DCMAKE_PREFIX_PATH="$prefix" > /dev/
 fi
 
 # ---- the installed command ----
+# `coscope view` runs the installed coscope-view (headless screenshot)
+if [ "$viewer" = 1 ]; then
+    SDL_VIDEODRIVER=offscreen "$prefix/bin/coscope" view "$prefix/pc_shared.jsonl" \
+        --screenshot "$prefix/shot.png" > /dev/null || fail "coscope view from the install"
+    [ -s "$prefix/shot.png" ] || fail "no screenshot"
+    echo "packaging: coscope view ran the installed coscope-view"
+fi
 v=$("$prefix/bin/coscope" --version)
 [ "$v" = "coscope $(sed -n 's/^project(coscope VERSION \([0-9.]*\).*/\1/p' \
     "$(dirname "$0")/../../CMakeLists.txt")" ] || fail "--version: $v"

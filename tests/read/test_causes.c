@@ -20,6 +20,11 @@ static void put(text *b, const char *fmt, ...) __attribute__((format(printf, 2, 
 static void put(text *b, const char *fmt, ...)
 {
     va_list ap;
+    if (!b->p) {
+        b->cap = 1 << 16;
+        b->p = malloc(b->cap);
+        ASSERT_NOT_NULL(b->p);
+    }
     for (;;) {
         va_start(ap, fmt);
         int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
@@ -29,7 +34,7 @@ static void put(text *b, const char *fmt, ...)
             b->len += (size_t)n;
             return;
         }
-        b->cap = b->cap ? 2 * b->cap : 1 << 16;
+        b->cap *= 2;
         b->p = realloc(b->p, b->cap);
         ASSERT_NOT_NULL(b->p);
     }
@@ -266,11 +271,90 @@ static void test_contention(void)
     tr_free(tr);
 }
 
+/* Three jobs for a pool of one thread: the second and third queue behind
+ * the first; their waits are stalls under the pool's cause. */
+static void test_pool(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    for (int i = 1; i <= 3; i++) {
+        put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":%d,\"parent\":0,\"name\":\"job%d\"}\n", i, i);
+        put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":%d,\"by\":0,\"why\":\"spawn\"}\n", i);
+    }
+    for (int i = 1; i <= 3; i++) {
+        put(&b, "{\"t\":%d,\"ev\":\"run\",\"task\":%d}\n", 2 * i, i);
+        put(&b, "{\"t\":%d,\"ev\":\"yield\",\"task\":%d,\"why\":\"work\",\"at\":\"p.c:%d\"}\n",
+            2 * i + 1, i, 9);
+    }
+    long long t = 7; /* job1's work starts when job3 has queued: job1 waited none */
+    for (int i = 1; i <= 3; i++, t += 30000000) {
+        put(&b, "{\"t\":%lld,\"ev\":\"work_begin\",\"task\":%d,\"thread\":1,\"name\":\"fib\"}\n", t, i);
+        put(&b, "{\"t\":%lld,\"ev\":\"work_end\",\"task\":%d,\"thread\":1,\"name\":\"fib\"}\n",
+            t + 30000000, i);
+        put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":%d,\"by\":0,\"why\":\"work\"}\n", t + 30000000, i);
+        put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":%d}\n", t + 30000001, i);
+        put(&b, "{\"t\":%lld,\"ev\":\"exit\",\"task\":%d,\"status\":\"ok\"}\n", t + 30000002, i);
+    }
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_EQ(tr_nstalls(tr), 3); /* the three work waits */
+    ASSERT_EQ(tr_ncauses(tr), 1);
+    const tr_cause *c = &tr_causes(tr)[0];
+    ASSERT_EQ(c->kind, TR_CAUSE_POOL);
+    ASSERT_EQ(c->count, 3);       /* jobs that queued: job1 for 4 ns */
+    ASSERT_EQ(c->nstalls, 3);
+    ASSERT_EQ(c->blamed, (7 - 3) + (30000007 - 5) + (60000007 - 7)); /* work start - yield */
+    char buf[512];
+    ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf),
+                  "thread pool saturated: 3 jobs queued 90.0 ms in all (p50 30.0 ms, max 60.0 ms); "
+                  "busiest job1 (1) running fib");
+    tr_free(tr);
+}
+
+/* A sender that finds its channel full, again and again for a short while:
+ * no stall, one backlog cause. */
+static void test_backlog(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    put(&b, "{\"t\":0,\"ev\":\"obj\",\"obj\":1,\"kind\":\"chan\",\"cap\":1,\"name\":\"jobs\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"tx\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
+    long long t = 1;
+    for (int i = 0; i < 6; i++, t += 5000002) {
+        put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t);
+        put(&b, "{\"t\":%lld,\"ev\":\"yield\",\"task\":1,\"why\":\"chan_send\",\"obj\":1,\"at\":\"tx.c:4\"}\n",
+            t + 1);
+        put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"chan\"}\n", t + 5000001);
+    }
+    put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t);
+    put(&b, "{\"t\":%lld,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n", t + 1);
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_EQ(tr_nstalls(tr), 0);
+    ASSERT_EQ(tr_ncauses(tr), 1);
+    const tr_cause *c = &tr_causes(tr)[0];
+    ASSERT_EQ(c->kind, TR_CAUSE_BACKLOG);
+    ASSERT_EQ(c->count, 6);
+    ASSERT_EQ(c->blamed, 30000000);
+    char buf[512];
+    ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf),
+                  "chan_send jobs (obj 1): senders (channel full) waited 6 times, 30.0 ms in all, "
+                  "longest 5.00 ms at tx.c:4");
+    /* above its total, the aggregate is gone */
+    tr_analysis_opts o = {40000000, 40000000, 40000000};
+    ASSERT_OK(tr_analyze(tr, &o));
+    ASSERT_EQ(tr_ncauses(tr), 0);
+    tr_free(tr);
+}
+
 static const test_case cases[] = {
     {"herd_100k", test_herd_100k},
     {"ran_meanwhile", test_ran_meanwhile},
     {"conn_pair", test_conn_pair},
     {"contention", test_contention},
+    {"pool", test_pool},
+    {"backlog", test_backlog},
     {NULL, NULL},
 };
 

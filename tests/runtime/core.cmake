@@ -11,13 +11,8 @@ coscope_test(test_trace SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_trace.c
 target_compile_definitions(test_trace PRIVATE
   GOLDEN_DIR="${CMAKE_CURRENT_LIST_DIR}/golden")
 
-# The installed library and coscope.pc build a user's program (not in a
-# sanitizer build: a plain cc link of an ASan-built library would fail).
-if(NOT ENABLE_SANITIZERS)
-  add_test(NAME install.pkgconfig
-    COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_install.sh ${CMAKE_BINARY_DIR})
-  set_tests_properties(install.pkgconfig PROPERTIES TIMEOUT 120)
-endif()
+# The installed library: tests/install (pkg-config and CMake, static and
+# shared).
 
 # Load with exact counts (modest sizes; bench/ has the full figures).
 coscope_test(test_load SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_load.c

@@ -18,3 +18,19 @@ coscope_test(test_iobuf SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_iobuf.c
 # Host names (getaddrinfo, traced as op dns) and IPv6.
 coscope_test(test_dns SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dns.c
   LIBS ${RT_LIBS} CASES names cancel trace)
+
+# The file calls a server makes: stat, rename, unlink, mkdir, fsync, readdir.
+coscope_test(test_fs SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fs.c
+  LIBS ${RT_LIBS} CASES calls cancel trace)
+
+# Half-close, peer/local addresses, TCP_NODELAY and keepalive.
+coscope_test(test_sock SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sock.c
+  LIBS ${RT_LIBS} CASES shutdown addresses options trace)
+
+# UDP.
+coscope_test(test_udp SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_udp.c
+  LIBS ${RT_LIBS} CASES exchange cancel trace)
+
+# Subprocesses on uv_spawn.
+coscope_test(test_proc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_proc.c
+  LIBS ${RT_LIBS} CASES pipes status cancel trace)

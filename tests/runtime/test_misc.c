@@ -234,7 +234,7 @@ static void test_spans(void)
     snprintf(want[3], sizeof want[3], "\"ev\":\"span_end\",\"task\":1}\n");
     snprintf(want[4], sizeof want[4], "\"ev\":\"rename\",\"task\":1,\"name\":\"server\"}\n");
     snprintf(want[5], sizeof want[5], "\"ev\":\"span_end\",\"task\":2}\n");
-    snprintf(want[6], sizeof want[6], "\"ev\":\"exit\",\"task\":2,\"status\":\"ok\"}\n");
+    snprintf(want[6], sizeof want[6], "\"ev\":\"exit\",\"task\":2,\"status\":\"ok\"");
     const char *p = buf;
     for (int i = 0; i < 7; i++) {
         const char *q = strstr(p, want[i]);

@@ -15,6 +15,7 @@
 
 #include "coscope/trace.h"
 #include "test.h"
+#include "tr_int.h" /* tr__set_parallel_threshold */
 
 static char dir[64];
 
@@ -391,6 +392,70 @@ static void test_hostile(void)
     }
 }
 
+/* Stacks and on-CPU figures follow their events through a parallel load
+ * (chunks merged) and the sort (pool threads' lines moved earlier). */
+static void test_parallel(void)
+{
+    char *buf = malloc(1 << 20);
+    ASSERT_NOT_NULL(buf);
+    size_t n = (size_t)sprintf(buf, "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1}\n");
+    int64_t t = 10;
+    for (int k = 1; k <= 300; k++) {
+        n += (size_t)sprintf(buf + n, "{\"t\":%lld,\"ev\":\"stack\",\"stack\":%d,\"pcs\":[\"0x%x\"]}\n",
+                             (long long)t++, k, 0x1000 + k);
+        n += (size_t)sprintf(buf + n,
+                             "{\"t\":%lld,\"ev\":\"spawn\",\"task\":%d,\"parent\":0,\"name\":\"t\",\"stack\":%d}\n",
+                             (long long)t++, k, k);
+        n += (size_t)sprintf(buf + n, "{\"t\":%lld,\"ev\":\"ready\",\"task\":%d,\"by\":0,\"why\":\"spawn\"}\n",
+                             (long long)t++, k);
+        n += (size_t)sprintf(buf + n, "{\"t\":%lld,\"ev\":\"run\",\"task\":%d}\n", (long long)t++, k);
+        /* a pool thread's lines, written late with earlier times */
+        if (k > 1)
+            n += (size_t)sprintf(buf + n,
+                                 "{\"t\":%lld,\"ev\":\"work_begin\",\"task\":%d,\"thread\":1,\"name\":\"w\"}\n",
+                                 (long long)t - 6, k - 1);
+        n += (size_t)sprintf(buf + n,
+                             "{\"t\":%lld,\"ev\":\"yield\",\"task\":%d,\"why\":\"yield\",\"stack\":%d,"
+                             "\"cpu\":%d,\"runq\":%d}\n",
+                             (long long)t++, k, 301 - k, k, 2 * k);
+        t += 3;
+    }
+    size_t old = tr__set_parallel_threshold(1024);
+    for (int threads = 1; threads <= 4; threads += 3) {
+        tr_load_opts o = TR_LOAD_OPTS_INIT;
+        o.threads = threads;
+        tr_trace *tr = NULL;
+        if (tr_load_mem("par", buf, n, &o, &tr) != 0)
+            TEST__FAIL("load: %s", tr_last_error());
+        size_t spawns = 0, yields = 0;
+        for (size_t i = 0; i < tr_nevents(tr); i++) {
+            const tr_event *e = &tr_events(tr)[i];
+            tr_oncpu oc;
+            if (e->ev == TR_EV_SPAWN) {
+                spawns++;
+                ASSERT_EQ(tr_ev_stack(tr, i), e->task);
+            } else if (e->ev == TR_EV_YIELD) {
+                yields++;
+                ASSERT_EQ(tr_ev_stack(tr, i), 301 - e->task);
+                ASSERT_EQ(tr_ev_oncpu(tr, i, &oc), 1);
+                ASSERT_EQ(oc.cpu, e->task);
+                ASSERT_EQ(oc.runq, 2 * e->task);
+            } else {
+                ASSERT_EQ(tr_ev_stack(tr, i), 0);
+                ASSERT_EQ(tr_ev_oncpu(tr, i, NULL), 0);
+            }
+        }
+        ASSERT_EQ(spawns, 300);
+        ASSERT_EQ(yields, 300);
+        tr_frame f;
+        ASSERT_OK(tr_stack_frame(tr, 300, 0, &f));
+        ASSERT_EQ(f.pc, 0x1000 + 300);
+        tr_free(tr);
+    }
+    tr__set_parallel_threshold(old);
+    free(buf);
+}
+
 /* ---- on-CPU versus wall ---- */
 
 /* The slice that ends with task's first yield (its only long one). */
@@ -448,7 +513,22 @@ static void test_stopped_not_blocking(void)
     ASSERT_EQ(blocked, 2);
     ASSERT_EQ(seen_busy, 1);
     ASSERT_EQ(seen_asleep, 1);
+    /* and the stopped one is said to be the OS's doing */
+    size_t longest = 0;
+    ASSERT_EQ(tr_os_stretched(tr, 20000000, &longest), 1);
+    ASSERT_EQ(longest, s);
     tr_free(tr);
+#ifdef COSCOPE_BIN
+    char *text = run_cli("stalls", trace, NULL);
+    ASSERT(strstr(text, "\n1 run slice over the threshold was stretched by the OS, not the "
+                        "task (not listed): the longest, stopped (2) at ") != NULL);
+    ASSERT(strstr(text, ", the process stopped meanwhile\n") != NULL);
+    free(text);
+    char *js = run_cli("stalls", "--json", trace);
+    ASSERT(strstr(js, "],\"os_stretched\":{\"count\":1,\"longest\":{\"task\":2,") != NULL);
+    ASSERT(strstr(js, ",\"stops\":1}}}\n") != NULL);
+    free(js);
+#endif
 }
 
 static const test_case cases[] = {
@@ -460,6 +540,7 @@ static const test_case cases[] = {
     {"old_trace", test_old_trace},
     {"stopped_not_blocking", test_stopped_not_blocking},
     {"hostile", test_hostile},
+    {"parallel", test_parallel},
     {NULL, NULL},
 };
 

@@ -51,13 +51,11 @@ int cli__load_analyzed(const char *path, const tr_analysis_opts *ao, tr_trace **
  * message (a missing or bad value). */
 int cli__opt_threshold(int argc, char **argv, int *i, const char *cmd, tr_analysis_opts *ao);
 
-/* "name (id)", or "loop" for task 0. Returns buf. */
+/* The library's tr_task_label ("name (id)", "loop"), escaped for a
+ * terminal (names are trace text). Returns buf. */
 char *cli__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n);
 /* A blame chain as a JSON array (stalls --json, why --json). */
 void cli__json_chain(const tr_trace *tr, const tr_link *l, size_t n, FILE *f);
-/* Parses a duration: "20" (ms), "1.5ms", "250us", "2s", "300ns". Returns 0,
- * or -1 if malformed, negative or too large. */
-int cli__parse_dur(const char *s, int64_t *ns);
 /* Formats a duration through tr_fmt_dur. Returns buf. */
 char *cli__dur(char *buf, size_t n, int64_t ns);
 

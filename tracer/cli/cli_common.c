@@ -111,7 +111,7 @@ int cli__opt_threshold(int argc, char **argv, int *i, const char *cmd, tr_analys
         cli__usage_error(cmd, "--threshold needs a value");
         return -1;
     }
-    if (cli__parse_dur(val, &ns) != 0 || ns <= 0) {
+    if (tr_parse_dur(val, &ns) != 0 || ns <= 0) { /* the one syntax */
         cli__usage_error(cmd, "bad threshold '%s'", val);
         return -1;
     }
@@ -124,11 +124,6 @@ char *cli__task_label(const tr_trace *tr, uint32_t id, char *buf, size_t n)
     char raw[1024];
     /* the library's words, escaped for a terminal (names are trace text) */
     return cli__esc(buf, n, tr_task_label(tr, id, raw, sizeof raw));
-}
-
-int cli__parse_dur(const char *s, int64_t *ns)
-{
-    return tr_parse_dur(s, ns) == 0 ? 0 : -1; /* the one syntax: tr_args.h */
 }
 
 char *cli__dur(char *buf, size_t n, int64_t ns)

@@ -28,6 +28,15 @@ static void usage(FILE *f)
         "threshold\n"
         "  stuck     still waiting when the trace ended (with the deadlock "
         "cycle, if any)\n"
+        "and first their CAUSES, ranked by the task-time that waited behind "
+        "them: each\n"
+        "wait is followed to the wake that ended it, to the waker and what it "
+        "was\n"
+        "waiting on, down to a sink (a slice on the loop, a sleep, outside I/O, "
+        "pool\n"
+        "work); a saturated loop, a contended mutex, a backlogged channel or a "
+        "busy\n"
+        "pool is a cause too. `coscope why FILE TASK` shows one task's chain.\n"
         "\n"
         "options:\n"
         "  --threshold MS    threshold for all kinds, in ms unless a unit is "
@@ -61,20 +70,21 @@ static uint32_t stall_stack(const tr_trace *tr, const tr_stall *s)
 }
 
 /* Under the table: the stack of each stall that has one, innermost first. */
-static void print_stacks(const tr_trace *tr, FILE *f, int (*show)(const tr_stall *))
+static void print_stacks(const tr_trace *tr, FILE *f, const size_t *idx, size_t n)
 {
     char label[256], t0[32], text[8192];
     int any = 0;
-    for (size_t i = 0; i < tr_nstalls(tr); i++) {
-        const tr_stall *s = &tr_stalls(tr)[i];
+    for (size_t k = 0; k < n; k++) {
+        const tr_stall *s = &tr_stalls(tr)[idx[k]];
         uint32_t stack = stall_stack(tr, s);
-        if (!show(s) || tr_stack_depth(tr, stack) == 0)
+        if (tr_stack_depth(tr, stack) == 0)
             continue;
         if (!any++)
             fputs("\nstacks (innermost first):\n", f);
-        fprintf(f, "  %s %s at %s: %s\n", tr_stall_kind_name(s->kind),
-                cli__task_label(tr, s->task, label, sizeof label),
-                cli__dur(t0, sizeof t0, s->t), tr_fmt_stack(text, sizeof text, tr, stack, " < "));
+        fprintf(f, "  %s %s at %s: ", tr_stall_kind_name(s->kind),
+                cli__task_label(tr, s->task, label, sizeof label), cli__dur(t0, sizeof t0, s->t));
+        cli__fput_esc(tr_fmt_stack(text, sizeof text, tr, stack, " < "), f);
+        fputc('\n', f);
     }
 }
 
@@ -157,30 +167,76 @@ static int parse_kinds(const char *list, unsigned *mask)
     return *mask ? 0 : -1;
 }
 
-/* A cause is shown when it has a shown stall, or is an aggregate and no
- * --kind filter is given. */
-static int cause_shown(const tr_trace *tr, size_t ci)
+/* The run slices over the threshold that the OS stretched: not stalls of
+ * the task, said in one line so a reader knows why they are not listed. */
+static void print_os_stretched(const tr_trace *tr, int64_t threshold, FILE *f)
 {
-    const tr_cause *c = &tr_causes(tr)[ci];
-    if (kind_mask == ~0u)
-        return 1;
-    for (size_t i = 0; i < tr_nstalls(tr); i++)
-        if (tr_stalls(tr)[i].cause == (int32_t)ci && shown(&tr_stalls(tr)[i]))
-            return 1;
-    (void)c;
+    size_t longest, n = tr_os_stretched(tr, threshold, &longest);
+    if (n == 0)
+        return;
+    const tr_span *sp = &tr_spans(tr)[longest];
+    tr_oncpu oc;
+    char label[256], t0[32], wall[32], cpu[32], runq[32];
+    tr_span_oncpu(tr, longest, &oc);
+    fprintf(f,
+            "\n%zu run slice%s over the threshold %s stretched by the OS, not the task "
+            "(not listed): the longest, %s at %s, %s with %s on CPU",
+            n, n == 1 ? "" : "s", n == 1 ? "was" : "were",
+            cli__task_label(tr, tr_span_task(tr, sp), label, sizeof label),
+            cli__dur(t0, sizeof t0, sp->t0), cli__dur(wall, sizeof wall, sp->t1 - sp->t0),
+            cli__dur(cpu, sizeof cpu, oc.cpu));
+    if (oc.stops)
+        fputs(", the process stopped meanwhile", f);
+    else
+        fprintf(f, ", preempted %s", cli__dur(runq, sizeof runq, oc.runq));
+    fputs("\n", f);
+}
+
+/* The shown stalls grouped by cause, in stall order within a group:
+ * idx[start[c] .. start[c + 1]) are cause c's, and group ncauses holds the
+ * stalls under no cause (stuck). One counting pass: the report stays
+ * linear however many causes there are. */
+typedef struct groups {
+    size_t *idx, *start;
+} groups;
+
+static int group_stalls(const tr_trace *tr, groups *g)
+{
+    size_t nc = tr_ncauses(tr), n = tr_nstalls(tr);
+    g->idx = malloc((n ? n : 1) * sizeof *g->idx);
+    g->start = calloc(nc + 2, sizeof *g->start);
+    if (!g->idx || !g->start)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const tr_stall *s = &tr_stalls(tr)[i];
+        if (shown(s))
+            g->start[(s->cause >= 0 && (size_t)s->cause < nc ? (size_t)s->cause : nc) + 1]++;
+    }
+    for (size_t c = 1; c < nc + 2; c++)
+        g->start[c] += g->start[c - 1];
+    size_t *fill = calloc(nc + 1, sizeof *fill);
+    if (!fill)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const tr_stall *s = &tr_stalls(tr)[i];
+        size_t c = s->cause >= 0 && (size_t)s->cause < nc ? (size_t)s->cause : nc;
+        if (shown(s))
+            g->idx[g->start[c] + fill[c]++] = i;
+    }
+    free(fill);
     return 0;
 }
 
-static size_t ncauses_shown(const tr_trace *tr)
+static size_t group_size(const groups *g, size_t c) { return g->start[c + 1] - g->start[c]; }
+
+/* A cause is shown when it has a shown stall, or always without --kind. */
+static int cause_shown(const groups *g, size_t ci)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < tr_ncauses(tr); i++)
-        n += (size_t)cause_shown(tr, i);
-    return n;
+    return kind_mask == ~0u || group_size(g, ci) > 0;
 }
 
 /* CAUSES: one line per root, best first. */
-static int print_causes(const tr_trace *tr, FILE *f)
+static int print_causes(const tr_trace *tr, const groups *g, FILE *f)
 {
     static const char *const head[] = {"#", "KIND", "BLAMED", "TASKS", "STALLS", "CAUSE", "CHAIN"};
     char num[24], blamed[32], tasks[16], stalls[16], what[1024], chain[2048];
@@ -189,7 +245,7 @@ static int print_causes(const tr_trace *tr, FILE *f)
         return -1;
     for (size_t i = 0; i < tr_ncauses(tr); i++) {
         const tr_cause *c = &tr_causes(tr)[i];
-        if (!cause_shown(tr, i))
+        if (!cause_shown(g, i))
             continue;
         snprintf(num, sizeof num, "%zu", i);
         snprintf(tasks, sizeof tasks, "%" PRIu32, c->nvictims);
@@ -213,8 +269,8 @@ static int print_causes(const tr_trace *tr, FILE *f)
     return 0;
 }
 
-/* The stalls with cause `cause` (-1: none) as one table. */
-static int print_stall_table(const tr_trace *tr, int32_t cause, FILE *f)
+/* The stalls idx[0 .. n) as one table, then their stacks. */
+static int print_stall_table(const tr_trace *tr, const size_t *idx, size_t n, FILE *f)
 {
     static const char *const head[] = {"KIND", "TASK", "START", "DURATION", "AT", "EVIDENCE"};
     const tr_stall *st = tr_stalls(tr);
@@ -222,15 +278,14 @@ static int print_stall_table(const tr_trace *tr, int32_t cause, FILE *f)
     cli_table *tab = cli__table_new(6, "llrrll", head);
     if (!tab)
         return -1;
-    for (size_t i = 0; i < tr_nstalls(tr); i++) {
-        if (!shown(&st[i]) || st[i].cause != cause)
-            continue;
-        const char *row[6] = {tr_stall_kind_name(st[i].kind),
-                              cli__task_label(tr, st[i].task, label, sizeof label),
-                              cli__dur(t0, sizeof t0, st[i].t),
-                              cli__dur(dur, sizeof dur, st[i].dur),
-                              *tr_str(tr, st[i].at) ? tr_str(tr, st[i].at) : "-",
-                              tr_stall_describe(tr, &st[i], ev, sizeof ev)};
+    for (size_t k = 0; k < n; k++) {
+        const tr_stall *s = &st[idx[k]];
+        const char *row[6] = {tr_stall_kind_name(s->kind),
+                              cli__task_label(tr, s->task, label, sizeof label),
+                              cli__dur(t0, sizeof t0, s->t),
+                              cli__dur(dur, sizeof dur, s->dur),
+                              *tr_str(tr, s->at) ? tr_str(tr, s->at) : "-",
+                              tr_stall_describe(tr, s, ev, sizeof ev)};
         if (cli__table_add(tab, row) != 0) {
             cli__table_free(tab);
             return -1;
@@ -238,53 +293,60 @@ static int print_stall_table(const tr_trace *tr, int32_t cause, FILE *f)
     }
     cli__table_print(tab, f);
     cli__table_free(tab);
-    print_stacks(tr, f, shown);
+    print_stacks(tr, f, idx, n);
     return 0;
 }
 
-static size_t nshown_under(const tr_trace *tr, int32_t cause)
+/* One cause's section: its heading, where it is (stack), its stalls. */
+static int print_under(const tr_trace *tr, const groups *g, size_t ci, FILE *f)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < tr_nstalls(tr); i++)
-        n += shown(&tr_stalls(tr)[i]) && tr_stalls(tr)[i].cause == cause;
-    return n;
+    size_t k = group_size(g, ci);
+    const tr_cause *c = &tr_causes(tr)[ci];
+    fprintf(f, "\nunder cause %zu (%s): %zu stall%s\n", ci, tr_cause_kind_name(c->kind), k,
+            k == 1 ? "" : "s");
+    if (c->stack) { /* where the cause is, as a caller chain */
+        char stack[2048];
+        fputs("  stack: ", f);
+        cli__fput_esc(tr_fmt_stack(stack, sizeof stack, tr, c->stack, NULL), f);
+        fputc('\n', f);
+    }
+    return print_stall_table(tr, g->idx + g->start[ci], k, f);
 }
 
-static int print_human(const tr_trace *tr, int64_t threshold, FILE *f)
+static int print_report(const tr_trace *tr, const groups *g, int64_t threshold, FILE *f)
 {
-    size_t n = nshown(tr), nc = ncauses_shown(tr);
+    size_t n = nshown(tr), nc = 0, none = tr_ncauses(tr);
     char thr[32];
-
+    for (size_t i = 0; i < tr_ncauses(tr); i++)
+        nc += (size_t)cause_shown(g, i);
     cli__dur(thr, sizeof thr, threshold);
     if (n == 0)
         fprintf(f, "no stalls (threshold %s)\n", thr);
     else
         fprintf(f, "%zu stall%s (threshold %s)\n", n, n == 1 ? "" : "s", thr);
-    if (nc > 0 && (print_causes(tr, f) != 0))
+    if (nc > 0 && print_causes(tr, g, f) != 0)
         return -1;
-    for (size_t ci = 0; ci < tr_ncauses(tr); ci++) {
-        size_t k = nshown_under(tr, (int32_t)ci);
-        if (k == 0)
-            continue;
-        fprintf(f, "\nunder cause %zu (%s): %zu stall%s\n", ci,
-                tr_cause_kind_name(tr_causes(tr)[ci].kind), k, k == 1 ? "" : "s");
-        if (tr_causes(tr)[ci].stack) { /* where the cause is, as a caller chain */
-            char stack[2048];
-            fputs("  stack: ", f);
-            cli__fput_esc(tr_fmt_stack(stack, sizeof stack, tr, tr_causes(tr)[ci].stack, NULL), f);
-            fputc('\n', f);
-        }
-        if (print_stall_table(tr, (int32_t)ci, f) != 0)
+    for (size_t ci = 0; ci < tr_ncauses(tr); ci++)
+        if (group_size(g, ci) > 0 && print_under(tr, g, ci, f) != 0)
             return -1;
-    }
-    size_t rest = nshown_under(tr, -1);
+    size_t rest = group_size(g, none);
     if (rest > 0) {
         if (nc > 0 || rest < n)
             fprintf(f, "\nstuck at the end: %zu task%s\n", rest, rest == 1 ? "" : "s");
-        if (print_stall_table(tr, -1, f) != 0)
+        if (print_stall_table(tr, g->idx + g->start[none], rest, f) != 0)
             return -1;
     }
+    print_os_stretched(tr, threshold, f);
     return 0;
+}
+
+static int print_human(const tr_trace *tr, int64_t threshold, FILE *f)
+{
+    groups g = {NULL, NULL};
+    int rc = group_stalls(tr, &g) == 0 ? print_report(tr, &g, threshold, f) : -1;
+    free(g.idx);
+    free(g.start);
+    return rc;
 }
 
 static void json_task(const tr_trace *tr, uint32_t id, FILE *f)
@@ -309,12 +371,12 @@ static void json_stall(const tr_trace *tr, const tr_stall *s, FILE *f)
 
     switch (s->kind) {
     case TR_STALL_BLOCKED: {
-        const tr_victim *v = tr_victims(tr) + s->victim0;
+        const tr_victim *v = tr_victims(tr);
         fputs(",\"victims\":[", f);
-        for (uint32_t i = 0; i < s->nvictims; i++) {
+        for (uint32_t i = 0; v && i < s->nvictims; i++) {
             fputs(i ? ",{" : "{", f);
-            json_task(tr, v[i].task, f);
-            fprintf(f, ",\"waited\":%" PRId64 "}", v[i].waited);
+            json_task(tr, v[s->victim0 + i].task, f);
+            fprintf(f, ",\"waited\":%" PRId64 "}", v[s->victim0 + i].waited);
         }
         fputc(']', f);
         break;
@@ -445,7 +507,21 @@ static void print_json(const tr_trace *tr, const tr_analysis_opts *ao, FILE *f)
         fputs(k++ ? ",\n" : "\n", f);
         json_stall(tr, &tr_stalls(tr)[i], f);
     }
-    fputs(n ? "\n]}\n" : "]}\n", f);
+    fputs(n ? "\n]" : "]", f);
+    /* "os_stretched": run slices over the threshold the OS stretched (only
+     * when there are: a trace without on-CPU figures has none) */
+    size_t longest, ns = tr_os_stretched(tr, ao->blocked_ns, &longest);
+    if (ns) {
+        const tr_span *sp = &tr_spans(tr)[longest];
+        tr_oncpu oc;
+        tr_span_oncpu(tr, longest, &oc);
+        fprintf(f,
+                ",\"os_stretched\":{\"count\":%zu,\"longest\":{\"task\":%" PRIu32
+                ",\"t\":%" PRId64 ",\"dur\":%" PRId64 ",\"cpu\":%" PRId64 ",\"runq\":%" PRId64
+                ",\"stops\":%" PRIu32 "}}",
+                ns, tr_span_task(tr, sp), sp->t0, sp->t1 - sp->t0, oc.cpu, oc.runq, oc.stops);
+    }
+    fputs("}\n", f);
 }
 
 int cli__stalls(int argc, char **argv)

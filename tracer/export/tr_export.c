@@ -108,11 +108,6 @@ static void slice_open(exporter *x, uint64_t tid, const char *cat,
     put_dur(x->f, t0, t1);
 }
 
-static void task_label(exporter *x, uint32_t id, char *buf, size_t n)
-{
-    tr_task_label(x->tr, id, buf, n);
-}
-
 static void write_meta(exporter *x)
 {
     const tr_header *h = tr_head(x->tr);
@@ -123,7 +118,7 @@ static void write_meta(exporter *x)
     meta_name(x, "thread_name", 0, "loop");
     meta_sort(x, 0, 0);
     for (size_t i = 0; i < tr_ntasks(x->tr); i++) {
-        task_label(x, tasks[i].id, label, sizeof label);
+        tr_task_label(x->tr, tasks[i].id, label, sizeof label);
         meta_name(x, "thread_name", tasks[i].id, label);
         meta_sort(x, tasks[i].id, i + 1);
     }
@@ -144,7 +139,7 @@ static void write_span(exporter *x, const tr_task *task, const tr_span *s,
         int woken = tr_span_wakeup(tr, (size_t)(s - tr_spans(tr)), &w);
         slice_open(x, task->id, "ready", "ready", t0, t1);
         if (woken) {
-            task_label(x, w.from, label, sizeof label);
+            tr_task_label(x->tr, w.from, label, sizeof label);
             fputs(",\"args\":{\"why\":", x->f);
             tr__json_str(x->f, tr_wake_name(w.why));
             fputs(",\"by\":", x->f);
@@ -178,6 +173,23 @@ static void write_span(exporter *x, const tr_task *task, const tr_span *s,
     fputc('}', x->f);
 }
 
+int tr__span_slice(const tr_span *s, int64_t *prev, int64_t *t0, int64_t *t1)
+{
+    *t0 = s->t0 > *prev ? s->t0 : *prev;
+    *t1 = s->t1;
+    if (s->state == TR_ST_DONE)
+        return 0;
+    if (*t1 < *t0) {
+        if (s->state != TR_ST_RUNNING)
+            return 0;
+        *t1 = *t0;
+    }
+    if (*t1 == *t0 && s->state != TR_ST_RUNNING)
+        return 0;
+    *prev = *t1;
+    return 1;
+}
+
 /* A task's spans, clamped so that even a malformed model cannot produce
  * overlapping slices on one track. Zero-length ready / wait spans are noise
  * and are skipped; run slices are kept, flows end on them. */
@@ -194,18 +206,9 @@ static void write_tasks(exporter *x)
             if ((size_t)t->span0 + k >= nspans)
                 break;
             const tr_span *s = &spans[t->span0 + k];
-            int64_t t0 = s->t0 > prev ? s->t0 : prev, t1 = s->t1;
-            if (t1 < t0) {
-                if (s->state != TR_ST_RUNNING)
-                    continue;
-                t1 = t0;
-            }
-            if (t1 == t0 && s->state != TR_ST_RUNNING)
-                continue;
-            if (s->state == TR_ST_DONE)
-                continue;
-            write_span(x, t, s, t0, t1);
-            prev = t1;
+            int64_t t0, t1;
+            if (tr__span_slice(s, &prev, &t0, &t1))
+                write_span(x, t, s, t0, t1);
         }
     }
 }
@@ -247,6 +250,19 @@ static int cmp_work(const void *a, const void *b, void *ctx)
     return 0;
 }
 
+size_t *tr__work_order(const tr_trace *tr)
+{
+    const tr_work *w = tr_works(tr);
+    size_t n = tr_nworks(tr);
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!order)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    qsort_r(order, n, sizeof *order, cmp_work, (void *)w);
+    return order;
+}
+
 /* Thread-pool work, one track per pool thread. Sorted by (thread, t0) so
  * each track can be clamped against its previous slice. */
 static int write_works(exporter *x)
@@ -259,12 +275,8 @@ static int write_works(exporter *x)
 
     if (n == 0)
         return 0;
-    order = malloc(n * sizeof *order);
-    if (!order)
+    if (!(order = tr__work_order(x->tr)))
         return -ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    qsort_r(order, n, sizeof *order, cmp_work, (void *)w);
 
     for (size_t i = 0; i < n; i++) {
         const tr_work *wk = &w[order[i]];
@@ -280,7 +292,7 @@ static int write_works(exporter *x)
         if (t1 < t0)
             t1 = t0;
         slice_open(x, tid, "work", tr_str(x->tr, wk->name), t0, t1);
-        task_label(x, wk->task, label, sizeof label);
+        tr_task_label(x->tr, wk->task, label, sizeof label);
         fputs(",\"args\":{\"task\":", x->f);
         tr__json_str(x->f, label);
         fputs("}}", x->f);
@@ -375,9 +387,7 @@ static void write_causes(exporter *x)
     }
 }
 
-/* The first run slice of `task` starting at or after t, or NULL. */
-static const tr_span *next_run(const tr_trace *tr, const tr_task *task,
-                               int64_t t)
+const tr_span *tr__next_run(const tr_trace *tr, const tr_task *task, int64_t t)
 {
     const tr_span *spans = tr_spans(tr);
     size_t nspans = tr_nspans(tr);
@@ -417,11 +427,11 @@ static void write_flows(exporter *x)
         const tr_task *to = tr_task_by_id(x->tr, w.to);
         if (!to)
             continue;
-        const tr_span *run = next_run(x->tr, to, w.t);
+        const tr_span *run = tr__next_run(x->tr, to, w.t);
         if (!run)
             continue;
         uint32_t from = tr_task_by_id(x->tr, w.from) ? w.from : 0;
-        task_label(x, to->id, label, sizeof label);
+        tr_task_label(x->tr, to->id, label, sizeof label);
         snprintf(name, sizeof name, "wake %s", label);
         ev_open(x, "I", from);
         fputs(",\"s\":\"t\",\"cat\":\"run\",\"name\":", x->f);

@@ -23,6 +23,8 @@ static const char *const wait_names[TR_WAIT__COUNT] = {
 static const char *const op_names[TR_OP__COUNT] = {
     "none",    "read",     "write",    "accept",   "connect", "close",
     "fs_open", "fs_read",  "fs_write", "fs_close", "dns",     "listen",
+    "fs_stat", "fs_rename", "fs_unlink", "fs_mkdir", "fs_fsync", "fs_readdir",
+    "shutdown", "udp_send", "udp_recv", "spawn", "proc_wait",
 };
 static const char *const status_names[TR_STATUS__COUNT] = {
     "ok", "error", "cancelled",

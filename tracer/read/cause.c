@@ -62,6 +62,18 @@ void tr__causes_free(tr_trace *tr)
     tr->nrun_spans = tr->nconns = tr->nwrites = 0;
 }
 
+size_t tr__causes_memory(const tr_trace *tr)
+{
+    if (!tr->run_cum) /* not analysed */
+        return 0;
+    return tr->ncauses * sizeof *tr->causes + tr->ncause_victims * sizeof *tr->cause_victims +
+           tr->ncause_links * sizeof *tr->cause_links + tr->nspans * sizeof *tr->run_cum +
+           tr->nrun_spans * (sizeof *tr->run_spans + 2 * sizeof *tr->run_tree +
+                             sizeof *tr->run_before) +
+           tr->nconns * sizeof *tr->conns + tr->nwrites * sizeof *tr->writes +
+           tr->ncontended * sizeof *tr->contended;
+}
+
 /* ---- the run-slice index: longest slices in an interval ---- */
 
 static int64_t run_len(const tr_trace *tr, uint32_t k)
@@ -238,7 +250,7 @@ static int build_conns(tr_trace *tr)
         if (fd >= 0 && fd <= UINT32_MAX)
             tr->writes[tr->nwrites++] = (tr__write){e->task, (uint32_t)fd, e->t};
     }
-    if (tr->nconns) /* qsort(NULL, 0) is undefined */
+    if (tr->nconns)
         qsort(tr->conns, tr->nconns, sizeof *tr->conns, cmp_conn);
     if (tr->nwrites)
         qsort(tr->writes, tr->nwrites, sizeof *tr->writes, cmp_write);
@@ -517,6 +529,21 @@ typedef struct builder {
     size_t nlens, caplens;
 } builder;
 
+/* Makes room for one more element in *arr (n used of *cap, elements of
+ * `size` bytes), doubling from 16. 0 or -ENOMEM (the array is kept). */
+static int grow(void *arr, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? 2 * *cap : 16;
+    void *p = realloc(*(void **)arr, c * size);
+    if (!p)
+        return -ENOMEM;
+    *(void **)arr = p;
+    *cap = c;
+    return 0;
+}
+
 static proto *proto_new(builder *b, uint64_t key, int kind)
 {
     uint32_t *slot = tr__map_get(&b->by_key, key, 1);
@@ -524,14 +551,8 @@ static proto *proto_new(builder *b, uint64_t key, int kind)
         return NULL;
     if (*slot != NONE)
         return &b->p[*slot];
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 16;
-        proto *np = realloc(b->p, cap * sizeof *np);
-        if (!np)
-            return NULL;
-        b->p = np;
-        b->cap = cap;
-    }
+    if (grow(&b->p, b->n, &b->cap, sizeof *b->p))
+        return NULL;
     *slot = (uint32_t)b->n;
     proto *p = &b->p[b->n++];
     memset(p, 0, sizeof *p);
@@ -546,28 +567,16 @@ static int add_victim(proto *p, uint32_t task)
 {
     if (p->nv && p->victims[p->nv - 1] == task)
         return 0;
-    if (p->nv == p->capv) {
-        size_t cap = p->capv ? 2 * p->capv : 8;
-        uint32_t *v = realloc(p->victims, cap * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        p->victims = v;
-        p->capv = cap;
-    }
+    if (grow(&p->victims, p->nv, &p->capv, sizeof *p->victims))
+        return -ENOMEM;
     p->victims[p->nv++] = task;
     return 0;
 }
 
 static int push_len(builder *b, int64_t v)
 {
-    if (b->nlens == b->caplens) {
-        size_t cap = b->caplens ? 2 * b->caplens : 256;
-        int64_t *l = realloc(b->lens, cap * sizeof *l);
-        if (!l)
-            return -ENOMEM;
-        b->lens = l;
-        b->caplens = cap;
-    }
+    if (grow(&b->lens, b->nlens, &b->caplens, sizeof *b->lens))
+        return -ENOMEM;
     b->lens[b->nlens++] = v;
     return 0;
 }
@@ -605,14 +614,8 @@ static int acc_add(tr__map *m, acc **v, size_t *n, size_t *cap, uint64_t key, in
     if (!slot)
         return -ENOMEM;
     if (*slot == NONE) {
-        if (*n == *cap) {
-            size_t c = *cap ? 2 * *cap : 16;
-            acc *nv = realloc(*v, c * sizeof *nv);
-            if (!nv)
-                return -ENOMEM;
-            *v = nv;
-            *cap = c;
-        }
+        if (grow(v, *n, cap, sizeof **v))
+            return -ENOMEM;
         *slot = (uint32_t)(*n)++;
         (*v)[*slot] = (acc){key, 0};
     }
@@ -728,13 +731,8 @@ static int64_t next_window(const tr_trace *tr, int64_t w)
 static int add_period(builder *b, int64_t **periods, size_t *np, size_t *cap, int64_t p0,
                       int64_t p1)
 {
-    if (*np == *cap) {
-        *cap = *cap ? 2 * *cap : 8;
-        int64_t *v = realloc(*periods, *cap * 2 * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        *periods = v;
-    }
+    if (grow(periods, *np, cap, 2 * sizeof **periods)) /* [t0, t1) pairs */
+        return -ENOMEM;
     (*periods)[2 * *np] = p0;
     (*periods)[2 * *np + 1] = p1;
     if (saturation_period(b, p0, p1, (uint32_t)*np))
@@ -744,7 +742,7 @@ static int add_period(builder *b, int64_t **periods, size_t *np, size_t *cap, in
 }
 
 /* Periods of whole 100 ms windows (from t = 0) with >= 90 % of their time
- * in run slices. Windows with little running are skipped by a search, and
+ * in run slices (a lone window below that between two above is kept in). Windows with little running are skipped by a search, and
  * a slice longer than a window jumps to its end, so this is O(slices). */
 static int find_saturation(builder *b, int64_t **periods, size_t *np)
 {
@@ -768,6 +766,14 @@ static int find_saturation(builder *b, int64_t **periods, size_t *np)
                 if (sp->t0 <= e && to > w)
                     w = to;
             }
+            continue;
+        }
+        /* one window below the share inside a busy stretch (a hiccup, the
+         * OS taking the CPU) does not split it: the next one decides */
+        int64_t e2 = e + SAT_WINDOW;
+        if (start >= 0 && e2 <= dur &&
+            run_within(tr, e, e2) * 100 >= (int64_t)SAT_WINDOW * SAT_SHARE) {
+            w = e;
             continue;
         }
         if (start >= 0 && add_period(b, periods, np, &cap, start, w))
@@ -843,18 +849,10 @@ static int combo_id(holding *h, int why, int op, uint32_t site, uint32_t span, u
     if (!slot)
         return -ENOMEM;
     if (*slot == NONE) {
-        if (h->ncombos == h->capcombos) {
-            size_t cap = h->capcombos ? 2 * h->capcombos : 16;
-            uint64_t *v = realloc(h->combos, cap * sizeof *v);
-            if (!v)
-                return -ENOMEM;
-            h->combos = v;
-            uint32_t *sv = realloc(h->combo_span, cap * sizeof *sv);
-            if (!sv)
-                return -ENOMEM;
-            h->combo_span = sv;
-            h->capcombos = cap;
-        }
+        size_t cap = h->capcombos; /* two arrays of one length */
+        if (grow(&h->combos, h->ncombos, &h->capcombos, sizeof *h->combos) ||
+            grow(&h->combo_span, h->ncombos, &cap, sizeof *h->combo_span))
+            return -ENOMEM;
         *slot = (uint32_t)h->ncombos;
         h->combo_span[h->ncombos] = span;
         h->combos[h->ncombos++] = k;
@@ -1114,7 +1112,7 @@ static int list_contended(builder *b)
     for (size_t i = 0; i < b->n; i++)
         if (b->p[i].c.kind == TR_CAUSE_CONTENTION && b->p[i].c.blamed >= 0)
             tr->contended[tr->ncontended++] = b->p[i].c.obj;
-    if (tr->ncontended) /* qsort(NULL, 0) is undefined */
+    if (tr->ncontended)
         qsort(tr->contended, tr->ncontended, sizeof *tr->contended, cmp_u32);
     return 0;
 }
@@ -1188,7 +1186,7 @@ static int finish(builder *b)
             b->p[i].c.blamed = sat_add(b->p[i].c.blamed, b->p[i].lat_ns);
         if (b->p[i].c.blamed >= 0 && (b->p[i].c.blamed > 0 || b->p[i].c.nstalls > 0))
             order[n++] = (ranked){b->p[i].c.blamed, b->p[i].c.t, b->p[i].c.kind, (uint32_t)i};
-        if (b->p[i].nv) /* victims is NULL when there are none */
+        if (b->p[i].nv)
             qsort(b->p[i].victims, b->p[i].nv, sizeof(uint32_t), cmp_u32);
         size_t k = 0;
         for (size_t j = 0; j < b->p[i].nv; j++)
@@ -1196,7 +1194,8 @@ static int finish(builder *b)
                 b->p[i].victims[k++] = b->p[i].victims[j];
         b->p[i].nv = k;
     }
-    qsort(order, n, sizeof *order, cmp_rank);
+    if (n)
+        qsort(order, n, sizeof *order, cmp_rank);
     for (size_t i = 0; i < n; i++)
         nv += b->p[order[i].idx].nv;
     tr->causes = calloc(n ? n : 1, sizeof *tr->causes);
@@ -1211,9 +1210,8 @@ static int finish(builder *b)
         *c = p->c;
         c->victim0 = (uint32_t)tr->ncause_victims;
         c->nvictims = (uint32_t)p->nv;
-        if (p->nv) /* memcpy from NULL is undefined even for 0 bytes */
-            memcpy(tr->cause_victims + tr->ncause_victims, p->victims,
-                   p->nv * sizeof(uint32_t));
+        if (p->nv)
+            memcpy(tr->cause_victims + tr->ncause_victims, p->victims, p->nv * sizeof(uint32_t));
         tr->ncause_victims += p->nv;
         c->link0 = (uint32_t)tr->ncause_links;
         c->nlinks = 0;
@@ -1225,6 +1223,11 @@ static int finish(builder *b)
         }
     }
     tr->ncauses = n;
+    if (tr->ncause_links) { /* room was made for MAX_STEPS links a cause */
+        tr_link *l = realloc(tr->cause_links, tr->ncause_links * sizeof *l);
+        if (l)
+            tr->cause_links = l;
+    }
     for (size_t i = 0; i < tr->nstalls; i++)
         if (tr->stalls[i].cause >= 0)
             tr->stalls[i].cause = rank[tr->stalls[i].cause] == NONE
@@ -1309,11 +1312,9 @@ static void describe_aggregate(tr__buf *b, const tr_trace *tr, const tr_cause *c
     char d[32], d2[32], d3[32], what[400];
     switch (c->kind) {
     case TR_CAUSE_SATURATION: {
-        int64_t busy = c->dur - tr__idle_within(tr, c->t, c->t + c->dur);
+        int64_t busy = run_within(tr, c->t, c->t + c->dur); /* the share that made it saturated */
         tr__app(b, "loop %d%% busy for %s: %llu slices (p50 %s, p99 %s, max %s), most by ",
-                /* 128-bit: busy * 100 overflows for times near INT64_MAX */
-                c->dur ? (int)((__extension__(__int128)busy) * 100 / c->dur) : 0,
-                tr_fmt_dur(d, sizeof d, c->dur),
+                c->dur ? (int)(100.0 * (double)busy / (double)c->dur) : 0, tr_fmt_dur(d, sizeof d, c->dur),
                 (unsigned long long)c->count, tr_fmt_dur(d2, sizeof d2, c->p50),
                 tr_fmt_dur(d3, sizeof d3, c->p99), tr_fmt_dur(what, sizeof what, c->max));
         app_task(b, tr, c->task);

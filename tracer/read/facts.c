@@ -377,13 +377,12 @@ char *tr_stall_describe(const tr_trace *tr, const tr_stall *s, char *buf, size_t
         return buf;
     switch (s->kind) {
     case TR_STALL_BLOCKED: {
-        /* no victims array at all: NULL + 0 is undefined, so no pointer */
-        const tr_victim *v = tr->victims ? tr->victims + s->victim0 : NULL;
         app_oncpu(&b, tr, s);
         if (s->nvictims == 0 || (size_t)s->victim0 + s->nvictims > tr->nvictims) {
             tr__app(&b, "nothing else was ready");
             break;
         }
+        const tr_victim *v = tr->victims + s->victim0;
         tr__app(&b, "ready meanwhile: ");
         for (uint32_t i = 0; i < s->nvictims && i < VICTIMS_SHOWN; i++) {
             tr__app(&b, "%s", i ? ", " : "");

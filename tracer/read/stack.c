@@ -272,6 +272,24 @@ int64_t tr_span_blocking(const tr_trace *tr, size_t span)
     return oc.cpu + asleep;
 }
 
+size_t tr_os_stretched(const tr_trace *tr, int64_t threshold, size_t *longest)
+{
+    size_t n = 0, best = SIZE_MAX;
+    for (size_t i = 0; tr && i < tr->nspans; i++) {
+        const tr_span *sp = &tr->spans[i];
+        int64_t wall = sp->t1 - sp->t0;
+        if (sp->state != TR_ST_RUNNING || wall <= threshold ||
+            tr_span_blocking(tr, i) > threshold)
+            continue;
+        n++;
+        if (best == SIZE_MAX || wall > tr->spans[best].t1 - tr->spans[best].t0)
+            best = i;
+    }
+    if (longest)
+        *longest = best;
+    return n;
+}
+
 static const tr__stackdef *def_of(const tr_trace *tr, uint32_t stack)
 {
     if (!tr || !stack || !tr->stack_idx.keys)

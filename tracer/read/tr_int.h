@@ -230,6 +230,8 @@ size_t tr__span_search(const tr_trace *tr, const uint32_t *idx, size_t lo, size_
                        int key);
 int tr__causes_build(tr_trace *tr, const tr_analysis_opts *o);
 void tr__causes_free(tr_trace *tr);
+/* Bytes the causes and their indexes hold (for tr_memory). */
+size_t tr__causes_memory(const tr_trace *tr);
 
 /* ---- parsing (parse.c): one chunk of lines per thread ---- */
 typedef struct tr__loader {

@@ -166,6 +166,6 @@ void tr_memory(const tr_trace *tr, tr_mem *out)
                  (tr->idle_before ? (tr->nidles + 1) * sizeof *tr->idle_before : 0);
     out->analysis = tr->nstalls * sizeof *tr->stalls + tr->nvictims * sizeof *tr->victims +
                     tr->ncycles * sizeof *tr->cycles +
-                    tr->ncycle_tasks * sizeof *tr->cycle_tasks;
+                    tr->ncycle_tasks * sizeof *tr->cycle_tasks + tr__causes_memory(tr);
     out->total = out->events + out->strings + out->model + out->analysis;
 }

@@ -458,14 +458,88 @@ static void put_window(dumpf *d, tr__ring *ring, uint64_t head, int64_t t0)
     }
 }
 
-/* base "run.jsonl" -> "run.N.jsonl" (no extension: "run.N"). */
+/* base "run.jsonl" -> "run.N.jsonl" (no extension: "run.N"). No stdio:
+ * the crash path uses it too. */
 static void dump_name(char *out, size_t n, int k)
 {
     const char *slash = strrchr(F.base, '/'), *dot = strrchr(F.base, '.');
-    if (dot && (!slash || dot > slash + 1))
-        snprintf(out, n, "%.*s.%d%s", (int)(dot - F.base), F.base, k, dot);
+    size_t stem = dot && (!slash || dot > slash + 1) ? (size_t)(dot - F.base) : strlen(F.base);
+    const char *ext = F.base + stem;
+    char num[16];
+    int nd = 0;
+    do
+        num[nd++] = (char)('0' + k % 10);
+    while ((k /= 10) != 0);
+    if (stem + 2 + (size_t)nd + strlen(ext) > n) {
+        out[0] = '\0';
+        return;
+    }
+    char *o = out;
+    memcpy(o, F.base, stem);
+    o += stem;
+    *o++ = '.';
+    while (nd)
+        *o++ = num[--nd];
+    memcpy(o, ext, strlen(ext) + 1);
+}
+
+/* The window's first loop record's t, else now. */
+static int64_t window_t0(uint64_t lhead)
+{
+    uint64_t pos = atomic_load_explicit(&tr__loop_ring.tail, memory_order_relaxed);
+    while (pos != lhead) {
+        const tr__rec *r =
+            (const tr__rec *)(tr__loop_ring.buf + (pos & (tr__loop_ring.size - 1)));
+        if (r->ev != TR__PAD)
+            return tr__clock_ns(r->ts);
+        pos = ring_end(&tr__loop_ring, pos);
+    }
+    return tr__clock_ns(tr__clock_raw());
+}
+
+/* Writes dump k to its file with buf[cap] as the line buffer: header,
+ * snapshot, window, then `last` (a fatal / halt line: the trace's last) or
+ * an `end` line. Returns 0 or a negative errno. Async-signal-safe. */
+static int write_dump(int k, char *path, size_t pathcap, char *buf, size_t cap,
+                      const tr__rec *last, const char *program, long pid, int64_t unix_ns)
+{
+    uint64_t lhead = atomic_load_explicit(&tr__loop_ring.head, memory_order_acquire);
+    uint64_t whead = atomic_load_explicit(&tr__work_ring.head, memory_order_acquire);
+    int64_t t0 = window_t0(lhead);
+    dump_name(path, pathcap, k);
+    if (!path[0])
+        return -ENAMETOOLONG;
+    dumpf d = {open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), buf, 0, cap, 0, 0};
+    if (d.fd < 0)
+        return -errno;
+    d.len = tr__fmt_header(d.buf, program, pid, unix_ns);
+    put_snapshot(&d, t0);
+    put_window(&d, &tr__loop_ring, lhead, t0);
+    put_window(&d, &tr__work_ring, whead, t0);
+    if (d.cap - d.len < TR__MAXLINE)
+        flush_out(&d);
+    int64_t now = tr__clock_ns(tr__clock_raw());
+    if (last)
+        d.len += tr__fmt_rec(d.buf + d.len, last, now > t0 ? now : t0);
     else
-        snprintf(out, n, "%s.%d", F.base, k);
+        d.len += tr__fmt_end(d.buf + d.len, now > t0 ? now : t0, d.lines, 0);
+    flush_out(&d);
+    close(d.fd);
+    return d.err ? -d.err : 0;
+}
+
+static void say(const char *a, const char *b, const char *c)
+{
+    char msg[2300];
+    size_t n = 0;
+    const char *parts[] = {"coscope: flight recorder: ", a, ": wrote ", b, c};
+    for (size_t i = 0; i < 5; i++) {
+        size_t l = strnlen(parts[i], sizeof msg - 1 - n);
+        memcpy(msg + n, parts[i], l);
+        n += l;
+    }
+    ssize_t rc = write(2, msg, n);
+    (void)rc;
 }
 
 int tr__flight_dump(const char *why, const char *program, long pid, int64_t unix_ns)
@@ -475,49 +549,36 @@ int tr__flight_dump(const char *why, const char *program, long pid, int64_t unix
     if (F.ndumps >= MAX_DUMPS)
         return -EMLINK;
     tr__flight_fold(); /* the window as of now */
-    uint64_t lhead = atomic_load_explicit(&tr__loop_ring.head, memory_order_acquire);
-    uint64_t whead = atomic_load_explicit(&tr__work_ring.head, memory_order_acquire);
-    /* t0: the window's first loop record, else now */
-    int64_t t0 = tr__clock_ns(tr__clock_raw());
-    uint64_t pos = atomic_load_explicit(&tr__loop_ring.tail, memory_order_relaxed);
-    while (pos != lhead) {
-        const tr__rec *r =
-            (const tr__rec *)(tr__loop_ring.buf + (pos & (tr__loop_ring.size - 1)));
-        if (r->ev == TR__PAD) {
-            pos = ring_end(&tr__loop_ring, pos);
-            continue;
-        }
-        t0 = tr__clock_ns(r->ts);
-        break;
-    }
     char path[2048];
-    int k = ++F.ndumps;
-    dump_name(path, sizeof path, k);
-    dumpf d = {open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), NULL, 0,
-               (size_t)1 << 20, 0, 0};
-    if (d.fd < 0)
-        return -errno;
-    d.buf = malloc(d.cap);
-    if (!d.buf) {
-        close(d.fd);
+    size_t cap = (size_t)1 << 20;
+    char *buf = malloc(cap);
+    if (!buf)
         return -ENOMEM;
-    }
-    d.len = tr__fmt_header(d.buf, program, pid, unix_ns);
-    put_snapshot(&d, t0);
-    put_window(&d, &tr__loop_ring, lhead, t0);
-    put_window(&d, &tr__work_ring, whead, t0);
-    if (d.cap - d.len < TR__MAXLINE)
-        flush_out(&d);
-    int64_t now = tr__clock_ns(tr__clock_raw());
-    d.len += tr__fmt_end(d.buf + d.len, now > t0 ? now : t0, d.lines, 0);
-    flush_out(&d);
-    int err = d.err;
-    close(d.fd);
-    free(d.buf);
-    if (err)
-        return -err;
-    fprintf(stderr, "coscope: flight recorder: %s: wrote %s\n", why, path);
+    int k = ++F.ndumps;
+    int rc = write_dump(k, path, sizeof path, buf, cap, NULL, program, pid, unix_ns);
+    free(buf);
+    if (rc)
+        return rc;
+    say(why, path, "\n");
     return k;
+}
+
+/* A crash may come here twice: first from a handler that only flushes
+ * (the runtime's fault handler, last NULL), then with the halt or fatal
+ * line that says how the run ended. The second rewrites the same dump. */
+void tr__flight_crash_dump(const tr__rec *last, const char *program, long pid, int64_t unix_ns)
+{
+    static char buf[TR__MODULES_MAX + (64u << 10)]; /* the header fits */
+    static char path[2048];
+    static int k;
+    if (!F.on || (!k && F.ndumps >= MAX_DUMPS))
+        return;
+    int first = k == 0;
+    if (first)
+        k = ++F.ndumps;
+    if (write_dump(k, path, sizeof path, buf, sizeof buf, last, program, pid, unix_ns) == 0 &&
+        first)
+        say("crash", path, "\n");
 }
 
 /* The writer's tick in flight mode: fold, then the triggers. `program` etc.

@@ -137,6 +137,10 @@ void tr__flight_stop(void);
 void tr__flight_tick(const char *program, long pid, int64_t unix_ns, int final);
 /* Writer thread: writes the next dump; its number, or a negative errno. */
 int tr__flight_dump(const char *why, const char *program, long pid, int64_t unix_ns);
+/* From the crash path (async-signal-safe): a dump of the window as it is,
+ * ending with `last` (a fatal or halt line) when not NULL. */
+void tr__flight_crash_dump(const tr__rec *last, const char *program, long pid,
+                           int64_t unix_ns);
 /* 1 if an API dump may go now (one a second), and counts it. */
 int tr__flight_api_ok(void);
 /* Raw start of the run slice in progress on the loop, 0 when none (the

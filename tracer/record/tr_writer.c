@@ -215,15 +215,25 @@ static int drain_ring(tr__ring *ring, int loop, tr__out *out, int crash)
  * the triggers, and the dumps tr_rec_dump asked for. */
 static void flight_service(int stopping)
 {
+    /* as commit() does for writes: the crash path waits while we fold or
+     * dump, and we back off once it has begun */
+    atomic_store(&W.writing, 1);
+    if (atomic_load(&W.crashing)) {
+        atomic_store(&W.writing, 0);
+        return;
+    }
     tr__flight_tick(W.program, (long)getpid(), W.unix_ns, stopping);
     pthread_mutex_lock(&W.mu);
     uint64_t req = W.dump_req;
     const char *why = W.dump_why;
     pthread_mutex_unlock(&W.mu);
+    int rc = 0;
+    if (req != W.dump_done)
+        rc = tr__flight_api_ok() ? tr__flight_dump(why, W.program, (long)getpid(), W.unix_ns)
+                                 : -EBUSY;
+    atomic_store(&W.writing, 0);
     if (req == W.dump_done)
         return;
-    int rc = tr__flight_api_ok() ? tr__flight_dump(why, W.program, (long)getpid(), W.unix_ns)
-                                 : -EBUSY;
     pthread_mutex_lock(&W.mu);
     W.dump_rc = rc;
     W.dump_done = req;
@@ -335,8 +345,10 @@ static void crash_drain(const tr__rec *last)
 {
     static _Atomic long owner;
     static char buf[CRASH_CAP];
-    if (!atomic_load(&W.recording) || atomic_load(&W.halted) || W.flight)
-        return; /* flight mode: nothing is written but dumps */
+    if (!atomic_load(&W.recording) || atomic_load(&W.halted))
+        return;
+    if (W.flight && last && last->ev == TR_EV_HALT && last->slen == 0)
+        return; /* flight mode: a plain exit() is no reason to dump */
     long self = (long)syscall(SYS_gettid), none = 0;
     if (!atomic_compare_exchange_strong(&owner, &none, self)) {
         for (int i = 0; none != self && i < 1000 && atomic_load(&owner) != 0; i++)
@@ -348,6 +360,13 @@ static void crash_drain(const tr__rec *last)
     if (self != W.writer_tid)
         for (int i = 0; i < 1000 && atomic_load(&W.writing); i++)
             pause_ms(1);
+    if (W.flight) { /* the window as it is, ending with `last` */
+        tr__flight_crash_dump(last, W.program, (long)getpid(), W.unix_ns);
+        if (last)
+            atomic_store(&W.halted, 1);
+        atomic_store(&owner, 0);
+        return;
+    }
     tr__out out = {buf, sizeof buf, 0, 0, W.committed_last_t};
     if (drain_ring(&tr__loop_ring, 1, &out, 1) == 0)
         drain_ring(&tr__work_ring, 0, &out, 1);

@@ -63,6 +63,9 @@ extern "C" {
 #define CO_EDEADLK (-EDEADLK) /* the runtime's own (co_main): libuv has none */
 #define CO_EEXIST (-EEXIST)
 #define CO_EINVAL (-EINVAL)
+#define CO_EISDIR (-EISDIR)
+#define CO_ENOTCONN (-ENOTCONN)
+#define CO_ESRCH (-ESRCH)
 #define CO_ENOENT (-ENOENT)
 #define CO_ENOMEM (-ENOMEM)
 #define CO_ENOSPC (-ENOSPC)
@@ -289,12 +292,101 @@ ssize_t co_read_exact(co_tcp *s, void *buf, size_t len);
 ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file, int line);
 ssize_t co_write(co_tcp *s, const void *buf, size_t len);
 #define co_write(s, b, n) co_write_at((s), (b), (n), __FILE__, __LINE__)
+/* Half-close: no more writes from our side (the peer reads EOF), reads go
+ * on. Waits until the writes queued before it are out (uv_shutdown). 0,
+ * CO_EINVAL (NULL), CO_EBADF (closing), CO_ENOTCONN, or another error.
+ * libuv cannot withdraw a shutdown: cancelled or timed out, the call still
+ * waits for it to finish, then returns CO_ECANCELED / CO_ETIMEDOUT.
+ * Traced: io_begin / yield / io_end with op "shutdown". */
+int co_shutdown_at(co_tcp *s, const char *file, int line);
+int co_shutdown(co_tcp *s);
+#define co_shutdown(s) co_shutdown_at((s), __FILE__, __LINE__)
+/* The other end's / our end's address: the IP as text in host (n bytes;
+ * host NULL: not wanted) and the port in *port (if port non-NULL). Not
+ * blocking. 0, CO_EINVAL, CO_EBADF (closing), CO_ENOTCONN, CO_ENOSPC
+ * (host too small). */
+int co_tcp_peer(co_tcp *s, char *host, size_t n, int *port);
+int co_tcp_local(co_tcp *s, char *host, size_t n, int *port);
+/* TCP_NODELAY (on: send small writes at once) and keepalive (probes after
+ * delay_s idle seconds; delay_s ignored when off). 0, CO_EINVAL, CO_EBADF,
+ * or the setsockopt error. */
+int co_tcp_nodelay(co_tcp *s, int on);
+int co_tcp_keepalive(co_tcp *s, int on, unsigned delay_s);
+
 /* Closes and frees s (waits for libuv's close callback); s is released
  * even when an error is returned. NULL: CO_EINVAL. Sockets still open when
  * co_main ends are closed and freed by it. */
 int co_close_at(co_tcp *s, const char *file, int line);
 int co_close(co_tcp *s);
 #define co_close(s) co_close_at((s), __FILE__, __LINE__)
+
+/* ---- UDP (IPv4 and IPv6 literals) ---- */
+typedef struct co_udp co_udp;
+/* Binds a UDP socket to host:port (port 0: any). 0 and *out, or an error.
+ * An open socket nobody waits on does not keep co_main running. */
+int co_udp_bind(const char *host, int port, co_udp **out);
+int co_udp_port(const co_udp *u); /* the bound port, or an error */
+/* Waits for one datagram: copies up to len bytes of it into buf (a longer
+ * one is cut, as recvfrom does) and returns how many; the sender's IP in
+ * from (n bytes; NULL: not wanted) and port in *port. CO_EINVAL, CO_EBUSY
+ * (another task reads u), CO_ECANCELED/CO_ETIMEDOUT/CO_EDEADLK (nothing
+ * taken: the datagram waits for the next receive). Datagrams that come
+ * while nobody receives stay queued in the kernel. */
+ssize_t co_udp_recv_at(co_udp *u, void *buf, size_t len, char *from, size_t n,
+                       int *port, const char *file, int line);
+ssize_t co_udp_recv(co_udp *u, void *buf, size_t len, char *from, size_t n, int *port);
+#define co_udp_recv(u, b, l, f, n, p) co_udp_recv_at((u), (b), (l), (f), (n), (p), __FILE__, __LINE__)
+/* Sends one datagram of len bytes to host:port: len, or an error. Waits
+ * only when the kernel's buffer is full; libuv cannot withdraw a send, so
+ * a cancelled one waits for it to go, then returns CO_ECANCELED. */
+ssize_t co_udp_send_at(co_udp *u, const void *buf, size_t len, const char *host,
+                       int port, const char *file, int line);
+ssize_t co_udp_send(co_udp *u, const void *buf, size_t len, const char *host, int port);
+#define co_udp_send(u, b, l, h, p) co_udp_send_at((u), (b), (l), (h), (p), __FILE__, __LINE__)
+/* Closes and frees u (not blocking). 0, CO_EINVAL. Fatal while a task
+ * waits in co_udp_recv on it. */
+int co_udp_close(co_udp *u);
+
+/* ---- subprocesses (uv_spawn) ----
+ *     char *argv[] = {"sort", NULL};
+ *     co_proc_opts o = {.pipe_stdin = 1, .pipe_stdout = 1};
+ *     co_proc *p; co_proc_spawn("sort", argv, &o, &p);
+ *     co_fs_write(co_proc_fd(p, 0), "b\na\n", 4, -1);
+ *     co_proc_close_fd(p, 0);                   // EOF for sort
+ *     co_fs_read(co_proc_fd(p, 1), buf, n, -1); // "a\nb\n"
+ *     int status; co_proc_wait(p, &status);     // 0
+ *     co_proc_free(p);
+ * Piped stdio gives the caller the pipe's other end as a descriptor
+ * (0 stdin: we write; 1 stdout, 2 stderr: we read), used with co_fs_read /
+ * co_fs_write on the thread pool; unpiped stdio is inherited. */
+typedef struct co_proc_opts {
+    int pipe_stdin, pipe_stdout, pipe_stderr;
+    const char *const *env; /* NULL: ours */
+    const char *cwd;        /* NULL: ours */
+} co_proc_opts;
+typedef struct co_proc co_proc;
+/* Starts file (searched in PATH) with argv; not blocking (traced as an io
+ * line, op "spawn", res the pid). 0 and *out, CO_EINVAL, CO_ENOENT (no
+ * such program), or another error. o may be NULL. */
+int co_proc_spawn(const char *file, char *const argv[], const co_proc_opts *o,
+                  co_proc **out);
+int co_proc_pid(const co_proc *p);
+/* Our end of a piped stdio (0, 1, 2), CO_EBADF when not piped or closed. */
+int co_proc_fd(const co_proc *p, int which);
+int co_proc_close_fd(co_proc *p, int which); /* 0, CO_EINVAL */
+/* Sends sig: 0, CO_ESRCH once it has exited. */
+int co_proc_kill(co_proc *p, int sig);
+/* Waits for the process to exit: 0 and *status (its exit code, or 128 + the
+ * signal that killed it), at once when it has already. CO_EINVAL, CO_EBUSY
+ * (another task waits), CO_ECANCELED/CO_ETIMEDOUT/CO_EDEADLK (it runs on:
+ * wait again, or kill it). Traced: io wait op "proc_wait", io_end res the
+ * status. */
+int co_proc_wait_at(co_proc *p, int *status, const char *file, int line);
+int co_proc_wait(co_proc *p, int *status);
+#define co_proc_wait(p, s) co_proc_wait_at((p), (s), __FILE__, __LINE__)
+/* Frees p, closing our pipe ends; a process still running is killed
+ * (SIGKILL) first. NULL is a no-op. Fatal while a task waits for it. */
+void co_proc_free(co_proc *p);
 
 /* ---- files (libuv's thread-pool fs) ---- */
 int co_fs_open_at(const char *path, int flags, int mode, const char *file, int line);
@@ -310,6 +402,44 @@ ssize_t co_fs_write(int fd, const void *buf, size_t len, int64_t offset);
 int co_fs_close_at(int fd, const char *file, int line);
 int co_fs_close(int fd);
 #define co_fs_close(d) co_fs_close_at((d), __FILE__, __LINE__)
+
+/* The other file calls a server makes, on the thread pool like the above:
+ * each a blocking call traced as an io wait (ops fs_stat, fs_rename,
+ * fs_unlink, fs_mkdir, fs_fsync, fs_readdir) at the caller's place,
+ * cancelled like co_fs_read (a request not yet started is withdrawn; one
+ * running finishes first, its result dropped: a rename or unlink may then
+ * have happened). Each returns 0 (co_fs_readdir: the entry count) or a
+ * negative errno (CO_ENOENT, CO_EEXIST, ...), CO_EINVAL for NULL. */
+typedef struct co_stat {
+    uint64_t size, mode, ino;
+    int64_t mtime_ns; /* since 1970 */
+    int is_dir, is_file;
+} co_stat;
+int co_fs_stat_at(const char *path, co_stat *st, const char *file, int line);
+int co_fs_stat(const char *path, co_stat *st);
+#define co_fs_stat(p, s) co_fs_stat_at((p), (s), __FILE__, __LINE__)
+int co_fs_rename_at(const char *from, const char *to, const char *file, int line);
+int co_fs_rename(const char *from, const char *to);
+#define co_fs_rename(f, t) co_fs_rename_at((f), (t), __FILE__, __LINE__)
+int co_fs_unlink_at(const char *path, const char *file, int line);
+int co_fs_unlink(const char *path);
+#define co_fs_unlink(p) co_fs_unlink_at((p), __FILE__, __LINE__)
+int co_fs_mkdir_at(const char *path, int mode, const char *file, int line);
+int co_fs_mkdir(const char *path, int mode);
+#define co_fs_mkdir(p, m) co_fs_mkdir_at((p), (m), __FILE__, __LINE__)
+int co_fs_fsync_at(int fd, const char *file, int line);
+int co_fs_fsync(int fd);
+#define co_fs_fsync(d) co_fs_fsync_at((d), __FILE__, __LINE__)
+/* Lists a directory (without "." and ".."), sorted by name: *out gets a
+ * malloc'd array of the entries (free it with co_fs_dirents_free). */
+typedef struct co_dirent {
+    char *name;
+    int is_dir;
+} co_dirent;
+int co_fs_readdir_at(const char *path, co_dirent **out, const char *file, int line);
+int co_fs_readdir(const char *path, co_dirent **out);
+#define co_fs_readdir(p, o) co_fs_readdir_at((p), (o), __FILE__, __LINE__)
+void co_fs_dirents_free(co_dirent *v, size_t n);
 
 /* Runs fn(arg) on libuv's thread pool while the loop serves other tasks;
  * returns when fn has returned (0), or CO_ECANCELED/CO_ETIMEDOUT if the

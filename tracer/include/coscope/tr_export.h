@@ -37,4 +37,14 @@
  * -EIO if writing failed. */
 int tr_export_chrome(const tr_trace *tr, FILE *out);
 
+/* Writes `tr` to `out` as a Perfetto protobuf trace (open it in
+ * ui.perfetto.dev or trace_processor): a track per task under the process,
+ * the loop's and each pool thread's; run / ready / wait slices with their
+ * state, wait site, fd or object; each wake-up an instant on the waker's
+ * track with a flow to the wakee's run slice; marks and (after tr_analyze)
+ * stalls as instants. Event names and categories are interned. The same
+ * slices and flows as tr_export_chrome. The messages used are the subset in
+ * docs/perfetto.proto. Returns 0, -EINVAL, -ENOMEM or -EIO. */
+int tr_export_perfetto(const tr_trace *tr, FILE *out);
+
 #endif

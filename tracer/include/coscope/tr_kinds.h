@@ -96,6 +96,17 @@ typedef enum tr_op {
     TR_OP_FS_CLOSE,
     TR_OP_DNS,
     TR_OP_LISTEN,
+    TR_OP_FS_STAT,
+    TR_OP_FS_RENAME,
+    TR_OP_FS_UNLINK,
+    TR_OP_FS_MKDIR,
+    TR_OP_FS_FSYNC,
+    TR_OP_FS_READDIR,
+    TR_OP_SHUTDOWN,
+    TR_OP_UDP_SEND,
+    TR_OP_UDP_RECV,
+    TR_OP_SPAWN,     /* a subprocess started (res: its pid) */
+    TR_OP_PROC_WAIT, /* waiting for a subprocess to exit (res: status) */
     TR_OP__COUNT
 } tr_op;
 

@@ -539,6 +539,10 @@ int64_t tr_span_oncpu(const tr_trace *tr, size_t span, tr_oncpu *out);
  * and a slice during which the process was stopped do not count. What the
  * blocked-loop check compares with its threshold. */
 int64_t tr_span_blocking(const tr_trace *tr, size_t span);
+/* Run slices longer than `threshold` whose blocking part is not: the OS
+ * stretched them (preempted, or the process stopped). Their count; the
+ * span index of the longest in *longest (SIZE_MAX when none; may be NULL). */
+size_t tr_os_stretched(const tr_trace *tr, int64_t threshold, size_t *longest);
 
 /* "12.3 µs", "4.56 ms", "1.284 s": 3 significant digits, unit chosen per
  * value. Writes at most n bytes; returns buf. */

@@ -1,0 +1,163 @@
+/* tests/runtime/test_proc.c: subprocesses, asserted exactly: bytes through
+ * piped stdin/stdout of a real program, exit codes and signals, waiting
+ * after the exit, a program that does not exist, cancelling a wait (the
+ * process runs on), kill, and the trace of a wait. */
+#include <signal.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "rt_run.h" /* and test.h */
+
+static void *pipe_main(void *arg)
+{
+    (void)arg;
+    char *argv[] = {"sort", NULL};
+    co_proc_opts o = {.pipe_stdin = 1, .pipe_stdout = 1};
+    co_proc *p;
+    ASSERT_OK(co_proc_spawn("sort", argv, &o, &p));
+    ASSERT_CMP(co_proc_pid(p), >, 0);
+    ASSERT_EQ(co_fs_write(co_proc_fd(p, 0), "b\na\nc\n", 6, -1), 6);
+    ASSERT_OK(co_proc_close_fd(p, 0)); /* EOF for sort */
+    ASSERT_EQ(co_proc_fd(p, 0), CO_EBADF);
+    ASSERT_EQ(co_proc_fd(p, 2), CO_EBADF); /* not piped */
+    char buf[16] = {0};
+    size_t n = 0;
+    ssize_t r;
+    while (n < 6 && (r = co_fs_read(co_proc_fd(p, 1), buf + n, sizeof buf - 1 - n, -1)) > 0)
+        n += (size_t)r;
+    ASSERT_STR_EQ(buf, "a\nb\nc\n");
+    int st = -1;
+    ASSERT_OK(co_proc_wait(p, &st));
+    ASSERT_EQ(st, 0);
+    ASSERT_OK(co_proc_wait(p, &st)); /* again: the same */
+    ASSERT_EQ(st, 0);
+    ASSERT_EQ(co_proc_kill(p, SIGTERM), CO_ESRCH);
+    co_proc_free(p);
+    return NULL;
+}
+
+static void test_pipes(void)
+{
+    RUN_TASK(pipe_main, NULL);
+}
+
+static void *status_main(void *arg)
+{
+    (void)arg;
+    char *exit3[] = {"sh", "-c", "exit 3", NULL};
+    co_proc *p;
+    ASSERT_OK(co_proc_spawn("sh", exit3, NULL, &p));
+    co_sleep(50); /* likely exited before the wait; either way the same */
+    int st = -1;
+    ASSERT_OK(co_proc_wait(p, &st));
+    ASSERT_EQ(st, 3);
+    co_proc_free(p);
+    char *sleeper[] = {"sleep", "60", NULL};
+    ASSERT_OK(co_proc_spawn("sleep", sleeper, NULL, &p));
+    ASSERT_OK(co_proc_kill(p, SIGTERM));
+    ASSERT_OK(co_proc_wait(p, &st));
+    ASSERT_EQ(st, 128 + SIGTERM);
+    co_proc_free(p);
+    char *none[] = {"no-such-program-coscope", NULL};
+    ASSERT_EQ(co_proc_spawn("no-such-program-coscope", none, NULL, &p), CO_ENOENT);
+    ASSERT_EQ(co_proc_spawn(NULL, none, NULL, &p), CO_EINVAL);
+    return NULL;
+}
+
+static void test_status(void)
+{
+    RUN_TASK(status_main, NULL);
+}
+
+static co_proc *waited;
+static int wait_rc;
+
+static void *waiter(void *arg)
+{
+    (void)arg;
+    int st;
+    wait_rc = co_proc_wait(waited, &st);
+    return NULL;
+}
+
+static void *cancel_main(void *arg)
+{
+    (void)arg;
+    char *sleeper[] = {"sleep", "60", NULL};
+    ASSERT_OK(co_proc_spawn("sleep", sleeper, NULL, &waited));
+    co_task *t = co_spawn(waiter, NULL, "waiter");
+    co_yield();
+    ASSERT_OK(co_cancel(t));
+    ASSERT_OK(co_join(t, NULL));
+    ASSERT_EQ(wait_rc, CO_ECANCELED);
+    ASSERT_OK(co_proc_kill(waited, 0)); /* it runs on */
+    ASSERT_OK(co_proc_kill(waited, SIGKILL));
+    int st;
+    ASSERT_OK(co_proc_wait(waited, &st));
+    ASSERT_EQ(st, 128 + SIGKILL);
+    co_proc_free(waited);
+    return NULL;
+}
+
+static void test_cancel(void)
+{
+    RUN_TASK(cancel_main, NULL);
+}
+
+static void *trace_main(void *arg)
+{
+    (void)arg;
+    char *argv[] = {"sh", "-c", "exit 7", NULL};
+    co_proc *p;
+    ASSERT_OK(co_proc_spawn("sh", argv, NULL, &p));
+    int st;
+    ASSERT_OK(co_proc_wait(p, &st));
+    co_proc_free(p);
+    return NULL;
+}
+static const int wait_line = __LINE__ - 4;
+
+static void test_trace(void)
+{
+    char path[] = "/tmp/coscope-proc-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT(fd >= 0);
+    close(fd);
+    ASSERT_OK(co_trace_start(path));
+    RUN_TASK(trace_main, NULL);
+    ASSERT_OK(co_trace_stop());
+    FILE *f = fopen(path, "r");
+    ASSERT_NOT_NULL(f);
+    static char tb[1 << 16];
+    size_t n = fread(tb, 1, sizeof tb - 1, f);
+    fclose(f);
+    tb[n] = '\0';
+    const char *p = strstr(tb, "\"ev\":\"io\",\"task\":1,\"op\":\"spawn\",\"res\":");
+    ASSERT_NOT_NULL(p);
+    ASSERT_CMP(atoi(strstr(p, "\"res\":") + 6), >, 0);
+    p = strstr(p, "\"ev\":\"io_begin\",\"task\":1,\"op\":\"proc_wait\"}");
+    ASSERT_NOT_NULL(p);
+    char want[512];
+    snprintf(want, sizeof want,
+             "\"ev\":\"yield\",\"task\":1,\"why\":\"io\",\"op\":\"proc_wait\",\"at\":\"%s:%d\"",
+             __FILE__, wait_line);
+    p = strstr(p, want);
+    if (!p)
+        fprintf(stderr, "missing %s\n%s", want, tb);
+    ASSERT_NOT_NULL(p);
+    ASSERT_NOT_NULL(strstr(p, "\"ev\":\"io_end\",\"task\":1,\"op\":\"proc_wait\",\"res\":7}"));
+    unlink(path);
+}
+
+static const test_case cases[] = {
+    {"pipes", test_pipes},
+    {"status", test_status},
+    {"cancel", test_cancel},
+    {"trace", test_trace},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    return test_main(argc, argv, cases);
+}

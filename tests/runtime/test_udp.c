@@ -1,0 +1,137 @@
+/* tests/runtime/test_udp.c: UDP for tasks over loopback, asserted exactly:
+ * datagrams and their senders (IPv4 and IPv6), a datagram cut to the
+ * buffer, one that comes before anybody receives, cancellation that takes
+ * nothing, errors, and the trace of a receive. */
+#include <stdint.h>
+#include <unistd.h>
+
+#include "rt_run.h" /* and test.h */
+
+static co_udp *a, *b;
+static char rbuf[64], rfrom[64];
+static ssize_t rlen;
+static int rport;
+
+static void *receiver(void *arg)
+{
+    (void)arg;
+    rlen = co_udp_recv(b, rbuf, sizeof rbuf, rfrom, sizeof rfrom, &rport);
+    return NULL;
+}
+
+static void exchange(const char *host)
+{
+    ASSERT_OK(co_udp_bind(host, 0, &a));
+    ASSERT_OK(co_udp_bind(host, 0, &b));
+    int pa = co_udp_port(a), pb = co_udp_port(b);
+    ASSERT_CMP(pa, >, 0);
+    /* b waits first; a's datagram wakes it */
+    memset(rbuf, 0, sizeof rbuf);
+    co_task *t = co_spawn(receiver, NULL, "receiver");
+    co_yield();
+    ASSERT_EQ(co_udp_send(a, "ping", 4, host, pb), 4);
+    ASSERT_OK(co_join(t, NULL));
+    ASSERT_EQ(rlen, 4);
+    ASSERT_STR_EQ(rbuf, "ping");
+    ASSERT_STR_EQ(rfrom, host);
+    ASSERT_EQ(rport, pa);
+    /* sent before anybody receives: kept by the kernel for the next one */
+    ASSERT_EQ(co_udp_send(b, "pong!", 5, host, pa), 5);
+    char small[3];
+    ASSERT_EQ(co_udp_recv(a, small, sizeof small, NULL, 0, NULL), 3); /* cut */
+    ASSERT(memcmp(small, "pon", 3) == 0);
+    ASSERT_OK(co_udp_close(a));
+    ASSERT_OK(co_udp_close(b));
+}
+
+static void *udp_main(void *arg)
+{
+    (void)arg;
+    exchange("127.0.0.1");
+    exchange("::1");
+    co_udp *u;
+    ASSERT_EQ(co_udp_bind("not an ip", 0, &u), CO_EINVAL);
+    ASSERT_OK(co_udp_bind("127.0.0.1", 0, &u));
+    char c;
+    ASSERT_EQ(co_udp_recv(u, &c, 0, NULL, 0, NULL), CO_EINVAL);
+    ASSERT_EQ(co_udp_send(u, "x", 1, "bad", 9), CO_EINVAL);
+    ASSERT_EQ(co_udp_close(NULL), CO_EINVAL);
+    (void)u; /* left open: co_main closes and frees it */
+    return NULL;
+}
+
+static void test_exchange(void)
+{
+    RUN_TASK(udp_main, NULL);
+}
+
+static void *cancel_main(void *arg)
+{
+    (void)arg;
+    ASSERT_OK(co_udp_bind("127.0.0.1", 0, &b));
+    co_task *t = co_spawn(receiver, NULL, "receiver");
+    co_yield();
+    ASSERT_OK(co_cancel(t));
+    ASSERT_OK(co_join(t, NULL));
+    ASSERT_EQ(rlen, CO_ECANCELED);
+    /* nothing was taken: a datagram sent now is the next one received */
+    ASSERT_OK(co_udp_bind("127.0.0.1", 0, &a));
+    ASSERT_EQ(co_udp_send(a, "after", 5, "127.0.0.1", co_udp_port(b)), 5);
+    char buf[8] = {0};
+    ASSERT_EQ(co_udp_recv(b, buf, sizeof buf, NULL, 0, NULL), 5);
+    ASSERT_STR_EQ(buf, "after");
+    ASSERT_OK(co_deadline(2));
+    ASSERT_EQ(co_udp_recv(b, buf, sizeof buf, NULL, 0, NULL), CO_ETIMEDOUT);
+    ASSERT_OK(co_deadline(0));
+    ASSERT_OK(co_udp_close(a));
+    ASSERT_OK(co_udp_close(b));
+    return NULL;
+}
+
+static void test_cancel(void)
+{
+    RUN_TASK(cancel_main, NULL);
+}
+
+static void test_trace(void)
+{
+    char path[] = "/tmp/coscope-udp-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT(fd >= 0);
+    close(fd);
+    ASSERT_OK(co_trace_start(path));
+    RUN_TASK(cancel_main, NULL);
+    ASSERT_OK(co_trace_stop());
+    FILE *f = fopen(path, "r");
+    ASSERT_NOT_NULL(f);
+    static char tb[1 << 16];
+    size_t n = fread(tb, 1, sizeof tb - 1, f);
+    fclose(f);
+    tb[n] = '\0';
+    const char *p = strstr(tb, "\"ev\":\"io_begin\",\"task\":2,\"op\":\"udp_recv\",\"fd\":");
+    ASSERT_NOT_NULL(p);
+    char want[512];
+    snprintf(want, sizeof want,
+             "\"ev\":\"yield\",\"task\":2,\"why\":\"io\",\"op\":\"udp_recv\",\"fd\":");
+    p = strstr(p, want);
+    ASSERT_NOT_NULL(p);
+    snprintf(want, sizeof want, ",\"at\":\"%s:18\"", __FILE__);
+    const char *at = strstr(p, want);
+    ASSERT(at != NULL && at < strchr(p, '\n'));
+    ASSERT_NOT_NULL(strstr(p, "\"ev\":\"io_end\",\"task\":2,\"op\":\"udp_recv\",\"err\":\"ECANCELED\"}"));
+    ASSERT_NOT_NULL(strstr(p, "\"ev\":\"io\",\"task\":1,\"op\":\"udp_send\",\"fd\":"));
+    ASSERT_NOT_NULL(strstr(p, "\"ev\":\"io_end\",\"task\":1,\"op\":\"udp_recv\",\"res\":5}"));
+    unlink(path);
+}
+
+static const test_case cases[] = {
+    {"exchange", test_exchange},
+    {"cancel", test_cancel},
+    {"trace", test_trace},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    return test_main(argc, argv, cases);
+}
