@@ -492,117 +492,126 @@ static void json_summary(const tr_trace *tr, FILE *f)
     fputc('}', f);
 }
 
-int cli__stats(int argc, char **argv)
-{
-    const char *path = NULL, *val, *task_arg = NULL, *range_arg = NULL;
-    int json = 0, key = SORT_SPAWN, rc;
-    tr_trace *tr = NULL;
-    const tr_task **v;
+/* What the command line asked for. */
+typedef struct stats_opts {
+    const char *path, *task;
+    int json, key;
+    int has_range;
+    int64_t r0, r1;
+} stats_opts;
 
+static int sort_of(const char *val, int *key)
+{
+    static const struct {
+        const char *name;
+        int key;
+    } keys[] = {{"busy", SORT_BUSY}, {"latency", SORT_LATENCY}, {"polls", SORT_POLLS},
+                {"name", SORT_NAME}};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if (strcmp(val, keys[k].name) == 0) {
+            *key = keys[k].key;
+            return 0;
+        }
+    return cli__usage_error("stats", "--sort takes busy, latency, polls or name, not '%s'", val);
+}
+
+/* --range FROM..TO: two durations with FROM < TO. */
+static int range_of(const char *arg, stats_opts *o)
+{
+    const char *dots = strstr(arg, "..");
+    char from[64];
+    size_t fl = dots ? (size_t)(dots - arg) : 0;
+    if (!dots || fl >= sizeof from)
+        return cli__usage_error("stats", "--range takes FROM..TO (10ms..50ms), not '%s'", arg);
+    memcpy(from, arg, fl);
+    from[fl] = '\0';
+    if (tr_parse_dur(from, &o->r0) != 0 || tr_parse_dur(dots + 2, &o->r1) != 0 ||
+        o->r1 <= o->r0)
+        return cli__usage_error("stats",
+                                "--range takes FROM..TO with FROM < TO (10ms..50ms), not '%s'",
+                                arg);
+    o->has_range = 1;
+    return 0;
+}
+
+/* CLI_OK with *o filled, -1 after --help (printed), or a usage error. */
+static int parse_opts(int argc, char **argv, stats_opts *o)
+{
+    const char *val, *range_arg = NULL;
+    int rc;
+    *o = (stats_opts){.key = SORT_SPAWN};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli__is_help(a)) {
             usage(stdout);
-            return CLI_OK;
+            return -1;
         } else if (strcmp(a, "--json") == 0) {
-            json = 1;
+            o->json = 1;
         } else if ((rc = cli__opt_value(argc, argv, &i, "--sort", &val)) != 0) {
             if (rc < 0)
                 return cli__usage_error("stats", "--sort needs a value");
-            if (strcmp(val, "busy") == 0)
-                key = SORT_BUSY;
-            else if (strcmp(val, "latency") == 0)
-                key = SORT_LATENCY;
-            else if (strcmp(val, "polls") == 0)
-                key = SORT_POLLS;
-            else if (strcmp(val, "name") == 0)
-                key = SORT_NAME;
-            else
-                return cli__usage_error(
-                    "stats",
-                    "--sort takes busy, latency, polls or name, not "
-                    "'%s'",
-                    val);
+            if ((rc = sort_of(val, &o->key)) != 0)
+                return rc;
         } else if ((rc = cli__opt_value(argc, argv, &i, "--task", &val)) != 0) {
             if (rc < 0 || !*val)
                 return cli__usage_error("stats", "--task needs a task");
-            task_arg = val; /* an id, a label or a name: see tr_parse_task */
+            o->task = val; /* an id, a label or a name: see tr_parse_task */
         } else if ((rc = cli__opt_value(argc, argv, &i, "--range", &val)) != 0) {
             if (rc < 0 || !*val)
                 return cli__usage_error("stats", "--range needs FROM..TO");
             range_arg = val;
         } else if (a[0] == '-' && a[1] != '\0') {
             return cli__usage_error("stats", "unknown option '%s'", a);
-        } else if (!path) {
-            path = a;
+        } else if (!o->path) {
+            o->path = a;
         } else {
             return cli__usage_error("stats", "unexpected argument '%s'", a);
         }
     }
-    if (!path)
+    if (!o->path)
         return cli__usage_error("stats", "missing FILE");
-    int64_t r0 = 0, r1 = 0;
-    if (range_arg) {
-        const char *dots = strstr(range_arg, "..");
-        char from[64];
-        size_t fl = dots ? (size_t)(dots - range_arg) : 0;
-        if (!dots || fl >= sizeof from)
-            return cli__usage_error("stats", "--range takes FROM..TO (10ms..50ms), not '%s'",
-                                    range_arg);
-        memcpy(from, range_arg, fl);
-        from[fl] = '\0';
-        if (tr_parse_dur(from, &r0) != 0 || tr_parse_dur(dots + 2, &r1) != 0 || r1 <= r0)
-            return cli__usage_error("stats",
-                                    "--range takes FROM..TO with FROM < TO (10ms..50ms), "
-                                    "not '%s'",
-                                    range_arg);
-        if (json || task_arg)
-            return cli__usage_error("stats", "--range goes without --json and --task");
-    }
+    if (range_arg && (rc = range_of(range_arg, o)) != 0)
+        return rc;
+    if (range_arg && (o->json || o->task))
+        return cli__usage_error("stats", "--range goes without --json and --task");
+    return CLI_OK;
+}
 
-    if (cli__load_analyzed(path, &(tr_analysis_opts)TR_ANALYSIS_OPTS_INIT, &tr) != CLI_OK)
+/* --task: one task's report. */
+static int report_task(const tr_trace *tr, const stats_opts *o)
+{
+    uint32_t id = 0;
+    const tr_task *t = NULL;
+    int rc = tr_parse_task(tr, o->task, &id);
+    if (rc == 0 && !(t = tr_task_by_id(tr, id)))
+        rc = -ENOENT; /* the loop has no task record */
+    if (rc != 0) {
+        fprintf(stderr,
+                rc == -EEXIST ? "coscope: %s: several tasks are named %s; give an id\n"
+                              : "coscope: %s: no task %s\n",
+                o->path, o->task);
         return CLI_BAD;
-
-    if (range_arg) {
-        tr_range r;
-        tr_range_stats(tr, r0, r1, &r);
-        print_range(tr, &r, stdout);
-        tr_free(tr);
-        return CLI_OK;
     }
-
-    if (task_arg) {
-        uint32_t id = 0;
-        const tr_task *t = NULL;
-        rc = tr_parse_task(tr, task_arg, &id);
-        if (rc == 0 && !(t = tr_task_by_id(tr, id)))
-            rc = -ENOENT; /* the loop has no task record */
-        if (rc != 0) {
-            fprintf(stderr,
-                    rc == -EEXIST
-                        ? "coscope: %s: several tasks are named %s; give an id\n"
-                        : "coscope: %s: no task %s\n",
-                    path, task_arg);
-            tr_free(tr);
-            return CLI_BAD;
-        }
-        if (json) {
-            fputs("{\"program\":", stdout);
-            tr__json_str(stdout, tr_head(tr)->program);
-            fputs(",\"task\":", stdout);
-            json_task(tr, t, 1, stdout);
-            fputs("}\n", stdout);
-        } else {
-            print_task(tr, t, stdout);
-        }
-        tr_free(tr);
-        return CLI_OK;
+    if (o->json) {
+        fputs("{\"program\":", stdout);
+        tr__json_str(stdout, tr_head(tr)->program);
+        fputs(",\"task\":", stdout);
+        json_task(tr, t, 1, stdout);
+        fputs("}\n", stdout);
+    } else {
+        print_task(tr, t, stdout);
     }
+    return CLI_OK;
+}
 
-    v = sorted_tasks(tr, key);
+/* The whole trace: summary, every task (sorted), the annotated spans. */
+static int report_all(const tr_trace *tr, const stats_opts *o)
+{
+    const tr_task **v = sorted_tasks(tr, o->key);
+    int rc = 0;
     if (!v)
-        goto nomem;
-    if (json) {
+        return -1;
+    if (o->json) {
         json_summary(tr, stdout);
         fputs(",\"tasks\":[", stdout);
         for (size_t i = 0; i < tr_ntasks(tr); i++) {
@@ -610,25 +619,37 @@ int cli__stats(int argc, char **argv)
             json_task(tr, v[i], 0, stdout);
         }
         fputs(tr_ntasks(tr) ? "\n]" : "]", stdout);
-        if (json_spans(tr, stdout) != 0) {
-            free(v);
-            goto nomem;
-        }
-        fputs("}\n", stdout);
+        rc = json_spans(tr, stdout);
+        if (rc == 0)
+            fputs("}\n", stdout);
     } else {
         print_summary(tr, stdout);
         fputc('\n', stdout);
-        if (print_table(tr, v, stdout) != 0 || print_spans(tr, stdout) != 0) {
-            free(v);
-            goto nomem;
-        }
+        rc = print_table(tr, v, stdout) != 0 || print_spans(tr, stdout) != 0 ? -1 : 0;
     }
     free(v);
-    tr_free(tr);
-    return CLI_OK;
+    return rc;
+}
 
-nomem:
-    fprintf(stderr, "coscope: out of memory\n");
+int cli__stats(int argc, char **argv)
+{
+    stats_opts o;
+    tr_trace *tr = NULL;
+    int rc = parse_opts(argc, argv, &o);
+    if (rc != CLI_OK)
+        return rc < 0 ? CLI_OK : rc;
+    if (cli__load_analyzed(o.path, &(tr_analysis_opts)TR_ANALYSIS_OPTS_INIT, &tr) != CLI_OK)
+        return CLI_BAD;
+    if (o.has_range) {
+        tr_range r;
+        tr_range_stats(tr, o.r0, o.r1, &r);
+        print_range(tr, &r, stdout);
+    } else if (o.task) {
+        rc = report_task(tr, &o);
+    } else if (report_all(tr, &o) != 0) {
+        fprintf(stderr, "coscope: out of memory\n");
+        rc = CLI_BAD;
+    }
     tr_free(tr);
-    return CLI_BAD;
+    return rc;
 }
