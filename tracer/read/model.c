@@ -63,6 +63,51 @@ static int unknown_ref(tr_trace *tr, size_t i)
     return -EINVAL;
 }
 
+/* Pass 1 at a spawn: the task's record (state and tasks grow by doubling). */
+static int count_spawn(tr_trace *tr, size_t i, size_t *capp, uint8_t **state_out, counts *n)
+{
+    const tr_event *e = &tr->ev[i];
+    uint8_t *state = *state_out;
+    size_t cap = *capp;
+    uint32_t *idx = tr__map_get(&tr->task_idx, e->task, 1);
+    if (!idx)
+        return -ENOMEM;
+    if (*idx != NONE) {
+        tr__set_error("%s:%u: task %u spawned twice", tr->name, tr_ev_line(tr, i),
+                      e->task);
+        return -EINVAL;
+    }
+    if (tr->ntasks == cap) {
+        cap *= 2;
+        uint8_t *s2 = realloc(state, cap);
+        if (s2)
+            *state_out = state = s2;
+        tr_task *t2 = realloc(tr->tasks, cap * sizeof *t2);
+        if (t2)
+            tr->tasks = t2;
+        if (!s2 || !t2)
+            return -ENOMEM;
+    }
+    *idx = (uint32_t)tr->ntasks;
+    tr_task *t = &tr->tasks[tr->ntasks++];
+    memset(t, 0, sizeof *t);
+    t->id = e->task;
+    t->parent = e->arg;
+    t->name = e->s;
+    t->at = tr_ev_at(tr, e);
+    t->spawn_t = e->t;
+    t->exit_t = -1;
+    if (unknown_ref(tr, i))
+        return -EINVAL;
+    uint32_t *p = e->arg ? tr__map_get(&tr->task_idx, e->arg, 0) : NULL;
+    t->depth = p && *p != NONE && *p != *idx ? tr->tasks[*p].depth + 1 : 0;
+    t->nspans = 1;
+    state[*idx] = TR_ST_READY;
+    n->spans++;
+    *capp = cap;
+    return 0;
+}
+
 /* Pass 1: tasks, checks, and the size of every array. */
 static int pass_count(tr_trace *tr, uint8_t **state_out, counts *n)
 {
@@ -77,41 +122,10 @@ static int pass_count(tr_trace *tr, uint8_t **state_out, counts *n)
         const tr_event *e = &tr->ev[i];
         uint32_t *idx = NULL;
         if (e->ev == TR_EV_SPAWN) {
-            idx = tr__map_get(&tr->task_idx, e->task, 1);
-            if (!idx)
-                return -ENOMEM;
-            if (*idx != NONE) {
-                tr__set_error("%s:%u: task %u spawned twice", tr->name, tr_ev_line(tr, i),
-                              e->task);
-                return -EINVAL;
-            }
-            if (tr->ntasks == cap) {
-                cap *= 2;
-                uint8_t *s2 = realloc(state, cap);
-                if (s2)
-                    *state_out = state = s2;
-                tr_task *t2 = realloc(tr->tasks, cap * sizeof *t2);
-                if (t2)
-                    tr->tasks = t2;
-                if (!s2 || !t2)
-                    return -ENOMEM;
-            }
-            *idx = (uint32_t)tr->ntasks;
-            tr_task *t = &tr->tasks[tr->ntasks++];
-            memset(t, 0, sizeof *t);
-            t->id = e->task;
-            t->parent = e->arg;
-            t->name = e->s;
-            t->at = tr_ev_at(tr, e);
-            t->spawn_t = e->t;
-            t->exit_t = -1;
-            if (unknown_ref(tr, i))
-                return -EINVAL;
-            uint32_t *p = e->arg ? tr__map_get(&tr->task_idx, e->arg, 0) : NULL;
-            t->depth = p && *p != NONE && *p != *idx ? tr->tasks[*p].depth + 1 : 0;
-            t->nspans = 1;
-            state[*idx] = TR_ST_READY;
-            n->spans++;
+            int rc = count_spawn(tr, i, &cap, state_out, n);
+            if (rc != 0)
+                return rc;
+            state = *state_out;
             continue;
         }
         if (e->task != 0) {
@@ -155,6 +169,36 @@ static int pass_count(tr_trace *tr, uint8_t **state_out, counts *n)
         } else if (e->ev == TR_EV_POLL_END) {
             in_poll = 0;
         }
+    }
+    return 0;
+}
+
+/* Pass 2 at work_begin / work_end: open a pool job, or close the one open
+ * for the same task and thread (an end with none open is counted). */
+static int fill_work(tr_trace *tr, size_t i, tr__map *open_work, uint64_t *unmatched,
+                     uint32_t *unmatched_line)
+{
+    const tr_event *e = &tr->ev[i];
+    if (e->ev == TR_EV_WORK_BEGIN) {
+        uint32_t *w = tr__map_get(open_work, work_key(e), 1);
+        if (!w)
+            return -ENOMEM;
+        *w = (uint32_t)tr->nworks;
+        tr_work *wk = &tr->works[tr->nworks++];
+        memset(wk, 0, sizeof *wk);
+        wk->t0 = e->t;
+        wk->t1 = -1;
+        wk->task = e->task;
+        wk->thread = e->arg;
+        wk->name = e->s;
+        return 0;
+    }
+    uint32_t *w = tr__map_get(open_work, work_key(e), 0);
+    if (w && *w != NONE) {
+        tr->works[*w].t1 = e->t;
+        *w = NONE;
+    } else if ((*unmatched)++ == 0) {
+        *unmatched_line = tr_ev_line(tr, i);
     }
     return 0;
 }
@@ -215,26 +259,9 @@ static int pass_fill(tr_trace *tr, uint8_t *state, counts *n, uint64_t *unmatche
             n->readies += s == TR_ST_READY;
             cur[k] = pos;
             tr->span_order[no++] = pos;
-        } else if (e->ev == TR_EV_WORK_BEGIN) {
-            uint32_t *w = tr__map_get(&open_work, work_key(e), 1);
-            if (!w)
+        } else if (e->ev == TR_EV_WORK_BEGIN || e->ev == TR_EV_WORK_END) {
+            if (fill_work(tr, i, &open_work, unmatched, unmatched_line) != 0)
                 goto out;
-            *w = (uint32_t)tr->nworks;
-            tr_work *wk = &tr->works[tr->nworks++];
-            memset(wk, 0, sizeof *wk);
-            wk->t0 = e->t;
-            wk->t1 = -1;
-            wk->task = e->task;
-            wk->thread = e->arg;
-            wk->name = e->s;
-        } else if (e->ev == TR_EV_WORK_END) {
-            uint32_t *w = tr__map_get(&open_work, work_key(e), 0);
-            if (w && *w != NONE) {
-                tr->works[*w].t1 = e->t;
-                *w = NONE;
-            } else if ((*unmatched)++ == 0) {
-                *unmatched_line = tr_ev_line(tr, i);
-            }
         } else if (e->ev == TR_EV_POLL_BEGIN && !in_poll) {
             in_poll = 1;
             tr->idles[tr->nidles++] = (tr_idle){.t0 = e->t, .t1 = tr->head.duration};
