@@ -4,9 +4,14 @@
  * aborting) would otherwise leave only `co_main(...) == 0` to assert.
  *
  *     RUN_TASK(body, arg);               // co_main returned 0, body ended
- *     int rc = rt_run_rc(body, arg);     // co_main's result, body ended */
+ *     int rc = rt_run_rc(body, arg);     // co_main's result, body ended
+ *     const char *tr = RUN_TRACED(body, arg);   // RUN_TASK, traced: the text */
 #ifndef COSCOPE_RT_RUN_H
 #define COSCOPE_RT_RUN_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "coscope/co.h"
 #include "test.h"
@@ -38,5 +43,29 @@ static inline int rt_run__rc(co_fn fn, void *arg, const char *file, int line)
 }
 #define rt_run_rc(fn, arg) rt_run__rc((fn), (arg), __FILE__, __LINE__)
 #define RUN_TASK(fn, arg) ASSERT_OK(rt_run_rc((fn), (arg)))
+
+/* RUN_TASK with tracing on, into a fresh file that is read back and
+ * removed: the trace's text, NUL-terminated, in a static buffer that the
+ * next call reuses (a trace longer than it fails the test). */
+static inline const char *rt_run__traced(co_fn fn, void *arg, const char *file, int line)
+{
+    static char text[1 << 18];
+    char path[] = "/tmp/coscope-rt-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT(fd >= 0);
+    close(fd);
+    ASSERT_OK(co_trace_start(path));
+    ASSERT_OK(rt_run__rc(fn, arg, file, line));
+    ASSERT_OK(co_trace_stop());
+    FILE *f = fopen(path, "r");
+    ASSERT_NOT_NULL(f);
+    size_t n = fread(text, 1, sizeof text, f);
+    fclose(f);
+    unlink(path);
+    ASSERT(n < sizeof text);
+    text[n] = '\0';
+    return text;
+}
+#define RUN_TRACED(fn, arg) rt_run__traced((fn), (arg), __FILE__, __LINE__)
 
 #endif

@@ -89,19 +89,7 @@ static const int listen_line = __LINE__ - 4;
 
 static void test_trace(void)
 {
-    char path[] = "/tmp/coscope-dns-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT(fd >= 0);
-    close(fd);
-    ASSERT_OK(co_trace_start(path));
-    RUN_TASK(trace_main, NULL);
-    ASSERT_OK(co_trace_stop());
-    FILE *f = fopen(path, "r");
-    ASSERT_NOT_NULL(f);
-    static char tb[1 << 16];
-    size_t n = fread(tb, 1, sizeof tb - 1, f);
-    fclose(f);
-    tb[n] = '\0';
+    const char *tb = RUN_TRACED(trace_main, NULL);
     char want[3][512];
     snprintf(want[0], sizeof want[0], "\"ev\":\"io_begin\",\"task\":1,\"op\":\"dns\"}");
     snprintf(want[1], sizeof want[1],
@@ -118,7 +106,6 @@ static void test_trace(void)
     }
     ASSERT_CMP(atoi(strstr(p, "\"res\":") + 6), >=, 1);
     ASSERT_NOT_NULL(strstr(p, "\"op\":\"listen\""));
-    unlink(path);
 }
 
 static const test_case cases[] = {

@@ -274,19 +274,7 @@ static const int group_wait_line = __LINE__ - 4;
 
 static void test_trace(void)
 {
-    char path[] = "/tmp/coscope-group-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT(fd >= 0);
-    close(fd);
-    ASSERT_OK(co_trace_start(path));
-    RUN_TASK(trace_main, NULL);
-    ASSERT_OK(co_trace_stop());
-    FILE *f = fopen(path, "r");
-    ASSERT_NOT_NULL(f);
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
+    const char *buf = RUN_TRACED(trace_main, NULL);
     char want[4][512];
     snprintf(want[0], sizeof want[0],
              "\"ev\":\"obj\",\"obj\":1,\"kind\":\"group\",\"name\":\"clients\",\"at\":\"%s:%d\"}",
@@ -304,7 +292,6 @@ static void test_trace(void)
         ASSERT_NOT_NULL(q);
         p = q + 1;
     }
-    unlink(path);
 }
 
 static const test_case cases[] = {

@@ -168,19 +168,7 @@ static const int read_line_line = __LINE__ - 5;
 
 static void test_trace(void)
 {
-    char path[] = "/tmp/coscope-iobuf-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT(fd >= 0);
-    close(fd);
-    ASSERT_OK(co_trace_start(path));
-    RUN_TASK(trace_main, NULL);
-    ASSERT_OK(co_trace_stop());
-    FILE *f = fopen(path, "r");
-    ASSERT_NOT_NULL(f);
-    static char tb[1 << 16];
-    size_t n = fread(tb, 1, sizeof tb - 1, f);
-    fclose(f);
-    tb[n] = '\0';
+    const char *tb = RUN_TRACED(trace_main, NULL);
     char want[512];
     snprintf(want, sizeof want, "\"why\":\"io\",\"op\":\"read\",\"fd\":");
     const char *y = strstr(tb, want);
@@ -189,7 +177,6 @@ static void test_trace(void)
     const char *nl = strchr(y, '\n');
     const char *at = strstr(y, want);
     ASSERT(at != NULL && at < nl);
-    unlink(path);
 }
 
 static const test_case cases[] = {

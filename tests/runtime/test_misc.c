@@ -210,19 +210,7 @@ static const int span_line = __LINE__ - 12;
 static void test_spans(void)
 {
     ASSERT_EQ(co_span_begin("x"), CO_EINVAL); /* outside a task */
-    char path[] = "/tmp/coscope-spans-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT(fd >= 0);
-    close(fd);
-    ASSERT_OK(co_trace_start(path));
-    RUN_TASK(span_main, NULL);
-    ASSERT_OK(co_trace_stop());
-    FILE *f = fopen(path, "r");
-    ASSERT_NOT_NULL(f);
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
+    const char *buf = RUN_TRACED(span_main, NULL);
     char want[7][512];
     snprintf(want[0], sizeof want[0],
              "\"ev\":\"span_begin\",\"task\":1,\"name\":\"request\",\"at\":\"%s:%d\"}\n",
@@ -243,7 +231,6 @@ static void test_spans(void)
         ASSERT_NOT_NULL(q);
         p = q + 1;
     }
-    unlink(path);
 }
 
 static const test_case cases[] = {

@@ -119,19 +119,7 @@ static const int wait_line = __LINE__ - 4;
 
 static void test_trace(void)
 {
-    char path[] = "/tmp/coscope-proc-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT(fd >= 0);
-    close(fd);
-    ASSERT_OK(co_trace_start(path));
-    RUN_TASK(trace_main, NULL);
-    ASSERT_OK(co_trace_stop());
-    FILE *f = fopen(path, "r");
-    ASSERT_NOT_NULL(f);
-    static char tb[1 << 16];
-    size_t n = fread(tb, 1, sizeof tb - 1, f);
-    fclose(f);
-    tb[n] = '\0';
+    const char *tb = RUN_TRACED(trace_main, NULL);
     const char *p = strstr(tb, "\"ev\":\"io\",\"task\":1,\"op\":\"spawn\",\"res\":");
     ASSERT_NOT_NULL(p);
     ASSERT_CMP(atoi(strstr(p, "\"res\":") + 6), >, 0);
@@ -146,7 +134,6 @@ static void test_trace(void)
         fprintf(stderr, "missing %s\n%s", want, tb);
     ASSERT_NOT_NULL(p);
     ASSERT_NOT_NULL(strstr(p, "\"ev\":\"io_end\",\"task\":1,\"op\":\"proc_wait\",\"res\":7}"));
-    unlink(path);
 }
 
 static const test_case cases[] = {

@@ -262,19 +262,7 @@ static const int sel_trace_line = __LINE__ - 4;
 
 static void test_select_trace(void)
 {
-    char path[] = "/tmp/coscope-select-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT(fd >= 0);
-    close(fd);
-    ASSERT_OK(co_trace_start(path));
-    RUN_TASK(sel_trace_main, NULL);
-    ASSERT_OK(co_trace_stop());
-    FILE *f = fopen(path, "r");
-    ASSERT_NOT_NULL(f);
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
+    const char *buf = RUN_TRACED(sel_trace_main, NULL);
     char want[512];
     snprintf(want, sizeof want,
              "\"ev\":\"yield\",\"task\":1,\"why\":\"select\",\"ms\":4,\"at\":\"%s:%d\"",
@@ -286,7 +274,6 @@ static void test_select_trace(void)
     ASSERT_NOT_NULL(r);
     const char *timer = "\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"timer\"}";
     ASSERT(strncmp(r, timer, strlen(timer)) == 0);
-    unlink(path);
 }
 
 static const test_case cases[] = {

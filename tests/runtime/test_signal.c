@@ -115,19 +115,7 @@ static void *trace_main(void *arg)
 
 static void test_trace(void)
 {
-    char path[] = "/tmp/coscope-signal-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT(fd >= 0);
-    close(fd);
-    ASSERT_OK(co_trace_start(path));
-    RUN_TASK(trace_main, NULL);
-    ASSERT_OK(co_trace_stop());
-    FILE *f = fopen(path, "r");
-    ASSERT_NOT_NULL(f);
-    static char tb[1 << 16];
-    size_t n = fread(tb, 1, sizeof tb - 1, f);
-    fclose(f);
-    tb[n] = '\0';
+    const char *tb = RUN_TRACED(trace_main, NULL);
     char want[512];
     snprintf(want, sizeof want,
              "\"ev\":\"yield\",\"task\":2,\"why\":\"signal\",\"obj\":%d,\"at\":\"%s:17\"",
@@ -135,7 +123,6 @@ static void test_trace(void)
     const char *y = strstr(tb, want);
     ASSERT_NOT_NULL(y);
     ASSERT_NOT_NULL(strstr(y, "\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"io\"}"));
-    unlink(path);
 }
 
 static const test_case cases[] = {

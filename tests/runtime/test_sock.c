@@ -121,19 +121,7 @@ static const int shutdown_line = __LINE__ - 5;
 
 static void test_trace(void)
 {
-    char path[] = "/tmp/coscope-sock-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT(fd >= 0);
-    close(fd);
-    ASSERT_OK(co_trace_start(path));
-    RUN_TASK(trace_main, NULL);
-    ASSERT_OK(co_trace_stop());
-    FILE *f = fopen(path, "r");
-    ASSERT_NOT_NULL(f);
-    static char tb[1 << 16];
-    size_t n = fread(tb, 1, sizeof tb - 1, f);
-    fclose(f);
-    tb[n] = '\0';
+    const char *tb = RUN_TRACED(trace_main, NULL);
     const char *p = strstr(tb, "\"ev\":\"io_begin\",\"task\":1,\"op\":\"shutdown\",\"fd\":");
     ASSERT_NOT_NULL(p);
     char want[512];
@@ -144,7 +132,6 @@ static void test_trace(void)
     const char *at = strstr(p, want);
     ASSERT(at != NULL && at < strchr(p, '\n'));
     ASSERT_NOT_NULL(strstr(p, "\"ev\":\"io_end\",\"task\":1,\"op\":\"shutdown\",\"res\":0}"));
-    unlink(path);
 }
 
 static const test_case cases[] = {

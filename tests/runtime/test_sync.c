@@ -246,19 +246,7 @@ static const int sem_new_line = __LINE__ - 12;
 
 static void test_trace(void)
 {
-    char path[] = "/tmp/coscope-sync-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT(fd >= 0);
-    close(fd);
-    ASSERT_OK(co_trace_start(path));
-    RUN_TASK(trace_main, NULL);
-    ASSERT_OK(co_trace_stop());
-    FILE *f = fopen(path, "r");
-    ASSERT_NOT_NULL(f);
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
+    const char *buf = RUN_TRACED(trace_main, NULL);
     /* Every line here, in order (other lines between them allowed). */
     char want[6][512];
     snprintf(want[0], sizeof want[0],
@@ -277,7 +265,6 @@ static void test_trace(void)
         ASSERT_NOT_NULL(q);
         p = q + 1;
     }
-    unlink(path);
 }
 
 static const test_case cases[] = {

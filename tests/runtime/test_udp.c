@@ -95,19 +95,7 @@ static void test_cancel(void)
 
 static void test_trace(void)
 {
-    char path[] = "/tmp/coscope-udp-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT(fd >= 0);
-    close(fd);
-    ASSERT_OK(co_trace_start(path));
-    RUN_TASK(cancel_main, NULL);
-    ASSERT_OK(co_trace_stop());
-    FILE *f = fopen(path, "r");
-    ASSERT_NOT_NULL(f);
-    static char tb[1 << 16];
-    size_t n = fread(tb, 1, sizeof tb - 1, f);
-    fclose(f);
-    tb[n] = '\0';
+    const char *tb = RUN_TRACED(cancel_main, NULL);
     const char *p = strstr(tb, "\"ev\":\"io_begin\",\"task\":2,\"op\":\"udp_recv\",\"fd\":");
     ASSERT_NOT_NULL(p);
     char want[512];
@@ -121,7 +109,6 @@ static void test_trace(void)
     ASSERT_NOT_NULL(strstr(p, "\"ev\":\"io_end\",\"task\":2,\"op\":\"udp_recv\",\"err\":\"ECANCELED\"}"));
     ASSERT_NOT_NULL(strstr(p, "\"ev\":\"io\",\"task\":1,\"op\":\"udp_send\",\"fd\":"));
     ASSERT_NOT_NULL(strstr(p, "\"ev\":\"io_end\",\"task\":1,\"op\":\"udp_recv\",\"res\":5}"));
-    unlink(path);
 }
 
 static const test_case cases[] = {
