@@ -21,17 +21,15 @@ typedef struct sel_state {
 } sel_state;
 
 typedef struct cwaiter {
+    co__qlink link; /* first: a queue's head is its waiter */
     co_task *task;
-    void *elem; /* send: the element to give; recv: where to put one */
-    struct cwaiter *prev, *next;
+    void *elem;     /* send: the element to give; recv: where to put one */
     int queued;     /* linked in a queue */
     sel_state *sel; /* NULL unless part of a co_select */
     int index;      /* its case in that select */
 } cwaiter;
 
-typedef struct wqueue {
-    cwaiter *head, *tail;
-} wqueue;
+typedef co__fifo wqueue;
 
 struct co_chan {
     co__obj obj;
@@ -51,26 +49,12 @@ typedef struct chan_wait {
 static void q_push(wqueue *q, cwaiter *w)
 {
     w->queued = 1;
-    w->next = NULL;
-    w->prev = q->tail;
-    if (q->tail)
-        q->tail->next = w;
-    else
-        q->head = w;
-    q->tail = w;
+    co__fifo_push(q, &w->link);
 }
 
 static void q_unlink(wqueue *q, cwaiter *w)
 {
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        q->head = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    else
-        q->tail = w->prev;
-    w->prev = w->next = NULL;
+    co__fifo_unlink(q, &w->link);
     w->queued = 0;
 }
 
@@ -79,7 +63,7 @@ static void q_unlink(wqueue *q, cwaiter *w)
 static cwaiter *q_pop(wqueue *q)
 {
     cwaiter *w;
-    while ((w = q->head)) {
+    while ((w = (cwaiter *)q->head)) {
         q_unlink(q, w);
         if (!w->sel || !w->sel->fired)
             return w;
@@ -420,7 +404,7 @@ void co_chan_free_at(co_chan *c, const char *file, int line)
 {
     if (!c)
         return;
-    cwaiter *w = c->senders.head ? c->senders.head : c->receivers.head;
+    cwaiter *w = (cwaiter *)(c->senders.head ? c->senders.head : c->receivers.head);
     if (w) {
         char label[320];
         co__fatal(file, line, "co_chan_free of %s, which task %llu \"%s\" "

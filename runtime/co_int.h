@@ -136,6 +136,40 @@ void co__locals_free(co_task *t, int run_dtors);
 co_task *co__spawn(co_fn fn, void *arg, const char *name, const char *file,
                    int line, uint32_t stack);
 
+/* An intrusive FIFO of waiters that live on their tasks' stacks (channels,
+ * semaphores, conditions): a waiter struct starts with its co__qlink, is
+ * pushed at the tail, and can be unlinked from anywhere (a cancel). */
+typedef struct co__qlink {
+    struct co__qlink *prev, *next;
+} co__qlink;
+typedef struct co__fifo {
+    co__qlink *head, *tail;
+} co__fifo;
+
+static inline void co__fifo_push(co__fifo *q, co__qlink *l)
+{
+    l->next = NULL;
+    l->prev = q->tail;
+    if (q->tail)
+        q->tail->next = l;
+    else
+        q->head = l;
+    q->tail = l;
+}
+
+static inline void co__fifo_unlink(co__fifo *q, co__qlink *l)
+{
+    if (l->prev)
+        l->prev->next = l->next;
+    else
+        q->head = l->next;
+    if (l->next)
+        l->next->prev = l->prev;
+    else
+        q->tail = l->prev;
+    l->prev = l->next = NULL;
+}
+
 /* Tracing id of the current task (0 on the loop). */
 static inline uint64_t co__cur_id(void)
 {

@@ -12,13 +12,11 @@
 #include <string.h>
 
 typedef struct swaiter {
+    co__qlink link; /* first: a queue's head is its waiter */
     co_task *task;
-    struct swaiter *prev, *next;
 } swaiter;
 
-typedef struct squeue {
-    swaiter *head, *tail;
-} squeue;
+typedef co__fifo squeue;
 
 struct co_sem {
     co__obj obj;
@@ -31,33 +29,13 @@ struct co_cond {
     squeue q;
 };
 
-static void sq_push(squeue *q, swaiter *w)
-{
-    w->next = NULL;
-    w->prev = q->tail;
-    if (q->tail)
-        q->tail->next = w;
-    else
-        q->head = w;
-    q->tail = w;
-}
-
-static void sq_unlink(squeue *q, swaiter *w)
-{
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        q->head = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    else
-        q->tail = w->prev;
-    w->prev = w->next = NULL;
-}
+static void sq_push(squeue *q, swaiter *w) { co__fifo_push(q, &w->link); }
+static void sq_unlink(squeue *q, swaiter *w) { co__fifo_unlink(q, &w->link); }
+static swaiter *sq_head(const squeue *q) { return (swaiter *)q->head; }
 
 static swaiter *sq_pop(squeue *q)
 {
-    swaiter *w = q->head;
+    swaiter *w = sq_head(q);
     if (w)
         sq_unlink(q, w);
     return w;
@@ -193,7 +171,7 @@ void co_sem_free_at(co_sem *s, const char *file, int line)
         char label[320];
         co__fatal(file, line, "co_sem_free of %s, which task %llu \"%s\" waits on",
                   co__obj_label(&s->obj, label, sizeof label),
-                  (unsigned long long)s->q.head->task->id, s->q.head->task->name);
+                  (unsigned long long)sq_head(&s->q)->task->id, sq_head(&s->q)->task->name);
     }
     free(s->obj.name);
     free(s);
@@ -278,7 +256,7 @@ void co_cond_free_at(co_cond *c, const char *file, int line)
         char label[320];
         co__fatal(file, line, "co_cond_free of %s, which task %llu \"%s\" waits on",
                   co__obj_label(&c->obj, label, sizeof label),
-                  (unsigned long long)c->q.head->task->id, c->q.head->task->name);
+                  (unsigned long long)sq_head(&c->q)->task->id, sq_head(&c->q)->task->name);
     }
     free(c->obj.name);
     free(c);
