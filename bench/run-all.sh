@@ -77,7 +77,7 @@ BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
     say "warning: $BUILD is a '$BUILD_TYPE' build, the figures want Release"
 say "building benchmarks in $BUILD"
 cmake --build "$BUILD" -j2 --target bench_runtime bench_record gen_trace \
-    bench_load bench_view bench_echo http_hello echo_server \
+    bench_load bench_herd coscope_cli bench_view bench_echo http_hello echo_server \
     >"$LOG_DIR/build.log" 2>&1 || die "build failed (see $LOG_DIR/build.log)"
 
 B_RUNTIME=$BUILD/bench/runtime/bench_runtime
@@ -376,6 +376,16 @@ for r in $(seq "$READ_RUNS"); do
         die "bench_view failed (see $LOG_DIR/view.$r.log)"
 done
 rm -f "$GEN"
+# 100 000 tasks parked, then released at once (issue: stalls was quadratic
+# in tasks): the whole CLI's stalls against stats on the same trace.
+for r in $(seq "$READ_RUNS"); do
+    say "100 k-task herd, run $r/$READ_RUNS"
+    "$BUILD/bench/read/bench_herd" 100000 "$BUILD/bin/coscope" >"$LOG_DIR/herd.$r.log" 2>&1 ||
+        die "bench_herd failed (see $LOG_DIR/herd.$r.log)"
+done
+HERD_STALLS_S=$(collect herd_coscope_stalls herd)
+HERD_STATS_S=$(collect herd_coscope_stats herd)
+HERD_N=$(collect herd_stalls herd)
 NEV=$(collect events load)
 MEV=$(calc "$NEV / 1e6")
 LOAD_S=$(collect load_time load)
@@ -442,6 +452,7 @@ CPU time stolen by the hypervisor during the run: $(echo "$TICKS_BEFORE $(cpu_ti
 | Python asyncio \`Protocol\` hello | $(fmt 0 "$H_PY") req/s ($(r_node "$H_PY")× Node); $(fmt 2 "$C_PY") µs CPU/req | peer | | bench/peers/py_hello.py, same wrk rounds |
 $ECHO_ROWS
 | trace load, $(fmt 0 "$MEV") M events | $(fmt 2 "$LOAD_S") s ($(fmt 3 "$(calc "$LOAD_S / $MEV")") s per M events) | ≤ 5 s | $(status "$(le "$LOAD_S" 5)") | bench_load on a gen_trace file of $(fmt 0 "$GEN_MB") MB in /tmp (page cache warm), $READ_RUNS runs |
+| \`coscope stalls\`, 100 000 tasks parked then released ($(fmt 0 "$HERD_N") stalls) | $(fmt 2 "$HERD_STALLS_S") s (\`stats\` on the same trace: $(fmt 2 "$HERD_STATS_S") s) | ≤ 3× \`stats\` (was 238 s against ~1 s) | $(status "$(le "$HERD_STALLS_S" "3 * $HERD_STATS_S")") | bench_herd: gen_herd's trace, then the whole CLI, \`stalls\` and \`stats\`; $READ_RUNS runs |
 | trace load, peak RSS | $(fmt 0 "$LOAD_RSS") MB ($(fmt 1 "$(calc "$LOAD_RSS / $MEV")") MB per M events, $(fmt 2 "$LOAD_X")× file) | ≤ file size | $(status "$(le "$LOAD_X" 1)") | same runs, \`ru_maxrss\` after load + analysis |
 | analysis | $(fmt 3 "$ANALYSIS_S") s | ≤ 2 s more | $(status "$(le "$ANALYSIS_S" 2)") | same runs, \`tr_analyze\` (stalls, wakeup edges) |
 | real trace load (http_hello, tracing on) | $(fmt 2 "$H_LOAD_S") s for $(fmt 1 "$(calc "$H_LOAD_EV / 1e6")") M events, $(fmt 2 "$H_LOAD_X")× file, analysis $(fmt 3 "$H_ANALYSIS") s | | | bench_load once on the last ${HTTP_SECS}+${WARM_SECS} s http_hello trace ($(fmt 0 "$H_LOAD_MB") MB) |
