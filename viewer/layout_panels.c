@@ -214,14 +214,14 @@ static void range_panel(panel *p, const vw_state *st, const vw_model *m)
     snprintf(buf, sizeof buf, "%s .. %s (%s)",
              tr_fmt_dur(a, sizeof a, st->range_t0),
              tr_fmt_dur(b, sizeof b, st->range_t1),
-             tr_fmt_dur(d, sizeof d, st->range_t1 - st->range_t0));
+             tr_fmt_dur(d, sizeof d, vw__sub(st->range_t1, st->range_t0)));
     row(p, "range", buf);
     if (!st->range_ready)
         return; /* still dragging: figures when the button is let go */
     snprintf(buf, sizeof buf, "busy %s (%s)",
              tr_fmt_dur(a, sizeof a, r->loop_busy),
              tr_fmt_pct(pc, sizeof pc, r->loop_busy,
-                        r->loop_busy + r->loop_idle));
+                        vw__add(r->loop_busy, r->loop_idle)));
     row(p, "loop", buf);
     row(p, "running", tr_fmt_dur(a, sizeof a, r->state_ns[TR_ST_RUNNING]));
     row(p, "ready", tr_fmt_dur(a, sizeof a, r->state_ns[TR_ST_READY]));

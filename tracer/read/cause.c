@@ -23,12 +23,6 @@
 #define SAT_WINDOW 100000000  /* ns: loop saturation is judged per 100 ms */
 #define SAT_SHARE 90          /* % busy that makes a window saturated */
 
-/* a + b for non-negative sums that a hostile trace could overflow */
-static int64_t sat_add(int64_t a, int64_t b)
-{
-    return b > 0 && a > INT64_MAX - b ? INT64_MAX : a + b;
-}
-
 static int64_t clip(const tr_span *sp, int64_t a, int64_t b)
 {
     int64_t lo = sp->t0 > a ? sp->t0 : a, hi = sp->t1 < b ? sp->t1 : b;
@@ -619,7 +613,7 @@ static int acc_add(tr__map *m, acc **v, size_t *n, size_t *cap, uint64_t key, in
         *slot = (uint32_t)(*n)++;
         (*v)[*slot] = (acc){key, 0};
     }
-    (*v)[*slot].ns = sat_add((*v)[*slot].ns, ns);
+    (*v)[*slot].ns = tr__sat_add((*v)[*slot].ns, ns);
     return 0;
 }
 
@@ -685,7 +679,7 @@ static int saturation_period(builder *b, int64_t p0, int64_t p1, uint32_t idx)
         if (sp->state != TR_ST_READY)
             continue;
         int64_t w = clip(sp, p0, p1);
-        blamed = sat_add(blamed, w);
+        blamed = tr__sat_add(blamed, w);
         if (w > 0 && add_victim(p, tr_span_task(tr, sp)))
             goto out;
     }
@@ -815,7 +809,7 @@ static int object_waits(builder *b)
         if (!p)
             return -ENOMEM;
         p->c.obj = obj;
-        p->c.blamed = sat_add(p->c.blamed, d);
+        p->c.blamed = tr__sat_add(p->c.blamed, d);
         p->c.count++;
         if (d > p->c.max)
             p->c.max = d;
@@ -979,7 +973,7 @@ static int pool_waits(builder *b)
         int64_t q = w->t0 - tr->spans[s].t0;
         if (!p && !(p = proto_new(b, KEY_POOL, TR_CAUSE_POOL)))
             goto out;
-        queued = sat_add(queued, q);
+        queued = tr__sat_add(queued, q);
         if (push_len(b, q) || add_victim(p, w->task))
             goto out;
     }
@@ -1006,7 +1000,7 @@ static int64_t stall_blame(const tr_trace *tr, const tr_stall *s)
         return s->dur;
     int64_t sum = 0;
     for (uint32_t i = 0; i < s->nvictims; i++)
-        sum = sat_add(sum, tr->victims[s->victim0 + i].waited);
+        sum = tr__sat_add(sum, tr->victims[s->victim0 + i].waited);
     return sum;
 }
 
@@ -1132,9 +1126,9 @@ static int assign_stalls(builder *b, const int64_t *periods, size_t np)
         if (aggregate)
             ; /* its total is its own measure */
         else if (s->kind == TR_STALL_LATENCY)
-            p->lat_ns = sat_add(p->lat_ns, s->dur);
+            p->lat_ns = tr__sat_add(p->lat_ns, s->dur);
         else
-            p->c.blamed = sat_add(p->c.blamed, stall_blame(tr, s));
+            p->c.blamed = tr__sat_add(p->c.blamed, stall_blame(tr, s));
         p->blocked |= s->kind == TR_STALL_BLOCKED;
         p->c.nstalls++;
         if (p->worst == NONE || s->dur > tr->stalls[p->worst].dur)
@@ -1183,7 +1177,7 @@ static int finish(builder *b)
     for (size_t i = 0; i < b->n; i++) {
         rank[i] = NONE;
         if (!b->p[i].blocked && b->p[i].c.span != NONE)
-            b->p[i].c.blamed = sat_add(b->p[i].c.blamed, b->p[i].lat_ns);
+            b->p[i].c.blamed = tr__sat_add(b->p[i].c.blamed, b->p[i].lat_ns);
         if (b->p[i].c.blamed >= 0 && (b->p[i].c.blamed > 0 || b->p[i].c.nstalls > 0))
             order[n++] = (ranked){b->p[i].c.blamed, b->p[i].c.t, b->p[i].c.kind, (uint32_t)i};
         if (b->p[i].nv)

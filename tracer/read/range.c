@@ -26,7 +26,7 @@ static void add_task(const tr_trace *tr, const tr_task *t, int64_t t0,
         int64_t a = sp->t0 > t0 ? sp->t0 : t0;
         int64_t b = sp->t1 < t1 ? sp->t1 : t1;
         if (b > a && sp->state < TR_ST__COUNT)
-            ns[sp->state] += b - a;
+            ns[sp->state] = tr__sat_add(ns[sp->state], b - a);
         if (lat && sp->state == TR_ST_READY && sp->t1 >= t0 && sp->t1 < t1) {
             lat->count[bucket_of(sp->t1 - sp->t0)]++;
             lat->total++;

@@ -326,4 +326,11 @@ size_t tr__set_stream_limit(size_t bytes);
 /* Longest line accepted (longer lines are an error, not a crash). */
 #define TR__MAX_LINE ((size_t)1 << 20)
 
+/* a + b for non-negative sums that a hostile trace (overlapping spans, times
+ * near INT64_MAX) could overflow: INT64_MAX instead. */
+static inline int64_t tr__sat_add(int64_t a, int64_t b)
+{
+    return b > 0 && a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 #endif
