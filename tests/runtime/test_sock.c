@@ -1,9 +1,13 @@
 /* tests/runtime/test_sock.c: half-close, addresses and socket options of a
  * connection, asserted exactly over loopback (IPv4 and IPv6): the peer
  * reads EOF after co_shutdown and can still answer, each side's peer is
- * the other's local address, option calls and their errors, and the
- * shutdown's wait in the trace. */
+ * the other's local address, option calls and their errors (the options
+ * read back with getsockopt on co_tcp_fd), the errors of a socket being
+ * closed or reset, and the shutdown's wait in the trace. */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "rt_run.h" /* and test.h */
@@ -85,14 +89,43 @@ static void test_addresses(void)
     RUN_TASK(addr_main, NULL);
 }
 
+/* The option as the kernel has it on s's descriptor. */
+static int sockopt(co_tcp *s, int level, int name)
+{
+    int fd = co_tcp_fd(s);
+    ASSERT_CMP(fd, >=, 0);
+    int v = -1;
+    socklen_t n = sizeof v;
+    ASSERT_OK(getsockopt(fd, level, name, &v, &n));
+    ASSERT_EQ(n, sizeof v);
+    return v;
+}
+
 static void *options_main(void *arg)
 {
     (void)arg;
     make_pair("127.0.0.1");
+    ASSERT(co_tcp_fd(cli_side) != co_tcp_fd(srv_side));
+    ASSERT_EQ(sockopt(cli_side, IPPROTO_TCP, TCP_NODELAY), 0); /* libuv's default */
     ASSERT_OK(co_tcp_nodelay(cli_side, 1));
+    ASSERT_EQ(sockopt(cli_side, IPPROTO_TCP, TCP_NODELAY), 1);
+    ASSERT_EQ(sockopt(srv_side, IPPROTO_TCP, TCP_NODELAY), 0); /* that socket only */
     ASSERT_OK(co_tcp_nodelay(cli_side, 0));
+    ASSERT_EQ(sockopt(cli_side, IPPROTO_TCP, TCP_NODELAY), 0);
+    ASSERT_OK(co_tcp_nodelay(cli_side, 7)); /* any non-zero is on */
+    ASSERT_EQ(sockopt(cli_side, IPPROTO_TCP, TCP_NODELAY), 1);
+    ASSERT_EQ(sockopt(srv_side, SOL_SOCKET, SO_KEEPALIVE), 0);
     ASSERT_OK(co_tcp_keepalive(srv_side, 1, 30));
+    ASSERT_EQ(sockopt(srv_side, SOL_SOCKET, SO_KEEPALIVE), 1);
+    ASSERT_EQ(sockopt(srv_side, IPPROTO_TCP, TCP_KEEPIDLE), 30);
+    ASSERT_OK(co_tcp_keepalive(srv_side, 1, 45)); /* a new delay replaces it */
+    ASSERT_EQ(sockopt(srv_side, IPPROTO_TCP, TCP_KEEPIDLE), 45);
+    ASSERT_EQ(sockopt(cli_side, SOL_SOCKET, SO_KEEPALIVE), 0);
     ASSERT_OK(co_tcp_keepalive(srv_side, 0, 0));
+    ASSERT_EQ(sockopt(srv_side, SOL_SOCKET, SO_KEEPALIVE), 0);
+    ASSERT_EQ(co_tcp_keepalive(srv_side, 1, 0), CO_EINVAL);
+    ASSERT_EQ(sockopt(srv_side, SOL_SOCKET, SO_KEEPALIVE), 0); /* refused: unchanged */
+    ASSERT_EQ(co_tcp_fd(NULL), CO_EINVAL);
     ASSERT_EQ(co_tcp_keepalive(srv_side, 1, 0), CO_EINVAL);
     ASSERT_EQ(co_tcp_nodelay(NULL, 1), CO_EINVAL);
     ASSERT_EQ(co_write(cli_side, "x", 1), 1); /* still a working connection */
@@ -106,6 +139,76 @@ static void *options_main(void *arg)
 static void test_options(void)
 {
     RUN_TASK(options_main, NULL);
+}
+
+/* ---- a socket being closed, a connection reset ---- */
+
+static co_tcp *closing;
+static int observed;
+
+/* Runs while the main task is parked in co_close(closing), before libuv's
+ * close callback: every call on the half-gone socket says CO_EBADF. */
+static void *observer(void *arg)
+{
+    (void)arg;
+    char h[64] = "untouched";
+    int port = -1;
+    ASSERT_EQ(co_tcp_peer(closing, h, sizeof h, &port), CO_EBADF);
+    ASSERT_EQ(co_tcp_local(closing, h, sizeof h, &port), CO_EBADF);
+    ASSERT_EQ(co_tcp_peer(closing, NULL, 0, &port), CO_EBADF);
+    ASSERT_STR_EQ(h, "untouched");
+    ASSERT_EQ(port, -1);
+    ASSERT_EQ(co_tcp_fd(closing), CO_EBADF);
+    ASSERT_EQ(co_tcp_nodelay(closing, 1), CO_EBADF);
+    ASSERT_EQ(co_tcp_keepalive(closing, 1, 30), CO_EBADF);
+    ASSERT_EQ(co_shutdown(closing), CO_EBADF);
+    observed++;
+    return NULL;
+}
+
+static void *closing_main(void *arg)
+{
+    (void)arg;
+    make_pair("127.0.0.1");
+    closing = cli_side;
+    observed = 0;
+    co_task *o = co_spawn(observer, NULL, "observer");
+    ASSERT_OK(co_close(cli_side)); /* the observer runs while this waits */
+    ASSERT_EQ(observed, 1);
+    ASSERT_OK(co_join(o, NULL));
+    ASSERT_OK(co_close(srv_side));
+    return NULL;
+}
+
+static void test_closing(void)
+{
+    RUN_TASK(closing_main, NULL);
+}
+
+/* The peer resets the connection (SO_LINGER 0, then close): the socket is
+ * still ours, but it has no peer any more. */
+static void *reset_main(void *arg)
+{
+    (void)arg;
+    make_pair("127.0.0.1");
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    ASSERT_OK(setsockopt(co_tcp_fd(cli_side), SOL_SOCKET, SO_LINGER, &lg, sizeof lg));
+    ASSERT_OK(co_close(cli_side)); /* sends RST, not FIN */
+    char buf[8];
+    ASSERT_EQ(co_read(srv_side, buf, sizeof buf), CO_ECONNRESET);
+    char h[64] = "untouched";
+    int port = -1;
+    ASSERT_EQ(co_tcp_peer(srv_side, h, sizeof h, &port), CO_ENOTCONN);
+    ASSERT_EQ(co_tcp_peer(srv_side, NULL, 0, &port), CO_ENOTCONN);
+    ASSERT_STR_EQ(h, "untouched");
+    ASSERT_EQ(port, -1);
+    ASSERT_OK(co_close(srv_side));
+    return NULL;
+}
+
+static void test_reset(void)
+{
+    RUN_TASK(reset_main, NULL);
 }
 
 static void *trace_main(void *arg)
@@ -152,6 +255,8 @@ static const test_case cases[] = {
     {"addresses", test_addresses},
     {"options", test_options},
     {"trace", test_trace},
+    {"closing", test_closing},
+    {"reset", test_reset},
     {NULL, NULL},
 };
 
