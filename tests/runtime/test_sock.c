@@ -250,6 +250,123 @@ static void test_trace(void)
     unlink(path);
 }
 
+/* ---- a shutdown that has to wait ----
+ * The peer never reads and both buffers are small, so a 4 MiB write cannot
+ * finish; a shutdown queued behind it waits for it (uv_shutdown waits for
+ * the write queue) until the test drains the peer. Nothing here depends on
+ * timing: only the drain can end either wait. */
+
+#define FILL (4 << 20)
+static char fill_out[FILL], fill_in[FILL];
+static int filled, shut_done, shut_rc;
+
+static void *filler(void *arg)
+{
+    (void)arg;
+    ASSERT_EQ(co_write(cli_side, fill_out, FILL), FILL);
+    filled++;
+    return NULL;
+}
+
+static void *shutter(void *arg)
+{
+    if (arg)
+        ASSERT_OK(co_deadline(1));
+    shut_rc = co_shutdown(cli_side);
+    shut_done++;
+    return NULL;
+}
+static const int shutter_line = __LINE__ - 4;
+
+static void *blocked_main(void *arg)
+{
+    make_pair("127.0.0.1");
+    int small = 65536; /* locks both buffers (no autotuning): far below FILL */
+    ASSERT_OK(setsockopt(co_tcp_fd(cli_side), SOL_SOCKET, SO_SNDBUF, &small, sizeof small));
+    ASSERT_OK(setsockopt(co_tcp_fd(srv_side), SOL_SOCKET, SO_RCVBUF, &small, sizeof small));
+    for (size_t i = 0; i < FILL; i++)
+        fill_out[i] = (char)(i * 7 + 1);
+    filled = shut_done = 0;
+    shut_rc = 1;
+    co_task *f = co_spawn(filler, NULL, "filler");
+    co_task *sh = co_spawn(shutter, arg, "shutter");
+    co_yield(); /* both run and park: the write is stuck, the shutdown behind it */
+    ASSERT_EQ(filled, 0);
+    ASSERT_EQ(shut_done, 0);
+    if (!arg)
+        ASSERT_OK(co_cancel(sh));
+    /* The deadline (1 ms) is due before this sleep ends; a cancel is
+     * recorded at once. Either way the shutdown cannot be withdrawn. */
+    ASSERT_OK(co_sleep(20));
+    ASSERT_EQ(shut_done, 0);
+    ASSERT_EQ(filled, 0);
+    ASSERT_EQ(co_read_exact(srv_side, fill_in, FILL), FILL); /* the drain */
+    ASSERT(memcmp(fill_in, fill_out, FILL) == 0);
+    ASSERT_OK(co_join(f, NULL));
+    ASSERT_OK(co_join(sh, NULL));
+    ASSERT_EQ(filled, 1);
+    ASSERT_EQ(shut_done, 1);
+    ASSERT_EQ(shut_rc, (arg ? CO_ETIMEDOUT : CO_ECANCELED));
+    char c;
+    ASSERT_EQ(co_read(srv_side, &c, 1), 0); /* the half-close did happen */
+    ASSERT_OK(co_close(cli_side));
+    ASSERT_OK(co_close(srv_side));
+    return NULL;
+}
+
+/* The shutter's (task 4's) lines in the trace: io_begin, yield at the
+ * call, then nothing of it until the shutdown's io_end, then ready with
+ * the refusal's reason (by the loop), then run. */
+static void check_blocked_trace(const char *path, const char *why)
+{
+    FILE *f = fopen(path, "r");
+    ASSERT_NOT_NULL(f);
+    static char tb[1 << 20];
+    size_t n = fread(tb, 1, sizeof tb - 1, f);
+    fclose(f);
+    tb[n] = '\0';
+    char want[512];
+    const char *p = strstr(tb, "\"ev\":\"io_begin\",\"task\":4,\"op\":\"shutdown\",\"fd\":");
+    ASSERT_NOT_NULL(p);
+    p = strstr(p, "\"ev\":\"yield\",\"task\":4,\"why\":\"io\",\"op\":\"shutdown\",\"fd\":");
+    ASSERT_NOT_NULL(p);
+    snprintf(want, sizeof want, ",\"at\":\"%s:%d\"", __FILE__, shutter_line);
+    const char *at = strstr(p, want);
+    ASSERT(at != NULL && at < strchr(p, '\n'));
+    const char *end = strstr(p, "\"ev\":\"io_end\",\"task\":4,\"op\":\"shutdown\",\"res\":0}");
+    ASSERT_NOT_NULL(end);
+    const char *early = strstr(p, "\"ev\":\"ready\",\"task\":4,");
+    ASSERT(early != NULL && early > end); /* not woken by the cancel or deadline */
+    snprintf(want, sizeof want, "\"ev\":\"ready\",\"task\":4,\"by\":0,\"why\":\"%s\"}", why);
+    ASSERT(strstr(end, want) == early);
+    ASSERT_NOT_NULL(strstr(early, "\"ev\":\"run\",\"task\":4"));
+    /* one wait only: the refusal did not end it and start another */
+    ASSERT_NULL(strstr(p + 1, "\"ev\":\"yield\",\"task\":4,"));
+    unlink(path);
+}
+
+static void run_blocked(void *arg, const char *why)
+{
+    char path[] = "/tmp/coscope-sock-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT(fd >= 0);
+    close(fd);
+    ASSERT_OK(co_trace_start(path));
+    RUN_TASK(blocked_main, arg);
+    ASSERT_OK(co_trace_stop());
+    check_blocked_trace(path, why);
+}
+
+static void test_shutdown_cancel(void)
+{
+    run_blocked(NULL, "cancel");
+}
+
+static void test_shutdown_deadline(void)
+{
+    run_blocked((void *)1, "timeout");
+}
+
 static const test_case cases[] = {
     {"shutdown", test_shutdown},
     {"addresses", test_addresses},
@@ -257,6 +374,8 @@ static const test_case cases[] = {
     {"trace", test_trace},
     {"closing", test_closing},
     {"reset", test_reset},
+    {"shutdown_cancel", test_shutdown_cancel},
+    {"shutdown_deadline", test_shutdown_deadline},
     {NULL, NULL},
 };
 
