@@ -211,10 +211,13 @@ static void test_reset(void)
     RUN_TASK(reset_main, NULL);
 }
 
+static int traced_fd;
+
 static void *trace_main(void *arg)
 {
     (void)arg;
     make_pair("127.0.0.1");
+    traced_fd = co_tcp_fd(cli_side);
     ASSERT_OK(co_shutdown(cli_side));
     ASSERT_OK(co_close(cli_side));
     ASSERT_OK(co_close(srv_side));
@@ -237,9 +240,13 @@ static void test_trace(void)
     size_t n = fread(tb, 1, sizeof tb - 1, f);
     fclose(f);
     tb[n] = '\0';
-    const char *p = strstr(tb, "\"ev\":\"io_begin\",\"task\":1,\"op\":\"shutdown\",\"fd\":");
-    ASSERT_NOT_NULL(p);
     char want[512];
+    ASSERT_CMP(traced_fd, >=, 0);
+    /* co_tcp_fd is the descriptor the trace names */
+    snprintf(want, sizeof want, "\"ev\":\"io_begin\",\"task\":1,\"op\":\"shutdown\",\"fd\":%d}",
+             traced_fd);
+    const char *p = strstr(tb, want);
+    ASSERT_NOT_NULL(p);
     snprintf(want, sizeof want, "\"why\":\"io\",\"op\":\"shutdown\",\"fd\":");
     p = strstr(p, want);
     ASSERT_NOT_NULL(p);
