@@ -1,5 +1,6 @@
 /* runtime/fail.c: how the runtime fails. A misuse (unlocking a mutex the
- * caller does not hold, joining itself, blocking outside a task) is fatal:
+ * caller does not hold or locking one it does, joining itself, blocking
+ * outside a task) is fatal:
  * named with task, object and place, kept as the trace's last line, then
  * abort(). A deadlock gets a verdict, as in Go: the stuck tasks are named
  * and, by default, never run again (co_main returns CO_EDEADLK); code

@@ -126,3 +126,15 @@ int co_tcp_keepalive(co_tcp *s, int on, unsigned delay_s)
         return CO_EINVAL;
     return h ? uv_tcp_keepalive(h, on != 0, delay_s) : CO_EBADF;
 }
+
+int co_tcp_fd(co_tcp *s)
+{
+    uv_tcp_t *h = co__tcp_uv(s);
+    if (!s)
+        return CO_EINVAL;
+    uv_os_fd_t fd = -1;
+    if (!h)
+        return CO_EBADF;
+    int err = uv_fileno((uv_handle_t *)h, &fd);
+    return err ? err : fd;
+}

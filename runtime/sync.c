@@ -82,8 +82,11 @@ int co_mutex_lock_at(co_mutex *m, const char *file, int line)
     co_task *self = co__current();
     if (!m)
         return CO_EINVAL;
-    if (self && m->owner == self)
-        return CO_EINVAL; /* locking twice would deadlock on itself */
+    if (self && m->owner == self) { /* it would wait on itself forever */
+        char label[320];
+        co__fatal(file, line, "co_mutex_lock of %s, which it already holds",
+                  co__obj_label(&m->obj, label, sizeof label));
+    }
     int err = co__check_at(TR_WAIT_LOCK, m->obj.id, TR_OP_NONE, -1, -1, file,
                            line);
     if (err)

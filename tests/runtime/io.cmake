@@ -25,7 +25,8 @@ coscope_test(test_fs SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fs.c
 
 # Half-close, peer/local addresses, TCP_NODELAY and keepalive.
 coscope_test(test_sock SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sock.c
-  LIBS ${RT_LIBS} CASES shutdown addresses options trace)
+  LIBS ${RT_LIBS} CASES shutdown addresses options trace closing reset
+        shutdown_cancel shutdown_deadline)
 
 # UDP.
 coscope_test(test_udp SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_udp.c

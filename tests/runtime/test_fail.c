@@ -225,6 +225,71 @@ static void test_unlock_not_held(void)
     unlink(trace_path);
 }
 
+static int relock_reached;
+
+static void *relock_task(void *arg)
+{
+    (void)arg;
+    ASSERT_OK(co_mutex_lock(table));
+    relock_reached = 1;
+    co_mutex_lock(table);
+    relock_reached = 2; /* never: the second lock is fatal */
+    return NULL;
+}
+static const int relock_line = __LINE__ - 4;
+
+static void *relock_main(void *arg)
+{
+    (void)arg;
+    table = co_mutex_name(co_mutex_new(), "table");
+    co_join(co_spawn(relock_task, NULL, "relocker"), NULL);
+    return NULL;
+}
+
+static void relock_child(void)
+{
+    co_main(relock_main, NULL);
+    fprintf(stderr, "co_main returned (reached %d)\n", relock_reached);
+}
+
+/* Locking a mutex the caller holds would wait on itself forever: fatal,
+ * named like an unlock not held, and the trace's last line says so. */
+static void test_lock_held(void)
+{
+    fresh_trace();
+    int st = run_child(relock_child, 1);
+    assert_aborted(st);
+    const char *id = strstr(err, "of mutex ");
+    ASSERT_NOT_NULL(id);
+    int obj = atoi(id + 9);
+    ASSERT_CMP(obj, >, 0);
+    char msg[512], want[2048];
+    snprintf(msg, sizeof msg,
+             "task 2 \"relocker\": co_mutex_lock of mutex %d \"table\", which "
+             "it already holds, at %s:%d",
+             obj, __FILE__, relock_line);
+    snprintf(want, sizeof want, "coscope: fatal: %s\n", msg);
+    ASSERT_STR_EQ(err, want);
+    read_trace();
+    char esc[1024];
+    size_t k = 0;
+    for (const char *p = msg; *p; p++) {
+        if (*p == '"')
+            esc[k++] = '\\';
+        esc[k++] = *p;
+    }
+    esc[k] = '\0';
+    snprintf(want, sizeof want, "{\"ev\":\"fatal\",\"task\":2,\"msg\":\"%s\",\"at\":\"%s:%d\"}",
+             esc, __FILE__, relock_line);
+    ASSERT_STR_EQ(tline[ntline - 1], want);
+    /* the first lock was taken and traced, the second never waited */
+    snprintf(want, sizeof want, "{\"ev\":\"acquire\",\"task\":2,\"obj\":%d}", obj);
+    ASSERT_EQ(count_lines(want), 1);
+    ASSERT_EQ(count_lines("\"why\":\"lock\""), 0);
+    ASSERT_EQ(count_lines("\"ev\":\"end\""), 0);
+    unlink(trace_path);
+}
+
 static void *join_self_main(void *arg)
 {
     (void)arg;
@@ -621,6 +686,7 @@ static void test_big_frame(void)
 static const test_case cases[] = {
     {"outside_task", test_outside_task},
     {"unlock_not_held", test_unlock_not_held},
+    {"lock_held", test_lock_held},
     {"join_misuse", test_join_misuse},
     {"free_waited", test_free_waited},
     {"deadlock_abandon", test_deadlock_abandon},

@@ -303,8 +303,9 @@ int co_shutdown(co_tcp *s);
 #define co_shutdown(s) co_shutdown_at((s), __FILE__, __LINE__)
 /* The other end's / our end's address: the IP as text in host (n bytes;
  * host NULL: not wanted) and the port in *port (if port non-NULL). Not
- * blocking. 0, CO_EINVAL, CO_EBADF (closing), CO_ENOTCONN, CO_ENOSPC
- * (host too small). */
+ * blocking. 0, CO_EINVAL, CO_EBADF (co_close under way), CO_ENOTCONN (no
+ * peer any more: the connection was reset), CO_ENOSPC (host too small);
+ * on an error host and *port are left alone. */
 int co_tcp_peer(co_tcp *s, char *host, size_t n, int *port);
 int co_tcp_local(co_tcp *s, char *host, size_t n, int *port);
 /* TCP_NODELAY (on: send small writes at once) and keepalive (probes after
@@ -312,6 +313,11 @@ int co_tcp_local(co_tcp *s, char *host, size_t n, int *port);
  * or the setsockopt error. */
 int co_tcp_nodelay(co_tcp *s, int on);
 int co_tcp_keepalive(co_tcp *s, int on, unsigned delay_s);
+/* The connection's socket descriptor, for a socket option co.h has no
+ * call for (getsockopt / setsockopt only: reading, writing or closing it
+ * behind libuv's back breaks the connection). Not blocking. The fd, or
+ * CO_EINVAL (NULL), CO_EBADF (closing). */
+int co_tcp_fd(co_tcp *s);
 
 /* Closes and frees s (waits for libuv's close callback); s is released
  * even when an error is returned. NULL: CO_EINVAL. Sockets still open when
@@ -512,8 +518,9 @@ co_mutex *co_mutex_new_at(const char *file, int line);
 co_mutex *co_mutex_new(void); /* NULL when out of memory */
 #define co_mutex_new() co_mutex_new_at(__FILE__, __LINE__)
 co_mutex *co_mutex_name(co_mutex *m, const char *name);
-/* 0, CO_EINVAL if the caller already holds it (or outside a task),
- * CO_ECANCELED/CO_ETIMEDOUT. */
+/* 0, CO_EINVAL (NULL), CO_ECANCELED/CO_ETIMEDOUT. Fatal: locking a mutex
+ * the caller already holds (it would wait on itself forever), or outside
+ * a task. */
 int co_mutex_lock_at(co_mutex *m, const char *file, int line);
 int co_mutex_lock(co_mutex *m);
 #define co_mutex_lock(m) co_mutex_lock_at((m), __FILE__, __LINE__)
@@ -669,8 +676,9 @@ void co_cond_free(co_cond *c);
 const char *co_strerror(int err);
 
 /* Misuse. Some mistakes leave no sane way on (a mutex unlocked by a task
- * that does not hold it, a task joining itself, a blocking call made
- * outside a task, freeing an object tasks wait on): the runtime prints
+ * that does not hold it or locked again by one that does, a task joining
+ * itself, a blocking call made outside a task, freeing an object tasks
+ * wait on): the runtime prints
  *     coscope: fatal: task 2 "worker": co_mutex_unlock of mutex 1 "table",
  *     which it does not hold (held by task 3 "other"), at app.c:42
  * writes the same message as the trace's last line (`fatal`), and aborts.
