@@ -582,6 +582,11 @@ static void test_causes_crawler(void)
     char *js = coscope6("stalls", trace, "--json", NULL, NULL, NULL);
     size_t nstalls = count(js, "{\"kind\":\"wait\",\"task\"");
     ASSERT_CMP(nstalls, >=, 15);
+    /* main's wait for its crawl group is one of them (a group wait is a
+     * wait on other tasks, like a join) */
+    char *mw = line_starting(js, "{\"kind\":\"wait\",\"task\":1,\"name\":\"main\",");
+    ASSERT_HAS(mw, "\"cause\":0,\"why\":\"group\",");
+    free(mw);
     char *c0 = line_starting(js, "{\"kind\":\"sleep\",\"task\":");
     ASSERT_HAS(c0, "\"name\":\"http conn ");
     ASSERT_HAS(c0, "\"at\":\"examples/crawler.c:162\"");

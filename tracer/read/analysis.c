@@ -50,10 +50,26 @@ void tr__analysis_free(tr_trace *tr)
     tr__causes_free(tr);
 }
 
+/* The waits a long one of is a stall: on another task or the world. A
+ * sleep is asked for, and so is a co_signal_wait (a server waiting for
+ * SIGTERM is idle, not stalled). */
 static int long_wait_kind(int why)
 {
-    return why == TR_WAIT_IO || why == TR_WAIT_LOCK || why == TR_WAIT_CHAN_SEND ||
-           why == TR_WAIT_CHAN_RECV || why == TR_WAIT_JOIN || why == TR_WAIT_WORK;
+    switch (why) {
+    case TR_WAIT_IO:
+    case TR_WAIT_LOCK:
+    case TR_WAIT_CHAN_SEND:
+    case TR_WAIT_CHAN_RECV:
+    case TR_WAIT_JOIN:
+    case TR_WAIT_WORK:
+    case TR_WAIT_SELECT:
+    case TR_WAIT_SEM:
+    case TR_WAIT_COND:
+    case TR_WAIT_GROUP:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 static int is_chan(int why) { return why == TR_WAIT_CHAN_SEND || why == TR_WAIT_CHAN_RECV; }
