@@ -27,6 +27,7 @@ int cli__export(int argc, char **argv);
 int cli__validate(int argc, char **argv);
 int cli__view(int argc, char **argv);
 int cli__why(int argc, char **argv);
+int cli__top(int argc, char **argv);
 
 /* Prints "coscope: <cmd>: <msg>" and a hint to stderr; returns CLI_USAGE. */
 int cli__usage_error(const char *cmd, const char *fmt, ...)

@@ -3,7 +3,9 @@
  * summary. The program's exit status is passed through (1 when it exited 0
  * but no trace was written); a trace cut short by a crash is still
  * summarised (the reader says it is truncated). SIGINT and SIGTERM sent to
- * `record` are forwarded to the program. */
+ * `record` are forwarded to the program. With --flight the program runs in
+ * flight-recorder mode (COSCOPE_FLIGHT): FILE itself is never written, and
+ * the summary lists the dumps FILE's stem.N.ext the run left. */
 #include "cli.h"
 
 #include <errno.h>
@@ -14,13 +16,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
 
 static void usage(FILE *f)
 {
-    fputs("usage: coscope record [-o FILE] -- PROG [ARGS...]\n"
+    fputs("usage: coscope record [-o FILE] [--flight AMOUNT] -- PROG [ARGS...]\n"
           "\n"
           "Runs PROG with tracing on (COSCOPE_TRACE=FILE in its environment), "
           "then\n"
@@ -31,12 +34,26 @@ static void usage(FILE *f)
           "  -o FILE, --output FILE   where the trace goes; default: PROG's "
           "basename\n"
           "                           + \".jsonl\" in the current directory\n"
+          "  --flight AMOUNT          flight recorder (COSCOPE_FLIGHT=AMOUNT): "
+          "keep only\n"
+          "                           the last AMOUNT in memory, a time (2s, "
+          "500ms) or a\n"
+          "                           size (64MB), and write nothing until a "
+          "trigger:\n"
+          "                           SIGUSR1, co_trace_dump(), a blocked loop,"
+          " a\n"
+          "                           deadlock, a crash. Each dump is FILE with "
+          "a number\n"
+          "                           before the extension (run.1.jsonl, "
+          "run.2.jsonl, ...)\n"
           "\n"
           "exit: PROG's own exit status (128+N if killed by signal N), 127 if "
           "PROG\n"
           "could not be executed, 1 if PROG exited 0 but wrote no trace (an "
           "unwritable\n"
-          "FILE, a program not built on the coscope runtime), 2 usage.\n"
+          "FILE, a program not built on the coscope runtime; with --flight, "
+          "no dump is\n"
+          "not an error), 2 usage.\n"
           "SIGINT and SIGTERM sent to coscope record are passed on to PROG.\n",
           f);
 }
@@ -157,9 +174,63 @@ static void summarise(const char *prog, const char *path, int status,
     tr_free(tr);
 }
 
+/* The grammar of COSCOPE_FLIGHT (tr_flight.c): a positive number and one
+ * of ms, s, KB, MB, GB. Checked here so a typo is a usage error rather than
+ * a run recorded to the file after all. */
+static int flight_amount_ok(const char *s)
+{
+    static const char *const units[] = {"ms", "s", "KB", "MB", "GB"};
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !(v > 0))
+        return 0;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(end, units[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Dump k of a flight recording to path: "run.jsonl" -> "run.k.jsonl" (the
+ * number before the extension, or appended when there is none). */
+static void dump_name(char *buf, size_t n, const char *path, int k)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash + 1 : path, '.');
+    if (!dot || dot == (slash ? slash + 1 : path))
+        snprintf(buf, n, "%s.%d", path, k);
+    else
+        snprintf(buf, n, "%.*s.%d%s", (int)(dot - path), path, k, dot);
+}
+
+/* After a --flight run: names the dumps written since `since` (the
+ * recorder numbers them 1, 2, ... and writes at most 100). */
+static void flight_summary(const char *prog, const char *path, int status,
+                           int signaled, time_t since)
+{
+    char name[4096];
+    int n = 0;
+    fprintf(stderr, "coscope: %s %s %d; flight recorder: ", prog,
+            signaled ? "was killed by signal" : "exited with status",
+            signaled ? status - 128 : status);
+    for (int k = 1; k <= 100; k++) {
+        struct stat st;
+        dump_name(name, sizeof name, path, k);
+        if (stat(name, &st) != 0)
+            break;
+        if (st.st_mtim.tv_sec < since)
+            continue; /* left by an earlier run */
+        fprintf(stderr, "%s", n++ ? " " : "");
+        cli__fput_esc(name, stderr);
+    }
+    if (n == 0)
+        fprintf(stderr, "no dump (nothing triggered one)\n");
+    else
+        fprintf(stderr, " (%d dump%s)\n", n, n == 1 ? "" : "s");
+}
+
 int cli__record(int argc, char **argv)
 {
-    const char *out = NULL, *val;
+    const char *out = NULL, *flight = NULL, *val;
     char *path = NULL;
     int i, rc, existed, status, signaled = 0;
     struct stat before, after;
@@ -178,6 +249,11 @@ int cli__record(int argc, char **argv)
             if (rc < 0 || !*val)
                 return cli__usage_error("record", "-o needs a file name");
             out = val;
+        } else if ((rc = cli__opt_value(argc, argv, &i, "--flight", &val)) != 0) {
+            if (rc < 0 || !flight_amount_ok(val))
+                return cli__usage_error("record", "--flight needs a time (2s, "
+                                        "500ms) or a size (64MB)");
+            flight = val;
         } else if (a[0] == '-') {
             return cli__usage_error("record", "unknown option '%s'", a);
         } else {
@@ -195,8 +271,17 @@ int cli__record(int argc, char **argv)
         free(path);
         return CLI_BAD;
     }
+    /* COSCOPE_FLIGHT already in the environment means flight mode too. */
+    if (!flight && (val = getenv("COSCOPE_FLIGHT")) && *val && strcmp(val, "0"))
+        flight = val;
+    if (flight && setenv("COSCOPE_FLIGHT", flight, 1) != 0) {
+        fprintf(stderr, "coscope: out of memory\n");
+        free(path);
+        return CLI_BAD;
+    }
     /* A trace left by an earlier run must not be taken for this one's. */
     existed = stat(path, &before) == 0;
+    time_t started = time(NULL);
 
     status = run(prog, &signaled);
     if (status < 0) {
@@ -204,6 +289,11 @@ int cli__record(int argc, char **argv)
                 strerror(-status));
         free(path);
         return CLI_NOEXEC;
+    }
+    if (flight) {
+        flight_summary(prog[0], path, status, signaled, started);
+        free(path);
+        return status;
     }
     if (stat(path, &after) != 0 ||
         (existed && after.st_ino == before.st_ino &&

@@ -1,0 +1,155 @@
+/* test_top.c: `coscope top --once`. On a running program (top_prog, under
+ * COSCOPE_TRACE, its tasks parked in known states): the state, wait and
+ * site of every task, read from the table. On a finished sample trace:
+ * the exact table. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+
+/* Runs cmd with sh; its stdout, malloc'd. */
+static char *capture(const char *cmd)
+{
+    FILE *p = popen(cmd, "r");
+    ASSERT_NOT_NULL(p);
+    size_t cap = 1 << 16, n;
+    char *out = malloc(cap);
+    ASSERT_NOT_NULL(out);
+    n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    return out;
+}
+
+/* The row of task `name` in a table: its cells split on runs of two or
+ * more spaces (no cell of these tables holds two spaces). */
+static int row_of(const char *table, const char *name, char cells[9][128])
+{
+    for (const char *l = table; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        const char *e = strchr(l, '\n');
+        size_t len = e ? (size_t)(e - l) : strlen(l);
+        int k = 0;
+        size_t j = 0;
+        memset(cells, 0, 9 * 128);
+        for (size_t i = 0; i < len && k < 9; i++) {
+            if (l[i] == ' ' && i + 1 < len && l[i + 1] == ' ') {
+                while (i + 1 < len && l[i + 1] == ' ')
+                    i++;
+                if (j) {
+                    k++;
+                    j = 0;
+                }
+                continue;
+            }
+            if (j < 127)
+                cells[k][j++] = l[i];
+        }
+        if (k == 8 && strcmp(cells[1], name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void expect_row(const char *table, const char *name, const char *state,
+                       const char *wait, int line)
+{
+    char cells[9][128], at[64];
+    if (!row_of(table, name, cells))
+        TEST__FAIL("no row for %s in:\n%s", name, table);
+    ASSERT_STR_EQ(cells[2], state);
+    ASSERT_STR_EQ(cells[7], wait);
+    if (line) {
+        snprintf(at, sizeof at, "top_prog.c:%d", line);
+        size_t n = strlen(cells[8]), m = strlen(at);
+        if (n < m || strcmp(cells[8] + n - m, at) != 0)
+            TEST__FAIL("%s: at %s, want ...%s", name, cells[8], at);
+    } else {
+        ASSERT_STR_EQ(cells[8], "-");
+    }
+}
+
+static void test_running(void)
+{
+    char dir[] = "/tmp/coscope-top-XXXXXX", trace[64], cmd[512];
+    ASSERT_NOT_NULL(mkdtemp(dir));
+    snprintf(trace, sizeof trace, "%s/run.jsonl", dir);
+    int fds[2];
+    ASSERT_OK(pipe(fds));
+    pid_t pid = fork();
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        /* dies with the test, even when an assertion aborts it */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        setenv("COSCOPE_TRACE", trace, 1);
+        unsetenv("COSCOPE_FLIGHT");
+        execl(TOP_PROG, TOP_PROG, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    FILE *in = fdopen(fds[0], "r");
+    ASSERT_NOT_NULL(in);
+    int hold, lock, recv, slp, join;
+    ASSERT_EQ(fscanf(in, "parked hold=%d lock=%d recv=%d sleep=%d join=%d", &hold, &lock,
+                     &recv, &slp, &join), 5);
+    /* The writer thread writes what was recorded within 50 ms: read until
+     * the last task's state is in the file (bounded, not timed). */
+    snprintf(cmd, sizeof cmd, "'%s' top --once --sort id '%s'", COSCOPE_BIN, trace);
+    char *out = NULL;
+    for (int tries = 0; tries < 400; tries++) {
+        free(out);
+        out = capture(cmd);
+        if (strstr(out, "1 running, 1 ready, 5 waiting"))
+            break;
+        usleep(25000);
+    }
+    ASSERT(strstr(out, " (still being written or cut short); loop busy ") != NULL);
+    ASSERT(strstr(out, "; 7 tasks: 1 running, 1 ready, 5 waiting, 0 done; ") != NULL);
+    ASSERT(strncmp(strchr(out, '\n') + 1, "ID  TASK      STATE    BUSY", 27) == 0);
+    expect_row(out, "holder", "waiting", "sleep", hold);
+    expect_row(out, "locker", "waiting", "lock shared (obj 1)", lock);
+    expect_row(out, "receiver", "waiting", "chan_recv obj 2", recv);
+    expect_row(out, "sleeper", "waiting", "sleep", slp);
+    expect_row(out, "spinner", "running", "-", 0);
+    expect_row(out, "victim", "ready", "-", 0);
+    expect_row(out, "main", "waiting", "join spinner (6)", join);
+    free(out);
+    kill(pid, SIGKILL);
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    fclose(in);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ASSERT_EQ(system(cmd), 0);
+}
+
+static void test_sample(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "'%s' top --once --sort stalls '%s/deadlock.jsonl'",
+             COSCOPE_BIN, TRACES_DIR);
+    char *out = capture(cmd);
+    ASSERT_STR_EQ(out,
+                  "coscope top: " TRACES_DIR "/deadlock.jsonl at 9.28 ms (ended); loop busy 2.2%; "
+                  "4 tasks: 0 running, 0 ready, 0 waiting, 4 done; 3 stalls\n"
+                  "ID  TASK  STATE  BUSY  POLLS  LAT p99  STALLS  WAIT  AT\n"
+                  " 2  A     done   0.0%      2  28.2 \u00b5s       1  -     -\n"
+                  " 3  B     done   0.0%      3  25.1 \u00b5s       1  -     -\n"
+                  " 4  C     done   0.0%      2  7.09 \u00b5s       1  -     -\n"
+                  " 1  main  done   0.3%      1  6.81 \u00b5s       0  -     -\n");
+    free(out);
+}
+
+static const test_case cases[] = {
+    {"running", test_running},
+    {"sample", test_sample},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv) { return test_main(argc, argv, cases); }
