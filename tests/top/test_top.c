@@ -1,8 +1,12 @@
-/* test_top.c: `coscope top --once`. On a running program (top_prog, under
+/* test_top.c: `coscope top`. --once on a running program (top_prog, under
  * COSCOPE_TRACE, its tasks parked in known states): the state, wait and
- * site of every task, read from the table. On a finished sample trace:
- * the exact table. */
+ * site of every task, read from the table; on a finished sample trace: the
+ * exact table. The live mode on a pseudo-terminal: keys, q, ^C, and the
+ * terminal restored. */
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
+#include <termios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +150,113 @@ static void test_sample(void)
     free(out);
 }
 
+/* Reads the pty into buf (cap bytes) until it holds pat; 0 at end of
+ * output. Bounded by the output, not by time: the program redraws every
+ * second, so pat either comes or the test's own timeout fails it. */
+static int pty_until(int fd, char *buf, size_t cap, size_t *len, const char *pat)
+{
+    while (!memmem(buf, *len, pat, strlen(pat))) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, -1) < 0)
+            return 0;
+        ssize_t n = read(fd, buf + *len, cap - 1 - *len);
+        if (n <= 0)
+            return 0;
+        *len += (size_t)n;
+        buf[*len] = '\0';
+    }
+    return 1;
+}
+
+/* The live mode on a terminal: alternate screen and hidden cursor, a key
+ * re-sorts at once, q quits and ^C (SIGINT) too, and the terminal is as
+ * it was (echo, line mode, main screen, cursor shown) after either. */
+static void live_run(int quit_by_sigint)
+{
+    int fd;
+    struct termios before, after;
+    pid_t pid = forkpty(&fd, NULL, NULL, NULL);
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        execl(COSCOPE_BIN, COSCOPE_BIN, "top", TRACES_DIR "/stall.jsonl", (char *)NULL);
+        _exit(127);
+    }
+    ASSERT_OK(tcgetattr(fd, &before));
+    static char buf[1 << 20];
+    size_t len = 0;
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, "sort: busy"));
+    ASSERT(memmem(buf, len, "\033[?1049h\033[?25l", 14) != NULL);
+    ASSERT(memmem(buf, len, "ID  TASK       STATE   BUSY", 27) != NULL);
+    ASSERT_EQ(write(fd, "p", 1), 1);
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, "sort: polls"));
+    /* heartbeat has the most polls (26): first under the header */
+    char *hdr = strstr(strstr(buf, "sort: busy"), "ID  TASK");
+    ASSERT_NOT_NULL(hdr);
+    ASSERT(strncmp(strchr(hdr, '\n') + 1, " 2  heartbeat", 13) == 0);
+    if (quit_by_sigint)
+        kill(pid, SIGINT);
+    else
+        ASSERT_EQ(write(fd, "q", 1), 1);
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, "\033[?25h\033[?1049l"));
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 0);
+    ASSERT_OK(tcgetattr(fd, &after));
+    ASSERT(before.c_lflag & ECHO);
+    ASSERT(before.c_lflag & ICANON);
+    ASSERT_EQ(after.c_lflag, before.c_lflag);
+    close(fd);
+}
+
+static void test_live_q(void) { live_run(0); }
+static void test_live_sigint(void) { live_run(1); }
+
+/* `record --top -- top_prog`: the live view shows the program's tasks
+ * while it runs; SIGTERM to record goes on to the program, and when it
+ * ends the view ends, the terminal is restored and record summarises. */
+static void test_record_top(void)
+{
+    char dir[] = "/tmp/coscope-top-XXXXXX", trace[64];
+    ASSERT_NOT_NULL(mkdtemp(dir));
+    snprintf(trace, sizeof trace, "%s/run.jsonl", dir);
+    int fd;
+    struct termios before, after;
+    pid_t pid = forkpty(&fd, NULL, NULL, NULL);
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        unsetenv("COSCOPE_FLIGHT");
+        execl(COSCOPE_BIN, COSCOPE_BIN, "record", "--top", "-o", trace, "--", TOP_PROG,
+              (char *)NULL);
+        _exit(127);
+    }
+    ASSERT_OK(tcgetattr(fd, &before));
+    static char buf[1 << 20];
+    size_t len = 0;
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, "\033[?1049h\033[?25l"));
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, "7 tasks: 1 running, 1 ready, 5 waiting"));
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, "sort: busy"));
+    kill(pid, SIGTERM);
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, "\033[?25h\033[?1049l"));
+    char want[256];
+    snprintf(want, sizeof want, "coscope: %s was killed by signal 15; recorded ", TOP_PROG);
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, want));
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 128 + SIGTERM);
+    ASSERT_OK(tcgetattr(fd, &after));
+    ASSERT_EQ(after.c_lflag, before.c_lflag);
+    close(fd);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ASSERT_EQ(system(cmd), 0);
+}
+
 static const test_case cases[] = {
+    {"record_top", test_record_top},
+    {"live_q", test_live_q},
+    {"live_sigint", test_live_sigint},
     {"running", test_running},
     {"sample", test_sample},
     {NULL, NULL},

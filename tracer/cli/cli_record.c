@@ -5,7 +5,8 @@
  * summarised (the reader says it is truncated). SIGINT and SIGTERM sent to
  * `record` are forwarded to the program. With --flight the program runs in
  * flight-recorder mode (COSCOPE_FLIGHT): FILE itself is never written, and
- * the summary lists the dumps FILE's stem.N.ext the run left. */
+ * the summary lists the dumps FILE's stem.N.ext the run left. With --top
+ * the trace is shown by top's live view while the program runs. */
 #include "cli.h"
 
 #include <errno.h>
@@ -23,7 +24,8 @@ extern char **environ;
 
 static void usage(FILE *f)
 {
-    fputs("usage: coscope record [-o FILE] [--flight AMOUNT] -- PROG [ARGS...]\n"
+    fputs("usage: coscope record [-o FILE] [--flight AMOUNT | --top] -- PROG "
+          "[ARGS...]\n"
           "\n"
           "Runs PROG with tracing on (COSCOPE_TRACE=FILE in its environment), "
           "then\n"
@@ -46,6 +48,10 @@ static void usage(FILE *f)
           "a number\n"
           "                           before the extension (run.1.jsonl, "
           "run.2.jsonl, ...)\n"
+          "  --top                    while PROG runs, show `coscope top` of "
+          "its trace\n"
+          "                           (q leaves the view; it ends when PROG "
+          "does)\n"
           "\n"
           "exit: PROG's own exit status (128+N if killed by signal N), 127 if "
           "PROG\n"
@@ -87,9 +93,24 @@ static void forward(int sig, siginfo_t *si, void *uc)
         kill(child_pid, sig);
 }
 
-/* Runs argv with the trace path in its environment; returns the exit status
- * to pass on (128+signal when killed), or -errno if it could not start. */
-static int run(char **argv, int *signaled)
+/* `record --top`: has PROG ended? Reaps it into w->status when it has. */
+typedef struct child_wait {
+    pid_t pid;
+    int status, reaped;
+} child_wait;
+
+static int child_ended(void *arg)
+{
+    child_wait *w = arg;
+    if (!w->reaped && waitpid(w->pid, &w->status, WNOHANG) == w->pid)
+        w->reaped = 1;
+    return w->reaped;
+}
+
+/* Runs argv with the trace path in its environment (and top's view of
+ * top_path while it runs, when given); returns the exit status to pass on
+ * (128+signal when killed), or -errno if it could not start. */
+static int run(char **argv, const char *top_path, int *signaled)
 {
     posix_spawnattr_t attr;
     sigset_t dflt, fwd, old_mask;
@@ -125,7 +146,12 @@ static int run(char **argv, int *signaled)
     if (rc == 0)
         child_pid = pid;
     sigprocmask(SIG_SETMASK, &old_mask, NULL);
-    if (rc == 0) {
+    child_wait w = {pid, 0, 0};
+    if (rc == 0 && top_path)
+        cli__top_live(top_path, child_ended, &w);
+    if (w.reaped) {
+        status = w.status;
+    } else if (rc == 0) {
         while (waitpid(pid, &status, 0) < 0) {
             if (errno != EINTR) {
                 rc = errno;
@@ -232,7 +258,7 @@ int cli__record(int argc, char **argv)
 {
     const char *out = NULL, *flight = NULL, *val;
     char *path = NULL;
-    int i, rc, existed, status, signaled = 0;
+    int i, rc, existed, status, signaled = 0, top = 0;
     struct stat before, after;
 
     for (i = 1; i < argc; i++) {
@@ -254,6 +280,8 @@ int cli__record(int argc, char **argv)
                 return cli__usage_error("record", "--flight needs a time (2s, "
                                         "500ms) or a size (64MB)");
             flight = val;
+        } else if (strcmp(a, "--top") == 0) {
+            top = 1;
         } else if (a[0] == '-') {
             return cli__usage_error("record", "unknown option '%s'", a);
         } else {
@@ -264,6 +292,9 @@ int cli__record(int argc, char **argv)
         return cli__usage_error("record", "missing PROG (coscope record -- "
                                           "PROG [ARGS...])");
     char **prog = argv + i;
+    if (top && flight)
+        return cli__usage_error("record", "--top shows the trace as it is "
+                                "written: not with --flight, which writes none");
 
     path = out ? strdup(out) : default_path(prog[0]);
     if (!path || setenv("COSCOPE_TRACE", path, 1) != 0) {
@@ -283,7 +314,7 @@ int cli__record(int argc, char **argv)
     existed = stat(path, &before) == 0;
     time_t started = time(NULL);
 
-    status = run(prog, &signaled);
+    status = run(prog, top ? path : NULL, &signaled);
     if (status < 0) {
         fprintf(stderr, "coscope: cannot run %s: %s\n", prog[0],
                 strerror(-status));

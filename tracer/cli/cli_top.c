@@ -229,44 +229,58 @@ static void term_setup(void)
     fputs("\033[?1049h\033[?25l", stdout);
 }
 
-/* The live loop: redraw, then wait up to a second for a key. */
-static int top_live(const char *path)
+/* Redraws, then waits up to a second for a key; 0 when it is time to stop
+ * (q, end of input). */
+static int live_step(const char *path)
+{
+    struct winsize ws = {0};
+    size_t rows = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4
+                      ? (size_t)ws.ws_row - 4 : 20;
+    tr_trace *tr = load(path, 1);
+    fputs("\033[H\033[2J", stdout);
+    if (tr)
+        print_top(tr, path, rows, stdout);
+    else
+        printf("coscope top: waiting for a trace in %s (%s)\n", path, tr_last_error());
+    printf("sort: %s  (b p l s n i sort, q quits)", sorts[sort_key].name);
+    fflush(stdout);
+    tr_free(tr);
+    fd_set in;
+    FD_ZERO(&in);
+    FD_SET(STDIN_FILENO, &in);
+    struct timeval tv = {1, 0};
+    if (select(STDIN_FILENO + 1, &in, NULL, NULL, &tv) > 0) {
+        char c;
+        if (read(STDIN_FILENO, &c, 1) != 1 || c == 'q')
+            return 0;
+        for (int k = 0; k < SORT__N; k++)
+            if (c == sorts[k].key)
+                sort_key = k;
+    }
+    return 1;
+}
+
+int cli__top_live(const char *path, int (*ended)(void *), void *arg)
 {
     struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_sig;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    term_setup();
-    while (!stop_req) {
-        struct winsize ws = {0};
-        size_t rows = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4
-                          ? (size_t)ws.ws_row - 4 : 20;
-        tr_trace *tr = load(path, 1);
-        fputs("\033[H\033[2J", stdout);
-        if (tr)
-            print_top(tr, path, rows, stdout);
-        else
-            printf("coscope top: cannot read the trace: %s\n", tr_last_error());
-        printf("sort: %s  (b p l s n i sort, q quits)", sorts[sort_key].name);
-        fflush(stdout);
-        tr_free(tr);
-        fd_set in;
-        FD_ZERO(&in);
-        FD_SET(STDIN_FILENO, &in);
-        struct timeval tv = {1, 0};
-        if (select(STDIN_FILENO + 1, &in, NULL, NULL, &tv) > 0) {
-            char c;
-            if (read(STDIN_FILENO, &c, 1) != 1 || c == 'q')
-                break; /* end of input quits too */
-            for (int k = 0; k < SORT__N; k++)
-                if (c == sorts[k].key)
-                    sort_key = k;
-        }
+    /* Alone, ^C and SIGTERM end the view. Under `record --top` (ended
+     * given) record's handlers stay: they pass signals on to PROG, and the
+     * view ends when PROG does. */
+    stop_req = 0;
+    if (!ended) {
+        sa.sa_handler = on_sig;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
     }
+    term_setup();
+    while (!stop_req && !(ended && ended(arg)) && live_step(path))
+        ;
     term_restore();
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    if (!ended) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
     return CLI_OK;
 }
 
@@ -275,7 +289,6 @@ int cli__top(int argc, char **argv)
     const char *path = NULL, *val;
     int once = 0, rc;
     sort_key = SORT_BUSY;
-    stop_req = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli__is_help(a)) {
@@ -303,7 +316,7 @@ int cli__top(int argc, char **argv)
     if (!path)
         return cli__usage_error("top", "missing FILE");
     if (!once)
-        return top_live(path);
+        return cli__top_live(path, NULL, NULL);
     tr_trace *tr = load(path, 0);
     if (!tr)
         return CLI_BAD;

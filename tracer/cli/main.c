@@ -46,7 +46,7 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fputs("\n"
-          "  coscope record [-o FILE] [--flight 2s|64MB] -- PROG [ARGS...]\n"
+          "  coscope record [-o FILE] [--flight 2s|64MB | --top] -- PROG [ARGS...]\n"
           "  coscope stalls FILE [--threshold MS] [--json] [--fail-on-stall]\n"
           "  coscope stats FILE [--json] [--sort busy|latency|polls|name] "
           "[--task TASK]\n"
