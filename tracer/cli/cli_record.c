@@ -254,13 +254,18 @@ static void flight_summary(const char *prog, const char *path, int status,
         fprintf(stderr, " (%d dump%s)\n", n, n == 1 ? "" : "s");
 }
 
-int cli__record(int argc, char **argv)
-{
-    const char *out = NULL, *flight = NULL, *val;
-    char *path = NULL;
-    int i, rc, existed, status, signaled = 0, top = 0;
-    struct stat before, after;
+/* record's options. */
+typedef struct rec_opts {
+    const char *out, *flight;
+    int top;
+} rec_opts;
 
+/* Parses the options before PROG into *o: the index of PROG, or 0 after
+ * --help and -1 after a usage message, with *exit_code set. */
+static int parse_opts(int argc, char **argv, rec_opts *o, int *exit_code)
+{
+    const char *val;
+    int i, rc;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) {
@@ -268,44 +273,75 @@ int cli__record(int argc, char **argv)
             break;
         } else if (cli__is_help(a)) {
             usage(stdout);
-            return CLI_OK;
+            *exit_code = CLI_OK;
+            return 0;
         } else if ((rc = cli__opt_value(argc, argv, &i, "-o", &val)) != 0 ||
                    (rc = cli__opt_value(argc, argv, &i, "--output", &val)) !=
                        0) {
-            if (rc < 0 || !*val)
-                return cli__usage_error("record", "-o needs a file name");
-            out = val;
+            if (rc < 0 || !*val) {
+                *exit_code = cli__usage_error("record", "-o needs a file name");
+                return -1;
+            }
+            o->out = val;
         } else if ((rc = cli__opt_value(argc, argv, &i, "--flight", &val)) != 0) {
-            if (rc < 0 || !flight_amount_ok(val))
-                return cli__usage_error("record", "--flight needs a time (2s, "
-                                        "500ms) or a size (64MB)");
-            flight = val;
+            if (rc < 0 || !flight_amount_ok(val)) {
+                *exit_code = cli__usage_error("record", "--flight needs a time "
+                                              "(2s, 500ms) or a size (64MB)");
+                return -1;
+            }
+            o->flight = val;
         } else if (strcmp(a, "--top") == 0) {
-            top = 1;
+            o->top = 1;
         } else if (a[0] == '-') {
-            return cli__usage_error("record", "unknown option '%s'", a);
+            *exit_code = cli__usage_error("record", "unknown option '%s'", a);
+            return -1;
         } else {
             break; /* PROG without "--" */
         }
     }
-    if (i >= argc)
-        return cli__usage_error("record", "missing PROG (coscope record -- "
-                                          "PROG [ARGS...])");
-    char **prog = argv + i;
-    if (top && flight)
-        return cli__usage_error("record", "--top shows the trace as it is "
-                                "written: not with --flight, which writes none");
-
-    path = out ? strdup(out) : default_path(prog[0]);
-    if (!path || setenv("COSCOPE_TRACE", path, 1) != 0) {
-        fprintf(stderr, "coscope: out of memory\n");
-        free(path);
-        return CLI_BAD;
+    if (i >= argc) {
+        *exit_code = cli__usage_error("record", "missing PROG (coscope record -- "
+                                                "PROG [ARGS...])");
+        return -1;
     }
-    /* COSCOPE_FLIGHT already in the environment means flight mode too. */
-    if (!flight && (val = getenv("COSCOPE_FLIGHT")) && *val && strcmp(val, "0"))
-        flight = val;
-    if (flight && setenv("COSCOPE_FLIGHT", flight, 1) != 0) {
+    if (o->top && o->flight) {
+        *exit_code = cli__usage_error("record", "--top shows the trace as it is "
+                                      "written: not with --flight, which writes none");
+        return -1;
+    }
+    return i;
+}
+
+/* COSCOPE_TRACE (and COSCOPE_FLIGHT) for PROG; 0 or -ENOMEM. An exported
+ * COSCOPE_FLIGHT means flight mode as --flight does, except under --top,
+ * which needs the trace written as it goes. */
+static int set_env(const char *path, rec_opts *o)
+{
+    const char *val = getenv("COSCOPE_FLIGHT");
+    if (setenv("COSCOPE_TRACE", path, 1) != 0)
+        return -ENOMEM;
+    if (o->top)
+        return unsetenv("COSCOPE_FLIGHT") != 0 ? -ENOMEM : 0;
+    if (!o->flight && val && *val && strcmp(val, "0") != 0)
+        o->flight = val;
+    if (o->flight && setenv("COSCOPE_FLIGHT", o->flight, 1) != 0)
+        return -ENOMEM;
+    return 0;
+}
+
+int cli__record(int argc, char **argv)
+{
+    rec_opts o = {NULL, NULL, 0};
+    char *path = NULL;
+    int i, existed, status, signaled = 0, code = CLI_USAGE;
+    struct stat before, after;
+
+    if ((i = parse_opts(argc, argv, &o, &code)) <= 0)
+        return code;
+    char **prog = argv + i;
+
+    path = o.out ? strdup(o.out) : default_path(prog[0]);
+    if (!path || set_env(path, &o) != 0) {
         fprintf(stderr, "coscope: out of memory\n");
         free(path);
         return CLI_BAD;
@@ -314,14 +350,14 @@ int cli__record(int argc, char **argv)
     existed = stat(path, &before) == 0;
     time_t started = time(NULL);
 
-    status = run(prog, top ? path : NULL, &signaled);
+    status = run(prog, o.top ? path : NULL, &signaled);
     if (status < 0) {
         fprintf(stderr, "coscope: cannot run %s: %s\n", prog[0],
                 strerror(-status));
         free(path);
         return CLI_NOEXEC;
     }
-    if (flight) {
+    if (o.flight) {
         flight_summary(prog[0], path, status, signaled, started);
         free(path);
         return status;
