@@ -125,6 +125,17 @@ static void test_running(void)
     expect_row(out, "victim", "ready", "-", 0);
     expect_row(out, "main", "waiting", "join spinner (6)", join);
     free(out);
+    snprintf(cmd, sizeof cmd, "'%s' top --once --json --sort id '%s'", COSCOPE_BIN, trace);
+    out = capture(cmd);
+    ASSERT(strstr(out, "\"truncated\":true,") != NULL);
+    char want[256];
+    snprintf(want, sizeof want,
+             "{\"id\":3,\"name\":\"locker\",\"state\":\"waiting\",\"wait\":\"lock shared "
+             "(obj 1)\",\"at\":\"%s:%d\",", TOP_PROG_SRC, lock);
+    ASSERT(strstr(out, want) != NULL);
+    ASSERT(strstr(out, "{\"id\":6,\"name\":\"spinner\",\"state\":\"running\",\"wait\":null,"
+                       "\"at\":null,") != NULL);
+    free(out);
     kill(pid, SIGKILL);
     int st;
     ASSERT_EQ(waitpid(pid, &st, 0), pid);
@@ -253,7 +264,29 @@ static void test_record_top(void)
     ASSERT_EQ(system(cmd), 0);
 }
 
+static void test_json(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "'%s' top --once --json '%s/deadlock.jsonl'", COSCOPE_BIN,
+             TRACES_DIR);
+    char *out = capture(cmd);
+    ASSERT_STR_EQ(out,
+                  "{\"program\":\"deadlock_demo\",\"truncated\":false,\"t\":9277707,"
+                  "\"loop_busy\":210490,\"stalls\":3,\"tasks\":[\n"
+                  "{\"id\":1,\"name\":\"main\",\"state\":\"done\",\"wait\":null,\"at\":null,"
+                  "\"busy\":35670,\"polls\":1,\"lat_p99\":6810,\"stalls\":0},\n"
+                  "{\"id\":3,\"name\":\"B\",\"state\":\"done\",\"wait\":null,\"at\":null,"
+                  "\"busy\":2090,\"polls\":3,\"lat_p99\":25110,\"stalls\":1},\n"
+                  "{\"id\":4,\"name\":\"C\",\"state\":\"done\",\"wait\":null,\"at\":null,"
+                  "\"busy\":630,\"polls\":2,\"lat_p99\":7090,\"stalls\":1},\n"
+                  "{\"id\":2,\"name\":\"A\",\"state\":\"done\",\"wait\":null,\"at\":null,"
+                  "\"busy\":430,\"polls\":2,\"lat_p99\":28230,\"stalls\":1}\n"
+                  "]}\n");
+    free(out);
+}
+
 static const test_case cases[] = {
+    {"json", test_json},
     {"record_top", test_record_top},
     {"live_q", test_live_q},
     {"live_sigint", test_live_sigint},

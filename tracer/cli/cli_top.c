@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "coscope/tr_kinds.h"
+#include "tr_export_int.h"
 
 /* Sort keys: the letter that selects one live and its --sort name. */
 enum { SORT_BUSY, SORT_POLLS, SORT_LAT, SORT_STALLS, SORT_NAME, SORT_ID, SORT__N };
@@ -29,7 +30,7 @@ static const struct {
 
 static void usage(FILE *f)
 {
-    fputs("usage: coscope top FILE [--once] [--sort KEY]\n"
+    fputs("usage: coscope top FILE [--once [--json]] [--sort KEY]\n"
           "\n"
           "A table of the tasks, like top(1): each task's state at the "
           "trace's end\n"
@@ -45,6 +46,7 @@ static void usage(FILE *f)
           "\n"
           "options:\n"
           "  --once       print one snapshot and exit (for scripts)\n"
+          "  --json       with --once: the snapshot as JSON (docs/cli-json.md)\n"
           "  --sort KEY   busy (default), polls, latency, stalls, name, id\n"
           "\n"
           "Without --once the table is redrawn every second from the file;\n"
@@ -179,6 +181,49 @@ static int print_top(const tr_trace *tr, const char *path, size_t max_rows, FILE
     return rc;
 }
 
+/* `--once --json`: the same snapshot as one JSON object (docs/cli-json.md),
+ * tasks one a line in the order --sort says. */
+static int print_json(const tr_trace *tr, FILE *f)
+{
+    size_t n = 0;
+    top_row *rows = collect(tr, &n);
+    if (!rows)
+        return -ENOMEM;
+    const tr_summary *s = tr_summarize(tr);
+    fputs("{\"program\":", f);
+    tr__json_str(f, tr_head(tr)->program);
+    fprintf(f, ",\"truncated\":%s,\"t\":%" PRId64 ",\"loop_busy\":%" PRId64
+               ",\"stalls\":%zu,\"tasks\":[",
+            tr_head(tr)->truncated ? "true" : "false", s->duration, s->loop_busy,
+            tr_nstalls(tr));
+    for (size_t i = 0; i < n; i++) {
+        const tr_span *sp = rows[i].last;
+        const tr_task *t = rows[i].t;
+        char wait[160];
+        fprintf(f, "%s\n{\"id\":%" PRIu32 ",\"name\":", i ? "," : "", t->id);
+        tr__json_str(f, tr_str(tr, t->name));
+        fprintf(f, ",\"state\":\"%s\",\"wait\":", sp ? state_name(sp->state) : "?");
+        if (sp && sp->state == TR_ST_WAITING) {
+            tr__json_str(f, tr_describe_wait(tr, sp->why, sp->op, tr_span_fd(tr, sp),
+                                             tr_span_obj(tr, sp), wait, sizeof wait));
+            fputs(",\"at\":", f);
+            tr__json_str(f, tr_str(tr, tr_span_site(tr, sp)));
+        } else {
+            fputs("null,\"at\":null", f);
+        }
+        fprintf(f, ",\"busy\":%" PRId64 ",\"polls\":%" PRIu64 ",\"lat_p99\":", t->busy,
+                t->polls);
+        if (t->polls)
+            fprintf(f, "%" PRId64, t->lat_p99);
+        else
+            fputs("null", f);
+        fprintf(f, ",\"stalls\":%" PRIu32 "}", rows[i].stalls);
+    }
+    fputs("\n]}\n", f);
+    free(rows);
+    return 0;
+}
+
 /* Loads and analyses path; the reader's error is printed unless quiet. The
  * warning a trace still being written gives (no `end`) is not printed. */
 static tr_trace *load(const char *path, int quiet)
@@ -287,7 +332,7 @@ int cli__top_live(const char *path, int (*ended)(void *), void *arg)
 int cli__top(int argc, char **argv)
 {
     const char *path = NULL, *val;
-    int once = 0, rc;
+    int once = 0, json = 0, rc;
     sort_key = SORT_BUSY;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -296,6 +341,8 @@ int cli__top(int argc, char **argv)
             return CLI_OK;
         } else if (strcmp(a, "--once") == 0) {
             once = 1;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
         } else if ((rc = cli__opt_value(argc, argv, &i, "--sort", &val)) != 0) {
             int k = SORT__N;
             for (int j = 0; rc > 0 && j < SORT__N; j++)
@@ -315,12 +362,14 @@ int cli__top(int argc, char **argv)
     }
     if (!path)
         return cli__usage_error("top", "missing FILE");
+    if (json && !once)
+        return cli__usage_error("top", "--json goes with --once");
     if (!once)
         return cli__top_live(path, NULL, NULL);
     tr_trace *tr = load(path, 0);
     if (!tr)
         return CLI_BAD;
-    rc = print_top(tr, path, 0, stdout);
+    rc = json ? print_json(tr, stdout) : print_top(tr, path, 0, stdout);
     tr_free(tr);
     if (rc != 0) {
         fprintf(stderr, "coscope: out of memory\n");

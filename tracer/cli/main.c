@@ -54,7 +54,7 @@ static void usage(FILE *f)
           "  coscope validate FILE\n"
           "  coscope view FILE [...]\n"
           "  coscope why FILE TASK [--at TIME] [--json]\n"
-          "  coscope top FILE [--once] [--sort busy|polls|latency|stalls|name|id]\n"
+          "  coscope top FILE [--once [--json]] [--sort busy|polls|latency|stalls|name|id]\n"
           "\n"
           "durations (--threshold and the viewer's --at, --window): 300ns, "
           "250us, 1.5ms,\n"
