@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -274,6 +275,30 @@ static void term_setup(void)
     fputs("\033[?1049h\033[?25l", stdout);
 }
 
+/* The trace the live view shows and the file's size and mtime when it was
+ * read: a file that did not change is not read again (a 62 MB trace takes
+ * 0.5 s to load), so an idle or finished program costs nothing. */
+static tr_trace *live_tr;
+static struct stat live_st;
+
+static tr_trace *live_load(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        tr_free(live_tr);
+        live_tr = NULL;
+        return load(path, 1); /* NULL, with the reader's error */
+    }
+    if (live_tr && st.st_size == live_st.st_size && st.st_ino == live_st.st_ino &&
+        st.st_mtim.tv_sec == live_st.st_mtim.tv_sec &&
+        st.st_mtim.tv_nsec == live_st.st_mtim.tv_nsec)
+        return live_tr;
+    tr_free(live_tr);
+    live_tr = load(path, 1);
+    live_st = st;
+    return live_tr;
+}
+
 /* Redraws, then waits up to a second for a key; 0 when it is time to stop
  * (q, end of input). */
 static int live_step(const char *path)
@@ -281,7 +306,7 @@ static int live_step(const char *path)
     struct winsize ws = {0};
     size_t rows = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4
                       ? (size_t)ws.ws_row - 4 : 20;
-    tr_trace *tr = load(path, 1);
+    tr_trace *tr = live_load(path);
     fputs("\033[H\033[2J", stdout);
     if (tr)
         print_top(tr, path, rows, stdout);
@@ -289,7 +314,6 @@ static int live_step(const char *path)
         printf("coscope top: waiting for a trace in %s (%s)\n", path, tr_last_error());
     printf("sort: %s  (b p l s n i sort, q quits)", sorts[sort_key].name);
     fflush(stdout);
-    tr_free(tr);
     fd_set in;
     FD_ZERO(&in);
     FD_SET(STDIN_FILENO, &in);
@@ -322,6 +346,8 @@ int cli__top_live(const char *path, int (*ended)(void *), void *arg)
     while (!stop_req && !(ended && ended(arg)) && live_step(path))
         ;
     term_restore();
+    tr_free(live_tr);
+    live_tr = NULL;
     if (!ended) {
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
