@@ -179,6 +179,24 @@ static int pty_until(int fd, char *buf, size_t cap, size_t *len, const char *pat
     return 1;
 }
 
+/* The modes the test's pty starts in (line mode and echo, as a shell's
+ * terminal): they are `before`, to compare with after the program ends
+ * (reading them from the pty would race with the program's raw mode). */
+static struct termios *pty_modes(struct termios *t)
+{
+    int fd;
+    pid_t pid = forkpty(&fd, NULL, NULL, NULL);
+    ASSERT(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    ASSERT_OK(tcgetattr(fd, t));
+    ASSERT(t->c_lflag & ECHO);
+    ASSERT(t->c_lflag & ICANON);
+    waitpid(pid, NULL, 0);
+    close(fd);
+    return t;
+}
+
 /* The live mode on a terminal: alternate screen and hidden cursor, a key
  * re-sorts at once, q quits and ^C (SIGINT) too, and the terminal is as
  * it was (echo, line mode, main screen, cursor shown) after either. */
@@ -186,13 +204,12 @@ static void live_run(int quit_by_sigint)
 {
     int fd;
     struct termios before, after;
-    pid_t pid = forkpty(&fd, NULL, NULL, NULL);
+    pid_t pid = forkpty(&fd, NULL, pty_modes(&before), NULL);
     ASSERT(pid >= 0);
     if (pid == 0) {
         execl(COSCOPE_BIN, COSCOPE_BIN, "top", TRACES_DIR "/stall.jsonl", (char *)NULL);
         _exit(127);
     }
-    ASSERT_OK(tcgetattr(fd, &before));
     static char buf[1 << 20];
     size_t len = 0;
     ASSERT(pty_until(fd, buf, sizeof buf, &len, "sort: busy"));
@@ -214,8 +231,6 @@ static void live_run(int quit_by_sigint)
     ASSERT(WIFEXITED(st));
     ASSERT_EQ(WEXITSTATUS(st), 0);
     ASSERT_OK(tcgetattr(fd, &after));
-    ASSERT(before.c_lflag & ECHO);
-    ASSERT(before.c_lflag & ICANON);
     ASSERT_EQ(after.c_lflag, before.c_lflag);
     close(fd);
 }
@@ -233,7 +248,7 @@ static void test_record_top(void)
     snprintf(trace, sizeof trace, "%s/run.jsonl", dir);
     int fd;
     struct termios before, after;
-    pid_t pid = forkpty(&fd, NULL, NULL, NULL);
+    pid_t pid = forkpty(&fd, NULL, pty_modes(&before), NULL);
     ASSERT(pid >= 0);
     if (pid == 0) {
         unsetenv("COSCOPE_FLIGHT");
@@ -241,7 +256,6 @@ static void test_record_top(void)
               (char *)NULL);
         _exit(127);
     }
-    ASSERT_OK(tcgetattr(fd, &before));
     static char buf[1 << 20];
     size_t len = 0;
     ASSERT(pty_until(fd, buf, sizeof buf, &len, "\033[?1049h\033[?25l"));
