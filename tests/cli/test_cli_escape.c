@@ -190,6 +190,18 @@ static void test_stats_text(void)
     unlink(trace_path);
 }
 
+/* `top --once`: names escaped, one line per task. */
+static void test_top_text(void)
+{
+    write_trace();
+    char *out = run_out((const char *[]){"top", "--once", "--sort", "id", trace_path, NULL});
+    ASSERT(strstr(out, "\n 2  evil\\x0a9  forged  row  done ") != NULL);
+    ASSERT(strstr(out, "\n 3  \\u009b2Jx\\x7fy") != NULL);
+    assert_clean(out, 5);
+    free(out);
+    unlink(trace_path);
+}
+
 /* Each line of the stall table is a stall (none forged by a name). */
 static void test_stalls_text(void)
 {
@@ -217,6 +229,7 @@ static const test_case cases[] = {
     {"esc_bytes", test_esc_bytes},
     {"stats_text", test_stats_text},
     {"stalls_text", test_stalls_text},
+    {"top_text", test_top_text},
     {NULL, NULL},
 };
 

@@ -3,7 +3,8 @@
  *   stall     3 s of normal work (a ticker and two workers), then a task
  *             blocks the loop 300 ms of CPU, then 0.5 s more; prints how
  *             many files DIR held just before the stall ("before 0").
- *   usr1      raises SIGUSR1, then keeps running 300 ms.
+ *   usr1      prints "before N" (files written so far), raises SIGUSR1,
+ *             then keeps running 300 ms.
  *   api       co_trace_dump() twice in a row: prints both results.
  *   deadlock  two tasks each wait for the other (join): the runtime's
  *             deadlock verdict dumps.
@@ -113,6 +114,8 @@ static void *usr1_main(void *arg)
     (void)arg;
     co_task *t = co_spawn(ticker, NULL, "ticker");
     co_sleep(50);
+    printf("before %d\n", files_in_dir());
+    fflush(stdout);
     raise(SIGUSR1);
     co_sleep(300);
     stop = 1;

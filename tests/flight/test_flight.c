@@ -171,6 +171,41 @@ static void test_usr1(void)
     cleanup();
 }
 
+/* `coscope record --flight 2s` sets COSCOPE_FLIGHT for the program:
+ * nothing in the directory before SIGUSR1, one dump after it, named in the
+ * summary. */
+static void test_record(void)
+{
+    strcpy(dir, "/tmp/coscope-flight-XXXXXX");
+    ASSERT_NOT_NULL(mkdtemp(dir));
+    char cmd[768];
+    snprintf(cmd, sizeof cmd,
+             "env -u COSCOPE_FLIGHT -u COSCOPE_TRACE '%s' record --flight 2s -o '%s/run.jsonl' "
+             "-- '%s' usr1 2>'%s.stderr'",
+             COSCOPE_BIN, dir, FLIGHT_PROG, dir);
+    FILE *p = popen(cmd, "r");
+    ASSERT_NOT_NULL(p);
+    char out[256];
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 0);
+    ASSERT_STR_EQ(out, "before 0\n"); /* no file before the trigger */
+    char got[512];
+    files(got, sizeof got);
+    ASSERT_STR_EQ(got, "run.1.jsonl");
+    tr_trace *tr = load_dump(1);
+    task_named(tr, "ticker");
+    tr_free(tr);
+    char want[512];
+    snprintf(want, sizeof want,
+             "coscope: %s exited with status 0; flight recorder: %s/run.1.jsonl (1 dump)\n",
+             FLIGHT_PROG, dir);
+    ASSERT(strstr(stderr_text(), want) != NULL);
+    cleanup();
+}
+
 static void test_api(void)
 {
     char *out = run("api", "64MB");
@@ -234,6 +269,7 @@ static void test_crash(void)
 static const test_case cases[] = {
     {"stall", test_stall},
     {"usr1", test_usr1},
+    {"record", test_record},
     {"api", test_api},
     {"deadlock", test_deadlock},
     {"crash", test_crash},

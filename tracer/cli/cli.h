@@ -27,6 +27,11 @@ int cli__export(int argc, char **argv);
 int cli__validate(int argc, char **argv);
 int cli__view(int argc, char **argv);
 int cli__why(int argc, char **argv);
+int cli__top(int argc, char **argv);
+/* top's live view of the trace at path until q, or until ended(arg) says
+ * so (`record --top`: PROG exited; its signal handlers are left alone).
+ * Restores the terminal. Returns CLI_OK. */
+int cli__top_live(const char *path, int (*ended)(void *), void *arg);
 
 /* Prints "coscope: <cmd>: <msg>" and a hint to stderr; returns CLI_USAGE. */
 int cli__usage_error(const char *cmd, const char *fmt, ...)

@@ -3,7 +3,10 @@
  * summary. The program's exit status is passed through (1 when it exited 0
  * but no trace was written); a trace cut short by a crash is still
  * summarised (the reader says it is truncated). SIGINT and SIGTERM sent to
- * `record` are forwarded to the program. */
+ * `record` are forwarded to the program. With --flight the program runs in
+ * flight-recorder mode (COSCOPE_FLIGHT): FILE itself is never written, and
+ * the summary lists the dumps FILE's stem.N.ext the run left. With --top
+ * the trace is shown by top's live view while the program runs. */
 #include "cli.h"
 
 #include <errno.h>
@@ -14,13 +17,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
 
 static void usage(FILE *f)
 {
-    fputs("usage: coscope record [-o FILE] -- PROG [ARGS...]\n"
+    fputs("usage: coscope record [-o FILE] [--flight AMOUNT | --top] -- PROG "
+          "[ARGS...]\n"
           "\n"
           "Runs PROG with tracing on (COSCOPE_TRACE=FILE in its environment), "
           "then\n"
@@ -31,12 +36,30 @@ static void usage(FILE *f)
           "  -o FILE, --output FILE   where the trace goes; default: PROG's "
           "basename\n"
           "                           + \".jsonl\" in the current directory\n"
+          "  --flight AMOUNT          flight recorder (COSCOPE_FLIGHT=AMOUNT): "
+          "keep only\n"
+          "                           the last AMOUNT in memory, a time (2s, "
+          "500ms) or a\n"
+          "                           size (64MB), and write nothing until a "
+          "trigger:\n"
+          "                           SIGUSR1, co_trace_dump(), a blocked loop,"
+          " a\n"
+          "                           deadlock, a crash. Each dump is FILE with "
+          "a number\n"
+          "                           before the extension (run.1.jsonl, "
+          "run.2.jsonl, ...)\n"
+          "  --top                    while PROG runs, show `coscope top` of "
+          "its trace\n"
+          "                           (q leaves the view; it ends when PROG "
+          "does)\n"
           "\n"
           "exit: PROG's own exit status (128+N if killed by signal N), 127 if "
           "PROG\n"
           "could not be executed, 1 if PROG exited 0 but wrote no trace (an "
           "unwritable\n"
-          "FILE, a program not built on the coscope runtime), 2 usage.\n"
+          "FILE, a program not built on the coscope runtime; with --flight, "
+          "no dump is\n"
+          "not an error), 2 usage.\n"
           "SIGINT and SIGTERM sent to coscope record are passed on to PROG.\n",
           f);
 }
@@ -70,9 +93,24 @@ static void forward(int sig, siginfo_t *si, void *uc)
         kill(child_pid, sig);
 }
 
-/* Runs argv with the trace path in its environment; returns the exit status
- * to pass on (128+signal when killed), or -errno if it could not start. */
-static int run(char **argv, int *signaled)
+/* `record --top`: has PROG ended? Reaps it into w->status when it has. */
+typedef struct child_wait {
+    pid_t pid;
+    int status, reaped;
+} child_wait;
+
+static int child_ended(void *arg)
+{
+    child_wait *w = arg;
+    if (!w->reaped && waitpid(w->pid, &w->status, WNOHANG) == w->pid)
+        w->reaped = 1;
+    return w->reaped;
+}
+
+/* Runs argv with the trace path in its environment (and top's view of
+ * top_path while it runs, when given); returns the exit status to pass on
+ * (128+signal when killed), or -errno if it could not start. */
+static int run(char **argv, const char *top_path, int *signaled)
 {
     posix_spawnattr_t attr;
     sigset_t dflt, fwd, old_mask;
@@ -108,7 +146,12 @@ static int run(char **argv, int *signaled)
     if (rc == 0)
         child_pid = pid;
     sigprocmask(SIG_SETMASK, &old_mask, NULL);
-    if (rc == 0) {
+    child_wait w = {pid, 0, 0};
+    if (rc == 0 && top_path)
+        cli__top_live(top_path, child_ended, &w);
+    if (w.reaped) {
+        status = w.status;
+    } else if (rc == 0) {
         while (waitpid(pid, &status, 0) < 0) {
             if (errno != EINTR) {
                 rc = errno;
@@ -157,13 +200,72 @@ static void summarise(const char *prog, const char *path, int status,
     tr_free(tr);
 }
 
-int cli__record(int argc, char **argv)
+/* The grammar of COSCOPE_FLIGHT (tr_flight.c): a positive number and one
+ * of ms, s, KB, MB, GB. Checked here so a typo is a usage error rather than
+ * a run recorded to the file after all. */
+static int flight_amount_ok(const char *s)
 {
-    const char *out = NULL, *val;
-    char *path = NULL;
-    int i, rc, existed, status, signaled = 0;
-    struct stat before, after;
+    static const char *const units[] = {"ms", "s", "KB", "MB", "GB"};
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !(v > 0))
+        return 0;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(end, units[i]) == 0)
+            return 1;
+    return 0;
+}
 
+/* Dump k of a flight recording to path: "run.jsonl" -> "run.k.jsonl" (the
+ * number before the extension, or appended when there is none). */
+static void dump_name(char *buf, size_t n, const char *path, int k)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash + 1 : path, '.');
+    if (!dot || dot == (slash ? slash + 1 : path))
+        snprintf(buf, n, "%s.%d", path, k);
+    else
+        snprintf(buf, n, "%.*s.%d%s", (int)(dot - path), path, k, dot);
+}
+
+/* After a --flight run: names the dumps written since `since` (the
+ * recorder numbers them 1, 2, ... and writes at most 100). */
+static void flight_summary(const char *prog, const char *path, int status,
+                           int signaled, time_t since)
+{
+    char name[4096];
+    int n = 0;
+    fprintf(stderr, "coscope: %s %s %d; flight recorder: ", prog,
+            signaled ? "was killed by signal" : "exited with status",
+            signaled ? status - 128 : status);
+    for (int k = 1; k <= 100; k++) {
+        struct stat st;
+        dump_name(name, sizeof name, path, k);
+        if (stat(name, &st) != 0)
+            break;
+        if (st.st_mtim.tv_sec < since)
+            continue; /* left by an earlier run */
+        fprintf(stderr, "%s", n++ ? " " : "");
+        cli__fput_esc(name, stderr);
+    }
+    if (n == 0)
+        fprintf(stderr, "no dump (nothing triggered one)\n");
+    else
+        fprintf(stderr, " (%d dump%s)\n", n, n == 1 ? "" : "s");
+}
+
+/* record's options. */
+typedef struct rec_opts {
+    const char *out, *flight;
+    int top;
+} rec_opts;
+
+/* Parses the options before PROG into *o: the index of PROG, or 0 after
+ * --help and -1 after a usage message, with *exit_code set. */
+static int parse_opts(int argc, char **argv, rec_opts *o, int *exit_code)
+{
+    const char *val;
+    int i, rc;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) {
@@ -171,39 +273,94 @@ int cli__record(int argc, char **argv)
             break;
         } else if (cli__is_help(a)) {
             usage(stdout);
-            return CLI_OK;
+            *exit_code = CLI_OK;
+            return 0;
         } else if ((rc = cli__opt_value(argc, argv, &i, "-o", &val)) != 0 ||
                    (rc = cli__opt_value(argc, argv, &i, "--output", &val)) !=
                        0) {
-            if (rc < 0 || !*val)
-                return cli__usage_error("record", "-o needs a file name");
-            out = val;
+            if (rc < 0 || !*val) {
+                *exit_code = cli__usage_error("record", "-o needs a file name");
+                return -1;
+            }
+            o->out = val;
+        } else if ((rc = cli__opt_value(argc, argv, &i, "--flight", &val)) != 0) {
+            if (rc < 0 || !flight_amount_ok(val)) {
+                *exit_code = cli__usage_error("record", "--flight needs a time "
+                                              "(2s, 500ms) or a size (64MB)");
+                return -1;
+            }
+            o->flight = val;
+        } else if (strcmp(a, "--top") == 0) {
+            o->top = 1;
         } else if (a[0] == '-') {
-            return cli__usage_error("record", "unknown option '%s'", a);
+            *exit_code = cli__usage_error("record", "unknown option '%s'", a);
+            return -1;
         } else {
             break; /* PROG without "--" */
         }
     }
-    if (i >= argc)
-        return cli__usage_error("record", "missing PROG (coscope record -- "
-                                          "PROG [ARGS...])");
+    if (i >= argc) {
+        *exit_code = cli__usage_error("record", "missing PROG (coscope record -- "
+                                                "PROG [ARGS...])");
+        return -1;
+    }
+    if (o->top && o->flight) {
+        *exit_code = cli__usage_error("record", "--top shows the trace as it is "
+                                      "written: not with --flight, which writes none");
+        return -1;
+    }
+    return i;
+}
+
+/* COSCOPE_TRACE (and COSCOPE_FLIGHT) for PROG; 0 or -ENOMEM. An exported
+ * COSCOPE_FLIGHT means flight mode as --flight does, except under --top,
+ * which needs the trace written as it goes. */
+static int set_env(const char *path, rec_opts *o)
+{
+    const char *val = getenv("COSCOPE_FLIGHT");
+    if (setenv("COSCOPE_TRACE", path, 1) != 0)
+        return -ENOMEM;
+    if (o->top)
+        return unsetenv("COSCOPE_FLIGHT") != 0 ? -ENOMEM : 0;
+    if (!o->flight && val && *val && strcmp(val, "0") != 0)
+        o->flight = val;
+    if (o->flight && setenv("COSCOPE_FLIGHT", o->flight, 1) != 0)
+        return -ENOMEM;
+    return 0;
+}
+
+int cli__record(int argc, char **argv)
+{
+    rec_opts o = {NULL, NULL, 0};
+    char *path = NULL;
+    int i, existed, status, signaled = 0, code = CLI_USAGE;
+    struct stat before, after;
+
+    if ((i = parse_opts(argc, argv, &o, &code)) <= 0)
+        return code;
     char **prog = argv + i;
 
-    path = out ? strdup(out) : default_path(prog[0]);
-    if (!path || setenv("COSCOPE_TRACE", path, 1) != 0) {
+    path = o.out ? strdup(o.out) : default_path(prog[0]);
+    if (!path || set_env(path, &o) != 0) {
         fprintf(stderr, "coscope: out of memory\n");
         free(path);
         return CLI_BAD;
     }
     /* A trace left by an earlier run must not be taken for this one's. */
     existed = stat(path, &before) == 0;
+    time_t started = time(NULL);
 
-    status = run(prog, &signaled);
+    status = run(prog, o.top ? path : NULL, &signaled);
     if (status < 0) {
         fprintf(stderr, "coscope: cannot run %s: %s\n", prog[0],
                 strerror(-status));
         free(path);
         return CLI_NOEXEC;
+    }
+    if (o.flight) {
+        flight_summary(prog[0], path, status, signaled, started);
+        free(path);
+        return status;
     }
     if (stat(path, &after) != 0 ||
         (existed && after.st_ino == before.st_ino &&

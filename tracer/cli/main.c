@@ -30,6 +30,7 @@ static const struct {
     {"validate", cli__validate, "check a trace"},
     {"view", cli__view, "open the timeline viewer"},
     {"why", cli__why, "why was a task not running then: its blame chain"},
+    {"top", cli__top, "a live table of the tasks, like top"},
 };
 
 static void usage(FILE *f)
@@ -45,7 +46,7 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fputs("\n"
-          "  coscope record [-o FILE] -- PROG [ARGS...]\n"
+          "  coscope record [-o FILE] [--flight 2s|64MB | --top] -- PROG [ARGS...]\n"
           "  coscope stalls FILE [--threshold MS] [--json] [--fail-on-stall]\n"
           "  coscope stats FILE [--json] [--sort busy|latency|polls|name] "
           "[--task TASK]\n"
@@ -53,6 +54,7 @@ static void usage(FILE *f)
           "  coscope validate FILE\n"
           "  coscope view FILE [...]\n"
           "  coscope why FILE TASK [--at TIME] [--json]\n"
+          "  coscope top FILE [--once [--json]] [--sort busy|polls|latency|stalls|name|id]\n"
           "\n"
           "durations (--threshold and the viewer's --at, --window): 300ns, "
           "250us, 1.5ms,\n"
