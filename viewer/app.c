@@ -21,6 +21,7 @@ typedef struct screen {
     int ttf, have_fonts;
     vw_renderer *rd;
     vw_measure ms;
+    double scale; /* the UI scale the fonts were opened at */
 } screen;
 
 static void screen_close(screen *s)
@@ -46,7 +47,7 @@ static int screen_fonts(screen *s, char *err, size_t errn)
         return -1;
     }
     s->ttf = 1;
-    if (vw__fonts_open(&s->fonts, err, errn) != 0)
+    if (vw__fonts_open(&s->fonts, s->scale, err, errn) != 0)
         return -1;
     s->have_fonts = 1;
     if (vw__renderer_new(s->r, &s->fonts, &s->rd) != 0) {
@@ -55,6 +56,19 @@ static int screen_fonts(screen *s, char *err, size_t errn)
     }
     vw__fonts_measure(&s->fonts, &s->ms);
     return 0;
+}
+
+/* The UI scale: --scale, else (in a window) the display's DPI over 96,
+ * clamped; 1 when the display does not say or there is none (headless). */
+static double scale_of(const vw_view_opts *o, int window)
+{
+    if (o->scale > 0)
+        return o->scale;
+    float dpi = 0;
+    if (!window || SDL_GetDisplayDPI(0, &dpi, NULL, NULL) != 0 || dpi <= 0)
+        return 1.0;
+    double k = dpi / 96.0;
+    return k < VW_SCALE_MIN ? VW_SCALE_MIN : k > VW_SCALE_MAX ? VW_SCALE_MAX : k;
 }
 
 /* With no display the window could not be seen: say so, suggest the
@@ -112,6 +126,7 @@ static int screen_open_window(screen *s, const vw_view_opts *o, char *err,
         snprintf(err, errn, "coscope: no renderer: %s", SDL_GetError());
         return -1;
     }
+    s->scale = scale_of(o, 1);
     return screen_fonts(s, err, errn);
 }
 
@@ -126,6 +141,10 @@ static int opts_check(const vw_view_opts *o)
                          o->hover_y < 0 || o->hover_y >= o->h)) {
         fprintf(stderr, "coscope: hover point %d,%d outside the %dx%d image\n",
                 o->hover_x, o->hover_y, o->w, o->h);
+        return 2;
+    }
+    if (o->scale != 0 && !(o->scale >= VW_SCALE_MIN && o->scale <= VW_SCALE_MAX)) {
+        fprintf(stderr, "coscope: a UI scale of %g (0.5 to 4)\n", o->scale);
         return 2;
     }
     return 0;
@@ -160,6 +179,7 @@ static int screenshot(const vw_model *m, const vw_view_opts *o)
     vw_drawlist dl;
     int rc = 1, have_state = 0;
     vw__dl_init(&dl);
+    s.scale = scale_of(o, 0);
     if (vw__headless_open(o->w, o->h, &s.win, &s.r, err, sizeof err) != 0 ||
         screen_fonts(&s, err, sizeof err) != 0)
         goto done;
@@ -168,6 +188,10 @@ static int screenshot(const vw_model *m, const vw_view_opts *o)
         goto done;
     }
     have_state = 1;
+    if (vw__state_scale(&st, m, s.scale) != 0) {
+        snprintf(err, sizeof err, "coscope: out of memory");
+        goto done;
+    }
     vw__state_place(&st, m, o, 1);
     pretend_input(&st, m, o);
     vw__layout(&dl, &st, m, &s.ms);
@@ -222,6 +246,11 @@ static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o)
     SDL_GetWindowSize(s->win, &w, &h);
     if (vw__state_init(&st, m, w, h) != 0) {
         fprintf(stderr, "coscope: out of memory\n");
+        return 1;
+    }
+    if (vw__state_scale(&st, m, s->scale) != 0) {
+        fprintf(stderr, "coscope: out of memory\n");
+        vw__state_close(&st);
         return 1;
     }
     vw__state_place(&st, m, o, 0);

@@ -40,12 +40,14 @@ int vw__font_find(char *path, size_t n, char *err, size_t errn)
     return -1;
 }
 
-int vw__fonts_open(vw_fonts *f, char *err, size_t errn)
+int vw__fonts_open(vw_fonts *f, double scale, char *err, size_t errn)
 {
     memset(f, 0, sizeof *f);
     if (vw__font_find(f->path, sizeof f->path, err, errn) != 0)
         return -1;
-    static const int sizes[VW_FONT__COUNT] = {13, 13, 12};
+    const int sizes[VW_FONT__COUNT] = {(int)(VW_FONT_PX * scale + 0.5),
+                                       (int)(VW_FONT_PX * scale + 0.5),
+                                       (int)(VW_FONT_SMALL_PX * scale + 0.5)};
     for (int i = 0; i < VW_FONT__COUNT; i++) {
         f->f[i] = TTF_OpenFont(f->path, sizes[i]);
         if (!f->f[i]) {

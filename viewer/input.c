@@ -181,7 +181,7 @@ int vw__translate(const SDL_Event *e, const vw_state *st, vw_action *a)
         if (dy == 0)
             return 0;
         vw_geom g;
-        vw__geom(&g, st->w, st->h);
+        vw__geom_at(&g, st->w, st->h, st->scale);
         SDL_Keymod mod = SDL_GetModState();
         if ((st->mouse_x >= 0 && st->mouse_x < g.tl_x) ||
             (mod & (KMOD_SHIFT | KMOD_CTRL))) {

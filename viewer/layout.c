@@ -14,30 +14,47 @@
 
 void vw__geom(vw_geom *g, int w, int h)
 {
+    vw__geom_at(g, w, h, 1.0);
+}
+
+/* px at scale 1 -> px at scale k, rounded */
+static int sc(double k, int px)
+{
+    return (int)(px * k + 0.5);
+}
+
+void vw__geom_at(vw_geom *g, int w, int h, double k)
+{
     memset(g, 0, sizeof *g);
+    if (!(k >= VW_SCALE_MIN && k <= VW_SCALE_MAX))
+        k = 1.0;
+    g->scale = k;
+    g->font_px = sc(k, VW_FONT_PX);
     g->w = w;
     g->h = h;
     g->top_y = 0;
-    g->top_h = 32;
+    g->top_h = sc(k, 32);
     g->ov_y = g->top_y + g->top_h;
-    g->ov_h = 36;
+    g->ov_h = sc(k, 36);
     g->ruler_y = g->ov_y + g->ov_h;
-    g->ruler_h = 26;
+    g->ruler_h = sc(k, 26);
     g->lanes_y = g->ruler_y + g->ruler_h;
-    g->legend_h = 28;
+    g->legend_h = sc(k, 28);
     g->legend_y = h - g->legend_h;
     g->lanes_h = g->legend_y - g->lanes_y;
     if (g->lanes_h < 0)
         g->lanes_h = 0;
-    g->panel_w = w >= 1200 ? 400 : w / 3;
+    /* the side columns grow with the text, but never past a third (panel)
+     * and a quarter (labels) of the window */
+    g->panel_w = w >= sc(k, 1200) ? sc(k, 400) : w / 3;
     g->panel_x = w - g->panel_w;
     g->label_x = 0;
-    g->label_w = w >= 1000 ? 240 : w / 4;
+    g->label_w = w >= sc(k, 1000) ? sc(k, 240) : w / 4;
     g->tl_x = g->label_x + g->label_w;
     g->tl_w = g->panel_x - g->tl_x;
     if (g->tl_w < 1)
         g->tl_w = 1;
-    g->lane_h = 24;
+    g->lane_h = sc(k, 24);
 }
 
 double vw__x_of(const vw_geom *g, const vw_state *st, int64_t t)
@@ -1172,7 +1189,7 @@ void vw__layout(vw_drawlist *dl, const vw_state *st, const vw_model *m,
                 const vw_measure *ms)
 {
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_at(&g, st->w, st->h, st->scale);
     vw__dl_reset(dl);
     vw__dl_rect(dl, VW_R_BG, 0, 0, g.w, g.h, VW_C_BG);
     draw_overview(dl, &g, st, m, ms);

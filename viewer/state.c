@@ -62,7 +62,7 @@ static const int64_t min_window = 20; /* ns */
 static int overview_refresh(vw_state *st, const vw_model *m)
 {
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_at(&g, st->w, st->h, st->scale);
     if (st->ov_busy && st->ov_cols == g.tl_w)
         return 0;
     float *busy = realloc(st->ov_busy, (size_t)g.tl_w * sizeof *busy);
@@ -121,6 +121,7 @@ int vw__state_init(vw_state *st, const vw_model *m, int w, int h)
     memset(st, 0, sizeof *st);
     st->w = w;
     st->h = h;
+    st->scale = 1.0;
     st->duration = m->duration;
     st->t0 = 0;
     st->t1 = m->duration > 0 ? m->duration : 1000000;
@@ -140,6 +141,18 @@ int vw__state_init(vw_state *st, const vw_model *m, int w, int h)
     }
     vw__set_playhead(st, m, 0);
     return 0;
+}
+
+int vw__state_scale(vw_state *st, const vw_model *m, double scale)
+{
+    if (!(scale >= VW_SCALE_MIN))
+        scale = scale > VW_SCALE_MAX ? VW_SCALE_MAX : VW_SCALE_MIN;
+    if (scale > VW_SCALE_MAX)
+        scale = VW_SCALE_MAX;
+    st->scale = scale;
+    st->dirty = 1;
+    /* the label column's width follows the scale, so does the timeline's */
+    return overview_refresh(st, m);
 }
 
 void vw__state_close(vw_state *st)
@@ -432,7 +445,7 @@ static long lane_of_task(const vw_state *st, uint32_t task)
 static void clamp_scroll(vw_state *st)
 {
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_at(&g, st->w, st->h, st->scale);
     int vis = vw__lanes_visible(&g);
     int max = (int)st->nlanes - vis;
     if (st->scroll > max)
@@ -453,7 +466,7 @@ static void select_step(vw_state *st, const vw_model *m, int dir)
     size_t s = tr_span_find(m->tr, st->lanes[i].id, st->playhead);
     vw__select(st, m, st->lanes[i].id, s == SIZE_MAX ? -1 : (long)s);
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_at(&g, st->w, st->h, st->scale);
     int vis = vw__lanes_visible(&g);
     if (i < st->scroll)
         st->scroll = (int)i;
@@ -477,7 +490,7 @@ static void toggle_collapse(vw_state *st, const vw_model *m, uint32_t task)
 static void click(vw_state *st, const vw_model *m, int x, int y)
 {
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_at(&g, st->w, st->h, st->scale);
     if (y >= g.ruler_y && y < g.ruler_y + g.ruler_h && x >= g.tl_x &&
         x < g.tl_x + g.tl_w) {
         vw__set_playhead(st, m, vw__t_of(&g, st, x));
@@ -545,7 +558,7 @@ static void range_done(vw_state *st, const vw_model *m)
 static void mouse_down(vw_state *st, int x, int y, int shift)
 {
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_at(&g, st->w, st->h, st->scale);
     st->drag_x = x;
     st->drag_y = y;
     st->drag_moved = 0;
@@ -567,7 +580,7 @@ static void mouse_down(vw_state *st, int x, int y, int shift)
 static void mouse_move(vw_state *st, const vw_model *m, int x, int y)
 {
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_at(&g, st->w, st->h, st->scale);
     st->mouse_x = x;
     st->mouse_y = y;
     st->dirty = 1;
@@ -642,7 +655,7 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
 {
     int64_t width = st->t1 - st->t0;
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_at(&g, st->w, st->h, st->scale);
     switch (a->kind) {
     case VW_A_QUIT:
         st->quit = 1;

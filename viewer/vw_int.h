@@ -140,6 +140,7 @@ enum { VW_RANGE_TASKS = 6 }; /* tasks the range panel lists */
 
 typedef struct vw_state {
     int w, h; /* window size in pixels */
+    double scale; /* the UI scale (1 after init; vw__state_scale) */
     int64_t duration;
     int64_t t0, t1; /* the visible window */
     int64_t playhead;
@@ -188,6 +189,9 @@ typedef struct vw_state {
 
 int vw__state_init(vw_state *st, const vw_model *m, int w, int h);
 void vw__state_close(vw_state *st);
+/* Sets the UI scale (clamped to VW_SCALE_MIN..MAX) and what follows from
+ * the geometry. 0 or -1 when out of memory. */
+int vw__state_scale(vw_state *st, const vw_model *m, double scale);
 /* Recomputes st->lanes and st->lane_of from collapse and filter. */
 int vw__lanes_refresh(vw_state *st, const vw_model *m);
 /* Selects task (0: none) and span (-1: none); rebuilds the wake-ups. */
@@ -370,9 +374,19 @@ typedef struct vw_geom {
     int tl_x, tl_w;
     int panel_x, panel_w;
     int lane_h;
+    double scale;
+    int font_px; /* the normal and bold text's size at this scale */
 } vw_geom;
 
-void vw__geom(vw_geom *g, int w, int h);
+/* The UI scale (--scale, else the display's DPI / 96): text sizes, bar and
+ * lane heights and the side columns' widths are these px at scale 1 times
+ * the scale. */
+#define VW_SCALE_MIN 0.5
+#define VW_SCALE_MAX 4.0
+enum { VW_FONT_PX = 13, VW_FONT_SMALL_PX = 12 };
+
+void vw__geom(vw_geom *g, int w, int h); /* at scale 1 */
+void vw__geom_at(vw_geom *g, int w, int h, double scale);
 /* Time <-> x over the timeline for the state's window. */
 double vw__x_of(const vw_geom *g, const vw_state *st, int64_t t);
 int64_t vw__t_of(const vw_geom *g, const vw_state *st, double x);

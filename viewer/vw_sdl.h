@@ -18,8 +18,9 @@ typedef struct vw_fonts {
 /* Finds DejaVu Sans (fontconfig, then the Debian path). Returns 0 and the
  * path, or -1 with a message in err. */
 int vw__font_find(char *path, size_t n, char *err, size_t errn);
-/* Opens the UI fonts (TTF_Init must have succeeded). 0 or -1 + err. */
-int vw__fonts_open(vw_fonts *f, char *err, size_t errn);
+/* Opens the UI fonts at VW_FONT_PX / VW_FONT_SMALL_PX times scale (TTF_Init
+ * must have succeeded). 0 or -1 + err. */
+int vw__fonts_open(vw_fonts *f, double scale, char *err, size_t errn);
 void vw__fonts_close(vw_fonts *f);
 /* vw_measure.text_w over vw_fonts. */
 int vw__fonts_text_w(void *ctx, int font, const char *s);

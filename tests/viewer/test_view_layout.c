@@ -715,6 +715,46 @@ static void test_ruler_ticks(void)
     fx_close();
 }
 
+/* --scale 2: text size, bars, lane heights and the side columns are
+ * exactly twice those at scale 1 (the fake measurer's line is 15 px at
+ * both, so label text sits (48 - 15) / 2 into the lane). */
+static void test_scale(void)
+{
+    vw_geom g1, g2;
+    vw__geom_at(&g1, 1600, 900, 1.0);
+    vw__geom_at(&g2, 3200, 1800, 2.0);
+    ASSERT_EQ(g1.font_px, 13);
+    ASSERT_EQ(g2.font_px, 26);
+    ASSERT_EQ(g2.lane_h, 2 * g1.lane_h);
+    ASSERT_EQ(g2.lanes_y, 2 * g1.lanes_y);
+    ASSERT_EQ(g2.label_w, 2 * g1.label_w);
+    ASSERT_EQ(g2.panel_w, 2 * g1.panel_w);
+    ASSERT_EQ(g2.legend_h, 2 * g1.legend_h);
+    /* a scale outside 0.5..4 is 1 */
+    vw_geom g9;
+    vw__geom_at(&g9, 1600, 900, 9.0);
+    ASSERT_EQ(g9.lane_h, LANE_H);
+    fx_open("small.jsonl");
+    fx_layout();
+    const vw_cmd *l1 = fx_find(VW_CMD_RECT, VW_R_LANE, 0, 1);
+    ASSERT_NOT_NULL(l1);
+    ASSERT_EQ(l1->h, LANE_H);
+    ASSERT_EQ(l1->y, LANES_Y + LANE_H);
+    vw__state_close(&S);
+    ASSERT_OK(vw__state_init(&S, &M, 3200, 1800));
+    ASSERT_OK(vw__state_scale(&S, &M, 2.0));
+    ASSERT_EQ(S.ov_cols, 2 * TL_W);
+    fx_layout();
+    const vw_cmd *l2 = fx_find(VW_CMD_RECT, VW_R_LANE, 0, 1);
+    ASSERT_NOT_NULL(l2);
+    ASSERT_EQ(l2->h, 2 * LANE_H);
+    ASSERT_EQ(l2->y, 2 * (LANES_Y + LANE_H));
+    ASSERT_EQ(l2->w, 2 * l1->w);
+    const vw_cmd *t = fx_find(VW_CMD_TEXT, VW_R_LABEL, 0, 0);
+    ASSERT_EQ(t->y, 2 * LANES_Y + (2 * LANE_H - 15) / 2);
+    fx_close();
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -738,6 +778,7 @@ int main(int argc, char **argv)
         {"title", test_title},
         {"range_panel", test_range_panel},
         {"ruler_ticks", test_ruler_ticks},
+        {"scale", test_scale},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);

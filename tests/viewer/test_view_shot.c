@@ -113,7 +113,7 @@ static void open_fonts(vw_fonts *f)
 {
     char err[1024];
     ASSERT_OK(TTF_Init());
-    if (vw__fonts_open(f, err, sizeof err) != 0)
+    if (vw__fonts_open(f, 1.0, err, sizeof err) != 0)
         TEST__FAIL("%s", err);
 }
 
@@ -507,6 +507,12 @@ static void test_usage(void)
     ASSERT(strstr(err, "unknown option --frobnicate") != NULL);
     const char *sel[] = {"view", data("small.jsonl"), "--select", "x"};
     ASSERT_EQ(run_view(err, sizeof err, 4, sel), 2);
+    const char *scale[] = {"view", data("small.jsonl"), "--scale", "9"};
+    ASSERT_EQ(run_view(err, sizeof err, 4, scale), 2);
+    ASSERT_STR_EQ(err, "coscope: --scale: expected a UI scale from 0.5 to 4 "
+                       "(e.g. 2), got \"9\"\n");
+    const char *scale0[] = {"view", data("small.jsonl"), "--scale", "0.4"};
+    ASSERT_EQ(run_view(err, sizeof err, 4, scale0), 2);
     const char *help[] = {"view", "--help"};
     fflush(stdout);
     int saved = dup(1), fd = open("/dev/null", O_WRONLY);
