@@ -106,13 +106,21 @@ static int display_check(void)
     return 0;
 }
 
-/* A visible, resizable window (display_check must have passed). */
-static int screen_open_window(screen *s, const vw_view_opts *o, char *err,
-                              size_t errn)
+/* A visible, resizable window (display_check must have passed): where and
+ * as large as it was last time (mem), unless --size says otherwise. */
+static int screen_open_window(screen *s, const vw_view_opts *o,
+                              const vw_memory *mem, char *err, size_t errn)
 {
-    s->win = SDL_CreateWindow(o->title ? o->title : "coscope view",
-                              SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
-                              o->w, o->h, SDL_WINDOW_RESIZABLE);
+    int x = SDL_WINDOWPOS_CENTERED, y = SDL_WINDOWPOS_CENTERED;
+    int w = o->w, h = o->h;
+    if (mem && mem->has_window && !o->has_size) {
+        x = mem->x;
+        y = mem->y;
+        w = mem->w;
+        h = mem->h;
+    }
+    s->win = SDL_CreateWindow(o->title ? o->title : "coscope view", x, y, w,
+                              h, SDL_WINDOW_RESIZABLE);
     if (!s->win) {
         snprintf(err, errn, "coscope: cannot open a window: %s",
                  SDL_GetError());
@@ -237,7 +245,22 @@ static void pump_events(vw_state *st, const vw_model *m, int wait)
     }
 }
 
-static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o)
+/* The window and the view as they are now, for the next run. */
+static void remember(const screen *s, const vw_state *st, const char *key)
+{
+    vw_memory mem;
+    memset(&mem, 0, sizeof mem);
+    mem.has_window = 1;
+    SDL_GetWindowPosition(s->win, &mem.x, &mem.y);
+    SDL_GetWindowSize(s->win, &mem.w, &mem.h);
+    vw__memory_of(&mem, st);
+    if (vw__memory_save(key, &mem) != 0)
+        fprintf(stderr, "coscope: warning: cannot save the viewer state "
+                        "(XDG_STATE_HOME, HOME)\n");
+}
+
+static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o,
+                    const char *key, const vw_memory *mem)
 {
     vw_state st;
     vw_drawlist dl;
@@ -254,6 +277,9 @@ static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o)
         return 1;
     }
     vw__state_place(&st, m, o, 0);
+    /* the file's last view, unless the command line placed this one */
+    if (key && mem && !o->has_at && !o->window && !o->select && !o->cause)
+        vw__memory_apply(&st, m, mem);
     SDL_StartTextInput();
     uint64_t freq = SDL_GetPerformanceFrequency();
     uint64_t last = SDL_GetPerformanceCounter();
@@ -283,19 +309,21 @@ static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o)
                 SDL_Delay((Uint32)(15 - spent));
         }
     }
+    if (key)
+        remember(s, &st, key);
     vw__state_close(&st);
     vw__dl_close(&dl);
     return 0;
 }
 
 /* A window for the options, or 1 with the reason on stderr. */
-static int window_open(screen *s, const vw_view_opts *o)
+static int window_open(screen *s, const vw_view_opts *o, const vw_memory *mem)
 {
     char err[1024] = "";
     memset(s, 0, sizeof *s);
     if (display_check() != 0)
         return 1;
-    if (screen_open_window(s, o, err, sizeof err) != 0) {
+    if (screen_open_window(s, o, mem, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         screen_close(s);
         return 1;
@@ -303,7 +331,10 @@ static int window_open(screen *s, const vw_view_opts *o)
     return 0;
 }
 
-static int show(const tr_trace *tr, const vw_view_opts *o, const screen *s)
+/* key, mem: the trace's key and what was remembered (NULL: nothing is
+ * remembered, as for vw_view's borrowed trace). */
+static int show(const tr_trace *tr, const vw_view_opts *o, const screen *s,
+                const char *key, const vw_memory *mem)
 {
     vw_model m;
     int rc = vw__model_init(&m, tr);
@@ -312,7 +343,7 @@ static int show(const tr_trace *tr, const vw_view_opts *o, const screen *s)
                 strerror(-rc));
         return 1;
     }
-    rc = s ? run_loop(s, &m, o) : screenshot(&m, o);
+    rc = s ? run_loop(s, &m, o, key, mem) : screenshot(&m, o);
     vw__model_close(&m);
     return rc;
 }
@@ -321,11 +352,11 @@ int vw_view(const tr_trace *tr, const vw_view_opts *o)
 {
     int rc = opts_check(o);
     if (rc != 0 || o->screenshot)
-        return rc ? rc : show(tr, o, NULL);
+        return rc ? rc : show(tr, o, NULL, NULL, NULL);
     screen s;
-    if (window_open(&s, o) != 0)
+    if (window_open(&s, o, NULL) != 0)
         return 1;
-    rc = show(tr, o, &s);
+    rc = show(tr, o, &s, NULL, NULL);
     screen_close(&s);
     return rc;
 }
@@ -413,7 +444,12 @@ static int wait_loading(const screen *s, loader *l)
 static int view_file_window(const char *path, const vw_view_opts *o)
 {
     screen s;
-    if (window_open(&s, o) != 0)
+    char key[4096];
+    vw_memory mem;
+    memset(&mem, 0, sizeof mem);
+    int have_key = vw__memory_key(path, key, sizeof key) == 0;
+    vw__memory_load(have_key ? key : NULL, &mem); /* warns when corrupt */
+    if (window_open(&s, o, &mem) != 0)
         return 1;
     int rc = 1;
     loader *l = calloc(1, sizeof *l);
@@ -436,7 +472,7 @@ static int view_file_window(const char *path, const vw_view_opts *o)
     else if (l->rc != 0)
         fprintf(stderr, "%s\n", l->err);
     else
-        rc = show(l->tr, o, &s);
+        rc = show(l->tr, o, &s, have_key ? key : NULL, &mem);
     tr_free(l->tr);
 done:
     free(l);
@@ -472,7 +508,7 @@ int vw_view_file(const char *path, const vw_view_opts *o)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    rc = show(tr, o, NULL);
+    rc = show(tr, o, NULL, NULL, NULL);
     tr_free(tr);
     return rc;
 }

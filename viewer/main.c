@@ -130,6 +130,7 @@ static int parse_option(opts *o, const char *a, const char *v)
         }
         o->v.w = w;
         o->v.h = h;
+        o->v.has_size = 1;
     } else if (strcmp(a, "--scale") == 0) {
         char *end;
         double k = strtod(v, &end);

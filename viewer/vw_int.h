@@ -415,6 +415,29 @@ char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i);
 /* s, or s cut into out with an ellipsis so that it fits in maxw px. */
 const char *vw__fit_text(const vw_measure *ms, int font, const char *s,
                          int maxw, char *out, size_t n);
+/* What the viewer remembers between runs (memory.c), in
+ * $XDG_STATE_HOME/coscope/view-state (default ~/.local/state). */
+typedef struct vw_memory {
+    int has_window;
+    int x, y, w, h; /* the window's position and size */
+    int has_view;   /* the trace's view: */
+    int64_t t0, t1; /* the visible window */
+    uint32_t sel_task;
+} vw_memory;
+/* A trace's key: its absolute path. 0, or -1 when it cannot be resolved. */
+int vw__memory_key(const char *trace, char *key, size_t n);
+/* The window and (when key is not NULL) that trace's view. 0 (maybe
+ * nothing remembered), or -1 when the file is corrupt: a warning on stderr
+ * and *m left empty. */
+int vw__memory_load(const char *key, vw_memory *m);
+/* Writes m as the window and key's view, keeping the other traces' views.
+ * 0 or -1 (the directory or file cannot be written). */
+int vw__memory_save(const char *key, const vw_memory *m);
+/* The remembered view onto the state: window (clamped to the trace),
+ * selection (when the task exists). */
+void vw__memory_apply(vw_state *st, const vw_model *m, const vw_memory *mem);
+/* The state's view into mem (the window fields are the caller's). */
+void vw__memory_of(vw_memory *mem, const vw_state *st);
 /* The window title for a trace file: "name.jsonl — coscope" (app.c). */
 char *vw__title(char *buf, size_t n, const char *path);
 /* An object as "name (obj id)", or "obj id" when it has no name: the
