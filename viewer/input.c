@@ -35,7 +35,7 @@ const vw_key vw__keymap[] = {
     {0, 0, 0, VW_A_ZOOM_AT, 0, "wheel",
      "zoom at the cursor (over labels: scroll lanes)"},
     {0, 0, 0, VW_A_MOUSE_DOWN, 0, "drag",
-     "pan the timeline; on the ruler: scrub the playhead"},
+     "pan; on the ruler: scrub; on the labels' edge: resize them"},
     {SDLK_f, 0, 0, VW_A_FIT, 0, "f", "fit the selection, or the whole trace"},
     {0, 0, 0, VW_A_MOUSE_DOWN, 0, "Shift+drag",
      "select a time range: its figures in the panel (Esc clears)"},
@@ -181,7 +181,7 @@ int vw__translate(const SDL_Event *e, const vw_state *st, vw_action *a)
         if (dy == 0)
             return 0;
         vw_geom g;
-        vw__geom_at(&g, st->w, st->h, st->scale);
+        vw__geom_st(&g, st);
         SDL_Keymod mod = SDL_GetModState();
         if ((st->mouse_x >= 0 && st->mouse_x < g.tl_x) ||
             (mod & (KMOD_SHIFT | KMOD_CTRL))) {

@@ -57,6 +57,23 @@ void vw__geom_at(vw_geom *g, int w, int h, double k)
     g->lane_h = sc(k, 24);
 }
 
+void vw__geom_st(vw_geom *g, const vw_state *st)
+{
+    vw__geom_at(g, st->w, st->h, st->scale);
+    if (st->label_w <= 0)
+        return;
+    int lo = sc(g->scale, VW_LABEL_MIN);
+    int hi = g->panel_x - g->label_x - sc(g->scale, VW_TL_MIN);
+    int lw = st->label_w < lo ? lo : st->label_w;
+    if (lw > hi)
+        lw = hi > lo ? hi : lo;
+    if (lw >= g->panel_x - g->label_x)
+        return; /* a window too narrow for any choice: the default */
+    g->label_w = lw;
+    g->tl_x = g->label_x + lw;
+    g->tl_w = g->panel_x - g->tl_x;
+}
+
 double vw__x_of(const vw_geom *g, const vw_state *st, int64_t t)
 {
     /* t - t0 exactly when it fits (every real trace), in doubles when a
@@ -1189,7 +1206,7 @@ void vw__layout(vw_drawlist *dl, const vw_state *st, const vw_model *m,
                 const vw_measure *ms)
 {
     vw_geom g;
-    vw__geom_at(&g, st->w, st->h, st->scale);
+    vw__geom_st(&g, st);
     vw__dl_reset(dl);
     vw__dl_rect(dl, VW_R_BG, 0, 0, g.w, g.h, VW_C_BG);
     draw_overview(dl, &g, st, m, ms);

@@ -62,7 +62,7 @@ static const int64_t min_window = 20; /* ns */
 static int overview_refresh(vw_state *st, const vw_model *m)
 {
     vw_geom g;
-    vw__geom_at(&g, st->w, st->h, st->scale);
+    vw__geom_st(&g, st);
     if (st->ov_busy && st->ov_cols == g.tl_w)
         return 0;
     float *busy = realloc(st->ov_busy, (size_t)g.tl_w * sizeof *busy);
@@ -445,7 +445,7 @@ static long lane_of_task(const vw_state *st, uint32_t task)
 static void clamp_scroll(vw_state *st)
 {
     vw_geom g;
-    vw__geom_at(&g, st->w, st->h, st->scale);
+    vw__geom_st(&g, st);
     int vis = vw__lanes_visible(&g);
     int max = (int)st->nlanes - vis;
     if (st->scroll > max)
@@ -466,7 +466,7 @@ static void select_step(vw_state *st, const vw_model *m, int dir)
     size_t s = tr_span_find(m->tr, st->lanes[i].id, st->playhead);
     vw__select(st, m, st->lanes[i].id, s == SIZE_MAX ? -1 : (long)s);
     vw_geom g;
-    vw__geom_at(&g, st->w, st->h, st->scale);
+    vw__geom_st(&g, st);
     int vis = vw__lanes_visible(&g);
     if (i < st->scroll)
         st->scroll = (int)i;
@@ -490,7 +490,7 @@ static void toggle_collapse(vw_state *st, const vw_model *m, uint32_t task)
 static void click(vw_state *st, const vw_model *m, int x, int y)
 {
     vw_geom g;
-    vw__geom_at(&g, st->w, st->h, st->scale);
+    vw__geom_st(&g, st);
     if (y >= g.ruler_y && y < g.ruler_y + g.ruler_h && x >= g.tl_x &&
         x < g.tl_x + g.tl_w) {
         vw__set_playhead(st, m, vw__t_of(&g, st, x));
@@ -558,14 +558,18 @@ static void range_done(vw_state *st, const vw_model *m)
 static void mouse_down(vw_state *st, int x, int y, int shift)
 {
     vw_geom g;
-    vw__geom_at(&g, st->w, st->h, st->scale);
+    vw__geom_st(&g, st);
     st->drag_x = x;
     st->drag_y = y;
     st->drag_moved = 0;
     st->drag_t0 = st->t0;
     st->drag_t1 = st->t1;
     int in_tl = x >= g.tl_x && x < g.tl_x + g.tl_w;
-    if (shift && in_tl && y >= g.lanes_y && y < g.lanes_y + g.lanes_h) {
+    if (abs(x - g.tl_x) <= VW_LABEL_GRAB && y >= g.lanes_y &&
+        y < g.lanes_y + g.lanes_h) {
+        st->drag = VW_DRAG_LABEL; /* the label column's edge */
+        st->label_w = g.label_w;
+    } else if (shift && in_tl && y >= g.lanes_y && y < g.lanes_y + g.lanes_h) {
         st->drag = VW_DRAG_RANGE;
         st->range_anchor = vw__t_of(&g, st, x);
         st->has_range = st->range_ready = 0;
@@ -580,7 +584,7 @@ static void mouse_down(vw_state *st, int x, int y, int shift)
 static void mouse_move(vw_state *st, const vw_model *m, int x, int y)
 {
     vw_geom g;
-    vw__geom_at(&g, st->w, st->h, st->scale);
+    vw__geom_st(&g, st);
     st->mouse_x = x;
     st->mouse_y = y;
     st->dirty = 1;
@@ -588,7 +592,12 @@ static void mouse_move(vw_state *st, const vw_model *m, int x, int y)
         return;
     if (abs(x - st->drag_x) + abs(y - st->drag_y) > 3)
         st->drag_moved = 1;
-    if (st->drag == VW_DRAG_RANGE) {
+    if (st->drag == VW_DRAG_LABEL) {
+        st->label_w = x - g.label_x; /* clamped by vw__geom_st */
+        vw__geom_st(&g, st);
+        st->label_w = g.label_w;
+        overview_refresh(st, m); /* the timeline's width changed */
+    } else if (st->drag == VW_DRAG_RANGE) {
         int64_t t = vw__t_of(&g, st, x);
         st->range_t0 = t < st->range_anchor ? t : st->range_anchor;
         st->range_t1 = t < st->range_anchor ? st->range_anchor : t;
@@ -655,7 +664,7 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
 {
     int64_t width = st->t1 - st->t0;
     vw_geom g;
-    vw__geom_at(&g, st->w, st->h, st->scale);
+    vw__geom_st(&g, st);
     switch (a->kind) {
     case VW_A_QUIT:
         st->quit = 1;
@@ -786,7 +795,8 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         if (st->drag == VW_DRAG_RANGE) {
             mouse_move(st, m, a->x, a->y);
             range_done(st, m);
-        } else if (st->drag && !st->drag_moved && st->drag != VW_DRAG_OVERVIEW)
+        } else if (st->drag && !st->drag_moved &&
+                   st->drag != VW_DRAG_OVERVIEW && st->drag != VW_DRAG_LABEL)
             click(st, m, a->x, a->y);
         else if (st->drag == VW_DRAG_OVERVIEW && !st->drag_moved)
             mouse_move(st, m, a->x, a->y);

@@ -135,12 +135,17 @@ static inline int vw__indent(unsigned depth)
 
 enum { VW_PROMPT_NONE, VW_PROMPT_FILTER, VW_PROMPT_GOTO };
 enum { VW_DRAG_NONE, VW_DRAG_PAN, VW_DRAG_SCRUB, VW_DRAG_OVERVIEW,
-       VW_DRAG_RANGE };
+       VW_DRAG_RANGE, VW_DRAG_LABEL };
+/* The label column's edge is grabbed this many px either side of it; the
+ * column is kept VW_LABEL_MIN px wide at least and leaves the timeline
+ * VW_TL_MIN px at least (both at scale 1). */
+enum { VW_LABEL_GRAB = 3, VW_LABEL_MIN = 60, VW_TL_MIN = 100 };
 enum { VW_RANGE_TASKS = 6 }; /* tasks the range panel lists */
 
 typedef struct vw_state {
     int w, h; /* window size in pixels */
     double scale; /* the UI scale (1 after init; vw__state_scale) */
+    int label_w;  /* the label column's width as dragged, px; 0: default */
     int64_t duration;
     int64_t t0, t1; /* the visible window */
     int64_t playhead;
@@ -387,6 +392,10 @@ enum { VW_FONT_PX = 13, VW_FONT_SMALL_PX = 12 };
 
 void vw__geom(vw_geom *g, int w, int h); /* at scale 1 */
 void vw__geom_at(vw_geom *g, int w, int h, double scale);
+/* The state's geometry: its size and scale, and the label column as wide
+ * as st->label_w (clamped) when the user dragged its edge. */
+struct vw_state;
+void vw__geom_st(vw_geom *g, const struct vw_state *st);
 /* Time <-> x over the timeline for the state's window. */
 double vw__x_of(const vw_geom *g, const vw_state *st, int64_t t);
 int64_t vw__t_of(const vw_geom *g, const vw_state *st, double x);

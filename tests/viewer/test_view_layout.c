@@ -760,6 +760,55 @@ static void test_scale(void)
     fx_close();
 }
 
+static void mouse(int kind, int x, int y)
+{
+    vw_action a = {.kind = kind, .x = x, .y = y};
+    vw__apply(&S, &M, &a);
+}
+
+/* Dragging the label column's edge (x 240, within 3 px, over the lanes)
+ * moves the timeline's left edge: ticks and the overview follow, nothing
+ * gets selected or panned; the width is clamped to 60 .. panel - 100. */
+static void test_label_resize(void)
+{
+    fx_open("small.jsonl");
+    window(0, 9600000);
+    int y = LANES_Y + LANE_H + 5;
+    mouse(VW_A_MOUSE_DOWN, TL_X + 2, y);
+    ASSERT_EQ(S.drag, VW_DRAG_LABEL);
+    mouse(VW_A_MOUSE_MOVE, 300, y);
+    mouse(VW_A_MOUSE_MOVE, 400, y);
+    mouse(VW_A_MOUSE_UP, 400, y);
+    ASSERT_EQ(S.label_w, 400);
+    ASSERT_EQ(S.sel_task, 0);
+    ASSERT_EQ(S.t0, 0);
+    ASSERT_EQ(S.t1, 9600000);
+    vw_geom g;
+    vw__geom_st(&g, &S);
+    ASSERT_EQ(g.tl_x, 400);
+    ASSERT_EQ(g.tl_w, 800);
+    ASSERT_EQ(S.ov_cols, 800);
+    fx_layout();
+    const vw_cmd *tick = fx_find(VW_CMD_TEXT, VW_R_TICK_LABEL, 0, 0);
+    ASSERT_STR_EQ(vw__dl_str(&DL, tick), "0");
+    ASSERT_EQ(tick->x, 400 + 4);
+    /* clamped both ways */
+    mouse(VW_A_MOUSE_DOWN, 399, y);
+    mouse(VW_A_MOUSE_MOVE, 10, y);
+    mouse(VW_A_MOUSE_UP, 10, y);
+    ASSERT_EQ(S.label_w, 60);
+    mouse(VW_A_MOUSE_DOWN, 60, y);
+    mouse(VW_A_MOUSE_MOVE, 1190, y);
+    mouse(VW_A_MOUSE_UP, 1190, y);
+    ASSERT_EQ(S.label_w, 1100);
+    /* 4 px off the edge is a click on the timeline, not a resize */
+    mouse(VW_A_MOUSE_DOWN, 1100 + 4, y);
+    ASSERT_EQ(S.drag, VW_DRAG_PAN);
+    mouse(VW_A_MOUSE_UP, 1100 + 4, y);
+    ASSERT_EQ(S.label_w, 1100);
+    fx_close();
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -784,6 +833,7 @@ int main(int argc, char **argv)
         {"range_panel", test_range_panel},
         {"ruler_ticks", test_ruler_ticks},
         {"scale", test_scale},
+        {"label_resize", test_label_resize},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);
