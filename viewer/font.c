@@ -164,6 +164,9 @@ void vw__fonts_close(vw_fonts *f)
         }
     }
     f->nfb = 0;
+    /* fontconfig's configuration and caches, loaded by the lookups: freed
+     * with the fonts, so that nothing of it outlives the window */
+    FcFini();
 }
 
 /* One code point from s (invalid bytes are one U+FFFD each); its length. */
