@@ -236,9 +236,16 @@ static void pump_events(vw_state *st, const vw_model *m, int wait)
         if (e.type == SDL_WINDOWEVENT &&
             e.window.event == SDL_WINDOWEVENT_EXPOSED)
             st->dirty = 1;
+        if (e.type == SDL_DROPFILE && e.drop.file) {
+            /* a trace dropped on the window replaces this one */
+            snprintf(st->open_path, sizeof st->open_path, "%s", e.drop.file);
+            SDL_free(e.drop.file);
+            st->open_ready = st->quit = 1;
+        }
         if (vw__translate(&e, st, &a)) {
             vw__apply(st, m, &a);
-            if (a.kind == VW_A_GOTO || a.kind == VW_A_FILTER)
+            if (a.kind == VW_A_GOTO || a.kind == VW_A_FILTER ||
+                a.kind == VW_A_OPEN)
                 SDL_FlushEvent(SDL_TEXTINPUT); /* the key's own text */
         }
         have = SDL_PollEvent(&e);
@@ -259,8 +266,9 @@ static void remember(const screen *s, const vw_state *st, const char *key)
                         "(XDG_STATE_HOME, HOME)\n");
 }
 
+/* next: the trace to open after this one (Ctrl+O, a dropped file), or "". */
 static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o,
-                    const char *key, const vw_memory *mem)
+                    const char *key, const vw_memory *mem, char *next)
 {
     vw_state st;
     vw_drawlist dl;
@@ -311,6 +319,8 @@ static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o,
     }
     if (key)
         remember(s, &st, key);
+    if (next && st.open_ready)
+        snprintf(next, VW_PATH_MAX, "%s", st.open_path);
     vw__state_close(&st);
     vw__dl_close(&dl);
     return 0;
@@ -334,7 +344,7 @@ static int window_open(screen *s, const vw_view_opts *o, const vw_memory *mem)
 /* key, mem: the trace's key and what was remembered (NULL: nothing is
  * remembered, as for vw_view's borrowed trace). */
 static int show(const tr_trace *tr, const vw_view_opts *o, const screen *s,
-                const char *key, const vw_memory *mem)
+                const char *key, const vw_memory *mem, char *next)
 {
     vw_model m;
     int rc = vw__model_init(&m, tr);
@@ -343,7 +353,7 @@ static int show(const tr_trace *tr, const vw_view_opts *o, const screen *s,
                 strerror(-rc));
         return 1;
     }
-    rc = s ? run_loop(s, &m, o, key, mem) : screenshot(&m, o);
+    rc = s ? run_loop(s, &m, o, key, mem, next) : screenshot(&m, o);
     vw__model_close(&m);
     return rc;
 }
@@ -352,11 +362,11 @@ int vw_view(const tr_trace *tr, const vw_view_opts *o)
 {
     int rc = opts_check(o);
     if (rc != 0 || o->screenshot)
-        return rc ? rc : show(tr, o, NULL, NULL, NULL);
+        return rc ? rc : show(tr, o, NULL, NULL, NULL, NULL);
     screen s;
     if (window_open(&s, o, NULL) != 0)
         return 1;
-    rc = show(tr, o, &s, NULL, NULL);
+    rc = show(tr, o, &s, NULL, NULL, NULL);
     screen_close(&s);
     return rc;
 }
@@ -441,43 +451,85 @@ static int wait_loading(const screen *s, loader *l)
 }
 
 /* In a window: load on a thread behind the progress bar, then show. */
-static int view_file_window(const char *path, const vw_view_opts *o)
+/* One trace in the open window: loaded on a thread behind the progress bar,
+ * then shown with what was remembered of it. *next gets the trace to open
+ * after it ("" for none). 0, 1 (a load error, on stderr), or -1 when the
+ * user cancelled the load. */
+static int one_trace(const screen *s, const char *path, const vw_view_opts *o,
+                     char *next)
 {
-    screen s;
-    char key[4096];
+    char key[VW_PATH_MAX];
     vw_memory mem;
-    memset(&mem, 0, sizeof mem);
     int have_key = vw__memory_key(path, key, sizeof key) == 0;
     vw__memory_load(have_key ? key : NULL, &mem); /* warns when corrupt */
-    if (window_open(&s, o, &mem) != 0)
-        return 1;
     int rc = 1;
     loader *l = calloc(1, sizeof *l);
     SDL_Thread *th = NULL;
     if (!l) {
         fprintf(stderr, "coscope: out of memory\n");
-        goto done;
+        return 1;
     }
     l->path = path;
     th = SDL_CreateThread(load_thread, "coscope-load", l);
     if (!th) {
         fprintf(stderr, "coscope: cannot start the loader: %s\n",
                 SDL_GetError());
-        goto done;
+        free(l);
+        return 1;
     }
-    int quit = wait_loading(&s, l);
+    int quit = wait_loading(s, l);
     SDL_WaitThread(th, NULL);
     if (quit)
-        rc = 0;
+        rc = -1;
     else if (l->rc != 0)
         fprintf(stderr, "%s\n", l->err);
     else
-        rc = show(l->tr, o, &s, have_key ? key : NULL, &mem);
+        rc = show(l->tr, o, s, have_key ? key : NULL, &mem, next);
     tr_free(l->tr);
-done:
     free(l);
-    screen_close(&s);
     return rc;
+}
+
+/* In a window: the trace, then whichever the user opens from it (Ctrl+O,
+ * a dropped file). The command line places only the first; a later file
+ * that does not load is reported and the one before it shown again. */
+static int view_file_window(const char *path, const vw_view_opts *o)
+{
+    screen s;
+    vw_memory mem;
+    char key[VW_PATH_MAX];
+    int have_key = vw__memory_key(path, key, sizeof key) == 0;
+    vw__memory_load(have_key ? key : NULL, &mem);
+    if (window_open(&s, o, &mem) != 0)
+        return 1;
+    char cur[VW_PATH_MAX], prev[VW_PATH_MAX] = "", next[VW_PATH_MAX];
+    snprintf(cur, sizeof cur, "%s", path);
+    vw_view_opts later = *o;
+    later.has_at = 0;
+    later.window = 0;
+    later.select = 0;
+    later.cause = 0;
+    int rc, first = 1;
+    for (;;) {
+        next[0] = '\0';
+        if (!first) {
+            char title[VW_PATH_MAX + 32];
+            SDL_SetWindowTitle(s.win, vw__title(title, sizeof title, cur));
+        }
+        rc = one_trace(&s, cur, first ? o : &later, next);
+        if (rc == 1 && !first && prev[0]) {
+            snprintf(cur, sizeof cur, "%s", prev); /* back to the last good */
+            prev[0] = '\0';
+            continue;
+        }
+        if (rc != 0 || !next[0])
+            break;
+        first = 0;
+        snprintf(prev, sizeof prev, "%s", cur);
+        snprintf(cur, sizeof cur, "%s", next);
+    }
+    screen_close(&s);
+    return rc < 0 ? 0 : rc;
 }
 
 char *vw__title(char *buf, size_t n, const char *path)
@@ -508,7 +560,7 @@ int vw_view_file(const char *path, const vw_view_opts *o)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    rc = show(tr, o, NULL, NULL, NULL);
+    rc = show(tr, o, NULL, NULL, NULL, NULL);
     tr_free(tr);
     return rc;
 }

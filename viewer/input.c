@@ -48,6 +48,8 @@ const vw_key vw__keymap[] = {
      "collapse / expand the selected task's children"},
     {SDLK_c, VW_MOD_CTRL, 0, VW_A_COPY, 0, "Ctrl+C",
      "copy the selected stall, span or event as text"},
+    {SDLK_o, VW_MOD_CTRL, 0, VW_A_OPEN, 0, "Ctrl+O",
+     "open another trace: type its path (or drop a file here)"},
     {SDLK_PAGEUP, 0, 0, VW_A_SCROLL, -10, "PgUp  PgDn", "scroll the lanes"},
     {SDLK_PAGEDOWN, 0, 0, VW_A_SCROLL, 10, "PgUp  PgDn", NULL},
     {SDLK_SLASH, 0, 0, VW_A_FILTER, 0, "/",

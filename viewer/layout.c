@@ -984,8 +984,10 @@ static void draw_topbar(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     const char *msg = NULL;
     vw_rgba col = VW_C_TEXT_DIM;
     if (st->prompt) {
-        snprintf(buf, sizeof buf, "%s %s\xe2\x96\x8f",
-                 st->prompt == VW_PROMPT_GOTO ? "go to time:" : "filter tasks:",
+        snprintf(buf, sizeof buf, "%s %.200s\xe2\x96\x8f",
+                 st->prompt == VW_PROMPT_GOTO   ? "go to time:"
+                 : st->prompt == VW_PROMPT_OPEN ? "open trace:"
+                                                : "filter tasks:",
                  st->prompt_buf);
         msg = buf;
         col = VW_C_PLAYHEAD;

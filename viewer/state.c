@@ -48,6 +48,7 @@ static const char *const action_names[VW_A__COUNT] = {
     "resize",
     "tick",
     "copy",
+    "open",
 };
 
 const char *vw__action_name(int kind)
@@ -632,6 +633,12 @@ static void prompt_accept(vw_state *st, const vw_model *m)
             st->status[0] = '\0';
         }
     }
+    if (st->prompt == VW_PROMPT_OPEN && st->prompt_buf[0]) {
+        /* the window loads it once this view has closed */
+        snprintf(st->open_path, sizeof st->open_path, "%s", st->prompt_buf);
+        st->open_ready = 1;
+        st->quit = 1;
+    }
     st->prompt = VW_PROMPT_NONE;
     st->dirty = 1;
 }
@@ -708,6 +715,11 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         break;
     case VW_A_STALL_PREV:
         goto_cause(st, m, -1);
+        break;
+    case VW_A_OPEN:
+        st->prompt = VW_PROMPT_OPEN;
+        st->prompt_buf[0] = '\0';
+        st->dirty = 1;
         break;
     case VW_A_GOTO:
     case VW_A_FILTER:

@@ -133,7 +133,7 @@ static inline int vw__indent(unsigned depth)
 
 /* ---- the view state ---- */
 
-enum { VW_PROMPT_NONE, VW_PROMPT_FILTER, VW_PROMPT_GOTO };
+enum { VW_PROMPT_NONE, VW_PROMPT_FILTER, VW_PROMPT_GOTO, VW_PROMPT_OPEN };
 enum { VW_DRAG_NONE, VW_DRAG_PAN, VW_DRAG_SCRUB, VW_DRAG_OVERVIEW,
        VW_DRAG_RANGE, VW_DRAG_LABEL };
 /* The label column's edge is grabbed this many px either side of it; the
@@ -157,7 +157,7 @@ typedef struct vw_state {
     long sel_stall;    /* index in tr_stalls or -1 */
     long sel_cause;    /* index in tr_causes (rank order) or -1 */
     int prompt;        /* VW_PROMPT_* */
-    char prompt_buf[64];
+    char prompt_buf[512]; /* a path, for the open prompt */
     char filter[64];
     int scroll;         /* first lane shown */
     uint8_t *collapsed; /* per task index */
@@ -168,6 +168,8 @@ typedef struct vw_state {
     char status[128]; /* one line of feedback in the top bar */
     char clip[512];   /* VW_A_COPY's text, for the window's clipboard */
     int clip_ready;   /* clip holds text not yet handed to the clipboard */
+    char open_path[512]; /* a trace to open instead (Ctrl+O, a dropped file) */
+    int open_ready;      /* open_path is set: the window loads it next */
     vw_lane *lanes;
     size_t nlanes;
     /* Derived data, rebuilt where the state it follows changes, so that
@@ -251,6 +253,7 @@ typedef enum vw_action_kind {
     VW_A_RESIZE, /* x = w, y = h */
     VW_A_TICK,   /* amount = real ns elapsed while playing */
     VW_A_COPY,   /* the selection as text into st->clip (Ctrl+C) */
+    VW_A_OPEN,   /* opens the "open trace" prompt (Ctrl+O) */
     VW_A__COUNT
 } vw_action_kind;
 
@@ -424,6 +427,8 @@ char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i);
 /* s, or s cut into out with an ellipsis so that it fits in maxw px. */
 const char *vw__fit_text(const vw_measure *ms, int font, const char *s,
                          int maxw, char *out, size_t n);
+enum { VW_PATH_MAX = 4096 }; /* a trace's path in the window's loop */
+
 /* What the viewer remembers between runs (memory.c), in
  * $XDG_STATE_HOME/coscope/view-state (default ~/.local/state). */
 typedef struct vw_memory {
