@@ -452,16 +452,20 @@ static int wait_loading(const screen *s, loader *l)
 
 /* In a window: load on a thread behind the progress bar, then show. */
 /* One trace in the open window: loaded on a thread behind the progress bar,
- * then shown with what was remembered of it. *next gets the trace to open
+ * then shown with what was remembered of it (known, or read now when
+ * NULL). *next gets the trace to open
  * after it ("" for none). 0, 1 (a load error, on stderr), or -1 when the
  * user cancelled the load. */
 static int one_trace(const screen *s, const char *path, const vw_view_opts *o,
-                     char *next)
+                     const vw_memory *known, char *next)
 {
     char key[VW_PATH_MAX];
     vw_memory mem;
     int have_key = vw__memory_key(path, key, sizeof key) == 0;
-    vw__memory_load(have_key ? key : NULL, &mem); /* warns when corrupt */
+    if (known) /* read already, when the window opened */
+        mem = *known;
+    else
+        vw__memory_load(have_key ? key : NULL, &mem); /* warns if corrupt */
     int rc = 1;
     loader *l = calloc(1, sizeof *l);
     SDL_Thread *th = NULL;
@@ -516,7 +520,7 @@ static int view_file_window(const char *path, const vw_view_opts *o)
             char title[VW_PATH_MAX + 32];
             SDL_SetWindowTitle(s.win, vw__title(title, sizeof title, cur));
         }
-        rc = one_trace(&s, cur, first ? o : &later, next);
+        rc = one_trace(&s, cur, first ? o : &later, first ? &mem : NULL, next);
         if (rc == 1 && !first && prev[0]) {
             snprintf(cur, sizeof cur, "%s", prev); /* back to the last good */
             prev[0] = '\0';
