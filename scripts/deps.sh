@@ -35,10 +35,10 @@ npm_deps() {
 ci=0
 [ "${1:-}" = "--ci" ] && ci=1
 
-need_pc="libuv libcjson sdl2 SDL2_ttf SDL2_image libdw"
+need_pc="libuv libcjson sdl2 SDL2_ttf SDL2_image libdw fontconfig"
 need_cmd="cmake pkg-config valgrind clang-14 xxd node npm man chromium protoc"
 [ $ci = 1 ] && need_cmd="$need_cmd aarch64-linux-gnu-gcc qemu-aarch64"
-need_file="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
+need_file="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
 
 missing=0
 for c in $need_cmd; do command -v "$c" >/dev/null 2>&1 || missing=1; done
@@ -59,7 +59,8 @@ if [ "$missing" = 0 ]; then
 fi
 
 pkgs="build-essential cmake pkg-config libuv1-dev libcjson-dev libsdl2-dev \
-libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core valgrind clang-14 \
+libsdl2-ttf-dev libsdl2-image-dev libfontconfig-dev fonts-dejavu-core \
+fonts-wqy-zenhei valgrind clang-14 \
 libclang-rt-14-dev xxd libdw-dev man-db chromium protobuf-compiler"
 # Node.js may come from elsewhere than Debian (nodesource's nodejs carries its
 # own npm and conflicts with Debian's npm package): ask apt only for what is

@@ -21,6 +21,7 @@ typedef struct screen {
     int ttf, have_fonts;
     vw_renderer *rd;
     vw_measure ms;
+    double scale; /* the UI scale the fonts were opened at */
 } screen;
 
 static void screen_close(screen *s)
@@ -46,7 +47,7 @@ static int screen_fonts(screen *s, char *err, size_t errn)
         return -1;
     }
     s->ttf = 1;
-    if (vw__fonts_open(&s->fonts, err, errn) != 0)
+    if (vw__fonts_open(&s->fonts, s->scale, err, errn) != 0)
         return -1;
     s->have_fonts = 1;
     if (vw__renderer_new(s->r, &s->fonts, &s->rd) != 0) {
@@ -55,6 +56,19 @@ static int screen_fonts(screen *s, char *err, size_t errn)
     }
     vw__fonts_measure(&s->fonts, &s->ms);
     return 0;
+}
+
+/* The UI scale: --scale, else (in a window) the display's DPI over 96,
+ * clamped; 1 when the display does not say or there is none (headless). */
+static double scale_of(const vw_view_opts *o, int window)
+{
+    if (o->scale > 0)
+        return o->scale;
+    float dpi = 0;
+    if (!window || SDL_GetDisplayDPI(0, &dpi, NULL, NULL) != 0 || dpi <= 0)
+        return 1.0;
+    double k = dpi / 96.0;
+    return k < VW_SCALE_MIN ? VW_SCALE_MIN : k > VW_SCALE_MAX ? VW_SCALE_MAX : k;
 }
 
 /* With no display the window could not be seen: say so, suggest the
@@ -92,13 +106,21 @@ static int display_check(void)
     return 0;
 }
 
-/* A visible, resizable window (display_check must have passed). */
-static int screen_open_window(screen *s, const vw_view_opts *o, char *err,
-                              size_t errn)
+/* A visible, resizable window (display_check must have passed): where and
+ * as large as it was last time (mem), unless --size says otherwise. */
+static int screen_open_window(screen *s, const vw_view_opts *o,
+                              const vw_memory *mem, char *err, size_t errn)
 {
-    s->win = SDL_CreateWindow(o->title ? o->title : "coscope view",
-                              SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
-                              o->w, o->h, SDL_WINDOW_RESIZABLE);
+    int x = SDL_WINDOWPOS_CENTERED, y = SDL_WINDOWPOS_CENTERED;
+    int w = o->w, h = o->h;
+    if (mem && mem->has_window && !o->has_size) {
+        x = mem->x;
+        y = mem->y;
+        w = mem->w;
+        h = mem->h;
+    }
+    s->win = SDL_CreateWindow(o->title ? o->title : "coscope view", x, y, w,
+                              h, SDL_WINDOW_RESIZABLE);
     if (!s->win) {
         snprintf(err, errn, "coscope: cannot open a window: %s",
                  SDL_GetError());
@@ -112,6 +134,7 @@ static int screen_open_window(screen *s, const vw_view_opts *o, char *err,
         snprintf(err, errn, "coscope: no renderer: %s", SDL_GetError());
         return -1;
     }
+    s->scale = scale_of(o, 1);
     return screen_fonts(s, err, errn);
 }
 
@@ -126,6 +149,10 @@ static int opts_check(const vw_view_opts *o)
                          o->hover_y < 0 || o->hover_y >= o->h)) {
         fprintf(stderr, "coscope: hover point %d,%d outside the %dx%d image\n",
                 o->hover_x, o->hover_y, o->w, o->h);
+        return 2;
+    }
+    if (o->scale != 0 && !(o->scale >= VW_SCALE_MIN && o->scale <= VW_SCALE_MAX)) {
+        fprintf(stderr, "coscope: a UI scale of %g (0.5 to 4)\n", o->scale);
         return 2;
     }
     return 0;
@@ -160,6 +187,7 @@ static int screenshot(const vw_model *m, const vw_view_opts *o)
     vw_drawlist dl;
     int rc = 1, have_state = 0;
     vw__dl_init(&dl);
+    s.scale = scale_of(o, 0);
     if (vw__headless_open(o->w, o->h, &s.win, &s.r, err, sizeof err) != 0 ||
         screen_fonts(&s, err, sizeof err) != 0)
         goto done;
@@ -168,6 +196,10 @@ static int screenshot(const vw_model *m, const vw_view_opts *o)
         goto done;
     }
     have_state = 1;
+    if (vw__state_scale(&st, m, s.scale) != 0) {
+        snprintf(err, sizeof err, "coscope: out of memory");
+        goto done;
+    }
     vw__state_place(&st, m, o, 1);
     pretend_input(&st, m, o);
     vw__layout(&dl, &st, m, &s.ms);
@@ -204,16 +236,39 @@ static void pump_events(vw_state *st, const vw_model *m, int wait)
         if (e.type == SDL_WINDOWEVENT &&
             e.window.event == SDL_WINDOWEVENT_EXPOSED)
             st->dirty = 1;
+        if (e.type == SDL_DROPFILE && e.drop.file) {
+            /* a trace dropped on the window replaces this one */
+            snprintf(st->open_path, sizeof st->open_path, "%s", e.drop.file);
+            SDL_free(e.drop.file);
+            st->open_ready = st->quit = 1;
+        }
         if (vw__translate(&e, st, &a)) {
             vw__apply(st, m, &a);
-            if (a.kind == VW_A_GOTO || a.kind == VW_A_FILTER)
+            if (a.kind == VW_A_GOTO || a.kind == VW_A_FILTER ||
+                a.kind == VW_A_OPEN)
                 SDL_FlushEvent(SDL_TEXTINPUT); /* the key's own text */
         }
         have = SDL_PollEvent(&e);
     }
 }
 
-static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o)
+/* The window and the view as they are now, for the next run. */
+static void remember(const screen *s, const vw_state *st, const char *key)
+{
+    vw_memory mem;
+    memset(&mem, 0, sizeof mem);
+    mem.has_window = 1;
+    SDL_GetWindowPosition(s->win, &mem.x, &mem.y);
+    SDL_GetWindowSize(s->win, &mem.w, &mem.h);
+    vw__memory_of(&mem, st);
+    if (vw__memory_save(key, &mem) != 0)
+        fprintf(stderr, "coscope: warning: cannot save the viewer state "
+                        "(XDG_STATE_HOME, HOME)\n");
+}
+
+/* next: the trace to open after this one (Ctrl+O, a dropped file), or "". */
+static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o,
+                    const char *key, const vw_memory *mem, char *next)
 {
     vw_state st;
     vw_drawlist dl;
@@ -224,7 +279,15 @@ static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o)
         fprintf(stderr, "coscope: out of memory\n");
         return 1;
     }
+    if (vw__state_scale(&st, m, s->scale) != 0) {
+        fprintf(stderr, "coscope: out of memory\n");
+        vw__state_close(&st);
+        return 1;
+    }
     vw__state_place(&st, m, o, 0);
+    /* the file's last view, unless the command line placed this one */
+    if (key && mem && !o->has_at && !o->window && !o->select && !o->cause)
+        vw__memory_apply(&st, m, mem);
     SDL_StartTextInput();
     uint64_t freq = SDL_GetPerformanceFrequency();
     uint64_t last = SDL_GetPerformanceCounter();
@@ -254,19 +317,23 @@ static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o)
                 SDL_Delay((Uint32)(15 - spent));
         }
     }
+    if (key)
+        remember(s, &st, key);
+    if (next && st.open_ready)
+        snprintf(next, VW_PATH_MAX, "%s", st.open_path);
     vw__state_close(&st);
     vw__dl_close(&dl);
     return 0;
 }
 
 /* A window for the options, or 1 with the reason on stderr. */
-static int window_open(screen *s, const vw_view_opts *o)
+static int window_open(screen *s, const vw_view_opts *o, const vw_memory *mem)
 {
     char err[1024] = "";
     memset(s, 0, sizeof *s);
     if (display_check() != 0)
         return 1;
-    if (screen_open_window(s, o, err, sizeof err) != 0) {
+    if (screen_open_window(s, o, mem, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         screen_close(s);
         return 1;
@@ -274,7 +341,10 @@ static int window_open(screen *s, const vw_view_opts *o)
     return 0;
 }
 
-static int show(const tr_trace *tr, const vw_view_opts *o, const screen *s)
+/* key, mem: the trace's key and what was remembered (NULL: nothing is
+ * remembered, as for vw_view's borrowed trace). */
+static int show(const tr_trace *tr, const vw_view_opts *o, const screen *s,
+                const char *key, const vw_memory *mem, char *next)
 {
     vw_model m;
     int rc = vw__model_init(&m, tr);
@@ -283,7 +353,7 @@ static int show(const tr_trace *tr, const vw_view_opts *o, const screen *s)
                 strerror(-rc));
         return 1;
     }
-    rc = s ? run_loop(s, &m, o) : screenshot(&m, o);
+    rc = s ? run_loop(s, &m, o, key, mem, next) : screenshot(&m, o);
     vw__model_close(&m);
     return rc;
 }
@@ -292,11 +362,11 @@ int vw_view(const tr_trace *tr, const vw_view_opts *o)
 {
     int rc = opts_check(o);
     if (rc != 0 || o->screenshot)
-        return rc ? rc : show(tr, o, NULL);
+        return rc ? rc : show(tr, o, NULL, NULL, NULL, NULL);
     screen s;
-    if (window_open(&s, o) != 0)
+    if (window_open(&s, o, NULL) != 0)
         return 1;
-    rc = show(tr, o, &s);
+    rc = show(tr, o, &s, NULL, NULL, NULL);
     screen_close(&s);
     return rc;
 }
@@ -381,38 +451,89 @@ static int wait_loading(const screen *s, loader *l)
 }
 
 /* In a window: load on a thread behind the progress bar, then show. */
-static int view_file_window(const char *path, const vw_view_opts *o)
+/* One trace in the open window: loaded on a thread behind the progress bar,
+ * then shown with what was remembered of it (known, or read now when
+ * NULL). *next gets the trace to open
+ * after it ("" for none). 0, 1 (a load error, on stderr), or -1 when the
+ * user cancelled the load. */
+static int one_trace(const screen *s, const char *path, const vw_view_opts *o,
+                     const vw_memory *known, char *next)
 {
-    screen s;
-    if (window_open(&s, o) != 0)
-        return 1;
+    char key[VW_PATH_MAX];
+    vw_memory mem;
+    int have_key = vw__memory_key(path, key, sizeof key) == 0;
+    if (known) /* read already, when the window opened */
+        mem = *known;
+    else
+        vw__memory_load(have_key ? key : NULL, &mem); /* warns if corrupt */
     int rc = 1;
     loader *l = calloc(1, sizeof *l);
     SDL_Thread *th = NULL;
     if (!l) {
         fprintf(stderr, "coscope: out of memory\n");
-        goto done;
+        return 1;
     }
     l->path = path;
     th = SDL_CreateThread(load_thread, "coscope-load", l);
     if (!th) {
         fprintf(stderr, "coscope: cannot start the loader: %s\n",
                 SDL_GetError());
-        goto done;
+        free(l);
+        return 1;
     }
-    int quit = wait_loading(&s, l);
+    int quit = wait_loading(s, l);
     SDL_WaitThread(th, NULL);
     if (quit)
-        rc = 0;
+        rc = -1;
     else if (l->rc != 0)
         fprintf(stderr, "%s\n", l->err);
     else
-        rc = show(l->tr, o, &s);
+        rc = show(l->tr, o, s, have_key ? key : NULL, &mem, next);
     tr_free(l->tr);
-done:
     free(l);
-    screen_close(&s);
     return rc;
+}
+
+/* In a window: the trace, then whichever the user opens from it (Ctrl+O,
+ * a dropped file). The command line places only the first; a later file
+ * that does not load is reported and the one before it shown again. */
+static int view_file_window(const char *path, const vw_view_opts *o)
+{
+    screen s;
+    vw_memory mem;
+    char key[VW_PATH_MAX];
+    int have_key = vw__memory_key(path, key, sizeof key) == 0;
+    vw__memory_load(have_key ? key : NULL, &mem);
+    if (window_open(&s, o, &mem) != 0)
+        return 1;
+    char cur[VW_PATH_MAX], prev[VW_PATH_MAX] = "", next[VW_PATH_MAX];
+    snprintf(cur, sizeof cur, "%s", path);
+    vw_view_opts later = *o;
+    later.has_at = 0;
+    later.window = 0;
+    later.select = 0;
+    later.cause = 0;
+    int rc, first = 1;
+    for (;;) {
+        next[0] = '\0';
+        if (!first) {
+            char title[VW_PATH_MAX + 32];
+            SDL_SetWindowTitle(s.win, vw__title(title, sizeof title, cur));
+        }
+        rc = one_trace(&s, cur, first ? o : &later, first ? &mem : NULL, next);
+        if (rc == 1 && !first && prev[0]) {
+            snprintf(cur, sizeof cur, "%s", prev); /* back to the last good */
+            prev[0] = '\0';
+            continue;
+        }
+        if (rc != 0 || !next[0])
+            break;
+        first = 0;
+        snprintf(prev, sizeof prev, "%s", cur);
+        snprintf(cur, sizeof cur, "%s", next);
+    }
+    screen_close(&s);
+    return rc < 0 ? 0 : rc;
 }
 
 char *vw__title(char *buf, size_t n, const char *path)
@@ -443,7 +564,7 @@ int vw_view_file(const char *path, const vw_view_opts *o)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    rc = show(tr, o, NULL);
+    rc = show(tr, o, NULL, NULL, NULL, NULL);
     tr_free(tr);
     return rc;
 }

@@ -35,7 +35,7 @@ const vw_key vw__keymap[] = {
     {0, 0, 0, VW_A_ZOOM_AT, 0, "wheel",
      "zoom at the cursor (over labels: scroll lanes)"},
     {0, 0, 0, VW_A_MOUSE_DOWN, 0, "drag",
-     "pan the timeline; on the ruler: scrub the playhead"},
+     "pan; on the ruler: scrub; on the labels' edge: resize them"},
     {SDLK_f, 0, 0, VW_A_FIT, 0, "f", "fit the selection, or the whole trace"},
     {0, 0, 0, VW_A_MOUSE_DOWN, 0, "Shift+drag",
      "select a time range: its figures in the panel (Esc clears)"},
@@ -48,6 +48,8 @@ const vw_key vw__keymap[] = {
      "collapse / expand the selected task's children"},
     {SDLK_c, VW_MOD_CTRL, 0, VW_A_COPY, 0, "Ctrl+C",
      "copy the selected stall, span or event as text"},
+    {SDLK_o, VW_MOD_CTRL, 0, VW_A_OPEN, 0, "Ctrl+O",
+     "open another trace: type its path (or drop a file here)"},
     {SDLK_PAGEUP, 0, 0, VW_A_SCROLL, -10, "PgUp  PgDn", "scroll the lanes"},
     {SDLK_PAGEDOWN, 0, 0, VW_A_SCROLL, 10, "PgUp  PgDn", NULL},
     {SDLK_SLASH, 0, 0, VW_A_FILTER, 0, "/",
@@ -181,7 +183,7 @@ int vw__translate(const SDL_Event *e, const vw_state *st, vw_action *a)
         if (dy == 0)
             return 0;
         vw_geom g;
-        vw__geom(&g, st->w, st->h);
+        vw__geom_st(&g, st);
         SDL_Keymod mod = SDL_GetModState();
         if ((st->mouse_x >= 0 && st->mouse_x < g.tl_x) ||
             (mod & (KMOD_SHIFT | KMOD_CTRL))) {

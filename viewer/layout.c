@@ -14,30 +14,64 @@
 
 void vw__geom(vw_geom *g, int w, int h)
 {
+    vw__geom_at(g, w, h, 1.0);
+}
+
+/* px at scale 1 -> px at scale k, rounded */
+static int sc(double k, int px)
+{
+    return (int)(px * k + 0.5);
+}
+
+void vw__geom_at(vw_geom *g, int w, int h, double k)
+{
     memset(g, 0, sizeof *g);
+    if (!(k >= VW_SCALE_MIN && k <= VW_SCALE_MAX))
+        k = 1.0;
+    g->scale = k;
+    g->font_px = sc(k, VW_FONT_PX);
     g->w = w;
     g->h = h;
     g->top_y = 0;
-    g->top_h = 32;
+    g->top_h = sc(k, 32);
     g->ov_y = g->top_y + g->top_h;
-    g->ov_h = 36;
+    g->ov_h = sc(k, 36);
     g->ruler_y = g->ov_y + g->ov_h;
-    g->ruler_h = 26;
+    g->ruler_h = sc(k, 26);
     g->lanes_y = g->ruler_y + g->ruler_h;
-    g->legend_h = 28;
+    g->legend_h = sc(k, 28);
     g->legend_y = h - g->legend_h;
     g->lanes_h = g->legend_y - g->lanes_y;
     if (g->lanes_h < 0)
         g->lanes_h = 0;
-    g->panel_w = w >= 1200 ? 400 : w / 3;
+    /* the side columns grow with the text, but never past a third (panel)
+     * and a quarter (labels) of the window */
+    g->panel_w = w >= sc(k, 1200) ? sc(k, 400) : w / 3;
     g->panel_x = w - g->panel_w;
     g->label_x = 0;
-    g->label_w = w >= 1000 ? 240 : w / 4;
+    g->label_w = w >= sc(k, 1000) ? sc(k, 240) : w / 4;
     g->tl_x = g->label_x + g->label_w;
     g->tl_w = g->panel_x - g->tl_x;
     if (g->tl_w < 1)
         g->tl_w = 1;
-    g->lane_h = 24;
+    g->lane_h = sc(k, 24);
+}
+
+void vw__geom_st(vw_geom *g, const vw_state *st)
+{
+    vw__geom_at(g, st->w, st->h, st->scale);
+    if (st->label_w <= 0)
+        return;
+    int lo = sc(g->scale, VW_LABEL_MIN);
+    int hi = g->panel_x - g->label_x - sc(g->scale, VW_TL_MIN);
+    int lw = st->label_w < lo ? lo : st->label_w;
+    if (lw > hi)
+        lw = hi > lo ? hi : lo;
+    if (lw >= g->panel_x - g->label_x)
+        return; /* a window too narrow for any choice: the default */
+    g->label_w = lw;
+    g->tl_x = g->label_x + lw;
+    g->tl_w = g->panel_x - g->tl_x;
 }
 
 double vw__x_of(const vw_geom *g, const vw_state *st, int64_t t)
@@ -950,8 +984,10 @@ static void draw_topbar(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     const char *msg = NULL;
     vw_rgba col = VW_C_TEXT_DIM;
     if (st->prompt) {
-        snprintf(buf, sizeof buf, "%s %s\xe2\x96\x8f",
-                 st->prompt == VW_PROMPT_GOTO ? "go to time:" : "filter tasks:",
+        snprintf(buf, sizeof buf, "%s %.200s\xe2\x96\x8f",
+                 st->prompt == VW_PROMPT_GOTO   ? "go to time:"
+                 : st->prompt == VW_PROMPT_OPEN ? "open trace:"
+                                                : "filter tasks:",
                  st->prompt_buf);
         msg = buf;
         col = VW_C_PLAYHEAD;
@@ -1172,7 +1208,7 @@ void vw__layout(vw_drawlist *dl, const vw_state *st, const vw_model *m,
                 const vw_measure *ms)
 {
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_st(&g, st);
     vw__dl_reset(dl);
     vw__dl_rect(dl, VW_R_BG, 0, 0, g.w, g.h, VW_C_BG);
     draw_overview(dl, &g, st, m, ms);

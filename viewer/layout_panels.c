@@ -145,6 +145,7 @@ typedef struct panel {
     vw_drawlist *dl;
     const vw_measure *ms;
     int x, y, w, bottom;
+    int key_w; /* the key column of a row, at the UI scale */
 } panel;
 
 static void heading(panel *p, const char *title)
@@ -165,8 +166,8 @@ static void row(panel *p, const char *key, const char *value)
     vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x, p->y, VW_C_TEXT_DIM,
                 key);
     char buf[256];
-    vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x + 110, p->y, VW_C_TEXT,
-                vw__fit_text(p->ms, VW_FONT_NORMAL, value, p->w - 110, buf,
+    vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x + p->key_w, p->y, VW_C_TEXT,
+                vw__fit_text(p->ms, VW_FONT_NORMAL, value, p->w - p->key_w, buf,
                              sizeof buf));
     p->y += p->ms->line_h + 4;
 }
@@ -185,12 +186,12 @@ static void range_hist(panel *p, const tr_hist *h)
         }
     if (lo < 0 || p->y + 40 > p->bottom)
         return;
-    int bars = hi - lo + 1, bw = (p->w - 110) / bars;
+    int bars = hi - lo + 1, bw = (p->w - p->key_w) / bars;
     bw = bw > 24 ? 24 : bw < 2 ? 2 : bw;
     for (int i = lo; i <= hi; i++) {
         int bh = (int)((h->count[i] * 32 + most - 1) / most);
         if (bh)
-            vw__dl_rect(p->dl, VW_R_RANGE, p->x + 110 + (i - lo) * bw,
+            vw__dl_rect(p->dl, VW_R_RANGE, p->x + p->key_w + (i - lo) * bw,
                         p->y + 32 - bh, bw - 1, bh,
                         vw__state_colour(TR_ST_READY, 0));
     }
@@ -531,7 +532,8 @@ void vw__layout_panels(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                g->panel_x + 14,
                g->top_h + 4,
                g->panel_w - 28,
-               g->legend_y - 6};
+               g->legend_y - 6,
+               (int)(110 * g->scale + 0.5)};
     vw__dl_clip(dl, g->panel_x + 1, g->top_h, g->panel_w - 1,
                 g->legend_y - g->top_h);
     range_panel(&p, st, m);
@@ -548,7 +550,8 @@ void vw__layout_help(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms)
 {
     size_t n = vw__help_rows();
     int lh = ms->line_h + 6;
-    int bw = 620, bh = (int)n * lh + 70;
+    int bw = (int)(620 * g->scale + 0.5), bh = (int)n * lh + 70;
+    int col = (int)(190 * g->scale + 0.5);
     int bx = (g->w - bw) / 2, by = (g->h - bh) / 2;
     if (by < 4)
         by = 4;
@@ -558,7 +561,7 @@ void vw__layout_help(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms)
     vw__dl_frame(dl, VW_R_HELP, bx, by, bw, bh, VW_C_ACCENT);
     vw__dl_text(dl, VW_R_HELP, VW_FONT_BOLD, bx + 20, by + 16, VW_C_ACCENT,
                 "Keys");
-    vw__dl_text(dl, VW_R_HELP, VW_FONT_SMALL, bx + bw - 170, by + 18,
+    vw__dl_text(dl, VW_R_HELP, VW_FONT_SMALL, bx + bw - (int)(170 * g->scale + 0.5), by + 18,
                 VW_C_TEXT_DIM, "? or Esc closes");
     int y = by + 50;
     for (size_t i = 0; i < n; i++) {
@@ -566,7 +569,7 @@ void vw__layout_help(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms)
         vw__help_row(i, &keys, &what);
         vw__dl_text(dl, VW_R_HELP, VW_FONT_BOLD, bx + 20, y, VW_C_PLAYHEAD,
                     keys);
-        vw__dl_text(dl, VW_R_HELP, VW_FONT_NORMAL, bx + 190, y, VW_C_TEXT,
+        vw__dl_text(dl, VW_R_HELP, VW_FONT_NORMAL, bx + col, y, VW_C_TEXT,
                     what);
         y += lh;
     }

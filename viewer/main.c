@@ -33,6 +33,8 @@ static void usage(FILE *f)
           "                        (default: the whole trace)\n"
           "  --size WxH            window / image size (default 1600x900)\n"
           "  --select TASK         select the task with this id\n"
+          "  --scale F             UI scale, 0.5 to 4 (default: the "
+          "display's DPI / 96)\n"
           "  --cause N             select the N-th cause (as after n), its "
           "chain drawn\n"
           "  --hover X,Y           with --screenshot: the mouse at pixel X,Y "
@@ -128,6 +130,18 @@ static int parse_option(opts *o, const char *a, const char *v)
         }
         o->v.w = w;
         o->v.h = h;
+        o->v.has_size = 1;
+    } else if (strcmp(a, "--scale") == 0) {
+        char *end;
+        double k = strtod(v, &end);
+        if (*end || end == v || !(k >= 0.5 && k <= 4)) {
+            fprintf(stderr,
+                    "coscope: --scale: expected a UI scale from 0.5 to 4 "
+                    "(e.g. 2), got \"%s\"\n",
+                    v);
+            return 2;
+        }
+        o->v.scale = k;
     } else if (strcmp(a, "--cause") == 0) {
         char *end;
         long n = strtol(v, &end, 10);

@@ -77,6 +77,43 @@ static uint64_t hash_of(int font, const char *s)
     return h | 1; /* 0 marks an empty slot */
 }
 
+/* s as white text, each run in the font that has its glyphs (font.c),
+ * the runs side by side in one surface. */
+static SDL_Surface *render_runs(vw_fonts *f, int font, const char *s)
+{
+    SDL_Color white = {255, 255, 255, 255};
+    TTF_Font *ttf;
+    size_t n = vw__fonts_run(f, font, s, &ttf);
+    if (!s[n])
+        return TTF_RenderUTF8_Blended(ttf, s, white);
+    int w = vw__fonts_text_w(f, font, s), h = f->line_h;
+    SDL_Surface *out =
+        SDL_CreateRGBSurfaceWithFormat(0, w > 0 ? w : 1, h, 32,
+                                       SDL_PIXELFORMAT_ARGB8888);
+    if (!out)
+        return NULL;
+    char run[1024];
+    int x = 0;
+    while (*s) {
+        n = vw__fonts_run(f, font, s, &ttf);
+        size_t k = n < sizeof run ? n : sizeof run - 1;
+        memcpy(run, s, k);
+        run[k] = '\0';
+        SDL_Surface *part = TTF_RenderUTF8_Blended(ttf, run, white);
+        if (part) {
+            /* the fallback's baseline on the UI font's */
+            SDL_Rect dst = {x, TTF_FontAscent(f->f[font]) - TTF_FontAscent(ttf),
+                            part->w, part->h};
+            SDL_SetSurfaceBlendMode(part, SDL_BLENDMODE_NONE);
+            SDL_BlitSurface(part, NULL, out, &dst);
+            x += part->w;
+            SDL_FreeSurface(part);
+        }
+        s += n;
+    }
+    return out;
+}
+
 static text_entry *text_get(vw_renderer *rd, int font, const char *s)
 {
     uint64_t h = hash_of(font, s);
@@ -93,8 +130,7 @@ static text_entry *text_get(vw_renderer *rd, int font, const char *s)
         cache_clear(rd);
         return text_get(rd, font, s);
     }
-    SDL_Color white = {255, 255, 255, 255};
-    SDL_Surface *surf = TTF_RenderUTF8_Blended(rd->fonts->f[font], s, white);
+    SDL_Surface *surf = render_runs(rd->fonts, font, s);
     if (!surf)
         return NULL;
     SDL_Texture *tex = SDL_CreateTextureFromSurface(rd->r, surf);

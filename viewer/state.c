@@ -48,6 +48,7 @@ static const char *const action_names[VW_A__COUNT] = {
     "resize",
     "tick",
     "copy",
+    "open",
 };
 
 const char *vw__action_name(int kind)
@@ -62,7 +63,7 @@ static const int64_t min_window = 20; /* ns */
 static int overview_refresh(vw_state *st, const vw_model *m)
 {
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_st(&g, st);
     if (st->ov_busy && st->ov_cols == g.tl_w)
         return 0;
     float *busy = realloc(st->ov_busy, (size_t)g.tl_w * sizeof *busy);
@@ -121,6 +122,7 @@ int vw__state_init(vw_state *st, const vw_model *m, int w, int h)
     memset(st, 0, sizeof *st);
     st->w = w;
     st->h = h;
+    st->scale = 1.0;
     st->duration = m->duration;
     st->t0 = 0;
     st->t1 = m->duration > 0 ? m->duration : 1000000;
@@ -140,6 +142,18 @@ int vw__state_init(vw_state *st, const vw_model *m, int w, int h)
     }
     vw__set_playhead(st, m, 0);
     return 0;
+}
+
+int vw__state_scale(vw_state *st, const vw_model *m, double scale)
+{
+    if (!(scale >= VW_SCALE_MIN))
+        scale = scale > VW_SCALE_MAX ? VW_SCALE_MAX : VW_SCALE_MIN;
+    if (scale > VW_SCALE_MAX)
+        scale = VW_SCALE_MAX;
+    st->scale = scale;
+    st->dirty = 1;
+    /* the label column's width follows the scale, so does the timeline's */
+    return overview_refresh(st, m);
 }
 
 void vw__state_close(vw_state *st)
@@ -432,7 +446,7 @@ static long lane_of_task(const vw_state *st, uint32_t task)
 static void clamp_scroll(vw_state *st)
 {
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_st(&g, st);
     int vis = vw__lanes_visible(&g);
     int max = (int)st->nlanes - vis;
     if (st->scroll > max)
@@ -453,7 +467,7 @@ static void select_step(vw_state *st, const vw_model *m, int dir)
     size_t s = tr_span_find(m->tr, st->lanes[i].id, st->playhead);
     vw__select(st, m, st->lanes[i].id, s == SIZE_MAX ? -1 : (long)s);
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_st(&g, st);
     int vis = vw__lanes_visible(&g);
     if (i < st->scroll)
         st->scroll = (int)i;
@@ -477,7 +491,7 @@ static void toggle_collapse(vw_state *st, const vw_model *m, uint32_t task)
 static void click(vw_state *st, const vw_model *m, int x, int y)
 {
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_st(&g, st);
     if (y >= g.ruler_y && y < g.ruler_y + g.ruler_h && x >= g.tl_x &&
         x < g.tl_x + g.tl_w) {
         vw__set_playhead(st, m, vw__t_of(&g, st, x));
@@ -545,14 +559,18 @@ static void range_done(vw_state *st, const vw_model *m)
 static void mouse_down(vw_state *st, int x, int y, int shift)
 {
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_st(&g, st);
     st->drag_x = x;
     st->drag_y = y;
     st->drag_moved = 0;
     st->drag_t0 = st->t0;
     st->drag_t1 = st->t1;
     int in_tl = x >= g.tl_x && x < g.tl_x + g.tl_w;
-    if (shift && in_tl && y >= g.lanes_y && y < g.lanes_y + g.lanes_h) {
+    if (abs(x - g.tl_x) <= VW_LABEL_GRAB && y >= g.lanes_y &&
+        y < g.lanes_y + g.lanes_h) {
+        st->drag = VW_DRAG_LABEL; /* the label column's edge */
+        st->label_w = g.label_w;
+    } else if (shift && in_tl && y >= g.lanes_y && y < g.lanes_y + g.lanes_h) {
         st->drag = VW_DRAG_RANGE;
         st->range_anchor = vw__t_of(&g, st, x);
         st->has_range = st->range_ready = 0;
@@ -567,7 +585,7 @@ static void mouse_down(vw_state *st, int x, int y, int shift)
 static void mouse_move(vw_state *st, const vw_model *m, int x, int y)
 {
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_st(&g, st);
     st->mouse_x = x;
     st->mouse_y = y;
     st->dirty = 1;
@@ -575,7 +593,12 @@ static void mouse_move(vw_state *st, const vw_model *m, int x, int y)
         return;
     if (abs(x - st->drag_x) + abs(y - st->drag_y) > 3)
         st->drag_moved = 1;
-    if (st->drag == VW_DRAG_RANGE) {
+    if (st->drag == VW_DRAG_LABEL) {
+        st->label_w = x - g.label_x; /* clamped by vw__geom_st */
+        vw__geom_st(&g, st);
+        st->label_w = g.label_w;
+        overview_refresh(st, m); /* the timeline's width changed */
+    } else if (st->drag == VW_DRAG_RANGE) {
         int64_t t = vw__t_of(&g, st, x);
         st->range_t0 = t < st->range_anchor ? t : st->range_anchor;
         st->range_t1 = t < st->range_anchor ? st->range_anchor : t;
@@ -610,6 +633,12 @@ static void prompt_accept(vw_state *st, const vw_model *m)
             st->status[0] = '\0';
         }
     }
+    if (st->prompt == VW_PROMPT_OPEN && st->prompt_buf[0]) {
+        /* the window loads it once this view has closed */
+        snprintf(st->open_path, sizeof st->open_path, "%s", st->prompt_buf);
+        st->open_ready = 1;
+        st->quit = 1;
+    }
     st->prompt = VW_PROMPT_NONE;
     st->dirty = 1;
 }
@@ -642,7 +671,7 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
 {
     int64_t width = st->t1 - st->t0;
     vw_geom g;
-    vw__geom(&g, st->w, st->h);
+    vw__geom_st(&g, st);
     switch (a->kind) {
     case VW_A_QUIT:
         st->quit = 1;
@@ -686,6 +715,11 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         break;
     case VW_A_STALL_PREV:
         goto_cause(st, m, -1);
+        break;
+    case VW_A_OPEN:
+        st->prompt = VW_PROMPT_OPEN;
+        st->prompt_buf[0] = '\0';
+        st->dirty = 1;
         break;
     case VW_A_GOTO:
     case VW_A_FILTER:
@@ -773,7 +807,8 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         if (st->drag == VW_DRAG_RANGE) {
             mouse_move(st, m, a->x, a->y);
             range_done(st, m);
-        } else if (st->drag && !st->drag_moved && st->drag != VW_DRAG_OVERVIEW)
+        } else if (st->drag && !st->drag_moved &&
+                   st->drag != VW_DRAG_OVERVIEW && st->drag != VW_DRAG_LABEL)
             click(st, m, a->x, a->y);
         else if (st->drag == VW_DRAG_OVERVIEW && !st->drag_moved)
             mouse_move(st, m, a->x, a->y);

@@ -133,13 +133,19 @@ static inline int vw__indent(unsigned depth)
 
 /* ---- the view state ---- */
 
-enum { VW_PROMPT_NONE, VW_PROMPT_FILTER, VW_PROMPT_GOTO };
+enum { VW_PROMPT_NONE, VW_PROMPT_FILTER, VW_PROMPT_GOTO, VW_PROMPT_OPEN };
 enum { VW_DRAG_NONE, VW_DRAG_PAN, VW_DRAG_SCRUB, VW_DRAG_OVERVIEW,
-       VW_DRAG_RANGE };
+       VW_DRAG_RANGE, VW_DRAG_LABEL };
+/* The label column's edge is grabbed this many px either side of it; the
+ * column is kept VW_LABEL_MIN px wide at least and leaves the timeline
+ * VW_TL_MIN px at least (both at scale 1). */
+enum { VW_LABEL_GRAB = 3, VW_LABEL_MIN = 60, VW_TL_MIN = 100 };
 enum { VW_RANGE_TASKS = 6 }; /* tasks the range panel lists */
 
 typedef struct vw_state {
     int w, h; /* window size in pixels */
+    double scale; /* the UI scale (1 after init; vw__state_scale) */
+    int label_w;  /* the label column's width as dragged, px; 0: default */
     int64_t duration;
     int64_t t0, t1; /* the visible window */
     int64_t playhead;
@@ -151,7 +157,7 @@ typedef struct vw_state {
     long sel_stall;    /* index in tr_stalls or -1 */
     long sel_cause;    /* index in tr_causes (rank order) or -1 */
     int prompt;        /* VW_PROMPT_* */
-    char prompt_buf[64];
+    char prompt_buf[512]; /* a path, for the open prompt */
     char filter[64];
     int scroll;         /* first lane shown */
     uint8_t *collapsed; /* per task index */
@@ -162,6 +168,8 @@ typedef struct vw_state {
     char status[128]; /* one line of feedback in the top bar */
     char clip[512];   /* VW_A_COPY's text, for the window's clipboard */
     int clip_ready;   /* clip holds text not yet handed to the clipboard */
+    char open_path[512]; /* a trace to open instead (Ctrl+O, a dropped file) */
+    int open_ready;      /* open_path is set: the window loads it next */
     vw_lane *lanes;
     size_t nlanes;
     /* Derived data, rebuilt where the state it follows changes, so that
@@ -188,6 +196,9 @@ typedef struct vw_state {
 
 int vw__state_init(vw_state *st, const vw_model *m, int w, int h);
 void vw__state_close(vw_state *st);
+/* Sets the UI scale (clamped to VW_SCALE_MIN..MAX) and what follows from
+ * the geometry. 0 or -1 when out of memory. */
+int vw__state_scale(vw_state *st, const vw_model *m, double scale);
 /* Recomputes st->lanes and st->lane_of from collapse and filter. */
 int vw__lanes_refresh(vw_state *st, const vw_model *m);
 /* Selects task (0: none) and span (-1: none); rebuilds the wake-ups. */
@@ -242,6 +253,7 @@ typedef enum vw_action_kind {
     VW_A_RESIZE, /* x = w, y = h */
     VW_A_TICK,   /* amount = real ns elapsed while playing */
     VW_A_COPY,   /* the selection as text into st->clip (Ctrl+C) */
+    VW_A_OPEN,   /* opens the "open trace" prompt (Ctrl+O) */
     VW_A__COUNT
 } vw_action_kind;
 
@@ -370,9 +382,23 @@ typedef struct vw_geom {
     int tl_x, tl_w;
     int panel_x, panel_w;
     int lane_h;
+    double scale;
+    int font_px; /* the normal and bold text's size at this scale */
 } vw_geom;
 
-void vw__geom(vw_geom *g, int w, int h);
+/* The UI scale (--scale, else the display's DPI / 96): text sizes, bar and
+ * lane heights and the side columns' widths are these px at scale 1 times
+ * the scale. */
+#define VW_SCALE_MIN 0.5
+#define VW_SCALE_MAX 4.0
+enum { VW_FONT_PX = 13, VW_FONT_SMALL_PX = 12 };
+
+void vw__geom(vw_geom *g, int w, int h); /* at scale 1 */
+void vw__geom_at(vw_geom *g, int w, int h, double scale);
+/* The state's geometry: its size and scale, and the label column as wide
+ * as st->label_w (clamped) when the user dragged its edge. */
+struct vw_state;
+void vw__geom_st(vw_geom *g, const struct vw_state *st);
 /* Time <-> x over the timeline for the state's window. */
 double vw__x_of(const vw_geom *g, const vw_state *st, int64_t t);
 int64_t vw__t_of(const vw_geom *g, const vw_state *st, double x);
@@ -401,6 +427,31 @@ char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i);
 /* s, or s cut into out with an ellipsis so that it fits in maxw px. */
 const char *vw__fit_text(const vw_measure *ms, int font, const char *s,
                          int maxw, char *out, size_t n);
+enum { VW_PATH_MAX = 4096 }; /* a trace's path in the window's loop */
+
+/* What the viewer remembers between runs (memory.c), in
+ * $XDG_STATE_HOME/coscope/view-state (default ~/.local/state). */
+typedef struct vw_memory {
+    int has_window;
+    int x, y, w, h; /* the window's position and size */
+    int has_view;   /* the trace's view: */
+    int64_t t0, t1; /* the visible window */
+    uint32_t sel_task;
+} vw_memory;
+/* A trace's key: its absolute path. 0, or -1 when it cannot be resolved. */
+int vw__memory_key(const char *trace, char *key, size_t n);
+/* The window and (when key is not NULL) that trace's view. 0 (maybe
+ * nothing remembered), or -1 when the file is corrupt: a warning on stderr
+ * and *m left empty. */
+int vw__memory_load(const char *key, vw_memory *m);
+/* Writes m as the window and key's view, keeping the other traces' views.
+ * 0 or -1 (the directory or file cannot be written). */
+int vw__memory_save(const char *key, const vw_memory *m);
+/* The remembered view onto the state: window (clamped to the trace),
+ * selection (when the task exists). */
+void vw__memory_apply(vw_state *st, const vw_model *m, const vw_memory *mem);
+/* The state's view into mem (the window fields are the caller's). */
+void vw__memory_of(vw_memory *mem, const vw_state *st);
 /* The window title for a trace file: "name.jsonl — coscope" (app.c). */
 char *vw__title(char *buf, size_t n, const char *path);
 /* An object as "name (obj id)", or "obj id" when it has no name: the

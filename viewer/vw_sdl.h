@@ -9,17 +9,37 @@
 
 #include "vw_int.h"
 
+enum { VW_FALLBACKS = 4, VW_MISSES = 64 };
+typedef struct vw_fallback {
+    char path[512];
+    TTF_Font *f[VW_FONT__COUNT];
+} vw_fallback;
+
 typedef struct vw_fonts {
     TTF_Font *f[VW_FONT__COUNT];
     int line_h;
-    char path[512];
+    double scale;
+    char path[512];      /* DejaVu Sans (or COSCOPE_FONT) */
+    char bold_path[512]; /* DejaVuSans-Bold, else path (a synthetic bold) */
+    vw_fallback fb[VW_FALLBACKS]; /* opened as characters need them */
+    int nfb;
+    uint32_t miss[VW_MISSES]; /* code points no installed font covers */
+    int nmiss;
 } vw_fonts;
 
-/* Finds DejaVu Sans (fontconfig, then the Debian path). Returns 0 and the
- * path, or -1 with a message in err. */
+/* Finds DejaVu Sans (COSCOPE_FONT, fontconfig, then the Debian path).
+ * Returns 0 and the path, or -1 with a message in err. */
 int vw__font_find(char *path, size_t n, char *err, size_t errn);
-/* Opens the UI fonts (TTF_Init must have succeeded). 0 or -1 + err. */
-int vw__fonts_open(vw_fonts *f, char *err, size_t errn);
+/* DejaVuSans-Bold's path through fontconfig (or the Debian path); 0 or -1. */
+int vw__font_find_bold(char *path, size_t n);
+/* A font file covering code point cp, by fontconfig's charsets; 0, or -1
+ * when no installed font has it. */
+int vw__font_fallback(uint32_t cp, char *path, size_t n);
+/* The byte length of the run at s drawn with one font, and that font. */
+size_t vw__fonts_run(vw_fonts *f, int font, const char *s, TTF_Font **ttf);
+/* Opens the UI fonts at VW_FONT_PX / VW_FONT_SMALL_PX times scale (TTF_Init
+ * must have succeeded). 0 or -1 + err. */
+int vw__fonts_open(vw_fonts *f, double scale, char *err, size_t errn);
 void vw__fonts_close(vw_fonts *f);
 /* vw_measure.text_w over vw_fonts. */
 int vw__fonts_text_w(void *ctx, int font, const char *s);

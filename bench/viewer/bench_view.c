@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     vw_fonts fonts;
     vw_renderer *rd;
     if (vw__headless_open(1600, 900, &win, &r, err, sizeof err) != 0 ||
-        TTF_Init() != 0 || vw__fonts_open(&fonts, err, sizeof err) != 0 ||
+        TTF_Init() != 0 || vw__fonts_open(&fonts, 1.0, err, sizeof err) != 0 ||
         vw__renderer_new(r, &fonts, &rd) != 0) {
         fprintf(stderr, "%s\n", err);
         return 1;

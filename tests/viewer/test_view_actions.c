@@ -411,6 +411,42 @@ static void test_window_events(void)
     fx_close();
 }
 
+/* Ctrl+O opens the "open trace" prompt; Enter with a path asks the window
+ * to load it next (open_ready, and this view quits); Esc or an empty path
+ * opens nothing. */
+static void test_open(void)
+{
+    fx_open("small.jsonl");
+    ASSERT_EQ(key(SDLK_o, KMOD_LCTRL), VW_A_OPEN);
+    ASSERT_EQ(S.prompt, VW_PROMPT_OPEN);
+    ASSERT_EQ(key(SDLK_RETURN, 0), VW_A_PROMPT_ACCEPT);
+    ASSERT_EQ(S.prompt, VW_PROMPT_NONE);
+    ASSERT_EQ(S.open_ready, 0);
+    ASSERT_EQ(S.quit, 0);
+    key(SDLK_o, KMOD_LCTRL);
+    text("/tmp/other");
+    key(SDLK_ESCAPE, 0);
+    ASSERT_EQ(S.open_ready, 0);
+    key(SDLK_o, KMOD_LCTRL);
+    text("traces/stall.jsonl");
+    ASSERT_STR_EQ(S.prompt_buf, "traces/stall.jsonl");
+    fx_layout();
+    int seen = 0;
+    for (int k = 0; fx_find(VW_CMD_TEXT, VW_R_TOPBAR, 0, k); k++)
+        if (strstr(vw__dl_str(&DL, fx_find(VW_CMD_TEXT, VW_R_TOPBAR, 0, k)),
+                   "open trace: traces/stall.jsonl"))
+            seen = 1;
+    ASSERT(seen);
+    key(SDLK_RETURN, 0);
+    ASSERT_EQ(S.open_ready, 1);
+    ASSERT_EQ(S.quit, 1);
+    ASSERT_STR_EQ(S.open_path, "traces/stall.jsonl");
+    /* o alone is no binding */
+    S.quit = 0;
+    ASSERT_EQ(key(SDLK_o, 0), VW_A_NONE);
+    fx_close();
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -422,6 +458,7 @@ int main(int argc, char **argv)
         {"prompts", test_prompts},
         {"stalls", test_stalls},
         {"copy", test_copy},
+        {"open", test_open},
         {"window_events", test_window_events},
         {NULL, NULL},
     };

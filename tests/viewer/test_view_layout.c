@@ -329,7 +329,7 @@ static void test_panels(void)
     S.help = 1;
     fx_layout();
     int keys = (int)vw__help_rows();
-    ASSERT_EQ(keys, 22);
+    ASSERT_EQ(keys, 23);
     ASSERT_EQ(fx_count(VW_CMD_TEXT, VW_R_HELP, 0), 2 + 2 * keys);
     fx_close();
 }
@@ -637,16 +637,16 @@ static void test_help_over_tooltip(void)
     ASSERT_EQ(veil->w, 1600);
     ASSERT_EQ(veil->h, 900);
     ASSERT_EQ(veil->c.a, 140);
-    /* 22 keys of 15 + 6 px, + 70 */
+    /* 23 keys of 15 + 6 px, + 70 */
     ASSERT_EQ(box->x, 490);
     ASSERT_EQ(box->w, 620);
-    ASSERT_EQ(box->h, 22 * 21 + 70);
+    ASSERT_EQ(box->h, 23 * 21 + 70);
     ASSERT_EQ(box->y, (900 - box->h) / 2);
     const vw_cmd *tip = fx_find(VW_CMD_RECT, VW_R_TOOLTIP, 0, 1);
     ASSERT_NOT_NULL(tip);
     ASSERT(veil > tip);
-    /* after the veil only the overlay: box, frame, title, hint, 22 keys */
-    ASSERT_EQ(DL.n - (size_t)(veil - DL.cmds), 1 + 1 + 1 + 2 + 2 * 22);
+    /* after the veil only the overlay: box, frame, title, hint, 23 keys */
+    ASSERT_EQ(DL.n - (size_t)(veil - DL.cmds), 1 + 1 + 1 + 2 + 2 * 23);
     for (const vw_cmd *c = veil; c < DL.cmds + DL.n; c++)
         ASSERT_EQ(c->role, VW_R_HELP);
     fx_close();
@@ -715,6 +715,100 @@ static void test_ruler_ticks(void)
     fx_close();
 }
 
+/* --scale 2: text size, bars, lane heights and the side columns are
+ * exactly twice those at scale 1 (the fake measurer's line is 15 px at
+ * both, so label text sits (48 - 15) / 2 into the lane). */
+static void test_scale(void)
+{
+    vw_geom g1, g2;
+    vw__geom_at(&g1, 1600, 900, 1.0);
+    vw__geom_at(&g2, 3200, 1800, 2.0);
+    ASSERT_EQ(g1.font_px, 13);
+    ASSERT_EQ(g2.font_px, 26);
+    ASSERT_EQ(g2.lane_h, 2 * g1.lane_h);
+    ASSERT_EQ(g2.lanes_y, 2 * g1.lanes_y);
+    ASSERT_EQ(g2.label_w, 2 * g1.label_w);
+    ASSERT_EQ(g2.panel_w, 2 * g1.panel_w);
+    ASSERT_EQ(g2.legend_h, 2 * g1.legend_h);
+    /* a scale outside 0.5..4 is 1 */
+    vw_geom g9;
+    vw__geom_at(&g9, 1600, 900, 9.0);
+    ASSERT_EQ(g9.lane_h, LANE_H);
+    fx_open("small.jsonl");
+    fx_layout();
+    const vw_cmd *l1 = fx_find(VW_CMD_RECT, VW_R_LANE, 0, 1);
+    ASSERT_NOT_NULL(l1);
+    ASSERT_EQ(l1->h, LANE_H);
+    ASSERT_EQ(l1->y, LANES_Y + LANE_H);
+    int l1w = l1->w;
+    vw__state_close(&S);
+    ASSERT_OK(vw__state_init(&S, &M, 3200, 1800));
+    ASSERT_OK(vw__state_scale(&S, &M, 2.0));
+    ASSERT_EQ(S.ov_cols, 2 * TL_W);
+    fx_layout();
+    const vw_cmd *l2 = fx_find(VW_CMD_RECT, VW_R_LANE, 0, 1);
+    ASSERT_NOT_NULL(l2);
+    ASSERT_EQ(l2->h, 2 * LANE_H);
+    ASSERT_EQ(l2->y, 2 * (LANES_Y + LANE_H));
+    ASSERT_EQ(l2->w, 2 * l1w);
+    const vw_cmd *t = NULL;
+    for (int k = 0; (t = fx_find(VW_CMD_TEXT, VW_R_LABEL, 0, k)); k++)
+        if (strcmp(vw__dl_str(&DL, t), "event loop") == 0)
+            break;
+    ASSERT_NOT_NULL(t);
+    ASSERT_EQ(t->y, 2 * LANES_Y + (2 * LANE_H - 15) / 2);
+    fx_close();
+}
+
+static void mouse(int kind, int x, int y)
+{
+    vw_action a = {.kind = kind, .x = x, .y = y};
+    vw__apply(&S, &M, &a);
+}
+
+/* Dragging the label column's edge (x 240, within 3 px, over the lanes)
+ * moves the timeline's left edge: ticks and the overview follow, nothing
+ * gets selected or panned; the width is clamped to 60 .. panel - 100. */
+static void test_label_resize(void)
+{
+    fx_open("small.jsonl");
+    window(0, 9600000);
+    int y = LANES_Y + LANE_H + 5;
+    mouse(VW_A_MOUSE_DOWN, TL_X + 2, y);
+    ASSERT_EQ(S.drag, VW_DRAG_LABEL);
+    mouse(VW_A_MOUSE_MOVE, 300, y);
+    mouse(VW_A_MOUSE_MOVE, 400, y);
+    mouse(VW_A_MOUSE_UP, 400, y);
+    ASSERT_EQ(S.label_w, 400);
+    ASSERT_EQ(S.sel_task, 0);
+    ASSERT_EQ(S.t0, 0);
+    ASSERT_EQ(S.t1, 9600000);
+    vw_geom g;
+    vw__geom_st(&g, &S);
+    ASSERT_EQ(g.tl_x, 400);
+    ASSERT_EQ(g.tl_w, 800);
+    ASSERT_EQ(S.ov_cols, 800);
+    fx_layout();
+    const vw_cmd *tick = fx_find(VW_CMD_TEXT, VW_R_TICK_LABEL, 0, 0);
+    ASSERT_STR_EQ(vw__dl_str(&DL, tick), "0");
+    ASSERT_EQ(tick->x, 400 + 4);
+    /* clamped both ways */
+    mouse(VW_A_MOUSE_DOWN, 399, y);
+    mouse(VW_A_MOUSE_MOVE, 10, y);
+    mouse(VW_A_MOUSE_UP, 10, y);
+    ASSERT_EQ(S.label_w, 60);
+    mouse(VW_A_MOUSE_DOWN, 60, y);
+    mouse(VW_A_MOUSE_MOVE, 1190, y);
+    mouse(VW_A_MOUSE_UP, 1190, y);
+    ASSERT_EQ(S.label_w, 1100);
+    /* 4 px off the edge is a click on the timeline, not a resize */
+    mouse(VW_A_MOUSE_DOWN, 1100 + 4, y);
+    ASSERT_EQ(S.drag, VW_DRAG_PAN);
+    mouse(VW_A_MOUSE_UP, 1100 + 4, y);
+    ASSERT_EQ(S.label_w, 1100);
+    fx_close();
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -738,6 +832,8 @@ int main(int argc, char **argv)
         {"title", test_title},
         {"range_panel", test_range_panel},
         {"ruler_ticks", test_ruler_ticks},
+        {"scale", test_scale},
+        {"label_resize", test_label_resize},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);

@@ -113,7 +113,7 @@ static void open_fonts(vw_fonts *f)
 {
     char err[1024];
     ASSERT_OK(TTF_Init());
-    if (vw__fonts_open(f, err, sizeof err) != 0)
+    if (vw__fonts_open(f, 1.0, err, sizeof err) != 0)
         TEST__FAIL("%s", err);
 }
 
@@ -364,7 +364,7 @@ static void test_help_overlay(void)
     vw_fonts f;
     open_fonts(&f);
     int nkeys = (int)vw__help_rows();
-    ASSERT_EQ(nkeys, 22);
+    ASSERT_EQ(nkeys, 23);
     int bw = 620, bh = nkeys * (f.line_h + 6) + 70;
     close_fonts(&f);
     int bx = (1600 - bw) / 2, by = (900 - bh) / 2;
@@ -507,6 +507,12 @@ static void test_usage(void)
     ASSERT(strstr(err, "unknown option --frobnicate") != NULL);
     const char *sel[] = {"view", data("small.jsonl"), "--select", "x"};
     ASSERT_EQ(run_view(err, sizeof err, 4, sel), 2);
+    const char *scale[] = {"view", data("small.jsonl"), "--scale", "9"};
+    ASSERT_EQ(run_view(err, sizeof err, 4, scale), 2);
+    ASSERT_STR_EQ(err, "coscope: --scale: expected a UI scale from 0.5 to 4 "
+                       "(e.g. 2), got \"9\"\n");
+    const char *scale0[] = {"view", data("small.jsonl"), "--scale", "0.4"};
+    ASSERT_EQ(run_view(err, sizeof err, 4, scale0), 2);
     const char *help[] = {"view", "--help"};
     fflush(stdout);
     int saved = dup(1), fd = open("/dev/null", O_WRONLY);
@@ -517,6 +523,54 @@ static void test_usage(void)
     close(saved);
     close(fd);
     ASSERT_EQ(rc, 0);
+}
+
+/* Fonts through fontconfig: DejaVu Sans and its real bold file, and a
+ * fallback font for a CJK task name (scripts/deps.sh installs
+ * fonts-wqy-zenhei); a character no installed font has keeps DejaVu's box. */
+static void test_fonts(void)
+{
+    char path[512], err[256];
+    unsetenv("COSCOPE_FONT");
+    ASSERT_OK(vw__font_find(path, sizeof path, err, sizeof err));
+    ASSERT(strstr(path, "/DejaVuSans.ttf") != NULL);
+    ASSERT_OK(vw__font_find_bold(path, sizeof path));
+    const char *base = strrchr(path, '/');
+    ASSERT_STR_EQ(base, "/DejaVuSans-Bold.ttf");
+    ASSERT_OK(vw__font_fallback(0x4e2d, path, sizeof path)); /* 中 */
+    ASSERT(strstr(path, "DejaVu") == NULL);
+    ASSERT_EQ(vw__font_fallback(0x10fffd, path, sizeof path), -1);
+    vw_fonts f;
+    open_fonts(&f);
+    ASSERT(strstr(f.bold_path, "/DejaVuSans-Bold.ttf") != NULL);
+    ASSERT(f.f[VW_FONT_BOLD] != f.f[VW_FONT_NORMAL]);
+    /* the face itself is the bold one (not SDL_ttf's synthetic style) */
+    ASSERT_STR_EQ(TTF_FontFaceStyleName(f.f[VW_FONT_BOLD]), "Bold");
+    ASSERT_STR_EQ(TTF_FontFaceStyleName(f.f[VW_FONT_NORMAL]), "Book");
+    /* "ab中文cd": DejaVu, the fallback, DejaVu again */
+    const char *name = "ab\xe4\xb8\xad\xe6\x96\x87" "cd";
+    TTF_Font *t0, *t1, *t2;
+    ASSERT_EQ(vw__fonts_run(&f, VW_FONT_NORMAL, name, &t0), 2);
+    ASSERT(t0 == f.f[VW_FONT_NORMAL]);
+    ASSERT_EQ(vw__fonts_run(&f, VW_FONT_NORMAL, name + 2, &t1), 6);
+    ASSERT(t1 != f.f[VW_FONT_NORMAL]);
+    ASSERT(TTF_GlyphIsProvided32(t1, 0x4e2d));
+    ASSERT_EQ(f.nfb, 1);
+    ASSERT(strstr(f.fb[0].path, "DejaVu") == NULL);
+    ASSERT_EQ(vw__fonts_run(&f, VW_FONT_NORMAL, name + 8, &t2), 2);
+    ASSERT(t2 == f.f[VW_FONT_NORMAL]);
+    /* the width is the runs' widths: the CJK part measured in the fallback */
+    int wa, wc, wd, h;
+    TTF_SizeUTF8(f.f[VW_FONT_NORMAL], "ab", &wa, &h);
+    TTF_SizeUTF8(t1, "\xe4\xb8\xad\xe6\x96\x87", &wc, &h);
+    TTF_SizeUTF8(f.f[VW_FONT_NORMAL], "cd", &wd, &h);
+    ASSERT_EQ(vw__fonts_text_w(&f, VW_FONT_NORMAL, name), wa + wc + wd);
+    /* U+10FFFD: no font has it, DejaVu draws its box, no fallback opened */
+    TTF_Font *tb;
+    ASSERT_EQ(vw__fonts_run(&f, VW_FONT_NORMAL, "\xf4\x8f\xbf\xbd", &tb), 4);
+    ASSERT(tb == f.f[VW_FONT_NORMAL]);
+    ASSERT_EQ(f.nfb, 1);
+    close_fonts(&f);
 }
 
 int main(int argc, char **argv)
@@ -536,6 +590,7 @@ int main(int argc, char **argv)
         {"hover_nothing", test_hover_nothing},
         {"help_overlay", test_help_overlay},
         {"shot_opts_usage", test_shot_opts_usage},
+        {"fonts", test_fonts},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);

@@ -32,19 +32,28 @@ typedef struct vw_view_opts {
     int help_overlay;                /* the key help open (as after ?) */
     int cause; /* select the cause of this rank (1: the first, as after n;
                   0: none), with its chain drawn */
+    double scale; /* UI scale 0.5..4 (text, bars, lanes); 0: the display's
+                     DPI / 96 in a window, 1 headless */
+    int has_size; /* w, h were asked for: vw_view_file's window does not
+                     take the remembered size and position */
 } vw_view_opts;
 
-#define VW_VIEW_OPTS_INIT {NULL, NULL, 0, 0, 0, 1600, 900, 0, 0, 0, 0, 0, 0}
+#define VW_VIEW_OPTS_INIT                                                      \
+    {NULL, NULL, 0, 0, 0, 1600, 900, 0, 0, 0, 0, 0, 0, 0, 0}
 
 /* Shows tr (loaded and analysed by the caller, borrowed, never changed) in
  * a window until the user quits, or renders one frame to o->screenshot.
- * Bad options (a size outside 64..16384, a hover point outside the image)
- * return 2. */
+ * Bad options (a size outside 64..16384, a hover point outside the image,
+ * a scale outside 0.5..4) return 2. */
 int vw_view(const tr_trace *tr, const vw_view_opts *o);
 
 /* Loads and analyses path, then as vw_view. In a window the load runs on a
  * thread behind a progress bar (Esc or closing the window cancels it, exit
- * 0); reader warnings go to stderr. */
+ * 0); reader warnings go to stderr. A window remembers, in
+ * $XDG_STATE_HOME/coscope/view-state, its size and position and this
+ * file's visible time window and selected task, and restores them when the
+ * same file (by absolute path) opens again without --at, --window,
+ * --select or --cause. */
 int vw_view_file(const char *path, const vw_view_opts *o);
 
 /* The key bindings as help text, one "  KEYS  what it does" line each. */
