@@ -586,6 +586,7 @@ static void test_causes_crawler(void)
      * wait on other tasks, like a join) */
     char *mw = line_starting(js, "{\"kind\":\"wait\",\"task\":1,\"name\":\"main\",");
     ASSERT_HAS(mw, "\"cause\":0,\"why\":\"group\",");
+    ASSERT_HAS(mw, "\"evidence\":\"group crawlers (obj 1)\"");
     free(mw);
     char *c0 = line_starting(js, "{\"kind\":\"sleep\",\"task\":");
     ASSERT_HAS(c0, "\"name\":\"http conn ");

@@ -137,6 +137,9 @@ static void app_wait(tr__buf *b, const tr_trace *tr, int why, int op, int64_t fd
     case TR_WAIT_LOCK:
     case TR_WAIT_CHAN_SEND:
     case TR_WAIT_CHAN_RECV:
+    case TR_WAIT_SEM:
+    case TR_WAIT_COND:
+    case TR_WAIT_GROUP:
         tr__app(b, "%s", tr_wait_name(why));
         if (obj) {
             tr__app(b, " ");
