@@ -592,8 +592,9 @@ static void test_causes_crawler(void)
     ASSERT_HAS(c0, "\"name\":\"http conn ");
     ASSERT_HAS(c0, "\"at\":\"examples/crawler.c:162\"");
     ASSERT_HAS(c0, "\"stack\":\"site_handler ");
-    /* it is the first cause and every stall of the slow page (>= 100 ms;
-     * a loaded machine may add short ones of its own) is under it */
+    /* it is the first cause and the stalls of the slow page (>= 100 ms) are
+     * under it: at least 15 of them (a loaded machine, or valgrind, may
+     * stretch other waits past 100 ms behind causes of their own) */
     ASSERT_HAS(js, "\"causes\":[\n{\"kind\":\"sleep\",");
     size_t planted = 0;
     for (const char *p = js; (p = strstr(p, "\n{\"kind\":\"wait\",\"task\":")) != NULL; p++) {
@@ -601,10 +602,9 @@ static void test_causes_crawler(void)
         ASSERT_NOT_NULL(d);
         if (strtoll(d + 7, NULL, 10) < 100000000)
             continue;
-        planted++;
         const char *end = strchr(p + 1, '\n');
         const char *c = strstr(p, ",\"cause\":0,");
-        ASSERT(c && (!end || c < end));
+        planted += c && (!end || c < end);
     }
     ASSERT_CMP(planted, >=, 15);
     char *v = strstr(c0, "\"victims\":[");
