@@ -747,7 +747,7 @@ static int find_saturation(builder *b, int64_t **periods, size_t *np)
     *np = 0;
     while (tr->nrun_spans && dur >= SAT_WINDOW && w <= dur - SAT_WINDOW) {
         int64_t e = w + SAT_WINDOW;
-        int busy = run_within(tr, w, e) * 100 >= (int64_t)SAT_WINDOW * SAT_SHARE;
+        int busy = run_within(tr, w, e) >= (int64_t)SAT_WINDOW / 100 * SAT_SHARE;
         if (busy) {
             if (start < 0)
                 start = w;
@@ -766,7 +766,7 @@ static int find_saturation(builder *b, int64_t **periods, size_t *np)
          * OS taking the CPU) does not split it: the next one decides */
         int64_t e2 = e + SAT_WINDOW;
         if (start >= 0 && e2 <= dur &&
-            run_within(tr, e, e2) * 100 >= (int64_t)SAT_WINDOW * SAT_SHARE) {
+            run_within(tr, e, e2) >= (int64_t)SAT_WINDOW / 100 * SAT_SHARE) {
             w = e;
             continue;
         }
