@@ -1036,7 +1036,7 @@ static int mostly_in_period(const int64_t *periods, size_t np, int64_t a, int64_
         if (hi - lo > best_ov)
             best = i, best_ov = hi - lo;
     }
-    return best >= 0 && 2 * best_ov >= b - a ? best : -1;
+    return best >= 0 && best_ov >= b - a - best_ov ? best : -1; /* 2 * ov overflows near INT64_MAX */
 }
 
 /* An aggregate by key if it was kept (blamed >= 0), else NULL. */
