@@ -3,7 +3,7 @@
  * only (a partial last line waits for its '\n'), parses them as one more
  * chunk (parse.c) and appends that, in file order, to what was read so far
  * (`raw`). What callers see is a tr_trace rebuilt from `raw` after a poll
- * that took lines — sorted, modelled, stacks and warnings, as tr_load
+ * that added events (lines of other kinds wait for the next one) — sorted, modelled, stacks and warnings, as tr_load
  * builds one — then swapped into the same struct, so the caller's pointer
  * stays valid while the arrays behind it move. Nothing is read or parsed
  * twice; the rebuild costs O(events) (plus the caller's tr_analyze), which
@@ -449,7 +449,7 @@ long tr_follow_poll(tr_follow *f)
     int rc = read_lines(f, (uint64_t)sb.st_size, &took);
     if (rc != 0)
         stop(f, rc);
-    if (took && f->raw) {
+    if (took && f->raw && (f->raw->nev != nev0 || !f->tr)) {
         int brc = rebuild(f);
         if (brc != 0) { /* the model refused it (or memory): undo the poll */
             undo(f, &m);

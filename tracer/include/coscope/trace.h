@@ -116,7 +116,7 @@ void tr_free(tr_trace *tr); /* NULL is a no-op */
  * (a line still being written waits for its '\n'); nothing is read twice.
  * The trace it keeps is built as tr_load builds one (same checks, errors
  * and warnings; no `end` yet reads as "cut short") and is owned by f. Its
- * pointer never changes, but a poll that took lines rebuilds what it holds
+ * pointer never changes, but a poll that adds events rebuilds what it holds
  * (events, tasks, spans, strings; the analysis is gone until tr_analyze):
  * every pointer and index read from it before the poll is stale. That
  * rebuild is O(events): poll at most a few times a second. */
@@ -126,8 +126,8 @@ typedef struct tr_follow tr_follow;
  * tr_last_error() set. */
 int tr_follow_open(const char *path, tr_follow **out);
 /* Reads the whole lines appended since the last poll. Returns how many
- * events they added (0: none; the header line alone makes the trace
- * appear with 0 events), or a negative errno with tr_last_error() saying
+ * events they added (0: the trace did not change, except that the header
+ * line alone makes it appear, with 0 events), or a negative errno with tr_last_error() saying
  * "file:line: what" (a bad line), "file: shrank ..." (the file was cut or
  * rewritten) or "file: out of memory". After an error following has
  * stopped: the trace keeps the lines before the bad one that the parser
