@@ -203,6 +203,8 @@ static void follow_file(const char *name, const char *tmp)
         }
     }
     fclose(w);
+    if (rc > 0) /* the lines before a bad one come first, its error next */
+        rc = tr_follow_poll(f);
     tr_trace *all = NULL, *tr = tr_follow_trace(f);
     size_t whole = len; /* a follow waits for the last line's '\n' */
     while (whole > 0 && data[whole - 1] != '\n')

@@ -456,9 +456,10 @@ long tr_follow_poll(tr_follow *f)
             return stop(f, brc);
         }
     }
-    if (rc != 0) {
+    size_t added = f->raw ? f->raw->nev - nev0 : 0;
+    if (rc != 0 && added == 0) {
         tr__set_error("%s", f->msg);
         return rc;
     }
-    return (long)(f->raw ? f->raw->nev - nev0 : 0);
+    return (long)added; /* the lines before a bad one; its error comes next */
 }

@@ -129,10 +129,11 @@ int tr_follow_open(const char *path, tr_follow **out);
  * events they added (0: the trace did not change, except that the header
  * line alone makes it appear, with 0 events), or a negative errno with tr_last_error() saying
  * "file:line: what" (a bad line), "file: shrank ..." (the file was cut or
- * rewritten) or "file: out of memory". After an error following has
- * stopped: the trace keeps the lines before the bad one that the parser
- * checked (a poll whose lines the model refuses, e.g. a task never
- * spawned, adds none), and every later poll returns the same error. */
+ * rewritten) or "file: out of memory". A bad line stops the following:
+ * the lines before it that the parser checked are kept (that poll returns
+ * their events, the next one the error; a poll whose lines the model
+ * refuses, e.g. a task never spawned, adds none) and every later poll
+ * returns the same error. */
 long tr_follow_poll(tr_follow *f);
 /* The trace read so far, or NULL before its first line is whole. */
 tr_trace *tr_follow_trace(tr_follow *f);
