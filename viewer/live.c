@@ -61,10 +61,9 @@ static void follow_window(vw_state *st, const vw_keep *k)
         return;
     if (st->t0 <= 0 && st->t1 >= k->duration) {
         if (st->duration > st->t1)
-            st->t1 = st->duration;
+            vw__set_window(st, st->t0 > 0 ? st->t0 : 0, st->duration);
     } else if (st->live && k->duration >= st->t0 && k->duration <= st->t1) {
-        st->t0 = vw__add(st->t0, grown);
-        st->t1 = vw__add(st->t1, grown);
+        vw__set_window(st, vw__add(st->t0, grown), vw__add(st->t1, grown));
     }
 }
 

@@ -224,6 +224,9 @@ void vw__state_place(vw_state *st, const vw_model *m, const vw_view_opts *o,
 /* The overview's busy columns for the current width (again when the width
  * or, after ov_cols = 0, the trace changed). 0 or -1 out of memory. */
 int vw__overview_refresh(vw_state *st, const vw_model *m);
+/* The window [t0, t1) made sane (at least 20 ns, at most twice the trace,
+ * half of it over the trace, t1 representable). */
+void vw__set_window(vw_state *st, int64_t t0, int64_t t1);
 /* The range panel's figures for st->range_t0 .. range_t1. */
 void vw__range_done(vw_state *st, const vw_model *m);
 
