@@ -344,6 +344,8 @@ static void merge_header(tr_trace *tr, const tr__chunk *ch, int nch, tr__unknown
     h->program = NULL; /* set once the string table stops moving */
     h->pid = ch[0].pid;
     h->unix_ns = ch[0].unix_ns;
+    h->has_seed = ch[0].has_seed;
+    h->seed = (uint64_t)ch[0].seed;
     h->version = ch[0].version;
     int has_end = 0;
     uint64_t off = 0;

@@ -38,6 +38,11 @@ extern int tr__on;
  * (chaining to any previous handler). */
 int tr_rec_start(const char *path, const char *program);
 
+/* The seed the schedule was drawn from (the runtime's COSCOPE_SEED), for
+ * the header's `seed` of every trace started (and flight dump written)
+ * from now on; on 0: no `seed` (a FIFO schedule). */
+void tr_rec_set_seed(int on, uint64_t seed);
+
 /* Writes the `end` line, flushes everything and stops the writer thread.
  * Safe to call when not recording (no-op). Returns 0 or the first write
  * error seen while recording (negative errno). */
