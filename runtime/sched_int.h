@@ -67,6 +67,13 @@ int co__deadlock_verdict(void);
 void co__task_abandon(co_task *t);
 void co__abandoned_free(void);
 
+/* The loop's clock (absolute ms, as uv_now; the recorded one in a replay),
+ * and the prepare / check callbacks' work, which a replay's driver runs in
+ * place of libuv (replay.c). */
+uint64_t co__now_ms(void);
+void co__loop_prepare(void);
+void co__loop_check(void);
+
 #define CO__BUDGET 256 /* task switches per loop iteration */
 
 #endif
