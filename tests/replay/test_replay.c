@@ -266,6 +266,12 @@ static void test_fib_offload(void)
                       "2", "--requests", "3", "--n", "22", NULL);
 }
 
+/* Deadlines, a select timeout, cancelled reads and sleeps. */
+static void test_waits(void)
+{
+    record_and_replay("waits.jsonl", 3, RP_WAITS, NULL);
+}
+
 /* ---- a client of a server in another process ---- */
 
 static pid_t server_pid;
@@ -511,6 +517,7 @@ static const test_case cases[] = {
     {"stop_at_time", test_stop_at_time},
     {"gdb", test_gdb},
     {"no_log", test_no_log},
+    {"waits", test_waits},
     {NULL, NULL},
 };
 
