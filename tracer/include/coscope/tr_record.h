@@ -157,5 +157,8 @@ void tr_rec_conn(uint64_t task, int64_t fd, const char *local, const char *peer)
 /* Counters, for tests and the `end` line. */
 uint64_t tr_rec_events(void);  /* events emitted since start */
 uint64_t tr_rec_dropped(void); /* events dropped (0 in lossless mode) */
+/* Events of the loop thread so far: the number of the last one written
+ * (what COSCOPE_STOP_AT=N counts; see docs/replay.md). */
+uint64_t tr_rec_loop_events(void);
 
 #endif
