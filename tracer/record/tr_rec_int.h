@@ -82,9 +82,17 @@ extern _Atomic uint64_t tr__work_events;
 /* ---- clock (tr_clock.c) ---- */
 extern int tr__clock_tsc; /* 1: raw is rdtsc ticks; 0: CLOCK_MONOTONIC ns */
 
-/* Picks the clock and calibrates the TSC (once per process, ~10 ms).
- * COSCOPE_TRACE_CLOCK=monotonic in the environment forces the fallback. */
+/* Picks the clock and takes a provisional TSC rate (once per process,
+ * ~0.2 ms). COSCOPE_TRACE_CLOCK=monotonic in the environment forces the
+ * fallback. */
 void tr__clock_init(void);
+#define TR__CALIBRATE_NS (10 * 1000 * 1000) /* span of the final TSC rate */
+/* CLOCK_MONOTONIC ns at which tr__clock_settle gives the full-precision
+ * rate; 0 once settled (or not on the TSC). */
+uint64_t tr__clock_settle_due(void);
+/* Fixes the TSC rate for good, over the time since tr__clock_init (the
+ * writer calls it before it formats a line; the crash path too). */
+void tr__clock_settle(void);
 /* Makes "now" t = 0. */
 void tr__clock_origin(void);
 /* Nanoseconds since the origin for a raw reading (0 if before it). */
