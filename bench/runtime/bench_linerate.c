@@ -8,7 +8,8 @@
  * - sustained traced co_yield ping-pong: 1 M+ yields per task, untraced and
  *   traced in the same process, paired rounds; the traced time ends after
  *   tr_rec_flush, so the writer thread's formatting and write(2) count.
- * Usage: bench_linerate [yields_per_task] [startup_pairs] [trace_path] */
+ * Usage: bench_linerate [yields_per_task] [startup_pairs] [trace_path]
+ * (startup_pairs 0: the yield figures only, e.g. under perf) */
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,8 +222,12 @@ int main(int argc, char **argv)
     char def[64];
     snprintf(def, sizeof def, "/tmp/bench_linerate.%ld.jsonl", (long)getpid());
     const char *path = argc > 3 ? argv[3] : def;
-    if (yields < 1 || pairs < 1)
+    if (yields < 1 || pairs < 0)
         return 2;
+    if (pairs == 0) {
+        bench_yield(path);
+        return 0;
+    }
 
     if (bench_startup("/proc/self/exe", pairs, path, 1) != 0 ||
         bench_startup("/proc/self/exe", pairs, path, 0) != 0) {

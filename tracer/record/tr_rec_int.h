@@ -8,6 +8,7 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "coscope/tr_record.h"
@@ -158,6 +159,11 @@ extern _Atomic uint64_t tr__slice_open;
 /* ---- formatter (tr_fmt.c): no malloc, no locks, no printf; safe in a
  * signal handler. Each writes one whole line ending in '\n' at `o` (which
  * has TR__MAXLINE bytes free) and returns its length. ---- */
+/* Non-zero: tr__fmt_rec bypasses its cache of escaped `at` strings (the
+ * crash path sets it: it may format beside, or inside, the writer). */
+extern volatile sig_atomic_t tr__fmt_nocache;
+/* Empties that cache and turns it back on (tr_rec_start). */
+void tr__fmt_reset(void);
 size_t tr__fmt_rec(char *o, const tr__rec *r, int64_t t);
 size_t tr__fmt_header(char *o, const char *program, long pid, int64_t unix_ns);
 size_t tr__fmt_end(char *o, int64_t t, uint64_t events, uint64_t dropped);

@@ -375,6 +375,7 @@ static void crash_drain(const tr__rec *last)
     if (self != W.writer_tid)
         for (int i = 0; i < 1000 && atomic_load(&W.writing); i++)
             pause_ms(1);
+    tr__fmt_nocache = 1;
     tr__clock_settle();
     if (W.flight) { /* the window as it is, ending with `last` */
         tr__flight_crash_dump(last, W.program, (long)getpid(), W.unix_ns);
@@ -598,6 +599,7 @@ int tr_rec_start(const char *path, const char *program)
     atomic_store(&W.lines, 0);
     atomic_store(&W.dropped, 0);
     tr__emit_reset();
+    tr__fmt_reset();
 
     /* The writer takes no asynchronous signals: they belong to the program. */
     sigset_t all, old;
