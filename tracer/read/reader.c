@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -343,6 +344,8 @@ static void merge_header(tr_trace *tr, const tr__chunk *ch, int nch, tr__unknown
     h->program = NULL; /* set once the string table stops moving */
     h->pid = ch[0].pid;
     h->unix_ns = ch[0].unix_ns;
+    h->has_seed = ch[0].has_seed;
+    h->seed = (uint64_t)ch[0].seed;
     h->version = ch[0].version;
     int has_end = 0;
     uint64_t off = 0;
@@ -637,6 +640,14 @@ static int read_stream(stream *s, const char *name, int fd)
         ssize_t r = read(fd, s->buf + s->len, s->cap - s->len);
         if (r < 0 && errno == EINTR)
             continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* a non-blocking descriptor (our FIFO open, or an inherited
+             * stdin): wait here rather than change flags the file
+             * description shares with other processes */
+            struct pollfd pfd = {.fd = fd, .events = POLLIN};
+            if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
+                continue;
+        }
         if (r < 0) {
             int e = errno;
             tr__set_error("%s: %s", name, strerror(e));
@@ -684,14 +695,8 @@ static int load_fd(const char *name, int fd, const tr_load_opts *opts, tr_trace 
         tr__set_error("%s: %s", name, strerror(EISDIR));
         return -EISDIR;
     }
-    if (S_ISFIFO(sb.st_mode)) {
-        /* Opened without blocking (a FIFO with no writer would block the
-         * open); the reads may wait for a writer that is there. */
-        int fl = fcntl(fd, F_GETFL);
-        if (fl >= 0 && (fl & O_NONBLOCK))
-            fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    if (S_ISFIFO(sb.st_mode)) /* opened without blocking: the reads poll */
         return load_stream(name, fd, 1, opts, out);
-    }
     if (!S_ISREG(sb.st_mode)) {
         tr__set_error("%s: not a regular file: %s", name, file_kind(sb.st_mode));
         return -EINVAL;

@@ -272,6 +272,8 @@ typedef struct tr__chunk {
     int64_t end_events, end_dropped;
     int version; /* header (first chunk only) */
     int64_t pid, unix_ns;
+    int64_t seed; /* header `seed`, when has_seed */
+    int has_seed;
     uint32_t program;
     tr__stackdata sd; /* event indices chunk-local, string ids the chunk's */
     uint64_t reported; /* bytes already added to ld->done */

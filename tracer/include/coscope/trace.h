@@ -159,6 +159,8 @@ typedef struct tr_header {
     uint64_t end_dropped; /* from `end`, 0 if absent */
     uint64_t unknown_events; /* lines skipped for an unknown ev */
     uint64_t unknown_fields; /* fields skipped */
+    int has_seed;       /* the header has `seed`: scheduled from COSCOPE_SEED */
+    uint64_t seed;      /* that seed (0 .. 2^63-1) */
 } tr_header;
 const tr_header *tr_head(const tr_trace *tr);
 
