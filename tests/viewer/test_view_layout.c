@@ -137,6 +137,50 @@ static void test_span_pixels(void)
     fx_close();
 }
 
+/* The newer waits (select, sem, cond, group, signal) have colours of
+ * their own, opaque and distinct from every other state's. */
+static void test_wait_colours(void)
+{
+    static const struct {
+        int why;
+        vw_rgba c;
+    } want[] = {{TR_WAIT_SELECT, {0x89, 0x57, 0xe5, 255}},
+                {TR_WAIT_SEM, {0xf7, 0x78, 0xba, 255}},
+                {TR_WAIT_COND, {0x9e, 0x6a, 0x03, 255}},
+                {TR_WAIT_GROUP, {0x1f, 0x9e, 0x89, 255}},
+                {TR_WAIT_SIGNAL, {0x4c, 0x5a, 0x8a, 255}}};
+    fx_open("waits.jsonl");
+    window(0, 6000000);
+    fx_layout();
+    for (uint32_t task = 1; task <= 5; task++) {
+        const vw_cmd *c = NULL;
+        for (int k = 0; (c = fx_find(VW_CMD_RECT, VW_R_SPAN, task, k)); k++)
+            if (c->state == TR_ST_WAITING)
+                break;
+        ASSERT_NOT_NULL(c);
+        ASSERT_EQ(c->why, want[task - 1].why);
+        ASSERT_EQ(c->c.r, want[task - 1].c.r);
+        ASSERT_EQ(c->c.g, want[task - 1].c.g);
+        ASSERT_EQ(c->c.b, want[task - 1].c.b);
+        ASSERT_EQ(c->c.a, 255);
+    }
+    fx_close();
+    /* every state and wait its own colour (the two channel sides share) */
+    vw_rgba all[TR_WAIT__COUNT + 3];
+    int n = 0;
+    for (int w = 0; w < TR_WAIT__COUNT; w++)
+        if (w != TR_WAIT_CHAN_RECV)
+            all[n++] = vw__state_colour(TR_ST_WAITING, w);
+    all[n++] = vw__state_colour(TR_ST_RUNNING, 0);
+    all[n++] = vw__state_colour(TR_ST_READY, 0);
+    all[n++] = vw__state_colour(TR_ST_DONE, 0);
+    for (int i = 0; i < n; i++) {
+        ASSERT_EQ(all[i].a, 255);
+        for (int j = 0; j < i; j++)
+            ASSERT(all[i].r != all[j].r || all[i].g != all[j].g || all[i].b != all[j].b);
+    }
+}
+
 static void test_lod_density(void)
 {
     fx_open("small.jsonl");
@@ -816,6 +860,7 @@ int main(int argc, char **argv)
         {"lane_order", test_lane_order},
         {"pool_lane", test_pool_lane},
         {"span_pixels", test_span_pixels},
+        {"wait_colours", test_wait_colours},
         {"lod_density", test_lod_density},
         {"lod_many", test_lod_many},
         {"playhead_dim", test_playhead_dim},
