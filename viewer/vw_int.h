@@ -58,12 +58,22 @@ typedef struct vw_model {
     uint32_t *thread_w0;  /* [nthreads+1]: group bounds in work_idx */
     uint32_t *work_idx;   /* [nworks] indexes into tr_works */
     int64_t *cum_work;    /* [nworks+1] in work_idx order */
+    /* annotated spans (co_span_begin / co_span_end, tr_annot_list): by task
+     * id then t0; task index i's are [annot0[2i], annot0[2i+1]), and
+     * annot_reach[k] is the latest t1 of its task's annots up to k, so the
+     * first one reaching into a window is found by binary search */
+    tr_annot_span *annots;
+    size_t nannots;
+    uint32_t *annot0;     /* [2 ntasks + 1] */
+    int64_t *annot_reach; /* [nannots] */
 } vw_model;
 
 /* Builds the indexes over tr (borrowed; it must outlive the model and be
  * analysed already). Returns 0 or -ENOMEM (then nothing is held). */
 int vw__model_init(vw_model *m, const tr_trace *tr);
 void vw__model_close(vw_model *m);
+/* Task index i's annotated spans: m->annots[*a .. *b). */
+void vw__model_annots(const vw_model *m, size_t i, size_t *a, size_t *b);
 /* Index of task id in m->tasks, or -1. */
 long vw__task_index(const vw_model *m, uint32_t id);
 
@@ -387,7 +397,8 @@ enum {
     VW_R_TOPBAR,
     VW_R_RANGE,     /* the Shift+drag range: its band and its histogram bars */
     VW_R_CHAIN,     /* the selected cause's chain: spans and links */
-    VW_R_CHAIN_DIM  /* the veil over everything else */
+    VW_R_CHAIN_DIM, /* the veil over everything else */
+    VW_R_ANNOT      /* an annotated span (co_span_begin / end) under a lane */
 };
 
 typedef struct vw_cmd {

@@ -181,6 +181,58 @@ static void test_wait_colours(void)
     }
 }
 
+/* Annotated spans (co_span_begin / end): tr_annot_list pairs them per task
+ * with their depth, the open one ending at the trace's end; the layout
+ * draws each as a 3 px bar in its lane's bottom padding, nested ones in the
+ * second shade, at exact pixels (1 px = 10 us here). */
+static void test_annot_bars(void)
+{
+    fx_open("annots.jsonl");
+    tr_annot_span *v = NULL;
+    ASSERT_EQ(tr_annot_list(TR, &v), 4);
+    ASSERT_EQ(v[0].task, 1); /* by task, then t0 */
+    ASSERT_STR_EQ(tr_str(TR, v[0].name), "outer");
+    ASSERT_EQ(v[0].t0, 1000000);
+    ASSERT_EQ(v[0].t1, 5000000);
+    ASSERT_EQ(v[0].depth, 0);
+    ASSERT_STR_EQ(tr_str(TR, v[1].name), "inner");
+    ASSERT_EQ(v[1].t1, 3000000);
+    ASSERT_EQ(v[1].depth, 1); /* "elsewhere" of task 2 does not nest it */
+    ASSERT_STR_EQ(tr_str(TR, v[2].name), "tail");
+    ASSERT_EQ(v[2].t1, 9600000);
+    ASSERT_EQ(v[2].open, 1);
+    ASSERT_EQ(v[3].task, 2);
+    ASSERT_EQ(v[3].depth, 0);
+    ASSERT_EQ(v[3].open, 0);
+    free(v);
+    window(0, 9600000);
+    fx_layout();
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_ANNOT, 0), 4);
+    static const int want[][3] = {{100, 400, 0}, {200, 100, 1}, {700, 260, 0}};
+    for (int k = 0; k < 3; k++) {
+        const vw_cmd *c = fx_find(VW_CMD_RECT, VW_R_ANNOT, 1, k);
+        ASSERT_NOT_NULL(c);
+        ASSERT_EQ(c->x, TL_X + want[k][0]);
+        ASSERT_EQ(c->w, want[k][1]);
+        ASSERT_EQ(c->y, LANES_Y + LANE_H + LANE_H - 4);
+        ASSERT_EQ(c->h, 3);
+        ASSERT_EQ(c->c.r, want[k][2] ? 0x8b : 0xdc);
+    }
+    const vw_cmd *c = fx_find(VW_CMD_RECT, VW_R_ANNOT, 2, 0);
+    ASSERT_NOT_NULL(c);
+    ASSERT_EQ(c->x, TL_X + 250);
+    ASSERT_EQ(c->w, 550);
+    ASSERT_EQ(c->y, LANES_Y + 2 * LANE_H + LANE_H - 4);
+    /* a window inside "outer" after "inner": only outer, clipped */
+    window(3500000, 4500000);
+    fx_layout();
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_ANNOT, 1), 1);
+    c = fx_find(VW_CMD_RECT, VW_R_ANNOT, 1, 0);
+    ASSERT_EQ(c->x, TL_X);
+    ASSERT_EQ(c->w, TL_W);
+    fx_close();
+}
+
 static void test_lod_density(void)
 {
     fx_open("small.jsonl");
@@ -861,6 +913,7 @@ int main(int argc, char **argv)
         {"pool_lane", test_pool_lane},
         {"span_pixels", test_span_pixels},
         {"wait_colours", test_wait_colours},
+        {"annot_bars", test_annot_bars},
         {"lod_density", test_lod_density},
         {"lod_many", test_lod_many},
         {"playhead_dim", test_playhead_dim},

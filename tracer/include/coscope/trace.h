@@ -475,6 +475,18 @@ typedef struct tr_annot {
     int64_t total, max; /* ns */
 } tr_annot;
 long tr_annot_spans(const tr_trace *tr, tr_annot **out);
+/* The same spans one by one (what the viewer draws), by task id, then t0,
+ * then depth. A span still open at the end ends at the trace's duration
+ * (open 1); depth counts the spans of its task open when it began (0:
+ * outermost). tr_annot_list fills *out (free() it; NULL when there are
+ * none) and returns how many, or a negative errno. */
+typedef struct tr_annot_span {
+    int64_t t0, t1;
+    uint32_t task, name; /* name: a string id */
+    uint32_t depth;
+    uint32_t open;
+} tr_annot_span;
+long tr_annot_list(const tr_trace *tr, tr_annot_span **out);
 
 /* Histograms of run-slice length and scheduling latency (ready -> run), in
  * log2 buckets: bucket 0 counts values below 2 ns, bucket i >= 1 counts
