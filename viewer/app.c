@@ -519,15 +519,12 @@ static int one_trace(const screen *s, const char *path, const vw_view_opts *o,
 /* In a window: the trace, then whichever the user opens from it (Ctrl+O,
  * a dropped file). The command line places only the first; a later file
  * that does not load is reported and the one before it shown again. */
-static int view_file_window(const char *path, const vw_view_opts *o)
+/* In the open window: path, then whichever the user opens from it. first:
+ * path is the command line's (its options place it, mem is what was
+ * remembered of it); else it came from Ctrl+O or a drop. */
+static int window_traces(const screen *s, const char *path, const vw_view_opts *o,
+                         const vw_memory *mem, int first)
 {
-    screen s;
-    vw_memory mem;
-    char key[VW_PATH_MAX];
-    int have_key = vw__memory_key(path, key, sizeof key) == 0;
-    vw__memory_load(have_key ? key : NULL, &mem);
-    if (window_open(&s, o, &mem) != 0)
-        return 1;
     char cur[VW_PATH_MAX], prev[VW_PATH_MAX] = "", next[VW_PATH_MAX];
     snprintf(cur, sizeof cur, "%s", path);
     vw_view_opts later = *o;
@@ -535,14 +532,15 @@ static int view_file_window(const char *path, const vw_view_opts *o)
     later.window = 0;
     later.select = 0;
     later.cause = 0;
-    int rc, first = 1;
+    later.follow = 0;
+    int rc;
     for (;;) {
         next[0] = '\0';
         if (!first) {
             char title[VW_PATH_MAX + 32];
-            SDL_SetWindowTitle(s.win, vw__title(title, sizeof title, cur));
+            SDL_SetWindowTitle(s->win, vw__title(title, sizeof title, cur));
         }
-        rc = one_trace(&s, cur, first ? o : &later, first ? &mem : NULL, next);
+        rc = one_trace(s, cur, first ? o : &later, first ? mem : NULL, next);
         if (rc == 1 && !first && prev[0]) {
             snprintf(cur, sizeof cur, "%s", prev); /* back to the last good */
             prev[0] = '\0';
@@ -554,6 +552,19 @@ static int view_file_window(const char *path, const vw_view_opts *o)
         snprintf(prev, sizeof prev, "%s", cur);
         snprintf(cur, sizeof cur, "%s", next);
     }
+    return rc;
+}
+
+static int view_file_window(const char *path, const vw_view_opts *o)
+{
+    screen s;
+    vw_memory mem;
+    char key[VW_PATH_MAX];
+    int have_key = vw__memory_key(path, key, sizeof key) == 0;
+    vw__memory_load(have_key ? key : NULL, &mem);
+    if (window_open(&s, o, &mem) != 0)
+        return 1;
+    int rc = window_traces(&s, path, o, &mem, 1);
     screen_close(&s);
     return rc < 0 ? 0 : rc;
 }
@@ -625,10 +636,13 @@ static int follow_window(const char *path, const vw_view_opts *o)
         return 1;
     vw_follower fw;
     memset(&fw, 0, sizeof fw);
+    char next[VW_PATH_MAX] = "";
     int rc = wait_follow(&s, path, &fw);
     if (rc == 0)
-        rc = run_loop(&s, &fw.m, o, NULL, NULL, NULL, &fw);
+        rc = run_loop(&s, &fw.m, o, NULL, NULL, next, &fw);
     follower_close(&fw);
+    if (rc == 0 && next[0]) /* Ctrl+O or a drop: that trace, loaded once */
+        rc = window_traces(&s, next, o, NULL, 0);
     screen_close(&s);
     return rc < 0 ? 0 : rc;
 }
