@@ -392,13 +392,19 @@ static long read_block(tr_follow *f, char *buf, size_t want)
 static int read_lines(tr_follow *f, uint64_t size, int *took)
 {
     char *buf = NULL;
+    size_t cap = 0;
     int rc = 0;
     while (rc == 0 && f->off < size) {
         size_t want = size - f->off < BLOCK ? (size_t)(size - f->off) : BLOCK;
-        if (!buf && !(buf = malloc(BLOCK))) {
-            tr__set_error("%s: out of memory", f->path);
-            rc = -ENOMEM;
-            break;
+        if (want > cap) { /* as much as came, up to a block: appends are small */
+            char *nb = realloc(buf, want);
+            if (!nb) {
+                tr__set_error("%s: out of memory", f->path);
+                rc = -ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap = want;
         }
         long got = read_block(f, buf, want);
         if (got < 0) {
