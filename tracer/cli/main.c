@@ -31,6 +31,7 @@ static const struct {
     {"view", cli__view, "open the timeline viewer"},
     {"why", cli__why, "why was a task not running then: its blame chain"},
     {"top", cli__top, "a live table of the tasks, like top"},
+    {"replay", cli__replay, "re-run a --replayable recording, check every event"},
 };
 
 static void usage(FILE *f)
@@ -55,6 +56,7 @@ static void usage(FILE *f)
           "  coscope view FILE [...]\n"
           "  coscope why FILE TASK [--at TIME] [--json]\n"
           "  coscope top FILE [--once [--json]] [--sort busy|polls|latency|stalls|name|id]\n"
+          "  coscope replay FILE [--stop-at EVENT|TIME] [--gdb] -- PROG [ARGS...]\n"
           "\n"
           "durations (--threshold and the viewer's --at, --window): 300ns, "
           "250us, 1.5ms,\n"

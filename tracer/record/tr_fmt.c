@@ -307,6 +307,15 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
     return (size_t)(o - out);
 }
 
+static int header_seed_on;
+static uint64_t header_seed;
+
+void tr_rec_set_seed(int on, uint64_t seed)
+{
+    header_seed_on = on;
+    header_seed = seed;
+}
+
 size_t tr__fmt_header(char *out, const char *program, long pid, int64_t unix_ns)
 {
     char *o = PUT(out, "{\"" TR_FIELD_EV "\":\"trace\",\"" TR_FIELD_FORMAT
@@ -317,6 +326,8 @@ size_t tr__fmt_header(char *out, const char *program, long pid, int64_t unix_ns)
     o = put_i64(o, pid);
     o = PUT(o, ",\"" TR_FIELD_CLOCK "\":\"monotonic\",\"" TR_FIELD_UNIX_NS "\":");
     o = put_i64(o, unix_ns);
+    if (header_seed_on)
+        o = PUT_KEY_U(o, TR_FIELD_SEED, header_seed);
     o += tr__fmt_modules(o);
     o = PUT(o, "}\n");
     return (size_t)(o - out);

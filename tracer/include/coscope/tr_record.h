@@ -38,6 +38,11 @@ extern int tr__on;
  * (chaining to any previous handler). */
 int tr_rec_start(const char *path, const char *program);
 
+/* The seed the schedule was drawn from (the runtime's COSCOPE_SEED), for
+ * the header's `seed` of every trace started (and flight dump written)
+ * from now on; on 0: no `seed` (a FIFO schedule). */
+void tr_rec_set_seed(int on, uint64_t seed);
+
 /* Writes the `end` line, flushes everything and stops the writer thread.
  * Safe to call when not recording (no-op). Returns 0 or the first write
  * error seen while recording (negative errno). */
@@ -155,5 +160,8 @@ void tr_rec_conn(uint64_t task, int64_t fd, const char *local, const char *peer)
 /* Counters, for tests and the `end` line. */
 uint64_t tr_rec_events(void);  /* events emitted since start */
 uint64_t tr_rec_dropped(void); /* events dropped (0 in lossless mode) */
+/* Events of the loop thread so far: the number of the last one written
+ * (what COSCOPE_STOP_AT=N counts; see docs/replay.md). */
+uint64_t tr_rec_loop_events(void);
 
 #endif
