@@ -213,6 +213,7 @@ static void test_bad_append(void)
     ASSERT_EQ(tr_follow_poll(f), -EINVAL);
     snprintf(want, sizeof want, "%s:4: task 9 was never spawned", path);
     ASSERT_STR_EQ(tr_last_error(), want);
+    ASSERT_EQ(tr_follow_offset(f), strlen(HEADER SPAWN1)); /* the poll undone */
     ASSERT_EQ(tr_nevents(tr), 1);
     ASSERT_EQ(tr_nspans(tr), 1);
     ASSERT_OK(tr_analyze(tr, NULL));

@@ -29,7 +29,7 @@
 /* What a poll may have to undo: raw's sizes before it. */
 typedef struct mark {
     size_t nev, nwide, nrefs, ncpus, ndefs, npcs, nmods;
-    uint64_t nlines, unknown_events, unknown_fields, end_events, end_dropped;
+    uint64_t off, nlines, unknown_events, unknown_fields, end_events, end_dropped;
     int has_end, have_loop;
     int64_t last_loop_t;
     tr__unknown unk;
@@ -123,6 +123,7 @@ static mark take_mark(const tr_follow *f)
         m.unknown_fields = r->head.unknown_fields;
         m.end_events = r->head.end_events, m.end_dropped = r->head.end_dropped;
     }
+    m.off = f->off;
     m.nlines = f->nlines;
     m.has_end = f->has_end, m.have_loop = f->have_loop;
     m.last_loop_t = f->last_loop_t;
@@ -143,6 +144,7 @@ static void undo(tr_follow *f, const mark *m)
         r->head.unknown_fields = m->unknown_fields;
         r->head.end_events = m->end_events, r->head.end_dropped = m->end_dropped;
     }
+    f->off = m->off;
     f->nlines = m->nlines;
     f->has_end = m->has_end, f->have_loop = m->have_loop;
     f->last_loop_t = m->last_loop_t;
