@@ -5,8 +5,9 @@
  * (`raw`). What callers see is a tr_trace rebuilt from `raw` after a poll
  * that added events (lines of other kinds wait for the next one) — sorted, modelled, stacks and warnings, as tr_load
  * builds one — then swapped into the same struct, so the caller's pointer
- * stays valid while the arrays behind it move. Nothing is read or parsed
- * twice; the rebuild costs O(events) (plus the caller's tr_analyze), which
+ * stays valid while the arrays behind it move (tr_follow_fetch builds it
+ * aside, tr_follow_swap swaps it in: a viewer fetches on a thread while it
+ * draws the trace it has). Nothing is read or parsed twice; the rebuild costs O(events) (plus the caller's tr_analyze), which
  * is why callers poll a few times a second at most.
  * A bad line ends the following there (a sticky error, "file:line: what"):
  * the lines before it in the same poll are kept when the parser found it;
@@ -49,6 +50,8 @@ struct tr_follow {
     int64_t last_loop_t; /* of the last loop-thread event: "t" may not go back */
     tr_trace *tr;        /* what callers see */
     int shown_end;       /* tr holds the end line */
+    tr_trace *next;      /* built by a fetch, not swapped in yet */
+    int next_end;
     int err;             /* sticky: 0 or the negative errno of the stop */
     char msg[512];
 };
@@ -102,6 +105,7 @@ void tr_follow_free(tr_follow *f)
     close(f->fd);
     tr_free(f->raw);
     tr_free(f->tr);
+    tr_free(f->next);
     free(f->path);
     free(f);
 }
@@ -326,7 +330,8 @@ static int take_lines(tr_follow *f, const char *data, size_t len)
     return rc;
 }
 
-/* The trace callers see, rebuilt from raw and swapped into f->tr. */
+/* The next trace callers will see, built from raw into f->next (the one
+ * they see is not touched: another thread may be reading it). */
 static int rebuild(tr_follow *f)
 {
     const tr_trace *r = f->raw;
@@ -353,6 +358,25 @@ static int rebuild(tr_follow *f)
     t->head.truncated = !f->has_end; /* so far */
     if ((rc = tr__finish(t, f->program, &f->unk)) != 0)
         goto out;
+    tr_free(f->next); /* an older one not swapped in: this one holds it all */
+    f->next = t;
+    f->next_end = f->has_end;
+    return 0;
+fail:
+    tr__set_error("%s: out of memory", f->path);
+out:
+    tr_free(t);
+    return rc;
+}
+
+tr_trace *tr_follow_next(tr_follow *f) { return f ? f->next : NULL; }
+
+int tr_follow_swap(tr_follow *f)
+{
+    if (!f || !f->next)
+        return 0;
+    tr_trace *t = f->next;
+    f->next = NULL;
     if (f->tr) { /* same struct, new contents: the caller's pointer holds */
         tr_trace old = *f->tr;
         *f->tr = *t;
@@ -361,13 +385,8 @@ static int rebuild(tr_follow *f)
     } else {
         f->tr = t;
     }
-    f->shown_end = f->has_end;
-    return 0;
-fail:
-    tr__set_error("%s: out of memory", f->path);
-out:
-    tr_free(t);
-    return rc;
+    f->shown_end = f->next_end;
+    return 1;
 }
 
 /* Reads up to BLOCK bytes at f->off into buf; how many, or a negative errno. */
@@ -435,6 +454,13 @@ static int read_lines(tr_follow *f, uint64_t size, int *took)
 
 long tr_follow_poll(tr_follow *f)
 {
+    long n = tr_follow_fetch(f);
+    tr_follow_swap(f);
+    return n;
+}
+
+long tr_follow_fetch(tr_follow *f)
+{
     if (!f)
         return -EINVAL;
     if (f->err) {
@@ -457,7 +483,7 @@ long tr_follow_poll(tr_follow *f)
     int rc = read_lines(f, (uint64_t)sb.st_size, &took);
     if (rc != 0)
         stop(f, rc);
-    if (took && f->raw && (f->raw->nev != nev0 || !f->tr)) {
+    if (took && f->raw && (f->raw->nev != nev0 || (!f->tr && !f->next))) {
         int brc = rebuild(f);
         if (brc != 0) { /* the model refused it (or memory): undo the poll */
             undo(f, &m);

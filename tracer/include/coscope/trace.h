@@ -135,6 +135,17 @@ int tr_follow_open(const char *path, tr_follow **out);
  * refuses, e.g. a task never spawned, adds none) and every later poll
  * returns the same error. */
 long tr_follow_poll(tr_follow *f);
+/* tr_follow_poll in two halves, for a caller that reads on another thread
+ * while it shows the trace it has: tr_follow_fetch reads and builds the
+ * grown trace aside (same returns as tr_follow_poll; f's shown trace and
+ * tr_follow_ended are not touched, so another thread may read them
+ * meanwhile, but no two calls on f may run at once); tr_follow_next is
+ * that pending trace (NULL: none; it may be analysed before the swap);
+ * tr_follow_swap makes it the trace shown, in the same struct as before
+ * (the pending pointer is gone then): 1, or 0 when nothing was pending. */
+long tr_follow_fetch(tr_follow *f);
+tr_trace *tr_follow_next(tr_follow *f);
+int tr_follow_swap(tr_follow *f);
 /* The trace read so far, or NULL before its first line is whole. */
 tr_trace *tr_follow_trace(tr_follow *f);
 /* 1 when the trace holds its last line (`end`, `fatal` or `halt`). */
