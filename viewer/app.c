@@ -271,6 +271,8 @@ static int wait_ms(const vw_follower *fw)
 {
     if (!fw)
         return 1000;
+    if (fw->job)
+        return 10; /* a poll under way: look again soon */
     int64_t left = (fw->next_ns - vw__now_ns()) / 1000000;
     return left < 1 ? 1 : left > 1000 ? 1000 : (int)left;
 }
@@ -312,7 +314,13 @@ static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o,
     while (!st.quit) {
         int was_playing = st.playing;
         pump_events(&st, m, !st.playing && !st.dirty, wait_ms(fw));
-        if (fw && vw__now_ns() >= fw->next_ns && vw__follow_step(fw, &st) == -ENOMEM) {
+        /* a poll: read and rebuilt on a worker, swapped in here when done */
+        long fr = 0;
+        if (fw && fw->job && vw__follow_ready(fw))
+            fr = vw__follow_finish(fw, &st);
+        else if (fw && !fw->job && vw__now_ns() >= fw->next_ns)
+            fr = vw__follow_start(fw);
+        if (fr == -ENOMEM) {
             fputs("coscope: out of memory following the trace\n", stderr);
             break;
         }
@@ -588,14 +596,18 @@ static int wait_follow(const screen *s, const char *path, vw_follower *fw)
     vw__dl_init(&dl);
     vw_state idle; /* the translator's view of a state with no prompt */
     memset(&idle, 0, sizeof idle);
-    char what[VW_PATH_MAX + 64];
+    char what[VW_PATH_MAX + 64], why[512] = "";
     int rc = 1;
     for (;;) {
         int orc = fw->f ? 0 : tr_follow_open(path, &fw->f);
-        if (orc != 0 && orc != -ENOENT)
+        if (orc != 0 && orc != -ENOENT) {
+            snprintf(why, sizeof why, "%s", tr_last_error());
             break;
-        if (orc == 0 && vw__follow_step(fw, NULL) < 0)
+        }
+        if (orc == 0 && vw__follow_step(fw, NULL) < 0) {
+            snprintf(why, sizeof why, "%s", fw->msg);
             break;
+        }
         if (fw->have_model) {
             rc = 0;
             break;
@@ -616,18 +628,11 @@ static int wait_follow(const screen *s, const char *path, vw_follower *fw)
         present(s, &dl);
     }
     if (rc == 1)
-        fprintf(stderr, "coscope: %s\n", tr_last_error());
+        fprintf(stderr, "coscope: %s\n", why);
     vw__dl_close(&dl);
     return rc;
 }
 
-static void follower_close(vw_follower *fw)
-{
-    if (fw->have_model)
-        vw__model_close(&fw->m);
-    tr_follow_free(fw->f);
-    memset(fw, 0, sizeof *fw);
-}
 
 static int follow_window(const char *path, const vw_view_opts *o)
 {
@@ -640,7 +645,7 @@ static int follow_window(const char *path, const vw_view_opts *o)
     int rc = wait_follow(&s, path, &fw);
     if (rc == 0)
         rc = run_loop(&s, &fw.m, o, NULL, NULL, next, &fw);
-    follower_close(&fw);
+    vw__follow_close(&fw);
     if (rc == 0 && next[0]) /* Ctrl+O or a drop: that trace, loaded once */
         rc = window_traces(&s, next, o, NULL, 0);
     screen_close(&s);
@@ -702,8 +707,12 @@ static int follow_shot(const char *path, const vw_view_opts *o)
     vw_drawlist dl;
     int rc = 1, have_state = 0;
     vw__dl_init(&dl);
-    if (tr_follow_open(path, &fw.f) != 0 || vw__follow_step(&fw, NULL) < 0) {
+    if (tr_follow_open(path, &fw.f) != 0) {
         snprintf(err, sizeof err, "coscope: %s", tr_last_error());
+        goto done;
+    }
+    if (vw__follow_step(&fw, NULL) < 0) {
+        snprintf(err, sizeof err, "coscope: %s", fw.msg);
         goto done;
     }
     if (!fw.have_model) {
@@ -740,7 +749,7 @@ done:
     if (have_state)
         vw__state_close(&st);
     vw__dl_close(&dl);
-    follower_close(&fw);
+    vw__follow_close(&fw);
     return rc;
 }
 

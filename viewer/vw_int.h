@@ -267,19 +267,31 @@ int vw__retrace(vw_state *st, const vw_model *m, const vw_keep *k);
 void vw__live(vw_state *st, const vw_model *m, int on);
 
 /* A follow and the model over its trace (app.c polls it, tests too). */
+struct vw__fetch;
 typedef struct vw_follower {
     tr_follow *f;
     vw_model m;     /* over tr_follow_trace(f), once it appeared */
     int have_model;
     int64_t interval_ns; /* between polls: 250 ms, or 4x a slow refresh */
     int64_t next_ns;     /* the monotonic time of the next poll */
+    struct vw__fetch *job; /* a fetch under way (live.c) */
+    char msg[256];         /* the last failed poll's message */
 } vw_follower;
 /* One poll: when it added events the trace is analysed, the model rebuilt
  * and the state retraced (vw__keep before, vw__retrace after); st->follow
  * and follow_msg say how it goes. Returns the events added, or a negative
- * errno (a bad line: st shows it and keeps the last good trace; -ENOMEM:
- * the model is gone, quit). */
+ * errno (a bad line: fw->msg and st say which, the last good trace stays;
+ * -ENOMEM: the model is gone, quit). st may be NULL (no view yet). */
 long vw__follow_step(vw_follower *fw, vw_state *st);
+/* The same in two halves: start reads, rebuilds and analyses on a worker
+ * thread (here when no thread can start; 0 or -ENOMEM); ready says it is
+ * done; finish (on the window's thread) swaps the trace and model in and
+ * retraces st, returning what vw__follow_step returns. */
+int vw__follow_start(vw_follower *fw);
+int vw__follow_ready(const vw_follower *fw);
+long vw__follow_finish(vw_follower *fw, vw_state *st);
+/* Waits for a fetch under way, frees everything, zeroes fw. */
+void vw__follow_close(vw_follower *fw);
 /* The state in one line for the tests' follow script: "events=N tasks=N
  * lanes=N duration=NS playhead=NS window=T0..T1 live=0|1 follow=WORD". */
 size_t vw__state_dump(const vw_state *st, const vw_model *m, char *buf, size_t n);

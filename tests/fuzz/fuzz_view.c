@@ -211,9 +211,7 @@ static void run_follow(const uint8_t *data, size_t tlen, const uint8_t *script, 
     }
     if (have_state)
         vw__state_close(&st);
-    if (fw.have_model)
-        vw__model_close(&fw.m);
-    tr_follow_free(fw.f);
+    vw__follow_close(&fw);
     close(fd);
 }
 

@@ -195,6 +195,41 @@ static void test_garbage(void)
     unlink(trace);
 }
 
+/* The window's way: the poll runs on a worker thread (vw__follow_start)
+ * while the state keeps the trace it has, and the swap happens when the
+ * window asks (vw__follow_finish). Waits on the worker's flag, not time. */
+static void test_worker(void)
+{
+    setup();
+    put(HEADER FIRST, 0);
+    vw_follower fw;
+    memset(&fw, 0, sizeof fw);
+    ASSERT_OK(tr_follow_open(trace, &fw.f));
+    ASSERT_EQ(vw__follow_step(&fw, NULL), 5);
+    ASSERT_EQ(fw.have_model, 1);
+    vw_state st;
+    ASSERT_OK(vw__state_init(&st, &fw.m, 1600, 900));
+    st.follow = VW_FOLLOW_GROWING;
+    vw__live(&st, &fw.m, 1);
+    put(SECOND, 1);
+    ASSERT_OK(vw__follow_start(&fw));
+    ASSERT_EQ(tr_nevents(fw.m.tr), 5); /* meanwhile: the trace it had */
+    while (!vw__follow_ready(&fw))
+        usleep(1000);
+    ASSERT_EQ(tr_nevents(fw.m.tr), 5); /* not swapped before finish */
+    ASSERT_EQ(vw__follow_finish(&fw, &st), 8);
+    char dump[512];
+    vw__state_dump(&st, &fw.m, dump, sizeof dump);
+    ASSERT_STR_EQ(dump, "events=13 tasks=2 lanes=3 duration=6000000 playhead=6000000 "
+                        "window=0..6000000 live=1 follow=ended");
+    ASSERT(fw.m.tr == tr_follow_trace(fw.f));
+    /* a worker still running when the view closes is waited for */
+    ASSERT_OK(vw__follow_start(&fw));
+    vw__state_close(&st);
+    vw__follow_close(&fw);
+    unlink(trace);
+}
+
 #ifdef TOP_PROG
 /* The first line of /proc/PATH (NUL bytes as spaces), or "". */
 static const char *proc_text(const char *fmt, long pid, char *buf, size_t n)
@@ -296,6 +331,7 @@ static void test_record_view(void)
 static const test_case cases[] = {
     {"grow", test_grow},
     {"garbage", test_garbage},
+    {"worker", test_worker},
 #ifdef TOP_PROG
     {"record_view", test_record_view},
 #endif
