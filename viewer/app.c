@@ -604,20 +604,26 @@ static int wait_follow(const screen *s, const char *path, vw_follower *fw)
             snprintf(why, sizeof why, "%s", tr_last_error());
             break;
         }
-        if (orc == 0 && vw__follow_step(fw, NULL) < 0) {
-            snprintf(why, sizeof why, "%s", fw->msg);
+        /* the reading on a worker, so a big file keeps the window alive */
+        long fr = 0;
+        if (orc == 0 && !fw->job && vw__now_ns() >= fw->next_ns)
+            fr = vw__follow_start(fw);
+        if (orc == 0 && vw__follow_ready(fw))
+            fr = vw__follow_finish(fw, NULL);
+        if (fr < 0) {
+            snprintf(why, sizeof why, "%s", fw->msg[0] ? fw->msg : "out of memory");
             break;
         }
         if (fw->have_model) {
             rc = 0;
             break;
         }
-        snprintf(what, sizeof what, "%s (waiting for %s)", path,
-                 fw->f ? "its first line" : "the file");
+        snprintf(what, sizeof what, "%s (%s)", path,
+                 fw->job ? "reading" : fw->f ? "waiting for its first line" : "waiting for the file");
         SDL_Event e;
         vw_action a;
         SDL_GetWindowSize(s->win, &idle.w, &idle.h);
-        if (SDL_WaitEventTimeout(&e, 100) && vw__translate(&e, &idle, &a) &&
+        if (SDL_WaitEventTimeout(&e, fw->job ? 20 : 100) && vw__translate(&e, &idle, &a) &&
             (a.kind == VW_A_QUIT || a.kind == VW_A_ESCAPE)) {
             rc = -1;
             break;
