@@ -337,6 +337,62 @@ static void test_external(void)
     free(trace);
 }
 
+/* A server recorded until it is killed (SIGTERM to `coscope record`,
+ * which passes it on), its client a separate process: the log is whole up
+ * to the kill, and the replay matches every recorded event. */
+static void test_killed(void)
+{
+    char *trace = path_in_dir("killed.jsonl");
+    char *out = path_in_dir("killed.out");
+    char *argv[] = {COSCOPE_BIN, "record", "--replayable", "-o", trace, "--",
+                    (char *)ex("echo_server"), "--port", "0", NULL};
+    fflush(NULL);
+    pid_t rec = fork();
+    ASSERT(rec >= 0);
+    if (rec == 0) {
+        if (!freopen(out, "w", stdout) || !freopen("/dev/null", "w", stderr))
+            _exit(126);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    /* Its port, from its first line (however long it takes to start). */
+    const char *pre = "echo_server: listening on 127.0.0.1:";
+    char *text = NULL, port[16] = "";
+    for (;;) {
+        free(text);
+        text = slurp(out);
+        char *p = text ? strstr(text, pre) : NULL;
+        if (p && strchr(p, '\n')) {
+            snprintf(port, sizeof port, "%d", atoi(p + strlen(pre)));
+            break;
+        }
+        int st;
+        ASSERT_EQ(waitpid(rec, &st, WNOHANG), 0); /* still running */
+        usleep(10000);
+    }
+    free(text);
+    char *client[] = {RP_CLIENT, port, NULL};
+    run r = run_argv(client, NULL);
+    ASSERT_EQ(r.status, 0);
+    run_free(&r);
+    ASSERT_EQ(kill(rec, SIGTERM), 0);
+    int st;
+    ASSERT_EQ(waitpid(rec, &st, 0), rec);
+    ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM);
+    size_t n = count_events(trace);
+    char want[128], got[512];
+    snprintf(want, sizeof want, "replayed %zu events, identical (the recording "
+             "ends there)", n);
+    r = coscope(NULL, "replay", trace, NULL, ex("echo_server"), "--port", "0",
+                NULL);
+    if (r.status != 0 || strcmp(last_line(r.out, got, sizeof got), want) != 0)
+        TEST__FAIL("want \"%s\", exit 0; got exit %d:\n%s\nstderr:\n%s", want,
+                   r.status, r.out, r.err);
+    run_free(&r);
+    free(out);
+    free(trace);
+}
+
 static const char generic_reason[] =
     "likely reason: the program read something the runtime does not control "
     "(time(), rand(), getenv, a file read with stdio) and took another path\n";
@@ -518,6 +574,7 @@ static const test_case cases[] = {
     {"gdb", test_gdb},
     {"no_log", test_no_log},
     {"waits", test_waits},
+    {"killed", test_killed},
     {NULL, NULL},
 };
 
