@@ -450,6 +450,24 @@ static void test_clock(void)
     free(trace);
 }
 
+/* Another program on the same recording: the report blames the binary. */
+static void test_binary(void)
+{
+    char port[16];
+    char *trace = record_client("binary.jsonl", port, sizeof port, NULL);
+    run r = coscope(NULL, "replay", trace, NULL, RP_WAITS, NULL);
+    ASSERT_EQ(r.status, 1);
+    const char *why = strstr(r.out, "\nlikely reason: ");
+    if (!why || strncmp(why, "\nlikely reason: the binary changed (build id ",
+                        45) != 0 || !strstr(why, " was recorded, ") ||
+        !strstr(why, " replayed)\n"))
+        TEST__FAIL("no binary-changed reason in:\n%s", r.out);
+    ASSERT(strncmp(r.out, "coscope replay: event ", 22) == 0 ||
+           strstr(r.out, "\ncoscope replay: event ") != NULL);
+    run_free(&r);
+    free(trace);
+}
+
 static void test_content(void)
 {
     char port[16];
@@ -575,6 +593,7 @@ static const test_case cases[] = {
     {"no_log", test_no_log},
     {"waits", test_waits},
     {"killed", test_killed},
+    {"binary", test_binary},
     {NULL, NULL},
 };
 
