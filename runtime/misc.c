@@ -66,6 +66,9 @@ void co__obj_emit(co__obj *o)
 
 int co_trace_start(const char *path)
 {
+    uint64_t seed;
+    if (!co__loop()) /* before co_main: its seed, for the header */
+        co__explore_env(&seed);
     int r = tr_rec_start(path, program_invocation_short_name);
     if (r)
         return r;

@@ -1,6 +1,7 @@
 /* runtime/sched.c: the scheduler on a libuv loop, and co_main.
  * libuv callbacks only make tasks ready (co__wake); the check handle is the
- * one place that drains the ready queue, in FIFO order. A task that blocks
+ * one place that drains the ready queue, in FIFO order (in an order drawn
+ * from COSCOPE_SEED when it is set: explore.c). A task that blocks
  * switches straight to the next ready task (one switch, not two) until the
  * per-iteration budget runs out; then the loop polls for I/O again, so a
  * busy set of yielding tasks cannot starve the network. */
@@ -79,6 +80,8 @@ static void start_running(co_task *t)
 
 static co_task *ready_pop(void)
 {
+    if (co__explore_on) /* COSCOPE_SEED: explore.c picks */
+        return co__explore_pick();
     co_task *t = RT->ready_head;
     if (t) {
         RT->ready_head = t->next_ready;
@@ -329,6 +332,7 @@ int co_main(co_fn fn, void *arg)
     RT->start_ms = uv_now(&RT->loop);
     RT->active = 1;
     RT->next_id = 1;
+    co__explore_start();
 
     int own_trace = 0;
     const char *path = getenv("COSCOPE_TRACE");

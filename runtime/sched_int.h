@@ -67,6 +67,17 @@ int co__deadlock_verdict(void);
 void co__task_abandon(co_task *t);
 void co__abandoned_free(void);
 
+/* explore.c: the schedule drawn from COSCOPE_SEED. co__explore_env reads
+ * the variable (0 and a message for a bad value: FIFO) into *seed, tells
+ * the recorder (the trace header's `seed`) and returns 1 when it is set;
+ * co__explore_start (co_main's start) does so and arms the scheduler:
+ * while co__explore_on, co__explore_pick takes the next task from the
+ * ready queue (NULL when empty) in place of its head. */
+extern int co__explore_on;
+int co__explore_env(uint64_t *seed);
+void co__explore_start(void);
+co_task *co__explore_pick(void);
+
 /* The loop's clock (absolute ms, as uv_now; the recorded one in a replay),
  * and the prepare / check callbacks' work, which a replay's driver runs in
  * place of libuv (replay.c). */

@@ -65,3 +65,7 @@ coscope_test(test_misc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_misc.c
 # Signals as a blocking call.
 coscope_test(test_signal SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_signal.c
   LIBS ${RT_LIBS} Threads::Threads CASES wait lone_waiter cancel trace)
+
+# The controlled scheduler of COSCOPE_SEED (coscope explore).
+coscope_test(test_explore SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_explore.c
+  LIBS ${RT_LIBS} CASES same_seed other_seed header no_starvation)

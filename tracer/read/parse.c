@@ -39,7 +39,7 @@ static const char *const field_names[F__COUNT] = {
 #define BASE (B(F_T) | B(F_EV))
 static const uint64_t allowed[TR_EV__COUNT] = {
     [TR_EV_TRACE] = B(F_EV) | B(F_FORMAT) | B(F_VERSION) | B(F_PROGRAM) |
-                    B(F_PID) | B(F_CLOCK) | B(F_UNIX_NS) | B(F_MODULES),
+                    B(F_PID) | B(F_CLOCK) | B(F_UNIX_NS) | B(F_MODULES) | B(F_SEED),
     [TR_EV_SPAWN] = BASE | B(F_TASK) | B(F_PARENT) | B(F_NAME) | B(F_AT) | B(F_STACK),
     [TR_EV_READY] = BASE | B(F_TASK) | B(F_BY) | B(F_WHY),
     [TR_EV_RUN] = BASE | B(F_TASK),
@@ -645,6 +645,15 @@ static int parse_header(tr__chunk *c, const char *s, size_t n)
         goto out;
     if (f[F_MODULES] && (rc = parse_modules(c, f[F_MODULES])))
         goto out;
+    if (f[F_SEED]) {
+        if ((rc = get_i64(c, f[F_SEED], F_SEED, 1, &c->seed)))
+            goto out;
+        if (c->seed < 0) {
+            rc = fail(c, 1, -EINVAL, "\"seed\" is out of range");
+            goto out;
+        }
+        c->has_seed = 1;
+    }
 out:
     free_json(root);
     return rc;

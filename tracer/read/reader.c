@@ -158,13 +158,7 @@ static void plural(char *buf, size_t n, uint64_t k, const char *what)
     snprintf(buf, n, "%llu %s%s", (unsigned long long)k, what, k == 1 ? "" : "s");
 }
 
-/* The first unknown kind and field, with absolute line numbers. */
-typedef struct unknown_info {
-    char ev[48], field[48];
-    unsigned long long ev_line, field_line;
-} unknown_info;
-
-static int finish_warnings(tr_trace *tr, const unknown_info *u)
+static int finish_warnings(tr_trace *tr, const tr__unknown *u)
 {
     int rc = 0;
     const tr_header *h = &tr->head;
@@ -290,7 +284,7 @@ static int merge_take_first(tr_trace *tr, tr__chunk *ch, int nch)
 /* Merge, phase 3, for each later chunk: its strings re-interned in file
  * order, its wide values, stacks and events appended (lines offset by off),
  * its pages given back behind the copy. */
-static int merge_append(tr_trace *tr, tr__chunk *c, uint64_t off)
+int tr__merge_append(tr_trace *tr, tr__chunk *c, uint64_t off)
 {
     uint32_t *remap = malloc((size_t)c->st.n * sizeof *remap);
     if (!remap)
@@ -344,12 +338,14 @@ static int merge_append(tr_trace *tr, tr__chunk *c, uint64_t off)
 
 /* Merge, phase 4: the header from chunk 0; end, truncation and the unknown
  * kinds and fields (first ones with absolute lines) from all chunks. */
-static void merge_header(tr_trace *tr, const tr__chunk *ch, int nch, unknown_info *u)
+static void merge_header(tr_trace *tr, const tr__chunk *ch, int nch, tr__unknown *u)
 {
     tr_header *h = &tr->head;
     h->program = NULL; /* set once the string table stops moving */
     h->pid = ch[0].pid;
     h->unix_ns = ch[0].unix_ns;
+    h->has_seed = ch[0].has_seed;
+    h->seed = (uint64_t)ch[0].seed;
     h->version = ch[0].version;
     int has_end = 0;
     uint64_t off = 0;
@@ -378,14 +374,14 @@ static void merge_header(tr_trace *tr, const tr__chunk *ch, int nch, unknown_inf
 
 /* Merges the chunks (in file order) into tr: first error wins, line numbers
  * get each chunk's offset, string ids are re-interned in file order. */
-static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
+static int merge(tr_trace *tr, tr__chunk *ch, int nch, tr__unknown *u)
 {
     int rc = merge_check(tr, ch, nch);
     if (rc == 0)
         rc = merge_take_first(tr, ch, nch);
     uint64_t off = ch[0].nlines;
     for (int k = 1; rc == 0 && k < nch; k++) {
-        rc = merge_append(tr, &ch[k], off);
+        rc = tr__merge_append(tr, &ch[k], off);
         off += ch[k].nlines;
     }
     if (rc == 0 && tr->nev == 0) { /* keep a valid pointer for an empty list */
@@ -397,6 +393,24 @@ static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
         tr__set_error("%s: out of memory", tr->name);
     if (rc == 0)
         merge_header(tr, ch, nch, u);
+    return rc;
+}
+
+int tr__finish(tr_trace *tr, uint32_t program, const tr__unknown *u)
+{
+    tr__refs_to_ranks(tr); /* stacks and on-CPU figures follow their events */
+    int rc = sort_events(tr);
+    tr__refs_from_ranks(tr);
+    if (rc != 0 || (rc = compress_lines(tr)) != 0) {
+        tr__set_error("%s: out of memory", tr->name);
+        return rc;
+    }
+    tr->head.program = tr__str(&tr->st, program);
+    tr->head.duration = tr->nev ? tr->ev[tr->nev - 1].t : 0;
+    if ((rc = tr__model_build(tr)) != 0 || (rc = tr__stack_finish(tr)) != 0)
+        return rc;
+    if ((rc = finish_warnings(tr, u)) != 0)
+        tr__set_error("%s: out of memory", tr->name);
     return rc;
 }
 
@@ -473,7 +487,7 @@ static int load(const char *name, const char *data, size_t len, const tr_load_op
     pthread_t *thr = calloc((size_t)nch, sizeof *thr);
     char *started = calloc((size_t)nch, 1);
     tr_trace *tr = calloc(1, sizeof *tr);
-    unknown_info unk;
+    tr__unknown unk;
     memset(&unk, 0, sizeof unk);
     int rc = -ENOMEM;
     if (!ch || !thr || !started || !tr || !(tr->name = strdup(name))) {
@@ -504,21 +518,8 @@ static int load(const char *name, const char *data, size_t len, const tr_load_op
         rc = -ECANCELED;
         goto done;
     }
-    tr__refs_to_ranks(tr); /* stacks and on-CPU figures follow their events */
-    rc = sort_events(tr);
-    tr__refs_from_ranks(tr);
-    if (rc != 0 || (rc = compress_lines(tr)) != 0) {
-        tr__set_error("%s: out of memory", name);
+    if ((rc = tr__finish(tr, ch[0].program, &unk)) != 0)
         goto done;
-    }
-    tr->head.program = tr__str(&tr->st, ch[0].program);
-    tr->head.duration = tr->nev ? tr->ev[tr->nev - 1].t : 0;
-    if ((rc = tr__model_build(tr)) != 0 || (rc = tr__stack_finish(tr)) != 0)
-        goto done;
-    if ((rc = finish_warnings(tr, &unk)) != 0) {
-        tr__set_error("%s: out of memory", name);
-        goto done;
-    }
     *out = tr;
     tr = NULL;
 done:

@@ -21,6 +21,7 @@ _Atomic uint64_t tr__work_events;
 static struct {
     uint64_t head;
     uint64_t limit;
+    uint64_t slice_end_ts; /* the last yield's or exit's raw time */
 } prod;
 
 /* COSCOPE_STOP_AT=N: the loop's Nth event (its Nth line that is not the
@@ -181,6 +182,7 @@ static inline tr__rec *slice_end_begin(uint8_t ev, uint8_t a, uint8_t b, int lin
                                        size_t *size)
 {
     uint64_t ts = tr__clock_raw();
+    prod.slice_end_ts = ts;
     tr__oncpu oc;
     size_t n = tr__oncpu_slice_end(ts, &oc) ? sizeof oc : 0;
     *size = TR__REC_SIZE(n);
@@ -202,6 +204,22 @@ void tr_rec_ready(uint64_t task, uint64_t by, tr_wake why)
         return;
     tr__rec *r = rec_begin(TR__REC_HEAD);
     HEAD(r, TR_EV_READY, u8_or_max(why), 0, 0, 0);
+    r->task = task;
+    r->arg = by;
+    rec_commit(TR__REC_HEAD);
+}
+
+void tr_rec_ready_at_yield(uint64_t task, uint64_t by, tr_wake why)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    r->ev = TR_EV_READY;
+    r->a = u8_or_max(why);
+    r->b = 0;
+    r->slen = 0;
+    r->line = 0;
+    r->ts = prod.slice_end_ts; /* one rdtsc fewer per switch */
     r->task = task;
     r->arg = by;
     rec_commit(TR__REC_HEAD);

@@ -38,6 +38,11 @@ extern int tr__on;
  * (chaining to any previous handler). */
 int tr_rec_start(const char *path, const char *program);
 
+/* The seed the schedule was drawn from (the runtime's COSCOPE_SEED), for
+ * the header's `seed` of every trace started (and flight dump written)
+ * from now on; on 0: no `seed` (a FIFO schedule). */
+void tr_rec_set_seed(int on, uint64_t seed);
+
 /* Writes the `end` line, flushes everything and stops the writer thread.
  * Safe to call when not recording (no-op). Returns 0 or the first write
  * error seen while recording (negative errno). */
@@ -78,6 +83,9 @@ int64_t tr_rec_now(void);
 void tr_rec_spawn(uint64_t task, uint64_t parent, const char *name,
                   const char *file, int line);
 void tr_rec_ready(uint64_t task, uint64_t by, tr_wake why);
+/* A ready at the instant of the yield just recorded on this thread (a task
+ * that yields and is runnable at once): the same t, one clock read fewer. */
+void tr_rec_ready_at_yield(uint64_t task, uint64_t by, tr_wake why);
 void tr_rec_run(uint64_t task);
 void tr_rec_yield(uint64_t task, tr_wait why, uint64_t obj, tr_op op,
                   int64_t fd, int64_t ms, const char *file, int line);
