@@ -30,13 +30,14 @@ enum {
     R_RUN_END,   /* uv_run returned */
     R_OUT,       /* u: shape, zz: res, zz: fd, s: data */
     R_RES,       /* zz: res, zz: fd, s: data */
-    R_HASH,      /* u: FNV-1a 64 of written bytes, u: length */
+    R_HASH,      /* u: hash of written bytes, u: length */
+    R_SEED,      /* s: COSCOPE_SEED of the recorded run (explore.c) */
     R__COUNT
 };
 static const char *const rec_names[R__COUNT] = {
     "?", "a loop iteration", "a poll", "a wake-up", "an io_end",
     "a connection", "a deadline", "a signal", "the loop's end",
-    "a call's outcome", "a call's result", "written bytes"};
+    "a call's outcome", "a call's result", "written bytes", "a seed"};
 
 int co__rp_mode;
 int co__rp_loop;
@@ -208,6 +209,30 @@ static int load_log(const char *path)
     return 0;
 }
 
+/* A run recorded under a seed (explore.c's scheduler) replays under it:
+ * the schedule is part of what was recorded. Read by co_main after
+ * co__rp_begin, so setting it here is enough. */
+static void seed_record(void)
+{
+    const char *seed = getenv("COSCOPE_SEED");
+    if (seed && *seed) {
+        put_type(R_SEED);
+        put_s(seed, strlen(seed));
+    }
+}
+
+static void seed_replay(void)
+{
+    char seed[64];
+    if (peek_type() != R_SEED) {
+        unsetenv("COSCOPE_SEED");
+        return;
+    }
+    L.pos++;
+    get_cstr(seed, sizeof seed);
+    setenv("COSCOPE_SEED", seed, 1);
+}
+
 int co__rp_begin(void)
 {
     const char *play = getenv("COSCOPE_REPLAY");
@@ -223,6 +248,7 @@ int co__rp_begin(void)
             return CO_EINVAL;
         }
         co__rp_mode = CO__RP_REPLAY;
+        seed_replay();
     } else if (rec && *rec) {
         L.out = open(rec, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         L.obuf = malloc(OUT_CAP);
@@ -236,6 +262,7 @@ int co__rp_begin(void)
         }
         L.flushed_at = UINT64_MAX; /* the first poll flushes */
         put_bytes(MAGIC, sizeof MAGIC - 1);
+        seed_record();
         tr_rec_set_halt_hook(out_flush);
         co__rp_mode = CO__RP_RECORD;
     }

@@ -272,6 +272,27 @@ static void test_waits(void)
     record_and_replay("waits.jsonl", 3, RP_WAITS, NULL);
 }
 
+/* A run under explore.c's seeded scheduler replays under its seed, which
+ * the log keeps: the replay's environment has none, or another. */
+static void test_seed(void)
+{
+    char *trace = path_in_dir("seed.jsonl");
+    const char *seeded[] = {"COSCOPE_SEED=7", NULL};
+    run r = coscope(seeded, "record", trace, NULL, ex("crawler"), "--crawlers",
+                    "4", "--pages", "40", "--slow-ms", "20", NULL);
+    ASSERT_EQ(r.status, 0);
+    run_free(&r);
+    size_t n = count_events(trace);
+    const char *other[] = {"COSCOPE_SEED=8", NULL};
+    for (int k = 0; k < 2; k++) {
+        r = coscope(k ? other : NULL, "replay", trace, NULL, ex("crawler"),
+                    "--crawlers", "4", "--pages", "40", "--slow-ms", "20", NULL);
+        assert_identical(&r, n);
+        run_free(&r);
+    }
+    free(trace);
+}
+
 /* ---- a client of a server in another process ---- */
 
 static pid_t server_pid;
@@ -594,6 +615,7 @@ static const test_case cases[] = {
     {"waits", test_waits},
     {"killed", test_killed},
     {"binary", test_binary},
+    {"seed", test_seed},
     {NULL, NULL},
 };
 
