@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -290,6 +291,31 @@ static void test_seed(void)
         assert_identical(&r, n);
         run_free(&r);
     }
+    free(trace);
+}
+
+/* The file calls replay with their directory gone. */
+static void test_files(void)
+{
+    char *trace = path_in_dir("files.jsonl");
+    char *fsdir = path_in_dir("fsdir");
+    ASSERT_EQ(mkdir(fsdir, 0755), 0);
+    run r = coscope(NULL, "record", trace, NULL, RP_FILES, fsdir, NULL);
+    ASSERT_EQ(r.status, 0);
+    run_free(&r);
+    ASSERT_EQ(rmdir(fsdir), 0); /* rp_files left it empty */
+    size_t n = count_events(trace);
+    ASSERT(find_event(trace, NULL, "\"msg\":\"entry a.txt dir 0\"", NULL,
+                      NULL, NULL) > 0);
+    for (int k = 0; k < 3; k++) {
+        r = coscope(NULL, "replay", trace, NULL, RP_FILES, fsdir, NULL);
+        assert_identical(&r, n);
+        ASSERT(strncmp(r.out, "rp_files: ok\n", 13) == 0);
+        run_free(&r);
+    }
+    struct stat st;
+    ASSERT(stat(fsdir, &st) != 0); /* the replay made nothing */
+    free(fsdir);
     free(trace);
 }
 
@@ -616,6 +642,7 @@ static const test_case cases[] = {
     {"killed", test_killed},
     {"binary", test_binary},
     {"seed", test_seed},
+    {"files", test_files},
     {NULL, NULL},
 };
 
