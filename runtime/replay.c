@@ -32,12 +32,14 @@ enum {
     R_RES,       /* zz: res, zz: fd, s: data */
     R_HASH,      /* u: hash of written bytes, u: length */
     R_SEED,      /* s: COSCOPE_SEED of the recorded run (explore.c) */
+    R_PROC_EXIT, /* u: pid, z: status (exit code, or 128 + signal) */
     R__COUNT
 };
 static const char *const rec_names[R__COUNT] = {
     "?", "a loop iteration", "a poll", "a wake-up", "an io_end",
     "a connection", "a deadline", "a signal", "the loop's end",
-    "a call's outcome", "a call's result", "written bytes", "a seed"};
+    "a call's outcome", "a call's result", "written bytes", "a seed",
+    "a subprocess's exit"};
 
 int co__rp_mode;
 int co__rp_loop;
@@ -332,6 +334,13 @@ void co__rp_log_signal(int signum)
     put_u((uint64_t)signum);
 }
 
+void co__rp_log_proc_exit(int pid, int status)
+{
+    put_type(R_PROC_EXIT);
+    put_u((uint64_t)pid);
+    put_zz(status);
+}
+
 void co__io_end(uint64_t task, tr_op op, int64_t res)
 {
     if (CO__RP_LOOP_REC() && !co__current()) {
@@ -597,6 +606,13 @@ static int deliver_one(void)
         co__signal_arrived((int)get_u());
         co__rp_quiet = 0;
         return 1;
+    case R_PROC_EXIT: {
+        int pid = (int)get_u();
+        co__rp_quiet = 1;
+        co__proc_exited(pid, (int)get_zz());
+        co__rp_quiet = 0;
+        return 1;
+    }
     case R_RUN_END:
         return 0;
     default:

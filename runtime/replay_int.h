@@ -38,6 +38,7 @@ void co__rp_log_wake(uint64_t task, tr_wake why, int result);
 void co__rp_log_run_end(void);           /* uv_run returned */
 void co__rp_log_deadline(uint64_t task); /* a deadline timer fired */
 void co__rp_log_signal(int signum);      /* a signal arrived */
+void co__rp_log_proc_exit(int pid, int status); /* a subprocess ended */
 
 /* ---- the loop, replayed: in place of uv_run. Returns when the log says
  * uv_run returned (or fatally when it ends first). */
@@ -101,6 +102,8 @@ void co__rp_diverged(const char *fmt, ...)
 
 /* signal.c: what a signal's arrival does (the replay's driver calls it). */
 void co__signal_arrived(int signum);
+/* proc.c: what a subprocess's exit does (pid: the recorded one). */
+void co__proc_exited(int pid, int status);
 /* task.c: what a deadline's timer does. */
 void co__deadline_fired(co_task *t);
 

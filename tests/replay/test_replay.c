@@ -319,6 +319,30 @@ static void test_files(void)
     free(trace);
 }
 
+/* A subprocess replays without running: its pipes' bytes and its exit
+ * status come from the log, and the marker it touched when recorded is
+ * not touched again. */
+static void test_proc(void)
+{
+    char *trace = path_in_dir("proc.jsonl");
+    char *mark = path_in_dir("proc.marker");
+    run r = coscope(NULL, "record", trace, NULL, RP_PROC, mark, NULL);
+    ASSERT_EQ(r.status, 0);
+    run_free(&r);
+    ASSERT_EQ(unlink(mark), 0); /* the recorded shell touched it */
+    ASSERT(find_event(trace, NULL, "\"msg\":\"status 3\"", NULL, NULL, NULL) > 0);
+    size_t n = count_events(trace);
+    for (int k = 0; k < 3; k++) {
+        r = coscope(NULL, "replay", trace, NULL, RP_PROC, mark, NULL);
+        assert_identical(&r, n);
+        ASSERT(strncmp(r.out, "rp_proc: ok\n", 12) == 0);
+        run_free(&r);
+    }
+    ASSERT(access(mark, F_OK) != 0);
+    free(mark);
+    free(trace);
+}
+
 /* ---- a client of a server in another process ---- */
 
 static pid_t server_pid;
@@ -643,6 +667,7 @@ static const test_case cases[] = {
     {"binary", test_binary},
     {"seed", test_seed},
     {"files", test_files},
+    {"proc", test_proc},
     {NULL, NULL},
 };
 
