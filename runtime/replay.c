@@ -33,13 +33,14 @@ enum {
     R_HASH,      /* u: hash of written bytes, u: length */
     R_SEED,      /* s: COSCOPE_SEED of the recorded run (explore.c) */
     R_PROC_EXIT, /* u: pid, z: status (exit code, or 128 + signal) */
+    R_POST,      /* u: poster number: the loop ran its next post */
     R__COUNT
 };
 static const char *const rec_names[R__COUNT] = {
     "?", "a loop iteration", "a poll", "a wake-up", "an io_end",
     "a connection", "a deadline", "a signal", "the loop's end",
     "a call's outcome", "a call's result", "written bytes", "a seed",
-    "a subprocess's exit"};
+    "a subprocess's exit", "a post"};
 
 int co__rp_mode;
 int co__rp_loop;
@@ -341,6 +342,12 @@ void co__rp_log_proc_exit(int pid, int status)
     put_zz(status);
 }
 
+void co__rp_log_post(unsigned poster)
+{
+    put_type(R_POST);
+    put_u(poster);
+}
+
 void co__io_end(uint64_t task, tr_op op, int64_t res)
 {
     if (CO__RP_LOOP_REC() && !co__current()) {
@@ -613,6 +620,9 @@ static int deliver_one(void)
         co__rp_quiet = 0;
         return 1;
     }
+    case R_POST:
+        co__post_run_next((unsigned)get_u());
+        return 1;
     case R_RUN_END:
         return 0;
     default:

@@ -39,6 +39,7 @@ void co__rp_log_run_end(void);           /* uv_run returned */
 void co__rp_log_deadline(uint64_t task); /* a deadline timer fired */
 void co__rp_log_signal(int signum);      /* a signal arrived */
 void co__rp_log_proc_exit(int pid, int status); /* a subprocess ended */
+void co__rp_log_post(unsigned poster);   /* the loop runs a post */
 
 /* ---- the loop, replayed: in place of uv_run. Returns when the log says
  * uv_run returned (or fatally when it ends first). */
@@ -102,6 +103,9 @@ void co__rp_diverged(const char *fmt, ...)
 
 /* signal.c: what a signal's arrival does (the replay's driver calls it). */
 void co__signal_arrived(int signum);
+/* post.c: runs the next fn posted to poster number `poster` (in creation
+ * order), waiting for a thread of the program to post it. */
+void co__post_run_next(unsigned poster);
 /* proc.c: what a subprocess's exit does (pid: the recorded one). */
 void co__proc_exited(int pid, int status);
 /* task.c: what a deadline's timer does. */

@@ -33,8 +33,7 @@
  * co_now's values); COSCOPE_REPLAY=path runs the program on such a log
  * instead of the world, on its recorded clock (`coscope replay` does both
  * and checks every event); COSCOPE_STOP_AT=N raises SIGTRAP right before
- * the loop's event N. Posters (co_post) cannot be replayed yet: a replay
- * ends there with a message. What the program reads around the runtime
+ * the loop's event N. What the program reads around the runtime
  * (time(), rand(), stdio) is not replayed: read co_now() instead.
  *
  * Environment: COSCOPE_TRACE=path records a trace; COSCOPE_STACK_KB sets the
