@@ -303,7 +303,7 @@ static void test_stdin(void)
 static void *drained_writer(void *arg)
 {
     writer *w = arg;
-    const char *rest = TRACE + strlen(HEADER);
+    const char *rest = &TRACE[strlen(HEADER)];
     int queued = 1;
     if (put(w, HEADER, strlen(HEADER)) == 0) {
         while (ioctl(0, FIONREAD, &queued) == 0 && queued > 0)
