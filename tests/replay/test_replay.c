@@ -656,6 +656,30 @@ static void test_no_log(void)
     free(trace);
 }
 
+/* Usage errors exit 2, a bad trace 1. */
+static void test_usage(void)
+{
+    char port[16];
+    char *trace = record_client("usage.jsonl", port, sizeof port, NULL);
+    run r = coscope(NULL, "replay", trace, "--stop-at", "soon", NULL, RP_CLIENT,
+                    port, NULL);
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_EQ(r.err, "coscope: replay: --stop-at: 'soon' is neither an "
+                         "event number (1, 2, ...) nor a time\n"
+                         "Try 'coscope replay --help'.\n");
+    run_free(&r);
+    r = coscope(NULL, "replay", trace, "--stop-at", "3600s", NULL, RP_CLIENT, port,
+                NULL);
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "coscope: replay: no event at or after 3600s\n");
+    run_free(&r);
+    char *argv[] = {COSCOPE_BIN, "replay", trace, NULL};
+    r = run_argv(argv, NULL);
+    ASSERT_EQ(r.status, 2);
+    run_free(&r);
+    free(trace);
+}
+
 static const test_case cases[] = {
     {"echo", test_echo},
     {"crawler", test_crawler},
@@ -675,6 +699,7 @@ static const test_case cases[] = {
     {"files", test_files},
     {"proc", test_proc},
     {"post", test_post},
+    {"usage", test_usage},
     {NULL, NULL},
 };
 
