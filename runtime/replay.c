@@ -502,12 +502,6 @@ void co__rp_written(const char *what, const void *buf, size_t len)
     }
 }
 
-void co__rp_unsupported(const char *what)
-{
-    co__rp_diverged("%s cannot be replayed (docs/replay.md lists what can)",
-                    what);
-}
-
 void co__rp_diverged(const char *fmt, ...)
 {
     char msg[512];

@@ -87,15 +87,6 @@ void co__rp_written(const char *what, const void *buf, size_t len);
  * the log (its addresses) when replaying. */
 void co__rp_conn(uint64_t task, int64_t fd, const char *local, const char *peer);
 
-/* Replay: a call the replay cannot feed (docs/replay.md lists them)
- * ends the run with a message. */
-void co__rp_unsupported(const char *what) __attribute__((noreturn));
-static inline void co__rp_check_supported(const char *what)
-{
-    if (CO__RP_PLAY())
-        co__rp_unsupported(what);
-}
-
 /* Replay: the run left the recording (expected `want`, the log has
  * something else): a note for `coscope replay`, then the run ends. */
 void co__rp_diverged(const char *fmt, ...)
