@@ -68,13 +68,13 @@ static post_node *take(co_poster *p)
     return n;
 }
 
-/* Replay: the oldest post of p, waiting (at most 10 s: a program whose
+/* Replay: the oldest post of p, waiting (at most 60 s: a program whose
  * threads do not post what they did is not the recorded one) for it. */
 static post_node *take_one(co_poster *p)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += 10;
+    until.tv_sec += 60;
     pthread_mutex_lock(&p->mu);
     while (!p->head)
         if (pthread_cond_timedwait(&p->posted, &p->mu, &until) != 0)
@@ -89,7 +89,7 @@ static post_node *take_one(co_poster *p)
     pthread_mutex_unlock(&p->mu);
     if (!n)
         co__rp_diverged("no thread posted to poster %u what the recording "
-                        "runs next (waited 10 s)", p->seq);
+                        "runs next (waited 60 s)", p->seq);
     return n;
 }
 
