@@ -348,15 +348,12 @@ void co__rp_log_post(unsigned poster)
     put_u(poster);
 }
 
-void co__io_end(uint64_t task, tr_op op, int64_t res)
+void co__rp_log_ioend(uint64_t task, tr_op op, int64_t res)
 {
-    if (CO__RP_LOOP_REC() && !co__current()) {
-        put_type(R_IOEND);
-        put_u(task);
-        put_u((uint64_t)op);
-        put_zz(res);
-    }
-    CO__TRACE(tr_rec_io_end(task, op, res));
+    put_type(R_IOEND);
+    put_u(task);
+    put_u((uint64_t)op);
+    put_zz(res);
 }
 
 void co__rp_conn(uint64_t task, int64_t fd, const char *local, const char *peer)

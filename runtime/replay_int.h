@@ -48,8 +48,15 @@ void co__rp_run(void);
 uint64_t co__rp_now(void);
 
 /* ---- trace lines the loop writes, logged so a replay writes them ---- */
-/* io_end of a request completed on the loop (or in a task). */
-void co__io_end(uint64_t task, tr_op op, int64_t res);
+void co__rp_log_ioend(uint64_t task, tr_op op, int64_t res);
+/* io_end of a request completed on the loop (or in a task): inline, so
+ * it costs what the trace point did when no log is kept. */
+static inline void co__io_end(uint64_t task, tr_op op, int64_t res)
+{
+    if (CO__RP_LOOP_REC() && !co__current())
+        co__rp_log_ioend(task, op, res);
+    CO__TRACE(tr_rec_io_end(task, op, res));
+}
 
 /* ---- the outcome of one call that takes something from the world ----
  * Recording: co__rp_out when the call completed at once (its `shape`
