@@ -224,6 +224,9 @@ int co__resolve_at(const char *host, int port, struct sockaddr_storage *out,
 /* io_tcp.c: the handle of an open connection (NULL once closing), for
  * the socket options and half-close of io_sock.c. */
 uv_tcp_t *co__tcp_uv(co_tcp *s);
+/* In a replay, where every co_tcp is a replay's (no handle): 1 and its
+ * recorded fd in *fd while it is open, else 0. */
+int co__tcp_replay_open(co_tcp *s, int64_t *fd);
 
 /* io_tcp.c: puts n bytes back in front of s's stream; the next reads get
  * them first. 0 or CO_ENOMEM. For the buffered reads (io_buf.c). */

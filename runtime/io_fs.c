@@ -17,6 +17,8 @@ typedef struct fs_req {
     int cancel_err; /* non-zero once cancelled: the error to return */
     int done;
     ssize_t res;
+    void *buf;      /* a read's buffer: its bytes go into the replay log */
+    co__rp_val rv;  /* replay: the result's data (a stat, the entries) */
 } fs_req;
 
 static tr_wake cancel_why(int err)
@@ -57,29 +59,79 @@ static void fs_cancel(co_task *t, co__wait *w, int err)
         uv_cancel((uv_req_t *)&r->uv);
 }
 
-/* Parks until on_fs has run; returns the request's result. */
-static ssize_t fs_wait(fs_req *r, int64_t fd, const char *file, int line)
+/* A replay's cancel: the recorded callback (its io_end and wake-up) comes
+ * from the log, as uv_cancel made it come. */
+static void rp_fs_cancel(co_task *t, co__wait *w, int err)
 {
+    fs_req *r = w->ctx;
+    (void)t;
+    if (!r->cancel_err)
+        r->cancel_err = err;
+}
+
+/* A replay's request: no file is touched. The log says whether libuv
+ * refused it at once (an io_end, no wait) or it parked (its io_end and
+ * wake-up come from the log), then its result, whose data (read bytes, a
+ * stat, the entries) is left in r->rv. */
+static ssize_t fs_replay(fs_req *r, int64_t fd, const char *file, int line)
+{
+    co__rp_take(tr_op_name(r->op), &r->rv);
+    if (r->rv.shape != CO__RP_PARKS) {
+        CO__TRACE(tr_rec_io_end(r->t->id, r->op, r->rv.res));
+        return r->rv.res;
+    }
+    co__wait w = {.why = TR_WAIT_IO, .op = r->op, .fd = fd, .ms = -1,
+                  .file = file, .line = line, .cancel = rp_fs_cancel, .ctx = r};
+    co__park(&w);
+    co__rp_take_res(tr_op_name(r->op), &r->rv);
+    return r->rv.res;
+}
+
+/* Parks until on_fs has run, leaving the request for the caller to read
+ * and clean up (stat's buffer, readdir's entries): the caller logs the
+ * result (co__rp_res) when recording. */
+static ssize_t fs_wait_keep(fs_req *r, int64_t fd, const char *file, int line)
+{
+    if (CO__RP_PLAY())
+        return fs_replay(r, fd, file, line);
+    co__rp_park();
     co__wait w = {.why = TR_WAIT_IO, .op = r->op, .fd = fd, .ms = -1,
                   .file = file, .line = line, .cancel = fs_cancel, .ctx = r};
     co__park(&w);
     assert(r->done && "woken before the fs request finished");
-    uv_fs_req_cleanup(&r->uv);
     return r->res;
+}
+
+/* Parks until on_fs has run; returns the request's result. */
+static ssize_t fs_wait(fs_req *r, int64_t fd, const char *file, int line)
+{
+    ssize_t res = fs_wait_keep(r, fd, file, line);
+    if (CO__RP_PLAY()) {
+        if (r->op == TR_OP_FS_READ && res > 0)
+            co__rp_copy(&r->rv, r->buf, (size_t)res);
+        return res;
+    }
+    co__rp_res(res, -1, r->op == TR_OP_FS_READ ? r->buf : NULL,
+               r->op == TR_OP_FS_READ && res > 0 ? (size_t)res : 0);
+    uv_fs_req_cleanup(&r->uv);
+    return res;
 }
 
 /* Starting failed synchronously: libuv will not call back. */
 static ssize_t fs_fail(fs_req *r, int err)
 {
+    co__rp_out(CO__RP_BEGIN_END, err, -1, NULL, 0);
     uv_fs_req_cleanup(&r->uv);
     co__io_end(r->t->id, r->op, err);
     return err;
 }
 
+/* In a replay the libuv call is not made: fs_wait takes its outcome. */
+#define FS_CALL(call) (CO__RP_PLAY() ? 0 : (call))
+
 int co_fs_open_at(const char *path, int flags, int mode, const char *file,
                   int line)
 {
-    co__rp_check_supported("co_fs_open");
     if (!path)
         return CO_EINVAL;
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_OPEN, -1, -1, file, line);
@@ -88,7 +140,7 @@ int co_fs_open_at(const char *path, int flags, int mode, const char *file,
     fs_req r = {.t = co__current(), .op = TR_OP_FS_OPEN};
     r.uv.data = &r;
     CO__TRACE(tr_rec_io_begin(r.t->id, TR_OP_FS_OPEN, -1, -1));
-    err = uv_fs_open(co__loop(), &r.uv, path, flags, mode, on_fs);
+    err = FS_CALL(uv_fs_open(co__loop(), &r.uv, path, flags, mode, on_fs));
     if (err)
         return (int)fs_fail(&r, err);
     return (int)fs_wait(&r, -1, file, line);
@@ -112,14 +164,16 @@ static ssize_t fs_rw(int write, int fd, void *buf, size_t len, int64_t offset,
         return err;
     if (len > INT32_MAX)
         len = INT32_MAX; /* like read(2), a short transfer */
-    fs_req r = {.t = co__current(), .op = op};
+    fs_req r = {.t = co__current(), .op = op, .buf = write ? NULL : buf};
     r.uv.data = &r;
     uv_buf_t b = {.base = buf, .len = len};
+    if (write && co__rp_mode && len)
+        co__rp_written("co_fs_write", buf, len);
     CO__TRACE(tr_rec_io_begin(r.t->id, op, fd, (int64_t)len));
     if (write)
-        err = uv_fs_write(co__loop(), &r.uv, fd, &b, 1, offset, on_fs);
+        err = FS_CALL(uv_fs_write(co__loop(), &r.uv, fd, &b, 1, offset, on_fs));
     else
-        err = uv_fs_read(co__loop(), &r.uv, fd, &b, 1, offset, on_fs);
+        err = FS_CALL(uv_fs_read(co__loop(), &r.uv, fd, &b, 1, offset, on_fs));
     if (err)
         return fs_fail(&r, err);
     return fs_wait(&r, fd, file, line);
@@ -128,7 +182,6 @@ static ssize_t fs_rw(int write, int fd, void *buf, size_t len, int64_t offset,
 ssize_t co_fs_read_at(int fd, void *buf, size_t len, int64_t offset,
                       const char *file, int line)
 {
-    co__rp_check_supported("co_fs_read");
     return fs_rw(0, fd, buf, len, offset, file, line);
 }
 
@@ -141,7 +194,6 @@ ssize_t co_fs_read(int fd, void *buf, size_t len, int64_t offset)
 ssize_t co_fs_write_at(int fd, const void *buf, size_t len, int64_t offset,
                        const char *file, int line)
 {
-    co__rp_check_supported("co_fs_write");
     return fs_rw(1, fd, (void *)buf, len, offset, file, line);
 }
 
@@ -155,7 +207,6 @@ ssize_t co_fs_write(int fd, const void *buf, size_t len, int64_t offset)
  * (then synchronously, on the loop thread), so it never leaks. */
 int co_fs_close_at(int fd, const char *file, int line)
 {
-    co__rp_check_supported("co_fs_close");
     uv_loop_t *loop = co__loop();
     if (!loop)
         return CO_EINVAL;
@@ -163,12 +214,17 @@ int co_fs_close_at(int fd, const char *file, int line)
     fs_req r = {.t = co__current(), .op = TR_OP_FS_CLOSE};
     r.uv.data = &r;
     if (err) { /* outside a task (CO_EINVAL) or cancelled */
+        if (CO__RP_PLAY()) { /* the recorded fd is not ours to close */
+            co__rp_take("co_fs_close", &r.rv);
+            return err == CO_EINVAL ? (int)r.rv.res : err;
+        }
         int res = uv_fs_close(loop, &r.uv, fd, NULL);
         uv_fs_req_cleanup(&r.uv);
+        co__rp_out(CO__RP_SILENT, res, -1, NULL, 0);
         return err == CO_EINVAL ? res : err;
     }
     CO__TRACE(tr_rec_io_begin(r.t->id, TR_OP_FS_CLOSE, fd, -1));
-    err = uv_fs_close(loop, &r.uv, fd, on_fs);
+    err = FS_CALL(uv_fs_close(loop, &r.uv, fd, on_fs));
     if (err)
         return (int)fs_fail(&r, err);
     return (int)fs_wait(&r, fd, file, line);
@@ -183,29 +239,17 @@ int co_fs_close(int fd)
 /* ---- the other calls a server makes: stat, rename, unlink, mkdir, fsync,
  * readdir. Same request, same wait; results read before the cleanup. ---- */
 
-/* Parks until on_fs has run, leaving the request for the caller to read
- * and clean up (stat's buffer, readdir's entries). */
-static ssize_t fs_wait_keep(fs_req *r, int64_t fd, const char *file, int line)
-{
-    co__wait w = {.why = TR_WAIT_IO, .op = r->op, .fd = fd, .ms = -1,
-                  .file = file, .line = line, .cancel = fs_cancel, .ctx = r};
-    co__park(&w);
-    assert(r->done && "woken before the fs request finished");
-    return r->res;
-}
-
 /* Starts r (already set up by `start`), or fails as fs_fail does. */
 #define FS_START(r, call)                                                      \
     do {                                                                       \
         CO__TRACE(tr_rec_io_begin((r)->t->id, (r)->op, -1, -1));               \
-        int start_err_ = (call);                                               \
+        int start_err_ = FS_CALL(call);                                        \
         if (start_err_)                                                        \
             return (int)fs_fail((r), start_err_);                              \
     } while (0)
 
 int co_fs_stat_at(const char *path, co_stat *st, const char *file, int line)
 {
-    co__rp_check_supported("co_fs_stat");
     if (!path || !st)
         return CO_EINVAL;
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_STAT, -1, -1, file, line);
@@ -215,6 +259,11 @@ int co_fs_stat_at(const char *path, co_stat *st, const char *file, int line)
     r.uv.data = &r;
     FS_START(&r, uv_fs_stat(co__loop(), &r.uv, path, on_fs));
     err = (int)fs_wait_keep(&r, -1, file, line);
+    if (CO__RP_PLAY()) {
+        if (err == 0)
+            co__rp_copy(&r.rv, st, sizeof *st);
+        return err;
+    }
     if (err == 0) {
         const uv_stat_t *s = &r.uv.statbuf;
         st->size = s->st_size;
@@ -224,13 +273,13 @@ int co_fs_stat_at(const char *path, co_stat *st, const char *file, int line)
         st->is_dir = (s->st_mode & S_IFMT) == S_IFDIR;
         st->is_file = (s->st_mode & S_IFMT) == S_IFREG;
     }
+    co__rp_res(err, -1, st, err == 0 ? sizeof *st : 0);
     uv_fs_req_cleanup(&r.uv);
     return err;
 }
 
 int co_fs_rename_at(const char *from, const char *to, const char *file, int line)
 {
-    co__rp_check_supported("co_fs_rename");
     if (!from || !to)
         return CO_EINVAL;
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_RENAME, -1, -1, file, line);
@@ -244,7 +293,6 @@ int co_fs_rename_at(const char *from, const char *to, const char *file, int line
 
 int co_fs_unlink_at(const char *path, const char *file, int line)
 {
-    co__rp_check_supported("co_fs_unlink");
     if (!path)
         return CO_EINVAL;
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_UNLINK, -1, -1, file, line);
@@ -258,7 +306,6 @@ int co_fs_unlink_at(const char *path, const char *file, int line)
 
 int co_fs_mkdir_at(const char *path, int mode, const char *file, int line)
 {
-    co__rp_check_supported("co_fs_mkdir");
     if (!path)
         return CO_EINVAL;
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_MKDIR, -1, -1, file, line);
@@ -272,14 +319,13 @@ int co_fs_mkdir_at(const char *path, int mode, const char *file, int line)
 
 int co_fs_fsync_at(int fd, const char *file, int line)
 {
-    co__rp_check_supported("co_fs_fsync");
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_FSYNC, fd, -1, file, line);
     if (err)
         return err;
     fs_req r = {.t = co__current(), .op = TR_OP_FS_FSYNC};
     r.uv.data = &r;
     CO__TRACE(tr_rec_io_begin(r.t->id, TR_OP_FS_FSYNC, fd, -1));
-    err = uv_fs_fsync(co__loop(), &r.uv, fd, on_fs);
+    err = FS_CALL(uv_fs_fsync(co__loop(), &r.uv, fd, on_fs));
     if (err)
         return (int)fs_fail(&r, err);
     return (int)fs_wait(&r, fd, file, line);
@@ -322,9 +368,52 @@ static int take_entries(uv_fs_t *uv, size_t count, co_dirent **out)
     return (int)n;
 }
 
+/* A listing in the replay log: each entry as is_dir ('0' / '1'), its
+ * name, a NUL. */
+static void entries_log(int n, co_dirent **out)
+{
+    if (!CO__RP_REC())
+        return;
+    size_t len = 0;
+    for (int i = 0; i < n; i++)
+        len += strlen((*out)[i].name) + 2;
+    char *p = malloc(len ? len : 1), *q = p;
+    for (int i = 0; p && i < n; i++) {
+        *q++ = (*out)[i].is_dir ? '1' : '0';
+        size_t k = strlen((*out)[i].name) + 1;
+        memcpy(q, (*out)[i].name, k);
+        q += k;
+    }
+    co__rp_res(n, -1, p, p ? len : 0);
+    free(p);
+}
+
+static int entries_unpack(const co__rp_val *v, co_dirent **out)
+{
+    size_t count = 0;
+    const char *p = v->data, *end = p + v->len;
+    for (const char *q = p; q < end; q++)
+        count += *q == '\0';
+    co_dirent *e = calloc(count ? count : 1, sizeof *e);
+    if (!e)
+        return CO_ENOMEM;
+    size_t n = 0;
+    while (p + 1 < end && n < count) {
+        e[n].is_dir = *p++ == '1';
+        size_t k = strnlen(p, (size_t)(end - p));
+        if (!(e[n].name = strndup(p, k))) {
+            co_fs_dirents_free(e, n);
+            return CO_ENOMEM;
+        }
+        n++;
+        p += k + 1;
+    }
+    *out = e;
+    return (int)n;
+}
+
 int co_fs_readdir_at(const char *path, co_dirent **out, const char *file, int line)
 {
-    co__rp_check_supported("co_fs_readdir");
     if (!path || !out)
         return CO_EINVAL;
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_READDIR, -1, -1, file, line);
@@ -334,7 +423,10 @@ int co_fs_readdir_at(const char *path, co_dirent **out, const char *file, int li
     r.uv.data = &r;
     FS_START(&r, uv_fs_scandir(co__loop(), &r.uv, path, 0, on_fs));
     ssize_t res = fs_wait_keep(&r, -1, file, line);
+    if (CO__RP_PLAY())
+        return res < 0 ? (int)res : entries_unpack(&r.rv, out);
     int rc = res < 0 ? (int)res : take_entries(&r.uv, (size_t)res, out);
+    entries_log(rc, out);
     uv_fs_req_cleanup(&r.uv);
     return rc;
 }

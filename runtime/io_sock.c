@@ -35,9 +35,35 @@ static void shut_cancel(co_task *t, co__wait *w, int err)
         r->cancel_err = err;
 }
 
+/* A replay's half-close: the recorded outcome; a wait's wake-up and
+ * io_end come from the log. */
+static int rp_shutdown(co_tcp *s, const char *file, int line)
+{
+    int64_t fd;
+    if (!s)
+        return CO_EINVAL;
+    if (!co__tcp_replay_open(s, &fd))
+        return CO_EBADF;
+    int err = co__check_at(TR_WAIT_IO, 0, TR_OP_SHUTDOWN, fd, -1, file, line);
+    if (err)
+        return err;
+    shut_req r = {.t = co__current()};
+    co__rp_val v;
+    CO__TRACE(tr_rec_io_begin(r.t->id, TR_OP_SHUTDOWN, fd, -1));
+    co__rp_take("co_shutdown", &v);
+    if (v.shape != CO__RP_PARKS) {
+        CO__TRACE(tr_rec_io_end(r.t->id, TR_OP_SHUTDOWN, v.res));
+        return (int)v.res;
+    }
+    co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_SHUTDOWN, .fd = fd, .ms = -1,
+                  .file = file, .line = line, .cancel = shut_cancel, .ctx = &r};
+    return co__park(&w);
+}
+
 int co_shutdown_at(co_tcp *s, const char *file, int line)
 {
-    co__rp_check_supported("co_shutdown");
+    if (CO__RP_PLAY())
+        return rp_shutdown(s, file, line);
     uv_tcp_t *h = co__tcp_uv(s);
     if (!s)
         return CO_EINVAL;
@@ -52,6 +78,7 @@ int co_shutdown_at(co_tcp *s, const char *file, int line)
     r.uv.data = &r;
     CO__TRACE(tr_rec_io_begin(r.t->id, TR_OP_SHUTDOWN, fd, -1));
     err = uv_shutdown(&r.uv, (uv_stream_t *)h, on_shutdown);
+    co__rp_out(err ? CO__RP_BEGIN_END : CO__RP_PARKS, err, -1, NULL, 0);
     if (err) {
         co__io_end(r.t->id, TR_OP_SHUTDOWN, err);
         return err;
@@ -88,56 +115,98 @@ static int name_of(const struct sockaddr_storage *ss, char *host, size_t n, int 
     return err;
 }
 
+/* Whether s is open, the same question in a replay (no handle there). */
+static int is_open(co_tcp *s, uv_tcp_t **h)
+{
+    int64_t fd;
+    *h = co__tcp_uv(s);
+    return CO__RP_PLAY() ? co__tcp_replay_open(s, &fd) : *h != NULL;
+}
+
+/* A replay's answer of a call that asks the socket: its result, and a
+ * port (in fd) and a host name (the data) for the address calls. */
+static int rp_answer(const char *what, char *host, size_t n, int *port)
+{
+    co__rp_val v;
+    co__rp_take(what, &v);
+    if (host && n) {
+        size_t k = co__rp_copy(&v, host, n - 1);
+        host[k] = '\0';
+    }
+    if (port && v.res == 0)
+        *port = (int)v.fd;
+    return (int)v.res;
+}
+
 static int addr_of(co_tcp *s, int peer, char *host, size_t n, int *port)
 {
-    uv_tcp_t *h = co__tcp_uv(s);
+    uv_tcp_t *h;
     if (!s || (host && n == 0))
         return CO_EINVAL;
-    if (!h)
+    if (!is_open(s, &h))
         return CO_EBADF;
+    if (CO__RP_PLAY())
+        return rp_answer(peer ? "co_tcp_peer" : "co_tcp_local", host, n, port);
     struct sockaddr_storage ss;
-    int len = sizeof ss;
+    int len = sizeof ss, p = 0;
     memset(&ss, 0, sizeof ss);
     int err = peer ? uv_tcp_getpeername(h, (struct sockaddr *)&ss, &len)
                    : uv_tcp_getsockname(h, (struct sockaddr *)&ss, &len);
-    return err ? err : name_of(&ss, host, n, port);
+    if (!err)
+        err = name_of(&ss, host, n, &p);
+    if (!err && port)
+        *port = p;
+    co__rp_out(CO__RP_SILENT, err, p, err || !host ? NULL : host,
+               err || !host ? 0 : strlen(host));
+    return err;
 }
 
 int co_tcp_peer(co_tcp *s, char *host, size_t n, int *port)
 {
-    co__rp_check_supported("co_tcp_peer");
     return addr_of(s, 1, host, n, port);
 }
 
 int co_tcp_local(co_tcp *s, char *host, size_t n, int *port)
 {
-    co__rp_check_supported("co_tcp_local");
     return addr_of(s, 0, host, n, port);
 }
 
 int co_tcp_nodelay(co_tcp *s, int on)
 {
-    co__rp_check_supported("co_tcp_nodelay");
-    uv_tcp_t *h = co__tcp_uv(s);
+    uv_tcp_t *h;
     if (!s)
         return CO_EINVAL;
-    return h ? uv_tcp_nodelay(h, on != 0) : CO_EBADF;
+    if (!is_open(s, &h))
+        return CO_EBADF;
+    if (CO__RP_PLAY())
+        return rp_answer("co_tcp_nodelay", NULL, 0, NULL);
+    int err = uv_tcp_nodelay(h, on != 0);
+    co__rp_out(CO__RP_SILENT, err, -1, NULL, 0);
+    return err;
 }
 
 int co_tcp_keepalive(co_tcp *s, int on, unsigned delay_s)
 {
-    co__rp_check_supported("co_tcp_keepalive");
-    uv_tcp_t *h = co__tcp_uv(s);
+    uv_tcp_t *h;
     if (!s || (on && delay_s == 0))
         return CO_EINVAL;
-    return h ? uv_tcp_keepalive(h, on != 0, delay_s) : CO_EBADF;
+    if (!is_open(s, &h))
+        return CO_EBADF;
+    if (CO__RP_PLAY())
+        return rp_answer("co_tcp_keepalive", NULL, 0, NULL);
+    int err = uv_tcp_keepalive(h, on != 0, delay_s);
+    co__rp_out(CO__RP_SILENT, err, -1, NULL, 0);
+    return err;
 }
 
 int co_tcp_fd(co_tcp *s)
 {
     uv_tcp_t *h = co__tcp_uv(s);
+    int64_t rfd;
     if (!s)
         return CO_EINVAL;
+    if (CO__RP_PLAY()) /* the recorded number: no socket behind it */
+        return co__tcp_replay_open(s, &rfd) ? (int)rfd : CO_EBADF;
     uv_os_fd_t fd = -1;
     if (!h)
         return CO_EBADF;

@@ -840,6 +840,14 @@ uv_tcp_t *co__tcp_uv(co_tcp *s)
     return s && !s->closing && !s->fake ? &s->h : NULL;
 }
 
+int co__tcp_replay_open(co_tcp *s, int64_t *fd)
+{
+    if (!s || !s->fake || s->closing)
+        return 0;
+    *fd = s->fd;
+    return 1;
+}
+
 /* ---- replay ----
  * Each mirrors its call after the checks: the log says whether the call
  * completed at once (and with which trace lines) or parked; a parked one

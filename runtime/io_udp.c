@@ -15,7 +15,9 @@ struct co_udp {
     int64_t fd;
     struct recv_req *reader;
     co_udp *prev, *next; /* open sockets, closed by co_main at its end */
+    int fake;            /* a replay's: the recorded fd, no socket */
 };
+
 
 static co_udp *open_udp;
 
@@ -55,9 +57,43 @@ static void free_handle(uv_handle_t *h)
     free(h->data);
 }
 
+static void open_link(co_udp *u)
+{
+    u->next = open_udp;
+    if (open_udp)
+        open_udp->prev = u;
+    open_udp = u;
+}
+
+/* Closes u's handle (frees u at its close callback), or frees a replay's. */
+static void udp_release(co_udp *u)
+{
+    if (u->fake)
+        free(u);
+    else
+        uv_close((uv_handle_t *)&u->h, free_handle);
+}
+
+/* A replay's bind: the recorded result and fd. */
+static int rp_bind(co_udp **out)
+{
+    co__rp_val v;
+    co__rp_take("co_udp_bind", &v);
+    if (v.res < 0)
+        return (int)v.res;
+    co_udp *u = calloc(1, sizeof *u);
+    if (!u)
+        co__rp_diverged("out of memory");
+    u->fake = 1;
+    u->fd = v.fd;
+    open_link(u);
+    CO__TRACE(tr_rec_io(co__cur_id(), TR_OP_LISTEN, u->fd, -1, 0));
+    *out = u;
+    return 0;
+}
+
 int co_udp_bind(const char *host, int port, co_udp **out)
 {
-    co__rp_check_supported("co_udp_bind");
     uv_loop_t *loop = co__loop();
     struct sockaddr_storage ss;
     if (!out || !loop)
@@ -65,27 +101,29 @@ int co_udp_bind(const char *host, int port, co_udp **out)
     int err = addr_of(host, port, &ss);
     if (err)
         return err;
+    if (CO__RP_PLAY())
+        return rp_bind(out);
     co_udp *u = calloc(1, sizeof *u);
     if (!u)
         return CO_ENOMEM;
     err = uv_udp_init_ex(loop, &u->h, ss.ss_family);
     if (err) {
         free(u);
+        co__rp_out(CO__RP_SILENT, err, -1, NULL, 0);
         return err;
     }
     u->h.data = u;
     err = uv_udp_bind(&u->h, (const struct sockaddr *)&ss, 0);
     if (err) {
         uv_close((uv_handle_t *)&u->h, free_handle);
+        co__rp_out(CO__RP_SILENT, err, -1, NULL, 0);
         return err;
     }
     uv_os_fd_t fd;
     u->fd = uv_fileno((uv_handle_t *)&u->h, &fd) == 0 ? fd : -1;
     uv_unref((uv_handle_t *)&u->h); /* a socket nobody waits on keeps nothing alive */
-    u->next = open_udp;
-    if (open_udp)
-        open_udp->prev = u;
-    open_udp = u;
+    open_link(u);
+    co__rp_out(CO__RP_IO, 0, u->fd, NULL, 0);
     CO__TRACE(tr_rec_io(co__cur_id(), TR_OP_LISTEN, u->fd, -1, 0));
     *out = u;
     return 0;
@@ -95,13 +133,19 @@ int co_udp_port(const co_udp *u)
 {
     if (!u)
         return CO_EINVAL;
+    if (CO__RP_PLAY()) {
+        co__rp_val v;
+        co__rp_take("co_udp_port", &v);
+        return (int)v.res;
+    }
     struct sockaddr_storage ss;
     int len = sizeof ss;
-    int err = uv_udp_getsockname(&u->h, (struct sockaddr *)&ss, &len);
-    if (err)
-        return err;
-    return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                          : ((struct sockaddr_in *)&ss)->sin_port);
+    int port = uv_udp_getsockname(&u->h, (struct sockaddr *)&ss, &len);
+    if (port == 0)
+        port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                              : ((struct sockaddr_in *)&ss)->sin_port);
+    co__rp_out(CO__RP_SILENT, port, -1, NULL, 0);
+    return port;
 }
 
 /* ---- receive ---- */
@@ -137,8 +181,10 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *b, const struct sock
 static void recv_cancel(co_task *t, co__wait *w, int err)
 {
     recv_req *r = w->ctx;
-    uv_udp_recv_stop(&r->u->h);
-    uv_unref((uv_handle_t *)&r->u->h);
+    if (!r->u->fake) {
+        uv_udp_recv_stop(&r->u->h);
+        uv_unref((uv_handle_t *)&r->u->h);
+    }
     r->u->reader = NULL;
     r->res = err;
     co__io_end(t->id, TR_OP_UDP_RECV, err);
@@ -160,6 +206,56 @@ static void from_name(const struct sockaddr_storage *ss, char *host, size_t n, i
     }
 }
 
+/* The replay log keeps a datagram as its sender's address, then its
+ * bytes. */
+static void recv_log(const recv_req *r)
+{
+    if (!CO__RP_REC())
+        return;
+    size_t n = r->res > 0 ? (size_t)r->res : 0;
+    char *p = malloc(sizeof r->from + n);
+    if (p) {
+        memcpy(p, &r->from, sizeof r->from);
+        memcpy(p + sizeof r->from, r->buf, n);
+    }
+    co__rp_res(r->res, -1, p, p ? sizeof r->from + n : 0);
+    free(p);
+}
+
+static void rp_recv_woken(co_task *t, co__wait *w, int result)
+{
+    recv_req *r = w->ctx;
+    (void)t;
+    (void)result;
+    r->u->reader = NULL;
+}
+
+/* A replay's receive: the recorded outcome, datagram and sender. */
+static ssize_t rp_recv(recv_req *r, char *from, size_t n, int *port,
+                       const char *file, int line)
+{
+    co__rp_val v;
+    co__rp_take("co_udp_recv", &v);
+    if (v.shape != CO__RP_PARKS) {
+        r->u->reader = NULL;
+        CO__TRACE(tr_rec_io_end(r->t->id, TR_OP_UDP_RECV, v.res));
+        return v.res;
+    }
+    co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_UDP_RECV, .fd = r->u->fd,
+                  .ms = -1, .file = file, .line = line, .cancel = recv_cancel,
+                  .ctx = r, .replay_wake = rp_recv_woken};
+    co__park(&w);
+    co__rp_take_res("co_udp_recv", &v);
+    if (v.len >= sizeof r->from) {
+        memcpy(&r->from, v.data, sizeof r->from);
+        size_t k = v.len - sizeof r->from;
+        memcpy(r->buf, (const char *)v.data + sizeof r->from, k < r->len ? k : r->len);
+    }
+    if (v.res >= 0)
+        from_name(&r->from, from, n, port);
+    return v.res;
+}
+
 ssize_t co_udp_recv_at(co_udp *u, void *buf, size_t len, char *from, size_t n,
                        int *port, const char *file, int line)
 {
@@ -174,7 +270,10 @@ ssize_t co_udp_recv_at(co_udp *u, void *buf, size_t len, char *from, size_t n,
     recv_req r = {.t = self, .u = u, .buf = buf, .len = len > INT32_MAX ? INT32_MAX : len};
     u->reader = &r;
     CO__TRACE(tr_rec_io_begin(self->id, TR_OP_UDP_RECV, u->fd, (int64_t)r.len));
+    if (CO__RP_PLAY())
+        return rp_recv(&r, from, n, port, file, line);
     err = uv_udp_recv_start(&u->h, on_alloc, on_recv);
+    co__rp_out(err ? CO__RP_BEGIN_END : CO__RP_PARKS, err, -1, NULL, 0);
     if (!err) /* waiting for the world: the loop stays up */
         uv_ref((uv_handle_t *)&u->h);
     if (err) {
@@ -185,6 +284,7 @@ ssize_t co_udp_recv_at(co_udp *u, void *buf, size_t len, char *from, size_t n,
     co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_UDP_RECV, .fd = u->fd, .ms = -1,
                   .file = file, .line = line, .cancel = recv_cancel, .ctx = &r};
     co__park(&w);
+    recv_log(&r);
     if (r.res >= 0)
         from_name(&r.from, from, n, port);
     return r.res;
@@ -222,6 +322,29 @@ static void send_cancel(co_task *t, co__wait *w, int err)
         r->cancel_err = err;
 }
 
+/* A replay's send: the recorded outcome; a wait's wake-up from the log. */
+static ssize_t rp_send(co_udp *u, co_task *self, size_t len, const char *file,
+                       int line)
+{
+    co__rp_val v;
+    co__rp_take("co_udp_send", &v);
+    if (v.shape == CO__RP_IO) {
+        CO__TRACE(tr_rec_io(self->id, TR_OP_UDP_SEND, u->fd, (int64_t)len, v.res));
+        return v.res;
+    }
+    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_UDP_SEND, u->fd, (int64_t)len));
+    if (v.shape == CO__RP_BEGIN_END) {
+        CO__TRACE(tr_rec_io_end(self->id, TR_OP_UDP_SEND, v.res));
+        return v.res;
+    }
+    send_req r = {.t = self};
+    co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_UDP_SEND, .fd = u->fd, .ms = -1,
+                  .file = file, .line = line, .cancel = send_cancel, .ctx = &r};
+    int rc = co__park(&w);
+    CO__TRACE(tr_rec_io_end(self->id, TR_OP_UDP_SEND, rc ? rc : (int64_t)len));
+    return rc ? rc : (ssize_t)len;
+}
+
 ssize_t co_udp_send_at(co_udp *u, const void *buf, size_t len, const char *host,
                        int port, const char *file, int line)
 {
@@ -234,8 +357,14 @@ ssize_t co_udp_send_at(co_udp *u, const void *buf, size_t len, const char *host,
     if ((err = co__check_at(TR_WAIT_IO, 0, TR_OP_UDP_SEND, u->fd, -1, file, line)))
         return err;
     co_task *self = co__current();
+    if (co__rp_mode)
+        co__rp_written("co_udp_send", buf, len);
+    if (CO__RP_PLAY())
+        return rp_send(u, self, len, file, line);
     uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
     int n = uv_udp_try_send(&u->h, &b, 1, (const struct sockaddr *)&ss);
+    if (n != UV_EAGAIN)
+        co__rp_out(CO__RP_IO, n, -1, NULL, 0);
     if (n != UV_EAGAIN) { /* done (or failed) at once */
         CO__TRACE(tr_rec_io(self->id, TR_OP_UDP_SEND, u->fd, (int64_t)len, n));
         return n;
@@ -244,6 +373,7 @@ ssize_t co_udp_send_at(co_udp *u, const void *buf, size_t len, const char *host,
     r.uv.data = &r;
     CO__TRACE(tr_rec_io_begin(self->id, TR_OP_UDP_SEND, u->fd, (int64_t)len));
     err = uv_udp_send(&r.uv, &u->h, &b, 1, (const struct sockaddr *)&ss, on_send);
+    co__rp_out(err ? CO__RP_BEGIN_END : CO__RP_PARKS, err, -1, NULL, 0);
     if (err) {
         co__io_end(self->id, TR_OP_UDP_SEND, err);
         return err;
@@ -270,7 +400,7 @@ int co_udp_close(co_udp *u)
         co__fatal(NULL, 0, "co_udp_close of a socket task %llu \"%s\" reads",
                   (unsigned long long)u->reader->t->id, co_task_name(u->reader->t));
     open_unlink(u);
-    uv_close((uv_handle_t *)&u->h, free_handle);
+    udp_release(u);
     return 0;
 }
 
@@ -279,6 +409,6 @@ void co__udp_close_all(void)
     while (open_udp) {
         co_udp *u = open_udp;
         open_unlink(u);
-        uv_close((uv_handle_t *)&u->h, free_handle);
+        udp_release(u);
     }
 }

@@ -23,18 +23,37 @@ struct co_poster {
     pthread_mutex_t mu;
     post_node *head, *tail; /* under mu */
     int closed;             /* under mu */
+    size_t queued;          /* under mu: nodes in the queue */
+    pthread_cond_t posted;  /* a replay waits here for a post */
+    unsigned seq;           /* creation order in this co_main (replay) */
     co_poster *prev, *next; /* open posters (loop thread) */
 };
 
 static co_poster *open_posters;
+static unsigned next_seq;
 
-/* Runs the queue taken under the lock, oldest first. */
-static void run_all(post_node *n)
+/* Runs fn as the loop does: outside any task. Its wake-ups follow from the
+ * post, which the log records as a whole. */
+static void run_one(post_node *n)
+{
+    co_task *self = RT->current;
+    RT->current = NULL;
+    co__rp_quiet++;
+    n->fn(n->arg);
+    co__rp_quiet--;
+    RT->current = self;
+    free(n);
+}
+
+/* Runs the queue taken under the lock, oldest first; recording, each run
+ * is logged. */
+static void run_all(co_poster *p, post_node *n)
 {
     while (n) {
         post_node *next = n->next;
-        n->fn(n->arg);
-        free(n);
+        if (CO__RP_REC())
+            co__rp_log_post(p->seq);
+        run_one(n);
         n = next;
     }
 }
@@ -44,18 +63,54 @@ static post_node *take(co_poster *p)
     pthread_mutex_lock(&p->mu);
     post_node *n = p->head;
     p->head = p->tail = NULL;
+    p->queued = 0;
     pthread_mutex_unlock(&p->mu);
     return n;
 }
 
+/* Replay: the oldest post of p, waiting (at most 60 s: a program whose
+ * threads do not post what they did is not the recorded one) for it. */
+static post_node *take_one(co_poster *p)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 60;
+    pthread_mutex_lock(&p->mu);
+    while (!p->head)
+        if (pthread_cond_timedwait(&p->posted, &p->mu, &until) != 0)
+            break;
+    post_node *n = p->head;
+    if (n) {
+        p->head = n->next;
+        if (!p->head)
+            p->tail = NULL;
+        p->queued--;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (!n)
+        co__rp_diverged("no thread posted to poster %u what the recording "
+                        "runs next (waited 60 s)", p->seq);
+    return n;
+}
+
+void co__post_run_next(unsigned poster)
+{
+    co_poster *p = open_posters;
+    while (p && p->seq != poster)
+        p = p->next;
+    if (!p)
+        co__rp_diverged("the recording runs a post of poster %u, which is not "
+                        "open", poster);
+    run_one(take_one(p));
+}
+
 static void on_async(uv_async_t *h)
 {
-    run_all(take(h->data));
+    run_all(h->data, take(h->data));
 }
 
 int co_poster_new(co_poster **out)
 {
-    co__rp_check_supported("co_poster_new");
     uv_loop_t *loop = co__loop();
     if (!out || !loop)
         return CO_EINVAL;
@@ -68,6 +123,8 @@ int co_poster_new(co_poster **out)
         return err;
     }
     pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->posted, NULL);
+    p->seq = next_seq++;
     p->async.data = p;
     uv_unref((uv_handle_t *)&p->async);
     p->next = open_posters;
@@ -97,6 +154,8 @@ int co_post(co_poster *p, void (*fn)(void *arg), void *arg)
     else
         p->head = n;
     p->tail = n;
+    p->queued++;
+    pthread_cond_signal(&p->posted);
     pthread_mutex_unlock(&p->mu);
     return uv_async_send(&p->async);
 }
@@ -105,6 +164,7 @@ static void poster_closed(uv_handle_t *h)
 {
     co_poster *p = h->data;
     pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->posted);
     free(p);
 }
 
@@ -118,17 +178,37 @@ int co_poster_close(co_poster *p)
         open_posters = p->next;
     if (p->next)
         p->next->prev = p->prev;
+    /* What was posted before the close still runs, as it would have on
+     * the loop: outside any task (a blocking call there is fatal). How
+     * much that is, is the other threads' timing: logged, and a replay
+     * runs that many once they are posted. */
+    if (CO__RP_PLAY()) {
+        co__rp_val v;
+        co__rp_take("co_poster_close", &v);
+        for (int64_t i = 0; i < v.res; i++)
+            run_one(take_one(p));
+    }
     pthread_mutex_lock(&p->mu);
     p->closed = 1;
     post_node *n = p->head;
+    size_t count = p->queued;
     p->head = p->tail = NULL;
+    p->queued = 0;
     pthread_mutex_unlock(&p->mu);
-    /* What was posted before the close still runs, as it would have on
-     * the loop: outside any task (a blocking call there is fatal). */
-    co_task *self = RT->current;
-    RT->current = NULL;
-    run_all(n);
-    RT->current = self;
+    if (CO__RP_PLAY()) { /* beyond the recording's: dropped */
+        while (n) {
+            post_node *next = n->next;
+            free(n);
+            n = next;
+        }
+    } else {
+        co__rp_out(CO__RP_SILENT, (int64_t)count, -1, NULL, 0);
+        while (n) {
+            post_node *next = n->next;
+            run_one(n);
+            n = next;
+        }
+    }
     uv_close((uv_handle_t *)&p->async, poster_closed);
     return 0;
 }
@@ -137,9 +217,17 @@ int co__posters_wait(void)
 {
     if (!open_posters)
         return 0;
+    if (CO__RP_PLAY()) { /* the recording's next stretch of the loop */
+        co__rp_run();
+        return 1;
+    }
     for (co_poster *p = open_posters; p; p = p->next)
         uv_ref((uv_handle_t *)&p->async);
+    co__rp_loop = 1;
     uv_run(co__loop(), UV_RUN_ONCE); /* until something is posted */
+    co__rp_loop = 0;
+    if (CO__RP_REC())
+        co__rp_log_run_end();
     for (co_poster *p = open_posters; p; p = p->next)
         uv_unref((uv_handle_t *)&p->async);
     return 1;

@@ -20,19 +20,79 @@ struct co_proc {
     int status;       /* exit code, or 128 + signal */
     co_task *waiter;
     int fds[3];       /* our ends of the pipes, -1 when not piped */
+    int fake;         /* a replay's: no child, no handle, no pipes */
+    co_proc *live_next; /* every co_proc not yet freed (replay.c finds
+                           them by pid) */
 };
 
-static void on_exit_cb(uv_process_t *h, int64_t code, int sig)
+static co_proc *live;
+
+static void live_unlink(co_proc *p)
 {
-    co_proc *p = h->data;
+    for (co_proc **pp = &live; *pp; pp = &(*pp)->live_next)
+        if (*pp == p) {
+            *pp = p->live_next;
+            return;
+        }
+}
+
+/* What the child's exit does; the replay's driver calls it (by the
+ * recorded pid) where the recording says the child ended. */
+static void exited(co_proc *p, int status)
+{
     p->exited = 1;
-    p->status = sig ? 128 + sig : (int)code;
+    p->status = status;
     if (p->waiter) {
         co_task *w = p->waiter;
         p->waiter = NULL;
         co__io_end(w->id, TR_OP_PROC_WAIT, p->status);
         co__wake(w, TR_WAKE_IO, 0);
     }
+}
+
+void co__proc_exited(int pid, int status)
+{
+    for (co_proc *p = live; p; p = p->live_next)
+        if (p->pid == pid && !p->exited) {
+            exited(p, status);
+            return;
+        }
+    co__rp_diverged("the recording has process %d ending, which this run "
+                    "did not start", pid);
+}
+
+static void on_exit_cb(uv_process_t *h, int64_t code, int sig)
+{
+    co_proc *p = h->data;
+    int status = sig ? 128 + sig : (int)code;
+    if (CO__RP_REC()) { /* logged as a whole: its wake-up follows */
+        co__rp_log_proc_exit(p->pid, status);
+        co__rp_quiet = 1;
+    }
+    exited(p, status);
+    co__rp_quiet = 0;
+}
+
+/* A replay's spawn: the recorded pid and pipe fds, no child. */
+static int rp_spawn(co_proc **out)
+{
+    co__rp_val v;
+    co__rp_take("co_proc_spawn", &v);
+    if (v.shape == CO__RP_IO)
+        CO__TRACE(tr_rec_io(co__cur_id(), TR_OP_SPAWN, -1, -1, v.res));
+    if (v.res < 0)
+        return (int)v.res;
+    co_proc *p = calloc(1, sizeof *p);
+    if (!p)
+        co__rp_diverged("out of memory");
+    p->fake = 1;
+    p->pid = (int)v.res;
+    p->fds[0] = p->fds[1] = p->fds[2] = -1;
+    co__rp_copy(&v, p->fds, sizeof p->fds);
+    p->live_next = live;
+    live = p;
+    *out = p;
+    return 0;
 }
 
 static void proc_closed(uv_handle_t *h)
@@ -50,10 +110,11 @@ static void close_all(int *fds, int n)
 int co_proc_spawn(const char *file, char *const argv[], const co_proc_opts *o,
                   co_proc **out)
 {
-    co__rp_check_supported("co_proc_spawn");
     uv_loop_t *loop = co__loop();
     if (!file || !argv || !argv[0] || !out || !loop)
         return CO_EINVAL;
+    if (CO__RP_PLAY())
+        return rp_spawn(out);
     co_proc *p = calloc(1, sizeof *p);
     if (!p)
         return CO_ENOMEM;
@@ -66,6 +127,7 @@ int co_proc_spawn(const char *file, char *const argv[], const co_proc_opts *o,
             int pp[2];
             if (pipe2(pp, O_CLOEXEC) != 0) {
                 int e = -errno;
+                co__rp_out(CO__RP_SILENT, e, -1, NULL, 0);
                 close_all(p->fds, 3);
                 close_all(theirs, 3);
                 free(p);
@@ -93,6 +155,8 @@ int co_proc_spawn(const char *file, char *const argv[], const co_proc_opts *o,
     p->h.data = p;
     int err = uv_spawn(loop, &p->h, &po);
     close_all(theirs, 3); /* the child has its copies */
+    co__rp_out(CO__RP_IO, err ? err : p->h.pid, -1, err ? NULL : p->fds,
+               sizeof p->fds);
     CO__TRACE(tr_rec_io(co__cur_id(), TR_OP_SPAWN, -1, -1, err ? err : p->h.pid));
     if (err) {
         close_all(p->fds, 3);
@@ -102,6 +166,8 @@ int co_proc_spawn(const char *file, char *const argv[], const co_proc_opts *o,
         return err;
     }
     p->pid = p->h.pid;
+    p->live_next = live;
+    live = p;
     *out = p;
     return 0;
 }
@@ -122,7 +188,8 @@ int co_proc_close_fd(co_proc *p, int which)
 {
     if (!p || which < 0 || which > 2 || p->fds[which] < 0)
         return CO_EINVAL;
-    close(p->fds[which]);
+    if (!p->fake) /* a replay's fd numbers are the recording's */
+        close(p->fds[which]);
     p->fds[which] = -1;
     return 0;
 }
@@ -131,7 +198,16 @@ int co_proc_kill(co_proc *p, int sig)
 {
     if (!p)
         return CO_EINVAL;
-    return p->exited ? CO_ESRCH : uv_process_kill(&p->h, sig);
+    if (p->exited)
+        return CO_ESRCH;
+    if (CO__RP_PLAY()) {
+        co__rp_val v;
+        co__rp_take("co_proc_kill", &v);
+        return (int)v.res;
+    }
+    int err = uv_process_kill(&p->h, sig);
+    co__rp_out(CO__RP_SILENT, err, -1, NULL, 0);
+    return err;
 }
 
 static void wait_cancel(co_task *t, co__wait *w, int err)
@@ -178,6 +254,11 @@ void co_proc_free(co_proc *p)
     if (p->waiter)
         co__fatal(NULL, 0, "co_proc_free of process %d, which task %llu \"%s\" waits for",
                   p->pid, (unsigned long long)p->waiter->id, co_task_name(p->waiter));
+    live_unlink(p);
+    if (p->fake) {
+        free(p);
+        return;
+    }
     if (!p->exited)
         uv_process_kill(&p->h, SIGKILL);
     close_all(p->fds, 3);

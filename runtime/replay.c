@@ -30,36 +30,84 @@ enum {
     R_RUN_END,   /* uv_run returned */
     R_OUT,       /* u: shape, zz: res, zz: fd, s: data */
     R_RES,       /* zz: res, zz: fd, s: data */
-    R_HASH,      /* u: FNV-1a 64 of written bytes, u: length */
+    R_HASH,      /* u: hash of written bytes, u: length */
+    R_SEED,      /* s: COSCOPE_SEED of the recorded run (explore.c) */
+    R_PROC_EXIT, /* u: pid, z: status (exit code, or 128 + signal) */
+    R_POST,      /* u: poster number: the loop ran its next post */
     R__COUNT
 };
 static const char *const rec_names[R__COUNT] = {
     "?", "a loop iteration", "a poll", "a wake-up", "an io_end",
     "a connection", "a deadline", "a signal", "the loop's end",
-    "a call's outcome", "a call's result", "written bytes"};
+    "a call's outcome", "a call's result", "written bytes", "a seed",
+    "a subprocess's exit", "a post"};
 
 int co__rp_mode;
 int co__rp_loop;
 int co__rp_quiet;
 
+#define OUT_CAP (1 << 20)
+
 static struct {
-    FILE *out;          /* recording */
+    int out;            /* recording: the log's fd, else -1 */
+    char *obuf;         /* what is not written yet */
+    size_t olen;
     uint64_t last_now;
+    uint64_t flushed_at; /* loop clock of the last flush (ms) */
     char *buf;          /* replaying: the whole log */
     size_t len, pos;
     uint64_t now;       /* virtual loop clock, ms since co_main began */
     const char *notes;  /* COSCOPE_REPLAY_NOTES: where a divergence is told */
 } L;
 
-/* ---- writing ---- */
+/* ---- writing ----
+ * Into a buffer of our own, written with write(2): the recorder's halt
+ * path (a kill, a crash, exit) calls out_flush from a signal handler, so
+ * a run that never returns from co_main still leaves its log. A record
+ * cut there in the middle is the log's end for a replay. */
+
+static void write_all(const char *p, size_t n)
+{
+    size_t done = 0;
+    while (L.out >= 0 && done < n) {
+        ssize_t k = write(L.out, p + done, n - done);
+        if (k <= 0)
+            break; /* a full disk: the log ends here */
+        done += (size_t)k;
+    }
+}
+
+/* (A signal that lands while the loop itself flushes may write the same
+ * bytes twice: the log's last records are then unreadable, and a replay
+ * ends there.) */
+static void out_flush(void)
+{
+    write_all(L.obuf, L.olen);
+    L.olen = 0;
+}
+
+static void put_bytes(const void *p, size_t n)
+{
+    if (L.olen + n > OUT_CAP)
+        out_flush();
+    if (n > OUT_CAP) {
+        write_all(p, n);
+        return;
+    }
+    memcpy(L.obuf + L.olen, p, n);
+    L.olen += n;
+}
 
 static void put_u(uint64_t v)
 {
+    unsigned char b[10];
+    size_t n = 0;
     while (v >= 0x80) {
-        putc_unlocked((int)(v & 0x7f) | 0x80, L.out);
+        b[n++] = (unsigned char)((v & 0x7f) | 0x80);
         v >>= 7;
     }
-    putc_unlocked((int)v, L.out);
+    b[n++] = (unsigned char)v;
+    put_bytes(b, n);
 }
 
 static void put_zz(int64_t v)
@@ -71,12 +119,13 @@ static void put_s(const void *p, size_t n)
 {
     put_u(n);
     if (n)
-        fwrite(p, 1, n, L.out);
+        put_bytes(p, n);
 }
 
 static void put_type(int type)
 {
-    putc_unlocked(type, L.out);
+    unsigned char t = (unsigned char)type;
+    put_bytes(&t, 1);
 }
 
 /* ---- reading ---- */
@@ -163,11 +212,36 @@ static int load_log(const char *path)
     return 0;
 }
 
+/* A run recorded under a seed (explore.c's scheduler) replays under it:
+ * the schedule is part of what was recorded. Read by co_main after
+ * co__rp_begin, so setting it here is enough. */
+static void seed_record(void)
+{
+    const char *seed = getenv("COSCOPE_SEED");
+    if (seed && *seed) {
+        put_type(R_SEED);
+        put_s(seed, strlen(seed));
+    }
+}
+
+static void seed_replay(void)
+{
+    char seed[64];
+    if (peek_type() != R_SEED) {
+        unsetenv("COSCOPE_SEED");
+        return;
+    }
+    L.pos++;
+    get_cstr(seed, sizeof seed);
+    setenv("COSCOPE_SEED", seed, 1);
+}
+
 int co__rp_begin(void)
 {
     const char *play = getenv("COSCOPE_REPLAY");
     const char *rec = getenv("COSCOPE_REPLAY_LOG");
     memset(&L, 0, sizeof L);
+    L.out = -1;
     co__rp_mode = CO__RP_OFF;
     co__rp_loop = co__rp_quiet = 0;
     if (play && *play) {
@@ -177,14 +251,22 @@ int co__rp_begin(void)
             return CO_EINVAL;
         }
         co__rp_mode = CO__RP_REPLAY;
+        seed_replay();
     } else if (rec && *rec) {
-        L.out = fopen(rec, "we");
-        if (!L.out) {
+        L.out = open(rec, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        L.obuf = malloc(OUT_CAP);
+        if (L.out < 0 || !L.obuf) {
             fprintf(stderr, "coscope: cannot record replay log %s\n", rec);
+            if (L.out >= 0)
+                close(L.out);
+            free(L.obuf);
+            L.out = -1;
             return CO_EINVAL;
         }
-        setvbuf(L.out, NULL, _IOFBF, 1 << 20);
-        fputs(MAGIC, L.out);
+        L.flushed_at = UINT64_MAX; /* the first poll flushes */
+        put_bytes(MAGIC, sizeof MAGIC - 1);
+        seed_record();
+        tr_rec_set_halt_hook(out_flush);
         co__rp_mode = CO__RP_RECORD;
     }
     return 0;
@@ -192,10 +274,15 @@ int co__rp_begin(void)
 
 void co__rp_end(void)
 {
-    if (L.out)
-        fclose(L.out);
+    if (L.out >= 0) {
+        tr_rec_set_halt_hook(NULL);
+        out_flush();
+        close(L.out);
+    }
+    free(L.obuf);
     free(L.buf);
     memset(&L, 0, sizeof L);
+    L.out = -1;
     co__rp_mode = CO__RP_OFF;
 }
 
@@ -208,9 +295,18 @@ void co__rp_log_check(uint64_t now_ms)
     L.last_now = now_ms;
 }
 
+/* The loop is about to block in the poller: the moment to hand what is
+ * buffered to the kernel, so that a run killed while idle (a server
+ * stopped by SIGTERM) leaves a whole log. At most once per loop
+ * millisecond, so a busy loop does not pay a write per iteration; what a
+ * kill takes is then at most the last millisecond's records. */
 void co__rp_log_prep(void)
 {
     put_type(R_PREP);
+    if (L.last_now != L.flushed_at) {
+        out_flush();
+        L.flushed_at = L.last_now;
+    }
 }
 
 void co__rp_log_wake(uint64_t task, tr_wake why, int result)
@@ -224,7 +320,7 @@ void co__rp_log_wake(uint64_t task, tr_wake why, int result)
 void co__rp_log_run_end(void)
 {
     put_type(R_RUN_END);
-    fflush(L.out); /* what is logged so far survives a kill */
+    out_flush();
 }
 
 void co__rp_log_deadline(uint64_t task)
@@ -239,15 +335,25 @@ void co__rp_log_signal(int signum)
     put_u((uint64_t)signum);
 }
 
-void co__io_end(uint64_t task, tr_op op, int64_t res)
+void co__rp_log_proc_exit(int pid, int status)
 {
-    if (CO__RP_LOOP_REC() && !co__current()) {
-        put_type(R_IOEND);
-        put_u(task);
-        put_u((uint64_t)op);
-        put_zz(res);
-    }
-    CO__TRACE(tr_rec_io_end(task, op, res));
+    put_type(R_PROC_EXIT);
+    put_u((uint64_t)pid);
+    put_zz(status);
+}
+
+void co__rp_log_post(unsigned poster)
+{
+    put_type(R_POST);
+    put_u(poster);
+}
+
+void co__rp_log_ioend(uint64_t task, tr_op op, int64_t res)
+{
+    put_type(R_IOEND);
+    put_u(task);
+    put_u((uint64_t)op);
+    put_zz(res);
 }
 
 void co__rp_conn(uint64_t task, int64_t fd, const char *local, const char *peer)
@@ -393,12 +499,6 @@ void co__rp_written(const char *what, const void *buf, size_t len)
     }
 }
 
-void co__rp_unsupported(const char *what)
-{
-    co__rp_diverged("%s cannot be replayed (docs/replay.md lists what can)",
-                    what);
-}
-
 void co__rp_diverged(const char *fmt, ...)
 {
     char msg[512];
@@ -503,6 +603,16 @@ static int deliver_one(void)
         co__rp_quiet = 1;
         co__signal_arrived((int)get_u());
         co__rp_quiet = 0;
+        return 1;
+    case R_PROC_EXIT: {
+        int pid = (int)get_u();
+        co__rp_quiet = 1;
+        co__proc_exited(pid, (int)get_zz());
+        co__rp_quiet = 0;
+        return 1;
+    }
+    case R_POST:
+        co__post_run_next((unsigned)get_u());
         return 1;
     case R_RUN_END:
         return 0;

@@ -38,6 +38,8 @@ void co__rp_log_wake(uint64_t task, tr_wake why, int result);
 void co__rp_log_run_end(void);           /* uv_run returned */
 void co__rp_log_deadline(uint64_t task); /* a deadline timer fired */
 void co__rp_log_signal(int signum);      /* a signal arrived */
+void co__rp_log_proc_exit(int pid, int status); /* a subprocess ended */
+void co__rp_log_post(unsigned poster);   /* the loop runs a post */
 
 /* ---- the loop, replayed: in place of uv_run. Returns when the log says
  * uv_run returned (or fatally when it ends first). */
@@ -46,8 +48,15 @@ void co__rp_run(void);
 uint64_t co__rp_now(void);
 
 /* ---- trace lines the loop writes, logged so a replay writes them ---- */
-/* io_end of a request completed on the loop (or in a task). */
-void co__io_end(uint64_t task, tr_op op, int64_t res);
+void co__rp_log_ioend(uint64_t task, tr_op op, int64_t res);
+/* io_end of a request completed on the loop (or in a task): inline, so
+ * it costs what the trace point did when no log is kept. */
+static inline void co__io_end(uint64_t task, tr_op op, int64_t res)
+{
+    if (CO__RP_LOOP_REC() && !co__current())
+        co__rp_log_ioend(task, op, res);
+    CO__TRACE(tr_rec_io_end(task, op, res));
+}
 
 /* ---- the outcome of one call that takes something from the world ----
  * Recording: co__rp_out when the call completed at once (its `shape`
@@ -85,15 +94,6 @@ void co__rp_written(const char *what, const void *buf, size_t len);
  * the log (its addresses) when replaying. */
 void co__rp_conn(uint64_t task, int64_t fd, const char *local, const char *peer);
 
-/* Replay: a call the replay cannot feed (docs/replay.md lists them)
- * ends the run with a message. */
-void co__rp_unsupported(const char *what) __attribute__((noreturn));
-static inline void co__rp_check_supported(const char *what)
-{
-    if (CO__RP_PLAY())
-        co__rp_unsupported(what);
-}
-
 /* Replay: the run left the recording (expected `want`, the log has
  * something else): a note for `coscope replay`, then the run ends. */
 void co__rp_diverged(const char *fmt, ...)
@@ -101,6 +101,11 @@ void co__rp_diverged(const char *fmt, ...)
 
 /* signal.c: what a signal's arrival does (the replay's driver calls it). */
 void co__signal_arrived(int signum);
+/* post.c: runs the next fn posted to poster number `poster` (in creation
+ * order), waiting for a thread of the program to post it. */
+void co__post_run_next(unsigned poster);
+/* proc.c: what a subprocess's exit does (pid: the recorded one). */
+void co__proc_exited(int pid, int status);
 /* task.c: what a deadline's timer does. */
 void co__deadline_fired(co_task *t);
 

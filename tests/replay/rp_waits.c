@@ -1,6 +1,9 @@
 /* tests/replay/rp_waits.c: the waits that end early, for test_replay: a
  * read past its deadline, a co_select timing out, a parked read and a
- * sleep cancelled by another task, with a server in the same process.
+ * sleep cancelled by another task, with a server in the same process;
+ * and what a connection is asked besides reads and writes (its
+ * addresses, options, a half-close); a UDP datagram, and a UDP receive
+ * past its deadline.
  * Prints `rp_waits: ok` when every wait ended as it should. */
 #include <coscope/co.h>
 
@@ -56,6 +59,15 @@ static void *late_reader(void *arg)
     co_select_case k = {.chan = c, .op = CO_SELECT_RECV, .elem = &v};
     expect(co_select(&k, 1, 5), 1, "select timeout");
     co_chan_free(c);
+    char host[64];
+    int p = 0;
+    co_mark("nodelay %d keepalive %d fd %d", co_tcp_nodelay(s, 1),
+            co_tcp_keepalive(s, 1, 30), co_tcp_fd(s) >= 0);
+    if (co_tcp_peer(s, host, sizeof host, &p) == 0)
+        co_mark("peer %s:%d", host, p == port ? 1 : 0);
+    if (co_tcp_local(s, host, sizeof host, NULL) == 0)
+        co_mark("local %s", host);
+    expect(co_shutdown(s), 0, "shutdown");
     co_close(s);
     return NULL;
 }
@@ -78,6 +90,28 @@ static void *sleeper(void *arg)
     return NULL;
 }
 
+static void *udp_task(void *arg)
+{
+    (void)arg;
+    co_udp *a, *b;
+    char buf[32], from[64];
+    int p = 0;
+    if (co_udp_bind("127.0.0.1", 0, &a) || co_udp_bind("127.0.0.1", 0, &b))
+        return NULL;
+    co_udp_send(a, "datagram", 8, "127.0.0.1", co_udp_port(b));
+    ssize_t n = co_udp_recv(b, buf, sizeof buf, from, sizeof from, &p);
+    co_mark("udp %zd from %s, its port %d", n, from, p == co_udp_port(a));
+    expect((int)n, 8, "udp recv");
+    uint64_t outer;
+    co_deadline_push(5, &outer);
+    expect((int)co_udp_recv(a, buf, sizeof buf, NULL, 0, NULL), CO_ETIMEDOUT,
+           "udp deadline");
+    co_deadline_pop(outer);
+    co_udp_close(a);
+    co_udp_close(b);
+    return NULL;
+}
+
 static void *main_task(void *arg)
 {
     (void)arg;
@@ -89,7 +123,9 @@ static void *main_task(void *arg)
     co_task *late = co_spawn(late_reader, NULL, "late reader");
     co_task *sil = co_spawn(silent_reader, &silent, "silent reader");
     co_task *zz = co_spawn(sleeper, NULL, "sleeper");
+    co_task *udp = co_spawn(udp_task, NULL, "udp");
     co_join(late, NULL);
+    co_join(udp, NULL);
     co_sleep(5);
     co_cancel(sil);
     co_cancel(zz);
@@ -104,8 +140,8 @@ static void *main_task(void *arg)
 
 int main(void)
 {
-    if (co_main(main_task, NULL) != 0 || checks != 5) {
-        fprintf(stderr, "rp_waits: %d of 5 checks\n", checks);
+    if (co_main(main_task, NULL) != 0 || checks != 8) {
+        fprintf(stderr, "rp_waits: %d of 8 checks\n", checks);
         return 1;
     }
     printf("rp_waits: ok\n");

@@ -132,8 +132,9 @@ static int parse_opts(int argc, char **argv, rp_opts *o, int *code)
 }
 
 /* The event number --stop-at names: a bare number, or the first loop
- * event of the recording at or after a time. 0 after a message. */
-static uint64_t stop_event(const tr_replay_trace *rec, const char *s)
+ * event of the recording at or after a time. 0 after a message, with the
+ * exit code in *code (usage, or no such event). */
+static uint64_t stop_event(const tr_replay_trace *rec, const char *s, int *code)
 {
     char *end;
     errno = 0;
@@ -146,9 +147,10 @@ static uint64_t stop_event(const tr_replay_trace *rec, const char *s)
         if (k)
             return k;
         fprintf(stderr, "coscope: replay: no event at or after %s\n", s);
+        *code = CLI_BAD;
         return 0;
     }
-    cli__usage_error("replay", "--stop-at: '%s' is neither an event number "
+    *code = cli__usage_error("replay", "--stop-at: '%s' is neither an event number "
                      "(1, 2, ...) nor a time", s);
     return 0;
 }
@@ -241,7 +243,7 @@ int cli__replay(int argc, char **argv)
                 "`coscope record --replayable`)\n", log ? log : "");
         goto done;
     }
-    if (o.stop_at && (stop = stop_event(rec, o.stop_at)) == 0)
+    if (o.stop_at && (stop = stop_event(rec, o.stop_at, &code)) == 0)
         goto done;
     if (!mkdtemp(dir)) {
         fprintf(stderr, "coscope: replay: %s: %s\n", dir, strerror(errno));

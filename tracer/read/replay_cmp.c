@@ -390,6 +390,14 @@ int tr_replay_check(const tr_replay_trace *rec, const tr_replay_run *run,
         fprintf(out, "stopped before event %" PRIu64 " as asked; the %zu "
                 "events before it are identical\n", run->stopped_at, rep->n);
         rc = 0;
+    } else if (rep->n < rec->n && !rec->ended &&
+               note_of(run->notes, "end", UINT64_MAX, msg, sizeof msg)) {
+        /* A recording cut short (killed): its log ends a little before
+         * its trace does, and the replay stops there. */
+        fprintf(out, "replayed %zu events, identical (the recorded run was "
+                "cut short: its log ends after event %zu of %zu)\n", n, n,
+                rec->n);
+        rc = 0;
     } else if (rep->n < rec->n || (rep->n > rec->n && rec->ended)) {
         report(out, rec, rep, run, i);
     } else if (note_of(run->notes, "content", UINT64_MAX, msg, sizeof msg)) {

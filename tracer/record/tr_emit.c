@@ -27,7 +27,9 @@ static struct {
 /* COSCOPE_STOP_AT=N: the loop's Nth event (its Nth line that is not the
  * header, `end` or a pool thread's work_begin / work_end) is preceded by a
  * SIGTRAP raised right where it is emitted, on the stack of the task that
- * emits it, so a debugger lands there. 0: none. */
+ * emits it, so a debugger lands there. 0: none. While one is set, every
+ * record takes reserve_slow, where the count is checked: the hot path
+ * stays as it is. */
 static uint64_t stop_at;
 
 static void stop_hit(void)
@@ -63,6 +65,8 @@ static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static void reserve_slow(size_t size)
 {
     tr__ring *r = &tr__loop_ring;
+    if (stop_at && tr__loop_events + 1 == stop_at)
+        stop_hit();
     for (;;) {
         uint64_t h = prod.head, end = ring_end(r, h);
         uint64_t pad = h + size > end ? end - h : 0;
@@ -80,14 +84,14 @@ static void reserve_slow(size_t size)
         }
         uint64_t room = used <= r->size / 2 ? r->size / 2 : r->size;
         prod.limit = min_u64(tail + room, ring_end(r, prod.head));
+        if (stop_at) /* every record comes here until the stop */
+            prod.limit = prod.head;
         return;
     }
 }
 
 static inline tr__rec *rec_begin(size_t size)
 {
-    if (__builtin_expect(stop_at != 0, 0) && tr__loop_events + 1 == stop_at)
-        stop_hit();
     if (__builtin_expect(prod.head + size > prod.limit, 0))
         reserve_slow(size);
     return (tr__rec *)(tr__loop_ring.buf + (prod.head & (tr__loop_ring.size - 1)));

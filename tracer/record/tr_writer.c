@@ -421,8 +421,23 @@ static size_t cut_utf8(const char *s, size_t len)
     return len;
 }
 
+static void (*volatile halt_hook)(void);
+
+void tr_rec_set_halt_hook(void (*fn)(void))
+{
+    halt_hook = fn;
+}
+
+static void run_halt_hook(void)
+{
+    void (*fn)(void) = halt_hook;
+    if (fn)
+        fn();
+}
+
 void tr_rec_fatal(uint64_t task, const char *msg, size_t len, const char *file, int line)
 {
+    run_halt_hook();
     last_rec lr;
     memset(&lr, 0, TR__REC_HEAD);
     size_t n = msg ? cut_utf8(msg, len) : 0;
@@ -438,6 +453,7 @@ void tr_rec_fatal(uint64_t task, const char *msg, size_t len, const char *file, 
 
 void tr_rec_halt(int sig, int code)
 {
+    run_halt_hook();
     last_rec lr;
     memset(&lr, 0, TR__REC_HEAD);
     lr.r.ev = TR_EV_HALT;

@@ -27,6 +27,15 @@
  * them. Blocking calls are macros that pass the caller's __FILE__/__LINE__ to
  * the trace (the `at` of the wait); (co_sleep)(ms) calls the plain function.
  *
+ * Replay (docs/replay.md): COSCOPE_REPLAY_LOG=path, with COSCOPE_TRACE, also
+ * logs every input the runtime takes from the world (bytes read, accepts,
+ * connects, lookups, timer / pool / signal wake-ups in the loop's order,
+ * co_now's values); COSCOPE_REPLAY=path runs the program on such a log
+ * instead of the world, on its recorded clock (`coscope replay` does both
+ * and checks every event); COSCOPE_STOP_AT=N raises SIGTRAP right before
+ * the loop's event N. What the program reads around the runtime
+ * (time(), rand(), stdio) is not replayed: read co_now() instead.
+ *
  * Environment: COSCOPE_TRACE=path records a trace; COSCOPE_STACK_KB sets the
  * task stack size (default 64, minimum 16). Each stack is an mmap with a
  * 256 KiB guard region below it (two kernel mappings; the guard costs

@@ -68,6 +68,10 @@ void tr_rec_crash_flush(void);
  * exit(code) with sig 0 (the recorder's on_exit handler). */
 void tr_rec_fatal(uint64_t task, const char *msg, size_t len, const char *file, int line);
 void tr_rec_halt(int sig, int code);
+/* fn (async-signal-safe; NULL: none) runs first in tr_rec_fatal and
+ * tr_rec_halt, whatever thread or signal handler calls them: the runtime
+ * writes out its replay log there. */
+void tr_rec_set_halt_hook(void (*fn)(void));
 
 /* Nanoseconds since the trace began (the `t` of the next event). */
 int64_t tr_rec_now(void);
