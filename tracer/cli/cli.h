@@ -28,6 +28,7 @@ int cli__validate(int argc, char **argv);
 int cli__view(int argc, char **argv);
 int cli__why(int argc, char **argv);
 int cli__top(int argc, char **argv);
+int cli__explore(int argc, char **argv);
 /* top's live view of the trace at path until q, or until ended(arg) says
  * so (`record --top`: PROG exited; its signal handlers are left alone).
  * Restores the terminal. Returns CLI_OK. */
