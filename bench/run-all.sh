@@ -77,7 +77,7 @@ BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
     say "warning: $BUILD is a '$BUILD_TYPE' build, the figures want Release"
 say "building benchmarks in $BUILD"
 cmake --build "$BUILD" -j2 --target bench_runtime bench_record gen_trace \
-    bench_load bench_herd coscope_cli bench_view bench_echo http_hello echo_server \
+    bench_load bench_herd coscope_cli bench_view bench_echo http_hello echo_server sleepy \
     >"$LOG_DIR/build.log" 2>&1 || die "build failed (see $LOG_DIR/build.log)"
 
 B_RUNTIME=$BUILD/bench/runtime/bench_runtime
@@ -363,6 +363,18 @@ E_TRACE_MB_C[$chunk]=$(calc "$(median "${ECHO_TRACE_BYTES[@]}") / 1e6")
 done
 
 # =====================================================================
+# 3b. replay: --replayable's recording cost, a replay's speed
+# =====================================================================
+say "replay: --replayable on echo and http_hello, sleepy's replay ($RUNS pairs)"
+RUNS=$RUNS "$ROOT/bench/replay/replay.sh" "$BUILD" >"$LOG_DIR/replay.log" 2>&1 ||
+    die "bench/replay/replay.sh failed (see $LOG_DIR/replay.log)"
+RP_ECHO=$(val replay_echo_throughput_ratio "$LOG_DIR/replay.log")
+RP_ECHO_LOG=$(val replay_echo_log_rate "$LOG_DIR/replay.log")
+RP_HTTP=$(val replay_http_throughput_ratio "$LOG_DIR/replay.log")
+RP_HTTP_LOG=$(val replay_http_log_rate "$LOG_DIR/replay.log")
+RP_SPEED=$(val replay_sleepy_speedup "$LOG_DIR/replay.log")
+
+# =====================================================================
 # 4. reading: a generated EVENTS-event trace, bench_load and bench_view
 # =====================================================================
 GEN=$TMP_PREFIX-gen.jsonl
@@ -451,6 +463,9 @@ CPU time stolen by the hypervisor during the run: $(echo "$TICKS_BEFORE $(cpu_ti
 | Node.js \`http\` hello | $(fmt 0 "$H_NODE") req/s (1.00); $(fmt 2 "$C_NODE") µs CPU/req | peer | | bench/peers/node_hello.js, same wrk rounds |
 | Python asyncio \`Protocol\` hello | $(fmt 0 "$H_PY") req/s ($(r_node "$H_PY")× Node); $(fmt 2 "$C_PY") µs CPU/req | peer | | bench/peers/py_hello.py, same wrk rounds |
 $ECHO_ROWS
+| \`record --replayable\`, echo_server in-process clients | $(fmt 2 "$RP_ECHO")× the throughput of tracing alone; log $(fmt 0 "$RP_ECHO_LOG") MB/s | ≥ 0.8× | $(status "$(ge "$RP_ECHO" 0.8)") | bench/replay/replay.sh: 4 clients × 16 MiB echoed (the log keeps every byte read), traced vs traced + COSCOPE_REPLAY_LOG, paired, $RUNS pairs |
+| \`record --replayable\`, http_hello in-process clients | $(fmt 2 "$RP_HTTP")× the throughput of tracing alone; log $(fmt 1 "$RP_HTTP_LOG") MB/s | ≥ 0.8× (rr: 1.4–8× slower) | $(status "$(ge "$RP_HTTP" 0.8)") | same script: http_hello --clients 50 --requests 2000, paired, $RUNS pairs |
+| \`coscope replay\` of a sleep-dominated run | $(fmt 1 "$RP_SPEED")× faster than it was recorded | ≥ 10× | $(status "$(ge "$RP_SPEED" 10)") | same script: bench/replay/sleepy (50 tasks × 40 sleeps of 50–52 ms), recorded wall time ÷ \`coscope replay\` wall time (the check included), $RUNS pairs |
 | trace load, $(fmt 0 "$MEV") M events | $(fmt 2 "$LOAD_S") s ($(fmt 3 "$(calc "$LOAD_S / $MEV")") s per M events) | ≤ 5 s | $(status "$(le "$LOAD_S" 5)") | bench_load on a gen_trace file of $(fmt 0 "$GEN_MB") MB in /tmp (page cache warm), $READ_RUNS runs |
 | \`coscope stalls\`, 100 000 tasks parked then released ($(fmt 0 "$HERD_N") stalls) | $(fmt 2 "$HERD_STALLS_S") s (\`stats\` on the same trace: $(fmt 2 "$HERD_STATS_S") s) | ≤ 3× \`stats\` (was 238 s against ~1 s) | $(status "$(le "$HERD_STALLS_S" "3 * $HERD_STATS_S")") | bench_herd: gen_herd's trace, then the whole CLI, \`stalls\` and \`stats\`; $READ_RUNS runs |
 | trace load, peak RSS | $(fmt 0 "$LOAD_RSS") MB ($(fmt 1 "$(calc "$LOAD_RSS / $MEV")") MB per M events, $(fmt 2 "$LOAD_X")× file) | ≤ file size | $(status "$(le "$LOAD_X" 1)") | same runs, \`ru_maxrss\` after load + analysis |

@@ -7,6 +7,7 @@
  * pops them, so no element is ever handed to a select that already took
  * another. */
 #include "sched_int.h"
+#include "replay_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,6 +300,14 @@ static void sel_timeout(uv_timer_t *h)
     co__wake(t, TR_WAKE_TIMER, (int)sw->n); /* "the timeout case" */
 }
 
+/* A replay's timeout comes from the log: what sel_timeout does but wake. */
+static void sel_replay_timeout(co_task *t, co__wait *w, int result)
+{
+    (void)t;
+    (void)result;
+    sel_unlink(w->ctx);
+}
+
 static void sel_timer_closed(uv_handle_t *h)
 {
     free(h);
@@ -335,7 +344,8 @@ static int sel_park(co_select_case *cases, size_t n, int64_t timeout_ms,
             return CO_ENOMEM;
         uv_timer_init(co__loop(), sw.timer);
         sw.timer->data = self;
-        uv_timer_start(sw.timer, sel_timeout, (uint64_t)timeout_ms, 0);
+        if (!CO__RP_PLAY()) /* a replay's log says when it fires */
+            uv_timer_start(sw.timer, sel_timeout, (uint64_t)timeout_ms, 0);
     }
     for (size_t i = 0; i < n; i++) {
         w[i] = (cwaiter){.task = self, .elem = cases[i].elem, .sel = &st,
@@ -347,7 +357,8 @@ static int sel_park(co_select_case *cases, size_t n, int64_t timeout_ms,
     }
     co__wait wt = {.why = TR_WAIT_SELECT, .op = TR_OP_NONE, .fd = -1,
                    .ms = timeout_ms, .file = file, .line = line,
-                   .cancel = sel_cancel, .ctx = &sw};
+                   .cancel = sel_cancel, .ctx = &sw,
+                   .replay_wake = sel_replay_timeout};
     int r = co__park(&wt);
     if (sw.timer) {
         uv_timer_stop(sw.timer);

@@ -46,6 +46,9 @@ struct co__wait {
     int line;
     void (*cancel)(co_task *t, co__wait *w, int err);
     void *ctx;      /* for the cancel function */
+    /* Replay only (replay.c): what the loop's callback would have done
+     * besides the wake-up (unlink a waiter, run pool work); NULL: none. */
+    void (*replay_wake)(co_task *t, co__wait *w, int result);
 };
 
 struct co_task {

@@ -5,6 +5,7 @@
  * withdraws the request if it has not started (uv_cancel); one in flight
  * runs to its end and the call waits for it, as libuv cannot stop it. */
 #include "co_int.h"
+#include "replay_int.h"
 
 #include <netdb.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     }
     uv_freeaddrinfo(res);
     r->status = status ? status : (n ? 0 : UV_EAI_NONAME);
-    CO__TRACE(tr_rec_io_end(r->t->id, TR_OP_DNS, r->status ? r->status : n));
+    co__io_end(r->t->id, TR_OP_DNS, r->status ? r->status : n);
     int err = r->cancel_err ? r->cancel_err : r->status;
     co__wake(r->t, r->cancel_err ? co__cancel_why(r->cancel_err) : TR_WAKE_IO, err);
 }
@@ -47,6 +48,33 @@ static void dns_cancel(co_task *t, co__wait *w, int err)
     dns_req *r = w->ctx;
     r->cancel_err = err;
     uv_cancel((uv_req_t *)&r->uv); /* its callback comes with ECANCELED */
+}
+
+/* A replay's lookup: the recorded outcome and address. A cancel waits
+ * for the recorded callback, as uv_cancel made it come. */
+static void rp_dns_cancel(co_task *t, co__wait *w, int err)
+{
+    (void)t;
+    (void)w;
+    (void)err;
+}
+
+static int rp_resolve(struct sockaddr_storage *out, const char *file, int line)
+{
+    co_task *self = co__current();
+    co__rp_val v;
+    co__rp_take("a host name lookup", &v);
+    if (v.shape == CO__RP_BEGIN_END) {
+        CO__TRACE(tr_rec_io_end(self->id, TR_OP_DNS, v.res));
+        return (int)v.res;
+    }
+    co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_DNS, .fd = -1, .ms = -1,
+                  .file = file, .line = line, .cancel = rp_dns_cancel};
+    co__park(&w);
+    co__rp_take_res("a host name lookup", &v);
+    memset(out, 0, sizeof *out);
+    co__rp_copy(&v, out, sizeof *out);
+    return (int)v.res;
 }
 
 int co__resolve_at(const char *host, int port, struct sockaddr_storage *out,
@@ -63,14 +91,18 @@ int co__resolve_at(const char *host, int port, struct sockaddr_storage *out,
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     CO__TRACE(tr_rec_io_begin(self->id, TR_OP_DNS, -1, -1));
+    if (CO__RP_PLAY())
+        return rp_resolve(out, file, line);
     err = uv_getaddrinfo(co__loop(), &r.uv, on_resolved, host, NULL, &hints);
+    co__rp_out(err ? CO__RP_BEGIN_END : CO__RP_PARKS, err, -1, NULL, 0);
     if (err) {
-        CO__TRACE(tr_rec_io_end(self->id, TR_OP_DNS, err));
+        co__io_end(self->id, TR_OP_DNS, err);
         return err;
     }
     co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_DNS, .fd = -1, .ms = -1,
                   .file = file, .line = line, .cancel = dns_cancel, .ctx = &r};
     int rc = co__park(&w);
     assert(r.done && "woken before getaddrinfo finished");
+    co__rp_res(rc, -1, out, rc == 0 ? sizeof *out : 0);
     return rc;
 }

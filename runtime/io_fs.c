@@ -4,6 +4,7 @@
  * only removes a request that has not started; one already running on a
  * pool thread is let finish and its result thrown away. */
 #include "co_int.h"
+#include "replay_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ static void on_fs(uv_fs_t *uv)
     }
     r->res = res;
     r->done = 1;
-    CO__TRACE(tr_rec_io_end(r->t->id, r->op, res));
+    co__io_end(r->t->id, r->op, res);
     co__wake(r->t, r->cancel_err ? cancel_why(r->cancel_err) : TR_WAKE_IO, 0);
 }
 
@@ -71,13 +72,14 @@ static ssize_t fs_wait(fs_req *r, int64_t fd, const char *file, int line)
 static ssize_t fs_fail(fs_req *r, int err)
 {
     uv_fs_req_cleanup(&r->uv);
-    CO__TRACE(tr_rec_io_end(r->t->id, r->op, err));
+    co__io_end(r->t->id, r->op, err);
     return err;
 }
 
 int co_fs_open_at(const char *path, int flags, int mode, const char *file,
                   int line)
 {
+    co__rp_check_supported("co_fs_open");
     if (!path)
         return CO_EINVAL;
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_OPEN, -1, -1, file, line);
@@ -126,6 +128,7 @@ static ssize_t fs_rw(int write, int fd, void *buf, size_t len, int64_t offset,
 ssize_t co_fs_read_at(int fd, void *buf, size_t len, int64_t offset,
                       const char *file, int line)
 {
+    co__rp_check_supported("co_fs_read");
     return fs_rw(0, fd, buf, len, offset, file, line);
 }
 
@@ -138,6 +141,7 @@ ssize_t co_fs_read(int fd, void *buf, size_t len, int64_t offset)
 ssize_t co_fs_write_at(int fd, const void *buf, size_t len, int64_t offset,
                        const char *file, int line)
 {
+    co__rp_check_supported("co_fs_write");
     return fs_rw(1, fd, (void *)buf, len, offset, file, line);
 }
 
@@ -151,6 +155,7 @@ ssize_t co_fs_write(int fd, const void *buf, size_t len, int64_t offset)
  * (then synchronously, on the loop thread), so it never leaks. */
 int co_fs_close_at(int fd, const char *file, int line)
 {
+    co__rp_check_supported("co_fs_close");
     uv_loop_t *loop = co__loop();
     if (!loop)
         return CO_EINVAL;
@@ -200,6 +205,7 @@ static ssize_t fs_wait_keep(fs_req *r, int64_t fd, const char *file, int line)
 
 int co_fs_stat_at(const char *path, co_stat *st, const char *file, int line)
 {
+    co__rp_check_supported("co_fs_stat");
     if (!path || !st)
         return CO_EINVAL;
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_STAT, -1, -1, file, line);
@@ -224,6 +230,7 @@ int co_fs_stat_at(const char *path, co_stat *st, const char *file, int line)
 
 int co_fs_rename_at(const char *from, const char *to, const char *file, int line)
 {
+    co__rp_check_supported("co_fs_rename");
     if (!from || !to)
         return CO_EINVAL;
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_RENAME, -1, -1, file, line);
@@ -237,6 +244,7 @@ int co_fs_rename_at(const char *from, const char *to, const char *file, int line
 
 int co_fs_unlink_at(const char *path, const char *file, int line)
 {
+    co__rp_check_supported("co_fs_unlink");
     if (!path)
         return CO_EINVAL;
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_UNLINK, -1, -1, file, line);
@@ -250,6 +258,7 @@ int co_fs_unlink_at(const char *path, const char *file, int line)
 
 int co_fs_mkdir_at(const char *path, int mode, const char *file, int line)
 {
+    co__rp_check_supported("co_fs_mkdir");
     if (!path)
         return CO_EINVAL;
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_MKDIR, -1, -1, file, line);
@@ -263,6 +272,7 @@ int co_fs_mkdir_at(const char *path, int mode, const char *file, int line)
 
 int co_fs_fsync_at(int fd, const char *file, int line)
 {
+    co__rp_check_supported("co_fs_fsync");
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_FSYNC, fd, -1, file, line);
     if (err)
         return err;
@@ -314,6 +324,7 @@ static int take_entries(uv_fs_t *uv, size_t count, co_dirent **out)
 
 int co_fs_readdir_at(const char *path, co_dirent **out, const char *file, int line)
 {
+    co__rp_check_supported("co_fs_readdir");
     if (!path || !out)
         return CO_EINVAL;
     int err = co__check_at(TR_WAIT_IO, 0, TR_OP_FS_READDIR, -1, -1, file, line);

@@ -4,6 +4,7 @@
  * TCP_NODELAY and keepalive. Kept apart from io_tcp.c, which owns the
  * connection's life; this file reaches the handle through co__tcp_uv. */
 #include "co_int.h"
+#include "replay_int.h"
 
 #include <string.h>
 
@@ -18,7 +19,7 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 {
     shut_req *r = req->data;
     r->done = 1;
-    CO__TRACE(tr_rec_io_end(r->t->id, TR_OP_SHUTDOWN, status));
+    co__io_end(r->t->id, TR_OP_SHUTDOWN, status);
     int err = r->cancel_err ? r->cancel_err : status;
     co__wake(r->t, r->cancel_err ? co__cancel_why(r->cancel_err) : TR_WAKE_IO, err);
 }
@@ -36,6 +37,7 @@ static void shut_cancel(co_task *t, co__wait *w, int err)
 
 int co_shutdown_at(co_tcp *s, const char *file, int line)
 {
+    co__rp_check_supported("co_shutdown");
     uv_tcp_t *h = co__tcp_uv(s);
     if (!s)
         return CO_EINVAL;
@@ -51,7 +53,7 @@ int co_shutdown_at(co_tcp *s, const char *file, int line)
     CO__TRACE(tr_rec_io_begin(r.t->id, TR_OP_SHUTDOWN, fd, -1));
     err = uv_shutdown(&r.uv, (uv_stream_t *)h, on_shutdown);
     if (err) {
-        CO__TRACE(tr_rec_io_end(r.t->id, TR_OP_SHUTDOWN, err));
+        co__io_end(r.t->id, TR_OP_SHUTDOWN, err);
         return err;
     }
     co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_SHUTDOWN, .fd = fd, .ms = -1,
@@ -103,16 +105,19 @@ static int addr_of(co_tcp *s, int peer, char *host, size_t n, int *port)
 
 int co_tcp_peer(co_tcp *s, char *host, size_t n, int *port)
 {
+    co__rp_check_supported("co_tcp_peer");
     return addr_of(s, 1, host, n, port);
 }
 
 int co_tcp_local(co_tcp *s, char *host, size_t n, int *port)
 {
+    co__rp_check_supported("co_tcp_local");
     return addr_of(s, 0, host, n, port);
 }
 
 int co_tcp_nodelay(co_tcp *s, int on)
 {
+    co__rp_check_supported("co_tcp_nodelay");
     uv_tcp_t *h = co__tcp_uv(s);
     if (!s)
         return CO_EINVAL;
@@ -121,6 +126,7 @@ int co_tcp_nodelay(co_tcp *s, int on)
 
 int co_tcp_keepalive(co_tcp *s, int on, unsigned delay_s)
 {
+    co__rp_check_supported("co_tcp_keepalive");
     uv_tcp_t *h = co__tcp_uv(s);
     if (!s || (on && delay_s == 0))
         return CO_EINVAL;

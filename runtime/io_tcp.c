@@ -5,6 +5,7 @@
  * run. libuv cannot cancel a write or a connect, so cancelling one closes
  * the connection, which makes libuv call back at once with UV_ECANCELED. */
 #include "co_int.h"
+#include "replay_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,6 +52,7 @@ struct co_tcp {
     int closing;      /* uv_close has been called */
     int closed;       /* its close callback has run */
     int release;      /* free at the close callback (nobody holds it) */
+    int fake;         /* a replay's: no socket, no libuv handle */
     co_task *closer;  /* the task parked in co_close */
     /* listening side */
     int pending;      /* libuv holds an accepted fd until uv_accept */
@@ -63,6 +65,17 @@ struct co_tcp {
     size_t nahead;   /* returned (io_buf.c), served first by co_read */
     co_tcp *live_prev, *live_next; /* every co_tcp not yet freed */
 };
+
+/* A replay's versions of the calls (at the end of this file): the same
+ * trace lines and results, taken from the log instead of a socket. */
+static int rp_accept(co_tcp *srv, co_task *self, co_tcp **out,
+                     const char *file, int line);
+static int rp_connect(co_tcp **out, const char *file, int line);
+static ssize_t rp_read(co_tcp *s, co_task *self, void *buf, size_t len,
+                       const char *file, int line);
+static ssize_t rp_write(co_tcp *s, co_task *self, size_t len, const char *file,
+                        int line);
+static int rp_close(co_tcp *s, co_task *self, const char *file, int line);
 
 /* Every co_tcp not yet freed, for co__tcp_close_all (loop thread only). */
 static co_tcp *live;
@@ -137,6 +150,21 @@ static co_tcp *tcp_new(uv_loop_t *loop, int family, int *err)
     return s;
 }
 
+/* A replay's connection: the recorded fd, no socket behind it. */
+static co_tcp *tcp_fake(int64_t fd)
+{
+    co_tcp *s = calloc(1, sizeof *s);
+    if (!s)
+        co__rp_diverged("out of memory");
+    s->fake = 1;
+    s->fd = fd;
+    s->live_next = live;
+    if (live)
+        live->live_prev = s;
+    live = s;
+    return s;
+}
+
 static void on_close(uv_handle_t *h)
 {
     co_tcp *s = h->data;
@@ -144,7 +172,7 @@ static void on_close(uv_handle_t *h)
     if (s->closer) {
         co_task *t = s->closer;
         s->closer = NULL;
-        CO__TRACE(tr_rec_io_end(t->id, TR_OP_CLOSE, 0));
+        co__io_end(t->id, TR_OP_CLOSE, 0);
         co__wake(t, TR_WAKE_IO, 0);
     }
     if (s->release)
@@ -169,7 +197,7 @@ static void accept_unlink(co_tcp *srv, accept_waiter *aw)
     aw->next = NULL;
     /* A listener keeps the loop alive only while someone waits on it, so
      * a forgotten server does not stop co_main from returning. */
-    if (!srv->acc_head)
+    if (!srv->acc_head && !srv->fake)
         uv_unref((uv_handle_t *)&srv->h);
 }
 
@@ -183,18 +211,22 @@ static void tcp_kill(co_tcp *s)
     if (s->reader) {
         io_req *r = s->reader;
         s->reader = NULL;
-        uv_read_stop(stream(s));
+        if (!s->fake)
+            uv_read_stop(stream(s));
         r->res = CO_ECANCELED;
-        CO__TRACE(tr_rec_io_end(r->t->id, TR_OP_READ, CO_ECANCELED));
+        co__io_end(r->t->id, TR_OP_READ, CO_ECANCELED);
         co__wake(r->t, TR_WAKE_IO, 0);
     }
     while (s->acc_head) {
         accept_waiter *aw = s->acc_head;
         accept_unlink(s, aw);
-        CO__TRACE(tr_rec_io_end(aw->t->id, TR_OP_ACCEPT, CO_ECANCELED));
+        co__io_end(aw->t->id, TR_OP_ACCEPT, CO_ECANCELED);
         co__wake(aw->t, TR_WAKE_IO, CO_ECANCELED);
     }
-    uv_close((uv_handle_t *)&s->h, on_close);
+    if (s->fake)
+        s->closed = 1; /* nothing to close: freed by its owner */
+    else
+        uv_close((uv_handle_t *)&s->h, on_close);
 }
 
 /* Closes s in the background; it is freed by its close callback. */
@@ -202,6 +234,8 @@ static void tcp_discard(co_tcp *s)
 {
     s->release = 1;
     tcp_kill(s);
+    if (s->fake)
+        live_unlink_free(s);
 }
 
 /* For co_main once every task has ended, before it closes the loop's
@@ -284,14 +318,18 @@ static void addr_name(const struct sockaddr_storage *ss, int ok, char *buf, size
  * (a read on one is then woken by a write on the other). */
 static void trace_conn(uint64_t task, co_tcp *c)
 {
-    if (!TR_ON())
+    if (CO__RP_PLAY()) { /* the addresses are the recording's */
+        co__rp_conn(task, c->fd, "", "");
+        return;
+    }
+    if (!TR_ON() && !CO__RP_REC())
         return;
     struct sockaddr_storage l, p;
     int nl = sizeof l, np = sizeof p;
     char local[72], peer[72];
     addr_name(&l, uv_tcp_getsockname(&c->h, (struct sockaddr *)&l, &nl), local, sizeof local);
     addr_name(&p, uv_tcp_getpeername(&c->h, (struct sockaddr *)&p, &np), peer, sizeof peer);
-    tr_rec_conn(task, c->fd, local, peer);
+    co__rp_conn(task, c->fd, local, peer);
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -313,9 +351,8 @@ static void on_connection(uv_stream_t *server, int status)
     if (res == CO_ENOMEM)
         srv->pending = 1;
     if (res == 0)
-        CO__TRACE(trace_conn(aw->t->id, aw->conn));
-    CO__TRACE(tr_rec_io_end(aw->t->id, TR_OP_ACCEPT,
-                            res == 0 ? aw->conn->fd : res));
+        trace_conn(aw->t->id, aw->conn);
+    co__io_end(aw->t->id, TR_OP_ACCEPT, res == 0 ? aw->conn->fd : res);
     co__wake(aw->t, TR_WAKE_IO, res);
 }
 
@@ -329,20 +366,34 @@ int co_tcp_listen_at(const char *host, int port, co_tcp **out,
     int err = parse_addr(host, port, &ss, file, line);
     if (err)
         return err;
-    co_tcp *s = tcp_new(loop, ss.ss_family, &err);
-    if (!s)
-        return err;
     uint64_t id = co__cur_id();
-    err = uv_tcp_bind(&s->h, (const struct sockaddr *)&ss, 0);
-    if (!err)
-        err = uv_listen(stream(s), LISTEN_BACKLOG, on_connection);
+    co_tcp *s;
+    if (CO__RP_PLAY()) {
+        co__rp_val v;
+        co__rp_take("co_tcp_listen", &v);
+        if (v.shape == CO__RP_SILENT)
+            return (int)v.res;
+        s = tcp_fake(v.fd);
+        err = (int)v.res;
+    } else {
+        s = tcp_new(loop, ss.ss_family, &err);
+        if (!s) {
+            co__rp_out(CO__RP_SILENT, err, -1, NULL, 0);
+            return err;
+        }
+        err = uv_tcp_bind(&s->h, (const struct sockaddr *)&ss, 0);
+        if (!err)
+            err = uv_listen(stream(s), LISTEN_BACKLOG, on_connection);
+        co__rp_out(CO__RP_IO, err, s->fd, NULL, 0);
+    }
     CO__TRACE(tr_rec_io(id, TR_OP_LISTEN, s->fd, -1, err));
     if (err) {
         tcp_discard(s);
         return err;
     }
     s->listening = 1;
-    uv_unref((uv_handle_t *)&s->h);
+    if (!s->fake)
+        uv_unref((uv_handle_t *)&s->h);
     *out = s;
     return 0;
 }
@@ -359,19 +410,25 @@ int co_tcp_port(const co_tcp *s)
     int n = sizeof ss;
     if (!s || s->closing)
         return CO_EINVAL;
-    int err = uv_tcp_getsockname(&s->h, (struct sockaddr *)&ss, &n);
-    if (err)
-        return err;
-    if (ss.ss_family == AF_INET)
-        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    if (CO__RP_PLAY()) {
+        co__rp_val v;
+        co__rp_take("co_tcp_port", &v);
+        return (int)v.res;
+    }
+    int port = uv_tcp_getsockname(&s->h, (struct sockaddr *)&ss, &n);
+    if (port == 0 && ss.ss_family == AF_INET)
+        port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    else if (port == 0)
+        port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    co__rp_out(CO__RP_SILENT, port, -1, NULL, 0);
+    return port;
 }
 
 static void accept_cancel(co_task *t, co__wait *w, int err)
 {
     accept_waiter *aw = w->ctx;
     accept_unlink(aw->server, aw);
-    CO__TRACE(tr_rec_io_end(t->id, TR_OP_ACCEPT, err));
+    co__io_end(t->id, TR_OP_ACCEPT, err);
     co__wake(t, cancel_why(err), err);
 }
 
@@ -386,14 +443,17 @@ int co_tcp_accept_at(co_tcp *server, co_tcp **out, const char *file, int line)
     if (err)
         return err;
     co_task *self = co__current();
+    if (CO__RP_PLAY())
+        return rp_accept(server, self, out, file, line);
     if (server->listen_err || server->pending) { /* no need to wait */
         co_tcp *c = NULL;
         err = server->listen_err;
         server->listen_err = 0;
         if (!err)
             err = take_conn(server, &c);
+        co__rp_out(CO__RP_IO, err, err ? -1 : c->fd, NULL, 0);
         if (!err)
-            CO__TRACE(trace_conn(self->id, c));
+            trace_conn(self->id, c);
         CO__TRACE(tr_rec_io(self->id, TR_OP_ACCEPT, server->fd, -1,
                             err ? err : c->fd));
         if (!err)
@@ -411,7 +471,9 @@ int co_tcp_accept_at(co_tcp *server, co_tcp **out, const char *file, int line)
     co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_ACCEPT, .fd = server->fd,
                   .ms = -1, .file = file, .line = line,
                   .cancel = accept_cancel, .ctx = &aw};
+    co__rp_park();
     err = co__park(&w);
+    co__rp_res(err, err ? -1 : aw.conn->fd, NULL, 0);
     if (!err)
         *out = aw.conn;
     return err;
@@ -430,8 +492,8 @@ static void on_connect(uv_connect_t *req, int status)
     io_req *r = req->data;
     r->res = r->cancel_err ? r->cancel_err : status;
     if (r->res == 0)
-        CO__TRACE(trace_conn(r->t->id, r->s));
-    CO__TRACE(tr_rec_io_end(r->t->id, TR_OP_CONNECT, r->res));
+        trace_conn(r->t->id, r->s);
+    co__io_end(r->t->id, TR_OP_CONNECT, r->res);
     if (r->res < 0)
         tcp_discard(r->s); /* no-op when the cancel already did */
     co__wake(r->t, r->cancel_err ? cancel_why(r->cancel_err) : TR_WAKE_IO, 0);
@@ -461,17 +523,22 @@ int co_tcp_connect_at(const char *host, int port, co_tcp **out,
         return err;
     if ((err = parse_addr(host, port, &ss, file, line)))
         return err;
+    if (CO__RP_PLAY())
+        return rp_connect(out, file, line);
     co_tcp *s = tcp_new(loop, ss.ss_family, &err);
-    if (!s)
+    if (!s) {
+        co__rp_out(CO__RP_SILENT, err, -1, NULL, 0);
         return err;
+    }
     co_task *self = co__current();
     io_req r = {.t = self, .s = s, .op = TR_OP_CONNECT};
     r.uv.connect.data = &r;
     CO__TRACE(tr_rec_io_begin(self->id, TR_OP_CONNECT, s->fd, -1));
     err = uv_tcp_connect(&r.uv.connect, &s->h, (const struct sockaddr *)&ss,
                          on_connect);
+    co__rp_out(err ? CO__RP_BEGIN_END : CO__RP_PARKS, err, s->fd, NULL, 0);
     if (err) {
-        CO__TRACE(tr_rec_io_end(self->id, TR_OP_CONNECT, err));
+        co__io_end(self->id, TR_OP_CONNECT, err);
         tcp_discard(s);
         return err;
     }
@@ -479,6 +546,7 @@ int co_tcp_connect_at(const char *host, int port, co_tcp **out,
                   .ms = -1, .file = file, .line = line,
                   .cancel = connect_cancel, .ctx = &r};
     co__park(&w);
+    co__rp_res(r.res, -1, NULL, 0);
     if (r.res < 0)
         return (int)r.res; /* s is being freed by its close callback */
     *out = s;
@@ -514,7 +582,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         return;
     s->reader = NULL;
     r->res = nread == UV_EOF ? 0 : nread;
-    CO__TRACE(tr_rec_io_end(r->t->id, TR_OP_READ, r->res));
+    co__io_end(r->t->id, TR_OP_READ, r->res);
     co__wake(r->t, TR_WAKE_IO, 0);
 }
 
@@ -523,10 +591,11 @@ static void read_cancel(co_task *t, co__wait *w, int err)
     io_req *r = w->ctx;
     if (r->s->reader == r) {
         r->s->reader = NULL;
-        uv_read_stop(stream(r->s));
+        if (!r->s->fake)
+            uv_read_stop(stream(r->s));
     }
     r->res = err;
-    CO__TRACE(tr_rec_io_end(t->id, TR_OP_READ, err));
+    co__io_end(t->id, TR_OP_READ, err);
     co__wake(t, cancel_why(err), err);
 }
 
@@ -574,6 +643,8 @@ ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file,
         len = INT32_MAX;
     if (s->nahead) /* read ahead by a buffered read: those come first */
         return take_ahead(s, self, buf, len);
+    if (CO__RP_PLAY())
+        return rp_read(s, self, buf, len, file, line);
     /* Fast path: when bytes are already there, take them without a trip
      * through the poller. libuv is not reading this socket now, so a
      * direct recv cannot race with it. Traced as one `io` line. */
@@ -584,6 +655,7 @@ ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file,
             if (n < 0)
                 n = -errno;
             s->fast_streak++;
+            co__rp_out(CO__RP_IO, n, -1, buf, n > 0 ? (size_t)n : 0);
             CO__TRACE(tr_rec_io(self->id, TR_OP_READ, s->fd, (int64_t)len, n));
             return n;
         }
@@ -593,15 +665,17 @@ ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file,
     io_req r = {.t = self, .s = s, .op = TR_OP_READ, .buf = buf, .len = len};
     s->reader = &r;
     err = uv_read_start(stream(s), on_alloc, on_read);
+    co__rp_out(err ? CO__RP_BEGIN_END : CO__RP_PARKS, err, -1, NULL, 0);
     if (err) {
         s->reader = NULL;
-        CO__TRACE(tr_rec_io_end(self->id, TR_OP_READ, err));
+        co__io_end(self->id, TR_OP_READ, err);
         return err;
     }
     co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_READ, .fd = s->fd, .ms = -1,
                   .file = file, .line = line, .cancel = read_cancel,
                   .ctx = &r};
     co__park(&w);
+    co__rp_res(r.res, -1, buf, r.res > 0 ? (size_t)r.res : 0);
     return r.res;
 }
 
@@ -620,7 +694,7 @@ static void on_write(uv_write_t *req, int status)
         r->res = r->cancel_err;
     else
         r->res = status < 0 ? status : (ssize_t)r->len;
-    CO__TRACE(tr_rec_io_end(r->t->id, TR_OP_WRITE, r->res));
+    co__io_end(r->t->id, TR_OP_WRITE, r->res);
     co__wake(r->t, r->cancel_err ? cancel_why(r->cancel_err) : TR_WAKE_IO, 0);
 }
 
@@ -650,6 +724,10 @@ ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file,
     if (len == 0)
         return 0;
     co_task *self = co__current();
+    if (co__rp_mode)
+        co__rp_written("co_write", buf, len);
+    if (CO__RP_PLAY())
+        return rp_write(s, self, len, file, line);
     /* Fast path: the socket buffer takes it all. uv_try_write refuses while
      * other writes are queued, which keeps the bytes in order. Done at once,
      * it is traced as one `io` line; else io_begin / io_end around the wait
@@ -662,6 +740,7 @@ ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file,
         if (n == UV_EAGAIN)
             break;
         if (n < 0) {
+            co__rp_out(CO__RP_IO, n, -1, NULL, 0);
             CO__TRACE(tr_rec_io(self->id, TR_OP_WRITE, s->fd, (int64_t)len, n));
             return n;
         }
@@ -670,6 +749,7 @@ ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file,
             break;
     }
     if (off == len) {
+        co__rp_out(CO__RP_IO, (int64_t)len, -1, NULL, 0);
         s->fast_streak++;
         CO__TRACE(tr_rec_io(self->id, TR_OP_WRITE, s->fd, (int64_t)len,
                             (int64_t)len));
@@ -681,14 +761,16 @@ ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file,
     r.uv.write.data = &r;
     uv_buf_t rest = {.base = (char *)buf + off, .len = len - off};
     err = uv_write(&r.uv.write, stream(s), &rest, 1, on_write);
+    co__rp_out(err ? CO__RP_BEGIN_END : CO__RP_PARKS, err, -1, NULL, 0);
     if (err) {
-        CO__TRACE(tr_rec_io_end(self->id, TR_OP_WRITE, err));
+        co__io_end(self->id, TR_OP_WRITE, err);
         return err;
     }
     co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_WRITE, .fd = s->fd, .ms = -1,
                   .file = file, .line = line, .cancel = write_cancel,
                   .ctx = &r};
     co__park(&w);
+    co__rp_res(r.res, -1, NULL, 0);
     return r.res;
 }
 
@@ -704,7 +786,7 @@ static void close_cancel(co_task *t, co__wait *w, int err)
 {
     co_tcp *s = w->ctx;
     s->closer = NULL; /* on_close still frees s */
-    CO__TRACE(tr_rec_io_end(t->id, TR_OP_CLOSE, err));
+    co__io_end(t->id, TR_OP_CLOSE, err);
     co__wake(t, cancel_why(err), err);
 }
 
@@ -718,18 +800,25 @@ int co_close_at(co_tcp *s, const char *file, int line)
     int err = self ? co__check() : 0;
     int64_t fd = s->fd;
     s->release = 1;
+    if (CO__RP_PLAY() && self && !err)
+        return rp_close(s, self, file, line);
     if (s->closed) { /* a cancelled write or connect closed it already */
         live_unlink_free(s);
+        if (self && !err)
+            co__rp_out(CO__RP_IO, 0, -1, NULL, 0);
         if (self)
             CO__TRACE(tr_rec_io(self->id, TR_OP_CLOSE, fd, -1, err));
         return err;
     }
     tcp_kill(s);
+    if (s->fake) /* a replay's, closed by a task refused its wait */
+        live_unlink_free(s);
     if (!self || err) {
         if (self)
             CO__TRACE(tr_rec_io(self->id, TR_OP_CLOSE, fd, -1, err));
         return err;
     }
+    co__rp_park();
     CO__TRACE(tr_rec_io_begin(self->id, TR_OP_CLOSE, fd, -1));
     s->closer = self;
     co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_CLOSE, .fd = s->fd,
@@ -748,5 +837,186 @@ int co_close(co_tcp *s)
  * (or for NULL). */
 uv_tcp_t *co__tcp_uv(co_tcp *s)
 {
-    return s && !s->closing ? &s->h : NULL;
+    return s && !s->closing && !s->fake ? &s->h : NULL;
+}
+
+/* ---- replay ----
+ * Each mirrors its call after the checks: the log says whether the call
+ * completed at once (and with which trace lines) or parked; a parked one
+ * is woken by the log's driver, which also writes the io_end (and conn)
+ * lines the loop wrote, and then takes its result from the log. */
+
+/* What on_connection and on_read do besides the wake-up. */
+static void rp_accept_woken(co_task *t, co__wait *w, int result)
+{
+    accept_waiter *aw = w->ctx;
+    (void)t;
+    (void)result;
+    accept_unlink(aw->server, aw);
+}
+
+static void rp_read_woken(co_task *t, co__wait *w, int result)
+{
+    io_req *r = w->ctx;
+    (void)t;
+    (void)result;
+    if (r->s->reader == r)
+        r->s->reader = NULL;
+}
+
+static int rp_accept(co_tcp *srv, co_task *self, co_tcp **out,
+                     const char *file, int line)
+{
+    co__rp_val v;
+    co__rp_take("co_tcp_accept", &v);
+    if (v.shape != CO__RP_PARKS) {
+        co_tcp *c = v.res == 0 ? tcp_fake(v.fd) : NULL;
+        if (c)
+            trace_conn(self->id, c);
+        CO__TRACE(tr_rec_io(self->id, TR_OP_ACCEPT, srv->fd, -1,
+                            c ? c->fd : v.res));
+        if (c)
+            *out = c;
+        return (int)v.res;
+    }
+    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_ACCEPT, srv->fd, -1));
+    accept_waiter aw = {.t = self, .server = srv};
+    if (srv->acc_tail)
+        srv->acc_tail->next = &aw;
+    else
+        srv->acc_head = &aw;
+    srv->acc_tail = &aw;
+    co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_ACCEPT, .fd = srv->fd,
+                  .ms = -1, .file = file, .line = line,
+                  .cancel = accept_cancel, .ctx = &aw};
+    w.replay_wake = rp_accept_woken;
+    co__park(&w);
+    co__rp_take_res("co_tcp_accept", &v);
+    if (v.res == 0)
+        *out = tcp_fake(v.fd);
+    return (int)v.res;
+}
+
+/* A cancelled connect in a replay: the recording's callback (ECANCELED,
+ * with its io_end and wake-up) comes from the log. */
+static void rp_connect_cancel(co_task *t, co__wait *w, int err)
+{
+    io_req *r = w->ctx;
+    (void)t;
+    if (r->cancel_err)
+        return;
+    r->cancel_err = err;
+    tcp_discard(r->s);
+    r->s = NULL;
+}
+
+static int rp_connect(co_tcp **out, const char *file, int line)
+{
+    co_task *self = co__current();
+    co__rp_val v;
+    co__rp_take("co_tcp_connect", &v);
+    if (v.shape == CO__RP_SILENT)
+        return (int)v.res;
+    co_tcp *s = tcp_fake(v.fd);
+    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_CONNECT, s->fd, -1));
+    if (v.shape == CO__RP_BEGIN_END) {
+        CO__TRACE(tr_rec_io_end(self->id, TR_OP_CONNECT, v.res));
+        tcp_discard(s);
+        return (int)v.res;
+    }
+    io_req r = {.t = self, .s = s, .op = TR_OP_CONNECT};
+    co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_CONNECT, .fd = s->fd,
+                  .ms = -1, .file = file, .line = line,
+                  .cancel = rp_connect_cancel, .ctx = &r};
+    co__park(&w);
+    co__rp_take_res("co_tcp_connect", &v);
+    if (v.res < 0) {
+        if (r.s)
+            tcp_discard(r.s);
+        return (int)v.res;
+    }
+    *out = s;
+    return 0;
+}
+
+static ssize_t rp_read(co_tcp *s, co_task *self, void *buf, size_t len,
+                       const char *file, int line)
+{
+    co__rp_val v;
+    co__rp_take("co_read", &v);
+    if (v.shape == CO__RP_IO) {
+        co__rp_copy(&v, buf, len);
+        CO__TRACE(tr_rec_io(self->id, TR_OP_READ, s->fd, (int64_t)len, v.res));
+        return v.res;
+    }
+    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_READ, s->fd, (int64_t)len));
+    if (v.shape == CO__RP_BEGIN_END) {
+        CO__TRACE(tr_rec_io_end(self->id, TR_OP_READ, v.res));
+        return v.res;
+    }
+    io_req r = {.t = self, .s = s, .op = TR_OP_READ, .buf = buf, .len = len};
+    s->reader = &r;
+    co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_READ, .fd = s->fd, .ms = -1,
+                  .file = file, .line = line, .cancel = read_cancel,
+                  .ctx = &r, .replay_wake = rp_read_woken};
+    co__park(&w);
+    co__rp_take_res("co_read", &v);
+    co__rp_copy(&v, buf, len);
+    return v.res;
+}
+
+/* A cancelled write in a replay closes the connection as it did when
+ * recorded; the write's callback comes from the log. */
+static void rp_write_cancel(co_task *t, co__wait *w, int err)
+{
+    io_req *r = w->ctx;
+    (void)t;
+    if (r->cancel_err)
+        return;
+    r->cancel_err = err;
+    tcp_kill(r->s);
+}
+
+static ssize_t rp_write(co_tcp *s, co_task *self, size_t len, const char *file,
+                        int line)
+{
+    co__rp_val v;
+    co__rp_take("co_write", &v);
+    if (v.shape == CO__RP_IO) {
+        CO__TRACE(tr_rec_io(self->id, TR_OP_WRITE, s->fd, (int64_t)len, v.res));
+        return v.res;
+    }
+    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_WRITE, s->fd, (int64_t)len));
+    if (v.shape == CO__RP_BEGIN_END) {
+        CO__TRACE(tr_rec_io_end(self->id, TR_OP_WRITE, v.res));
+        return v.res;
+    }
+    io_req r = {.t = self, .s = s, .op = TR_OP_WRITE, .len = len};
+    co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_WRITE, .fd = s->fd, .ms = -1,
+                  .file = file, .line = line, .cancel = rp_write_cancel,
+                  .ctx = &r};
+    co__park(&w);
+    co__rp_take_res("co_write", &v);
+    return v.res;
+}
+
+static int rp_close(co_tcp *s, co_task *self, const char *file, int line)
+{
+    co__rp_val v;
+    int64_t fd = s->fd;
+    co__rp_take("co_close", &v);
+    tcp_kill(s);
+    if (v.shape != CO__RP_PARKS) {
+        live_unlink_free(s);
+        CO__TRACE(tr_rec_io(self->id, TR_OP_CLOSE, fd, -1, 0));
+        return 0;
+    }
+    CO__TRACE(tr_rec_io_begin(self->id, TR_OP_CLOSE, fd, -1));
+    s->closer = self;
+    co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_CLOSE, .fd = fd, .ms = -1,
+                  .file = file, .line = line, .cancel = close_cancel,
+                  .ctx = s};
+    int err = co__park(&w);
+    live_unlink_free(s);
+    return err;
 }

@@ -5,6 +5,7 @@
  * for libuv only when the kernel buffer is full. Both are blocking calls
  * traced as io waits (ops udp_recv / udp_send) at the caller's place. */
 #include "co_int.h"
+#include "replay_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ static void free_handle(uv_handle_t *h)
 
 int co_udp_bind(const char *host, int port, co_udp **out)
 {
+    co__rp_check_supported("co_udp_bind");
     uv_loop_t *loop = co__loop();
     struct sockaddr_storage ss;
     if (!out || !loop)
@@ -128,7 +130,7 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *b, const struct sock
     uv_unref((uv_handle_t *)h);
     u->reader = NULL;
     r->res = n;
-    CO__TRACE(tr_rec_io_end(r->t->id, TR_OP_UDP_RECV, n));
+    co__io_end(r->t->id, TR_OP_UDP_RECV, n);
     co__wake(r->t, TR_WAKE_IO, 0);
 }
 
@@ -139,7 +141,7 @@ static void recv_cancel(co_task *t, co__wait *w, int err)
     uv_unref((uv_handle_t *)&r->u->h);
     r->u->reader = NULL;
     r->res = err;
-    CO__TRACE(tr_rec_io_end(t->id, TR_OP_UDP_RECV, err));
+    co__io_end(t->id, TR_OP_UDP_RECV, err);
     co__wake(t, co__cancel_why(err), err);
 }
 
@@ -177,7 +179,7 @@ ssize_t co_udp_recv_at(co_udp *u, void *buf, size_t len, char *from, size_t n,
         uv_ref((uv_handle_t *)&u->h);
     if (err) {
         u->reader = NULL;
-        CO__TRACE(tr_rec_io_end(self->id, TR_OP_UDP_RECV, err));
+        co__io_end(self->id, TR_OP_UDP_RECV, err);
         return err;
     }
     co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_UDP_RECV, .fd = u->fd, .ms = -1,
@@ -243,14 +245,14 @@ ssize_t co_udp_send_at(co_udp *u, const void *buf, size_t len, const char *host,
     CO__TRACE(tr_rec_io_begin(self->id, TR_OP_UDP_SEND, u->fd, (int64_t)len));
     err = uv_udp_send(&r.uv, &u->h, &b, 1, (const struct sockaddr *)&ss, on_send);
     if (err) {
-        CO__TRACE(tr_rec_io_end(self->id, TR_OP_UDP_SEND, err));
+        co__io_end(self->id, TR_OP_UDP_SEND, err);
         return err;
     }
     co__wait w = {.why = TR_WAIT_IO, .op = TR_OP_UDP_SEND, .fd = u->fd, .ms = -1,
                   .file = file, .line = line, .cancel = send_cancel, .ctx = &r};
     int rc = co__park(&w);
     assert(r.done && "woken before the send finished");
-    CO__TRACE(tr_rec_io_end(self->id, TR_OP_UDP_SEND, rc ? rc : (int64_t)len));
+    co__io_end(self->id, TR_OP_UDP_SEND, rc ? rc : (int64_t)len);
     return rc ? rc : (ssize_t)len;
 }
 

@@ -7,6 +7,7 @@
  * a poster open, co_main waits for a post instead of giving the deadlock
  * verdict: those tasks may be waiting for what a foreign thread sends. */
 #include "sched_int.h"
+#include "replay_int.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@ static void on_async(uv_async_t *h)
 
 int co_poster_new(co_poster **out)
 {
+    co__rp_check_supported("co_poster_new");
     uv_loop_t *loop = co__loop();
     if (!out || !loop)
         return CO_EINVAL;

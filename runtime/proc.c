@@ -5,6 +5,7 @@
  * status. libuv reaps the child whenever it exits; the status is kept
  * until someone waits. */
 #include "co_int.h"
+#include "replay_int.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -29,7 +30,7 @@ static void on_exit_cb(uv_process_t *h, int64_t code, int sig)
     if (p->waiter) {
         co_task *w = p->waiter;
         p->waiter = NULL;
-        CO__TRACE(tr_rec_io_end(w->id, TR_OP_PROC_WAIT, p->status));
+        co__io_end(w->id, TR_OP_PROC_WAIT, p->status);
         co__wake(w, TR_WAKE_IO, 0);
     }
 }
@@ -49,6 +50,7 @@ static void close_all(int *fds, int n)
 int co_proc_spawn(const char *file, char *const argv[], const co_proc_opts *o,
                   co_proc **out)
 {
+    co__rp_check_supported("co_proc_spawn");
     uv_loop_t *loop = co__loop();
     if (!file || !argv || !argv[0] || !out || !loop)
         return CO_EINVAL;
@@ -136,7 +138,7 @@ static void wait_cancel(co_task *t, co__wait *w, int err)
 {
     co_proc *p = w->ctx;
     p->waiter = NULL;
-    CO__TRACE(tr_rec_io_end(t->id, TR_OP_PROC_WAIT, err));
+    co__io_end(t->id, TR_OP_PROC_WAIT, err);
     co__wake(t, co__cancel_why(err), err);
 }
 

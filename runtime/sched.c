@@ -6,6 +6,7 @@
  * per-iteration budget runs out; then the loop polls for I/O again, so a
  * busy set of yielding tasks cannot starve the network. */
 #include "sched_int.h"
+#include "replay_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,9 +29,18 @@ co_task *co__current(void)
     return RT->current;
 }
 
+/* In a replay the clock is the recorded one: it moves only where the
+ * recording says a loop iteration saw it move, so sleeps take no time. */
+uint64_t co__now_ms(void)
+{
+    if (CO__RP_PLAY())
+        return RT->start_ms + co__rp_now();
+    return uv_now(&RT->loop);
+}
+
 uint64_t co_now(void)
 {
-    return RT->active ? uv_now(&RT->loop) - RT->start_ms : 0;
+    return RT->active ? co__now_ms() - RT->start_ms : 0;
 }
 
 /* ---- switching (with ASan fiber annotations) ---- */
@@ -223,6 +233,8 @@ void co__wake(co_task *t, tr_wake why, int result)
     t->wake_result = result;
     t->state = CO__READY;
     CO__TRACE(tr_rec_ready(t->id, co__cur_id(), why));
+    if (CO__RP_LOOP_REC() && !RT->current)
+        co__rp_log_wake(t->id, why, result);
     if (RT->in_poll)
         RT->poll_wakes++;
     co__ready_push(t);
@@ -230,19 +242,33 @@ void co__wake(co_task *t, tr_wake why, int result)
 
 /* ---- the loop's handles ---- */
 
+void co__loop_prepare(void)
+{
+    RT->in_poll = 1;
+    RT->poll_wakes = 0;
+    CO__TRACE(tr_rec_poll_begin());
+}
+
 static void on_prepare(uv_prepare_t *h)
 {
     (void)h;
     if (RT->nready == 0) { /* nothing to run: the poller may block */
-        RT->in_poll = 1;
-        RT->poll_wakes = 0;
-        CO__TRACE(tr_rec_poll_begin());
+        if (CO__RP_REC())
+            co__rp_log_prep();
+        co__loop_prepare();
     }
 }
 
 static void on_check(uv_check_t *h)
 {
     (void)h;
+    if (CO__RP_REC())
+        co__rp_log_check(uv_now(&RT->loop) - RT->start_ms);
+    co__loop_check();
+}
+
+void co__loop_check(void)
+{
     if (RT->in_poll) {
         RT->in_poll = 0;
         CO__TRACE(tr_rec_poll_end(RT->poll_wakes));
@@ -269,14 +295,32 @@ static void close_walk(uv_handle_t *h, void *arg)
 
 extern co_task *co__spawn_main(co_fn fn, void *arg);
 
+/* The loop until it runs dry: libuv's, or in a replay the recording's. */
+static void run_loop(void)
+{
+    if (CO__RP_PLAY()) {
+        co__rp_run();
+        return;
+    }
+    co__rp_loop = 1;
+    uv_run(&RT->loop, UV_RUN_DEFAULT);
+    co__rp_loop = 0;
+    if (CO__RP_REC())
+        co__rp_log_run_end();
+}
+
 int co_main(co_fn fn, void *arg)
 {
     if (!fn || RT->active)
         return CO_EINVAL;
     memset(RT, 0, sizeof *RT);
-    int rc = uv_loop_init(&RT->loop);
+    int rc = co__rp_begin();
     if (rc)
         return rc;
+    if ((rc = uv_loop_init(&RT->loop)) != 0) {
+        co__rp_end();
+        return rc;
+    }
     uv_prepare_init(&RT->loop, &RT->prepare);
     uv_check_init(&RT->loop, &RT->check);
     uv_idle_init(&RT->loop, &RT->idle);
@@ -306,7 +350,7 @@ int co_main(co_fn fn, void *arg)
         rc = CO_ENOMEM;
     } else {
         for (;;) {
-            uv_run(&RT->loop, UV_RUN_DEFAULT);
+            run_loop();
             if (RT->nlive == 0)
                 break;
             if (co__posters_wait())
@@ -337,6 +381,7 @@ int co_main(co_fn fn, void *arg)
     co__overflow_uninstall();
     if (own_trace)
         co_trace_stop();
+    co__rp_end();
     RT->active = 0;
     return rc;
 }

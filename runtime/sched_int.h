@@ -78,6 +78,13 @@ int co__explore_env(uint64_t *seed);
 void co__explore_start(void);
 co_task *co__explore_pick(void);
 
+/* The loop's clock (absolute ms, as uv_now; the recorded one in a replay),
+ * and the prepare / check callbacks' work, which a replay's driver runs in
+ * place of libuv (replay.c). */
+uint64_t co__now_ms(void);
+void co__loop_prepare(void);
+void co__loop_check(void);
+
 #define CO__BUDGET 256 /* task switches per loop iteration */
 
 #endif

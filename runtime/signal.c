@@ -7,6 +7,7 @@
  * world, not deadlocked, but a caught signal nobody waits for must not keep
  * co_main from returning. */
 #include "sched_int.h"
+#include "replay_int.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -41,6 +42,18 @@ static void unlink_waiter(sig_state *st, sig_waiter *w)
 static void on_signal(uv_signal_t *h, int signum)
 {
     (void)h;
+    if (CO__RP_REC()) { /* logged as a whole: its wake-ups follow */
+        co__rp_log_signal(signum);
+        co__rp_quiet = 1;
+    }
+    co__signal_arrived(signum);
+    co__rp_quiet = 0;
+}
+
+/* What a signal's arrival does; the replay's driver calls it where the
+ * recording says it came. */
+void co__signal_arrived(int signum)
+{
     sig_state *st = &sigs[signum];
     if (!st->head) {
         st->pending = 1;

@@ -34,13 +34,54 @@
 #define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
 #endif
 
-#define POOL_MAX 4096 /* free stacks kept; more are unmapped */
+/* The pool adapts to the live count: it keeps as many free stacks as the
+ * most tasks alive at once in this epoch or the last (an epoch is 65536
+ * stacks handed out), at least POOL_MIN and at most POOL_MAX; at each
+ * epoch's end it trims down to that. A server whose live count swings past
+ * 4096 then reuses stacks instead of paying mmap + mprotect + munmap and
+ * fresh page faults (~5 us) per task, and a burst long over gives its
+ * memory back within two epochs of spawning. */
+#define POOL_MIN 4096
+#define POOL_MAX 65536
+#define EPOCH_GETS 65536
 #define GUARD_BYTES (256u * 1024) /* a multiple of every page size we run on */
 
 static size_t stack_size = 64 * 1024;
 static size_t page_size;
 static co__stack *pool;
 static size_t pool_len;
+static size_t live;                    /* handed out, not yet back */
+static size_t peak_now, peak_last;     /* most live, this and last epoch */
+static size_t epoch_gets;
+
+static size_t pool_cap(void)
+{
+    size_t c = peak_now > peak_last ? peak_now : peak_last;
+    return c < POOL_MIN ? POOL_MIN : c > POOL_MAX ? POOL_MAX : c;
+}
+
+static void stack_unmap(co__stack *s);
+
+static void epoch_end(void)
+{
+    peak_last = peak_now;
+    peak_now = live;
+    epoch_gets = 0;
+    for (size_t cap = pool_cap(); pool_len > cap; pool_len--) {
+        co__stack *s = pool;
+        pool = s->next_free;
+        stack_unmap(s);
+    }
+}
+
+static co__stack *counted(co__stack *s)
+{
+    if (s && ++live > peak_now)
+        peak_now = live;
+    if (s && ++epoch_gets >= EPOCH_GETS)
+        epoch_end();
+    return s;
+}
 
 void co__stack_configure(void)
 {
@@ -65,14 +106,21 @@ size_t co__stack_size(void)
     return stack_size;
 }
 
+static co__stack *stack_map(void);
+
 co__stack *co__stack_get(void)
 {
     if (pool) {
         co__stack *s = pool;
         pool = s->next_free;
         pool_len--;
-        return s;
+        return counted(s);
     }
+    return counted(stack_map());
+}
+
+static co__stack *stack_map(void)
+{
     co__stack *s = malloc(sizeof *s);
     if (!s)
         return NULL;
@@ -109,7 +157,8 @@ void co__stack_put(co__stack *s)
 {
     if (!s)
         return;
-    if (pool_len >= POOL_MAX || s->size != stack_size) {
+    live--;
+    if (pool_len >= pool_cap() || s->size != stack_size) {
         stack_unmap(s);
         return;
     }
@@ -127,6 +176,7 @@ void co__stack_discard(co__stack *s)
      * inherit them */
     __asan_unpoison_memory_region(s->lo, s->size);
 #endif
+    live--;
     stack_unmap(s);
 }
 
@@ -138,6 +188,8 @@ void co__stack_pool_drain(void)
         stack_unmap(s);
     }
     pool_len = 0;
+    peak_now = peak_last = live;
+    epoch_gets = 0;
 }
 
 int co__stack_guard_hit(const co__stack *s, const void *addr)

@@ -19,7 +19,8 @@ void co__stack_configure(void);
 size_t co__stack_size(void);
 /* A stack from the pool, or a fresh mapping; NULL when out of memory. */
 co__stack *co__stack_get(void);
-/* Back to the pool (the pool keeps at most a bounded number). */
+/* Back to the pool (which keeps as many as were live at once lately,
+ * 4096 to 65536; see stack.c). */
 void co__stack_put(co__stack *s);
 /* Unmaps a stack whose frames never unwound (a task abandoned by the
  * deadlock verdict): not pooled, its ASan shadow cleared first. */

@@ -3,6 +3,7 @@
  * comes from the pool and goes back as soon as the task has exited, while
  * the struct lives on until it is joined (or at once when detached). */
 #include "sched_int.h"
+#include "replay_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -302,24 +303,36 @@ int co_cancelled(void)
     return t ? t->cancelled || t->deadlocked : 0;
 }
 
-static void on_deadline(uv_timer_t *h)
+/* What a deadline's timer does; the replay's driver calls it where the
+ * recording says the timer fired. */
+void co__deadline_fired(co_task *t)
 {
-    co_task *t = h->data;
     t->timed_out = 1;
     if (t->state == CO__WAITING && !t->deadlocked)
         co__task_deliver(t, CO_ETIMEDOUT);
+}
+
+static void on_deadline(uv_timer_t *h)
+{
+    co_task *t = h->data;
+    if (CO__RP_REC()) { /* logged as a whole: its wake-ups follow from it */
+        co__rp_log_deadline(t->id);
+        co__rp_quiet = 1;
+    }
+    co__deadline_fired(t);
+    co__rp_quiet = 0;
 }
 
 /* Makes the timer and timed_out agree with t->deadline_at (absolute loop
  * time in ms, 0: none): passed already, armed for the rest, or stopped. */
 static int deadline_arm(co_task *t)
 {
-    uint64_t now = uv_now(&RT->loop);
+    uint64_t now = co__now_ms();
     t->timed_out = t->deadline_at && now >= t->deadline_at;
     if (t->deadline_timer)
         uv_timer_stop(t->deadline_timer);
-    if (!t->deadline_at || t->timed_out)
-        return 0;
+    if (!t->deadline_at || t->timed_out || CO__RP_PLAY())
+        return 0; /* a replay's log says when it fires */
     if (!t->deadline_timer) {
         t->deadline_timer = malloc(sizeof *t->deadline_timer);
         if (!t->deadline_timer)
@@ -335,7 +348,7 @@ int co_deadline(uint64_t ms)
     co_task *t = RT->current;
     if (!t)
         return CO_EINVAL;
-    t->deadline_at = ms ? uv_now(&RT->loop) + ms : 0;
+    t->deadline_at = ms ? co__now_ms() + ms : 0;
     return deadline_arm(t);
 }
 
@@ -345,7 +358,7 @@ int co_deadline_push(uint64_t ms, uint64_t *saved)
     if (!t || !saved)
         return CO_EINVAL;
     *saved = t->deadline_at;
-    uint64_t want = uv_now(&RT->loop) + ms;
+    uint64_t want = co__now_ms() + ms;
     if (ms && (!t->deadline_at || want < t->deadline_at))
         t->deadline_at = want; /* an inner deadline only ever narrows */
     return deadline_arm(t);
@@ -365,7 +378,7 @@ int64_t co_deadline_left(void)
     co_task *t = RT->current;
     if (!t || !t->deadline_at)
         return -1;
-    uint64_t now = uv_now(&RT->loop);
+    uint64_t now = co__now_ms();
     return now >= t->deadline_at ? 0 : (int64_t)(t->deadline_at - now);
 }
 
@@ -379,7 +392,7 @@ void co_yield_at(const char *file, int line)
     CO__TRACE(tr_rec_yield_stack(self->id, TR_WAIT_YIELD, 0, TR_OP_NONE, -1, -1,
                                  file, line,
                                  co__trace_stack(self, __builtin_frame_address(0))));
-    CO__TRACE(tr_rec_ready(self->id, self->id, TR_WAKE_YIELD));
+    CO__TRACE(tr_rec_ready_at_yield(self->id, self->id, TR_WAKE_YIELD));
     self->state = CO__READY;
     co__ready_push(self);
     co__switch_out(self);
@@ -417,7 +430,8 @@ int co_sleep_at(uint64_t ms, const char *file, int line)
         uv_timer_init(&RT->loop, self->sleep_timer);
         self->sleep_timer->data = self;
     }
-    uv_timer_start(self->sleep_timer, on_sleep, ms, 0);
+    if (!CO__RP_PLAY()) /* a replay's log says when it fires */
+        uv_timer_start(self->sleep_timer, on_sleep, ms, 0);
     co__wait w = {.why = TR_WAIT_SLEEP, .op = TR_OP_NONE, .fd = -1,
                   .ms = (int64_t)ms, .file = file, .line = line,
                   .cancel = sleep_cancel};

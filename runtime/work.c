@@ -5,6 +5,7 @@
  * (uv_cancel); once fn has started it runs to its end and the call
  * returns 0, since fn's effects have happened. */
 #include "co_int.h"
+#include "replay_int.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -55,6 +56,35 @@ static void work_cancel(co_task *t, co__wait *w, int err)
     uv_cancel((uv_req_t *)&r->uv); /* fails once fn has started: wait */
 }
 
+/* A replay runs fn on the loop thread where the recording's pool finished
+ * it (the log's wake-up), unless it was withdrawn then. */
+static void rp_work_woken(co_task *t, co__wait *w, int result)
+{
+    work_req *r = w->ctx;
+    if (result == 0) {
+        CO__TRACE(tr_rec_work_begin(t->id, 0, r->name));
+        r->fn(r->arg);
+        CO__TRACE(tr_rec_work_end(t->id, 0, r->name));
+    }
+    r->done = 1;
+}
+
+static void rp_work_cancel(co_task *t, co__wait *w, int err)
+{
+    work_req *r = w->ctx;
+    (void)t;
+    if (!r->cancel_err)
+        r->cancel_err = err; /* the recorded callback says how it ended */
+}
+
+static int rp_run_blocking(work_req *r, const char *file, int line)
+{
+    co__wait w = {.why = TR_WAIT_WORK, .op = TR_OP_NONE, .fd = -1, .ms = -1,
+                  .file = file, .line = line, .cancel = rp_work_cancel,
+                  .ctx = r, .replay_wake = rp_work_woken};
+    return co__park(&w);
+}
+
 int co_run_blocking_at(void (*fn)(void *arg), void *arg, const char *name,
                        const char *file, int line)
 {
@@ -67,6 +97,8 @@ int co_run_blocking_at(void (*fn)(void *arg), void *arg, const char *name,
     work_req r = {.t = self, .task_id = self->id,
                   .name = name ? name : "work", .fn = fn, .arg = arg};
     r.uv.data = &r;
+    if (CO__RP_PLAY())
+        return rp_run_blocking(&r, file, line);
     err = uv_queue_work(co__loop(), &r.uv, work_run, after_work);
     if (err)
         return err;

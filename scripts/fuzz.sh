@@ -4,10 +4,23 @@
 # grown: fuzz_read and fuzz_export for SECONDS/2 each, fuzz_view (the
 # viewer's actions and layout) for SECONDS. Exits non-zero on any crash, leak, timeout or OOM, printing the
 # input's saved path, a base64 and a hex dump. Usage: fuzz.sh [SECONDS]
+#
+# fuzz.sh --fixed RUNS: a gate that cannot flake, for CI: every target from
+# one fixed seed for a fixed number of inputs (RUNS for fuzz_read and
+# fuzz_export, RUNS/4 for the slower fuzz_view), the same mutations on every
+# machine however fast. It finds what the corpus and those mutations reach;
+# exploring with fresh seeds is the timed mode's job, run by hand, and what
+# it finds goes into tests/fuzz/corpus (named found_*).
 set -eu
 cd "$(dirname "$0")/.."
 root=$(pwd)
-secs=${1:-60}
+fixed=0
+if [ "${1:-}" = --fixed ]; then
+    fixed=${2:?usage: fuzz.sh --fixed RUNS}
+    secs=0
+else
+    secs=${1:-60}
+fi
 half=$((secs / 2))
 [ "$half" -ge 1 ] || half=1
 build=$root/build-fuzz
@@ -50,18 +63,30 @@ trap 'exit 130' INT TERM
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
-echo "fuzz: $targets side by side (fuzz_view ${secs}s, the others ${half}s), corpus tests/fuzz/corpus ($(ls tests/fuzz/corpus | wc -l) files)"
+if [ "$fixed" -gt 0 ]; then
+    echo "fuzz: $targets side by side, seed 1, $fixed inputs each (fuzz_view $((fixed / 4))), corpus tests/fuzz/corpus ($(ls tests/fuzz/corpus | wc -l) files)"
+else
+    echo "fuzz: $targets side by side (fuzz_view ${secs}s, the others ${half}s), corpus tests/fuzz/corpus ($(ls tests/fuzz/corpus | wc -l) files)"
+fi
 for t in $targets; do
     limit=$half
     [ "$t" = fuzz_view ] && limit=$secs
+    budget="-max_total_time=$limit"
+    if [ "$fixed" -gt 0 ]; then
+        runs=$fixed
+        [ "$t" = fuzz_view ] && runs=$((fixed / 4))
+        budget="-seed=1 -runs=$runs"
+        limit=1800 # the outer timeout's base: a last resort only
+    fi
     mkdir -p "$tmp/$t/corpus" "$tmp/$t/artifacts"
     cp tests/fuzz/corpus/* "$tmp/$t/corpus/"
     exe=$(find "$build" -type f -name "$t" -perm -u+x | head -1)
     [ -n "$exe" ] || { echo "fuzz: no binary $t in $build" >&2; exit 1; }
     # -timeout: one input slower than 10 s is a hang; the outer timeout is a
     # last resort should libFuzzer itself get stuck.
+    # shellcheck disable=SC2086
     timeout -k 10 $((limit + 120)) "$exe" "$tmp/$t/corpus" \
-        -max_total_time="$limit" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+        $budget -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
         -dict=tests/fuzz/trace.dict -artifact_prefix="$tmp/$t/artifacts/" \
         -print_final_stats=1 >"$tmp/$t/log" 2>&1 &
     pids="$pids $!"

@@ -226,11 +226,11 @@ static void present(const screen *s, const vw_drawlist *dl)
 }
 
 /* Every pending SDL event through the translator into the state. */
-static void pump_events(vw_state *st, const vw_model *m, int wait)
+static void pump_events(vw_state *st, const vw_model *m, int wait, int ms)
 {
     SDL_Event e;
     /* paused and nothing to draw: sleep in the event queue */
-    int have = wait ? SDL_WaitEventTimeout(&e, 1000) : SDL_PollEvent(&e);
+    int have = wait ? SDL_WaitEventTimeout(&e, ms) : SDL_PollEvent(&e);
     while (have) {
         vw_action a;
         if (e.type == SDL_WINDOWEVENT &&
@@ -266,9 +266,21 @@ static void remember(const screen *s, const vw_state *st, const char *key)
                         "(XDG_STATE_HOME, HOME)\n");
 }
 
-/* next: the trace to open after this one (Ctrl+O, a dropped file), or "". */
+/* How long the event wait may sleep: a second, or until the next poll. */
+static int wait_ms(const vw_follower *fw)
+{
+    if (!fw)
+        return 1000;
+    int64_t left = (fw->next_ns - vw__now_ns()) / 1000000;
+    return left < 1 ? 1 : left > 1000 ? 1000 : (int)left;
+}
+
+/* next: the trace to open after this one (Ctrl+O, a dropped file), or "".
+ * fw: the file is followed (m is fw->m, rebuilt by each poll that grows
+ * it); NULL for a trace loaded once. */
 static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o,
-                    const char *key, const vw_memory *mem, char *next)
+                    const char *key, const vw_memory *mem, char *next,
+                    vw_follower *fw)
 {
     vw_state st;
     vw_drawlist dl;
@@ -288,12 +300,22 @@ static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o,
     /* the file's last view, unless the command line placed this one */
     if (key && mem && !o->has_at && !o->window && !o->select && !o->cause)
         vw__memory_apply(&st, m, mem);
+    if (fw) {
+        st.follow = tr_follow_ended(fw->f) ? VW_FOLLOW_ENDED : VW_FOLLOW_GROWING;
+        if (!o->has_at)
+            vw__live(&st, m, 1);
+        st.status[0] = '\0';
+    }
     SDL_StartTextInput();
     uint64_t freq = SDL_GetPerformanceFrequency();
     uint64_t last = SDL_GetPerformanceCounter();
     while (!st.quit) {
         int was_playing = st.playing;
-        pump_events(&st, m, !st.playing && !st.dirty);
+        pump_events(&st, m, !st.playing && !st.dirty, wait_ms(fw));
+        if (fw && vw__now_ns() >= fw->next_ns && vw__follow_step(fw, &st) == -ENOMEM) {
+            fputs("coscope: out of memory following the trace\n", stderr);
+            break;
+        }
         uint64_t now = SDL_GetPerformanceCounter();
         if (st.playing && was_playing) {
             vw_action a = {.kind = VW_A_TICK};
@@ -353,7 +375,7 @@ static int show(const tr_trace *tr, const vw_view_opts *o, const screen *s,
                 strerror(-rc));
         return 1;
     }
-    rc = s ? run_loop(s, &m, o, key, mem, next) : screenshot(&m, o);
+    rc = s ? run_loop(s, &m, o, key, mem, next, NULL) : screenshot(&m, o);
     vw__model_close(&m);
     return rc;
 }
@@ -544,11 +566,182 @@ char *vw__title(char *buf, size_t n, const char *path)
     return buf;
 }
 
+/* ---- following a file being written ---- */
+
+/* Opens the follow (again while the file is not there yet) and polls until
+ * the trace appears: 0, 1 for an error (on stderr), or -1 when the user
+ * gave up (Esc, the window closed) while waiting. */
+static int wait_follow(const screen *s, const char *path, vw_follower *fw)
+{
+    vw_drawlist dl;
+    vw__dl_init(&dl);
+    vw_state idle; /* the translator's view of a state with no prompt */
+    memset(&idle, 0, sizeof idle);
+    char what[VW_PATH_MAX + 64];
+    int rc = 1;
+    for (;;) {
+        int orc = fw->f ? 0 : tr_follow_open(path, &fw->f);
+        if (orc != 0 && orc != -ENOENT)
+            break;
+        if (orc == 0 && vw__follow_step(fw, NULL) < 0)
+            break;
+        if (fw->have_model) {
+            rc = 0;
+            break;
+        }
+        snprintf(what, sizeof what, "%s (waiting for %s)", path,
+                 fw->f ? "its first line" : "the file");
+        SDL_Event e;
+        vw_action a;
+        SDL_GetWindowSize(s->win, &idle.w, &idle.h);
+        if (SDL_WaitEventTimeout(&e, 100) && vw__translate(&e, &idle, &a) &&
+            (a.kind == VW_A_QUIT || a.kind == VW_A_ESCAPE)) {
+            rc = -1;
+            break;
+        }
+        vw__layout_loading(&dl, idle.w, idle.h, what, 0, &s->ms);
+        SDL_SetRenderDrawColor(s->r, 0, 0, 0, 255);
+        SDL_RenderClear(s->r);
+        present(s, &dl);
+    }
+    if (rc == 1)
+        fprintf(stderr, "coscope: %s\n", tr_last_error());
+    vw__dl_close(&dl);
+    return rc;
+}
+
+static void follower_close(vw_follower *fw)
+{
+    if (fw->have_model)
+        vw__model_close(&fw->m);
+    tr_follow_free(fw->f);
+    memset(fw, 0, sizeof *fw);
+}
+
+static int follow_window(const char *path, const vw_view_opts *o)
+{
+    screen s;
+    if (window_open(&s, o, NULL) != 0)
+        return 1;
+    vw_follower fw;
+    memset(&fw, 0, sizeof fw);
+    int rc = wait_follow(&s, path, &fw);
+    if (rc == 0)
+        rc = run_loop(&s, &fw.m, o, NULL, NULL, NULL, &fw);
+    follower_close(&fw);
+    screen_close(&s);
+    return rc < 0 ? 0 : rc;
+}
+
+/* The test hook's commands (COSCOPE_VIEW_SCRIPT=1), one a line on stdin,
+ * each answered by one line on stdout: "poll" polls the file ("polled N"
+ * or "error MESSAGE"); "shot PATH" renders the frame to PATH and answers
+ * with the state (vw__state_dump); "action NAME" applies a vw_action by
+ * its name ("live", "end", "zoom_in"...). End of input ends it. */
+static int follow_script(const screen *s, vw_follower *fw, vw_state *st,
+                         vw_drawlist *dl, const vw_view_opts *o)
+{
+    char line[VW_PATH_MAX + 16], out[512], err[1024];
+    while (fgets(line, sizeof line, stdin)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strcmp(line, "poll") == 0) {
+            long n = vw__follow_step(fw, st);
+            if (n == -ENOMEM)
+                return 1;
+            if (n < 0)
+                printf("error %s\n", st->follow_msg);
+            else
+                printf("polled %ld\n", n);
+        } else if (strncmp(line, "shot ", 5) == 0) {
+            vw__layout(dl, st, &fw->m, &s->ms);
+            vw__render(s->rd, dl);
+            if (vw__save_png(s->r, o->w, o->h, line + 5, err, sizeof err) != 0) {
+                fprintf(stderr, "%s\n", err);
+                return 1;
+            }
+            vw__state_dump(st, &fw->m, out, sizeof out);
+            printf("shot %s\n", out);
+        } else if (strncmp(line, "action ", 7) == 0) {
+            vw_action a = {.kind = VW_A_NONE};
+            for (int k = 1; k < VW_A__COUNT; k++)
+                if (strcmp(vw__action_name(k), line + 7) == 0)
+                    a.kind = k;
+            vw__apply(st, &fw->m, &a);
+            printf("%s %s\n", a.kind ? "applied" : "unknown", line + 7);
+        } else {
+            printf("unknown %s\n", line);
+        }
+        fflush(stdout);
+    }
+    return 0;
+}
+
+/* Headless: one poll and one frame, or the test hook's script. */
+static int follow_shot(const char *path, const vw_view_opts *o)
+{
+    char err[1024] = "";
+    screen s;
+    memset(&s, 0, sizeof s);
+    vw_follower fw;
+    memset(&fw, 0, sizeof fw);
+    vw_state st;
+    vw_drawlist dl;
+    int rc = 1, have_state = 0;
+    vw__dl_init(&dl);
+    if (tr_follow_open(path, &fw.f) != 0 || vw__follow_step(&fw, NULL) < 0) {
+        snprintf(err, sizeof err, "coscope: %s", tr_last_error());
+        goto done;
+    }
+    if (!fw.have_model) {
+        snprintf(err, sizeof err, "coscope: %s: no header line yet", path);
+        goto done;
+    }
+    s.scale = scale_of(o, 0);
+    if (vw__headless_open(o->w, o->h, &s.win, &s.r, err, sizeof err) != 0 ||
+        screen_fonts(&s, err, sizeof err) != 0)
+        goto done;
+    if (vw__state_init(&st, &fw.m, o->w, o->h) != 0 ||
+        (have_state = 1, vw__state_scale(&st, &fw.m, s.scale) != 0)) {
+        snprintf(err, sizeof err, "coscope: out of memory");
+        goto done;
+    }
+    vw__state_place(&st, &fw.m, o, 1);
+    st.follow = tr_follow_ended(fw.f) ? VW_FOLLOW_ENDED : VW_FOLLOW_GROWING;
+    if (!o->has_at)
+        vw__live(&st, &fw.m, 1);
+    st.status[0] = '\0';
+    pretend_input(&st, &fw.m, o);
+    const char *script = getenv("COSCOPE_VIEW_SCRIPT");
+    if (script && strcmp(script, "1") == 0) {
+        rc = follow_script(&s, &fw, &st, &dl, o);
+        goto done;
+    }
+    vw__layout(&dl, &st, &fw.m, &s.ms);
+    vw__render(s.rd, &dl);
+    rc = vw__save_png(s.r, o->w, o->h, o->screenshot, err, sizeof err) != 0;
+done:
+    if (rc && err[0])
+        fprintf(stderr, "%s\n", err);
+    screen_close(&s);
+    if (have_state)
+        vw__state_close(&st);
+    vw__dl_close(&dl);
+    follower_close(&fw);
+    return rc;
+}
+
 int vw_view_file(const char *path, const vw_view_opts *o)
 {
     int rc = opts_check(o);
     if (rc != 0)
         return rc;
+    if (o->follow) {
+        char title[512];
+        vw_view_opts named = *o;
+        if (!named.title)
+            named.title = vw__title(title, sizeof title, path);
+        return o->screenshot ? follow_shot(path, o) : follow_window(path, &named);
+    }
     if (!o->screenshot) {
         /* the file's name in the window title, as desktop programs do */
         char title[512];

@@ -18,6 +18,8 @@ const vw_key vw__keymap[] = {
     {SDLK_RIGHTBRACKET, 0, 0, VW_A_SPEED_UP, 0, "[  ]", NULL},
     {SDLK_HOME, 0, 0, VW_A_HOME, 0, "Home  End", "playhead to the start / end"},
     {SDLK_END, 0, 0, VW_A_END, 0, "Home  End", NULL},
+    {SDLK_l, 0, 0, VW_A_LIVE, 0, "l",
+     "live: hold the playhead at the end of a trace being written"},
     {SDLK_LEFT, 0, 0, VW_A_STEP_PREV, 0, "Left  Right", "previous / next event"},
     {SDLK_RIGHT, 0, 0, VW_A_STEP_NEXT, 0, "Left  Right", NULL},
     {SDLK_LEFT, VW_MOD_SHIFT, 0, VW_A_STEP_TASK_PREV, 0, "Shift+Left/Right",

@@ -998,6 +998,17 @@ static void draw_topbar(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
         snprintf(buf, sizeof buf, "filter: %s (/ to edit, Esc in it clears)",
                  st->filter);
         msg = buf;
+    } else if (st->follow == VW_FOLLOW_STOPPED) {
+        snprintf(buf, sizeof buf, "\xe2\x9a\xa0 stopped following: %.200s",
+                 st->follow_msg);
+        msg = buf;
+        col = VW_C_STALL;
+    } else if (st->follow == VW_FOLLOW_ENDED) {
+        msg = "trace ended (its end line was read)";
+    } else if (st->follow == VW_FOLLOW_GROWING) {
+        msg = st->live ? "\xe2\x97\x8f LIVE: following the end (l: stop)"
+                       : "following the file (l: live)";
+        col = st->live ? VW_C_LOOP_BUSY : VW_C_TEXT_DIM;
     } else if (h->truncated) {
         msg = "\xe2\x9a\xa0 trace cut short (no end line)";
         col = (vw_rgba){0xe3, 0xb3, 0x41, 255};

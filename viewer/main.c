@@ -20,10 +20,13 @@ typedef struct opts {
 
 static void usage(FILE *f)
 {
-    fputs("usage: coscope view FILE [options]\n"
+    fputs("usage: coscope view [--follow] FILE [options]\n"
           "Replays a coscope trace as per-task timelines in a window.\n"
           "\n"
           "options:\n"
+          "  --follow              FILE is being written: show it as it "
+          "grows, live\n"
+          "                        at its end (l toggles live)\n"
           "  --screenshot OUT.png  render one frame headless and exit\n"
           "  --at TIME             put the playhead at TIME (1.25s, 300ms, "
           "40us, 500ns)\n"
@@ -202,9 +205,13 @@ static int parse_args(int argc, char **argv, opts *o)
             o->file = a;
             continue;
         }
-        /* the one option without a value */
+        /* the options without a value */
         if (strcmp(a, "--help-overlay") == 0) {
             o->v.help_overlay = 1;
+            continue;
+        }
+        if (strcmp(a, "--follow") == 0) {
+            o->v.follow = 1;
             continue;
         }
         if (!v) {

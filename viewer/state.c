@@ -49,6 +49,7 @@ static const char *const action_names[VW_A__COUNT] = {
     "tick",
     "copy",
     "open",
+    "live",
 };
 
 const char *vw__action_name(int kind)
@@ -60,7 +61,7 @@ static const int64_t min_window = 20; /* ns */
 
 /* The overview's loop busy share per timeline column: it follows only the
  * window's width, so it is computed here, on init and resize. */
-static int overview_refresh(vw_state *st, const vw_model *m)
+int vw__overview_refresh(vw_state *st, const vw_model *m)
 {
     vw_geom g;
     vw__geom_st(&g, st);
@@ -136,7 +137,7 @@ int vw__state_init(vw_state *st, const vw_model *m, int w, int h)
     st->collapsed = calloc(m->ntasks + 1, 1);
     if (!st->collapsed)
         return -1;
-    if (vw__lanes_refresh(st, m) != 0 || overview_refresh(st, m) != 0) {
+    if (vw__lanes_refresh(st, m) != 0 || vw__overview_refresh(st, m) != 0) {
         vw__state_close(st);
         return -1;
     }
@@ -153,7 +154,7 @@ int vw__state_scale(vw_state *st, const vw_model *m, double scale)
     st->scale = scale;
     st->dirty = 1;
     /* the label column's width follows the scale, so does the timeline's */
-    return overview_refresh(st, m);
+    return vw__overview_refresh(st, m);
 }
 
 void vw__state_close(vw_state *st)
@@ -523,7 +524,7 @@ static void click(vw_state *st, const vw_model *m, int x, int y)
 /* The range's figures, once the drag that makes it ends: the tracer's
  * tr_range_stats (what `coscope stats --range` prints) and the tasks with
  * the most running time in it. O(spans), so not on every mouse move. */
-static void range_done(vw_state *st, const vw_model *m)
+void vw__range_done(vw_state *st, const vw_model *m)
 {
     if (!st->has_range || st->range_t1 <= st->range_t0) {
         st->has_range = 0;
@@ -597,7 +598,7 @@ static void mouse_move(vw_state *st, const vw_model *m, int x, int y)
         st->label_w = x - g.label_x; /* clamped by vw__geom_st */
         vw__geom_st(&g, st);
         st->label_w = g.label_w;
-        overview_refresh(st, m); /* the timeline's width changed */
+        vw__overview_refresh(st, m); /* the timeline's width changed */
     } else if (st->drag == VW_DRAG_RANGE) {
         int64_t t = vw__t_of(&g, st, x);
         st->range_t0 = t < st->range_anchor ? t : st->range_anchor;
@@ -806,7 +807,7 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
     case VW_A_MOUSE_UP:
         if (st->drag == VW_DRAG_RANGE) {
             mouse_move(st, m, a->x, a->y);
-            range_done(st, m);
+            vw__range_done(st, m);
         } else if (st->drag && !st->drag_moved &&
                    st->drag != VW_DRAG_OVERVIEW && st->drag != VW_DRAG_LABEL)
             click(st, m, a->x, a->y);
@@ -823,7 +824,7 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         st->w = a->x > 64 ? a->x : 64;
         st->h = a->y > 64 ? a->y : 64;
         clamp_scroll(st);
-        if (overview_refresh(st, m) != 0) {
+        if (vw__overview_refresh(st, m) != 0) {
             free(st->ov_busy); /* the overview shows no busy graph */
             st->ov_busy = NULL;
             st->ov_cols = 0;
@@ -859,7 +860,21 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         }
         break;
     }
+    case VW_A_LIVE:
+        if (st->follow == VW_FOLLOW_NONE) {
+            snprintf(st->status, sizeof st->status,
+                     "live: only for a trace being written (view --follow)");
+            st->dirty = 1;
+        } else {
+            vw__live(st, m, !st->live);
+        }
+        break;
     default:
         break;
+    }
+    /* live holds the playhead at the end: moving it elsewhere leaves live */
+    if (st->live && a->kind != VW_A_LIVE && st->playhead != st->duration) {
+        st->live = 0;
+        st->dirty = 1;
     }
 }

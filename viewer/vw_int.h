@@ -190,9 +190,17 @@ typedef struct vw_state {
     uint32_t range_task[VW_RANGE_TASKS];
     int64_t range_task_ns[VW_RANGE_TASKS][TR_ST__COUNT];
     int nrange_tasks;
+    /* following a trace being written (--follow, live.c): how it goes,
+     * the error that stopped it, and live mode (the playhead held at the
+     * end, the window following it) */
+    int follow; /* VW_FOLLOW_* */
+    int live;
+    char follow_msg[256];
     int dirty; /* something changed: draw a frame */
     int quit;
 } vw_state;
+
+enum { VW_FOLLOW_NONE, VW_FOLLOW_GROWING, VW_FOLLOW_ENDED, VW_FOLLOW_STOPPED };
 
 int vw__state_init(vw_state *st, const vw_model *m, int w, int h);
 void vw__state_close(vw_state *st);
@@ -212,6 +220,58 @@ void vw__reveal(vw_state *st, int64_t t);
  * (--select, a warning on stderr when there is no such task). */
 void vw__state_place(vw_state *st, const vw_model *m, const vw_view_opts *o,
                      int shot);
+
+/* The overview's busy columns for the current width (again when the width
+ * or, after ov_cols = 0, the trace changed). 0 or -1 out of memory. */
+int vw__overview_refresh(vw_state *st, const vw_model *m);
+/* The range panel's figures for st->range_t0 .. range_t1. */
+void vw__range_done(vw_state *st, const vw_model *m);
+
+/* ---- a trace that grows (live.c) ---- */
+
+/* What the state's indexes pointed at before a follow poll refilled the
+ * trace: found again by time afterwards. */
+typedef struct vw_keep {
+    size_t ntasks;
+    int64_t duration;
+    int has_span;
+    uint32_t span_task;
+    int64_t span_t0;
+    int has_stall;
+    uint32_t stall_task;
+    uint8_t stall_kind;
+    int64_t stall_t;
+} vw_keep;
+void vw__keep(const vw_state *st, const vw_model *m, vw_keep *k);
+/* After the poll, with m rebuilt over the grown trace: lanes (new tasks
+ * appear, collapsed ones stay so), the overview, the cursor, the wake-ups,
+ * the selected span and stall looked up again (the cause is cleared: the
+ * ranks changed), the range's figures; a window that showed the whole
+ * trace grows with it, and in live mode the playhead moves to the end and
+ * a window that showed the end follows it. 0, or -1 out of memory. */
+int vw__retrace(vw_state *st, const vw_model *m, const vw_keep *k);
+/* Live mode on (the playhead to the end, revealed) or off. */
+void vw__live(vw_state *st, const vw_model *m, int on);
+
+/* A follow and the model over its trace (app.c polls it, tests too). */
+typedef struct vw_follower {
+    tr_follow *f;
+    vw_model m;     /* over tr_follow_trace(f), once it appeared */
+    int have_model;
+    int64_t interval_ns; /* between polls: 250 ms, or 4x a slow refresh */
+    int64_t next_ns;     /* the monotonic time of the next poll */
+} vw_follower;
+/* One poll: when it added events the trace is analysed, the model rebuilt
+ * and the state retraced (vw__keep before, vw__retrace after); st->follow
+ * and follow_msg say how it goes. Returns the events added, or a negative
+ * errno (a bad line: st shows it and keeps the last good trace; -ENOMEM:
+ * the model is gone, quit). */
+long vw__follow_step(vw_follower *fw, vw_state *st);
+/* The state in one line for the tests' follow script: "events=N tasks=N
+ * lanes=N duration=NS playhead=NS window=T0..T1 live=0|1 follow=WORD". */
+size_t vw__state_dump(const vw_state *st, const vw_model *m, char *buf, size_t n);
+/* The monotonic clock in ns (live.c's pacing; no SDL). */
+int64_t vw__now_ns(void);
 
 /* ---- actions: what input means, applied in one place ---- */
 
@@ -254,6 +314,7 @@ typedef enum vw_action_kind {
     VW_A_TICK,   /* amount = real ns elapsed while playing */
     VW_A_COPY,   /* the selection as text into st->clip (Ctrl+C) */
     VW_A_OPEN,   /* opens the "open trace" prompt (Ctrl+O) */
+    VW_A_LIVE,   /* toggles live: the playhead held at a growing trace's end */
     VW_A__COUNT
 } vw_action_kind;
 

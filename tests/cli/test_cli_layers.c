@@ -174,7 +174,7 @@ static void test_stdin(void)
         ASSERT_EQ(b.status, a.status);
         ASSERT(strlen(b.out) > 20);
         if (c == 0) /* validate names its input */
-            ASSERT(strncmp(b.out, "-: ok, ", 7) == 0);
+            ASSERT(strncmp(b.out, "(stdin): ok, ", 13) == 0);
         else
             ASSERT_STR_EQ(b.out, a.out);
         result_free(&a);

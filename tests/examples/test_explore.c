@@ -1,8 +1,9 @@
 /* tests/examples/test_explore.c: `coscope explore` end to end. It finds the
  * order-dependent bug planted in examples/race_demo.c (which passes under
  * the default FIFO schedule) within 20 schedules, names the seed, and the
- * command it prints reproduces that run: the same exit status, the same
- * message, the same events. The fixed program explores clean; deadlocks
+ * commands it prints reproduce that run: `coscope replay` of the kept
+ * recording is identical, and a new run under the seed has the same exit
+ * status, message and events. The fixed program explores clean; deadlocks
  * and --fail-on stalls fail a run; usage errors and a missing PROG have
  * their exit codes. Runs are few and deterministic (seeds), never timed. */
 #include "test.h"
@@ -182,17 +183,22 @@ static void test_finds_race(void)
     ASSERT_EQ(count(r.out, "\nseed ") + (strncmp(r.out, "seed ", 5) == 0), 1);
     ASSERT_EQ(strncmp(r.out, "seed 2: exit status 1: " RACE_MSG "\n", 23 + sizeof RACE_MSG), 0);
     ASSERT(strstr(r.out, "\nexplored 20 schedules (seeds 1..20): 1 failed\n") != NULL);
-    char trace[256], cmd[1024];
-    const char *t = strstr(r.out, "  trace:     ");
-    const char *c = strstr(r.out, "  reproduce: ");
+    char trace[256], cmd[1024], replay[1024];
+    const char *t = strstr(r.out, "\n  trace:  ");
+    const char *c = strstr(r.out, "\n  rerun:  ");
+    const char *p = strstr(r.out, "\n  replay: ");
     ASSERT_NOT_NULL(t);
     ASSERT_NOT_NULL(c);
-    ASSERT_EQ(sscanf(t, "  trace:     %255[^\n]", trace), 1);
-    ASSERT_EQ(sscanf(c, "  reproduce: %1023[^\n]", cmd), 1);
-    char want[512];
+    ASSERT_NOT_NULL(p);
+    ASSERT_EQ(sscanf(t, "\n  trace:  %255[^\n]", trace), 1);
+    ASSERT_EQ(sscanf(c, "\n  rerun:  %1023[^\n]", cmd), 1);
+    ASSERT_EQ(sscanf(p, "\n  replay: %1023[^\n]", replay), 1);
+    char want[1024];
     snprintf(want, sizeof want, "COSCOPE_SEED=2 coscope record -o seed-2.jsonl -- %s/race_demo",
              EX_BIN_DIR);
     ASSERT_STR_EQ(cmd, want);
+    snprintf(want, sizeof want, "coscope replay %s -- %s/race_demo", trace, EX_BIN_DIR);
+    ASSERT_STR_EQ(replay, want);
     char *kept = events(trace);
     run_free(&r);
 
@@ -202,6 +208,14 @@ static void test_finds_race(void)
     *strrchr(bindir, '/') = '\0';
     snprintf(pathvar, sizeof pathvar, "%s:%s", bindir, getenv("PATH") ? getenv("PATH") : "");
     ASSERT_OK(setenv("PATH", pathvar, 1));
+    /* the replay of the kept recording: the same run, event for event */
+    r = run_argv((char *[]){"sh", "-c", replay, NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT(strncmp(r.out, "replayed ", 9) == 0);
+    ASSERT(strstr(r.out, " events, identical\n") != NULL);
+    ASSERT(strstr(r.err, RACE_MSG "\n") != NULL);
+    run_free(&r);
+    /* a new run of the schedule */
     r = run_argv((char *[]){"sh", "-c", cmd, NULL});
     ASSERT_EQ(r.status, 1);
     ASSERT(strstr(r.err, RACE_MSG "\n") != NULL);
@@ -230,7 +244,7 @@ static void test_fixed_clean(void)
     r = explore("-n", "3", "--seed", "5", "--keep", "kept", "--", "@race_demo", "--fixed", NULL);
     ASSERT_EQ(r.status, 0);
     ASSERT_STR_EQ(r.out, "explored 3 schedules (seeds 5..7): 0 failed\n");
-    ASSERT_EQ(dir_entries("kept"), 6);
+    ASSERT_EQ(dir_entries("kept"), 9); /* trace, replay log, output */
     char *log = slurp("kept/seed-6.log");
     ASSERT_STR_EQ(log, "race_demo: balance 40\n");
     free(log);

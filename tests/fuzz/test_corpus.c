@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "coscope/tr_export.h"
 #include "coscope/trace.h"
@@ -17,7 +18,7 @@
 /* How many corpus files load and how many are refused. Adding, removing or
  * changing a file of tests/fuzz/corpus/ (or rerunning make-corpus.py) means
  * updating these two numbers: the test prints the new ones. */
-#define CORPUS_LOADS 160
+#define CORPUS_LOADS 162
 #define CORPUS_FAILS 359
 
 static volatile uint64_t sink;
@@ -119,7 +120,8 @@ static int run_file(const char *name, FILE *devnull)
     return 1;
 }
 
-static void test_every_file(void)
+/* The corpus names, sorted; *n gets how many (free each and the array). */
+static char **corpus_names(size_t *count)
 {
     DIR *d = opendir(CORPUS_DIR);
     ASSERT_NOT_NULL(d);
@@ -140,7 +142,14 @@ static void test_every_file(void)
     }
     closedir(d);
     qsort(names, n, sizeof *names, by_name);
+    *count = n;
+    return names;
+}
 
+static void test_every_file(void)
+{
+    size_t n;
+    char **names = corpus_names(&n);
     FILE *devnull = fopen("/dev/null", "w");
     ASSERT_NOT_NULL(devnull);
     int loads = 0, fails = 0;
@@ -159,8 +168,80 @@ static void test_every_file(void)
     ASSERT_EQ(fails, CORPUS_FAILS);
 }
 
+/* One file appended in pieces to a file that tr_follow polls after each:
+ * every trace a poll shows is whole (walked, analysed, walked), an error
+ * is "path:line: what" and stops following, and when both the follow and
+ * tr_load of the whole file succeed they hold the same events and spans
+ * as a load of its whole lines. At most ~60 polls a file (the bigger
+ * ones in bigger pieces), so the case stays short under valgrind. */
+static void follow_file(const char *name, const char *tmp)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", CORPUS_DIR, name);
+    size_t len;
+    char *data = slurp(path, &len);
+    FILE *w = fopen(tmp, "wb");
+    ASSERT_NOT_NULL(w);
+    tr_follow *f;
+    ASSERT_OK(tr_follow_open(tmp, &f));
+    long rc = 0;
+    size_t least = len / 48;
+    for (size_t at = 0, step = 1; at < len && rc >= 0; at += step, step = step * 5 % 97 + 1) {
+        if (step < least)
+            step = least + step % 7;
+        size_t k = len - at < step ? len - at : step;
+        ASSERT_EQ(fwrite(data + at, 1, k, w), k);
+        ASSERT_OK(fflush(w));
+        rc = tr_follow_poll(f);
+        tr_trace *tr = tr_follow_trace(f);
+        if (rc < 0 && !message_ok(tr_last_error(), tmp))
+            TEST__FAIL("%s: bad message \"%s\"", name, tr_last_error());
+        if (tr && rc > 0) {
+            sink += fuzz_walk(tr, 0);
+            ASSERT_OK(tr_analyze(tr, NULL));
+            sink += fuzz_walk(tr, 1);
+        }
+    }
+    fclose(w);
+    if (rc > 0) /* the lines before a bad one come first, its error next */
+        rc = tr_follow_poll(f);
+    tr_trace *all = NULL, *tr = tr_follow_trace(f);
+    size_t whole = len; /* a follow waits for the last line's '\n' */
+    while (whole > 0 && data[whole - 1] != '\n')
+        whole--;
+    int lrc = whole ? tr_load_mem(name, data, whole, NULL, &all) : -EINVAL;
+    if (rc >= 0 && tr && lrc == 0) {
+        if (tr_nevents(tr) != tr_nevents(all))
+            fprintf(stderr, "%s: followed %zu events, loaded %zu\n", name, tr_nevents(tr),
+                    tr_nevents(all));
+        ASSERT_EQ(tr_nevents(tr), tr_nevents(all));
+        ASSERT_EQ(tr_ntasks(tr), tr_ntasks(all));
+        ASSERT_EQ(tr_nspans(tr), tr_nspans(all));
+    }
+    if (lrc != 0 && rc >= 0 && tr) /* a load error is a follow error too */
+        TEST__FAIL("%s: loads followed, not whole: %s", name, tr_last_error());
+    tr_free(all);
+    tr_follow_free(f);
+    free(data);
+}
+
+static void test_follow(void)
+{
+    size_t n;
+    char **names = corpus_names(&n);
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "/tmp/coscope-corpus-follow-%d.jsonl", (int)getpid());
+    for (size_t i = 0; i < n; i++) {
+        follow_file(names[i], tmp);
+        free(names[i]);
+    }
+    free(names);
+    unlink(tmp);
+}
+
 static const test_case cases[] = {
     {"every_file", test_every_file},
+    {"follow", test_follow},
     {NULL, NULL},
 };
 

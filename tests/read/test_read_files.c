@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -295,6 +297,49 @@ static void test_stdin(void)
     unlink(f);
 }
 
+/* A writer that sends the header, waits until the reader has taken it
+ * (the pipe is empty), then sends the rest: the reader's next read finds
+ * the pipe empty with the writer still there. */
+static void *drained_writer(void *arg)
+{
+    writer *w = arg;
+    const char *rest = &TRACE[strlen(HEADER)];
+    int queued = 1;
+    if (put(w, HEADER, strlen(HEADER)) == 0) {
+        while (ioctl(0, FIONREAD, &queued) == 0 && queued > 0)
+            sched_yield();
+        put(w, rest, strlen(rest));
+    }
+    close(w->fd);
+    return NULL;
+}
+
+/* Standard input inherited non-blocking (a shell's or an event loop's
+ * pipe): the reader waits for data and leaves the flag as it found it,
+ * since the file description is shared with the other processes. */
+static void test_stdin_nonblocking(void)
+{
+    int pfd[2];
+    ASSERT_OK(pipe(pfd));
+    ASSERT_OK(fcntl(pfd[0], F_SETFL, fcntl(pfd[0], F_GETFL) | O_NONBLOCK));
+    int saved = dup(0);
+    ASSERT(saved >= 0);
+    ASSERT_EQ(dup2(pfd[0], 0), 0);
+    close(pfd[0]);
+    writer w = {.fd = pfd[1]};
+    ASSERT_OK(pthread_create(&w.thr, NULL, drained_writer, &w));
+    tr_trace *tr = NULL;
+    int rc = tr_load("-", NULL, &tr);
+    int fl = fcntl(0, F_GETFL);
+    ASSERT_EQ(dup2(saved, 0), 0);
+    close(saved);
+    writer_join(&w);
+    ASSERT_OK(rc);
+    ASSERT_EQ(tr_nevents(tr), 3);
+    ASSERT(fl & O_NONBLOCK);
+    tr_free(tr);
+}
+
 /* ---- files the kernel sizes 0 ---- */
 static void test_proc(void)
 {
@@ -358,6 +403,7 @@ static const test_case cases[] = {
     {"fifo_garbage", test_fifo_garbage},
     {"stream_limit", test_stream_limit},
     {"stdin", test_stdin},
+    {"stdin_nonblocking", test_stdin_nonblocking},
     {"proc", test_proc},
     {"sparse", test_sparse},
     {NULL, NULL},

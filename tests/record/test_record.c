@@ -500,11 +500,105 @@ static void api(void)
     rec_cleanup();
 }
 
+/* Integers at every digit-count boundary (the formatter counts digits and
+ * writes 8 at a time), and `at` strings from the formatter's cache: the same
+ * site twice, the same file at another line, a path that needs escaping. */
+static void numbers(void)
+{
+    static const uint64_t v[] = {0, 1, 9, 10, 99, 100, 999, 1000, 9999999, 10000000,
+                                 99999999, 100000000, 100000001, 999999999999ull,
+                                 1000000000000ull, 12345678901234567ull,
+                                 9999999999999999999ull, 10000000000000000000ull,
+                                 UINT64_MAX};
+    enum { N = sizeof v / sizeof v[0] };
+    const char *path = rec_path("numbers.jsonl");
+    ASSERT_OK(tr_rec_start(path, "numbers"));
+    for (int i = 0; i < N; i++)
+        tr_rec_run(v[i]);
+    static const char *const files[] = {"a/b.c", "a/b.c", "a/b.c", "q\"x\\.c", "a/b.c"};
+    static const int lines[] = {7, 7, 70000, 3, 7};
+    for (int i = 0; i < 5; i++)
+        tr_rec_yield(1, TR_WAIT_YIELD, 0, TR_OP_NONE, -1, -1, files[i], lines[i]);
+    ASSERT_OK(tr_rec_stop());
+    rec_lines L = rec_read(path);
+    ASSERT_EQ(L.n, (size_t)N + 7);
+    for (int i = 0; i < N; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "\"ev\":\"run\",\"task\":%llu", (unsigned long long)v[i]);
+        const char *p = strstr(L.v[1 + i], want);
+        ASSERT_NOT_NULL(p);
+        p += strlen(want);
+        ASSERT(*p == '}' || *p == ',');
+    }
+    static const char *const at[] = {"\"at\":\"a/b.c:7\"", "\"at\":\"a/b.c:7\"",
+                                     "\"at\":\"a/b.c:70000\"", "\"at\":\"q\\\"x\\\\.c:3\"",
+                                     "\"at\":\"a/b.c:7\""};
+    for (int i = 0; i < 5; i++)
+        ASSERT_NOT_NULL(strstr(L.v[1 + N + i], at[i]));
+    rec_assert_json(&L);
+    rec_free(&L);
+    rec_cleanup();
+}
+
+static long long mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The TSC rate is fixed by the writer after start-up (tr__clock_settle):
+ * the t between two events must still agree with CLOCK_MONOTONIC, read
+ * around each emit, for a trace longer than the 10 ms calibration span and
+ * for one that stops before it (which settles over what it had). The slack
+ * (1 % + 20 us) is far below what a wrong or unsettled rate would be off
+ * by, and preemption only widens the bracket. */
+static void clock_span(const char *name, long gap_us)
+{
+    const char *path = rec_path(name);
+    long long m1 = mono_ns();
+    ASSERT_OK(tr_rec_start(path, "clock"));
+    tr_rec_run(1);
+    long long m2 = mono_ns();
+    struct timespec d = {0, gap_us * 1000};
+    while (nanosleep(&d, &d) != 0)
+        ;
+    long long m3 = mono_ns();
+    tr_rec_run(2);
+    long long m4 = mono_ns();
+    ASSERT_OK(tr_rec_stop());
+    rec_lines L = rec_read(path);
+    ASSERT_EQ(L.n, 4);
+    ASSERT(rec_is(L.v[1], "run") && rec_is(L.v[2], "run"));
+    long long t1 = rec_int(L.v[1], "t", -1), t2 = rec_int(L.v[2], "t", -1);
+    ASSERT_CMP(t1, >=, 0);
+    ASSERT_CMP(t1, <=, m2 - m1 + 20000);
+    long long dt = t2 - t1, slack = (m4 - m1) / 100 + 20000;
+    ASSERT_CMP(dt, >=, m3 - m2 - slack);
+    ASSERT_CMP(dt, <=, m4 - m1 + slack);
+    rec_free(&L);
+}
+
+static void clock_settle(void)
+{
+    clock_span("clock-long.jsonl", 40 * 1000); /* first: calibrates */
+    clock_span("clock-again.jsonl", 5 * 1000); /* the process's rate stays */
+    rec_cleanup();
+}
+
+static void clock_short(void)
+{
+    clock_span("clock-short.jsonl", 2 * 1000); /* stops before 10 ms */
+    rec_cleanup();
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
         {"golden", golden}, {"escape", escape}, {"order", order}, {"lossless", lossless},
-        {"work", work},     {"api", api},       {NULL, NULL},
+        {"work", work},     {"api", api},       {"clock_settle", clock_settle},
+        {"clock_short", clock_short},           {"numbers", numbers},
+        {NULL, NULL},
     };
     return test_main(argc, argv, cases);
 }

@@ -278,6 +278,78 @@ static void test_record_top(void)
     ASSERT_EQ(system(cmd), 0);
 }
 
+static void put_file(const char *path, const char *text, int append)
+{
+    FILE *f = fopen(path, append ? "ab" : "wb");
+    ASSERT_NOT_NULL(f);
+    ASSERT_EQ(fputs(text, f) >= 0, 1);
+    ASSERT_OK(fclose(f));
+}
+
+/* The live view follows the file: it waits for a file not there yet, shows
+ * a task appended later, says when the trace ended, and when a bad line
+ * comes it stops following with the reader's file:line under the last
+ * good table. Each step waits for the next redraw (one a second). */
+static void test_live_follow(void)
+{
+    char dir[] = "/tmp/coscope-topf-XXXXXX", trace[64], want[256];
+    ASSERT_NOT_NULL(mkdtemp(dir));
+    snprintf(trace, sizeof trace, "%s/live.jsonl", dir);
+    int fd;
+    struct termios before;
+    pid_t pid = forkpty(&fd, NULL, pty_modes(&before), NULL);
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        execl(COSCOPE_BIN, COSCOPE_BIN, "top", trace, (char *)NULL);
+        _exit(127);
+    }
+    static char buf[1 << 20];
+    size_t len = 0;
+    snprintf(want, sizeof want, "waiting for a trace in %s (%s: No such file or directory)",
+             trace, trace);
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, want));
+    put_file(trace,
+             "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1,\"program\":\"p\"}\n"
+             "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"main\"}\n"
+             "{\"t\":10,\"ev\":\"run\",\"task\":1}\n",
+             0);
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, "1 tasks: 1 running, 0 ready"));
+    put_file(trace,
+             "{\"t\":20,\"ev\":\"spawn\",\"task\":2,\"parent\":1,\"name\":\"latecomer\"}\n", 1);
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, "2 tasks: 1 running, 1 ready"));
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, "latecomer"));
+    put_file(trace, "{\"t\":30,\"ev\":\"run\",\"task\":2,\n", 1);
+    snprintf(want, sizeof want, "stopped following: %s:5: not a JSON object", trace);
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, want));
+    ASSERT_EQ(write(fd, "q", 1), 1);
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, "\033[?25h\033[?1049l"));
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 0);
+    close(fd);
+    /* a trace that ended says so */
+    put_file(trace,
+             "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1,\"program\":\"p\"}\n"
+             "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"main\"}\n"
+             "{\"t\":9,\"ev\":\"end\",\"events\":1,\"dropped\":0}\n",
+             0);
+    pid = forkpty(&fd, NULL, pty_modes(&before), NULL);
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        execl(COSCOPE_BIN, COSCOPE_BIN, "top", trace, (char *)NULL);
+        _exit(127);
+    }
+    len = 0;
+    ASSERT(pty_until(fd, buf, sizeof buf, &len, "(ended)"));
+    kill(pid, SIGINT);
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    close(fd);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ASSERT_EQ(system(cmd), 0);
+}
+
 static void test_json(void)
 {
     char cmd[512];
@@ -304,6 +376,7 @@ static const test_case cases[] = {
     {"record_top", test_record_top},
     {"live_q", test_live_q},
     {"live_sigint", test_live_sigint},
+    {"live_follow", test_live_follow},
     {"running", test_running},
     {"sample", test_sample},
     {NULL, NULL},

@@ -28,6 +28,11 @@ int cli__validate(int argc, char **argv);
 int cli__view(int argc, char **argv);
 int cli__why(int argc, char **argv);
 int cli__top(int argc, char **argv);
+int cli__replay(int argc, char **argv);
+/* The replay log beside a trace: "run.jsonl" -> "run.replay" (the
+ * extension replaced, or appended when there is none). malloc'd; NULL
+ * when out of memory. */
+char *cli__replay_log_path(const char *trace);
 int cli__explore(int argc, char **argv);
 /* top's live view of the trace at path until q, or until ended(arg) says
  * so (`record --top`: PROG exited; its signal handlers are left alone).

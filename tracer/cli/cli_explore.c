@@ -169,49 +169,49 @@ static int parse_opts(int argc, char **argv, explore_opts *o, int *code)
 
 /* ---- one run ---- */
 
-/* The environment of a run: ours without COSCOPE_TRACE, COSCOPE_SEED and
- * COSCOPE_FLIGHT (a flight recording writes no trace to judge), then the
- * run's own two. NULL when out of memory; free with free_env. */
-static char **run_env(const char *trace, uint64_t seed)
+/* A run's files, all in the explore directory: its trace, the replay log
+ * beside it (as `coscope record --replayable` names it) and PROG's output. */
+typedef struct run_files {
+    char trace[4096], replay[4096], log[4096];
+} run_files;
+
+/* The variables a run sets, and those of ours it must not inherit (a
+ * flight recording writes no trace to judge; a replay or a stop would not
+ * be this run). */
+static const char *const run_drop[] = {
+    "COSCOPE_TRACE=",  "COSCOPE_SEED=",       "COSCOPE_FLIGHT=",
+    "COSCOPE_REPLAY=", "COSCOPE_REPLAY_LOG=", "COSCOPE_REPLAY_NOTES=",
+    "COSCOPE_STOP_AT="};
+
+typedef struct run_env {
+    char **env;
+    char vars[3][4200];
+} run_env;
+
+/* Our environment without run_drop's, then the run's own three. 0 or
+ * -ENOMEM; free e->env. */
+static int env_make(run_env *e, const run_files *rf, uint64_t seed)
 {
-    static const char *const drop[] = {
-        "COSCOPE_TRACE=", "COSCOPE_SEED=", "COSCOPE_FLIGHT="};
     size_t n = 0, k = 0;
     while (environ[n])
         n++;
-    char **env = calloc(n + 3, sizeof *env);
-    if (!env)
-        return NULL;
+    e->env = calloc(n + 4, sizeof *e->env);
+    if (!e->env)
+        return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
         int keep = 1;
-        for (size_t d = 0; d < sizeof drop / sizeof drop[0]; d++)
-            keep &= strncmp(environ[i], drop[d], strlen(drop[d])) != 0;
+        for (size_t d = 0; d < sizeof run_drop / sizeof run_drop[0]; d++)
+            keep &= strncmp(environ[i], run_drop[d], strlen(run_drop[d])) != 0;
         if (keep)
-            env[k++] = environ[i];
+            e->env[k++] = environ[i];
     }
-    size_t tn = strlen(trace) + sizeof "COSCOPE_TRACE=";
-    env[k] = malloc(tn);
-    env[k + 1] = malloc(sizeof "COSCOPE_SEED=" + 20);
-    if (!env[k] || !env[k + 1]) {
-        free(env[k]);
-        free(env[k + 1]);
-        free(env);
-        return NULL;
-    }
-    snprintf(env[k], tn, "COSCOPE_TRACE=%s", trace);
-    snprintf(env[k + 1], sizeof "COSCOPE_SEED=" + 20, "COSCOPE_SEED=%" PRIu64,
-             seed);
-    return env;
-}
-
-static void free_env(char **env)
-{
-    size_t n = 0;
-    while (env[n])
-        n++;
-    free(env[n - 2]); /* the two run_env added */
-    free(env[n - 1]);
-    free(env);
+    snprintf(e->vars[0], sizeof e->vars[0], "COSCOPE_TRACE=%s", rf->trace);
+    snprintf(e->vars[1], sizeof e->vars[1], "COSCOPE_REPLAY_LOG=%s",
+             rf->replay);
+    snprintf(e->vars[2], sizeof e->vars[2], "COSCOPE_SEED=%" PRIu64, seed);
+    for (int v = 0; v < 3; v++)
+        e->env[k++] = e->vars[v];
+    return 0;
 }
 
 /* How a run ended. */
@@ -220,26 +220,28 @@ typedef struct run_result {
     int signaled;
 } run_result;
 
-/* Runs prog under seed with its trace at trace and its output in log.
- * 0, or a negative errno when it could not be started (-ENOENT...). */
-static int run_one(char **prog, uint64_t seed, const char *trace,
-                   const char *log, run_result *r)
+/* Runs prog under seed, recorded replayably into rf's files. 0, or a
+ * negative errno when it could not be started (-ENOENT...). */
+static int run_one(char **prog, uint64_t seed, const run_files *rf,
+                   run_result *r)
 {
     posix_spawn_file_actions_t fa;
     pid_t pid;
     int status, rc;
-    char **env = run_env(trace, seed);
-    if (!env)
+    static run_env e; /* 12 KB: not on the stack */
+    if (env_make(&e, rf, seed) != 0)
         return -ENOMEM;
-    unlink(trace); /* a trace left from before must not pass for this run's */
+    /* files left from before must not pass for this run's */
+    unlink(rf->trace);
+    unlink(rf->replay);
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
+    posix_spawn_file_actions_addopen(&fa, 1, rf->log,
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    rc = posix_spawnp(&pid, prog[0], &fa, NULL, prog, env);
+    rc = posix_spawnp(&pid, prog[0], &fa, NULL, prog, e.env);
     posix_spawn_file_actions_destroy(&fa);
-    free_env(env);
+    free(e.env);
     if (rc != 0)
         return -rc;
     while (waitpid(pid, &status, 0) < 0)
@@ -402,17 +404,13 @@ static int put_word(char **buf, size_t *len, size_t *cap, const char *s)
     return 0;
 }
 
-/* The command that runs seed's schedule again, recorded to seed-S.jsonl
- * in the current directory; NULL when out of memory. */
-static char *repro_command(uint64_t seed, char **prog)
+/* words, then PROG and its arguments, as one shell command; NULL when
+ * out of memory. */
+static char *command(const char *const *words, size_t n, char **prog)
 {
-    char head[64], name[48];
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    snprintf(head, sizeof head, "COSCOPE_SEED=%" PRIu64, seed);
-    snprintf(name, sizeof name, "seed-%" PRIu64 ".jsonl", seed);
-    const char *words[] = {head, "coscope", "record", "-o", name, "--"};
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    for (size_t i = 0; i < n; i++)
         if (put_word(&buf, &len, &cap, words[i]) != 0)
             goto fail;
     for (char **a = prog; *a; a++)
@@ -424,29 +422,69 @@ fail:
     return NULL;
 }
 
+/* The two ways to see a failing run again: `coscope replay` of its
+ * recording (the same run, inputs from its log), and a new run of its
+ * schedule (COSCOPE_SEED) recorded to seed-S.jsonl in the current
+ * directory. replay is NULL when the run left no replay log. */
+typedef struct repro {
+    char *replay, *rerun;
+} repro;
+
+static int repro_make(repro *rp, uint64_t seed, const run_files *rf,
+                      char **prog)
+{
+    char head[64], name[48];
+    struct stat st;
+    snprintf(head, sizeof head, "COSCOPE_SEED=%" PRIu64, seed);
+    snprintf(name, sizeof name, "seed-%" PRIu64 ".jsonl", seed);
+    const char *rerun[] = {head, "coscope", "record", "-o", name, "--"};
+    const char *replay[] = {"coscope", "replay", rf->trace, "--"};
+    rp->rerun = command(rerun, sizeof rerun / sizeof rerun[0], prog);
+    rp->replay = NULL;
+    if (stat(rf->replay, &st) == 0)
+        rp->replay = command(replay, sizeof replay / sizeof replay[0], prog);
+    if (!rp->rerun || (!rp->replay && stat(rf->replay, &st) == 0)) {
+        free(rp->rerun);
+        free(rp->replay);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 /* One failing seed, as text. */
-static void print_failure(uint64_t seed, const verdict *v, const char *trace,
-                          const char *log, const char *cmd, FILE *f)
+static void print_failure(uint64_t seed, const verdict *v, const run_files *rf,
+                          const repro *rp, FILE *f)
 {
     fprintf(f, "seed %" PRIu64 ": %s", seed, v->reason);
     if (v->message[0]) {
         fputs(": ", f);
         cli__fput_esc(v->message, f);
     }
-    fputs("\n  trace:     ", f);
-    cli__fput_esc(v->no_trace ? "(none)" : trace, f);
-    fputs("\n  output:    ", f);
-    cli__fput_esc(log, f);
-    fputs("\n  reproduce: ", f);
-    cli__fput_esc(cmd, f);
+    fputs("\n  trace:  ", f);
+    cli__fput_esc(v->no_trace ? "(none)" : rf->trace, f);
+    fputs("\n  output: ", f);
+    cli__fput_esc(rf->log, f);
+    if (rp->replay) {
+        fputs("\n  replay: ", f);
+        cli__fput_esc(rp->replay, f);
+    }
+    fputs("\n  rerun:  ", f);
+    cli__fput_esc(rp->rerun, f);
     fputc('\n', f);
+}
+
+static void json_str_or_null(const char *s, FILE *f)
+{
+    if (s)
+        tr__json_str(f, s);
+    else
+        fputs("null", f);
 }
 
 /* One failing seed, as an element of the JSON "failures" list. */
 static void print_failure_json(uint64_t seed, const run_result *r,
-                               const verdict *v, const char *trace,
-                               const char *log, const char *cmd, int first,
-                               FILE *f)
+                               const verdict *v, const run_files *rf,
+                               const repro *rp, int first, FILE *f)
 {
     fprintf(f, "%s{\"seed\":%" PRIu64 ",\"exit\":", first ? "\n" : ",\n", seed);
     if (r->signaled)
@@ -457,14 +495,13 @@ static void print_failure_json(uint64_t seed, const run_result *r,
     fputs(",\"message\":", f);
     tr__json_str(f, v->message);
     fputs(",\"trace\":", f);
-    if (v->no_trace)
-        fputs("null", f);
-    else
-        tr__json_str(f, trace);
+    json_str_or_null(v->no_trace ? NULL : rf->trace, f);
     fputs(",\"output\":", f);
-    tr__json_str(f, log);
-    fputs(",\"reproduce\":", f);
-    tr__json_str(f, cmd);
+    tr__json_str(f, rf->log);
+    fputs(",\"replay\":", f);
+    json_str_or_null(rp->replay, f);
+    fputs(",\"rerun\":", f);
+    tr__json_str(f, rp->rerun);
     fputc('}', f);
 }
 
@@ -520,47 +557,64 @@ static int make_dir(const explore_opts *o, char *buf, size_t n)
     return -1;
 }
 
-/* Runs and judges seed i's schedule, reports it if it failed. 1 failed, 0
+/* rf's paths for seed in dir; -1 when they do not fit. */
+static int files_make(run_files *rf, const char *dir, uint64_t seed)
+{
+    int a = snprintf(rf->trace, sizeof rf->trace, "%s/seed-%" PRIu64 ".jsonl",
+                     dir, seed);
+    int b = snprintf(rf->replay, sizeof rf->replay,
+                     "%s/seed-%" PRIu64 ".replay", dir, seed);
+    int c =
+        snprintf(rf->log, sizeof rf->log, "%s/seed-%" PRIu64 ".log", dir, seed);
+    return a > 0 && b > 0 && c > 0 && (size_t)a < sizeof rf->trace &&
+                   (size_t)b < sizeof rf->replay && (size_t)c < sizeof rf->log
+               ? 0
+               : -1;
+}
+
+static void files_remove(const run_files *rf)
+{
+    unlink(rf->trace);
+    unlink(rf->replay);
+    unlink(rf->log);
+}
+
+/* Runs and judges seed's schedule, reports it if it failed. 1 failed, 0
  * passed, -1 after a message (PROG cannot run, out of memory). */
 static int explore_one(const explore_opts *o, char **prog, const char *dir,
                        uint64_t seed, uint64_t nfailed, FILE *out)
 {
-    char trace[4096], log[4096];
+    static run_files rf; /* 12 KB: not on the stack */
     run_result r = {0, 0};
     verdict v;
-    int tn =
-        snprintf(trace, sizeof trace, "%s/seed-%" PRIu64 ".jsonl", dir, seed);
-    int ln = snprintf(log, sizeof log, "%s/seed-%" PRIu64 ".log", dir, seed);
-    if (tn < 0 || ln < 0 || (size_t)tn >= sizeof trace ||
-        (size_t)ln >= sizeof log) {
+    repro rp;
+    if (files_make(&rf, dir, seed) != 0) {
         fprintf(stderr, "coscope: explore: directory name too long: %s\n", dir);
         return -1;
     }
-    int rc = run_one(prog, seed, trace, log, &r);
+    int rc = run_one(prog, seed, &rf, &r);
     if (rc != 0) {
         fprintf(stderr, "coscope: cannot run %s: %s\n", prog[0], strerror(-rc));
-        unlink(log);
+        files_remove(&rf);
         return -1;
     }
-    judge(&r, trace, log, o, &v);
+    judge(&r, rf.trace, rf.log, o, &v);
     if (!v.failed) {
-        if (!o->keep) {
-            unlink(trace);
-            unlink(log);
-        }
+        if (!o->keep)
+            files_remove(&rf);
         return 0;
     }
-    char *cmd = repro_command(seed, prog);
-    if (!cmd) {
+    if (repro_make(&rp, seed, &rf, prog) != 0) {
         fprintf(stderr, "coscope: out of memory\n");
         return -1;
     }
     if (o->json)
-        print_failure_json(seed, &r, &v, trace, log, cmd, nfailed == 0, out);
+        print_failure_json(seed, &r, &v, &rf, &rp, nfailed == 0, out);
     else
-        print_failure(seed, &v, trace, log, cmd, out);
+        print_failure(seed, &v, &rf, &rp, out);
     fflush(out);
-    free(cmd);
+    free(rp.replay);
+    free(rp.rerun);
     return 1;
 }
 

@@ -46,7 +46,8 @@ int cli__validate(int argc, char **argv)
     if (cli__load(path, &tr) != CLI_OK)
         return CLI_BAD;
     const tr_header *h = tr_head(tr);
-    printf("%s: ok, %zu events, %zu tasks, %s", path, tr_nevents(tr),
+    printf("%s: ok, %zu events, %zu tasks, %s", strcmp(path, "-") ? path : "(stdin)",
+           tr_nevents(tr),
            tr_ntasks(tr), cli__dur(dur, sizeof dur, h->duration));
     if (h->truncated)
         printf(", truncated");

@@ -24,8 +24,8 @@ extern char **environ;
 
 static void usage(FILE *f)
 {
-    fputs("usage: coscope record [-o FILE] [--flight AMOUNT | --top] -- PROG "
-          "[ARGS...]\n"
+    fputs("usage: coscope record [-o FILE] [--flight AMOUNT | --top] "
+          "[--replayable] -- PROG [ARGS...]\n"
           "\n"
           "Runs PROG with tracing on (COSCOPE_TRACE=FILE in its environment), "
           "then\n"
@@ -52,6 +52,12 @@ static void usage(FILE *f)
           "its trace\n"
           "                           (q leaves the view; it ends when PROG "
           "does)\n"
+          "  --replayable             also log every input the runtime takes "
+          "(FILE's\n"
+          "                           stem + \".replay\", COSCOPE_REPLAY_LOG) "
+          "so that\n"
+          "                           `coscope replay FILE -- PROG` re-runs "
+          "it exactly\n"
           "\n"
           "exit: PROG's own exit status (128+N if killed by signal N), 127 if "
           "PROG\n"
@@ -257,7 +263,7 @@ static void flight_summary(const char *prog, const char *path, int status,
 /* record's options. */
 typedef struct rec_opts {
     const char *out, *flight;
-    int top;
+    int top, replayable;
 } rec_opts;
 
 /* Parses the options before PROG into *o: the index of PROG, or 0 after
@@ -292,6 +298,8 @@ static int parse_opts(int argc, char **argv, rec_opts *o, int *exit_code)
             o->flight = val;
         } else if (strcmp(a, "--top") == 0) {
             o->top = 1;
+        } else if (strcmp(a, "--replayable") == 0) {
+            o->replayable = 1;
         } else if (a[0] == '-') {
             *exit_code = cli__usage_error("record", "unknown option '%s'", a);
             return -1;
@@ -302,6 +310,11 @@ static int parse_opts(int argc, char **argv, rec_opts *o, int *exit_code)
     if (i >= argc) {
         *exit_code = cli__usage_error("record", "missing PROG (coscope record -- "
                                                 "PROG [ARGS...])");
+        return -1;
+    }
+    if (o->replayable && o->flight) {
+        *exit_code = cli__usage_error("record", "--replayable needs the whole "
+                                      "trace: not with --flight");
         return -1;
     }
     if (o->top && o->flight) {
@@ -320,6 +333,15 @@ static int set_env(const char *path, rec_opts *o)
     const char *val = getenv("COSCOPE_FLIGHT");
     if (setenv("COSCOPE_TRACE", path, 1) != 0)
         return -ENOMEM;
+    if (o->replayable) {
+        char *log = cli__replay_log_path(path);
+        int bad = !log || setenv("COSCOPE_REPLAY_LOG", log, 1) != 0;
+        free(log);
+        if (bad || unsetenv("COSCOPE_REPLAY") != 0)
+            return -ENOMEM;
+    } else if (unsetenv("COSCOPE_REPLAY_LOG") != 0) {
+        return -ENOMEM;
+    }
     if (o->top)
         return unsetenv("COSCOPE_FLIGHT") != 0 ? -ENOMEM : 0;
     if (!o->flight && val && *val && strcmp(val, "0") != 0)
@@ -331,7 +353,7 @@ static int set_env(const char *path, rec_opts *o)
 
 int cli__record(int argc, char **argv)
 {
-    rec_opts o = {NULL, NULL, 0};
+    rec_opts o = {NULL, NULL, 0, 0};
     char *path = NULL;
     int i, existed, status, signaled = 0, code = CLI_USAGE;
     struct stat before, after;

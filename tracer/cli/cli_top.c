@@ -3,8 +3,9 @@
  * share, polls, scheduling-latency p99 and stalls so far, under a line with
  * the loop's busy share. --once prints one snapshot of the file as it is
  * (a trace still being written has no `end` line: the reader takes it as
- * cut short); otherwise the file is reloaded every second and drawn with
- * plain ANSI control in the alternate screen, `q` quits, letters sort. */
+ * cut short); otherwise the file is followed (tr_follow: each second the
+ * lines appended since the last are read) and drawn with plain ANSI
+ * control in the alternate screen, `q` quits, letters sort. */
 #include "cli.h"
 
 #include <errno.h>
@@ -275,28 +276,32 @@ static void term_setup(void)
     fputs("\033[?1049h\033[?25l", stdout);
 }
 
-/* The trace the live view shows and the file's size and mtime when it was
- * read: a file that did not change is not read again (a 62 MB trace takes
- * 0.5 s to load), so an idle or finished program costs nothing. */
-static tr_trace *live_tr;
-static struct stat live_st;
+/* The live view follows the file (tr_follow): each refresh reads only the
+ * lines appended since the last one and analyses again only when events
+ * came, so an idle or finished program costs nothing. A file not there yet
+ * is looked for again at the next refresh; a bad line stops the following
+ * with its message under the last good table. */
+static tr_follow *live_f;
+static char live_err[512];
 
 static tr_trace *live_load(const char *path)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        tr_free(live_tr);
-        live_tr = NULL;
-        return load(path, 1); /* NULL, with the reader's error */
+    live_err[0] = '\0';
+    if (!live_f && tr_follow_open(path, &live_f) != 0) {
+        snprintf(live_err, sizeof live_err, "%s", tr_last_error());
+        return NULL;
     }
-    if (live_tr && st.st_size == live_st.st_size && st.st_ino == live_st.st_ino &&
-        st.st_mtim.tv_sec == live_st.st_mtim.tv_sec &&
-        st.st_mtim.tv_nsec == live_st.st_mtim.tv_nsec)
-        return live_tr;
-    tr_free(live_tr);
-    live_tr = load(path, 1);
-    live_st = st;
-    return live_tr;
+    int had = tr_follow_trace(live_f) != NULL;
+    long added = tr_follow_poll(live_f);
+    tr_trace *tr = tr_follow_trace(live_f);
+    if (added < 0)
+        snprintf(live_err, sizeof live_err, "%s", tr_last_error());
+    if (tr && (added > 0 || !had) &&
+        tr_analyze(tr, &(tr_analysis_opts)TR_ANALYSIS_OPTS_INIT) != 0)
+        snprintf(live_err, sizeof live_err, "coscope: out of memory");
+    if (!tr && !live_err[0])
+        snprintf(live_err, sizeof live_err, "%s: no header line yet", path);
+    return tr;
 }
 
 /* Redraws, then waits up to a second for a key; 0 when it is time to stop
@@ -308,10 +313,13 @@ static int live_step(const char *path)
                       ? (size_t)ws.ws_row - 4 : 20;
     tr_trace *tr = live_load(path);
     fputs("\033[H\033[2J", stdout);
-    if (tr)
+    if (tr) {
         print_top(tr, path, rows, stdout);
-    else
-        printf("coscope top: waiting for a trace in %s (%s)\n", path, tr_last_error());
+        if (live_err[0])
+            printf("stopped following: %s\n", live_err);
+    } else {
+        printf("coscope top: waiting for a trace in %s (%s)\n", path, live_err);
+    }
     printf("sort: %s  (b p l s n i sort, q quits)", sorts[sort_key].name);
     fflush(stdout);
     fd_set in;
@@ -346,8 +354,8 @@ int cli__top_live(const char *path, int (*ended)(void *), void *arg)
     while (!stop_req && !(ended && ended(arg)) && live_step(path))
         ;
     term_restore();
-    tr_free(live_tr);
-    live_tr = NULL;
+    tr_follow_free(live_f);
+    live_f = NULL;
     if (!ended) {
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);

@@ -32,6 +32,7 @@ static const struct {
     {"view", cli__view, "open the timeline viewer"},
     {"why", cli__why, "why was a task not running then: its blame chain"},
     {"top", cli__top, "a live table of the tasks, like top"},
+    {"replay", cli__replay, "re-run a --replayable recording, check every event"},
     {"explore", cli__explore, "run PROG under many schedules, report failing seeds"},
 };
 
@@ -57,6 +58,7 @@ static void usage(FILE *f)
           "  coscope view FILE [...]\n"
           "  coscope why FILE TASK [--at TIME] [--json]\n"
           "  coscope top FILE [--once [--json]] [--sort busy|polls|latency|stalls|name|id]\n"
+          "  coscope replay FILE [--stop-at EVENT|TIME] [--gdb] -- PROG [ARGS...]\n"
           "  coscope explore [-n RUNS] [--seed S] [--fail-on KINDS] [--keep DIR] [--json] -- PROG [ARGS...]\n"
           "\n"
           "durations (--threshold and the viewer's --at, --window): 300ns, "

@@ -36,6 +36,9 @@ char *tr__json_esc(char *out, const char *s, size_t n);
  * escaped by tr__json_esc. */
 void tr__json_str(FILE *f, const char *s);
 
+/* Writes the decimal digits of v at out (at most 20 bytes, no NUL) and
+ * returns the end. Async-signal-safe. */
+char *tr__put_u64(char *out, uint64_t v);
 /* The `err` token of a negative errno / UV_E* code, as libuv's uv_err_name
  * spells it ("ECONNRESET", "EOF", "EAI_NONAME", "ENOTSUP"); a code with no
  * known name becomes "E" and its magnitude ("E9999"), written in buf (24

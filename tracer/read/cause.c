@@ -709,16 +709,19 @@ static int64_t run_within(const tr_trace *tr, int64_t a, int64_t b)
     return sum;
 }
 
-/* The first window start after w worth looking at: the window of the
- * first slice that ends after w + SAT_WINDOW. */
-static int64_t next_window(const tr_trace *tr, int64_t w)
+/* The first window start after w worth looking at: e = w + SAT_WINDOW if
+ * a slice begun by then reaches past it, else the window of the first slice
+ * begun after e. reach[k] is the furthest end of run_spans[0..k]: a bad
+ * trace's slices overlap, so ends are not sorted and are not searched. */
+static int64_t next_window(const tr_trace *tr, const int64_t *reach, int64_t w)
 {
     int64_t e = w + SAT_WINDOW;
-    size_t lo = tr__span_search(tr, tr->run_spans, 0, tr->nrun_spans, e, TR__T1_GT);
+    size_t lo = tr__span_search(tr, tr->run_spans, 0, tr->nrun_spans, e, TR__T0_GT);
+    if (lo > 0 && reach[lo - 1] > e)
+        return e;
     if (lo == tr->nrun_spans)
         return INT64_MAX;
-    int64_t t0 = tr->spans[tr->run_spans[lo]].t0;
-    int64_t aligned = t0 / SAT_WINDOW * SAT_WINDOW;
+    int64_t aligned = tr->spans[tr->run_spans[lo]].t0 / SAT_WINDOW * SAT_WINDOW;
     return aligned > e ? aligned : e;
 }
 
@@ -745,21 +748,29 @@ static int find_saturation(builder *b, int64_t **periods, size_t *np)
     size_t cap = 0;
     *periods = NULL;
     *np = 0;
-    while (tr->nrun_spans && dur >= SAT_WINDOW && w <= dur - SAT_WINDOW) {
+    /* reach[k]: the furthest end of run_spans[0..k] */
+    int64_t *reach = malloc((tr->nrun_spans ? tr->nrun_spans : 1) * sizeof *reach);
+    if (!reach)
+        return -ENOMEM;
+    for (size_t k = 0; k < tr->nrun_spans; k++) {
+        int64_t t1 = tr->spans[tr->run_spans[k]].t1;
+        reach[k] = k && reach[k - 1] > t1 ? reach[k - 1] : t1;
+    }
+    int rc = 0;
+    while (rc == 0 && tr->nrun_spans && dur >= SAT_WINDOW && w <= dur - SAT_WINDOW) {
         int64_t e = w + SAT_WINDOW;
         int busy = run_within(tr, w, e) >= (int64_t)SAT_WINDOW / 100 * SAT_SHARE;
         if (busy) {
             if (start < 0)
                 start = w;
             w = e;
-            /* inside one long slice every window is busy: jump to its end */
+            /* inside one long slice every window is busy: jump to the
+             * furthest end of the slices begun by e (in a bad trace they
+             * overlap, and the last begun is not the longest) */
             size_t lo = tr__span_search(tr, tr->run_spans, 0, tr->nrun_spans, e, TR__T0_GT);
-            if (lo > 0) {
-                const tr_span *sp = &tr->spans[tr->run_spans[lo - 1]];
-                int64_t to = sp->t1 / SAT_WINDOW * SAT_WINDOW;
-                if (sp->t0 <= e && to > w)
-                    w = to;
-            }
+            int64_t to = lo > 0 ? reach[lo - 1] / SAT_WINDOW * SAT_WINDOW : 0;
+            if (to > w)
+                w = to;
             continue;
         }
         /* one window below the share inside a busy stretch (a hiccup, the
@@ -770,14 +781,15 @@ static int find_saturation(builder *b, int64_t **periods, size_t *np)
             w = e;
             continue;
         }
-        if (start >= 0 && add_period(b, periods, np, &cap, start, w))
-            return -ENOMEM;
+        if (start >= 0)
+            rc = add_period(b, periods, np, &cap, start, w);
         start = -1;
-        w = next_window(tr, w);
+        w = next_window(tr, reach, w);
     }
-    if (start >= 0 && add_period(b, periods, np, &cap, start, w))
-        return -ENOMEM;
-    return 0;
+    if (rc == 0 && start >= 0)
+        rc = add_period(b, periods, np, &cap, start, w);
+    free(reach);
+    return rc;
 }
 
 /* Mutex contention and channel waits, per object. Holders of a contended

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -157,13 +158,7 @@ static void plural(char *buf, size_t n, uint64_t k, const char *what)
     snprintf(buf, n, "%llu %s%s", (unsigned long long)k, what, k == 1 ? "" : "s");
 }
 
-/* The first unknown kind and field, with absolute line numbers. */
-typedef struct unknown_info {
-    char ev[48], field[48];
-    unsigned long long ev_line, field_line;
-} unknown_info;
-
-static int finish_warnings(tr_trace *tr, const unknown_info *u)
+static int finish_warnings(tr_trace *tr, const tr__unknown *u)
 {
     int rc = 0;
     const tr_header *h = &tr->head;
@@ -289,7 +284,7 @@ static int merge_take_first(tr_trace *tr, tr__chunk *ch, int nch)
 /* Merge, phase 3, for each later chunk: its strings re-interned in file
  * order, its wide values, stacks and events appended (lines offset by off),
  * its pages given back behind the copy. */
-static int merge_append(tr_trace *tr, tr__chunk *c, uint64_t off)
+int tr__merge_append(tr_trace *tr, tr__chunk *c, uint64_t off)
 {
     uint32_t *remap = malloc((size_t)c->st.n * sizeof *remap);
     if (!remap)
@@ -343,7 +338,7 @@ static int merge_append(tr_trace *tr, tr__chunk *c, uint64_t off)
 
 /* Merge, phase 4: the header from chunk 0; end, truncation and the unknown
  * kinds and fields (first ones with absolute lines) from all chunks. */
-static void merge_header(tr_trace *tr, const tr__chunk *ch, int nch, unknown_info *u)
+static void merge_header(tr_trace *tr, const tr__chunk *ch, int nch, tr__unknown *u)
 {
     tr_header *h = &tr->head;
     h->program = NULL; /* set once the string table stops moving */
@@ -379,14 +374,14 @@ static void merge_header(tr_trace *tr, const tr__chunk *ch, int nch, unknown_inf
 
 /* Merges the chunks (in file order) into tr: first error wins, line numbers
  * get each chunk's offset, string ids are re-interned in file order. */
-static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
+static int merge(tr_trace *tr, tr__chunk *ch, int nch, tr__unknown *u)
 {
     int rc = merge_check(tr, ch, nch);
     if (rc == 0)
         rc = merge_take_first(tr, ch, nch);
     uint64_t off = ch[0].nlines;
     for (int k = 1; rc == 0 && k < nch; k++) {
-        rc = merge_append(tr, &ch[k], off);
+        rc = tr__merge_append(tr, &ch[k], off);
         off += ch[k].nlines;
     }
     if (rc == 0 && tr->nev == 0) { /* keep a valid pointer for an empty list */
@@ -398,6 +393,24 @@ static int merge(tr_trace *tr, tr__chunk *ch, int nch, unknown_info *u)
         tr__set_error("%s: out of memory", tr->name);
     if (rc == 0)
         merge_header(tr, ch, nch, u);
+    return rc;
+}
+
+int tr__finish(tr_trace *tr, uint32_t program, const tr__unknown *u)
+{
+    tr__refs_to_ranks(tr); /* stacks and on-CPU figures follow their events */
+    int rc = sort_events(tr);
+    tr__refs_from_ranks(tr);
+    if (rc != 0 || (rc = compress_lines(tr)) != 0) {
+        tr__set_error("%s: out of memory", tr->name);
+        return rc;
+    }
+    tr->head.program = tr__str(&tr->st, program);
+    tr->head.duration = tr->nev ? tr->ev[tr->nev - 1].t : 0;
+    if ((rc = tr__model_build(tr)) != 0 || (rc = tr__stack_finish(tr)) != 0)
+        return rc;
+    if ((rc = finish_warnings(tr, u)) != 0)
+        tr__set_error("%s: out of memory", tr->name);
     return rc;
 }
 
@@ -474,7 +487,7 @@ static int load(const char *name, const char *data, size_t len, const tr_load_op
     pthread_t *thr = calloc((size_t)nch, sizeof *thr);
     char *started = calloc((size_t)nch, 1);
     tr_trace *tr = calloc(1, sizeof *tr);
-    unknown_info unk;
+    tr__unknown unk;
     memset(&unk, 0, sizeof unk);
     int rc = -ENOMEM;
     if (!ch || !thr || !started || !tr || !(tr->name = strdup(name))) {
@@ -505,21 +518,8 @@ static int load(const char *name, const char *data, size_t len, const tr_load_op
         rc = -ECANCELED;
         goto done;
     }
-    tr__refs_to_ranks(tr); /* stacks and on-CPU figures follow their events */
-    rc = sort_events(tr);
-    tr__refs_from_ranks(tr);
-    if (rc != 0 || (rc = compress_lines(tr)) != 0) {
-        tr__set_error("%s: out of memory", name);
+    if ((rc = tr__finish(tr, ch[0].program, &unk)) != 0)
         goto done;
-    }
-    tr->head.program = tr__str(&tr->st, ch[0].program);
-    tr->head.duration = tr->nev ? tr->ev[tr->nev - 1].t : 0;
-    if ((rc = tr__model_build(tr)) != 0 || (rc = tr__stack_finish(tr)) != 0)
-        goto done;
-    if ((rc = finish_warnings(tr, &unk)) != 0) {
-        tr__set_error("%s: out of memory", name);
-        goto done;
-    }
     *out = tr;
     tr = NULL;
 done:
@@ -640,6 +640,14 @@ static int read_stream(stream *s, const char *name, int fd)
         ssize_t r = read(fd, s->buf + s->len, s->cap - s->len);
         if (r < 0 && errno == EINTR)
             continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* a non-blocking descriptor (our FIFO open, or an inherited
+             * stdin): wait here rather than change flags the file
+             * description shares with other processes */
+            struct pollfd pfd = {.fd = fd, .events = POLLIN};
+            if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
+                continue;
+        }
         if (r < 0) {
             int e = errno;
             tr__set_error("%s: %s", name, strerror(e));
@@ -687,14 +695,8 @@ static int load_fd(const char *name, int fd, const tr_load_opts *opts, tr_trace 
         tr__set_error("%s: %s", name, strerror(EISDIR));
         return -EISDIR;
     }
-    if (S_ISFIFO(sb.st_mode)) {
-        /* Opened without blocking (a FIFO with no writer would block the
-         * open); the reads may wait for a writer that is there. */
-        int fl = fcntl(fd, F_GETFL);
-        if (fl >= 0 && (fl & O_NONBLOCK))
-            fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    if (S_ISFIFO(sb.st_mode)) /* opened without blocking: the reads poll */
         return load_stream(name, fd, 1, opts, out);
-    }
     if (!S_ISREG(sb.st_mode)) {
         tr__set_error("%s: not a regular file: %s", name, file_kind(sb.st_mode));
         return -EINVAL;

@@ -36,6 +36,39 @@ void tr__stackdata_free(tr__stackdata *d)
     memset(d, 0, sizeof *d);
 }
 
+/* A copy of an array of n elements of `size` bytes, room for cap. */
+static int copy_array(void **dst, const void *src, size_t n, size_t cap, size_t size)
+{
+    *dst = NULL;
+    if (cap == 0)
+        return 0;
+    *dst = malloc(cap * size);
+    if (!*dst)
+        return -ENOMEM;
+    if (n)
+        memcpy(*dst, src, n * size);
+    return 0;
+}
+
+int tr__stackdata_copy(tr__stackdata *dst, const tr__stackdata *src)
+{
+    *dst = *src; /* the counts and capacities; the arrays are copied */
+    dst->refs = NULL;
+    dst->cpus = NULL;
+    dst->defs = NULL;
+    dst->pcs = NULL;
+    dst->mods = NULL;
+    if (copy_array((void **)&dst->refs, src->refs, src->nrefs, src->caprefs, sizeof *src->refs) ||
+        copy_array((void **)&dst->cpus, src->cpus, src->ncpus, src->capcpus, sizeof *src->cpus) ||
+        copy_array((void **)&dst->defs, src->defs, src->ndefs, src->capdefs, sizeof *src->defs) ||
+        copy_array((void **)&dst->pcs, src->pcs, src->npcs, src->cappcs, sizeof *src->pcs) ||
+        copy_array((void **)&dst->mods, src->mods, src->nmods, src->capmods, sizeof *src->mods)) {
+        tr__stackdata_free(dst);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 void tr__stack_free(tr_trace *tr)
 {
     tr__stackdata_free(&tr->sd);

@@ -40,6 +40,33 @@ int tr__strtab_init(tr__strtab *st)
     return 0;
 }
 
+/* A copy of n bytes of p (at least one byte allocated), or NULL. */
+static void *dup_bytes(const void *p, size_t n)
+{
+    void *q = malloc(n ? n : 1);
+    if (q && n)
+        memcpy(q, p, n);
+    return q;
+}
+
+int tr__strtab_copy(tr__strtab *dst, const tr__strtab *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->buf = dup_bytes(src->buf, src->cap);
+    dst->off = dup_bytes(src->off, (size_t)src->offcap * sizeof *src->off);
+    dst->slots = dup_bytes(src->slots, ((size_t)src->mask + 1) * sizeof *src->slots);
+    if (!dst->buf || !dst->off || !dst->slots) {
+        tr__strtab_free(dst);
+        return -ENOMEM;
+    }
+    dst->len = src->len;
+    dst->cap = src->cap;
+    dst->n = src->n;
+    dst->offcap = src->offcap;
+    dst->mask = src->mask;
+    return 0;
+}
+
 void tr__strtab_free(tr__strtab *st)
 {
     free(st->buf);

@@ -21,6 +21,8 @@ typedef struct tr__strtab {
 } tr__strtab;
 
 int tr__strtab_init(tr__strtab *st);
+/* dst becomes a copy of src. 0 or -ENOMEM (then dst holds nothing). */
+int tr__strtab_copy(tr__strtab *dst, const tr__strtab *src);
 void tr__strtab_free(tr__strtab *st);
 /* Finds or adds s[0..n). Returns 0, -ENOMEM, or -EILSEQ when a new string
  * is not valid UTF-8 (checked once per distinct string). */
@@ -118,6 +120,8 @@ typedef struct tr__stackdata {
 /* Appends one element of `size` bytes to a growable array. 0 or -ENOMEM. */
 int tr__grow_push(void **p, size_t *n, size_t *cap, size_t size, const void *elem);
 void tr__stackdata_free(tr__stackdata *d);
+/* dst becomes a copy of src. 0 or -ENOMEM (then dst holds nothing). */
+int tr__stackdata_copy(tr__stackdata *dst, const tr__stackdata *src);
 
 /* ---- the loaded trace ---- */
 struct tr_trace {
@@ -275,6 +279,23 @@ typedef struct tr__chunk {
     uint64_t reported; /* bytes already added to ld->done */
     const char *released; /* mapped pages before this are dropped */
 } tr__chunk;
+
+/* The first unknown kind and field, with absolute line numbers. */
+typedef struct tr__unknown {
+    char ev[48], field[48];
+    unsigned long long ev_line, field_line;
+} tr__unknown;
+
+/* Appends chunk c (parsed, no error) to tr: strings re-interned, wide
+ * values, stacks and events (lines offset by off). tr->ev and tr->lines
+ * must have room for c->nev more, tr->wide for c->nwide more. 0, -ENOMEM
+ * or -EINVAL (message set). */
+int tr__merge_append(tr_trace *tr, tr__chunk *c, uint64_t off);
+/* The rest of a load once tr holds its events in file order with a line
+ * each: the sort, line runs, the header's program (string id) and
+ * duration, the model, stacks, and the warnings. 0 or a negative errno
+ * (message set). */
+int tr__finish(tr_trace *tr, uint32_t program, const tr__unknown *u);
 
 /* Parses c's lines (a pthread start routine). */
 void *tr__chunk_run(void *chunk);

@@ -2,10 +2,14 @@
  * when the TSC is invariant (constant_tsc and nonstop_tsc in /proc/cpuinfo),
  * else CLOCK_MONOTONIC nanoseconds. The writer converts raw readings to ns
  * since the trace began with a multiply calibrated against CLOCK_MONOTONIC,
- * so the expensive part happens off the loop thread. */
+ * so the expensive part happens off the loop thread. The calibration is off
+ * the start path too: start-up takes one (ns, ticks) pair and a 200 us rate
+ * good to ~0.1 % (for thresholds), and the writer thread fixes the rate that
+ * stamps lines over >= 10 ms (tr__clock_settle) before it formats any. */
 #include "tr_rec_int.h"
 
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,7 +18,9 @@
 int tr__clock_tsc;
 
 static int calibrated;
-static uint64_t mult;          /* ns per tick, 32.32 fixed point */
+static _Atomic uint64_t mult;  /* ns per tick, 32.32 fixed point */
+static _Atomic int settled;    /* mult is final */
+static uint64_t n0, c0;        /* the first calibration pair */
 static uint64_t origin_raw;    /* raw reading at t = 0 */
 
 __extension__ typedef unsigned __int128 tr__u128;
@@ -71,20 +77,25 @@ static void sample(uint64_t *ns, uint64_t *ticks)
     }
 }
 
-/* ~10 ms between two samples: about 60 ns of bracketing error on each end,
- * a few parts per million of rate error. */
+static uint64_t rate(uint64_t na, uint64_t ca, uint64_t nb, uint64_t cb)
+{
+    if (cb <= ca || nb <= na || cb - ca < 1000)
+        return 0;
+    return (uint64_t)(((tr__u128)(nb - na) << 32) / (cb - ca));
+}
+
+/* The provisional rate: ~200 us of spinning between two samples, good to
+ * ~0.1 % with ~60 ns of bracketing error on each end. */
 static int calibrate(void)
 {
-    uint64_t n0 = 0, c0 = 0, n1 = 0, c1 = 0;
+    uint64_t n1 = 0, c1 = 0;
     sample(&n0, &c0);
-    struct timespec d = {0, 10 * 1000 * 1000};
-    while (nanosleep(&d, &d) != 0)
+    while (tr__mono_ns() < n0 + 200 * 1000)
         ;
     sample(&n1, &c1);
-    if (c1 <= c0 || n1 <= n0 || c1 - c0 < 1000)
-        return 0;
-    mult = (uint64_t)(((tr__u128)(n1 - n0) << 32) / (c1 - c0));
-    return mult != 0;
+    uint64_t m = rate(n0, c0, n1, c1);
+    atomic_store(&mult, m);
+    return m != 0;
 }
 #endif
 
@@ -94,13 +105,38 @@ void tr__clock_init(void)
         return;
     calibrated = 1;
     tr__clock_tsc = 0;
+    atomic_store(&settled, 1);
     const char *force = getenv("COSCOPE_TRACE_CLOCK");
     if (force && strcmp(force, "monotonic") == 0)
         return;
 #if defined(__x86_64__) || defined(__i386__)
-    if (tsc_invariant() && calibrate())
+    if (tsc_invariant() && calibrate()) {
         tr__clock_tsc = 1;
+        atomic_store(&settled, 0);
+    }
 #endif
+}
+
+uint64_t tr__clock_settle_due(void)
+{
+    return atomic_load(&settled) ? 0 : n0 + TR__CALIBRATE_NS;
+}
+
+/* Over >= 10 ms the bracketing error is a few parts per million; a trace
+ * that ends sooner (a short program, a crash) settles over what it had:
+ * its error is then ~120 ns over the whole trace. Async-signal-safe. */
+void tr__clock_settle(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    if (atomic_load(&settled))
+        return;
+    uint64_t n1 = 0, c1 = 0;
+    sample(&n1, &c1);
+    uint64_t m = rate(n0, c0, n1, c1);
+    if (m)
+        atomic_store(&mult, m);
+#endif
+    atomic_store(&settled, 1);
 }
 
 void tr__clock_origin(void) { origin_raw = tr__clock_raw(); }
@@ -112,12 +148,13 @@ int64_t tr__clock_ns(uint64_t raw)
     uint64_t d = raw - origin_raw;
     if (!tr__clock_tsc)
         return (int64_t)d;
-    return (int64_t)(((tr__u128)d * mult) >> 32);
+    return (int64_t)(((tr__u128)d * atomic_load_explicit(&mult, memory_order_relaxed)) >> 32);
 }
 
 uint64_t tr__clock_raw_of_ns(uint64_t ns)
 {
-    if (!tr__clock_tsc || mult == 0)
+    uint64_t m = atomic_load_explicit(&mult, memory_order_relaxed);
+    if (!tr__clock_tsc || m == 0)
         return ns;
-    return (uint64_t)(((tr__u128)ns << 32) / mult);
+    return (uint64_t)(((tr__u128)ns << 32) / m);
 }

@@ -6,6 +6,8 @@
  * from pool threads and take the writer mutex instead. */
 #include "tr_rec_int.h"
 
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 int tr__on;
@@ -19,7 +21,21 @@ _Atomic uint64_t tr__work_events;
 static struct {
     uint64_t head;
     uint64_t limit;
+    uint64_t slice_end_ts; /* the last yield's or exit's raw time */
 } prod;
+
+/* COSCOPE_STOP_AT=N: the loop's Nth event (its Nth line that is not the
+ * header, `end` or a pool thread's work_begin / work_end) is preceded by a
+ * SIGTRAP raised right where it is emitted, on the stack of the task that
+ * emits it, so a debugger lands there. 0: none. */
+static uint64_t stop_at;
+
+static void stop_hit(void)
+{
+    stop_at = 0;
+    tr_rec_flush(); /* the events before it are on disk for a reader */
+    raise(SIGTRAP);
+}
 
 void tr__emit_reset(void)
 {
@@ -27,6 +43,13 @@ void tr__emit_reset(void)
     prod.limit = prod.head; /* first record goes through reserve_slow() */
     tr__loop_events = 0;
     atomic_store(&tr__work_events, 0);
+    const char *env = getenv("COSCOPE_STOP_AT");
+    stop_at = env ? strtoull(env, NULL, 10) : 0;
+}
+
+uint64_t tr_rec_loop_events(void)
+{
+    return tr__loop_events;
 }
 
 static uint64_t ring_end(const tr__ring *r, uint64_t pos) { return (pos | (r->size - 1)) + 1; }
@@ -63,6 +86,8 @@ static void reserve_slow(size_t size)
 
 static inline tr__rec *rec_begin(size_t size)
 {
+    if (__builtin_expect(stop_at != 0, 0) && tr__loop_events + 1 == stop_at)
+        stop_hit();
     if (__builtin_expect(prod.head + size > prod.limit, 0))
         reserve_slow(size);
     return (tr__rec *)(tr__loop_ring.buf + (prod.head & (tr__loop_ring.size - 1)));
@@ -153,6 +178,7 @@ static inline tr__rec *slice_end_begin(uint8_t ev, uint8_t a, uint8_t b, int lin
                                        size_t *size)
 {
     uint64_t ts = tr__clock_raw();
+    prod.slice_end_ts = ts;
     tr__oncpu oc;
     size_t n = tr__oncpu_slice_end(ts, &oc) ? sizeof oc : 0;
     *size = TR__REC_SIZE(n);
@@ -174,6 +200,22 @@ void tr_rec_ready(uint64_t task, uint64_t by, tr_wake why)
         return;
     tr__rec *r = rec_begin(TR__REC_HEAD);
     HEAD(r, TR_EV_READY, u8_or_max(why), 0, 0, 0);
+    r->task = task;
+    r->arg = by;
+    rec_commit(TR__REC_HEAD);
+}
+
+void tr_rec_ready_at_yield(uint64_t task, uint64_t by, tr_wake why)
+{
+    if (!TR_ON())
+        return;
+    tr__rec *r = rec_begin(TR__REC_HEAD);
+    r->ev = TR_EV_READY;
+    r->a = u8_or_max(why);
+    r->b = 0;
+    r->slen = 0;
+    r->line = 0;
+    r->ts = prod.slice_end_ts; /* one rdtsc fewer per switch */
     r->task = task;
     r->arg = by;
     rec_commit(TR__REC_HEAD);

@@ -8,37 +8,15 @@
 
 #include "tr_format_int.h"
 
+#include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 
 /* Appends a string literal; the length is a constant so memcpy becomes a
  * few stores. */
 #define PUT(o, lit) (memcpy((o), (lit), sizeof(lit) - 1), (o) + sizeof(lit) - 1)
 
-static const char digits2[201] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
-static char *put_u64(char *o, uint64_t v)
-{
-    int n = 1;
-    for (uint64_t x = v; x >= 10; x /= 10)
-        n++;
-    char *e = o + n, *p = e;
-    while (v >= 100) {
-        unsigned r = (unsigned)(v % 100);
-        v /= 100;
-        p -= 2;
-        memcpy(p, digits2 + 2 * r, 2);
-    }
-    if (v >= 10) {
-        p -= 2;
-        memcpy(p, digits2 + 2 * v, 2);
-    } else {
-        *--p = (char)('0' + v);
-    }
-    return e;
-}
+static char *put_u64(char *o, uint64_t v) { return tr__put_u64(o, v); }
 
 static char *put_i64(char *o, int64_t v)
 {
@@ -56,7 +34,7 @@ static char *put_cstr(char *o, const char *s)
     return o + n;
 }
 
-static char *put_at(char *o, const char *file, int32_t line)
+static char *put_at_plain(char *o, const char *file, int32_t line)
 {
     o = PUT(o, ",\"" TR_FIELD_AT "\":\"");
     o = tr__json_esc(o, file, strnlen(file, TR__FILEMAX));
@@ -64,6 +42,53 @@ static char *put_at(char *o, const char *file, int32_t line)
     o = put_i64(o, line);
     *o++ = '"';
     return o;
+}
+
+/* `,"at":"file:line"` escaped once per call site: a direct-mapped cache on
+ * the (string literal's address, line) pair, for the writer thread, where
+ * the same few sites recur on every line. The crash path formats without
+ * it (tr__fmt_nocache), as it may run beside or inside the writer. An
+ * entry's key is cleared before its bytes change and set after, so a
+ * formatter re-entered on the same thread never reads half an entry. */
+#define AT_SLOTS 256
+#define AT_BYTES 160
+typedef struct at_slot {
+    const char *file;
+    int32_t line;
+    uint16_t len;
+    char bytes[AT_BYTES];
+} at_slot;
+static at_slot at_cache[AT_SLOTS];
+volatile sig_atomic_t tr__fmt_nocache;
+
+void tr__fmt_reset(void)
+{
+    memset(at_cache, 0, sizeof at_cache); /* a module unloaded since may have left stale keys */
+    tr__fmt_nocache = 0;
+}
+
+static char *put_at(char *o, const char *file, int32_t line)
+{
+    if (tr__fmt_nocache)
+        return put_at_plain(o, file, line);
+    uintptr_t h = ((uintptr_t)file >> 3) * 31u + (uint32_t)line;
+    at_slot *c = &at_cache[(h ^ (h >> 11)) % AT_SLOTS];
+    if (c->file == file && c->line == line) {
+        memcpy(o, c->bytes, c->len);
+        return o + c->len;
+    }
+    char *e = put_at_plain(o, file, line);
+    size_t n = (size_t)(e - o);
+    if (n <= AT_BYTES) {
+        c->file = NULL;
+        atomic_signal_fence(memory_order_seq_cst);
+        memcpy(c->bytes, o, n);
+        c->len = (uint16_t)n;
+        c->line = line;
+        atomic_signal_fence(memory_order_seq_cst);
+        c->file = file;
+    }
+    return e;
 }
 
 static char *put_head(char *o, int64_t t, int ev)

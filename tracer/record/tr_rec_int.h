@@ -8,6 +8,7 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "coscope/tr_record.h"
@@ -82,9 +83,17 @@ extern _Atomic uint64_t tr__work_events;
 /* ---- clock (tr_clock.c) ---- */
 extern int tr__clock_tsc; /* 1: raw is rdtsc ticks; 0: CLOCK_MONOTONIC ns */
 
-/* Picks the clock and calibrates the TSC (once per process, ~10 ms).
- * COSCOPE_TRACE_CLOCK=monotonic in the environment forces the fallback. */
+/* Picks the clock and takes a provisional TSC rate (once per process,
+ * ~0.2 ms). COSCOPE_TRACE_CLOCK=monotonic in the environment forces the
+ * fallback. */
 void tr__clock_init(void);
+#define TR__CALIBRATE_NS (10 * 1000 * 1000) /* span of the final TSC rate */
+/* CLOCK_MONOTONIC ns at which tr__clock_settle gives the full-precision
+ * rate; 0 once settled (or not on the TSC). */
+uint64_t tr__clock_settle_due(void);
+/* Fixes the TSC rate for good, over the time since tr__clock_init (the
+ * writer calls it before it formats a line; the crash path too). */
+void tr__clock_settle(void);
 /* Makes "now" t = 0. */
 void tr__clock_origin(void);
 /* Nanoseconds since the origin for a raw reading (0 if before it). */
@@ -150,6 +159,11 @@ extern _Atomic uint64_t tr__slice_open;
 /* ---- formatter (tr_fmt.c): no malloc, no locks, no printf; safe in a
  * signal handler. Each writes one whole line ending in '\n' at `o` (which
  * has TR__MAXLINE bytes free) and returns its length. ---- */
+/* Non-zero: tr__fmt_rec bypasses its cache of escaped `at` strings (the
+ * crash path sets it: it may format beside, or inside, the writer). */
+extern volatile sig_atomic_t tr__fmt_nocache;
+/* Empties that cache and turns it back on (tr_rec_start). */
+void tr__fmt_reset(void);
 size_t tr__fmt_rec(char *o, const tr__rec *r, int64_t t);
 size_t tr__fmt_header(char *o, const char *program, long pid, int64_t unix_ns);
 size_t tr__fmt_end(char *o, int64_t t, uint64_t events, uint64_t dropped);

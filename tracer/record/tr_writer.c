@@ -241,11 +241,26 @@ static void flight_service(int stopping)
     pthread_mutex_unlock(&W.mu);
 }
 
+/* The TSC rate that stamps lines is fixed once, here, over the 10 ms after
+ * the clock was picked (off the program's start path): the writer formats
+ * nothing before, unless recording stops sooner. Called with W.mu held;
+ * a kick meanwhile (a full ring) waits for the rest of those 10 ms. */
+static void settle_clock(void)
+{
+    uint64_t due = tr__clock_settle_due();
+    while (due && !W.stop && tr__mono_ns() < due) {
+        struct timespec until = {(time_t)(due / 1000000000u), (long)(due % 1000000000u)};
+        pthread_cond_timedwait(&W.wake, &W.mu, &until);
+    }
+    tr__clock_settle();
+}
+
 static void *writer_main(void *arg)
 {
     (void)arg;
     W.writer_tid = (long)syscall(SYS_gettid);
     pthread_mutex_lock(&W.mu);
+    settle_clock();
     for (;;) {
         uint64_t req = W.flush_req;
         int stopping = W.stop;
@@ -360,6 +375,8 @@ static void crash_drain(const tr__rec *last)
     if (self != W.writer_tid)
         for (int i = 0; i < 1000 && atomic_load(&W.writing); i++)
             pause_ms(1);
+    tr__fmt_nocache = 1;
+    tr__clock_settle();
     if (W.flight) { /* the window as it is, ending with `last` */
         tr__flight_crash_dump(last, W.program, (long)getpid(), W.unix_ns);
         if (last)
@@ -582,6 +599,7 @@ int tr_rec_start(const char *path, const char *program)
     atomic_store(&W.lines, 0);
     atomic_store(&W.dropped, 0);
     tr__emit_reset();
+    tr__fmt_reset();
 
     /* The writer takes no asynchronous signals: they belong to the program. */
     sigset_t all, old;

@@ -79,6 +79,9 @@ int64_t tr_rec_now(void);
 void tr_rec_spawn(uint64_t task, uint64_t parent, const char *name,
                   const char *file, int line);
 void tr_rec_ready(uint64_t task, uint64_t by, tr_wake why);
+/* A ready at the instant of the yield just recorded on this thread (a task
+ * that yields and is runnable at once): the same t, one clock read fewer. */
+void tr_rec_ready_at_yield(uint64_t task, uint64_t by, tr_wake why);
 void tr_rec_run(uint64_t task);
 void tr_rec_yield(uint64_t task, tr_wait why, uint64_t obj, tr_op op,
                   int64_t fd, int64_t ms, const char *file, int line);
@@ -157,5 +160,8 @@ void tr_rec_conn(uint64_t task, int64_t fd, const char *local, const char *peer)
 /* Counters, for tests and the `end` line. */
 uint64_t tr_rec_events(void);  /* events emitted since start */
 uint64_t tr_rec_dropped(void); /* events dropped (0 in lossless mode) */
+/* Events of the loop thread so far: the number of the last one written
+ * (what COSCOPE_STOP_AT=N counts; see docs/replay.md). */
+uint64_t tr_rec_loop_events(void);
 
 #endif

@@ -101,6 +101,48 @@ int tr_load_mem(const char *name, const char *data, size_t len,
 const char *tr_last_error(void);
 void tr_free(tr_trace *tr); /* NULL is a no-op */
 
+/* ---- following a trace while it is written ----
+ *
+ *     tr_follow *f;
+ *     if (tr_follow_open("run.jsonl", &f) != 0) ...      // tr_last_error()
+ *     for (;;) {                                         // a few times a second
+ *         long added = tr_follow_poll(f);                // < 0: tr_last_error()
+ *         tr_trace *tr = tr_follow_trace(f);             // NULL until the header
+ *         if (added > 0) tr_analyze(tr, &ao);            // then read it again
+ *     }
+ *     tr_follow_free(f);
+ *
+ * Each poll reads what was appended since the last one, whole lines only
+ * (a line still being written waits for its '\n'); nothing is read twice.
+ * The trace it keeps is built as tr_load builds one (same checks, errors
+ * and warnings; no `end` yet reads as "cut short") and is owned by f. Its
+ * pointer never changes, but a poll that adds events rebuilds what it holds
+ * (events, tasks, spans, strings; the analysis is gone until tr_analyze):
+ * every pointer and index read from it before the poll is stale. That
+ * rebuild is O(events): poll at most a few times a second. */
+typedef struct tr_follow tr_follow;
+/* Opens a regular file to follow (nothing is read yet). 0 and *out, or a
+ * negative errno (-ENOENT; -EINVAL for what is not a regular file) with
+ * tr_last_error() set. */
+int tr_follow_open(const char *path, tr_follow **out);
+/* Reads the whole lines appended since the last poll. Returns how many
+ * events they added (0: the trace did not change, except that the header
+ * line alone makes it appear, with 0 events), or a negative errno with tr_last_error() saying
+ * "file:line: what" (a bad line), "file: shrank ..." (the file was cut or
+ * rewritten) or "file: out of memory". A bad line stops the following:
+ * the lines before it that the parser checked are kept (that poll returns
+ * their events, the next one the error; a poll whose lines the model
+ * refuses, e.g. a task never spawned, adds none) and every later poll
+ * returns the same error. */
+long tr_follow_poll(tr_follow *f);
+/* The trace read so far, or NULL before its first line is whole. */
+tr_trace *tr_follow_trace(tr_follow *f);
+/* 1 when the trace holds its last line (`end`, `fatal` or `halt`). */
+int tr_follow_ended(const tr_follow *f);
+/* Bytes of the file read so far (whole lines). */
+uint64_t tr_follow_offset(const tr_follow *f);
+void tr_follow_free(tr_follow *f); /* NULL is a no-op */
+
 /* Warnings from loading, one message each ("trace.jsonl:9: ..."). */
 size_t tr_nwarnings(const tr_trace *tr);
 const char *tr_warning(const tr_trace *tr, size_t i);

@@ -36,10 +36,12 @@ typedef struct vw_view_opts {
                      DPI / 96 in a window, 1 headless */
     int has_size; /* w, h were asked for: vw_view_file's window does not
                      take the remembered size and position */
+    int follow; /* vw_view_file: the file is being written; show it as it
+                   grows (tr_follow), live at its end unless has_at */
 } vw_view_opts;
 
 #define VW_VIEW_OPTS_INIT                                                      \
-    {NULL, NULL, 0, 0, 0, 1600, 900, 0, 0, 0, 0, 0, 0, 0, 0}
+    {NULL, NULL, 0, 0, 0, 1600, 900, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
 /* Shows tr (loaded and analysed by the caller, borrowed, never changed) in
  * a window until the user quits, or renders one frame to o->screenshot.
@@ -55,6 +57,14 @@ int vw_view(const tr_trace *tr, const vw_view_opts *o);
  * same file (by absolute path) opens again without --at, --window,
  * --select or --cause. */
 int vw_view_file(const char *path, const vw_view_opts *o);
+/* With o->follow: the window waits for the file and its header line (Esc
+ * gives up), then polls it a few times a second: new tasks get lanes, the
+ * analysis is redone, `l` toggles live (the playhead held at the end), and
+ * the top bar says when the trace ended or a bad line stopped following
+ * (file:line). Nothing is remembered for a followed file. A screenshot
+ * polls once; under COSCOPE_VIEW_SCRIPT=1 (a test hook) it reads commands
+ * from standard input instead: `poll`, `shot PATH`, `action NAME`
+ * (docs/viewer.md). */
 
 /* The key bindings as help text, one "  KEYS  what it does" line each. */
 void vw_print_keys(FILE *f);

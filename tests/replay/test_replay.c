@@ -1,0 +1,542 @@
+/* tests/replay/test_replay.c: record with `coscope record --replayable`,
+ * re-run with `coscope replay`, as a user would (fork + exec, output to
+ * files). The examples replay identically again and again; a client
+ * replays with its server process gone; a changed branch, a read of the
+ * wall clock and a write of other bytes are each reported at the right
+ * event with the exact text; --stop-at stops before the right event, in
+ * the right task (gdb checks the frame and a local). No timing: every
+ * figure compared comes from the recorded trace itself. */
+#include "test.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef EX_BIN_DIR
+#error "EX_BIN_DIR must name the directory of the example binaries"
+#endif
+
+typedef struct run {
+    int status; /* exit code, or 128 + signal */
+    char *out, *err;
+} run;
+
+static char dir[64];
+
+static void make_dir(void)
+{
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/coscope-rp-XXXXXX");
+        ASSERT_NOT_NULL(mkdtemp(dir));
+    }
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0, got;
+    char *buf = malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            ASSERT_NOT_NULL(buf);
+        }
+    }
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Runs argv with env ("K=V" set, "K" unset; NULL-terminated, may be NULL). */
+static run run_argv(char *const argv[], const char *const env[])
+{
+    char out_path[128], err_path[128];
+    make_dir();
+    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
+    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
+    fflush(NULL);
+    pid_t pid = fork();
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        if (!freopen(out_path, "w", stdout) || !freopen(err_path, "w", stderr))
+            _exit(126);
+        for (size_t i = 0; env && env[i]; i++) {
+            const char *eq = strchr(env[i], '=');
+            if (eq) {
+                char k[64];
+                snprintf(k, sizeof k, "%.*s", (int)(eq - env[i]), env[i]);
+                setenv(k, eq + 1, 1);
+            } else {
+                unsetenv(env[i]);
+            }
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    run r = {.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st)};
+    r.out = slurp(out_path);
+    r.err = slurp(err_path);
+    ASSERT_NOT_NULL(r.out);
+    ASSERT_NOT_NULL(r.err);
+    if (strstr(r.err, "Sanitizer") || strstr(r.err, "runtime error:"))
+        TEST__FAIL("%s: sanitizer report:\n%s", argv[0], r.err);
+    return r;
+}
+
+static void run_free(run *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* argv for `coscope SUB [opts...] TRACE -- PROG [args...]`: opts and args
+ * are NULL-terminated runs in one list: opts, NULL, prog, args, NULL. */
+#define MAXARG 24
+static void build_argv(char **v, const char *sub, const char *trace, va_list ap)
+{
+    int n = 0;
+    const char *a;
+    v[n++] = COSCOPE_BIN;
+    v[n++] = (char *)sub;
+    while ((a = va_arg(ap, const char *)) != NULL && n < MAXARG - 4)
+        v[n++] = (char *)a;
+    if (strcmp(sub, "record") == 0) {
+        v[n++] = "--replayable";
+        v[n++] = "-o";
+    }
+    v[n++] = (char *)trace;
+    v[n++] = "--";
+    while ((a = va_arg(ap, const char *)) != NULL && n < MAXARG - 1)
+        v[n++] = (char *)a;
+    v[n] = NULL;
+}
+
+static run coscope(const char *const env[], const char *sub, const char *trace, ...)
+{
+    char *v[MAXARG];
+    va_list ap;
+    va_start(ap, trace);
+    build_argv(v, sub, trace, ap);
+    va_end(ap);
+    return run_argv(v, env);
+}
+
+static char *path_in_dir(const char *name)
+{
+    make_dir();
+    char *p = malloc(strlen(dir) + strlen(name) + 2);
+    ASSERT_NOT_NULL(p);
+    sprintf(p, "%s/%s", dir, name);
+    return p;
+}
+
+static const char *ex(const char *prog)
+{
+    static char buf[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", EX_BIN_DIR, prog);
+    return buf[k];
+}
+
+/* ---- the recorded trace, numbered as the runtime numbers events ---- */
+
+static int is_event(const char *l)
+{
+    return !strstr(l, "\"ev\":\"trace\"") && !strstr(l, "\"ev\":\"work_") &&
+           !strstr(l, "\"ev\":\"end\"") && !strstr(l, "\"ev\":\"halt\"");
+}
+
+/* The number of the first event containing `after` (NULL: any), then the
+ * first from there containing `needle` (0 if none); its line in *lineno
+ * and its t in *t when non-NULL. count: how many events in all. */
+static size_t find_event(const char *trace, const char *after, const char *needle,
+                         size_t *lineno, long long *t, size_t *count)
+{
+    char *text = slurp(trace);
+    ASSERT_NOT_NULL(text);
+    size_t ev = 0, line = 0, found = 0;
+    int armed = after == NULL;
+    for (char *l = text, *nl; (nl = strchr(l, '\n')) != NULL; l = nl + 1) {
+        *nl = '\0';
+        line++;
+        if (!is_event(l))
+            continue;
+        ev++;
+        if (!armed && strstr(l, after))
+            armed = 1;
+        if (armed && !found && needle && strstr(l, needle)) {
+            found = ev;
+            if (lineno)
+                *lineno = line;
+            if (t)
+                *t = strtoll(l + 5, NULL, 10);
+        }
+    }
+    free(text);
+    if (count)
+        *count = ev;
+    return found;
+}
+
+static size_t count_events(const char *trace)
+{
+    size_t n;
+    find_event(trace, NULL, NULL, NULL, NULL, &n);
+    return n;
+}
+
+/* The last line of text (without its '\n'), in buf. */
+static const char *last_line(const char *text, char *buf, size_t n)
+{
+    size_t len = strlen(text);
+    while (len && text[len - 1] == '\n')
+        len--;
+    size_t start = len;
+    while (start && text[start - 1] != '\n')
+        start--;
+    snprintf(buf, n, "%.*s", (int)(len - start), text + start);
+    return buf;
+}
+
+static void assert_identical(run *r, size_t n)
+{
+    char want[80], got[512];
+    snprintf(want, sizeof want, "replayed %zu events, identical", n);
+    if (r->status != 0 || strcmp(last_line(r->out, got, sizeof got), want) != 0)
+        TEST__FAIL("want \"%s\", exit 0; got exit %d:\n%s\nstderr:\n%s", want,
+                   r->status, r->out, r->err);
+}
+
+/* Records prog (args: NULL-terminated) with --replayable into name, then
+ * replays it `times` times, each identical. */
+static void record_and_replay(const char *name, int times, const char *prog, ...)
+{
+    char *trace = path_in_dir(name);
+    const char *args[10] = {0};
+    va_list ap;
+    va_start(ap, prog);
+    for (int i = 0; i < 9 && (args[i] = va_arg(ap, const char *)); i++)
+        ;
+    va_end(ap);
+    run r = coscope(NULL, "record", trace, NULL, prog, args[0], args[1], args[2],
+                    args[3], args[4], args[5], args[6], args[7], args[8], NULL);
+    ASSERT_EQ(r.status, 0);
+    run_free(&r);
+    size_t n = count_events(trace);
+    ASSERT(n > 50);
+    for (int k = 0; k < times; k++) {
+        r = coscope(NULL, "replay", trace, NULL, prog, args[0], args[1], args[2],
+                    args[3], args[4], args[5], args[6], args[7], args[8], NULL);
+        assert_identical(&r, n);
+        run_free(&r);
+    }
+    free(trace);
+}
+
+/* ---- the examples ---- */
+
+static void test_echo(void)
+{
+    record_and_replay("echo.jsonl", 5, ex("echo_server"), "--clients", "4",
+                      "--bytes", "20000", NULL);
+}
+
+static void test_crawler(void)
+{
+    record_and_replay("crawler.jsonl", 3, ex("crawler"), "--crawlers", "4",
+                      "--pages", "40", "--slow-ms", "20", NULL);
+}
+
+static void test_fib_offload(void)
+{
+    record_and_replay("fib.jsonl", 3, ex("fib_server"), "--offload", "--clients",
+                      "2", "--requests", "3", "--n", "22", NULL);
+}
+
+/* Deadlines, a select timeout, cancelled reads and sleeps. */
+static void test_waits(void)
+{
+    record_and_replay("waits.jsonl", 3, RP_WAITS, NULL);
+}
+
+/* ---- a client of a server in another process ---- */
+
+static pid_t server_pid;
+
+/* A plain blocking echo server in a child process, for one connection. */
+static int server_start(void)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT(ls >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+    ASSERT_EQ(listen(ls, 4), 0);
+    ASSERT_EQ(getsockname(ls, (struct sockaddr *)&a, &len), 0);
+    fflush(NULL);
+    server_pid = fork();
+    ASSERT(server_pid >= 0);
+    if (server_pid == 0) {
+        int c = accept(ls, NULL, NULL);
+        char buf[256];
+        ssize_t n;
+        while (c >= 0 && (n = read(c, buf, sizeof buf)) > 0)
+            if (write(c, buf, (size_t)n) != n)
+                break;
+        _exit(0);
+    }
+    close(ls);
+    return ntohs(a.sin_port);
+}
+
+static void server_stop(void)
+{
+    kill(server_pid, SIGTERM);
+    int st;
+    ASSERT_EQ(waitpid(server_pid, &st, 0), server_pid);
+}
+
+/* Records rp_client against a live server (args after the port), stops
+ * the server; returns the trace path and the port (as text) in port. */
+static char *record_client(const char *name, char *port, size_t n, const char *arg)
+{
+    char *trace = path_in_dir(name);
+    snprintf(port, n, "%d", server_start());
+    run r = coscope(NULL, "record", trace, NULL, RP_CLIENT, port, arg, NULL);
+    ASSERT_EQ(r.status, 0);
+    run_free(&r);
+    server_stop();
+    return trace;
+}
+
+static void test_external(void)
+{
+    char port[16];
+    char *trace = record_client("client.jsonl", port, sizeof port, NULL);
+    size_t n = count_events(trace);
+    for (int k = 0; k < 3; k++) {
+        run r = coscope(NULL, "replay", trace, NULL, RP_CLIENT, port, NULL);
+        assert_identical(&r, n);
+        ASSERT(strncmp(r.out, "rp_client: 4 rounds\n", 20) == 0);
+        run_free(&r);
+    }
+    free(trace);
+}
+
+static const char generic_reason[] =
+    "likely reason: the program read something the runtime does not control "
+    "(time(), rand(), getenv, a file read with stdio) and took another path\n";
+
+/* The report of a difference at event ev (recorded line `line`): its
+ * first line and the reason, exactly; the two lines contain rec / rep. */
+static void assert_differs(run *r, size_t ev, size_t line, const char *rec,
+                           const char *rep)
+{
+    char head[128];
+    snprintf(head, sizeof head, "coscope replay: event %zu differs (recorded "
+             "trace line %zu)\n", ev, line);
+    const char *h = strstr(r->out, head);
+    if (r->status != 1 || !h)
+        TEST__FAIL("want \"%s\", exit 1; got exit %d:\n%s\nstderr:\n%s", head,
+                   r->status, r->out, r->err);
+    const char *l1 = strstr(h, "\n  recorded: ");
+    const char *l2 = strstr(h, "\n  replayed: ");
+    ASSERT(l1 && l2 && l1 < l2);
+    const char *e1 = strchr(l1 + 1, '\n');
+    const char *e2 = strchr(l2 + 1, '\n');
+    const char *f1 = strstr(l1, rec), *f2 = strstr(l2, rep);
+    if (!f1 || f1 > e1 || !f2 || f2 > e2)
+        TEST__FAIL("recorded line without %s or replayed without %s:\n%s", rec,
+                   rep, r->out);
+    ASSERT(strstr(h, "\nlast matching events:\n") != NULL);
+    ASSERT(strstr(h, generic_reason) != NULL);
+}
+
+static void test_branch(void)
+{
+    char port[16];
+    char *trace = record_client("branch.jsonl", port, sizeof port, NULL);
+    size_t line = 0;
+    size_t ev = find_event(trace, "got 2: hello 2", "\"why\":\"sleep\"", &line,
+                           NULL, NULL);
+    ASSERT(ev > 0);
+    const char *env[] = {"RP_BRANCH=1", NULL};
+    run r = coscope(env, "replay", trace, NULL, RP_CLIENT, port, NULL);
+    assert_differs(&r, ev, line, "\"ms\":10", "\"ms\":11");
+    run_free(&r);
+    free(trace);
+}
+
+static void test_clock(void)
+{
+    char port[16];
+    char *trace = record_client("clock.jsonl", port, sizeof port, "--clock");
+    size_t line = 0;
+    size_t ev = find_event(trace, NULL, "\"msg\":\"clock ", &line, NULL, NULL);
+    ASSERT(ev > 0);
+    run r = coscope(NULL, "replay", trace, NULL, RP_CLIENT, port, "--clock", NULL);
+    assert_differs(&r, ev, line, "\"msg\":\"clock ", "\"msg\":\"clock ");
+    run_free(&r);
+    free(trace);
+}
+
+static void test_content(void)
+{
+    char port[16];
+    char *trace = record_client("content.jsonl", port, sizeof port, NULL);
+    char want[256], got[512];
+    snprintf(want, sizeof want, "coscope replay: %zu events identical, but a "
+             "write's content differs: task 2 \"client\": co_write wrote other "
+             "bytes than the recording (8 bytes, recorded 8)",
+             count_events(trace));
+    const char *env[] = {"RP_UPPER=1", NULL};
+    run r = coscope(env, "replay", trace, NULL, RP_CLIENT, port, NULL);
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(last_line(r.out, got, sizeof got), want);
+    run_free(&r);
+    free(trace);
+}
+
+/* ---- stopping ---- */
+
+static void assert_stopped(run *r, size_t ev)
+{
+    char want[128], got[512];
+    snprintf(want, sizeof want, "stopped before event %zu as asked; the %zu "
+             "events before it are identical", ev, ev - 1);
+    if (r->status != 0 || strcmp(last_line(r->out, got, sizeof got), want) != 0)
+        TEST__FAIL("want \"%s\", exit 0; got exit %d:\n%s\nstderr:\n%s", want,
+                   r->status, r->out, r->err);
+}
+
+static void test_stop_at(void)
+{
+    char port[16], num[32];
+    char *trace = record_client("stop.jsonl", port, sizeof port, NULL);
+    size_t ev = find_event(trace, NULL, "got 2: hello 2", NULL, NULL, NULL);
+    ASSERT(ev > 1);
+    snprintf(num, sizeof num, "%zu", ev);
+    run r = coscope(NULL, "replay", trace, "--stop-at", num, NULL, RP_CLIENT,
+                    port, NULL);
+    assert_stopped(&r, ev);
+    run_free(&r);
+    free(trace);
+}
+
+static void test_stop_at_time(void)
+{
+    char port[16], at[48];
+    char *trace = record_client("stop_t.jsonl", port, sizeof port, NULL);
+    long long t = 0;
+    size_t ev = find_event(trace, NULL, "got 3: hello 3", NULL, &t, NULL);
+    ASSERT(ev > 1);
+    /* The first event at or after t: this one, or an earlier one of the
+     * same nanosecond. */
+    size_t first = ev;
+    char needle[48];
+    snprintf(needle, sizeof needle, "{\"t\":%lld,", t);
+    size_t same = find_event(trace, NULL, needle, NULL, NULL, NULL);
+    if (same && same < first)
+        first = same;
+    snprintf(at, sizeof at, "%lldns", t);
+    run r = coscope(NULL, "replay", trace, "--stop-at", at, NULL, RP_CLIENT,
+                    port, NULL);
+    assert_stopped(&r, first);
+    run_free(&r);
+    free(trace);
+}
+
+static void test_gdb(void)
+{
+    if (access("/usr/bin/gdb", X_OK) != 0) {
+        printf("SKIP: no /usr/bin/gdb\n");
+        return;
+    }
+    char port[16], num[32];
+    char *trace = record_client("gdb.jsonl", port, sizeof port, NULL);
+    size_t ev = find_event(trace, NULL, "got 2: hello 2", NULL, NULL, NULL);
+    ASSERT(ev > 1);
+    snprintf(num, sizeof num, "%zu", ev);
+    char *cmds = path_in_dir("gdb.cmds");
+    FILE *f = fopen(cmds, "w");
+    ASSERT_NOT_NULL(f);
+    fputs("frame function client_task\nprint round\nprint msg\nkill\n", f);
+    fclose(f);
+    run r = coscope(NULL, "replay", trace, "--stop-at", num, "--gdb", "--gdb-x",
+                    cmds, NULL, RP_CLIENT, port, NULL);
+    if (!strstr(r.out, "received signal SIGTRAP") ||
+        !strstr(r.out, " in client_task (") || !strstr(r.out, "$1 = 2\n") ||
+        !strstr(r.out, "$2 = \"hello 2\\n"))
+        TEST__FAIL("gdb did not stop in client_task, round 2:\n%s\nstderr:\n%s",
+                   r.out, r.err);
+    run_free(&r);
+    free(cmds);
+    free(trace);
+}
+
+static void test_no_log(void)
+{
+    char port[16];
+    char *trace = record_client("nolog.jsonl", port, sizeof port, NULL);
+    char *log = path_in_dir("nolog.replay");
+    ASSERT_EQ(unlink(log), 0);
+    run r = coscope(NULL, "replay", trace, NULL, RP_CLIENT, port, NULL);
+    ASSERT_EQ(r.status, 1);
+    char want[512];
+    snprintf(want, sizeof want, "coscope: replay: no replay log %s (record "
+             "with `coscope record --replayable`)\n", log);
+    ASSERT_STR_EQ(r.err, want);
+    run_free(&r);
+    free(log);
+    free(trace);
+}
+
+static const test_case cases[] = {
+    {"echo", test_echo},
+    {"crawler", test_crawler},
+    {"fib_offload", test_fib_offload},
+    {"external", test_external},
+    {"branch", test_branch},
+    {"clock", test_clock},
+    {"content", test_content},
+    {"stop_at", test_stop_at},
+    {"stop_at_time", test_stop_at_time},
+    {"gdb", test_gdb},
+    {"no_log", test_no_log},
+    {"waits", test_waits},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    int rc = test_main(argc, argv, cases);
+    if (dir[0]) {
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            char p[512];
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+        if (d)
+            closedir(d);
+        rmdir(dir);
+    }
+    return rc;
+}
