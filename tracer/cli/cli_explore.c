@@ -3,8 +3,9 @@
  * scheduler), each traced, and reports every seed whose run failed: a
  * non-zero exit, a crash, the runtime's deadlock verdict (`stuck` lines),
  * or a stall of a kind given with --fail-on (the analysis `coscope stalls`
- * runs). A seed is a schedule: its run is reproduced by running the
- * program again with that seed, which is the command printed. */
+ * runs). Each run is recorded replayably, so a failing one can be replayed
+ * exactly (`coscope replay`, the command printed); a seed is a schedule,
+ * so running the program under it again is the other command printed. */
 #include "cli.h"
 
 #include <errno.h>
@@ -34,13 +35,16 @@ static void usage(FILE *f)
         "S+1, ...),\n"
         "so the runtime orders the tasks that are ready at the same time "
         "differently\n"
-        "in each run, and traces each run. A run fails when PROG exits "
-        "non-zero, is\n"
-        "killed by a signal, writes no trace, ends in the runtime's deadlock "
-        "verdict,\n"
-        "or (with --fail-on) has a stall of one of KINDS. Each failing seed is "
-        "listed\n"
-        "with its trace, PROG's output and the command that runs that "
+        "in each run, and records each run replayably (as record --replayable "
+        "does).\n"
+        "A run fails when PROG exits non-zero, is killed by a signal, writes "
+        "no trace,\n"
+        "ends in the runtime's deadlock verdict, or (with --fail-on) has a "
+        "stall of\n"
+        "one of KINDS. Each failing seed is listed with its trace, PROG's "
+        "output, the\n"
+        "`coscope replay` command that replays that run and the command that "
+        "runs its\n"
         "schedule again.\n"
         "\n"
         "options:\n"
@@ -63,7 +67,7 @@ static void usage(FILE *f)
         "\n"
         "PROG's standard input is /dev/null; its output goes to seed-S.log "
         "beside\n"
-        "the trace seed-S.jsonl.\n"
+        "the trace seed-S.jsonl and the replay log seed-S.replay.\n"
         "\n"
         "exit: 0 every run passed, 1 some run failed, 2 usage, 127 PROG could "
         "not be\n"
