@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # bench/run-all.sh: every coscope benchmark in one run on this machine — the
 # runtime's switch costs, the recorder, http_hello vs Node.js and Python
-# asyncio under wrk, the echo tracing tax, trace loading and the viewer — and
+# asyncio under wrk, the echo tracing tax, tracing at line rate (start-up,
+# spawn beyond the stack pool, sustained traced yield), trace loading, the
+# Chrome export and the viewer — and
 # one markdown table of medians, printed and written into docs/benchmarks.md
 # between the run-all markers (the prose around them is kept).
 #
 # Usage: bench/run-all.sh [BUILD_DIR]     (default: build-bench, Release)
 # Knobs (environment): RUNS=5 (repeats of the short benches, the http rounds
 # and the echo pairs), READ_RUNS=3, HTTP_SECS=10, WARM_SECS=1,
-# ECHO_BYTES=4G, ECHO_CONNS=4, EVENTS=10000000, PORT_BASE=18080,
+# ECHO_BYTES=4G, ECHO_CONNS=4, EVENTS=10000000, EXPORT_RUNS=1, PORT_BASE=18080,
 # OUT=docs/benchmarks.md (OUT=- prints only), LOG_DIR=BUILD_DIR/bench-logs.
 set -uo pipefail
 
@@ -78,12 +80,15 @@ BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
 say "building benchmarks in $BUILD"
 cmake --build "$BUILD" -j2 --target bench_runtime bench_record gen_trace \
     bench_load bench_herd coscope_cli bench_view bench_echo http_hello echo_server sleepy \
+    bench_linerate bench_export \
     >"$LOG_DIR/build.log" 2>&1 || die "build failed (see $LOG_DIR/build.log)"
 
 B_RUNTIME=$BUILD/bench/runtime/bench_runtime
 B_RECORD=$BUILD/bench/record/bench_record
 B_GEN=$BUILD/bench/read/gen_trace
 B_LOAD=$BUILD/bench/read/bench_load
+B_LINERATE=$BUILD/bench/runtime/bench_linerate
+B_EXPORT=$BUILD/bench/read/bench_export
 B_VIEW=$BUILD/bench/viewer/bench_view
 B_ECHO=$BUILD/bench/echo/bench_echo
 HTTP_HELLO=$BUILD/examples/http_hello
@@ -190,6 +195,21 @@ LINE_B=$(collect trace_bytes_per_line record)
 REC_DROPS=$(collect events_dropped record)
 CLOCK=$(sed -n 's/^clock: //p' "$LOG_DIR/record.1.log")
 WRITER_MBS=$(calc "$LINE_B / $EMIT_SUST * 1000")
+
+# Tracing in a program that keeps running (issue 13): start-up, spawn beyond
+# the stack pool, sustained traced co_yield (each run pairs inside itself).
+for r in $(seq "$READ_RUNS"); do
+    say "line rate (start-up, spawn beyond the pool, sustained yield), run $r/$READ_RUNS"
+    "$B_LINERATE" 1000000 40 "$TMP_PREFIX-linerate.jsonl" >"$LOG_DIR/linerate.$r.log" 2>&1 ||
+        die "bench_linerate failed (see $LOG_DIR/linerate.$r.log)"
+done
+START_TAX=$(collect startup_tax linerate)
+START_TAX_OW=$(collect startup_tax_overwrite linerate)
+START_OFF=$(collect startup_untraced linerate)
+BEYOND=$(collect spawn_exit_beyond_pool linerate)
+BEYOND_COLD=$(collect spawn_exit_beyond_pool_cold linerate)
+Y_OFF=$(collect yield_untraced linerate)
+Y_ON=$(collect yield_traced_sustained linerate)
 
 # =====================================================================
 # 2. http_hello (tracing off / on) vs Node.js and Python asyncio, wrk
@@ -387,6 +407,16 @@ for r in $(seq "$READ_RUNS"); do
     SDL_VIDEODRIVER=offscreen "$B_VIEW" "$GEN" >"$LOG_DIR/view.$r.log" 2>&1 ||
         die "bench_view failed (see $LOG_DIR/view.$r.log)"
 done
+EXPORT_RUNS=${EXPORT_RUNS:-1}
+for r in $(seq "$EXPORT_RUNS"); do
+    say "coscope export --chrome on the $EVENTS-event trace, run $r/$EXPORT_RUNS"
+    "$B_EXPORT" "$GEN" "$TMP_PREFIX-chrome.json" >"$LOG_DIR/export.$r.log" 2>&1 ||
+        die "bench_export failed (see $LOG_DIR/export.$r.log)"
+    rm -f "$TMP_PREFIX-chrome.json"
+done
+EXP_CMD=$(collect export_chrome_command_time export)
+EXP_FILE=$(collect export_chrome_time export)
+EXP_NULL=$(collect export_chrome_null_time export)
 rm -f "$GEN"
 # 100 000 tasks parked, then released at once (issue: stalls was quadratic
 # in tasks): the whole CLI's stalls against stats on the same trace.
@@ -455,18 +485,23 @@ CPU time stolen by the hypervisor during the run: $(echo "$TICKS_BEFORE $(cpu_ti
 | 100 k live tasks, RSS | $(fmt 0 "$LIVE_RSS") MiB ($(fmt 0 "$LIVE_B") B/task) | ≤ 1 GiB | $(status "$(le "$LIVE_RSS" 1024)") | bench_runtime: RSS growth with 100 000 tasks parked in \`co_sleep\`, $RUNS runs |
 | trace emit, tracing off | $(fmt 2 "$EMIT_OFF") ns/event | | | bench_record: the \`TR_ON()\` branch alone, $RUNS runs |
 | trace emit, hot path | $(fmt 1 "$EMIT_BURST") ns/event | ≤ 10 ns | $(status "$(le "$EMIT_BURST" 10)") | bench_record: bursts of half a ring ($CLOCK timestamps), flushed untimed between bursts, $RUNS runs |
+| traced start-up, empty program | $(fmt 2 "$START_TAX") ms over untraced ($(fmt 2 "$START_OFF") ms); $(fmt 2 "$START_TAX_OW") ms when overwriting the last trace | ≤ 3 ms over untraced | $(status "$(le "$START_TAX" 3)") | bench_linerate: 40 pairs of runs traced / untraced, alternating, median of the pairs' differences; $READ_RUNS runs |
+| spawn + exit beyond 4096 live tasks | $(fmt 1 "$BEYOND") ns (first round, every stack new: $(fmt 0 "$BEYOND_COLD") ns) | ≤ 500 ns | $(status "$(le "$BEYOND" 500)") | bench_linerate: rounds of 10 000 tasks spawned, then all joined; rounds 2–6 of 5 runs; $READ_RUNS runs |
+| traced \`co_yield\` ping-pong, sustained | $(fmt 1 "$Y_ON") ns per yield (untraced $(fmt 1 "$Y_OFF") ns) | ≤ 40 ns | $(status "$(le "$Y_ON" 40)") | bench_linerate: 2 tasks × 1 M yields, traced / untraced rounds paired in one process, timed up to the writer's flush (its formatting and \`write(2)\` count); $READ_RUNS runs |
 | trace emit, sustained | $(fmt 1 "$EMIT_SUST") ns/event | | | bench_record: $(calc "$REC_EVENTS / 1e6") M events back to back, the loop waits for the writer thread, file in /tmp; $REC_DROPS dropped |
 | trace formatter | $(fmt 0 "$FMT_MBS") MB/s | writer ≥ 1 GB/s | $(status "$(ge "$FMT_MBS" 1000)") | bench_record: records → JSON lines into memory, one thread, $RUNS runs |
 | trace writer, end to end | $(fmt 0 "$WRITER_MBS") MB/s | writer ≥ 1 GB/s | $(status "$(ge "$WRITER_MBS" 1000)") | $(fmt 1 "$LINE_B") B/line ÷ sustained ns/event: format + \`write(2)\` to a /tmp file (page cache), 2 cores shared with the emitting thread |
 | http_hello, tracing off | $(fmt 0 "$H_OFF") req/s ($(r_node "$H_OFF")× Node); $(fmt 2 "$C_OFF") µs CPU/req | ≥ 2× Node | $(status "$(ge "$H_OFF" "2 * $H_NODE")") | \`wrk -t2 -c100 -d${HTTP_SECS}s\` on 127.0.0.1 after a ${WARM_SECS} s warm-up, $RUNS rounds in rotating order; wrk shares the 2 cores with the server. CPU/req: the server's user+sys time (all threads) ÷ requests |
-| http_hello, tracing on | $(fmt 0 "$H_ON") req/s ($(r_node "$H_ON")× Node), $(loss_words "$H_LOSS") off; $(fmt 2 "$C_ON") µs CPU/req ($(fmt 1 "$C_TAX") % more) | loses ≤ 5 % | $(status "$(le "$H_LOSS" 5)") | same, COSCOPE_TRACE to /tmp: $(fmt 0 "$TRACE_MB") MB per run, $(fmt 1 "$TRACE_B_REQ") B and $(fmt 1 "$TRACE_EV_REQ") events per request; the % are medians of each round's on/off ratio |
+| http_hello, tracing on | $(fmt 0 "$H_ON") req/s ($(r_node "$H_ON")× Node), $(loss_words "$H_LOSS") off; $(fmt 2 "$C_ON") µs CPU/req ($(fmt 1 "$C_TAX") % more) | loses ≤ 3 %; CPU/req ≤ 10 % more | $(status "$(le "$H_LOSS" 3)"); $(status "$(le "$C_TAX" 10)") | same, COSCOPE_TRACE to /tmp: $(fmt 0 "$TRACE_MB") MB per run, $(fmt 1 "$TRACE_B_REQ") B and $(fmt 1 "$TRACE_EV_REQ") events per request; the % are medians of each round's on/off ratio |
+| http_hello trace bytes per request | $(fmt 1 "$TRACE_B_REQ") B ($(fmt 1 "$TRACE_EV_REQ") lines; $(fmt 1 "$(calc "(1 - $TRACE_B_REQ / 392) * 100")") % fewer than 5.6 lines × 70 B) | ≥ 30 % fewer than 392 B | $(status "$(le "$TRACE_B_REQ" 274.4)") | the tracing-on rounds above: trace file size ÷ requests |
 | Node.js \`http\` hello | $(fmt 0 "$H_NODE") req/s (1.00); $(fmt 2 "$C_NODE") µs CPU/req | peer | | bench/peers/node_hello.js, same wrk rounds |
 | Python asyncio \`Protocol\` hello | $(fmt 0 "$H_PY") req/s ($(r_node "$H_PY")× Node); $(fmt 2 "$C_PY") µs CPU/req | peer | | bench/peers/py_hello.py, same wrk rounds |
 $ECHO_ROWS
 | \`record --replayable\`, echo_server in-process clients | $(fmt 2 "$RP_ECHO")× the throughput of tracing alone; log $(fmt 0 "$RP_ECHO_LOG") MB/s | ≥ 0.8× | $(status "$(ge "$RP_ECHO" 0.8)") | bench/replay/replay.sh: 4 clients × 16 MiB echoed (the log keeps every byte read), traced vs traced + COSCOPE_REPLAY_LOG, paired, $RUNS pairs |
 | \`record --replayable\`, http_hello in-process clients | $(fmt 2 "$RP_HTTP")× the throughput of tracing alone; log $(fmt 1 "$RP_HTTP_LOG") MB/s | ≥ 0.8× (rr: 1.4–8× slower) | $(status "$(ge "$RP_HTTP" 0.8)") | same script: http_hello --clients 50 --requests 2000, paired, $RUNS pairs |
 | \`coscope replay\` of a sleep-dominated run | $(fmt 1 "$RP_SPEED")× faster than it was recorded | ≥ 10× | $(status "$(ge "$RP_SPEED" 10)") | same script: bench/replay/sleepy (50 tasks × 40 sleeps of 50–52 ms), recorded wall time ÷ \`coscope replay\` wall time (the check included), $RUNS pairs |
-| trace load, $(fmt 0 "$MEV") M events | $(fmt 2 "$LOAD_S") s ($(fmt 3 "$(calc "$LOAD_S / $MEV")") s per M events) | ≤ 5 s | $(status "$(le "$LOAD_S" 5)") | bench_load on a gen_trace file of $(fmt 0 "$GEN_MB") MB in /tmp (page cache warm), $READ_RUNS runs |
+| trace load, $(fmt 0 "$MEV") M events | $(fmt 2 "$LOAD_S") s ($(fmt 3 "$(calc "$LOAD_S / $MEV")") s per M events) | ≤ 3 s | $(status "$(le "$LOAD_S" 3)") | bench_load on a gen_trace file of $(fmt 0 "$GEN_MB") MB in /tmp (page cache warm), $READ_RUNS runs |
+| \`coscope export --chrome\`, $(fmt 0 "$MEV") M events | $(fmt 2 "$EXP_CMD") s (the export alone: $(fmt 2 "$EXP_FILE") s to a /tmp file, $(fmt 2 "$EXP_NULL") s to /dev/null) | ≤ 7 s | $(status "$(le "$EXP_CMD" 7)") | bench_export: load + analysis + the Chrome JSON export of the gen_trace file, as the command does; $EXPORT_RUNS run(s) |
 | \`coscope stalls\`, 100 000 tasks parked then released ($(fmt 0 "$HERD_N") stalls) | $(fmt 2 "$HERD_STALLS_S") s (\`stats\` on the same trace: $(fmt 2 "$HERD_STATS_S") s) | ≤ 3× \`stats\` (was 238 s against ~1 s) | $(status "$(le "$HERD_STALLS_S" "3 * $HERD_STATS_S")") | bench_herd: gen_herd's trace, then the whole CLI, \`stalls\` and \`stats\`; $READ_RUNS runs |
 | trace load, peak RSS | $(fmt 0 "$LOAD_RSS") MB ($(fmt 1 "$(calc "$LOAD_RSS / $MEV")") MB per M events, $(fmt 2 "$LOAD_X")× file) | ≤ file size | $(status "$(le "$LOAD_X" 1)") | same runs, \`ru_maxrss\` after load + analysis |
 | analysis | $(fmt 3 "$ANALYSIS_S") s | ≤ 2 s more | $(status "$(le "$ANALYSIS_S" 2)") | same runs, \`tr_analyze\` (stalls, wakeup edges) |

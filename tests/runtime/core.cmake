@@ -16,7 +16,7 @@ target_compile_definitions(test_trace PRIVATE
 
 # Load with exact counts (modest sizes; bench/ has the full figures).
 coscope_test(test_load SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_load.c
-  LIBS ${RT_LIBS} CASES spawn_100k chan_1m mutex_10k echo_10k_traced
+  LIBS ${RT_LIBS} CASES spawn_100k pool_adapts chan_1m mutex_10k echo_10k_traced
   TIMEOUT 300)
 
 # Allocation failure injected at every allocation site in turn.

@@ -49,6 +49,50 @@ static void test_spawn_100k(void)
     ASSERT_EQ(ran, 100000);
 }
 
+/* ---- the stack pool follows the live count ---- */
+
+static long map_count(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    ASSERT_NOT_NULL(f);
+    long n = 0;
+    for (int ch; (ch = fgetc(f)) != EOF;)
+        n += ch == '\n';
+    fclose(f);
+    return n;
+}
+
+static long maps_before, maps_wave1, maps_wave2;
+
+static void *wave_main(void *arg)
+{
+    (void)arg;
+    enum { WAVE = 10000 };
+    static co_task *t[WAVE];
+    maps_before = map_count();
+    for (int w = 0; w < 2; w++) {
+        for (int i = 0; i < WAVE; i++)
+            ASSERT_NOT_NULL(t[i] = co_spawn(bump, NULL, "w"));
+        for (int i = 0; i < WAVE; i++)
+            ASSERT_OK(co_join(t[i], NULL));
+        *(w ? &maps_wave2 : &maps_wave1) = map_count();
+    }
+    return NULL;
+}
+
+/* 10 000 tasks live at once, then all joined: their stacks stay pooled
+ * (two mappings each: guard and stack), where a fixed pool of 4096 unmapped
+ * the rest; the next wave reuses them, and co_main's end unmaps them all. */
+static void test_pool_adapts(void)
+{
+    ran = 0;
+    RUN_TASK(wave_main, NULL);
+    ASSERT_EQ(ran, 20000);
+    ASSERT_CMP(maps_wave1 - maps_before, >, 2 * 4096 + 1000);
+    ASSERT_CMP(maps_wave2, <=, maps_wave1 + 16);
+    ASSERT_CMP(map_count(), <=, maps_before + 64);
+}
+
 /* ---- 1 M channel messages ---- */
 
 enum { PRODUCERS = 8, CONSUMERS = 8, PER_PRODUCER = 125000 };
@@ -305,6 +349,7 @@ static void test_echo_10k_traced(void)
 
 static const test_case cases[] = {
     {"spawn_100k", test_spawn_100k},
+    {"pool_adapts", test_pool_adapts},
     {"chan_1m", test_chan_1m},
     {"mutex_10k", test_mutex_10k},
     {"echo_10k_traced", test_echo_10k_traced},
