@@ -146,8 +146,21 @@ static co__stack *stack_map(void)
     return s;
 }
 
+/* An exited task's last frames never returned (its final switch left
+ * them): their redzones stay poisoned in ASan's shadow, and a task given
+ * the stack next, or a new mapping at its address, must not inherit them. */
+static void shadow_clean(co__stack *s)
+{
+#ifdef CO_ASAN
+    __asan_unpoison_memory_region(s->lo, s->size);
+#else
+    (void)s;
+#endif
+}
+
 static void stack_unmap(co__stack *s)
 {
+    shadow_clean(s);
     VALGRIND_STACK_DEREGISTER(s->vg_id);
     munmap(s->map, s->map_size);
     free(s);
@@ -162,6 +175,7 @@ void co__stack_put(co__stack *s)
         stack_unmap(s);
         return;
     }
+    shadow_clean(s);
     s->next_free = pool;
     pool = s;
     pool_len++;
@@ -171,13 +185,8 @@ void co__stack_discard(co__stack *s)
 {
     if (!s)
         return;
-#ifdef CO_ASAN
-    /* its frames' redzones stay poisoned; a new mapping there must not
-     * inherit them */
-    __asan_unpoison_memory_region(s->lo, s->size);
-#endif
     live--;
-    stack_unmap(s);
+    stack_unmap(s); /* its shadow cleaned as every unmapped stack's */
 }
 
 void co__stack_pool_drain(void)

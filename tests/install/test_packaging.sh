@@ -105,7 +105,9 @@ comp=$(bash -c '
     . "$1/share/bash-completion/completions/coscope"
     COMP_WORDS=("$1/bin/coscope" st); COMP_CWORD=1; _coscope; echo "${COMPREPLY[*]}"
     COMP_WORDS=("$1/bin/coscope" stalls --th); COMP_CWORD=2; _coscope; echo "${COMPREPLY[*]}"
+    COMP_WORDS=("$1/bin/coscope" explore --fail); COMP_CWORD=2; _coscope; echo "${COMPREPLY[*]}"
 ' sh "$prefix")
 [ "$comp" = "stalls stats
---threshold" ] || fail "completion gave: $comp"
+--threshold
+--fail-on" ] || fail "completion gave: $comp"
 echo "packaging: ok"

@@ -36,6 +36,7 @@ int cli__replay(int argc, char **argv);
  * extension replaced, or appended when there is none). malloc'd; NULL
  * when out of memory. */
 char *cli__replay_log_path(const char *trace);
+int cli__explore(int argc, char **argv);
 /* top's live view of the trace at path until q, or until ended(arg) says
  * so (`record --top`: PROG exited; its signal handlers are left alone).
  * Restores the terminal. Returns CLI_OK. */

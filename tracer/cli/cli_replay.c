@@ -155,11 +155,17 @@ static uint64_t stop_event(const tr_replay_trace *rec, const char *s, int *code)
     return 0;
 }
 
-static int set_env(const char *log, const char *out, const char *notes,
-                   uint64_t stop)
+static int set_env(const tr_replay_trace *rec, const char *log, const char *out,
+                   const char *notes, uint64_t stop)
 {
-    char num[32];
+    char num[32], seed_num[32];
+    uint64_t seed;
+    int seeded = tr_replay_seed(rec, &seed);
     snprintf(num, sizeof num, "%llu", (unsigned long long)stop);
+    snprintf(seed_num, sizeof seed_num, "%llu", (unsigned long long)seed);
+    /* the recording's schedule: the picks follow from the seed */
+    if (seeded ? setenv("COSCOPE_SEED", seed_num, 1) : unsetenv("COSCOPE_SEED"))
+        return -1;
     if (setenv("COSCOPE_REPLAY", log, 1) || setenv("COSCOPE_TRACE", out, 1) ||
         setenv("COSCOPE_REPLAY_NOTES", notes, 1) ||
         unsetenv("COSCOPE_REPLAY_LOG") || unsetenv("COSCOPE_FLIGHT") ||
@@ -251,7 +257,7 @@ int cli__replay(int argc, char **argv)
     }
     snprintf(out, sizeof out, "%s/replayed.jsonl", dir);
     snprintf(notes, sizeof notes, "%s/notes", dir);
-    if (set_env(log, out, notes, stop) != 0) {
+    if (set_env(rec, log, out, notes, stop) != 0) {
         fprintf(stderr, "coscope: out of memory\n");
         cleanup(dir, out, notes);
         goto done;

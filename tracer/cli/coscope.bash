@@ -21,7 +21,22 @@ _coscope()
     -o|--output|--screenshot)
         COMPREPLY=($(compgen -f -- "$cur"))
         return ;;
+    --keep)
+        COMPREPLY=($(compgen -d -- "$cur"))
+        return ;;
     esac
+    # record and explore run a program: after "--" complete it and its files
+    local i
+    for ((i = 2; i < COMP_CWORD; i++)); do
+        if [ "${COMP_WORDS[i]}" = "--" ]; then
+            if [ "$i" -eq $((COMP_CWORD - 1)) ]; then
+                COMPREPLY=($(compgen -c -- "$cur"))
+            else
+                COMPREPLY=($(compgen -f -- "$cur"))
+            fi
+            return
+        fi
+    done
     if [ "${cur#-}" != "$cur" ]; then
         local opts
         opts=$("${COMP_WORDS[0]}" "$cmd" --help 2>/dev/null |

@@ -5,6 +5,7 @@
  *   1  bad input: a missing, unreadable or invalid trace; no viewer built
  *   2  usage: unknown command or option, missing argument
  *   3  stalls found and `stalls --fail-on-stall` was given
+ * `explore` exits 1 when a run failed (127 if PROG could not be executed).
  * `record` instead exits with the recorded program's status (128+N if it
  * was killed by signal N, 127 if it could not be executed). */
 #include <stdio.h>
@@ -32,6 +33,7 @@ static const struct {
     {"why", cli__why, "why was a task not running then: its blame chain"},
     {"top", cli__top, "a live table of the tasks, like top"},
     {"replay", cli__replay, "re-run a --replayable recording, check every event"},
+    {"explore", cli__explore, "run PROG under many schedules, report failing seeds"},
 };
 
 static void usage(FILE *f)
@@ -57,6 +59,7 @@ static void usage(FILE *f)
           "  coscope why FILE TASK [--at TIME] [--json]\n"
           "  coscope top FILE [--once [--json]] [--sort busy|polls|latency|stalls|name|id]\n"
           "  coscope replay FILE [--stop-at EVENT|TIME] [--gdb] -- PROG [ARGS...]\n"
+          "  coscope explore [-n RUNS] [--seed S] [--fail-on KINDS] [--keep DIR] [--json] -- PROG [ARGS...]\n"
           "\n"
           "durations (--threshold and the viewer's --at, --window): 300ns, "
           "250us, 1.5ms,\n"

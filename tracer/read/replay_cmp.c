@@ -35,6 +35,8 @@ struct tr_replay_trace {
     size_t nmod;
     char build_id[64]; /* the program's (first module's) */
     int ended;         /* has its `end` line */
+    int has_seed;      /* the header's `seed` (COSCOPE_SEED), when it has one */
+    uint64_t seed;
 };
 
 static int read_all(const char *path, char **out)
@@ -240,6 +242,13 @@ int tr_replay_load(const char *path, tr_replay_trace **out)
         return -EINVAL;
     }
     read_modules(t, p, nl);
+    /* `"seed":` cannot occur inside a string (its quotes would be \"),
+     * and the header puts it before `modules` */
+    const char *sd = strstr(p, "\"seed\":");
+    if (sd && sd < nl) {
+        t->has_seed = 1;
+        t->seed = num_after(sd, nl, "\"seed\":", NULL);
+    }
     uint32_t lineno = 1;
     for (p = nl + 1; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
         size_t n = (size_t)(nl - p);
@@ -266,6 +275,12 @@ void tr_replay_free(tr_replay_trace *t)
     free(t->ev);
     free(t->text);
     free(t);
+}
+
+int tr_replay_seed(const tr_replay_trace *t, uint64_t *seed)
+{
+    *seed = t->has_seed ? t->seed : 0;
+    return t->has_seed;
 }
 
 size_t tr_replay_nevents(const tr_replay_trace *t)

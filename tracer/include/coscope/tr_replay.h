@@ -29,6 +29,9 @@ typedef struct tr_replay_trace tr_replay_trace;
 int tr_replay_load(const char *path, tr_replay_trace **out);
 void tr_replay_free(tr_replay_trace *t); /* NULL is a no-op */
 size_t tr_replay_nevents(const tr_replay_trace *t);
+/* The header's `seed`: 1 and *seed when the run was scheduled from
+ * COSCOPE_SEED (a replay must run under the same seed), else 0. */
+int tr_replay_seed(const tr_replay_trace *t, uint64_t *seed);
 /* The number of the first event at or after ns, or 0 when there is none. */
 size_t tr_replay_event_at(const tr_replay_trace *t, int64_t ns);
 
