@@ -78,6 +78,8 @@ static const uint64_t allowed[TR_EV__COUNT] = {
  * (and the line's tree is then freed node by node). The hooks are global
  * to cJSON but act only in a thread that has an arena, so any other cJSON
  * user in the process keeps plain malloc/free. */
+#define FLAT_MAX 32 /* members of a line read without cJSON, at most */
+
 typedef struct arena {
     char *base;
     size_t used, cap;
@@ -85,6 +87,7 @@ typedef struct arena {
     char *text;  /* the line with its numbers quoted (see quote_numbers) */
     size_t textcap;
     int oom; /* an allocation for this line failed: not a syntax error */
+    cJSON flat[1 + FLAT_MAX]; /* a plain line's object and members (flat.c) */
 } arena;
 
 static _Thread_local arena *thread_arena;
@@ -135,7 +138,7 @@ static void install_hooks(void)
  * valid UTF-8); a real string starting with a raw 0xFF is refused (it is
  * not UTF-8 anyway), so the mark cannot be forged. Raw control bytes in a
  * string are refused too, as JSON says. */
-#define NUM_MARK '\xff'
+#define NUM_MARK TR__NUM_MARK
 
 static int is_digit(char ch) { return ch >= '0' && ch <= '9'; }
 
@@ -974,9 +977,12 @@ static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int 
         return parse_header(c, s, n);
     if (n == 0)
         return fail(c, line, -EINVAL, "empty line");
-    int whole;
-    cJSON *root = parse_json(s, n, &whole);
-    if (!root && thread_arena->oom)
+    int whole = 1;
+    arena *a = thread_arena;
+    cJSON *root = a->flat;
+    if (n > a->textcap || tr__flat_parse(s, n, a->text, a->flat, FLAT_MAX) != 0)
+        root = parse_json(s, n, &whole);
+    if (!root && a->oom)
         return fail(c, line, -ENOMEM, "out of memory");
     if (!root && file_last) {
         c->truncated = 1; /* cut short while being written: drop it */
@@ -989,7 +995,8 @@ static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int 
         rc = fail(c, line, -EINVAL, "a string holds \\u0000 (NUL)");
     else
         rc = parse_event(c, root, line);
-    free_json(root);
+    if (root != a->flat)
+        free_json(root);
     return rc;
 }
 
@@ -1022,7 +1029,10 @@ void *tr__chunk_run(void *arg)
     const char *s = c->p, *end = c->p + c->len;
     const char *next_tick = s + TICK_BYTES;
     uint32_t line = 0;
-    arena a = {malloc(64 << 10), 0, 64 << 10, 0, NULL, 0, 0};
+    static const arena empty;
+    arena a = empty;
+    a.base = malloc(64 << 10);
+    a.cap = 64 << 10;
     if (!a.base)
         a.cap = 0; /* every node from malloc: slower, still right */
     thread_arena = &a;
