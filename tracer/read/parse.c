@@ -279,6 +279,7 @@ static void free_json(cJSON *root)
 /* ---- tokens: ev / why / op / status / kind strings -> enum values ---- */
 typedef struct tokens {
     const char *name[64];
+    size_t len[64];
     int8_t value[64];
 } tokens;
 
@@ -297,6 +298,7 @@ static void tok_init(tokens *t, int count, const char *(*name)(int), int first)
         while (t->name[h])
             h = (h + 1) & 63u;
         t->name[h] = s;
+        t->len[h] = strlen(s);
         t->value[h] = (int8_t)v;
     }
 }
@@ -307,7 +309,7 @@ static int tok_find(const tokens *t, const char *s)
     if (n == 0)
         return -1;
     for (unsigned h = tok_hash(s, n); t->name[h]; h = (h + 1) & 63u)
-        if (strcmp(t->name[h], s) == 0)
+        if (t->len[h] == n && memcmp(t->name[h], s, n) == 0)
             return t->value[h];
     return -1;
 }
@@ -902,7 +904,7 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
 {
     cJSON *f[F__COUNT] = {0};
     const char *unk = NULL;
-    uint64_t nunk = 0;
+    uint64_t nunk = 0, present = 0;
     for (cJSON *it = root->child; it; it = it->next) {
         int id = it->string ? tr_field_parse(it->string) : -1;
         if (id < 0) {
@@ -911,6 +913,7 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
             continue;
         }
         f[id] = it;
+        present |= B(id);
     }
     if (!f[F_EV])
         return fail(c, line, -EINVAL, "missing \"ev\"");
@@ -927,12 +930,11 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
     if (ev == TR_EV_TRACE)
         return fail(c, line, -EINVAL, "header line in the middle of the trace");
     uint32_t extra = 0;
-    for (int id = 0; id < F__COUNT; id++)
-        if (f[id] && !(allowed[ev] & B(id))) {
-            if (!unk)
-                unk = field_names[id];
-            extra++;
-        }
+    for (uint64_t out = present & ~allowed[ev]; out; out &= out - 1) {
+        if (!unk) /* the lowest field id first, as a walk of f[] finds it */
+            unk = field_names[__builtin_ctzll(out)];
+        extra++;
+    }
     if (nunk + extra) {
         if (c->unk_fields == 0) {
             sanitize(c->unk_field, sizeof c->unk_field, unk);
