@@ -6,92 +6,106 @@
  * line (spaces, escapes, non-ASCII, nesting, true / false / null, a
  * fraction) is left to cJSON, whose verdicts and messages stay the rule. */
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "tr_int.h"
 
-/* A byte a plain string may hold: printable ASCII but '"' and '\\'. */
-static int plain(unsigned char ch)
+/* What a byte is to a plain string: 0 one it may hold (printable ASCII
+ * but '"' and '\\'), 1 its end ('"'), 2 anything else (NUL included). */
+static unsigned char byte_class[256];
+
+static void classes_init(void)
 {
-    return ch >= 0x20 && ch < 0x7f && ch != '\\';
+    for (int ch = 0; ch < 256; ch++)
+        byte_class[ch] = ch == '"'                               ? 1
+                         : ch >= 0x20 && ch < 0x7f && ch != '\\' ? 0
+                                                                 : 2;
 }
 
-/* Copies the plain string at s[*i] (its opening '"') to d + *j with a NUL;
- * *i ends past the closing '"'. 0, or -1 if it is not plain. */
-static int plain_string(const char *s, size_t n, size_t *i, char *d, size_t *j)
+/* The line is copied to text at once, then read in the copy, which gets
+ * the NULs in place: a string's closing '"' becomes its NUL; a number's ':'
+ * becomes TR__NUM_MARK and the ',' or '}' after it the NUL, so the copy
+ * holds what parse.c would have handed cJSON as "<mark>digits". A NUL
+ * after the copy stops every scan. */
+
+/* The plain string starting at t[*i] (past its '"'): NUL-terminated in
+ * place, *i past it. 0, or -1 if it is not plain or not closed. */
+static int plain_string(char *t, size_t *i)
 {
-    size_t k = *i + 1, o = *j;
-    while (k < n && s[k] != '"') {
-        if (!plain((unsigned char)s[k]))
-            return -1;
-        d[o++] = s[k++];
-    }
-    if (k == n)
+    size_t k = *i;
+    while (byte_class[(unsigned char)t[k]] == 0)
+        k++;
+    if (t[k] != '"')
         return -1;
-    d[o++] = '\0';
+    t[k] = '\0';
     *i = k + 1;
-    *j = o;
     return 0;
 }
 
-/* Copies the integer at s[*i] (-?(0|[1-9][0-9]*), followed by ',' or '}')
- * to d + *j as TR__NUM_MARK, its digits and a NUL, as parse.c quotes it. */
-static int plain_integer(const char *s, size_t n, size_t *i, char *d, size_t *j)
+/* The integer at t[*i] (-?(0|[1-9][0-9]*)), which must end at a ',' or
+ * '}' (left at t[*i] for the caller, then overwritten by the NUL). */
+static int plain_integer(char *t, size_t *i)
 {
-    size_t k = *i, o = *j;
-    d[o++] = TR__NUM_MARK;
-    if (k < n && s[k] == '-')
-        d[o++] = s[k++];
-    size_t first = k;
-    while (k < n && s[k] >= '0' && s[k] <= '9')
-        d[o++] = s[k++];
-    if (k == first || (s[first] == '0' && k - first > 1) || k == n ||
-        (s[k] != ',' && s[k] != '}'))
+    size_t k = *i + (t[*i] == '-'), first = k;
+    while ((unsigned)(t[k] - '0') < 10u)
+        k++;
+    if (k == first || (t[first] == '0' && k - first > 1) ||
+        (t[k] != ',' && t[k] != '}'))
         return -1;
-    d[o++] = '\0';
     *i = k;
-    *j = o;
     return 0;
 }
 
 int tr__flat_parse(const char *s, size_t n, char *text, struct cJSON *node,
                    int max)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     cJSON *root = &node[0];
-    size_t i = 1, j = 0;
+    size_t i = 1;
     int count = 0;
-    if (n < 2 || s[0] != '{' || s[n - 1] != '}')
+    if (n < 2 || s[0] != '{' || s[n - 1] != '}' ||
+        s[1] == '}') /* {}: cJSON's */
         return -1;
+    pthread_once(&once, classes_init);
+    memcpy(text, s, n);
+    text[n] = '\0';
     memset(root, 0, sizeof *root);
     root->type = cJSON_Object;
-    if (s[1] == '}')
-        return -1; /* {} : cJSON's */
     for (;;) {
-        if (count == max || s[i] != '"')
+        if (count == max || text[i] != '"')
             return -1;
         cJSON *it = &node[++count];
         memset(it, 0, sizeof *it);
         it->type = cJSON_String;
-        it->string = text + j;
-        if (plain_string(s, n, &i, text, &j) != 0 || i >= n || s[i++] != ':' ||
-            i >= n)
+        it->string = &text[++i];
+        if (plain_string(text, &i) != 0 || text[i] != ':')
             return -1;
-        it->valuestring = text + j;
-        int rc = s[i] == '"' ? plain_string(s, n, &i, text, &j)
-                             : plain_integer(s, n, &i, text, &j);
-        if (rc != 0 || i >= n)
+        int rc;
+        if (text[i + 1] == '"') {
+            i += 2;
+            it->valuestring = &text[i];
+            rc = plain_string(text, &i);
+        } else {
+            text[i] = TR__NUM_MARK;
+            it->valuestring = &text[i++];
+            rc = plain_integer(text, &i);
+        }
+        if (rc != 0)
             return -1;
         it->prev = count == 1 ? NULL : &node[count - 1];
         if (count > 1)
             node[count - 1].next = it;
         else
             root->child = it;
-        if (s[i] == '}') {
+        char sep = text[i];
+        if (sep != ',' && sep != '}')
+            return -1;
+        text[i++] = '\0';
+        if (sep == '}') {
             root->child->prev =
                 it; /* cJSON's list: the head points at the tail */
-            return i + 1 == n ? 0 : -1;
+            return i == n ? 0 : -1;
         }
-        if (s[i++] != ',' || i >= n)
-            return -1;
     }
 }

@@ -278,16 +278,18 @@ static void free_json(cJSON *root)
 
 /* ---- tokens: ev / why / op / status / kind strings -> enum values ---- */
 typedef struct tokens {
-    const char *name[64];
-    size_t len[64];
-    int8_t value[64];
+    const char *name[128];
+    size_t len[128];
+    int8_t value[128];
 } tokens;
 
-static tokens tok_ev, tok_wake, tok_wait, tok_op, tok_status, tok_kind;
+/* tok_field: the field names, as tr_field_parse knows them (every line
+ * looks up each of its keys: this table is the inlined twin of that call) */
+static tokens tok_ev, tok_wake, tok_wait, tok_op, tok_status, tok_kind, tok_field;
 
 static unsigned tok_hash(const char *s, size_t n)
 {
-    return ((unsigned char)s[0] * 31u + (unsigned)n * 7u + (unsigned char)s[n - 1] * 3u) & 63u;
+    return ((unsigned char)s[0] * 31u + (unsigned)n * 7u + (unsigned char)s[n - 1] * 3u) & 127u;
 }
 
 static void tok_init(tokens *t, int count, const char *(*name)(int), int first)
@@ -296,7 +298,7 @@ static void tok_init(tokens *t, int count, const char *(*name)(int), int first)
         const char *s = name(v);
         unsigned h = tok_hash(s, strlen(s));
         while (t->name[h])
-            h = (h + 1) & 63u;
+            h = (h + 1) & 127u;
         t->name[h] = s;
         t->len[h] = strlen(s);
         t->value[h] = (int8_t)v;
@@ -308,7 +310,7 @@ static int tok_find(const tokens *t, const char *s)
     size_t n = strlen(s);
     if (n == 0)
         return -1;
-    for (unsigned h = tok_hash(s, n); t->name[h]; h = (h + 1) & 63u)
+    for (unsigned h = tok_hash(s, n); t->name[h]; h = (h + 1) & 127u)
         if (t->len[h] == n && memcmp(t->name[h], s, n) == 0)
             return t->value[h];
     return -1;
@@ -320,6 +322,8 @@ static int wait_token(const char *s) { return tok_find(&tok_wait, s); }
 static int op_token(const char *s) { return tok_find(&tok_op, s); }
 static int status_token(const char *s) { return tok_find(&tok_status, s); }
 static int kind_token(const char *s) { return tok_find(&tok_kind, s); }
+static int field_token(const char *s) { return tok_find(&tok_field, s); }
+static const char *field_name(int f) { return field_names[f]; }
 
 static void parse_init_once(void)
 {
@@ -330,6 +334,7 @@ static void parse_init_once(void)
     tok_init(&tok_op, TR_OP__COUNT, tr_op_name, 0);
     tok_init(&tok_status, TR_STATUS__COUNT, tr_status_name, 0);
     tok_init(&tok_kind, TR_OBJ__COUNT, tr_objkind_name, 0);
+    tok_init(&tok_field, F__COUNT, field_name, 0);
 }
 
 /* ---- one chunk of lines, parsed by one thread ---- */
@@ -906,7 +911,7 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
     const char *unk = NULL;
     uint64_t nunk = 0, present = 0;
     for (cJSON *it = root->child; it; it = it->next) {
-        int id = it->string ? tr_field_parse(it->string) : -1;
+        int id = it->string ? field_token(it->string) : -1;
         if (id < 0) {
             if (nunk++ == 0)
                 unk = it->string ? it->string : "";
@@ -982,7 +987,7 @@ static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int 
     int whole = 1;
     arena *a = thread_arena;
     cJSON *root = a->flat;
-    if (n > a->textcap || tr__flat_parse(s, n, a->text, a->flat, FLAT_MAX) != 0)
+    if (n >= a->textcap || tr__flat_parse(s, n, a->text, a->flat, FLAT_MAX) != 0)
         root = parse_json(s, n, &whole);
     if (!root && a->oom)
         return fail(c, line, -ENOMEM, "out of memory");

@@ -355,7 +355,7 @@ size_t tr__set_stream_limit(size_t bytes);
 struct cJSON;
 /* Reads the line s[0..n) if it is a flat object of plain members (flat.c):
  * node[0] becomes the object, node[1..] its members (at most max), their
- * names and values copied to text (n bytes at most). 0, or -1 when the line
+ * names and values in text (n + 1 bytes: a copy of the line). 0, or -1 when the line
  * is not of that shape and must go through cJSON. */
 int tr__flat_parse(const char *s, size_t n, char *text, struct cJSON *node, int max);
 
