@@ -91,6 +91,14 @@ typedef struct arena {
 } arena;
 
 static _Thread_local arena *thread_arena;
+static int flat_on = 1; /* see tr__set_flat */
+
+int tr__set_flat(int on)
+{
+    int old = flat_on;
+    flat_on = on;
+    return old;
+}
 
 static void *arena_malloc(size_t n)
 {
@@ -987,7 +995,7 @@ static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int 
     int whole = 1;
     arena *a = thread_arena;
     cJSON *root = a->flat;
-    if (n >= a->textcap || tr__flat_parse(s, n, a->text, a->flat, FLAT_MAX) != 0)
+    if (!flat_on || n >= a->textcap || tr__flat_parse(s, n, a->text, a->flat, FLAT_MAX) != 0)
         root = parse_json(s, n, &whole);
     if (!root && a->oom)
         return fail(c, line, -ENOMEM, "out of memory");

@@ -358,6 +358,9 @@ struct cJSON;
  * names and values in text (n + 1 bytes: a copy of the line). 0, or -1 when the line
  * is not of that shape and must go through cJSON. */
 int tr__flat_parse(const char *s, size_t n, char *text, struct cJSON *node, int max);
+/* Whether parse.c tries tr__flat_parse before cJSON (1, the default); for
+ * tests that compare the two paths. Returns the previous setting. */
+int tr__set_flat(int on);
 
 /* a + b for non-negative sums that a hostile trace (overlapping spans, times
  * near INT64_MAX) could overflow: INT64_MAX instead. */
