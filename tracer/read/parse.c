@@ -1,5 +1,6 @@
 /* tracer/read/parse.c: one chunk of trace lines -> events.
- * Each line goes through cJSON (nodes from a per-thread bump arena), its
+ * Each line is read by flat.c when it is plain (the recorder's shape),
+ * else by cJSON (nodes from a per-thread bump arena); either way its
  * fields are matched once by a switch and checked against the event kind,
  * strings are interned in the chunk's own table. A chunk knows nothing of
  * the others: reader.c gives it lines to parse and merges the results. */
