@@ -59,7 +59,7 @@ static void rp_dns_cancel(co_task *t, co__wait *w, int err)
     (void)err;
 }
 
-static int rp_resolve(struct sockaddr_storage *out, const char *file, int line)
+CO__PARKS_INLINE int rp_resolve(struct sockaddr_storage *out, const char *file, int line)
 {
     co_task *self = co__current();
     co__rp_val v;

@@ -68,14 +68,14 @@ struct co_tcp {
 
 /* A replay's versions of the calls (at the end of this file): the same
  * trace lines and results, taken from the log instead of a socket. */
-static int rp_accept(co_tcp *srv, co_task *self, co_tcp **out,
+CO__PARKS_INLINE int rp_accept(co_tcp *srv, co_task *self, co_tcp **out,
                      const char *file, int line);
-static int rp_connect(co_tcp **out, const char *file, int line);
-static ssize_t rp_read(co_tcp *s, co_task *self, void *buf, size_t len,
+CO__PARKS_INLINE int rp_connect(co_tcp **out, const char *file, int line);
+CO__PARKS_INLINE ssize_t rp_read(co_tcp *s, co_task *self, void *buf, size_t len,
                        const char *file, int line);
-static ssize_t rp_write(co_tcp *s, co_task *self, size_t len, const char *file,
+CO__PARKS_INLINE ssize_t rp_write(co_tcp *s, co_task *self, size_t len, const char *file,
                         int line);
-static int rp_close(co_tcp *s, co_task *self, const char *file, int line);
+CO__PARKS_INLINE int rp_close(co_tcp *s, co_task *self, const char *file, int line);
 
 /* Every co_tcp not yet freed, for co__tcp_close_all (loop thread only). */
 static co_tcp *live;
@@ -864,7 +864,7 @@ static void rp_read_woken(co_task *t, co__wait *w, int result)
         r->s->reader = NULL;
 }
 
-static int rp_accept(co_tcp *srv, co_task *self, co_tcp **out,
+CO__PARKS_INLINE int rp_accept(co_tcp *srv, co_task *self, co_tcp **out,
                      const char *file, int line)
 {
     co__rp_val v;
@@ -910,7 +910,7 @@ static void rp_connect_cancel(co_task *t, co__wait *w, int err)
     r->s = NULL;
 }
 
-static int rp_connect(co_tcp **out, const char *file, int line)
+CO__PARKS_INLINE int rp_connect(co_tcp **out, const char *file, int line)
 {
     co_task *self = co__current();
     co__rp_val v;
@@ -939,7 +939,7 @@ static int rp_connect(co_tcp **out, const char *file, int line)
     return 0;
 }
 
-static ssize_t rp_read(co_tcp *s, co_task *self, void *buf, size_t len,
+CO__PARKS_INLINE ssize_t rp_read(co_tcp *s, co_task *self, void *buf, size_t len,
                        const char *file, int line)
 {
     co__rp_val v;
@@ -977,7 +977,7 @@ static void rp_write_cancel(co_task *t, co__wait *w, int err)
     tcp_kill(r->s);
 }
 
-static ssize_t rp_write(co_tcp *s, co_task *self, size_t len, const char *file,
+CO__PARKS_INLINE ssize_t rp_write(co_tcp *s, co_task *self, size_t len, const char *file,
                         int line)
 {
     co__rp_val v;
@@ -1000,7 +1000,7 @@ static ssize_t rp_write(co_tcp *s, co_task *self, size_t len, const char *file,
     return v.res;
 }
 
-static int rp_close(co_tcp *s, co_task *self, const char *file, int line)
+CO__PARKS_INLINE int rp_close(co_tcp *s, co_task *self, const char *file, int line)
 {
     co__rp_val v;
     int64_t fd = s->fd;

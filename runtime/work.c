@@ -77,7 +77,7 @@ static void rp_work_cancel(co_task *t, co__wait *w, int err)
         r->cancel_err = err; /* the recorded callback says how it ended */
 }
 
-static int rp_run_blocking(work_req *r, const char *file, int line)
+CO__PARKS_INLINE int rp_run_blocking(work_req *r, const char *file, int line)
 {
     co__wait w = {.why = TR_WAIT_WORK, .op = TR_OP_NONE, .fd = -1, .ms = -1,
                   .file = file, .line = line, .cancel = rp_work_cancel,

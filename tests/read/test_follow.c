@@ -57,7 +57,7 @@ static void test_grow(void)
     ASSERT_EQ(tr_follow_poll(f), 0);
     ASSERT_NULL(tr_follow_trace(f));
     ASSERT_EQ(tr_follow_offset(f), 0);
-    append_str(HEADER + strlen(HEADER) - 5);
+    append_str(&HEADER[strlen(HEADER) - 5]);
     ASSERT_EQ(tr_follow_poll(f), 0); /* the header alone: a trace, no events */
     tr_trace *tr = tr_follow_trace(f);
     ASSERT_NOT_NULL(tr);
@@ -76,7 +76,7 @@ static void test_grow(void)
     ASSERT_EQ(tr_follow_poll(f), 0); /* nothing new: nothing changes */
     ASSERT_EQ(tr_nevents(tr), 2);
 
-    append_str(SPAWN2 + 25);
+    append_str(&SPAWN2[25]);
     append_str(YIELD1 RUN2);
     ASSERT_EQ(tr_follow_poll(f), 3);
     ASSERT_EQ(tr_ntasks(tr), 2);

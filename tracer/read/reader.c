@@ -301,10 +301,10 @@ int tr__merge_append(tr_trace *tr, tr__chunk *c, uint64_t off)
         tr__set_error("%s: too many values beyond 32 bits", tr->name);
         return -EINVAL;
     }
-    tr__wide *wd = tr->wide + tr->nwide;
-    for (size_t i = 0; i < c->nwide; i++) {
-        wd[i] = c->wide[i];
-        wd[i].at = remap[wd[i].at];
+    for (size_t i = 0; i < c->nwide; i++) { /* (tr->wide is NULL while none) */
+        tr__wide *wd = &tr->wide[tr->nwide + i];
+        *wd = c->wide[i];
+        wd->at = remap[wd->at];
     }
     if (tr__stack_merge(tr, &c->sd, tr->nev, remap) != 0) {
         free(remap);
