@@ -271,6 +271,8 @@ static int wait_ms(const vw_follower *fw)
 {
     if (!fw)
         return 1000;
+    if (fw->job)
+        return 10; /* a poll under way: look again soon */
     int64_t left = (fw->next_ns - vw__now_ns()) / 1000000;
     return left < 1 ? 1 : left > 1000 ? 1000 : (int)left;
 }
@@ -312,7 +314,13 @@ static int run_loop(const screen *s, const vw_model *m, const vw_view_opts *o,
     while (!st.quit) {
         int was_playing = st.playing;
         pump_events(&st, m, !st.playing && !st.dirty, wait_ms(fw));
-        if (fw && vw__now_ns() >= fw->next_ns && vw__follow_step(fw, &st) == -ENOMEM) {
+        /* a poll: read and rebuilt on a worker, swapped in here when done */
+        long fr = 0;
+        if (fw && fw->job && vw__follow_ready(fw))
+            fr = vw__follow_finish(fw, &st);
+        else if (fw && !fw->job && vw__now_ns() >= fw->next_ns)
+            fr = vw__follow_start(fw);
+        if (fr == -ENOMEM) {
             fputs("coscope: out of memory following the trace\n", stderr);
             break;
         }
@@ -519,15 +527,12 @@ static int one_trace(const screen *s, const char *path, const vw_view_opts *o,
 /* In a window: the trace, then whichever the user opens from it (Ctrl+O,
  * a dropped file). The command line places only the first; a later file
  * that does not load is reported and the one before it shown again. */
-static int view_file_window(const char *path, const vw_view_opts *o)
+/* In the open window: path, then whichever the user opens from it. first:
+ * path is the command line's (its options place it, mem is what was
+ * remembered of it); else it came from Ctrl+O or a drop. */
+static int window_traces(const screen *s, const char *path, const vw_view_opts *o,
+                         const vw_memory *mem, int first)
 {
-    screen s;
-    vw_memory mem;
-    char key[VW_PATH_MAX];
-    int have_key = vw__memory_key(path, key, sizeof key) == 0;
-    vw__memory_load(have_key ? key : NULL, &mem);
-    if (window_open(&s, o, &mem) != 0)
-        return 1;
     char cur[VW_PATH_MAX], prev[VW_PATH_MAX] = "", next[VW_PATH_MAX];
     snprintf(cur, sizeof cur, "%s", path);
     vw_view_opts later = *o;
@@ -535,14 +540,15 @@ static int view_file_window(const char *path, const vw_view_opts *o)
     later.window = 0;
     later.select = 0;
     later.cause = 0;
-    int rc, first = 1;
+    later.follow = 0;
+    int rc;
     for (;;) {
         next[0] = '\0';
         if (!first) {
             char title[VW_PATH_MAX + 32];
-            SDL_SetWindowTitle(s.win, vw__title(title, sizeof title, cur));
+            SDL_SetWindowTitle(s->win, vw__title(title, sizeof title, cur));
         }
-        rc = one_trace(&s, cur, first ? o : &later, first ? &mem : NULL, next);
+        rc = one_trace(s, cur, first ? o : &later, first ? mem : NULL, next);
         if (rc == 1 && !first && prev[0]) {
             snprintf(cur, sizeof cur, "%s", prev); /* back to the last good */
             prev[0] = '\0';
@@ -554,6 +560,19 @@ static int view_file_window(const char *path, const vw_view_opts *o)
         snprintf(prev, sizeof prev, "%s", cur);
         snprintf(cur, sizeof cur, "%s", next);
     }
+    return rc;
+}
+
+static int view_file_window(const char *path, const vw_view_opts *o)
+{
+    screen s;
+    vw_memory mem;
+    char key[VW_PATH_MAX];
+    int have_key = vw__memory_key(path, key, sizeof key) == 0;
+    vw__memory_load(have_key ? key : NULL, &mem);
+    if (window_open(&s, o, &mem) != 0)
+        return 1;
+    int rc = window_traces(&s, path, o, &mem, 1);
     screen_close(&s);
     return rc < 0 ? 0 : rc;
 }
@@ -577,24 +596,34 @@ static int wait_follow(const screen *s, const char *path, vw_follower *fw)
     vw__dl_init(&dl);
     vw_state idle; /* the translator's view of a state with no prompt */
     memset(&idle, 0, sizeof idle);
-    char what[VW_PATH_MAX + 64];
+    char what[VW_PATH_MAX + 64], why[512] = "";
     int rc = 1;
     for (;;) {
         int orc = fw->f ? 0 : tr_follow_open(path, &fw->f);
-        if (orc != 0 && orc != -ENOENT)
+        if (orc != 0 && orc != -ENOENT) {
+            snprintf(why, sizeof why, "%s", tr_last_error());
             break;
-        if (orc == 0 && vw__follow_step(fw, NULL) < 0)
+        }
+        /* the reading on a worker, so a big file keeps the window alive */
+        long fr = 0;
+        if (orc == 0 && !fw->job && vw__now_ns() >= fw->next_ns)
+            fr = vw__follow_start(fw);
+        if (orc == 0 && vw__follow_ready(fw))
+            fr = vw__follow_finish(fw, NULL);
+        if (fr < 0) {
+            snprintf(why, sizeof why, "%s", fw->msg[0] ? fw->msg : "out of memory");
             break;
+        }
         if (fw->have_model) {
             rc = 0;
             break;
         }
-        snprintf(what, sizeof what, "%s (waiting for %s)", path,
-                 fw->f ? "its first line" : "the file");
+        snprintf(what, sizeof what, "%s (%s)", path,
+                 fw->job ? "reading" : fw->f ? "waiting for its first line" : "waiting for the file");
         SDL_Event e;
         vw_action a;
         SDL_GetWindowSize(s->win, &idle.w, &idle.h);
-        if (SDL_WaitEventTimeout(&e, 100) && vw__translate(&e, &idle, &a) &&
+        if (SDL_WaitEventTimeout(&e, fw->job ? 20 : 100) && vw__translate(&e, &idle, &a) &&
             (a.kind == VW_A_QUIT || a.kind == VW_A_ESCAPE)) {
             rc = -1;
             break;
@@ -605,18 +634,11 @@ static int wait_follow(const screen *s, const char *path, vw_follower *fw)
         present(s, &dl);
     }
     if (rc == 1)
-        fprintf(stderr, "coscope: %s\n", tr_last_error());
+        fprintf(stderr, "coscope: %s\n", why);
     vw__dl_close(&dl);
     return rc;
 }
 
-static void follower_close(vw_follower *fw)
-{
-    if (fw->have_model)
-        vw__model_close(&fw->m);
-    tr_follow_free(fw->f);
-    memset(fw, 0, sizeof *fw);
-}
 
 static int follow_window(const char *path, const vw_view_opts *o)
 {
@@ -625,10 +647,13 @@ static int follow_window(const char *path, const vw_view_opts *o)
         return 1;
     vw_follower fw;
     memset(&fw, 0, sizeof fw);
+    char next[VW_PATH_MAX] = "";
     int rc = wait_follow(&s, path, &fw);
     if (rc == 0)
-        rc = run_loop(&s, &fw.m, o, NULL, NULL, NULL, &fw);
-    follower_close(&fw);
+        rc = run_loop(&s, &fw.m, o, NULL, NULL, next, &fw);
+    vw__follow_close(&fw);
+    if (rc == 0 && next[0]) /* Ctrl+O or a drop: that trace, loaded once */
+        rc = window_traces(&s, next, o, NULL, 0);
     screen_close(&s);
     return rc < 0 ? 0 : rc;
 }
@@ -688,8 +713,12 @@ static int follow_shot(const char *path, const vw_view_opts *o)
     vw_drawlist dl;
     int rc = 1, have_state = 0;
     vw__dl_init(&dl);
-    if (tr_follow_open(path, &fw.f) != 0 || vw__follow_step(&fw, NULL) < 0) {
+    if (tr_follow_open(path, &fw.f) != 0) {
         snprintf(err, sizeof err, "coscope: %s", tr_last_error());
+        goto done;
+    }
+    if (vw__follow_step(&fw, NULL) < 0) {
+        snprintf(err, sizeof err, "coscope: %s", fw.msg);
         goto done;
     }
     if (!fw.have_model) {
@@ -726,7 +755,7 @@ done:
     if (have_state)
         vw__state_close(&st);
     vw__dl_close(&dl);
-    follower_close(&fw);
+    vw__follow_close(&fw);
     return rc;
 }
 

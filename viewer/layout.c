@@ -477,6 +477,53 @@ static void lane_label(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     vw__dl_clip(dl, 0, 0, 0, 0);
 }
 
+/* Task index ti's annotated spans (co_span_begin / co_span_end) in the
+ * window: a 3 px bar in the lane's bottom padding, a nested span lighter or
+ * darker over its parent. The first to draw is found by binary search on
+ * the spans' reach, and a span inside pixels already drawn at its depth is
+ * skipped, so the commands are bounded by the pixels. */
+static void draw_annots(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
+                        const vw_model *m, size_t ti, size_t li, int y)
+{
+    static const vw_rgba shade[2] = {{0xdc, 0xe1, 0xea, 255}, {0x8b, 0x94, 0xa5, 255}};
+    size_t a, b;
+    vw__model_annots(m, ti, &a, &b);
+    size_t lo = a, hi = b;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->annot_reach[mid] < st->t0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int done[4] = {g->tl_x, g->tl_x, g->tl_x, g->tl_x};
+    int right = g->tl_x + g->tl_w, by = y + g->lane_h - 4;
+    for (size_t k = lo; k < b && !dl->oom; k++) {
+        const tr_annot_span *sp = &m->annots[k];
+        if (sp->t0 > st->t1)
+            break; /* by t0 */
+        if (sp->t1 < st->t0)
+            continue;
+        int x0 = vw__px(floor(vw__x_of(g, st, sp->t0)));
+        int x1 = vw__px(floor(vw__x_of(g, st, sp->t1)));
+        int d = sp->depth > 3 ? 3 : (int)sp->depth;
+        if (x0 < done[d])
+            x0 = done[d];
+        if (x1 > right)
+            x1 = right;
+        if (x1 <= x0)
+            x1 = x0 + 1;
+        if (x0 >= right || x1 <= done[d])
+            continue;
+        done[d] = x1;
+        vw_cmd *c = vw__dl_rect(dl, VW_R_ANNOT, x0, by, x1 - x0, 3, shade[d % 2]);
+        if (c) {
+            c->task = sp->task;
+            c->lane = (int32_t)li;
+        }
+    }
+}
+
 static void draw_lane(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                       const vw_model *m, const vw_measure *ms, size_t li, int y)
 {
@@ -497,6 +544,7 @@ static void draw_lane(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
         s.prim_colour = vw__state_colour(TR_ST_RUNNING, 0);
         s.role = VW_R_SPAN;
         lod_lane(&c, &s);
+        draw_annots(dl, g, st, m, l->idx, li, y);
     } else if (l->kind == VW_LANE_LOOP) {
         /* busy everywhere the loop is not idle, then the idle periods */
         int x0 = vw__px(floor(vw__x_of(g, st, 0)));

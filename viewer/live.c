@@ -5,8 +5,13 @@
  * the old ones. Live mode holds the playhead at the end. Polls are paced by
  * their own cost (a refresh is O(events) plus the analysis): every 250 ms,
  * or 4x the last refresh when that is longer, so a big trace being written
- * costs at most a fifth of a core. No SDL here: the tests drive it. */
+ * costs at most a fifth of a core. In a window the reading, rebuilding and
+ * analysis run on a worker thread (vw__follow_start) while the frame shows
+ * the trace it has; the swap and the retrace are the window's (finish).
+ * No SDL here: the tests drive it. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,10 +66,9 @@ static void follow_window(vw_state *st, const vw_keep *k)
         return;
     if (st->t0 <= 0 && st->t1 >= k->duration) {
         if (st->duration > st->t1)
-            st->t1 = st->duration;
+            vw__set_window(st, st->t0 > 0 ? st->t0 : 0, st->duration);
     } else if (st->live && k->duration >= st->t0 && k->duration <= st->t1) {
-        st->t0 = vw__add(st->t0, grown);
-        st->t1 = vw__add(st->t1, grown);
+        vw__set_window(st, vw__add(st->t0, grown), vw__add(st->t1, grown));
     }
 }
 
@@ -121,44 +125,154 @@ void vw__live(vw_state *st, const vw_model *m, int on)
     st->dirty = 1;
 }
 
-long vw__follow_step(vw_follower *fw, vw_state *st)
+/* One fetch and what it needs before the swap: the grown trace analysed
+ * and its model built, aside, so that it can run on a worker thread while
+ * the window draws the trace it has (tr_follow_fetch leaves that alone). */
+struct vw__fetch {
+    pthread_t thr;
+    tr_follow *f;
+    long rc;       /* tr_follow_fetch's */
+    int model_rc;  /* 0 or -ENOMEM: the analysis or the model failed */
+    vw_model m;    /* over tr_follow_next, when have_m */
+    int have_m;
+    int64_t t0;
+    char msg[256]; /* tr_last_error() is per thread: the fetch's, kept */
+    atomic_int done;
+    int threaded;
+};
+
+static void fetch_run(struct vw__fetch *j)
 {
-    int64_t t0 = vw__now_ns();
-    /* the vw_keep needs the old trace: taken before the poll refills it */
-    vw_keep k;
-    if (fw->have_model && st)
-        vw__keep(st, &fw->m, &k);
-    int had = tr_follow_trace(fw->f) != NULL;
-    long added = tr_follow_poll(fw->f);
-    tr_trace *tr = tr_follow_trace(fw->f);
-    int rc = 0;
-    if (tr && (added > 0 || !had)) {
-        if (fw->have_model) {
-            vw__model_close(&fw->m);
-            fw->have_model = 0;
-        }
-        if (tr_analyze(tr, NULL) != 0 || vw__model_init(&fw->m, tr) != 0)
-            rc = -ENOMEM;
+    j->rc = tr_follow_fetch(j->f);
+    if (j->rc < 0)
+        snprintf(j->msg, sizeof j->msg, "%s", tr_last_error());
+    tr_trace *next = tr_follow_next(j->f);
+    if (next) {
+        if (tr_analyze(next, NULL) != 0 || vw__model_init(&j->m, next) != 0)
+            j->model_rc = -ENOMEM;
         else
-            fw->have_model = 1;
-        if (rc == 0 && st && had && vw__retrace(st, &fw->m, &k) != 0)
+            j->have_m = 1;
+    }
+    atomic_store(&j->done, 1);
+}
+
+static void *fetch_thread(void *arg)
+{
+    fetch_run(arg);
+    return NULL;
+}
+
+static struct vw__fetch *fetch_new(vw_follower *fw)
+{
+    struct vw__fetch *j = calloc(1, sizeof *j);
+    if (j) {
+        j->f = fw->f;
+        j->t0 = vw__now_ns();
+        atomic_init(&j->done, 0);
+    }
+    return j;
+}
+
+int vw__follow_start(vw_follower *fw)
+{
+    if (fw->job)
+        return 0;
+    struct vw__fetch *j = fetch_new(fw);
+    if (!j)
+        return -ENOMEM;
+    j->threaded = pthread_create(&j->thr, NULL, fetch_thread, j) == 0;
+    if (!j->threaded)
+        fetch_run(j); /* no thread: here, then */
+    fw->job = j;
+    return 0;
+}
+
+int vw__follow_ready(const vw_follower *fw)
+{
+    return fw->job && atomic_load(&fw->job->done);
+}
+
+static void fetch_free(struct vw__fetch *j)
+{
+    if (!j)
+        return;
+    if (j->threaded)
+        pthread_join(j->thr, NULL);
+    if (j->have_m)
+        vw__model_close(&j->m);
+    free(j);
+}
+
+/* The fetch's trace swapped in with its model, the state retraced (keep
+ * taken against the old model first), st's follow fields and the pace. */
+long vw__follow_finish(vw_follower *fw, vw_state *st)
+{
+    struct vw__fetch *j = fw->job;
+    if (!j)
+        return 0;
+    if (j->threaded) {
+        pthread_join(j->thr, NULL);
+        j->threaded = 0;
+    }
+    fw->job = NULL;
+    int rc = j->model_rc, had = tr_follow_trace(fw->f) != NULL;
+    if (rc == 0 && j->have_m) {
+        vw_keep k;
+        if (fw->have_model && st)
+            vw__keep(st, &fw->m, &k);
+        tr_follow_swap(fw->f);
+        if (fw->have_model)
+            vw__model_close(&fw->m);
+        fw->m = j->m; /* its arrays moved with the swap; the struct did not */
+        fw->m.tr = tr_follow_trace(fw->f);
+        fw->have_model = 1;
+        j->have_m = 0;
+        if (st && had && vw__retrace(st, &fw->m, &k) != 0)
             rc = -ENOMEM;
     }
     if (st) {
-        st->follow = added < 0               ? VW_FOLLOW_STOPPED
+        st->follow = j->rc < 0               ? VW_FOLLOW_STOPPED
                      : tr_follow_ended(fw->f) ? VW_FOLLOW_ENDED
                                               : VW_FOLLOW_GROWING;
-        if (added < 0 && !st->follow_msg[0]) {
-            snprintf(st->follow_msg, sizeof st->follow_msg, "%s", tr_last_error());
+        if (j->rc < 0 && !st->follow_msg[0]) {
+            snprintf(st->follow_msg, sizeof st->follow_msg, "%s", j->msg);
             st->dirty = 1;
         }
         if (st->follow == VW_FOLLOW_ENDED && st->live)
             st->dirty = 1;
     }
-    int64_t cost = vw__now_ns() - t0;
+    int64_t cost = vw__now_ns() - j->t0;
     fw->interval_ns = cost * 4 > 250000000 ? cost * 4 : 250000000;
     fw->next_ns = vw__now_ns() + fw->interval_ns;
+    long added = j->rc;
+    if (added < 0)
+        snprintf(fw->msg, sizeof fw->msg, "%s", j->msg);
+    else if (rc)
+        snprintf(fw->msg, sizeof fw->msg, "out of memory");
+    fetch_free(j);
     return rc ? rc : added;
+}
+
+long vw__follow_step(vw_follower *fw, vw_state *st)
+{
+    if (fw->job) /* one in flight: that one, then */
+        return vw__follow_finish(fw, st);
+    struct vw__fetch *j = fetch_new(fw);
+    if (!j)
+        return -ENOMEM;
+    fetch_run(j);
+    fw->job = j;
+    return vw__follow_finish(fw, st);
+}
+
+void vw__follow_close(vw_follower *fw)
+{
+    fetch_free(fw->job);
+    fw->job = NULL;
+    if (fw->have_model)
+        vw__model_close(&fw->m);
+    tr_follow_free(fw->f);
+    memset(fw, 0, sizeof *fw);
 }
 
 size_t vw__state_dump(const vw_state *st, const vw_model *m, char *buf, size_t n)

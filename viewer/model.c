@@ -131,6 +131,52 @@ static int build_pool(vw_model *m)
     return 0;
 }
 
+/* The first annot of a task id >= id (they are sorted by task id). */
+static size_t annot_lower(const vw_model *m, uint64_t id)
+{
+    size_t lo = 0, hi = m->nannots;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->annots[mid].task < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The annotated spans, each task's range of them and their reach. */
+static int build_annots(vw_model *m)
+{
+    long n = tr_annot_list(m->tr, &m->annots);
+    if (n < 0)
+        return (int)n;
+    m->nannots = (size_t)n;
+    m->annot0 = malloc((2 * m->ntasks + 1) * sizeof *m->annot0);
+    m->annot_reach = malloc((m->nannots ? m->nannots : 1) * sizeof *m->annot_reach);
+    if (!m->annot0 || !m->annot_reach)
+        return -ENOMEM;
+    for (size_t k = 0; k < m->nannots; k++) {
+        int first = k == 0 || m->annots[k - 1].task != m->annots[k].task;
+        int64_t t1 = m->annots[k].t1;
+        m->annot_reach[k] = first || t1 > m->annot_reach[k - 1] ? t1 : m->annot_reach[k - 1];
+    }
+    for (size_t i = 0; i < m->ntasks; i++) { /* tasks are in spawn order */
+        m->annot0[2 * i] = (uint32_t)annot_lower(m, m->tasks[i].id);
+        m->annot0[2 * i + 1] = (uint32_t)annot_lower(m, (uint64_t)m->tasks[i].id + 1);
+    }
+    return 0;
+}
+
+void vw__model_annots(const vw_model *m, size_t i, size_t *a, size_t *b)
+{
+    *a = *b = 0;
+    if (m->annot0 && i < m->ntasks) {
+        *a = m->annot0[2 * i];
+        *b = m->annot0[2 * i + 1];
+    }
+}
+
 int vw__model_init(vw_model *m, const tr_trace *tr)
 {
     memset(m, 0, sizeof *m);
@@ -158,7 +204,7 @@ int vw__model_init(vw_model *m, const tr_trace *tr)
         int64_t d = sp[i].state == TR_ST_RUNNING ? sp[i].t1 - sp[i].t0 : 0;
         m->cum_run[i + 1] = m->cum_run[i] > INT64_MAX - d ? INT64_MAX : m->cum_run[i] + d;
     }
-    if ((rc = build_pool(m)) != 0)
+    if ((rc = build_pool(m)) != 0 || (rc = build_annots(m)) != 0)
         goto fail;
     return 0;
 fail:
@@ -179,5 +225,8 @@ void vw__model_close(vw_model *m)
     free(m->thread_w0);
     free(m->work_idx);
     free(m->cum_work);
+    free(m->annots);
+    free(m->annot0);
+    free(m->annot_reach);
     memset(m, 0, sizeof *m);
 }

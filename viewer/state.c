@@ -189,7 +189,7 @@ void vw__set_playhead(vw_state *st, const vw_model *m, int64_t t)
 /* The window [t0, t1) made sane: at least min_window wide, at most twice
  * the trace, at least half of it over the trace, and representable (t1 never
  * passes INT64_MAX, whatever times a hostile trace holds). */
-static void set_window(vw_state *st, int64_t t0, int64_t t1)
+void vw__set_window(vw_state *st, int64_t t0, int64_t t1)
 {
     /* the width and centre in unsigned arithmetic: t1 - t0 may not fit */
     uint64_t width = t1 > t0 ? (uint64_t)t1 - (uint64_t)t0 : 0;
@@ -222,7 +222,7 @@ void vw__reveal(vw_state *st, int64_t t)
         return;
     int64_t width = st->t1 - st->t0;
     int64_t t0 = vw__sub(t, width / 2);
-    set_window(st, t0, vw__add(t0, width));
+    vw__set_window(st, t0, vw__add(t0, width));
 }
 
 static void zoom_around(vw_state *st, int64_t c, double factor)
@@ -232,7 +232,7 @@ static void zoom_around(vw_state *st, int64_t c, double factor)
     /* keep c at the same x; in doubles, as c - t0 may not fit */
     double left = ((double)c - (double)st->t0) / w0;
     int64_t t0 = vw__sub(c, vw__i64(round(nw * left)));
-    set_window(st, t0, vw__add(t0, vw__i64(round(nw))));
+    vw__set_window(st, t0, vw__add(t0, vw__i64(round(nw))));
 }
 
 static void select_cause(vw_state *st, const vw_model *m, long i);
@@ -339,9 +339,9 @@ static void goto_stall(vw_state *st, const vw_model *m, int dir)
         int64_t d = s[i].dur > 0 ? s[i].dur : width;
         int64_t t0 = vw__sub(t, width / 4);
         if (d < width && t0 >= vw__sub(st->t0, width))
-            set_window(st, t0, vw__add(t0, width));
+            vw__set_window(st, t0, vw__add(t0, width));
         else
-            set_window(st, vw__sub(t, d / 4), vw__add(vw__add(t, d), d / 4));
+            vw__set_window(st, vw__sub(t, d / 4), vw__add(vw__add(t, d), d / 4));
     }
     st->status[0] = '\0';
 }
@@ -369,7 +369,7 @@ static void select_cause(vw_state *st, const vw_model *m, long i)
     int64_t margin = vw__sub(b, a) / 10;
     if (margin < 1000)
         margin = 1000;
-    set_window(st, vw__sub(a, margin), vw__add(b, margin));
+    vw__set_window(st, vw__sub(a, margin), vw__add(b, margin));
     char what[100];
     tr_cause_describe(m->tr, c, what, sizeof what);
     snprintf(st->status, sizeof st->status, "cause %ld of %zu: %.80s", i + 1,
@@ -415,7 +415,7 @@ static void fit(vw_state *st, const vw_model *m)
     int64_t margin = vw__sub(b, a) / 20;
     if (st->sel_span < 0 && st->sel_task == 0)
         margin = 0;
-    set_window(st, vw__sub(a, margin), vw__add(b, margin));
+    vw__set_window(st, vw__sub(a, margin), vw__add(b, margin));
 }
 
 static const double speeds[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
@@ -611,11 +611,11 @@ static void mouse_move(vw_state *st, const vw_model *m, int x, int y)
         double f = (double)(x - g.tl_x) / g.tl_w;
         int64_t c = vw__i64(f * (double)st->duration);
         int64_t w = st->t1 - st->t0, t0 = vw__sub(c, w / 2);
-        set_window(st, t0, vw__add(t0, w));
+        vw__set_window(st, t0, vw__add(t0, w));
     } else if (st->drag_moved && st->drag_x >= g.tl_x) {
         double ns_px = (double)(st->drag_t1 - st->drag_t0) / g.tl_w;
         int64_t dt = vw__i64(round((double)(x - st->drag_x) * ns_px));
-        set_window(st, vw__sub(st->drag_t0, dt), vw__sub(st->drag_t1, dt));
+        vw__set_window(st, vw__sub(st->drag_t0, dt), vw__sub(st->drag_t1, dt));
     }
 }
 
@@ -746,7 +746,7 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
     case VW_A_PAN_LEFT:
     case VW_A_PAN_RIGHT: {
         int64_t d = width / 5 * (a->kind == VW_A_PAN_LEFT ? -1 : 1);
-        set_window(st, vw__add(st->t0, d), vw__add(st->t1, d));
+        vw__set_window(st, vw__add(st->t0, d), vw__add(st->t1, d));
         break;
     }
     case VW_A_SCROLL:
@@ -856,7 +856,7 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         vw__set_playhead(st, m, t);
         if (t > st->t1 || t < st->t0) { /* page forward like a video */
             int64_t t0 = vw__sub(t, width / 10);
-            set_window(st, t0, vw__add(t0, width));
+            vw__set_window(st, t0, vw__add(t0, width));
         }
         break;
     }

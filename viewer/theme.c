@@ -33,7 +33,15 @@ static const vw_rgba waits[TR_WAIT__COUNT] = {
     [TR_WAIT_LOCK] = {0xdb, 0x61, 0xa2, 255},
     [TR_WAIT_EVENT] = {0x6e, 0x76, 0x81, 255},
     [TR_WAIT_WORK] = {0xf0, 0x88, 0x3e, 255},
+    /* the newer waits, each near its family: select with the channels,
+     * a semaphore with the lock, a group with join, a signal with sleep */
+    [TR_WAIT_SELECT] = {0x89, 0x57, 0xe5, 255},
+    [TR_WAIT_SEM] = {0xf7, 0x78, 0xba, 255},
+    [TR_WAIT_COND] = {0x9e, 0x6a, 0x03, 255},
+    [TR_WAIT_GROUP] = {0x1f, 0x9e, 0x89, 255},
+    [TR_WAIT_SIGNAL] = {0x4c, 0x5a, 0x8a, 255},
 };
+_Static_assert(TR_WAIT__COUNT == 14, "a new wait kind needs its colour here");
 
 vw_rgba vw__state_colour(int state, int why)
 {

@@ -58,12 +58,22 @@ typedef struct vw_model {
     uint32_t *thread_w0;  /* [nthreads+1]: group bounds in work_idx */
     uint32_t *work_idx;   /* [nworks] indexes into tr_works */
     int64_t *cum_work;    /* [nworks+1] in work_idx order */
+    /* annotated spans (co_span_begin / co_span_end, tr_annot_list): by task
+     * id then t0; task index i's are [annot0[2i], annot0[2i+1]), and
+     * annot_reach[k] is the latest t1 of its task's annots up to k, so the
+     * first one reaching into a window is found by binary search */
+    tr_annot_span *annots;
+    size_t nannots;
+    uint32_t *annot0;     /* [2 ntasks + 1] */
+    int64_t *annot_reach; /* [nannots] */
 } vw_model;
 
 /* Builds the indexes over tr (borrowed; it must outlive the model and be
  * analysed already). Returns 0 or -ENOMEM (then nothing is held). */
 int vw__model_init(vw_model *m, const tr_trace *tr);
 void vw__model_close(vw_model *m);
+/* Task index i's annotated spans: m->annots[*a .. *b). */
+void vw__model_annots(const vw_model *m, size_t i, size_t *a, size_t *b);
 /* Index of task id in m->tasks, or -1. */
 long vw__task_index(const vw_model *m, uint32_t id);
 
@@ -224,6 +234,9 @@ void vw__state_place(vw_state *st, const vw_model *m, const vw_view_opts *o,
 /* The overview's busy columns for the current width (again when the width
  * or, after ov_cols = 0, the trace changed). 0 or -1 out of memory. */
 int vw__overview_refresh(vw_state *st, const vw_model *m);
+/* The window [t0, t1) made sane (at least 20 ns, at most twice the trace,
+ * half of it over the trace, t1 representable). */
+void vw__set_window(vw_state *st, int64_t t0, int64_t t1);
 /* The range panel's figures for st->range_t0 .. range_t1. */
 void vw__range_done(vw_state *st, const vw_model *m);
 
@@ -254,19 +267,31 @@ int vw__retrace(vw_state *st, const vw_model *m, const vw_keep *k);
 void vw__live(vw_state *st, const vw_model *m, int on);
 
 /* A follow and the model over its trace (app.c polls it, tests too). */
+struct vw__fetch;
 typedef struct vw_follower {
     tr_follow *f;
     vw_model m;     /* over tr_follow_trace(f), once it appeared */
     int have_model;
     int64_t interval_ns; /* between polls: 250 ms, or 4x a slow refresh */
     int64_t next_ns;     /* the monotonic time of the next poll */
+    struct vw__fetch *job; /* a fetch under way (live.c) */
+    char msg[256];         /* the last failed poll's message */
 } vw_follower;
 /* One poll: when it added events the trace is analysed, the model rebuilt
  * and the state retraced (vw__keep before, vw__retrace after); st->follow
  * and follow_msg say how it goes. Returns the events added, or a negative
- * errno (a bad line: st shows it and keeps the last good trace; -ENOMEM:
- * the model is gone, quit). */
+ * errno (a bad line: fw->msg and st say which, the last good trace stays;
+ * -ENOMEM: the model is gone, quit). st may be NULL (no view yet). */
 long vw__follow_step(vw_follower *fw, vw_state *st);
+/* The same in two halves: start reads, rebuilds and analyses on a worker
+ * thread (here when no thread can start; 0 or -ENOMEM); ready says it is
+ * done; finish (on the window's thread) swaps the trace and model in and
+ * retraces st, returning what vw__follow_step returns. */
+int vw__follow_start(vw_follower *fw);
+int vw__follow_ready(const vw_follower *fw);
+long vw__follow_finish(vw_follower *fw, vw_state *st);
+/* Waits for a fetch under way, frees everything, zeroes fw. */
+void vw__follow_close(vw_follower *fw);
 /* The state in one line for the tests' follow script: "events=N tasks=N
  * lanes=N duration=NS playhead=NS window=T0..T1 live=0|1 follow=WORD". */
 size_t vw__state_dump(const vw_state *st, const vw_model *m, char *buf, size_t n);
@@ -384,7 +409,8 @@ enum {
     VW_R_TOPBAR,
     VW_R_RANGE,     /* the Shift+drag range: its band and its histogram bars */
     VW_R_CHAIN,     /* the selected cause's chain: spans and links */
-    VW_R_CHAIN_DIM  /* the veil over everything else */
+    VW_R_CHAIN_DIM, /* the veil over everything else */
+    VW_R_ANNOT      /* an annotated span (co_span_begin / end) under a lane */
 };
 
 typedef struct vw_cmd {

@@ -6,13 +6,17 @@
  * scrubs, plays and steps over the whole trace, so every trace of the seed
  * corpus is driven through the viewer too. Nothing may crash, leak or hit
  * undefined behaviour, and the view state must stay sane after every
- * action (checked below). tests/viewer's test_view_corpus replays the
- * corpus through this same function. */
+ * action (checked below); the same trace is also followed as it would be
+ * while being written (run_follow). tests/viewer's test_view_corpus
+ * replays the corpus through this same function. */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "coscope/trace.h"
 #include "vw_int.h"
@@ -154,6 +158,63 @@ static void options_for(const vw_model *m, unsigned k, vw_view_opts *o)
     }
 }
 
+/* The follow path (coscope view --follow): the trace appended in six
+ * pieces to a memory file that a vw_follower polls after each, part of the
+ * script applied between polls, the state checked after every poll and
+ * action. A trace the reader refuses still goes through: the follow stops
+ * at its bad line and what came before it stays on screen. */
+static void run_follow(const uint8_t *data, size_t tlen, const uint8_t *script, size_t n,
+                       vw_drawlist *dl)
+{
+    int fd = memfd_create("fuzz_view", 0);
+    if (fd < 0)
+        return;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    vw_follower fw;
+    memset(&fw, 0, sizeof fw);
+    vw_state st;
+    int have_state = 0;
+    size_t at = 0, si = 0;
+    if (tr_follow_open(path, &fw.f) != 0)
+        abort();
+    for (size_t k = 1; k <= 6; k++) {
+        size_t to = tlen * k / 6;
+        if (to > at && write(fd, data + at, to - at) != (ssize_t)(to - at))
+            abort();
+        at = to;
+        if (vw__follow_step(&fw, have_state ? &st : NULL) == -ENOMEM)
+            abort();
+        if (!fw.have_model)
+            continue;
+        if (!have_state) {
+            if (vw__state_init(&st, &fw.m, 800, 400) != 0)
+                abort();
+            have_state = 1;
+            st.follow = VW_FOLLOW_GROWING;
+            vw__live(&st, &fw.m, 1);
+        }
+        check_state(&st, &fw.m);
+        vw__layout(dl, &st, &fw.m, &MEASURE);
+        for (int j = 0; j < 8 && si + 4 <= n && !st.quit; j++, si += 4) {
+            vw_action a;
+            decode(script + si, &st, &a);
+            vw__apply(&st, &fw.m, &a);
+            check_state(&st, &fw.m);
+            if (st.dirty) {
+                st.dirty = 0;
+                vw__layout(dl, &st, &fw.m, &MEASURE);
+            }
+        }
+        if (dl->oom)
+            abort();
+    }
+    if (have_state)
+        vw__state_close(&st);
+    vw__follow_close(&fw);
+    close(fd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *nul = size ? memchr(data, 0, size) : NULL;
@@ -162,18 +223,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t slen = nul ? size - tlen - 1 : sizeof default_script;
     if (slen > 4 * 256)
         slen = 4 * 256; /* a run stays short; longer scripts add nothing */
+    vw_drawlist dl;
+    vw__dl_init(&dl);
+    run_follow(data, tlen, script, slen, &dl);
     tr_trace *tr = NULL;
     tr_load_opts lo = TR_LOAD_OPTS_INIT;
     lo.threads = 1;
-    if (tr_load_mem("fuzz.jsonl", (const char *)data, tlen, &lo, &tr) != 0)
+    if (tr_load_mem("fuzz.jsonl", (const char *)data, tlen, &lo, &tr) != 0) {
+        vw__dl_close(&dl);
         return 0;
+    }
     if (tr_analyze(tr, NULL) != 0)
         abort();
     vw_model m;
     if (vw__model_init(&m, tr) != 0)
         abort();
-    vw_drawlist dl;
-    vw__dl_init(&dl);
     /* big, small and a narrow strip: the geometry's branches */
     static const int sizes[][2] = {{1600, 900}, {480, 270}, {64, 64},
                                    {4000, 120}};

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc_fail.h"
 #include "coscope/tr_export.h"
@@ -171,9 +172,67 @@ static void test_parallel(void)
     tr__set_parallel_threshold(old);
 }
 
+/* tr_follow with the k-th allocation failing, over three appends: every
+ * call succeeds or fails with -ENOMEM and "path: out of memory"; after a
+ * failure the follow keeps answering the same, the trace it shows (if
+ * any) stays whole; nothing leaks. Returns whether a failure was injected. */
+static int follow_once(const char *data, size_t len, const char *tmp, long k)
+{
+    FILE *w = fopen(tmp, "wb");
+    ASSERT_NOT_NULL(w);
+    fclose(w);
+    af_arm(k);
+    tr_follow *f = NULL;
+    int rc = tr_follow_open(tmp, &f);
+    long prc = 0;
+    for (int piece = 1; rc == 0 && piece <= 3; piece++) {
+        size_t a = len * (size_t)(piece - 1) / 3, b = len * (size_t)piece / 3;
+        int saved = af_armed;
+        af_armed = 0; /* the test's own stdio */
+        w = fopen(tmp, "ab");
+        ASSERT_NOT_NULL(w);
+        ASSERT_EQ(fwrite(data + a, 1, b - a, w), b - a);
+        fclose(w);
+        af_armed = saved;
+        prc = tr_follow_poll(f);
+        if (prc < 0) {
+            check_nomem((int)prc, tmp);
+            ASSERT_EQ(tr_follow_poll(f), prc); /* stopped, the same answer */
+            break;
+        }
+        tr_trace *tr = tr_follow_trace(f);
+        if (tr && prc > 0 && tr_analyze(tr, NULL) != 0)
+            break; /* the analysis may fail too: the trace stays loaded */
+    }
+    af_armed = 0;
+    if (rc != 0)
+        check_nomem(rc, tmp);
+    tr_follow_free(f);
+    return af_injected;
+}
+
+static void test_follow(void)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "/tmp/coscope-oom-follow-%d.jsonl", (int)getpid());
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        size_t len;
+        char *data = slurp(files[i], &len);
+        long k;
+        for (k = 1; k < 100000; k++)
+            if (!follow_once(data, len, tmp, k))
+                break;
+        ASSERT_CMP(k, >, 10);
+        fprintf(stderr, "%s followed: %ld allocations failed in turn\n", files[i], k - 1);
+        free(data);
+    }
+    unlink(tmp);
+}
+
 static const test_case cases[] = {
     {"serial", test_serial},
     {"parallel", test_parallel},
+    {"follow", test_follow},
     {NULL, NULL},
 };
 

@@ -213,6 +213,7 @@ static void test_bad_append(void)
     ASSERT_EQ(tr_follow_poll(f), -EINVAL);
     snprintf(want, sizeof want, "%s:4: task 9 was never spawned", path);
     ASSERT_STR_EQ(tr_last_error(), want);
+    ASSERT_EQ(tr_follow_offset(f), strlen(HEADER SPAWN1)); /* the poll undone */
     ASSERT_EQ(tr_nevents(tr), 1);
     ASSERT_EQ(tr_nspans(tr), 1);
     ASSERT_OK(tr_analyze(tr, NULL));
@@ -282,8 +283,44 @@ static void test_refused(void)
     tr_follow_free(NULL);
 }
 
+/* fetch builds the grown trace aside (the shown one untouched, for the
+ * thread drawing it), its analysis done there moves with the swap. */
+static void test_fetch_swap(void)
+{
+    fresh();
+    append_str(HEADER SPAWN1 RUN1);
+    tr_follow *f;
+    ASSERT_OK(tr_follow_open(path, &f));
+    ASSERT_EQ(tr_follow_fetch(f), 2);
+    ASSERT_NULL(tr_follow_trace(f)); /* nothing shown before the swap */
+    ASSERT_NOT_NULL(tr_follow_next(f));
+    ASSERT_EQ(tr_follow_swap(f), 1);
+    tr_trace *tr = tr_follow_trace(f);
+    ASSERT_NOT_NULL(tr);
+    ASSERT_NULL(tr_follow_next(f));
+    ASSERT_EQ(tr_follow_swap(f), 0);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    append_str(SPAWN2 YIELD1 RUN2 EXIT2 END);
+    ASSERT_EQ(tr_follow_fetch(f), 5);
+    ASSERT_EQ(tr_nevents(tr), 2); /* still the old one */
+    ASSERT_EQ(tr_follow_ended(f), 0);
+    tr_trace *next = tr_follow_next(f);
+    ASSERT_OK(tr_analyze(next, NULL));
+    size_t stalls = tr_nstalls(next);
+    const tr_task *tasks = tr_tasks(next);
+    ASSERT_EQ(tr_follow_swap(f), 1);
+    ASSERT(tr_follow_trace(f) == tr);
+    ASSERT_EQ(tr_nevents(tr), 7);
+    ASSERT_EQ(tr_nstalls(tr), stalls); /* the analysis came along */
+    ASSERT(tr_tasks(tr) == tasks);     /* its arrays did not move */
+    ASSERT_EQ(tr_follow_ended(f), 1);
+    tr_follow_free(f);
+    unlink(path);
+}
+
 static const test_case cases[] = {
     {"grow", test_grow},
+    {"fetch_swap", test_fetch_swap},
     {"pieces", test_pieces},
     {"bad_append", test_bad_append},
     {"refused", test_refused},

@@ -195,9 +195,146 @@ static void test_garbage(void)
     unlink(trace);
 }
 
+/* The window's way: the poll runs on a worker thread (vw__follow_start)
+ * while the state keeps the trace it has, and the swap happens when the
+ * window asks (vw__follow_finish). Waits on the worker's flag, not time. */
+static void test_worker(void)
+{
+    setup();
+    put(HEADER FIRST, 0);
+    vw_follower fw;
+    memset(&fw, 0, sizeof fw);
+    ASSERT_OK(tr_follow_open(trace, &fw.f));
+    ASSERT_EQ(vw__follow_step(&fw, NULL), 5);
+    ASSERT_EQ(fw.have_model, 1);
+    vw_state st;
+    ASSERT_OK(vw__state_init(&st, &fw.m, 1600, 900));
+    st.follow = VW_FOLLOW_GROWING;
+    vw__live(&st, &fw.m, 1);
+    put(SECOND, 1);
+    ASSERT_OK(vw__follow_start(&fw));
+    ASSERT_EQ(tr_nevents(fw.m.tr), 5); /* meanwhile: the trace it had */
+    while (!vw__follow_ready(&fw))
+        usleep(1000);
+    ASSERT_EQ(tr_nevents(fw.m.tr), 5); /* not swapped before finish */
+    ASSERT_EQ(vw__follow_finish(&fw, &st), 8);
+    char dump[512];
+    vw__state_dump(&st, &fw.m, dump, sizeof dump);
+    ASSERT_STR_EQ(dump, "events=13 tasks=2 lanes=3 duration=6000000 playhead=6000000 "
+                        "window=0..6000000 live=1 follow=ended");
+    ASSERT(fw.m.tr == tr_follow_trace(fw.f));
+    /* a worker still running when the view closes is waited for */
+    ASSERT_OK(vw__follow_start(&fw));
+    vw__state_close(&st);
+    vw__follow_close(&fw);
+    unlink(trace);
+}
+
+#ifdef TOP_PROG
+/* The first line of /proc/PATH (NUL bytes as spaces), or "". */
+static const char *proc_text(const char *fmt, long pid, char *buf, size_t n)
+{
+    char path[128];
+    snprintf(path, sizeof path, fmt, pid);
+    buf[0] = '\0';
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return buf;
+    ssize_t r = read(fd, buf, n - 1);
+    close(fd);
+    buf[r > 0 ? r : 0] = '\0';
+    for (ssize_t i = 0; i < r; i++)
+        if (buf[i] == '\0')
+            buf[i] = ' ';
+    return buf;
+}
+
+/* The pid of record's child running coscope-view --follow trace, which
+ * has the trace open, or 0 (not yet). */
+static long viewer_of(pid_t record)
+{
+    char kids[256], cmd[4096], want[256], fd_path[128], link[256], path[64];
+    snprintf(path, sizeof path, "/proc/%ld/task/%ld/children", (long)record, (long)record);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    ssize_t r = read(fd, kids, sizeof kids - 1);
+    close(fd);
+    kids[r > 0 ? r : 0] = '\0';
+    snprintf(want, sizeof want, " --follow %s ", trace);
+    for (char *p = strtok(kids, " "); p; p = strtok(NULL, " ")) {
+        long kid = atol(p);
+        proc_text("/proc/%ld/cmdline", kid, cmd, sizeof cmd);
+        if (!strstr(cmd, want))
+            continue;
+        for (int k = 3; k < 64; k++) { /* tr_follow has the file open */
+            snprintf(fd_path, sizeof fd_path, "/proc/%ld/fd/%d", kid, k);
+            ssize_t n = readlink(fd_path, link, sizeof link - 1);
+            if (n > 0 && (link[n] = '\0', strcmp(link, trace) == 0))
+                return kid;
+        }
+    }
+    return 0;
+}
+
+/* `record --view -- top_prog`: record runs the program and, beside it,
+ * coscope-view --follow on its trace (an old file there is removed first,
+ * so the view starts at the run's first line); SIGTERM to the group ends
+ * the program and closes the window; record passes the status on. */
+static void test_record_view(void)
+{
+    char dir[] = "/tmp/coscope-rview-XXXXXX";
+    ASSERT_NOT_NULL(mkdtemp(dir));
+    snprintf(trace, sizeof trace, "%s/run.jsonl", dir);
+    put("an old run's file\n", 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        setenv("SDL_VIDEODRIVER", "offscreen", 1);
+        unsetenv("COSCOPE_FLIGHT");
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        execl(COSCOPE_EXE, COSCOPE_EXE, "record", "--view", "-o", trace, "--", TOP_PROG,
+              (char *)NULL);
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    long view_pid = 0;
+    static char text[1 << 16];
+    for (;;) { /* no timing: until both hold, or the test's timeout fails it */
+        if (!view_pid)
+            view_pid = viewer_of(pid);
+        int fd = open(trace, O_RDONLY);
+        ssize_t r = fd >= 0 ? read(fd, text, sizeof text - 1) : 0;
+        if (fd >= 0)
+            close(fd);
+        text[r > 0 ? r : 0] = '\0';
+        if (view_pid && strstr(text, "\"name\":\"spinner\""))
+            break;
+        usleep(20000);
+    }
+    int fresh_file = strncmp(text, "{\"ev\":\"trace\",", 14) == 0; /* the old one is gone */
+    ASSERT_OK(kill(-pid, SIGTERM)); /* first: a failed check leaves no child */
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 128 + SIGTERM);
+    ASSERT_EQ(kill((pid_t)view_pid, 0), -1); /* the window closed too */
+    ASSERT(fresh_file);
+    unlink(trace);
+    rmdir(dir);
+}
+#endif
+
 static const test_case cases[] = {
     {"grow", test_grow},
     {"garbage", test_garbage},
+    {"worker", test_worker},
+#ifdef TOP_PROG
+    {"record_view", test_record_view},
+#endif
     {NULL, NULL},
 };
 

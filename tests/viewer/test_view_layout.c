@@ -137,6 +137,102 @@ static void test_span_pixels(void)
     fx_close();
 }
 
+/* The newer waits (select, sem, cond, group, signal) have colours of
+ * their own, opaque and distinct from every other state's. */
+static void test_wait_colours(void)
+{
+    static const struct {
+        int why;
+        vw_rgba c;
+    } want[] = {{TR_WAIT_SELECT, {0x89, 0x57, 0xe5, 255}},
+                {TR_WAIT_SEM, {0xf7, 0x78, 0xba, 255}},
+                {TR_WAIT_COND, {0x9e, 0x6a, 0x03, 255}},
+                {TR_WAIT_GROUP, {0x1f, 0x9e, 0x89, 255}},
+                {TR_WAIT_SIGNAL, {0x4c, 0x5a, 0x8a, 255}}};
+    fx_open("waits.jsonl");
+    window(0, 6000000);
+    fx_layout();
+    for (uint32_t task = 1; task <= 5; task++) {
+        const vw_cmd *c = NULL;
+        for (int k = 0; (c = fx_find(VW_CMD_RECT, VW_R_SPAN, task, k)); k++)
+            if (c->state == TR_ST_WAITING)
+                break;
+        ASSERT_NOT_NULL(c);
+        ASSERT_EQ(c->why, want[task - 1].why);
+        ASSERT_EQ(c->c.r, want[task - 1].c.r);
+        ASSERT_EQ(c->c.g, want[task - 1].c.g);
+        ASSERT_EQ(c->c.b, want[task - 1].c.b);
+        ASSERT_EQ(c->c.a, 255);
+    }
+    fx_close();
+    /* every state and wait its own colour (the two channel sides share) */
+    vw_rgba all[TR_WAIT__COUNT + 3];
+    int n = 0;
+    for (int w = 0; w < TR_WAIT__COUNT; w++)
+        if (w != TR_WAIT_CHAN_RECV)
+            all[n++] = vw__state_colour(TR_ST_WAITING, w);
+    all[n++] = vw__state_colour(TR_ST_RUNNING, 0);
+    all[n++] = vw__state_colour(TR_ST_READY, 0);
+    all[n++] = vw__state_colour(TR_ST_DONE, 0);
+    for (int i = 0; i < n; i++) {
+        ASSERT_EQ(all[i].a, 255);
+        for (int j = 0; j < i; j++)
+            ASSERT(all[i].r != all[j].r || all[i].g != all[j].g || all[i].b != all[j].b);
+    }
+}
+
+/* Annotated spans (co_span_begin / end): tr_annot_list pairs them per task
+ * with their depth, the open one ending at the trace's end; the layout
+ * draws each as a 3 px bar in its lane's bottom padding, nested ones in the
+ * second shade, at exact pixels (1 px = 10 us here). */
+static void test_annot_bars(void)
+{
+    fx_open("annots.jsonl");
+    tr_annot_span *v = NULL;
+    ASSERT_EQ(tr_annot_list(TR, &v), 4);
+    ASSERT_EQ(v[0].task, 1); /* by task, then t0 */
+    ASSERT_STR_EQ(tr_str(TR, v[0].name), "outer");
+    ASSERT_EQ(v[0].t0, 1000000);
+    ASSERT_EQ(v[0].t1, 5000000);
+    ASSERT_EQ(v[0].depth, 0);
+    ASSERT_STR_EQ(tr_str(TR, v[1].name), "inner");
+    ASSERT_EQ(v[1].t1, 3000000);
+    ASSERT_EQ(v[1].depth, 1); /* "elsewhere" of task 2 does not nest it */
+    ASSERT_STR_EQ(tr_str(TR, v[2].name), "tail");
+    ASSERT_EQ(v[2].t1, 9600000);
+    ASSERT_EQ(v[2].open, 1);
+    ASSERT_EQ(v[3].task, 2);
+    ASSERT_EQ(v[3].depth, 0);
+    ASSERT_EQ(v[3].open, 0);
+    free(v);
+    window(0, 9600000);
+    fx_layout();
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_ANNOT, 0), 4);
+    static const int want[][3] = {{100, 400, 0}, {200, 100, 1}, {700, 260, 0}};
+    for (int k = 0; k < 3; k++) {
+        const vw_cmd *c = fx_find(VW_CMD_RECT, VW_R_ANNOT, 1, k);
+        ASSERT_NOT_NULL(c);
+        ASSERT_EQ(c->x, TL_X + want[k][0]);
+        ASSERT_EQ(c->w, want[k][1]);
+        ASSERT_EQ(c->y, LANES_Y + LANE_H + LANE_H - 4);
+        ASSERT_EQ(c->h, 3);
+        ASSERT_EQ(c->c.r, want[k][2] ? 0x8b : 0xdc);
+    }
+    const vw_cmd *c = fx_find(VW_CMD_RECT, VW_R_ANNOT, 2, 0);
+    ASSERT_NOT_NULL(c);
+    ASSERT_EQ(c->x, TL_X + 250);
+    ASSERT_EQ(c->w, 550);
+    ASSERT_EQ(c->y, LANES_Y + 2 * LANE_H + LANE_H - 4);
+    /* a window inside "outer" after "inner": only outer, clipped */
+    window(3500000, 4500000);
+    fx_layout();
+    ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_ANNOT, 1), 1);
+    c = fx_find(VW_CMD_RECT, VW_R_ANNOT, 1, 0);
+    ASSERT_EQ(c->x, TL_X);
+    ASSERT_EQ(c->w, TL_W);
+    fx_close();
+}
+
 static void test_lod_density(void)
 {
     fx_open("small.jsonl");
@@ -816,6 +912,8 @@ int main(int argc, char **argv)
         {"lane_order", test_lane_order},
         {"pool_lane", test_pool_lane},
         {"span_pixels", test_span_pixels},
+        {"wait_colours", test_wait_colours},
+        {"annot_bars", test_annot_bars},
         {"lod_density", test_lod_density},
         {"lod_many", test_lod_many},
         {"playhead_dim", test_playhead_dim},

@@ -26,6 +26,9 @@ int cli__stats(int argc, char **argv);
 int cli__export(int argc, char **argv);
 int cli__validate(int argc, char **argv);
 int cli__view(int argc, char **argv);
+/* The coscope-view program's path into prog (beside this binary, else the
+ * install's bindir): 0, or -ENOENT with where saying where it looked. */
+int cli__viewer_path(char *prog, size_t n, char *where, size_t wn);
 int cli__why(int argc, char **argv);
 int cli__top(int argc, char **argv);
 int cli__replay(int argc, char **argv);

@@ -6,7 +6,9 @@
  * `record` are forwarded to the program. With --flight the program runs in
  * flight-recorder mode (COSCOPE_FLIGHT): FILE itself is never written, and
  * the summary lists the dumps FILE's stem.N.ext the run left. With --top
- * the trace is shown by top's live view while the program runs. */
+ * the trace is shown by top's live view while the program runs; with
+ * --view by `coscope-view --follow`, a second child, whose window stays
+ * until it is closed (record waits for both). */
 #include "cli.h"
 
 #include <errno.h>
@@ -24,7 +26,7 @@ extern char **environ;
 
 static void usage(FILE *f)
 {
-    fputs("usage: coscope record [-o FILE] [--flight AMOUNT | --top] "
+    fputs("usage: coscope record [-o FILE] [--flight AMOUNT | --top | --view] "
           "[--replayable] -- PROG [ARGS...]\n"
           "\n"
           "Runs PROG with tracing on (COSCOPE_TRACE=FILE in its environment), "
@@ -52,6 +54,12 @@ static void usage(FILE *f)
           "its trace\n"
           "                           (q leaves the view; it ends when PROG "
           "does)\n"
+          "  --view                   while PROG runs, show its trace in the "
+          "viewer as\n"
+          "                           it grows (coscope view --follow FILE); "
+          "record\n"
+          "                           returns when PROG has ended and the "
+          "window is closed\n"
           "  --replayable             also log every input the runtime takes "
           "(FILE's\n"
           "                           stem + \".replay\", COSCOPE_REPLAY_LOG) "
@@ -116,7 +124,34 @@ static int child_ended(void *arg)
 /* Runs argv with the trace path in its environment (and top's view of
  * top_path while it runs, when given); returns the exit status to pass on
  * (128+signal when killed), or -errno if it could not start. */
-static int run(char **argv, const char *top_path, int *signaled)
+/* `record --view`: coscope-view --follow path, a second child; -1 when it
+ * could not start (said on stderr: the recording goes on without it). */
+static pid_t start_viewer(const char *path)
+{
+    char prog[4096], where[4352];
+    if (cli__viewer_path(prog, sizeof prog, where, sizeof where) != 0) {
+        fprintf(stderr, "coscope: record --view: %s\n", where);
+        return -1;
+    }
+    char *args[] = {prog, "--follow", (char *)path, NULL};
+    pid_t pid;
+    posix_spawnattr_t attr;
+    sigset_t dflt;
+    posix_spawnattr_init(&attr);
+    sigemptyset(&dflt); /* record ignores SIGQUIT meanwhile: the viewer not */
+    sigaddset(&dflt, SIGQUIT);
+    posix_spawnattr_setsigdefault(&attr, &dflt);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+    int rc = posix_spawn(&pid, prog, NULL, &attr, args, environ);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) {
+        fprintf(stderr, "coscope: record --view: cannot run %s: %s\n", prog, strerror(rc));
+        return -1;
+    }
+    return pid;
+}
+
+static int run(char **argv, const char *top_path, const char *view_path, int *signaled)
 {
     posix_spawnattr_t attr;
     sigset_t dflt, fwd, old_mask;
@@ -153,6 +188,7 @@ static int run(char **argv, const char *top_path, int *signaled)
         child_pid = pid;
     sigprocmask(SIG_SETMASK, &old_mask, NULL);
     child_wait w = {pid, 0, 0};
+    pid_t viewer = rc == 0 && view_path ? start_viewer(view_path) : -1;
     if (rc == 0 && top_path)
         cli__top_live(top_path, child_ended, &w);
     if (w.reaped) {
@@ -166,6 +202,8 @@ static int run(char **argv, const char *top_path, int *signaled)
         }
     }
     child_pid = 0;
+    while (viewer > 0 && waitpid(viewer, NULL, 0) < 0 && errno == EINTR)
+        ; /* the window stays until it is closed */
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
@@ -263,7 +301,7 @@ static void flight_summary(const char *prog, const char *path, int status,
 /* record's options. */
 typedef struct rec_opts {
     const char *out, *flight;
-    int top, replayable;
+    int top, view, replayable;
 } rec_opts;
 
 /* Parses the options before PROG into *o: the index of PROG, or 0 after
@@ -298,6 +336,8 @@ static int parse_opts(int argc, char **argv, rec_opts *o, int *exit_code)
             o->flight = val;
         } else if (strcmp(a, "--top") == 0) {
             o->top = 1;
+        } else if (strcmp(a, "--view") == 0) {
+            o->view = 1;
         } else if (strcmp(a, "--replayable") == 0) {
             o->replayable = 1;
         } else if (a[0] == '-') {
@@ -317,17 +357,22 @@ static int parse_opts(int argc, char **argv, rec_opts *o, int *exit_code)
                                       "trace: not with --flight");
         return -1;
     }
-    if (o->top && o->flight) {
-        *exit_code = cli__usage_error("record", "--top shows the trace as it is "
-                                      "written: not with --flight, which writes none");
+    if ((o->top || o->view) && o->flight) {
+        *exit_code = cli__usage_error("record", "--%s shows the trace as it is "
+                                      "written: not with --flight, which writes none",
+                                      o->top ? "top" : "view");
+        return -1;
+    }
+    if (o->top && o->view) {
+        *exit_code = cli__usage_error("record", "--top and --view: one live view at a time");
         return -1;
     }
     return i;
 }
 
 /* COSCOPE_TRACE (and COSCOPE_FLIGHT) for PROG; 0 or -ENOMEM. An exported
- * COSCOPE_FLIGHT means flight mode as --flight does, except under --top,
- * which needs the trace written as it goes. */
+ * COSCOPE_FLIGHT means flight mode as --flight does, except under --top
+ * and --view, which need the trace written as it goes. */
 static int set_env(const char *path, rec_opts *o)
 {
     const char *val = getenv("COSCOPE_FLIGHT");
@@ -342,7 +387,7 @@ static int set_env(const char *path, rec_opts *o)
     } else if (unsetenv("COSCOPE_REPLAY_LOG") != 0) {
         return -ENOMEM;
     }
-    if (o->top)
+    if (o->top || o->view)
         return unsetenv("COSCOPE_FLIGHT") != 0 ? -ENOMEM : 0;
     if (!o->flight && val && *val && strcmp(val, "0") != 0)
         o->flight = val;
@@ -353,7 +398,7 @@ static int set_env(const char *path, rec_opts *o)
 
 int cli__record(int argc, char **argv)
 {
-    rec_opts o = {NULL, NULL, 0, 0};
+    rec_opts o = {NULL, NULL, 0, 0, 0};
     char *path = NULL;
     int i, existed, status, signaled = 0, code = CLI_USAGE;
     struct stat before, after;
@@ -371,8 +416,12 @@ int cli__record(int argc, char **argv)
     /* A trace left by an earlier run must not be taken for this one's. */
     existed = stat(path, &before) == 0;
     time_t started = time(NULL);
+    /* A live view follows the file from its first line: not an old run's
+     * lines that PROG then truncates (it would see the file shrink). */
+    if (existed && (o.top || o.view) && unlink(path) == 0)
+        existed = 0;
 
-    status = run(prog, o.top ? path : NULL, &signaled);
+    status = run(prog, o.top ? path : NULL, o.view ? path : NULL, &signaled);
     if (status < 0) {
         fprintf(stderr, "coscope: cannot run %s: %s\n", prog[0],
                 strerror(-status));

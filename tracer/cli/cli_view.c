@@ -39,20 +39,26 @@ static size_t self_dir(char *buf, size_t n)
     return slash ? (size_t)(slash - buf) : 0;
 }
 
-int cli__view(int argc, char **argv)
+int cli__viewer_path(char *prog, size_t n, char *where, size_t wn)
 {
-    char self[PATH_MAX], prog[PATH_MAX];
+    char self[PATH_MAX];
     size_t dirlen = self_dir(self, sizeof self);
-
-    if ((dirlen == 0 || try_dir(self, dirlen, prog, sizeof prog) != 0) &&
-        try_dir(COSCOPE_INSTALL_BINDIR, strlen(COSCOPE_INSTALL_BINDIR), prog,
-                sizeof prog) != 0) {
-        char where[PATH_MAX + 64];
-        snprintf(where, sizeof where,
+    if ((dirlen == 0 || try_dir(self, dirlen, prog, n) != 0) &&
+        try_dir(COSCOPE_INSTALL_BINDIR, strlen(COSCOPE_INSTALL_BINDIR), prog, n) != 0) {
+        snprintf(where, wn,
                  "the viewer program " VIEW_PROG " is not installed (looked "
                  "in %.*s and " COSCOPE_INSTALL_BINDIR "); it is built unless "
                  "-DCOSCOPE_VIEWER=OFF",
                  (int)dirlen, self);
+        return -ENOENT;
+    }
+    return 0;
+}
+
+int cli__view(int argc, char **argv)
+{
+    char prog[PATH_MAX], where[PATH_MAX + 256];
+    if (cli__viewer_path(prog, sizeof prog, where, sizeof where) != 0) {
         for (int i = 1; i < argc; i++) {
             if (cli__is_help(argv[i])) {
                 printf("usage: coscope view FILE [options]\n\n"

@@ -5,8 +5,9 @@
  * (`raw`). What callers see is a tr_trace rebuilt from `raw` after a poll
  * that added events (lines of other kinds wait for the next one) — sorted, modelled, stacks and warnings, as tr_load
  * builds one — then swapped into the same struct, so the caller's pointer
- * stays valid while the arrays behind it move. Nothing is read or parsed
- * twice; the rebuild costs O(events) (plus the caller's tr_analyze), which
+ * stays valid while the arrays behind it move (tr_follow_fetch builds it
+ * aside, tr_follow_swap swaps it in: a viewer fetches on a thread while it
+ * draws the trace it has). Nothing is read or parsed twice; the rebuild costs O(events) (plus the caller's tr_analyze), which
  * is why callers poll a few times a second at most.
  * A bad line ends the following there (a sticky error, "file:line: what"):
  * the lines before it in the same poll are kept when the parser found it;
@@ -29,7 +30,7 @@
 /* What a poll may have to undo: raw's sizes before it. */
 typedef struct mark {
     size_t nev, nwide, nrefs, ncpus, ndefs, npcs, nmods;
-    uint64_t nlines, unknown_events, unknown_fields, end_events, end_dropped;
+    uint64_t off, nlines, unknown_events, unknown_fields, end_events, end_dropped;
     int has_end, have_loop;
     int64_t last_loop_t;
     tr__unknown unk;
@@ -49,6 +50,8 @@ struct tr_follow {
     int64_t last_loop_t; /* of the last loop-thread event: "t" may not go back */
     tr_trace *tr;        /* what callers see */
     int shown_end;       /* tr holds the end line */
+    tr_trace *next;      /* built by a fetch, not swapped in yet */
+    int next_end;
     int err;             /* sticky: 0 or the negative errno of the stop */
     char msg[512];
 };
@@ -102,6 +105,7 @@ void tr_follow_free(tr_follow *f)
     close(f->fd);
     tr_free(f->raw);
     tr_free(f->tr);
+    tr_free(f->next);
     free(f->path);
     free(f);
 }
@@ -123,6 +127,7 @@ static mark take_mark(const tr_follow *f)
         m.unknown_fields = r->head.unknown_fields;
         m.end_events = r->head.end_events, m.end_dropped = r->head.end_dropped;
     }
+    m.off = f->off;
     m.nlines = f->nlines;
     m.has_end = f->has_end, m.have_loop = f->have_loop;
     m.last_loop_t = f->last_loop_t;
@@ -143,6 +148,7 @@ static void undo(tr_follow *f, const mark *m)
         r->head.unknown_fields = m->unknown_fields;
         r->head.end_events = m->end_events, r->head.end_dropped = m->end_dropped;
     }
+    f->off = m->off;
     f->nlines = m->nlines;
     f->has_end = m->has_end, f->have_loop = m->have_loop;
     f->last_loop_t = m->last_loop_t;
@@ -324,7 +330,8 @@ static int take_lines(tr_follow *f, const char *data, size_t len)
     return rc;
 }
 
-/* The trace callers see, rebuilt from raw and swapped into f->tr. */
+/* The next trace callers will see, built from raw into f->next (the one
+ * they see is not touched: another thread may be reading it). */
 static int rebuild(tr_follow *f)
 {
     const tr_trace *r = f->raw;
@@ -351,6 +358,25 @@ static int rebuild(tr_follow *f)
     t->head.truncated = !f->has_end; /* so far */
     if ((rc = tr__finish(t, f->program, &f->unk)) != 0)
         goto out;
+    tr_free(f->next); /* an older one not swapped in: this one holds it all */
+    f->next = t;
+    f->next_end = f->has_end;
+    return 0;
+fail:
+    tr__set_error("%s: out of memory", f->path);
+out:
+    tr_free(t);
+    return rc;
+}
+
+tr_trace *tr_follow_next(tr_follow *f) { return f ? f->next : NULL; }
+
+int tr_follow_swap(tr_follow *f)
+{
+    if (!f || !f->next)
+        return 0;
+    tr_trace *t = f->next;
+    f->next = NULL;
     if (f->tr) { /* same struct, new contents: the caller's pointer holds */
         tr_trace old = *f->tr;
         *f->tr = *t;
@@ -359,13 +385,8 @@ static int rebuild(tr_follow *f)
     } else {
         f->tr = t;
     }
-    f->shown_end = f->has_end;
-    return 0;
-fail:
-    tr__set_error("%s: out of memory", f->path);
-out:
-    tr_free(t);
-    return rc;
+    f->shown_end = f->next_end;
+    return 1;
 }
 
 /* Reads up to BLOCK bytes at f->off into buf; how many, or a negative errno. */
@@ -392,13 +413,19 @@ static long read_block(tr_follow *f, char *buf, size_t want)
 static int read_lines(tr_follow *f, uint64_t size, int *took)
 {
     char *buf = NULL;
+    size_t cap = 0;
     int rc = 0;
     while (rc == 0 && f->off < size) {
         size_t want = size - f->off < BLOCK ? (size_t)(size - f->off) : BLOCK;
-        if (!buf && !(buf = malloc(BLOCK))) {
-            tr__set_error("%s: out of memory", f->path);
-            rc = -ENOMEM;
-            break;
+        if (want > cap) { /* as much as came, up to a block: appends are small */
+            char *nb = realloc(buf, want);
+            if (!nb) {
+                tr__set_error("%s: out of memory", f->path);
+                rc = -ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap = want;
         }
         long got = read_block(f, buf, want);
         if (got < 0) {
@@ -427,6 +454,13 @@ static int read_lines(tr_follow *f, uint64_t size, int *took)
 
 long tr_follow_poll(tr_follow *f)
 {
+    long n = tr_follow_fetch(f);
+    tr_follow_swap(f);
+    return n;
+}
+
+long tr_follow_fetch(tr_follow *f)
+{
     if (!f)
         return -EINVAL;
     if (f->err) {
@@ -449,7 +483,7 @@ long tr_follow_poll(tr_follow *f)
     int rc = read_lines(f, (uint64_t)sb.st_size, &took);
     if (rc != 0)
         stop(f, rc);
-    if (took && f->raw && (f->raw->nev != nev0 || !f->tr)) {
+    if (took && f->raw && (f->raw->nev != nev0 || (!f->tr && !f->next))) {
         int brc = rebuild(f);
         if (brc != 0) { /* the model refused it (or memory): undo the poll */
             undo(f, &m);

@@ -135,6 +135,17 @@ int tr_follow_open(const char *path, tr_follow **out);
  * refuses, e.g. a task never spawned, adds none) and every later poll
  * returns the same error. */
 long tr_follow_poll(tr_follow *f);
+/* tr_follow_poll in two halves, for a caller that reads on another thread
+ * while it shows the trace it has: tr_follow_fetch reads and builds the
+ * grown trace aside (same returns as tr_follow_poll; f's shown trace and
+ * tr_follow_ended are not touched, so another thread may read them
+ * meanwhile, but no two calls on f may run at once); tr_follow_next is
+ * that pending trace (NULL: none; it may be analysed before the swap);
+ * tr_follow_swap makes it the trace shown, in the same struct as before
+ * (the pending pointer is gone then): 1, or 0 when nothing was pending. */
+long tr_follow_fetch(tr_follow *f);
+tr_trace *tr_follow_next(tr_follow *f);
+int tr_follow_swap(tr_follow *f);
 /* The trace read so far, or NULL before its first line is whole. */
 tr_trace *tr_follow_trace(tr_follow *f);
 /* 1 when the trace holds its last line (`end`, `fatal` or `halt`). */
@@ -475,6 +486,18 @@ typedef struct tr_annot {
     int64_t total, max; /* ns */
 } tr_annot;
 long tr_annot_spans(const tr_trace *tr, tr_annot **out);
+/* The same spans one by one (what the viewer draws), by task id, then t0,
+ * then depth. A span still open at the end ends at the trace's duration
+ * (open 1); depth counts the spans of its task open when it began (0:
+ * outermost). tr_annot_list fills *out (free() it; NULL when there are
+ * none) and returns how many, or a negative errno. */
+typedef struct tr_annot_span {
+    int64_t t0, t1;
+    uint32_t task, name; /* name: a string id */
+    uint32_t depth;
+    uint32_t open;
+} tr_annot_span;
+long tr_annot_list(const tr_trace *tr, tr_annot_span **out);
 
 /* Histograms of run-slice length and scheduling latency (ready -> run), in
  * log2 buckets: bucket 0 counts values below 2 ns, bucket i >= 1 counts
