@@ -1,7 +1,8 @@
 /* tr_fields.c: the field names of trace format v1 (TR_FIELDS in
  * coscope/tr_kinds.h) as a table, and the key -> field lookup the reader
  * runs for every key of every line: candidates by first byte (an index
- * built once from the one table), then strcmp on those few. */
+ * built once from the one table), then a byte compare on those few (an
+ * inline loop: keys are a few bytes, a strcmp call cost more than that). */
 #include "coscope/tr_kinds.h"
 
 #include <pthread.h>
@@ -37,13 +38,21 @@ const char *tr_field_name(int f)
     return f >= 0 && f < TR_FLD__COUNT ? names[f] : "?";
 }
 
+/* Is a the same string as b? */
+static int same(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
 int tr_field_parse(const char *k)
 {
     if (!k)
         return -1;
     pthread_once(&index_once, build_index);
     for (const signed char *f = by_first[(unsigned char)k[0]]; *f >= 0; f++)
-        if (strcmp(names[*f], k) == 0)
+        if (same(names[*f], k))
             return *f;
     return -1;
 }

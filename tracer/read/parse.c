@@ -1,5 +1,6 @@
 /* tracer/read/parse.c: one chunk of trace lines -> events.
- * Each line goes through cJSON (nodes from a per-thread bump arena), its
+ * Each line is read by flat.c when it is plain (the recorder's shape),
+ * else by cJSON (nodes from a per-thread bump arena); either way its
  * fields are matched once by a switch and checked against the event kind,
  * strings are interned in the chunk's own table. A chunk knows nothing of
  * the others: reader.c gives it lines to parse and merges the results. */
@@ -78,6 +79,8 @@ static const uint64_t allowed[TR_EV__COUNT] = {
  * (and the line's tree is then freed node by node). The hooks are global
  * to cJSON but act only in a thread that has an arena, so any other cJSON
  * user in the process keeps plain malloc/free. */
+#define FLAT_MAX 32 /* members of a line read without cJSON, at most */
+
 typedef struct arena {
     char *base;
     size_t used, cap;
@@ -85,9 +88,18 @@ typedef struct arena {
     char *text;  /* the line with its numbers quoted (see quote_numbers) */
     size_t textcap;
     int oom; /* an allocation for this line failed: not a syntax error */
+    cJSON flat[1 + FLAT_MAX]; /* a plain line's object and members (flat.c) */
 } arena;
 
 static _Thread_local arena *thread_arena;
+static int flat_on = 1; /* see tr__set_flat */
+
+int tr__set_flat(int on)
+{
+    int old = flat_on;
+    flat_on = on;
+    return old;
+}
 
 static void *arena_malloc(size_t n)
 {
@@ -135,7 +147,7 @@ static void install_hooks(void)
  * valid UTF-8); a real string starting with a raw 0xFF is refused (it is
  * not UTF-8 anyway), so the mark cannot be forged. Raw control bytes in a
  * string are refused too, as JSON says. */
-#define NUM_MARK '\xff'
+#define NUM_MARK TR__NUM_MARK
 
 static int is_digit(char ch) { return ch >= '0' && ch <= '9'; }
 
@@ -254,14 +266,18 @@ static cJSON *parse_json(const char *s, size_t n, int *whole)
     return root;
 }
 
+/* cJSON_IsString, inlined (a call into the shared library for every
+ * field of every line showed in the profile). */
+static int is_string(const cJSON *it) { return it && (it->type & 0xFF) == cJSON_String; }
+
 static int is_num(const cJSON *it)
 {
-    return cJSON_IsString(it) && it->valuestring[0] == NUM_MARK;
+    return is_string(it) && it->valuestring[0] == NUM_MARK;
 }
 
 static int is_str(const cJSON *it)
 {
-    return cJSON_IsString(it) && it->valuestring[0] != NUM_MARK;
+    return is_string(it) && it->valuestring[0] != NUM_MARK;
 }
 
 /* Nodes all in the arena: nothing to free. If someone else reset cJSON's
@@ -275,15 +291,18 @@ static void free_json(cJSON *root)
 
 /* ---- tokens: ev / why / op / status / kind strings -> enum values ---- */
 typedef struct tokens {
-    const char *name[64];
-    int8_t value[64];
+    const char *name[128];
+    size_t len[128];
+    int8_t value[128];
 } tokens;
 
-static tokens tok_ev, tok_wake, tok_wait, tok_op, tok_status, tok_kind;
+/* tok_field: the field names, as tr_field_parse knows them (every line
+ * looks up each of its keys: this table is the inlined twin of that call) */
+static tokens tok_ev, tok_wake, tok_wait, tok_op, tok_status, tok_kind, tok_field;
 
 static unsigned tok_hash(const char *s, size_t n)
 {
-    return ((unsigned char)s[0] * 31u + (unsigned)n * 7u + (unsigned char)s[n - 1] * 3u) & 63u;
+    return ((unsigned char)s[0] * 31u + (unsigned)n * 7u + (unsigned char)s[n - 1] * 3u) & 127u;
 }
 
 static void tok_init(tokens *t, int count, const char *(*name)(int), int first)
@@ -292,8 +311,9 @@ static void tok_init(tokens *t, int count, const char *(*name)(int), int first)
         const char *s = name(v);
         unsigned h = tok_hash(s, strlen(s));
         while (t->name[h])
-            h = (h + 1) & 63u;
+            h = (h + 1) & 127u;
         t->name[h] = s;
+        t->len[h] = strlen(s);
         t->value[h] = (int8_t)v;
     }
 }
@@ -303,8 +323,8 @@ static int tok_find(const tokens *t, const char *s)
     size_t n = strlen(s);
     if (n == 0)
         return -1;
-    for (unsigned h = tok_hash(s, n); t->name[h]; h = (h + 1) & 63u)
-        if (strcmp(t->name[h], s) == 0)
+    for (unsigned h = tok_hash(s, n); t->name[h]; h = (h + 1) & 127u)
+        if (t->len[h] == n && memcmp(t->name[h], s, n) == 0)
             return t->value[h];
     return -1;
 }
@@ -315,6 +335,8 @@ static int wait_token(const char *s) { return tok_find(&tok_wait, s); }
 static int op_token(const char *s) { return tok_find(&tok_op, s); }
 static int status_token(const char *s) { return tok_find(&tok_status, s); }
 static int kind_token(const char *s) { return tok_find(&tok_kind, s); }
+static int field_token(const char *s) { return tok_find(&tok_field, s); }
+static const char *field_name(int f) { return field_names[f]; }
 
 static void parse_init_once(void)
 {
@@ -325,6 +347,7 @@ static void parse_init_once(void)
     tok_init(&tok_op, TR_OP__COUNT, tr_op_name, 0);
     tok_init(&tok_status, TR_STATUS__COUNT, tr_status_name, 0);
     tok_init(&tok_kind, TR_OBJ__COUNT, tr_objkind_name, 0);
+    tok_init(&tok_field, F__COUNT, field_name, 0);
 }
 
 /* ---- one chunk of lines, parsed by one thread ---- */
@@ -899,15 +922,16 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
 {
     cJSON *f[F__COUNT] = {0};
     const char *unk = NULL;
-    uint64_t nunk = 0;
+    uint64_t nunk = 0, present = 0;
     for (cJSON *it = root->child; it; it = it->next) {
-        int id = it->string ? tr_field_parse(it->string) : -1;
+        int id = it->string ? field_token(it->string) : -1;
         if (id < 0) {
             if (nunk++ == 0)
                 unk = it->string ? it->string : "";
             continue;
         }
         f[id] = it;
+        present |= B(id);
     }
     if (!f[F_EV])
         return fail(c, line, -EINVAL, "missing \"ev\"");
@@ -924,12 +948,11 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
     if (ev == TR_EV_TRACE)
         return fail(c, line, -EINVAL, "header line in the middle of the trace");
     uint32_t extra = 0;
-    for (int id = 0; id < F__COUNT; id++)
-        if (f[id] && !(allowed[ev] & B(id))) {
-            if (!unk)
-                unk = field_names[id];
-            extra++;
-        }
+    for (uint64_t out = present & ~allowed[ev]; out; out &= out - 1) {
+        if (!unk) /* the lowest field id first, as a walk of f[] finds it */
+            unk = field_names[__builtin_ctzll(out)];
+        extra++;
+    }
     if (nunk + extra) {
         if (c->unk_fields == 0) {
             sanitize(c->unk_field, sizeof c->unk_field, unk);
@@ -974,9 +997,12 @@ static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int 
         return parse_header(c, s, n);
     if (n == 0)
         return fail(c, line, -EINVAL, "empty line");
-    int whole;
-    cJSON *root = parse_json(s, n, &whole);
-    if (!root && thread_arena->oom)
+    int whole = 1;
+    arena *a = thread_arena;
+    cJSON *root = a->flat;
+    if (!flat_on || n >= a->textcap || tr__flat_parse(s, n, a->text, a->flat, FLAT_MAX) != 0)
+        root = parse_json(s, n, &whole);
+    if (!root && a->oom)
         return fail(c, line, -ENOMEM, "out of memory");
     if (!root && file_last) {
         c->truncated = 1; /* cut short while being written: drop it */
@@ -985,11 +1011,12 @@ static int parse_line(tr__chunk *c, const char *s, size_t n, uint32_t line, int 
     int rc;
     if (!root || !cJSON_IsObject(root) || !whole)
         rc = fail(c, line, -EINVAL, "not a JSON object");
-    else if (has_nul_escape(s, n))
+    else if (root != a->flat && has_nul_escape(s, n)) /* a plain line has no '\\' */
         rc = fail(c, line, -EINVAL, "a string holds \\u0000 (NUL)");
     else
         rc = parse_event(c, root, line);
-    free_json(root);
+    if (root != a->flat)
+        free_json(root);
     return rc;
 }
 
@@ -1022,7 +1049,10 @@ void *tr__chunk_run(void *arg)
     const char *s = c->p, *end = c->p + c->len;
     const char *next_tick = s + TICK_BYTES;
     uint32_t line = 0;
-    arena a = {malloc(64 << 10), 0, 64 << 10, 0, NULL, 0, 0};
+    static const arena empty;
+    arena a = empty;
+    a.base = malloc(64 << 10);
+    a.cap = 64 << 10;
     if (!a.base)
         a.cap = 0; /* every node from malloc: slower, still right */
     thread_arena = &a;

@@ -1,6 +1,6 @@
 /* tracer/read/reader.c: trace file -> sorted event array.
- * The file is mmapped and read line by line in place (cJSON per line, never
- * a DOM of the whole file); big files are split at line boundaries and the
+ * The file is mmapped and read line by line in place (flat.c or cJSON per
+ * line, never a DOM of the whole file); big files are split at line boundaries and the
  * chunks parsed on several threads, then merged so that results, string ids
  * and line numbers are exactly those of a serial read.
  *

@@ -349,6 +349,19 @@ size_t tr__set_stream_limit(size_t bytes);
 /* Longest line accepted (longer lines are an error, not a crash). */
 #define TR__MAX_LINE ((size_t)1 << 20)
 
+/* The byte parse.c puts before a number's digits when it hands the number
+ * to cJSON as a string (see quote_numbers there). */
+#define TR__NUM_MARK '\xff'
+struct cJSON;
+/* Reads the line s[0..n) if it is a flat object of plain members (flat.c):
+ * node[0] becomes the object, node[1..] its members (at most max), their
+ * names and values in text (n + 1 bytes: a copy of the line). 0, or -1 when the line
+ * is not of that shape and must go through cJSON. */
+int tr__flat_parse(const char *s, size_t n, char *text, struct cJSON *node, int max);
+/* Whether parse.c tries tr__flat_parse before cJSON (1, the default); for
+ * tests that compare the two paths. Returns the previous setting. */
+int tr__set_flat(int on);
+
 /* a + b for non-negative sums that a hostile trace (overlapping spans, times
  * near INT64_MAX) could overflow: INT64_MAX instead. */
 static inline int64_t tr__sat_add(int64_t a, int64_t b)
