@@ -3,6 +3,7 @@
  * the CLI use. The state keeps the text (vw_state.clip) and the window
  * hands it to the clipboard, so copying is tested without a display. */
 #include <stdio.h>
+#include <string.h>
 
 #include "vw_int.h"
 
@@ -41,6 +42,50 @@ static size_t span_text(const vw_model *m, size_t si, char *buf, size_t n)
         tr_fmt_dur(d, sizeof d, sp->t1 - sp->t0),
         tr_fmt_dur(a, sizeof a, sp->t0), tr_fmt_dur(b, sizeof b, sp->t1),
         site ? " at " : "", site ? tr_str(m->tr, site) : "");
+}
+
+/* s as one shell word: as it is when made of characters no shell treats
+ * specially, else in single quotes (a ' inside as '\''). Cut short, never
+ * past n. */
+static size_t shell_word(char *buf, size_t n, const char *s)
+{
+    size_t o = 0;
+    int plain = *s != '\0';
+    for (const char *p = s; *p && plain; p++)
+        plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                (*p >= '0' && *p <= '9') || strchr("_./-+:@%,=", *p);
+    for (const char *p = plain ? "" : "'"; *p && o + 1 < n; p++)
+        buf[o++] = *p;
+    for (const char *p = s; *p && o + 1 < n; p++) {
+        const char *w = !plain && *p == '\'' ? "'\\''" : NULL;
+        for (; w && *w && o + 1 < n; w++)
+            buf[o++] = *w;
+        if (!w)
+            buf[o++] = *p;
+    }
+    if (!plain && o + 1 < n)
+        buf[o++] = '\'';
+    buf[o] = '\0';
+    return o;
+}
+
+size_t vw__replay_text(const vw_state *st, const vw_model *m, char *buf, size_t n)
+{
+    if (n == 0)
+        return 0;
+    buf[0] = '\0';
+    uint64_t no = st->cursor >= 0
+                      ? tr_replay_index_event(m->replay, m->tr, (size_t)st->cursor)
+                      : 0;
+    if (no == 0)
+        return 0;
+    char path[256], prog[160];
+    const char *name = tr_head(m->tr)->program;
+    shell_word(path, sizeof path, tr_trace_path(m->tr));
+    shell_word(prog, sizeof prog, name && *name ? name : "PROG");
+    int w = snprintf(buf, n, "coscope replay %s --stop-at %llu -- %s", path,
+                     (unsigned long long)no, prog);
+    return w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
 }
 
 size_t vw__selection_text(const vw_state *st, const vw_model *m, char *buf,

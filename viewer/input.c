@@ -50,6 +50,8 @@ const vw_key vw__keymap[] = {
      "collapse / expand the selected task's children"},
     {SDLK_c, VW_MOD_CTRL, 0, VW_A_COPY, 0, "Ctrl+C",
      "copy the selected stall, span or event as text"},
+    {SDLK_r, VW_MOD_CTRL, 0, VW_A_COPY_REPLAY, 0, "Ctrl+R",
+     "copy the command that replays the run and stops at the current event"},
     {SDLK_o, VW_MOD_CTRL, 0, VW_A_OPEN, 0, "Ctrl+O",
      "open another trace: type its path (or drop a file here)"},
     {SDLK_PAGEUP, 0, 0, VW_A_SCROLL, -10, "PgUp  PgDn", "scroll the lanes"},

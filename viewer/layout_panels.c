@@ -468,6 +468,11 @@ static void detail_panel(panel *p, const vw_state *st, const vw_model *m)
         stack_rows(p, m, tr_ev_stack(m->tr, (size_t)st->cursor));
         snprintf(buf, sizeof buf, "%u", tr_ev_line(m->tr, (size_t)st->cursor));
         row(p, "trace line", buf);
+        uint64_t no = tr_replay_index_event(m->replay, m->tr, (size_t)st->cursor);
+        if (no) {
+            snprintf(buf, sizeof buf, "--stop-at %llu  (Ctrl+R copies)", (unsigned long long)no);
+            row(p, "replay", buf);
+        }
     }
 }
 

@@ -204,7 +204,8 @@ int vw__model_init(vw_model *m, const tr_trace *tr)
         int64_t d = sp[i].state == TR_ST_RUNNING ? sp[i].t1 - sp[i].t0 : 0;
         m->cum_run[i + 1] = m->cum_run[i] > INT64_MAX - d ? INT64_MAX : m->cum_run[i] + d;
     }
-    if ((rc = build_pool(m)) != 0 || (rc = build_annots(m)) != 0)
+    if ((rc = build_pool(m)) != 0 || (rc = build_annots(m)) != 0 ||
+        (rc = tr_replay_index_new(tr, &m->replay)) != 0)
         goto fail;
     return 0;
 fail:
@@ -228,5 +229,6 @@ void vw__model_close(vw_model *m)
     free(m->annots);
     free(m->annot0);
     free(m->annot_reach);
+    tr_replay_index_free(m->replay);
     memset(m, 0, sizeof *m);
 }

@@ -50,6 +50,7 @@ static const char *const action_names[VW_A__COUNT] = {
     "copy",
     "open",
     "live",
+    "copy_replay",
 };
 
 const char *vw__action_name(int kind)
@@ -860,6 +861,16 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         }
         break;
     }
+    case VW_A_COPY_REPLAY:
+        if (vw__replay_text(st, m, st->clip, sizeof st->clip) > 0) {
+            st->clip_ready = 1;
+            snprintf(st->status, sizeof st->status, "copied: %.100s", st->clip);
+        } else {
+            snprintf(st->status, sizeof st->status,
+                     "no replay stop here (step to an event of the loop)");
+        }
+        st->dirty = 1;
+        break;
     case VW_A_LIVE:
         if (st->follow == VW_FOLLOW_NONE) {
             snprintf(st->status, sizeof st->status,

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "coscope/trace.h"
+#include "coscope/tr_replay.h"
 #include "coscope/viewer.h"
 
 /* ---- colours and the theme ---- */
@@ -66,6 +67,7 @@ typedef struct vw_model {
     size_t nannots;
     uint32_t *annot0;     /* [2 ntasks + 1] */
     int64_t *annot_reach; /* [nannots] */
+    tr_replay_index *replay; /* events' replay numbers (--stop-at) */
 } vw_model;
 
 /* Builds the indexes over tr (borrowed; it must outlive the model and be
@@ -340,6 +342,7 @@ typedef enum vw_action_kind {
     VW_A_COPY,   /* the selection as text into st->clip (Ctrl+C) */
     VW_A_OPEN,   /* opens the "open trace" prompt (Ctrl+O) */
     VW_A_LIVE,   /* toggles live: the playhead held at a growing trace's end */
+    VW_A_COPY_REPLAY, /* the replay command stopping at the event into st->clip */
     VW_A__COUNT
 } vw_action_kind;
 
@@ -507,6 +510,12 @@ void vw__layout_help(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms);
 /* The selection as one line of text (copy.c): the selected stall, else
  * span, else the event at the cursor; "" when there is none. Returns its
  * length (snprintf's: it may have been cut at n). */
+/* The command that replays the run and stops right before the event at
+ * the cursor: "coscope replay TRACE --stop-at N -- PROG" (TRACE and PROG
+ * quoted for a shell when they need it; PROG is the header's program name:
+ * its path and arguments are not in the trace); 0 when the cursor is on no
+ * event or on one without a number (a pool thread's). */
+size_t vw__replay_text(const vw_state *st, const vw_model *m, char *buf, size_t n);
 size_t vw__selection_text(const vw_state *st, const vw_model *m, char *buf,
                           size_t n);
 /* One event as a line of text for the log and the detail panel. */

@@ -6,6 +6,8 @@
  * event with the exact text; --stop-at stops before the right event, in
  * the right task (gdb checks the frame and a local). No timing: every
  * figure compared comes from the recorded trace itself. */
+#include "coscope/trace.h"
+#include "coscope/tr_replay.h"
 #include "test.h"
 
 #include <arpa/inet.h>
@@ -223,6 +225,45 @@ static void assert_identical(run *r, size_t n)
 
 /* Records prog (args: NULL-terminated) with --replayable into name, then
  * replays it `times` times, each identical. */
+/* The reader's numbering (tr_replay_index: what the viewer offers as
+ * --stop-at) agrees with the runtime's, counted from the file's lines as
+ * find_event does, for every event the reader keeps. */
+static void check_numbers(const char *trace)
+{
+    tr_trace *tr = NULL;
+    ASSERT_OK(tr_load(trace, NULL, &tr));
+    tr_replay_index *x = NULL;
+    ASSERT_OK(tr_replay_index_new(tr, &x));
+    size_t nlines = 0;
+    for (size_t i = 0; i < tr_nevents(tr); i++)
+        nlines = tr_ev_line(tr, i) > nlines ? tr_ev_line(tr, i) : nlines;
+    uint64_t *want = calloc(nlines + 2, sizeof *want);
+    ASSERT_NOT_NULL(want);
+    char *text = slurp(trace);
+    ASSERT_NOT_NULL(text);
+    uint64_t ev = 0;
+    size_t line = 0;
+    for (char *l = text, *nl; (nl = strchr(l, '\n')) != NULL && line <= nlines; l = nl + 1) {
+        *nl = '\0';
+        line++;
+        if (is_event(l) && line <= nlines)
+            want[line] = ++ev;
+    }
+    size_t checked = 0;
+    for (size_t i = 0; i < tr_nevents(tr); i++) {
+        uint64_t got = tr_replay_index_event(x, tr, i), w = want[tr_ev_line(tr, i)];
+        if (got != w)
+            TEST__FAIL("%s:%u: reader numbers it %llu, the runtime %llu", trace,
+                       tr_ev_line(tr, i), (unsigned long long)got, (unsigned long long)w);
+        checked += w != 0;
+    }
+    ASSERT(checked > 20);
+    free(text);
+    free(want);
+    tr_replay_index_free(x);
+    tr_free(tr);
+}
+
 static void record_and_replay(const char *name, int times, const char *prog, ...)
 {
     char *trace = path_in_dir(name);
@@ -238,6 +279,7 @@ static void record_and_replay(const char *name, int times, const char *prog, ...
     run_free(&r);
     size_t n = count_events(trace);
     ASSERT(n > 20);
+    check_numbers(trace);
     for (int k = 0; k < times; k++) {
         r = coscope(NULL, "replay", trace, NULL, prog, args[0], args[1], args[2],
                     args[3], args[4], args[5], args[6], args[7], args[8], NULL);

@@ -389,6 +389,47 @@ static void test_copy(void)
     fx_close();
 }
 
+/* Ctrl+R copies the command that replays the run and stops right before
+ * the event at the cursor. Its number is the runtime's (every line after
+ * the header but end, halt, fatal and the pool threads' work lines),
+ * counted here from the file's text for every event. */
+static void test_copy_replay(void)
+{
+    fx_open("stalls.jsonl");
+    char path[1024], line[512];
+    snprintf(path, sizeof path, "%s/stalls.jsonl", VIEW_DATA);
+    FILE *f = fopen(path, "r");
+    ASSERT_NOT_NULL(f);
+    uint64_t want[64] = {0}, n = 0; /* by line */
+    for (unsigned l = 1; fgets(line, sizeof line, f) && l < 64; l++) {
+        int loop = l > 1 && !strstr(line, "\"ev\":\"work_") &&
+                   !strstr(line, "\"ev\":\"end\"");
+        want[l] = loop ? ++n : 0;
+    }
+    fclose(f);
+    ASSERT_EQ(n, 20);
+    for (size_t i = 0; i < tr_nevents(M.tr); i++)
+        ASSERT_EQ(tr_replay_index_event(M.replay, M.tr, i), want[tr_ev_line(M.tr, i)]);
+    /* the run of victim after hog's work began: line 9, event 7 */
+    size_t run9 = SIZE_MAX, work8 = SIZE_MAX;
+    for (size_t i = 0; i < tr_nevents(M.tr); i++) {
+        run9 = tr_ev_line(M.tr, i) == 9 ? i : run9;
+        work8 = tr_ev_line(M.tr, i) == 8 ? i : work8;
+    }
+    S.cursor = (long)run9;
+    ASSERT_EQ(key(SDLK_r, KMOD_LCTRL), VW_A_COPY_REPLAY);
+    ASSERT_EQ(S.clip_ready, 1);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "coscope replay %s --stop-at 7 -- stalls", path);
+    ASSERT_STR_EQ(S.clip, cmd);
+    S.clip_ready = 0;
+    S.cursor = (long)work8; /* a pool thread's line has no number */
+    key(SDLK_r, KMOD_LCTRL);
+    ASSERT_EQ(S.clip_ready, 0);
+    ASSERT_STR_EQ(S.status, "no replay stop here (step to an event of the loop)");
+    fx_close();
+}
+
 static void test_window_events(void)
 {
     open_small();
@@ -458,6 +499,8 @@ int main(int argc, char **argv)
         {"prompts", test_prompts},
         {"stalls", test_stalls},
         {"copy", test_copy},
+        {"copy_replay", test_copy_replay},
+    {"copy_replay", test_copy_replay},
         {"open", test_open},
         {"window_events", test_window_events},
         {NULL, NULL},

@@ -425,7 +425,7 @@ static void test_panels(void)
     S.help = 1;
     fx_layout();
     int keys = (int)vw__help_rows();
-    ASSERT_EQ(keys, 24);
+    ASSERT_EQ(keys, 25);
     ASSERT_EQ(fx_count(VW_CMD_TEXT, VW_R_HELP, 0), 2 + 2 * keys);
     fx_close();
 }
@@ -733,16 +733,16 @@ static void test_help_over_tooltip(void)
     ASSERT_EQ(veil->w, 1600);
     ASSERT_EQ(veil->h, 900);
     ASSERT_EQ(veil->c.a, 140);
-    /* 24 keys of 15 + 6 px, + 70 */
+    /* 25 keys of 15 + 6 px, + 70 */
     ASSERT_EQ(box->x, 490);
     ASSERT_EQ(box->w, 620);
-    ASSERT_EQ(box->h, 24 * 21 + 70);
+    ASSERT_EQ(box->h, 25 * 21 + 70);
     ASSERT_EQ(box->y, (900 - box->h) / 2);
     const vw_cmd *tip = fx_find(VW_CMD_RECT, VW_R_TOOLTIP, 0, 1);
     ASSERT_NOT_NULL(tip);
     ASSERT(veil > tip);
-    /* after the veil only the overlay: box, frame, title, hint, 24 keys */
-    ASSERT_EQ(DL.n - (size_t)(veil - DL.cmds), 1 + 1 + 1 + 2 + 2 * 24);
+    /* after the veil only the overlay: box, frame, title, hint, 25 keys */
+    ASSERT_EQ(DL.n - (size_t)(veil - DL.cmds), 1 + 1 + 1 + 2 + 2 * 25);
     for (const vw_cmd *c = veil; c < DL.cmds + DL.n; c++)
         ASSERT_EQ(c->role, VW_R_HELP);
     fx_close();

@@ -364,7 +364,7 @@ static void test_help_overlay(void)
     vw_fonts f;
     open_fonts(&f);
     int nkeys = (int)vw__help_rows();
-    ASSERT_EQ(nkeys, 24);
+    ASSERT_EQ(nkeys, 25);
     int bw = 620, bh = nkeys * (f.line_h + 6) + 70;
     close_fonts(&f);
     int bx = (1600 - bw) / 2, by = (900 - bh) / 2;

@@ -60,6 +60,7 @@ const char *tr_warning(const tr_trace *tr, size_t i)
 }
 
 const tr_header *tr_head(const tr_trace *tr) { return tr ? &tr->head : NULL; }
+const char *tr_trace_path(const tr_trace *tr) { return tr && tr->name ? tr->name : ""; }
 size_t tr_nevents(const tr_trace *tr) { return tr ? tr->nev : 0; }
 const tr_event *tr_events(const tr_trace *tr) { return tr ? tr->ev : NULL; }
 

@@ -52,4 +52,15 @@ typedef struct tr_replay_run {
 int tr_replay_check(const tr_replay_trace *rec, const tr_replay_run *run,
                     FILE *out);
 
+/* The replay number of event i of a loaded trace (tr_load), the --stop-at
+ * that stops right before it: 0 for an event that has none (work_begin /
+ * work_end, written by pool threads; end; halt; fatal). The index holds the
+ * pool threads' line numbers. tr_replay_index_new: 0 or -ENOMEM. */
+struct tr_trace;
+typedef struct tr_replay_index tr_replay_index;
+int tr_replay_index_new(const struct tr_trace *tr, tr_replay_index **out);
+uint64_t tr_replay_index_event(const tr_replay_index *x, const struct tr_trace *tr,
+                               size_t i);
+void tr_replay_index_free(tr_replay_index *x); /* NULL is a no-op */
+
 #endif

@@ -174,6 +174,9 @@ typedef struct tr_header {
     uint64_t seed;      /* that seed (0 .. 2^63-1) */
 } tr_header;
 const tr_header *tr_head(const tr_trace *tr);
+/* The name it was loaded under: the path given to tr_load ("(stdin)" for
+ * "-"), or tr_load_mem's name. */
+const char *tr_trace_path(const tr_trace *tr);
 
 size_t tr_nevents(const tr_trace *tr);
 const tr_event *tr_events(const tr_trace *tr);
