@@ -22,7 +22,7 @@
 /* A helper that parks on a wait struct of its own, on the way from a
  * public call (a replay's rp_* fed from the log): always inlined, so the
  * traced caller chain, which starts at the frame holding the wait struct
- * (co__trace_stack), starts in the public call's frame as when recording,
+ * (co__trace_stack), starts in the same frame as when recording,
  * at every optimisation level (ASan builds do not inline by themselves). */
 #define CO__PARKS_INLINE static inline __attribute__((always_inline))
 

@@ -73,7 +73,7 @@ static void rp_fs_cancel(co_task *t, co__wait *w, int err)
  * refused it at once (an io_end, no wait) or it parked (its io_end and
  * wake-up come from the log), then its result, whose data (read bytes, a
  * stat, the entries) is left in r->rv. */
-static ssize_t fs_replay(fs_req *r, int64_t fd, const char *file, int line)
+CO__PARKS_INLINE ssize_t fs_replay(fs_req *r, int64_t fd, const char *file, int line)
 {
     co__rp_take(tr_op_name(r->op), &r->rv);
     if (r->rv.shape != CO__RP_PARKS) {
@@ -90,7 +90,7 @@ static ssize_t fs_replay(fs_req *r, int64_t fd, const char *file, int line)
 /* Parks until on_fs has run, leaving the request for the caller to read
  * and clean up (stat's buffer, readdir's entries): the caller logs the
  * result (co__rp_res) when recording. */
-static ssize_t fs_wait_keep(fs_req *r, int64_t fd, const char *file, int line)
+CO__PARKS_INLINE ssize_t fs_wait_keep(fs_req *r, int64_t fd, const char *file, int line)
 {
     if (CO__RP_PLAY())
         return fs_replay(r, fd, file, line);

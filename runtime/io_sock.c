@@ -37,7 +37,7 @@ static void shut_cancel(co_task *t, co__wait *w, int err)
 
 /* A replay's half-close: the recorded outcome; a wait's wake-up and
  * io_end come from the log. */
-static int rp_shutdown(co_tcp *s, const char *file, int line)
+CO__PARKS_INLINE int rp_shutdown(co_tcp *s, const char *file, int line)
 {
     int64_t fd;
     if (!s)

@@ -231,7 +231,7 @@ static void rp_recv_woken(co_task *t, co__wait *w, int result)
 }
 
 /* A replay's receive: the recorded outcome, datagram and sender. */
-static ssize_t rp_recv(recv_req *r, char *from, size_t n, int *port,
+CO__PARKS_INLINE ssize_t rp_recv(recv_req *r, char *from, size_t n, int *port,
                        const char *file, int line)
 {
     co__rp_val v;
@@ -323,7 +323,7 @@ static void send_cancel(co_task *t, co__wait *w, int err)
 }
 
 /* A replay's send: the recorded outcome; a wait's wake-up from the log. */
-static ssize_t rp_send(co_udp *u, co_task *self, size_t len, const char *file,
+CO__PARKS_INLINE ssize_t rp_send(co_udp *u, co_task *self, size_t len, const char *file,
                        int line)
 {
     co__rp_val v;
