@@ -293,19 +293,19 @@ static void record_and_replay(const char *name, int times, const char *prog, ...
 
 static void test_echo(void)
 {
-    record_and_replay("echo.jsonl", 5, ex("echo_server"), "--clients", "4",
+    record_and_replay("echo.jsonl", 10, ex("echo_server"), "--clients", "4",
                       "--bytes", "20000", NULL);
 }
 
 static void test_crawler(void)
 {
-    record_and_replay("crawler.jsonl", 3, ex("crawler"), "--crawlers", "4",
+    record_and_replay("crawler.jsonl", 10, ex("crawler"), "--crawlers", "4",
                       "--pages", "40", "--slow-ms", "20", NULL);
 }
 
 static void test_fib_offload(void)
 {
-    record_and_replay("fib.jsonl", 3, ex("fib_server"), "--offload", "--clients",
+    record_and_replay("fib.jsonl", 10, ex("fib_server"), "--offload", "--clients",
                       "2", "--requests", "3", "--n", "22", NULL);
 }
 
