@@ -380,7 +380,8 @@ char *tr_fmt_stack(char *buf, size_t n, const tr_trace *tr, uint32_t stack, cons
     for (size_t i = 0; i < depth && len + 1 < n; i++) {
         tr_frame f;
         char one[512];
-        tr_stack_frame(tr, stack, i, &f);
+        if (tr_stack_frame(tr, stack, i, &f) != 0)
+            break;
         tr_fmt_frame(one, sizeof one, &f);
         int w = snprintf(buf + len, n - len, "%s%s", i ? (sep ? sep : " < ") : "", one);
         if (w < 0)
