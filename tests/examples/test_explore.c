@@ -319,7 +319,27 @@ static void test_usage(void)
     run_free(&r);
 }
 
+/* A run that does not end by --timeout is killed and fails with that
+ * reason (a schedule that livelocks would otherwise hang explore): here a
+ * program that sleeps 30 s, given 200 ms. */
+static void test_timeout(void)
+{
+    run r = explore("-n", "1", "--timeout", "200ms", "--", "/bin/sleep", "30", NULL);
+    ASSERT_EQ(r.status, 1);
+    ASSERT(strncmp(r.out,
+                   "seed 1: timed out after 200 ms (killed: a livelock or a hang "
+                   "under this schedule); no trace was written",
+                   103) == 0);
+    ASSERT(strstr(r.out, "\nexplored 1 schedule") != NULL);
+    run_free(&r);
+    r = explore("--timeout", "soon", "--", "true", NULL);
+    ASSERT_EQ(r.status, 2);
+    ASSERT(strstr(r.err, "coscope: explore: --timeout needs a duration") == r.err);
+    run_free(&r);
+}
+
 static const test_case cases[] = {
+    {"timeout", test_timeout},
     {"fifo_passes", test_fifo_passes}, {"finds_race", test_finds_race},
     {"fixed_clean", test_fixed_clean}, {"deadlock_json", test_deadlock_json},
     {"fail_on", test_fail_on},         {"usage", test_usage},

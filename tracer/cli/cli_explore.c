@@ -18,8 +18,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "coscope/tr_args.h"
 #include "tr_format_int.h"
 
 extern char **environ;
@@ -29,7 +31,8 @@ static void usage(FILE *f)
     fputs(
         "usage: coscope explore [-n RUNS] [--seed S] [--fail-on KINDS] "
         "[--threshold MS]\n"
-        "                       [--keep DIR] [--json] -- PROG [ARGS...]\n"
+        "                       [--timeout DUR] [--keep DIR] [--json] -- PROG "
+        "[ARGS...]\n"
         "\n"
         "Runs PROG RUNS times, each with COSCOPE_SEED set to another seed (S, "
         "S+1, ...),\n"
@@ -55,6 +58,10 @@ static void usage(FILE *f)
         "                    separated: blocked, latency, wait, stuck\n"
         "  --threshold MS    the stall threshold for --fail-on (as in "
         "coscope stalls)\n"
+        "  --timeout DUR     kill a run still going after DUR and call it "
+        "failed (a\n"
+        "                    schedule that livelocks or hangs); default 60s, "
+        "0: none\n"
         "  --keep DIR        write every run's trace and output into DIR "
         "(created if\n"
         "                    needed) and keep them; by default they go to a "
@@ -81,6 +88,7 @@ typedef struct explore_opts {
     const char *keep;
     int json;
     tr_analysis_opts ao;
+    int64_t timeout; /* ns a run may take, 0: no limit */
 } explore_opts;
 
 /* "blocked,latency" -> a bit per kind; -1 on an unknown or empty list. */
@@ -147,6 +155,11 @@ static int parse_opts(int argc, char **argv, explore_opts *o, int *code)
             if (rc < 0 || parse_kinds(val, &o->fail_on) != 0)
                 return bad_usage("--fail-on needs stall kinds "
                                  "(blocked, latency, wait, stuck)");
+        } else if ((rc = cli__opt_value(argc, argv, &i, "--timeout", &val)) !=
+                   0) {
+            if (rc < 0 || tr_parse_dur(val, &o->timeout) != 0 || o->timeout < 0)
+                return bad_usage("--timeout needs a duration (60s, 500ms; 0: "
+                                 "none)");
         } else if ((rc = cli__opt_value(argc, argv, &i, "--keep", &val)) != 0) {
             if (rc < 0 || !*val)
                 return bad_usage("--keep needs a directory");
@@ -222,12 +235,45 @@ static int env_make(run_env *e, const run_files *rf, uint64_t seed)
 typedef struct run_result {
     int status; /* exit status, or the signal when signaled */
     int signaled;
+    int timed_out; /* killed by us at the --timeout */
 } run_result;
+
+/* Waits for pid, killing it (SIGKILL) once timeout ns have passed (0: no
+ * limit): polled with a sleep that grows from 1 to 20 ms, so a short run
+ * is reaped within about its own length. 0 and *status, or -errno. */
+static int wait_bounded(pid_t pid, int64_t timeout, int *status, int *timed_out)
+{
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long nap = 1000000;
+    *timed_out = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, status, timeout ? WNOHANG : 0);
+        if (w == pid)
+            return 0;
+        if (w < 0 && errno != EINTR)
+            return -errno;
+        if (w != 0)
+            continue;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t gone = (int64_t)(now.tv_sec - t0.tv_sec) * 1000000000 +
+                       (now.tv_nsec - t0.tv_nsec);
+        if (gone >= timeout && !*timed_out) {
+            kill(pid, SIGKILL);
+            *timed_out = 1;
+            timeout = 0; /* now wait for it to go */
+            continue;
+        }
+        struct timespec d = {0, nap};
+        nanosleep(&d, NULL);
+        nap = nap * 2 > 20000000 ? 20000000 : nap * 2;
+    }
+}
 
 /* Runs prog under seed, recorded replayably into rf's files. 0, or a
  * negative errno when it could not be started (-ENOENT...). */
 static int run_one(char **prog, uint64_t seed, const run_files *rf,
-                   run_result *r)
+                   int64_t timeout, run_result *r)
 {
     posix_spawn_file_actions_t fa;
     pid_t pid;
@@ -248,9 +294,8 @@ static int run_one(char **prog, uint64_t seed, const run_files *rf,
     free(e.env);
     if (rc != 0)
         return -rc;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -errno;
+    if ((rc = wait_bounded(pid, timeout, &status, &r->timed_out)) != 0)
+        return rc;
     r->signaled = WIFSIGNALED(status);
     r->status = r->signaled ? WTERMSIG(status) : WEXITSTATUS(status);
     return 0;
@@ -360,8 +405,13 @@ static void judge_trace(const char *trace, const explore_opts *o, verdict *v)
 static void judge(const run_result *r, const char *trace, const char *log,
                   const explore_opts *o, verdict *v)
 {
+    char d[32];
     memset(v, 0, sizeof *v);
-    if (r->signaled)
+    if (r->timed_out)
+        add_reason(v, "timed out after %s (killed: a livelock or a hang under "
+                      "this schedule)",
+                   cli__dur(d, sizeof d, o->timeout));
+    else if (r->signaled)
         add_reason(v, "killed by signal %d (%s)", r->status,
                    strsignal(r->status));
     else if (r->status != 0)
@@ -589,14 +639,14 @@ static int explore_one(const explore_opts *o, char **prog, const char *dir,
                        uint64_t seed, uint64_t nfailed, FILE *out)
 {
     static run_files rf; /* 12 KB: not on the stack */
-    run_result r = {0, 0};
+    run_result r = {0, 0, 0};
     verdict v;
     repro rp;
     if (files_make(&rf, dir, seed) != 0) {
         fprintf(stderr, "coscope: explore: directory name too long: %s\n", dir);
         return -1;
     }
-    int rc = run_one(prog, seed, &rf, &r);
+    int rc = run_one(prog, seed, &rf, o->timeout, &r);
     if (rc != 0) {
         fprintf(stderr, "coscope: cannot run %s: %s\n", prog[0], strerror(-rc));
         files_remove(&rf);
@@ -624,7 +674,7 @@ static int explore_one(const explore_opts *o, char **prog, const char *dir,
 
 int cli__explore(int argc, char **argv)
 {
-    explore_opts o = {100, 1, 0, NULL, 0, TR_ANALYSIS_OPTS_INIT};
+    explore_opts o = {100, 1, 0, NULL, 0, TR_ANALYSIS_OPTS_INIT, 60000000000};
     char dir[4096];
     int i, code;
     uint64_t nfailed = 0, done;
