@@ -740,7 +740,10 @@ static void test_causes_chan(void)
     }
     run_free(&r);
     char *js = coscope6("stalls", trace, "--json", NULL, NULL, NULL);
-    ASSERT_HAS(js, "\"count\":3,\"causes\":[],");
+    /* three stuck stalls, none behind a cause (under valgrind or load a
+     * receiver woken late can add a latency stall, with its own cause) */
+    ASSERT_EQ(count(js, "{\"kind\":\"stuck\","), 3);
+    ASSERT_EQ(count_lines(js, "{\"kind\":\"stuck\",", "\"cause\":null,"), 3);
     for (int i = 1; i <= 3; i++) {
         char want[256];
         snprintf(want, sizeof want,
