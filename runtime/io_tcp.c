@@ -518,10 +518,12 @@ int co_tcp_connect_at(const char *host, int port, co_tcp **out,
     struct sockaddr_storage ss;
     if (!out || port == 0)
         return CO_EINVAL;
-    int err = co__check_at(TR_WAIT_IO, 0, TR_OP_CONNECT, -1, -1, file, line);
+    /* A host name is looked up first, and a refused call is refused (and
+     * traced) there, as the `dns` wait it would have made. */
+    int err = parse_addr(host, port, &ss, file, line);
+    if (!err)
+        err = co__check_at(TR_WAIT_IO, 0, TR_OP_CONNECT, -1, -1, file, line);
     if (err)
-        return err;
-    if ((err = parse_addr(host, port, &ss, file, line)))
         return err;
     if (CO__RP_PLAY())
         return rp_connect(out, file, line);

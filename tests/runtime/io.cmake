@@ -17,7 +17,7 @@ coscope_test(test_iobuf SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_iobuf.c
 
 # Host names (getaddrinfo, traced as op dns) and IPv6.
 coscope_test(test_dns SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dns.c
-  LIBS ${RT_LIBS} CASES names cancel trace)
+  LIBS ${RT_LIBS} CASES names cancel deadline trace)
 
 # The file calls a server makes: stat, rename, unlink, mkdir, fsync, readdir.
 coscope_test(test_fs SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fs.c
