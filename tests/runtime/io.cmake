@@ -13,7 +13,7 @@ coscope_test(test_work SOURCES test_work.c LIBS ${RT_LIBS}
 
 # Buffered reads: co_read_line, co_read_exact.
 coscope_test(test_iobuf SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_iobuf.c
-  LIBS ${RT_LIBS} CASES lines mixed cancel trace)
+  LIBS ${RT_LIBS} CASES lines mixed cancel deadline trace)
 
 # Host names (getaddrinfo, traced as op dns) and IPv6.
 coscope_test(test_dns SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dns.c
@@ -21,7 +21,7 @@ coscope_test(test_dns SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dns.c
 
 # The file calls a server makes: stat, rename, unlink, mkdir, fsync, readdir.
 coscope_test(test_fs SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fs.c
-  LIBS ${RT_LIBS} CASES calls cancel trace)
+  LIBS ${RT_LIBS} CASES calls cancel deadline trace)
 
 # Half-close, peer/local addresses, TCP_NODELAY and keepalive.
 coscope_test(test_sock SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sock.c
@@ -34,4 +34,4 @@ coscope_test(test_udp SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_udp.c
 
 # Subprocesses on uv_spawn.
 coscope_test(test_proc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_proc.c
-  LIBS ${RT_LIBS} CASES pipes status cancel trace)
+  LIBS ${RT_LIBS} CASES pipes status cancel deadline busy trace)

@@ -1,7 +1,7 @@
 /* tests/runtime/test_fs.c: stat, rename, unlink, mkdir, fsync, readdir,
- * asserted exactly on a scratch directory: results, errors, a cancel that
- * withdraws a queued request (the pool held full, so it is queued: the
- * rename never happens), and the trace of each wait. */
+ * asserted exactly on a scratch directory: results, errors, a cancel and a
+ * deadline that withdraw a queued request (the pool held full, so it is
+ * queued: the rename never happens), and the trace of each wait. */
 #include <fcntl.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -145,7 +145,62 @@ static void test_cancel(void)
     ASSERT_OK(rmdir(dir));
 }
 
+/* ---- past its deadline while queued: withdrawn, as a cancel is ---- */
+
+static void *late_renamer(void *arg)
+{
+    (void)arg;
+    ASSERT_OK(co_deadline(10));
+    rename_rc = co_fs_rename(a, b);
+    ASSERT_EQ(co_deadline_left(), 0);
+    ASSERT_OK(co_deadline(0));
+    return NULL;
+}
+
+static void *deadline_main(void *arg)
+{
+    (void)arg;
+    int fd = co_fs_open(a, O_WRONLY | O_CREAT, 0600);
+    ASSERT_CMP(fd, >=, 0);
+    ASSERT_OK(co_fs_close(fd));
+    ASSERT_OK(sem_init(&gate, 0, 0));
+    for (int i = 0; i < POOL; i++)
+        fillers[i] = co_spawn(filler, NULL, "filler");
+    for (int i = 0; i < 5000 && atomic_load(&held) < POOL; i++)
+        ASSERT_OK(co_sleep(1));
+    ASSERT_EQ(atomic_load(&held), POOL);
+    rename_rc = 1;
+    ASSERT_OK(co_join(co_spawn(late_renamer, NULL, "renamer"), NULL));
+    ASSERT_EQ(rename_rc, CO_ETIMEDOUT); /* while the pool was still held */
+    for (int i = 0; i < POOL; i++)
+        ASSERT_OK(sem_post(&gate));
+    for (int i = 0; i < POOL; i++)
+        ASSERT_OK(co_join(fillers[i], NULL));
+    ASSERT_OK(sem_destroy(&gate));
+    co_stat st;
+    ASSERT_OK(co_fs_stat(a, &st)); /* the rename never happened */
+    ASSERT_EQ(co_fs_stat(b, &st), CO_ENOENT);
+    ASSERT_OK(co_fs_unlink(a));
+    /* Past the deadline before the call: refused at once, nothing done. */
+    ASSERT_OK(co_deadline(1));
+    ASSERT_EQ(co_sleep(1000), CO_ETIMEDOUT);
+    ASSERT_EQ(co_fs_mkdir(sub, 0700), CO_ETIMEDOUT);
+    ASSERT_OK(co_deadline(0));
+    return NULL;
+}
+
+static void test_deadline(void)
+{
+    ASSERT_OK(setenv("UV_THREADPOOL_SIZE", "4", 1));
+    setup();
+    RUN_TASK(deadline_main, NULL);
+    ASSERT_EQ(access(sub, F_OK), -1);
+    ASSERT_OK(rmdir(dir));
+}
+
 /* ---- the trace ---- */
+
+static int trace_fd;
 
 static void *trace_main(void *arg)
 {
@@ -158,9 +213,16 @@ static void *trace_main(void *arg)
     co_fs_dirents_free(d, 1);
     ASSERT_OK(co_fs_rename(sub, a));
     ASSERT_EQ(co_fs_unlink(a), CO_EISDIR);
+    int fd = co_fs_open(b, O_WRONLY | O_CREAT, 0600);
+    ASSERT_CMP(fd, >=, 0);
+    trace_fd = fd;
+    ASSERT_OK(co_fs_fsync(fd));
+    ASSERT_OK(co_fs_close(fd));
+    ASSERT_OK(co_fs_unlink(b));
     return NULL;
 }
-static const int mkdir_line = __LINE__ - 9;
+static const int mkdir_line = __LINE__ - 15;
+static const int fsync_line = __LINE__ - 6;
 
 static void test_trace(void)
 {
@@ -204,12 +266,31 @@ static void test_trace(void)
         ASSERT_NOT_NULL(q);
         p = q;
     }
+    /* fsync names its fd in the wait */
+    char want[512];
+    snprintf(want, sizeof want, "\"ev\":\"io_begin\",\"task\":1,\"op\":\"fs_fsync\",\"fd\":%d}",
+             trace_fd);
+    const char *q = strstr(p, want);
+    if (!q)
+        fprintf(stderr, "missing: %s\n", want);
+    ASSERT_NOT_NULL(q);
+    snprintf(want, sizeof want,
+             "\"ev\":\"yield\",\"task\":1,\"why\":\"io\",\"op\":\"fs_fsync\",\"fd\":%d,"
+             "\"at\":\"%s:%d\"",
+             trace_fd, __FILE__, fsync_line);
+    q = strstr(q, want);
+    if (!q)
+        fprintf(stderr, "missing: %s\n", want);
+    ASSERT_NOT_NULL(q);
+    q = strstr(q, "\"ev\":\"io_end\",\"task\":1,\"op\":\"fs_fsync\",\"res\":0}");
+    ASSERT_NOT_NULL(q);
     unlink(path);
 }
 
 static const test_case cases[] = {
     {"calls", test_calls},
     {"cancel", test_cancel},
+    {"deadline", test_deadline},
     {"trace", test_trace},
     {NULL, NULL},
 };

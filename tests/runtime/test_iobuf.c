@@ -1,10 +1,11 @@
 /* tests/runtime/test_iobuf.c: co_read_line and co_read_exact over real TCP
  * on loopback, asserted exactly: lines and their lengths, EOF in the middle
  * of a line, CO_E2BIG, bytes read ahead served to the next read of any
- * kind, cancellation that loses nothing, and the caller's place in the
- * trace. Writers pause between pieces; results never depend on how TCP
+ * kind, cancellation and a deadline that lose nothing, and the caller's
+ * place in the trace (co_read_line's and co_read_exact's). Writers pause between pieces; results never depend on how TCP
  * cuts the stream. */
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "rt_run.h" /* and test.h */
@@ -151,20 +152,75 @@ static void test_cancel(void)
     RUN_TASK(cancel_main, NULL);
 }
 
-/* The wait inside co_read_line is traced at the caller's line. */
+/* Past its deadline half-way through a line: CO_ETIMEDOUT, and the bytes
+ * it had read are not lost. "abc" is in the socket before the reader
+ * starts (FIONREAD says so), so its first read takes them at once; the
+ * second waits for the rest of the line until the deadline. */
+static void *late_line_reader(void *arg)
+{
+    (void)arg;
+    char buf[64];
+    reader_started = 1;
+    ASSERT_OK(co_deadline(10));
+    cancelled_rc = co_read_line(srv_side, buf, sizeof buf);
+    ASSERT_OK(co_deadline(0));
+    return NULL;
+}
+
+static void *deadline_main(void *arg)
+{
+    (void)arg;
+    make_pair();
+    ASSERT_EQ(co_write(cli_side, "abc", 3), 3);
+    int queued = 0;
+    for (int i = 0; i < 5000 && queued < 3; i++) {
+        ASSERT_OK(ioctl(co_tcp_fd(srv_side), FIONREAD, &queued));
+        if (queued < 3)
+            ASSERT_OK(co_sleep(1));
+    }
+    ASSERT_EQ(queued, 3);
+    reader_started = 0;
+    ASSERT_OK(co_join(co_spawn(late_line_reader, NULL, "reader"), NULL));
+    ASSERT(reader_started);
+    ASSERT_EQ(cancelled_rc, CO_ETIMEDOUT);
+    ASSERT_OK(ioctl(co_tcp_fd(srv_side), FIONREAD, &queued));
+    ASSERT_EQ(queued, 0); /* "abc" left the socket: the reader had it */
+    ASSERT_EQ(co_write(cli_side, "def\n", 4), 4);
+    char buf[64];
+    ASSERT_EQ(co_read_line(srv_side, buf, sizeof buf), 7);
+    ASSERT_STR_EQ(buf, "abcdef\n");
+    ASSERT_OK(co_close(cli_side));
+    ASSERT_OK(co_close(srv_side));
+    return NULL;
+}
+
+static void test_deadline(void)
+{
+    RUN_TASK(deadline_main, NULL);
+}
+
+/* The waits inside co_read_line and co_read_exact are traced at the
+ * caller's line. Each writer is spawned right before the read, so it runs
+ * only once the read has found nothing and waits. */
 static void *trace_main(void *arg)
 {
     (void)arg;
     make_pair();
-    pieces w = {{"x\n", NULL}, 1};
+    pieces w = {{"x\n", NULL}, 0};
     co_task *t = co_spawn(writer, &w, "writer");
     char buf[8];
     ASSERT_EQ(co_read_line(srv_side, buf, sizeof buf), 2);
     ASSERT_OK(co_join(t, NULL));
+    pieces w2 = {{"ab", "cd", NULL}, 1};
+    t = co_spawn(writer, &w2, "writer");
+    ASSERT_EQ(co_read_exact(srv_side, buf, 4), 4);
+    ASSERT(memcmp(buf, "abcd", 4) == 0);
+    ASSERT_OK(co_join(t, NULL));
     ASSERT_OK(co_close(srv_side));
     return NULL;
 }
-static const int read_line_line = __LINE__ - 5;
+static const int read_line_line = __LINE__ - 10;
+static const int read_exact_line = __LINE__ - 7;
 
 static void test_trace(void)
 {
@@ -177,12 +233,22 @@ static void test_trace(void)
     const char *nl = strchr(y, '\n');
     const char *at = strstr(y, want);
     ASSERT(at != NULL && at < nl);
+    /* the next read wait is co_read_exact's, at its caller's line */
+    y = strstr(nl, "\"why\":\"io\",\"op\":\"read\",\"fd\":");
+    ASSERT_NOT_NULL(y);
+    nl = strchr(y, '\n');
+    snprintf(want, sizeof want, ",\"at\":\"%s:%d\"", __FILE__, read_exact_line);
+    at = strstr(y, want);
+    if (!at || at > nl)
+        fprintf(stderr, "missing %s in: %.*s\n", want, (int)(nl - y), y);
+    ASSERT(at != NULL && at < nl);
 }
 
 static const test_case cases[] = {
     {"lines", test_lines},
     {"mixed", test_mixed},
     {"cancel", test_cancel},
+    {"deadline", test_deadline},
     {"trace", test_trace},
     {NULL, NULL},
 };

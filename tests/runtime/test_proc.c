@@ -1,7 +1,8 @@
 /* tests/runtime/test_proc.c: subprocesses, asserted exactly: bytes through
  * piped stdin/stdout of a real program, exit codes and signals, waiting
- * after the exit, a program that does not exist, cancelling a wait (the
- * process runs on), kill, and the trace of a wait. */
+ * after the exit, a program that does not exist, cancelling a wait and
+ * passing its deadline (the process runs on and is waited again), a second
+ * waiter (CO_EBUSY), kill, and the trace of a wait. */
 #include <signal.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -104,6 +105,61 @@ static void test_cancel(void)
     RUN_TASK(cancel_main, NULL);
 }
 
+/* Past the deadline: CO_ETIMEDOUT, the process runs on (it waits for a
+ * line on its stdin) and a later wait gets its status. */
+static void *deadline_main(void *arg)
+{
+    (void)arg;
+    char *argv[] = {"sh", "-c", "read x; exit 4", NULL};
+    co_proc_opts o = {.pipe_stdin = 1};
+    co_proc *p;
+    ASSERT_OK(co_proc_spawn("sh", argv, &o, &p));
+    int st = -1;
+    ASSERT_OK(co_deadline(10));
+    ASSERT_EQ(co_proc_wait(p, &st), CO_ETIMEDOUT);
+    ASSERT_EQ(st, -1); /* untouched */
+    ASSERT_EQ(co_proc_wait(p, &st), CO_ETIMEDOUT); /* refused: still past it */
+    ASSERT_OK(co_deadline(0));
+    ASSERT_OK(co_proc_kill(p, 0)); /* it runs on */
+    ASSERT_EQ(co_fs_write(co_proc_fd(p, 0), "\n", 1, -1), 1);
+    ASSERT_OK(co_proc_wait(p, &st)); /* no waiter was left behind */
+    ASSERT_EQ(st, 4);
+    co_proc_free(p);
+    return NULL;
+}
+
+static void test_deadline(void)
+{
+    RUN_TASK(deadline_main, NULL);
+}
+
+/* One waiter at a time: a second gets CO_EBUSY, the first its status. */
+static void *busy_main(void *arg)
+{
+    (void)arg;
+    char *sleeper[] = {"sleep", "60", NULL};
+    ASSERT_OK(co_proc_spawn("sleep", sleeper, NULL, &waited));
+    wait_rc = 1;
+    co_task *t = co_spawn(waiter, NULL, "waiter");
+    co_yield(); /* it waits */
+    int st = -1;
+    ASSERT_EQ(co_proc_wait(waited, &st), CO_EBUSY);
+    ASSERT_EQ(st, -1);
+    ASSERT_EQ(wait_rc, 1);
+    ASSERT_OK(co_proc_kill(waited, SIGTERM));
+    ASSERT_OK(co_join(t, NULL));
+    ASSERT_OK(wait_rc);
+    ASSERT_OK(co_proc_wait(waited, &st));
+    ASSERT_EQ(st, 128 + SIGTERM);
+    co_proc_free(waited);
+    return NULL;
+}
+
+static void test_busy(void)
+{
+    RUN_TASK(busy_main, NULL);
+}
+
 static void *trace_main(void *arg)
 {
     (void)arg;
@@ -140,6 +196,8 @@ static const test_case cases[] = {
     {"pipes", test_pipes},
     {"status", test_status},
     {"cancel", test_cancel},
+    {"deadline", test_deadline},
+    {"busy", test_busy},
     {"trace", test_trace},
     {NULL, NULL},
 };
