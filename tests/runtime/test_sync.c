@@ -28,6 +28,7 @@ static void *sem_taker(void *arg)
     note((char)(intptr_t)arg);
     return NULL;
 }
+static const int sem_wait_line = __LINE__ - 4;
 
 static void *sem_main(void *arg)
 {
@@ -120,6 +121,7 @@ static void *cond_waiter(void *arg)
     woken++;
     return NULL;
 }
+static const int cond_wait_line = __LINE__ - 5;
 
 static void *cond_main(void *arg)
 {
@@ -240,31 +242,55 @@ static void *trace_main(void *arg)
     ASSERT_OK(co_mutex_trylock(mu));
     co_mutex_unlock(mu);
     co_mutex_free(mu);
+    cond = co_cond_name(co_cond_new(), "ready");
+    ready = 0;
+    t = co_spawn(cond_waiter, (void *)'c', "waiter");
+    co_yield();
+    ready = 1;
+    ASSERT_EQ(co_cond_signal(cond), 1);
+    ASSERT_OK(co_join(t, NULL));
+    co_cond_free(cond);
     return NULL;
 }
-static const int sem_new_line = __LINE__ - 12;
+static const int sem_new_line = __LINE__ - 20;
+static const int cond_new_line = __LINE__ - 11;
 
 static void test_trace(void)
 {
     const char *buf = RUN_TRACED(trace_main, NULL);
     /* Every line here, in order (other lines between them allowed). */
-    char want[6][512];
+    char want[11][512];
     snprintf(want[0], sizeof want[0],
              "\"ev\":\"obj\",\"obj\":1,\"kind\":\"sem\",\"name\":\"slots\",\"at\":\"%s:%d\"}",
              __FILE__, sem_new_line);
-    snprintf(want[1], sizeof want[1], "\"ev\":\"yield\",\"task\":2,\"why\":\"sem\",\"obj\":1,");
+    snprintf(want[1], sizeof want[1],
+             "\"ev\":\"yield\",\"task\":2,\"why\":\"sem\",\"obj\":1,\"at\":\"%s:%d\"",
+             __FILE__, sem_wait_line);
     snprintf(want[2], sizeof want[2], "\"ev\":\"ready\",\"task\":2,\"by\":1,\"why\":\"lock\"}");
     snprintf(want[3], sizeof want[3], "\"ev\":\"obj\",\"obj\":2,\"kind\":\"mutex\",\"name\":\"m\"");
     snprintf(want[4], sizeof want[4], "\"ev\":\"acquire\",\"task\":1,\"obj\":2}");
     snprintf(want[5], sizeof want[5], "\"ev\":\"release\",\"task\":1,\"obj\":2}");
+    /* a cond wait and the signal that ends it */
+    snprintf(want[6], sizeof want[6],
+             "\"ev\":\"obj\",\"obj\":3,\"kind\":\"cond\",\"name\":\"ready\",\"at\":\"%s:%d\"}",
+             __FILE__, cond_new_line);
+    snprintf(want[7], sizeof want[7],
+             "\"ev\":\"yield\",\"task\":3,\"why\":\"cond\",\"obj\":3,\"at\":\"%s:%d\"",
+             __FILE__, cond_wait_line);
+    snprintf(want[8], sizeof want[8], "\"ev\":\"ready\",\"task\":3,\"by\":1,\"why\":\"chan\"}");
+    snprintf(want[9], sizeof want[9], "\"ev\":\"run\",\"task\":3}");
+    snprintf(want[10], sizeof want[10], "\"ev\":\"exit\",\"task\":3,\"status\":\"ok\"}");
     const char *p = buf;
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 11; i++) {
         const char *q = strstr(p, want[i]);
         if (!q)
             fprintf(stderr, "missing after offset %zu: %s\n", (size_t)(p - buf), want[i]);
         ASSERT_NOT_NULL(q);
         p = q + 1;
     }
+    /* one wait each: the sem's and the cond's */
+    ASSERT_NULL(strstr(strchr(strstr(buf, want[1]), '\n'), "\"why\":\"sem\""));
+    ASSERT_NULL(strstr(strchr(strstr(buf, want[7]), '\n'), "\"why\":\"cond\""));
 }
 
 static const test_case cases[] = {
