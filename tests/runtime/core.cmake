@@ -44,7 +44,7 @@ set_tests_properties(test_switch.pingpong PROPERTIES TIMEOUT 30)
 coscope_test(test_fail SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fail.c
   LIBS ${RT_LIBS}
   CASES outside_task unlock_not_held lock_held join_misuse free_waited deadlock_abandon
-        deadlock_cancel retry_loops refused_traced big_frame)
+        deadlock_cancel retry_loops retry_message refused_traced big_frame)
 
 # co_select and the channels' try calls.
 coscope_test(test_select SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_select.c

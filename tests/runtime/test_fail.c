@@ -583,6 +583,47 @@ static void test_retry_loops(void)
     unlink(trace_path);
 }
 
+/* The retry loop's stop is said on stderr, exactly, after the verdict's
+ * report: which task, how many calls were refused, the last one's place. */
+static void retry_child(void)
+{
+    co_set_deadlock_policy(CO_DEADLOCK_CANCEL);
+    lock_fails = 0;
+    int rc = co_main(retry_main, NULL);
+    fprintf(stderr, "rc=%d fails=%d\n", rc, lock_fails);
+    _exit(rc == CO_EDEADLK ? 0 : 1);
+}
+
+static void test_retry_message(void)
+{
+    int st = run_child(retry_child, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fprintf(stderr, "child stderr:\n%s", err);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 0);
+    char want[512];
+    snprintf(want, sizeof want,
+             "coscope: task 3 \"retrier\" kept calling after the deadlock verdict "
+             "(100 calls refused with CO_EDEADLK, the last at %s:%d): it will not "
+             "run again\n",
+             __FILE__, retry_yield_line);
+    const char *m = strstr(err, want);
+    if (!m)
+        fprintf(stderr, "missing: %schild stderr:\n%s", want, err);
+    ASSERT_NOT_NULL(m);
+    ASSERT(m > err && m[-1] == '\n'); /* a line of its own */
+    /* after the first verdict's report; then the second verdict abandons
+     * it, and co_main returns */
+    const char *report = strstr(err, "coscope: task 3 \"retrier\" blocked forever in lock (mutex ");
+    ASSERT(report != NULL && report < m);
+    char rest[1024];
+    snprintf(rest, sizeof rest,
+             "%scoscope: 1 task will not run again; what it held (mutexes, memory) "
+             "is leaked\nrc=%d fails=100\n",
+             want, CO_EDEADLK);
+    ASSERT_STR_EQ(m, rest);
+}
+
 /* ---- refused calls are traced: a wait of no length ---- */
 
 static void *refused_main(void *arg)
@@ -692,6 +733,7 @@ static const test_case cases[] = {
     {"deadlock_abandon", test_deadlock_abandon},
     {"deadlock_cancel", test_deadlock_cancel},
     {"retry_loops", test_retry_loops},
+    {"retry_message", test_retry_message},
     {"refused_traced", test_refused_traced},
     {"big_frame", test_big_frame},
     {NULL, NULL},
