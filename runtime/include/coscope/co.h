@@ -136,8 +136,9 @@ co_task *co_spawn(co_fn fn, void *arg, const char *name);
 /* Waits for t to end; stores its return value in *result (if non-NULL;
  * NULL when t was cancelled) and releases t. Returns 0, CO_EINVAL for NULL,
  * CO_ECANCELED/CO_ETIMEDOUT when the caller is cancelled / past its
- * deadline (t is then not released). Fatal (see "Misuse" below): joining
- * itself, a detached task or one another task joins. */
+ * deadline, CO_EDEADLK when the caller was found deadlocked (under
+ * CO_DEADLOCK_CANCEL; t is then not released). Fatal (see "Misuse"
+ * below): joining itself, a detached task or one another task joins. */
 int co_join_at(co_task *t, void **result, const char *file, int line);
 int co_join(co_task *t, void **result);
 #define co_join(t, r) co_join_at((t), (r), __FILE__, __LINE__)
@@ -168,15 +169,19 @@ void co_yield_at(const char *file, int line);
 void co_yield(void);
 #define co_yield() co_yield_at(__FILE__, __LINE__)
 
-/* Sleeps ms milliseconds (a libuv timer). 0, or CO_ECANCELED/CO_ETIMEDOUT. */
+/* Sleeps ms milliseconds (a libuv timer). 0, or CO_ECANCELED/CO_ETIMEDOUT/
+ * CO_EDEADLK. */
 int co_sleep_at(uint64_t ms, const char *file, int line);
 int co_sleep(uint64_t ms);
 #define co_sleep(ms) co_sleep_at((ms), __FILE__, __LINE__)
 
 /* From now on, blocking calls of this task return CO_ETIMEDOUT once ms
- * milliseconds have passed (a call blocked at that moment is woken). 0
- * clears it. This sets the task's whole deadline: a helper that wants its
- * own must use co_deadline_push/pop instead, or it wipes its caller's.
+ * milliseconds have passed: a call blocked at that moment is woken, one
+ * made later is refused at once (traced as a wait of no length). This is
+ * the rule for every blocking call in this header; a call past its
+ * deadline leaves what a cancelled one leaves, said at each call. 0 clears
+ * it. This sets the task's whole deadline: a helper that wants its own
+ * must use co_deadline_push/pop instead, or it wipes its caller's.
  * Returns 0, CO_EINVAL outside a task. */
 int co_deadline(uint64_t ms);
 
@@ -246,12 +251,19 @@ void co_mark(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * ("localhost", "example.com"), resolved through libuv's getaddrinfo on the
  * thread pool: a blocking call, traced as an io wait with op "dns"
  * (io_begin / io_end, res the number of addresses) at the caller's place,
- * cancelled and timed out like the others (a lookup already running on
- * the pool runs to its end first). The first address it gives is used.
- * Name errors are libuv's EAI_* codes (co_strerror names them). */
+ * cancelled and timed out like the others (a lookup not yet started is
+ * withdrawn; one already running on the pool runs to its end first). The
+ * first address it gives is used. Name errors are libuv's EAI_* codes
+ * (co_strerror names them). A call refused before it starts (cancelled,
+ * past the deadline, CO_EDEADLK) is refused as its lookup when host is a
+ * name (traced as a `dns` wait of no length), else as the call itself. */
 
 /* Listens on host:port (port 0: any free port). Returns 0 and *out, or an
- * error (*out untouched). */
+ * error (*out untouched): with a host name CO_ECANCELED/CO_ETIMEDOUT/
+ * CO_EDEADLK from its lookup, else it never blocks. co_tcp_accept and
+ * co_tcp_connect wait (0 and *out, or an error, *out untouched):
+ * CO_ECANCELED/CO_ETIMEDOUT/CO_EDEADLK among them; a connect cancelled or
+ * past its deadline closes the half-made connection. */
 int co_tcp_listen_at(const char *host, int port, co_tcp **out,
                      const char *file, int line);
 int co_tcp_listen(const char *host, int port, co_tcp **out);
@@ -266,7 +278,9 @@ int co_tcp_connect(const char *host, int port, co_tcp **out);
 #define co_tcp_connect(h, p, o) co_tcp_connect_at((h), (p), (o), __FILE__, __LINE__)
 
 /* Reads what is there, up to len: >0 bytes, 0 at EOF, <0 error (CO_EINVAL
- * for len 0). A cancelled or timed-out read leaves the connection usable. */
+ * for len 0, CO_EBUSY when another task reads s, CO_ECANCELED/
+ * CO_ETIMEDOUT/CO_EDEADLK). A cancelled or timed-out read takes nothing
+ * and leaves the connection usable. */
 ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file, int line);
 ssize_t co_read(co_tcp *s, void *buf, size_t len);
 #define co_read(s, b, n) co_read_at((s), (b), (n), __FILE__, __LINE__)
@@ -275,17 +289,14 @@ ssize_t co_read(co_tcp *s, void *buf, size_t len);
  * co_read, and the bytes they had read by then are not lost: the next read
  * of s (of any kind) gets them first. Bytes read past what they return are
  * kept the same way.
- * co_read_line: reads up to and including '
-' into buf and NUL-terminates
- *   it; returns the line's length (with its '
-'), fewer bytes without a
- *   '
-' when EOF came first (0: EOF at once), CO_E2BIG when cap - 1 bytes
- *   came with no '
-' (they stay to be read), CO_EINVAL (cap < 2, NULL),
- *   or another error.
+ * co_read_line: reads up to and including '\n' into buf and NUL-terminates
+ *   it; returns the line's length (with its '\n'), fewer bytes without a
+ *   '\n' when EOF came first (0: EOF at once), CO_E2BIG when cap - 1 bytes
+ *   came with no '\n' (they stay to be read), CO_EINVAL (cap < 2, NULL),
+ *   CO_ECANCELED/CO_ETIMEDOUT/CO_EDEADLK (the part of the line read so far
+ *   stays to be read), or another error.
  * co_read_exact: reads exactly len bytes; returns len, fewer when EOF came
- *   first (0: at once), or an error. */
+ *   first (0: at once), or an error (as co_read_line's). */
 ssize_t co_read_line_at(co_tcp *s, char *buf, size_t cap, const char *file, int line);
 ssize_t co_read_line(co_tcp *s, char *buf, size_t cap);
 #define co_read_line(s, b, n) co_read_line_at((s), (b), (n), __FILE__, __LINE__)
@@ -293,11 +304,12 @@ ssize_t co_read_exact_at(co_tcp *s, void *buf, size_t len, const char *file, int
 ssize_t co_read_exact(co_tcp *s, void *buf, size_t len);
 #define co_read_exact(s, b, n) co_read_exact_at((s), (b), (n), __FILE__, __LINE__)
 
-/* Writes all len bytes: returns len, or <0. libuv cannot withdraw a write
- * or a connect in flight, so cancelling one closes the connection (later
- * calls on it return CO_EBADF). Writing to a gone peer returns CO_EPIPE or
- * CO_ECONNRESET: SIGPIPE is ignored once the first socket is made, unless
- * the program installed its own handler. */
+/* Writes all len bytes: returns len, or <0 (CO_ECANCELED/CO_ETIMEDOUT/
+ * CO_EDEADLK among them). libuv cannot withdraw a write or a connect in
+ * flight, so cancelling one, or its deadline, closes the connection
+ * (later calls on it return CO_EBADF). Writing to a gone peer returns
+ * CO_EPIPE or CO_ECONNRESET: SIGPIPE is ignored once the first socket is
+ * made, unless the program installed its own handler. */
 ssize_t co_write_at(co_tcp *s, const void *buf, size_t len, const char *file, int line);
 ssize_t co_write(co_tcp *s, const void *buf, size_t len);
 #define co_write(s, b, n) co_write_at((s), (b), (n), __FILE__, __LINE__)
@@ -353,7 +365,9 @@ ssize_t co_udp_recv(co_udp *u, void *buf, size_t len, char *from, size_t n, int 
 #define co_udp_recv(u, b, l, f, n, p) co_udp_recv_at((u), (b), (l), (f), (n), (p), __FILE__, __LINE__)
 /* Sends one datagram of len bytes to host:port: len, or an error. Waits
  * only when the kernel's buffer is full; libuv cannot withdraw a send, so
- * a cancelled one waits for it to go, then returns CO_ECANCELED. */
+ * a cancelled or timed-out one waits for it to go, then returns
+ * CO_ECANCELED / CO_ETIMEDOUT (a call refused before it sends sends
+ * nothing: CO_ECANCELED/CO_ETIMEDOUT/CO_EDEADLK). */
 ssize_t co_udp_send_at(co_udp *u, const void *buf, size_t len, const char *host,
                        int port, const char *file, int line);
 ssize_t co_udp_send(co_udp *u, const void *buf, size_t len, const char *host, int port);
@@ -403,7 +417,15 @@ int co_proc_wait(co_proc *p, int *status);
  * (SIGKILL) first. NULL is a no-op. Fatal while a task waits for it. */
 void co_proc_free(co_proc *p);
 
-/* ---- files (libuv's thread-pool fs) ---- */
+/* ---- files (libuv's thread-pool fs) ----
+ * Each is a blocking call: fd (open), bytes (read, write: a short count is
+ * possible, as with read(2)), 0 (close), or a negative errno. Cancelled
+ * or past the task's deadline, a request the pool has not started is
+ * withdrawn and the call returns CO_ECANCELED / CO_ETIMEDOUT at once (the
+ * file untouched); one already running finishes first and its result is
+ * dropped (an open that got through is closed again; a close always
+ * closes). A call refused before it starts (cancelled, past the deadline,
+ * CO_EDEADLK) does nothing. */
 int co_fs_open_at(const char *path, int flags, int mode, const char *file, int line);
 int co_fs_open(const char *path, int flags, int mode); /* fd or <0 */
 #define co_fs_open(p, f, m) co_fs_open_at((p), (f), (m), __FILE__, __LINE__)
@@ -421,10 +443,11 @@ int co_fs_close(int fd);
 /* The other file calls a server makes, on the thread pool like the above:
  * each a blocking call traced as an io wait (ops fs_stat, fs_rename,
  * fs_unlink, fs_mkdir, fs_fsync, fs_readdir) at the caller's place,
- * cancelled like co_fs_read (a request not yet started is withdrawn; one
- * running finishes first, its result dropped: a rename or unlink may then
- * have happened). Each returns 0 (co_fs_readdir: the entry count) or a
- * negative errno (CO_ENOENT, CO_EEXIST, ...), CO_EINVAL for NULL. */
+ * cancelled and timed out like co_fs_read (a request not yet started is
+ * withdrawn; one running finishes first, its result dropped: a rename or
+ * unlink may then have happened). Each returns 0 (co_fs_readdir: the entry
+ * count) or a negative errno (CO_ENOENT, CO_EEXIST, ...), CO_EINVAL for
+ * NULL, CO_ECANCELED/CO_ETIMEDOUT/CO_EDEADLK. */
 typedef struct co_stat {
     uint64_t size, mode, ino;
     int64_t mtime_ns; /* since 1970 */
@@ -458,8 +481,9 @@ void co_fs_dirents_free(co_dirent *v, size_t n);
 
 /* Runs fn(arg) on libuv's thread pool while the loop serves other tasks;
  * returns when fn has returned (0), or CO_ECANCELED/CO_ETIMEDOUT if the
- * task was cancelled before fn started (fn then never runs; once started,
- * fn runs to its end and the call waits for it). */
+ * task was cancelled or passed its deadline before fn started (fn then
+ * never runs; once started, fn runs to its end and the call waits for it
+ * and returns 0), CO_EDEADLK (refused after the deadlock verdict). */
 int co_run_blocking_at(void (*fn)(void *arg), void *arg, const char *name,
                        const char *file, int line);
 int co_run_blocking(void (*fn)(void *arg), void *arg, const char *name);
@@ -476,12 +500,14 @@ co_chan *co_chan_new(size_t elem_size, size_t capacity);
 /* Names the channel in the trace (copied); returns c. */
 co_chan *co_chan_name(co_chan *c, const char *name);
 /* Copies *elem in; waits while full. 0, CO_EPIPE once closed,
- * CO_ECANCELED/CO_ETIMEDOUT. */
+ * CO_ECANCELED/CO_ETIMEDOUT, CO_EDEADLK (found deadlocked, under
+ * CO_DEADLOCK_CANCEL); on an error nothing was sent. */
 int co_chan_send_at(co_chan *c, const void *elem, const char *file, int line);
 int co_chan_send(co_chan *c, const void *elem);
 #define co_chan_send(c, e) co_chan_send_at((c), (e), __FILE__, __LINE__)
 /* Copies an element out; waits while empty. 0, CO_EOF once closed and
- * drained, CO_ECANCELED/CO_ETIMEDOUT. */
+ * drained, CO_ECANCELED/CO_ETIMEDOUT, CO_EDEADLK (found deadlocked, under
+ * CO_DEADLOCK_CANCEL); on an error nothing was taken. */
 int co_chan_recv_at(co_chan *c, void *elem, const char *file, int line);
 int co_chan_recv(co_chan *c, void *elem);
 #define co_chan_recv(c, e) co_chan_recv_at((c), (e), __FILE__, __LINE__)
@@ -527,9 +553,10 @@ co_mutex *co_mutex_new_at(const char *file, int line);
 co_mutex *co_mutex_new(void); /* NULL when out of memory */
 #define co_mutex_new() co_mutex_new_at(__FILE__, __LINE__)
 co_mutex *co_mutex_name(co_mutex *m, const char *name);
-/* 0, CO_EINVAL (NULL), CO_ECANCELED/CO_ETIMEDOUT. Fatal: locking a mutex
- * the caller already holds (it would wait on itself forever), or outside
- * a task. */
+/* 0, CO_EINVAL (NULL), CO_ECANCELED/CO_ETIMEDOUT, CO_EDEADLK (found
+ * deadlocked, under CO_DEADLOCK_CANCEL); on an error the caller does not
+ * hold m. Fatal: locking a mutex the caller already holds (it would wait
+ * on itself forever), or outside a task. */
 int co_mutex_lock_at(co_mutex *m, const char *file, int line);
 int co_mutex_lock(co_mutex *m);
 #define co_mutex_lock(m) co_mutex_lock_at((m), __FILE__, __LINE__)
