@@ -367,9 +367,93 @@ static void check_trace(int want_status, const char *prog, ...)
     unlink(trace);
 }
 
+/* The echo server's connections live in a group: its `obj` line, the
+ * three connection tasks spawned into it by the acceptor, and the stop's
+ * wait on it (why group, obj the group), which parks only when a
+ * connection is still closing and is then ended by the last one (ready
+ * why join, by a connection task); every connection ends before main. */
 static void test_trace_echo(void)
 {
     check_trace(0, "echo_server", "--clients", "3", "--bytes", "5000", NULL);
+
+    char trace[128], want[256];
+    snprintf(trace, sizeof trace, "%s/echo_group.jsonl", dir);
+    run r = run_prog(trace, "echo_server", "--clients", "3", "--bytes", "5000", NULL);
+    ASSERT_EQ(r.status, 0);
+    run_free(&r);
+    char *text = slurp(trace, NULL);
+    ASSERT_NOT_NULL(text);
+    const char *g = strstr(text, "\"kind\":\"group\"");
+    ASSERT_NOT_NULL(g);
+    ASSERT_NULL(strstr(g + 1, "\"kind\":\"group\"")); /* one group */
+    const char *gl = g;
+    while (gl > text && gl[-1] != '\n')
+        gl--;
+    unsigned long long gid = 0, acceptor = 0, conn[3] = {0}, main_exit = 0;
+    int at_line = 0;
+    ASSERT_EQ(sscanf(strstr(gl, "\"ev\":\"obj\",\"obj\":"), "\"ev\":\"obj\",\"obj\":%llu", &gid), 1);
+    snprintf(want, sizeof want,
+             "\"ev\":\"obj\",\"obj\":%llu,\"kind\":\"group\",\"name\":\"connections\","
+             "\"at\":\"examples/ex_server.c:",
+             gid);
+    if (strncmp(strstr(gl, "\"ev\""), want, strlen(want)) != 0)
+        TEST__FAIL("group obj line: %.*s", (int)(strchr(gl, '\n') - gl), gl);
+    ASSERT_EQ(sscanf(strstr(gl, want) + strlen(want), "%d\"}", &at_line), 1);
+    ASSERT_CMP(at_line, >, 0);
+    /* the acceptor, and the connections it spawned into the group */
+    const char *a = strstr(text, "\"name\":\"acceptor\"");
+    ASSERT_NOT_NULL(a);
+    while (a > text && a[-1] != '\n')
+        a--;
+    ASSERT_EQ(sscanf(strstr(a, "\"task\":"), "\"task\":%llu", &acceptor), 1);
+    const char *after_obj = strchr(gl, '\n');
+    for (int i = 0; i < 3; i++) {
+        snprintf(want, sizeof want, "\"name\":\"conn %d\",\"at\":\"examples/ex_server.c:", i + 1);
+        const char *c = strstr(after_obj, want);
+        ASSERT_NOT_NULL(c);
+        ASSERT_NULL(strstr(c + 1, want)); /* one each */
+        while (c[-1] != '\n')
+            c--;
+        unsigned long long parent = 0;
+        ASSERT_EQ(sscanf(c, "{\"t\":%*u,\"ev\":\"spawn\",\"task\":%llu,\"parent\":%llu",
+                         &conn[i], &parent),
+                  2);
+        ASSERT_EQ(parent, acceptor);
+    }
+    ASSERT_NULL(strstr(after_obj, "\"name\":\"conn 4\""));
+    /* main's exit comes after every connection's */
+    const char *me = strstr(text, "\"ev\":\"exit\",\"task\":1,");
+    ASSERT_NOT_NULL(me);
+    main_exit = (unsigned long long)(me - text);
+    for (int i = 0; i < 3; i++) {
+        snprintf(want, sizeof want, "\"ev\":\"exit\",\"task\":%llu,\"status\":\"ok\"}", conn[i]);
+        const char *e = strstr(text, want);
+        ASSERT_NOT_NULL(e);
+        ASSERT_CMP((unsigned long long)(e - text), <, main_exit);
+    }
+    /* the wait on the group: main's, at most once, ended by a connection */
+    snprintf(want, sizeof want, "\"why\":\"group\",\"obj\":%llu,\"at\":\"examples/ex_server.c:", gid);
+    const char *w = strstr(text, want);
+    ASSERT_EQ(strstr(text, "\"why\":\"group\"") == w, 1); /* no other group wait */
+    if (w) {
+        ASSERT_NULL(strstr(w + 1, "\"why\":\"group\""));
+        const char *wl = w;
+        while (wl[-1] != '\n')
+            wl--;
+        ASSERT_NOT_NULL(strstr(wl, "\"ev\":\"yield\",\"task\":1,\"why\":\"group\""));
+        ASSERT(strstr(wl, "\"ev\":\"yield\",\"task\":1,\"why\":\"group\"") < w);
+        const char *rd = strstr(w, "\"ev\":\"ready\",\"task\":1,\"by\":");
+        ASSERT_NOT_NULL(rd);
+        unsigned long long by = 0;
+        char why[16] = "";
+        ASSERT_EQ(sscanf(rd, "\"ev\":\"ready\",\"task\":1,\"by\":%llu,\"why\":\"%15[a-z]\"", &by, why), 2);
+        ASSERT_STR_EQ(why, "join");
+        ASSERT(by == conn[0] || by == conn[1] || by == conn[2]);
+    }
+    printf("echo: the group wait %s\n", w ? "parked (a connection was still closing)"
+                                              : "returned at once (all had ended)");
+    free(text);
+    unlink(trace);
 }
 static void test_trace_fib(void)
 {
