@@ -133,8 +133,8 @@ static void check_cli(const char *cmd_name)
     if (!coscope_bin)
         return;
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s %s %s > /dev/null 2>&1", coscope_bin,
-             cmd_name, trace_path);
+    snprintf(cmd, sizeof cmd, "%s %s %s%s > /dev/null 2>&1", coscope_bin,
+             cmd_name, trace_path, strcmp(cmd_name, "why") == 0 ? " 1" : "");
     int st = system(cmd);
     ASSERT(WIFEXITED(st));
     if (WEXITSTATUS(st) != 0)
@@ -148,6 +148,55 @@ static void check_stalls_cli(void)
     check_cli("stalls");
 }
 
+/* `coscope ARGS` (TRACE in ARGS stands for the trace): exit 0 asserted,
+ * its stdout in out (NUL-terminated, cut at n - 1 bytes). */
+static void cli_output(const char *args, char *out, size_t n)
+{
+    char cmd[1024];
+    const char *t = strstr(args, "TRACE");
+    ASSERT_NOT_NULL(t);
+    snprintf(cmd, sizeof cmd, "%s %.*s%s%s 2>/dev/null", coscope_bin, (int)(t - args), args,
+             trace_path, t + 5);
+    FILE *p = popen(cmd, "r");
+    ASSERT_NOT_NULL(p);
+    size_t got = fread(out, 1, n - 1, p);
+    out[got] = '\0';
+    while (fgetc(p) != EOF) /* let it finish */
+        ;
+    int st = pclose(p);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fprintf(stderr, "coscope %s: status %d; stdout:\n%s\n", args, st, out);
+    ASSERT(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 0);
+}
+
+/* `coscope view --screenshot` draws the trace headless (when the viewer
+ * is built: the CLI finds coscope-view beside itself): exit 0, a PNG. */
+static void check_view(void)
+{
+#ifdef COSCOPE_VIEWER_BUILT
+    if (!coscope_bin)
+        return;
+    char png[96], cmd[512];
+    snprintf(png, sizeof png, "%s.png", trace_path);
+    unlink(png);
+    snprintf(cmd, sizeof cmd, "SDL_VIDEODRIVER=offscreen %s view %s --screenshot %s > /dev/null 2>&1",
+             coscope_bin, trace_path, png);
+    int st = system(cmd);
+    ASSERT(WIFEXITED(st));
+    if (WEXITSTATUS(st) != 0)
+        fprintf(stderr, "coscope view %s --screenshot: exit %d\n", trace_path, WEXITSTATUS(st));
+    ASSERT_EQ(WEXITSTATUS(st), 0);
+    FILE *f = fopen(png, "rb");
+    ASSERT_NOT_NULL(f);
+    unsigned char b[8] = {0};
+    ASSERT_EQ(fread(b, 1, 8, f), 8);
+    fclose(f);
+    ASSERT(memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0);
+    unlink(png);
+#endif
+}
+
 /* Every command reads a trace that ended on a halt or fatal line. */
 static void check_every_cli(void)
 {
@@ -155,6 +204,9 @@ static void check_every_cli(void)
     check_cli("stats");
     check_cli("export --chrome -o /dev/null");
     check_cli("validate");
+    check_cli("why"); /* the trace, then task 1: see check_cli */
+    check_cli("top --once");
+    check_view();
 }
 
 /* ---- SIGKILL at a random moment ---- */
@@ -448,9 +500,39 @@ static void test_fatal(void)
     *nl = '\0';
     tr_trace *tr = load_ended(TR_EV_FATAL, msg);
     ASSERT_EQ(tr_events(tr)[tr_nevents(tr) - 1].task, 2);
+    long long fatal_t = (long long)tr_events(tr)[tr_nevents(tr) - 1].t;
     ASSERT_STR_EQ(last_mark(tr, NULL), "unlocking what I never locked");
     tr_free(tr);
     check_every_cli();
+    if (!coscope_bin)
+        return;
+    /* top and why see the run end at the fatal line, with its task
+     * running there */
+    static char out[8192];
+    char want[256], args[128];
+    cli_output("top --once --json TRACE", out, sizeof out);
+    snprintf(want, sizeof want, "\"truncated\":false,\"t\":%lld,", fatal_t);
+    ASSERT_NOT_NULL(strstr(out, want));
+    ASSERT_NOT_NULL(strstr(out, "\n{\"id\":2,\"name\":\"sloppy\",\"state\":\"running\","
+                                "\"wait\":null,\"at\":null,"));
+    cli_output("top --once TRACE", out, sizeof out);
+    ASSERT_NOT_NULL(strstr(out, " (ended); "));
+    snprintf(args, sizeof args, "why TRACE 2 --at %lldns --json", fatal_t);
+    cli_output(args, out, sizeof out);
+    snprintf(want, sizeof want,
+             "{\"task\":2,\"name\":\"sloppy\",\"at\":%lld,\"state\":\"running\","
+             "\"sink\":\"run\",\"cause\":null,\"chain\":[{\"task\":2,\"name\":\"sloppy\","
+             "\"state\":\"running\",\"t\":",
+             fatal_t);
+    if (strncmp(out, want, strlen(want)) != 0)
+        TEST__FAIL("why: %s", out);
+    long long run_t = 0, dur = 0;
+    ASSERT_EQ(sscanf(out + strlen(want), "%lld,\"dur_ns\":%lld}]}", &run_t, &dur), 2);
+    ASSERT_EQ(run_t + dur, fatal_t); /* its run slice ends at the fatal line */
+    snprintf(args, sizeof args, "why TRACE 2 --at %lldns", fatal_t);
+    cli_output(args, out, sizeof out);
+    ASSERT_STR_EQ(strchr(out, '\n') ? strchr(out, '\n') + 1 : "x", "");
+    ASSERT_NOT_NULL(strstr(out, "sloppy (2) was running at "));
     unlink(trace_path);
 }
 
