@@ -48,7 +48,7 @@ coscope_test(test_fail SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fail.c
 
 # co_select and the channels' try calls.
 coscope_test(test_select SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_select.c
-  LIBS ${RT_LIBS} CASES try select select_race select_cancel select_trace)
+  LIBS ${RT_LIBS} CASES try select select_many select_race select_cancel select_trace)
 
 # Semaphores, condition variables, co_mutex_trylock.
 coscope_test(test_sync SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sync.c
@@ -56,7 +56,7 @@ coscope_test(test_sync SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sync.c
 
 # Task groups and the cancel shield.
 coscope_test(test_group SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_group.c
-  LIBS ${RT_LIBS} CASES wait cancel tree deadline shield misuse trace)
+  LIBS ${RT_LIBS} CASES wait cancel tree deadline shield shield_deadline misuse trace)
 
 # co_now, task-local storage, co_post from other threads.
 coscope_test(test_misc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_misc.c

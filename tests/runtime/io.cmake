@@ -30,7 +30,7 @@ coscope_test(test_sock SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sock.c
 
 # UDP.
 coscope_test(test_udp SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_udp.c
-  LIBS ${RT_LIBS} CASES exchange cancel trace)
+  LIBS ${RT_LIBS} CASES exchange cancel send_refused trace)
 
 # Subprocesses on uv_spawn.
 coscope_test(test_proc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_proc.c

@@ -181,6 +181,46 @@ static void test_shield(void)
     ASSERT_EQ(co_shield_begin(), CO_EINVAL); /* outside a task */
 }
 
+/* A shield does not stop a deadline: a cleanup bounded by
+ * co_deadline_push times out inside it (though cancelled meanwhile), and
+ * the kept cancel is delivered after the shield. */
+static int bounded_rc, refused_in_shield, cancelled_after;
+
+static void *bounded_cleaner(void *arg)
+{
+    (void)arg;
+    uint64_t outer;
+    ASSERT_OK(co_shield_begin());
+    ASSERT_OK(co_deadline_push(5, &outer));
+    bounded_rc = co_sleep(100000); /* cancelled during it, then timed out */
+    refused_in_shield = co_sleep(1); /* still past it: refused */
+    ASSERT_OK(co_deadline_pop(outer));
+    ASSERT_OK(co_sleep(1)); /* the deadline is gone, the cancel kept */
+    ASSERT_OK(co_shield_end());
+    cancelled_after = co_sleep(1);
+    return NULL;
+}
+
+static void *shield_deadline_main(void *arg)
+{
+    (void)arg;
+    bounded_rc = refused_in_shield = cancelled_after = 1;
+    co_task *t = co_spawn(bounded_cleaner, NULL, "cleaner");
+    co_yield(); /* it sleeps, shielded, bounded */
+    ASSERT_OK(co_cancel(t));
+    ASSERT_EQ(bounded_rc, 1); /* the cancel did not end it */
+    ASSERT_OK(co_join(t, NULL));
+    ASSERT_EQ(bounded_rc, CO_ETIMEDOUT);
+    ASSERT_EQ(refused_in_shield, CO_ETIMEDOUT);
+    ASSERT_EQ(cancelled_after, CO_ECANCELED);
+    return NULL;
+}
+
+static void test_shield_deadline(void)
+{
+    RUN_TASK(shield_deadline_main, NULL);
+}
+
 /* ---- misuse ---- */
 
 static int run_child_abort(void (*fn)(void), char *err, size_t n)
@@ -300,6 +340,7 @@ static const test_case cases[] = {
     {"tree", test_tree},
     {"deadline", test_deadline},
     {"shield", test_shield},
+    {"shield_deadline", test_shield_deadline},
     {"misuse", test_misuse},
     {"trace", test_trace},
     {NULL, NULL},

@@ -150,6 +150,44 @@ static void test_select(void)
     RUN_TASK(select_main, NULL);
 }
 
+/* At most 64 cases: 64 work (the last one can go, and is the one done),
+ * 65 are refused with CO_EINVAL before any case is tried. */
+static void *select_many_main(void *arg)
+{
+    (void)arg;
+    enum { MANY = 65 };
+    co_chan *ch[MANY];
+    int into[MANY];
+    co_select_case k[MANY];
+    for (int i = 0; i < MANY; i++) {
+        ch[i] = co_chan_new(sizeof(int), 1);
+        ASSERT_NOT_NULL(ch[i]);
+        into[i] = -1;
+        k[i] = (co_select_case){ch[i], CO_SELECT_RECV, &into[i], 0};
+    }
+    int v = 63;
+    ASSERT_OK(co_chan_try_send(ch[63], &v));
+    v = 64;
+    ASSERT_OK(co_chan_try_send(ch[64], &v));
+    ASSERT_EQ(co_select(k, MANY, 0), CO_EINVAL);
+    ASSERT_EQ(into[64], -1); /* nothing taken */
+    ASSERT_EQ(co_select(k, MANY, -1), CO_EINVAL);
+    ASSERT_EQ(co_select(k, 64, -1), 63);
+    ASSERT_EQ(into[63], 63);
+    ASSERT_OK(k[63].err);
+    ASSERT_EQ(co_select(k, 64, 0), 64); /* none can go now: the timeout case */
+    ASSERT_EQ(co_chan_try_recv(ch[64], &v), 0); /* still there */
+    ASSERT_EQ(v, 64);
+    for (int i = 0; i < MANY; i++)
+        co_chan_free(ch[i]);
+    return NULL;
+}
+
+static void test_select_many(void)
+{
+    RUN_TASK(select_many_main, NULL);
+}
+
 /* Two selects wait on one channel: each send wakes exactly one of them, in
  * the order they came, and a waiter whose select fired elsewhere is never
  * handed an element. */
@@ -279,6 +317,7 @@ static void test_select_trace(void)
 static const test_case cases[] = {
     {"try", test_try},
     {"select", test_select},
+    {"select_many", test_select_many},
     {"select_race", test_select_race},
     {"select_cancel", test_select_cancel},
     {"select_trace", test_select_trace},

@@ -1,6 +1,7 @@
 /* tests/runtime/test_udp.c: UDP for tasks over loopback, asserted exactly:
  * datagrams and their senders (IPv4 and IPv6), a datagram cut to the
  * buffer, one that comes before anybody receives, cancellation that takes
+ * nothing, a send refused (cancelled, past its deadline) that sends
  * nothing, errors, and the trace of a receive. */
 #include <stdint.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@ static void *receiver(void *arg)
     rlen = co_udp_recv(b, rbuf, sizeof rbuf, rfrom, sizeof rfrom, &rport);
     return NULL;
 }
+static const int recv_line = __LINE__ - 3;
 
 static void exchange(const char *host)
 {
@@ -93,6 +95,49 @@ static void test_cancel(void)
     RUN_TASK(cancel_main, NULL);
 }
 
+/* A send refused before it starts sends nothing: the next datagram b
+ * receives is the one sent after. */
+static ssize_t refused_rc[2];
+
+static void *refused_sender(void *arg)
+{
+    int port = co_udp_port(b);
+    if (arg) {
+        ASSERT_OK(co_deadline(1));
+        ASSERT_EQ(co_sleep(1000), CO_ETIMEDOUT);
+        refused_rc[1] = co_udp_send(a, "late", 4, "127.0.0.1", port);
+        ASSERT_OK(co_deadline(0));
+    } else {
+        ASSERT_OK(co_cancel(co_self()));
+        refused_rc[0] = co_udp_send(a, "gone", 4, "127.0.0.1", port);
+    }
+    return NULL;
+}
+
+static void *send_refused_main(void *arg)
+{
+    (void)arg;
+    ASSERT_OK(co_udp_bind("127.0.0.1", 0, &a));
+    ASSERT_OK(co_udp_bind("127.0.0.1", 0, &b));
+    refused_rc[0] = refused_rc[1] = 1;
+    ASSERT_OK(co_join(co_spawn(refused_sender, NULL, "cancelled"), NULL));
+    ASSERT_OK(co_join(co_spawn(refused_sender, (void *)1, "late"), NULL));
+    ASSERT_EQ(refused_rc[0], CO_ECANCELED);
+    ASSERT_EQ(refused_rc[1], CO_ETIMEDOUT);
+    ASSERT_EQ(co_udp_send(a, "after", 5, "127.0.0.1", co_udp_port(b)), 5);
+    char buf[8] = {0};
+    ASSERT_EQ(co_udp_recv(b, buf, sizeof buf, NULL, 0, NULL), 5);
+    ASSERT_STR_EQ(buf, "after");
+    ASSERT_OK(co_udp_close(a));
+    ASSERT_OK(co_udp_close(b));
+    return NULL;
+}
+
+static void test_send_refused(void)
+{
+    RUN_TASK(send_refused_main, NULL);
+}
+
 static void test_trace(void)
 {
     const char *tb = RUN_TRACED(cancel_main, NULL);
@@ -103,7 +148,7 @@ static void test_trace(void)
              "\"ev\":\"yield\",\"task\":2,\"why\":\"io\",\"op\":\"udp_recv\",\"fd\":");
     p = strstr(p, want);
     ASSERT_NOT_NULL(p);
-    snprintf(want, sizeof want, ",\"at\":\"%s:18\"", __FILE__);
+    snprintf(want, sizeof want, ",\"at\":\"%s:%d\"", __FILE__, recv_line);
     const char *at = strstr(p, want);
     ASSERT(at != NULL && at < strchr(p, '\n'));
     ASSERT_NOT_NULL(strstr(p, "\"ev\":\"io_end\",\"task\":2,\"op\":\"udp_recv\",\"err\":\"ECANCELED\"}"));
@@ -114,6 +159,7 @@ static void test_trace(void)
 static const test_case cases[] = {
     {"exchange", test_exchange},
     {"cancel", test_cancel},
+    {"send_refused", test_send_refused},
     {"trace", test_trace},
     {NULL, NULL},
 };
