@@ -1180,7 +1180,7 @@ static int tip_task(tip *tp, const vw_model *m, uint32_t task, int64_t t)
         if (s[k].task == task && t >= s[k].t &&
             t <= vw__add(s[k].t, s[k].dur > 0 ? s[k].dur : 0)) {
             snprintf(tip_line(tp), n, "STALL: %s, %s",
-                     tr_stall_kind_name(s[k].kind),
+                     tr_stall_label(&s[k]),
                      tr_fmt_dur(d, sizeof d, s[k].dur));
             break;
         }
