@@ -182,6 +182,16 @@ collect() { # collect NAME PREFIX: the NAME values of every PREFIX.*.log
     for f in "$LOG_DIR/$2".*.log; do v+=("$(val "$1" "$f")"); done
     median "${v[@]}"
 }
+# runs LOG "WHAT" CMD...: CMD READ_RUNS times, each run's output in
+# $LOG_DIR/LOG.N.log (what `collect NAME LOG` reads back).
+runs() {
+    local log=$1 what=$2 r
+    shift 2
+    for r in $(seq "$READ_RUNS"); do
+        say "$what, run $r/$READ_RUNS"
+        "$@" >"$LOG_DIR/$log.$r.log" 2>&1 || die "$log failed (see $LOG_DIR/$log.$r.log)"
+    done
+}
 SWITCH=$(collect raw_switch runtime)
 SWAPCTX=$(collect glibc_swapcontext runtime)
 YIELD=$(collect co_yield_round_trip runtime)
@@ -199,11 +209,8 @@ WRITER_MBS=$(calc "$LINE_B / $EMIT_SUST * 1000")
 
 # Tracing in a program that keeps running (issue 13): start-up, spawn beyond
 # the stack pool, sustained traced co_yield (each run pairs inside itself).
-for r in $(seq "$READ_RUNS"); do
-    say "line rate (start-up, spawn beyond the pool, sustained yield), run $r/$READ_RUNS"
-    "$B_LINERATE" 1000000 40 "$TMP_PREFIX-linerate.jsonl" >"$LOG_DIR/linerate.$r.log" 2>&1 ||
-        die "bench_linerate failed (see $LOG_DIR/linerate.$r.log)"
-done
+runs linerate "line rate (start-up, spawn beyond the pool, sustained yield)" \
+    "$B_LINERATE" 1000000 40 "$TMP_PREFIX-linerate.jsonl"
 START_TAX=$(collect startup_tax linerate)
 START_TAX_OW=$(collect startup_tax_overwrite linerate)
 START_OFF=$(collect startup_untraced linerate)
@@ -214,11 +221,7 @@ Y_ON=$(collect yield_traced_sustained linerate)
 
 # Caller chains (issue 11): what recording a wait's stack adds to it, on the
 # loop thread's CPU clock (each run pairs stacks on / off inside itself).
-for r in $(seq "$READ_RUNS"); do
-    say "stacks on / off per wait, run $r/$READ_RUNS"
-    "$B_STACKS" >"$LOG_DIR/stacks.$r.log" 2>&1 ||
-        die "bench_stacks failed (see $LOG_DIR/stacks.$r.log)"
-done
+runs stacks "stacks on / off per wait" "$B_STACKS"
 ST_ADDED=$(collect stacks_added_per_wait stacks)
 ST_ON=$(collect traced_yield_stacks_on stacks)
 ST_OFF=$(collect traced_yield_stacks_off stacks)
@@ -435,11 +438,7 @@ EXP_NULL=$(collect export_chrome_null_time export)
 rm -f "$GEN"
 # 100 000 tasks parked, then released at once (issue: stalls was quadratic
 # in tasks): the whole CLI's stalls against stats on the same trace.
-for r in $(seq "$READ_RUNS"); do
-    say "100 k-task herd, run $r/$READ_RUNS"
-    "$BUILD/bench/read/bench_herd" 100000 "$BUILD/bin/coscope" >"$LOG_DIR/herd.$r.log" 2>&1 ||
-        die "bench_herd failed (see $LOG_DIR/herd.$r.log)"
-done
+runs herd "100 k-task herd" "$BUILD/bench/read/bench_herd" 100000 "$BUILD/bin/coscope"
 HERD_STALLS_S=$(collect herd_coscope_stalls herd)
 HERD_STATS_S=$(collect herd_coscope_stats herd)
 HERD_N=$(collect herd_stalls herd)

@@ -232,6 +232,26 @@ out:
     return rc;
 }
 
+/* Walks the wait-for chain from stall *cur, marking each stall it lists in
+ * path 1 in color, until one with no edge or one seen before (color != 0):
+ * then *met is 1 and *cur is that one. Returns how many it listed. */
+static size_t walk_chain(const tr_stall *st, tr__map *at, uint8_t *color, uint32_t *path,
+                         uint32_t *cur, int *met)
+{
+    size_t len = 0;
+    *met = 0;
+    while (color[*cur] == 0) {
+        color[*cur] = 1;
+        path[len++] = *cur;
+        uint32_t *nx = st[*cur].waits_on ? tr__map_get(at, st[*cur].waits_on, 0) : NULL;
+        if (!nx)
+            return len;
+        *cur = *nx;
+    }
+    *met = 1;
+    return len;
+}
+
 /* A stuck task that waits (through its wait-for chain) on one that waits
  * forever waits forever too: it is not `open`, trace end or not. `color`
  * and `path` are find_cycles' scratch arrays of n. */
@@ -239,26 +259,17 @@ static void close_open_waits(tr_stall *st, size_t n, tr__map *at, uint8_t *color
 {
     memset(color, 0, n); /* 0: not seen, 1: on this walk, 2: decided */
     for (size_t i = 0; i < n; i++) {
-        size_t len = 0;
         uint32_t cur = (uint32_t)i;
-        int forever = 0;
-        while (color[cur] == 0) {
-            color[cur] = 1;
-            path[len++] = cur;
-            if (!st[cur].open) {
-                forever = 1;
-                break;
-            }
-            uint32_t *nx = st[cur].waits_on ? tr__map_get(at, st[cur].waits_on, 0) : NULL;
-            if (!nx)
-                break;
-            cur = *nx;
-        }
-        if (color[cur] == 2)
-            forever = !st[cur].open;
+        int met;
+        size_t len = walk_chain(st, at, color, path, &cur, &met), upto = len;
+        for (size_t j = 0; j < len && upto == len; j++)
+            if (!st[path[j]].open)
+                upto = j; /* what waits on it waits forever */
+        if (upto == len && !(met && color[cur] == 2 && !st[cur].open))
+            upto = 0;
         for (size_t j = 0; j < len; j++) {
             color[path[j]] = 2;
-            if (forever)
+            if (j < upto)
                 st[path[j]].open = 0;
         }
     }
@@ -283,19 +294,10 @@ static int find_cycles(tr_trace *tr, tr_stall *st, size_t n)
         *v = (uint32_t)i;
     }
     for (size_t i = 0; i < n; i++) {
-        size_t len = 0;
         uint32_t cur = (uint32_t)i;
-        int looped = 0;
-        while (color[cur] == 0) {
-            color[cur] = 1;
-            path[len++] = cur;
-            uint32_t *nx = st[cur].waits_on ? tr__map_get(&at, st[cur].waits_on, 0) : NULL;
-            if (!nx)
-                break;
-            cur = *nx;
-            looped = color[cur] == 1; /* came back onto this walk: a cycle */
-        }
-        if (looped) {
+        int met;
+        size_t len = walk_chain(st, &at, color, path, &cur, &met);
+        if (met && color[cur] == 1) { /* came back onto this walk: a cycle */
             size_t from = len;
             while (from > 0 && path[from - 1] != cur)
                 from--;
