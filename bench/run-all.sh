@@ -2,8 +2,8 @@
 # bench/run-all.sh: every coscope benchmark in one run on this machine — the
 # runtime's switch costs, the recorder, http_hello vs Node.js and Python
 # asyncio under wrk, the echo tracing tax, tracing at line rate (start-up,
-# spawn beyond the stack pool, sustained traced yield), trace loading, the
-# Chrome export and the viewer — and
+# spawn beyond the stack pool, sustained traced yield), the stacks' cost per
+# wait, trace loading, the Chrome export and the viewer — and
 # one markdown table of medians, printed and written into docs/benchmarks.md
 # between the run-all markers (the prose around them is kept).
 #
@@ -80,7 +80,7 @@ BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
 say "building benchmarks in $BUILD"
 cmake --build "$BUILD" -j2 --target bench_runtime bench_record gen_trace \
     bench_load bench_herd coscope_cli bench_view bench_echo http_hello echo_server sleepy \
-    bench_linerate bench_export \
+    bench_linerate bench_export bench_stacks \
     >"$LOG_DIR/build.log" 2>&1 || die "build failed (see $LOG_DIR/build.log)"
 
 B_RUNTIME=$BUILD/bench/runtime/bench_runtime
@@ -89,6 +89,7 @@ B_GEN=$BUILD/bench/read/gen_trace
 B_LOAD=$BUILD/bench/read/bench_load
 B_LINERATE=$BUILD/bench/runtime/bench_linerate
 B_EXPORT=$BUILD/bench/read/bench_export
+B_STACKS=$BUILD/bench/record/bench_stacks
 B_VIEW=$BUILD/bench/viewer/bench_view
 B_ECHO=$BUILD/bench/echo/bench_echo
 HTTP_HELLO=$BUILD/examples/http_hello
@@ -181,6 +182,16 @@ collect() { # collect NAME PREFIX: the NAME values of every PREFIX.*.log
     for f in "$LOG_DIR/$2".*.log; do v+=("$(val "$1" "$f")"); done
     median "${v[@]}"
 }
+# runs LOG "WHAT" CMD...: CMD READ_RUNS times, each run's output in
+# $LOG_DIR/LOG.N.log (what `collect NAME LOG` reads back).
+runs() {
+    local log=$1 what=$2 r
+    shift 2
+    for r in $(seq "$READ_RUNS"); do
+        say "$what, run $r/$READ_RUNS"
+        "$@" >"$LOG_DIR/$log.$r.log" 2>&1 || die "$log failed (see $LOG_DIR/$log.$r.log)"
+    done
+}
 SWITCH=$(collect raw_switch runtime)
 SWAPCTX=$(collect glibc_swapcontext runtime)
 YIELD=$(collect co_yield_round_trip runtime)
@@ -198,11 +209,8 @@ WRITER_MBS=$(calc "$LINE_B / $EMIT_SUST * 1000")
 
 # Tracing in a program that keeps running (issue 13): start-up, spawn beyond
 # the stack pool, sustained traced co_yield (each run pairs inside itself).
-for r in $(seq "$READ_RUNS"); do
-    say "line rate (start-up, spawn beyond the pool, sustained yield), run $r/$READ_RUNS"
-    "$B_LINERATE" 1000000 40 "$TMP_PREFIX-linerate.jsonl" >"$LOG_DIR/linerate.$r.log" 2>&1 ||
-        die "bench_linerate failed (see $LOG_DIR/linerate.$r.log)"
-done
+runs linerate "line rate (start-up, spawn beyond the pool, sustained yield)" \
+    "$B_LINERATE" 1000000 40 "$TMP_PREFIX-linerate.jsonl"
 START_TAX=$(collect startup_tax linerate)
 START_TAX_OW=$(collect startup_tax_overwrite linerate)
 START_OFF=$(collect startup_untraced linerate)
@@ -210,6 +218,16 @@ BEYOND=$(collect spawn_exit_beyond_pool linerate)
 BEYOND_COLD=$(collect spawn_exit_beyond_pool_cold linerate)
 Y_OFF=$(collect yield_untraced linerate)
 Y_ON=$(collect yield_traced_sustained linerate)
+
+# Caller chains (issue 11): what recording a wait's stack adds to it, on the
+# loop thread's CPU clock (each run pairs stacks on / off inside itself).
+runs stacks "stacks on / off per wait" "$B_STACKS"
+ST_ADDED=$(collect stacks_added_per_wait stacks)
+ST_ON=$(collect traced_yield_stacks_on stacks)
+ST_OFF=$(collect traced_yield_stacks_off stacks)
+ST_PROC=$(collect stacks_added_per_wait_process_cpu stacks)
+ST_WALK=$(collect stack_walk_8_frames_interned stacks)
+ST_SPREAD=$(for f in "$LOG_DIR"/stacks.*.log; do sed -n 's/^stacks_added_per_wait_spread: *//p' "$f"; done | paste -sd ';' | sed 's/;/, /g')
 
 # =====================================================================
 # 2. http_hello (tracing off / on) vs Node.js and Python asyncio, wrk
@@ -420,11 +438,7 @@ EXP_NULL=$(collect export_chrome_null_time export)
 rm -f "$GEN"
 # 100 000 tasks parked, then released at once (issue: stalls was quadratic
 # in tasks): the whole CLI's stalls against stats on the same trace.
-for r in $(seq "$READ_RUNS"); do
-    say "100 k-task herd, run $r/$READ_RUNS"
-    "$BUILD/bench/read/bench_herd" 100000 "$BUILD/bin/coscope" >"$LOG_DIR/herd.$r.log" 2>&1 ||
-        die "bench_herd failed (see $LOG_DIR/herd.$r.log)"
-done
+runs herd "100 k-task herd" "$BUILD/bench/read/bench_herd" 100000 "$BUILD/bin/coscope"
 HERD_STALLS_S=$(collect herd_coscope_stalls herd)
 HERD_STATS_S=$(collect herd_coscope_stats herd)
 HERD_N=$(collect herd_stalls herd)
@@ -488,6 +502,7 @@ CPU time stolen by the hypervisor during the run: $(echo "$TICKS_BEFORE $(cpu_ti
 | traced start-up, empty program | $(fmt 2 "$START_TAX") ms over untraced ($(fmt 2 "$START_OFF") ms); $(fmt 2 "$START_TAX_OW") ms when overwriting the last trace | ≤ 3 ms over untraced | $(status "$(le "$START_TAX" 3)") | bench_linerate: 40 pairs of runs traced / untraced, alternating, median of the pairs' differences; $READ_RUNS runs |
 | spawn + exit beyond 4096 live tasks | $(fmt 1 "$BEYOND") ns (first round, every stack new: $(fmt 0 "$BEYOND_COLD") ns) | ≤ 500 ns | $(status "$(le "$BEYOND" 500)") | bench_linerate: rounds of 10 000 tasks spawned, then all joined; rounds 2–6 of 5 runs; $READ_RUNS runs |
 | traced \`co_yield\` ping-pong, sustained | $(fmt 1 "$Y_ON") ns per yield (untraced $(fmt 1 "$Y_OFF") ns) | ≤ 40 ns | $(status "$(le "$Y_ON" 40)") | bench_linerate: 2 tasks × 1 M yields, traced / untraced rounds paired in one process, timed up to the writer's flush (its formatting and \`write(2)\` count); $READ_RUNS runs |
+| caller-chain stacks, added per wait | $(fmt 1 "$ST_ADDED") ns on the loop thread's CPU (traced \`co_yield\` $(fmt 1 "$ST_ON") ns with stacks, $(fmt 1 "$ST_OFF") ns with COSCOPE_STACKS=0); $(fmt 1 "$ST_PROC") ns of process CPU (the writer too); an 8-frame walk alone $(fmt 1 "$ST_WALK") ns | | | bench_stacks: 31 pairs of 50 000 traced yields, stacks on / off back to back in alternating order, median of the pairs' own differences (middle halves per run: $ST_SPREAD); $READ_RUNS runs |
 | trace emit, sustained | $(fmt 1 "$EMIT_SUST") ns/event | | | bench_record: $(calc "$REC_EVENTS / 1e6") M events back to back, the loop waits for the writer thread, file in /tmp; $REC_DROPS dropped |
 | trace formatter | $(fmt 0 "$FMT_MBS") MB/s | writer ≥ 1 GB/s | $(status "$(ge "$FMT_MBS" 1000)") | bench_record: records → JSON lines into memory, one thread, $RUNS runs |
 | trace writer, end to end | $(fmt 0 "$WRITER_MBS") MB/s | writer ≥ 1 GB/s | $(status "$(ge "$WRITER_MBS" 1000)") | $(fmt 1 "$LINE_B") B/line ÷ sustained ns/event: format + \`write(2)\` to a /tmp file (page cache), 2 cores shared with the emitting thread |

@@ -12,7 +12,7 @@ static size_t stall_text(const vw_model *m, const tr_stall *s, char *buf,
 {
     char task[96], t[32], d[32], why[320];
     return (size_t)snprintf(buf, n, "stall: %s %s at %s for %s: %s",
-                            tr_stall_kind_name(s->kind),
+                            tr_stall_label(s),
                             vw__fmt_task(task, sizeof task, m, s->task),
                             tr_fmt_dur(t, sizeof t, s->t),
                             tr_fmt_dur(d, sizeof d, s->dur),

@@ -1130,13 +1130,37 @@ static void draw_legend(vw_drawlist *dl, const vw_geom *g, const vw_measure *ms)
 
 /* A tooltip's text: the first line bold, lines saying STALL in red. */
 typedef struct tip {
-    char lines[5][160];
+    char lines[12][160];
     int n;
 } tip;
+
+/* Frames of a span's stack the tooltip lists; the detail panel has them all. */
+#define TIP_FRAMES 4
 
 static char *tip_line(tip *tp)
 {
     return tp->lines[tp->n++];
+}
+
+/* A span's caller chain, innermost first, as the detail panel lists it:
+ * "stack: FRAME", then "  < FRAME" per caller, the first TIP_FRAMES frames
+ * and "  (N more)". Nothing for stack 0. */
+static void tip_stack(tip *tp, const vw_model *m, uint32_t stack)
+{
+    size_t depth = tr_stack_depth(m->tr, stack);
+    char f[sizeof tp->lines[0] - 8];
+    for (size_t i = 0; i < depth; i++) {
+        tr_frame fr;
+        if (i == TIP_FRAMES) {
+            snprintf(tip_line(tp), sizeof tp->lines[0], "  (%zu more)",
+                     depth - i);
+            break;
+        }
+        if (tr_stack_frame(m->tr, stack, i, &fr) != 0)
+            break;
+        snprintf(tip_line(tp), sizeof tp->lines[0], "%s%s",
+                 i ? "  < " : "stack: ", tr_fmt_frame(f, sizeof f, &fr));
+    }
 }
 
 /* What a task was doing at t: the span, its times and site, and the stall
@@ -1174,13 +1198,14 @@ static int tip_task(tip *tp, const vw_model *m, uint32_t task, int64_t t)
              tr_fmt_dur(a, sizeof a, sp->t0), tr_fmt_dur(b, sizeof b, sp->t1));
     if (site)
         snprintf(tip_line(tp), n, "at %s", tr_str(m->tr, site));
+    tip_stack(tp, m, tr_span_stack(m->tr, si));
     size_t ns = tr_nstalls(m->tr);
     const tr_stall *s = tr_stalls(m->tr);
     for (size_t k = 0; k < ns; k++)
         if (s[k].task == task && t >= s[k].t &&
             t <= vw__add(s[k].t, s[k].dur > 0 ? s[k].dur : 0)) {
             snprintf(tip_line(tp), n, "STALL: %s, %s",
-                     tr_stall_kind_name(s[k].kind),
+                     tr_stall_label(&s[k]),
                      tr_fmt_dur(d, sizeof d, s[k].dur));
             break;
         }

@@ -346,6 +346,35 @@ static void test_validate(void)
     result_free(&r);
 }
 
+static size_t count_of(const char *s, const char *needle);
+
+/* A trace with no end line (being written, or cut short): its tasks still
+ * waiting are not called stuck, and top does not count them as stalls. */
+static void test_open_waits(void)
+{
+    result r = run((const char *[]){"stalls", "truncated.jsonl", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_HAS(r.out, "\nstill waiting where the trace stops (it has no end line: still being "
+                      "written, or cut short): 2 tasks\n");
+    ASSERT_HAS(r.out, "\nwaiting  main (1)     6.00 µs   30.0 ms  demo.c:25  join handler (2), "
+                      "waits on handler (2)\n");
+    ASSERT_HAS(r.out, "\nwaiting  handler (2)  30.0 ms   2.00 µs  demo.c:31  io read fd 7\n");
+    ASSERT(strstr(r.out, "stuck") == NULL);
+    result_free(&r);
+    r = run((const char *[]){"stalls", "truncated.jsonl", "--json", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_EQ(count_of(r.out, "\"kind\":\"stuck\""), 2);
+    ASSERT_EQ(count_of(r.out, "\"open\":true"), 2);
+    result_free(&r);
+    r = run((const char *[]){"top", "--once", "truncated.jsonl", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_HAS(r.out, "2 waiting, 0 done; 2 stalls\n"); /* blocked + latency */
+    result_free(&r);
+    r = run((const char *[]){"stalls", "deadlock.jsonl", "--json", NULL});
+    ASSERT_EQ(count_of(r.out, "\"open\""), 0); /* no end line, but a lock cycle */
+    result_free(&r);
+}
+
 /* ---- record ---- */
 
 static void test_record_status(void)
@@ -956,6 +985,7 @@ int main(int argc, char **argv)
         {"stats_json", test_stats_json},
         {"stats_human", test_stats_human},
         {"exit_codes", test_exit_codes},
+        {"open_waits", test_open_waits},
         {"kind_filter", test_kind_filter},
         {"validate", test_validate},
         {"view", test_view},

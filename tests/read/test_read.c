@@ -575,6 +575,49 @@ static void test_histograms(void)
     tr_free(tr);
 }
 
+/* The same tasks in a trace with no end line (followed while written, or
+ * cut short): the receivers and the joiner waiting on one are only known
+ * to be waiting where it stops (`open`), and say so instead of "nobody left
+ * to send"; the A/B lock cycle waits forever either way. With the end line
+ * nothing is open. */
+static void test_open_waits(void)
+{
+    size_t n;
+    char *buf = slurp(data("mutexpair.jsonl"), &n);
+    ASSERT(n > 2 && buf[n - 1] == '\n');
+    size_t cut = n - 1;
+    while (cut > 0 && buf[cut - 1] != '\n')
+        cut--; /* the `end` line starts at cut */
+    static const char end[] = "{\"t\":100,\"ev\":\"end\"";
+    ASSERT(strncmp(&buf[cut], end, sizeof end - 1) == 0);
+    tr_trace *tr = NULL;
+    for (int ended = 0; ended < 2; ended++) {
+        ASSERT_OK(load_text(buf, ended ? n : cut, &tr));
+        ASSERT_EQ(tr_head(tr)->truncated, !ended);
+        ASSERT_OK(tr_analyze(tr, NULL));
+        ASSERT_EQ(tr_nstalls(tr), 5);
+        const tr_stall *s = tr_stalls(tr);
+        static const uint32_t task[] = {2, 1, 3, 4, 5};
+        static const uint8_t open[] = {0, 0, 1, 1, 1};
+        for (int i = 0; i < 5; i++) {
+            ASSERT_EQ(s[i].kind, TR_STALL_STUCK);
+            ASSERT_EQ(s[i].task, task[i]);
+            ASSERT_EQ(s[i].open, ended ? 0 : open[i]);
+        }
+        char b[256];
+        ASSERT_STR_EQ(tr_stall_describe(tr, &s[2], b, sizeof b),
+                      ended ? "chan_recv obj 7; stuck: nobody left to send on obj 7"
+                            : "chan_recv obj 7; nobody left to send on obj 7 so far");
+        ASSERT_STR_EQ(tr_stall_label(&s[2]), ended ? "stuck" : "waiting");
+        ASSERT_STR_EQ(tr_stall_label(&s[0]), "stuck");
+        ASSERT_STR_EQ(tr_stall_describe(tr, &s[4], b, sizeof b), "join R1 (3), waits on R1 (3)");
+        ASSERT_STR_EQ(tr_stall_describe(tr, &s[0], b, sizeof b),
+                      "lock obj 1, waits on A (1); DEADLOCK: A (1) -> B (2) -> A (1)");
+        tr_free(tr);
+    }
+    free(buf);
+}
+
 static void test_mutexpair(void)
 {
     tr_trace *tr = load_data("mutexpair.jsonl");
@@ -1381,6 +1424,7 @@ int main(int argc, char **argv)
         {"ending_lines", test_ending_lines},
         {"histograms", test_histograms},
         {"mutexpair", test_mutexpair},
+        {"open_waits", test_open_waits},
         {"work", test_work},
         {"truncated", test_truncated},
         {"unknown", test_unknown},

@@ -474,6 +474,63 @@ static void test_stack_panel(void)
     fx_close();
 }
 
+/* The tooltip's texts, top to bottom, into t (at most max); their count. */
+static int tooltip_texts(const char **t, int max)
+{
+    int k = 0;
+    const vw_cmd *c;
+    while (k < max && (c = fx_find(VW_CMD_TEXT, VW_R_TOOLTIP, 0, k)))
+        t[k++] = vw__dl_str(&DL, c);
+    return k;
+}
+
+/* Hovering a wait with a stack: the tooltip lists its caller chain after
+ * `at`, innermost first, as the detail panel does (stack.jsonl: a read
+ * with three frames); a deeper stack shows its first four frames and how
+ * many more; a span without one (main's last slice) shows no stack line. */
+static void test_stack_tooltip(void)
+{
+    fx_open("stack.jsonl");
+    window(0, 960000); /* 1 us a pixel: x = TL_X + 500 is t = 500 us */
+    vw_action a = {.kind = VW_A_MOUSE_MOVE, .x = TL_X + 500,
+                   .y = LANES_Y + LANE_H + 10};
+    vw__apply(&S, &M, &a);
+    fx_layout();
+    const char *t[12];
+    static const char *const want[] = {
+        "main (1)", "waiting: io read fd 5",
+        "700 \xc2\xb5s   (200 \xc2\xb5s \xe2\x86\x92 900 \xc2\xb5s)",
+        "at srv.c:41", "stack: 0x401a2b", "  < 0x401c3d", "  < 0x401e4f"};
+    int n = tooltip_texts(t, 12);
+    ASSERT_EQ(n, 7);
+    for (int k = 0; k < n; k++)
+        ASSERT_STR_EQ(t[k], want[k]);
+    /* the running slice after the wake (950..1000 us) ended at exit: no stack */
+    a.x = TL_X + 955;
+    vw__apply(&S, &M, &a);
+    fx_layout();
+    n = tooltip_texts(t, 12);
+    ASSERT_EQ(n, 3);
+    ASSERT_STR_EQ(t[1], "running");
+    fx_close();
+
+    fx_open("stack_deep.jsonl");
+    window(0, 960000);
+    a.x = TL_X + 500;
+    vw__apply(&S, &M, &a);
+    fx_layout();
+    static const char *const deep[] = {
+        "main (1)", "waiting: sleep",
+        "700 \xc2\xb5s   (200 \xc2\xb5s \xe2\x86\x92 900 \xc2\xb5s)",
+        "at srv.c:41", "stack: 0x401a2b", "  < 0x401b2b", "  < 0x401c2b",
+        "  < 0x401d2b", "  (2 more)"};
+    n = tooltip_texts(t, 12);
+    ASSERT_EQ(n, 9);
+    for (int k = 0; k < n; k++)
+        ASSERT_STR_EQ(t[k], deep[k]);
+    fx_close();
+}
+
 /* The panel's text right after the text `key` (a row's value). */
 static const char *panel_value(const char *key)
 {
@@ -921,6 +978,7 @@ int main(int argc, char **argv)
         {"empty", test_empty},
         {"panels", test_panels},
         {"stack_panel", test_stack_panel},
+        {"stack_tooltip", test_stack_tooltip},
         {"hover_tooltip", test_hover_tooltip},
         {"tooltip_text", test_tooltip_text},
         {"cause_chain", test_cause_chain},

@@ -81,7 +81,7 @@ static void print_stacks(const tr_trace *tr, FILE *f, const size_t *idx, size_t 
             continue;
         if (!any++)
             fputs("\nstacks (innermost first):\n", f);
-        fprintf(f, "  %s %s at %s: ", tr_stall_kind_name(s->kind),
+        fprintf(f, "  %s %s at %s: ", tr_stall_label(s),
                 cli__task_label(tr, s->task, label, sizeof label), cli__dur(t0, sizeof t0, s->t));
         cli__fput_esc(tr_fmt_stack(text, sizeof text, tr, stack, " < "), f);
         fputc('\n', f);
@@ -280,7 +280,7 @@ static int print_stall_table(const tr_trace *tr, const size_t *idx, size_t n, FI
         return -1;
     for (size_t k = 0; k < n; k++) {
         const tr_stall *s = &st[idx[k]];
-        const char *row[6] = {tr_stall_kind_name(s->kind),
+        const char *row[6] = {tr_stall_label(s),
                               cli__task_label(tr, s->task, label, sizeof label),
                               cli__dur(t0, sizeof t0, s->t),
                               cli__dur(dur, sizeof dur, s->dur),
@@ -332,7 +332,11 @@ static int print_report(const tr_trace *tr, const groups *g, int64_t threshold, 
     size_t rest = group_size(g, none);
     if (rest > 0) {
         if (nc > 0 || rest < n)
-            fprintf(f, "\nstuck at the end: %zu task%s\n", rest, rest == 1 ? "" : "s");
+            fprintf(f, tr_stalls(tr)[g->idx[g->start[none]]].open
+                           ? "\nstill waiting where the trace stops (it has no end line: still "
+                             "being written, or cut short): %zu task%s\n"
+                           : "\nstuck at the end: %zu task%s\n",
+                    rest, rest == 1 ? "" : "s");
         if (print_stall_table(tr, g->idx + g->start[none], rest, f) != 0)
             return -1;
     }
@@ -404,6 +408,8 @@ static void json_stall(const tr_trace *tr, const tr_stall *s, FILE *f)
                 tr_wait_name(s->why), tr_op_name(s->op), stall_fd(tr, s), s->obj);
         if (s->kind == TR_STALL_WAIT)
             break;
+        if (s->open)
+            fputs(",\"open\":true", f);
         fprintf(f, ",\"waits_on\":%" PRIu32 ",\"cycle\":", s->waits_on);
         if (valid_cycle(tr, s)) {
             const tr_cycle *c = &tr_cycles(tr)[s->cycle];

@@ -109,8 +109,12 @@ static top_row *collect(const tr_trace *tr, size_t *n)
         const tr_task *t = &tr_tasks(tr)[i];
         rows[i].t = t;
         rows[i].last = t->nspans ? &tr_spans(tr)[t->span0 + t->nspans - 1] : NULL;
-        for (size_t k = 0; k < tr_nstalls(tr); k++)
-            rows[i].stalls += tr_stalls(tr)[k].task == t->id;
+    }
+    for (size_t k = 0; k < tr_nstalls(tr); k++) {
+        const tr_stall *st = &tr_stalls(tr)[k];
+        const tr_task *t = tr_task_by_id(tr, st->task);
+        if (t && !st->open) /* a wait the trace stops in is not a stall yet */
+            rows[t - tr_tasks(tr)].stalls++;
     }
     name_tr = tr;
     qsort(rows, nt, sizeof *rows, sort_key == SORT_NAME ? row_cmp_name : row_cmp);
@@ -123,11 +127,13 @@ static void print_head(const tr_trace *tr, const char *path, const top_row *rows
                        size_t n, FILE *f)
 {
     const tr_summary *s = tr_summarize(tr);
-    size_t count[TR_ST__COUNT] = {0};
+    size_t count[TR_ST__COUNT] = {0}, nstalls = 0;
     char dur[32], pct[16];
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (rows[i].last && rows[i].last->state < TR_ST__COUNT)
             count[rows[i].last->state]++;
+        nstalls += rows[i].stalls;
+    }
     fputs("coscope top: ", f);
     cli__fput_esc(path, f);
     fprintf(f, " at %s (%s); loop busy %s; %zu tasks: %zu running, %zu ready, "
@@ -136,7 +142,7 @@ static void print_head(const tr_trace *tr, const char *path, const top_row *rows
             tr_head(tr)->truncated ? "still being written or cut short" : "ended",
             tr_fmt_pct(pct, sizeof pct, s->loop_busy, s->duration), n,
             count[TR_ST_RUNNING], count[TR_ST_READY], count[TR_ST_WAITING],
-            count[TR_ST_DONE], tr_nstalls(tr));
+            count[TR_ST_DONE], nstalls);
 }
 
 static int add_row(cli_table *tb, const tr_trace *tr, const top_row *r, int64_t whole)
@@ -192,12 +198,14 @@ static int print_json(const tr_trace *tr, FILE *f)
     if (!rows)
         return -ENOMEM;
     const tr_summary *s = tr_summarize(tr);
+    size_t nstalls = 0;
+    for (size_t i = 0; i < n; i++)
+        nstalls += rows[i].stalls;
     fputs("{\"program\":", f);
     tr__json_str(f, tr_head(tr)->program);
     fprintf(f, ",\"truncated\":%s,\"t\":%" PRId64 ",\"loop_busy\":%" PRId64
                ",\"stalls\":%zu,\"tasks\":[",
-            tr_head(tr)->truncated ? "true" : "false", s->duration, s->loop_busy,
-            tr_nstalls(tr));
+            tr_head(tr)->truncated ? "true" : "false", s->duration, s->loop_busy, nstalls);
     for (size_t i = 0; i < n; i++) {
         const tr_span *sp = rows[i].last;
         const tr_task *t = rows[i].t;

@@ -450,7 +450,7 @@ static void write_stalls(exporter *x)
         uint32_t tid = tr_task_by_id(x->tr, s->task) ? s->task : 0;
         ev_open(x, "I", tid);
         OUT_LIT(x, ",\"s\":\"t\",\"cat\":\"stall\",\"name\":\"");
-        out_cstr(x, tr_stall_kind_name(s->kind));
+        out_cstr(x, tr_stall_label(s));
         OUT_LIT(x, " stall\",\"ts\":");
         put_ts(x, s->t);
         OUT_LIT(x, ",\"args\":{\"msg\":");

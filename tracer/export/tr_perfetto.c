@@ -411,7 +411,7 @@ static void write_stalls(pf *p)
     char name[64], msg[2048];
     for (size_t i = 0; i < tr_nstalls(p->tr); i++) {
         const tr_stall *s = &st[i];
-        snprintf(name, sizeof name, "%s stall", tr_stall_kind_name(s->kind));
+        snprintf(name, sizeof name, "%s stall", tr_stall_label(s));
         event_begin(p, INSTANT, tr_task_by_id(p->tr, s->task) ? UUID_TASK(s->task) : UUID_LOOP,
                     name, "stall");
         annot_str(p, "msg", tr_stall_describe(p->tr, s, msg, sizeof msg));

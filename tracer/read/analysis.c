@@ -232,6 +232,49 @@ out:
     return rc;
 }
 
+/* Walks the wait-for chain from stall *cur, marking each stall it lists in
+ * path 1 in color, until one with no edge or one seen before (color != 0):
+ * then *met is 1 and *cur is that one. Returns how many it listed. */
+static size_t walk_chain(const tr_stall *st, tr__map *at, uint8_t *color, uint32_t *path,
+                         uint32_t *cur, int *met)
+{
+    size_t len = 0;
+    *met = 0;
+    while (color[*cur] == 0) {
+        color[*cur] = 1;
+        path[len++] = *cur;
+        uint32_t *nx = st[*cur].waits_on ? tr__map_get(at, st[*cur].waits_on, 0) : NULL;
+        if (!nx)
+            return len;
+        *cur = *nx;
+    }
+    *met = 1;
+    return len;
+}
+
+/* A stuck task that waits (through its wait-for chain) on one that waits
+ * forever waits forever too: it is not `open`, trace end or not. `color`
+ * and `path` are find_cycles' scratch arrays of n. */
+static void close_open_waits(tr_stall *st, size_t n, tr__map *at, uint8_t *color, uint32_t *path)
+{
+    memset(color, 0, n); /* 0: not seen, 1: on this walk, 2: decided */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t cur = (uint32_t)i;
+        int met;
+        size_t len = walk_chain(st, at, color, path, &cur, &met), upto = len;
+        for (size_t j = 0; j < len && upto == len; j++)
+            if (!st[path[j]].open)
+                upto = j; /* what waits on it waits forever */
+        if (upto == len && !(met && color[cur] == 2 && !st[cur].open))
+            upto = 0;
+        for (size_t j = 0; j < len; j++) {
+            color[path[j]] = 2;
+            if (j < upto)
+                st[path[j]].open = 0;
+        }
+    }
+}
+
 /* Cycles of the wait-for graph among stuck tasks. Every stuck task has at
  * most one edge, so a walk from each task finds every cycle once; a cycle
  * is listed from its earliest-spawned task. */
@@ -251,19 +294,10 @@ static int find_cycles(tr_trace *tr, tr_stall *st, size_t n)
         *v = (uint32_t)i;
     }
     for (size_t i = 0; i < n; i++) {
-        size_t len = 0;
         uint32_t cur = (uint32_t)i;
-        int looped = 0;
-        while (color[cur] == 0) {
-            color[cur] = 1;
-            path[len++] = cur;
-            uint32_t *nx = st[cur].waits_on ? tr__map_get(&at, st[cur].waits_on, 0) : NULL;
-            if (!nx)
-                break;
-            cur = *nx;
-            looped = color[cur] == 1; /* came back onto this walk: a cycle */
-        }
-        if (looped) {
+        int met;
+        size_t len = walk_chain(st, &at, color, path, &cur, &met);
+        if (met && color[cur] == 1) { /* came back onto this walk: a cycle */
             size_t from = len;
             while (from > 0 && path[from - 1] != cur)
                 from--;
@@ -284,11 +318,13 @@ static int find_cycles(tr_trace *tr, tr_stall *st, size_t n)
                     goto out;
                 *m = st[k].task;
                 st[k].cycle = (int32_t)(cycles.n - 1);
+                st[k].open = 0; /* a cycle waits forever, trace end or not */
             }
         }
         for (size_t j = 0; j < len; j++)
             color[path[j]] = 2;
     }
+    close_open_waits(st, n, &at, color, path);
     tr->cycles = cycles.p;
     tr->ncycles = cycles.n;
     tr->cycle_tasks = members.p;
@@ -381,7 +417,9 @@ out:
 }
 
 /* Phase 3: one STUCK stall per task still waiting at the end (or in the
- * span a `stuck` event fell in). */
+ * span a `stuck` event fell in). In a trace with no end line (followed
+ * while written, or cut short) a wait the runtime did not report is only
+ * known to reach where the trace stops: `open`. */
 static int find_stuck_tasks(tr_trace *tr, tr__map *stuck_span, vec *stalls)
 {
     for (size_t k = 0; k < tr->ntasks; k++) {
@@ -389,9 +427,10 @@ static int find_stuck_tasks(tr_trace *tr, tr__map *stuck_span, vec *stalls)
         if (t->nspans == 0)
             continue;
         uint32_t si = t->span0 + t->nspans - 1;
+        int reported = 0;
         for (uint32_t j = t->span0; j < t->span0 + t->nspans; j++)
             if (tr__map_get(stuck_span, j, 0)) {
-                si = j;
+                si = j, reported = 1;
                 break;
             }
         const tr_span *sp = &tr->spans[si];
@@ -400,6 +439,7 @@ static int find_stuck_tasks(tr_trace *tr, tr__map *stuck_span, vec *stalls)
         tr_stall *st = add_stall(tr, stalls, TR_STALL_STUCK, sp, si);
         if (!st)
             return -ENOMEM;
+        st->open = !reported && tr->head.truncated;
         st->why = sp->why, st->op = sp->op;
         st->at = tr_span_site(tr, sp), st->obj = tr_span_obj(tr, sp);
     }

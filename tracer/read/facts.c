@@ -22,6 +22,11 @@ const char *tr_stall_kind_name(int kind)
     return kind >= 0 && kind < TR_STALL__COUNT ? stall_kinds[kind] : "?";
 }
 
+const char *tr_stall_label(const tr_stall *s)
+{
+    return s->kind == TR_STALL_STUCK && s->open ? "waiting" : tr_stall_kind_name(s->kind);
+}
+
 int tr_stall_kind_parse(const char *s, size_t n)
 {
     for (int k = 0; s && k < TR_STALL__COUNT; k++)
@@ -342,9 +347,12 @@ static void describe_stuck(tr__buf *b, const tr_trace *tr, const tr_stall *s)
         tr__app(b, ", waits on ");
         app_task(b, tr, s->waits_on);
     } else if ((s->why == TR_WAIT_CHAN_RECV || s->why == TR_WAIT_CHAN_SEND) && s->obj) {
-        tr__app(b, "; stuck: nobody left to %s on ",
+        /* open: the program may still be running, a sender may yet come */
+        tr__app(b, "; %snobody left to %s on ", s->open ? "" : "stuck: ",
                 s->why == TR_WAIT_CHAN_RECV ? "send" : "receive");
         app_obj(b, tr, s->obj);
+        if (s->open)
+            tr__app(b, " so far");
     }
     app_cycle(b, tr, s);
 }

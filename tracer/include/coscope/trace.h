@@ -308,6 +308,10 @@ typedef struct tr_stall {
     uint8_t kind;    /* tr_stall_kind */
     uint8_t why;     /* tr_wait for WAIT / STUCK */
     uint8_t op;      /* tr_op for io waits */
+    uint8_t open;    /* STUCK in a trace with no end line (still being
+                        written, or cut short), in no deadlock cycle and
+                        not reported stuck by the runtime: known only to be
+                        waiting where the trace stops, not to wait forever */
     uint32_t task;
     int64_t t, dur;
     uint32_t at;     /* where the slice ended / the wait began */
@@ -341,6 +345,9 @@ const uint32_t *tr_cycle_tasks(const tr_trace *tr);
 
 /* "blocked", "latency", "wait", "stuck"; "?" out of range. */
 const char *tr_stall_kind_name(int kind);
+/* What the text surfaces call a stall: its kind's name, or "waiting" for
+ * an `open` STUCK one (where the trace stops, not known to wait forever). */
+const char *tr_stall_label(const tr_stall *s);
 /* The tr_stall_kind spelled by s[0..n), or -1. */
 int tr_stall_kind_parse(const char *s, size_t n);
 /* The name of synchronisation object obj (from its `obj` line), or "".
