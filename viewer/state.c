@@ -662,7 +662,9 @@ static void prompt_edit(vw_state *st, const vw_model *m, const char *text, int b
     }
     if (st->prompt == VW_PROMPT_FILTER) {
         /* filter live, as you type */
-        snprintf(st->filter, sizeof st->filter, "%s", st->prompt_buf);
+        size_t k = strnlen(st->prompt_buf, sizeof st->filter - 1);
+        memcpy(st->filter, st->prompt_buf, k);
+        st->filter[k] = '\0';
         vw__lanes_refresh(st, m);
         st->scroll = 0;
     }

@@ -426,7 +426,7 @@ static void test_trace_echo(void)
     ASSERT_NOT_NULL(me);
     main_exit = (unsigned long long)(me - text);
     for (int i = 0; i < 3; i++) {
-        snprintf(want, sizeof want, "\"ev\":\"exit\",\"task\":%llu,\"status\":\"ok\"}", conn[i]);
+        snprintf(want, sizeof want, "\"ev\":\"exit\",\"task\":%llu,\"status\":\"ok\"", conn[i]);
         const char *e = strstr(text, want);
         ASSERT_NOT_NULL(e);
         ASSERT_CMP((unsigned long long)(e - text), <, main_exit);

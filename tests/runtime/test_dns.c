@@ -178,7 +178,8 @@ static const char *in_order(const char *tb, const char *p, char want[][512], int
     for (int i = 0; i < n; i++) {
         const char *q = strstr(p, want[i]);
         if (!q)
-            fprintf(stderr, "missing after offset %zu: %s\n", (size_t)(p - tb), want[i]);
+            fprintf(stderr, "missing after offset %zu: %s\nin: %s\n", (size_t)(p - tb),
+                    want[i], p);
         ASSERT_NOT_NULL(q);
         p = q + 1;
     }
@@ -215,13 +216,15 @@ static void test_trace(void)
     const char *at = strstr(y, want[0]);
     ASSERT(at != NULL && at < nl);
     /* a connect by name refused (the task is cancelled) is refused as its
-     * lookup: a `dns` wait of no length, never a connect */
+     * lookup: a `dns` wait of no length, never a connect (no closing brace
+     * after "at": a slice of 250 us or more, as under valgrind, carries its
+     * on-CPU figures there) */
     snprintf(want[0], sizeof want[0],
-             "\"ev\":\"yield\",\"task\":2,\"why\":\"io\",\"op\":\"dns\",\"at\":\"%s:%d\"}",
+             "\"ev\":\"yield\",\"task\":2,\"why\":\"io\",\"op\":\"dns\",\"at\":\"%s:%d\"",
              __FILE__, refused_line);
     snprintf(want[1], sizeof want[1], "\"ev\":\"ready\",\"task\":2,\"by\":2,\"why\":\"cancel\"}");
     snprintf(want[2], sizeof want[2], "\"ev\":\"run\",\"task\":2}");
-    snprintf(want[3], sizeof want[3], "\"ev\":\"exit\",\"task\":2,\"status\":\"cancelled\"}");
+    snprintf(want[3], sizeof want[3], "\"ev\":\"exit\",\"task\":2,\"status\":\"cancelled\"");
     in_order(tb, p, want, 4);
     ASSERT_NULL(strstr(tb, "\"task\":2,\"why\":\"io\",\"op\":\"connect\""));
     ASSERT_NULL(strstr(tb, "\"ev\":\"io_begin\",\"task\":2"));

@@ -279,7 +279,7 @@ static void test_trace(void)
              __FILE__, cond_wait_line);
     snprintf(want[8], sizeof want[8], "\"ev\":\"ready\",\"task\":3,\"by\":1,\"why\":\"chan\"}");
     snprintf(want[9], sizeof want[9], "\"ev\":\"run\",\"task\":3}");
-    snprintf(want[10], sizeof want[10], "\"ev\":\"exit\",\"task\":3,\"status\":\"ok\"}");
+    snprintf(want[10], sizeof want[10], "\"ev\":\"exit\",\"task\":3,\"status\":\"ok\"");
     const char *p = buf;
     for (int i = 0; i < 11; i++) {
         const char *q = strstr(p, want[i]);
