@@ -456,6 +456,15 @@ static void test_exit_in_task(void)
     ASSERT_STR_EQ(last_mark(tr, NULL), "exiting");
     tr_free(tr);
     check_every_cli();
+    if (coscope_bin) {
+        static char out[8192];
+        cli_output("stats TRACE", out, sizeof out);
+        ASSERT_NOT_NULL(
+            strstr(out, "\n  ended      the program called exit(3) before co_main returned\n"));
+        cli_output("stalls --json TRACE", out, sizeof out);
+        ASSERT_NOT_NULL(strstr(out, ",\"ending\":{\"kind\":\"exit\",\"words\":\"the program "
+                                    "called exit(3) before co_main returned\"},"));
+    }
     unlink(trace_path);
 }
 
@@ -515,8 +524,21 @@ static void test_fatal(void)
     ASSERT_NOT_NULL(strstr(out, want));
     ASSERT_NOT_NULL(strstr(out, "\n{\"id\":2,\"name\":\"sloppy\",\"state\":\"running\","
                                 "\"wait\":null,\"at\":null,"));
+    /* every text surface says how the run ended, in the runtime's words */
+    char died[1200], line[1300];
+    snprintf(died, sizeof died, "the program died: %s", msg);
+    snprintf(line, sizeof line, " (%s); loop busy ", died);
     cli_output("top --once TRACE", out, sizeof out);
-    ASSERT_NOT_NULL(strstr(out, " (ended); "));
+    ASSERT_NOT_NULL(strstr(out, line));
+    cli_output("stalls TRACE", out, sizeof out);
+    ASSERT_EQ(strncmp(out, died, strlen(died)), 0);
+    ASSERT_EQ(out[strlen(died)], '\n');
+    snprintf(line, sizeof line, "\n  ended      %s\n", died);
+    cli_output("stats TRACE", out, sizeof out);
+    ASSERT_NOT_NULL(strstr(out, line));
+    cli_output("stalls --json TRACE", out, sizeof out);
+    ASSERT_NOT_NULL(strstr(out, ",\"ending\":{\"kind\":\"fatal\",\"words\":\"the program "
+                                "died: task 2 \\\"sloppy\\\": co_mutex_unlock of mutex "));
     snprintf(args, sizeof args, "why TRACE 2 --at %lldns --json", fatal_t);
     cli_output(args, out, sizeof out);
     snprintf(want, sizeof want,

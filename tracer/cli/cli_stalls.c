@@ -320,6 +320,12 @@ static int print_report(const tr_trace *tr, const groups *g, int64_t threshold, 
     for (size_t i = 0; i < tr_ncauses(tr); i++)
         nc += (size_t)cause_shown(g, i);
     cli__dur(thr, sizeof thr, threshold);
+    tr_ending how = tr_trace_ending(tr, NULL);
+    if (how != TR_ENDING_END && how != TR_ENDING_NONE) { /* NONE: stderr warns */
+        char end[1024];
+        cli__fput_esc(tr_ending_describe(tr, end, sizeof end), f);
+        fputc('\n', f);
+    }
     if (n == 0)
         fprintf(f, "no stalls (threshold %s)\n", thr);
     else
@@ -332,10 +338,12 @@ static int print_report(const tr_trace *tr, const groups *g, int64_t threshold, 
     size_t rest = group_size(g, none);
     if (rest > 0) {
         if (nc > 0 || rest < n)
-            fprintf(f, tr_stalls(tr)[g->idx[g->start[none]]].open
+            fprintf(f, !tr_stalls(tr)[g->idx[g->start[none]]].open
+                           ? "\nstuck at the end: %zu task%s\n"
+                       : how == TR_ENDING_NONE
                            ? "\nstill waiting where the trace stops (it has no end line: still "
                              "being written, or cut short): %zu task%s\n"
-                           : "\nstuck at the end: %zu task%s\n",
+                           : "\nstill waiting where the run ended (above): %zu task%s\n",
                     rest, rest == 1 ? "" : "s");
         if (print_stall_table(tr, g->idx + g->start[none], rest, f) != 0)
             return -1;
@@ -496,8 +504,16 @@ static void json_cause(const tr_trace *tr, const tr_cause *c, FILE *f)
 static void print_json(const tr_trace *tr, const tr_analysis_opts *ao, FILE *f)
 {
     size_t n = nshown(tr), k = 0;
+    char end[1024];
+    static const char *const endings[] = {"end", "none", "fatal", "signal", "exit"};
+    tr_ending how = tr_trace_ending(tr, NULL);
     fputs("{\"program\":", f);
     tr__json_str(f, tr_head(tr)->program);
+    if (how != TR_ENDING_END && how != TR_ENDING_NONE) { /* only a run that died */
+        fprintf(f, ",\"ending\":{\"kind\":\"%s\",\"words\":", endings[how]);
+        tr__json_str(f, tr_ending_describe(tr, end, sizeof end));
+        fputc('}', f);
+    }
     fprintf(f,
             ",\"thresholds\":{\"blocked\":%" PRId64 ",\"latency\":%" PRId64
             ",\"wait\":%" PRId64 "},\"count\":%zu,\"causes\":[",

@@ -213,6 +213,13 @@ static void print_summary(const tr_trace *tr, FILE *f)
     cli__fput_esc(h->program ? h->program : "?", f);
     fprintf(f, " (pid %" PRId64 ")%s\n", h->pid, h->truncated ? ", trace truncated" : "");
     fprintf(f, "  %-10s %s\n", "duration", cli__dur(d, sizeof d, s->duration));
+    tr_ending how = tr_trace_ending(tr, NULL);
+    if (how != TR_ENDING_END && how != TR_ENDING_NONE) { /* NONE: said above */
+        char end[1024];
+        fprintf(f, "  %-10s ", "ended");
+        cli__fput_esc(tr_ending_describe(tr, end, sizeof end), f);
+        fputc('\n', f);
+    }
     fprintf(f,
             "  %-10s %" PRIu64 " (%" PRIu64 " exited: %" PRIu64
             " cancelled, %" PRIu64 " errored)\n",

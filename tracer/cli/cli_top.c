@@ -134,12 +134,17 @@ static void print_head(const tr_trace *tr, const char *path, const top_row *rows
             count[rows[i].last->state]++;
         nstalls += rows[i].stalls;
     }
+    char end[1024];
+    tr_ending how = tr_trace_ending(tr, NULL);
     fputs("coscope top: ", f);
     cli__fput_esc(path, f);
-    fprintf(f, " at %s (%s); loop busy %s; %zu tasks: %zu running, %zu ready, "
+    fprintf(f, " at %s (", cli__dur(dur, sizeof dur, s->duration));
+    cli__fput_esc(how == TR_ENDING_NONE  ? "still being written or cut short"
+                  : how == TR_ENDING_END ? "ended"
+                                         : tr_ending_describe(tr, end, sizeof end),
+                  f);
+    fprintf(f, "); loop busy %s; %zu tasks: %zu running, %zu ready, "
                "%zu waiting, %zu done; %zu stalls\n",
-            cli__dur(dur, sizeof dur, s->duration),
-            tr_head(tr)->truncated ? "still being written or cut short" : "ended",
             tr_fmt_pct(pct, sizeof pct, s->loop_busy, s->duration), n,
             count[TR_ST_RUNNING], count[TR_ST_READY], count[TR_ST_WAITING],
             count[TR_ST_DONE], nstalls);

@@ -417,11 +417,13 @@ out:
 }
 
 /* Phase 3: one STUCK stall per task still waiting at the end (or in the
- * span a `stuck` event fell in). In a trace with no end line (followed
- * while written, or cut short) a wait the runtime did not report is only
- * known to reach where the trace stops: `open`. */
+ * span a `stuck` event fell in). Where the run did not end normally (no
+ * end line: followed while written, or cut short; or the program died) a
+ * wait the runtime did not report is only known to reach where the trace
+ * stops: `open`. */
 static int find_stuck_tasks(tr_trace *tr, tr__map *stuck_span, vec *stalls)
 {
+    int ended = tr_trace_ending(tr, NULL) == TR_ENDING_END;
     for (size_t k = 0; k < tr->ntasks; k++) {
         const tr_task *t = &tr->tasks[k];
         if (t->nspans == 0)
@@ -439,7 +441,7 @@ static int find_stuck_tasks(tr_trace *tr, tr__map *stuck_span, vec *stalls)
         tr_stall *st = add_stall(tr, stalls, TR_STALL_STUCK, sp, si);
         if (!st)
             return -ENOMEM;
-        st->open = !reported && tr->head.truncated;
+        st->open = !reported && !ended;
         st->why = sp->why, st->op = sp->op;
         st->at = tr_span_site(tr, sp), st->obj = tr_span_obj(tr, sp);
     }

@@ -22,6 +22,56 @@ const char *tr_stall_kind_name(int kind)
     return kind >= 0 && kind < TR_STALL__COUNT ? stall_kinds[kind] : "?";
 }
 
+/* ---- how the run ended ---- */
+
+tr_ending tr_trace_ending(const tr_trace *tr, const tr_event **ev)
+{
+    if (ev)
+        *ev = NULL;
+    if (!tr || tr->head.truncated)
+        return TR_ENDING_NONE;
+    /* the last line sorts last, or nearly: look back a little for it */
+    for (size_t i = tr->nev, k = 0; i > 0 && k < 256; i--, k++) {
+        const tr_event *e = &tr->ev[i - 1];
+        if (e->ev != TR_EV_END && e->ev != TR_EV_FATAL && e->ev != TR_EV_HALT)
+            continue;
+        if (ev)
+            *ev = e;
+        return e->ev == TR_EV_END     ? TR_ENDING_END
+               : e->ev == TR_EV_FATAL ? TR_ENDING_FATAL
+               : (e->flags & TR_F_CODE) ? TR_ENDING_EXIT
+                                        : TR_ENDING_SIGNAL;
+    }
+    return TR_ENDING_END;
+}
+
+char *tr_ending_describe(const tr_trace *tr, char *buf, size_t n)
+{
+    tr__buf b = {buf, n, 0};
+    const tr_event *e;
+    if (!buf || n == 0)
+        return buf;
+    buf[0] = '\0';
+    switch (tr_trace_ending(tr, &e)) {
+    case TR_ENDING_NONE:
+        tr__app(&b, "the trace has no end line: still being written, or cut short");
+        break;
+    case TR_ENDING_FATAL:
+        tr__app(&b, "the program died: %s", tr_str(tr, tr_ev_str(e)));
+        break;
+    case TR_ENDING_SIGNAL:
+        tr__app(&b, "the program was killed by %s", tr_str(tr, tr_ev_str(e)));
+        break;
+    case TR_ENDING_EXIT:
+        tr__app(&b, "the program called exit(%" PRId64 ") before co_main returned",
+                tr_ev_val(tr, e));
+        break;
+    default:
+        break;
+    }
+    return buf;
+}
+
 const char *tr_stall_label(const tr_stall *s)
 {
     return s->kind == TR_STALL_STUCK && s->open ? "waiting" : tr_stall_kind_name(s->kind);

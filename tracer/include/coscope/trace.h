@@ -308,8 +308,9 @@ typedef struct tr_stall {
     uint8_t kind;    /* tr_stall_kind */
     uint8_t why;     /* tr_wait for WAIT / STUCK */
     uint8_t op;      /* tr_op for io waits */
-    uint8_t open;    /* STUCK in a trace with no end line (still being
-                        written, or cut short), in no deadlock cycle and
+    uint8_t open;    /* STUCK where a run did not end normally (no end
+                        line: still being written or cut short; or it died:
+                        fatal, a signal, exit), in no deadlock cycle and
                         not reported stuck by the runtime: known only to be
                         waiting where the trace stops, not to wait forever */
     uint32_t task;
@@ -345,6 +346,22 @@ const uint32_t *tr_cycle_tasks(const tr_trace *tr);
 
 /* "blocked", "latency", "wait", "stuck"; "?" out of range. */
 const char *tr_stall_kind_name(int kind);
+/* How the run ended, from the trace's last line. */
+typedef enum tr_ending {
+    TR_ENDING_END = 0, /* an `end` line: the recorder stopped normally */
+    TR_ENDING_NONE,    /* no last line: still being written, or cut short */
+    TR_ENDING_FATAL,   /* `fatal`: the runtime aborted on a misuse */
+    TR_ENDING_SIGNAL,  /* `halt` with a signal: killed by it */
+    TR_ENDING_EXIT     /* `halt` with a code: exit() before co_main returned */
+} tr_ending;
+/* The ending, and in *ev (if not NULL) its line's event (NULL for END
+ * without one, and NONE). */
+tr_ending tr_trace_ending(const tr_trace *tr, const tr_event **ev);
+/* The ending in words for a report's first line: "the program died: task
+ * 2 \"sloppy\": co_mutex_unlock of ...", "the program was killed by
+ * SIGSEGV", "the program called exit(3) before co_main returned", "the
+ * trace has no end line: still being written, or cut short"; "" for END. */
+char *tr_ending_describe(const tr_trace *tr, char *buf, size_t n);
 /* What the text surfaces call a stall: its kind's name, or "waiting" for
  * an `open` STUCK one (where the trace stops, not known to wait forever). */
 const char *tr_stall_label(const tr_stall *s);
