@@ -53,6 +53,18 @@ int cli__opt_value(int argc, char **argv, int *i, const char *name,
                    const char **val);
 /* True if argv[i] is "--help" or "-h". */
 int cli__is_help(const char *arg);
+/* One option of a command that runs a program (record, replay, explore) at
+ * argv[*i]: 1 taken (*i past its value), 0 not one of its own, -1 after a
+ * usage message (cli__usage_error). */
+typedef int (*cli_prog_opt)(void *o, int argc, char **argv, int *i);
+/* The arguments before PROG of such a command: "--" ends them, --help
+ * prints usage(stdout), every other one goes to opt first; one opt does
+ * not take is an unknown option if it starts with '-' (not "-" alone),
+ * else PROG's name. Returns PROG's index; 0 after --help (*code CLI_OK);
+ * -1 after a usage message (*code CLI_USAGE), `missing` being the message
+ * when no PROG follows. */
+int cli__prog_args(const char *cmd, int argc, char **argv, cli_prog_opt opt, void *o,
+                   void (*usage)(FILE *), const char *missing, int *code);
 
 /* Loads a trace; on failure prints the reader's "file:line: what" to stderr
  * and returns CLI_BAD with *out NULL. Warnings go to stderr prefixed

@@ -155,3 +155,36 @@ int cli__is_help(const char *arg)
     return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
 }
 
+int cli__prog_args(const char *cmd, int argc, char **argv, cli_prog_opt opt, void *o,
+                   void (*usage)(FILE *), const char *missing, int *code)
+{
+    int i, rc;
+    *code = CLI_USAGE;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (cli__is_help(a)) {
+            usage(stdout);
+            *code = CLI_OK;
+            return 0;
+        }
+        if ((rc = opt(o, argc, argv, &i)) < 0)
+            return -1;
+        if (rc > 0)
+            continue;
+        if (a[0] == '-' && a[1]) {
+            cli__usage_error(cmd, "unknown option '%s'", a);
+            return -1;
+        }
+        break; /* PROG without "--" */
+    }
+    if (i >= argc) {
+        cli__usage_error(cmd, "%s", missing);
+        return -1;
+    }
+    return i;
+}
+

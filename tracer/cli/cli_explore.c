@@ -125,62 +125,43 @@ static int bad_usage(const char *msg)
 
 /* Parses the options before PROG: the index of PROG, or 0 after --help and
  * -1 after a usage message, with *code set. */
+static int explore_opt(void *ov, int argc, char **argv, int *i)
+{
+    explore_opts *o = ov;
+    const char *val;
+    int rc;
+    if (strcmp(argv[*i], "--json") == 0) {
+        o->json = 1;
+    } else if ((rc = cli__opt_value(argc, argv, i, "-n", &val)) != 0) {
+        if (rc < 0 || parse_u64(val, 1000000, &o->runs) != 0 || o->runs == 0)
+            return bad_usage("-n needs a number of runs from 1 to 1000000");
+    } else if ((rc = cli__opt_value(argc, argv, i, "--seed", &val)) != 0) {
+        if (rc < 0 || parse_u64(val, INT64_MAX, &o->seed) != 0)
+            return bad_usage("--seed needs a number from 0 to 9223372036854775807");
+    } else if ((rc = cli__opt_value(argc, argv, i, "--fail-on", &val)) != 0) {
+        if (rc < 0 || parse_kinds(val, &o->fail_on) != 0)
+            return bad_usage("--fail-on needs stall kinds (blocked, latency, wait, stuck)");
+    } else if ((rc = cli__opt_value(argc, argv, i, "--timeout", &val)) != 0) {
+        if (rc < 0 || tr_parse_dur(val, &o->timeout) != 0 || o->timeout < 0)
+            return bad_usage("--timeout needs a duration (60s, 500ms; 0: none)");
+    } else if ((rc = cli__opt_value(argc, argv, i, "--keep", &val)) != 0) {
+        if (rc < 0 || !*val)
+            return bad_usage("--keep needs a directory");
+        o->keep = val;
+    } else {
+        return cli__opt_threshold(argc, argv, i, "explore", &o->ao);
+    }
+    return 1;
+}
+
 static int parse_opts(int argc, char **argv, explore_opts *o, int *code)
 {
-    const char *val;
-    int i, rc;
-    *code = CLI_USAGE;
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        } else if (cli__is_help(a)) {
-            usage(stdout);
-            *code = CLI_OK;
-            return 0;
-        } else if (strcmp(a, "--json") == 0) {
-            o->json = 1;
-        } else if ((rc = cli__opt_value(argc, argv, &i, "-n", &val)) != 0) {
-            if (rc < 0 || parse_u64(val, 1000000, &o->runs) != 0 ||
-                o->runs == 0)
-                return bad_usage("-n needs a number of runs "
-                                 "from 1 to 1000000");
-        } else if ((rc = cli__opt_value(argc, argv, &i, "--seed", &val)) != 0) {
-            if (rc < 0 || parse_u64(val, INT64_MAX, &o->seed) != 0)
-                return bad_usage("--seed needs a number from "
-                                 "0 to 9223372036854775807");
-        } else if ((rc = cli__opt_value(argc, argv, &i, "--fail-on", &val)) !=
-                   0) {
-            if (rc < 0 || parse_kinds(val, &o->fail_on) != 0)
-                return bad_usage("--fail-on needs stall kinds "
-                                 "(blocked, latency, wait, stuck)");
-        } else if ((rc = cli__opt_value(argc, argv, &i, "--timeout", &val)) !=
-                   0) {
-            if (rc < 0 || tr_parse_dur(val, &o->timeout) != 0 || o->timeout < 0)
-                return bad_usage("--timeout needs a duration (60s, 500ms; 0: "
-                                 "none)");
-        } else if ((rc = cli__opt_value(argc, argv, &i, "--keep", &val)) != 0) {
-            if (rc < 0 || !*val)
-                return bad_usage("--keep needs a directory");
-            o->keep = val;
-        } else if ((rc = cli__opt_threshold(argc, argv, &i, "explore",
-                                            &o->ao)) != 0) {
-            if (rc < 0)
-                return -1;
-        } else if (a[0] == '-') {
-            cli__usage_error("explore", "unknown option '%s'", a);
-            return -1;
-        } else {
-            break; /* PROG without "--" */
-        }
-    }
-    if (i >= argc)
-        return bad_usage("missing PROG (coscope explore -- "
-                         "PROG [ARGS...])");
+    int i = cli__prog_args("explore", argc, argv, explore_opt, o, usage,
+                           "missing PROG (coscope explore -- PROG [ARGS...])", code);
+    if (i <= 0)
+        return i;
     if (o->seed > (uint64_t)INT64_MAX - (o->runs - 1))
-        return bad_usage("--seed plus -n goes past "
-                         "9223372036854775807");
+        return bad_usage("--seed plus -n goes past 9223372036854775807");
     return i;
 }
 

@@ -306,52 +306,40 @@ typedef struct rec_opts {
 
 /* Parses the options before PROG into *o: the index of PROG, or 0 after
  * --help and -1 after a usage message, with *exit_code set. */
+static int record_opt(void *ov, int argc, char **argv, int *i)
+{
+    rec_opts *o = ov;
+    const char *val, *a = argv[*i];
+    int rc;
+    if ((rc = cli__opt_value(argc, argv, i, "-o", &val)) != 0 ||
+        (rc = cli__opt_value(argc, argv, i, "--output", &val)) != 0) {
+        if (rc < 0 || !*val)
+            return cli__usage_error("record", "-o needs a file name"), -1;
+        o->out = val;
+    } else if ((rc = cli__opt_value(argc, argv, i, "--flight", &val)) != 0) {
+        if (rc < 0 || !flight_amount_ok(val))
+            return cli__usage_error("record", "--flight needs a time (2s, 500ms) or a "
+                                              "size (64MB)"),
+                   -1;
+        o->flight = val;
+    } else if (strcmp(a, "--top") == 0) {
+        o->top = 1;
+    } else if (strcmp(a, "--view") == 0) {
+        o->view = 1;
+    } else if (strcmp(a, "--replayable") == 0) {
+        o->replayable = 1;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 static int parse_opts(int argc, char **argv, rec_opts *o, int *exit_code)
 {
-    const char *val;
-    int i, rc;
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        } else if (cli__is_help(a)) {
-            usage(stdout);
-            *exit_code = CLI_OK;
-            return 0;
-        } else if ((rc = cli__opt_value(argc, argv, &i, "-o", &val)) != 0 ||
-                   (rc = cli__opt_value(argc, argv, &i, "--output", &val)) !=
-                       0) {
-            if (rc < 0 || !*val) {
-                *exit_code = cli__usage_error("record", "-o needs a file name");
-                return -1;
-            }
-            o->out = val;
-        } else if ((rc = cli__opt_value(argc, argv, &i, "--flight", &val)) != 0) {
-            if (rc < 0 || !flight_amount_ok(val)) {
-                *exit_code = cli__usage_error("record", "--flight needs a time "
-                                              "(2s, 500ms) or a size (64MB)");
-                return -1;
-            }
-            o->flight = val;
-        } else if (strcmp(a, "--top") == 0) {
-            o->top = 1;
-        } else if (strcmp(a, "--view") == 0) {
-            o->view = 1;
-        } else if (strcmp(a, "--replayable") == 0) {
-            o->replayable = 1;
-        } else if (a[0] == '-') {
-            *exit_code = cli__usage_error("record", "unknown option '%s'", a);
-            return -1;
-        } else {
-            break; /* PROG without "--" */
-        }
-    }
-    if (i >= argc) {
-        *exit_code = cli__usage_error("record", "missing PROG (coscope record -- "
-                                                "PROG [ARGS...])");
-        return -1;
-    }
+    int i = cli__prog_args("record", argc, argv, record_opt, o, usage,
+                           "missing PROG (coscope record -- PROG [ARGS...])", exit_code);
+    if (i <= 0)
+        return i;
     if (o->replayable && o->flight) {
         *exit_code = cli__usage_error("record", "--replayable needs the whole "
                                       "trace: not with --flight");

@@ -81,46 +81,38 @@ typedef struct rp_opts {
     char **prog;
 } rp_opts;
 
+static int replay_opt(void *ov, int argc, char **argv, int *i)
+{
+    rp_opts *o = ov;
+    const char *val, *a = argv[*i];
+    int rc;
+    if ((rc = cli__opt_value(argc, argv, i, "--stop-at", &val))) {
+        if (rc < 0 || !*val)
+            return cli__usage_error("replay", "--stop-at needs an event number or a time"),
+                   -1;
+        o->stop_at = val;
+    } else if ((rc = cli__opt_value(argc, argv, i, "--gdb-x", &val))) {
+        if (rc < 0 || !*val)
+            return cli__usage_error("replay", "--gdb-x needs a file"), -1;
+        o->gdb_x = val;
+    } else if (strcmp(a, "--gdb") == 0) {
+        o->gdb = 1;
+    } else if (!o->trace && !(a[0] == '-' && a[1])) {
+        o->trace = a; /* FILE, then PROG */
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 static int parse_opts(int argc, char **argv, rp_opts *o, int *code)
 {
-    const char *val;
-    int i, rc;
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        } else if (cli__is_help(a)) {
-            usage(stdout);
-            *code = CLI_OK;
-            return 0;
-        } else if ((rc = cli__opt_value(argc, argv, &i, "--stop-at", &val))) {
-            if (rc < 0 || !*val) {
-                *code = cli__usage_error("replay", "--stop-at needs an event "
-                                         "number or a time");
-                return -1;
-            }
-            o->stop_at = val;
-        } else if ((rc = cli__opt_value(argc, argv, &i, "--gdb-x", &val))) {
-            if (rc < 0 || !*val) {
-                *code = cli__usage_error("replay", "--gdb-x needs a file");
-                return -1;
-            }
-            o->gdb_x = val;
-        } else if (strcmp(a, "--gdb") == 0) {
-            o->gdb = 1;
-        } else if (a[0] == '-' && a[1]) {
-            *code = cli__usage_error("replay", "unknown option '%s'", a);
-            return -1;
-        } else if (!o->trace) {
-            o->trace = a;
-        } else {
-            break; /* PROG without "--" */
-        }
-    }
-    if (!o->trace || i >= argc) {
-        *code = cli__usage_error("replay", "needs FILE and PROG (coscope "
-                                 "replay FILE -- PROG [ARGS...])");
+    static const char needs[] = "needs FILE and PROG (coscope replay FILE -- PROG [ARGS...])";
+    int i = cli__prog_args("replay", argc, argv, replay_opt, o, usage, needs, code);
+    if (i <= 0)
+        return i;
+    if (!o->trace) {
+        *code = cli__usage_error("replay", "%s", needs);
         return -1;
     }
     if (o->gdb_x && !o->gdb) {
