@@ -2,6 +2,7 @@
  * would (fork + exec, stdout and stderr captured to files) and checks their
  * exact output, exit codes and, with COSCOPE_TRACE set, that the trace they
  * write is whole: a header naming the program first, an `end` event last. */
+#include "run_prog.h"
 #include "test.h"
 
 #include <signal.h>
@@ -14,10 +15,6 @@
 #error "EX_BIN_DIR must name the directory of the example binaries"
 #endif
 
-typedef struct run {
-    int status; /* exit code, or 128 + signal */
-    char *out, *err;
-} run;
 
 static char dir[64];
 
@@ -29,36 +26,12 @@ static void make_dir(void)
     ASSERT_NOT_NULL(mkdtemp(dir));
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    ASSERT_NOT_NULL(buf);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (cap - n - 1 == 0) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            ASSERT_NOT_NULL(buf);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-    return buf;
-}
-
 /* Runs EX_BIN_DIR/prog (or prog itself when it is an absolute path) with
  * args (NULL-terminated); trace: COSCOPE_TRACE for the child, or NULL to
  * run without one. */
 static run run_prog(const char *trace, const char *prog, ...)
 {
-    char *argv[16], path[512], out_path[128], err_path[128];
+    char *argv[16], path[512];
     va_list ap;
     int argc = 0;
     make_dir();
@@ -66,8 +39,6 @@ static run run_prog(const char *trace, const char *prog, ...)
         snprintf(path, sizeof path, "%s", prog);
     else
         snprintf(path, sizeof path, "%s/%s", EX_BIN_DIR, prog);
-    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
-    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
     argv[argc++] = path;
     va_start(ap, prog);
     const char *a;
@@ -76,39 +47,13 @@ static run run_prog(const char *trace, const char *prog, ...)
     va_end(ap);
     argv[argc] = NULL;
 
-    fflush(NULL);
-    pid_t pid = fork();
-    ASSERT(pid >= 0);
-    if (pid == 0) {
-        if (!freopen(out_path, "w", stdout) || !freopen(err_path, "w", stderr))
-            _exit(126);
-        if (trace)
-            setenv("COSCOPE_TRACE", trace, 1);
-        else
-            unsetenv("COSCOPE_TRACE");
-        execv(path, argv);
-        _exit(127);
-    }
-    int st;
-    ASSERT_EQ(waitpid(pid, &st, 0), pid);
-    run r = {.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st)};
-    r.out = slurp(out_path, NULL);
-    r.err = slurp(err_path, NULL);
-    ASSERT_NOT_NULL(r.out);
-    ASSERT_NOT_NULL(r.err);
+    char trace_env[512];
+    snprintf(trace_env, sizeof trace_env, "COSCOPE_TRACE=%s", trace ? trace : "");
+    const char *env[] = {trace ? trace_env : "COSCOPE_TRACE", NULL};
+    run r = run_capture(dir, argv, env);
     if (r.status != 0) /* shown when a check below fails */
         fprintf(stderr, "[%s exited %d; stderr:]\n%s", prog, r.status, r.err);
-    /* Under -DENABLE_SANITIZERS a report must fail the test even when the
-     * expected status is 1 (ASan's own exit code). */
-    if (strstr(r.err, "Sanitizer") || strstr(r.err, "runtime error:"))
-        TEST__FAIL("%s: sanitizer report:\n%s", prog, r.err);
     return r;
-}
-
-static void run_free(run *r)
-{
-    free(r->out);
-    free(r->err);
 }
 
 /* 1 when text has a line exactly equal to line. */
@@ -221,13 +166,14 @@ static void test_crawler_sigint(void)
     ASSERT_CMP(atol(out + 7), <, 200); /* cancelled: not all were fetched */
     ASSERT_NOT_NULL(strstr(err, "crawler: interrupted after "));
     size_t len;
-    char *t = slurp(trace, &len);
+    char *t = test_slurp(trace, &len);
     ASSERT_NOT_NULL(t);
     ASSERT_NOT_NULL(strstr(t, "\"why\":\"signal\",\"obj\":2,"));
     ASSERT_NOT_NULL(strstr(t, "\"msg\":\"interrupted\""));
     ASSERT_NOT_NULL(strstr(t, "\"ev\":\"end\""));
     ASSERT_NULL(strstr(t, "\"ev\":\"halt\""));
     free(t);
+    unlink(trace);
 }
 
 static void test_fib_blocking(void)
@@ -346,7 +292,7 @@ static void check_trace(int want_status, const char *prog, ...)
     run_free(&r);
 
     size_t len;
-    char *text = slurp(trace, &len);
+    char *text = test_slurp(trace, &len);
     ASSERT_NOT_NULL(text);
     ASSERT(len > 0 && text[len - 1] == '\n');
     snprintf(header, sizeof header,
@@ -381,7 +327,7 @@ static void test_trace_echo(void)
     run r = run_prog(trace, "echo_server", "--clients", "3", "--bytes", "5000", NULL);
     ASSERT_EQ(r.status, 0);
     run_free(&r);
-    char *text = slurp(trace, NULL);
+    char *text = test_slurp(trace, NULL);
     ASSERT_NOT_NULL(text);
     const char *g = strstr(text, "\"kind\":\"group\"");
     ASSERT_NOT_NULL(g);
@@ -785,7 +731,7 @@ static void test_causes_lock(void)
      * running may be another wait on a loaded machine), the chain ends at
      * the contention */
     size_t tlen;
-    char *tx = slurp(trace, &tlen);
+    char *tx = test_slurp(trace, &tlen);
     const char *lw = strstr(tx, "\"ev\":\"yield\",\"task\":4,\"why\":\"lock\"");
     ASSERT_NOT_NULL(lw);
     while (lw > tx && lw[-1] != '\n')
@@ -887,13 +833,7 @@ static const test_case cases[] = {
 int main(int argc, char **argv)
 {
     int rc = test_main(argc, argv, cases);
-    if (dir[0]) {
-        char p[128];
-        snprintf(p, sizeof p, "%s/stdout", dir);
-        unlink(p);
-        snprintf(p, sizeof p, "%s/stderr", dir);
-        unlink(p);
-        rmdir(dir);
-    }
+    if (dir[0])
+        rmdir(dir); /* run_capture removed its output files */
     return rc;
 }

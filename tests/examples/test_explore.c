@@ -6,6 +6,7 @@
  * status, message and events. The fixed program explores clean; deadlocks
  * and --fail-on stalls fail a run; usage errors and a missing PROG have
  * their exit codes. Runs are few and deterministic (seeds), never timed. */
+#include "run_prog.h"
 #include "test.h"
 
 #include <dirent.h>
@@ -20,31 +21,6 @@
 
 static char dir[64]; /* the test's own cwd and TMPDIR */
 
-typedef struct run {
-    int status; /* exit code, or 128 + signal */
-    char *out, *err;
-} run;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = malloc(cap);
-    ASSERT_NOT_NULL(buf);
-    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            ASSERT_NOT_NULL(buf);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
 
 static void setup(void)
 {
@@ -59,30 +35,7 @@ static void setup(void)
 /* Runs argv (NULL-terminated) in dir, output captured. */
 static run run_argv(char *const *argv)
 {
-    char out_path[128], err_path[128];
-    snprintf(out_path, sizeof out_path, "%s/.stdout", dir);
-    snprintf(err_path, sizeof err_path, "%s/.stderr", dir);
-    fflush(NULL);
-    pid_t pid = fork();
-    ASSERT(pid >= 0);
-    if (pid == 0) {
-        if (!freopen(out_path, "w", stdout) || !freopen(err_path, "w", stderr))
-            _exit(126);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    int st;
-    ASSERT_EQ(waitpid(pid, &st, 0), pid);
-    run r = {.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st)};
-    r.out = slurp(out_path);
-    r.err = slurp(err_path);
-    ASSERT_NOT_NULL(r.out);
-    ASSERT_NOT_NULL(r.err);
-    unlink(out_path);
-    unlink(err_path);
-    if (strstr(r.err, "Sanitizer") || strstr(r.err, "runtime error:"))
-        TEST__FAIL("%s: sanitizer report:\n%s", argv[0], r.err);
-    return r;
+    return run_capture(dir, argv, NULL);
 }
 
 /* coscope explore ARGS... (NULL-terminated; "@race_demo" is the example's
@@ -104,12 +57,6 @@ static run explore(const char *first, ...)
     va_end(ap);
     argv[argc] = NULL;
     return run_argv(argv);
-}
-
-static void run_free(run *r)
-{
-    free(r->out);
-    free(r->err);
 }
 
 static size_t count(const char *text, const char *needle)
@@ -136,7 +83,7 @@ static int dir_entries(const char *path)
  * schedule does not decide (on-CPU figures, the header's pid and clock). */
 static char *events(const char *path)
 {
-    char *text = slurp(path);
+    char *text = test_slurp(path, NULL);
     ASSERT_NOT_NULL(text);
     char *out = malloc(strlen(text) + 1);
     ASSERT_NOT_NULL(out);
@@ -223,7 +170,7 @@ static void test_finds_race(void)
     char *again = events("seed-2.jsonl");
     ASSERT_STR_EQ(again, kept);
     ASSERT_EQ(count(again, "\"run\""), 8); /* this schedule's switches in */
-    char *head = slurp("seed-2.jsonl");
+    char *head = test_slurp("seed-2.jsonl", NULL);
     ASSERT(strstr(head, ",\"seed\":2") != NULL && strstr(head, ",\"seed\":2") < strchr(head, '\n'));
     free(head);
     free(again);
@@ -245,10 +192,10 @@ static void test_fixed_clean(void)
     ASSERT_EQ(r.status, 0);
     ASSERT_STR_EQ(r.out, "explored 3 schedules (seeds 5..7): 0 failed\n");
     ASSERT_EQ(dir_entries("kept"), 9); /* trace, replay log, output */
-    char *log = slurp("kept/seed-6.log");
+    char *log = test_slurp("kept/seed-6.log", NULL);
     ASSERT_STR_EQ(log, "race_demo: balance 40\n");
     free(log);
-    char *t = slurp("kept/seed-7.jsonl");
+    char *t = test_slurp("kept/seed-7.jsonl", NULL);
     ASSERT(strstr(t, ",\"seed\":7") != NULL);
     free(t);
     run_free(&r);

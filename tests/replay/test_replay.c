@@ -8,6 +8,7 @@
  * figure compared comes from the recorded trace itself. */
 #include "coscope/trace.h"
 #include "coscope/tr_replay.h"
+#include "run_prog.h"
 #include "test.h"
 
 #include <arpa/inet.h>
@@ -24,10 +25,6 @@
 #error "EX_BIN_DIR must name the directory of the example binaries"
 #endif
 
-typedef struct run {
-    int status; /* exit code, or 128 + signal */
-    char *out, *err;
-} run;
 
 static char dir[64];
 
@@ -39,69 +36,11 @@ static void make_dir(void)
     }
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0, got;
-    char *buf = malloc(cap);
-    ASSERT_NOT_NULL(buf);
-    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (cap - n - 1 == 0) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            ASSERT_NOT_NULL(buf);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
-
 /* Runs argv with env ("K=V" set, "K" unset; NULL-terminated, may be NULL). */
 static run run_argv(char *const argv[], const char *const env[])
 {
-    char out_path[128], err_path[128];
     make_dir();
-    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
-    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
-    fflush(NULL);
-    pid_t pid = fork();
-    ASSERT(pid >= 0);
-    if (pid == 0) {
-        if (!freopen(out_path, "w", stdout) || !freopen(err_path, "w", stderr))
-            _exit(126);
-        for (size_t i = 0; env && env[i]; i++) {
-            const char *eq = strchr(env[i], '=');
-            if (eq) {
-                char k[64];
-                snprintf(k, sizeof k, "%.*s", (int)(eq - env[i]), env[i]);
-                setenv(k, eq + 1, 1);
-            } else {
-                unsetenv(env[i]);
-            }
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int st;
-    ASSERT_EQ(waitpid(pid, &st, 0), pid);
-    run r = {.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st)};
-    r.out = slurp(out_path);
-    r.err = slurp(err_path);
-    ASSERT_NOT_NULL(r.out);
-    ASSERT_NOT_NULL(r.err);
-    if (strstr(r.err, "Sanitizer") || strstr(r.err, "runtime error:"))
-        TEST__FAIL("%s: sanitizer report:\n%s", argv[0], r.err);
-    return r;
-}
-
-static void run_free(run *r)
-{
-    free(r->out);
-    free(r->err);
+    return run_capture(dir, argv, env);
 }
 
 /* argv for `coscope SUB [opts...] TRACE -- PROG [args...]`: opts and args
@@ -168,7 +107,7 @@ static int is_event(const char *l)
 static size_t find_event(const char *trace, const char *after, const char *needle,
                          size_t *lineno, long long *t, size_t *count)
 {
-    char *text = slurp(trace);
+    char *text = test_slurp(trace, NULL);
     ASSERT_NOT_NULL(text);
     size_t ev = 0, line = 0, found = 0;
     int armed = after == NULL;
@@ -239,7 +178,7 @@ static void check_numbers(const char *trace)
         nlines = tr_ev_line(tr, i) > nlines ? tr_ev_line(tr, i) : nlines;
     uint64_t *want = calloc(nlines + 2, sizeof *want);
     ASSERT_NOT_NULL(want);
-    char *text = slurp(trace);
+    char *text = test_slurp(trace, NULL);
     ASSERT_NOT_NULL(text);
     uint64_t ev = 0;
     size_t line = 0;
@@ -479,7 +418,7 @@ static void test_killed(void)
     char *text = NULL, port[16] = "";
     for (;;) {
         free(text);
-        text = slurp(out);
+        text = test_slurp(out, NULL);
         char *p = text ? strstr(text, pre) : NULL;
         if (p && strchr(p, '\n')) {
             snprintf(port, sizeof port, "%d", atoi(p + strlen(pre)));
