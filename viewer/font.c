@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vw_sdl.h"
+#include "tr_format_int.h"
 
 static const char debian_dir[] = "/usr/share/fonts/truetype/dejavu/";
 
@@ -169,26 +170,22 @@ void vw__fonts_close(vw_fonts *f)
     FcFini();
 }
 
-/* One code point from s (invalid bytes are one U+FFFD each); its length. */
+/* One code point from s (each byte that does not start valid UTF-8 is one
+ * U+FFFD); its length. Validity is the format layer's strict check; 4 bytes
+ * are safe to offer it: it stops at the first non-continuation (the NUL). */
 static int utf8_next(const char *s, uint32_t *cp)
 {
     const unsigned char *u = (const unsigned char *)s;
-    int len = u[0] < 0x80 ? 1 : (u[0] >> 5) == 6 ? 2 : (u[0] >> 4) == 14 ? 3
-              : (u[0] >> 3) == 30 ? 4 : 0;
+    size_t len = tr__utf8_len(s, 4);
     if (len == 0) {
         *cp = 0xfffd;
         return 1;
     }
-    uint32_t c = len == 1 ? u[0] : u[0] & (0x7f >> len);
-    for (int i = 1; i < len; i++) {
-        if ((u[i] & 0xc0) != 0x80) {
-            *cp = 0xfffd;
-            return 1;
-        }
+    uint32_t c = len == 1 ? u[0] : u[0] & (0x7fu >> len);
+    for (size_t i = 1; i < len; i++)
         c = c << 6 | (u[i] & 0x3f);
-    }
     *cp = c;
-    return len;
+    return (int)len;
 }
 
 /* The font that draws cp in face `font`: the UI font when it has the glyph,

@@ -26,86 +26,103 @@ char *vw__fmt_obj(char *buf, size_t n, const vw_model *m, uint32_t obj)
     return buf;
 }
 
-char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i)
+/* What a yield waits on: an fd's I/O, a sleep's ms, an object, or the
+ * wait's kind alone. */
+static void yield_detail(char *extra, size_t n, const vw_model *m,
+                         const tr_event *e, long long val)
 {
-    const tr_event *e = &tr_events(m->tr)[i];
+    if (e->why == TR_WAIT_IO && (e->flags & TR_F_FD))
+        snprintf(extra, n, "io %s fd %lld", tr_op_name(e->op), val);
+    else if (e->why == TR_WAIT_IO)
+        snprintf(extra, n, "io %s", tr_op_name(e->op));
+    else if (e->flags & TR_F_MS)
+        snprintf(extra, n, "%s %lld ms", tr_wait_name(e->why),
+                 (long long)tr_ev_val2(m->tr, e));
+    else if (e->flags & TR_F_OBJ)
+        tr_describe_wait(m->tr, e->why, e->op, -1, e->arg, extra, n);
+    else
+        snprintf(extra, n, "%s", tr_wait_name(e->why));
+}
+
+/* An I/O event's op with its fd or result (str: the error's name). */
+static void io_detail(char *extra, size_t n, const tr_event *e,
+                      const char *str, long long val)
+{
+    const char *op = tr_op_name(e->op);
+    int err = (e->flags & TR_F_ERR) != 0;
+    if (e->ev == TR_EV_IO_BEGIN && (e->flags & TR_F_FD))
+        snprintf(extra, n, "%s fd %lld", op, val);
+    else if (e->ev == TR_EV_IO_BEGIN)
+        snprintf(extra, n, "%s", op);
+    else if (e->ev == TR_EV_IO_END && err)
+        snprintf(extra, n, "%s %s", op, str);
+    else if (e->ev == TR_EV_IO_END)
+        snprintf(extra, n, "%s = %lld", op, val);
+    else if (err) /* TR_EV_IO, completed at once: op, fd, result */
+        snprintf(extra, n, "%s fd %u %s (no wait)", op, e->arg, str);
+    else
+        snprintf(extra, n, "%s fd %u = %lld (no wait)", op, e->arg, val);
+}
+
+/* The words after an event's kind and task, by kind ("" for none). */
+static void event_detail(char *extra, size_t n, const vw_model *m,
+                         const tr_event *e)
+{
     const char *str = tr_str(m->tr, tr_ev_str(e));
     long long val = (long long)tr_ev_val(m->tr, e);
-    char task[96], other[96], extra[160] = "";
-    vw__fmt_task(task, sizeof task, m, e->task);
-    const char *ev = tr_ev_name(e->ev);
+    char other[96];
+    extra[0] = '\0';
     switch (e->ev) {
     case TR_EV_SPAWN:
-        snprintf(extra, sizeof extra, "by %s",
-                 vw__fmt_task(other, sizeof other, m, e->arg));
+        snprintf(extra, n, "by %s", vw__fmt_task(other, sizeof other, m, e->arg));
         break;
     case TR_EV_READY:
-        snprintf(extra, sizeof extra, "by %s (%s)",
-                 vw__fmt_task(other, sizeof other, m, e->arg),
+        snprintf(extra, n, "by %s (%s)", vw__fmt_task(other, sizeof other, m, e->arg),
                  tr_wake_name(e->why));
         break;
     case TR_EV_YIELD:
-        if (e->why == TR_WAIT_IO && (e->flags & TR_F_FD))
-            snprintf(extra, sizeof extra, "io %s fd %lld", tr_op_name(e->op), val);
-        else if (e->why == TR_WAIT_IO)
-            snprintf(extra, sizeof extra, "io %s", tr_op_name(e->op));
-        else if (e->flags & TR_F_MS)
-            snprintf(extra, sizeof extra, "%s %lld ms", tr_wait_name(e->why),
-                     (long long)tr_ev_val2(m->tr, e));
-        else if (e->flags & TR_F_OBJ)
-            tr_describe_wait(m->tr, e->why, e->op, -1, e->arg, extra,
-                             sizeof extra);
-        else
-            snprintf(extra, sizeof extra, "%s", tr_wait_name(e->why));
+        yield_detail(extra, n, m, e, val);
         break;
     case TR_EV_IO_BEGIN:
-        if (e->flags & TR_F_FD)
-            snprintf(extra, sizeof extra, "%s fd %lld", tr_op_name(e->op), val);
-        else
-            snprintf(extra, sizeof extra, "%s", tr_op_name(e->op));
-        break;
     case TR_EV_IO_END:
-        if (e->flags & TR_F_ERR)
-            snprintf(extra, sizeof extra, "%s %s", tr_op_name(e->op), str);
-        else
-            snprintf(extra, sizeof extra, "%s = %lld", tr_op_name(e->op), val);
-        break;
-    case TR_EV_IO: /* completed at once: op, fd, result */
-        if (e->flags & TR_F_ERR)
-            snprintf(extra, sizeof extra, "%s fd %u %s (no wait)",
-                     tr_op_name(e->op), e->arg, str);
-        else
-            snprintf(extra, sizeof extra, "%s fd %u = %lld (no wait)",
-                     tr_op_name(e->op), e->arg, val);
+    case TR_EV_IO:
+        io_detail(extra, n, e, str, val);
         break;
     case TR_EV_WORK_BEGIN:
     case TR_EV_WORK_END:
-        snprintf(extra, sizeof extra, "%s on thread %u", str, e->arg);
+        snprintf(extra, n, "%s on thread %u", str, e->arg);
         break;
     case TR_EV_EXIT:
-        snprintf(extra, sizeof extra, "%s", tr_status_name(e->why));
+        snprintf(extra, n, "%s", tr_status_name(e->why));
         break;
     case TR_EV_OBJ:
-        snprintf(extra, sizeof extra, "%u %s %s", e->arg,
-                 tr_objkind_name(e->why), str);
+        snprintf(extra, n, "%u %s %s", e->arg, tr_objkind_name(e->why), str);
         break;
     case TR_EV_ACQUIRE:
     case TR_EV_RELEASE:
-        vw__fmt_obj(extra, sizeof extra, m, e->arg);
+        vw__fmt_obj(extra, n, m, e->arg);
         break;
     case TR_EV_MARK:
-        snprintf(extra, sizeof extra, "\"%s\"", str);
+        snprintf(extra, n, "\"%s\"", str);
         break;
     case TR_EV_POLL_END:
         if (e->flags & TR_F_EVENTS)
-            snprintf(extra, sizeof extra, "%lld events", val);
+            snprintf(extra, n, "%lld events", val);
         break;
     default:
         break;
     }
+}
+
+char *vw__fmt_event(char *buf, size_t n, const vw_model *m, size_t i)
+{
+    const tr_event *e = &tr_events(m->tr)[i];
+    char task[96], extra[160];
+    vw__fmt_task(task, sizeof task, m, e->task);
+    event_detail(extra, sizeof extra, m, e);
     int has_task = e->ev != TR_EV_POLL_BEGIN && e->ev != TR_EV_POLL_END &&
                    e->ev != TR_EV_END && e->ev != TR_EV_OBJ;
-    snprintf(buf, n, "%s%s%s%s%s", ev, has_task ? " " : "",
+    snprintf(buf, n, "%s%s%s%s%s", tr_ev_name(e->ev), has_task ? " " : "",
              has_task ? task : "", extra[0] ? "  " : "", extra);
     return buf;
 }

@@ -100,88 +100,137 @@ static int check_shot_opts(opts *o)
     return 0;
 }
 
+/* The option parsers: each takes the option's value v into o, or prints
+ * the usage error and returns 2. */
+
+static int opt_screenshot(opts *o, const char *a, const char *v)
+{
+    (void)a;
+    o->v.screenshot = v;
+    return 0;
+}
+
+/* --at and --window: durations as every command reads them. */
+static int opt_time(opts *o, const char *a, const char *v)
+{
+    int64_t t;
+    if (tr_parse_dur(v, &t) != 0) {
+        fprintf(stderr,
+                "coscope: %s: not a time: \"%s\" (try 1.25s, 300ms, "
+                "40us, 500ns)\n",
+                a, v);
+        return 2;
+    }
+    if (strcmp(a, "--at") == 0) {
+        o->v.at = t;
+        o->v.has_at = 1;
+    } else {
+        o->v.window = t > 0 ? t : 0;
+    }
+    return 0;
+}
+
+static int opt_size(opts *o, const char *a, const char *v)
+{
+    (void)a;
+    int w, h;
+    char x;
+    if (sscanf(v, "%d%c%d", &w, &x, &h) != 3 || x != 'x' || w < 320 ||
+        h < 240 || w > 16384 || h > 16384) {
+        fprintf(stderr,
+                "coscope: --size: expected WxH from 320x240 to "
+                "16384x16384, got \"%s\"\n",
+                v);
+        return 2;
+    }
+    o->v.w = w;
+    o->v.h = h;
+    o->v.has_size = 1;
+    return 0;
+}
+
+static int opt_scale(opts *o, const char *a, const char *v)
+{
+    (void)a;
+    char *end;
+    double k = strtod(v, &end);
+    if (*end || end == v || !(k >= 0.5 && k <= 4)) {
+        fprintf(stderr,
+                "coscope: --scale: expected a UI scale from 0.5 to 4 "
+                "(e.g. 2), got \"%s\"\n",
+                v);
+        return 2;
+    }
+    o->v.scale = k;
+    return 0;
+}
+
+static int opt_cause(opts *o, const char *a, const char *v)
+{
+    (void)a;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end || end == v || n < 1 || n > 1000000) {
+        fprintf(stderr,
+                "coscope: --cause: expected a rank from 1 (as `coscope "
+                "stalls` lists them), got \"%s\"\n",
+                v);
+        return 2;
+    }
+    o->v.cause = (int)n;
+    return 0;
+}
+
+static int opt_select(opts *o, const char *a, const char *v)
+{
+    (void)a;
+    char *end;
+    unsigned long id = strtoul(v, &end, 10);
+    if (*end || end == v || id == 0 || id > UINT32_MAX) {
+        fprintf(stderr,
+                "coscope: --select: expected a task id, got "
+                "\"%s\"\n",
+                v);
+        return 2;
+    }
+    o->v.select = (uint32_t)id;
+    return 0;
+}
+
+static int opt_hover(opts *o, const char *a, const char *v)
+{
+    (void)a;
+    if (parse_point(v, &o->hover_x, &o->hover_y) != 0) {
+        fprintf(stderr,
+                "coscope: --hover: expected X,Y in pixels (e.g. "
+                "700,150), got \"%s\"\n",
+                v);
+        return 2;
+    }
+    o->hover = v;
+    o->v.has_hover = 1;
+    return 0;
+}
+
+/* The options that take a value. */
+static const struct {
+    const char *name;
+    int (*parse)(opts *o, const char *a, const char *v);
+} options[] = {
+    {"--screenshot", opt_screenshot}, {"--at", opt_time},
+    {"--window", opt_time},           {"--size", opt_size},
+    {"--scale", opt_scale},           {"--cause", opt_cause},
+    {"--select", opt_select},         {"--hover", opt_hover},
+};
+
 /* One option with its value v: into o, or 2 with the usage error. */
 static int parse_option(opts *o, const char *a, const char *v)
 {
-    if (strcmp(a, "--screenshot") == 0) {
-        o->v.screenshot = v;
-    } else if (strcmp(a, "--at") == 0 || strcmp(a, "--window") == 0) {
-        int64_t t;
-        if (tr_parse_dur(v, &t) != 0) {
-            fprintf(stderr,
-                    "coscope: %s: not a time: \"%s\" (try 1.25s, 300ms, "
-                    "40us, 500ns)\n",
-                    a, v);
-            return 2;
-        }
-        if (a[2] == 'a') {
-            o->v.at = t;
-            o->v.has_at = 1;
-        } else {
-            o->v.window = t > 0 ? t : 0;
-        }
-    } else if (strcmp(a, "--size") == 0) {
-        int w, h;
-        char x;
-        if (sscanf(v, "%d%c%d", &w, &x, &h) != 3 || x != 'x' || w < 320 ||
-            h < 240 || w > 16384 || h > 16384) {
-            fprintf(stderr,
-                    "coscope: --size: expected WxH from 320x240 to "
-                    "16384x16384, got \"%s\"\n",
-                    v);
-            return 2;
-        }
-        o->v.w = w;
-        o->v.h = h;
-        o->v.has_size = 1;
-    } else if (strcmp(a, "--scale") == 0) {
-        char *end;
-        double k = strtod(v, &end);
-        if (*end || end == v || !(k >= 0.5 && k <= 4)) {
-            fprintf(stderr,
-                    "coscope: --scale: expected a UI scale from 0.5 to 4 "
-                    "(e.g. 2), got \"%s\"\n",
-                    v);
-            return 2;
-        }
-        o->v.scale = k;
-    } else if (strcmp(a, "--cause") == 0) {
-        char *end;
-        long n = strtol(v, &end, 10);
-        if (*end || end == v || n < 1 || n > 1000000) {
-            fprintf(stderr,
-                    "coscope: --cause: expected a rank from 1 (as `coscope "
-                    "stalls` lists them), got \"%s\"\n",
-                    v);
-            return 2;
-        }
-        o->v.cause = (int)n;
-    } else if (strcmp(a, "--select") == 0) {
-        char *end;
-        unsigned long id = strtoul(v, &end, 10);
-        if (*end || end == v || id == 0 || id > UINT32_MAX) {
-            fprintf(stderr,
-                    "coscope: --select: expected a task id, got "
-                    "\"%s\"\n",
-                    v);
-            return 2;
-        }
-        o->v.select = (uint32_t)id;
-    } else if (strcmp(a, "--hover") == 0) {
-        if (parse_point(v, &o->hover_x, &o->hover_y) != 0) {
-            fprintf(stderr,
-                    "coscope: --hover: expected X,Y in pixels (e.g. "
-                    "700,150), got \"%s\"\n",
-                    v);
-            return 2;
-        }
-        o->hover = v;
-        o->v.has_hover = 1;
-    } else {
-        fprintf(stderr, "coscope: unknown option %s (see --help)\n", a);
-        return 2;
-    }
-    return 0;
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+        if (strcmp(a, options[i].name) == 0)
+            return options[i].parse(o, a, v);
+    fprintf(stderr, "coscope: unknown option %s (see --help)\n", a);
+    return 2;
 }
 
 static int parse_args(int argc, char **argv, opts *o)

@@ -671,21 +671,193 @@ static void prompt_edit(vw_state *st, const vw_model *m, const char *text, int b
     st->dirty = 1;
 }
 
-void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
+/* ---- the actions: one function each where a case is more than a call ---- */
+
+static void play_toggle(vw_state *st, const vw_model *m)
 {
-    int64_t width = st->t1 - st->t0;
+    if (!st->playing && st->playhead >= st->duration)
+        vw__set_playhead(st, m, 0); /* replay from the start */
+    st->playing = !st->playing;
+    vw__reveal(st, st->playhead);
+    st->dirty = 1;
+}
+
+static void go_home(vw_state *st, const vw_model *m)
+{
+    vw__set_playhead(st, m, 0);
+    vw__reveal(st, 0);
+}
+
+static void go_end(vw_state *st, const vw_model *m)
+{
+    st->playing = 0;
+    vw__set_playhead(st, m, st->duration);
+    vw__reveal(st, st->duration);
+}
+
+/* Opens a prompt: the filter's starts with the filter in force, the others
+ * empty. */
+static void open_prompt(vw_state *st, int prompt)
+{
+    st->prompt = prompt;
+    if (prompt == VW_PROMPT_FILTER)
+        snprintf(st->prompt_buf, sizeof st->prompt_buf, "%s", st->filter);
+    else
+        st->prompt_buf[0] = '\0';
+    st->dirty = 1;
+}
+
+/* A key's zoom: around the playhead when it is in view, else the middle. */
+static void zoom_step(vw_state *st, double factor)
+{
+    int64_t c = st->playhead >= st->t0 && st->playhead <= st->t1
+                    ? st->playhead
+                    : st->t0 + (st->t1 - st->t0) / 2;
+    zoom_around(st, c, factor);
+}
+
+static void zoom_at(vw_state *st, int x, double amount)
+{
     vw_geom g;
     vw__geom_st(&g, st);
+    if (amount != 0)
+        zoom_around(st, vw__t_of(&g, st, x), pow(1.2, amount));
+}
+
+/* A fifth of the window to the left (dir -1) or right (+1). */
+static void pan(vw_state *st, int dir)
+{
+    int64_t d = (st->t1 - st->t0) / 5 * dir;
+    vw__set_window(st, vw__add(st->t0, d), vw__add(st->t1, d));
+}
+
+static void scroll_by(vw_state *st, int rows)
+{
+    st->scroll += rows;
+    clamp_scroll(st);
+    st->dirty = 1;
+}
+
+static void toggle_help(vw_state *st)
+{
+    st->help = !st->help;
+    st->dirty = 1;
+}
+
+/* Escape closes the innermost thing open: a prompt (a filter prompt also
+ * drops the filter), the help, the range, else the selection. */
+static void escape(vw_state *st, const vw_model *m)
+{
+    if (st->prompt == VW_PROMPT_FILTER) {
+        st->filter[0] = '\0';
+        vw__lanes_refresh(st, m);
+        st->prompt = VW_PROMPT_NONE;
+    } else if (st->prompt) {
+        st->prompt = VW_PROMPT_NONE;
+    } else if (st->help) {
+        st->help = 0;
+    } else if (st->has_range) {
+        st->has_range = st->range_ready = 0;
+    } else {
+        vw__select(st, m, 0, -1);
+        st->sel_stall = -1;
+        st->sel_cause = -1;
+    }
+    st->status[0] = '\0';
+    st->dirty = 1;
+}
+
+/* The end of a drag: a range is done, a press that did not move is a click
+ * (on the overview: a jump there). */
+static void mouse_up(vw_state *st, const vw_model *m, int x, int y)
+{
+    if (st->drag == VW_DRAG_RANGE) {
+        mouse_move(st, m, x, y);
+        vw__range_done(st, m);
+    } else if (st->drag && !st->drag_moved &&
+               st->drag != VW_DRAG_OVERVIEW && st->drag != VW_DRAG_LABEL)
+        click(st, m, x, y);
+    else if (st->drag == VW_DRAG_OVERVIEW && !st->drag_moved)
+        mouse_move(st, m, x, y);
+    st->drag = VW_DRAG_NONE;
+    st->dirty = 1;
+}
+
+static void mouse_leave(vw_state *st)
+{
+    st->mouse_x = st->mouse_y = -1;
+    st->dirty = 1;
+}
+
+static void resize(vw_state *st, const vw_model *m, int w, int h)
+{
+    st->w = w > 64 ? w : 64;
+    st->h = h > 64 ? h : 64;
+    clamp_scroll(st);
+    if (vw__overview_refresh(st, m) != 0) {
+        free(st->ov_busy); /* the overview shows no busy graph */
+        st->ov_busy = NULL;
+        st->ov_cols = 0;
+    }
+    st->dirty = 1;
+}
+
+/* Puts text made by `make` on the clipboard, or says `none` in the status
+ * line when it made nothing. */
+static void copy_text(vw_state *st, const vw_model *m,
+                      size_t (*make)(const vw_state *, const vw_model *, char *, size_t),
+                      const char *none)
+{
+    if (make(st, m, st->clip, sizeof st->clip) > 0) {
+        st->clip_ready = 1;
+        snprintf(st->status, sizeof st->status, "copied: %.100s", st->clip);
+    } else {
+        snprintf(st->status, sizeof st->status, "%s", none);
+    }
+    st->dirty = 1;
+}
+
+/* A frame's tick while playing: the playhead advances by the elapsed time
+ * times the speed, stops at the end, and pages the window like a video. */
+static void tick(vw_state *st, const vw_model *m, double elapsed)
+{
+    if (!st->playing)
+        return;
+    int64_t width = st->t1 - st->t0;
+    double adv = elapsed * st->speed;
+    int64_t step = vw__i64(adv < 1 ? 1 : adv);
+    int64_t t = st->playhead > INT64_MAX - step ? INT64_MAX : st->playhead + step;
+    if (t >= st->duration) {
+        t = st->duration;
+        st->playing = 0;
+    }
+    vw__set_playhead(st, m, t);
+    if (t > st->t1 || t < st->t0) { /* page forward like a video */
+        int64_t t0 = vw__sub(t, width / 10);
+        vw__set_window(st, t0, vw__add(t0, width));
+    }
+}
+
+static void toggle_live(vw_state *st, const vw_model *m)
+{
+    if (st->follow == VW_FOLLOW_NONE) {
+        snprintf(st->status, sizeof st->status,
+                 "live: only for a trace being written (view --follow)");
+        st->dirty = 1;
+    } else {
+        vw__live(st, m, !st->live);
+    }
+}
+
+/* The dispatch: one case an action. */
+static void dispatch(vw_state *st, const vw_model *m, const vw_action *a)
+{
     switch (a->kind) {
     case VW_A_QUIT:
         st->quit = 1;
         break;
     case VW_A_PLAY_TOGGLE:
-        if (!st->playing && st->playhead >= st->duration)
-            vw__set_playhead(st, m, 0); /* replay from the start */
-        st->playing = !st->playing;
-        vw__reveal(st, st->playhead);
-        st->dirty = 1;
+        play_toggle(st, m);
         break;
     case VW_A_SPEED_DOWN:
         change_speed(st, -1);
@@ -694,13 +866,10 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         change_speed(st, +1);
         break;
     case VW_A_HOME:
-        vw__set_playhead(st, m, 0);
-        vw__reveal(st, 0);
+        go_home(st, m);
         break;
     case VW_A_END:
-        st->playing = 0;
-        vw__set_playhead(st, m, st->duration);
-        vw__reveal(st, st->duration);
+        go_end(st, m);
         break;
     case VW_A_STEP_NEXT:
         step_event(st, m, +1, 0);
@@ -721,48 +890,37 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         goto_cause(st, m, -1);
         break;
     case VW_A_OPEN:
-        st->prompt = VW_PROMPT_OPEN;
-        st->prompt_buf[0] = '\0';
-        st->dirty = 1;
+        open_prompt(st, VW_PROMPT_OPEN);
         break;
     case VW_A_GOTO:
+        open_prompt(st, VW_PROMPT_GOTO);
+        break;
     case VW_A_FILTER:
-        st->prompt = a->kind == VW_A_GOTO ? VW_PROMPT_GOTO : VW_PROMPT_FILTER;
-        if (a->kind == VW_A_FILTER)
-            snprintf(st->prompt_buf, sizeof st->prompt_buf, "%s", st->filter);
-        else
-            st->prompt_buf[0] = '\0';
-        st->dirty = 1;
+        open_prompt(st, VW_PROMPT_FILTER);
         break;
     case VW_A_ZOOM_IN:
-    case VW_A_ZOOM_OUT: {
-        int64_t c = st->playhead >= st->t0 && st->playhead <= st->t1
-                        ? st->playhead
-                        : st->t0 + width / 2;
-        zoom_around(st, c, a->kind == VW_A_ZOOM_IN ? 1.25 : 1 / 1.25);
+        zoom_step(st, 1.25);
         break;
-    }
+    case VW_A_ZOOM_OUT:
+        zoom_step(st, 1 / 1.25);
+        break;
     case VW_A_ZOOM_AT:
-        if (a->amount != 0)
-            zoom_around(st, vw__t_of(&g, st, a->x), pow(1.2, a->amount));
+        zoom_at(st, a->x, a->amount);
         break;
     case VW_A_PAN_LEFT:
-    case VW_A_PAN_RIGHT: {
-        int64_t d = width / 5 * (a->kind == VW_A_PAN_LEFT ? -1 : 1);
-        vw__set_window(st, vw__add(st->t0, d), vw__add(st->t1, d));
+        pan(st, -1);
         break;
-    }
+    case VW_A_PAN_RIGHT:
+        pan(st, +1);
+        break;
     case VW_A_SCROLL:
-        st->scroll += (int)a->amount;
-        clamp_scroll(st);
-        st->dirty = 1;
+        scroll_by(st, (int)a->amount);
         break;
     case VW_A_FIT:
         fit(st, m);
         break;
     case VW_A_HELP:
-        st->help = !st->help;
-        st->dirty = 1;
+        toggle_help(st);
         break;
     case VW_A_COLLAPSE:
         toggle_collapse(st, m, st->sel_task);
@@ -774,23 +932,7 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         select_step(st, m, +1);
         break;
     case VW_A_ESCAPE:
-        if (st->prompt == VW_PROMPT_FILTER) {
-            st->filter[0] = '\0';
-            vw__lanes_refresh(st, m);
-            st->prompt = VW_PROMPT_NONE;
-        } else if (st->prompt) {
-            st->prompt = VW_PROMPT_NONE;
-        } else if (st->help) {
-            st->help = 0;
-        } else if (st->has_range) {
-            st->has_range = st->range_ready = 0;
-        } else {
-            vw__select(st, m, 0, -1);
-            st->sel_stall = -1;
-            st->sel_cause = -1;
-        }
-        st->status[0] = '\0';
-        st->dirty = 1;
+        escape(st, m);
         break;
     case VW_A_PROMPT_TEXT:
         prompt_edit(st, m, a->text, 0);
@@ -808,83 +950,35 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         mouse_move(st, m, a->x, a->y);
         break;
     case VW_A_MOUSE_UP:
-        if (st->drag == VW_DRAG_RANGE) {
-            mouse_move(st, m, a->x, a->y);
-            vw__range_done(st, m);
-        } else if (st->drag && !st->drag_moved &&
-                   st->drag != VW_DRAG_OVERVIEW && st->drag != VW_DRAG_LABEL)
-            click(st, m, a->x, a->y);
-        else if (st->drag == VW_DRAG_OVERVIEW && !st->drag_moved)
-            mouse_move(st, m, a->x, a->y);
-        st->drag = VW_DRAG_NONE;
-        st->dirty = 1;
+        mouse_up(st, m, a->x, a->y);
         break;
     case VW_A_MOUSE_LEAVE:
-        st->mouse_x = st->mouse_y = -1;
-        st->dirty = 1;
+        mouse_leave(st);
         break;
     case VW_A_RESIZE:
-        st->w = a->x > 64 ? a->x : 64;
-        st->h = a->y > 64 ? a->y : 64;
-        clamp_scroll(st);
-        if (vw__overview_refresh(st, m) != 0) {
-            free(st->ov_busy); /* the overview shows no busy graph */
-            st->ov_busy = NULL;
-            st->ov_cols = 0;
-        }
-        st->dirty = 1;
+        resize(st, m, a->x, a->y);
         break;
     case VW_A_COPY:
-        if (vw__selection_text(st, m, st->clip, sizeof st->clip) > 0) {
-            st->clip_ready = 1;
-            snprintf(st->status, sizeof st->status, "copied: %.100s",
-                     st->clip);
-        } else {
-            snprintf(st->status, sizeof st->status,
-                     "nothing to copy (select a span or step to an event)");
-        }
-        st->dirty = 1;
+        copy_text(st, m, vw__selection_text,
+                  "nothing to copy (select a span or step to an event)");
         break;
-    case VW_A_TICK: {
-        if (!st->playing)
-            break;
-        double adv = a->amount * st->speed;
-        int64_t step = vw__i64(adv < 1 ? 1 : adv);
-        int64_t t = st->playhead > INT64_MAX - step ? INT64_MAX
-                                                     : st->playhead + step;
-        if (t >= st->duration) {
-            t = st->duration;
-            st->playing = 0;
-        }
-        vw__set_playhead(st, m, t);
-        if (t > st->t1 || t < st->t0) { /* page forward like a video */
-            int64_t t0 = vw__sub(t, width / 10);
-            vw__set_window(st, t0, vw__add(t0, width));
-        }
+    case VW_A_TICK:
+        tick(st, m, a->amount);
         break;
-    }
     case VW_A_COPY_REPLAY:
-        if (vw__replay_text(st, m, st->clip, sizeof st->clip) > 0) {
-            st->clip_ready = 1;
-            snprintf(st->status, sizeof st->status, "copied: %.100s", st->clip);
-        } else {
-            snprintf(st->status, sizeof st->status,
-                     "no replay stop here (step to an event of the loop)");
-        }
-        st->dirty = 1;
+        copy_text(st, m, vw__replay_text, "no replay stop here (step to an event of the loop)");
         break;
     case VW_A_LIVE:
-        if (st->follow == VW_FOLLOW_NONE) {
-            snprintf(st->status, sizeof st->status,
-                     "live: only for a trace being written (view --follow)");
-            st->dirty = 1;
-        } else {
-            vw__live(st, m, !st->live);
-        }
+        toggle_live(st, m);
         break;
     default:
         break;
     }
+}
+
+void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
+{
+    dispatch(st, m, a);
     /* live holds the playhead at the end: moving it elsewhere leaves live */
     if (st->live && a->kind != VW_A_LIVE && st->playhead != st->duration) {
         st->live = 0;

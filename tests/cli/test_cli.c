@@ -18,7 +18,7 @@
 
 #include "cli_run.h"
 #include "test.h"
-#include "tr_export_int.h"
+#include "tr_format_int.h"
 
 #ifndef COSCOPE_BIN
 #error "COSCOPE_BIN must name the coscope binary"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tr_export_int.h"
+#include "tr_format_int.h"
 
 
 static void usage(FILE *f)

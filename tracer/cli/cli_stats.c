@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "coscope/tr_args.h"
-#include "tr_export_int.h"
+#include "tr_format_int.h"
 
 enum { SORT_SPAWN, SORT_BUSY, SORT_LATENCY, SORT_POLLS, SORT_NAME };
 

@@ -10,26 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (1..4), its code point in *cp;
- * 0 when s does not start one (bad lead, missing continuation, overlong,
- * surrogate, past U+10FFFF). */
-static int utf8_seq(const unsigned char *s, uint32_t *cp)
-{
-    int n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
-    if (n == 0 || s[0] > 0xF4)
-        return 0;
-    uint32_t c = s[0] & (0x3F >> (n - 1));
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) /* also stops at the NUL */
-            return 0;
-        c = c << 6 | (s[i] & 0x3F);
-    }
-    static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < least[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return n;
-}
+#include "tr_format_int.h"
 
 char *cli__esc(char *buf, size_t n, const char *s)
 {
@@ -40,18 +21,20 @@ char *cli__esc(char *buf, size_t n, const char *s)
     while (*p) {
         char tmp[8];
         size_t len;
-        uint32_t cp = 0;
-        int k = *p < 0x80 ? 1 : utf8_seq(p, &cp);
+        /* the format layer's strict check; 4 bytes are safe to offer: it
+         * stops at the first byte that is not a continuation (the NUL) */
+        size_t k = tr__utf8_len((const char *)p, 4);
         if (k == 1 && (*p < 0x20 || *p == 0x7F)) {
             len = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", *p); /* C0, DEL */
         } else if (k == 0) {
             len = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", *p); /* not UTF-8 */
             k = 1;
-        } else if (cp >= 0x80 && cp <= 0x9F) {
-            len = (size_t)snprintf(tmp, sizeof tmp, "\\u%04x", (unsigned)cp); /* C1 */
+        } else if (k == 2 && p[0] == 0xC2 && p[1] <= 0x9F) {
+            /* C1: U+0080..U+009F */
+            len = (size_t)snprintf(tmp, sizeof tmp, "\\u%04x", (unsigned)(p[1] & 0x3F) | 0x80u);
         } else {
-            memcpy(tmp, p, (size_t)k);
-            len = (size_t)k;
+            memcpy(tmp, p, k);
+            len = k;
         }
         if (j + len >= n) /* cut before what does not fit whole */
             break;

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "coscope/tr_kinds.h"
-#include "tr_export_int.h"
+#include "tr_format_int.h"
 
 /* Sort keys: the letter that selects one live and its --sort name. */
 enum { SORT_BUSY, SORT_POLLS, SORT_LAT, SORT_STALLS, SORT_NAME, SORT_ID, SORT__N };

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "coscope/tr_args.h"
-#include "tr_export_int.h"
+#include "tr_format_int.h"
 
 #define MAX_CHAIN 64
 

@@ -93,20 +93,8 @@ static void out_str(exporter *x, const char *s)
     out_end(x, o);
 }
 
-/* ns as microseconds with three decimals (tr__json_us's format). */
-static void out_us(exporter *x, int64_t ns)
-{
-    if (ns < 0)
-        ns = 0;
-    out_i64(x, ns / 1000);
-    char *o = out_room(x, 4);
-    int64_t r = ns % 1000;
-    o[0] = '.';
-    o[1] = (char)('0' + r / 100);
-    o[2] = (char)('0' + r / 10 % 10);
-    o[3] = (char)('0' + r % 10);
-    out_end(x, o + 4);
-}
+/* ns as microseconds with three decimals (the format layer's). */
+static void out_us(exporter *x, int64_t ns) { out_end(x, tr__put_us(out_room(x, TR__US_MAX), ns)); }
 
 /* "0x" and v in lower-case hex (flow ids). */
 static void out_hex(exporter *x, uint64_t v)

@@ -1,6 +1,6 @@
-/* tr_export_int.h: private helpers of tr_export that the CLI shares: JSON
- * writing (printed with fprintf, never built as a DOM, so key order is fixed
- * and numbers are exact integers). */
+/* tr_export_int.h: private helpers the exporters share (tr_export.c,
+ * tr_perfetto.c). The JSON writers are the format layer's
+ * (tr_format_int.h). */
 #ifndef TR_EXPORT_INT_H
 #define TR_EXPORT_INT_H
 
@@ -9,14 +9,6 @@
 
 #include "coscope/trace.h"
 #include "tr_format_int.h"
-
-/* tr__json_str (a quoted, escaped JSON string) comes from the format
- * layer. */
-
-/* Writes ns as microseconds with exactly three decimals ("1234.567"), using
- * integer arithmetic only so no rounding can make two slices overlap.
- * Negative values are written as 0.000. */
-void tr__json_us(FILE *f, int64_t ns);
 
 /* Shared by the exporters, so both draw the same slices and flows: */
 /* Span s as a slice of its task's track: 1 with [*t0, *t1] clamped to start

@@ -1,8 +1,10 @@
 /* tr_format_int.h: the format layer's text primitives, shared by the
  * recorder (tracer/record), the reader (tracer/read), the exporters
- * (tracer/export) and the CLI: the one strict UTF-8 check and the one JSON
- * string escaper of the tracer. The escaper writes into caller memory with
- * no malloc, no locks and no stdio, so a crash handler can use it. */
+ * (tracer/export), the CLI and the viewer: the one strict UTF-8 check and
+ * the JSON writers of the tracer (string escaper, integer and microsecond
+ * digits). The escaper and the digit writers write into caller memory with
+ * no malloc, no locks and no stdio, so a crash handler can use them; the
+ * FILE writers (tr__json_str, tr__json_us) are for the CLI's --json. */
 #ifndef COSCOPE_TR_FORMAT_INT_H
 #define COSCOPE_TR_FORMAT_INT_H
 
@@ -39,6 +41,16 @@ void tr__json_str(FILE *f, const char *s);
 /* Writes the decimal digits of v at out (at most 20 bytes, no NUL) and
  * returns the end. Async-signal-safe. */
 char *tr__put_u64(char *out, uint64_t v);
+
+/* The most bytes tr__put_us writes. */
+#define TR__US_MAX 24
+/* Writes ns as microseconds with exactly three decimals ("1234.567") at out
+ * (at most TR__US_MAX bytes, no NUL) and returns the end; integer
+ * arithmetic only, so no rounding can make two slices overlap. A negative
+ * value is written as 0.000. Async-signal-safe. */
+char *tr__put_us(char *out, int64_t ns);
+/* tr__put_us's text, written to f. */
+void tr__json_us(FILE *f, int64_t ns);
 /* The `err` token of a negative errno / UV_E* code, as libuv's uv_err_name
  * spells it ("ECONNRESET", "EOF", "EAI_NONAME", "ENOTSUP"); a code with no
  * known name becomes "E" and its magnitude ("E9999"), written in buf (24

@@ -1,5 +1,5 @@
-/* tr_json.c: strict UTF-8, JSON string escaping and integer digits for every part of the
- * tracer that reads or writes trace text. Trace strings come from programs
+/* tr_json.c: strict UTF-8, JSON string escaping and integer and microsecond
+ * digits for every part of the tracer that reads or writes trace text. Trace strings come from programs
  * (task names, marks) and from untrusted files, so every byte is checked
  * and every output parses. Kept free of malloc and locks for the recorder's
  * crash path (see tr_format_int.h). */
@@ -181,4 +181,23 @@ char *tr__put_u64(char *o, uint64_t v)
         *--p = (char)('0' + w);
     }
     return e;
+}
+
+char *tr__put_us(char *o, int64_t ns)
+{
+    if (ns < 0)
+        ns = 0;
+    o = tr__put_u64(o, (uint64_t)(ns / 1000));
+    int64_t r = ns % 1000;
+    o[0] = '.';
+    o[1] = (char)('0' + r / 100);
+    o[2] = (char)('0' + r / 10 % 10);
+    o[3] = (char)('0' + r % 10);
+    return o + 4;
+}
+
+void tr__json_us(FILE *f, int64_t ns)
+{
+    char buf[TR__US_MAX];
+    fwrite(buf, 1, (size_t)(tr__put_us(buf, ns) - buf), f);
 }

@@ -203,88 +203,133 @@ static fobj *obj_of(uint64_t id)
     return NULL;
 }
 
+/* ---- fold: one function per record kind that changes the state ---- */
+
+static void fold_spawn(const tr__rec *r)
+{
+    ftask *t = PUSH(F.tasks);
+    if (!t)
+        return;
+    memset(t, 0, sizeof *t);
+    t->id = r->task;
+    t->parent = r->arg;
+    t->at_file = r->file;
+    t->at_line = r->line;
+    t->spawn_stack = r->stack;
+    t->namelen = r->slen;
+    memcpy(t->name, r->str, r->slen);
+    t->ready_why = TR_WAKE_SPAWN;
+    t->ready_by = r->arg;
+}
+
+/* A task's state: 0 ready (by whom, why), 1 running, 2 waiting (the yield
+ * record kept, without its inline bytes). */
+static void fold_state(const tr__rec *r)
+{
+    ftask *t = task_of(r->task);
+    if (!t)
+        return;
+    if (r->ev == TR_EV_READY) {
+        t->state = 0;
+        t->ready_by = r->arg;
+        t->ready_why = r->a;
+    } else if (r->ev == TR_EV_RUN) {
+        t->state = 1;
+    } else {
+        t->state = 2;
+        memcpy(t->wait, r, sizeof t->wait);
+        ((tr__rec *)t->wait)->slen = 0;
+    }
+}
+
+static void fold_exit(const tr__rec *r)
+{
+    for (size_t i = 0; i < F.tasks.n; i++)
+        if (F.tasks.v[i].id == r->task) {
+            F.tasks.v[i] = F.tasks.v[--F.tasks.n];
+            return;
+        }
+}
+
+static void fold_obj(const tr__rec *r)
+{
+    fobj *o = PUSH(F.objs);
+    if (!o)
+        return;
+    memcpy(o->rec, r, sizeof o->rec);
+    memcpy(o->name, r->str, r->slen);
+    o->id = r->task;
+    o->holder = 0;
+}
+
+static void fold_holder(const tr__rec *r)
+{
+    fobj *o = obj_of(r->arg);
+    if (o)
+        o->holder = r->ev == TR_EV_ACQUIRE ? r->task : 0;
+}
+
+static void fold_stack(const tr__rec *r)
+{
+    fstack *s = PUSH(F.stacks);
+    if (!s)
+        return;
+    s->id = (uint32_t)r->task;
+    s->n = (uint8_t)(r->slen / sizeof(uintptr_t));
+    memcpy(s->pcs, r->str, r->slen);
+}
+
+static void fold_work_begin(const tr__rec *r)
+{
+    fwork *w = PUSH(F.works);
+    if (!w)
+        return;
+    w->task = r->task;
+    w->thread = r->arg;
+    w->namelen = r->slen;
+    memcpy(w->name, r->str, r->slen);
+}
+
+static void fold_work_end(const tr__rec *r)
+{
+    for (size_t i = 0; i < F.works.n; i++)
+        if (F.works.v[i].task == r->task && F.works.v[i].thread == r->arg) {
+            F.works.v[i] = F.works.v[--F.works.n];
+            return;
+        }
+}
+
+/* A record older than the window, folded into the state a dump starts
+ * from; kinds that change none of it are dropped. */
 static void fold(const tr__rec *r)
 {
-    ftask *t;
-    fobj *o;
     switch (r->ev) {
     case TR_EV_SPAWN:
-        if ((t = PUSH(F.tasks)) != NULL) {
-            memset(t, 0, sizeof *t);
-            t->id = r->task;
-            t->parent = r->arg;
-            t->at_file = r->file;
-            t->at_line = r->line;
-            t->spawn_stack = r->stack;
-            t->namelen = r->slen;
-            memcpy(t->name, r->str, r->slen);
-            t->ready_why = TR_WAKE_SPAWN;
-            t->ready_by = r->arg;
-        }
+        fold_spawn(r);
         break;
     case TR_EV_READY:
-        if ((t = task_of(r->task)) != NULL) {
-            t->state = 0;
-            t->ready_by = r->arg;
-            t->ready_why = r->a;
-        }
-        break;
     case TR_EV_RUN:
-        if ((t = task_of(r->task)) != NULL)
-            t->state = 1;
-        break;
     case TR_EV_YIELD:
-        if ((t = task_of(r->task)) != NULL) {
-            t->state = 2;
-            memcpy(t->wait, r, sizeof t->wait);
-            ((tr__rec *)t->wait)->slen = 0;
-        }
+        fold_state(r);
         break;
     case TR_EV_EXIT:
-        for (size_t i = 0; i < F.tasks.n; i++)
-            if (F.tasks.v[i].id == r->task) {
-                F.tasks.v[i] = F.tasks.v[--F.tasks.n];
-                break;
-            }
+        fold_exit(r);
         break;
     case TR_EV_OBJ:
-        if ((o = PUSH(F.objs)) != NULL) {
-            memcpy(o->rec, r, sizeof o->rec);
-            memcpy(o->name, r->str, r->slen);
-            o->id = r->task;
-            o->holder = 0;
-        }
+        fold_obj(r);
         break;
     case TR_EV_ACQUIRE:
     case TR_EV_RELEASE:
-        if ((o = obj_of(r->arg)) != NULL)
-            o->holder = r->ev == TR_EV_ACQUIRE ? r->task : 0;
+        fold_holder(r);
         break;
-    case TR_EV_STACK: {
-        fstack *s = PUSH(F.stacks);
-        if (s) {
-            s->id = (uint32_t)r->task;
-            s->n = (uint8_t)(r->slen / sizeof(uintptr_t));
-            memcpy(s->pcs, r->str, r->slen);
-        }
+    case TR_EV_STACK:
+        fold_stack(r);
         break;
-    }
-    case TR_EV_WORK_BEGIN: {
-        fwork *w = PUSH(F.works);
-        if (w) {
-            w->task = r->task;
-            w->thread = r->arg;
-            w->namelen = r->slen;
-            memcpy(w->name, r->str, r->slen);
-        }
+    case TR_EV_WORK_BEGIN:
+        fold_work_begin(r);
         break;
-    }
     case TR_EV_WORK_END:
-        for (size_t i = 0; i < F.works.n; i++)
-            if (F.works.v[i].task == r->task && F.works.v[i].thread == r->arg) {
-                F.works.v[i] = F.works.v[--F.works.n];
-                break;
-            }
+        fold_work_end(r);
         break;
     default:
         break;

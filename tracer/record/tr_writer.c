@@ -556,6 +556,42 @@ static void init_once(void)
     on_exit(at_exit, NULL);
 }
 
+/* A run's counters and flags from zero, the header's n bytes written. */
+static void reset_run(size_t n)
+{
+    W.off = n;
+    W.kick = W.stop = 0;
+    W.work_open = 1;
+    W.flush_req = W.flush_done = 0;
+    W.dump_req = W.dump_done = 0;
+    W.failed = W.err = 0;
+    W.committed_last_t = 0;
+    W.writer_tid = 0;
+    atomic_store(&W.crashing, 0);
+    atomic_store(&W.halted, 0);
+    atomic_store(&W.writing, 0);
+    atomic_store(&W.lines, 0);
+    atomic_store(&W.dropped, 0);
+    tr__emit_reset();
+    tr__fmt_reset();
+}
+
+/* Starts the writer thread: 0 or a negative errno. */
+static int start_thread(void)
+{
+    /* The writer takes no asynchronous signals: they belong to the program. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int prc = pthread_create(&W.thread, NULL, writer_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (prc != 0)
+        return -prc;
+    /* so top -H, perf and gdb can tell its time from the program's */
+    pthread_setname_np(W.thread, "coscope-writer");
+    return 0;
+}
+
 int tr_rec_start(const char *path, const char *program)
 {
     if (!path)
@@ -601,36 +637,13 @@ int tr_rec_start(const char *path, const char *program)
         goto fail;
     }
 
-    W.off = n;
-    W.kick = W.stop = 0;
-    W.work_open = 1;
-    W.flush_req = W.flush_done = 0;
-    W.dump_req = W.dump_done = 0;
-    W.failed = W.err = 0;
-    W.committed_last_t = 0;
-    W.writer_tid = 0;
-    atomic_store(&W.crashing, 0);
-    atomic_store(&W.halted, 0);
-    atomic_store(&W.writing, 0);
-    atomic_store(&W.lines, 0);
-    atomic_store(&W.dropped, 0);
-    tr__emit_reset();
-    tr__fmt_reset();
-
-    /* The writer takes no asynchronous signals: they belong to the program. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int prc = pthread_create(&W.thread, NULL, writer_main, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (prc != 0) {
+    reset_run(n);
+    rc = start_thread();
+    if (rc != 0) {
         sigaction(SIGXFSZ, &W.old_xfsz, NULL);
         tr__oncpu_stop();
-        rc = -prc;
         goto fail;
     }
-    /* so top -H, perf and gdb can tell its time from the program's */
-    pthread_setname_np(W.thread, "coscope-writer");
     atomic_store(&W.recording, 1);
     tr__crash_install();
     __atomic_store_n(&tr__on, 1, __ATOMIC_RELEASE);
