@@ -8,7 +8,11 @@
  *   api       co_trace_dump() twice in a row: prints both results.
  *   deadlock  two tasks each wait for the other (join): the runtime's
  *             deadlock verdict dumps.
- *   crash     a task dereferences NULL after 100 ms (dies of SIGSEGV). */
+ *   crash     a task dereferences NULL after 100 ms (dies of SIGSEGV).
+ *   churn     300 "keeper" tasks wait on a channel; then 2000 short tasks
+ *             come and go in 40 waves over ~0.4 s; then co_trace_dump()
+ *             (prints "dump N") with a window that starts after the
+ *             keepers' last records: they are known from the snapshot. */
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
@@ -135,6 +139,44 @@ static void *api_main(void *arg)
     return NULL;
 }
 
+static void *keeper(void *arg)
+{
+    int v;
+    co_chan_recv(arg, &v); /* until the channel closes */
+    return NULL;
+}
+
+static void *shortlived(void *arg)
+{
+    (void)arg;
+    co_yield();
+    return NULL;
+}
+
+static void *churn_main(void *arg)
+{
+    (void)arg;
+    enum { KEEPERS = 300, WAVES = 40, WAVE = 50 };
+    co_chan *ch = co_chan_new(sizeof(int), 0);
+    co_task *keep[KEEPERS], *wave[WAVE];
+    for (int i = 0; i < KEEPERS; i++)
+        keep[i] = co_spawn(keeper, ch, "keeper");
+    co_sleep(10);
+    for (int w = 0; w < WAVES; w++) {
+        for (int i = 0; i < WAVE; i++)
+            wave[i] = co_spawn(shortlived, NULL, "churn");
+        for (int i = 0; i < WAVE; i++)
+            co_join(wave[i], NULL);
+        co_sleep(10);
+    }
+    printf("dump %d\n", co_trace_dump());
+    co_chan_close(ch);
+    for (int i = 0; i < KEEPERS; i++)
+        co_join(keep[i], NULL);
+    co_chan_free(ch);
+    return NULL;
+}
+
 static void *crasher(void *arg)
 {
     co_sleep(100);
@@ -175,7 +217,8 @@ int main(int argc, char **argv)
                : strcmp(c, "usr1") == 0 ? usr1_main
                : strcmp(c, "api") == 0 ? api_main
                : strcmp(c, "deadlock") == 0 ? deadlock_main
-               : strcmp(c, "crash") == 0 ? crash_main : NULL;
+               : strcmp(c, "crash") == 0 ? crash_main
+               : strcmp(c, "churn") == 0 ? churn_main : NULL;
     if (!fn)
         return 2;
     int rc = co_main(fn, NULL);

@@ -220,6 +220,30 @@ static void test_api(void)
     cleanup();
 }
 
+/* Tasks that came and went before the window are folded away, and every
+ * task still alive is in the dump's snapshot: 300 keepers and main never
+ * exit there; each of the 2000 churn tasks the dump shows has exited. */
+static void test_churn(void)
+{
+    char *out = run("churn", "100ms");
+    ASSERT_STR_EQ(out, "dump 1\n");
+    free(out);
+    tr_trace *tr = load_dump(1);
+    size_t keepers = 0, live = 0, churn = 0;
+    for (size_t i = 0; i < tr_ntasks(tr); i++) {
+        const tr_task *t = &tr_tasks(tr)[i];
+        const char *name = tr_str(tr, t->name);
+        keepers += strcmp(name, "keeper") == 0;
+        churn += strcmp(name, "churn") == 0;
+        live += t->exit_t == -1;
+    }
+    ASSERT_EQ(keepers, 300);
+    ASSERT_EQ(live, 301);
+    ASSERT_CMP(churn, <, 2000); /* the window holds the last waves only */
+    tr_free(tr);
+    cleanup();
+}
+
 static void test_deadlock(void)
 {
     free(run("deadlock", "2s"));
@@ -271,6 +295,7 @@ static const test_case cases[] = {
     {"usr1", test_usr1},
     {"record", test_record},
     {"api", test_api},
+    {"churn", test_churn},
     {"deadlock", test_deadlock},
     {"crash", test_crash},
     {NULL, NULL},

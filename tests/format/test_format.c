@@ -5,6 +5,7 @@
 #include "coscope/tr_kinds.h"
 #include "test.h"
 #include "tr_format_int.h"
+#include "tr_map_int.h"
 
 /* Every sequence's verdict: valid ones with their length, invalid ones 0. */
 static void test_utf8(void)
@@ -167,6 +168,53 @@ static void test_names(void)
     ASSERT_EQ(tr_ev_parse("?"), -1);
 }
 
+/* tr__map against a plain array, through 200000 random adds and removes
+ * from a fixed seed over a key range small enough that probe runs form and
+ * removals land inside them: every present key found with its value, every
+ * removed one gone, the count exact. */
+static void test_map(void)
+{
+    enum { RANGE = 3000, OPS = 200000 };
+    static uint32_t want[RANGE]; /* value + 1; 0: absent */
+    memset(want, 0, sizeof want);
+    tr__map m;
+    ASSERT_OK(tr__map_init(&m, 4));
+    uint64_t x = 88172645463325252u;
+    size_t present = 0, dels = 0;
+    for (uint32_t op = 0; op < OPS; op++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+        uint32_t k = (uint32_t)(x % RANGE);
+        uint64_t key = (uint64_t)k * 0x10000 + 7; /* spread like task ids */
+        if ((x >> 40) % 3 == 0) {
+            present -= want[k] != 0;
+            dels += want[k] != 0;
+            want[k] = 0;
+            tr__map_del(&m, key);
+        } else {
+            uint32_t *v = tr__map_get(&m, key, 1);
+            ASSERT_NOT_NULL(v);
+            present += want[k] == 0;
+            *v = op;
+            want[k] = op + 1;
+        }
+        if (op % 5000 != 0 && op != OPS - 1)
+            continue;
+        ASSERT_EQ(m.n, present);
+        for (uint32_t j = 0; j < RANGE; j++) {
+            uint32_t *v = tr__map_get(&m, (uint64_t)j * 0x10000 + 7, 0);
+            if (want[j])
+                ASSERT(v != NULL && *v == want[j] - 1);
+            else
+                ASSERT_NULL(v);
+        }
+    }
+    ASSERT_CMP(dels, >, 10000);
+    tr__map_del(&m, 12345); /* absent: nothing happens */
+    ASSERT_EQ(m.n, present);
+    tr__map_free(&m);
+    ASSERT_NULL(tr__map_get(&m, 7, 1)); /* freed: finds and adds nothing */
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -174,6 +222,7 @@ int main(int argc, char **argv)
         {"escape", test_escape},
         {"file_chunks", test_file_chunks},
         {"names", test_names},
+        {"map", test_map},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);

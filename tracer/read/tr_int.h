@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "coscope/trace.h"
+#include "../format/tr_map_int.h" /* tr__map */
 
 /* ---- interned strings: id -> NUL-terminated bytes, 0 is "" ---- */
 typedef struct tr__strtab {
@@ -32,18 +33,7 @@ static inline const char *tr__str(const tr__strtab *st, uint32_t id)
     return id < st->n ? st->buf + st->off[id] : "";
 }
 
-/* ---- uint64 key -> uint32 value, open addressing (task ids, objects) ---- */
-typedef struct tr__map {
-    uint64_t *keys;
-    uint32_t *vals;
-    uint8_t *used;  /* slot taken */
-    size_t n, mask;
-} tr__map;
-int tr__map_init(tr__map *m, size_t expect);
-void tr__map_free(tr__map *m);
-/* Returns a pointer to the value of key, adding it (value UINT32_MAX) when
- * absent if `add`; NULL when absent and !add, or on ENOMEM. */
-uint32_t *tr__map_get(tr__map *m, uint64_t key, int add);
+/* uint64 key -> uint32 value: tr__map (the format layer's tr_map_int.h) */
 
 /* ---- compact events ---- */
 

@@ -16,6 +16,7 @@
  * stall's length is known. Rate limit: a trigger of the same kind fires at
  * most once a second (the stall's end dump excepted); at most 100 dumps.
  * Writer thread only, except where said. */
+#include "tr_map_int.h"
 #include "tr_rec_int.h"
 
 #include <errno.h>
@@ -81,24 +82,36 @@ static struct {
     int usr1_installed;
 } F;
 
+/* The live tasks by id (index into F.tasks.v): a server folds three
+ * records a request for each of its hundreds of connections, so no scan.
+ * Without memory for it the lookups scan. */
+static tr__map task_ix;
+
 static volatile sig_atomic_t usr1_seen;
 _Atomic uint64_t tr__slice_open; /* raw start of the open run slice, 0: none */
 
 int tr__flight_on(void) { return F.on; }
 
-static void *grow(void *v, size_t *cap, size_t n, size_t size)
+/* Room for one more in a vector whose pointer is at vp: 0, or -1 when out
+ * of memory (the vector as it was: nothing lost). */
+static int reserve(void *vp, size_t *cap, size_t n, size_t size)
 {
     if (n < *cap)
-        return v;
+        return 0;
+    void *v;
+    memcpy(&v, vp, sizeof v);
     size_t c = *cap ? *cap * 2 : 16;
     void *p = realloc(v, c * size);
-    if (p)
-        *cap = c;
-    return p;
+    if (!p)
+        return -1;
+    memcpy(vp, &p, sizeof p);
+    *cap = c;
+    return 0;
 }
 #define PUSH(vec)                                                              \
-    ((vec).v = grow((vec).v, &(vec).cap, (vec).n, sizeof *(vec).v),            \
-     (vec).v ? &(vec).v[(vec).n++] : NULL)
+    (reserve(&(vec).v, &(vec).cap, (vec).n, sizeof *(vec).v) == 0              \
+         ? &(vec).v[(vec).n++]                                                 \
+         : NULL)
 
 /* ---- configuration ---- */
 
@@ -178,6 +191,7 @@ void tr__flight_stop(void)
     if (F.usr1_installed)
         sigaction(SIGUSR1, &F.old_usr1, NULL);
     free(F.tasks.v);
+    tr__map_free(&task_ix);
     free(F.objs.v);
     free(F.works.v);
     free(F.stacks.v);
@@ -189,10 +203,27 @@ void tr__flight_stop(void)
 
 static ftask *task_of(uint64_t id)
 {
-    for (size_t i = F.tasks.n; i-- > 0;)
-        if (F.tasks.v[i].id == id)
-            return &F.tasks.v[i];
-    return NULL;
+    if (!task_ix.keys) {
+        for (size_t i = F.tasks.n; i-- > 0;)
+            if (F.tasks.v[i].id == id)
+                return &F.tasks.v[i];
+        return NULL;
+    }
+    uint32_t *k = tr__map_get(&task_ix, id, 0);
+    return k ? &F.tasks.v[*k] : NULL;
+}
+
+/* The task at index k leaves: the last takes its place in the vector. */
+static void task_remove(size_t k)
+{
+    size_t last = --F.tasks.n;
+    tr__map_del(&task_ix, F.tasks.v[k].id);
+    if (k == last)
+        return;
+    F.tasks.v[k] = F.tasks.v[last];
+    uint32_t *moved = tr__map_get(&task_ix, F.tasks.v[k].id, 0);
+    if (moved)
+        *moved = (uint32_t)k;
 }
 
 static fobj *obj_of(uint64_t id)
@@ -212,6 +243,13 @@ static void fold_spawn(const tr__rec *r)
         return;
     memset(t, 0, sizeof *t);
     t->id = r->task;
+    if (!task_ix.keys && F.tasks.n == 1)
+        tr__map_init(&task_ix, 256);
+    uint32_t *k = tr__map_get(&task_ix, t->id, 1);
+    if (k)
+        *k = (uint32_t)(F.tasks.n - 1);
+    else if (task_ix.keys) /* out of memory: scan from now on */
+        tr__map_free(&task_ix);
     t->parent = r->arg;
     t->at_file = r->file;
     t->at_line = r->line;
@@ -244,11 +282,9 @@ static void fold_state(const tr__rec *r)
 
 static void fold_exit(const tr__rec *r)
 {
-    for (size_t i = 0; i < F.tasks.n; i++)
-        if (F.tasks.v[i].id == r->task) {
-            F.tasks.v[i] = F.tasks.v[--F.tasks.n];
-            return;
-        }
+    ftask *t = task_of(r->task);
+    if (t)
+        task_remove((size_t)(t - F.tasks.v));
 }
 
 static void fold_obj(const tr__rec *r)
