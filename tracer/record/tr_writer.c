@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define OUT_CAP (256u << 10)
@@ -505,9 +506,17 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* A ring of 2 MiB or more (flight mode's 64 MiB) asks for huge pages: the
+ * loop writes it and the writer reads it back a window later from memory,
+ * and with 4 KiB pages most of those reads also miss the TLB. */
 static int ring_init(tr__ring *r, size_t size)
 {
-    r->buf = aligned_alloc(64, size);
+    size_t huge = (size_t)2 << 20;
+    r->buf = aligned_alloc(size >= huge ? huge : 64, size);
+#ifdef MADV_HUGEPAGE
+    if (r->buf && size >= huge)
+        madvise(r->buf, size, MADV_HUGEPAGE); /* advice: ignored where unsupported */
+#endif
     r->size = size;
     atomic_store(&r->head, 0);
     atomic_store(&r->tail, 0);
