@@ -4,6 +4,8 @@
  * whatever the chunking, the JSON writers (strings, microseconds) as the
  * CLI's --json and the export use them, and the field names and tokens
  * both ways. */
+#include <errno.h>
+
 #include "coscope/tr_kinds.h"
 #include "test.h"
 #include "tr_format_int.h"
@@ -189,6 +191,57 @@ static void test_json_writers(void)
     expect_us(INT64_MAX, "9223372036854775.807");
 }
 
+/* COSCOPE_FLIGHT's grammar (the recorder's and `record --flight`'s): a
+ * duration with its unit or a size, above 0, exact; the durations are
+ * tr_parse_dur's but for the bare number. */
+static void test_amounts(void)
+{
+    static const struct {
+        const char *s;
+        int rc;
+        int64_t ns;
+        uint64_t bytes;
+    } cases[] = {
+        {"2s", 0, 2000000000, 0},
+        {"500ms", 0, 500000000, 0},
+        {"0.1s", 0, 100000000, 0},
+        {"250us", 0, 250000, 0},
+        {"250\xc2\xb5s", 0, 250000, 0},
+        {"64MB", 0, 0, (uint64_t)64 << 20},
+        {"1.5GB", 0, 0, (uint64_t)3 << 29},
+        {"2.5KB", 0, 0, 2560},
+        {"20", -EINVAL, 0, 0}, /* a bare number: time or size? */
+        {"0s", -EINVAL, 0, 0},
+        {"0MB", -EINVAL, 0, 0},
+        {"2 s", -EINVAL, 0, 0},
+        {"1e3ms", -EINVAL, 0, 0},
+        {"-1s", -EINVAL, 0, 0},
+        {"64mb", -EINVAL, 0, 0},
+        {"", -EINVAL, 0, 0},
+        {"99999999999s", -ERANGE, 0, 0},
+        {"99999999999999999999GB", -ERANGE, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t ns = -1;
+        uint64_t bytes = 7;
+        int rc = tr__parse_amount(cases[i].s, &ns, &bytes);
+        if (rc != cases[i].rc)
+            TEST__FAIL("\"%s\": rc %d, expected %d", cases[i].s, rc, cases[i].rc);
+        if (rc == 0) {
+            ASSERT_EQ(ns, cases[i].ns);
+            ASSERT_EQ(bytes, cases[i].bytes);
+        } else {
+            ASSERT_EQ(ns, -1);
+            ASSERT_EQ(bytes, 7);
+        }
+    }
+    ASSERT_EQ(tr__parse_amount(NULL, &(int64_t){0}, &(uint64_t){0}), -EINVAL);
+    int64_t ns = 0;
+    ASSERT_EQ(tr__parse_dur("20", &ns, 0), -EINVAL);
+    ASSERT_OK(tr__parse_dur("20", &ns, 1));
+    ASSERT_EQ(ns, 20000000);
+}
+
 /* Every field name and every token parses back to itself, names are
  * distinct, and near misses are no field. */
 static void test_names(void)
@@ -237,6 +290,7 @@ int main(int argc, char **argv)
         {"escape", test_escape},
         {"file_chunks", test_file_chunks},
         {"json_writers", test_json_writers},
+        {"amounts", test_amounts},
         {"names", test_names},
         {NULL, NULL},
     };
