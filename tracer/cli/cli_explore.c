@@ -91,21 +91,6 @@ typedef struct explore_opts {
     int64_t timeout; /* ns a run may take, 0: no limit */
 } explore_opts;
 
-/* "blocked,latency" -> a bit per kind; -1 on an unknown or empty list. */
-static int parse_kinds(const char *list, unsigned *mask)
-{
-    *mask = 0;
-    for (const char *p = list; *p;) {
-        size_t len = strcspn(p, ",");
-        int k = tr_stall_kind_parse(p, len);
-        if (k < 0)
-            return -1;
-        *mask |= 1u << k;
-        p += len + (p[len] == ',');
-    }
-    return *mask ? 0 : -1;
-}
-
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
     char *end;
@@ -152,7 +137,7 @@ static int parse_opts(int argc, char **argv, explore_opts *o, int *code)
                                  "0 to 9223372036854775807");
         } else if ((rc = cli__opt_value(argc, argv, &i, "--fail-on", &val)) !=
                    0) {
-            if (rc < 0 || parse_kinds(val, &o->fail_on) != 0)
+            if (rc < 0 || tr_parse_stall_kinds(val, &o->fail_on) != 0)
                 return bad_usage("--fail-on needs stall kinds "
                                  "(blocked, latency, wait, stuck)");
         } else if ((rc = cli__opt_value(argc, argv, &i, "--timeout", &val)) !=

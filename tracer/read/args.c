@@ -76,3 +76,19 @@ int tr_parse_task(const tr_trace *tr, const char *s, uint32_t *id)
     *id = v;
     return 0;
 }
+
+int tr_parse_stall_kinds(const char *list, unsigned *mask)
+{
+    if (!list || !mask)
+        return -EINVAL;
+    *mask = 0;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        int k = tr_stall_kind_parse(p, len);
+        if (k < 0)
+            return -EINVAL;
+        *mask |= 1u << k;
+        p += len + (p[len] == ',');
+    }
+    return *mask ? 0 : -EINVAL;
+}
