@@ -538,7 +538,7 @@ static int window_traces(const screen *s, const char *path, const vw_view_opts *
     vw_view_opts later = *o;
     later.has_at = 0;
     later.window = 0;
-    later.select = 0;
+    later.select = NULL;
     later.cause = 0;
     later.follow = 0;
     int rc;

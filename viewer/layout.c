@@ -593,6 +593,24 @@ static int lane_shown(const vw_geom *g, const vw_state *st, long li)
            (size_t)li < st->nlanes;
 }
 
+/* The pixel columns [*x0, *x1] of stall s, clamped to the timeline; 0
+ * when it ends before the window (the callers stop at one past it, as
+ * stalls are ordered by t). */
+static int stall_cols(const vw_geom *g, const vw_state *st, const tr_stall *s, int *x0,
+                      int *x1)
+{
+    int64_t end = s->dur > 0 ? s->t + s->dur : s->t;
+    if (end < st->t0)
+        return 0;
+    *x0 = vw__px(floor(vw__x_of(g, st, s->t)));
+    *x1 = vw__px(floor(vw__x_of(g, st, end)));
+    if (*x0 < g->tl_x)
+        *x0 = g->tl_x;
+    if (*x1 > g->tl_x + g->tl_w)
+        *x1 = g->tl_x + g->tl_w;
+    return 1;
+}
+
 static void draw_stalls(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                         const vw_model *m)
 {
@@ -601,15 +619,9 @@ static void draw_stalls(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
     for (size_t i = 0; i < n && !dl->oom; i++) {
         if (s[i].t > st->t1)
             break; /* stalls are ordered by t */
-        int64_t end = s[i].dur > 0 ? s[i].t + s[i].dur : s[i].t;
-        if (end < st->t0)
+        int x0, x1;
+        if (!stall_cols(g, st, &s[i], &x0, &x1))
             continue;
-        int x0 = vw__px(floor(vw__x_of(g, st, s[i].t)));
-        int x1 = vw__px(floor(vw__x_of(g, st, end)));
-        if (x0 < g->tl_x)
-            x0 = g->tl_x;
-        if (x1 > g->tl_x + g->tl_w)
-            x1 = g->tl_x + g->tl_w;
         if (x1 - x0 < 3)
             x1 = x0 + 3;
         long ti = vw__task_index(m, s[i].task);
@@ -640,15 +652,9 @@ static void draw_ruler_stalls(vw_drawlist *dl, const vw_geom *g,
     for (size_t i = 0; i < n && !dl->oom; i++) {
         if (s[i].t > st->t1)
             break; /* stalls are ordered by t */
-        int64_t end = s[i].dur > 0 ? s[i].t + s[i].dur : s[i].t;
-        if (end < st->t0)
+        int x0, x1;
+        if (!stall_cols(g, st, &s[i], &x0, &x1))
             continue;
-        int x0 = vw__px(floor(vw__x_of(g, st, s[i].t)));
-        int x1 = vw__px(floor(vw__x_of(g, st, end)));
-        if (x0 < g->tl_x)
-            x0 = g->tl_x;
-        if (x1 > g->tl_x + g->tl_w)
-            x1 = g->tl_x + g->tl_w;
         if (x0 == last_x)
             continue;
         last_x = x0;

@@ -35,7 +35,8 @@ static void usage(FILE *f)
           "  --window TIME         visible width, centred at the playhead\n"
           "                        (default: the whole trace)\n"
           "  --size WxH            window / image size (default 1600x900)\n"
-          "  --select TASK         select the task with this id\n"
+          "  --select TASK         select this task: its id, its name, or "
+          "\"name (id)\"\n"
           "  --scale F             UI scale, 0.5 to 4 (default: the "
           "display's DPI / 96)\n"
           "  --cause N             select the N-th cause (as after n), its "
@@ -181,19 +182,17 @@ static int opt_cause(opts *o, const char *a, const char *v)
     return 0;
 }
 
+/* --select: kept as given; the library reads it with tr_parse_task once the
+ * trace is loaded (an id, a label or a name, as `coscope why` takes it). */
 static int opt_select(opts *o, const char *a, const char *v)
 {
     (void)a;
-    char *end;
-    unsigned long id = strtoul(v, &end, 10);
-    if (*end || end == v || id == 0 || id > UINT32_MAX) {
-        fprintf(stderr,
-                "coscope: --select: expected a task id, got "
-                "\"%s\"\n",
-                v);
+    if (v[0] == '\0') {
+        fprintf(stderr, "coscope: --select: expected a task (an id, a name, "
+                        "or \"name (id)\")\n");
         return 2;
     }
-    o->v.select = (uint32_t)id;
+    o->v.select = v;
     return 0;
 }
 

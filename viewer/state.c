@@ -2,6 +2,7 @@
  * (input.c) only says what the user meant; this file decides what that does
  * to the window, the playhead, the selection and the prompts, so every key
  * can be tested without SDL. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,6 +239,26 @@ static void zoom_around(vw_state *st, int64_t c, double factor)
 
 static void select_cause(vw_state *st, const vw_model *m, long i);
 
+/* --select: the task as every command reads one (tr_parse_task), its span
+ * at the playhead selected. One the trace does not have is a warning, as
+ * the window still has a trace to show. */
+static void place_select(vw_state *st, const vw_model *m, const char *task)
+{
+    uint32_t id = 0;
+    int rc = tr_parse_task(m->tr, task, &id);
+    if (rc == 0 && !tr_task_by_id(m->tr, id))
+        rc = -ENOENT; /* the loop: no task record to select */
+    if (rc == -EEXIST) {
+        fprintf(stderr, "coscope: warning: --select %s: several tasks have that name; give an id\n",
+                task);
+    } else if (rc != 0) {
+        fprintf(stderr, "coscope: warning: --select %s: no such task\n", task);
+    } else {
+        size_t s = tr_span_find(m->tr, id, st->playhead);
+        vw__select(st, m, id, s == SIZE_MAX ? -1 : (long)s);
+    }
+}
+
 void vw__state_place(vw_state *st, const vw_model *m, const vw_view_opts *o,
                      int shot)
 {
@@ -261,15 +282,8 @@ void vw__state_place(vw_state *st, const vw_model *m, const vw_view_opts *o,
         else
             select_cause(st, m, o->cause - 1);
     }
-    if (o->select) {
-        if (!tr_task_by_id(m->tr, o->select)) {
-            fprintf(stderr, "coscope: warning: --select %u: no such task\n",
-                    o->select);
-        } else {
-            size_t s = tr_span_find(m->tr, o->select, st->playhead);
-            vw__select(st, m, o->select, s == SIZE_MAX ? -1 : (long)s);
-        }
-    }
+    if (o->select)
+        place_select(st, m, o->select);
     st->dirty = 1;
 }
 

@@ -18,7 +18,6 @@
 
 #include "cli_run.h"
 #include "test.h"
-#include "tr_format_int.h"
 
 #ifndef COSCOPE_BIN
 #error "COSCOPE_BIN must name the coscope binary"
@@ -734,66 +733,6 @@ static void test_export_chrome(void)
     remove_tmpdir();
 }
 
-/* ---- the JSON helpers, directly ---- */
-
-static char *capture_str(const char *s)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ASSERT_NOT_NULL(f);
-    tr__json_str(f, s);
-    ASSERT_OK(fclose(f));
-    return buf;
-}
-
-static char *capture_us(int64_t ns)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ASSERT_NOT_NULL(f);
-    tr__json_us(f, ns);
-    ASSERT_OK(fclose(f));
-    return buf;
-}
-
-static void expect_str(const char *in, const char *want)
-{
-    char *got = capture_str(in);
-    ASSERT_STR_EQ(got, want);
-    free(got);
-}
-
-static void expect_us(int64_t ns, const char *want)
-{
-    char *got = capture_us(ns);
-    ASSERT_STR_EQ(got, want);
-    free(got);
-}
-
-static void test_json_helpers(void)
-{
-    expect_str("plain", "\"plain\"");
-    expect_str(NULL, "\"\"");
-    /* the format layer's escaper, as in the trace: \u00XX, DEL as is */
-    expect_str("a\"b\\c\n\t\r\x01\x7f",
-               "\"a\\\"b\\\\c\\u000a\\u0009\\u000d\\u0001\x7f\"");
-    expect_str("\xc2\xb5s \xe2\x82\xac \xf0\x9f\x98\x80",
-               "\"\xc2\xb5s \xe2\x82\xac \xf0\x9f\x98\x80\"");
-    /* Invalid UTF-8: stray continuation, overlong, surrogate, cut short. */
-    expect_str("\x80x", "\"\xef\xbf\xbdx\"");
-    expect_str("\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"");
-    expect_str("\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
-    expect_str("ab\xe2\x82", "\"ab\xef\xbf\xbd\xef\xbf\xbd\"");
-    expect_us(0, "0.000");
-    expect_us(1, "0.001");
-    expect_us(1234567, "1234.567");
-    expect_us(1000, "1.000");
-    expect_us(-5, "0.000");
-    expect_us(INT64_MAX, "9223372036854775.807");
-}
-
 /* ---- progress while loading ---- */
 
 /* Checks that err is a progress line (rising percentages up to 100, for
@@ -993,7 +932,6 @@ int main(int argc, char **argv)
         {"record_status", test_record_status},
         {"record_trace", test_record_trace},
         {"export_chrome", test_export_chrome},
-        {"json_helpers", test_json_helpers},
         {"progress", test_progress},
         {NULL, NULL},
     };

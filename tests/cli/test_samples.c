@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "coscope/trace.h"
+#include "spans.h"
 #include "test.h"
 
 #ifndef COSCOPE_BIN
@@ -97,38 +98,6 @@ static void test_stats_json(void)
         golden(samples[i], "stats");
 }
 
-static void check_spans(const tr_trace *tr)
-{
-    const tr_task *tasks = tr_tasks(tr);
-    const tr_span *sp = tr_spans(tr);
-    int64_t dur = tr_head(tr)->duration;
-    size_t total = 0;
-    for (size_t i = 0; i < tr_ntasks(tr); i++) {
-        const tr_task *t = &tasks[i];
-        if (i > 0)
-            ASSERT_CMP(tasks[i - 1].spawn_t, <=, t->spawn_t);
-        ASSERT_EQ(t->span0, total);
-        ASSERT_CMP(t->nspans, >=, 1);
-        total += t->nspans;
-        ASSERT_EQ(sp[t->span0].t0, t->spawn_t);
-        ASSERT_EQ(sp[t->span0 + t->nspans - 1].t1, dur);
-        int64_t covered = 0;
-        for (uint32_t j = 0; j < t->nspans; j++) {
-            const tr_span *s = &sp[t->span0 + j];
-            ASSERT_EQ(tr_span_task(tr, s), t->id);
-            ASSERT_CMP(s->t0, <=, s->t1);
-            covered += s->t1 - s->t0;
-            if (j + 1 < t->nspans) {
-                ASSERT_EQ(s->t1, s[1].t0);          /* gap-free */
-                ASSERT_NE(s->state, TR_ST_DONE);    /* done is last */
-            }
-        }
-        ASSERT_EQ(covered, dur - t->spawn_t);      /* one state at a time */
-        const tr_span *last = &sp[t->span0 + t->nspans - 1];
-        ASSERT_EQ(last->state == TR_ST_DONE, t->exit_t >= 0);
-    }
-    ASSERT_EQ(total, tr_nspans(tr));
-}
 
 static void test_invariants(void)
 {
@@ -141,7 +110,7 @@ static void test_invariants(void)
         ASSERT_EQ(tr_head(tr)->truncated, 0);
         ASSERT_EQ(tr_head(tr)->end_dropped, 0);
         ASSERT_EQ(tr_head(tr)->end_events + 0, tr_nevents(tr) - 1);
-        check_spans(tr);
+        test_spans_check(tr);
         ASSERT_OK(tr_analyze(tr, NULL));
         tr_free(tr);
     }

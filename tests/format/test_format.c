@@ -1,7 +1,11 @@
 /* test_format.c: the format layer (tracer/format): the strict UTF-8 check
  * on every class of byte sequence of Unicode 15 table 3-7 and its edges,
  * the JSON escaper byte for byte, the FILE writer equal to one escaper call
- * whatever the chunking, and the field names and tokens both ways. */
+ * whatever the chunking, the JSON writers (strings, microseconds) as the
+ * CLI's --json and the export use them, and the field names and tokens
+ * both ways. */
+#include <errno.h>
+
 #include "coscope/tr_kinds.h"
 #include "test.h"
 #include "tr_format_int.h"
@@ -84,6 +88,29 @@ static void test_escape(void)
     ASSERT_EQ(tr__json_esc(out, ctl, sizeof ctl) - out, sizeof out);
 }
 
+/* What a FILE writer wrote, captured in memory. */
+typedef struct memout {
+    char *buf;
+    size_t len;
+    FILE *f;
+} memout;
+
+static FILE *out_open(memout *m)
+{
+    m->buf = NULL;
+    m->len = 0;
+    m->f = open_memstream(&m->buf, &m->len);
+    ASSERT_NOT_NULL(m->f);
+    return m->f;
+}
+
+/* The text written since out_open, malloc'd (the caller frees). */
+static char *out_close(memout *m)
+{
+    ASSERT_OK(fclose(m->f));
+    return m->buf;
+}
+
 /* tr__json_str writes in 512-byte chunks: multi-byte characters and broken
  * sequences at every offset around a chunk edge come out as one escaper
  * call over the whole string would write them. */
@@ -106,25 +133,114 @@ static void test_file_chunks(void)
             *e++ = '"';
             *e = '\0';
 
-            char *got = NULL;
-            size_t len = 0;
-            FILE *f = open_memstream(&got, &len);
-            ASSERT_NOT_NULL(f);
-            tr__json_str(f, in);
-            ASSERT_OK(fclose(f));
+            memout m;
+            tr__json_str(out_open(&m), in);
+            char *got = out_close(&m);
             if (strcmp(got, want) != 0)
                 TEST__FAIL("tail %zu at %zu: chunked output differs", t, at);
             free(got);
         }
     }
-    char *got = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&got, &len);
-    ASSERT_NOT_NULL(f);
-    tr__json_str(f, NULL);
-    ASSERT_OK(fclose(f));
-    ASSERT_STR_EQ(got, "\"\"");
+}
+
+static void expect_str(const char *in, const char *want)
+{
+    memout m;
+    tr__json_str(out_open(&m), in);
+    char *got = out_close(&m);
+    ASSERT_STR_EQ(got, want);
     free(got);
+}
+
+/* Both microsecond writers: into memory (the export, signal-safe) and to a
+ * FILE (the CLI), the same text. */
+static void expect_us(int64_t ns, const char *want)
+{
+    char buf[TR__US_MAX + 1];
+    char *e = tr__put_us(buf, ns);
+    ASSERT_CMP(e - buf, <=, TR__US_MAX);
+    *e = '\0';
+    ASSERT_STR_EQ(buf, want);
+    memout m;
+    tr__json_us(out_open(&m), ns);
+    char *got = out_close(&m);
+    ASSERT_STR_EQ(got, want);
+    free(got);
+}
+
+/* The JSON writers as --json and the export call them: a quoted string
+ * (NULL is ""), escaped as in the trace, and exact microseconds. */
+static void test_json_writers(void)
+{
+    expect_str("plain", "\"plain\"");
+    expect_str(NULL, "\"\"");
+    /* the format layer's escaper, as in the trace: \u00XX, DEL as is */
+    expect_str("a\"b\\c\n\t\r\x01\x7f",
+               "\"a\\\"b\\\\c\\u000a\\u0009\\u000d\\u0001\x7f\"");
+    expect_str("\xc2\xb5s \xe2\x82\xac \xf0\x9f\x98\x80",
+               "\"\xc2\xb5s \xe2\x82\xac \xf0\x9f\x98\x80\"");
+    /* Invalid UTF-8: stray continuation, overlong, surrogate, cut short. */
+    expect_str("\x80x", "\"\xef\xbf\xbdx\"");
+    expect_str("\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"");
+    expect_str("\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+    expect_str("ab\xe2\x82", "\"ab\xef\xbf\xbd\xef\xbf\xbd\"");
+    expect_us(0, "0.000");
+    expect_us(1, "0.001");
+    expect_us(1234567, "1234.567");
+    expect_us(1000, "1.000");
+    expect_us(-5, "0.000");
+    expect_us(INT64_MAX, "9223372036854775.807");
+}
+
+/* COSCOPE_FLIGHT's grammar (the recorder's and `record --flight`'s): a
+ * duration with its unit or a size, above 0, exact; the durations are
+ * tr_parse_dur's but for the bare number. */
+static void test_amounts(void)
+{
+    static const struct {
+        const char *s;
+        int rc;
+        int64_t ns;
+        uint64_t bytes;
+    } cases[] = {
+        {"2s", 0, 2000000000, 0},
+        {"500ms", 0, 500000000, 0},
+        {"0.1s", 0, 100000000, 0},
+        {"250us", 0, 250000, 0},
+        {"250\xc2\xb5s", 0, 250000, 0},
+        {"64MB", 0, 0, (uint64_t)64 << 20},
+        {"1.5GB", 0, 0, (uint64_t)3 << 29},
+        {"2.5KB", 0, 0, 2560},
+        {"20", -EINVAL, 0, 0}, /* a bare number: time or size? */
+        {"0s", -EINVAL, 0, 0},
+        {"0MB", -EINVAL, 0, 0},
+        {"2 s", -EINVAL, 0, 0},
+        {"1e3ms", -EINVAL, 0, 0},
+        {"-1s", -EINVAL, 0, 0},
+        {"64mb", -EINVAL, 0, 0},
+        {"", -EINVAL, 0, 0},
+        {"99999999999s", -ERANGE, 0, 0},
+        {"99999999999999999999GB", -ERANGE, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t ns = -1;
+        uint64_t bytes = 7;
+        int rc = tr__parse_amount(cases[i].s, &ns, &bytes);
+        if (rc != cases[i].rc)
+            TEST__FAIL("\"%s\": rc %d, expected %d", cases[i].s, rc, cases[i].rc);
+        if (rc == 0) {
+            ASSERT_EQ(ns, cases[i].ns);
+            ASSERT_EQ(bytes, cases[i].bytes);
+        } else {
+            ASSERT_EQ(ns, -1);
+            ASSERT_EQ(bytes, 7);
+        }
+    }
+    ASSERT_EQ(tr__parse_amount(NULL, &(int64_t){0}, &(uint64_t){0}), -EINVAL);
+    int64_t ns = 0;
+    ASSERT_EQ(tr__parse_dur("20", &ns, 0), -EINVAL);
+    ASSERT_OK(tr__parse_dur("20", &ns, 1));
+    ASSERT_EQ(ns, 20000000);
 }
 
 /* Every field name and every token parses back to itself, names are
@@ -221,6 +337,8 @@ int main(int argc, char **argv)
         {"utf8", test_utf8},
         {"escape", test_escape},
         {"file_chunks", test_file_chunks},
+        {"json_writers", test_json_writers},
+        {"amounts", test_amounts},
         {"names", test_names},
         {"map", test_map},
         {NULL, NULL},

@@ -153,7 +153,9 @@ static void options_for(const vw_model *m, unsigned k, vw_view_opts *o)
         o->has_at = 1;
         o->at = 1000000;
         o->window = INT64_MAX;
-        o->select = m->ntasks ? m->tasks[m->ntasks - 1].id : 1;
+        static char sel[16]; /* as the command line gives it */
+        snprintf(sel, sizeof sel, "%u", m->ntasks ? m->tasks[m->ntasks - 1].id : 1);
+        o->select = sel;
         o->cause = 1; /* the first cause, its chain drawn */
     }
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spans.h"
 #include "walk.h"
 
 #define CHECK(cond)                                                            \
@@ -54,54 +55,6 @@ static uint64_t walk_events(const tr_trace *tr)
     return sum;
 }
 
-/* Tasks and their spans: contiguous, ordered, gap-free, ending at the
- * trace's duration; each span's events in range. */
-static uint64_t walk_tasks(const tr_trace *tr)
-{
-    uint64_t sum = 0;
-    size_t nt = tr_ntasks(tr), ns = tr_nspans(tr), nev = tr_nevents(tr);
-    const tr_task *tasks = tr_tasks(tr);
-    const tr_span *sp = tr_spans(tr);
-    int64_t dur = tr_head(tr)->duration;
-    size_t spans_seen = 0;
-    for (size_t i = 0; i < nt; i++) {
-        const tr_task *t = &tasks[i];
-        CHECK(tr_task_by_id(tr, t->id) == t);
-        CHECK(i == 0 || t->spawn_t >= tasks[i - 1].spawn_t);
-        CHECK(t->nspans > 0);
-        CHECK((size_t)t->span0 + t->nspans <= ns);
-        spans_seen += t->nspans;
-        sum += t->id + t->parent + t->depth + t->status + t->has_code +
-               (uint64_t)t->code + t->polls + t->wakes + U(t->busy) +
-               U(t->ready) + U(t->waiting) + U(t->run_p50) + U(t->run_p90) +
-               U(t->run_p99) + U(t->run_max) + U(t->lat_p50) + U(t->lat_p90) +
-               U(t->lat_p99) + U(t->lat_max) + (uint64_t)t->exit_t;
-        sum += str_sum(tr, t->name) + str_sum(tr, t->at);
-        for (uint32_t j = 0; j < t->nspans; j++) {
-            const tr_span *s = &sp[t->span0 + j];
-            CHECK(tr_span_task(tr, s) == t->id);
-            CHECK(s->state < TR_ST__COUNT);
-            CHECK(s->t0 <= s->t1);
-            CHECK(s->ev0 < nev);
-            uint32_t ev1 = tr_span_end_ev(tr, t->span0 + j);
-            if (j + 1 < t->nspans) {
-                CHECK(s->t1 == sp[t->span0 + j + 1].t0);
-                CHECK(ev1 == sp[t->span0 + j + 1].ev0 && ev1 < nev);
-            } else {
-                CHECK(ev1 == UINT32_MAX);
-            }
-            sum += (uint64_t)tr_span_fd(tr, s) + s->why + s->op + tr_span_obj(tr, s) +
-                   str_sum(tr, tr_span_site(tr, s));
-        }
-        CHECK(sp[t->span0].t0 == t->spawn_t);
-        CHECK(sp[t->span0 + t->nspans - 1].t1 == dur);
-        /* the span covering the spawn instant is found by the lookup */
-        CHECK(tr_span_find(tr, t->id, t->spawn_t) < ns);
-    }
-    CHECK(spans_seen == ns);
-    CHECK(tr_task_by_id(tr, UINT32_MAX) == NULL || nt > 0);
-    return sum;
-}
 
 static uint64_t walk_rest(const tr_trace *tr)
 {
@@ -189,7 +142,8 @@ static uint64_t walk_analysis(const tr_trace *tr)
 uint64_t fuzz_walk(const tr_trace *tr, int analysed)
 {
     CHECK(tr != NULL);
-    uint64_t sum = walk_events(tr) + walk_tasks(tr) + walk_rest(tr);
+    /* tasks and spans: the suites' one walker (tests/support/spans.h) */
+    uint64_t sum = walk_events(tr) + test_spans_check(tr) + walk_rest(tr);
     if (analysed)
         sum += walk_analysis(tr);
     return sum;

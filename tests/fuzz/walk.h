@@ -1,7 +1,8 @@
 /* tests/fuzz/walk.h: reads every array of a loaded (and analysed) trace and
  * checks the contracts of coscope/trace.h that hold for any input (order,
- * index ranges, contiguous gap-free spans). Shared by the libFuzzer targets
- * and the corpus regression test, so both look at the same bytes. */
+ * index ranges; the tasks' spans through the suites' one walker,
+ * tests/support/spans.h). Shared by the libFuzzer targets and the corpus
+ * regression test, so both look at the same bytes. */
 #ifndef FUZZ_WALK_H
 #define FUZZ_WALK_H
 

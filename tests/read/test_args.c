@@ -1,6 +1,7 @@
 /* test_args.c: the shared argument layer (coscope/tr_args.h): the one
  * duration syntax (a bare number is milliseconds, exact integer arithmetic,
- * overflow refused) and tasks given as an id, a label or a unique name. */
+ * overflow refused), tasks given as an id, a label or a unique name, and
+ * lists of stall kinds (stalls --kind, explore --fail-on). */
 #include <errno.h>
 
 #include "coscope/tr_args.h"
@@ -108,11 +109,38 @@ static void test_tasks(void)
     tr_free(tr);
 }
 
+static void expect_kinds(const char *list, int rc, unsigned mask)
+{
+    unsigned got = 0xdead;
+    if (tr_parse_stall_kinds(list, &got) != rc)
+        TEST__FAIL("\"%s\": expected rc %d", list ? list : "(null)", rc);
+    if (rc == 0)
+        ASSERT_EQ(got, mask);
+}
+
+static void test_kinds(void)
+{
+    expect_kinds("blocked", 0, 1u << TR_STALL_BLOCKED);
+    expect_kinds("wait,stuck", 0, 1u << TR_STALL_WAIT | 1u << TR_STALL_STUCK);
+    expect_kinds("latency,blocked,latency", 0, 1u << TR_STALL_LATENCY | 1u << TR_STALL_BLOCKED);
+    expect_kinds("blocked,latency,wait,stuck", 0, 15);
+    expect_kinds("stuck,", 0, 1u << TR_STALL_STUCK); /* one trailing comma */
+    expect_kinds("", -EINVAL, 0);
+    expect_kinds(",", -EINVAL, 0);
+    expect_kinds("blocked,,wait", -EINVAL, 0);
+    expect_kinds("block", -EINVAL, 0);
+    expect_kinds("Blocked", -EINVAL, 0);
+    expect_kinds("blocked wait", -EINVAL, 0);
+    expect_kinds(NULL, -EINVAL, 0);
+    ASSERT_EQ(tr_parse_stall_kinds("wait", NULL), -EINVAL);
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
         {"durations", test_durations},
         {"tasks", test_tasks},
+        {"kinds", test_kinds},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);

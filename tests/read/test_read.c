@@ -12,6 +12,7 @@
 
 #include "coscope/trace.h"
 #include "gen.h"
+#include "spans.h" /* the span invariants: test_spans_check */
 #include "test.h"
 #include "tr_int.h"
 
@@ -66,59 +67,6 @@ static int load_text(const char *text, size_t n, tr_trace **out)
     return rc;
 }
 
-/* Every task's spans: contiguous, ordered, gap-free, one state at a time,
- * from spawn to the end; DONE exactly when (and from when) it exited. */
-static void check_spans(const tr_trace *tr)
-{
-    const tr_task *tasks = tr_tasks(tr);
-    const tr_span *sp = tr_spans(tr);
-    int64_t dur = tr_head(tr)->duration;
-    size_t total = 0;
-    for (size_t i = 0; i < tr_ntasks(tr); i++) {
-        const tr_task *t = &tasks[i];
-        if (i > 0)
-            ASSERT_CMP(tasks[i - 1].spawn_t, <=, t->spawn_t);
-        ASSERT_EQ(t->span0, total);
-        ASSERT_CMP(t->nspans, >=, 1);
-        total += t->nspans;
-        ASSERT_EQ(sp[t->span0].t0, t->spawn_t);
-        ASSERT_EQ(sp[t->span0].state, TR_ST_READY);
-        ASSERT_EQ(sp[t->span0 + t->nspans - 1].t1, dur);
-        for (uint32_t j = 0; j < t->nspans; j++) {
-            const tr_span *s = &sp[t->span0 + j];
-            ASSERT_EQ(tr_span_task(tr, s), t->id);
-            ASSERT_CMP(s->t0, <=, s->t1);
-            ASSERT_CMP(s->state, <, TR_ST__COUNT);
-            ASSERT_EQ(tr_events(tr)[s->ev0].t, s->t0);
-            if (j + 1 < t->nspans) {
-                ASSERT_EQ(s->t1, s[1].t0);
-                ASSERT_NE(s->state, s[1].state);
-                ASSERT_EQ(tr_span_end_ev(tr, t->span0 + j), s[1].ev0);
-                ASSERT_NE(s->state, TR_ST_DONE);
-            } else {
-                ASSERT_EQ(tr_span_end_ev(tr, t->span0 + j), NONE);
-            }
-            if (s->state != TR_ST_WAITING) {
-                ASSERT_EQ(tr_span_fd(tr, s), -1);
-                ASSERT_EQ(tr_span_obj(tr, s), 0);
-                ASSERT_EQ(tr_span_site(tr, s), 0);
-            }
-        }
-        const tr_span *last = &sp[t->span0 + t->nspans - 1];
-        if (t->exit_t >= 0) {
-            ASSERT_EQ(last->state, TR_ST_DONE);
-            ASSERT_EQ(last->t0, t->exit_t);
-        } else {
-            ASSERT_NE(last->state, TR_ST_DONE);
-        }
-        ASSERT_EQ(t->busy + t->ready + t->waiting + (t->exit_t >= 0 ? dur - t->exit_t : 0),
-                  dur - t->spawn_t);
-        ASSERT(tr_task_by_id(tr, t->id) == t);
-    }
-    ASSERT_EQ(total, tr_nspans(tr));
-    for (size_t i = 1; i < tr_nevents(tr); i++)
-        ASSERT_CMP(tr_events(tr)[i - 1].t, <=, tr_events(tr)[i].t);
-}
 
 static void span_is(const tr_trace *tr, size_t i, int64_t t0, int64_t t1, int state,
                     uint32_t ev0, uint32_t ev1)
@@ -227,7 +175,7 @@ static void test_basic(void)
     ASSERT_EQ(t2->status, TR_STATUS_OK);
     ASSERT_EQ(t2->has_code, 0);
 
-    check_spans(tr);
+    test_spans_check(tr);
     ASSERT_EQ(tr_nspans(tr), 12);
     const tr_span *s = tr_spans(tr);
     span_is(tr, 0, 0, 100, TR_ST_READY, 0, 2);
@@ -337,7 +285,7 @@ static void test_basic(void)
 static void test_stalls(void)
 {
     tr_trace *tr = load_data("stalls.jsonl");
-    check_spans(tr);
+    test_spans_check(tr);
     ASSERT_OK(tr_analyze(tr, NULL));
     ASSERT_EQ(tr_nstalls(tr), 6);
     const tr_stall *s = tr_stalls(tr);
@@ -385,7 +333,7 @@ static void test_stalls(void)
 static void test_deadlock3(void)
 {
     tr_trace *tr = load_data("deadlock3.jsonl");
-    check_spans(tr);
+    test_spans_check(tr);
     ASSERT_EQ(tr_task_by_id(tr, 3)->depth, 2);
     ASSERT_OK(tr_analyze(tr, NULL));
     ASSERT_EQ(tr_nstalls(tr), 3);
@@ -411,7 +359,7 @@ static void test_deadlock3(void)
 static void test_stuck_events(void)
 {
     tr_trace *tr = load_data("stuck_cancelled.jsonl");
-    check_spans(tr);
+    test_spans_check(tr);
     ASSERT_OK(tr_analyze(tr, NULL));
     ASSERT_EQ(tr_nstalls(tr), 3);
     const tr_stall *s = tr_stalls(tr);
@@ -458,7 +406,7 @@ static void test_io_event(void)
     ASSERT_EQ(e[4].flags, TR_F_FD | TR_F_BYTES | TR_F_ERR);
     ASSERT_STR_EQ(tr_str(tr, tr_ev_str(&e[4])), "ECONNRESET");
     ASSERT_EQ(e[5].flags, 0);
-    check_spans(tr);
+    test_spans_check(tr);
     const tr_task *t = tr_task_by_id(tr, 1);
     ASSERT_EQ(t->nspans, 3); /* ready, running 5..9, done */
     ASSERT_EQ(t->busy, 4);
@@ -494,7 +442,7 @@ static void test_ending_lines(void)
     ASSERT_EQ(tr_head(tr)->truncated, 0);
     ASSERT_EQ(tr_head(tr)->duration, 9);
     ASSERT_EQ(tr_nwarnings(tr), 0);
-    check_spans(tr);
+    test_spans_check(tr);
     ASSERT_EQ(tr_task_by_id(tr, 1)->busy, 4);
     tr_free(tr);
 
@@ -621,7 +569,7 @@ static void test_open_waits(void)
 static void test_mutexpair(void)
 {
     tr_trace *tr = load_data("mutexpair.jsonl");
-    check_spans(tr);
+    test_spans_check(tr);
     /* yield "yield" is followed by ready at once: a zero-length WAITING */
     const tr_task *a = tr_task_by_id(tr, 1);
     const tr_span *sa = &tr_spans(tr)[a->span0];
@@ -665,7 +613,7 @@ static void test_mutexpair(void)
 static void test_work(void)
 {
     tr_trace *tr = load_data("work.jsonl");
-    check_spans(tr);
+    test_spans_check(tr);
     ASSERT_EQ(tr_nevents(tr), 17);
     const tr_event *e = tr_events(tr);
     static const uint32_t lines[] = {2, 3, 4, 5, 8, 6, 11, 9, 7, 10, 12, 13, 14, 15, 16, 17, 18};
@@ -692,7 +640,7 @@ static void test_work(void)
 static void test_truncated(void)
 {
     tr_trace *tr = load_data("truncated.jsonl");
-    check_spans(tr);
+    test_spans_check(tr);
     ASSERT_EQ(tr_head(tr)->truncated, 1);
     ASSERT_EQ(tr_nevents(tr), 4);
     ASSERT_EQ(tr_head(tr)->duration, 1284000000);
@@ -805,7 +753,7 @@ static void test_wide_values(void)
     tr_trace *serial;
     tr_load_opts one = {NULL, NULL, 1};
     ASSERT_OK(tr_load_mem("wide", text, len, &one, &serial));
-    check_spans(serial);
+    test_spans_check(serial);
     ASSERT_EQ(tr_nevents(serial), N * 8 + 1);
     const tr_event *e = tr_events(serial);
     for (int k = 1; k <= N; k++) {
@@ -913,7 +861,7 @@ static void test_lines(void)
 static void test_unknown(void)
 {
     tr_trace *tr = load_data("unknown.jsonl");
-    check_spans(tr);
+    test_spans_check(tr);
     ASSERT_EQ(tr_head(tr)->unknown_events, 2);
     ASSERT_EQ(tr_head(tr)->unknown_fields, 4); /* host, color, fd (on run), prio */
     ASSERT_EQ(tr_nevents(tr), 5);
@@ -1198,7 +1146,7 @@ static void test_file_equals_mem(void)
         tr_trace *a, *b;
         ASSERT_OK(tr_load(data(files[i]), NULL, &a));
         ASSERT_OK(tr_load_mem(data(files[i]), buf, n, NULL, &b));
-        check_spans(a);
+        test_spans_check(a);
         same_trace(a, b);
         tr_free(a);
         tr_free(b);
@@ -1234,7 +1182,7 @@ static void test_parallel(void)
     tr_trace *serial, *par;
     tr_load_opts one = {NULL, NULL, 1};
     ASSERT_OK(tr_load_mem("gen", text, len, &one, &serial));
-    check_spans(serial);
+    test_spans_check(serial);
     ASSERT_EQ(tr_nwarnings(serial), 0);
     ASSERT_CMP(tr_nworks(serial), >, 0);
     size_t old = tr__set_parallel_threshold(1000);
@@ -1317,7 +1265,7 @@ static void test_percentiles(void)
                          (long long)t);
     tr_trace *tr;
     ASSERT_OK(load_text(buf, n, &tr));
-    check_spans(tr);
+    test_spans_check(tr);
     const tr_task *k = tr_task_by_id(tr, 1);
     ASSERT_EQ(k->polls, 100);
     ASSERT_EQ(k->wakes, 100);
@@ -1395,7 +1343,7 @@ static void test_mutations(void)
             free(buf);
             int rc = tr_load_mem("m.jsonl", exact, len, NULL, &tr);
             if (rc == 0) {
-                check_spans(tr);
+                test_spans_check(tr);
                 ASSERT_OK(tr_analyze(tr, NULL));
                 tr_free(tr);
                 loaded++;

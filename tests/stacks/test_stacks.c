@@ -168,7 +168,6 @@ static void test_helper(void)
     tr_free(tr);
 }
 
-#ifdef COSCOPE_BIN
 /* What `coscope stalls` says about the same wait, in text and JSON. */
 static char *run_cli(const char *a, const char *b, const char *c)
 {
@@ -184,11 +183,9 @@ static char *run_cli(const char *a, const char *b, const char *c)
     pclose(p);
     return buf;
 }
-#endif
 
 static void test_helper_json(void)
 {
-#ifdef COSCOPE_BIN
     const char *trace = tmp_path("helper.jsonl");
     char *out = run(STACK_HELPER, trace, NULL);
     int read_at = 0, handle_at = 0, server_at = 0;
@@ -208,7 +205,6 @@ static void test_helper_json(void)
     snprintf(want, sizeof want, "stack_helper.c\",\"line\":%d,", handle_at);
     ASSERT(strstr(js, want) != NULL);
     free(js);
-#endif
 }
 
 /* A chain seen again is written once: the trace has one `stack` line per
@@ -521,7 +517,6 @@ static void test_stopped_not_blocking(void)
     ASSERT_EQ(tr_os_stretched(tr, 20000000, &longest), 1);
     ASSERT_EQ(longest, s);
     tr_free(tr);
-#ifdef COSCOPE_BIN
     char *text = run_cli("stalls", trace, NULL);
     ASSERT(strstr(text, "\n1 run slice over the threshold was stretched by the OS, not the "
                         "task (not listed): the longest, stopped (2) at ") != NULL);
@@ -531,7 +526,6 @@ static void test_stopped_not_blocking(void)
     ASSERT(strstr(js, "],\"os_stretched\":{\"count\":1,\"longest\":{\"task\":2,") != NULL);
     ASSERT(strstr(js, ",\"stops\":1}}}\n") != NULL);
     free(js);
-#endif
 }
 
 static const test_case cases[] = {

@@ -230,7 +230,6 @@ static void test_worker(void)
     unlink(trace);
 }
 
-#ifdef TOP_PROG
 /* The first line of /proc/PATH (NUL bytes as spaces), or "". */
 static const char *proc_text(const char *fmt, long pid, char *buf, size_t n)
 {
@@ -326,15 +325,12 @@ static void test_record_view(void)
     unlink(trace);
     rmdir(dir);
 }
-#endif
 
 static const test_case cases[] = {
     {"grow", test_grow},
     {"garbage", test_garbage},
     {"worker", test_worker},
-#ifdef TOP_PROG
     {"record_view", test_record_view},
-#endif
     {NULL, NULL},
 };
 

@@ -174,6 +174,68 @@ static void test_select(void)
     unlink(out_png);
 }
 
+/* small.jsonl's frame at 4 ms with `--select task` (NULL: none) as ARGB
+ * pixels (malloc'd, 1600x900); stderr into err. */
+static uint32_t *shot_select(const char *task, char *err, size_t errn)
+{
+    setup();
+    const char *argv[] = {"view",     data("small.jsonl"), "--screenshot", out_png,
+                          "--at",     "4ms",               "--window",     "9.6ms",
+                          "--size",   "1600x900",          "--select",     task};
+    ASSERT_EQ(run_view(err, errn, task ? 12 : 10, argv), 0);
+    SDL_Surface *s = IMG_Load(out_png);
+    ASSERT_NOT_NULL(s);
+    SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
+    ASSERT_NOT_NULL(c);
+    ASSERT_EQ(c->w, 1600);
+    ASSERT_EQ(c->h, 900);
+    uint32_t *px = malloc(1600 * 900 * sizeof *px);
+    ASSERT_NOT_NULL(px);
+    for (int y = 0; y < 900; y++)
+        memcpy(px + y * 1600, (uint8_t *)c->pixels + y * c->pitch, 1600 * sizeof *px);
+    SDL_FreeSurface(c);
+    SDL_FreeSurface(s);
+    unlink(out_png);
+    return px;
+}
+
+static int same_pixels(const uint32_t *a, const uint32_t *b)
+{
+    return memcmp(a, b, 1600 * 900 * sizeof *a) == 0;
+}
+
+/* --select takes a task as `coscope why` does (tr_parse_task): worker's id,
+ * its name and its label draw the same frame, which differs from the frame
+ * with nothing selected; a task the trace lacks is a warning and selects
+ * nothing. */
+static void test_select_name(void)
+{
+    char err[4096];
+    uint32_t *none = shot_select(NULL, err, sizeof err);
+    ASSERT_STR_EQ(err, "");
+    uint32_t *by_id = shot_select("2", err, sizeof err);
+    ASSERT_STR_EQ(err, "");
+    ASSERT(!same_pixels(by_id, none));
+    const char *same[] = {"worker", "worker (2)"};
+    for (int i = 0; i < 2; i++) {
+        uint32_t *px = shot_select(same[i], err, sizeof err);
+        ASSERT_STR_EQ(err, "");
+        ASSERT(same_pixels(px, by_id));
+        free(px);
+    }
+    const char *lacking[] = {"nosuch", "worker (3)", "9"};
+    for (int i = 0; i < 3; i++) {
+        char want[128];
+        snprintf(want, sizeof want, "coscope: warning: --select %s: no such task\n", lacking[i]);
+        uint32_t *px = shot_select(lacking[i], err, sizeof err);
+        ASSERT_STR_EQ(err, want);
+        ASSERT(same_pixels(px, none));
+        free(px);
+    }
+    free(by_id);
+    free(none);
+}
+
 static void test_size(void)
 {
     setup();
@@ -505,8 +567,10 @@ static void test_usage(void)
     const char *opt[] = {"view", data("small.jsonl"), "--frobnicate", "1"};
     ASSERT_EQ(run_view(err, sizeof err, 4, opt), 2);
     ASSERT(strstr(err, "unknown option --frobnicate") != NULL);
-    const char *sel[] = {"view", data("small.jsonl"), "--select", "x"};
+    const char *sel[] = {"view", data("small.jsonl"), "--select", ""};
     ASSERT_EQ(run_view(err, sizeof err, 4, sel), 2);
+    ASSERT_STR_EQ(err, "coscope: --select: expected a task (an id, a name, or "
+                       "\"name (id)\")\n");
     const char *scale[] = {"view", data("small.jsonl"), "--scale", "9"};
     ASSERT_EQ(run_view(err, sizeof err, 4, scale), 2);
     ASSERT_STR_EQ(err, "coscope: --scale: expected a UI scale from 0.5 to 4 "
@@ -578,6 +642,7 @@ int main(int argc, char **argv)
     static const test_case cases[] = {
         {"pixels", test_pixels},
         {"select", test_select},
+        {"select_name", test_select_name},
         {"size", test_size},
         {"missing", test_missing},
         {"bad", test_bad},

@@ -91,21 +91,6 @@ typedef struct explore_opts {
     int64_t timeout; /* ns a run may take, 0: no limit */
 } explore_opts;
 
-/* "blocked,latency" -> a bit per kind; -1 on an unknown or empty list. */
-static int parse_kinds(const char *list, unsigned *mask)
-{
-    *mask = 0;
-    for (const char *p = list; *p;) {
-        size_t len = strcspn(p, ",");
-        int k = tr_stall_kind_parse(p, len);
-        if (k < 0)
-            return -1;
-        *mask |= 1u << k;
-        p += len + (p[len] == ',');
-    }
-    return *mask ? 0 : -1;
-}
-
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
     char *end;
@@ -123,8 +108,7 @@ static int bad_usage(const char *msg)
     return -1;
 }
 
-/* Parses the options before PROG: the index of PROG, or 0 after --help and
- * -1 after a usage message, with *code set. */
+/* One of explore's options at argv[*i] (cli_prog_opt). */
 static int explore_opt(void *ov, int argc, char **argv, int *i)
 {
     explore_opts *o = ov;
@@ -139,7 +123,7 @@ static int explore_opt(void *ov, int argc, char **argv, int *i)
         if (rc < 0 || parse_u64(val, INT64_MAX, &o->seed) != 0)
             return bad_usage("--seed needs a number from 0 to 9223372036854775807");
     } else if ((rc = cli__opt_value(argc, argv, i, "--fail-on", &val)) != 0) {
-        if (rc < 0 || parse_kinds(val, &o->fail_on) != 0)
+        if (rc < 0 || tr_parse_stall_kinds(val, &o->fail_on) != 0)
             return bad_usage("--fail-on needs stall kinds (blocked, latency, wait, stuck)");
     } else if ((rc = cli__opt_value(argc, argv, i, "--timeout", &val)) != 0) {
         if (rc < 0 || tr_parse_dur(val, &o->timeout) != 0 || o->timeout < 0)
@@ -154,6 +138,8 @@ static int explore_opt(void *ov, int argc, char **argv, int *i)
     return 1;
 }
 
+/* Parses the options before PROG: the index of PROG, or 0 after --help and
+ * -1 after a usage message, with *code set. */
 static int parse_opts(int argc, char **argv, explore_opts *o, int *code)
 {
     int i = cli__prog_args("explore", argc, argv, explore_opt, o, usage,

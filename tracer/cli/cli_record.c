@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tr_format_int.h"
+
 extern char **environ;
 
 static void usage(FILE *f)
@@ -244,20 +246,14 @@ static void summarise(const char *prog, const char *path, int status,
     tr_free(tr);
 }
 
-/* The grammar of COSCOPE_FLIGHT (tr_flight.c): a positive number and one
- * of ms, s, KB, MB, GB. Checked here so a typo is a usage error rather than
- * a run recorded to the file after all. */
+/* COSCOPE_FLIGHT's grammar (the format layer's, which the recorder reads
+ * it with): checked here so a typo is a usage error rather than a run
+ * recorded to the file after all. */
 static int flight_amount_ok(const char *s)
 {
-    static const char *const units[] = {"ms", "s", "KB", "MB", "GB"};
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || !(v > 0))
-        return 0;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (strcmp(end, units[i]) == 0)
-            return 1;
-    return 0;
+    int64_t ns;
+    uint64_t bytes;
+    return tr__parse_amount(s, &ns, &bytes) == 0;
 }
 
 /* Dump k of a flight recording to path: "run.jsonl" -> "run.k.jsonl" (the

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coscope/tr_args.h"
 #include "tr_format_int.h"
 
 
@@ -147,24 +148,6 @@ static size_t nshown(const tr_trace *tr)
     for (size_t i = 0; i < tr_nstalls(tr); i++)
         n += (size_t)shown(&tr_stalls(tr)[i]);
     return n;
-}
-
-/* "blocked,latency" -> mask; -1 on an unknown kind or an empty list. */
-static int parse_kinds(const char *list, unsigned *mask)
-{
-    *mask = 0;
-    const char *p = list;
-    while (*p) {
-        size_t len = strcspn(p, ",");
-        int k = tr_stall_kind_parse(p, len);
-        if (k < 0)
-            return -1;
-        *mask |= 1u << k;
-        p += len;
-        if (*p == ',')
-            p++;
-    }
-    return *mask ? 0 : -1;
 }
 
 /* The run slices over the threshold that the OS stretched: not stalls of
@@ -568,7 +551,7 @@ int cli__stalls(int argc, char **argv)
         } else if ((rc = cli__opt_value(argc, argv, &i, "--kind", &val)) != 0) {
             if (rc < 0)
                 return cli__usage_error("stalls", "--kind needs a value");
-            if (parse_kinds(val, &kind_mask) != 0)
+            if (tr_parse_stall_kinds(val, &kind_mask) != 0)
                 return cli__usage_error("stalls",
                                         "bad --kind '%s' (blocked, latency, "
                                         "wait, stuck)",

@@ -51,6 +51,19 @@ char *tr__put_u64(char *out, uint64_t v);
 char *tr__put_us(char *out, int64_t ns);
 /* tr__put_us's text, written to f. */
 void tr__json_us(FILE *f, int64_t ns);
+/* ---- amounts a user writes (tr_amount.c) ---- */
+
+/* The duration grammar of tr_parse_dur (coscope/tr_args.h): decimal digits
+ * with an optional fraction, then ns, us, \u00b5s, ms or s with no space;
+ * with bare_ms a bare number is ms, else it is -EINVAL. Exact (integer
+ * arithmetic). 0 with *ns, -EINVAL, or -ERANGE past INT64_MAX ns. */
+int tr__parse_dur(const char *s, int64_t *ns, int bare_ms);
+/* COSCOPE_FLIGHT's grammar, shared by the recorder and `coscope record
+ * --flight`: a duration with its unit ("2s", "500ms": *ns, *bytes 0) or a
+ * size ("64MB", "1.5GB", units KB, MB, GB of 1024: *bytes, *ns 0), greater
+ * than 0. Returns 0, -EINVAL or -ERANGE (outputs untouched on error). */
+int tr__parse_amount(const char *s, int64_t *ns, uint64_t *bytes);
+
 /* The `err` token of a negative errno / UV_E* code, as libuv's uv_err_name
  * spells it ("ECONNRESET", "EOF", "EAI_NONAME", "ENOTSUP"); a code with no
  * known name becomes "E" and its magnitude ("E9999"), written in buf (24

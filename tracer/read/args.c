@@ -7,49 +7,13 @@
 #include <errno.h>
 #include <string.h>
 
-static const struct {
-    const char *suffix;
-    int64_t ns;
-} units[] = {
-    {"ns", 1},       {"us", 1000},       {"\xc2\xb5s", 1000},
-    {"ms", 1000000}, {"s", 1000000000},  {"", 1000000}, /* bare: ms */
-};
+#include "tr_format_int.h"
 
+/* The grammar is the format layer's, which the recorder's COSCOPE_FLIGHT
+ * shares (tr_amount.c). */
 int tr_parse_dur(const char *s, int64_t *ns)
 {
-    uint64_t whole = 0, frac = 0, scale = 1;
-    int digits = 0, big = 0;
-    const char *p = s;
-
-    if (!s)
-        return -EINVAL;
-    for (; *p >= '0' && *p <= '9'; p++, digits++) {
-        if (whole > (UINT64_MAX - 9) / 10)
-            big = 1; /* keep reading: a bad suffix is still -EINVAL */
-        else
-            whole = whole * 10 + (uint64_t)(*p - '0');
-    }
-    if (*p == '.') {
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-            if (scale < 1000000000) { /* nine decimals reach 1 ns in s */
-                frac = frac * 10 + (uint64_t)(*p - '0');
-                scale *= 10;
-            }
-        }
-    }
-    if (digits == 0)
-        return -EINVAL;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (strcmp(p, units[i].suffix) != 0)
-            continue;
-        uint64_t unit = (uint64_t)units[i].ns;
-        uint64_t part = frac * unit / scale; /* < unit <= 1e9: no overflow */
-        if (big || whole > ((uint64_t)INT64_MAX - part) / unit)
-            return -ERANGE;
-        *ns = (int64_t)(whole * unit + part);
-        return 0;
-    }
-    return -EINVAL;
+    return tr__parse_dur(s, ns, 1);
 }
 
 /* A whole decimal uint32 and nothing else: 1, else 0. */
@@ -111,4 +75,20 @@ int tr_parse_task(const tr_trace *tr, const char *s, uint32_t *id)
         return -EEXIST;
     *id = v;
     return 0;
+}
+
+int tr_parse_stall_kinds(const char *list, unsigned *mask)
+{
+    if (!list || !mask)
+        return -EINVAL;
+    *mask = 0;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        int k = tr_stall_kind_parse(p, len);
+        if (k < 0)
+            return -EINVAL;
+        *mask |= 1u << k;
+        p += len + (p[len] == ',');
+    }
+    return *mask ? 0 : -EINVAL;
 }

@@ -115,30 +115,6 @@ static int reserve(void *vp, size_t *cap, size_t n, size_t size)
 
 /* ---- configuration ---- */
 
-/* "2s", "500ms", "64MB", "1GB": *ns or *bytes (the other left 0). */
-static int parse_amount(const char *s, int64_t *ns, uint64_t *bytes)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || !(v > 0))
-        return -1;
-    static const struct {
-        const char *unit;
-        double mult;
-        int time;
-    } units[] = {{"ms", 1e6, 1}, {"s", 1e9, 1}, {"KB", 1024.0, 0},
-                 {"MB", 1024.0 * 1024, 0}, {"GB", 1024.0 * 1024 * 1024, 0}};
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (strcmp(end, units[i].unit) == 0) {
-            if (units[i].time)
-                *ns = (int64_t)(v * units[i].mult);
-            else
-                *bytes = (uint64_t)(v * units[i].mult);
-            return 0;
-        }
-    return -1;
-}
-
 static void on_usr1(int sig)
 {
     (void)sig;
@@ -153,7 +129,7 @@ size_t tr__flight_config(const char *path)
         return 0;
     int64_t ns = 0;
     uint64_t bytes = 0;
-    if (parse_amount(env, &ns, &bytes) != 0) {
+    if (tr__parse_amount(env, &ns, &bytes) != 0) { /* the format layer's */
         fprintf(stderr, "coscope: COSCOPE_FLIGHT=%s: expected a time (2s, 500ms) or a "
                         "size (64MB); recording to the file instead\n", env);
         return 0;
@@ -168,7 +144,7 @@ size_t tr__flight_config(const char *path)
     const char *st = getenv("COSCOPE_FLIGHT_STALL");
     int64_t sns = 0;
     uint64_t sb = 0;
-    if (st && parse_amount(st, &sns, &sb) == 0 && sns > 0)
+    if (st && tr__parse_amount(st, &sns, &sb) == 0 && sns > 0)
         F.stall_ns = sns;
     size_t ring = TR__LOOP_RING;
     while (ring < F.budget && ring < ((size_t)1 << 34))

@@ -7,6 +7,8 @@
  *     if (tr_parse_dur("1.5ms", &ns) == 0) ...        // 1500000
  *     uint32_t id;
  *     if (tr_parse_task(tr, "fetch (3)", &id) == 0) ...  // 3
+ *     unsigned kinds;
+ *     if (tr_parse_stall_kinds("blocked,wait", &kinds) == 0) ...
  */
 #ifndef COSCOPE_TR_ARGS_H
 #define COSCOPE_TR_ARGS_H
@@ -31,5 +33,11 @@ int tr_parse_dur(const char *s, int64_t *ns);
  * with no task, a label whose name is not that task's), -EEXIST when
  * several tasks have that name (give the id), -EINVAL for NULL or "". */
 int tr_parse_task(const tr_trace *tr, const char *s, uint32_t *id);
+
+/* A comma-separated list of stall kinds as tr_stall_kind_name spells them
+ * ("blocked,latency"): 0 with a bit (1u << kind) per kind in *mask, or
+ * -EINVAL for NULL, an empty list, an empty or unknown kind (one trailing
+ * comma is allowed; *mask is then unspecified). */
+int tr_parse_stall_kinds(const char *list, unsigned *mask);
 
 #endif

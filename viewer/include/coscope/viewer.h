@@ -26,7 +26,9 @@ typedef struct vw_view_opts {
     int has_at;
     int64_t window; /* visible width centred at the playhead; 0: whole */
     int w, h;       /* window / image size in pixels */
-    uint32_t select; /* task id to select; 0: none */
+    const char *select; /* the task to select, as every command takes one
+                           (tr_parse_task: "3", "fetch (3)" or a name one
+                           task has); NULL: none */
     /* with a screenshot: what a user in the window would have done */
     int has_hover, hover_x, hover_y; /* the mouse at this pixel */
     int help_overlay;                /* the key help open (as after ?) */
@@ -41,7 +43,7 @@ typedef struct vw_view_opts {
 } vw_view_opts;
 
 #define VW_VIEW_OPTS_INIT                                                      \
-    {NULL, NULL, 0, 0, 0, 1600, 900, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+    {NULL, NULL, 0, 0, 0, 1600, 900, NULL, 0, 0, 0, 0, 0, 0, 0, 0}
 
 /* Shows tr (loaded and analysed by the caller, borrowed, never changed) in
  * a window until the user quits, or renders one frame to o->screenshot.
