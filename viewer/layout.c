@@ -1063,6 +1063,13 @@ static void draw_topbar(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
         msg = st->live ? "\xe2\x97\x8f LIVE: following the end (l: stop)"
                        : "following the file (l: live)";
         col = st->live ? VW_C_LOOP_BUSY : VW_C_TEXT_DIM;
+    } else if (tr_trace_ending(m->tr, NULL) >= TR_ENDING_FATAL) {
+        /* the program died: the runtime's words (a fatal misuse, the
+         * signal that killed it, exit() before co_main returned) */
+        char end[1024];
+        snprintf(buf, sizeof buf, "\xe2\x9a\xa0 %s", tr_ending_describe(m->tr, end, sizeof end));
+        msg = buf;
+        col = VW_C_STALL;
     } else if (h->truncated) {
         msg = "\xe2\x9a\xa0 trace cut short (no end line)";
         col = (vw_rgba){0xe3, 0xb3, 0x41, 255};

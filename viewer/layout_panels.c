@@ -105,6 +105,13 @@ static void event_detail(char *extra, size_t n, const vw_model *m,
     case TR_EV_MARK:
         snprintf(extra, n, "\"%s\"", str);
         break;
+    case TR_EV_FATAL: /* the runtime's message; a halt's signal name */
+    case TR_EV_HALT:
+        if (e->ev == TR_EV_HALT && (e->flags & TR_F_CODE))
+            snprintf(extra, n, "exit(%lld)", val);
+        else
+            snprintf(extra, n, "%s", str);
+        break;
     case TR_EV_POLL_END:
         if (e->flags & TR_F_EVENTS)
             snprintf(extra, n, "%lld events", val);
@@ -476,8 +483,11 @@ static void detail_panel(panel *p, const vw_state *st, const vw_model *m)
     if (st->cursor >= 0 && (size_t)st->cursor < tr_nevents(m->tr)) {
         const tr_event *e = &tr_events(m->tr)[st->cursor];
         heading(p, "CURRENT EVENT");
+        char cut[512];
         vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_BOLD, p->x, p->y, VW_C_TEXT,
-                    vw__fmt_event(buf, sizeof buf, m, (size_t)st->cursor));
+                    vw__fit_text(p->ms, VW_FONT_BOLD,
+                                 vw__fmt_event(buf, sizeof buf, m, (size_t)st->cursor), p->w,
+                                 cut, sizeof cut));
         p->y += p->ms->line_h + 4;
         row(p, "time", vw__fmt_time(a, sizeof a, e->t));
         if (tr_ev_at(m->tr, e))

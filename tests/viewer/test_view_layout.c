@@ -962,6 +962,36 @@ static void test_label_resize(void)
     fx_close();
 }
 
+/* A run that died says so in the top bar, in the runtime's words, where a
+ * run that ended shows the key hint. */
+static void test_ending(void)
+{
+    fx_open("fatal.jsonl");
+    fx_layout();
+    ASSERT(has_text(VW_R_TOPBAR, "\xe2\x9a\xa0 the program died: task 2 \"sloppy\": "
+                                 "co_mutex_unlock of mutex 1 \"table\", which it does not "
+                                 "hold, at sloppy.c:12"));
+    ASSERT(!has_text(VW_R_TOPBAR, "? keys"));
+    /* the fatal line, the log's current one, says what it was (cut to the
+     * panel: the fake measurer's 7 px a byte) */
+    static const char said[] = "fatal sloppy (2)  task 2 \"sloppy\": co_";
+    vw__set_playhead(&S, &M, 900000);
+    fx_layout();
+    int seen = 0;
+    const vw_cmd *lc;
+    for (int k = 0; (lc = fx_find(VW_CMD_TEXT, VW_R_LOG_CURRENT, 0, k)); k++)
+        seen += strncmp(vw__dl_str(&DL, lc), said, sizeof said - 1) == 0;
+    ASSERT_EQ(seen, 1);
+    fx_close();
+    fx_open("small.jsonl");
+    fx_layout();
+    const vw_cmd *c;
+    for (int k = 0; (c = fx_find(VW_CMD_TEXT, VW_R_TOPBAR, 0, k)); k++)
+        ASSERT_NULL(strstr(vw__dl_str(&DL, c), "died"));
+    ASSERT(has_text(VW_R_TOPBAR, "? keys"));
+    fx_close();
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -990,6 +1020,7 @@ int main(int argc, char **argv)
         {"ruler_ticks", test_ruler_ticks},
         {"scale", test_scale},
         {"label_resize", test_label_resize},
+        {"ending", test_ending},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);
