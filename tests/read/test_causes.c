@@ -348,6 +348,77 @@ static void test_backlog(void)
     tr_free(tr);
 }
 
+/* A bad trace's run slices overlap (a runs from 50 ms to the end at
+ * t ~ INT64_MAX, b runs inside it): ends are not sorted by start, and the
+ * saturation scan once stepped 100 ms at a time to the end (fuzz_read
+ * timed out; `stalls` ran for hours). The busy union makes it O(slices):
+ * one saturated period from 100 ms, whatever the end (no timing asserted:
+ * the hang was 9e10 steps, this finishes or the ctest timeout fails it). */
+static void test_saturation_stride(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"a\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":2,\"parent\":0,\"name\":\"b\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":50000000,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":60000000,\"ev\":\"run\",\"task\":2}\n");
+    put(&b, "{\"t\":61000000,\"ev\":\"yield\",\"task\":2,\"why\":\"sleep\",\"ms\":1}\n");
+    put(&b, "{\"t\":150000000,\"ev\":\"spawn\",\"task\":3,\"parent\":1,\"name\":\"c\"}\n");
+    put(&b, "{\"t\":150000000,\"ev\":\"ready\",\"task\":3,\"by\":1,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":9223372036854775000,\"ev\":\"mark\",\"task\":1,\"msg\":\"x\"}\n");
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_EQ(tr_nstalls(tr), 5);
+    ASSERT_EQ(tr_ncauses(tr), 3);
+    const tr_cause *c = &tr_causes(tr)[0];
+    ASSERT_EQ(c->kind, TR_CAUSE_SATURATION);
+    ASSERT_EQ(c->t, 100000000);
+    ASSERT_EQ(c->dur, 9223372036700000000);
+    ASSERT_EQ(c->nvictims, 2); /* b's ready time is before it: a's run cause */
+    ASSERT_EQ(c->nstalls, 2);
+    ASSERT_EQ(tr_causes(tr)[1].kind, TR_CAUSE_RUN);
+    ASSERT_EQ(tr_causes(tr)[1].task, 1);
+    ASSERT_EQ(tr_causes(tr)[1].blamed, 60000000);
+    ASSERT_EQ(tr_causes(tr)[2].kind, TR_CAUSE_WAIT);
+    tr_free(tr);
+}
+
+/* A period that opens inside one long slice (a runs 50 ms - 1 s, so the
+ * windows from 100 ms are busy) is named after that slice: its run time
+ * is counted clipped to the period (it once said "0 slices, most by loop"). */
+static void test_saturation_inside_slice(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"a\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":50000000,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":150000000,\"ev\":\"spawn\",\"task\":3,\"parent\":1,\"name\":\"c\"}\n");
+    put(&b, "{\"t\":150000000,\"ev\":\"ready\",\"task\":3,\"by\":1,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":1000000000,\"ev\":\"yield\",\"task\":1,\"why\":\"sleep\",\"ms\":1,\"at\":\"a.c:7\"}\n");
+    put(&b, "{\"t\":1000000000,\"ev\":\"run\",\"task\":3}\n");
+    put(&b, "{\"t\":1000000001,\"ev\":\"exit\",\"task\":3,\"status\":\"ok\"}\n");
+    put(&b, "{\"t\":1001000000,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"timer\"}\n");
+    put(&b, "{\"t\":1001000000,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":1001000001,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n");
+    put(&b, "{\"t\":1001000002,\"ev\":\"end\",\"events\":12,\"dropped\":0}\n");
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_EQ(tr_nstalls(tr), 3);
+    const tr_cause *c = &tr_causes(tr)[0];
+    ASSERT_EQ(c->kind, TR_CAUSE_SATURATION);
+    ASSERT_EQ(c->t, 100000000);
+    ASSERT_EQ(c->dur, 900000000);
+    ASSERT_EQ(c->blamed, 850000000);
+    char buf[512];
+    ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf),
+                  "loop 100% busy for 900 ms: 1 slices (p50 950 ms, p99 950 ms, max 950 ms), most by "
+                  "a (1) ending at a.c:7");
+    tr_free(tr);
+}
+
 static const test_case cases[] = {
     {"herd_100k", test_herd_100k},
     {"ran_meanwhile", test_ran_meanwhile},
@@ -355,6 +426,8 @@ static const test_case cases[] = {
     {"contention", test_contention},
     {"pool", test_pool},
     {"backlog", test_backlog},
+    {"saturation_stride", test_saturation_stride},
+    {"saturation_inside_slice", test_saturation_inside_slice},
     {NULL, NULL},
 };
 

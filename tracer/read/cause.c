@@ -37,8 +37,9 @@ void tr__causes_free(tr_trace *tr)
     free(tr->run_spans);
     free(tr->run_tree);
     free(tr->run_cum);
-    free(tr->run_before);
-    tr->run_before = NULL;
+    free(tr->busy);
+    tr->busy = NULL;
+    tr->nbusy = 0;
     free(tr->contended);
     tr->contended = NULL;
     tr->ncontended = 0;
@@ -62,8 +63,8 @@ size_t tr__causes_memory(const tr_trace *tr)
         return 0;
     return tr->ncauses * sizeof *tr->causes + tr->ncause_victims * sizeof *tr->cause_victims +
            tr->ncause_links * sizeof *tr->cause_links + tr->nspans * sizeof *tr->run_cum +
-           tr->nrun_spans * (sizeof *tr->run_spans + 2 * sizeof *tr->run_tree +
-                             sizeof *tr->run_before) +
+           tr->nrun_spans * (sizeof *tr->run_spans + 2 * sizeof *tr->run_tree) +
+           tr->nbusy * sizeof *tr->busy +
            tr->nconns * sizeof *tr->conns + tr->nwrites * sizeof *tr->writes +
            tr->ncontended * sizeof *tr->contended;
 }
@@ -86,6 +87,21 @@ static uint32_t longer(const tr_trace *tr, uint32_t a, uint32_t b)
     return run_len(tr, b) > run_len(tr, a) ? b : a;
 }
 
+/* Adds a slice (taken in t0 order) to the busy union: it extends the last
+ * stretch when it touches or overlaps it, else starts the next. */
+static void add_busy(tr_trace *tr, const tr_span *sp)
+{
+    tr__busy *last = tr->nbusy ? &tr->busy[tr->nbusy - 1] : NULL;
+    if (last && sp->t0 <= last->t1) {
+        if (sp->t1 > last->t1)
+            last->t1 = sp->t1;
+        return;
+    }
+    /* saturating: a bad trace's times reach INT64_MAX */
+    int64_t before = last ? tr__sat_add(last->before, last->t1 - last->t0) : 0;
+    tr->busy[tr->nbusy++] = (tr__busy){sp->t0, sp->t1, before};
+}
+
 static int build_run_index(tr_trace *tr)
 {
     size_t m = 0;
@@ -94,17 +110,14 @@ static int build_run_index(tr_trace *tr)
     tr->run_cum = malloc((tr->nspans ? tr->nspans : 1) * sizeof *tr->run_cum);
     tr->run_spans = malloc((m ? m : 1) * sizeof *tr->run_spans);
     tr->run_tree = malloc((m ? 2 * m : 1) * sizeof *tr->run_tree);
-    tr->run_before = malloc((m + 1) * sizeof *tr->run_before);
-    if (!tr->run_cum || !tr->run_spans || !tr->run_tree || !tr->run_before)
+    tr->busy = malloc((m ? m : 1) * sizeof *tr->busy);
+    if (!tr->run_cum || !tr->run_spans || !tr->run_tree || !tr->busy)
         return -ENOMEM;
-    tr->run_before[0] = 0;
     for (size_t k = 0; k < tr->nspans; k++) {
         uint32_t si = tr->span_order[k];
         if (tr->spans[si].state != TR_ST_RUNNING)
             continue;
-        /* saturating: a bad trace's overlapping spans must not overflow */
-        int64_t d = tr->spans[si].t1 - tr->spans[si].t0, prev = tr->run_before[tr->nrun_spans];
-        tr->run_before[tr->nrun_spans + 1] = prev > INT64_MAX - d ? INT64_MAX : prev + d;
+        add_busy(tr, &tr->spans[si]);
         tr->run_spans[tr->nrun_spans++] = si;
     }
     for (size_t i = 0; i < tr->ntasks; i++) {
@@ -640,15 +653,19 @@ static int saturation_period(builder *b, int64_t p0, int64_t p1, uint32_t idx)
     proto *p;
     if (tr__map_init(&tasks, 16) || tr__map_init(&sites, 16))
         goto out;
+    /* the slices begun in the period, and the one before if it reaches in
+     * (a period may open inside one long slice): run time counts clipped */
     size_t lo = tr__span_search(tr, tr->run_spans, 0, tr->nrun_spans, p0, TR__T0_GE);
+    if (lo > 0 && tr->spans[tr->run_spans[lo - 1]].t1 > p0)
+        lo--;
     for (size_t k = lo; k < tr->nrun_spans; k++) {
         uint32_t si = tr->run_spans[k];
         const tr_span *sp = &tr->spans[si];
         if (sp->t0 >= p1)
             break;
-        int64_t d = sp->t1 - sp->t0;
+        int64_t d = clip(sp, p0, p1);
         if (acc_add(&tasks, &tv, &nt, &ct, tr_span_task(tr, sp), d) ||
-            acc_add(&sites, &sv, &ns, &cs, slice_site(tr, si), d) || push_len(b, d))
+            acc_add(&sites, &sv, &ns, &cs, slice_site(tr, si), d) || push_len(b, sp->t1 - sp->t0))
             goto out;
     }
     if (!(p = proto_new(b, KEY_SAT(idx), TR_CAUSE_SATURATION)))
@@ -693,35 +710,57 @@ out:
     return rc;
 }
 
-/* Run time on the loop within [a, b): prefix sums over run_spans, the two
- * edge slices clipped. */
+/* The first busy stretch ending after t (by_end) or starting at or after
+ * t, or nbusy: the stretches are disjoint, so starts and ends are sorted. */
+static size_t busy_search(const tr_trace *tr, int64_t t, int by_end)
+{
+    size_t lo = 0, hi = tr->nbusy;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (by_end ? tr->busy[mid].t1 > t : tr->busy[mid].t0 >= t)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* Busy time of the stretches before busy[k] (k may be nbusy). */
+static int64_t busy_before(const tr_trace *tr, size_t k)
+{
+    if (k < tr->nbusy)
+        return tr->busy[k].before;
+    const tr__busy *last = &tr->busy[tr->nbusy - 1];
+    return tr__sat_add(last->before, last->t1 - last->t0);
+}
+
+/* Time the loop was busy within [a, b): prefix sums over the stretches,
+ * the two edge ones clipped. Overlapping slices of a bad trace count once,
+ * so it never exceeds b - a. */
 static int64_t run_within(const tr_trace *tr, int64_t a, int64_t b)
 {
-    size_t l = tr__span_search(tr, tr->run_spans, 0, tr->nrun_spans, a, TR__T1_GT);
-    size_t lo = tr__span_search(tr, tr->run_spans, l, tr->nrun_spans, b, TR__T0_GE);
-    if (l >= lo)
+    size_t l = busy_search(tr, a, 1), h = busy_search(tr, b, 0);
+    if (l >= h)
         return 0;
-    int64_t sum = tr->run_before[lo] - tr->run_before[l];
-    const tr_span *first = &tr->spans[tr->run_spans[l]], *last = &tr->spans[tr->run_spans[lo - 1]];
-    sum -= (first->t1 - first->t0) - clip(first, a, b);
-    if (lo - 1 != l)
-        sum -= (last->t1 - last->t0) - clip(last, a, b);
+    int64_t sum = busy_before(tr, h) - busy_before(tr, l);
+    if (tr->busy[l].t0 < a)
+        sum -= a - tr->busy[l].t0;
+    if (tr->busy[h - 1].t1 > b)
+        sum -= tr->busy[h - 1].t1 - b;
     return sum;
 }
 
 /* The first window start after w worth looking at: e = w + SAT_WINDOW if
- * a slice begun by then reaches past it, else the window of the first slice
- * begun after e. reach[k] is the furthest end of run_spans[0..k]: a bad
- * trace's slices overlap, so ends are not sorted and are not searched. */
-static int64_t next_window(const tr_trace *tr, const int64_t *reach, int64_t w)
+ * a busy stretch covers e, else the window of the first stretch after e. */
+static int64_t next_window(const tr_trace *tr, int64_t w)
 {
     int64_t e = w + SAT_WINDOW;
-    size_t lo = tr__span_search(tr, tr->run_spans, 0, tr->nrun_spans, e, TR__T0_GT);
-    if (lo > 0 && reach[lo - 1] > e)
-        return e;
-    if (lo == tr->nrun_spans)
+    size_t k = busy_search(tr, e, 1);
+    if (k == tr->nbusy)
         return INT64_MAX;
-    int64_t aligned = tr->spans[tr->run_spans[lo]].t0 / SAT_WINDOW * SAT_WINDOW;
+    if (tr->busy[k].t0 <= e)
+        return e;
+    int64_t aligned = tr->busy[k].t0 / SAT_WINDOW * SAT_WINDOW;
     return aligned > e ? aligned : e;
 }
 
@@ -739,56 +778,46 @@ static int add_period(builder *b, int64_t **periods, size_t *np, size_t *cap, in
 }
 
 /* Periods of whole 100 ms windows (from t = 0) with >= 90 % of their time
- * in run slices (a lone window below that between two above is kept in). Windows with little running are skipped by a search, and
- * a slice longer than a window jumps to its end, so this is O(slices). */
+ * busy (a lone window below that between two above is kept in). Every
+ * window looked at holds a busy stretch's start or end, or follows one that
+ * does: a stretch longer than a window is jumped to its end, and windows
+ * with nothing running are skipped by a search; so this is O(stretches),
+ * whatever the times (a bad trace's span a year long once took 100 s). */
 static int find_saturation(builder *b, int64_t **periods, size_t *np)
 {
     tr_trace *tr = b->tr;
     int64_t dur = tr->head.duration, start = -1, w = 0;
+    const int64_t share = (int64_t)SAT_WINDOW / 100 * SAT_SHARE;
     size_t cap = 0;
+    int rc = 0;
     *periods = NULL;
     *np = 0;
-    /* reach[k]: the furthest end of run_spans[0..k] */
-    int64_t *reach = malloc((tr->nrun_spans ? tr->nrun_spans : 1) * sizeof *reach);
-    if (!reach)
-        return -ENOMEM;
-    for (size_t k = 0; k < tr->nrun_spans; k++) {
-        int64_t t1 = tr->spans[tr->run_spans[k]].t1;
-        reach[k] = k && reach[k - 1] > t1 ? reach[k - 1] : t1;
-    }
-    int rc = 0;
-    while (rc == 0 && tr->nrun_spans && dur >= SAT_WINDOW && w <= dur - SAT_WINDOW) {
+    while (rc == 0 && tr->nbusy && dur >= SAT_WINDOW && w <= dur - SAT_WINDOW) {
         int64_t e = w + SAT_WINDOW;
-        int busy = run_within(tr, w, e) >= (int64_t)SAT_WINDOW / 100 * SAT_SHARE;
-        if (busy) {
+        if (run_within(tr, w, e) >= share) {
             if (start < 0)
                 start = w;
             w = e;
-            /* inside one long slice every window is busy: jump to the
-             * furthest end of the slices begun by e (in a bad trace they
-             * overlap, and the last begun is not the longest) */
-            size_t lo = tr__span_search(tr, tr->run_spans, 0, tr->nrun_spans, e, TR__T0_GT);
-            int64_t to = lo > 0 ? reach[lo - 1] / SAT_WINDOW * SAT_WINDOW : 0;
-            if (to > w)
-                w = to;
+            /* inside one long stretch every window is busy: jump to the
+             * last whole window it covers */
+            size_t k = busy_search(tr, e, 1);
+            if (k < tr->nbusy && tr->busy[k].t0 <= e && tr->busy[k].t1 / SAT_WINDOW * SAT_WINDOW > w)
+                w = tr->busy[k].t1 / SAT_WINDOW * SAT_WINDOW;
             continue;
         }
         /* one window below the share inside a busy stretch (a hiccup, the
          * OS taking the CPU) does not split it: the next one decides */
-        int64_t e2 = e + SAT_WINDOW;
-        if (start >= 0 && e2 <= dur &&
-            run_within(tr, e, e2) >= (int64_t)SAT_WINDOW / 100 * SAT_SHARE) {
+        if (start >= 0 && e <= dur - SAT_WINDOW && run_within(tr, e, e + SAT_WINDOW) >= share) {
             w = e;
             continue;
         }
         if (start >= 0)
             rc = add_period(b, periods, np, &cap, start, w);
         start = -1;
-        w = next_window(tr, reach, w);
+        w = next_window(tr, w);
     }
     if (rc == 0 && start >= 0)
         rc = add_period(b, periods, np, &cap, start, w);
-    free(reach);
     return rc;
 }
 

@@ -177,7 +177,8 @@ struct tr_trace {
     size_t nrun_spans;
     uint32_t *run_tree;   /* argmax-by-length segment tree over run_spans */
     int64_t *run_cum;     /* per span: run time in its task's earlier spans */
-    int64_t *run_before;  /* run_before[k]: run time of run_spans[0 .. k) */
+    struct tr__busy *busy; /* the union of the run slices: disjoint, by t */
+    size_t nbusy;
     struct tr__conn *conns; /* connection ends paired, by (fd, t) */
     size_t nconns;
     struct tr__write *writes; /* writes and closes, by (fd, t) */
@@ -200,6 +201,12 @@ typedef struct tr__conn {
     int64_t t;
     uint32_t peer_task;
 } tr__conn;
+/* One stretch of the loop's busy time: the union of run slices that touch
+ * or overlap (a bad trace's tasks may run at once), with the busy time of
+ * the stretches before it, so sums over a window are two searches. */
+typedef struct tr__busy {
+    int64_t t0, t1, before;
+} tr__busy;
 typedef struct tr__write {
     uint32_t task, fd;
     int64_t t;
