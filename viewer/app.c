@@ -580,6 +580,8 @@ static int view_file_window(const char *path, const vw_view_opts *o)
 char *vw__title(char *buf, size_t n, const char *path)
 {
     const char *base = strrchr(path, '/');
+    if (strcmp(path, "-") == 0) /* the reader's name for standard input */
+        base = "/(stdin)";
     snprintf(buf, n, "%s \xe2\x80\x94 coscope",
              base && base[1] ? base + 1 : path);
     return buf;
@@ -722,7 +724,8 @@ static int follow_shot(const char *path, const vw_view_opts *o)
         goto done;
     }
     if (!fw.have_model) {
-        snprintf(err, sizeof err, "coscope: %s: no header line yet", path);
+        snprintf(err, sizeof err, "coscope: %s: no header line yet",
+                 strcmp(path, "-") ? path : "(stdin)");
         goto done;
     }
     s.scale = scale_of(o, 0);

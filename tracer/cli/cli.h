@@ -53,6 +53,8 @@ int cli__opt_value(int argc, char **argv, int *i, const char *name,
                    const char **val);
 /* True if argv[i] is "--help" or "-h". */
 int cli__is_help(const char *arg);
+/* What FILE is called in output: "(stdin)" for "-", as the reader says. */
+const char *cli__input_name(const char *path);
 
 /* Loads a trace; on failure prints the reader's "file:line: what" to stderr
  * and returns CLI_BAD with *out NULL. Warnings go to stderr prefixed

@@ -121,9 +121,11 @@ void tr_free(tr_trace *tr); /* NULL is a no-op */
  * every pointer and index read from it before the poll is stale. That
  * rebuild is O(events): poll at most a few times a second. */
 typedef struct tr_follow tr_follow;
-/* Opens a regular file to follow (nothing is read yet). 0 and *out, or a
- * negative errno (-ENOENT; -EINVAL for what is not a regular file) with
- * tr_last_error() set. */
+/* Opens a file to follow (nothing is read yet): a regular file, a named
+ * pipe, or "-" for standard input (named "(stdin)" in messages, as by
+ * tr_load; f reads a duplicate of fd 0, and a pipe's polls never wait).
+ * 0 and *out, or a negative errno (-ENOENT; -EINVAL for what is neither a
+ * regular file nor a pipe, e.g. a terminal) with tr_last_error() set. */
 int tr_follow_open(const char *path, tr_follow **out);
 /* Reads the whole lines appended since the last poll. Returns how many
  * events they added (0: the trace did not change, except that the header
