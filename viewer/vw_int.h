@@ -152,7 +152,7 @@ enum { VW_DRAG_NONE, VW_DRAG_PAN, VW_DRAG_SCRUB, VW_DRAG_OVERVIEW,
  * column is kept VW_LABEL_MIN px wide at least and leaves the timeline
  * VW_TL_MIN px at least (both at scale 1). */
 enum { VW_LABEL_GRAB = 3, VW_LABEL_MIN = 60, VW_TL_MIN = 100 };
-enum { VW_RANGE_TASKS = 6 }; /* tasks the range panel lists */
+enum { VW_RANGE_ROWS = 6 }; /* stalls, causes, tasks the range panel lists */
 
 typedef struct vw_state {
     int w, h; /* window size in pixels */
@@ -195,13 +195,10 @@ typedef struct vw_state {
     int ov_cols;
     float *ov_busy;
     /* a time range (Shift+drag) and its figures, computed when the drag
-     * ends (tr_range_stats; the tasks with most running time in it) */
+     * ends (tr_range_stats) */
     int has_range, range_ready;
     int64_t range_t0, range_t1, range_anchor;
-    tr_range range;
-    uint32_t range_task[VW_RANGE_TASKS];
-    int64_t range_task_ns[VW_RANGE_TASKS][TR_ST__COUNT];
-    int nrange_tasks;
+    tr_range range; /* owned: tr_range_close */
     /* following a trace being written (--follow, live.c): how it goes,
      * the error that stopped it, and live mode (the playhead held at the
      * end, the window following it) */

@@ -53,6 +53,11 @@ int cli__opt_value(int argc, char **argv, int *i, const char *name,
                    const char **val);
 /* True if argv[i] is "--help" or "-h". */
 int cli__is_help(const char *arg);
+/* `stats --range`: the range's figures as text or JSON to f; 0 or -ENOMEM. */
+int cli__stats_range(const tr_trace *tr, int64_t t0, int64_t t1, int json, FILE *f);
+/* A log2 histogram as text rows under "  TITLE (N)" / as ,"KEY":[[LO,N],...]. */
+void cli__print_hist(FILE *f, const char *title, const tr_hist *h);
+void cli__json_hist(FILE *f, const char *key, const tr_hist *h);
 /* What FILE is called in output: "(stdin)" for "-", as the reader says. */
 const char *cli__input_name(const char *path);
 
