@@ -162,6 +162,13 @@ static void test_view_missing(void)
 
 /* ---- "-": the trace on standard input, through a pipe ---- */
 
+static int wait_status(pid_t pid)
+{
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 /* A child writing path's bytes into fd, then exiting (a reader that stops
  * early gets it killed by SIGPIPE, which the caller does not mind). */
 static pid_t feed(const char *path, int fd)
@@ -182,10 +189,13 @@ static pid_t feed(const char *path, int fd)
 
 /* bin ARGS... started with path's bytes on a pipe as its standard input,
  * stdout and stderr into unlinked files (*ofd, *efd); in a session of its
- * own when setsid (no controlling terminal: /dev/tty cannot open). The
- * child's pid; *writer is the feeding child's. */
+ * own when setsid (no controlling terminal: /dev/tty cannot open). With
+ * prefill the whole file is in the pipe before bin starts (a follower's
+ * one headless poll then sees all of it, however slow the feeder would
+ * be), else it is written while bin reads. The child's pid; *writer is
+ * the feeding child's. */
 static pid_t spawn_piped(const char *bin, const char *const *args, const char *path, int setsid,
-                         int *ofd, int *efd, pid_t *writer)
+                         int prefill, int *ofd, int *efd, pid_t *writer)
 {
     char outp[] = "/tmp/coscope-test-out-XXXXXX", errp[] = "/tmp/coscope-test-err-XXXXXX";
     const char *argv[64] = {bin};
@@ -198,6 +208,14 @@ static pid_t spawn_piped(const char *bin, const char *const *args, const char *p
     for (size_t n = 1; args[n - 1] && n < 63; n++)
         argv[n] = args[n - 1];
     ASSERT_OK(pipe(p));
+    if (prefill) {
+        struct stat sb;
+        ASSERT_OK(stat(path, &sb));
+        ASSERT_CMP(fcntl(p[1], F_SETPIPE_SZ, 1 << 20), >=, sb.st_size);
+        *writer = feed(path, p[1]);
+        ASSERT_EQ(wait_status(*writer), 0);
+        *writer = -1;
+    }
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     posix_spawn_file_actions_init(&fa);
@@ -214,26 +232,21 @@ static pid_t spawn_piped(const char *bin, const char *const *args, const char *p
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     close(p[0]);
-    *writer = feed(path, p[1]);
+    if (!prefill)
+        *writer = feed(path, p[1]);
     close(p[1]);
     return pid;
 }
 
-static int wait_status(pid_t pid)
-{
-    int st;
-    ASSERT_EQ(waitpid(pid, &st, 0), pid);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* bin ARGS... with path piped to its standard input, run to its end. */
-static result run_piped(const char *bin, const char *const *args, const char *path)
+static result run_piped(const char *bin, const char *const *args, const char *path, int prefill)
 {
     int ofd, efd;
-    pid_t writer, pid = spawn_piped(bin, args, path, 0, &ofd, &efd, &writer);
+    pid_t writer, pid = spawn_piped(bin, args, path, 0, prefill, &ofd, &efd, &writer);
     result r;
     r.status = wait_status(pid);
-    wait_status(writer);
+    if (writer > 0)
+        wait_status(writer);
     r.out = slurp_fd(ofd);
     r.err = slurp_fd(efd);
     close(ofd);
@@ -313,7 +326,7 @@ static void test_stdin(void)
             pa[k] = is_file ? "-" : is_out ? out_pipe : cmds[c][k];
         }
         result a = run(COSCOPE_BIN, fa);
-        result b = run_piped(COSCOPE_BIN, pa, SAMPLE);
+        result b = run_piped(COSCOPE_BIN, pa, SAMPLE, 0);
         fprintf(stderr, "%s %s ...: exit %d, %zu bytes out\n", cmds[c][0], pa[1], b.status,
                 strlen(b.out));
         ASSERT_EQ(b.status, a.status);
@@ -346,7 +359,7 @@ static void test_stdin(void)
 static void test_stdin_replay(void)
 {
     result r = run_piped(COSCOPE_BIN, (const char *[]){"replay", "-", "--", "/bin/echo", "ran", NULL},
-                         SAMPLE);
+                         SAMPLE, 0);
     ASSERT_EQ(r.status, 2);
     ASSERT_STR_EQ(r.out, "");
     ASSERT_STR_EQ(r.err, "coscope: replay: FILE cannot be - (standard input): the replay log "
@@ -376,7 +389,7 @@ static void test_stdin_top_live(void)
 {
     int ofd, efd;
     pid_t writer, pid = spawn_piped(COSCOPE_BIN, (const char *[]){"top", "-", NULL}, SAMPLE, 1,
-                                    &ofd, &efd, &writer);
+                                    0, &ofd, &efd, &writer);
     ASSERT_EQ(wait_status(writer), 0);
     char *frame = NULL;
     while (!(frame = last_frame(ofd, "(ended)")))
@@ -417,7 +430,7 @@ static void test_stdin_view(void)
                                                      "--at", "100ms", NULL});
         result b = run_piped(modes[m][0], (const char *[]){modes[m][1], "-", "--screenshot", pp,
                                                            "--at", "100ms", NULL},
-                             SAMPLE);
+                             SAMPLE, 1); /* the follower polls once */
         ASSERT_EQ(a.status, 0);
         ASSERT_EQ(b.status, 0);
         size_t na, nb;
