@@ -51,6 +51,7 @@ static const char *const action_names[VW_A__COUNT] = {
     "open",
     "live",
     "copy_replay",
+    "drop",
 };
 
 const char *vw__action_name(int kind)
@@ -603,6 +604,15 @@ static void mouse_move(vw_state *st, const vw_model *m, int x, int y)
     }
 }
 
+/* A trace to open in this one's place (Ctrl+O's path, a dropped file): the
+ * window loads it once this view has closed. */
+static void open_next(vw_state *st, const char *path)
+{
+    snprintf(st->open_path, sizeof st->open_path, "%s", path);
+    st->open_ready = 1;
+    st->quit = 1;
+}
+
 static void prompt_accept(vw_state *st, const vw_model *m)
 {
     if (st->prompt == VW_PROMPT_GOTO) {
@@ -618,12 +628,8 @@ static void prompt_accept(vw_state *st, const vw_model *m)
             st->status[0] = '\0';
         }
     }
-    if (st->prompt == VW_PROMPT_OPEN && st->prompt_buf[0]) {
-        /* the window loads it once this view has closed */
-        snprintf(st->open_path, sizeof st->open_path, "%s", st->prompt_buf);
-        st->open_ready = 1;
-        st->quit = 1;
-    }
+    if (st->prompt == VW_PROMPT_OPEN && st->prompt_buf[0])
+        open_next(st, st->prompt_buf);
     st->prompt = VW_PROMPT_NONE;
     st->dirty = 1;
 }
@@ -702,6 +708,10 @@ void vw__apply(vw_state *st, const vw_model *m, const vw_action *a)
         break;
     case VW_A_STALL_PREV:
         goto_cause(st, m, -1);
+        break;
+    case VW_A_DROP:
+        if (a->path && a->path[0])
+            open_next(st, a->path);
         break;
     case VW_A_OPEN:
         st->prompt = VW_PROMPT_OPEN;

@@ -340,6 +340,7 @@ typedef enum vw_action_kind {
     VW_A_OPEN,   /* opens the "open trace" prompt (Ctrl+O) */
     VW_A_LIVE,   /* toggles live: the playhead held at a growing trace's end */
     VW_A_COPY_REPLAY, /* the replay command stopping at the event into st->clip */
+    VW_A_DROP,   /* path: a file dropped on the window, opened next */
     VW_A__COUNT
 } vw_action_kind;
 
@@ -348,6 +349,7 @@ typedef struct vw_action {
     int x, y;
     double amount;
     char text[32];
+    const char *path; /* VW_A_DROP: the event's, borrowed for the apply */
 } vw_action;
 
 /* Applies one action; sets st->dirty when anything visible changed. */
@@ -547,6 +549,9 @@ void vw__memory_apply(vw_state *st, const vw_model *m, const vw_memory *mem);
 void vw__memory_of(vw_memory *mem, const vw_state *st);
 /* The window title for a trace file: "name.jsonl — coscope" (app.c). */
 char *vw__title(char *buf, size_t n, const char *path);
+/* The UI scale: `opt` (--scale) when > 0, else a display's dpi over 96,
+ * clamped to VW_SCALE_MIN..MAX; 1 when dpi <= 0 (not known, headless). */
+double vw__scale_for(double opt, double dpi);
 /* An object as "name (obj id)", or "obj id" when it has no name: the
  * CLI's words (tr_obj_name). */
 char *vw__fmt_obj(char *buf, size_t n, const vw_model *m, uint32_t obj);

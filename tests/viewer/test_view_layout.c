@@ -939,10 +939,12 @@ static void test_help_over_tooltip(void)
     fx_close();
 }
 
-/* The window title names the file, without its directory. */
+/* The window title names the file, without its directory; standard input
+ * is "(stdin)", as the reader calls it. */
 static void test_title(void)
 {
     char buf[64];
+    ASSERT_STR_EQ(vw__title(buf, sizeof buf, "-"), "(stdin) \xe2\x80\x94 coscope");
     ASSERT_STR_EQ(vw__title(buf, sizeof buf, "traces/stall.jsonl"),
                   "stall.jsonl \xe2\x80\x94 coscope");
     ASSERT_STR_EQ(vw__title(buf, sizeof buf, "run.jsonl"),
@@ -1047,6 +1049,22 @@ static void test_scale(void)
     fx_close();
 }
 
+/* The UI scale follows the display: its DPI over 96 (a 192-dpi screen is
+ * 2), clamped to 0.5 .. 4; --scale wins over it; an unknown DPI (headless,
+ * or SDL cannot say) is 1. */
+static void test_scale_dpi(void)
+{
+    ASSERT(vw__scale_for(0, 192) == 2.0);
+    ASSERT(vw__scale_for(0, 96) == 1.0);
+    ASSERT(vw__scale_for(0, 144) == 1.5);
+    ASSERT(vw__scale_for(0, 1000) == VW_SCALE_MAX);
+    ASSERT(vw__scale_for(0, 24) == VW_SCALE_MIN);
+    ASSERT(vw__scale_for(0, 0) == 1.0);
+    ASSERT(vw__scale_for(0, -5) == 1.0);
+    ASSERT(vw__scale_for(1.25, 192) == 1.25);
+    ASSERT(vw__scale_for(3, 0) == 3.0);
+}
+
 static void mouse(int kind, int x, int y)
 {
     vw_action a = {.kind = kind, .x = x, .y = y};
@@ -1124,6 +1142,7 @@ int main(int argc, char **argv)
         {"range_panel_long", test_range_panel_long},
         {"ruler_ticks", test_ruler_ticks},
         {"scale", test_scale},
+        {"scale_dpi", test_scale_dpi},
         {"label_resize", test_label_resize},
         {NULL, NULL},
     };
