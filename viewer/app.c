@@ -60,15 +60,22 @@ static int screen_fonts(screen *s, char *err, size_t errn)
 
 /* The UI scale: --scale, else (in a window) the display's DPI over 96,
  * clamped; 1 when the display does not say or there is none (headless). */
-static double scale_of(const vw_view_opts *o, int window)
+double vw__scale_for(double opt, double dpi)
 {
-    if (o->scale > 0)
-        return o->scale;
-    float dpi = 0;
-    if (!window || SDL_GetDisplayDPI(0, &dpi, NULL, NULL) != 0 || dpi <= 0)
+    if (opt > 0)
+        return opt;
+    if (!(dpi > 0))
         return 1.0;
     double k = dpi / 96.0;
     return k < VW_SCALE_MIN ? VW_SCALE_MIN : k > VW_SCALE_MAX ? VW_SCALE_MAX : k;
+}
+
+static double scale_of(const vw_view_opts *o, int window)
+{
+    float dpi = 0;
+    if (o->scale <= 0 && (!window || SDL_GetDisplayDPI(0, &dpi, NULL, NULL) != 0))
+        dpi = 0;
+    return vw__scale_for(o->scale, dpi);
 }
 
 /* With no display the window could not be seen: say so, suggest the
@@ -236,18 +243,14 @@ static void pump_events(vw_state *st, const vw_model *m, int wait, int ms)
         if (e.type == SDL_WINDOWEVENT &&
             e.window.event == SDL_WINDOWEVENT_EXPOSED)
             st->dirty = 1;
-        if (e.type == SDL_DROPFILE && e.drop.file) {
-            /* a trace dropped on the window replaces this one */
-            snprintf(st->open_path, sizeof st->open_path, "%s", e.drop.file);
-            SDL_free(e.drop.file);
-            st->open_ready = st->quit = 1;
-        }
-        if (vw__translate(&e, st, &a)) {
+        if (vw__translate(&e, st, &a)) { /* a dropped trace: VW_A_DROP */
             vw__apply(st, m, &a);
             if (a.kind == VW_A_GOTO || a.kind == VW_A_FILTER ||
                 a.kind == VW_A_OPEN)
                 SDL_FlushEvent(SDL_TEXTINPUT); /* the key's own text */
         }
+        if (e.type == SDL_DROPFILE)
+            SDL_free(e.drop.file); /* SDL's copy, borrowed by the action */
         have = SDL_PollEvent(&e);
     }
 }
@@ -580,6 +583,8 @@ static int view_file_window(const char *path, const vw_view_opts *o)
 char *vw__title(char *buf, size_t n, const char *path)
 {
     const char *base = strrchr(path, '/');
+    if (strcmp(path, "-") == 0) /* the reader's name for standard input */
+        base = "/(stdin)";
     snprintf(buf, n, "%s \xe2\x80\x94 coscope",
              base && base[1] ? base + 1 : path);
     return buf;
@@ -722,7 +727,8 @@ static int follow_shot(const char *path, const vw_view_opts *o)
         goto done;
     }
     if (!fw.have_model) {
-        snprintf(err, sizeof err, "coscope: %s: no header line yet", path);
+        snprintf(err, sizeof err, "coscope: %s: no header line yet",
+                 strcmp(path, "-") ? path : "(stdin)");
         goto done;
     }
     s.scale = scale_of(o, 0);

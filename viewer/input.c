@@ -152,6 +152,12 @@ int vw__translate(const SDL_Event *e, const vw_state *st, vw_action *a)
         return 1;
     case SDL_KEYDOWN:
         return key_action(&e->key, st, a);
+    case SDL_DROPFILE: /* the caller frees e->drop.file after the apply */
+        if (!e->drop.file)
+            return 0;
+        a->kind = VW_A_DROP;
+        a->path = e->drop.file;
+        return 1;
     case SDL_TEXTINPUT:
         if (!st->prompt)
             return 0;

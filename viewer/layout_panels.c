@@ -227,8 +227,40 @@ static void range_hist(panel *p, const tr_hist *h)
     p->y += 40;
 }
 
+/* "+N more" under a list the panel cut at VW_RANGE_ROWS. */
+static void more_row(panel *p, size_t n)
+{
+    char buf[48];
+    if (n <= VW_RANGE_ROWS)
+        return;
+    snprintf(buf, sizeof buf, "+%zu more", n - VW_RANGE_ROWS);
+    row(p, "", buf);
+}
+
+/* The range's stalls and the causes they waited behind, the first few of
+ * each, in the words `coscope stats --range` prints them. */
+static void range_stalls(panel *p, const tr_range *r, const vw_model *m)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%zu", r->nstalls);
+    row(p, "stalls", buf);
+    for (size_t k = 0; k < r->nstalls && k < VW_RANGE_ROWS; k++) {
+        const tr_stall *s = &tr_stalls(m->tr)[r->stalls[k]];
+        row(p, tr_stall_label(s), tr_stall_brief(m->tr, s, buf, sizeof buf));
+    }
+    more_row(p, r->nstalls);
+    snprintf(buf, sizeof buf, "%zu", r->ncauses);
+    row(p, "causes", buf);
+    for (size_t k = 0; k < r->ncauses && k < VW_RANGE_ROWS; k++) {
+        const tr_cause *c = &tr_causes(m->tr)[r->causes[k].cause];
+        row(p, tr_cause_kind_name(c->kind),
+            tr_cause_share_brief(m->tr, &r->causes[k], buf, sizeof buf));
+    }
+    more_row(p, r->ncauses);
+}
+
 /* The Shift+drag range: the figures `coscope stats --range` prints, in the
- * same words (tr_range_stats), then the busiest tasks and the latencies. */
+ * same rows and words (tr_range_stats), the first few of each list. */
 static void range_panel(panel *p, const vw_state *st, const vw_model *m)
 {
     if (!st->has_range)
@@ -251,19 +283,19 @@ static void range_panel(panel *p, const vw_state *st, const vw_model *m)
     row(p, "running", tr_fmt_dur(a, sizeof a, r->state_ns[TR_ST_RUNNING]));
     row(p, "ready", tr_fmt_dur(a, sizeof a, r->state_ns[TR_ST_READY]));
     row(p, "waiting", tr_fmt_dur(a, sizeof a, r->state_ns[TR_ST_WAITING]));
-    snprintf(buf, sizeof buf, "%zu", r->nstalls);
-    row(p, "stalls", buf);
-    if (st->nrange_tasks)
+    range_stalls(p, r, m);
+    if (r->ntasks)
         row(p, "tasks", "running / ready / waiting");
-    for (int k = 0; k < st->nrange_tasks; k++) {
+    for (size_t k = 0; k < r->ntasks && k < VW_RANGE_ROWS; k++) {
         char task[96];
-        const int64_t *ns = st->range_task_ns[k];
+        const int64_t *ns = r->tasks[k].ns;
         snprintf(buf, sizeof buf, "%s / %s / %s",
                  tr_fmt_dur(a, sizeof a, ns[TR_ST_RUNNING]),
                  tr_fmt_dur(b, sizeof b, ns[TR_ST_READY]),
                  tr_fmt_dur(d, sizeof d, ns[TR_ST_WAITING]));
-        row(p, vw__fmt_task(task, sizeof task, m, st->range_task[k]), buf);
+        row(p, vw__fmt_task(task, sizeof task, m, r->tasks[k].task), buf);
     }
+    more_row(p, r->ntasks);
     snprintf(buf, sizeof buf, "latency (%" PRIu64 ")", r->lat.total);
     vw__dl_text(p->dl, VW_R_PANEL, VW_FONT_NORMAL, p->x, p->y, VW_C_TEXT_DIM,
                 buf);

@@ -47,6 +47,8 @@ static int state_path(char *buf, size_t n, int mk)
 int vw__memory_key(const char *trace, char *key, size_t n)
 {
     char abs[PATH_MAX];
+    if (strcmp(trace, "-") == 0) /* standard input: nothing to come back to */
+        return -1;
     if (!realpath(trace, abs))
         return -1;
     return snprintf(key, n, "%s", abs) < (int)n ? 0 : -1;

@@ -52,6 +52,7 @@ static const char *const action_names[VW_A__COUNT] = {
     "open",
     "live",
     "copy_replay",
+    "drop",
 };
 
 const char *vw__action_name(int kind)
@@ -163,6 +164,7 @@ void vw__state_close(vw_state *st)
 {
     if (!st)
         return;
+    tr_range_close(&st->range);
     free(st->collapsed);
     free(st->lanes);
     free(st->lane_of);
@@ -537,37 +539,19 @@ static void click(vw_state *st, const vw_model *m, int x, int y)
 }
 
 /* The range's figures, once the drag that makes it ends: the tracer's
- * tr_range_stats (what `coscope stats --range` prints) and the tasks with
- * the most running time in it. O(spans), so not on every mouse move. */
+ * tr_range_stats, what `coscope stats --range` prints. O(spans), so not on
+ * every mouse move. */
 void vw__range_done(vw_state *st, const vw_model *m)
 {
+    tr_range_close(&st->range);
+    st->range_ready = 0;
     if (!st->has_range || st->range_t1 <= st->range_t0) {
         st->has_range = 0;
         return;
     }
-    tr_range_stats(m->tr, st->range_t0, st->range_t1, &st->range);
-    st->nrange_tasks = 0;
-    for (size_t k = 0; k < m->ntasks; k++) {
-        int64_t ns[TR_ST__COUNT];
-        tr_range_task(m->tr, m->tasks[k].id, st->range_t0, st->range_t1, ns);
-        if (!ns[TR_ST_RUNNING] && !ns[TR_ST_READY] && !ns[TR_ST_WAITING])
-            continue;
-        /* insertion into the top VW_RANGE_TASKS by running time */
-        int i = st->nrange_tasks < VW_RANGE_TASKS ? st->nrange_tasks++
-                                                   : VW_RANGE_TASKS;
-        while (i > 0 && st->range_task_ns[i - 1][TR_ST_RUNNING] <
-                            ns[TR_ST_RUNNING]) {
-            if (i < VW_RANGE_TASKS) {
-                st->range_task[i] = st->range_task[i - 1];
-                memcpy(st->range_task_ns[i], st->range_task_ns[i - 1],
-                       sizeof ns);
-            }
-            i--;
-        }
-        if (i < VW_RANGE_TASKS) {
-            st->range_task[i] = m->tasks[k].id;
-            memcpy(st->range_task_ns[i], ns, sizeof ns);
-        }
+    if (tr_range_stats(m->tr, st->range_t0, st->range_t1, &st->range) != 0) {
+        snprintf(st->status, sizeof st->status, "out of memory for the range's figures");
+        return;
     }
     st->range_ready = 1;
 }
@@ -634,6 +618,15 @@ static void mouse_move(vw_state *st, const vw_model *m, int x, int y)
     }
 }
 
+/* A trace to open in this one's place (Ctrl+O's path, a dropped file): the
+ * window loads it once this view has closed. */
+static void open_next(vw_state *st, const char *path)
+{
+    snprintf(st->open_path, sizeof st->open_path, "%s", path);
+    st->open_ready = 1;
+    st->quit = 1;
+}
+
 static void prompt_accept(vw_state *st, const vw_model *m)
 {
     if (st->prompt == VW_PROMPT_GOTO) {
@@ -649,12 +642,8 @@ static void prompt_accept(vw_state *st, const vw_model *m)
             st->status[0] = '\0';
         }
     }
-    if (st->prompt == VW_PROMPT_OPEN && st->prompt_buf[0]) {
-        /* the window loads it once this view has closed */
-        snprintf(st->open_path, sizeof st->open_path, "%s", st->prompt_buf);
-        st->open_ready = 1;
-        st->quit = 1;
-    }
+    if (st->prompt == VW_PROMPT_OPEN && st->prompt_buf[0])
+        open_next(st, st->prompt_buf);
     st->prompt = VW_PROMPT_NONE;
     st->dirty = 1;
 }
@@ -902,6 +891,10 @@ static void dispatch(vw_state *st, const vw_model *m, const vw_action *a)
         break;
     case VW_A_STALL_PREV:
         goto_cause(st, m, -1);
+        break;
+    case VW_A_DROP:
+        if (a->path && a->path[0])
+            open_next(st, a->path);
         break;
     case VW_A_OPEN:
         open_prompt(st, VW_PROMPT_OPEN);

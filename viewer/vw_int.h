@@ -152,7 +152,7 @@ enum { VW_DRAG_NONE, VW_DRAG_PAN, VW_DRAG_SCRUB, VW_DRAG_OVERVIEW,
  * column is kept VW_LABEL_MIN px wide at least and leaves the timeline
  * VW_TL_MIN px at least (both at scale 1). */
 enum { VW_LABEL_GRAB = 3, VW_LABEL_MIN = 60, VW_TL_MIN = 100 };
-enum { VW_RANGE_TASKS = 6 }; /* tasks the range panel lists */
+enum { VW_RANGE_ROWS = 6 }; /* stalls, causes, tasks the range panel lists */
 
 typedef struct vw_state {
     int w, h; /* window size in pixels */
@@ -195,13 +195,10 @@ typedef struct vw_state {
     int ov_cols;
     float *ov_busy;
     /* a time range (Shift+drag) and its figures, computed when the drag
-     * ends (tr_range_stats; the tasks with most running time in it) */
+     * ends (tr_range_stats) */
     int has_range, range_ready;
     int64_t range_t0, range_t1, range_anchor;
-    tr_range range;
-    uint32_t range_task[VW_RANGE_TASKS];
-    int64_t range_task_ns[VW_RANGE_TASKS][TR_ST__COUNT];
-    int nrange_tasks;
+    tr_range range; /* owned: tr_range_close */
     /* following a trace being written (--follow, live.c): how it goes,
      * the error that stopped it, and live mode (the playhead held at the
      * end, the window following it) */
@@ -343,6 +340,7 @@ typedef enum vw_action_kind {
     VW_A_OPEN,   /* opens the "open trace" prompt (Ctrl+O) */
     VW_A_LIVE,   /* toggles live: the playhead held at a growing trace's end */
     VW_A_COPY_REPLAY, /* the replay command stopping at the event into st->clip */
+    VW_A_DROP,   /* path: a file dropped on the window, opened next */
     VW_A__COUNT
 } vw_action_kind;
 
@@ -351,6 +349,7 @@ typedef struct vw_action {
     int x, y;
     double amount;
     char text[32];
+    const char *path; /* VW_A_DROP: the event's, borrowed for the apply */
 } vw_action;
 
 /* Applies one action; sets st->dirty when anything visible changed. */
@@ -550,6 +549,9 @@ void vw__memory_apply(vw_state *st, const vw_model *m, const vw_memory *mem);
 void vw__memory_of(vw_memory *mem, const vw_state *st);
 /* The window title for a trace file: "name.jsonl — coscope" (app.c). */
 char *vw__title(char *buf, size_t n, const char *path);
+/* The UI scale: `opt` (--scale) when > 0, else a display's dpi over 96,
+ * clamped to VW_SCALE_MIN..MAX; 1 when dpi <= 0 (not known, headless). */
+double vw__scale_for(double opt, double dpi);
 /* An object as "name (obj id)", or "obj id" when it has no name: the
  * CLI's words (tr_obj_name). */
 char *vw__fmt_obj(char *buf, size_t n, const vw_model *m, uint32_t obj);

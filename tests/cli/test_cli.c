@@ -215,6 +215,32 @@ static void test_stats_human(void)
                                 NULL});
 }
 
+/* `stats --range`: the range's figures, text and JSON (the 4 stalls that
+ * overlap 10..60 ms of basic.jsonl and their 2 causes, each task's time,
+ * the latency histogram); a range that is not FROM < TO, or one with
+ * --task, is a usage error. */
+static void test_stats_range(void)
+{
+    golden_cmd("basic.stats-range.txt", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", "--range", "10ms..60ms", NULL});
+    golden_cmd("basic.stats-range.json", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", "--range", "10ms..60ms", "--json",
+                                NULL});
+    /* a range past the trace's end: no loop time, no stalls, no tasks */
+    golden_cmd("basic.stats-range-after.json", 0, 0,
+               (const char *[]){"stats", "basic.jsonl", "--range=1s..2s", "--json", NULL});
+    result r = run((const char *[]){"stats", "basic.jsonl", "--range", "60ms..10ms", NULL});
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_EQ(r.err, "coscope: stats: --range takes FROM..TO with FROM < TO (10ms..50ms), "
+                         "not '60ms..10ms'\nTry 'coscope stats --help'.\n");
+    result_free(&r);
+    r = run((const char *[]){"stats", "basic.jsonl", "--range", "1..2", "--task", "2", NULL});
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_EQ(r.err, "coscope: stats: --range goes without --task\n"
+                         "Try 'coscope stats --help'.\n");
+    result_free(&r);
+}
+
 /* ---- exit codes ---- */
 
 /* --kind keeps only the named kinds, in the table, the JSON count and the
@@ -923,6 +949,7 @@ int main(int argc, char **argv)
         {"stalls_human", test_stalls_human},
         {"stats_json", test_stats_json},
         {"stats_human", test_stats_human},
+        {"stats_range", test_stats_range},
         {"exit_codes", test_exit_codes},
         {"open_waits", test_open_waits},
         {"kind_filter", test_kind_filter},

@@ -2,8 +2,10 @@
  * It loads no GUI library (checked at run time with the dynamic loader's own
  * LD_DEBUG=files log, so a dlopen would show too), `coscope view` runs the
  * coscope-view program in its place, and without that program it says so;
- * and "-" as FILE reads standard input. */
+ * and "-" as FILE reads standard input (a pipe) in every command that reads
+ * a trace, followed or not. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -158,29 +160,294 @@ static void test_view_missing(void)
     ASSERT_OK(rmdir(dir));
 }
 
-/* "-" reads the trace from standard input, for every command that reads
- * one: the same output as from the file. */
+/* ---- "-": the trace on standard input, through a pipe ---- */
+
+static int wait_status(pid_t pid)
+{
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A child writing path's bytes into fd, then exiting (a reader that stops
+ * early gets it killed by SIGPIPE, which the caller does not mind). */
+static pid_t feed(const char *path, int fd)
+{
+    pid_t pid = fork();
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        int in = open(path, O_RDONLY);
+        char buf[65536];
+        ssize_t n;
+        while (in >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+            if (write(fd, buf, (size_t)n) != n)
+                _exit(1);
+        _exit(in < 0);
+    }
+    return pid;
+}
+
+/* bin ARGS... started with path's bytes on a pipe as its standard input,
+ * stdout and stderr into unlinked files (*ofd, *efd); in a session of its
+ * own when setsid (no controlling terminal: /dev/tty cannot open). With
+ * prefill the whole file is in the pipe before bin starts (a follower's
+ * one headless poll then sees all of it, however slow the feeder would
+ * be), else it is written while bin reads. The child's pid; *writer is
+ * the feeding child's. */
+static pid_t spawn_piped(const char *bin, const char *const *args, const char *path, int setsid,
+                         int prefill, int *ofd, int *efd, pid_t *writer)
+{
+    char outp[] = "/tmp/coscope-test-out-XXXXXX", errp[] = "/tmp/coscope-test-err-XXXXXX";
+    const char *argv[64] = {bin};
+    int p[2];
+    *ofd = mkstemp(outp);
+    *efd = mkstemp(errp);
+    ASSERT(*ofd >= 0 && *efd >= 0);
+    unlink(outp);
+    unlink(errp);
+    for (size_t n = 1; args[n - 1] && n < 63; n++)
+        argv[n] = args[n - 1];
+    ASSERT_OK(pipe(p));
+    if (prefill) {
+        struct stat sb;
+        ASSERT_OK(stat(path, &sb));
+        ASSERT_CMP(fcntl(p[1], F_SETPIPE_SZ, 1 << 20), >=, sb.st_size);
+        *writer = feed(path, p[1]);
+        ASSERT_EQ(wait_status(*writer), 0);
+        *writer = -1;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    if (setsid)
+        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
+    posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+    posix_spawn_file_actions_addclose(&fa, p[1]);
+    posix_spawn_file_actions_adddup2(&fa, *ofd, 1);
+    posix_spawn_file_actions_adddup2(&fa, *efd, 2);
+    posix_spawn_file_actions_addchdir_np(&fa, CLI_DATA);
+    pid_t pid;
+    ASSERT_OK(posix_spawn(&pid, bin, &fa, &at, (char **)argv, environ));
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    close(p[0]);
+    if (!prefill)
+        *writer = feed(path, p[1]);
+    close(p[1]);
+    return pid;
+}
+
+/* bin ARGS... with path piped to its standard input, run to its end. */
+static result run_piped(const char *bin, const char *const *args, const char *path, int prefill)
+{
+    int ofd, efd;
+    pid_t writer, pid = spawn_piped(bin, args, path, 0, prefill, &ofd, &efd, &writer);
+    result r;
+    r.status = wait_status(pid);
+    if (writer > 0)
+        wait_status(writer);
+    r.out = slurp_fd(ofd);
+    r.err = slurp_fd(efd);
+    close(ofd);
+    close(efd);
+    return r;
+}
+
+/* s with every `from` replaced by `to` (malloc'd). */
+static char *replace(const char *s, const char *from, const char *to)
+{
+    size_t nf = strlen(from), nt = strlen(to), n = 0;
+    for (const char *p = strstr(s, from); p; p = strstr(p + nf, from))
+        n++;
+    char *out = malloc(strlen(s) + n * nt + 1), *o = out;
+    ASSERT_NOT_NULL(out);
+    for (const char *p; (p = strstr(s, from)); s = p + nf) {
+        memcpy(o, s, (size_t)(p - s));
+        o += p - s;
+        memcpy(o, to, nt);
+        o += nt;
+    }
+    strcpy(o, s);
+    return out;
+}
+
+/* The bytes of a file (a NUL after them), *len their count. */
+static char *read_all(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY);
+    ASSERT(fd >= 0);
+    struct stat sb;
+    ASSERT_OK(fstat(fd, &sb));
+    char *b = malloc((size_t)sb.st_size + 1);
+    ASSERT_NOT_NULL(b);
+    ASSERT_EQ(read(fd, b, (size_t)sb.st_size), sb.st_size);
+    b[sb.st_size] = '\0';
+    close(fd);
+    *len = (size_t)sb.st_size;
+    return b;
+}
+
+/* The sample every command reads, as a FILE and as "-". */
+#define SAMPLE SAMPLE_DIR "/stall.jsonl"
+
+/* Every command that reads a trace, with "-" for FILE: exactly the output
+ * of the FILE form (where a command names its input, "(stdin)" in place
+ * of the path), and the same exit code. OUT names an output file. */
 static void test_stdin(void)
 {
-    static const char *const cmds[][4] = {
-        {"validate", NULL}, {"stalls", "--json", NULL}, {"stats", "--json", NULL}};
+    static const char *const cmds[][6] = {
+        {"validate", "FILE"},
+        {"stalls", "FILE"},
+        {"stalls", "FILE", "--json"},
+        {"stalls", "FILE", "--threshold", "5ms", "--fail-on-stall"},
+        {"stats", "FILE"},
+        {"stats", "FILE", "--json"},
+        {"stats", "FILE", "--task", "2"},
+        {"stats", "FILE", "--range", "50ms..200ms"},
+        {"stats", "FILE", "--range", "50ms..200ms", "--json"},
+        {"why", "FILE", "1"},
+        {"why", "FILE", "heartbeat", "--at", "100ms", "--json"},
+        {"why", "FILE", "nobody"},
+        {"export", "FILE", "--chrome"},
+        {"export", "FILE", "--perfetto", "-o", "OUT"},
+        {"top", "FILE", "--once"},
+        {"top", "FILE", "--once", "--json", "--sort", "name"},
+    };
+    char dir[] = "/tmp/coscope-stdin-XXXXXX", out_file[64], out_pipe[64];
+    ASSERT_NOT_NULL(mkdtemp(dir));
+    snprintf(out_file, sizeof out_file, "%s/file.out", dir);
+    snprintf(out_pipe, sizeof out_pipe, "%s/pipe.out", dir);
     for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
-        const char *file_args[6] = {cmds[c][0], "deadlock.jsonl", cmds[c][1], NULL};
-        const char *pipe_args[6] = {cmds[c][0], "-", cmds[c][1], NULL};
-        result a = run(COSCOPE_BIN, file_args);
-        stdin_path = CLI_DATA "/deadlock.jsonl";
-        result b = run(COSCOPE_BIN, pipe_args);
-        stdin_path = NULL;
+        const char *fa[8] = {NULL}, *pa[8] = {NULL};
+        for (size_t k = 0; k < 6 && cmds[c][k]; k++) {
+            int is_file = strcmp(cmds[c][k], "FILE") == 0, is_out = strcmp(cmds[c][k], "OUT") == 0;
+            fa[k] = is_file ? SAMPLE : is_out ? out_file : cmds[c][k];
+            pa[k] = is_file ? "-" : is_out ? out_pipe : cmds[c][k];
+        }
+        result a = run(COSCOPE_BIN, fa);
+        result b = run_piped(COSCOPE_BIN, pa, SAMPLE, 0);
+        fprintf(stderr, "%s %s ...: exit %d, %zu bytes out\n", cmds[c][0], pa[1], b.status,
+                strlen(b.out));
         ASSERT_EQ(b.status, a.status);
-        ASSERT(strlen(b.out) > 20);
-        if (c == 0) /* validate names its input */
-            ASSERT(strncmp(b.out, "(stdin): ok, ", 13) == 0);
-        else
-            ASSERT_STR_EQ(b.out, a.out);
+        char *want_out = replace(a.out, SAMPLE, "(stdin)");
+        char *want_err = replace(a.err, SAMPLE, "(stdin)");
+        ASSERT_STR_EQ(b.out, want_out);
+        ASSERT_STR_EQ(b.err, want_err);
+        ASSERT(strlen(b.out) > 20 || strlen(b.err) > 20 || fa[4] == out_file);
+        if (fa[4] == out_file) { /* --perfetto: the same bytes */
+            size_t na, nb;
+            char *x = read_all(out_file, &na), *y = read_all(out_pipe, &nb);
+            ASSERT_CMP(na, >, 10000);
+            ASSERT_EQ(nb, na);
+            ASSERT(memcmp(x, y, na) == 0);
+            free(x);
+            free(y);
+            unlink(out_file);
+            unlink(out_pipe);
+        }
+        free(want_out);
+        free(want_err);
         result_free(&a);
         result_free(&b);
     }
+    ASSERT_OK(rmdir(dir));
 }
+
+/* `replay -`: the replay log is found by FILE's name, so "-" is refused as
+ * a usage error that says why (and PROG is never run). */
+static void test_stdin_replay(void)
+{
+    result r = run_piped(COSCOPE_BIN, (const char *[]){"replay", "-", "--", "/bin/echo", "ran", NULL},
+                         SAMPLE, 0);
+    ASSERT_EQ(r.status, 2);
+    ASSERT_STR_EQ(r.out, "");
+    ASSERT_STR_EQ(r.err, "coscope: replay: FILE cannot be - (standard input): the replay log "
+                         "is found beside the trace file (its stem + .replay)\n"
+                         "Try 'coscope replay --help'.\n");
+    result_free(&r);
+}
+
+/* The last frame the live view drew (after its last clear-screen), or
+ * NULL while none has shown `mark`. */
+static char *last_frame(int fd, const char *mark)
+{
+    char *all = slurp_fd(fd), *p = all, *q;
+    while ((q = strstr(p, "\033[H\033[2J")))
+        p = q + 7;
+    char *frame = strstr(p, mark) && strstr(p, "q quits)") ? strdup(p) : NULL;
+    free(all);
+    return frame;
+}
+
+/* `top -` without --once follows a growing standard input (tr_follow on a
+ * pipe), and with the terminal gone (its own session: no /dev/tty) takes
+ * no keys; once the trace's end has come, its frame is exactly the table of
+ * `top --once FILE` under the key line; SIGTERM ends it with the screen
+ * restored and exit 0. */
+static void test_stdin_top_live(void)
+{
+    int ofd, efd;
+    pid_t writer, pid = spawn_piped(COSCOPE_BIN, (const char *[]){"top", "-", NULL}, SAMPLE, 1,
+                                    0, &ofd, &efd, &writer);
+    ASSERT_EQ(wait_status(writer), 0);
+    char *frame = NULL;
+    while (!(frame = last_frame(ofd, "(ended)")))
+        usleep(50 * 1000); /* a frame a second: the test's TIMEOUT bounds it */
+    ASSERT_OK(kill(pid, SIGTERM));
+    ASSERT_EQ(wait_status(pid), 0);
+    result once = run(COSCOPE_BIN, (const char *[]){"top", SAMPLE, "--once", NULL});
+    char *want = replace(once.out, SAMPLE, "(stdin)");
+    size_t n = strlen(want);
+    ASSERT(strncmp(frame, want, n) == 0);
+    ASSERT_STR_EQ(frame + n, "sort: busy  (b p l s n i sort, q quits)");
+    char *all = slurp_fd(ofd), *err = slurp_fd(efd);
+    const char *tail = "q quits)\033[?25h\033[?1049l";
+    ASSERT_STR_EQ(all + strlen(all) - strlen(tail), tail);
+    ASSERT_STR_EQ(err, "");
+    free(all);
+    free(err);
+    free(want);
+    free(frame);
+    result_free(&once);
+    close(ofd);
+    close(efd);
+}
+
+#ifdef COSCOPE_VIEWER_BUILT
+/* The viewer reads "-" too, loaded (`coscope view -`) and followed
+ * (`coscope-view --follow -`): the same frame, byte for byte, as from FILE. */
+static void test_stdin_view(void)
+{
+    static const char *const modes[][2] = {{COSCOPE_BIN, "view"}, {VIEW_BIN, "--follow"}};
+    char dir[] = "/tmp/coscope-stdin-XXXXXX", pf[64], pp[64];
+    ASSERT_NOT_NULL(mkdtemp(dir));
+    snprintf(pf, sizeof pf, "%s/file.png", dir);
+    snprintf(pp, sizeof pp, "%s/pipe.png", dir);
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    for (size_t m = 0; m < 2; m++) {
+        result a = run(modes[m][0], (const char *[]){modes[m][1], SAMPLE, "--screenshot", pf,
+                                                     "--at", "100ms", NULL});
+        result b = run_piped(modes[m][0], (const char *[]){modes[m][1], "-", "--screenshot", pp,
+                                                           "--at", "100ms", NULL},
+                             SAMPLE, 1); /* the follower polls once */
+        ASSERT_EQ(a.status, 0);
+        ASSERT_EQ(b.status, 0);
+        size_t na, nb;
+        char *x = read_all(pf, &na), *y = read_all(pp, &nb);
+        ASSERT_CMP(na, >, 1000);
+        ASSERT_EQ(nb, na);
+        ASSERT(memcmp(x, y, na) == 0);
+        free(x);
+        free(y);
+        result_free(&a);
+        result_free(&b);
+        unlink(pf);
+        unlink(pp);
+    }
+    ASSERT_OK(rmdir(dir));
+}
+#endif
 
 int main(int argc, char **argv)
 {
@@ -191,6 +458,11 @@ int main(int argc, char **argv)
 #endif
         {"view_missing", test_view_missing},
         {"stdin", test_stdin},
+        {"stdin_replay", test_stdin_replay},
+        {"stdin_top_live", test_stdin_top_live},
+#ifdef COSCOPE_VIEWER_BUILT
+        {"stdin_view", test_stdin_view},
+#endif
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);

@@ -5,7 +5,7 @@
  * line is seen; what a follow reads in pieces equals what tr_load reads at
  * once; a bad append stops following with the reader's file:line message
  * and leaves the last good trace; a file that shrinks or holds an endless
- * line is refused. */
+ * line is refused; standard input is followed as a pipe. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -275,7 +275,8 @@ static void test_refused(void)
     unlink(path);
 
     ASSERT_EQ(tr_follow_open("/tmp", &f), -EINVAL);
-    ASSERT_STR_EQ(tr_last_error(), "/tmp: following needs a regular file (one being written)");
+    ASSERT_STR_EQ(tr_last_error(),
+                  "/tmp: following needs a regular file (one being written) or a pipe");
     ASSERT_EQ(tr_follow_open("/nonexistent/x.jsonl", &f), -ENOENT);
     ASSERT_STR_EQ(tr_last_error(), "/nonexistent/x.jsonl: No such file or directory");
     ASSERT_NULL(f);
@@ -318,7 +319,62 @@ static void test_fetch_swap(void)
     unlink(path);
 }
 
+/* Standard input as a pipe ("-"): a poll takes what has come and never
+ * waits (an empty pipe polls 0), a partial line waits for the rest across
+ * polls, the writer closing is only "nothing new"; the trace is named
+ * "(stdin)" as tr_load names it, and fd 0 stays open after the free. */
+static void test_pipe(void)
+{
+    int p[2], saved = dup(STDIN_FILENO);
+    ASSERT(saved >= 0);
+    ASSERT_OK(pipe(p));
+    ASSERT_EQ(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+    close(p[0]);
+    tr_follow *f;
+    ASSERT_OK(tr_follow_open("-", &f));
+    ASSERT_EQ(tr_follow_poll(f), 0); /* nothing written: no wait, no trace */
+    ASSERT_NULL(tr_follow_trace(f));
+    const char *part1 = HEADER SPAWN1 RUN1;
+    ASSERT_EQ(write(p[1], part1, strlen(part1)), (long)strlen(part1));
+    ASSERT_EQ(write(p[1], SPAWN2, 25), 25); /* a line still being written */
+    ASSERT_EQ(tr_follow_poll(f), 2);
+    tr_trace *tr = tr_follow_trace(f);
+    ASSERT_NOT_NULL(tr);
+    ASSERT_STR_EQ(tr_trace_path(tr), "(stdin)");
+    ASSERT_EQ(tr_follow_offset(f), strlen(part1));
+    ASSERT_EQ(tr_follow_poll(f), 0);
+    const char *rest = &SPAWN2[25];
+    ASSERT_EQ(write(p[1], rest, strlen(rest)), (long)strlen(rest));
+    const char *part2 = YIELD1 RUN2 EXIT2 END;
+    ASSERT_EQ(write(p[1], part2, strlen(part2)), (long)strlen(part2));
+    close(p[1]);
+    ASSERT_EQ(tr_follow_poll(f), 5);
+    ASSERT(tr_follow_trace(f) == tr);
+    ASSERT_EQ(tr_nevents(tr), 7);
+    ASSERT_EQ(tr_ntasks(tr), 2);
+    ASSERT_EQ(tr_follow_ended(f), 1);
+    ASSERT_EQ(tr_follow_poll(f), 0); /* the writer gone: nothing new */
+    tr_follow_free(f);
+    ASSERT(fcntl(STDIN_FILENO, F_GETFD) >= 0);
+
+    /* a bad line on the pipe: the reader's message, named (stdin) */
+    ASSERT_OK(pipe(p));
+    ASSERT_EQ(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+    close(p[0]);
+    ASSERT_OK(tr_follow_open("-", &f));
+    const char *bad = HEADER SPAWN1 "{\"t\":5,\"ev\":\"run\"}\n";
+    ASSERT_EQ(write(p[1], bad, strlen(bad)), (long)strlen(bad));
+    ASSERT_EQ(tr_follow_poll(f), 1);
+    ASSERT_CMP(tr_follow_poll(f), <, 0);
+    ASSERT(strncmp(tr_last_error(), "(stdin):3: ", 11) == 0);
+    tr_follow_free(f);
+    close(p[1]);
+    ASSERT_EQ(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+}
+
 static const test_case cases[] = {
+    {"pipe", test_pipe},
     {"grow", test_grow},
     {"fetch_swap", test_fetch_swap},
     {"pieces", test_pieces},

@@ -452,6 +452,27 @@ static void test_window_events(void)
     fx_close();
 }
 
+/* A file dropped on the window (SDL_DROPFILE) goes through the translator
+ * as VW_A_DROP and asks the window to open it next, as Ctrl+O's Enter does
+ * (the view quits, open_path names it); a drop with no file does nothing. */
+static void test_drop(void)
+{
+    fx_open("small.jsonl");
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_DROPFILE;
+    ASSERT_EQ(feed(&e), 0); /* no file */
+    ASSERT_EQ(S.open_ready, 0);
+    char path[] = "/tmp/dropped trace.jsonl";
+    e.drop.file = path;
+    ASSERT_EQ(feed(&e), VW_A_DROP);
+    ASSERT_STR_EQ(vw__action_name(VW_A_DROP), "drop");
+    ASSERT_EQ(S.open_ready, 1);
+    ASSERT_EQ(S.quit, 1);
+    ASSERT_STR_EQ(S.open_path, "/tmp/dropped trace.jsonl");
+    fx_close();
+}
+
 /* Ctrl+O opens the "open trace" prompt; Enter with a path asks the window
  * to load it next (open_ready, and this view quits); Esc or an empty path
  * opens nothing. */
@@ -498,6 +519,7 @@ int main(int argc, char **argv)
         {"mouse", test_mouse},
         {"prompts", test_prompts},
         {"stalls", test_stalls},
+        {"drop", test_drop},
         {"copy", test_copy},
         {"copy_replay", test_copy_replay},
     {"copy_replay", test_copy_replay},

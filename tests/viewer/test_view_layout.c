@@ -538,10 +538,138 @@ static const char *panel_value(const char *key)
     return panel_texts_after(key, t, 1) == 1 ? t[0] : NULL;
 }
 
+/* What `coscope stats FILE --range ARG` prints (malloc'd). */
+static char *stats_range(const char *file, const char *arg)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s stats %s --range %s", COSCOPE_EXE, file, arg);
+    FILE *f = popen(cmd, "r");
+    ASSERT_NOT_NULL(f);
+    size_t n = 0, cap = 1 << 16;
+    char *out = malloc(cap);
+    ASSERT_NOT_NULL(out);
+    size_t got;
+    while ((got = fread(out + n, 1, cap - n - 1, f)) > 0)
+        n += got;
+    out[n] = '\0';
+    ASSERT_EQ(pclose(f), 0);
+    ASSERT_CMP(n, <, cap - 1);
+    return out;
+}
+
+/* The figures' rows the CLI prints first ("  KEY        VALUE"); the rows
+ * under them (a stall, a cause, a task) are indented two more. */
+static int range_top_key(const char *key)
+{
+    static const char *const top[] = {"range",  "loop",   "running", "ready",
+                                      "waiting", "stalls", "causes",  "tasks"};
+    for (size_t k = 0; k < sizeof top / sizeof top[0]; k++)
+        if (strcmp(key, top[k]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The range panel's rows, each as the CLI line that must say the same
+ * ("  KEY        VALUE", or indented two more under a figure), in order,
+ * up to its latency title; *more counts its "+N more" rows (the CLI lists
+ * all). The key and value of a row are the texts at the panel's left and
+ * at its value column on one y. */
+static int range_panel_lines(char lines[][512], int max, int *more, const char **lat)
+{
+    const vw_cmd *c, *head = NULL;
+    int k = 0, n = 0;
+    *more = 0;
+    *lat = NULL;
+    while ((c = fx_find(VW_CMD_TEXT, VW_R_PANEL, 0, k++)) && !head)
+        if (strcmp(vw__dl_str(&DL, c), "RANGE") == 0)
+            head = c;
+    ASSERT_NOT_NULL(head);
+    for (k--; (c = fx_find(VW_CMD_TEXT, VW_R_PANEL, 0, k)); k++) {
+        const char *t = vw__dl_str(&DL, c), *key = "", *value = t;
+        if (strncmp(t, "latency (", 9) == 0) {
+            *lat = t;
+            break;
+        }
+        const vw_cmd *v = fx_find(VW_CMD_TEXT, VW_R_PANEL, 0, k + 1);
+        if (c->x == head->x) { /* a key, then its value on the same y */
+            ASSERT(v && v->y == c->y && v->x > c->x);
+            key = t;
+            value = vw__dl_str(&DL, v);
+            k++;
+        }
+        if (value[0] == '+' && strstr(value, " more")) {
+            (*more)++;
+            continue;
+        }
+        ASSERT_CMP(n, <, max);
+        snprintf(lines[n++], 512, "%s%-10s %s\n", range_top_key(key) ? "  " : "    ", key,
+                 value);
+    }
+    ASSERT_NOT_NULL(*lat);
+    return n;
+}
+
+/* The range panel says what `coscope stats FILE --range ARG` prints: each
+ * of its rows is a line of the CLI's, in the CLI's order (the figures, the
+ * first VW_RANGE_ROWS stalls, causes and tasks); the latency title is the
+ * CLI's, and its bars are the CLI's non-empty buckets, heights in
+ * proportion (32 px for the largest). Returns the rows compared. */
+static int range_panel_equals_cli(const char *file, const char *arg, int want_more)
+{
+    char lines[64][512];
+    const char *lat;
+    int more;
+    fx_layout();
+    int n = range_panel_lines(lines, 64, &more, &lat);
+    ASSERT_EQ(more, want_more);
+    char *cli = stats_range(file, arg);
+    const char *at = cli;
+    for (int k = 0; k < n; k++) {
+        const char *hit = strstr(at, lines[k]);
+        if (!hit)
+            TEST__FAIL("panel row \"%.*s\" is not a line of the CLI's after:\n%s",
+                       (int)strlen(lines[k]) - 1, lines[k], at);
+        ASSERT(hit == cli || hit[-1] == '\n');
+        at = hit + strlen(lines[k]);
+    }
+    /* the histogram: "  latency (N)", then "    >= LO  ###  COUNT" rows */
+    char title[64];
+    snprintf(title, sizeof title, "\n  %s\n", lat);
+    const char *h = strstr(at - 1, title);
+    ASSERT_NOT_NULL(h);
+    uint64_t counts[64], most = 0;
+    int nb = 0;
+    for (const char *l = h + strlen(title); *l == ' ' && nb < 64;) {
+        const char *eol = strchr(l, '\n');
+        ASSERT_NOT_NULL(eol);
+        const char *num = eol;
+        while (num > l && num[-1] >= '0' && num[-1] <= '9')
+            num--;
+        counts[nb] = strtoull(num, NULL, 10);
+        most = counts[nb] > most ? counts[nb] : most;
+        nb++;
+        l = eol + 1;
+    }
+    ASSERT_CMP(nb, >, 0);
+    int bar = 1; /* the first RANGE rect is the band over the lanes */
+    for (int b = 0; b < nb; b++) {
+        if (!counts[b])
+            continue;
+        const vw_cmd *r = fx_find(VW_CMD_RECT, VW_R_RANGE, 0, bar++);
+        ASSERT_NOT_NULL(r);
+        ASSERT_EQ(r->h, (int)((counts[b] * 32 + most - 1) / most));
+    }
+    ASSERT_NULL(fx_find(VW_CMD_RECT, VW_R_RANGE, 0, bar));
+    free(cli);
+    return n;
+}
+
 /* Shift+drag over 10..50 ms selects that range; once the button is let go
  * the panel shows what `coscope stats FILE --range 10ms..50ms` prints, the
- * same figures in the same words (both from tr_range_stats), a band over
- * the lanes and the latency histogram as bars. Esc clears it. */
+ * same figures in the same words (both from tr_range_stats): the loop's
+ * share, time per state, the 3 stalls overlapping it and the 2 causes they
+ * waited behind, each task's time, the latency histogram as bars; a band
+ * over the lanes. Esc clears it. */
 static void test_range_panel(void)
 {
     fx_open("stalls.jsonl");
@@ -560,34 +688,15 @@ static void test_range_panel(void)
     ASSERT_EQ(S.range_t0, 10000000);
     ASSERT_EQ(S.range_t1, 50000000);
     ASSERT_EQ(S.t0, 0); /* a range drag does not pan */
-    fx_layout();
-    char cmd[2048], line[256];
-    snprintf(cmd, sizeof cmd, "%s stats %s/stalls.jsonl --range 10ms..50ms",
-             COSCOPE_EXE, VIEW_DATA);
-    FILE *f = popen(cmd, "r");
-    ASSERT_NOT_NULL(f);
-    static const char *const keys[] = {"range", "loop", "running", "ready",
-                                       "waiting", "stalls"};
-    int matched = 0;
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-            char key[16];
-            snprintf(key, sizeof key, "  %-10s ", keys[k]);
-            if (strncmp(line, key, strlen(key)) != 0)
-                continue;
-            const char *v = panel_value(keys[k]);
-            ASSERT_NOT_NULL(v);
-            ASSERT_STR_EQ(v, line + strlen(key));
-            matched++;
-        }
-    }
-    ASSERT_EQ(pclose(f), 0);
-    ASSERT_EQ(matched, 6);
+    /* range, loop, 3 states, stalls + 3, causes + 2, tasks + 2 */
+    ASSERT_EQ(range_panel_equals_cli(VIEW_DATA "/stalls.jsonl", "10ms..50ms", 0), 15);
     ASSERT_STR_EQ(panel_value("loop"), "busy 30.6 ms (76.5%)");
     ASSERT_STR_EQ(panel_value("victim (2)"),
                   "100 \xc2\xb5s / 30.1 ms / 9.80 ms");
     ASSERT_STR_EQ(panel_value("hog (1)"), "30.2 ms / 100 \xc2\xb5s / 4.90 ms");
+    ASSERT_STR_EQ(panel_value("blocked"), "hog (1) at 100 \xc2\xb5s for 40.0 ms");
+    ASSERT_STR_EQ(panel_value("run"), "hog (1): 2 stalls, 60.2 ms");
+    ASSERT_STR_EQ(panel_value("io"), "victim (2): 1 stall, 9.80 ms");
     /* the band over the lanes, its two edges, and 2 histogram bars */
     const vw_cmd *band = fx_find(VW_CMD_RECT, VW_R_RANGE, 0, 0);
     ASSERT_NOT_NULL(band);
@@ -600,6 +709,31 @@ static void test_range_panel(void)
     fx_layout();
     ASSERT_EQ(fx_count(VW_CMD_RECT, VW_R_RANGE, 0), 0);
     ASSERT_NULL(panel_value("running"));
+    fx_close();
+}
+
+/* A range with more stalls and tasks than the panel lists (the sample
+ * stall.jsonl, 25..100 ms: 9 stalls, 4 causes, 9 tasks): its first
+ * VW_RANGE_ROWS of each are the CLI's first, in the CLI's order, under
+ * "+3 more"; the figures above them and the histogram the same. */
+static void test_range_panel_long(void)
+{
+    fx_open(TRACES_DIR "/stall.jsonl");
+    window(0, 96000000); /* 100 us a pixel */
+    vw_action down = {.kind = VW_A_MOUSE_DOWN, .x = TL_X + 250, .y = LANES_Y + 30, .amount = 1};
+    vw_action up = {.kind = VW_A_MOUSE_UP, .x = TL_X + 1000, .y = LANES_Y + 40};
+    vw__apply(&S, &M, &down);
+    vw__apply(&S, &M, &up);
+    ASSERT_EQ(S.range_t0, 25000000);
+    ASSERT_EQ(S.range_t1, 100000000);
+    ASSERT_EQ(S.range.nstalls, 9);
+    ASSERT_EQ(S.range.ncauses, 4);
+    ASSERT_EQ(S.range.ntasks, 9);
+    /* range, loop, 3 states, stalls + 6, causes + 4, tasks + 6 */
+    ASSERT_EQ(range_panel_equals_cli(TRACES_DIR "/stall.jsonl", "25ms..100ms", 2), 24);
+    ASSERT_STR_EQ(panel_value("stalls"), "9");
+    ASSERT_STR_EQ(panel_value("contention"), "holder (3): 2 stalls, 150 ms");
+    fx_close();
 }
 
 /* Whether some text command of this role reads exactly s. */
@@ -805,10 +939,12 @@ static void test_help_over_tooltip(void)
     fx_close();
 }
 
-/* The window title names the file, without its directory. */
+/* The window title names the file, without its directory; standard input
+ * is "(stdin)", as the reader calls it. */
 static void test_title(void)
 {
     char buf[64];
+    ASSERT_STR_EQ(vw__title(buf, sizeof buf, "-"), "(stdin) \xe2\x80\x94 coscope");
     ASSERT_STR_EQ(vw__title(buf, sizeof buf, "traces/stall.jsonl"),
                   "stall.jsonl \xe2\x80\x94 coscope");
     ASSERT_STR_EQ(vw__title(buf, sizeof buf, "run.jsonl"),
@@ -911,6 +1047,22 @@ static void test_scale(void)
     ASSERT_NOT_NULL(t);
     ASSERT_EQ(t->y, 2 * LANES_Y + (2 * LANE_H - 15) / 2);
     fx_close();
+}
+
+/* The UI scale follows the display: its DPI over 96 (a 192-dpi screen is
+ * 2), clamped to 0.5 .. 4; --scale wins over it; an unknown DPI (headless,
+ * or SDL cannot say) is 1. */
+static void test_scale_dpi(void)
+{
+    ASSERT(vw__scale_for(0, 192) == 2.0);
+    ASSERT(vw__scale_for(0, 96) == 1.0);
+    ASSERT(vw__scale_for(0, 144) == 1.5);
+    ASSERT(vw__scale_for(0, 1000) == VW_SCALE_MAX);
+    ASSERT(vw__scale_for(0, 24) == VW_SCALE_MIN);
+    ASSERT(vw__scale_for(0, 0) == 1.0);
+    ASSERT(vw__scale_for(0, -5) == 1.0);
+    ASSERT(vw__scale_for(1.25, 192) == 1.25);
+    ASSERT(vw__scale_for(3, 0) == 3.0);
 }
 
 static void mouse(int kind, int x, int y)
@@ -1017,8 +1169,10 @@ int main(int argc, char **argv)
         {"times", test_times},
         {"title", test_title},
         {"range_panel", test_range_panel},
+        {"range_panel_long", test_range_panel_long},
         {"ruler_ticks", test_ruler_ticks},
         {"scale", test_scale},
+        {"scale_dpi", test_scale_dpi},
         {"label_resize", test_label_resize},
         {"ending", test_ending},
         {NULL, NULL},

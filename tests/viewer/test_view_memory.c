@@ -101,6 +101,7 @@ static void test_restore(void)
     char key[4096], path[1024];
     snprintf(path, sizeof path, "%s/small.jsonl", VIEW_DATA);
     ASSERT_OK(vw__memory_key(path, key, sizeof key));
+    ASSERT_EQ(vw__memory_key("-", key + 2048, 2048), -1); /* stdin: nothing to remember */
     /* the view as the user left it */
     S.t0 = 1000000;
     S.t1 = 3500000;

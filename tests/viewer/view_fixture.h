@@ -27,7 +27,8 @@ static const vw_measure FAKE_MS = {fake_text_w, NULL, 15};
 static inline void fx_open(const char *name)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s", VIEW_DATA, name);
+    snprintf(path, sizeof path, "%s%s%s", name[0] == '/' ? "" : VIEW_DATA,
+             name[0] == '/' ? "" : "/", name); /* an absolute path as it is */
     tr_trace *tr = NULL;
     tr_load_opts lo = TR_LOAD_OPTS_INIT;
     ASSERT_OK(tr_load(path, &lo, &tr));

@@ -65,6 +65,13 @@ typedef int (*cli_prog_opt)(void *o, int argc, char **argv, int *i);
  * when no PROG follows. */
 int cli__prog_args(const char *cmd, int argc, char **argv, cli_prog_opt opt, void *o,
                    void (*usage)(FILE *), const char *missing, int *code);
+/* `stats --range`: the range's figures as text or JSON to f; 0 or -ENOMEM. */
+int cli__stats_range(const tr_trace *tr, int64_t t0, int64_t t1, int json, FILE *f);
+/* A log2 histogram as text rows under "  TITLE (N)" / as ,"KEY":[[LO,N],...]. */
+void cli__print_hist(FILE *f, const char *title, const tr_hist *h);
+void cli__json_hist(FILE *f, const char *key, const tr_hist *h);
+/* What FILE is called in output: "(stdin)" for "-", as the reader says. */
+const char *cli__input_name(const char *path);
 
 /* Loads a trace; on failure prints the reader's "file:line: what" to stderr
  * and returns CLI_BAD with *out NULL. Warnings go to stderr prefixed

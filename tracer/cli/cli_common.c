@@ -150,6 +150,11 @@ int cli__opt_value(int argc, char **argv, int *i, const char *name,
     return 1;
 }
 
+const char *cli__input_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "(stdin)" : path;
+}
+
 int cli__is_help(const char *arg)
 {
     return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;

@@ -46,9 +46,8 @@ int cli__validate(int argc, char **argv)
     if (cli__load(path, &tr) != CLI_OK)
         return CLI_BAD;
     const tr_header *h = tr_head(tr);
-    printf("%s: ok, %zu events, %zu tasks, %s", strcmp(path, "-") ? path : "(stdin)",
-           tr_nevents(tr),
-           tr_ntasks(tr), cli__dur(dur, sizeof dur, h->duration));
+    printf("%s: ok, %zu events, %zu tasks, %s", cli__input_name(path),
+           tr_nevents(tr), tr_ntasks(tr), cli__dur(dur, sizeof dur, h->duration));
     if (h->truncated)
         printf(", truncated");
     if (h->end_dropped)

@@ -115,6 +115,12 @@ static int parse_opts(int argc, char **argv, rp_opts *o, int *code)
         *code = cli__usage_error("replay", "%s", needs);
         return -1;
     }
+    if (strcmp(o->trace, "-") == 0) { /* the log is found by FILE's name */
+        *code = cli__usage_error("replay", "FILE cannot be - (standard input): the "
+                                 "replay log is found beside the trace file "
+                                 "(its stem + .replay)");
+        return -1;
+    }
     if (o->gdb_x && !o->gdb) {
         *code = cli__usage_error("replay", "--gdb-x goes with --gdb");
         return -1;

@@ -17,7 +17,7 @@ static void usage(FILE *f)
 {
     fputs("usage: coscope stats FILE [--json] [--sort busy|latency|polls|name] "
           "[--task TASK]\n"
-          "       coscope stats FILE --range FROM..TO\n"
+          "       coscope stats FILE --range FROM..TO [--json]\n"
           "\n"
           "Prints the run's summary (duration, tasks, events, loop busy / "
           "idle,\n"
@@ -33,8 +33,10 @@ static void usage(FILE *f)
           "printed\n"
           "                (\"fetch (3)\") or a name only one task has\n"
           "  --range FROM..TO  figures for that time range only (\"10ms..50ms\"):\n"
-          "                time per state, loop busy share, stalls, latency\n"
-          "                histogram (the viewer's Shift+drag panel)\n"
+          "                the loop's busy share, time per state, the stalls\n"
+          "                overlapping it and their causes, each task's time per\n"
+          "                state, the scheduling-latency histogram (the viewer's\n"
+          "                Shift+drag panel shows the same)\n"
           "\n"
           "exit: 0 ok, 1 bad trace or unknown task, 2 usage\n",
           f);
@@ -139,7 +141,7 @@ static void print_pcts(FILE *f, const char *label, int64_t p50, int64_t p90,
 
 /* A log2 histogram as rows of '#' bars, from the first to the last
  * non-empty bucket: "  ≥ 4.10 µs  ######        12". */
-static void print_hist(FILE *f, const char *title, const tr_hist *h)
+void cli__print_hist(FILE *f, const char *title, const tr_hist *h)
 {
     int lo = -1, hi = -1;
     uint64_t most = 0;
@@ -177,11 +179,11 @@ static void print_hists(const tr_trace *tr, uint32_t task, FILE *f)
     tr_hist run, lat;
     if (tr_histograms(tr, task, &run, &lat) != 0)
         return;
-    print_hist(f, "run slices", &run);
-    print_hist(f, "scheduling latency", &lat);
+    cli__print_hist(f, "run slices", &run);
+    cli__print_hist(f, "scheduling latency", &lat);
 }
 
-static void json_hist(FILE *f, const char *key, const tr_hist *h)
+void cli__json_hist(FILE *f, const char *key, const tr_hist *h)
 {
     int first = 1;
     fprintf(f, ",\"%s\":[", key);
@@ -200,8 +202,8 @@ static void json_hists(const tr_trace *tr, uint32_t task, FILE *f)
     tr_hist run, lat;
     if (tr_histograms(tr, task, &run, &lat) != 0)
         return;
-    json_hist(f, "run_hist", &run);
-    json_hist(f, "latency_hist", &lat);
+    cli__json_hist(f, "run_hist", &run);
+    cli__json_hist(f, "latency_hist", &lat);
 }
 
 static void print_summary(const tr_trace *tr, FILE *f)
@@ -235,35 +237,6 @@ static void print_summary(const tr_trace *tr, FILE *f)
     print_pcts(f, "run slice", s->run_p50, s->run_p90, s->run_p99, s->run_max);
     print_pcts(f, "latency", s->lat_p50, s->lat_p90, s->lat_p99, s->lat_max);
     print_hists(tr, 0, f);
-}
-
-/* --range: the same figures as the viewer's range panel (tr_range_stats),
- * then each task with time in the range. */
-static void print_range(const tr_trace *tr, const tr_range *r, FILE *f)
-{
-    char a[32], b[32], d[32], p[32];
-    int64_t span = r->loop_busy + r->loop_idle;
-    fprintf(f, "  %-10s %s .. %s (%s)\n", "range", cli__dur(a, sizeof a, r->t0),
-            cli__dur(b, sizeof b, r->t1), cli__dur(d, sizeof d, r->t1 - r->t0));
-    fprintf(f, "  %-10s busy %s (%s)\n", "loop",
-            cli__dur(a, sizeof a, r->loop_busy), tr_fmt_pct(p, sizeof p, r->loop_busy, span));
-    fprintf(f, "  %-10s %s\n", "running", cli__dur(a, sizeof a, r->state_ns[TR_ST_RUNNING]));
-    fprintf(f, "  %-10s %s\n", "ready", cli__dur(a, sizeof a, r->state_ns[TR_ST_READY]));
-    fprintf(f, "  %-10s %s\n", "waiting", cli__dur(a, sizeof a, r->state_ns[TR_ST_WAITING]));
-    fprintf(f, "  %-10s %zu\n", "stalls", r->nstalls);
-    for (size_t k = 0; k < tr_ntasks(tr); k++) {
-        int64_t ns[TR_ST__COUNT];
-        const tr_task *t = &tr_tasks(tr)[k];
-        tr_range_task(tr, t->id, r->t0, r->t1, ns);
-        if (!ns[TR_ST_RUNNING] && !ns[TR_ST_READY] && !ns[TR_ST_WAITING])
-            continue;
-        char raw[128], label[160];
-        fprintf(f, "  %s: running %s, ready %s, waiting %s\n",
-                cli__esc(label, sizeof label, cli__task_label(tr, t->id, raw, sizeof raw)),
-                cli__dur(a, sizeof a, ns[TR_ST_RUNNING]), cli__dur(b, sizeof b, ns[TR_ST_READY]),
-                cli__dur(d, sizeof d, ns[TR_ST_WAITING]));
-    }
-    print_hist(f, "latency", &r->lat);
 }
 
 static int print_table(const tr_trace *tr, const tr_task **v, FILE *f)
@@ -579,8 +552,8 @@ static int parse_opts(int argc, char **argv, stats_opts *o)
         return cli__usage_error("stats", "missing FILE");
     if (range_arg && (rc = range_of(range_arg, o)) != 0)
         return rc;
-    if (range_arg && (o->json || o->task))
-        return cli__usage_error("stats", "--range goes without --json and --task");
+    if (range_arg && o->task)
+        return cli__usage_error("stats", "--range goes without --task");
     return CLI_OK;
 }
 
@@ -596,7 +569,7 @@ static int report_task(const tr_trace *tr, const stats_opts *o)
         fprintf(stderr,
                 rc == -EEXIST ? "coscope: %s: several tasks are named %s; give an id\n"
                               : "coscope: %s: no task %s\n",
-                o->path, o->task);
+                cli__input_name(o->path), o->task);
         return CLI_BAD;
     }
     if (o->json) {
@@ -648,9 +621,10 @@ int cli__stats(int argc, char **argv)
     if (cli__load_analyzed(o.path, &(tr_analysis_opts)TR_ANALYSIS_OPTS_INIT, &tr) != CLI_OK)
         return CLI_BAD;
     if (o.has_range) {
-        tr_range r;
-        tr_range_stats(tr, o.r0, o.r1, &r);
-        print_range(tr, &r, stdout);
+        if (cli__stats_range(tr, o.r0, o.r1, o.json, stdout) != 0) {
+            fprintf(stderr, "coscope: out of memory\n");
+            rc = CLI_BAD;
+        }
     } else if (o.task) {
         rc = report_task(tr, &o);
     } else if (report_all(tr, &o) != 0) {

@@ -9,6 +9,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -137,7 +138,7 @@ static void print_head(const tr_trace *tr, const char *path, const top_row *rows
     char end[1024];
     tr_ending how = tr_trace_ending(tr, NULL);
     fputs("coscope top: ", f);
-    cli__fput_esc(path, f);
+    cli__fput_esc(cli__input_name(path), f);
     fprintf(f, " at %s (", cli__dur(dur, sizeof dur, s->duration));
     cli__fput_esc(how == TR_ENDING_NONE  ? "still being written or cut short"
                   : how == TR_ENDING_END ? "ended"
@@ -267,26 +268,35 @@ static void on_sig(int sig)
     stop_req = 1;
 }
 
-static void term_restore(void)
+static void term_restore(int keys)
 {
     if (tio_saved)
-        tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+        tcsetattr(keys, TCSANOW, &saved_tio);
     tio_saved = 0;
+    if (keys > STDIN_FILENO)
+        close(keys);
     fputs("\033[?25h\033[?1049l", stdout); /* cursor back, main screen */
     fflush(stdout);
 }
 
-/* Keys without Enter and no echo; the alternate screen, cursor hidden. */
-static void term_setup(void)
+/* Keys without Enter and no echo; the alternate screen, cursor hidden.
+ * The keys come from standard input, or from the terminal (/dev/tty) when
+ * standard input is the trace ("-"); -1 when there is none: then only a
+ * signal ends the view. */
+static int term_setup(const char *path)
 {
-    if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_tio) == 0) {
+    int fd = STDIN_FILENO;
+    if (strcmp(path, "-") == 0)
+        fd = open("/dev/tty", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd >= 0 && isatty(fd) && tcgetattr(fd, &saved_tio) == 0) {
         struct termios raw = saved_tio;
         raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
         raw.c_cc[VMIN] = 0;
         raw.c_cc[VTIME] = 0;
-        tio_saved = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+        tio_saved = tcsetattr(fd, TCSANOW, &raw) == 0;
     }
     fputs("\033[?1049h\033[?25l", stdout);
+    return fd;
 }
 
 /* The live view follows the file (tr_follow): each refresh reads only the
@@ -313,13 +323,13 @@ static tr_trace *live_load(const char *path)
         tr_analyze(tr, &(tr_analysis_opts)TR_ANALYSIS_OPTS_INIT) != 0)
         snprintf(live_err, sizeof live_err, "coscope: out of memory");
     if (!tr && !live_err[0])
-        snprintf(live_err, sizeof live_err, "%s: no header line yet", path);
+        snprintf(live_err, sizeof live_err, "%s: no header line yet", cli__input_name(path));
     return tr;
 }
 
-/* Redraws, then waits up to a second for a key; 0 when it is time to stop
- * (q, end of input). */
-static int live_step(const char *path)
+/* Redraws, then waits up to a second for a key on `keys` (-1: none); 0
+ * when it is time to stop (q, end of input). */
+static int live_step(const char *path, int keys)
 {
     struct winsize ws = {0};
     size_t rows = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4
@@ -331,17 +341,19 @@ static int live_step(const char *path)
         if (live_err[0])
             printf("stopped following: %s\n", live_err);
     } else {
-        printf("coscope top: waiting for a trace in %s (%s)\n", path, live_err);
+        printf("coscope top: waiting for a trace in %s (%s)\n", cli__input_name(path),
+               live_err);
     }
     printf("sort: %s  (b p l s n i sort, q quits)", sorts[sort_key].name);
     fflush(stdout);
     fd_set in;
     FD_ZERO(&in);
-    FD_SET(STDIN_FILENO, &in);
+    if (keys >= 0)
+        FD_SET(keys, &in);
     struct timeval tv = {1, 0};
-    if (select(STDIN_FILENO + 1, &in, NULL, NULL, &tv) > 0) {
+    if (select(keys + 1, &in, NULL, NULL, &tv) > 0) {
         char c;
-        if (read(STDIN_FILENO, &c, 1) != 1 || c == 'q')
+        if (read(keys, &c, 1) != 1 || c == 'q')
             return 0;
         for (int k = 0; k < SORT__N; k++)
             if (c == sorts[k].key)
@@ -363,10 +375,10 @@ int cli__top_live(const char *path, int (*ended)(void *), void *arg)
         sigaction(SIGINT, &sa, &old_int);
         sigaction(SIGTERM, &sa, &old_term);
     }
-    term_setup();
-    while (!stop_req && !(ended && ended(arg)) && live_step(path))
+    int keys = term_setup(path);
+    while (!stop_req && !(ended && ended(arg)) && live_step(path, keys))
         ;
-    term_restore();
+    term_restore(keys);
     tr_follow_free(live_f);
     live_f = NULL;
     if (!ended) {

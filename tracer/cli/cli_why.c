@@ -189,11 +189,13 @@ int cli__why(int argc, char **argv)
         char esc[256];
         cli__esc(esc, sizeof esc, task_arg);
         if (rc == -EEXIST)
-            fprintf(stderr, "coscope: %s: several tasks are named %s; give an id\n", path, esc);
+            fprintf(stderr, "coscope: %s: several tasks are named %s; give an id\n",
+                    cli__input_name(path), esc);
         else if (rc != 0 || !t->nspans)
-            fprintf(stderr, "coscope: %s: no task %s\n", path, esc);
+            fprintf(stderr, "coscope: %s: no task %s\n", cli__input_name(path), esc);
         else
-            fprintf(stderr, "coscope: %s: task %s did not exist at that time\n", path, esc);
+            fprintf(stderr, "coscope: %s: task %s did not exist at that time\n",
+                    cli__input_name(path), esc);
         tr_free(tr);
         return CLI_BAD;
     }

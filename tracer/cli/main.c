@@ -27,7 +27,7 @@ static const struct {
      "list blocked loops, long latencies and waits, "
      "deadlocks"},
     {"stats", cli__stats, "loop and per-task statistics"},
-    {"export", cli__export, "write Chrome Trace Event JSON (Perfetto)"},
+    {"export", cli__export, "write Chrome Trace Event JSON or a Perfetto trace"},
     {"validate", cli__validate, "check a trace"},
     {"view", cli__view, "open the timeline viewer"},
     {"why", cli__why, "why was a task not running then: its blame chain"},
@@ -52,10 +52,10 @@ static void usage(FILE *f)
           "  coscope record [-o FILE] [--flight 2s|64MB | --top] -- PROG [ARGS...]\n"
           "  coscope stalls FILE [--threshold MS] [--json] [--fail-on-stall]\n"
           "  coscope stats FILE [--json] [--sort busy|latency|polls|name] "
-          "[--task TASK]\n"
-          "  coscope export FILE --chrome [-o OUT.json]\n"
+          "[--task TASK | --range FROM..TO]\n"
+          "  coscope export FILE --chrome|--perfetto [-o OUT]\n"
           "  coscope validate FILE\n"
-          "  coscope view FILE [...]\n"
+          "  coscope view [--follow] FILE [--at TIME] [--window DUR] [--scale F] [...]\n"
           "  coscope why FILE TASK [--at TIME] [--json]\n"
           "  coscope top FILE [--once [--json]] [--sort busy|polls|latency|stalls|name|id]\n"
           "  coscope replay FILE [--stop-at EVENT|TIME] [--gdb] -- PROG [ARGS...]\n"
@@ -66,7 +66,9 @@ static void usage(FILE *f)
           "2s; a bare number is milliseconds everywhere\n"
           "\n"
           "FILE may be - for standard input (a pipe is read into memory, at "
-          "most 1 GiB)\n"
+          "most 1 GiB;\n"
+          "top and view --follow follow a growing pipe; replay needs a "
+          "FILE)\n"
           "\n"
           "'coscope COMMAND --help' describes a command.\n"
           "\n"
@@ -78,7 +80,12 @@ static void usage(FILE *f)
           "environment: COSCOPE_PROGRESS=1 shows a loading progress line on "
           "stderr,\n"
           "=0 never; by default it shows for traces of 16 MB or more when "
-          "stderr is a terminal\n",
+          "stderr is a terminal.\n"
+          "The runtime reads COSCOPE_TRACE, COSCOPE_FLIGHT, COSCOPE_FLIGHT_STALL,\n"
+          "COSCOPE_STACKS, COSCOPE_STACK_KB, COSCOPE_DEADLOCK, COSCOPE_SEED,\n"
+          "COSCOPE_TRACE_CLOCK and, for replays, COSCOPE_REPLAY_LOG, COSCOPE_REPLAY,\n"
+          "COSCOPE_STOP_AT; the viewer COSCOPE_FONT and XDG_STATE_HOME (where it\n"
+          "remembers windows and files). See coscope(1).\n",
           f);
 }
 

@@ -9,12 +9,16 @@
  * aside, tr_follow_swap swaps it in: a viewer fetches on a thread while it
  * draws the trace it has). Nothing is read or parsed twice; the rebuild costs O(events) (plus the caller's tr_analyze), which
  * is why callers poll a few times a second at most.
+ * Standard input ("-", named "(stdin)") and named pipes are followed too:
+ * a poll takes what has come without waiting (poll(2), so stdin's flags
+ * are left alone) and keeps a partial last line for the next.
  * A bad line ends the following there (a sticky error, "file:line: what"):
  * the lines before it in the same poll are kept when the parser found it;
  * when the model finds it (a task never spawned) the whole poll is undone.
  * Either way the trace shown stays a valid one. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +30,10 @@
 
 /* The most read (and parsed) in one step; a poll takes as many as there are. */
 #define BLOCK ((size_t)16 << 20)
+/* A pipe is read this much at a time, and at most STREAM_POLL_MAX a poll so
+ * that a writer faster than the parser cannot hold a poll forever. */
+#define STREAM_READ ((size_t)1 << 20)
+#define STREAM_POLL_MAX (4 * BLOCK)
 
 /* What a poll may have to undo: raw's sizes before it. */
 typedef struct mark {
@@ -39,6 +47,9 @@ typedef struct mark {
 struct tr_follow {
     char *path;
     int fd;
+    int stream;      /* a pipe: read as it comes, no offsets, no size */
+    char *pend;      /* a pipe's bytes read but not taken (a partial line) */
+    size_t npend, pendcap;
     uint64_t off;    /* bytes of whole lines consumed */
     uint64_t nlines; /* lines consumed */
     tr_trace *raw;   /* events in file order, a line each; NULL before line 1 */
@@ -63,6 +74,31 @@ static int stop(tr_follow *f, int err)
     return err;
 }
 
+/* The descriptor to follow path on: standard input for "-" (a duplicate,
+ * so freeing the follow leaves fd 0 open), else the file opened without
+ * waiting for a FIFO's writer. *stream: a pipe or FIFO. */
+static int open_input(const char *path, const char *name, int *stream)
+{
+    int fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
+                                    : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        int e = errno;
+        tr__set_error("%s: %s", name, strerror(e));
+        if (fd >= 0)
+            close(fd);
+        return -e;
+    }
+    *stream = S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode);
+    if (!S_ISREG(sb.st_mode) && !*stream) {
+        tr__set_error("%s: following needs a regular file (one being written) or a pipe",
+                      name);
+        close(fd);
+        return -EINVAL;
+    }
+    return fd;
+}
+
 int tr_follow_open(const char *path, tr_follow **out)
 {
     if (!out)
@@ -72,28 +108,20 @@ int tr_follow_open(const char *path, tr_follow **out)
         tr__set_error("(null): no path");
         return -EINVAL;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    struct stat sb;
-    if (fd < 0 || fstat(fd, &sb) != 0) {
-        int e = errno;
-        tr__set_error("%s: %s", path, strerror(e));
-        if (fd >= 0)
-            close(fd);
-        return -e;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        tr__set_error("%s: following needs a regular file (one being written)", path);
-        close(fd);
-        return -EINVAL;
-    }
+    const char *name = strcmp(path, "-") == 0 ? "(stdin)" : path; /* as tr_load says */
+    int stream = 0;
+    int fd = open_input(path, name, &stream);
+    if (fd < 0)
+        return fd;
     tr_follow *f = calloc(1, sizeof *f);
-    if (!f || !(f->path = strdup(path))) {
+    if (!f || !(f->path = strdup(name))) {
         free(f);
         close(fd);
-        tr__set_error("%s: out of memory", path);
+        tr__set_error("%s: out of memory", name);
         return -ENOMEM;
     }
     f->fd = fd;
+    f->stream = stream;
     *out = f;
     return 0;
 }
@@ -103,6 +131,7 @@ void tr_follow_free(tr_follow *f)
     if (!f)
         return;
     close(f->fd);
+    free(f->pend);
     tr_free(f->raw);
     tr_free(f->tr);
     tr_free(f->next);
@@ -409,13 +438,37 @@ static long read_block(tr_follow *f, char *buf, size_t want)
     return (long)got;
 }
 
+/* Takes the whole lines at the start of buf[0..got); *used: their bytes
+ * (0 while the last line is still being written, unless it is over-long). */
+static int take_whole(tr_follow *f, const char *buf, size_t got, size_t *used, int *took)
+{
+    *used = 0;
+    const char *nl = got ? memrchr(buf, '\n', got) : NULL;
+    if (!nl) {
+        if (got <= TR__MAX_LINE + 1)
+            return 0;
+        tr__set_error("%s:%llu: line longer than 1 MiB", f->path,
+                      (unsigned long long)f->nlines + 1);
+        return -EINVAL;
+    }
+    size_t len = (size_t)(nl - buf) + 1;
+    uint64_t before = f->off;
+    int rc = take_lines(f, buf, len);
+    *took |= rc == 0 || f->off != before;
+    if (rc == 0) {
+        f->off += len;
+        *used = len;
+    }
+    return rc;
+}
+
 /* Takes every whole line up to `size`; *took says whether any were. */
 static int read_lines(tr_follow *f, uint64_t size, int *took)
 {
     char *buf = NULL;
-    size_t cap = 0;
+    size_t cap = 0, used = 1;
     int rc = 0;
-    while (rc == 0 && f->off < size) {
+    while (rc == 0 && used && f->off < size) {
         size_t want = size - f->off < BLOCK ? (size_t)(size - f->off) : BLOCK;
         if (want > cap) { /* as much as came, up to a block: appends are small */
             char *nb = realloc(buf, want);
@@ -432,23 +485,60 @@ static int read_lines(tr_follow *f, uint64_t size, int *took)
             rc = (int)got;
             break;
         }
-        const char *nl = got ? memrchr(buf, '\n', (size_t)got) : NULL;
-        if (!nl) { /* a line still being written, unless it is over-long */
-            if ((size_t)got > TR__MAX_LINE + 1) {
-                tr__set_error("%s:%llu: line longer than 1 MiB", f->path,
-                              (unsigned long long)f->nlines + 1);
-                rc = -EINVAL;
-            }
-            break;
-        }
-        size_t len = (size_t)(nl - buf) + 1;
-        uint64_t before = f->off;
-        rc = take_lines(f, buf, len);
-        *took |= rc == 0 || f->off != before;
-        if (rc == 0)
-            f->off += len;
+        rc = take_whole(f, buf, (size_t)got, &used, took);
     }
     free(buf);
+    return rc;
+}
+
+/* One read of what a pipe has now (never waiting) onto f->pend: bytes
+ * read, 0 when nothing is there (or its writer is gone), or an error. */
+static long read_some(tr_follow *f)
+{
+    struct pollfd p = {.fd = f->fd, .events = POLLIN};
+    if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR)))
+        return 0;
+    if (f->pendcap - f->npend < STREAM_READ) {
+        char *nb = realloc(f->pend, f->npend + STREAM_READ);
+        if (!nb) {
+            tr__set_error("%s: out of memory", f->path);
+            return -ENOMEM;
+        }
+        f->pend = nb;
+        f->pendcap = f->npend + STREAM_READ;
+    }
+    ssize_t r;
+    do
+        r = read(f->fd, f->pend + f->npend, f->pendcap - f->npend);
+    while (r < 0 && errno == EINTR);
+    if (r < 0 && errno != EAGAIN) {
+        int e = errno;
+        tr__set_error("%s: %s", f->path, strerror(e));
+        return -e;
+    }
+    if (r > 0)
+        f->npend += (size_t)r;
+    return r > 0 ? (long)r : 0;
+}
+
+/* A pipe: its whole lines as they come; the partial last one waits in
+ * f->pend for the rest. */
+static int read_stream(tr_follow *f, int *took)
+{
+    size_t total = 0;
+    int rc = 0;
+    while (rc == 0 && total < STREAM_POLL_MAX) {
+        long got = read_some(f);
+        if (got <= 0) {
+            rc = (int)got;
+            break;
+        }
+        total += (size_t)got;
+        size_t used;
+        rc = take_whole(f, f->pend, f->npend, &used, took);
+        memmove(f->pend, f->pend + used, f->npend - used);
+        f->npend -= used;
+    }
     return rc;
 }
 
@@ -467,20 +557,24 @@ long tr_follow_fetch(tr_follow *f)
         tr__set_error("%s", f->msg);
         return f->err;
     }
-    struct stat sb;
-    if (fstat(f->fd, &sb) != 0) {
-        tr__set_error("%s: %s", f->path, strerror(errno));
-        return stop(f, -errno);
-    }
-    if ((uint64_t)sb.st_size < f->off) {
-        tr__set_error("%s: shrank to %lld bytes after %llu were read (cut or rewritten)",
-                      f->path, (long long)sb.st_size, (unsigned long long)f->off);
-        return stop(f, -EINVAL);
-    }
     mark m = take_mark(f);
     size_t nev0 = m.nev;
-    int took = 0;
-    int rc = read_lines(f, (uint64_t)sb.st_size, &took);
+    int took = 0, rc;
+    if (f->stream) {
+        rc = read_stream(f, &took);
+    } else {
+        struct stat sb;
+        if (fstat(f->fd, &sb) != 0) {
+            tr__set_error("%s: %s", f->path, strerror(errno));
+            return stop(f, -errno);
+        }
+        if ((uint64_t)sb.st_size < f->off) {
+            tr__set_error("%s: shrank to %lld bytes after %llu were read (cut or rewritten)",
+                          f->path, (long long)sb.st_size, (unsigned long long)f->off);
+            return stop(f, -EINVAL);
+        }
+        rc = read_lines(f, (uint64_t)sb.st_size, &took);
+    }
     if (rc != 0)
         stop(f, rc);
     if (took && f->raw && (f->raw->nev != nev0 || (!f->tr && !f->next))) {

@@ -121,9 +121,11 @@ void tr_free(tr_trace *tr); /* NULL is a no-op */
  * every pointer and index read from it before the poll is stale. That
  * rebuild is O(events): poll at most a few times a second. */
 typedef struct tr_follow tr_follow;
-/* Opens a regular file to follow (nothing is read yet). 0 and *out, or a
- * negative errno (-ENOENT; -EINVAL for what is not a regular file) with
- * tr_last_error() set. */
+/* Opens a file to follow (nothing is read yet): a regular file, a named
+ * pipe, or "-" for standard input (named "(stdin)" in messages, as by
+ * tr_load; f reads a duplicate of fd 0, and a pipe's polls never wait).
+ * 0 and *out, or a negative errno (-ENOENT; -EINVAL for what is neither a
+ * regular file nor a pipe, e.g. a terminal) with tr_last_error() set. */
 int tr_follow_open(const char *path, tr_follow **out);
 /* Reads the whole lines appended since the last poll. Returns how many
  * events they added (0: the trace did not change, except that the header
@@ -544,20 +546,48 @@ int tr_histograms(const tr_trace *tr, uint32_t task, tr_hist *run,
 /* The smallest value, in ns, counted in bucket i (0 for bucket 0). */
 int64_t tr_hist_lo(int i);
 
-/* A time range [t0, t1) of the trace (range.c): every task's time per
+/* A time range [t0, t1) of the trace (range.c): each task's time per
  * state with spans clipped to it, the loop's busy and idle time in it
- * (clipped to the trace), the stalls that start in it, and a histogram of
- * the scheduling latencies (ready spans) that end in it. `coscope stats
- * --range` prints these and the viewer's range panel draws them. */
+ * (clipped to the trace), the stalls that overlap it and the causes they
+ * waited behind, and a histogram of the scheduling latencies (ready spans)
+ * that end in it. `coscope stats --range` prints these and the viewer's
+ * range panel draws them, in the words of tr_stall_brief and
+ * tr_cause_share_brief. */
+typedef struct tr_task_time {
+    uint32_t task;
+    int64_t ns[TR_ST__COUNT]; /* by tr_state */
+} tr_task_time;
+typedef struct tr_cause_share {
+    uint32_t cause;   /* index in tr_causes() */
+    uint32_t nstalls; /* of the range's stalls, those that waited behind it */
+    int64_t ns;       /* their time inside the range */
+} tr_cause_share;
 typedef struct tr_range {
     int64_t t0, t1;
     int64_t loop_busy, loop_idle;
     int64_t state_ns[TR_ST__COUNT]; /* by tr_state, summed over tasks */
-    size_t nstalls;
     tr_hist lat;
+    tr_task_time *tasks; /* the tasks with time in it, most running first, */
+    size_t ntasks;       /* then by id */
+    uint32_t *stalls;    /* indices in tr_stalls() of those overlapping it */
+    size_t nstalls;      /* (a stall of no length: starting in it), by time */
+    tr_cause_share *causes; /* the causes of those stalls, in rank order */
+    size_t ncauses;
 } tr_range;
-/* Fills *out; 0, or -EINVAL for NULL arguments or t1 <= t0. O(spans). */
+/* Fills *out (overwritten: tr_range_close an earlier one first; after tr_analyze
+ * for the stalls and causes); 0, -EINVAL for NULL arguments or t1 <= t0,
+ * -ENOMEM. *out is zeroed on failure. O(spans + stalls + causes). */
 int tr_range_stats(const tr_trace *tr, int64_t t0, int64_t t1, tr_range *out);
+/* Frees what tr_range_stats allocated in *r; NULL or a zeroed r is a no-op. */
+void tr_range_close(tr_range *r);
+/* A stall in one line for the range surfaces, under its tr_stall_label:
+ * "heartbeat (2) at 30.0 ms for 60.1 ms" (raw trace text: a terminal
+ * escapes it). Returns buf. */
+char *tr_stall_brief(const tr_trace *tr, const tr_stall *s, char *buf, size_t n);
+/* A cause's share of a range in one line, under its tr_cause_kind_name:
+ * "busy (7): 5 stalls, 60.1 ms" (its root task, the stalls, their time in
+ * the range). Returns buf. */
+char *tr_cause_share_brief(const tr_trace *tr, const tr_cause_share *c, char *buf, size_t n);
 /* part of whole as "75.0%" (permille, truncated; "0.0%" when whole <= 0).
  * Returns buf. */
 char *tr_fmt_pct(char *buf, size_t n, int64_t part, int64_t whole);
