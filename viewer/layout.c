@@ -994,6 +994,56 @@ static void draw_playhead(vw_drawlist *dl, const vw_geom *g, const vw_state *st)
 
 /* ---- top bar and legend ---- */
 
+/* The top bar's right end: a prompt, a status line, a filter, how a
+ * followed file stands, how the run ended, or the key hint; its colour in
+ * *col (left as it is for the dim ones). */
+static const char *topbar_message(const vw_state *st, const vw_model *m, char *buf, size_t n,
+                                  vw_rgba *col)
+{
+    const tr_header *h = tr_head(m->tr);
+    const char *msg = NULL;
+    if (st->prompt) {
+        snprintf(buf, n, "%s %.200s\xe2\x96\x8f",
+                 st->prompt == VW_PROMPT_GOTO   ? "go to time:"
+                 : st->prompt == VW_PROMPT_OPEN ? "open trace:"
+                                                : "filter tasks:",
+                 st->prompt_buf);
+        msg = buf;
+        *col = VW_C_PLAYHEAD;
+    } else if (st->status[0]) {
+        msg = st->status;
+        *col = VW_C_PLAYHEAD;
+    } else if (st->filter[0]) {
+        snprintf(buf, n, "filter: %s (/ to edit, Esc in it clears)",
+                 st->filter);
+        msg = buf;
+    } else if (st->follow == VW_FOLLOW_STOPPED) {
+        snprintf(buf, n, "\xe2\x9a\xa0 stopped following: %.200s",
+                 st->follow_msg);
+        msg = buf;
+        *col = VW_C_STALL;
+    } else if (tr_trace_ending(m->tr, NULL) >= TR_ENDING_FATAL) {
+        /* the program died: the runtime's words (a fatal misuse, the
+         * signal that killed it, exit() before co_main returned) */
+        char end[1024];
+        snprintf(buf, n, "\xe2\x9a\xa0 %s", tr_ending_describe(m->tr, end, sizeof end));
+        msg = buf;
+        *col = VW_C_STALL;
+    } else if (st->follow == VW_FOLLOW_ENDED) {
+        msg = "trace ended (its end line was read)";
+    } else if (st->follow == VW_FOLLOW_GROWING) {
+        msg = st->live ? "\xe2\x97\x8f LIVE: following the end (l: stop)"
+                       : "following the file (l: live)";
+        *col = st->live ? VW_C_LOOP_BUSY : VW_C_TEXT_DIM;
+    } else if (h->truncated) {
+        msg = "\xe2\x9a\xa0 trace cut short (no end line)";
+        *col = (vw_rgba){0xe3, 0xb3, 0x41, 255};
+    } else {
+        msg = "? keys";
+    }
+    return msg;
+}
+
 static void draw_topbar(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
                         const vw_model *m, const vw_measure *ms)
 {
@@ -1034,48 +1084,9 @@ static void draw_topbar(vw_drawlist *dl, const vw_geom *g, const vw_state *st,
              st->speed, st->cursor + 1, tr_nevents(m->tr), tr_nstalls(m->tr));
     vw__dl_text(dl, VW_R_TOPBAR, VW_FONT_NORMAL, x, ty, VW_C_TEXT_DIM, buf);
     x += ms->text_w(ms->ctx, VW_FONT_NORMAL, buf) + 18;
-    /* the right end: a prompt, a status line, or the truncation warning */
-    const char *msg = NULL;
+    /* the right end: a prompt, a status line, or how the trace ends */
     vw_rgba col = VW_C_TEXT_DIM;
-    if (st->prompt) {
-        snprintf(buf, sizeof buf, "%s %.200s\xe2\x96\x8f",
-                 st->prompt == VW_PROMPT_GOTO   ? "go to time:"
-                 : st->prompt == VW_PROMPT_OPEN ? "open trace:"
-                                                : "filter tasks:",
-                 st->prompt_buf);
-        msg = buf;
-        col = VW_C_PLAYHEAD;
-    } else if (st->status[0]) {
-        msg = st->status;
-        col = VW_C_PLAYHEAD;
-    } else if (st->filter[0]) {
-        snprintf(buf, sizeof buf, "filter: %s (/ to edit, Esc in it clears)",
-                 st->filter);
-        msg = buf;
-    } else if (st->follow == VW_FOLLOW_STOPPED) {
-        snprintf(buf, sizeof buf, "\xe2\x9a\xa0 stopped following: %.200s",
-                 st->follow_msg);
-        msg = buf;
-        col = VW_C_STALL;
-    } else if (st->follow == VW_FOLLOW_ENDED) {
-        msg = "trace ended (its end line was read)";
-    } else if (st->follow == VW_FOLLOW_GROWING) {
-        msg = st->live ? "\xe2\x97\x8f LIVE: following the end (l: stop)"
-                       : "following the file (l: live)";
-        col = st->live ? VW_C_LOOP_BUSY : VW_C_TEXT_DIM;
-    } else if (tr_trace_ending(m->tr, NULL) >= TR_ENDING_FATAL) {
-        /* the program died: the runtime's words (a fatal misuse, the
-         * signal that killed it, exit() before co_main returned) */
-        char end[1024];
-        snprintf(buf, sizeof buf, "\xe2\x9a\xa0 %s", tr_ending_describe(m->tr, end, sizeof end));
-        msg = buf;
-        col = VW_C_STALL;
-    } else if (h->truncated) {
-        msg = "\xe2\x9a\xa0 trace cut short (no end line)";
-        col = (vw_rgba){0xe3, 0xb3, 0x41, 255};
-    } else {
-        msg = "? keys";
-    }
+    const char *msg = topbar_message(st, m, buf, sizeof buf, &col);
     int mw = ms->text_w(ms->ctx, VW_FONT_NORMAL, msg);
     int mx = g->w - 12 - mw;
     if (mx < x)
