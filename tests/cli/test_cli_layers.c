@@ -288,6 +288,20 @@ static char *read_all(const char *path, size_t *len)
     return b;
 }
 
+/* Files a and b hold the same bytes, more than min of them; both removed. */
+static void same_files(const char *a, const char *b, size_t min)
+{
+    size_t na, nb;
+    char *x = read_all(a, &na), *y = read_all(b, &nb);
+    ASSERT_CMP(na, >, min);
+    ASSERT_EQ(nb, na);
+    ASSERT(memcmp(x, y, na) == 0);
+    free(x);
+    free(y);
+    unlink(a);
+    unlink(b);
+}
+
 /* The sample every command reads, as a FILE and as "-". */
 #define SAMPLE SAMPLE_DIR "/stall.jsonl"
 
@@ -335,17 +349,8 @@ static void test_stdin(void)
         ASSERT_STR_EQ(b.out, want_out);
         ASSERT_STR_EQ(b.err, want_err);
         ASSERT(strlen(b.out) > 20 || strlen(b.err) > 20 || fa[4] == out_file);
-        if (fa[4] == out_file) { /* --perfetto: the same bytes */
-            size_t na, nb;
-            char *x = read_all(out_file, &na), *y = read_all(out_pipe, &nb);
-            ASSERT_CMP(na, >, 10000);
-            ASSERT_EQ(nb, na);
-            ASSERT(memcmp(x, y, na) == 0);
-            free(x);
-            free(y);
-            unlink(out_file);
-            unlink(out_pipe);
-        }
+        if (fa[4] == out_file) /* --perfetto: the same bytes */
+            same_files(out_file, out_pipe, 10000);
         free(want_out);
         free(want_err);
         result_free(&a);
@@ -433,17 +438,9 @@ static void test_stdin_view(void)
                              SAMPLE, 1); /* the follower polls once */
         ASSERT_EQ(a.status, 0);
         ASSERT_EQ(b.status, 0);
-        size_t na, nb;
-        char *x = read_all(pf, &na), *y = read_all(pp, &nb);
-        ASSERT_CMP(na, >, 1000);
-        ASSERT_EQ(nb, na);
-        ASSERT(memcmp(x, y, na) == 0);
-        free(x);
-        free(y);
+        same_files(pf, pp, 1000);
         result_free(&a);
         result_free(&b);
-        unlink(pf);
-        unlink(pp);
     }
     ASSERT_OK(rmdir(dir));
 }
