@@ -419,6 +419,20 @@ static void test_stdin_top_live(void)
     close(efd);
 }
 
+/* What `top` can never follow ends it at once, exit 1, with the reader's
+ * message: "-" when standard input is a directory (so too a terminal). */
+static void test_stdin_top_refused(void)
+{
+    stdin_path = "/";
+    result r = run(COSCOPE_BIN, (const char *[]){"top", "-", NULL});
+    stdin_path = NULL;
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "coscope: top: (stdin): following needs a regular file (one being "
+                         "written) or a pipe\n");
+    ASSERT_STR_EQ(r.out, "\033[?1049h\033[?25l\033[?25h\033[?1049l");
+    result_free(&r);
+}
+
 #ifdef COSCOPE_VIEWER_BUILT
 /* The viewer reads "-" too, loaded (`coscope view -`) and followed
  * (`coscope-view --follow -`): the same frame, byte for byte, as from FILE. */
@@ -457,6 +471,7 @@ int main(int argc, char **argv)
         {"stdin", test_stdin},
         {"stdin_replay", test_stdin_replay},
         {"stdin_top_live", test_stdin_top_live},
+        {"stdin_top_refused", test_stdin_top_refused},
 #ifdef COSCOPE_VIEWER_BUILT
         {"stdin_view", test_stdin_view},
 #endif
