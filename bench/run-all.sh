@@ -435,6 +435,8 @@ done
 EXP_CMD=$(collect export_chrome_command_time export)
 EXP_FILE=$(collect export_chrome_time export)
 EXP_NULL=$(collect export_chrome_null_time export)
+EXP_PB_FILE=$(collect export_perfetto_time export)
+EXP_PB_NULL=$(collect export_perfetto_null_time export)
 rm -f "$GEN"
 # 100 000 tasks parked, then released at once (issue: stalls was quadratic
 # in tasks): the whole CLI's stalls against stats on the same trace.
@@ -517,6 +519,7 @@ $ECHO_ROWS
 | \`coscope replay\` of a sleep-dominated run | $(fmt 1 "$RP_SPEED")× faster than it was recorded | ≥ 10× | $(status "$(ge "$RP_SPEED" 10)") | same script: bench/replay/sleepy (50 tasks × 40 sleeps of 50–52 ms), recorded wall time ÷ \`coscope replay\` wall time (the check included), $RUNS pairs |
 | trace load, $(fmt 0 "$MEV") M events | $(fmt 2 "$LOAD_S") s ($(fmt 3 "$(calc "$LOAD_S / $MEV")") s per M events) | ≤ 3 s | $(status "$(le "$LOAD_S" 3)") | bench_load on a gen_trace file of $(fmt 0 "$GEN_MB") MB in /tmp (page cache warm), $READ_RUNS runs |
 | \`coscope export --chrome\`, $(fmt 0 "$MEV") M events | $(fmt 2 "$EXP_CMD") s (the export alone: $(fmt 2 "$EXP_FILE") s to a /tmp file, $(fmt 2 "$EXP_NULL") s to /dev/null) | ≤ 7 s | $(status "$(le "$EXP_CMD" 7)") | bench_export: load + analysis + the Chrome JSON export of the gen_trace file, as the command does; $EXPORT_RUNS run(s) |
+| \`coscope export --perfetto\`, $(fmt 0 "$MEV") M events | the export alone: $(fmt 2 "$EXP_PB_FILE") s to a /tmp file, $(fmt 2 "$EXP_PB_NULL") s to /dev/null ($(fmt 2 "$(calc "$EXP_PB_FILE / $EXP_FILE")")× and $(fmt 2 "$(calc "$EXP_PB_NULL / $EXP_NULL")")× the JSON's) | — | measured | bench_export, the same runs: the protobuf export of the same loaded trace |
 | \`coscope stalls\`, 100 000 tasks parked then released ($(fmt 0 "$HERD_N") stalls) | $(fmt 2 "$HERD_STALLS_S") s (\`stats\` on the same trace: $(fmt 2 "$HERD_STATS_S") s) | ≤ 3× \`stats\` (was 238 s against ~1 s) | $(status "$(le "$HERD_STALLS_S" "3 * $HERD_STATS_S")") | bench_herd: gen_herd's trace, then the whole CLI, \`stalls\` and \`stats\`; $READ_RUNS runs |
 | trace load, peak RSS | $(fmt 0 "$LOAD_RSS") MB ($(fmt 1 "$(calc "$LOAD_RSS / $MEV")") MB per M events, $(fmt 2 "$LOAD_X")× file) | ≤ file size | $(status "$(le "$LOAD_X" 1)") | same runs, \`ru_maxrss\` after load + analysis |
 | analysis | $(fmt 3 "$ANALYSIS_S") s | ≤ 2 s more | $(status "$(le "$ANALYSIS_S" 2)") | same runs, \`tr_analyze\` (stalls, wakeup edges) |

@@ -527,12 +527,11 @@ static int one_trace(const screen *s, const char *path, const vw_view_opts *o,
     return rc;
 }
 
-/* In a window: the trace, then whichever the user opens from it (Ctrl+O,
- * a dropped file). The command line places only the first; a later file
- * that does not load is reported and the one before it shown again. */
-/* In the open window: path, then whichever the user opens from it. first:
- * path is the command line's (its options place it, mem is what was
- * remembered of it); else it came from Ctrl+O or a drop. */
+/* In the open window: path, then whichever the user opens from it (Ctrl+O,
+ * a dropped file). first: path is the command line's (its options place
+ * it, mem is what was remembered of it); else it came from Ctrl+O or a
+ * drop. A later file that does not load is reported and the one before it
+ * shown again — unless that was standard input, which cannot be read twice. */
 static int window_traces(const screen *s, const char *path, const vw_view_opts *o,
                          const vw_memory *mem, int first)
 {
@@ -560,7 +559,7 @@ static int window_traces(const screen *s, const char *path, const vw_view_opts *
         if (rc != 0 || !next[0])
             break;
         first = 0;
-        snprintf(prev, sizeof prev, "%s", cur);
+        snprintf(prev, sizeof prev, "%s", strcmp(cur, "-") ? cur : "");
         snprintf(cur, sizeof cur, "%s", next);
     }
     return rc;

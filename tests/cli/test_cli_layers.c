@@ -288,6 +288,20 @@ static char *read_all(const char *path, size_t *len)
     return b;
 }
 
+/* Files a and b hold the same bytes, more than min of them; both removed. */
+static void same_files(const char *a, const char *b, size_t min)
+{
+    size_t na, nb;
+    char *x = read_all(a, &na), *y = read_all(b, &nb);
+    ASSERT_CMP(na, >, min);
+    ASSERT_EQ(nb, na);
+    ASSERT(memcmp(x, y, na) == 0);
+    free(x);
+    free(y);
+    unlink(a);
+    unlink(b);
+}
+
 /* The sample every command reads, as a FILE and as "-". */
 #define SAMPLE SAMPLE_DIR "/stall.jsonl"
 
@@ -335,17 +349,8 @@ static void test_stdin(void)
         ASSERT_STR_EQ(b.out, want_out);
         ASSERT_STR_EQ(b.err, want_err);
         ASSERT(strlen(b.out) > 20 || strlen(b.err) > 20 || fa[4] == out_file);
-        if (fa[4] == out_file) { /* --perfetto: the same bytes */
-            size_t na, nb;
-            char *x = read_all(out_file, &na), *y = read_all(out_pipe, &nb);
-            ASSERT_CMP(na, >, 10000);
-            ASSERT_EQ(nb, na);
-            ASSERT(memcmp(x, y, na) == 0);
-            free(x);
-            free(y);
-            unlink(out_file);
-            unlink(out_pipe);
-        }
+        if (fa[4] == out_file) /* --perfetto: the same bytes */
+            same_files(out_file, out_pipe, 10000);
         free(want_out);
         free(want_err);
         result_free(&a);
@@ -414,6 +419,20 @@ static void test_stdin_top_live(void)
     close(efd);
 }
 
+/* What `top` can never follow ends it at once, exit 1, with the reader's
+ * message: "-" when standard input is a directory (so too a terminal). */
+static void test_stdin_top_refused(void)
+{
+    stdin_path = "/";
+    result r = run(COSCOPE_BIN, (const char *[]){"top", "-", NULL});
+    stdin_path = NULL;
+    ASSERT_EQ(r.status, 1);
+    ASSERT_STR_EQ(r.err, "coscope: top: (stdin): following needs a regular file (one being "
+                         "written) or a pipe\n");
+    ASSERT_STR_EQ(r.out, "\033[?1049h\033[?25l\033[?25h\033[?1049l");
+    result_free(&r);
+}
+
 #ifdef COSCOPE_VIEWER_BUILT
 /* The viewer reads "-" too, loaded (`coscope view -`) and followed
  * (`coscope-view --follow -`): the same frame, byte for byte, as from FILE. */
@@ -433,17 +452,9 @@ static void test_stdin_view(void)
                              SAMPLE, 1); /* the follower polls once */
         ASSERT_EQ(a.status, 0);
         ASSERT_EQ(b.status, 0);
-        size_t na, nb;
-        char *x = read_all(pf, &na), *y = read_all(pp, &nb);
-        ASSERT_CMP(na, >, 1000);
-        ASSERT_EQ(nb, na);
-        ASSERT(memcmp(x, y, na) == 0);
-        free(x);
-        free(y);
+        same_files(pf, pp, 1000);
         result_free(&a);
         result_free(&b);
-        unlink(pf);
-        unlink(pp);
     }
     ASSERT_OK(rmdir(dir));
 }
@@ -460,6 +471,7 @@ int main(int argc, char **argv)
         {"stdin", test_stdin},
         {"stdin_replay", test_stdin_replay},
         {"stdin_top_live", test_stdin_top_live},
+        {"stdin_top_refused", test_stdin_top_refused},
 #ifdef COSCOPE_VIEWER_BUILT
         {"stdin_view", test_stdin_view},
 #endif

@@ -302,16 +302,20 @@ static int term_setup(const char *path)
 /* The live view follows the file (tr_follow): each refresh reads only the
  * lines appended since the last one and analyses again only when events
  * came, so an idle or finished program costs nothing. A file not there yet
- * is looked for again at the next refresh; a bad line stops the following
- * with its message under the last good table. */
+ * is looked for again at the next refresh; what can never be followed (a
+ * directory, a terminal as "-") ends the view with its message; a bad line
+ * stops the following with its message under the last good table. */
 static tr_follow *live_f;
 static char live_err[512];
+static int live_refused;
 
 static tr_trace *live_load(const char *path)
 {
     live_err[0] = '\0';
-    if (!live_f && tr_follow_open(path, &live_f) != 0) {
+    int rc;
+    if (!live_f && (rc = tr_follow_open(path, &live_f)) != 0) {
         snprintf(live_err, sizeof live_err, "%s", tr_last_error());
+        live_refused = rc != -ENOENT;
         return NULL;
     }
     int had = tr_follow_trace(live_f) != NULL;
@@ -335,6 +339,8 @@ static int live_step(const char *path, int keys)
     size_t rows = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4
                       ? (size_t)ws.ws_row - 4 : 20;
     tr_trace *tr = live_load(path);
+    if (live_refused)
+        return 0;
     fputs("\033[H\033[2J", stdout);
     if (tr) {
         print_top(tr, path, rows, stdout);
@@ -376,6 +382,7 @@ int cli__top_live(const char *path, int (*ended)(void *), void *arg)
         sigaction(SIGTERM, &sa, &old_term);
     }
     int keys = term_setup(path);
+    live_refused = 0;
     while (!stop_req && !(ended && ended(arg)) && live_step(path, keys))
         ;
     term_restore(keys);
@@ -384,6 +391,10 @@ int cli__top_live(const char *path, int (*ended)(void *), void *arg)
     if (!ended) {
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
+    }
+    if (live_refused) {
+        fprintf(stderr, "coscope: top: %s\n", live_err);
+        return CLI_BAD;
     }
     return CLI_OK;
 }

@@ -40,10 +40,9 @@ char *tr_fmt_pct(char *buf, size_t n, int64_t part, int64_t whole)
 {
     /* 128-bit: part * 1000 overflows int64 for hostile traces */
     int64_t permille =
-        whole > 0 ? (int64_t)((__extension__(__int128)part) * 1000 / whole)
+        whole > 0 ? (int64_t)((__extension__(__int128) part) * 1000 / whole)
                   : 0;
-    snprintf(buf, n, "%" PRId64 ".%" PRId64 "%%", permille / 10,
-             permille % 10);
+    snprintf(buf, n, "%" PRId64 ".%" PRId64 "%%", permille / 10, permille % 10);
     return buf;
 }
 
@@ -82,7 +81,8 @@ static int range_tasks(const tr_trace *tr, tr_range *out)
         add_task(tr, &tr->tasks[k], out->t0, out->t1, tt->ns, &out->lat);
         for (int s = 0; s < TR_ST__COUNT; s++)
             out->state_ns[s] = tr__sat_add(out->state_ns[s], tt->ns[s]);
-        if (tt->ns[TR_ST_RUNNING] || tt->ns[TR_ST_READY] || tt->ns[TR_ST_WAITING]) {
+        if (tt->ns[TR_ST_RUNNING] || tt->ns[TR_ST_READY] ||
+            tt->ns[TR_ST_WAITING]) {
             tt->task = tr->tasks[k].id;
             out->ntasks++;
         } else {
@@ -175,16 +175,19 @@ void tr_range_close(tr_range *r)
 char *tr_stall_brief(const tr_trace *tr, const tr_stall *s, char *buf, size_t n)
 {
     char task[160], t[32], d[32];
-    snprintf(buf, n, "%s at %s for %s", tr_task_label(tr, s->task, task, sizeof task),
+    snprintf(buf, n, "%s at %s for %s",
+             tr_task_label(tr, s->task, task, sizeof task),
              tr_fmt_dur(t, sizeof t, s->t), tr_fmt_dur(d, sizeof d, s->dur));
     return buf;
 }
 
-char *tr_cause_share_brief(const tr_trace *tr, const tr_cause_share *c, char *buf, size_t n)
+char *tr_cause_share_brief(const tr_trace *tr, const tr_cause_share *c,
+                           char *buf, size_t n)
 {
     char task[160], d[32];
     const tr_cause *cause = &tr_causes(tr)[c->cause];
-    snprintf(buf, n, "%s: %" PRIu32 " stall%s, %s", tr_task_label(tr, cause->task, task, sizeof task),
-             c->nstalls, c->nstalls == 1 ? "" : "s", tr_fmt_dur(d, sizeof d, c->ns));
+    snprintf(buf, n, "%s: %" PRIu32 " stall%s, %s",
+             tr_task_label(tr, cause->task, task, sizeof task), c->nstalls,
+             c->nstalls == 1 ? "" : "s", tr_fmt_dur(d, sizeof d, c->ns));
     return buf;
 }
