@@ -419,7 +419,7 @@ static uint32_t step(const tr_trace *tr, uint32_t si, int *sink)
 {
     const tr_span *sp = &tr->spans[si];
     if (sp->state == TR_ST_RUNNING) {
-        *sink = TR_CAUSE_RUN;
+        *sink = tr_span_os_held(tr, si) ? TR_CAUSE_OS : TR_CAUSE_RUN;
         return NONE;
     }
     if (sp->state == TR_ST_READY) { /* whoever held the loop meanwhile */
@@ -597,6 +597,25 @@ static void set_dist(builder *b, tr_cause *c)
     b->nlens = 0;
 }
 
+/* Adds run slice si's on-CPU figures to c, the part `part` of its wall
+ * time counts (a slice reaching into a saturated period counts its share). */
+static void add_oncpu(const tr_trace *tr, tr_cause *c, uint32_t si, int64_t part)
+{
+    tr_oncpu oc;
+    const tr_span *sp = &tr->spans[si];
+    int64_t wall = sp->t1 - sp->t0;
+    tr_span_oncpu(tr, si, &oc);
+    uint32_t end = tr_span_end_ev(tr, si);
+    c->measured |= end != NONE && tr_ev_oncpu(tr, end, NULL);
+    if (part < wall) { /* in double: cpu * part overflows int64 */
+        oc.cpu = (int64_t)((double)oc.cpu * (double)part / (double)wall);
+        oc.runq = (int64_t)((double)oc.runq * (double)part / (double)wall);
+    }
+    c->cpu = tr__sat_add(c->cpu, oc.cpu);
+    c->runq = tr__sat_add(c->runq, oc.runq);
+    c->stops += oc.stops;
+}
+
 /* Where a run slice ended: the `at` of the yield (or exit) that ended it. */
 static uint32_t slice_site(const tr_trace *tr, uint32_t si)
 {
@@ -670,6 +689,8 @@ static int saturation_period(builder *b, int64_t p0, int64_t p1, uint32_t idx)
     }
     if (!(p = proto_new(b, KEY_SAT(idx), TR_CAUSE_SATURATION)))
         goto out;
+    for (size_t k = lo; k < tr->nrun_spans && tr->spans[tr->run_spans[k]].t0 < p1; k++)
+        add_oncpu(tr, &p->c, tr->run_spans[k], clip(&tr->spans[tr->run_spans[k]], p0, p1));
     p->c.task = (uint32_t)acc_top(tv, nt);
     p->c.at = (uint32_t)acc_top(sv, ns);
     p->c.t = p0;
@@ -1102,7 +1123,7 @@ static proto *cause_of_stall(builder *b, const tr_stall *s, const int64_t *perio
     if (s->kind == TR_STALL_WAIT && s->why == TR_WAIT_WORK && (p = kept(b, KEY_POOL)))
         return p;
     uint32_t root = s->span;
-    int sink = TR_CAUSE_RUN;
+    int sink = tr_span_os_held(tr, root) ? TR_CAUSE_OS : TR_CAUSE_RUN;
     if (s->kind != TR_STALL_BLOCKED && root_of(tr, s->span, &root, &sink))
         return NULL;
     const tr_span *sp = &tr->spans[root];
@@ -1117,6 +1138,8 @@ static proto *cause_of_stall(builder *b, const tr_stall *s, const int64_t *perio
         return p;
     if (!(p = proto_new(b, KEY_SPAN(root), sink)))
         return NULL;
+    if (p->c.span == root) /* a later stall behind the same root */
+        return p;
     p->c.span = root;
     p->c.task = tr_span_task(tr, sp);
     p->c.t = sp->t0;
@@ -1125,6 +1148,8 @@ static proto *cause_of_stall(builder *b, const tr_stall *s, const int64_t *perio
     p->c.op = sp->state == TR_ST_WAITING ? sp->op : 0;
     p->c.at = sp->state == TR_ST_RUNNING ? slice_site(tr, root) : tr_span_site(tr, sp);
     p->c.stack = tr_span_stack(tr, root);
+    if (sp->state == TR_ST_RUNNING)
+        add_oncpu(tr, &p->c, root, p->c.dur);
     return p;
 }
 
@@ -1317,7 +1342,7 @@ const tr_link *tr_cause_links(const tr_trace *tr) { return tr ? tr->cause_links 
 
 static const char *const cause_kinds[TR_CAUSE__COUNT] = {
     "run", "sleep", "io", "work", "wait", "saturation", "contention", "starvation", "backlog",
-    "pool"};
+    "pool", "os"};
 
 const char *tr_cause_kind_name(int kind)
 {
@@ -1342,6 +1367,21 @@ static void app_objwait(tr__buf *b, const tr_trace *tr, int why, uint32_t obj)
     tr__app(b, "%s", tr_describe_wait(tr, why, 0, -1, obj, what, sizeof what));
 }
 
+/* What the loop thread's clocks said, when they said it: " (on a CPU
+ * 1.20 ms of 4.10 ms, preempted 2.90 ms)", ", the process stopped". */
+static void app_oncpu(tr__buf *b, const tr_cause *c, int64_t of)
+{
+    char d[32], d2[32];
+    if (!c->measured)
+        return;
+    tr__app(b, " (on a CPU %s of %s", tr_fmt_dur(d, sizeof d, c->cpu), tr_fmt_dur(d2, sizeof d2, of));
+    if (c->runq > 0)
+        tr__app(b, ", preempted %s", tr_fmt_dur(d, sizeof d, c->runq));
+    if (c->stops)
+        tr__app(b, ", the process stopped meanwhile");
+    tr__app(b, ")");
+}
+
 static void describe_aggregate(tr__buf *b, const tr_trace *tr, const tr_cause *c)
 {
     char d[32], d2[32], d3[32], what[400];
@@ -1355,6 +1395,7 @@ static void describe_aggregate(tr__buf *b, const tr_trace *tr, const tr_cause *c
         app_task(b, tr, c->task);
         if (c->at && *tr_str(tr, c->at))
             tr__app(b, " ending at %s", tr_str(tr, c->at));
+        app_oncpu(b, c, busy);
         break;
     }
     case TR_CAUSE_CONTENTION:
@@ -1420,6 +1461,10 @@ char *tr_cause_describe(const tr_trace *tr, const tr_cause *c, char *buf, size_t
     case TR_CAUSE_RUN:
         tr__app(&b, " ran %s on the loop without yielding", d);
         break;
+    case TR_CAUSE_OS: /* the share that was not the task's own */
+        tr__app(&b, " was held off the CPU by the OS for %s of a %s slice",
+                tr_fmt_dur(what, sizeof what, c->dur - tr_span_blocking(tr, c->span)), d);
+        break;
     case TR_CAUSE_SLEEP:
         if (c->why == TR_WAIT_SLEEP)
             tr__app(&b, " slept %s", d);
@@ -1442,6 +1487,8 @@ char *tr_cause_describe(const tr_trace *tr, const tr_cause *c, char *buf, size_t
         break;
     }
     app_site(&b, tr, c->at);
+    if (c->kind == TR_CAUSE_RUN || c->kind == TR_CAUSE_OS)
+        app_oncpu(&b, c, c->dur);
     return buf;
 }
 
