@@ -619,6 +619,68 @@ static void test_chan_cycle(void)
     tr_free(tr);
 }
 
+/* A read on a loopback connection whose data came at once but whose wake
+ * came 30 ms later, the loop busy with hog meanwhile: the wait is hog's
+ * doing, not the writer's (who had just run). In a request/response
+ * ping-pong the walk once bounced between the two ends back to the first
+ * request. */
+static void test_bounce(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"client\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":2,\"parent\":0,\"name\":\"server\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":3,\"parent\":0,\"name\":\"hog\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":3,\"by\":0,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":1,\"ev\":\"run\",\"task\":2}\n");
+    put(&b, "{\"t\":2,\"ev\":\"conn\",\"task\":2,\"fd\":8,\"local\":\"127.0.0.1:80\",\"peer\":\"127.0.0.1:5000\"}\n");
+    put(&b, "{\"t\":3,\"ev\":\"io_begin\",\"task\":2,\"op\":\"read\",\"fd\":8}\n");
+    put(&b, "{\"t\":3,\"ev\":\"yield\",\"task\":2,\"why\":\"io\",\"op\":\"read\",\"fd\":8,\"at\":\"s.c:9\"}\n");
+    put(&b, "{\"t\":4,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":4,\"ev\":\"conn\",\"task\":1,\"fd\":7,\"local\":\"127.0.0.1:5000\",\"peer\":\"127.0.0.1:80\"}\n");
+    put(&b, "{\"t\":5,\"ev\":\"io\",\"task\":1,\"op\":\"write\",\"fd\":7,\"bytes\":3,\"res\":3}\n");
+    put(&b, "{\"t\":6,\"ev\":\"io_begin\",\"task\":1,\"op\":\"read\",\"fd\":7}\n");
+    put(&b, "{\"t\":6,\"ev\":\"yield\",\"task\":1,\"why\":\"io\",\"op\":\"read\",\"fd\":7,\"at\":\"c.c:9\"}\n");
+    put(&b, "{\"t\":6,\"ev\":\"run\",\"task\":3}\n");
+    put(&b, "{\"t\":30000006,\"ev\":\"exit\",\"task\":3,\"status\":\"ok\"}\n");
+    put(&b, "{\"t\":30000007,\"ev\":\"io_end\",\"task\":2,\"op\":\"read\",\"res\":3}\n");
+    put(&b, "{\"t\":30000007,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"io\"}\n");
+    put(&b, "{\"t\":30000008,\"ev\":\"run\",\"task\":2}\n");
+    put(&b, "{\"t\":30000009,\"ev\":\"io\",\"task\":2,\"op\":\"write\",\"fd\":8,\"bytes\":3,\"res\":3}\n");
+    put(&b, "{\"t\":30000010,\"ev\":\"exit\",\"task\":2,\"status\":\"ok\"}\n");
+    put(&b, "{\"t\":30000011,\"ev\":\"io_end\",\"task\":1,\"op\":\"read\",\"res\":3}\n");
+    put(&b, "{\"t\":30000011,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"io\"}\n");
+    put(&b, "{\"t\":30000012,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":30000013,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n");
+    put(&b, "{\"t\":30000014,\"ev\":\"end\",\"events\":27,\"dropped\":0}\n");
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    const tr_stall *w = NULL;
+    for (size_t i = 0; i < tr_nstalls(tr); i++)
+        if (tr_stalls(tr)[i].task == 2 && tr_stalls(tr)[i].kind == TR_STALL_WAIT)
+            w = &tr_stalls(tr)[i];
+    ASSERT_NOT_NULL(w);
+    tr_link chain[8];
+    int sink = -1;
+    ASSERT_EQ(tr_blame(tr, w->span, chain, 8, &sink), 2);
+    ASSERT_EQ(sink, TR_CAUSE_RUN);
+    ASSERT_EQ(chain[1].task, 3);
+    char buf[512];
+    ASSERT_STR_EQ(tr_chain_describe(tr, chain, 2, buf, sizeof buf),
+                  "server (2) io read fd 8 <- hog (3) running");
+    ASSERT(w->cause >= 0);
+    const tr_cause *c = &tr_causes(tr)[w->cause];
+    ASSERT_EQ(c->kind, TR_CAUSE_RUN);
+    ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf),
+                  "hog (3) ran 30.0 ms on the loop without yielding");
+    /* the client's read: its data came at 30000009, the wake at once: the
+     * server's doing, and behind the server's read, hog again */
+    ASSERT_EQ(tr_nstalls(tr), 3); /* hog's slice, the two reads */
+    tr_free(tr);
+}
+
 static const test_case cases[] = {
     {"herd_100k", test_herd_100k},
     {"ran_meanwhile", test_ran_meanwhile},
@@ -632,6 +694,7 @@ static const test_case cases[] = {
     {"saturation_oncpu", test_saturation_oncpu},
     {"starvation", test_starvation},
     {"chan_cycle", test_chan_cycle},
+    {"bounce", test_bounce},
     {NULL, NULL},
 };
 

@@ -371,7 +371,11 @@ static int is_contended(const tr_trace *tr, uint32_t obj)
 }
 
 /* Who woke a waiting span and when: *who (0: nobody in the trace) at *tw,
- * or the sink the span itself is. */
+ * or the sink the span itself is; LOOP_HELD when the data it read arrived
+ * at *tw but the wake came later, and most of the wait was that delay: the
+ * loop was busy and did not poll (a ping-pong over a loopback connection
+ * would otherwise bounce between its two ends back to the start). */
+#define LOOP_HELD (-2)
 static int woken_by(const tr_trace *tr, uint32_t si, uint32_t *who, int64_t *tw)
 {
     const tr_span *sp = &tr->spans[si];
@@ -404,6 +408,8 @@ static int woken_by(const tr_trace *tr, uint32_t si, uint32_t *who, int64_t *tw)
             if (w < sp->t0)
                 return TR_CAUSE_IO; /* nothing the peer wrote explains it */
             *tw = w;
+            if (e->t - w > w - sp->t0)
+                return LOOP_HELD;
         }
         return *who == task ? TR_CAUSE_IO : -1;
     }
@@ -411,6 +417,19 @@ static int woken_by(const tr_trace *tr, uint32_t si, uint32_t *who, int64_t *tw)
         *who = e->arg;
         return *who == 0 || *who == task ? TR_CAUSE_WAIT : -1;
     }
+}
+
+/* The longest slice of another task than sp's in [a, b): the loop was
+ * busy with it; NONE and *sink WAIT when there is none. */
+static uint32_t loop_holder(const tr_trace *tr, const tr_span *sp, int64_t a, int64_t b, int *sink)
+{
+    uint32_t top[2];
+    size_t n = tr__longest_runs(tr, a, b, top, 2);
+    for (size_t i = 0; i < n; i++)
+        if (tr_span_task(tr, &tr->spans[top[i]]) != tr_span_task(tr, sp))
+            return top[i];
+    *sink = TR_CAUSE_WAIT;
+    return NONE;
 }
 
 /* One step back from span si: the span that held it up, or NONE when si is
@@ -422,15 +441,8 @@ static uint32_t step(const tr_trace *tr, uint32_t si, int *sink)
         *sink = tr_span_os_held(tr, si) ? TR_CAUSE_OS : TR_CAUSE_RUN;
         return NONE;
     }
-    if (sp->state == TR_ST_READY) { /* whoever held the loop meanwhile */
-        uint32_t top[2];
-        size_t n = tr__longest_runs(tr, sp->t0, sp->t1, top, 2);
-        for (size_t i = 0; i < n; i++)
-            if (tr_span_task(tr, &tr->spans[top[i]]) != tr_span_task(tr, sp))
-                return top[i];
-        *sink = TR_CAUSE_WAIT;
-        return NONE;
-    }
+    if (sp->state == TR_ST_READY) /* whoever held the loop meanwhile */
+        return loop_holder(tr, sp, sp->t0, sp->t1, sink);
     if (sp->state != TR_ST_WAITING) {
         *sink = TR_CAUSE_WAIT;
         return NONE;
@@ -442,6 +454,8 @@ static uint32_t step(const tr_trace *tr, uint32_t si, int *sink)
     uint32_t who = 0;
     int64_t tw = sp->t1;
     int k = woken_by(tr, si, &who, &tw);
+    if (k == LOOP_HELD)
+        return loop_holder(tr, sp, tw, sp->t1, sink);
     if (k >= 0) {
         *sink = k;
         return NONE;
