@@ -208,6 +208,17 @@ static void test_helper_json(void)
     snprintf(want, sizeof want, "stack_helper.c\",\"line\":%d,", handle_at);
     ASSERT(strstr(js, want) != NULL);
     free(js);
+    /* and `why server`: its read, with the helper's line, then the caller's */
+    char *why = run_cli("why", trace, "server");
+    ASSERT(strncmp(why, "why was server (2) not running at ", 34) == 0);
+    snprintf(want, sizeof want, "stack_helper.c:%d\n       stack: read_line ", read_at);
+    ASSERT(strstr(why, want) != NULL);
+    snprintf(want, sizeof want, "stack_helper.c:%d < handle ", read_at);
+    ASSERT(strstr(why, want) != NULL);
+    snprintf(want, sizeof want, "stack_helper.c:%d < server ", handle_at);
+    ASSERT(strstr(why, want) != NULL);
+    ASSERT(strstr(why, "\nsink: sleep\n") != NULL);
+    free(why);
 #endif
 }
 
