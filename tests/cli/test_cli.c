@@ -679,7 +679,7 @@ static void test_export_chrome(void)
     ASSERT_HAS(r.out, "{\"ph\":\"I\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"cause\","
                       "\"name\":\"cause 0: io\",\"ts\":30008,\"args\":{\"msg\":\"handler (2) "
                       "waited 50.0 ms on io read fd 7 (outside the process) at demo.c:31\","
-                      "\"dur\":49992.500,\"blamed\":129992.000,\"victims\":[1,2],\"chain\":\"main "
+                      "\"dur\":49992.500,\"blamed\":99985.000,\"victims\":[1,2],\"chain\":\"main "
                       "(1) join handler (2) <- handler (2) io read fd 7\"}}");
     ASSERT_HAS(r.out, "\"name\":\"cause 1: run\",\"ts\":7,\"args\":{\"msg\":\"handler (2) ran "
                       "30.0 ms on the loop without yielding at demo.c:31\",\"dur\":30001.000,"
@@ -944,7 +944,7 @@ static void test_why(void)
                   "  main (1) join handler (2) from 6.00 \xc2\xb5s for 80.0 ms at demo.c:25\n"
                   "  <- handler (2) io read fd 7 from 30.0 ms for 50.0 ms at demo.c:31\n"
                   "sink: io\n"
-                  "cause 0 (io, 130 ms blamed): handler (2) waited 50.0 ms on io read fd 7 (outside "
+                  "cause 0 (io, 100 ms blamed): handler (2) waited 50.0 ms on io read fd 7 (outside "
                   "the process) at demo.c:31\n");
     result_free(&r);
     r = run((const char *[]){"why", "basic.jsonl", "fetch (3)", "--json", NULL});
@@ -1017,7 +1017,7 @@ static void test_os_cause(void)
     ASSERT_EQ(r.status, 0);
     ASSERT_HAS(r.out,
                "\"causes\":[\n{\"kind\":\"os\",\"task\":1,\"name\":\"main\",\"at\":\"p.c:5\",\"t\":1000,"
-               "\"dur_ns\":4071000,\"blamed_ns\":8142000,\"stalls\":2,\"victims\":[2,3],\"chain\":[{"
+               "\"dur_ns\":4071000,\"blamed_ns\":8140000,\"stalls\":2,\"victims\":[2,3],\"chain\":[{"
                "\"task\":3,\"name\":\"busy\",\"state\":\"ready\",\"t\":2000,\"dur_ns\":4072000},{\"task\":1,"
                "\"name\":\"main\",\"state\":\"running\",\"t\":1000,\"dur_ns\":4071000}],\"cpu_ns\":1500,"
                "\"runq_ns\":4068500,\"stops\":0,\"stack\":\"\",\"what\":\"main (1) was held off the CPU "

@@ -378,10 +378,11 @@ static void test_saturation_stride(void)
     ASSERT_EQ(c->dur, 9223372036700000000);
     ASSERT_EQ(c->nvictims, 2); /* b's ready time is before it: a's run cause */
     ASSERT_EQ(c->nstalls, 2);
-    ASSERT_EQ(tr_causes(tr)[1].kind, TR_CAUSE_RUN);
-    ASSERT_EQ(tr_causes(tr)[1].task, 1);
-    ASSERT_EQ(tr_causes(tr)[1].blamed, 60000000);
-    ASSERT_EQ(tr_causes(tr)[2].kind, TR_CAUSE_WAIT);
+    /* b's 60 ms latency is blamed on a's slice for the 10 ms it overlaps */
+    ASSERT_EQ(tr_causes(tr)[1].kind, TR_CAUSE_WAIT);
+    ASSERT_EQ(tr_causes(tr)[2].kind, TR_CAUSE_RUN);
+    ASSERT_EQ(tr_causes(tr)[2].task, 1);
+    ASSERT_EQ(tr_causes(tr)[2].blamed, 10000000);
     tr_free(tr);
 }
 
@@ -482,8 +483,8 @@ static void test_os_runq(void)
         ASSERT_EQ(c->task, 1);
         ASSERT_EQ(c->nvictims, 1);
         ASSERT_EQ(tr_cause_victims(tr)[c->victim0], 2);
-        /* b's latency; or the blocked slice's victims: b's wait inside it */
-        ASSERT_EQ(c->blamed, cases[i].nstalls == 1 ? 60000001 : 60000000);
+        /* b's wait inside the slice (its latency is 1 ns longer) */
+        ASSERT_EQ(c->blamed, 60000000);
         ASSERT_EQ(c->measured, cases[i].figs[0] != '\0');
         ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf), cases[i].what);
         int sink = -1;
@@ -681,6 +682,48 @@ static void test_bounce(void)
     tr_free(tr);
 }
 
+/* main joins h, which sleeps 10, 12 and 10 ms: the walk ends at h's
+ * longest sleep, and main's 32 ms join is blamed on it only for the 12 ms
+ * that sleep lasted (it once took all 32: more than the sink's own span). */
+static void test_blame_capped(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"main\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":1,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":1,\"ev\":\"spawn\",\"task\":2,\"parent\":1,\"name\":\"h\"}\n");
+    put(&b, "{\"t\":1,\"ev\":\"ready\",\"task\":2,\"by\":1,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":2,\"ev\":\"yield\",\"task\":1,\"why\":\"join\",\"obj\":2,\"at\":\"m.c:3\"}\n");
+    put(&b, "{\"t\":2,\"ev\":\"run\",\"task\":2}\n");
+    static const long long ms[] = {10, 12, 10};
+    long long t = 3;
+    for (int i = 0; i < 3; i++) {
+        put(&b, "{\"t\":%lld,\"ev\":\"yield\",\"task\":2,\"why\":\"sleep\",\"ms\":%lld,\"at\":\"h.c:%d\"}\n",
+            t, ms[i], 7 + i);
+        t += ms[i] * 1000000;
+        put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"timer\"}\n", t);
+        put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":2}\n", t);
+    }
+    put(&b, "{\"t\":%lld,\"ev\":\"exit\",\"task\":2,\"status\":\"ok\"}\n", t + 1);
+    put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":1,\"by\":2,\"why\":\"join\"}\n", t + 1);
+    put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t + 2);
+    put(&b, "{\"t\":%lld,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n", t + 3);
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_EQ(tr_nstalls(tr), 1); /* main's join; no sleep is a stall */
+    ASSERT_EQ(tr_stalls(tr)[0].dur, t + 1 - 2);
+    ASSERT_EQ(tr_ncauses(tr), 1);
+    const tr_cause *c = &tr_causes(tr)[0];
+    ASSERT_EQ(c->kind, TR_CAUSE_SLEEP);
+    ASSERT_EQ(c->dur, 12000000);
+    ASSERT_EQ(c->blamed, 12000000);
+    ASSERT_EQ(c->nstalls, 1);
+    char buf[256];
+    ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf), "h (2) slept 12.0 ms at h.c:8");
+    tr_free(tr);
+}
+
 static const test_case cases[] = {
     {"herd_100k", test_herd_100k},
     {"ran_meanwhile", test_ran_meanwhile},
@@ -695,6 +738,7 @@ static const test_case cases[] = {
     {"starvation", test_starvation},
     {"chan_cycle", test_chan_cycle},
     {"bounce", test_bounce},
+    {"blame_capped", test_blame_capped},
     {NULL, NULL},
 };
 

@@ -531,13 +531,14 @@ static void test_stopped_not_blocking(void)
     size_t longest = 0;
     ASSERT_EQ(tr_os_stretched(tr, 20000000, &longest), 1);
     ASSERT_EQ(longest, s);
-    /* main's join on it waited for the OS: an os cause, the stopped slice */
+    /* main's join on it waited for the OS: an os cause, the stopped slice
+     * (on a loaded machine busy's slice may be mostly preempted and an os
+     * cause too, so only the stopped task's are counted) */
     ASSERT(tr_span_os_held(tr, s));
-    ASSERT(!tr_span_os_held(tr, b) && !tr_span_os_held(tr, a));
     size_t os = 0;
     for (size_t i = 0; i < tr_ncauses(tr); i++) {
         const tr_cause *c = &tr_causes(tr)[i];
-        if (c->kind != TR_CAUSE_OS)
+        if (c->kind != TR_CAUSE_OS || c->task != stopped)
             continue;
         os++;
         ASSERT_EQ(c->span, s);
@@ -555,8 +556,8 @@ static void test_stopped_not_blocking(void)
     ASSERT(strstr(text, ", the process stopped meanwhile\n") != NULL);
     ASSERT(strstr(text, "  os  ") != NULL);
     ASSERT(strstr(text, "stopped (2) was held off the CPU by the OS for ") != NULL);
-    ASSERT(strstr(text, ", the process stopped meanwhile)  main (1) join stopped (2) <- stopped (2) "
-                        "running\n") != NULL);
+    ASSERT(strstr(text, ", the process stopped meanwhile)  ") != NULL); /* then padding */
+    ASSERT(strstr(text, "  main (1) join stopped (2) <- stopped (2) running\n") != NULL);
     free(text);
     char *js = run_cli("stalls", "--json", trace);
     ASSERT(strstr(js, "],\"os_stretched\":{\"count\":1,\"longest\":{\"task\":2,") != NULL);

@@ -1070,10 +1070,14 @@ out:
 
 /* ---- stalls under their causes ---- */
 
-static int64_t stall_blame(const tr_trace *tr, const tr_stall *s)
+/* The task-time stall s lays on the root span `root`: a blocked slice its
+ * victims' waits inside it; any other stall the part of it that the root
+ * span overlaps. A root only explains what it lasted: main's 300 ms join on
+ * a task whose longest wait was one 10 ms sleep blames the sleep 10 ms. */
+static int64_t stall_blame(const tr_trace *tr, const tr_stall *s, uint32_t root)
 {
     if (s->kind != TR_STALL_BLOCKED)
-        return s->dur;
+        return clip(&tr->spans[root], s->t, tr__sat_add(s->t, s->dur));
     int64_t sum = 0;
     for (uint32_t i = 0; i < s->nvictims; i++)
         sum = tr__sat_add(sum, tr->victims[s->victim0 + i].waited);
@@ -1206,9 +1210,9 @@ static int assign_stalls(builder *b, const int64_t *periods, size_t np)
         if (aggregate)
             ; /* its total is its own measure */
         else if (s->kind == TR_STALL_LATENCY)
-            p->lat_ns = tr__sat_add(p->lat_ns, s->dur);
+            p->lat_ns = tr__sat_add(p->lat_ns, stall_blame(tr, s, p->c.span));
         else
-            p->c.blamed = tr__sat_add(p->c.blamed, stall_blame(tr, s));
+            p->c.blamed = tr__sat_add(p->c.blamed, stall_blame(tr, s, p->c.span));
         p->blocked |= s->kind == TR_STALL_BLOCKED;
         p->c.nstalls++;
         if (p->worst == NONE || s->dur > tr->stalls[p->worst].dur)
