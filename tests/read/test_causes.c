@@ -415,7 +415,7 @@ static void test_saturation_inside_slice(void)
     ASSERT_EQ(c->blamed, 850000000);
     char buf[512];
     ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf),
-                  "loop 100% busy for 900 ms: 1 slices (p50 950 ms, p99 950 ms, max 950 ms), most by "
+                  "loop 100% busy for 900 ms: 1 slice (p50 950 ms, p99 950 ms, max 950 ms), most by "
                   "a (1) ending at a.c:7");
     tr_free(tr);
 }

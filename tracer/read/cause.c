@@ -836,8 +836,11 @@ static int find_saturation(builder *b, int64_t **periods, size_t *np)
             /* inside one long stretch every window is busy: jump to the
              * last whole window it covers */
             size_t k = busy_search(tr, e, 1);
-            if (k < tr->nbusy && tr->busy[k].t0 <= e && tr->busy[k].t1 / SAT_WINDOW * SAT_WINDOW > w)
-                w = tr->busy[k].t1 / SAT_WINDOW * SAT_WINDOW;
+            int64_t to = k < tr->nbusy && tr->busy[k].t0 <= e
+                             ? tr->busy[k].t1 / SAT_WINDOW * SAT_WINDOW
+                             : w;
+            if (to > w)
+                w = to;
             continue;
         }
         /* one window below the share inside a busy stretch (a hiccup, the
@@ -1392,7 +1395,8 @@ static void app_oncpu(tr__buf *b, const tr_cause *c, int64_t of)
     char d[32], d2[32];
     if (!c->measured)
         return;
-    tr__app(b, " (on a CPU %s of %s", tr_fmt_dur(d, sizeof d, c->cpu), tr_fmt_dur(d2, sizeof d2, of));
+    tr__app(b, " (on a CPU %s of %s", tr_fmt_dur(d, sizeof d, c->cpu),
+            tr_fmt_dur(d2, sizeof d2, of));
     if (c->runq > 0)
         tr__app(b, ", preempted %s", tr_fmt_dur(d, sizeof d, c->runq));
     if (c->stops)
@@ -1406,9 +1410,10 @@ static void describe_aggregate(tr__buf *b, const tr_trace *tr, const tr_cause *c
     switch (c->kind) {
     case TR_CAUSE_SATURATION: {
         int64_t busy = run_within(tr, c->t, c->t + c->dur); /* the share that made it saturated */
-        tr__app(b, "loop %d%% busy for %s: %llu slices (p50 %s, p99 %s, max %s), most by ",
-                c->dur ? (int)(100.0 * (double)busy / (double)c->dur) : 0, tr_fmt_dur(d, sizeof d, c->dur),
-                (unsigned long long)c->count, tr_fmt_dur(d2, sizeof d2, c->p50),
+        tr__app(b, "loop %d%% busy for %s: %llu slice%s (p50 %s, p99 %s, max %s), most by ",
+                c->dur ? (int)(100.0 * (double)busy / (double)c->dur) : 0,
+                tr_fmt_dur(d, sizeof d, c->dur), (unsigned long long)c->count,
+                c->count == 1 ? "" : "s", tr_fmt_dur(d2, sizeof d2, c->p50),
                 tr_fmt_dur(d3, sizeof d3, c->p99), tr_fmt_dur(what, sizeof what, c->max));
         app_task(b, tr, c->task);
         if (c->at && *tr_str(tr, c->at))
