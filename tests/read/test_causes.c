@@ -55,6 +55,13 @@ static tr_trace *load(text *b)
 
 #define HEADER "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1,\"program\":\"t\",\"pid\":1,\"clock\":\"monotonic\",\"unix_ns\":0}\n"
 
+/* A task `name` spawned by the loop at t and ready at once. */
+static void spawn_ready(text *b, long long t, int task, const char *name)
+{
+    put(b, "{\"t\":%lld,\"ev\":\"spawn\",\"task\":%d,\"parent\":0,\"name\":\"%s\"}\n", t, task, name);
+    put(b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":%d,\"by\":0,\"why\":\"spawn\"}\n", t, task);
+}
+
 static void test_herd_100k(void)
 {
     enum { N = 100000 };
@@ -311,26 +318,33 @@ static void test_pool(void)
     tr_free(tr);
 }
 
-/* A sender that finds its channel full, again and again for a short while:
- * no stall, one backlog cause. */
-static void test_backlog(void)
+/* Task 1, `name`, waits n times on the channel "jobs" (obj 1) for `why`
+ * (chan_send or chan_recv) at `at`, each wait `ns` long; analysed. */
+static tr_trace *chan_waits(const char *name, const char *why, const char *at, int n, long long ns)
 {
     text b = {0};
     put(&b, HEADER);
     put(&b, "{\"t\":0,\"ev\":\"obj\",\"obj\":1,\"kind\":\"chan\",\"cap\":1,\"name\":\"jobs\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"tx\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
+    spawn_ready(&b, 0, 1, name);
     long long t = 1;
-    for (int i = 0; i < 6; i++, t += 5000002) {
+    for (int i = 0; i < n; i++, t += ns + 2) {
         put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t);
-        put(&b, "{\"t\":%lld,\"ev\":\"yield\",\"task\":1,\"why\":\"chan_send\",\"obj\":1,\"at\":\"tx.c:4\"}\n",
-            t + 1);
-        put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"chan\"}\n", t + 5000001);
+        put(&b, "{\"t\":%lld,\"ev\":\"yield\",\"task\":1,\"why\":\"%s\",\"obj\":1,\"at\":\"%s\"}\n",
+            t + 1, why, at);
+        put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"chan\"}\n", t + ns + 1);
     }
     put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t);
     put(&b, "{\"t\":%lld,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n", t + 1);
     tr_trace *tr = load(&b);
     ASSERT_OK(tr_analyze(tr, NULL));
+    return tr;
+}
+
+/* A sender that finds its channel full, again and again for a short while:
+ * no stall, one backlog cause. */
+static void test_backlog(void)
+{
+    tr_trace *tr = chan_waits("tx", "chan_send", "tx.c:4", 6, 5000000);
     ASSERT_EQ(tr_nstalls(tr), 0);
     ASSERT_EQ(tr_ncauses(tr), 1);
     const tr_cause *c = &tr_causes(tr)[0];
@@ -358,10 +372,8 @@ static void test_saturation_stride(void)
 {
     text b = {0};
     put(&b, HEADER);
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"a\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":2,\"parent\":0,\"name\":\"b\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"spawn\"}\n");
+    spawn_ready(&b, 0, 1, "a");
+    spawn_ready(&b, 0, 2, "b");
     put(&b, "{\"t\":50000000,\"ev\":\"run\",\"task\":1}\n");
     put(&b, "{\"t\":60000000,\"ev\":\"run\",\"task\":2}\n");
     put(&b, "{\"t\":61000000,\"ev\":\"yield\",\"task\":2,\"why\":\"sleep\",\"ms\":1}\n");
@@ -393,8 +405,7 @@ static void test_saturation_inside_slice(void)
 {
     text b = {0};
     put(&b, HEADER);
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"a\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
+    spawn_ready(&b, 0, 1, "a");
     put(&b, "{\"t\":50000000,\"ev\":\"run\",\"task\":1}\n");
     put(&b, "{\"t\":150000000,\"ev\":\"spawn\",\"task\":3,\"parent\":1,\"name\":\"c\"}\n");
     put(&b, "{\"t\":150000000,\"ev\":\"ready\",\"task\":3,\"by\":1,\"why\":\"spawn\"}\n");
@@ -426,10 +437,8 @@ static tr_trace *one_slice(const char *figs)
 {
     text b = {0};
     put(&b, HEADER);
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"a\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":2,\"parent\":0,\"name\":\"b\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"spawn\"}\n");
+    spawn_ready(&b, 0, 1, "a");
+    spawn_ready(&b, 0, 2, "b");
     put(&b, "{\"t\":1,\"ev\":\"run\",\"task\":1}\n");
     put(&b, "{\"t\":60000001,\"ev\":\"yield\",\"task\":1,\"why\":\"sleep\",\"ms\":1,\"at\":\"a.c:5\"%s}\n",
         figs);
@@ -505,10 +514,8 @@ static void test_saturation_oncpu(void)
 {
     text b = {0};
     put(&b, HEADER);
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"a\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":2,\"parent\":0,\"name\":\"b\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"spawn\"}\n");
+    spawn_ready(&b, 0, 1, "a");
+    spawn_ready(&b, 0, 2, "b");
     long long t = 0;
     for (int i = 0; i < 10; i++, t += 30000000) {
         put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t);
@@ -544,22 +551,7 @@ static void test_saturation_oncpu(void)
  * below the threshold: no stall, one starvation cause. */
 static void test_starvation(void)
 {
-    text b = {0};
-    put(&b, HEADER);
-    put(&b, "{\"t\":0,\"ev\":\"obj\",\"obj\":1,\"kind\":\"chan\",\"cap\":4,\"name\":\"jobs\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"rx\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
-    long long t = 1;
-    for (int i = 0; i < 5; i++, t += 7000002) {
-        put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t);
-        put(&b, "{\"t\":%lld,\"ev\":\"yield\",\"task\":1,\"why\":\"chan_recv\",\"obj\":1,\"at\":\"rx.c:8\"}\n",
-            t + 1);
-        put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"chan\"}\n", t + 7000001);
-    }
-    put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t);
-    put(&b, "{\"t\":%lld,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n", t + 1);
-    tr_trace *tr = load(&b);
-    ASSERT_OK(tr_analyze(tr, NULL));
+    tr_trace *tr = chan_waits("rx", "chan_recv", "rx.c:8", 5, 7000000);
     ASSERT_EQ(tr_nstalls(tr), 0);
     ASSERT_EQ(tr_ncauses(tr), 1);
     const tr_cause *c = &tr_causes(tr)[0];
@@ -586,10 +578,8 @@ static void test_chan_cycle(void)
     put(&b, HEADER);
     put(&b, "{\"t\":0,\"ev\":\"obj\",\"obj\":1,\"kind\":\"chan\",\"cap\":0,\"name\":\"up\"}\n");
     put(&b, "{\"t\":0,\"ev\":\"obj\",\"obj\":2,\"kind\":\"chan\",\"cap\":0,\"name\":\"down\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"a\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":2,\"parent\":0,\"name\":\"b\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"spawn\"}\n");
+    spawn_ready(&b, 0, 1, "a");
+    spawn_ready(&b, 0, 2, "b");
     /* a sends on down (b receives it), b sends on up (a receives it) */
     put(&b, "{\"t\":1,\"ev\":\"run\",\"task\":1}\n");
     put(&b, "{\"t\":2,\"ev\":\"yield\",\"task\":1,\"why\":\"chan_send\",\"obj\":2,\"at\":\"a.c:3\"}\n");
@@ -629,12 +619,9 @@ static void test_bounce(void)
 {
     text b = {0};
     put(&b, HEADER);
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"client\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":2,\"parent\":0,\"name\":\"server\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":3,\"parent\":0,\"name\":\"hog\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"spawn\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":3,\"by\":0,\"why\":\"spawn\"}\n");
+    spawn_ready(&b, 0, 1, "client");
+    spawn_ready(&b, 0, 2, "server");
+    spawn_ready(&b, 0, 3, "hog");
     put(&b, "{\"t\":1,\"ev\":\"run\",\"task\":2}\n");
     put(&b, "{\"t\":2,\"ev\":\"conn\",\"task\":2,\"fd\":8,\"local\":\"127.0.0.1:80\",\"peer\":\"127.0.0.1:5000\"}\n");
     put(&b, "{\"t\":3,\"ev\":\"io_begin\",\"task\":2,\"op\":\"read\",\"fd\":8}\n");
@@ -689,8 +676,7 @@ static void test_blame_capped(void)
 {
     text b = {0};
     put(&b, HEADER);
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"main\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
+    spawn_ready(&b, 0, 1, "main");
     put(&b, "{\"t\":1,\"ev\":\"run\",\"task\":1}\n");
     put(&b, "{\"t\":1,\"ev\":\"spawn\",\"task\":2,\"parent\":1,\"name\":\"h\"}\n");
     put(&b, "{\"t\":1,\"ev\":\"ready\",\"task\":2,\"by\":1,\"why\":\"spawn\"}\n");
