@@ -704,7 +704,7 @@ static void test_export_chrome(void)
     ASSERT_HAS(r.out, "{\"ph\":\"I\",\"pid\":4242,\"tid\":2,\"s\":\"t\",\"cat\":\"cause\","
                       "\"name\":\"cause 0: io\",\"ts\":30008,\"args\":{\"msg\":\"handler (2) "
                       "waited 50.0 ms on io read fd 7 (outside the process) at demo.c:31\","
-                      "\"dur\":49992.500,\"blamed\":129992.000,\"victims\":[1,2],\"chain\":\"main "
+                      "\"dur\":49992.500,\"blamed\":99985.000,\"victims\":[1,2],\"chain\":\"main "
                       "(1) join handler (2) <- handler (2) io read fd 7\"}}");
     ASSERT_HAS(r.out, "\"name\":\"cause 1: run\",\"ts\":7,\"args\":{\"msg\":\"handler (2) ran "
                       "30.0 ms on the loop without yielding at demo.c:31\",\"dur\":30001.000,"
@@ -909,7 +909,7 @@ static void test_why(void)
                   "  main (1) join handler (2) from 6.00 \xc2\xb5s for 80.0 ms at demo.c:25\n"
                   "  <- handler (2) io read fd 7 from 30.0 ms for 50.0 ms at demo.c:31\n"
                   "sink: io\n"
-                  "cause 0 (io, 130 ms blamed): handler (2) waited 50.0 ms on io read fd 7 (outside "
+                  "cause 0 (io, 100 ms blamed): handler (2) waited 50.0 ms on io read fd 7 (outside "
                   "the process) at demo.c:31\n");
     result_free(&r);
     r = run((const char *[]){"why", "basic.jsonl", "fetch (3)", "--json", NULL});
@@ -939,6 +939,79 @@ static void test_why(void)
     expect_usage((const char *[]){"why", "basic.jsonl", "1", "--at", "x", NULL}, "why: bad time 'x'");
 }
 
+/* A slice the OS held (on a CPU 1.5 µs of 4.07 ms, the rest in the run
+ * queue: the issue's "blocked the loop 4.07 ms" that was not) is an `os`
+ * cause, not a blocked stall and not "ran on the loop"; a slice that ran
+ * is a `run` cause with its on-CPU figures; both in text, JSON and why. */
+static void test_os_cause(void)
+{
+    result r = run((const char *[]){"stalls", "preempt.jsonl", "--threshold", "1ms", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(
+        r.out,
+        "4 stalls (threshold 1.00 ms)\n"
+        "CAUSES (what the stalls waited behind, by task-time blamed)\n"
+        "#  KIND   BLAMED  TASKS  STALLS  CAUSE                                                      "
+        "                                                                       CHAIN\n"
+        "0  os    8.14 ms      2       2  main (1) was held off the CPU by the OS for 4.07 ms of a "
+        "4.07 ms slice at p.c:5 (on a CPU 1.50 \xc2\xb5s of 4.07 ms, preempted 4.07 ms)  busy (3) "
+        "ready <- main (1) running\n"
+        "1  run   5.00 ms      1       2  busy (3) ran 5.00 ms on the loop without yielding at p.c:9 "
+        "(on a CPU 4.90 ms of 5.00 ms, preempted 100 \xc2\xb5s)                        late (4) "
+        "ready <- busy (3) running\n"
+        "\n"
+        "under cause 0 (os): 2 stalls\n"
+        "KIND     TASK         START  DURATION  AT  EVIDENCE\n"
+        "latency  fetch (2)  2.00 \xc2\xb5s   4.07 ms  -   woken by main (1) on spawn; ran "
+        "meanwhile: main (1) 4.07 ms\n"
+        "latency  busy (3)   2.00 \xc2\xb5s   4.07 ms  -   woken by main (1) on spawn; ran "
+        "meanwhile: main (1) 4.07 ms, fetch (2) 2.00 \xc2\xb5s\n"
+        "\n"
+        "under cause 1 (run): 2 stalls\n"
+        "KIND     TASK        START  DURATION  AT     EVIDENCE\n"
+        "latency  late (4)  4.07 ms   5.00 ms  -      woken by fetch (2) on spawn; ran meanwhile: "
+        "busy (3) 5.00 ms, fetch (2) 1.00 \xc2\xb5s\n"
+        "blocked  busy (3)  4.07 ms   5.00 ms  p.c:9  on CPU 4.90 ms, preempted 100 \xc2\xb5s; ready "
+        "meanwhile: late (4) 5.00 ms\n"
+        "\n"
+        "1 run slice over the threshold was stretched by the OS, not the task (not listed): the "
+        "longest, main (1) at 1.00 \xc2\xb5s, 4.07 ms with 1.50 \xc2\xb5s on CPU, preempted 4.07 ms\n");
+    ASSERT(strstr(r.out, "blocked the loop") == NULL);
+    result_free(&r);
+    r = run((const char *[]){"stalls", "preempt.jsonl", "--threshold", "1ms", "--json", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_HAS(r.out,
+               "\"causes\":[\n{\"kind\":\"os\",\"task\":1,\"name\":\"main\",\"at\":\"p.c:5\",\"t\":1000,"
+               "\"dur_ns\":4071000,\"blamed_ns\":8140000,\"stalls\":2,\"victims\":[2,3],\"chain\":[{"
+               "\"task\":3,\"name\":\"busy\",\"state\":\"ready\",\"t\":2000,\"dur_ns\":4072000},{\"task\":1,"
+               "\"name\":\"main\",\"state\":\"running\",\"t\":1000,\"dur_ns\":4071000}],\"cpu_ns\":1500,"
+               "\"runq_ns\":4068500,\"stops\":0,\"stack\":\"\",\"what\":\"main (1) was held off the CPU "
+               "by the OS for 4.07 ms of a 4.07 ms slice at p.c:5 (on a CPU 1.50 \xc2\xb5s of 4.07 ms, "
+               "preempted 4.07 ms)\"},\n{\"kind\":\"run\",\"task\":3,");
+    ASSERT_HAS(r.out, "\"cpu_ns\":4900000,\"runq_ns\":100000,\"stops\":0,\"stack\":\"\",\"what\":"
+                      "\"busy (3) ran 5.00 ms on the loop without yielding at p.c:9 (on a CPU 4.90 ms "
+                      "of 5.00 ms, preempted 100 \xc2\xb5s)\"}\n],");
+    ASSERT_EQ(count_of(r.out, "{\"kind\":\"blocked\","), 1);
+    result_free(&r);
+    r = run((const char *[]){"why", "preempt.jsonl", "fetch", "--threshold", "1ms", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "why was fetch (2) not running at 2.00 \xc2\xb5s?\n"
+                         "  fetch (2) ready from 2.00 \xc2\xb5s for 4.07 ms\n"
+                         "  <- main (1) running from 1.00 \xc2\xb5s for 4.07 ms\n"
+                         "sink: os\n"
+                         "cause 0 (os, 8.14 ms blamed): main (1) was held off the CPU by the OS for "
+                         "4.07 ms of a 4.07 ms slice at p.c:5 (on a CPU 1.50 \xc2\xb5s of 4.07 ms, "
+                         "preempted 4.07 ms)\n");
+    result_free(&r);
+    r = run((const char *[]){"why", "preempt.jsonl", "fetch", "--threshold", "1ms", "--json", NULL});
+    ASSERT_EQ(r.status, 0);
+    ASSERT_STR_EQ(r.out, "{\"task\":2,\"name\":\"fetch\",\"at\":2000,\"state\":\"ready\",\"sink\":\"os\","
+                         "\"cause\":0,\"chain\":[{\"task\":2,\"name\":\"fetch\",\"state\":\"ready\",\"t\":"
+                         "2000,\"dur_ns\":4070000},{\"task\":1,\"name\":\"main\",\"state\":\"running\","
+                         "\"t\":1000,\"dur_ns\":4071000}]}\n");
+    result_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -946,6 +1019,7 @@ int main(int argc, char **argv)
         {"usage", test_usage},
         {"stalls_json", test_stalls_json},
         {"why", test_why},
+        {"os_cause", test_os_cause},
         {"stalls_human", test_stalls_human},
         {"stats_json", test_stats_json},
         {"stats_human", test_stats_human},

@@ -690,6 +690,19 @@ static void test_causes_fib(void)
     ASSERT_HAS(row, " ending at examples/ex_util.c:");
     free(row);
     free(txt);
+    /* why main was not running: its join (the whole run, a stall), down
+     * through the clients' reads to a slice on the loop; which slice, and
+     * whether the cause is the saturation or a preempted slice beside it,
+     * depends on the machine's load, so only the shape is asserted */
+    char *why = coscope6("why", trace, "main", NULL, NULL, NULL);
+    ASSERT(strncmp(why, "why was main (1) not running at ", 32) == 0);
+    free(line_starting(why, "  main (1) join client "));
+    free(line_starting(why, "  <- "));
+    char *sink = line_starting(why, "sink: ");
+    ASSERT(strcmp(sink, "sink: run") == 0 || strcmp(sink, "sink: os") == 0);
+    free(sink);
+    free(line_starting(why, "cause "));
+    free(why);
     unlink(trace);
 }
 
@@ -793,6 +806,28 @@ static void test_causes_chan(void)
     ASSERT(strstr(txt, "DEADLOCK") == NULL);
     ASSERT_EQ(count(txt, "stuck: nobody left to send on jobs (obj 1)"), 3);
     free(txt);
+    /* why each receiver is not running: its wait, with nobody to end it */
+    for (int i = 1; i <= 3; i++) {
+        char name[16], want[128];
+        snprintf(name, sizeof name, "rx %d", i);
+        char *why = coscope6("why", trace, name, NULL, NULL, NULL);
+        snprintf(want, sizeof want, "why was rx %d (%d) not running at ", i, i + 1);
+        ASSERT(strncmp(why, want, strlen(want)) == 0);
+        snprintf(want, sizeof want, "  rx %d (%d) chan_recv jobs (obj 1) from ", i, i + 1);
+        free(line_starting(why, want));
+        ASSERT_CMP(count(why, "\n  <- "), ==, 0);
+        ASSERT_LINE(why, "sink: wait");
+        ASSERT_LINE(why, "stuck: chan_recv jobs (obj 1); stuck: nobody left to send on jobs (obj 1)");
+        ASSERT(strstr(why, "DEADLOCK") == NULL);
+        free(why);
+        why = coscope6("why", trace, name, "--json", NULL, NULL);
+        snprintf(want, sizeof want, "{\"task\":%d,\"name\":\"rx %d\",\"at\":", i + 1, i);
+        ASSERT(strncmp(why, want, strlen(want)) == 0);
+        ASSERT_HAS(why, ",\"state\":\"waiting\",\"sink\":\"wait\",\"cause\":null,\"chain\":[{");
+        ASSERT_HAS(why, ",\"why\":\"chan_recv\",\"op\":\"none\",\"obj\":1,"
+                        "\"at\":\"examples/chan_stuck.c:29\"}]}\n");
+        free(why);
+    }
     unlink(trace);
 }
 #endif

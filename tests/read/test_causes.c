@@ -55,6 +55,13 @@ static tr_trace *load(text *b)
 
 #define HEADER "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1,\"program\":\"t\",\"pid\":1,\"clock\":\"monotonic\",\"unix_ns\":0}\n"
 
+/* A task `name` spawned by the loop at t and ready at once. */
+static void spawn_ready(text *b, long long t, int task, const char *name)
+{
+    put(b, "{\"t\":%lld,\"ev\":\"spawn\",\"task\":%d,\"parent\":0,\"name\":\"%s\"}\n", t, task, name);
+    put(b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":%d,\"by\":0,\"why\":\"spawn\"}\n", t, task);
+}
+
 static void test_herd_100k(void)
 {
     enum { N = 100000 };
@@ -311,26 +318,33 @@ static void test_pool(void)
     tr_free(tr);
 }
 
-/* A sender that finds its channel full, again and again for a short while:
- * no stall, one backlog cause. */
-static void test_backlog(void)
+/* Task 1, `name`, waits n times on the channel "jobs" (obj 1) for `why`
+ * (chan_send or chan_recv) at `at`, each wait `ns` long; analysed. */
+static tr_trace *chan_waits(const char *name, const char *why, const char *at, int n, long long ns)
 {
     text b = {0};
     put(&b, HEADER);
     put(&b, "{\"t\":0,\"ev\":\"obj\",\"obj\":1,\"kind\":\"chan\",\"cap\":1,\"name\":\"jobs\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"tx\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
+    spawn_ready(&b, 0, 1, name);
     long long t = 1;
-    for (int i = 0; i < 6; i++, t += 5000002) {
+    for (int i = 0; i < n; i++, t += ns + 2) {
         put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t);
-        put(&b, "{\"t\":%lld,\"ev\":\"yield\",\"task\":1,\"why\":\"chan_send\",\"obj\":1,\"at\":\"tx.c:4\"}\n",
-            t + 1);
-        put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"chan\"}\n", t + 5000001);
+        put(&b, "{\"t\":%lld,\"ev\":\"yield\",\"task\":1,\"why\":\"%s\",\"obj\":1,\"at\":\"%s\"}\n",
+            t + 1, why, at);
+        put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"chan\"}\n", t + ns + 1);
     }
     put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t);
     put(&b, "{\"t\":%lld,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n", t + 1);
     tr_trace *tr = load(&b);
     ASSERT_OK(tr_analyze(tr, NULL));
+    return tr;
+}
+
+/* A sender that finds its channel full, again and again for a short while:
+ * no stall, one backlog cause. */
+static void test_backlog(void)
+{
+    tr_trace *tr = chan_waits("tx", "chan_send", "tx.c:4", 6, 5000000);
     ASSERT_EQ(tr_nstalls(tr), 0);
     ASSERT_EQ(tr_ncauses(tr), 1);
     const tr_cause *c = &tr_causes(tr)[0];
@@ -358,10 +372,8 @@ static void test_saturation_stride(void)
 {
     text b = {0};
     put(&b, HEADER);
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"a\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":2,\"parent\":0,\"name\":\"b\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"spawn\"}\n");
+    spawn_ready(&b, 0, 1, "a");
+    spawn_ready(&b, 0, 2, "b");
     put(&b, "{\"t\":50000000,\"ev\":\"run\",\"task\":1}\n");
     put(&b, "{\"t\":60000000,\"ev\":\"run\",\"task\":2}\n");
     put(&b, "{\"t\":61000000,\"ev\":\"yield\",\"task\":2,\"why\":\"sleep\",\"ms\":1}\n");
@@ -378,10 +390,11 @@ static void test_saturation_stride(void)
     ASSERT_EQ(c->dur, 9223372036700000000);
     ASSERT_EQ(c->nvictims, 2); /* b's ready time is before it: a's run cause */
     ASSERT_EQ(c->nstalls, 2);
-    ASSERT_EQ(tr_causes(tr)[1].kind, TR_CAUSE_RUN);
-    ASSERT_EQ(tr_causes(tr)[1].task, 1);
-    ASSERT_EQ(tr_causes(tr)[1].blamed, 60000000);
-    ASSERT_EQ(tr_causes(tr)[2].kind, TR_CAUSE_WAIT);
+    /* b's 60 ms latency is blamed on a's slice for the 10 ms it overlaps */
+    ASSERT_EQ(tr_causes(tr)[1].kind, TR_CAUSE_WAIT);
+    ASSERT_EQ(tr_causes(tr)[2].kind, TR_CAUSE_RUN);
+    ASSERT_EQ(tr_causes(tr)[2].task, 1);
+    ASSERT_EQ(tr_causes(tr)[2].blamed, 10000000);
     tr_free(tr);
 }
 
@@ -392,8 +405,7 @@ static void test_saturation_inside_slice(void)
 {
     text b = {0};
     put(&b, HEADER);
-    put(&b, "{\"t\":0,\"ev\":\"spawn\",\"task\":1,\"parent\":0,\"name\":\"a\"}\n");
-    put(&b, "{\"t\":0,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"spawn\"}\n");
+    spawn_ready(&b, 0, 1, "a");
     put(&b, "{\"t\":50000000,\"ev\":\"run\",\"task\":1}\n");
     put(&b, "{\"t\":150000000,\"ev\":\"spawn\",\"task\":3,\"parent\":1,\"name\":\"c\"}\n");
     put(&b, "{\"t\":150000000,\"ev\":\"ready\",\"task\":3,\"by\":1,\"why\":\"spawn\"}\n");
@@ -414,8 +426,287 @@ static void test_saturation_inside_slice(void)
     ASSERT_EQ(c->blamed, 850000000);
     char buf[512];
     ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf),
-                  "loop 100% busy for 900 ms: 1 slices (p50 950 ms, p99 950 ms, max 950 ms), most by "
+                  "loop 100% busy for 900 ms: 1 slice (p50 950 ms, p99 950 ms, max 950 ms), most by "
                   "a (1) ending at a.c:7");
+    tr_free(tr);
+}
+
+/* One slice of a, 60 ms of wall time while b was ready, ending with the
+ * figures `figs`; returns the analysed trace. */
+static tr_trace *one_slice(const char *figs)
+{
+    text b = {0};
+    put(&b, HEADER);
+    spawn_ready(&b, 0, 1, "a");
+    spawn_ready(&b, 0, 2, "b");
+    put(&b, "{\"t\":1,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":60000001,\"ev\":\"yield\",\"task\":1,\"why\":\"sleep\",\"ms\":1,\"at\":\"a.c:5\"%s}\n",
+        figs);
+    put(&b, "{\"t\":60000001,\"ev\":\"run\",\"task\":2}\n");
+    put(&b, "{\"t\":60000002,\"ev\":\"exit\",\"task\":2,\"status\":\"ok\"}\n");
+    put(&b, "{\"t\":61000001,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"timer\"}\n");
+    put(&b, "{\"t\":61000002,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":61000003,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n");
+    put(&b, "{\"t\":61000004,\"ev\":\"end\",\"events\":12,\"dropped\":0}\n");
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    return tr;
+}
+
+/* b's 60 ms wait behind a's slice, and what the slice is: the OS's when
+ * it was mostly in the run queue or the process was stopped (an `os`
+ * cause, no blocked stall), the task's when it was on a CPU or asleep in
+ * a call (a `run` cause and a blocked stall); half and half is the task's. */
+static void test_os_runq(void)
+{
+    char buf[512];
+    static const struct {
+        const char *figs;
+        int kind, os_held;
+        size_t nstalls;
+        const char *what;
+    } cases[] = {
+        {",\"cpu\":1000000,\"runq\":59000000", TR_CAUSE_OS, 1, 1,
+         "a (1) was held off the CPU by the OS for 59.0 ms of a 60.0 ms slice at a.c:5 (on a CPU "
+         "1.00 ms of 60.0 ms, preempted 59.0 ms)"},
+        {",\"cpu\":1000000,\"stops\":1", TR_CAUSE_OS, 1, 1,
+         "a (1) was held off the CPU by the OS for 59.0 ms of a 60.0 ms slice at a.c:5 (on a CPU "
+         "1.00 ms of 60.0 ms, the process stopped meanwhile)"},
+        {",\"cpu\":30000000,\"runq\":30000000", TR_CAUSE_RUN, 0, 2,
+         "a (1) ran 60.0 ms on the loop without yielding at a.c:5 (on a CPU 30.0 ms of 60.0 ms, "
+         "preempted 30.0 ms)"},
+        {",\"cpu\":1000000", TR_CAUSE_RUN, 0, 2, /* asleep in a call: it held the loop */
+         "a (1) ran 60.0 ms on the loop without yielding at a.c:5 (on a CPU 1.00 ms of 60.0 ms)"},
+        {"", TR_CAUSE_RUN, 0, 2, "a (1) ran 60.0 ms on the loop without yielding at a.c:5"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tr_trace *tr = one_slice(cases[i].figs);
+        size_t slice = tr_task_by_id(tr, 1)->span0 + 1; /* ready, then running */
+        ASSERT_EQ(tr_spans(tr)[slice].state, TR_ST_RUNNING);
+        ASSERT_EQ(tr_span_os_held(tr, slice), cases[i].os_held);
+        ASSERT_EQ(tr_span_os_held(tr, slice - 1), 0); /* not a run slice */
+        ASSERT_EQ(tr_nstalls(tr), cases[i].nstalls);
+        ASSERT_EQ(tr_ncauses(tr), 1);
+        const tr_cause *c = &tr_causes(tr)[0];
+        ASSERT_EQ(c->kind, cases[i].kind);
+        ASSERT_EQ(c->task, 1);
+        ASSERT_EQ(c->nvictims, 1);
+        ASSERT_EQ(tr_cause_victims(tr)[c->victim0], 2);
+        /* b's wait inside the slice (its latency is 1 ns longer) */
+        ASSERT_EQ(c->blamed, 60000000);
+        ASSERT_EQ(c->measured, cases[i].figs[0] != '\0');
+        ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf), cases[i].what);
+        int sink = -1;
+        tr_link chain[4];
+        const tr_stall *s = &tr_stalls(tr)[0]; /* b's latency, first by t */
+        ASSERT_EQ(s->task, 2);
+        ASSERT_EQ(tr_blame(tr, s->span, chain, 4, &sink), 2);
+        ASSERT_EQ(sink, cases[i].kind);
+        ASSERT_STR_EQ(tr_cause_kind_name(sink), cases[i].kind == TR_CAUSE_OS ? "os" : "run");
+        tr_free(tr);
+    }
+}
+
+/* A loop saturated by a's 30 ms slices (each on a CPU 20 ms, preempted
+ * 10 ms: the task's, not the OS's) says how much of its busy time was on
+ * a CPU, summed over its slices. */
+static void test_saturation_oncpu(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    spawn_ready(&b, 0, 1, "a");
+    spawn_ready(&b, 0, 2, "b");
+    long long t = 0;
+    for (int i = 0; i < 10; i++, t += 30000000) {
+        put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t);
+        put(&b, "{\"t\":%lld,\"ev\":\"yield\",\"task\":1,\"why\":\"yield\",\"at\":\"a.c:5\","
+                "\"cpu\":20000000,\"runq\":10000000}\n", t + 30000000);
+        put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":1,\"by\":1,\"why\":\"yield\"}\n", t + 30000000);
+    }
+    put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":2}\n", t);
+    put(&b, "{\"t\":%lld,\"ev\":\"exit\",\"task\":2,\"status\":\"ok\"}\n", t + 1);
+    put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t + 1);
+    put(&b, "{\"t\":%lld,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n", t + 2);
+    put(&b, "{\"t\":%lld,\"ev\":\"end\",\"events\":37,\"dropped\":0}\n", t + 3);
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_EQ(tr_nstalls(tr), 1); /* b's 300 ms latency; no slice blocked 20 ms */
+    ASSERT_EQ(tr_stalls(tr)[0].kind, TR_STALL_LATENCY);
+    ASSERT_EQ(tr_stalls(tr)[0].cause, 0);
+    const tr_cause *c = &tr_causes(tr)[0];
+    ASSERT_EQ(c->kind, TR_CAUSE_SATURATION);
+    ASSERT_EQ(c->t, 0);
+    ASSERT_EQ(c->dur, 300000000);
+    ASSERT_EQ(c->measured, 1);
+    ASSERT_EQ(c->cpu, 200000000);
+    ASSERT_EQ(c->runq, 100000000);
+    char buf[512];
+    ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf),
+                  "loop 100% busy for 300 ms: 10 slices (p50 30.0 ms, p99 30.0 ms, max 30.0 ms), most "
+                  "by a (1) ending at a.c:5 (on a CPU 200 ms of 300 ms, preempted 100 ms)");
+    tr_free(tr);
+}
+
+/* A receiver that finds its channel empty, again and again, each wait
+ * below the threshold: no stall, one starvation cause. */
+static void test_starvation(void)
+{
+    tr_trace *tr = chan_waits("rx", "chan_recv", "rx.c:8", 5, 7000000);
+    ASSERT_EQ(tr_nstalls(tr), 0);
+    ASSERT_EQ(tr_ncauses(tr), 1);
+    const tr_cause *c = &tr_causes(tr)[0];
+    ASSERT_EQ(c->kind, TR_CAUSE_STARVATION);
+    ASSERT_EQ(c->obj, 1);
+    ASSERT_EQ(c->count, 5);
+    ASSERT_EQ(c->blamed, 35000000);
+    ASSERT_EQ(c->nvictims, 1);
+    char buf[512];
+    ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf),
+                  "chan_recv jobs (obj 1): receivers (nothing to receive) waited 5 times, 35.0 ms in "
+                  "all, longest 7.00 ms at rx.c:8");
+    ASSERT_STR_EQ(tr_cause_kind_name(c->kind), "starvation");
+    tr_free(tr);
+}
+
+/* Each side of a channel the only party that could unblock the other: a
+ * waits to receive on "up", which only b ever sent on, and b to receive on
+ * "down", which only a sent on. A true cycle: DEADLOCK, and no cause (a
+ * deadlock is not a cause). Both say the cycle from its lowest task. */
+static void test_chan_cycle(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    put(&b, "{\"t\":0,\"ev\":\"obj\",\"obj\":1,\"kind\":\"chan\",\"cap\":0,\"name\":\"up\"}\n");
+    put(&b, "{\"t\":0,\"ev\":\"obj\",\"obj\":2,\"kind\":\"chan\",\"cap\":0,\"name\":\"down\"}\n");
+    spawn_ready(&b, 0, 1, "a");
+    spawn_ready(&b, 0, 2, "b");
+    /* a sends on down (b receives it), b sends on up (a receives it) */
+    put(&b, "{\"t\":1,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":2,\"ev\":\"yield\",\"task\":1,\"why\":\"chan_send\",\"obj\":2,\"at\":\"a.c:3\"}\n");
+    put(&b, "{\"t\":3,\"ev\":\"run\",\"task\":2}\n");
+    put(&b, "{\"t\":4,\"ev\":\"ready\",\"task\":1,\"by\":2,\"why\":\"chan\"}\n");
+    put(&b, "{\"t\":5,\"ev\":\"yield\",\"task\":2,\"why\":\"chan_send\",\"obj\":1,\"at\":\"b.c:3\"}\n");
+    put(&b, "{\"t\":6,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":7,\"ev\":\"ready\",\"task\":2,\"by\":1,\"why\":\"chan\"}\n");
+    put(&b, "{\"t\":8,\"ev\":\"yield\",\"task\":1,\"why\":\"chan_recv\",\"obj\":1,\"at\":\"a.c:4\"}\n");
+    put(&b, "{\"t\":9,\"ev\":\"run\",\"task\":2}\n");
+    put(&b, "{\"t\":10,\"ev\":\"yield\",\"task\":2,\"why\":\"chan_recv\",\"obj\":2,\"at\":\"b.c:4\"}\n");
+    put(&b, "{\"t\":30000000,\"ev\":\"end\",\"events\":16,\"dropped\":0}\n");
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_EQ(tr_nstalls(tr), 2);
+    char buf[512];
+    for (size_t i = 0; i < 2; i++) {
+        const tr_stall *s = &tr_stalls(tr)[i];
+        ASSERT_EQ(s->kind, TR_STALL_STUCK);
+        ASSERT_EQ(s->cause, -1);
+        ASSERT_EQ(s->waits_on, s->task == 1 ? 2 : 1);
+    }
+    ASSERT_STR_EQ(tr_stall_describe(tr, &tr_stalls(tr)[0], buf, sizeof buf),
+                  "chan_recv up (obj 1), waits on b (2); DEADLOCK: a (1) -> b (2) -> a (1)");
+    ASSERT_STR_EQ(tr_stall_describe(tr, &tr_stalls(tr)[1], buf, sizeof buf),
+                  "chan_recv down (obj 2), waits on a (1); DEADLOCK: a (1) -> b (2) -> a (1)");
+    ASSERT_EQ(tr_ncauses(tr), 0);
+    tr_free(tr);
+}
+
+/* A read on a loopback connection whose data came at once but whose wake
+ * came 30 ms later, the loop busy with hog meanwhile: the wait is hog's
+ * doing, not the writer's (who had just run). In a request/response
+ * ping-pong the walk once bounced between the two ends back to the first
+ * request. */
+static void test_bounce(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    spawn_ready(&b, 0, 1, "client");
+    spawn_ready(&b, 0, 2, "server");
+    spawn_ready(&b, 0, 3, "hog");
+    put(&b, "{\"t\":1,\"ev\":\"run\",\"task\":2}\n");
+    put(&b, "{\"t\":2,\"ev\":\"conn\",\"task\":2,\"fd\":8,\"local\":\"127.0.0.1:80\",\"peer\":\"127.0.0.1:5000\"}\n");
+    put(&b, "{\"t\":3,\"ev\":\"io_begin\",\"task\":2,\"op\":\"read\",\"fd\":8}\n");
+    put(&b, "{\"t\":3,\"ev\":\"yield\",\"task\":2,\"why\":\"io\",\"op\":\"read\",\"fd\":8,\"at\":\"s.c:9\"}\n");
+    put(&b, "{\"t\":4,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":4,\"ev\":\"conn\",\"task\":1,\"fd\":7,\"local\":\"127.0.0.1:5000\",\"peer\":\"127.0.0.1:80\"}\n");
+    put(&b, "{\"t\":5,\"ev\":\"io\",\"task\":1,\"op\":\"write\",\"fd\":7,\"bytes\":3,\"res\":3}\n");
+    put(&b, "{\"t\":6,\"ev\":\"io_begin\",\"task\":1,\"op\":\"read\",\"fd\":7}\n");
+    put(&b, "{\"t\":6,\"ev\":\"yield\",\"task\":1,\"why\":\"io\",\"op\":\"read\",\"fd\":7,\"at\":\"c.c:9\"}\n");
+    put(&b, "{\"t\":6,\"ev\":\"run\",\"task\":3}\n");
+    put(&b, "{\"t\":30000006,\"ev\":\"exit\",\"task\":3,\"status\":\"ok\"}\n");
+    put(&b, "{\"t\":30000007,\"ev\":\"io_end\",\"task\":2,\"op\":\"read\",\"res\":3}\n");
+    put(&b, "{\"t\":30000007,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"io\"}\n");
+    put(&b, "{\"t\":30000008,\"ev\":\"run\",\"task\":2}\n");
+    put(&b, "{\"t\":30000009,\"ev\":\"io\",\"task\":2,\"op\":\"write\",\"fd\":8,\"bytes\":3,\"res\":3}\n");
+    put(&b, "{\"t\":30000010,\"ev\":\"exit\",\"task\":2,\"status\":\"ok\"}\n");
+    put(&b, "{\"t\":30000011,\"ev\":\"io_end\",\"task\":1,\"op\":\"read\",\"res\":3}\n");
+    put(&b, "{\"t\":30000011,\"ev\":\"ready\",\"task\":1,\"by\":0,\"why\":\"io\"}\n");
+    put(&b, "{\"t\":30000012,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":30000013,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n");
+    put(&b, "{\"t\":30000014,\"ev\":\"end\",\"events\":27,\"dropped\":0}\n");
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    const tr_stall *w = NULL;
+    for (size_t i = 0; i < tr_nstalls(tr); i++)
+        if (tr_stalls(tr)[i].task == 2 && tr_stalls(tr)[i].kind == TR_STALL_WAIT)
+            w = &tr_stalls(tr)[i];
+    ASSERT_NOT_NULL(w);
+    tr_link chain[8];
+    int sink = -1;
+    ASSERT_EQ(tr_blame(tr, w->span, chain, 8, &sink), 2);
+    ASSERT_EQ(sink, TR_CAUSE_RUN);
+    ASSERT_EQ(chain[1].task, 3);
+    char buf[512];
+    ASSERT_STR_EQ(tr_chain_describe(tr, chain, 2, buf, sizeof buf),
+                  "server (2) io read fd 8 <- hog (3) running");
+    ASSERT(w->cause >= 0);
+    const tr_cause *c = &tr_causes(tr)[w->cause];
+    ASSERT_EQ(c->kind, TR_CAUSE_RUN);
+    ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf),
+                  "hog (3) ran 30.0 ms on the loop without yielding");
+    /* the client's read: its data came at 30000009, the wake at once: the
+     * server's doing, and behind the server's read, hog again */
+    ASSERT_EQ(tr_nstalls(tr), 3); /* hog's slice, the two reads */
+    tr_free(tr);
+}
+
+/* main joins h, which sleeps 10, 12 and 10 ms: the walk ends at h's
+ * longest sleep, and main's 32 ms join is blamed on it only for the 12 ms
+ * that sleep lasted (it once took all 32: more than the sink's own span). */
+static void test_blame_capped(void)
+{
+    text b = {0};
+    put(&b, HEADER);
+    spawn_ready(&b, 0, 1, "main");
+    put(&b, "{\"t\":1,\"ev\":\"run\",\"task\":1}\n");
+    put(&b, "{\"t\":1,\"ev\":\"spawn\",\"task\":2,\"parent\":1,\"name\":\"h\"}\n");
+    put(&b, "{\"t\":1,\"ev\":\"ready\",\"task\":2,\"by\":1,\"why\":\"spawn\"}\n");
+    put(&b, "{\"t\":2,\"ev\":\"yield\",\"task\":1,\"why\":\"join\",\"obj\":2,\"at\":\"m.c:3\"}\n");
+    put(&b, "{\"t\":2,\"ev\":\"run\",\"task\":2}\n");
+    static const long long ms[] = {10, 12, 10};
+    long long t = 3;
+    for (int i = 0; i < 3; i++) {
+        put(&b, "{\"t\":%lld,\"ev\":\"yield\",\"task\":2,\"why\":\"sleep\",\"ms\":%lld,\"at\":\"h.c:%d\"}\n",
+            t, ms[i], 7 + i);
+        t += ms[i] * 1000000;
+        put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":2,\"by\":0,\"why\":\"timer\"}\n", t);
+        put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":2}\n", t);
+    }
+    put(&b, "{\"t\":%lld,\"ev\":\"exit\",\"task\":2,\"status\":\"ok\"}\n", t + 1);
+    put(&b, "{\"t\":%lld,\"ev\":\"ready\",\"task\":1,\"by\":2,\"why\":\"join\"}\n", t + 1);
+    put(&b, "{\"t\":%lld,\"ev\":\"run\",\"task\":1}\n", t + 2);
+    put(&b, "{\"t\":%lld,\"ev\":\"exit\",\"task\":1,\"status\":\"ok\"}\n", t + 3);
+    tr_trace *tr = load(&b);
+    ASSERT_OK(tr_analyze(tr, NULL));
+    ASSERT_EQ(tr_nstalls(tr), 1); /* main's join; no sleep is a stall */
+    ASSERT_EQ(tr_stalls(tr)[0].dur, t + 1 - 2);
+    ASSERT_EQ(tr_ncauses(tr), 1);
+    const tr_cause *c = &tr_causes(tr)[0];
+    ASSERT_EQ(c->kind, TR_CAUSE_SLEEP);
+    ASSERT_EQ(c->dur, 12000000);
+    ASSERT_EQ(c->blamed, 12000000);
+    ASSERT_EQ(c->nstalls, 1);
+    char buf[256];
+    ASSERT_STR_EQ(tr_cause_describe(tr, c, buf, sizeof buf), "h (2) slept 12.0 ms at h.c:8");
     tr_free(tr);
 }
 
@@ -428,6 +719,12 @@ static const test_case cases[] = {
     {"backlog", test_backlog},
     {"saturation_stride", test_saturation_stride},
     {"saturation_inside_slice", test_saturation_inside_slice},
+    {"os_runq", test_os_runq},
+    {"saturation_oncpu", test_saturation_oncpu},
+    {"starvation", test_starvation},
+    {"chan_cycle", test_chan_cycle},
+    {"bounce", test_bounce},
+    {"blame_capped", test_blame_capped},
     {NULL, NULL},
 };
 

@@ -205,6 +205,17 @@ static void test_helper_json(void)
     snprintf(want, sizeof want, "stack_helper.c\",\"line\":%d,", handle_at);
     ASSERT(strstr(js, want) != NULL);
     free(js);
+    /* and `why server`: its read, with the helper's line, then the caller's */
+    char *why = run_cli("why", trace, "server");
+    ASSERT(strncmp(why, "why was server (2) not running at ", 34) == 0);
+    snprintf(want, sizeof want, "stack_helper.c:%d\n       stack: read_line ", read_at);
+    ASSERT(strstr(why, want) != NULL);
+    snprintf(want, sizeof want, "stack_helper.c:%d < handle ", read_at);
+    ASSERT(strstr(why, want) != NULL);
+    snprintf(want, sizeof want, "stack_helper.c:%d < server ", handle_at);
+    ASSERT(strstr(why, want) != NULL);
+    ASSERT(strstr(why, "\nsink: sleep\n") != NULL);
+    free(why);
 }
 
 /* A chain seen again is written once: the trace has one `stack` line per
@@ -516,15 +527,38 @@ static void test_stopped_not_blocking(void)
     size_t longest = 0;
     ASSERT_EQ(tr_os_stretched(tr, 20000000, &longest), 1);
     ASSERT_EQ(longest, s);
+    /* main's join on it waited for the OS: an os cause, the stopped slice
+     * (on a loaded machine busy's slice may be mostly preempted and an os
+     * cause too, so only the stopped task's are counted) */
+    ASSERT(tr_span_os_held(tr, s));
+    size_t os = 0;
+    for (size_t i = 0; i < tr_ncauses(tr); i++) {
+        const tr_cause *c = &tr_causes(tr)[i];
+        if (c->kind != TR_CAUSE_OS || c->task != stopped)
+            continue;
+        os++;
+        ASSERT_EQ(c->span, s);
+        ASSERT_EQ(c->task, stopped);
+        ASSERT_EQ(c->stops, 1);
+        ASSERT_EQ(c->nvictims, 1);
+        ASSERT_EQ(tr_cause_victims(tr)[c->victim0], task_named(tr, "main"));
+    }
+    ASSERT_EQ(os, 1);
     tr_free(tr);
     char *text = run_cli("stalls", trace, NULL);
     ASSERT(strstr(text, "\n1 run slice over the threshold was stretched by the OS, not the "
                         "task (not listed): the longest, stopped (2) at ") != NULL);
     ASSERT(strstr(text, ", the process stopped meanwhile\n") != NULL);
+    ASSERT(strstr(text, "  os  ") != NULL);
+    ASSERT(strstr(text, "stopped (2) was held off the CPU by the OS for ") != NULL);
+    ASSERT(strstr(text, ", the process stopped meanwhile)  ") != NULL); /* then padding */
+    ASSERT(strstr(text, "  main (1) join stopped (2) <- stopped (2) running\n") != NULL);
     free(text);
     char *js = run_cli("stalls", "--json", trace);
     ASSERT(strstr(js, "],\"os_stretched\":{\"count\":1,\"longest\":{\"task\":2,") != NULL);
     ASSERT(strstr(js, ",\"stops\":1}}}\n") != NULL);
+    ASSERT(strstr(js, "\n{\"kind\":\"os\",\"task\":2,\"name\":\"stopped\",") != NULL);
+    ASSERT(strstr(js, ",\"stops\":1,\"stack\":\"stopped ") != NULL);
     free(js);
 }
 

@@ -35,9 +35,11 @@ static void usage(FILE *f)
         "was\n"
         "waiting on, down to a sink (a slice on the loop, a sleep, outside I/O, "
         "pool\n"
-        "work); a saturated loop, a contended mutex, a backlogged channel or a "
-        "busy\n"
-        "pool is a cause too. `coscope why FILE TASK` shows one task's chain.\n"
+        "work, the OS holding the loop thread); a saturated loop, a contended "
+        "mutex,\n"
+        "a backlogged channel or a busy pool is a cause too. `coscope why FILE "
+        "TASK`\n"
+        "shows one task's chain.\n"
         "\n"
         "options:\n"
         "  --threshold MS    threshold for all kinds, in ms unless a unit is "
@@ -477,6 +479,9 @@ static void json_cause(const tr_trace *tr, const tr_cause *c, FILE *f)
         tr__json_str(f, tr_str(tr, c->held_at));
         fprintf(f, ",\"ns\":%" PRId64 "}", c->held_ns);
     }
+    if (c->measured) /* run, os, saturation: what the thread's clocks said */
+        fprintf(f, ",\"cpu_ns\":%" PRId64 ",\"runq_ns\":%" PRId64 ",\"stops\":%" PRIu32, c->cpu,
+                c->runq, c->stops);
     fputs(",\"stack\":", f);
     tr__json_str(f, tr_fmt_stack(what, sizeof what, tr, c->stack, NULL));
     fputs(",\"what\":", f);

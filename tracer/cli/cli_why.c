@@ -24,7 +24,7 @@ static void usage(FILE *f)
           "Follows what it waited for: the wake that ended its wait, the waker,\n"
           "what the waker was itself waiting for, ... down to a sink (a task\n"
           "running on the loop, a sleep or timer, outside I/O, thread-pool work,\n"
-          "a contended mutex, a saturated loop).\n"
+          "a contended mutex, a saturated loop, the OS holding the loop thread).\n"
           "\n"
           "options:\n"
           "  --at TIME         a time in the trace (ms unless a unit is given:\n"

@@ -305,6 +305,14 @@ int64_t tr_span_blocking(const tr_trace *tr, size_t span)
     return oc.cpu + asleep;
 }
 
+int tr_span_os_held(const tr_trace *tr, size_t span)
+{
+    if (!tr || span >= tr->nspans || tr->spans[span].state != TR_ST_RUNNING)
+        return 0;
+    int64_t wall = tr->spans[span].t1 - tr->spans[span].t0, mine = tr_span_blocking(tr, span);
+    return wall - mine > mine; /* 2 * mine would overflow near INT64_MAX */
+}
+
 size_t tr_os_stretched(const tr_trace *tr, int64_t threshold, size_t *longest)
 {
     size_t n = 0, best = SIZE_MAX;

@@ -431,6 +431,9 @@ typedef enum tr_cause_kind {
     TR_CAUSE_STARVATION, /* a channel: receivers waited, many short times */
     TR_CAUSE_BACKLOG,    /* a channel: senders waited, full */
     TR_CAUSE_POOL,       /* the thread pool: queued while every worker ran */
+    TR_CAUSE_OS,         /* the OS held the loop thread: a slice mostly spent
+                            waiting for a CPU (preempted) or with the process
+                            stopped, not the task blocking the loop */
     TR_CAUSE__COUNT
 } tr_cause_kind;
 
@@ -466,6 +469,13 @@ typedef struct tr_cause {
     uint32_t stack;   /* the caller chain of `at` (tr_fmt_stack), or 0: the
                          root span's; SATURATION: the top task's longest
                          slice ending there; CONTENTION: what was held across */
+    /* RUN / OS: the root slice's on-CPU figures (tr_span_oncpu); SATURATION:
+     * their sums over its slices (clipped to the period); measured is 0 when
+     * no slice carried figures (short slices, older traces), then cpu is the
+     * wall time and runq, stops are 0 */
+    int64_t cpu, runq;
+    uint32_t stops;
+    uint8_t measured;
 } tr_cause;
 
 /* Causes in rank order (blamed, then t); valid after tr_analyze. */
@@ -474,7 +484,7 @@ const tr_cause *tr_causes(const tr_trace *tr);
 const uint32_t *tr_cause_victims(const tr_trace *tr);
 const tr_link *tr_cause_links(const tr_trace *tr);
 /* "run", "sleep", "io", "work", "wait", "saturation", "contention",
- * "starvation", "backlog", "pool"; "?" out of range. */
+ * "starvation", "backlog", "pool", "os"; "?" out of range. */
 const char *tr_cause_kind_name(int kind);
 /* The cause in words: "examples/ex_server.c:70: http conn 3 (13) slept
  * 150 ms", "lock cookies (obj 2): 48 waits, 573 ms; held across io read at
@@ -667,6 +677,11 @@ int64_t tr_span_blocking(const tr_trace *tr, size_t span);
  * stretched them (preempted, or the process stopped). Their count; the
  * span index of the longest in *longest (SIZE_MAX when none; may be NULL). */
 size_t tr_os_stretched(const tr_trace *tr, int64_t threshold, size_t *longest);
+/* 1 when the OS, not the task, held most of running span `span`: its wall
+ * time minus tr_span_blocking (run-queue time, or all of it when the
+ * process was stopped) is more than half of it. Such a slice is a cause of
+ * kind TR_CAUSE_OS, never "ran on the loop". 0 for other spans. */
+int tr_span_os_held(const tr_trace *tr, size_t span);
 
 /* "12.3 µs", "4.56 ms", "1.284 s": 3 significant digits, unit chosen per
  * value. Writes at most n bytes; returns buf. */
