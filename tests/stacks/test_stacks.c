@@ -214,7 +214,11 @@ static void test_helper_json(void)
     ASSERT(strstr(why, want) != NULL);
     snprintf(want, sizeof want, "stack_helper.c:%d < server ", handle_at);
     ASSERT(strstr(why, want) != NULL);
-    ASSERT(strstr(why, "\nsink: sleep\n") != NULL);
+    /* down to a sink: the client's sleep before it wrote; on a slow run (valgrind) the
+     * wake may come long after the write, and then the loop's slice in between is the
+     * sink (run, or os when the OS held it) */
+    ASSERT(strstr(why, "\nsink: sleep\n") != NULL || strstr(why, "\nsink: run\n") != NULL ||
+           strstr(why, "\nsink: os\n") != NULL);
     free(why);
 }
 
