@@ -389,10 +389,8 @@ void co_yield_at(const char *file, int line)
     co_task *self = RT->current;
     if (!self)
         return;
-    CO__TRACE(tr_rec_yield_stack(self->id, TR_WAIT_YIELD, 0, TR_OP_NONE, -1, -1,
-                                 file, line,
-                                 co__trace_stack(self, __builtin_frame_address(0))));
-    CO__TRACE(tr_rec_ready_at_yield(self->id, self->id, TR_WAKE_YIELD));
+    CO__TRACE(tr_rec_requeue(self->id, file, line,
+                             co__trace_stack(self, __builtin_frame_address(0))));
     self->state = CO__READY;
     co__ready_push(self);
     co__switch_out(self);

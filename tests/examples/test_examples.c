@@ -296,7 +296,7 @@ static void check_trace(int want_status, const char *prog, ...)
     ASSERT_NOT_NULL(text);
     ASSERT(len > 0 && text[len - 1] == '\n');
     snprintf(header, sizeof header,
-             "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":1,"
+             "{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":2,"
              "\"program\":\"%s\",",
              prog);
     ASSERT(strncmp(text, header, strlen(header)) == 0);

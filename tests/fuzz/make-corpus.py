@@ -140,7 +140,7 @@ def nasty():
     put("header_only.jsonl", H)
     put("header_no_newline.jsonl", H[:-1])
     put("header_bom.jsonl", b"\xef\xbb\xbf" + H.encode())
-    put("header_version2.jsonl", H.replace('"version":1', '"version":2') + PRE + POST)
+    put("header_version3.jsonl", H.replace('"version":1', '"version":3') + PRE + POST)
     put("header_version_huge.jsonl",
         H.replace('"version":1', '"version":99999999999999999999999') + PRE + POST)
     put("header_format_wrong.jsonl", H.replace('"coscope"', '"chrome"') + PRE + POST)

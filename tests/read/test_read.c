@@ -893,8 +893,10 @@ static const bad_input bads[] = {
     BAD("[1,2]\n", HDR_MSG),
     BAD("\x00\x01\x02\xff\xfe\n\x00", HDR_MSG),
     BAD("{\"ev\":\"trace\",\"format\":\"other\",\"version\":1}\n", "trace.jsonl:1: \"format\" must be \"coscope\""),
-    BAD("{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":2}\n",
-        "trace.jsonl:1: unsupported version 2 (this reader knows version 1)"),
+    BAD("{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":3}\n",
+        "trace.jsonl:1: unsupported version 3 (this reader knows versions 1 and 2)"),
+    BAD("{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":0}\n",
+        "trace.jsonl:1: unsupported version 0 (this reader knows versions 1 and 2)"),
     BAD("{\"ev\":\"trace\",\"format\":\"coscope\"}\n", "trace.jsonl:1: missing \"version\""),
     BAD("{\"ev\":\"trace\",\"format\":\"coscope\",\"version\":\"1\"}\n",
         "trace.jsonl:1: \"version\" must be an integer"),
@@ -1118,6 +1120,61 @@ static void same_trace(tr_trace *a, tr_trace *b)
     ASSERT_OK(bytes_differ(tr_stalls(a), tr_stalls(b), tr_nstalls(a) * sizeof(tr_stall)));
     ASSERT_EQ(a->nvictims, b->nvictims);
     ASSERT_OK(bytes_differ(tr_victims(a), tr_victims(b), a->nvictims * sizeof(tr_victim)));
+}
+
+/* Format v2's folded lines (requeue, io_wait, io_wake) load as the two v1
+ * events each stands for: the same events, stacks, on-CPU figures, tasks,
+ * wake-ups, stalls and warnings as the v1 file that spells them out. */
+static void test_folded(void)
+{
+    tr_trace *a = load_data("folded_v1.jsonl"), *b = load_data("folded_v2.jsonl");
+    ASSERT_EQ(tr_head(a)->version, 1);
+    ASSERT_EQ(tr_head(b)->version, 2);
+    ASSERT_EQ(tr_nevents(a), 27); /* end is one too; a stack line is not */
+    ASSERT_EQ(tr_nevents(b), 27);
+    /* all but `end`, whose `events` counts lines: 27 and 21 */
+    ASSERT_OK(bytes_differ(tr_events(a), tr_events(b), 26 * sizeof(tr_event)));
+    ASSERT_EQ(tr_ev_val(a, &tr_events(a)[26]), 27);
+    ASSERT_EQ(tr_ev_val(b, &tr_events(b)[26]), 21);
+    for (size_t i = 0; i < 26; i++) {
+        const tr_event *ea = &tr_events(a)[i], *eb = &tr_events(b)[i];
+        ASSERT_EQ(tr_ev_val(a, ea), tr_ev_val(b, eb));
+        ASSERT_EQ(tr_ev_val2(a, ea), tr_ev_val2(b, eb));
+        ASSERT_STR_EQ(tr_str(a, tr_ev_at(a, ea)), tr_str(b, tr_ev_at(b, eb)));
+        ASSERT_STR_EQ(tr_str(a, tr_ev_str(ea)), tr_str(b, tr_ev_str(eb)));
+        ASSERT_EQ(tr_ev_stack(a, i), tr_ev_stack(b, i));
+        tr_oncpu oa, ob;
+        int ha = tr_ev_oncpu(a, i, &oa), hb = tr_ev_oncpu(b, i, &ob);
+        ASSERT_EQ(ha, hb);
+        if (ha)
+            ASSERT_OK(bytes_differ(&oa, &ob, sizeof oa));
+    }
+    /* the second event of a folded line is on that line */
+    ASSERT_EQ(tr_events(b)[8].ev, TR_EV_IO_BEGIN); /* io_wait at t 170 */
+    ASSERT_EQ(tr_ev_line(b, 8), 10);
+    ASSERT_EQ(tr_events(b)[9].ev, TR_EV_YIELD); /* and its yield, on the same line */
+    ASSERT_EQ(tr_ev_line(b, 9), 10);
+    ASSERT_EQ(tr_ev_line(a, 9), 12);
+    ASSERT_EQ(tr_ev_stack(b, 9), 1);
+    ASSERT_EQ(tr_ntasks(a), tr_ntasks(b));
+    ASSERT_OK(bytes_differ(tr_tasks(a), tr_tasks(b), tr_ntasks(a) * sizeof(tr_task)));
+    ASSERT_EQ(tr_nspans(a), tr_nspans(b));
+    ASSERT_OK(bytes_differ(tr_spans(a), tr_spans(b), tr_nspans(a) * sizeof(tr_span)));
+    ASSERT_EQ(tr_nwakeups(a), tr_nwakeups(b));
+    for (size_t i = 0; i < tr_nwakeups(a); i++) {
+        tr_wakeup wa = tr_wakeup_get(a, i), wb = tr_wakeup_get(b, i);
+        ASSERT_OK(bytes_differ(&wa, &wb, sizeof wa));
+    }
+    ASSERT_EQ(tr_nwarnings(a), tr_nwarnings(b));
+    for (size_t i = 0; i < tr_nwarnings(a); i++)
+        ASSERT_STR_EQ(tr_warning(a, i), tr_warning(b, i));
+    ASSERT_OK(tr_analyze(a, NULL));
+    ASSERT_OK(tr_analyze(b, NULL));
+    ASSERT_CMP(tr_nstalls(a), >, 0); /* the 30 ms waits */
+    ASSERT_EQ(tr_nstalls(a), tr_nstalls(b));
+    ASSERT_OK(bytes_differ(tr_stalls(a), tr_stalls(b), tr_nstalls(a) * sizeof(tr_stall)));
+    tr_free(a);
+    tr_free(b);
 }
 
 static int count_calls(void *ctx, uint64_t done, uint64_t total)
@@ -1379,6 +1436,7 @@ int main(int argc, char **argv)
         {"big_numbers", test_big_numbers},
         {"wide_values", test_wide_values},
         {"lines", test_lines},
+        {"folded", test_folded},
         {"bad_inputs", test_bad_inputs},
         {"hostile", test_hostile},
         {"file_equals_mem", test_file_equals_mem},

@@ -67,5 +67,16 @@ static inline const char *rt_run__traced(co_fn fn, void *arg, const char *file, 
     return text;
 }
 #define RUN_TRACED(fn, arg) rt_run__traced((fn), (arg), __FILE__, __LINE__)
+/* RUN_TRACED in trace format v1 (COSCOPE_TRACE_FORMAT=1): for a test
+ * that checks the lines v1 writes for what v2 folds into one (io_begin +
+ * yield, io_end + ready, a co_yield's yield + ready). */
+static inline const char *rt_run__traced_v1(co_fn fn, void *arg, const char *file, int line)
+{
+    setenv("COSCOPE_TRACE_FORMAT", "1", 1);
+    const char *text = rt_run__traced(fn, arg, file, line);
+    unsetenv("COSCOPE_TRACE_FORMAT");
+    return text;
+}
+#define RUN_TRACED_V1(fn, arg) rt_run__traced_v1((fn), (arg), __FILE__, __LINE__)
 
 #endif

@@ -188,7 +188,7 @@ static const char *in_order(const char *tb, const char *p, char want[][512], int
 
 static void test_trace(void)
 {
-    const char *tb = RUN_TRACED(trace_main, NULL);
+    const char *tb = RUN_TRACED_V1(trace_main, NULL); /* checks v1's lines */
     char want[6][512];
     /* listen by name: the lookup, then the listen */
     snprintf(want[0], sizeof want[0], "\"ev\":\"io_begin\",\"task\":1,\"op\":\"dns\"}");

@@ -229,7 +229,9 @@ static void test_trace(void)
     setup();
     char path[160];
     snprintf(path, sizeof path, "%s.jsonl", dir);
+    setenv("COSCOPE_TRACE_FORMAT", "1", 1); /* checks v1's lines */
     ASSERT_OK(co_trace_start(path));
+    unsetenv("COSCOPE_TRACE_FORMAT");
     RUN_TASK(trace_main, NULL);
     ASSERT_OK(co_trace_stop());
     ASSERT_OK(rmdir(a));

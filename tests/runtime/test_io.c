@@ -871,26 +871,22 @@ static int next_of(uint64_t task, int i)
     return -1;
 }
 
-/* Finds the parked op of task (io_begin op fd) and checks what follows it:
- * yield(io, op, fd, at test_io.c) → io_end(op, res) → ready(io) → run. */
+/* Finds the parked op of task and checks its lines (format v2): io_wait
+ * (op, fd, at test_io.c: the io_begin and the yield in one line) → [conn]
+ * → io_wake (op, res: the io_end and the loop's ready in one) → run. */
 static void expect_parked(uint64_t task, const char *op, int fd, long long res)
 {
-    int i = -1;
-    while ((i = next_of(task, i)) >= 0)
-        if (!strcmp(str_of(evs[i], "ev"), "io_begin") &&
-            !strcmp(str_of(evs[i], "op"), op))
+    int y = -1;
+    while ((y = next_of(task, y)) >= 0)
+        if (!strcmp(str_of(evs[y], "ev"), "io_wait") &&
+            !strcmp(str_of(evs[y], "op"), op))
             break;
-    if (i < 0)
-        TEST__FAIL("no io_begin op=%s for task %llu", op,
+    if (y < 0)
+        TEST__FAIL("no io_wait op=%s for task %llu", op,
                    (unsigned long long)task);
-    ASSERT_EQ(num_of(evs[i], "fd"), fd);
-    int y = next_of(task, i);
-    ASSERT_CMP(y, >, 0);
-    ASSERT_STR_EQ(str_of(evs[y], "ev"), "yield");
-    ASSERT_STR_EQ(str_of(evs[y], "why"), "io");
-    ASSERT_STR_EQ(str_of(evs[y], "op"), op);
     ASSERT_EQ(num_of(evs[y], "fd"), fd);
     ASSERT(strstr(str_of(evs[y], "at"), "test_io.c:") != NULL);
+    ASSERT_STR_EQ(str_of(evs[y], "why"), ""); /* implied: io */
     int e = next_of(task, y);
     ASSERT_CMP(e, >, 0);
     if (res >= 0 && (!strcmp(op, "accept") || !strcmp(op, "connect"))) {
@@ -901,14 +897,10 @@ static void expect_parked(uint64_t task, const char *op, int fd, long long res)
         e = next_of(task, e);
         ASSERT_CMP(e, >, 0);
     }
-    ASSERT_STR_EQ(str_of(evs[e], "ev"), "io_end");
+    ASSERT_STR_EQ(str_of(evs[e], "ev"), "io_wake");
     ASSERT_STR_EQ(str_of(evs[e], "op"), op);
     ASSERT_EQ(num_of(evs[e], "res"), res);
-    int r = next_of(task, e);
-    ASSERT_CMP(r, >, 0);
-    ASSERT_STR_EQ(str_of(evs[r], "ev"), "ready");
-    ASSERT_STR_EQ(str_of(evs[r], "why"), "io");
-    int run = next_of(task, r);
+    int run = next_of(task, e);
     ASSERT_CMP(run, >, 0);
     ASSERT_STR_EQ(str_of(evs[run], "ev"), "run");
 }
@@ -928,13 +920,15 @@ static void expect_fast(uint64_t task, const char *op, int fd, long long res)
     ASSERT_EQ(num_of(evs[i], "res"), res);
     int e = next_of(task, i);
     if (e > 0) {
+        ASSERT(strcmp(str_of(evs[e], "ev"), "io_wake") != 0);
         ASSERT(strcmp(str_of(evs[e], "ev"), "io_end") != 0);
         ASSERT(strcmp(str_of(evs[e], "ev"), "yield") != 0 ||
                strcmp(str_of(evs[e], "op"), op) != 0);
     }
-    for (int k = 0; k < nev; k++) /* no io_begin of a fast op */
+    for (int k = 0; k < nev; k++) /* no io_begin (nor io_wait) of a fast op */
         if (num_of(evs[k], "task") == (long long)task &&
-            !strcmp(str_of(evs[k], "ev"), "io_begin") &&
+            (!strcmp(str_of(evs[k], "ev"), "io_begin") ||
+             !strcmp(str_of(evs[k], "ev"), "io_wait")) &&
             !strcmp(str_of(evs[k], "op"), op))
             TEST__FAIL("io_begin for the fast %s of task %llu", op,
                        (unsigned long long)task);
@@ -962,7 +956,7 @@ static void test_trace(void)
     /* co_close waits for libuv's close callback: parked too. */
     int closes = 0;
     for (int i = 0; i < nev; i++)
-        if (!strcmp(str_of(evs[i], "ev"), "yield") &&
+        if (!strcmp(str_of(evs[i], "ev"), "io_wait") &&
             !strcmp(str_of(evs[i], "op"), "close"))
             closes++;
     ASSERT_EQ(closes, 3);

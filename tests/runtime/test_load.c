@@ -331,9 +331,10 @@ static void test_echo_10k_traced(void)
     long lines = 0, accepts = 0;
     while (fgets(line, sizeof line, f)) {
         lines++;
-        if ((strstr(line, "\"ev\":\"io_end\"") || strstr(line, "\"ev\":\"io\"")) &&
+        if ((strstr(line, "\"ev\":\"io_wake\"") || strstr(line, "\"ev\":\"io_end\"") ||
+             strstr(line, "\"ev\":\"io\"")) &&
             strstr(line, "\"op\":\"accept\""))
-            accepts++; /* parked (io_end) or at once (io) */
+            accepts++; /* parked (io_wake, or io_end) or at once (io) */
         strcpy(last, line);
     }
     fclose(f);

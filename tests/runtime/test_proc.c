@@ -175,7 +175,7 @@ static const int wait_line = __LINE__ - 4;
 
 static void test_trace(void)
 {
-    const char *tb = RUN_TRACED(trace_main, NULL);
+    const char *tb = RUN_TRACED_V1(trace_main, NULL); /* checks v1's lines */
     const char *p = strstr(tb, "\"ev\":\"io\",\"task\":1,\"op\":\"spawn\",\"res\":");
     ASSERT_NOT_NULL(p);
     ASSERT_CMP(atoi(strstr(p, "\"res\":") + 6), >, 0);

@@ -227,7 +227,7 @@ static const int shutdown_line = __LINE__ - 5;
 
 static void test_trace(void)
 {
-    const char *tb = RUN_TRACED(trace_main, NULL);
+    const char *tb = RUN_TRACED_V1(trace_main, NULL); /* checks v1's lines */
     char want[512];
     ASSERT_CMP(traced_fd, >=, 0);
     /* co_tcp_fd is the descriptor the trace names */
@@ -345,7 +345,9 @@ static void run_blocked(void *arg, const char *why)
     int fd = mkstemp(path);
     ASSERT(fd >= 0);
     close(fd);
+    setenv("COSCOPE_TRACE_FORMAT", "1", 1); /* checks v1's lines */
     ASSERT_OK(co_trace_start(path));
+    unsetenv("COSCOPE_TRACE_FORMAT");
     RUN_TASK(blocked_main, arg);
     ASSERT_OK(co_trace_stop());
     check_blocked_trace(path, why);

@@ -83,8 +83,9 @@ static void usage(FILE *f)
           "stderr is a terminal.\n"
           "The runtime reads COSCOPE_TRACE, COSCOPE_FLIGHT, COSCOPE_FLIGHT_STALL,\n"
           "COSCOPE_STACKS, COSCOPE_STACK_KB, COSCOPE_DEADLOCK, COSCOPE_SEED,\n"
-          "COSCOPE_TRACE_CLOCK and, for replays, COSCOPE_REPLAY_LOG, COSCOPE_REPLAY,\n"
-          "COSCOPE_STOP_AT; the viewer COSCOPE_FONT and XDG_STATE_HOME (where it\n"
+          "COSCOPE_TRACE_CLOCK, COSCOPE_TRACE_FORMAT and, for replays, COSCOPE_REPLAY_LOG,\n"
+          "COSCOPE_REPLAY,"
+          " COSCOPE_STOP_AT; the viewer COSCOPE_FONT and XDG_STATE_HOME (where it\n"
           "remembers windows and files). See coscope(1).\n",
           f);
 }

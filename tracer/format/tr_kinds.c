@@ -1,4 +1,4 @@
-/* tr_kinds.c: the token tables of trace format v1 (see coscope/tr_kinds.h).
+/* tr_kinds.c: the token tables of the trace format (see coscope/tr_kinds.h).
  * One table per enum, indexed by value, so writing a name is an array load
  * and parsing one is a short linear scan over a handful of strings. */
 #include "coscope/tr_kinds.h"
@@ -11,6 +11,7 @@ static const char *const ev_names[TR_EV__COUNT] = {
     "acquire", "release", "mark",   "poll_begin", "poll_end", "end",
     "stuck", "io", "fatal", "halt",
     "stack", "span_begin", "span_end", "rename", "conn",
+    "requeue", "io_wait", "io_wake",
 };
 static const char *const wake_names[TR_WAKE__COUNT] = {
     "spawn", "yield", "io", "timer", "join",

@@ -70,6 +70,11 @@ static const uint64_t allowed[TR_EV__COUNT] = {
     [TR_EV_SPAN_END] = BASE | B(F_TASK),
     [TR_EV_RENAME] = BASE | B(F_TASK) | B(F_NAME),
     [TR_EV_CONN] = BASE | B(F_TASK) | B(F_FD) | B(F_LOCAL) | B(F_PEER),
+    [TR_EV_REQUEUE] = BASE | B(F_TASK) | B(F_AT) | B(F_STACK) | B(F_CPU) | B(F_RUNQ) |
+                      B(F_STOPS),
+    [TR_EV_IO_WAIT] = BASE | B(F_TASK) | B(F_OP) | B(F_FD) | B(F_BYTES) | B(F_MS) |
+                      B(F_AT) | B(F_STACK) | B(F_CPU) | B(F_RUNQ) | B(F_STOPS),
+    [TR_EV_IO_WAKE] = BASE | B(F_TASK) | B(F_OP) | B(F_RES) | B(F_ERR),
 };
 
 /* ---- cJSON memory: a bump arena per parse thread ----
@@ -654,12 +659,13 @@ static int parse_header(tr__chunk *c, const char *s, size_t n)
     int64_t v;
     if ((rc = need(c, f, F_VERSION, 1)) || (rc = get_i64(c, f[F_VERSION], F_VERSION, 1, &v)))
         goto out;
-    if (v != 1) {
-        rc = fail(c, 1, -EINVAL, "unsupported version %lld (this reader knows version 1)",
+    if (v != 1 && v != 2) {
+        rc = fail(c, 1, -EINVAL,
+                  "unsupported version %lld (this reader knows versions 1 and 2)",
                   (long long)v);
         goto out;
     }
-    c->version = 1;
+    c->version = (int)v;
     if (f[F_PROGRAM] && (rc = get_str(c, f, F_PROGRAM, 1, &c->program)))
         goto out;
     if (f[F_PID] && (rc = get_i64(c, f[F_PID], F_PID, 1, &c->pid)))
@@ -918,6 +924,50 @@ static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
     }
 }
 
+/* Format v2's folded lines, each two events at its t (the second on the
+ * same line): requeue = yield (why yield) + ready (by itself, why yield);
+ * io_wait = io_begin + yield (why io); io_wake = io_end + ready (by 0, why
+ * io). A `stack` or `cpu` belongs to the yield. */
+static int parse_folded(tr__chunk *c, cJSON **f, uint32_t line, const tr__full *e)
+{
+    tr__full a = {.t = e->t}, b = {.t = e->t};
+    int rc;
+    if ((rc = need_task(c, f, line, &a.task)))
+        return rc;
+    b.task = a.task;
+    if (e->ev == TR_EV_REQUEUE) {
+        a.ev = TR_EV_YIELD;
+        a.why = TR_WAIT_YIELD;
+        a.op = TR_OP_NONE;
+        b.ev = TR_EV_READY;
+        b.arg = a.task;
+        b.why = TR_WAKE_YIELD;
+        if ((rc = opt_str(c, f, F_AT, line, &a.at)) || (rc = parse_refs(c, f, line)) ||
+            (rc = push(c, &a, line)))
+            return rc;
+        return push(c, &b, line);
+    }
+    a.ev = e->ev == TR_EV_IO_WAIT ? TR_EV_IO_BEGIN : TR_EV_IO_END;
+    if ((rc = fill_io(c, f, line, &a)))
+        return rc;
+    if (e->ev == TR_EV_IO_WAKE) {
+        b.ev = TR_EV_READY;
+        b.why = TR_WAKE_IO; /* by the loop: arg 0 */
+        if ((rc = push(c, &a, line)))
+            return rc;
+        return push(c, &b, line);
+    }
+    b.ev = TR_EV_YIELD;
+    b.why = TR_WAIT_IO;
+    b.op = a.op;
+    if ((rc = opt_i64(c, f, F_FD, line, &b.val, &b.flags, TR_F_FD)) ||
+        (rc = opt_i64(c, f, F_MS, line, &b.val2, &b.flags, TR_F_MS)) ||
+        (rc = opt_str(c, f, F_AT, line, &b.at)) || (rc = push(c, &a, line)) ||
+        (rc = parse_refs(c, f, line)))
+        return rc;
+    return push(c, &b, line);
+}
+
 static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
 {
     cJSON *f[F__COUNT] = {0};
@@ -982,6 +1032,8 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
     }
     if (ev == TR_EV_STACK) /* not an event: a definition the others refer to */
         return parse_stack(c, f, line);
+    if (ev == TR_EV_REQUEUE || ev == TR_EV_IO_WAIT || ev == TR_EV_IO_WAKE)
+        return parse_folded(c, f, line, &e);
     if ((rc = fill(c, f, line, &e)) || (rc = parse_refs(c, f, line)))
         return rc;
     return push(c, &e, line);

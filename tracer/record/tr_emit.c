@@ -17,11 +17,16 @@ uint64_t tr__loop_events;
 _Atomic uint64_t tr__work_events;
 
 /* Loop-thread producer state: head as this thread knows it and the byte
- * count up to which it may write without looking at the writer. */
+ * count up to which it may write without looking at the writer. `pend`:
+ * the size of a record written at head but not yet published — an
+ * io_begin or io_end held back one emit, so that the yield or ready that
+ * usually follows it can fold into it (format v2's io_wait / io_wake: one
+ * record and one line for two events). Every other emit, a flush and a
+ * stop publish it first, as it was. */
 static struct {
     uint64_t head;
     uint64_t limit;
-    uint64_t slice_end_ts; /* the last yield's or exit's raw time */
+    size_t pend;
 } prod;
 
 /* COSCOPE_STOP_AT=N: the loop's Nth event (its Nth line that is not the
@@ -43,6 +48,7 @@ void tr__emit_reset(void)
 {
     prod.head = atomic_load_explicit(&tr__loop_ring.head, memory_order_relaxed);
     prod.limit = prod.head; /* first record goes through reserve_slow() */
+    prod.pend = 0;
     tr__loop_events = 0;
     atomic_store(&tr__work_events, 0);
     const char *env = getenv("COSCOPE_STOP_AT");
@@ -90,18 +96,48 @@ static void reserve_slow(size_t size)
     }
 }
 
-static inline tr__rec *rec_begin(size_t size)
-{
-    if (__builtin_expect(prod.head + size > prod.limit, 0))
-        reserve_slow(size);
-    return (tr__rec *)(tr__loop_ring.buf + (prod.head & (tr__loop_ring.size - 1)));
-}
-
 static inline void rec_commit(size_t size)
 {
     prod.head += size;
     atomic_store_explicit(&tr__loop_ring.head, prod.head, memory_order_release);
     tr__loop_events++;
+}
+
+static inline tr__rec *head_rec(void)
+{
+    return (tr__rec *)(tr__loop_ring.buf + (prod.head & (tr__loop_ring.size - 1)));
+}
+
+/* Publishes the held-back record, if any. */
+static inline void pend_commit(void)
+{
+    if (__builtin_expect(prod.pend != 0, 0)) {
+        size_t size = prod.pend;
+        prod.pend = 0;
+        rec_commit(size);
+    }
+}
+
+void tr__emit_settle(void)
+{
+    pend_commit();
+}
+
+static inline tr__rec *rec_begin(size_t size)
+{
+    pend_commit();
+    if (__builtin_expect(prod.head + size > prod.limit, 0))
+        reserve_slow(size);
+    return head_rec();
+}
+
+/* The held-back record when it is `ev` of `task`, else NULL. */
+static inline tr__rec *pend_of(uint8_t ev, uint64_t task)
+{
+    if (!prod.pend)
+        return NULL;
+    tr__rec *p = head_rec();
+    return p->ev == ev && p->task == task ? p : NULL;
 }
 
 static inline uint8_t u8_or_max(int v) { return (unsigned)v < 255u ? (uint8_t)v : 255u; }
@@ -166,14 +202,28 @@ void tr_rec_spawn(uint64_t task, uint64_t parent, const char *name, const char *
     tr_rec_spawn_stack(task, parent, name, file, line, 0);
 }
 
+/* A chain's definition goes before a held-back io_begin rather than
+ * between it and its yield, so the first wait at a new place folds too:
+ * the io_begin is moved after it, still held back (a definition may come
+ * anywhere before its first use). */
 void tr__emit_stack(uint32_t id, const uintptr_t *pcs, int n)
 {
+    tr__rec held;
+    int holding = prod.pend != 0;
+    if (holding) {
+        memcpy(&held, head_rec(), TR__REC_HEAD); /* io_begin / io_end: a head only */
+        prod.pend = 0;
+    }
     size_t bytes = (size_t)n * sizeof *pcs, size = TR__REC_SIZE(bytes);
     tr__rec *r = rec_begin(size);
     HEAD(r, TR_EV_STACK, 0, 0, bytes, 0);
     r->task = id;
     memcpy(r->str, pcs, bytes);
     rec_commit(size);
+    if (holding) {
+        memcpy(rec_begin(TR__REC_HEAD), &held, TR__REC_HEAD);
+        prod.pend = TR__REC_HEAD;
+    }
 }
 
 /* The end of a run slice (yield or exit): a long one carries what the
@@ -182,7 +232,6 @@ static inline tr__rec *slice_end_begin(uint8_t ev, uint8_t a, uint8_t b, int lin
                                        size_t *size)
 {
     uint64_t ts = tr__clock_raw();
-    prod.slice_end_ts = ts;
     tr__oncpu oc;
     size_t n = tr__oncpu_slice_end(ts, &oc) ? sizeof oc : 0;
     *size = TR__REC_SIZE(n);
@@ -202,24 +251,14 @@ void tr_rec_ready(uint64_t task, uint64_t by, tr_wake why)
 {
     if (!TR_ON())
         return;
+    tr__rec *p;
+    if (why == TR_WAKE_IO && by == 0 && (p = pend_of(TR_EV_IO_END, task))) {
+        p->ev = TR_EV_IO_WAKE; /* at the io_end's time: one clock read fewer */
+        pend_commit();
+        return;
+    }
     tr__rec *r = rec_begin(TR__REC_HEAD);
     HEAD(r, TR_EV_READY, u8_or_max(why), 0, 0, 0);
-    r->task = task;
-    r->arg = by;
-    rec_commit(TR__REC_HEAD);
-}
-
-void tr_rec_ready_at_yield(uint64_t task, uint64_t by, tr_wake why)
-{
-    if (!TR_ON())
-        return;
-    tr__rec *r = rec_begin(TR__REC_HEAD);
-    r->ev = TR_EV_READY;
-    r->a = u8_or_max(why);
-    r->b = 0;
-    r->slen = 0;
-    r->line = 0;
-    r->ts = prod.slice_end_ts; /* one rdtsc fewer per switch */
     r->task = task;
     r->arg = by;
     rec_commit(TR__REC_HEAD);
@@ -241,12 +280,35 @@ void tr_rec_yield_stack(uint64_t task, tr_wait why, uint64_t obj, tr_op op, int6
 {
     if (!TR_ON())
         return;
+    uint8_t ev = TR_EV_YIELD;
+    tr__rec *p;
+    if (why == TR_WAIT_IO && obj == 0 && (p = pend_of(TR_EV_IO_BEGIN, task)) &&
+        p->a == u8_or_max(op) && p->v1 == fd) {
+        ev = TR_EV_IO_WAIT; /* the io_begin folds in: its bytes go in arg */
+        obj = (uint64_t)p->v2;
+        prod.pend = 0; /* overwritten in place */
+    }
     size_t size;
-    tr__rec *r = slice_end_begin(TR_EV_YIELD, u8_or_max(why), u8_or_max(op), line, &size);
+    tr__rec *r = slice_end_begin(ev, u8_or_max(why), u8_or_max(op), line, &size);
     r->task = task;
     r->arg = obj;
     r->v1 = fd;
     r->v2 = ms;
+    r->file = file;
+    r->stack = stack;
+    rec_commit(size);
+}
+
+void tr_rec_requeue(uint64_t task, const char *file, int line, uint32_t stack)
+{
+    if (!TR_ON())
+        return;
+    size_t size;
+    tr__rec *r = slice_end_begin(TR_EV_REQUEUE, TR_WAIT_YIELD, TR_OP_NONE, line, &size);
+    r->task = task;
+    r->arg = 0;
+    r->v1 = -1;
+    r->v2 = -1;
     r->file = file;
     r->stack = stack;
     rec_commit(size);
@@ -267,7 +329,7 @@ void tr_rec_io_begin(uint64_t task, tr_op op, int64_t fd, int64_t bytes)
     r->task = task;
     r->v1 = fd;
     r->v2 = bytes;
-    rec_commit(TR__REC_HEAD);
+    prod.pend = TR__REC_HEAD; /* the yield that usually follows folds it in */
 }
 
 void tr_rec_io_end(uint64_t task, tr_op op, int64_t res)
@@ -278,7 +340,7 @@ void tr_rec_io_end(uint64_t task, tr_op op, int64_t res)
     HEAD(r, TR_EV_IO_END, u8_or_max(op), 0, 0, 0);
     r->task = task;
     r->v1 = res;
-    rec_commit(TR__REC_HEAD);
+    prod.pend = TR__REC_HEAD; /* the ready that usually follows folds it in */
 }
 
 void tr_rec_io(uint64_t task, tr_op op, int64_t fd, int64_t bytes, int64_t res)

@@ -247,6 +247,10 @@ static void fold_state(const tr__rec *r)
         t->state = 0;
         t->ready_by = r->arg;
         t->ready_why = r->a;
+    } else if (r->ev == TR_EV_REQUEUE || r->ev == TR_EV_IO_WAKE) { /* folded ready */
+        t->state = 0;
+        t->ready_by = r->ev == TR_EV_REQUEUE ? r->task : 0;
+        t->ready_why = r->ev == TR_EV_REQUEUE ? TR_WAKE_YIELD : TR_WAKE_IO;
     } else if (r->ev == TR_EV_RUN) {
         t->state = 1;
     } else {
@@ -322,6 +326,9 @@ static void fold(const tr__rec *r)
     case TR_EV_READY:
     case TR_EV_RUN:
     case TR_EV_YIELD:
+    case TR_EV_REQUEUE:
+    case TR_EV_IO_WAIT:
+    case TR_EV_IO_WAKE:
         fold_state(r);
         break;
     case TR_EV_EXIT:
@@ -418,7 +425,7 @@ static void put_rec(dumpf *d, const tr__rec *r, int64_t t)
     if (d->cap - d->len < TR__MAXLINE)
         flush_out(d);
     d->len += tr__fmt_rec(d->buf + d->len, r, t);
-    d->lines++;
+    d->lines += tr__fmt_lines(r);
 }
 
 /* *r becomes a head-only record of kind ev for task id. */

@@ -1,4 +1,5 @@
-/* tr_fmt.c: records to JSON Lines (trace format v1, docs/trace-format.md).
+/* tr_fmt.c: records to JSON Lines (trace format v2, or v1 when
+ * COSCOPE_TRACE_FORMAT=1; docs/trace-format.md).
  * Integer-only and hand-written: no printf, no malloc, no locks, so the
  * same code serves the writer thread (where it must be fast) and a crash
  * handler (where it must be async-signal-safe); strings go through the
@@ -10,6 +11,7 @@
 
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Appends a string literal; the length is a constant so memcpy becomes a
@@ -60,11 +62,24 @@ typedef struct at_slot {
 } at_slot;
 static at_slot at_cache[AT_SLOTS];
 volatile sig_atomic_t tr__fmt_nocache;
+/* 1: format v1, where a folded record (requeue, io_wait, io_wake) is
+ * written as the two lines it stands for. Read at tr_rec_start. */
+static int fmt_v1;
 
 void tr__fmt_reset(void)
 {
     memset(at_cache, 0, sizeof at_cache); /* a module unloaded since may have left stale keys */
     tr__fmt_nocache = 0;
+    const char *v = getenv("COSCOPE_TRACE_FORMAT");
+    fmt_v1 = v && strcmp(v, "1") == 0;
+}
+
+int tr__fmt_lines(const tr__rec *r)
+{
+    return fmt_v1 && (r->ev == TR_EV_REQUEUE || r->ev == TR_EV_IO_WAIT ||
+                      r->ev == TR_EV_IO_WAKE)
+               ? 2
+               : 1;
 }
 
 static char *put_at(char *o, const char *file, int32_t line)
@@ -154,9 +169,83 @@ static char *put_stack(char *o, const tr__rec *r)
     return o;
 }
 
+/* The fields of a yield after "ev"; why: with its `why` (format v2's
+ * requeue and io_wait leave it out: theirs is implied). */
+static char *put_yield(char *o, const tr__rec *r, int why)
+{
+    o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+    if (why)
+        o = PUT_KEY_TOK(o, TR_FIELD_WHY, tr_wait_name(r->a));
+    if (r->arg && r->ev == TR_EV_YIELD)
+        o = PUT_KEY_U(o, TR_FIELD_OBJ, r->arg);
+    if (r->b != TR_OP_NONE)
+        o = PUT_KEY_TOK(o, TR_FIELD_OP, tr_op_name(r->b));
+    if (r->v1 >= 0)
+        o = PUT_KEY_I(o, TR_FIELD_FD, r->v1);
+    if (r->ev == TR_EV_IO_WAIT && !why && (int64_t)r->arg >= 0)
+        o = PUT_KEY_I(o, TR_FIELD_BYTES, (int64_t)r->arg);
+    if (r->v2 >= 0)
+        o = PUT_KEY_I(o, TR_FIELD_MS, r->v2);
+    if (r->file)
+        o = put_at(o, r->file, r->line);
+    if (r->stack)
+        o = PUT_KEY_U(o, TR_FIELD_STACK, r->stack);
+    return put_oncpu(o, r);
+}
+
+/* The line's head and first fields are written; the next line's head is
+ * put_head(PUT(o, "}\n"), ...). */
+static char *put_requeue(char *o, const tr__rec *r, int64_t t)
+{
+    if (!fmt_v1)
+        return put_yield(o, r, 0);
+    /* v1: yield (why yield), then ready (by itself, why yield) */
+    o = put_yield(o, r, 1);
+    o = put_head(PUT(o, "}\n"), t, TR_EV_READY);
+    o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+    o = PUT_KEY_U(o, TR_FIELD_BY, r->task);
+    return PUT(o, ",\"" TR_FIELD_WHY "\":\"yield\"");
+}
+
+static char *put_io_wait(char *o, const tr__rec *r, int64_t t)
+{
+    if (!fmt_v1)
+        return put_yield(o, r, 0);
+    /* v1: io_begin (task, op, fd?, bytes?), then the yield */
+    o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+    o = PUT_KEY_TOK(o, TR_FIELD_OP, tr_op_name(r->b));
+    if (r->v1 >= 0)
+        o = PUT_KEY_I(o, TR_FIELD_FD, r->v1);
+    if ((int64_t)r->arg >= 0)
+        o = PUT_KEY_I(o, TR_FIELD_BYTES, (int64_t)r->arg);
+    o = put_head(PUT(o, "}\n"), t, TR_EV_YIELD);
+    return put_yield(o, r, 1);
+}
+
+/* task, op, fd? and bytes? of an `io`, then res | err. */
+static char *put_io_res(char *o, const tr__rec *r)
+{
+    o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+    o = PUT_KEY_TOK(o, TR_FIELD_OP, tr_op_name(r->a));
+    if (r->ev == TR_EV_IO && (int64_t)r->arg >= 0)
+        o = PUT_KEY_I(o, TR_FIELD_FD, (int64_t)r->arg);
+    if (r->ev == TR_EV_IO && r->v2 >= 0)
+        o = PUT_KEY_I(o, TR_FIELD_BYTES, r->v2);
+    if (r->v1 >= 0)
+        return PUT_KEY_I(o, TR_FIELD_RES, r->v1);
+    char buf[24];
+    return PUT_KEY_TOK(o, TR_FIELD_ERR, tr__errname(r->v1, buf));
+}
+
 size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
 {
-    char *o = put_head(out, t, r->ev);
+    int ev = r->ev;
+    if (fmt_v1) /* a folded record's first line is the v1 event it began with */
+        ev = ev == TR_EV_REQUEUE ? TR_EV_YIELD
+             : ev == TR_EV_IO_WAIT ? TR_EV_IO_BEGIN
+             : ev == TR_EV_IO_WAKE ? TR_EV_IO_END
+                                   : ev;
+    char *o = put_head(out, t, ev);
     switch (r->ev) {
     case TR_EV_SPAWN:
         o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
@@ -189,21 +278,13 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
             o = put_at(o, r->file, r->line);
         break;
     case TR_EV_YIELD:
-        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
-        o = PUT_KEY_TOK(o, TR_FIELD_WHY, tr_wait_name(r->a));
-        if (r->arg)
-            o = PUT_KEY_U(o, TR_FIELD_OBJ, r->arg);
-        if (r->b != TR_OP_NONE)
-            o = PUT_KEY_TOK(o, TR_FIELD_OP, tr_op_name(r->b));
-        if (r->v1 >= 0)
-            o = PUT_KEY_I(o, TR_FIELD_FD, r->v1);
-        if (r->v2 >= 0)
-            o = PUT_KEY_I(o, TR_FIELD_MS, r->v2);
-        if (r->file)
-            o = put_at(o, r->file, r->line);
-        if (r->stack)
-            o = PUT_KEY_U(o, TR_FIELD_STACK, r->stack);
-        o = put_oncpu(o, r);
+        o = put_yield(o, r, 1);
+        break;
+    case TR_EV_REQUEUE: /* task, at?, stack?, cpu? */
+        o = put_requeue(o, r, t);
+        break;
+    case TR_EV_IO_WAIT: /* task, op, fd?, bytes? (in arg), ms?, at?, stack?, cpu? */
+        o = put_io_wait(o, r, t);
         break;
     case TR_EV_IO_BEGIN:
         o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
@@ -213,20 +294,19 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
         if (r->v2 >= 0)
             o = PUT_KEY_I(o, TR_FIELD_BYTES, r->v2);
         break;
+    case TR_EV_IO_WAKE: /* task, op, res | err */
+        if (fmt_v1) { /* io_end, then ready (by 0, why io) */
+            o = put_io_res(o, r);
+            o = put_head(PUT(o, "}\n"), t, TR_EV_READY);
+            o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
+            o = PUT(o, ",\"" TR_FIELD_BY "\":0,\"" TR_FIELD_WHY "\":\"io\"");
+        } else {
+            o = put_io_res(o, r);
+        }
+        break;
     case TR_EV_IO_END: /* task, op, res | err */
     case TR_EV_IO:     /* task, op, fd?, bytes?, res | err (fd in arg) */
-        o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
-        o = PUT_KEY_TOK(o, TR_FIELD_OP, tr_op_name(r->a));
-        if (r->ev == TR_EV_IO && (int64_t)r->arg >= 0)
-            o = PUT_KEY_I(o, TR_FIELD_FD, (int64_t)r->arg);
-        if (r->ev == TR_EV_IO && r->v2 >= 0)
-            o = PUT_KEY_I(o, TR_FIELD_BYTES, r->v2);
-        if (r->v1 >= 0) {
-            o = PUT_KEY_I(o, TR_FIELD_RES, r->v1);
-        } else {
-            char buf[24];
-            o = PUT_KEY_TOK(o, TR_FIELD_ERR, tr__errname(r->v1, buf));
-        }
+        o = put_io_res(o, r);
         break;
     case TR_EV_WORK_BEGIN:
     case TR_EV_WORK_END:
@@ -319,8 +399,9 @@ void tr_rec_set_seed(int on, uint64_t seed)
 size_t tr__fmt_header(char *out, const char *program, long pid, int64_t unix_ns)
 {
     char *o = PUT(out, "{\"" TR_FIELD_EV "\":\"trace\",\"" TR_FIELD_FORMAT
-                       "\":\"coscope\",\"" TR_FIELD_VERSION "\":1,\"" TR_FIELD_PROGRAM
-                       "\":\"");
+                       "\":\"coscope\",\"" TR_FIELD_VERSION "\":");
+    *o++ = fmt_v1 ? '1' : '2';
+    o = PUT(o, ",\"" TR_FIELD_PROGRAM "\":\"");
     o = tr__json_esc(o, program, strnlen(program, TR__FILEMAX));
     o = PUT(o, "\",\"" TR_FIELD_PID "\":");
     o = put_i64(o, pid);

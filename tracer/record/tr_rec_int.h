@@ -76,6 +76,10 @@ extern tr__ring tr__work_ring;
 
 /* tr_emit.c: resets the producer state after the rings are (re)made. */
 void tr__emit_reset(void);
+/* Loop thread: publishes the record tr_emit.c holds back for a fold (an
+ * io_begin or io_end waiting for its yield or ready), so that a flush, a
+ * stop or a dump sees every event emitted so far. */
+void tr__emit_settle(void);
 /* Loop events emitted since start (loop thread), work events (any). */
 extern uint64_t tr__loop_events;
 extern _Atomic uint64_t tr__work_events;
@@ -165,6 +169,8 @@ extern volatile sig_atomic_t tr__fmt_nocache;
 /* Empties that cache and turns it back on (tr_rec_start). */
 void tr__fmt_reset(void);
 size_t tr__fmt_rec(char *o, const tr__rec *r, int64_t t);
+/* The lines tr__fmt_rec writes for r: 2 for a folded record in format v1. */
+int tr__fmt_lines(const tr__rec *r);
 size_t tr__fmt_header(char *o, const char *program, long pid, int64_t unix_ns);
 size_t tr__fmt_end(char *o, int64_t t, uint64_t events, uint64_t dropped);
 /* tr__errname (an error code's `err` token) is the format layer's

@@ -29,6 +29,7 @@ static struct {
     pthread_cond_t flushed; /* tr_rec_flush waits here */
     pthread_t thread;
     long writer_tid;
+    long loop_tid; /* the thread that started recording: the loop's */
     /* under mu */
     int kick, stop, work_open;
     uint64_t flush_req, flush_done;
@@ -206,7 +207,7 @@ static int drain_ring(tr__ring *ring, int loop, tr__out *out, int crash)
             }
             out->len += tr__fmt_rec(out->buf + out->len, r, t);
         }
-        out->lines++;
+        out->lines += tr__fmt_lines(r);
         pos += TR__REC_SIZE(r->slen);
     }
     return commit(ring, pos, out, crash);
@@ -371,6 +372,8 @@ static void crash_drain(const tr__rec *last)
             pause_ms(1);
         return;
     }
+    if (self == W.loop_tid)
+        tr__emit_settle(); /* a held-back io_begin / io_end is an event too */
     __atomic_store_n(&tr__on, 0, __ATOMIC_RELAXED);
     atomic_store(&W.crashing, 1);
     if (self != W.writer_tid)
@@ -576,13 +579,13 @@ static void reset_run(size_t n)
     W.failed = W.err = 0;
     W.committed_last_t = 0;
     W.writer_tid = 0;
+    W.loop_tid = (long)syscall(SYS_gettid);
     atomic_store(&W.crashing, 0);
     atomic_store(&W.halted, 0);
     atomic_store(&W.writing, 0);
     atomic_store(&W.lines, 0);
     atomic_store(&W.dropped, 0);
     tr__emit_reset();
-    tr__fmt_reset();
 }
 
 /* Starts the writer thread: 0 or a negative errno. */
@@ -638,6 +641,7 @@ int tr_rec_start(const char *path, const char *program)
     tr__stack_start(); /* the header names the modules */
     tr__oncpu_start();
     W.unix_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    tr__fmt_reset(); /* the format version first: the header says it */
     size_t n = tr__fmt_header(W.out.buf, W.program, (long)getpid(), W.unix_ns);
     rc = W.flight ? 0 : write_all(W.fd, W.out.buf, n);
     if (rc != 0) {
@@ -667,6 +671,7 @@ int tr_rec_stop(void)
 {
     if (!atomic_load(&W.recording))
         return 0;
+    tr__emit_settle();
     __atomic_store_n(&tr__on, 0, __ATOMIC_RELEASE);
     pthread_mutex_lock(&W.mu);
     W.work_open = 0;
@@ -705,6 +710,7 @@ int tr_rec_dump(const char *why)
 {
     if (!atomic_load(&W.recording) || !W.flight)
         return -EINVAL;
+    tr__emit_settle();
     pthread_mutex_lock(&W.mu);
     uint64_t ticket = ++W.dump_req;
     W.dump_why = why ? why : "co_trace_dump";
@@ -721,6 +727,8 @@ void tr_rec_flush(void)
 {
     if (!atomic_load(&W.recording))
         return;
+    if ((long)syscall(SYS_gettid) == W.loop_tid)
+        tr__emit_settle();
     pthread_mutex_lock(&W.mu);
     uint64_t ticket = ++W.flush_req;
     pthread_cond_signal(&W.wake);

@@ -45,6 +45,13 @@ typedef enum tr_ev {
     TR_EV_CONN,       /* task, fd, local, peer: a TCP connection came up
                          (connect or accept); the reader pairs the two ends
                          of a connection inside the process */
+    /* Format v2's folded lines: each stands for two v1 events at one t; the
+       reader expands them, so a loaded trace never holds these kinds. */
+    TR_EV_REQUEUE,    /* task, at?, stack?: co_yield: yield (why yield) +
+                         ready (by itself, why yield) */
+    TR_EV_IO_WAIT,    /* task, op, fd?, bytes?, ms?, at?, stack?: io_begin +
+                         yield (why io) */
+    TR_EV_IO_WAKE,    /* task, op, res | err: io_end + ready (by 0, why io) */
     TR_EV__COUNT
 } tr_ev;
 

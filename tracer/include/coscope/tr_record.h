@@ -83,9 +83,6 @@ int64_t tr_rec_now(void);
 void tr_rec_spawn(uint64_t task, uint64_t parent, const char *name,
                   const char *file, int line);
 void tr_rec_ready(uint64_t task, uint64_t by, tr_wake why);
-/* A ready at the instant of the yield just recorded on this thread (a task
- * that yields and is runnable at once): the same t, one clock read fewer. */
-void tr_rec_ready_at_yield(uint64_t task, uint64_t by, tr_wake why);
 void tr_rec_run(uint64_t task);
 void tr_rec_yield(uint64_t task, tr_wait why, uint64_t obj, tr_op op,
                   int64_t fd, int64_t ms, const char *file, int line);
@@ -140,6 +137,9 @@ void tr_rec_spawn_stack(uint64_t task, uint64_t parent, const char *name,
 void tr_rec_yield_stack(uint64_t task, tr_wait why, uint64_t obj, tr_op op,
                         int64_t fd, int64_t ms, const char *file, int line,
                         uint32_t stack);
+/* co_yield: the task switched out and is runnable at once (one record,
+ * one `requeue` line: a yield with why yield and its ready, at one t). */
+void tr_rec_requeue(uint64_t task, const char *file, int line, uint32_t stack);
 
 /* ---- flight recorder ----
  * With COSCOPE_FLIGHT=2s (a window; or =64MB, a size bound) in the
