@@ -154,6 +154,7 @@ static void switch_from(co_task *self, int dead)
         co__ctx_swap(&self->ctx, &next->ctx);
     } else {
         RT->current = NULL;
+        CO__TRACE(tr_rec_settle()); /* no run follows the slice's end */
         ASAN_START(dead ? NULL : &fake, NULL);
         co__ctx_swap(&self->ctx, &RT->loop_ctx);
     }

@@ -88,19 +88,21 @@ static char *events(const char *path)
     char *out = malloc(strlen(text) + 1);
     ASSERT_NOT_NULL(out);
     size_t o = 0;
-    const char *keys[] = {"\"ev\":", "\"task\":", "\"why\":", "\"at\":"};
+    const char *keys[] = {"\"ev\":", "\"task\":", "\"why\":", "\"at\":", "\"next\":"};
     for (char *line = strchr(text, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
         char *end = strchr(line + 1, '\n');
         ASSERT_NOT_NULL(end);
-        for (size_t k = 0; k < 4; k++) {
+        for (size_t k = 0; k < 5; k++) {
             char *p = strstr(line + 1, keys[k]);
             if (p && p < end) {
                 p += strlen(keys[k]);
                 size_t len = strcspn(p, ",}");
+                if (k == 4) /* format v2: the run folded into this line */
+                    memcpy(out + o, "next:", 5), o += 5;
                 memcpy(out + o, p, len);
                 o += len;
             }
-            out[o++] = k == 3 ? '\n' : ' ';
+            out[o++] = k == 4 ? '\n' : ' ';
         }
     }
     out[o] = '\0';
@@ -169,7 +171,9 @@ static void test_finds_race(void)
     ASSERT(strstr(r.err, "race_demo exited with status 1; recorded ") != NULL);
     char *again = events("seed-2.jsonl");
     ASSERT_STR_EQ(again, kept);
-    ASSERT_EQ(count(again, "\"run\""), 8); /* this schedule's switches in */
+    /* this schedule's switches in: run lines, and runs folded into the
+     * line that ended the slice before (format v2's `next`) */
+    ASSERT_EQ(count(again, "\"run\"") + count(again, "next:"), 8);
     char *head = test_slurp("seed-2.jsonl", NULL);
     ASSERT(strstr(head, ",\"seed\":2") != NULL && strstr(head, ",\"seed\":2") < strchr(head, '\n'));
     free(head);

@@ -144,6 +144,20 @@ static void script(void)
     tr_rec_io_end(1, TR_OP_CONNECT, 0);
     tr_rec_mark(1, "between", 7);
     tr_rec_ready(1, 0, TR_WAKE_IO);
+    /* the run of the switch that ends a slice: `next` */
+    tr_rec_requeue(1, NULL, 0, 0);
+    tr_rec_run(2);
+    tr_rec_io_begin(2, TR_OP_READ, 7, 8);
+    tr_rec_yield(2, TR_WAIT_IO, 0, TR_OP_READ, 7, -1, NULL, 0);
+    tr_rec_run(1);
+    tr_rec_exit(1, TR_STATUS_OK, 0);
+    tr_rec_run(3);
+    tr_rec_yield(3, TR_WAIT_SLEEP, 0, TR_OP_NONE, -1, 5, NULL, 0);
+    tr_rec_settle(); /* back to the loop: no run follows */
+    tr_rec_run(3);
+    tr_rec_yield(3, TR_WAIT_SLEEP, 0, TR_OP_NONE, -1, 5, NULL, 0);
+    tr_rec_mark(3, "x", 1);
+    tr_rec_run(3);
     tr_rec_io_begin(1, TR_OP_CLOSE, 7, -1); /* held back, then out at the stop */
 }
 
@@ -158,7 +172,7 @@ static void golden_of(int v1, const char *golden_path)
     unsetenv("COSCOPE_TRACE_FORMAT");
     script();
     tr_rec_flush(); /* publishes the held-back io_begin: every record counted */
-    ASSERT_EQ(tr_rec_events(), 62); /* records: v1 writes the 5 folded ones as 2 lines each */
+    ASSERT_EQ(tr_rec_events(), 70); /* records: v1 writes a folded one as its 2 or 3 lines */
     ASSERT_OK(tr_rec_stop());
     ASSERT_EQ(tr_rec_dropped(), 0);
 
@@ -308,7 +322,10 @@ static void order_run(const char *path)
     ASSERT_OK(tr_rec_stop());
 
     rec_lines L = rec_read(path);
-    ASSERT_EQ(L.n, 1 + 200000 + 2 + 1);
+    /* header, the first run, then each yield with the next run folded in
+     * (`next`), the marks and end */
+    ASSERT_EQ(L.n, 1 + 1 + 100000 + 2 + 1);
+    ASSERT_EQ(rec_int(L.v[2], "next", -1), 2);
     long long last = 0, before = -1, after = -1;
     for (size_t i = 1; i < L.n; i++) {
         long long t = rec_int(L.v[i], "t", -1);
@@ -321,7 +338,7 @@ static void order_run(const char *path)
     }
     /* nanosleep sleeps at least 20 ms; the calibrated clock must see that */
     ASSERT_CMP(after - before, >=, 19 * 1000 * 1000);
-    ASSERT_EQ(rec_int(L.v[L.n - 1], "events", -1), 200002);
+    ASSERT_EQ(rec_int(L.v[L.n - 1], "events", -1), 100003);
     rec_free(&L);
 }
 

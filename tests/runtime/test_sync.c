@@ -257,7 +257,7 @@ static const int cond_new_line = __LINE__ - 11;
 
 static void test_trace(void)
 {
-    const char *buf = RUN_TRACED(trace_main, NULL);
+    const char *buf = RUN_TRACED_V1(trace_main, NULL); /* checks v1's lines */
     /* Every line here, in order (other lines between them allowed). */
     char want[11][512];
     snprintf(want[0], sizeof want[0],

@@ -46,13 +46,13 @@ static const uint64_t allowed[TR_EV__COUNT] = {
     [TR_EV_RUN] = BASE | B(F_TASK),
     [TR_EV_YIELD] = BASE | B(F_TASK) | B(F_WHY) | B(F_OBJ) | B(F_OP) |
                     B(F_FD) | B(F_MS) | B(F_AT) | B(F_STACK) | B(F_CPU) |
-                    B(F_RUNQ) | B(F_STOPS),
+                    B(F_RUNQ) | B(F_STOPS) | B(F_NEXT),
     [TR_EV_IO_BEGIN] = BASE | B(F_TASK) | B(F_OP) | B(F_FD) | B(F_BYTES),
     [TR_EV_IO_END] = BASE | B(F_TASK) | B(F_OP) | B(F_RES) | B(F_ERR),
     [TR_EV_WORK_BEGIN] = BASE | B(F_TASK) | B(F_THREAD) | B(F_NAME),
     [TR_EV_WORK_END] = BASE | B(F_TASK) | B(F_THREAD) | B(F_NAME),
     [TR_EV_EXIT] = BASE | B(F_TASK) | B(F_STATUS) | B(F_CODE) | B(F_CPU) | B(F_RUNQ) |
-                   B(F_STOPS),
+                   B(F_STOPS) | B(F_NEXT),
     [TR_EV_OBJ] = BASE | B(F_OBJ) | B(F_KIND) | B(F_CAP) | B(F_NAME) | B(F_AT),
     [TR_EV_ACQUIRE] = BASE | B(F_TASK) | B(F_OBJ),
     [TR_EV_RELEASE] = BASE | B(F_TASK) | B(F_OBJ),
@@ -71,9 +71,9 @@ static const uint64_t allowed[TR_EV__COUNT] = {
     [TR_EV_RENAME] = BASE | B(F_TASK) | B(F_NAME),
     [TR_EV_CONN] = BASE | B(F_TASK) | B(F_FD) | B(F_LOCAL) | B(F_PEER),
     [TR_EV_REQUEUE] = BASE | B(F_TASK) | B(F_AT) | B(F_STACK) | B(F_CPU) | B(F_RUNQ) |
-                      B(F_STOPS),
+                      B(F_STOPS) | B(F_NEXT),
     [TR_EV_IO_WAIT] = BASE | B(F_TASK) | B(F_OP) | B(F_FD) | B(F_BYTES) | B(F_MS) |
-                      B(F_AT) | B(F_STACK) | B(F_CPU) | B(F_RUNQ) | B(F_STOPS),
+                      B(F_AT) | B(F_STACK) | B(F_CPU) | B(F_RUNQ) | B(F_STOPS) | B(F_NEXT),
     [TR_EV_IO_WAKE] = BASE | B(F_TASK) | B(F_OP) | B(F_RES) | B(F_ERR),
 };
 
@@ -924,6 +924,19 @@ static int fill(tr__chunk *c, cJSON **f, uint32_t line, tr__full *e)
     }
 }
 
+/* `next` (format v2) on the end of a run slice: the scheduler switched
+ * into that task at the same t, a `run` event after the line's others. */
+static int push_next(tr__chunk *c, cJSON **f, uint32_t line, int64_t t)
+{
+    if (!f[F_NEXT])
+        return 0;
+    tr__full run = {.t = t, .ev = TR_EV_RUN};
+    int rc = need_u32(c, f, F_NEXT, line, &run.task);
+    if (rc == 0 && run.task == 0)
+        return fail(c, line, -EINVAL, "\"next\" must be 1 or more");
+    return rc ? rc : push(c, &run, line);
+}
+
 /* Format v2's folded lines, each two events at its t (the second on the
  * same line): requeue = yield (why yield) + ready (by itself, why yield);
  * io_wait = io_begin + yield (why io); io_wake = io_end + ready (by 0, why
@@ -943,9 +956,9 @@ static int parse_folded(tr__chunk *c, cJSON **f, uint32_t line, const tr__full *
         b.arg = a.task;
         b.why = TR_WAKE_YIELD;
         if ((rc = opt_str(c, f, F_AT, line, &a.at)) || (rc = parse_refs(c, f, line)) ||
-            (rc = push(c, &a, line)))
+            (rc = push(c, &a, line)) || (rc = push(c, &b, line)))
             return rc;
-        return push(c, &b, line);
+        return push_next(c, f, line, e->t);
     }
     a.ev = e->ev == TR_EV_IO_WAIT ? TR_EV_IO_BEGIN : TR_EV_IO_END;
     if ((rc = fill_io(c, f, line, &a)))
@@ -963,9 +976,9 @@ static int parse_folded(tr__chunk *c, cJSON **f, uint32_t line, const tr__full *
     if ((rc = opt_i64(c, f, F_FD, line, &b.val, &b.flags, TR_F_FD)) ||
         (rc = opt_i64(c, f, F_MS, line, &b.val2, &b.flags, TR_F_MS)) ||
         (rc = opt_str(c, f, F_AT, line, &b.at)) || (rc = push(c, &a, line)) ||
-        (rc = parse_refs(c, f, line)))
+        (rc = parse_refs(c, f, line)) || (rc = push(c, &b, line)))
         return rc;
-    return push(c, &b, line);
+    return push_next(c, f, line, e->t);
 }
 
 static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
@@ -1034,9 +1047,10 @@ static int parse_event(tr__chunk *c, cJSON *root, uint32_t line)
         return parse_stack(c, f, line);
     if (ev == TR_EV_REQUEUE || ev == TR_EV_IO_WAIT || ev == TR_EV_IO_WAKE)
         return parse_folded(c, f, line, &e);
-    if ((rc = fill(c, f, line, &e)) || (rc = parse_refs(c, f, line)))
+    if ((rc = fill(c, f, line, &e)) || (rc = parse_refs(c, f, line)) ||
+        (rc = push(c, &e, line)))
         return rc;
-    return push(c, &e, line);
+    return push_next(c, f, line, e.t);
 }
 
 /* file_last: the file's last line, without its '\n': the only line that may

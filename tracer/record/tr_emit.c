@@ -18,11 +18,14 @@ _Atomic uint64_t tr__work_events;
 
 /* Loop-thread producer state: head as this thread knows it and the byte
  * count up to which it may write without looking at the writer. `pend`:
- * the size of a record written at head but not yet published — an
- * io_begin or io_end held back one emit, so that the yield or ready that
- * usually follows it can fold into it (format v2's io_wait / io_wake: one
- * record and one line for two events). Every other emit, a flush and a
- * stop publish it first, as it was. */
+ * the size of a record written at head but not yet published, held back
+ * one emit so that what usually follows can fold into it (format v2: one
+ * record and one line for two events or three): an io_begin, which the
+ * task's yield turns into an io_wait; an io_end, which the loop's ready
+ * turns into an io_wake; the end of a run slice (yield, requeue, io_wait,
+ * exit), which the scheduler's run of the next task completes (`next`).
+ * Every other emit, tr_rec_settle (the runtime's switch back to the loop),
+ * a flush and a stop publish it first, as it was. */
 static struct {
     uint64_t head;
     uint64_t limit;
@@ -123,6 +126,11 @@ void tr__emit_settle(void)
     pend_commit();
 }
 
+void tr_rec_settle(void)
+{
+    pend_commit();
+}
+
 static inline tr__rec *rec_begin(size_t size)
 {
     pend_commit();
@@ -209,7 +217,8 @@ void tr_rec_spawn(uint64_t task, uint64_t parent, const char *name, const char *
 void tr__emit_stack(uint32_t id, const uintptr_t *pcs, int n)
 {
     tr__rec held;
-    int holding = prod.pend != 0;
+    int holding = prod.pend == TR__REC_HEAD &&
+                  (head_rec()->ev == TR_EV_IO_BEGIN || head_rec()->ev == TR_EV_IO_END);
     if (holding) {
         memcpy(&held, head_rec(), TR__REC_HEAD); /* io_begin / io_end: a head only */
         prod.pend = 0;
@@ -242,6 +251,7 @@ static inline tr__rec *slice_end_begin(uint8_t ev, uint8_t a, uint8_t b, int lin
     r->slen = (uint8_t)n;
     r->line = line;
     r->ts = ts;
+    r->spare = 0; /* `next`: none yet */
     if (n)
         memcpy(r->str, &oc, sizeof oc);
     return r;
@@ -268,6 +278,16 @@ void tr_rec_run(uint64_t task)
 {
     if (!TR_ON())
         return;
+    if (prod.pend && task <= UINT32_MAX) {
+        tr__rec *p = head_rec();
+        if (p->ev == TR_EV_YIELD || p->ev == TR_EV_REQUEUE || p->ev == TR_EV_IO_WAIT ||
+            p->ev == TR_EV_EXIT) { /* the switch that ended that slice: `next` */
+            p->spare = (uint32_t)task;
+            tr__oncpu_slice_begin(p->ts);
+            pend_commit();
+            return;
+        }
+    }
     tr__rec *r = rec_begin(TR__REC_HEAD);
     HEAD(r, TR_EV_RUN, 0, 0, 0, 0);
     r->task = task;
@@ -296,7 +316,7 @@ void tr_rec_yield_stack(uint64_t task, tr_wait why, uint64_t obj, tr_op op, int6
     r->v2 = ms;
     r->file = file;
     r->stack = stack;
-    rec_commit(size);
+    prod.pend = size; /* the run of the switch that follows folds in (`next`) */
 }
 
 void tr_rec_requeue(uint64_t task, const char *file, int line, uint32_t stack)
@@ -311,7 +331,7 @@ void tr_rec_requeue(uint64_t task, const char *file, int line, uint32_t stack)
     r->v2 = -1;
     r->file = file;
     r->stack = stack;
-    rec_commit(size);
+    prod.pend = size; /* as a yield's */
 }
 
 void tr_rec_yield(uint64_t task, tr_wait why, uint64_t obj, tr_op op, int64_t fd, int64_t ms,
@@ -364,7 +384,7 @@ void tr_rec_exit(uint64_t task, tr_status status, int64_t code)
     tr__rec *r = slice_end_begin(TR_EV_EXIT, u8_or_max(status), 0, 0, &size);
     r->task = task;
     r->v1 = code;
-    rec_commit(size);
+    prod.pend = size; /* as a yield's */
 }
 
 void tr_rec_obj(uint64_t obj, tr_objkind kind, int64_t cap, const char *name, const char *file,

@@ -257,6 +257,7 @@ static void fold_state(const tr__rec *r)
         t->state = 2;
         memcpy(t->wait, r, sizeof t->wait);
         ((tr__rec *)t->wait)->slen = 0;
+        ((tr__rec *)t->wait)->spare = 0; /* its `next` ran then, not at the dump */
     }
 }
 
@@ -317,7 +318,7 @@ static void fold_work_end(const tr__rec *r)
 
 /* A record older than the window, folded into the state a dump starts
  * from; kinds that change none of it are dropped. */
-static void fold(const tr__rec *r)
+static void fold_one(const tr__rec *r)
 {
     switch (r->ev) {
     case TR_EV_SPAWN:
@@ -352,6 +353,22 @@ static void fold(const tr__rec *r)
         break;
     default:
         break;
+    }
+}
+
+/* The end of a run slice may say which task the scheduler switched into
+ * at once (`next`, format v2): that run is folded too. */
+static void fold(const tr__rec *r)
+{
+    fold_one(r);
+    int ends = r->ev == TR_EV_YIELD || r->ev == TR_EV_REQUEUE || r->ev == TR_EV_IO_WAIT ||
+               r->ev == TR_EV_EXIT;
+    if (ends && r->spare) {
+        tr__rec run;
+        memset(&run, 0, TR__REC_HEAD);
+        run.ev = TR_EV_RUN;
+        run.task = r->spare;
+        fold_one(&run);
     }
 }
 

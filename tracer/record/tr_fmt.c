@@ -74,12 +74,27 @@ void tr__fmt_reset(void)
     fmt_v1 = v && strcmp(v, "1") == 0;
 }
 
+/* The task a slice-ending record says the scheduler switched into at
+ * once (its `next`), 0: none. */
+static uint32_t next_of(const tr__rec *r)
+{
+    switch (r->ev) {
+    case TR_EV_YIELD:
+    case TR_EV_REQUEUE:
+    case TR_EV_IO_WAIT:
+    case TR_EV_EXIT:
+        return r->spare;
+    default:
+        return 0;
+    }
+}
+
 int tr__fmt_lines(const tr__rec *r)
 {
-    return fmt_v1 && (r->ev == TR_EV_REQUEUE || r->ev == TR_EV_IO_WAIT ||
-                      r->ev == TR_EV_IO_WAKE)
-               ? 2
-               : 1;
+    if (!fmt_v1)
+        return 1;
+    int folded = r->ev == TR_EV_REQUEUE || r->ev == TR_EV_IO_WAIT || r->ev == TR_EV_IO_WAKE;
+    return 1 + folded + (next_of(r) != 0);
 }
 
 static char *put_at(char *o, const char *file, int32_t line)
@@ -382,6 +397,13 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
         break;
     default: /* poll_begin: nothing but t and ev */
         break;
+    }
+    uint32_t next = next_of(r);
+    if (next && !fmt_v1) {
+        o = PUT_KEY_U(o, TR_FIELD_NEXT, next);
+    } else if (next) { /* v1: the run line it stands for */
+        o = put_head(PUT(o, "}\n"), t, TR_EV_RUN);
+        o = PUT_KEY_U(o, TR_FIELD_TASK, next);
     }
     o = PUT(o, "}\n");
     return (size_t)(o - out);

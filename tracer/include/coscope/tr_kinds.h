@@ -194,13 +194,14 @@ int tr_objkind_parse(const char *s);
 #define TR_FIELD_LOCAL "local" /* conn */
 #define TR_FIELD_PEER "peer"   /* conn */
 #define TR_FIELD_SEED "seed"   /* header: COSCOPE_SEED of the schedule */
+#define TR_FIELD_NEXT "next"   /* v2: the task the scheduler switched into */
 
 #define TR_FIELDS(X)                                                           \
     X(T) X(EV) X(TASK) X(PARENT) X(NAME) X(AT) X(BY) X(WHY) X(OBJ) X(OP)       \
     X(FD) X(MS) X(BYTES) X(RES) X(ERR) X(THREAD) X(STATUS) X(CODE) X(KIND)     \
     X(CAP) X(MSG) X(EVENTS) X(DROPPED) X(FORMAT) X(VERSION) X(PROGRAM) X(PID)  \
     X(CLOCK) X(UNIX_NS) X(SIGNAL) X(STACK) X(PCS) X(CPU) X(RUNQ) X(STOPS)      \
-    X(MODULES) X(LOCAL) X(PEER) X(SEED)
+    X(MODULES) X(LOCAL) X(PEER) X(SEED) X(NEXT)
 
 typedef enum tr_field {
 #define TR__FIELD_ENUM(f) TR_FLD_##f,

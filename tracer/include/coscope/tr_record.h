@@ -140,6 +140,11 @@ void tr_rec_yield_stack(uint64_t task, tr_wait why, uint64_t obj, tr_op op,
 /* co_yield: the task switched out and is runnable at once (one record,
  * one `requeue` line: a yield with why yield and its ready, at one t). */
 void tr_rec_requeue(uint64_t task, const char *file, int line, uint32_t stack);
+/* The recorder holds the last record back for a fold (an io_begin for its
+ * yield, a yield or exit for the run that follows it); the runtime calls
+ * this when no such event follows at once (a switch back to the loop), so
+ * a record is never held while the loop does other work. Loop thread. */
+void tr_rec_settle(void);
 
 /* ---- flight recorder ----
  * With COSCOPE_FLIGHT=2s (a window; or =64MB, a size bound) in the
