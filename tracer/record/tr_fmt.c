@@ -18,7 +18,21 @@
  * few stores. */
 #define PUT(o, lit) (memcpy((o), (lit), sizeof(lit) - 1), (o) + sizeof(lit) - 1)
 
-static char *put_u64(char *o, uint64_t v) { return tr__put_u64(o, v); }
+/* Task ids, fds and stack ids are mostly one or two digits: those inline,
+ * the rest (times, sizes) through the format layer's writer. */
+static inline char *put_u64(char *o, uint64_t v)
+{
+    if (v < 10) {
+        *o = (char)('0' + v);
+        return o + 1;
+    }
+    if (v < 100) {
+        o[0] = (char)('0' + v / 10);
+        o[1] = (char)('0' + v % 10);
+        return o + 2;
+    }
+    return tr__put_u64(o, v);
+}
 
 static char *put_i64(char *o, int64_t v)
 {
