@@ -139,6 +139,16 @@ static inline tr__rec *rec_begin(size_t size)
     return head_rec();
 }
 
+/* Ends a record that something may fold into: held back in format v2,
+ * published at once in v1 (which folds nothing: one record, one line). */
+static inline void rec_hold(size_t size)
+{
+    if (tr__fmt_v1)
+        rec_commit(size);
+    else
+        prod.pend = size;
+}
+
 /* The held-back record when it is `ev` of `task`, else NULL. */
 static inline tr__rec *pend_of(uint8_t ev, uint64_t task)
 {
@@ -316,7 +326,7 @@ void tr_rec_yield_stack(uint64_t task, tr_wait why, uint64_t obj, tr_op op, int6
     r->v2 = ms;
     r->file = file;
     r->stack = stack;
-    prod.pend = size; /* the run of the switch that follows folds in (`next`) */
+    rec_hold(size); /* the run of the switch that follows folds in (`next`) */
 }
 
 void tr_rec_requeue(uint64_t task, const char *file, int line, uint32_t stack)
@@ -324,14 +334,33 @@ void tr_rec_requeue(uint64_t task, const char *file, int line, uint32_t stack)
     if (!TR_ON())
         return;
     size_t size;
-    tr__rec *r = slice_end_begin(TR_EV_REQUEUE, TR_WAIT_YIELD, TR_OP_NONE, line, &size);
+    tr__rec *r = slice_end_begin(tr__fmt_v1 ? TR_EV_YIELD : TR_EV_REQUEUE, TR_WAIT_YIELD,
+                                 TR_OP_NONE, line, &size);
+    if (tr__fmt_v1) { /* the yield, then its ready at the same time */
+        uint64_t ts = r->ts;
+        r->task = task;
+        r->arg = 0;
+        r->v1 = r->v2 = -1;
+        r->file = file;
+        r->stack = stack;
+        rec_commit(size);
+        r = rec_begin(TR__REC_HEAD);
+        r->ev = TR_EV_READY;
+        r->a = TR_WAKE_YIELD;
+        r->b = r->slen = 0;
+        r->line = 0;
+        r->ts = ts;
+        r->task = r->arg = task;
+        rec_commit(TR__REC_HEAD);
+        return;
+    }
     r->task = task;
     r->arg = 0;
     r->v1 = -1;
     r->v2 = -1;
     r->file = file;
     r->stack = stack;
-    prod.pend = size; /* as a yield's */
+    rec_hold(size); /* as a yield's */
 }
 
 void tr_rec_yield(uint64_t task, tr_wait why, uint64_t obj, tr_op op, int64_t fd, int64_t ms,
@@ -349,7 +378,7 @@ void tr_rec_io_begin(uint64_t task, tr_op op, int64_t fd, int64_t bytes)
     r->task = task;
     r->v1 = fd;
     r->v2 = bytes;
-    prod.pend = TR__REC_HEAD; /* the yield that usually follows folds it in */
+    rec_hold(TR__REC_HEAD); /* the yield that usually follows folds it in */
 }
 
 void tr_rec_io_end(uint64_t task, tr_op op, int64_t res)
@@ -360,7 +389,7 @@ void tr_rec_io_end(uint64_t task, tr_op op, int64_t res)
     HEAD(r, TR_EV_IO_END, u8_or_max(op), 0, 0, 0);
     r->task = task;
     r->v1 = res;
-    prod.pend = TR__REC_HEAD; /* the ready that usually follows folds it in */
+    rec_hold(TR__REC_HEAD); /* the ready that usually follows folds it in */
 }
 
 void tr_rec_io(uint64_t task, tr_op op, int64_t fd, int64_t bytes, int64_t res)
@@ -384,7 +413,7 @@ void tr_rec_exit(uint64_t task, tr_status status, int64_t code)
     tr__rec *r = slice_end_begin(TR_EV_EXIT, u8_or_max(status), 0, 0, &size);
     r->task = task;
     r->v1 = code;
-    prod.pend = size; /* as a yield's */
+    rec_hold(size); /* as a yield's */
 }
 
 void tr_rec_obj(uint64_t obj, tr_objkind kind, int64_t cap, const char *name, const char *file,

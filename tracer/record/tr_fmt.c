@@ -76,16 +76,18 @@ typedef struct at_slot {
 } at_slot;
 static at_slot at_cache[AT_SLOTS];
 volatile sig_atomic_t tr__fmt_nocache;
-/* 1: format v1, where a folded record (requeue, io_wait, io_wake) is
- * written as the two lines it stands for. Read at tr_rec_start. */
-static int fmt_v1;
+/* 1: format v1 (COSCOPE_TRACE_FORMAT=1): the header says version 1, and
+ * tr_emit.c folds nothing, so no record is one of v2's folded kinds and
+ * every record is one line, as the runtime counts events. Read at
+ * tr_rec_start. */
+int tr__fmt_v1;
 
 void tr__fmt_reset(void)
 {
     memset(at_cache, 0, sizeof at_cache); /* a module unloaded since may have left stale keys */
     tr__fmt_nocache = 0;
     const char *v = getenv("COSCOPE_TRACE_FORMAT");
-    fmt_v1 = v && strcmp(v, "1") == 0;
+    tr__fmt_v1 = v && strcmp(v, "1") == 0;
 }
 
 /* The task a slice-ending record says the scheduler switched into at
@@ -101,14 +103,6 @@ static uint32_t next_of(const tr__rec *r)
     default:
         return 0;
     }
-}
-
-int tr__fmt_lines(const tr__rec *r)
-{
-    if (!fmt_v1)
-        return 1;
-    int folded = r->ev == TR_EV_REQUEUE || r->ev == TR_EV_IO_WAIT || r->ev == TR_EV_IO_WAKE;
-    return 1 + folded + (next_of(r) != 0);
 }
 
 static char *put_at(char *o, const char *file, int32_t line)
@@ -199,7 +193,8 @@ static char *put_stack(char *o, const tr__rec *r)
 }
 
 /* The fields of a yield after "ev"; why: with its `why` (format v2's
- * requeue and io_wait leave it out: theirs is implied). */
+ * requeue and io_wait leave it out: theirs is implied; an io_wait's bytes,
+ * its io_begin's, are in arg). */
 static char *put_yield(char *o, const tr__rec *r, int why)
 {
     o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
@@ -222,35 +217,6 @@ static char *put_yield(char *o, const tr__rec *r, int why)
     return put_oncpu(o, r);
 }
 
-/* The line's head and first fields are written; the next line's head is
- * put_head(PUT(o, "}\n"), ...). */
-static char *put_requeue(char *o, const tr__rec *r, int64_t t)
-{
-    if (!fmt_v1)
-        return put_yield(o, r, 0);
-    /* v1: yield (why yield), then ready (by itself, why yield) */
-    o = put_yield(o, r, 1);
-    o = put_head(PUT(o, "}\n"), t, TR_EV_READY);
-    o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
-    o = PUT_KEY_U(o, TR_FIELD_BY, r->task);
-    return PUT(o, ",\"" TR_FIELD_WHY "\":\"yield\"");
-}
-
-static char *put_io_wait(char *o, const tr__rec *r, int64_t t)
-{
-    if (!fmt_v1)
-        return put_yield(o, r, 0);
-    /* v1: io_begin (task, op, fd?, bytes?), then the yield */
-    o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
-    o = PUT_KEY_TOK(o, TR_FIELD_OP, tr_op_name(r->b));
-    if (r->v1 >= 0)
-        o = PUT_KEY_I(o, TR_FIELD_FD, r->v1);
-    if ((int64_t)r->arg >= 0)
-        o = PUT_KEY_I(o, TR_FIELD_BYTES, (int64_t)r->arg);
-    o = put_head(PUT(o, "}\n"), t, TR_EV_YIELD);
-    return put_yield(o, r, 1);
-}
-
 /* task, op, fd? and bytes? of an `io`, then res | err. */
 static char *put_io_res(char *o, const tr__rec *r)
 {
@@ -268,13 +234,7 @@ static char *put_io_res(char *o, const tr__rec *r)
 
 size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
 {
-    int ev = r->ev;
-    if (fmt_v1) /* a folded record's first line is the v1 event it began with */
-        ev = ev == TR_EV_REQUEUE ? TR_EV_YIELD
-             : ev == TR_EV_IO_WAIT ? TR_EV_IO_BEGIN
-             : ev == TR_EV_IO_WAKE ? TR_EV_IO_END
-                                   : ev;
-    char *o = put_head(out, t, ev);
+    char *o = put_head(out, t, r->ev);
     switch (r->ev) {
     case TR_EV_SPAWN:
         o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
@@ -310,10 +270,8 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
         o = put_yield(o, r, 1);
         break;
     case TR_EV_REQUEUE: /* task, at?, stack?, cpu? */
-        o = put_requeue(o, r, t);
-        break;
     case TR_EV_IO_WAIT: /* task, op, fd?, bytes? (in arg), ms?, at?, stack?, cpu? */
-        o = put_io_wait(o, r, t);
+        o = put_yield(o, r, 0);
         break;
     case TR_EV_IO_BEGIN:
         o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
@@ -324,16 +282,7 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
             o = PUT_KEY_I(o, TR_FIELD_BYTES, r->v2);
         break;
     case TR_EV_IO_WAKE: /* task, op, res | err */
-        if (fmt_v1) { /* io_end, then ready (by 0, why io) */
-            o = put_io_res(o, r);
-            o = put_head(PUT(o, "}\n"), t, TR_EV_READY);
-            o = PUT_KEY_U(o, TR_FIELD_TASK, r->task);
-            o = PUT(o, ",\"" TR_FIELD_BY "\":0,\"" TR_FIELD_WHY "\":\"io\"");
-        } else {
-            o = put_io_res(o, r);
-        }
-        break;
-    case TR_EV_IO_END: /* task, op, res | err */
+    case TR_EV_IO_END:
     case TR_EV_IO:     /* task, op, fd?, bytes?, res | err (fd in arg) */
         o = put_io_res(o, r);
         break;
@@ -413,12 +362,8 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
         break;
     }
     uint32_t next = next_of(r);
-    if (next && !fmt_v1) {
+    if (next)
         o = PUT_KEY_U(o, TR_FIELD_NEXT, next);
-    } else if (next) { /* v1: the run line it stands for */
-        o = put_head(PUT(o, "}\n"), t, TR_EV_RUN);
-        o = PUT_KEY_U(o, TR_FIELD_TASK, next);
-    }
     o = PUT(o, "}\n");
     return (size_t)(o - out);
 }
@@ -436,7 +381,7 @@ size_t tr__fmt_header(char *out, const char *program, long pid, int64_t unix_ns)
 {
     char *o = PUT(out, "{\"" TR_FIELD_EV "\":\"trace\",\"" TR_FIELD_FORMAT
                        "\":\"coscope\",\"" TR_FIELD_VERSION "\":");
-    *o++ = fmt_v1 ? '1' : '2';
+    *o++ = tr__fmt_v1 ? '1' : '2';
     o = PUT(o, ",\"" TR_FIELD_PROGRAM "\":\"");
     o = tr__json_esc(o, program, strnlen(program, TR__FILEMAX));
     o = PUT(o, "\",\"" TR_FIELD_PID "\":");

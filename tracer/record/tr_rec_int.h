@@ -169,8 +169,8 @@ extern volatile sig_atomic_t tr__fmt_nocache;
 /* Empties that cache and turns it back on (tr_rec_start). */
 void tr__fmt_reset(void);
 size_t tr__fmt_rec(char *o, const tr__rec *r, int64_t t);
-/* The lines tr__fmt_rec writes for r: 2 for a folded record in format v1. */
-int tr__fmt_lines(const tr__rec *r);
+/* 1 while recording format v1 (COSCOPE_TRACE_FORMAT=1): nothing folds. */
+extern int tr__fmt_v1;
 size_t tr__fmt_header(char *o, const char *program, long pid, int64_t unix_ns);
 size_t tr__fmt_end(char *o, int64_t t, uint64_t events, uint64_t dropped);
 /* tr__errname (an error code's `err` token) is the format layer's

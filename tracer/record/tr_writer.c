@@ -207,7 +207,7 @@ static int drain_ring(tr__ring *ring, int loop, tr__out *out, int crash)
             }
             out->len += tr__fmt_rec(out->buf + out->len, r, t);
         }
-        out->lines += tr__fmt_lines(r);
+        out->lines++;
         pos += TR__REC_SIZE(r->slen);
     }
     return commit(ring, pos, out, crash);
