@@ -1022,7 +1022,7 @@ static const char *topbar_message(const vw_state *st, const vw_model *m, char *b
                  st->follow_msg);
         msg = buf;
         *col = VW_C_STALL;
-    } else if (tr_trace_ending(m->tr, NULL) >= TR_ENDING_FATAL) {
+    } else if (tr_ending_died(tr_trace_ending(m->tr, NULL))) {
         /* the program died: the runtime's words (a fatal misuse, the
          * signal that killed it, exit() before co_main returned) */
         char end[1024];

@@ -306,7 +306,7 @@ static int print_report(const tr_trace *tr, const groups *g, int64_t threshold, 
         nc += (size_t)cause_shown(g, i);
     cli__dur(thr, sizeof thr, threshold);
     tr_ending how = tr_trace_ending(tr, NULL);
-    if (how != TR_ENDING_END && how != TR_ENDING_NONE) { /* NONE: stderr warns */
+    if (tr_ending_died(how)) { /* NONE: stderr warns */
         char end[1024];
         cli__fput_esc(tr_ending_describe(tr, end, sizeof end), f);
         fputc('\n', f);
@@ -497,7 +497,7 @@ static void print_json(const tr_trace *tr, const tr_analysis_opts *ao, FILE *f)
     tr_ending how = tr_trace_ending(tr, NULL);
     fputs("{\"program\":", f);
     tr__json_str(f, tr_head(tr)->program);
-    if (how != TR_ENDING_END && how != TR_ENDING_NONE) { /* only a run that died */
+    if (tr_ending_died(how)) { /* only a run that died */
         fprintf(f, ",\"ending\":{\"kind\":\"%s\",\"words\":", endings[how]);
         tr__json_str(f, tr_ending_describe(tr, end, sizeof end));
         fputc('}', f);

@@ -216,7 +216,7 @@ static void print_summary(const tr_trace *tr, FILE *f)
     fprintf(f, " (pid %" PRId64 ")%s\n", h->pid, h->truncated ? ", trace truncated" : "");
     fprintf(f, "  %-10s %s\n", "duration", cli__dur(d, sizeof d, s->duration));
     tr_ending how = tr_trace_ending(tr, NULL);
-    if (how != TR_ENDING_END && how != TR_ENDING_NONE) { /* NONE: said above */
+    if (tr_ending_died(how)) { /* NONE: said above */
         char end[1024];
         fprintf(f, "  %-10s ", "ended");
         cli__fput_esc(tr_ending_describe(tr, end, sizeof end), f);

@@ -359,6 +359,8 @@ typedef enum tr_ending {
 /* The ending, and in *ev (if not NULL) its line's event (NULL for END
  * without one, and NONE). */
 tr_ending tr_trace_ending(const tr_trace *tr, const tr_event **ev);
+/* The run died (fatal, a signal, exit()): what every surface says first. */
+static inline int tr_ending_died(tr_ending how) { return how >= TR_ENDING_FATAL; }
 /* The ending in words for a report's first line: "the program died: task
  * 2 \"sloppy\": co_mutex_unlock of ...", "the program was killed by
  * SIGSEGV", "the program called exit(3) before co_main returned", "the
