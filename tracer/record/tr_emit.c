@@ -1,9 +1,11 @@
 /* tr_emit.c: the trace points, the recorder's hot path. Each call appends one
- * record to the loop ring: a bounds check against a cached limit, a handful
- * of stores, a release store of head. No lock, no malloc, no syscall unless
- * the cached limit is crossed (every half ring), when reserve_slow() pads
- * the wrap, nudges the writer or waits for it (lossless). Work events come
- * from pool threads and take the writer mutex instead. */
+ * record to the loop ring, or completes the one held back for a fold (trace
+ * format v2; see `prod` below): a bounds check against a cached limit, a
+ * handful of stores, a release store of head. No lock, no malloc, no
+ * syscall unless the cached limit is crossed (every half ring), when
+ * reserve_slow() pads the wrap, nudges the writer or waits for it
+ * (lossless). Work events come from pool threads and take the writer mutex
+ * instead. */
 #include "tr_rec_int.h"
 
 #include <signal.h>
