@@ -123,11 +123,6 @@ static inline void pend_commit(void)
     }
 }
 
-void tr__emit_settle(void)
-{
-    pend_commit();
-}
-
 void tr_rec_settle(void)
 {
     pend_commit();
@@ -292,8 +287,7 @@ void tr_rec_run(uint64_t task)
         return;
     if (prod.pend && task <= UINT32_MAX) {
         tr__rec *p = head_rec();
-        if (p->ev == TR_EV_YIELD || p->ev == TR_EV_REQUEUE || p->ev == TR_EV_IO_WAIT ||
-            p->ev == TR_EV_EXIT) { /* the switch that ended that slice: `next` */
+        if (tr__ends_slice(p->ev)) { /* the switch that ended that slice: `next` */
             p->spare = (uint32_t)task;
             tr__oncpu_slice_begin(p->ts);
             pend_commit();

@@ -361,13 +361,12 @@ static void fold_one(const tr__rec *r)
 static void fold(const tr__rec *r)
 {
     fold_one(r);
-    int ends = r->ev == TR_EV_YIELD || r->ev == TR_EV_REQUEUE || r->ev == TR_EV_IO_WAIT ||
-               r->ev == TR_EV_EXIT;
-    if (ends && r->spare) {
+    uint32_t next = tr__next_of(r);
+    if (next) {
         tr__rec run;
         memset(&run, 0, TR__REC_HEAD);
         run.ev = TR_EV_RUN;
-        run.task = r->spare;
+        run.task = next;
         fold_one(&run);
     }
 }

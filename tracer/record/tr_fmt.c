@@ -90,21 +90,6 @@ void tr__fmt_reset(void)
     tr__fmt_v1 = v && strcmp(v, "1") == 0;
 }
 
-/* The task a slice-ending record says the scheduler switched into at
- * once (its `next`), 0: none. */
-static uint32_t next_of(const tr__rec *r)
-{
-    switch (r->ev) {
-    case TR_EV_YIELD:
-    case TR_EV_REQUEUE:
-    case TR_EV_IO_WAIT:
-    case TR_EV_EXIT:
-        return r->spare;
-    default:
-        return 0;
-    }
-}
-
 static char *put_at(char *o, const char *file, int32_t line)
 {
     if (tr__fmt_nocache)
@@ -361,7 +346,7 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
     default: /* poll_begin: nothing but t and ev */
         break;
     }
-    uint32_t next = next_of(r);
+    uint32_t next = tr__next_of(r);
     if (next)
         o = PUT_KEY_U(o, TR_FIELD_NEXT, next);
     o = PUT(o, "}\n");

@@ -47,6 +47,18 @@ typedef struct tr__oncpu {
     uint32_t pad;
 } tr__oncpu;
 
+/* Does a record of kind ev end a run slice? Then its `spare` is the task
+ * the scheduler switched into at once (format v2's `next`; 0: none). */
+static inline int tr__ends_slice(int ev)
+{
+    return ev == TR_EV_YIELD || ev == TR_EV_REQUEUE || ev == TR_EV_IO_WAIT || ev == TR_EV_EXIT;
+}
+/* That task, 0 when r is no slice end or names none. */
+static inline uint32_t tr__next_of(const tr__rec *r)
+{
+    return tr__ends_slice(r->ev) ? r->spare : 0;
+}
+
 #define TR__PAD 0xFF        /* skip to the end of the ring */
 #define TR__STRMAX 255      /* inline string bytes kept */
 #define TR__REC_HEAD sizeof(tr__rec)
@@ -76,10 +88,9 @@ extern tr__ring tr__work_ring;
 
 /* tr_emit.c: resets the producer state after the rings are (re)made. */
 void tr__emit_reset(void);
-/* Loop thread: publishes the record tr_emit.c holds back for a fold (an
- * io_begin or io_end waiting for its yield or ready), so that a flush, a
- * stop or a dump sees every event emitted so far. */
-void tr__emit_settle(void);
+/* A flush, a stop, a dump and the crash path on the loop thread call
+ * tr_rec_settle (tr_record.h) first, so that they see the record held
+ * back for a fold. */
 /* Loop events emitted since start (loop thread), work events (any). */
 extern uint64_t tr__loop_events;
 extern _Atomic uint64_t tr__work_events;

@@ -373,7 +373,7 @@ static void crash_drain(const tr__rec *last)
         return;
     }
     if (self == W.loop_tid)
-        tr__emit_settle(); /* a held-back io_begin / io_end is an event too */
+        tr_rec_settle(); /* a held-back io_begin / io_end is an event too */
     __atomic_store_n(&tr__on, 0, __ATOMIC_RELAXED);
     atomic_store(&W.crashing, 1);
     if (self != W.writer_tid)
@@ -671,7 +671,7 @@ int tr_rec_stop(void)
 {
     if (!atomic_load(&W.recording))
         return 0;
-    tr__emit_settle();
+    tr_rec_settle();
     __atomic_store_n(&tr__on, 0, __ATOMIC_RELEASE);
     pthread_mutex_lock(&W.mu);
     W.work_open = 0;
@@ -710,7 +710,7 @@ int tr_rec_dump(const char *why)
 {
     if (!atomic_load(&W.recording) || !W.flight)
         return -EINVAL;
-    tr__emit_settle();
+    tr_rec_settle();
     pthread_mutex_lock(&W.mu);
     uint64_t ticket = ++W.dump_req;
     W.dump_why = why ? why : "co_trace_dump";
@@ -728,7 +728,7 @@ void tr_rec_flush(void)
     if (!atomic_load(&W.recording))
         return;
     if ((long)syscall(SYS_gettid) == W.loop_tid)
-        tr__emit_settle();
+        tr_rec_settle();
     pthread_mutex_lock(&W.mu);
     uint64_t ticket = ++W.flush_req;
     pthread_cond_signal(&W.wake);
