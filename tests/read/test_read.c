@@ -1080,17 +1080,11 @@ static int bytes_differ(const void *a, const void *b, size_t n)
     return n ? memcmp(a, b, n) : 0;
 }
 
-/* Two loads give the same trace: events, strings, model and analysis. */
-static void same_trace(tr_trace *a, tr_trace *b)
+/* Two traces that hold the same events build the same model: spans,
+ * tasks, wake-ups, pool work, idle time, summary and warnings; then the
+ * same analysis: stalls and their victims. */
+static void same_model(tr_trace *a, tr_trace *b)
 {
-    ASSERT_EQ(tr_nevents(a), tr_nevents(b));
-    ASSERT_OK(bytes_differ(tr_events(a), tr_events(b), tr_nevents(a) * sizeof(tr_event)));
-    ASSERT_EQ(a->st.n, b->st.n);
-    for (uint32_t i = 0; i < a->st.n; i++)
-        ASSERT_STR_EQ(tr_str(a, i), tr_str(b, i));
-    ASSERT_OK(bytes_differ(&tr_head(a)->pid, &tr_head(b)->pid,
-                     sizeof(tr_header) - offsetof(tr_header, pid)));
-    ASSERT_STR_EQ(tr_head(a)->program, tr_head(b)->program);
     ASSERT_EQ(tr_nspans(a), tr_nspans(b));
     ASSERT_OK(bytes_differ(tr_spans(a), tr_spans(b), tr_nspans(a) * sizeof(tr_span)));
     ASSERT_EQ(tr_ntasks(a), tr_ntasks(b));
@@ -1107,6 +1101,25 @@ static void same_trace(tr_trace *a, tr_trace *b)
     ASSERT_EQ(tr_nwarnings(a), tr_nwarnings(b));
     for (size_t i = 0; i < tr_nwarnings(a); i++)
         ASSERT_STR_EQ(tr_warning(a, i), tr_warning(b, i));
+    ASSERT_OK(tr_analyze(a, NULL));
+    ASSERT_OK(tr_analyze(b, NULL));
+    ASSERT_EQ(tr_nstalls(a), tr_nstalls(b));
+    ASSERT_OK(bytes_differ(tr_stalls(a), tr_stalls(b), tr_nstalls(a) * sizeof(tr_stall)));
+    ASSERT_EQ(a->nvictims, b->nvictims);
+    ASSERT_OK(bytes_differ(tr_victims(a), tr_victims(b), a->nvictims * sizeof(tr_victim)));
+}
+
+/* Two loads give the same trace: events, strings, model and analysis. */
+static void same_trace(tr_trace *a, tr_trace *b)
+{
+    ASSERT_EQ(tr_nevents(a), tr_nevents(b));
+    ASSERT_OK(bytes_differ(tr_events(a), tr_events(b), tr_nevents(a) * sizeof(tr_event)));
+    ASSERT_EQ(a->st.n, b->st.n);
+    for (uint32_t i = 0; i < a->st.n; i++)
+        ASSERT_STR_EQ(tr_str(a, i), tr_str(b, i));
+    ASSERT_OK(bytes_differ(&tr_head(a)->pid, &tr_head(b)->pid,
+                     sizeof(tr_header) - offsetof(tr_header, pid)));
+    ASSERT_STR_EQ(tr_head(a)->program, tr_head(b)->program);
     for (size_t i = 0; i < tr_nevents(a); i++) {
         const tr_event *ea = &tr_events(a)[i], *eb = &tr_events(b)[i];
         ASSERT_EQ(tr_ev_line(a, i), tr_ev_line(b, i));
@@ -1114,12 +1127,7 @@ static void same_trace(tr_trace *a, tr_trace *b)
         ASSERT_EQ(tr_ev_val2(a, ea), tr_ev_val2(b, eb));
         ASSERT_STR_EQ(tr_str(a, tr_ev_at(a, ea)), tr_str(b, tr_ev_at(b, eb)));
     }
-    ASSERT_OK(tr_analyze(a, NULL));
-    ASSERT_OK(tr_analyze(b, NULL));
-    ASSERT_EQ(tr_nstalls(a), tr_nstalls(b));
-    ASSERT_OK(bytes_differ(tr_stalls(a), tr_stalls(b), tr_nstalls(a) * sizeof(tr_stall)));
-    ASSERT_EQ(a->nvictims, b->nvictims);
-    ASSERT_OK(bytes_differ(tr_victims(a), tr_victims(b), a->nvictims * sizeof(tr_victim)));
+    same_model(a, b);
 }
 
 /* Format v2's folded lines (requeue, io_wait, io_wake) load as the two v1
@@ -1162,23 +1170,8 @@ static void test_folded(void)
     ASSERT_EQ(tr_ev_line(b, 9), 9);
     ASSERT_EQ(tr_ev_line(a, 9), 12);
     ASSERT_EQ(tr_ev_stack(b, 9), 1);
-    ASSERT_EQ(tr_ntasks(a), tr_ntasks(b));
-    ASSERT_OK(bytes_differ(tr_tasks(a), tr_tasks(b), tr_ntasks(a) * sizeof(tr_task)));
-    ASSERT_EQ(tr_nspans(a), tr_nspans(b));
-    ASSERT_OK(bytes_differ(tr_spans(a), tr_spans(b), tr_nspans(a) * sizeof(tr_span)));
-    ASSERT_EQ(tr_nwakeups(a), tr_nwakeups(b));
-    for (size_t i = 0; i < tr_nwakeups(a); i++) {
-        tr_wakeup wa = tr_wakeup_get(a, i), wb = tr_wakeup_get(b, i);
-        ASSERT_OK(bytes_differ(&wa, &wb, sizeof wa));
-    }
-    ASSERT_EQ(tr_nwarnings(a), tr_nwarnings(b));
-    for (size_t i = 0; i < tr_nwarnings(a); i++)
-        ASSERT_STR_EQ(tr_warning(a, i), tr_warning(b, i));
-    ASSERT_OK(tr_analyze(a, NULL));
-    ASSERT_OK(tr_analyze(b, NULL));
+    same_model(a, b);
     ASSERT_CMP(tr_nstalls(a), >, 0); /* the 30 ms waits */
-    ASSERT_EQ(tr_nstalls(a), tr_nstalls(b));
-    ASSERT_OK(bytes_differ(tr_stalls(a), tr_stalls(b), tr_nstalls(a) * sizeof(tr_stall)));
     tr_free(a);
     tr_free(b);
 }
