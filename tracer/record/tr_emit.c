@@ -329,27 +329,13 @@ void tr_rec_requeue(uint64_t task, const char *file, int line, uint32_t stack)
 {
     if (!TR_ON())
         return;
-    size_t size;
-    tr__rec *r = slice_end_begin(tr__fmt_v1 ? TR_EV_YIELD : TR_EV_REQUEUE, TR_WAIT_YIELD,
-                                 TR_OP_NONE, line, &size);
-    if (tr__fmt_v1) { /* the yield, then its ready at the same time */
-        uint64_t ts = r->ts;
-        r->task = task;
-        r->arg = 0;
-        r->v1 = r->v2 = -1;
-        r->file = file;
-        r->stack = stack;
-        rec_commit(size);
-        r = rec_begin(TR__REC_HEAD);
-        r->ev = TR_EV_READY;
-        r->a = TR_WAKE_YIELD;
-        r->b = r->slen = 0;
-        r->line = 0;
-        r->ts = ts;
-        r->task = r->arg = task;
-        rec_commit(TR__REC_HEAD);
+    if (tr__fmt_v1) { /* v1 folds nothing: the yield, then its ready */
+        tr_rec_yield_stack(task, TR_WAIT_YIELD, 0, TR_OP_NONE, -1, -1, file, line, stack);
+        tr_rec_ready(task, task, TR_WAKE_YIELD);
         return;
     }
+    size_t size;
+    tr__rec *r = slice_end_begin(TR_EV_REQUEUE, TR_WAIT_YIELD, TR_OP_NONE, line, &size);
     r->task = task;
     r->arg = 0;
     r->v1 = -1;
