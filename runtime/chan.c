@@ -345,7 +345,7 @@ static int sel_park(co_select_case *cases, size_t n, int64_t timeout_ms,
         uv_timer_init(co__loop(), sw.timer);
         sw.timer->data = self;
         if (!CO__RP_PLAY()) /* a replay's log says when it fires */
-            uv_timer_start(sw.timer, sel_timeout, (uint64_t)timeout_ms, 0);
+            co__timer_after(sw.timer, sel_timeout, (uint64_t)timeout_ms);
     }
     for (size_t i = 0; i < n; i++) {
         w[i] = (cwaiter){.task = self, .elem = cases[i].elem, .sel = &st,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifdef CO_ASAN
 #include <sanitizer/common_interface_defs.h>
@@ -36,6 +37,31 @@ uint64_t co__now_ms(void)
     if (CO__RP_PLAY())
         return RT->start_ms + co__rp_now();
     return uv_now(&RT->loop);
+}
+
+/* A timer for ms from now, counted from the clock, not from the loop's
+ * reading of it: uv_now is read once per iteration, and a task that ran
+ * 50 ms in this one would see co_sleep(40) return at once. The lag is
+ * read from the clock libuv reads (CLOCK_MONOTONIC_COARSE when it ticks
+ * at 1 ms or finer, else CLOCK_MONOTONIC), so it is 0 when the loop's
+ * reading is fresh. co_now keeps the loop's reading: a replay logs that. */
+int co__timer_after(uv_timer_t *timer, uv_timer_cb cb, uint64_t ms)
+{
+    static clockid_t clock = (clockid_t)-1;
+    if (clock == (clockid_t)-1) {
+        struct timespec res;
+        clock = clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0 && res.tv_sec == 0 &&
+                        res.tv_nsec <= 1000000
+                    ? CLOCK_MONOTONIC_COARSE
+                    : CLOCK_MONOTONIC;
+    }
+    struct timespec ts;
+    uint64_t loop = uv_now(&RT->loop), lag = 0;
+    if (clock_gettime(clock, &ts) == 0) {
+        uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+        lag = now > loop ? now - loop : 0;
+    }
+    return uv_timer_start(timer, cb, ms + lag, 0);
 }
 
 uint64_t co_now(void)

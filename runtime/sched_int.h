@@ -82,6 +82,7 @@ co_task *co__explore_pick(void);
  * and the prepare / check callbacks' work, which a replay's driver runs in
  * place of libuv (replay.c). */
 uint64_t co__now_ms(void);
+int co__timer_after(uv_timer_t *timer, uv_timer_cb cb, uint64_t ms);
 void co__loop_prepare(void);
 void co__loop_check(void);
 

@@ -429,7 +429,7 @@ int co_sleep_at(uint64_t ms, const char *file, int line)
         self->sleep_timer->data = self;
     }
     if (!CO__RP_PLAY()) /* a replay's log says when it fires */
-        uv_timer_start(self->sleep_timer, on_sleep, ms, 0);
+        co__timer_after(self->sleep_timer, on_sleep, ms);
     co__wait w = {.why = TR_WAIT_SLEEP, .op = TR_OP_NONE, .fd = -1,
                   .ms = (int64_t)ms, .file = file, .line = line,
                   .cancel = sleep_cancel};

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "coscope/co.h"
@@ -222,6 +223,56 @@ static void test_sleep_order(void)
     reset();
     RUN_TASK(sleep_main, NULL);
     ASSERT_STR_EQ(order, "123");
+}
+
+/* A sleep counts from the call, not from the loop's reading of the clock
+ * (once per iteration): after 60 ms of computing in one iteration,
+ * co_sleep(40) and a select's 40 ms timeout still take 40 ms. Before the
+ * fix both came back at once. Lower bounds only: a slow machine passes. */
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void spin_ms(uint64_t ms)
+{
+    for (uint64_t t0 = mono_ms(); mono_ms() - t0 < ms;)
+        ;
+}
+
+static uint64_t slept_ms, selected_ms;
+static int select_rc;
+
+static void *late_sleeper(void *arg)
+{
+    (void)arg;
+    spin_ms(60);
+    uint64_t t0 = mono_ms();
+    ASSERT_OK(co_sleep(40));
+    slept_ms = mono_ms() - t0;
+    spin_ms(60);
+    co_chan *c = co_chan_new(sizeof(int), 0);
+    ASSERT_NOT_NULL(c);
+    int v;
+    co_select_case k = {.chan = c, .op = CO_SELECT_RECV, .elem = &v};
+    t0 = mono_ms();
+    select_rc = co_select(&k, 1, 40);
+    selected_ms = mono_ms() - t0;
+    co_chan_free(c);
+    return NULL;
+}
+
+static void test_sleep_from_call(void)
+{
+    slept_ms = selected_ms = 0;
+    select_rc = -1;
+    RUN_TASK(late_sleeper, NULL);
+    ASSERT_EQ(select_rc, 1); /* the timeout case */
+    /* the loop's clock ticks in whole ms (coarse): 1 ms of slack */
+    ASSERT_CMP(slept_ms, >=, 39);
+    ASSERT_CMP(selected_ms, >=, 39);
 }
 
 /* ---- channels ---- */
@@ -557,6 +608,7 @@ static const test_case cases[] = {
     {"deadline", test_deadline},
     {"deadline_nested", test_deadline_nested},
     {"sleep_order", test_sleep_order},
+    {"sleep_from_call", test_sleep_from_call},
     {"chan_rendezvous", test_chan_rendezvous},
     {"chan_buffered", test_chan_buffered},
     {"chan_close", test_chan_close},

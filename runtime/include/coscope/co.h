@@ -169,8 +169,10 @@ void co_yield_at(const char *file, int line);
 void co_yield(void);
 #define co_yield() co_yield_at(__FILE__, __LINE__)
 
-/* Sleeps ms milliseconds (a libuv timer). 0, or CO_ECANCELED/CO_ETIMEDOUT/
- * CO_EDEADLK. */
+/* Sleeps ms milliseconds, counted from the call even when the loop's
+ * clock (co_now, read once per loop iteration) is behind: a task that
+ * computed for 50 ms first still sleeps 40 ms in co_sleep(40). A libuv
+ * timer. 0, or CO_ECANCELED/CO_ETIMEDOUT/CO_EDEADLK. */
 int co_sleep_at(uint64_t ms, const char *file, int line);
 int co_sleep(uint64_t ms);
 #define co_sleep(ms) co_sleep_at((ms), __FILE__, __LINE__)
@@ -522,7 +524,8 @@ int co_chan_try_recv(co_chan *c, void *elem);
  * returns its index. Cases are tried in order, so when several can go the
  * first one wins (deterministic, for replay). A case whose chan is NULL is
  * skipped. timeout_ms -1 waits as long as it takes; 0 never waits; > 0
- * returns n (the "timeout case") once that many ms passed with none done.
+ * returns n (the "timeout case") once that many ms passed with none done
+ * (counted from the call, as co_sleep's).
  * Each case's err says how it went: 0, CO_EPIPE (send on a closed
  * channel), CO_EOF (recv on a closed, drained one) -- a closed channel
  * counts as "can go". Returns the index, n, CO_EINVAL (cases NULL, n 0 or
