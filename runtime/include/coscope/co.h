@@ -184,6 +184,9 @@ int co_sleep(uint64_t ms);
  * deadline leaves what a cancelled one leaves, said at each call. 0 clears
  * it. This sets the task's whole deadline: a helper that wants its own
  * must use co_deadline_push/pop instead, or it wipes its caller's.
+ * Unlike co_sleep's, the ms count on co_now's clock, which a loop
+ * iteration reads once (and a replay replays): set after a long stretch of
+ * computing in one iteration, a deadline has that much less to run.
  * Returns 0, CO_EINVAL outside a task. */
 int co_deadline(uint64_t ms);
 
