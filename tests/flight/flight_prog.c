@@ -274,16 +274,18 @@ static void *faults_main(void *arg)
     }
     const char *pre = getenv("LD_PRELOAD");
 #ifdef CO_ASAN
-    printf("loop_faults skip: ASan\n");
+    int asan = 1;
 #else
-    if (pre && strstr(pre, "vgpreload"))
+    int asan = 0;
+#endif
+    if (asan)
+        printf("loop_faults skip: ASan\n");
+    else if (pre && strstr(pre, "vgpreload"))
         printf("loop_faults skip: valgrind\n");
     else if (!populate_works())
         printf("loop_faults skip: no MADV_POPULATE_WRITE\n");
     else
         printf("loop_faults %ld\n", f1 - f0);
-#endif
-    (void)pre;
     return NULL;
 }
 
