@@ -28,18 +28,15 @@
 #define STEP_NS 250000u /* the baseline is at most this old at a slice start */
 
 static struct {
-    int fd;            /* /proc/thread-self/schedstat of the loop thread, or -1 */
-    uint64_t long_raw, step_raw;
-    /* the last reading */
-    uint64_t at_raw;
+    int fd; /* /proc/thread-self/schedstat of the loop thread, or -1 */
+    /* the last reading (its time: tr__slice.at_raw) */
     int64_t cpu, runq;
     unsigned stops;
-    /* the slice in progress */
-    int open;
-    uint64_t begin_raw;
     struct sigaction old_cont;
     int handler;
 } C = {.fd = -1};
+
+tr__slice_clock tr__slice;
 
 static _Atomic unsigned stops; /* SIGCONTs seen since start */
 
@@ -84,11 +81,11 @@ static void read_now(int64_t *cpu, int64_t *runq)
     *runq = 0;
 }
 
-static void take(uint64_t ts)
+void tr__oncpu_take(uint64_t ts)
 {
     read_now(&C.cpu, &C.runq);
     C.stops = atomic_load_explicit(&stops, memory_order_relaxed);
-    C.at_raw = ts;
+    tr__slice.at_raw = ts;
 }
 
 void tr__oncpu_start(void)
@@ -96,16 +93,16 @@ void tr__oncpu_start(void)
     if (C.fd >= 0) /* a forked child's copy of its parent's */
         close(C.fd);
     C.fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
-    C.long_raw = tr__clock_raw_of_ns(LONG_NS);
-    C.step_raw = tr__clock_raw_of_ns(STEP_NS);
-    C.open = 0;
+    tr__slice.long_raw = tr__clock_raw_of_ns(LONG_NS);
+    tr__slice.step_raw = tr__clock_raw_of_ns(STEP_NS);
+    tr__slice.open = 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_cont;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
     C.handler = sigaction(SIGCONT, &sa, &C.old_cont) == 0;
-    take(tr__clock_raw());
+    tr__oncpu_take(tr__clock_raw());
 }
 
 void tr__oncpu_stop(void)
@@ -118,29 +115,16 @@ void tr__oncpu_stop(void)
     C.fd = -1;
 }
 
-void tr__oncpu_slice_begin(uint64_t ts)
-{
-    atomic_store_explicit(&tr__slice_open, ts, memory_order_relaxed);
-    C.open = 1;
-    C.begin_raw = ts;
-    if (ts - C.at_raw > C.step_raw)
-        take(ts);
-}
-
 static int64_t clamp(int64_t v, int64_t hi) { return v < 0 ? 0 : v > hi ? hi : v; }
 
-int tr__oncpu_slice_end(uint64_t ts, tr__oncpu *out)
+/* The end of a long slice (tr__oncpu_slice_end, inline, tells). */
+int tr__oncpu_long_end(uint64_t ts, tr__oncpu *out)
 {
-    if (!C.open)
-        return 0;
-    C.open = 0;
-    atomic_store_explicit(&tr__slice_open, 0, memory_order_relaxed);
-    if (ts - C.begin_raw < C.long_raw)
-        return 0;
     int64_t cpu0 = C.cpu, runq0 = C.runq;
     unsigned stops0 = C.stops;
-    take(ts);
-    int64_t wall = tr__clock_ns(ts) - tr__clock_ns(C.begin_raw);
+    uint64_t begin = tr__slice.begin_raw;
+    tr__oncpu_take(ts);
+    int64_t wall = tr__clock_ns(ts) - tr__clock_ns(begin);
     out->cpu = clamp(C.cpu - cpu0, wall);
     out->runq = clamp(C.runq - runq0, wall - out->cpu);
     out->stops = C.stops - stops0;

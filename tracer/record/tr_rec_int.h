@@ -146,11 +146,17 @@ void tr__emit_stack(uint32_t id, const uintptr_t *pcs, int n);
 /* ---- on-CPU time of long run slices (tr_oncpu.c), loop thread only ---- */
 void tr__oncpu_start(void); /* at tr_rec_start, on the loop thread */
 void tr__oncpu_stop(void);
-/* A run slice begins at raw time ts. */
-void tr__oncpu_slice_begin(uint64_t ts);
-/* The slice ends at ts: returns 1 and fills *out when it was long enough
- * to be measured, else 0. */
-int tr__oncpu_slice_end(uint64_t ts, tr__oncpu *out);
+/* The run slice as every switch sees it, twice (loop thread only; inline
+ * below, the readings of the thread's clocks out of line in tr_oncpu.c). */
+typedef struct tr__slice_clock {
+    int open;
+    uint64_t begin_raw;          /* the slice in progress */
+    uint64_t at_raw;             /* the last reading */
+    uint64_t long_raw, step_raw; /* tr_oncpu.c's LONG_NS and STEP_NS, raw */
+} tr__slice_clock;
+extern tr__slice_clock tr__slice;
+void tr__oncpu_take(uint64_t ts);                  /* a reading at ts */
+int tr__oncpu_long_end(uint64_t ts, tr__oncpu *out); /* a long slice's figures */
 
 /* ---- flight recorder (tr_flight.c) ---- */
 /* Reads COSCOPE_FLIGHT at tr_rec_start: 0 for the ordinary file, else the
@@ -170,6 +176,29 @@ int tr__flight_api_ok(void);
 /* Raw start of the run slice in progress on the loop, 0 when none (the
  * watchdog reads it from the writer thread). */
 extern _Atomic uint64_t tr__slice_open;
+
+/* A run slice begins at raw time ts. */
+static inline void tr__oncpu_slice_begin(uint64_t ts)
+{
+    atomic_store_explicit(&tr__slice_open, ts, memory_order_relaxed);
+    tr__slice.open = 1;
+    tr__slice.begin_raw = ts;
+    if (ts - tr__slice.at_raw > tr__slice.step_raw)
+        tr__oncpu_take(ts);
+}
+
+/* The slice ends at ts: returns 1 and fills *out when it was long enough
+ * to be measured, else 0. */
+static inline int tr__oncpu_slice_end(uint64_t ts, tr__oncpu *out)
+{
+    if (!tr__slice.open)
+        return 0;
+    tr__slice.open = 0;
+    atomic_store_explicit(&tr__slice_open, 0, memory_order_relaxed);
+    if (ts - tr__slice.begin_raw < tr__slice.long_raw)
+        return 0;
+    return tr__oncpu_long_end(ts, out);
+}
 
 /* ---- formatter (tr_fmt.c): no malloc, no locks, no printf; safe in a
  * signal handler. Each writes one whole line ending in '\n' at `o` (which
