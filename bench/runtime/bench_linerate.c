@@ -8,9 +8,13 @@
  * - sustained traced co_yield ping-pong: 1 M+ yields per task, untraced and
  *   traced in the same process, paired rounds; the traced time ends after
  *   tr_rec_flush, so the writer thread's formatting and write(2) count.
+ * - what a clock read costs here (the trace clock is rdtsc where the TSC is
+ *   invariant, else CLOCK_MONOTONIC): the untraced yield plus one read is
+ *   the floor under the traced figure, before any byte is stored.
  * Usage: bench_linerate [yields_per_task] [startup_pairs] [trace_path]
  * (startup_pairs 0: the yield figures only, e.g. under perf) */
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +196,48 @@ static double one_yield_run(const char *path)
     return yield_ns;
 }
 
+/* ns per read of each clock, 10 M back-to-back reads (the best of 3). */
+static double clock_cost(int tsc)
+{
+    enum { N = 10000000 };
+    double best = 1e9;
+    for (int r = 0; r < 3; r++) {
+        volatile uint64_t sink = 0;
+        double t0 = now_ns();
+        for (int i = 0; i < N; i++) {
+#if defined(__x86_64__) || defined(__i386__)
+            if (tsc) {
+                uint32_t lo, hi;
+                __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+                sink += lo ^ hi;
+                continue;
+            }
+#endif
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            sink += (uint64_t)ts.tv_nsec;
+        }
+        double ns = (now_ns() - t0) / N;
+        best = ns < best ? ns : best;
+        (void)sink;
+    }
+    return best;
+}
+
+static void bench_clock(double untraced)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    double clk = clock_cost(1);
+    printf("clock_read_ns: %.2f ns per read (rdtsc; CLOCK_MONOTONIC %.2f ns; best of 3 x 10 M)\n",
+           clk, clock_cost(0));
+#else
+    double clk = clock_cost(0);
+    printf("clock_read_ns: %.2f ns per read (CLOCK_MONOTONIC; best of 3 x 10 M)\n", clk);
+#endif
+    printf("yield_traced_floor: %.2f ns per yield (the untraced yield plus one clock read: "
+           "under the traced figure before a byte is stored)\n", untraced + clk);
+}
+
 static void bench_yield(const char *path)
 {
     enum { ROUNDS = 5 };
@@ -211,6 +257,7 @@ static void bench_yield(const char *path)
     printf("yield_traced_sustained: %.2f ns per yield (goal <= 40 ns: %s; untraced %.2f ns; "
            "%ld yields per task, writer flushed inside the timing, median of %d paired rounds)\n",
            m_on, verdict(m_on, 40), m_off, yields, ROUNDS);
+    bench_clock(m_off);
 }
 
 int main(int argc, char **argv)
