@@ -130,10 +130,8 @@ int co__park(co__wait *w);
  * thread only. */
 void co__wake(co_task *t, tr_wake why, int result);
 
-/* The caller chain of a trace point in task t, for tr_rec_*_stack: the
- * frames above `anchor` (a local of the outermost runtime function, or its
- * __builtin_frame_address(0)). 0 when there is none. Call under TR_ON(). */
-uint32_t co__trace_stack(const co_task *t, const void *anchor);
+/* co__trace_stack (sched_int.h, inline): the caller chain of a trace point
+ * in a task. */
 /* group.c: a group's child has ended (called from its exit, before its
  * struct is freed): unlinks it and wakes the group's waiter when it was
  * the last. */

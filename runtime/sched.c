@@ -218,13 +218,6 @@ static void run_from_loop(co_task *t)
 /* Caller chains (recording): the walk stays on the task's own stack, and
  * starts at the frame holding `anchor` (the wait struct of the blocking
  * call, or that call's frame), so the first frame is the program's. */
-uint32_t co__trace_stack(const co_task *t, const void *anchor)
-{
-    if (!t || !t->stack)
-        return 0;
-    return tr_rec_stack(anchor, t->stack->lo, t->stack->lo + t->stack->size);
-}
-
 int co__check(void)
 {
     co_task *t = RT->current;
