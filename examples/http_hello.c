@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define HELLO        "Hello, World!"
 #define PIPELINE_MAX 4
@@ -28,14 +29,17 @@ static const char usage[] =
     "                every answer, prints `clients: N requests: TOTAL ok`\n"
     "                and exits\n"
     "  --requests R  requests per client (default 100)\n"
+    "  --rounds K    with --clients: the whole load K times in a row (1..100,\n"
+    "                default 1), each round's wall time printed as\n"
+    "                `round I: S s` (a benchmark reads the later, steady ones)\n"
     "  e.g.  http_hello --port 8080 --duration 10 &\n"
     "        wrk -t2 -c100 -d8s http://127.0.0.1:8080/\n";
 
 typedef struct options {
-    long port, duration, clients, requests;
+    long port, duration, clients, requests, rounds;
 } options;
 
-static options opt = {.port = -1, .requests = 100};
+static options opt = {.port = -1, .requests = 100, .rounds = 1};
 
 static int hello(void *ctx, const ex_http_req *req, ex_http_out *out)
 {
@@ -122,7 +126,7 @@ static void *client_task(void *arg)
     return NULL;
 }
 
-static int run_clients(int port)
+static int run_round(int port)
 {
     client *cls = calloc((size_t)opt.clients, sizeof *cls);
     co_task **tasks = calloc((size_t)opt.clients, sizeof *tasks);
@@ -153,6 +157,27 @@ static int run_clients(int port)
     free(cls);
     free(tasks);
     return failed;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The client load, opt.rounds times; a round's time only when there are
+ * several (a single run prints what it always printed). */
+static int run_clients(int port)
+{
+    for (long k = 1; k <= opt.rounds; k++) {
+        double t0 = mono_s();
+        if (run_round(port))
+            return 1;
+        if (opt.rounds > 1)
+            printf("round %ld: %.3f s\n", k, mono_s() - t0);
+    }
+    return 0;
 }
 
 static void *main_task(void *arg)
@@ -200,7 +225,8 @@ int main(int argc, char **argv)
             (r = ex_opt_long(argc, argv, &i, "--clients", 1, 1000,
                              &opt.clients)) ||
             (r = ex_opt_long(argc, argv, &i, "--requests", 1, 1000000,
-                             &opt.requests))) {
+                             &opt.requests)) ||
+            (r = ex_opt_long(argc, argv, &i, "--rounds", 1, 100, &opt.rounds))) {
             if (r < 0)
                 return 2;
             continue;

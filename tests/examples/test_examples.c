@@ -200,6 +200,27 @@ static void test_http_hello(void)
                      NULL);
     ASSERT_EQ(r.status, 0);
     ASSERT_LINE(r.out, "clients: 5 requests: 185 ok");
+    ASSERT(strstr(r.out, "round ") == NULL); /* one round: no times */
+    run_free(&r);
+    /* --rounds: the load again on the same server, each round timed */
+    r = run_prog(NULL, "http_hello", "--clients", "2", "--requests", "5", "--rounds", "3",
+                 NULL);
+    ASSERT_EQ(r.status, 0);
+    int lines = 0;
+    for (const char *p = r.out; (p = strstr(p, "clients: 2 requests: 10 ok\n")) != NULL; p++)
+        lines++;
+    ASSERT_EQ(lines, 3);
+    double s1, s2, s3;
+    const char *p1 = strstr(r.out, "round 1: "), *p2 = strstr(r.out, "round 2: "),
+               *p3 = strstr(r.out, "round 3: ");
+    ASSERT(p1 && p2 && p3 && p1 < p2 && p2 < p3 && !strstr(r.out, "round 4: "));
+    ASSERT_EQ(sscanf(p1, "round 1: %lf s", &s1), 1);
+    ASSERT_EQ(sscanf(p2, "round 2: %lf s", &s2), 1);
+    ASSERT_EQ(sscanf(p3, "round 3: %lf s", &s3), 1);
+    ASSERT(s1 >= 0 && s2 >= 0 && s3 >= 0);
+    run_free(&r);
+    r = run_prog(NULL, "http_hello", "--clients", "1", "--rounds", "0", NULL);
+    ASSERT_EQ(r.status, 2); /* out of range */
     run_free(&r);
 }
 
