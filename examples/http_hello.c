@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define HELLO        "Hello, World!"
 #define PIPELINE_MAX 4
@@ -159,23 +158,16 @@ static int run_round(int port)
     return failed;
 }
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The client load, opt.rounds times; a round's time only when there are
  * several (a single run prints what it always printed). */
 static int run_clients(int port)
 {
     for (long k = 1; k <= opt.rounds; k++) {
-        double t0 = mono_s();
+        uint64_t t0 = ex_now_ns();
         if (run_round(port))
             return 1;
         if (opt.rounds > 1)
-            printf("round %ld: %.3f s\n", k, mono_s() - t0);
+            printf("round %ld: %.3f s\n", k, (double)(ex_now_ns() - t0) / 1e9);
     }
     return 0;
 }

@@ -132,6 +132,7 @@ void co__wake(co_task *t, tr_wake why, int result);
 
 /* co__trace_stack (sched_int.h, inline): the caller chain of a trace point
  * in a task. */
+
 /* group.c: a group's child has ended (called from its exit, before its
  * struct is freed): unlinks it and wakes the group's waiter when it was
  * the last. */

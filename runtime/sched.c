@@ -215,9 +215,6 @@ static void run_from_loop(co_task *t)
 
 /* ---- park / wake ---- */
 
-/* Caller chains (recording): the walk stays on the task's own stack, and
- * starts at the frame holding `anchor` (the wait struct of the blocking
- * call, or that call's frame), so the first frame is the program's. */
 int co__check(void)
 {
     co_task *t = RT->current;

@@ -84,8 +84,10 @@ co_task *co__explore_pick(void);
 uint64_t co__now_ms(void);
 
 /* The caller chain of a trace point in task t, for tr_rec_*_stack: the
- * frames above `anchor` (a local of the outermost runtime function, or its
- * __builtin_frame_address(0)). 0 when there is none. Call under TR_ON().
+ * frames above `anchor` (a local of the outermost runtime function -- the
+ * blocking call's wait struct -- or its __builtin_frame_address(0)), on the
+ * task's own stack, so the first frame is the program's. 0 when there is
+ * none. Call under TR_ON().
  * Inline: no call of its own (5.5 instructions a traced co_yield in a
  * Release build, where it was a tail call; a frame fewer for the walk to
  * climb where it was not). */
@@ -95,6 +97,8 @@ static inline uint32_t co__trace_stack(const co_task *t, const void *anchor)
         return 0;
     return tr_rec_stack(anchor, t->stack->lo, t->stack->lo + t->stack->size);
 }
+/* uv_timer_start for ms counted from now, not from the loop's reading of
+ * the clock (sched.c): co_sleep's and co_select's timeouts. */
 int co__timer_after(uv_timer_t *timer, uv_timer_cb cb, uint64_t ms);
 void co__loop_prepare(void);
 void co__loop_check(void);
