@@ -2,6 +2,9 @@
  * file, string escaping, t order on both clocks, losslessness under
  * pressure, work events from other threads and the start/stop contract. */
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <pthread.h>
 
 #include "coscope/tr_record.h"
@@ -563,6 +566,130 @@ static void api(void)
     rec_cleanup();
 }
 
+/* ---- the writer's own file table ---- */
+
+/* The tid of the thread named `name`, 0 when there is none. */
+static long thread_named(const char *name)
+{
+    DIR *d = opendir("/proc/self/task");
+    ASSERT_NOT_NULL(d);
+    long tid = 0;
+    struct dirent *de;
+    while (!tid && (de = readdir(d)) != NULL) {
+        char path[300], comm[32] = "";
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", de->d_name);
+        FILE *f = de->d_name[0] != '.' ? fopen(path, "r") : NULL;
+        if (!f)
+            continue;
+        if (fgets(comm, sizeof comm, f))
+            comm[strcspn(comm, "\n")] = '\0';
+        if (strcmp(comm, name) == 0)
+            tid = atol(de->d_name);
+        fclose(f);
+    }
+    closedir(d);
+    return tid;
+}
+
+/* The fds in thread tid's table, below the soft limit (valgrind keeps its
+ * own above it): their count, the first `max` of them in v. */
+static int fds_of(long tid, long *v, int max)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/fd", tid);
+    DIR *d = opendir(path);
+    ASSERT_NOT_NULL(d);
+    struct rlimit rl;
+    ASSERT_OK(getrlimit(RLIMIT_NOFILE, &rl));
+    int self = dirfd(d), n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        long fd = atol(de->d_name);
+        if (de->d_name[0] == '.' || (rlim_t)fd >= rl.rlim_cur || fd == self) /* self: this listing's */
+            continue;
+        if (n < max)
+            v[n] = fd;
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static int has_fd(const long *v, int n, long fd)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == fd)
+            return 1;
+    return 0;
+}
+
+/* Does this kernel unshare a file table in close_range (5.9 and later)?
+ * Asked in a child, whose table it is. */
+static int unshare_works(void)
+{
+    pid_t pid = fork();
+    ASSERT_CMP(pid, >=, 0);
+    if (pid == 0)
+        _exit(syscall(SYS_close_range, ~0u - 1, ~0u - 1, 4u /* CLOSE_RANGE_UNSHARE */) == 0 ? 0 : 1);
+    int st = rec_wait(pid);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* The writer thread has a file table of its own (so the loop's fd calls
+ * take no file references), holding only stderr and the trace file: a pipe
+ * the program opened before recording and closes while it records is
+ * closed (its reader sees EOF at once), in a full trace and in flight mode. */
+static void own_fds(void)
+{
+    int unshare = unshare_works();
+    if (!unshare)
+        printf("own_fds: this kernel has no CLOSE_RANGE_UNSHARE: the table stays shared\n");
+    for (int flight = 0; flight < 2; flight++) {
+        int p[2];
+        ASSERT_OK(pipe2(p, O_NONBLOCK | O_CLOEXEC));
+        const char *path = rec_path("own-fds.jsonl");
+        if (flight)
+            setenv("COSCOPE_FLIGHT", "1MB", 1);
+        ASSERT_OK(tr_rec_start(path, "own-fds"));
+        unsetenv("COSCOPE_FLIGHT");
+        tr_rec_run(1);
+        tr_rec_flush(); /* the writer has run past its start */
+        long writer = thread_named("coscope-writer");
+        ASSERT_CMP(writer, >, 0);
+        long lv[256], wv[256];
+        int ln = fds_of((long)syscall(SYS_gettid), lv, 256);
+        int wn = fds_of(writer, wv, 256);
+        ASSERT_CMP(ln, <=, 256);
+        ASSERT_CMP(wn, <=, 256);
+        ASSERT(has_fd(lv, ln, p[0]) && has_fd(lv, ln, p[1]));
+        if (unshare) {
+            /* stderr, and the trace file when there is one */
+            ASSERT_EQ(wn, flight ? 1 : 2);
+            ASSERT(has_fd(wv, wn, 2));
+            for (int i = 0; i < wn; i++) {
+                if (wv[i] == 2)
+                    continue;
+                ASSERT(has_fd(lv, ln, wv[i])); /* the loop's copy: for the crash path */
+                char link[64], target[4096];
+                snprintf(link, sizeof link, "/proc/self/fd/%ld", wv[i]);
+                ssize_t n = readlink(link, target, sizeof target - 1);
+                ASSERT_CMP(n, >, 0);
+                target[n] = '\0';
+                ASSERT_STR_EQ(target, path);
+            }
+        } else {
+            ASSERT_EQ(wn, ln);
+            ASSERT(has_fd(wv, wn, p[0]) && has_fd(wv, wn, p[1]));
+        }
+        ASSERT_OK(close(p[1]));
+        char c;
+        ASSERT_EQ(read(p[0], &c, 1), 0); /* EOF: no other copy of the write end */
+        ASSERT_OK(close(p[0]));
+        ASSERT_OK(tr_rec_stop());
+    }
+    rec_cleanup();
+}
+
 /* Integers at every digit-count boundary (the formatter counts digits and
  * writes 8 at a time), and `at` strings from the formatter's cache: the same
  * site twice, the same file at another line, a path that needs escaping. */
@@ -661,6 +788,7 @@ int main(int argc, char **argv)
         {"golden", golden}, {"golden_v1", golden_v1}, {"escape", escape}, {"order", order}, {"lossless", lossless},
         {"work", work},     {"api", api},       {"clock_settle", clock_settle},
         {"clock_short", clock_short},           {"numbers", numbers},
+        {"own_fds", own_fds},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);

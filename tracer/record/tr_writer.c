@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <linux/close_range.h>
 #include <unistd.h>
 
 #define OUT_CAP (256u << 10)
@@ -287,10 +288,35 @@ static void settle_clock(void)
     tr__clock_settle();
 }
 
+/* The writer's own file table: a second thread sharing the program's makes
+ * the kernel take and drop a reference to the file on every fd syscall of
+ * the loop (read, recv, write, epoll_ctl), which a process with one thread
+ * per table skips: ~2.8 % of a traced http_hello's CPU samples (fdget,
+ * fput, do_epoll_ctl), gone with this. The writer unshares the table and
+ * closes the copies it got of the program's fds, so a socket the program
+ * closes is closed; it keeps the trace file (the loop's copy serves the
+ * crash path and tr_rec_stop) and stderr, for its messages. Where the
+ * kernel has no CLOSE_RANGE_UNSHARE (before 5.9) the table stays shared. */
+static void writer_own_fds(void)
+{
+#if defined(SYS_close_range) && defined(CLOSE_RANGE_UNSHARE)
+    unsigned keep = W.fd > 3 ? (unsigned)W.fd : 0; /* above 3: a gap to keep */
+    unsigned first = W.fd == 3 ? 4u : 3u;
+    if (syscall(SYS_close_range, first, keep ? keep - 1 : ~0u, CLOSE_RANGE_UNSHARE) != 0)
+        return;
+    if (keep)
+        syscall(SYS_close_range, keep + 1, ~0u, 0u);
+    for (int fd = 0; fd < 2; fd++)
+        if (fd != W.fd)
+            close(fd);
+#endif
+}
+
 static void *writer_main(void *arg)
 {
     (void)arg;
     W.writer_tid = (long)syscall(SYS_gettid);
+    writer_own_fds();
     pthread_mutex_lock(&W.mu);
     settle_clock();
     for (;;) {
