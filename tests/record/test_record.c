@@ -472,12 +472,15 @@ static void work(void)
 
 /* ---- the start/stop contract ---- */
 
-/* Threads of this process whose name (comm) is `name`. */
-static int count_threads_named(const char *name)
+/* Threads of this process whose name (comm) is `name`; the tid of one of
+ * them in *tid when tid is not NULL (0: none). */
+static int threads_named(const char *name, long *tid)
 {
     DIR *d = opendir("/proc/self/task");
     ASSERT_NOT_NULL(d);
     int n = 0;
+    if (tid)
+        *tid = 0;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.')
@@ -490,10 +493,25 @@ static int count_threads_named(const char *name)
         if (fgets(comm, sizeof comm, f))
             comm[strcspn(comm, "\n")] = '\0';
         fclose(f);
-        n += strcmp(comm, name) == 0;
+        if (strcmp(comm, name) == 0 && n++ == 0 && tid)
+            *tid = atol(de->d_name);
     }
     closedir(d);
     return n;
+}
+
+/* 1 once no thread is named `name`. A joined thread can still be listed
+ * for a moment: pthread_join returns when the kernel clears its tid, before
+ * the thread has let go of its files (the writer has a file table of its
+ * own) and left /proc. So this waits for it, 10 s at most. */
+static int threads_gone(const char *name)
+{
+    for (int i = 0; i < 10000; i++) {
+        if (threads_named(name, NULL) == 0)
+            return 1;
+        usleep(1000);
+    }
+    return 0;
 }
 
 static void api(void)
@@ -509,7 +527,7 @@ static void api(void)
     ASSERT_OK(tr_rec_start(path, NULL));
     ASSERT(TR_ON());
     ASSERT_EQ(tr_rec_start(path, "again"), -EEXIST);
-    ASSERT_EQ(count_threads_named("coscope-writer"), 1);
+    ASSERT_EQ(threads_named("coscope-writer", NULL), 1);
     for (int i = 0; i < 10; i++)
         tr_rec_run((uint64_t)i + 1);
     tr_rec_flush(); /* synchronous: the lines are in the file now */
@@ -547,7 +565,7 @@ static void api(void)
     rec_free(&L);
     ASSERT_EQ(tr_rec_stop(), 0);
     ASSERT_EQ(tr_rec_stop(), 0);
-    ASSERT_EQ(count_threads_named("coscope-writer"), 0); /* joined */
+    ASSERT(threads_gone("coscope-writer")); /* joined */
     L = rec_read(path);
     ASSERT_EQ(L.n, 17);
     ASSERT(strstr(L.v[16], "\"ev\":\"end\",\"events\":15,\"dropped\":0}") != NULL);
@@ -567,29 +585,6 @@ static void api(void)
 }
 
 /* ---- the writer's own file table ---- */
-
-/* The tid of the thread named `name`, 0 when there is none. */
-static long thread_named(const char *name)
-{
-    DIR *d = opendir("/proc/self/task");
-    ASSERT_NOT_NULL(d);
-    long tid = 0;
-    struct dirent *de;
-    while (!tid && (de = readdir(d)) != NULL) {
-        char path[300], comm[32] = "";
-        snprintf(path, sizeof path, "/proc/self/task/%s/comm", de->d_name);
-        FILE *f = de->d_name[0] != '.' ? fopen(path, "r") : NULL;
-        if (!f)
-            continue;
-        if (fgets(comm, sizeof comm, f))
-            comm[strcspn(comm, "\n")] = '\0';
-        if (strcmp(comm, name) == 0)
-            tid = atol(de->d_name);
-        fclose(f);
-    }
-    closedir(d);
-    return tid;
-}
 
 /* The fds in thread tid's table, below the soft limit (valgrind keeps its
  * own above it): their count, the first `max` of them in v. */
@@ -654,8 +649,8 @@ static void own_fds(void)
         unsetenv("COSCOPE_FLIGHT");
         tr_rec_run(1);
         tr_rec_flush(); /* the writer has run past its start */
-        long writer = thread_named("coscope-writer");
-        ASSERT_CMP(writer, >, 0);
+        long writer;
+        ASSERT_EQ(threads_named("coscope-writer", &writer), 1);
         long lv[256], wv[256];
         int ln = fds_of((long)syscall(SYS_gettid), lv, 256);
         int wn = fds_of(writer, wv, 256);
@@ -686,6 +681,7 @@ static void own_fds(void)
         ASSERT_EQ(read(p[0], &c, 1), 0); /* EOF: no other copy of the write end */
         ASSERT_OK(close(p[0]));
         ASSERT_OK(tr_rec_stop());
+        ASSERT(threads_gone("coscope-writer")); /* before the next one starts */
     }
     rec_cleanup();
 }
