@@ -61,6 +61,7 @@ struct co_tcp {
     /* reading side: at most one task reads at a time */
     io_req *reader;
     int fast_streak; /* reads/writes done without parking, in a row */
+    int armed;       /* libuv still reads it since the last delivery (on_read) */
     char *ahead;     /* bytes read past what co_read_line / co_read_exact */
     size_t nahead;   /* returned (io_buf.c), served first by co_read */
     co_tcp *live_prev, *live_next; /* every co_tcp not yet freed */
@@ -201,6 +202,14 @@ static void accept_unlink(co_tcp *srv, accept_waiter *aw)
         uv_unref((uv_handle_t *)&srv->h);
 }
 
+/* libuv stops reading s (see on_read), and s counts for the loop again. */
+static void read_stop(co_tcp *s)
+{
+    uv_read_stop(stream(s));
+    uv_ref((uv_handle_t *)stream(s));
+    s->armed = 0;
+}
+
 /* Starts closing s: tasks parked on it in read or accept get CO_ECANCELED
  * now; parked writes get it from libuv during the close. */
 static void tcp_kill(co_tcp *s)
@@ -212,7 +221,7 @@ static void tcp_kill(co_tcp *s)
         io_req *r = s->reader;
         s->reader = NULL;
         if (!s->fake)
-            uv_read_stop(stream(s));
+            read_stop(s);
         r->res = CO_ECANCELED;
         co__io_end(r->t->id, TR_OP_READ, CO_ECANCELED);
         co__wake(r->t, TR_WAKE_IO, 0);
@@ -572,6 +581,16 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     buf->len = s->reader ? s->reader->len : 0;
 }
 
+/* After a read that parked, libuv keeps reading the socket: stopping at
+ * each delivery and starting at the next parked read cost two epoll_ctl
+ * calls a read (libuv's stop leaves the fd in epoll, so the next start's
+ * ADD fails with EEXIST and is retried as MOD): two of six system calls a
+ * request for a server whose peer is in the process. While no task reads,
+ * the handle is unreferenced (an idle socket keeps nothing alive, as
+ * before); data that arrives then stops the reading (libuv asks for a
+ * buffer first; none is given, nothing is read), and a read that finds its
+ * bytes directly (the fast path in co_read_at) stops it too: that peer is
+ * quick, and a watcher would only wake the loop for what recv takes. */
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
     co_tcp *s = st->data;
@@ -579,9 +598,14 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     (void)buf;
     if (nread == 0)
         return; /* EAGAIN: keep waiting */
-    uv_read_stop(st); /* one delivery per co_read */
-    if (!r)
-        return;
+    if (!r || nread < 0) {
+        read_stop(s); /* data with no reader (UV_ENOBUFS), or EOF / an error */
+        if (!r)
+            return;
+    } else {
+        uv_unref((uv_handle_t *)st); /* still reading; nobody waits */
+        s->armed = 1;
+    }
     s->reader = NULL;
     r->res = nread == UV_EOF ? 0 : nread;
     co__io_end(r->t->id, TR_OP_READ, r->res);
@@ -594,7 +618,7 @@ static void read_cancel(co_task *t, co__wait *w, int err)
     if (r->s->reader == r) {
         r->s->reader = NULL;
         if (!r->s->fake)
-            uv_read_stop(stream(r->s));
+            read_stop(r->s);
     }
     r->res = err;
     co__io_end(t->id, TR_OP_READ, err);
@@ -648,14 +672,17 @@ ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file,
     if (CO__RP_PLAY())
         return rp_read(s, self, buf, len, file, line);
     /* Fast path: when bytes are already there, take them without a trip
-     * through the poller. libuv is not reading this socket now, so a
-     * direct recv cannot race with it. Traced as one `io` line. */
+     * through the poller. Only this task reads the socket, and libuv reads
+     * it only for a parked reader, so a direct recv cannot race with it.
+     * Traced as one `io` line. */
     if (s->fd >= 0 && s->fast_streak < FAST_STREAK) {
         ssize_t n = recv((int)s->fd, buf, len, MSG_DONTWAIT);
         if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
                        errno != EINTR)) {
             if (n < 0)
                 n = -errno;
+            if (s->armed)
+                read_stop(s);
             s->fast_streak++;
             co__rp_out(CO__RP_IO, n, -1, buf, n > 0 ? (size_t)n : 0);
             CO__TRACE(tr_rec_io(self->id, TR_OP_READ, s->fd, (int64_t)len, n));
@@ -666,7 +693,13 @@ ssize_t co_read_at(co_tcp *s, void *buf, size_t len, const char *file,
     CO__TRACE(tr_rec_io_begin(self->id, TR_OP_READ, s->fd, (int64_t)len));
     io_req r = {.t = self, .s = s, .op = TR_OP_READ, .buf = buf, .len = len};
     s->reader = &r;
-    err = uv_read_start(stream(s), on_alloc, on_read);
+    if (s->armed) { /* still reading since the last delivery */
+        uv_ref((uv_handle_t *)stream(s));
+        s->armed = 0;
+        err = 0;
+    } else {
+        err = uv_read_start(stream(s), on_alloc, on_read);
+    }
     co__rp_out(err ? CO__RP_BEGIN_END : CO__RP_PARKS, err, -1, NULL, 0);
     if (err) {
         s->reader = NULL;

@@ -2,7 +2,7 @@
 # io_fs.c, work.c). Included by tests/runtime/CMakeLists.txt.
 coscope_test(test_io SOURCES test_io.c LIBS ${RT_LIBS} PkgConfig::CJSON
   CASES echo refused port eof eof_parked write_gone cancel_read deadline_read
-        cancel_write cancel_accept close_wakes idle_listener cancel_connect
+        cancel_write cancel_accept close_wakes idle_listener read_watch cancel_connect
         fairness close_all
         fs_roundtrip fs_missing trace
   TIMEOUT 30)
