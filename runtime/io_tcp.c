@@ -584,8 +584,8 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 /* After a read that parked, libuv keeps reading the socket: stopping at
  * each delivery and starting at the next parked read cost two epoll_ctl
  * calls a read (libuv's stop leaves the fd in epoll, so the next start's
- * ADD fails with EEXIST and is retried as MOD): two of six system calls a
- * request for a server whose peer is in the process. While no task reads,
+ * ADD fails with EEXIST and is retried as MOD): two of the five system
+ * calls of an exchange with a peer in the same process (strace). While no task reads,
  * the handle is unreferenced (an idle socket keeps nothing alive, as
  * before); data that arrives then stops the reading (libuv asks for a
  * buffer first; none is given, nothing is read), and a read that finds its
