@@ -10,6 +10,9 @@
 #include "coscope/tr_record.h"
 #include "rec_util.h"
 
+/* tr_fmt.c (tr_rec_int.h): lines the writer's memo served since the start. */
+uint64_t tr__fmt_memo_hits(void);
+
 /* ---- golden ---- */
 
 /* Drops `"t":N,` from an event line; masks pid and unix_ns in the header. */
@@ -726,6 +729,119 @@ static void numbers(void)
     rec_cleanup();
 }
 
+/* The writer's line memo (tr_fmt.c): a line whose kind, task and printed
+ * fields were seen before is a copy, so each field the memo keys on is
+ * changed alone here, right after a line it would otherwise match, and
+ * every line must come out as its fields say. First, records with other
+ * values in every field fill the ring past a wrap, so that the fields a
+ * kind does not write hold stale bytes. */
+static void line_memo(void)
+{
+    const char *path = rec_path("memo.jsonl");
+    ASSERT_OK(tr_rec_start(path, "memo"));
+    enum { FILL = 70000 }; /* 64-byte records: past the 4 MB ring's end */
+    for (int i = 0; i < FILL; i++)
+        tr_rec_io(9, TR_OP_WRITE, 77 + i % 2, 88, 99);
+    tr_rec_flush();
+    static const char same_text[] = "m.c"; /* another pointer, the same text */
+    const char *m = "m.c";
+    for (int i = 0; i < 2; i++) {
+        tr_rec_requeue(5, m, 1, 0);
+        tr_rec_run(6);
+    }
+    tr_rec_requeue(5, m, 1, 0);
+    tr_rec_run(7);            /* another `next` only */
+    tr_rec_requeue(5, m, 2, 0); /* line */
+    tr_rec_run(6);
+    tr_rec_requeue(5, same_text, 2, 0); /* file pointer */
+    tr_rec_run(6);
+    tr_rec_requeue(5, m, 2, 3); /* stack */
+    tr_rec_run(6);
+    tr_rec_requeue(4, m, 2, 3); /* task */
+    tr_rec_settle();
+    for (int i = 0; i < 2; i++)
+        tr_rec_ready(5, 1, TR_WAKE_CHAN);
+    tr_rec_ready(5, 2, TR_WAKE_CHAN); /* by */
+    tr_rec_ready(5, 2, TR_WAKE_TIMER); /* why */
+    static const int64_t res[] = {10, 10, -104, 10, 11};
+    for (int i = 0; i < 5; i++) {
+        tr_rec_io_end(5, TR_OP_READ, res[i]);
+        tr_rec_ready(5, 0, TR_WAKE_IO); /* folds: io_wake */
+    }
+    tr_rec_io_end(5, TR_OP_WRITE, 11); /* op */
+    tr_rec_ready(5, 0, TR_WAKE_IO);
+    tr_rec_io(5, TR_OP_WRITE, 3, 4, 4);
+    tr_rec_io(5, TR_OP_WRITE, 3, 4, 4);
+    tr_rec_io(5, TR_OP_WRITE, 4, 4, 4); /* fd */
+    tr_rec_io(5, TR_OP_WRITE, 4, 5, 4); /* bytes */
+    tr_rec_io(5, TR_OP_WRITE, 4, 5, 5); /* res */
+    for (int i = 0; i < 2; i++)
+        tr_rec_yield(5, TR_WAIT_SLEEP, 0, TR_OP_NONE, -1, 5, m, 9);
+    tr_rec_yield(5, TR_WAIT_SLEEP, 0, TR_OP_NONE, -1, 6, m, 9); /* ms */
+    tr_rec_yield(5, TR_WAIT_CHAN_RECV, 9, TR_OP_NONE, -1, 6, m, 9); /* why, obj */
+    tr_rec_yield(5, TR_WAIT_CHAN_RECV, 8, TR_OP_NONE, -1, 6, m, 9); /* obj */
+    static const int64_t bytes[] = {100, 100, 200};
+    static const int fds[] = {3, 3, 3};
+    for (int i = 0; i < 3; i++) {
+        tr_rec_io_begin(5, TR_OP_READ, fds[i], bytes[i]);
+        tr_rec_yield(5, TR_WAIT_IO, 0, TR_OP_READ, fds[i], -1, m, 9); /* folds: io_wait */
+    }
+    tr_rec_io_begin(5, TR_OP_READ, 4, 200); /* fd */
+    tr_rec_yield(5, TR_WAIT_IO, 0, TR_OP_READ, 4, -1, m, 9);
+    tr_rec_settle();
+    ASSERT_OK(tr_rec_stop());
+    static const char *const want[] = {
+        "{\"ev\":\"requeue\",\"task\":5,\"at\":\"m.c:1\",\"next\":6}",
+        "{\"ev\":\"requeue\",\"task\":5,\"at\":\"m.c:1\",\"next\":6}",
+        "{\"ev\":\"requeue\",\"task\":5,\"at\":\"m.c:1\",\"next\":7}",
+        "{\"ev\":\"requeue\",\"task\":5,\"at\":\"m.c:2\",\"next\":6}",
+        "{\"ev\":\"requeue\",\"task\":5,\"at\":\"m.c:2\",\"next\":6}",
+        "{\"ev\":\"requeue\",\"task\":5,\"at\":\"m.c:2\",\"stack\":3,\"next\":6}",
+        "{\"ev\":\"requeue\",\"task\":4,\"at\":\"m.c:2\",\"stack\":3}",
+        "{\"ev\":\"ready\",\"task\":5,\"by\":1,\"why\":\"chan\"}",
+        "{\"ev\":\"ready\",\"task\":5,\"by\":1,\"why\":\"chan\"}",
+        "{\"ev\":\"ready\",\"task\":5,\"by\":2,\"why\":\"chan\"}",
+        "{\"ev\":\"ready\",\"task\":5,\"by\":2,\"why\":\"timer\"}",
+        "{\"ev\":\"io_wake\",\"task\":5,\"op\":\"read\",\"res\":10}",
+        "{\"ev\":\"io_wake\",\"task\":5,\"op\":\"read\",\"res\":10}",
+        "{\"ev\":\"io_wake\",\"task\":5,\"op\":\"read\",\"err\":\"ECONNRESET\"}",
+        "{\"ev\":\"io_wake\",\"task\":5,\"op\":\"read\",\"res\":10}",
+        "{\"ev\":\"io_wake\",\"task\":5,\"op\":\"read\",\"res\":11}",
+        "{\"ev\":\"io_wake\",\"task\":5,\"op\":\"write\",\"res\":11}",
+        "{\"ev\":\"io\",\"task\":5,\"op\":\"write\",\"fd\":3,\"bytes\":4,\"res\":4}",
+        "{\"ev\":\"io\",\"task\":5,\"op\":\"write\",\"fd\":3,\"bytes\":4,\"res\":4}",
+        "{\"ev\":\"io\",\"task\":5,\"op\":\"write\",\"fd\":4,\"bytes\":4,\"res\":4}",
+        "{\"ev\":\"io\",\"task\":5,\"op\":\"write\",\"fd\":4,\"bytes\":5,\"res\":4}",
+        "{\"ev\":\"io\",\"task\":5,\"op\":\"write\",\"fd\":4,\"bytes\":5,\"res\":5}",
+        "{\"ev\":\"yield\",\"task\":5,\"why\":\"sleep\",\"ms\":5,\"at\":\"m.c:9\"}",
+        "{\"ev\":\"yield\",\"task\":5,\"why\":\"sleep\",\"ms\":5,\"at\":\"m.c:9\"}",
+        "{\"ev\":\"yield\",\"task\":5,\"why\":\"sleep\",\"ms\":6,\"at\":\"m.c:9\"}",
+        "{\"ev\":\"yield\",\"task\":5,\"why\":\"chan_recv\",\"obj\":9,\"ms\":6,\"at\":\"m.c:9\"}",
+        "{\"ev\":\"yield\",\"task\":5,\"why\":\"chan_recv\",\"obj\":8,\"ms\":6,\"at\":\"m.c:9\"}",
+        "{\"ev\":\"io_wait\",\"task\":5,\"op\":\"read\",\"fd\":3,\"bytes\":100,\"at\":\"m.c:9\"}",
+        "{\"ev\":\"io_wait\",\"task\":5,\"op\":\"read\",\"fd\":3,\"bytes\":100,\"at\":\"m.c:9\"}",
+        "{\"ev\":\"io_wait\",\"task\":5,\"op\":\"read\",\"fd\":3,\"bytes\":200,\"at\":\"m.c:9\"}",
+        "{\"ev\":\"io_wait\",\"task\":5,\"op\":\"read\",\"fd\":4,\"bytes\":200,\"at\":\"m.c:9\"}",
+    };
+    enum { W = sizeof want / sizeof want[0] };
+    rec_lines L = rec_read(path);
+    rec_assert_json(&L);
+    ASSERT_EQ(L.n, (size_t)1 + FILL + W + 1); /* header, fill, the lines, end */
+    for (size_t i = 0; i < W; i++) {
+        char *line = L.v[1 + FILL + i];
+        normalise(line);
+        ASSERT_STR_EQ(line, want[i]);
+    }
+    /* served from the memo: all but the first two of the fill's lines (two
+     * lines in turn: a set has two ways), and the script's 8 lines that
+     * repeat a line still held for their kind and task (the second requeue
+     * and the one with another `next`, the second ready, the second and
+     * fourth io_wake, the second io, the second sleep, the second io_wait) */
+    ASSERT_EQ(tr__fmt_memo_hits(), (uint64_t)FILL - 2 + 8);
+    rec_free(&L);
+    rec_cleanup();
+}
+
 static long long mono_ns(void)
 {
     struct timespec ts;
@@ -784,7 +900,7 @@ int main(int argc, char **argv)
         {"golden", golden}, {"golden_v1", golden_v1}, {"escape", escape}, {"order", order}, {"lossless", lossless},
         {"work", work},     {"api", api},       {"clock_settle", clock_settle},
         {"clock_short", clock_short},           {"numbers", numbers},
-        {"own_fds", own_fds},
+        {"own_fds", own_fds}, {"line_memo", line_memo},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);

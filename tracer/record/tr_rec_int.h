@@ -209,6 +209,9 @@ extern volatile sig_atomic_t tr__fmt_nocache;
 /* Empties that cache and turns it back on (tr_rec_start). */
 void tr__fmt_reset(void);
 size_t tr__fmt_rec(char *o, const tr__rec *r, int64_t t);
+/* Lines tr__fmt_rec copied from its memo of recent lines, since the last
+ * reset (for tests). */
+uint64_t tr__fmt_memo_hits(void);
 /* 1 while recording format v1 (COSCOPE_TRACE_FORMAT=1): nothing folds. */
 extern int tr__fmt_v1;
 size_t tr__fmt_header(char *o, const char *program, long pid, int64_t unix_ns);
