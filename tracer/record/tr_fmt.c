@@ -81,20 +81,30 @@ static at_slot at_cache[AT_SLOTS];
  * A task's lines repeat: the same wait at the same site on the same fd,
  * the same wake with the same result. After "t" and up to `next`, a line is
  * a function of the record's fields, not of its time, so for the kinds a
- * loop writes most the last such middle of each (kind, task) is kept, keyed
- * on the fields the kind prints: a line seen before is its t, one copy and
- * its `next`. Writer thread only, like the `at` cache above, with the same
- * protocol against a formatter re-entered on the same thread (a crash
+ * loop writes most the last lines of each (kind, task) are kept, keyed on
+ * the fields the kind prints: a line seen before is its t, one copy and
+ * its `next`. A set holds two (so a task that writes two lines of one kind
+ * in turn, reading from two sockets, finds both), and a line is kept only
+ * at its (kind, task)'s second miss (a table of tags): a stream of tasks
+ * that each write one line (a spawn storm) pays a compare and a tag, not a
+ * copy into the memo. Writer thread only, like the `at` cache, with the
+ * same protocol against a formatter re-entered on the same thread (a crash
  * handler formats with tr__fmt_nocache set, so without either). */
-#define LINE_SLOTS 512
+#define LINE_SLOTS 1024
 #define LINE_BYTES 192 /* a multiple of 16 */
+#define LINE_MISSED 4096 /* tags of the last misses, 8x the sets: with one
+                          * tag a set, (kind, task)s sharing a set took each
+                          * other's tag, and their lines were never kept */
 
+/* What a line's middle is a function of: the record's head word (ev, a,
+ * b, slen, line), its task, and the other fields its kind prints, the rest
+ * as zeros (an emit leaves the fields its kind has no use for unwritten). */
 typedef struct line_key {
-    uint64_t head; /* ev, a, b, slen, line */
+    uint64_t head;
     uint64_t task, arg;
     int64_t v1, v2;
     const char *file;
-    uint64_t stack; /* 0 for a kind that has none */
+    uint64_t stack;
 } line_key;
 
 typedef struct line_slot {
@@ -108,7 +118,8 @@ typedef struct line_slot {
  * threads, and the traced yield 1.6x slower. */
 static struct {
     alignas(64) line_slot slot[LINE_SLOTS];
-    uint8_t victim[LINE_SLOTS / 2]; /* the way the next new line of a set replaces */
+    uint64_t missed[LINE_MISSED]; /* (kind, task)s that missed, by hash */
+    uint8_t victim[LINE_SLOTS / 2];  /* the way the next kept line replaces */
     uint64_t hits;
 } LM;
 volatile sig_atomic_t tr__fmt_nocache;
@@ -289,8 +300,7 @@ static char *put_io_res(char *o, const tr__rec *r)
     return PUT_KEY_TOK(o, TR_FIELD_ERR, tr__errname(r->v1, buf));
 }
 
-/* The key of a record whose kind the memo serves (the fields it does not
- * print, which the emit may have left unwritten, as zeros); 0 for others. */
+/* The key of r, or 0 for a record the memo does not serve. */
 static inline int line_key_of(const tr__rec *r, line_key *k)
 {
     if (r->slen) /* a long slice's on-CPU figures: rare, and never the same */
@@ -327,23 +337,53 @@ static inline int line_key_of(const tr__rec *r, line_key *k)
     }
 }
 
-/* The set of a (kind, task): two ways, so that a task which writes two
- * lines of one kind in turn (reads from two sockets) finds both. */
+static inline int same_key(const line_key *a, const line_key *b)
+{
+    return a->task == b->task && a->head == b->head && a->arg == b->arg && a->v1 == b->v1 &&
+           a->v2 == b->v2 && a->file == b->file && a->stack == b->stack;
+}
+
+/* The (kind, task) of a key, its hash, and its set. */
+static inline uint64_t kind_task(const line_key *k)
+{
+    return k->task << 8 | (k->head & 0xFF);
+}
+
+static inline uint64_t kind_task_hash(const line_key *k)
+{
+    return kind_task(k) * 0x9E3779B97F4A7C15ull;
+}
+
 static inline line_slot *line_set_of(const line_key *k)
 {
-    uint64_t h = (k->task * 0x9E3779B97F4A7C15ull) ^ (k->head & 0xFF) * 0xff51afd7ed558ccdull;
-    return &LM.slot[2 * ((h >> 40) % (LINE_SLOTS / 2))];
+    return &LM.slot[2 * ((kind_task_hash(k) >> 40) % (LINE_SLOTS / 2))];
+}
+
+/* A line's middle, [o, e), after a miss in `set`. */
+static void line_keep(line_slot *set, const line_key *k, const char *o, const char *e)
+{
+    size_t n = (size_t)(e - o);
+    uint64_t kt = kind_task(k), *tag = &LM.missed[(kind_task_hash(k) >> 20) % LINE_MISSED];
+    if (*tag != kt) { /* its first miss (or its tag was taken since) */
+        *tag = kt;
+        return;
+    }
+    if (n > LINE_BYTES)
+        return;
+    uint8_t *victim = &LM.victim[(size_t)(set - LM.slot) / 2];
+    line_slot *c = &set[*victim];
+    *victim ^= 1;
+    c->len = 0;
+    atomic_signal_fence(memory_order_seq_cst);
+    c->key = *k;
+    memcpy(c->bytes, o, n);
+    atomic_signal_fence(memory_order_seq_cst);
+    c->len = (uint32_t)n;
 }
 
 uint64_t tr__fmt_memo_hits(void)
 {
     return LM.hits;
-}
-
-static inline int same_key(const line_key *a, const line_key *b)
-{
-    return a->head == b->head && a->task == b->task && a->arg == b->arg && a->v1 == b->v1 &&
-           a->v2 == b->v2 && a->file == b->file && a->stack == b->stack;
 }
 
 /* `next` and the line's end. */
@@ -363,35 +403,26 @@ size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
     char *o = PUT(out, "{\"" TR_FIELD_T "\":");
     o = put_i64(o, t);
     line_key k;
-    if (tr__fmt_nocache || !line_key_of(r, &k))
-        return line_end(out, put_body(o, r), r);
-    line_slot *set = line_set_of(&k);
-    for (int way = 0; way < 2; way++) {
-        const line_slot *c = &set[way];
-        if (c->len && same_key(&c->key, &k)) {
-            LM.hits++;
-            /* 16 bytes at a time, to the length rounded up (the entry
-             * holds LINE_BYTES, a line has room for far more): a copy of
-             * the whole entry became `rep movs`, which took half of this
-             * function's samples */
-            for (uint32_t i = 0; i < c->len; i += 16)
-                memcpy(o + i, c->bytes + i, 16);
-            return line_end(out, o + c->len, r);
+    line_slot *set = NULL;
+    if (!tr__fmt_nocache && line_key_of(r, &k)) {
+        set = line_set_of(&k);
+        for (int way = 0; way < 2; way++) {
+            const line_slot *c = &set[way];
+            if (c->len && same_key(&c->key, &k)) {
+                LM.hits++;
+                /* 16 bytes at a time, to the length rounded up (an entry
+                 * holds LINE_BYTES, a line has room for far more): a copy
+                 * of the whole entry became `rep movs`, which took half of
+                 * this function's samples */
+                for (uint32_t i = 0; i < c->len; i += 16)
+                    memcpy(o + i, c->bytes + i, 16);
+                return line_end(out, o + c->len, r);
+            }
         }
     }
     char *e = put_body(o, r);
-    size_t n = (size_t)(e - o);
-    if (n <= LINE_BYTES) {
-        uint8_t *victim = &LM.victim[(set - LM.slot) / 2];
-        line_slot *c = &set[*victim];
-        *victim ^= 1;
-        c->len = 0;
-        atomic_signal_fence(memory_order_seq_cst);
-        c->key = k;
-        memcpy(c->bytes, o, n);
-        atomic_signal_fence(memory_order_seq_cst);
-        c->len = (uint32_t)n;
-    }
+    if (set)
+        line_keep(set, &k, o, e);
     return line_end(out, e, r);
 }
 
