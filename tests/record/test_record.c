@@ -832,8 +832,10 @@ static void line_memo(void)
     rec_lines L = rec_read(path);
     rec_assert_json(&L);
     ASSERT_EQ(L.n, (size_t)1 + FILL + W + 1); /* header, fill, the lines, end */
+    size_t long_slices = 0;
     for (size_t i = 0; i < W; i++) {
         char *line = L.v[1 + FILL + i];
+        long_slices += strstr(line, ",\"cpu\":") != NULL;
         normalise(line);
         ASSERT_STR_EQ(line, want[i]);
     }
@@ -842,8 +844,12 @@ static void line_memo(void)
      * lines in turn: a set has two ways), and 8 of the script's: the third
      * of each run of three equal lines (requeue, ready, io_wake, io,
      * yield, io_wait), the requeue with another `next` and the io_wake of
-     * 10 after the error */
-    ASSERT_EQ(tr__fmt_memo_hits(), (uint64_t)FILL - 3 + 8);
+     * 10 after the error. A requeue that ended a run slice of 250 us or
+     * more (a slow valgrind run) carries on-CPU figures and is no memo
+     * line, which can cost its run one hit. */
+    uint64_t hits = tr__fmt_memo_hits(), want_hits = FILL - 3 + 8;
+    ASSERT_CMP(hits, <=, want_hits);
+    ASSERT_CMP(hits + long_slices, >=, want_hits);
     rec_free(&L);
     rec_cleanup();
 }
