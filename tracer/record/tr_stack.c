@@ -259,6 +259,15 @@ static int frame_ok(uintptr_t fp, uintptr_t lo, uintptr_t hi)
     return fp >= lo && fp <= hi - 2 * sizeof(uintptr_t) && (fp & (sizeof(uintptr_t) - 1)) == 0;
 }
 
+/* The frame record at next is a step up from a valid one at fp: above it
+ * (so above lo), aligned, its two words at or below top (hi less two
+ * words). With frame_ok's three bounds a frame, a walk took 6-8 % more
+ * instructions (callgrind, http_hello). */
+static inline int climbs(uintptr_t fp, uintptr_t next, uintptr_t top)
+{
+    return next > fp && next <= top && (next & (sizeof(uintptr_t) - 1)) == 0;
+}
+
 /* Word k of the frame record at fp. Not instrumented: a caller's frame
  * record is not a variable ASan knows, and a pooled task stack may still
  * carry the shadow of frames that never returned (a task switched out for
@@ -287,11 +296,12 @@ __attribute__((noinline, no_sanitize_address)) uint32_t tr_rec_stack(const void 
         return 0;
     if (a < l || a >= h) /* no anchor on this stack: start at our caller's caller */
         a = frame_word(fp, 0);
+    const uintptr_t top = h - 2 * sizeof(uintptr_t);
     /* The frames below the anchor are the runtime's own (the blocking call,
      * the park, this walk): skip them. */
     while (fp < a) {
         uintptr_t next = frame_word(fp, 0);
-        if (next <= fp || !frame_ok(next, l, h))
+        if (!climbs(fp, next, top))
             return 0;
         fp = next;
     }
@@ -301,7 +311,7 @@ __attribute__((noinline, no_sanitize_address)) uint32_t tr_rec_stack(const void 
         uintptr_t next = frame_word(fp, 0), pc = frame_word(fp, 1);
         if (pc == 0)
             break;
-        int next_ok = next > fp && frame_ok(next, l, h);
+        int next_ok = climbs(fp, next, top);
         /* A frame whose own saved frame pointer is 0 is the stack's root
          * (a task's entry): the pc returning into it says nothing. */
         if (next_ok && frame_word(next, 0) == 0)
