@@ -201,10 +201,15 @@ static char *put_ev(char *o, int ev)
     return o;
 }
 
+/* `{"t":T`: every line's start. */
+static char *put_t(char *o, int64_t t)
+{
+    return put_i64(PUT(o, "{\"" TR_FIELD_T "\":"), t);
+}
+
 static char *put_head(char *o, int64_t t, int ev)
 {
-    o = PUT(o, "{\"" TR_FIELD_T "\":");
-    return put_ev(put_i64(o, t), ev);
+    return put_ev(put_t(o, t), ev);
 }
 
 #define PUT_KEY_U(o, key, v) put_u64(PUT(o, ",\"" key "\":"), (v))
@@ -400,8 +405,7 @@ static char *put_body(char *o, const tr__rec *r);
 
 size_t tr__fmt_rec(char *out, const tr__rec *r, int64_t t)
 {
-    char *o = PUT(out, "{\"" TR_FIELD_T "\":");
-    o = put_i64(o, t);
+    char *o = put_t(out, t);
     line_key k;
     line_slot *set = NULL;
     if (!tr__fmt_nocache && line_key_of(r, &k)) {
