@@ -1,9 +1,10 @@
 /* tr_export.c: the Chrome Trace Event Format exporter (Perfetto,
  * chrome://tracing). It walks the model the reader built — spans, wake-ups,
  * thread-pool work, loop idle time — and prints one JSON event per line
- * with a hand formatter into a 64 KiB buffer written with fwrite (no
- * printf: vfprintf and one-byte fputc were most of the export's time), no
- * DOM, exact integer timestamps, so output is byte-stable. */
+ * with a hand formatter straight into the buffers of a tr__sink, whose
+ * thread writes them out meanwhile (no printf: vfprintf and one-byte fputc
+ * were most of the export's time), no DOM, exact integer timestamps, so
+ * output is byte-stable. */
 #include "coscope/tr_export.h"
 
 #include <errno.h>
@@ -16,24 +17,24 @@
 
 #define POOL_TID_BASE 1000000u
 
-#define OUT_CAP (64u * 1024)
+#define OUT_CAP TR__SINK_CAP
+#define STR_CHUNK 4096 /* a longer string is escaped in pieces */
 
 typedef struct exporter {
     const tr_trace *tr;
-    FILE *f;
+    tr__sink *sink;
     int64_t pid;
     int first;
     uint64_t pool_base; /* tid of pool thread 0 */
-    char *buf;          /* OUT_CAP bytes, written out when nearly full */
+    char *buf;          /* the sink's, OUT_CAP bytes, handed over when nearly full */
     size_t len;
 } exporter;
 
-/* ---- output: bytes into x->buf, fwrite when full ---- */
+/* ---- output: bytes into x->buf, handed to the sink when full ---- */
 
 static void out_flush(exporter *x)
 {
-    if (x->len)
-        fwrite(x->buf, 1, x->len, x->f); /* errors: ferror at the end */
+    x->buf = tr__sink_next(x->sink, x->len); /* errors: tr__sink_free's */
     x->len = 0;
 }
 
@@ -49,14 +50,14 @@ static void out_end(exporter *x, const char *e) { x->len = (size_t)(e - x->buf);
 
 static void out_mem(exporter *x, const char *s, size_t n)
 {
-    if (n > OUT_CAP / 2) {
-        out_flush(x);
-        fwrite(s, 1, n, x->f);
-        return;
+    while (n) {
+        size_t k = n < OUT_CAP / 2 ? n : OUT_CAP / 2;
+        char *o = out_room(x, k);
+        memcpy(o, s, k);
+        out_end(x, o + k);
+        s += k;
+        n -= k;
     }
-    char *o = out_room(x, n);
-    memcpy(o, s, n);
-    out_end(x, o + n);
 }
 
 /* A string literal, or a token from the format tables (never escaped). */
@@ -77,20 +78,27 @@ static void out_i64(exporter *x, int64_t v)
 }
 
 /* A quoted JSON string (NULL is ""), escaped by the format layer; a long
- * one goes through tr__json_str, which escapes in chunks to the FILE. */
+ * one in pieces that cut no UTF-8 sequence. */
 static void out_str(exporter *x, const char *s)
 {
     size_t n = s ? strlen(s) : 0;
-    if (TR__JSON_ESC_MAX(n) + 2 > OUT_CAP / 2) {
-        out_flush(x);
-        tr__json_str(x->f, s);
+    if (n <= STR_CHUNK) {
+        char *o = out_room(x, TR__JSON_ESC_MAX(n) + 2);
+        *o++ = '"';
+        o = tr__json_esc(o, s, n);
+        *o++ = '"';
+        out_end(x, o);
         return;
     }
-    char *o = out_room(x, TR__JSON_ESC_MAX(n) + 2);
-    *o++ = '"';
-    o = tr__json_esc(o, s, n);
-    *o++ = '"';
-    out_end(x, o);
+    out_c(x, '"');
+    while (n) {
+        size_t k = tr__json_cut(s, n, STR_CHUNK);
+        char *o = out_room(x, TR__JSON_ESC_MAX(k));
+        out_end(x, tr__json_esc(o, s, k));
+        s += k;
+        n -= k;
+    }
+    out_c(x, '"');
 }
 
 /* ns as microseconds with three decimals (the format layer's). */
@@ -568,13 +576,14 @@ static void write_flows(exporter *x)
 
 int tr_export_chrome(const tr_trace *tr, FILE *out)
 {
-    exporter x = {tr, out, 0, 1, POOL_TID_BASE, NULL, 0};
+    exporter x = {tr, NULL, 0, 1, POOL_TID_BASE, NULL, 0};
     int rc;
 
     if (!tr || !out)
         return -EINVAL;
-    if (!(x.buf = malloc(OUT_CAP)))
+    if (!(x.sink = tr__sink_new(out)))
         return -ENOMEM;
+    x.buf = tr__sink_next(x.sink, 0);
     x.pid = tr_head(tr)->pid;
     for (size_t i = 0; i < tr_ntasks(tr); i++)
         if (tr_tasks(tr)[i].id >= x.pool_base)
@@ -585,20 +594,16 @@ int tr_export_chrome(const tr_trace *tr, FILE *out)
     write_loop(&x);
     write_tasks(&x);
     rc = write_works(&x);
-    if (rc != 0) {
-        free(x.buf);
-        return rc;
+    if (rc == 0) {
+        write_marks(&x);
+        write_stalls(&x);
+        write_causes(&x);
+        write_flows(&x);
+        /* no displayTimeUnit: some Perfetto versions took "ns" to mean that ts
+         * is in ns, not us; it is only a display hint for the others */
+        OUT_LIT(&x, "\n]}\n");
+        out_flush(&x);
     }
-    write_marks(&x);
-    write_stalls(&x);
-    write_causes(&x);
-    write_flows(&x);
-    /* no displayTimeUnit: some Perfetto versions took "ns" to mean that ts
-     * is in ns, not us; it is only a display hint for the others */
-    OUT_LIT(&x, "\n]}\n");
-    out_flush(&x);
-    free(x.buf);
-    if (fflush(out) != 0 || ferror(out))
-        return -EIO;
-    return 0;
+    int wrc = tr__sink_free(x.sink);
+    return rc != 0 ? rc : wrc;
 }

@@ -24,4 +24,21 @@ const tr_span *tr__next_run(const tr_trace *tr, const tr_task *task, int64_t t);
  * caller frees), NULL when out of memory. */
 size_t *tr__work_order(const tr_trace *tr);
 
+/* The exporters' output: buffers that a thread of the sink's own writes to
+ * a FILE while the exporter fills the next (tr_sink.c). */
+typedef struct tr__sink tr__sink;
+#define TR__SINK_CAP (1u << 20) /* bytes in each buffer */
+/* A sink onto f (borrowed: not closed), or NULL when out of memory. */
+tr__sink *tr__sink_new(FILE *f);
+/* Hands over the first n bytes of the buffer the last call returned (none
+ * at the first call, or with n == 0) and returns the buffer to fill next,
+ * TR__SINK_CAP bytes, waiting while every buffer is still being written. */
+char *tr__sink_next(tr__sink *s, size_t n);
+/* Copies n bytes in and hands them over (for an exporter that builds its
+ * bytes elsewhere; not to be mixed with filling tr__sink_next's buffers). */
+void tr__sink_write(tr__sink *s, const void *p, size_t n);
+/* Writes out what was handed over, fflushes the FILE and frees the sink:
+ * 0, or -EIO if a write failed. NULL is a no-op. */
+int tr__sink_free(tr__sink *s);
+
 #endif

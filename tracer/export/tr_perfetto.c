@@ -45,7 +45,7 @@ typedef struct intern {
 
 typedef struct pf {
     const tr_trace *tr;
-    FILE *f;
+    tr__sink *sink;
     tr_pb pkt, ev, sub, item, out;
     intern names, cats;
     int oom;
@@ -114,9 +114,8 @@ static void flush_packet(pf *p)
 {
     tr__pb_msg(&p->out, TRACE_PACKET, &p->pkt);
     tr__pb_reset(&p->pkt);
-    if (p->out.n >= 64 * 1024) { /* write in chunks */
-        if (fwrite(p->out.b, 1, p->out.n, p->f) != p->out.n)
-            p->oom = p->oom ? p->oom : -1;
+    if (p->out.n >= TR__SINK_CAP / 2) { /* hand over in chunks */
+        tr__sink_write(p->sink, p->out.b, p->out.n);
         tr__pb_reset(&p->out);
     }
     if (p->out.oom || p->pkt.oom)
@@ -453,7 +452,8 @@ int tr_export_perfetto(const tr_trace *tr, FILE *out)
         return -EINVAL;
     memset(&p, 0, sizeof p);
     p.tr = tr;
-    p.f = out;
+    if (!(p.sink = tr__sink_new(out)))
+        return -ENOMEM;
     rc = build_flows(&p, &fl);
     if (rc == 0) {
         write_tracks(&p);
@@ -466,13 +466,13 @@ int tr_export_perfetto(const tr_trace *tr, FILE *out)
         write_marks(&p);
         write_stalls(&p);
         write_causes(&p);
-        if (p.out.n && fwrite(p.out.b, 1, p.out.n, out) != p.out.n)
-            p.oom = -1;
-        if (p.oom > 0)
+        tr__sink_write(p.sink, p.out.b, p.out.n);
+        if (p.oom)
             rc = -ENOMEM;
-        else if (p.oom < 0 || fflush(out) != 0 || ferror(out))
-            rc = -EIO;
     }
+    int wrc = tr__sink_free(p.sink);
+    if (rc == 0)
+        rc = wrc;
     free(fl.first);
     free(fl.ids);
     tr__pb_free(&p.pkt);

@@ -34,6 +34,11 @@ int tr__utf8_valid(const char *s, size_t n);
  * safe: it only reads s and writes out. */
 char *tr__json_esc(char *out, const char *s, size_t n);
 
+/* How many of the n bytes of s to escape as one piece of at most chunk
+ * (> 3) bytes: n if it fits, else chunk less the bytes of a UTF-8 sequence
+ * it would cut, so pieces escape as the whole string does. */
+size_t tr__json_cut(const char *s, size_t n, size_t chunk);
+
 /* Writes s (NUL-terminated; NULL is "") to f as a quoted JSON string,
  * escaped by tr__json_esc. */
 void tr__json_str(FILE *f, const char *s);

@@ -89,6 +89,17 @@ char *tr__json_esc(char *o, const char *str, size_t n)
 /* Escapes in chunks through a stack buffer. A chunk never ends inside a
  * UTF-8 sequence (it ends before the sequence's lead byte), so each
  * sequence is judged whole, exactly as in one call over all of s. */
+size_t tr__json_cut(const char *s, size_t n, size_t chunk)
+{
+    if (n <= chunk)
+        return n;
+    /* step back over at most 3 continuation bytes to a lead */
+    size_t back = 0;
+    while (back < 3 && ((unsigned char)s[chunk - back] & 0xC0) == 0x80)
+        back++;
+    return ((unsigned char)s[chunk - back] & 0xC0) != 0x80 ? chunk - back : chunk;
+}
+
 void tr__json_str(FILE *f, const char *s)
 {
     enum { CHUNK = 512 };
@@ -97,15 +108,7 @@ void tr__json_str(FILE *f, const char *s)
 
     fputc('"', f);
     while (n > 0) {
-        size_t k = n < CHUNK ? n : CHUNK;
-        if (k < n) {
-            /* step back over at most 3 continuation bytes to a lead */
-            size_t back = 0;
-            while (back < 3 && ((unsigned char)s[k - back] & 0xC0) == 0x80)
-                back++;
-            if (((unsigned char)s[k - back] & 0xC0) != 0x80)
-                k -= back;
-        }
+        size_t k = tr__json_cut(s, n, CHUNK);
         fwrite(buf, 1, (size_t)(tr__json_esc(buf, s, k) - buf), f);
         s += k;
         n -= k;
