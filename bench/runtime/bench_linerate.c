@@ -12,7 +12,9 @@
  *   invariant, else CLOCK_MONOTONIC): the untraced yield plus one read is
  *   the floor under the traced figure, before any byte is stored.
  * Usage: bench_linerate [yields_per_task] [startup_pairs] [trace_path]
- * (startup_pairs 0: the yield figures only, e.g. under perf) */
+ * (startup_pairs 0: the yield figures only, e.g. under perf). Only the default
+ * trace, /tmp/bench_linerate.PID.jsonl, is removed between and after runs: a
+ * given trace_path is never unlinked (as root, /dev/null once was). */
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +49,15 @@ static double median(double *v, int n)
 }
 
 static const char *verdict(double v, double goal) { return v <= goal ? "hit" : "MISS"; }
+
+/* Removes the trace between runs only when it is the bench's own /tmp
+ * file: a path given on the command line (/dev/null, say) is the user's. */
+static int own_trace;
+static void drop_trace(const char *path)
+{
+    if (own_trace)
+        unlink(path);
+}
 
 /* ---- start-up ---- */
 static void *empty_main(void *arg) { return arg; }
@@ -88,7 +99,7 @@ static int bench_startup(const char *self, int pairs, const char *path, int fres
     for (int i = 0; i < pairs && rc == 0; i++) {
         int first_on = i % 2;
         if (fresh)
-            unlink(path);
+            drop_trace(path);
         double a = run_empty(self, first_on ? path : NULL);
         double b = run_empty(self, first_on ? NULL : path);
         on[i] = first_on ? a : b;
@@ -97,7 +108,7 @@ static int bench_startup(const char *self, int pairs, const char *path, int fres
         if (a < 0 || b < 0)
             rc = -1;
     }
-    unlink(path);
+    drop_trace(path);
     if (rc == 0) {
         const char *sfx = fresh ? "" : "_overwrite";
         double d = median(diff, pairs) / 1e6;
@@ -251,7 +262,7 @@ static void bench_yield(const char *path)
             on[r] = one_yield_run(path);
         }
     }
-    unlink(path);
+    drop_trace(path);
     double m_off = median(off, ROUNDS), m_on = median(on, ROUNDS);
     printf("yield_untraced: %.2f ns per yield\n", m_off);
     printf("yield_traced_sustained: %.2f ns per yield (goal <= 40 ns: %s; untraced %.2f ns; "
@@ -269,6 +280,7 @@ int main(int argc, char **argv)
     char def[64];
     snprintf(def, sizeof def, "/tmp/bench_linerate.%ld.jsonl", (long)getpid());
     const char *path = argc > 3 ? argv[3] : def;
+    own_trace = argc <= 3;
     if (yields < 1 || pairs < 0)
         return 2;
     if (pairs == 0) {
