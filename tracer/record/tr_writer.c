@@ -16,10 +16,12 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <linux/close_range.h>
 #include <unistd.h>
 
 #define OUT_CAP (256u << 10)
+#define RESERVE (16u << 20) /* file blocks allocated ahead of the writes */
 #define CRASH_CAP (64u << 10)
 #define TICK_MS 50
 
@@ -48,6 +50,8 @@ static struct {
     int fd;
     char *path;
     uint64_t off;  /* bytes in the file, all whole lines */
+    uint64_t reserved; /* blocks allocated (fallocate) below this offset */
+    int reserving;     /* 1 while fallocate works on this file */
     int failed;
     int err;       /* first write error, negative */
     int64_t committed_last_t;
@@ -115,12 +119,44 @@ static void fail(int err, int crash)
     (void)rc;
 }
 
+/* ext4 and xfs allocate a growing file's blocks a page at a time as
+ * write(2) extends it (delayed allocation, with its reservations and
+ * extent updates): about half of what the kernel spends on a trace's
+ * bytes. Blocks allocated ahead, RESERVE at a time, with FALLOC_FL_KEEP_SIZE
+ * (the size stays the bytes written, so a follower reads whole lines), cut
+ * that: dd of 1 GiB into /tmp took 0.16-0.19 s of system time, 0.09-0.10 s
+ * into blocks allocated first. give_back returns what was not used; a
+ * program killed without a crash flush leaves up to RESERVE allocated past
+ * the end until the file is rewritten or removed. A file that cannot (a
+ * pipe, a terminal, a file system without fallocate) is written as is. */
+static void reserve(size_t n)
+{
+    while (W.reserving && W.off + n > W.reserved) {
+        if (fallocate(W.fd, FALLOC_FL_KEEP_SIZE, (off_t)W.reserved, RESERVE) == 0)
+            W.reserved += RESERVE;
+        else
+            W.reserving = 0;
+    }
+}
+
+/* Frees the blocks reserve allocated past the file's end (async-signal-
+ * safe: the crash path calls it too). */
+static void give_back(void)
+{
+    W.reserving = 0;
+    if (W.reserved > W.off && ftruncate(W.fd, (off_t)W.off) != 0)
+        (void)0; /* only blocks past the end stay allocated */
+    W.reserved = 0;
+}
+
 /* Writes out->buf. On error the file is cut back to its last whole line
  * (a short write may have stopped mid-line), the lines that did not make it
  * count as dropped, and writing stops. */
 static void write_lines(tr__out *out, int crash)
 {
     size_t done = 0;
+    if (!crash)
+        reserve(out->len);
     while (done < out->len) {
         ssize_t n = write(W.fd, out->buf + done, out->len - done);
         if (n > 0) {
@@ -457,6 +493,7 @@ static void crash_drain(const tr__rec *last)
         commit(&tr__loop_ring, atomic_load(&tr__loop_ring.tail), &out, 1);
         atomic_store(&W.halted, 1);
     }
+    give_back(); /* nothing is written after a crash flush */
     atomic_store(&owner, 0);
 }
 
@@ -627,7 +664,10 @@ static void init_once(void)
 /* A run's counters and flags from zero, the header's n bytes written. */
 static void reset_run(size_t n)
 {
+    struct stat st;
     W.off = n;
+    W.reserved = 0;
+    W.reserving = W.fd >= 0 && fstat(W.fd, &st) == 0 && S_ISREG(st.st_mode);
     W.kick = W.stop = 0;
     W.work_open = 1;
     W.flush_req = W.flush_done = 0;
@@ -753,8 +793,12 @@ int tr_rec_stop(void)
             if (ftruncate(W.fd, (off_t)W.off) != 0)
                 (void)0;
             fail(-rc, 0);
+        } else {
+            W.off += n;
         }
     }
+    if (!W.flight)
+        give_back();
     atomic_store(&W.recording, 0);
     sigaction(SIGXFSZ, &W.old_xfsz, NULL);
     tr__oncpu_stop();
