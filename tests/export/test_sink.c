@@ -1,7 +1,8 @@
 /* tests/export/test_sink.c: the exporters' output stream (tr_sink.c) and the
  * exports that span many of its buffers.
  * order: every byte handed over reaches the FILE once, in order, written by
- * the sink's thread while the caller fills the next buffer; fail: a failed
+ * the sink's thread while the caller fills the next buffer (and the same
+ * without the thread, as when pthread_create fails); fail: a failed
  * write is -EIO at the end and nothing after it is written; chrome_big and
  * perfetto_big: a trace whose exports span several buffers comes out
  * whole (every run slice and flow, a long name cut in pieces across UTF-8
@@ -78,7 +79,7 @@ static char pattern(size_t k) { return (char)((k * 2654435761u) >> 13); }
 
 /* ---- the sink ---- */
 
-static void test_order(void)
+static void order_run(int threaded)
 {
     static const size_t sizes[] = {1, TR__SINK_CAP, 1000, TR__SINK_CAP - 1, 7, 65536,
                                    TR__SINK_CAP, 3, 200000, 1};
@@ -86,7 +87,8 @@ static void test_order(void)
     FILE *f = capture_open(&c);
     sem_t hold;
     ASSERT_OK(sem_init(&hold, 0, 0));
-    c.hold = &hold;
+    c.hold = threaded ? &hold : NULL; /* unthreaded, the first write would wait for itself */
+    tr__sink_unthreaded = !threaded;
     tr__sink *s = tr__sink_new(f);
     ASSERT_NOT_NULL(s);
     size_t k = 0;
@@ -101,13 +103,13 @@ static void test_order(void)
         }
     tr__sink_next(s, 0); /* nothing handed over */
     ASSERT_OK(tr__sink_free(s));
-    ASSERT_EQ(c.held, 1);
+    ASSERT_EQ(c.held, threaded);
     ASSERT_EQ(c.len, k);
     for (size_t j = 0; j < k; j++)
         if (c.data[j] != pattern(j))
             TEST__FAIL("byte %zu of %zu differs", j, k);
     ASSERT_EQ(c.calls, 30); /* one write per buffer handed over */
-    ASSERT_EQ(c.foreign_calls, 30);
+    ASSERT_EQ(c.foreign_calls, threaded ? 30 : 0); /* by the sink's thread */
     fclose(f);
     sem_destroy(&hold);
     free(c.data);
@@ -132,6 +134,14 @@ static void test_order(void)
     free(src);
     free(c.data);
     ASSERT_OK(tr__sink_free(NULL));
+    tr__sink_unthreaded = 0;
+}
+
+/* Threaded, then as when pthread_create fails: the same bytes and calls. */
+static void test_order(void)
+{
+    order_run(1);
+    order_run(0);
 }
 
 static void test_fail(void)
@@ -241,6 +251,14 @@ static void test_chrome_big(void)
     char *json = export_mem(tr, tr_export_chrome, &len);
     ASSERT_CMP(len, >, 5 * (size_t)TR__SINK_CAP);
     ASSERT_EQ(strlen(json), len);
+    /* the same bytes as written in turn, without the sink's thread */
+    size_t len1;
+    tr__sink_unthreaded = 1;
+    char *json1 = export_mem(tr, tr_export_chrome, &len1);
+    tr__sink_unthreaded = 0;
+    ASSERT_EQ(len1, len);
+    ASSERT(memcmp(json1, json, len) == 0);
+    free(json1);
     cJSON *root = cJSON_Parse(json);
     ASSERT_NOT_NULL(root);
     cJSON *e, *evs = cJSON_GetObjectItemCaseSensitive(root, "traceEvents");

@@ -37,6 +37,9 @@ char *tr__sink_next(tr__sink *s, size_t n);
 /* Copies n bytes in and hands them over (for an exporter that builds its
  * bytes elsewhere; not to be mixed with filling tr__sink_next's buffers). */
 void tr__sink_write(tr__sink *s, const void *p, size_t n);
+/* Non-zero: new sinks write in the caller's thread, as when pthread_create
+ * fails (for tests). */
+extern int tr__sink_unthreaded;
 /* Writes out what was handed over, fflushes the FILE and frees the sink:
  * 0, or -EIO if a write failed. NULL is a no-op. */
 int tr__sink_free(tr__sink *s);

@@ -15,6 +15,8 @@
 
 #define NBUF 3 /* one filled by the exporter, one written, one spare */
 
+int tr__sink_unthreaded;
+
 struct tr__sink {
     FILE *f;
     pthread_mutex_t mu;
@@ -71,7 +73,7 @@ tr__sink *tr__sink_new(FILE *f)
         pthread_mutex_destroy(&s->mu);
         goto fail;
     }
-    s->threaded = pthread_create(&s->thr, NULL, writer, s) == 0;
+    s->threaded = !tr__sink_unthreaded && pthread_create(&s->thr, NULL, writer, s) == 0;
     return s;
 fail:
     for (int i = 0; i < NBUF; i++)
