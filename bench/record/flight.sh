@@ -6,7 +6,8 @@
 # in one process (the goal reads rounds 2 and 3); then the echo server under
 # bench_echo (4 connections, E bytes, 8192-byte chunks: the per-I/O cost),
 # off and flight, 5 paired rounds. Prints `name: value unit`: median wall
-# time / throughput per mode, the median of each round's ratio to off, the
+# time / throughput per mode, the median of each round's ratio to off (for
+# echo also of the server's CPU seconds per GiB of the measured part), the
 # peak RSS (flight mode holds its ring: 64 MB unless COSCOPE_FLIGHT gives a
 # size), and the goal (flight mode loses at most 2 % against off) with hit
 # or miss for each. Usage: flight.sh [BUILD_DIR] [R] [E]   (default build,
@@ -74,7 +75,11 @@ up() { # until the server accepts, 10 s at most
     done
     return 1
 }
-erun() { # mode -> MB/s
+# The server's CPU seconds so far (user + system, all its threads).
+cpu_of() {
+    awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print ($12 + $13) / hz}' "/proc/$1/stat"
+}
+erun() { # mode -> "MB/s server-CPU-s-per-GiB" of the measured part
     if [ "$1" = flight ]; then
         COSCOPE_TRACE="$tmp/e.jsonl" COSCOPE_FLIGHT=2s "$S" --port "$port" --chunk 8192 \
             >/dev/null 2>&1 &
@@ -88,7 +93,11 @@ erun() { # mode -> MB/s
     # 4 GiB), whose first pass zeroes each page once; a server that stays up
     # pays that once, in its first seconds.
     "$B" --port "$port" --conns 4 --bytes "$warm" >/dev/null
-    "$B" --port "$port" --conns 4 --bytes "$ebytes" | awk '$1=="echo_mb_s:" {print $2}'
+    local c0 mb c1
+    c0=$(cpu_of "$pid")
+    mb=$("$B" --port "$port" --conns 4 --bytes "$ebytes" | awk '$1=="echo_mb_s:" {print $2}')
+    c1=$(cpu_of "$pid")
+    echo "$mb $(awk -v a="$c0" -v b="$c1" -v n="$ebytes" 'BEGIN {print (b - a) / (n / 1073741824)}')"
     kill "$pid"
     wait "$pid" 2>/dev/null || true
 }
@@ -102,6 +111,12 @@ done
 er=$(awk '$2=="off" {off[$1]=$3} $2=="flight" {x[$1]=$3} END {for (k in x) print x[k]/off[k]}' \
     "$tmp/eruns" | med)
 printf 'echo_flight_vs_off: %s x throughput\n' "$er"
+# CPU per GiB moves less than throughput on 2 cores shared with the client
+# (the tick is 10 ms: at E = 1 GiB about 1 %; raise E for finer figures)
+cr=$(awk '$2=="off" {off[$1]=$4} $2=="flight" {x[$1]=$4} END {for (k in x) if (off[k] > 0) print x[k]/off[k]}' \
+    "$tmp/eruns" | med)
+printf 'echo_flight_cpu_vs_off: %s x server CPU per GiB (off %s s/GiB)\n' "$cr" \
+    "$(awk '$2=="off" {print $4}' "$tmp/eruns" | med)"
 
 # ---- the goal: flight mode costs the emit alone, <= 2 % ----
 hr=$(ratio 6 flight) # sustained: rounds 2 and 3
