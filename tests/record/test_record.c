@@ -10,9 +10,7 @@
 
 #include "coscope/tr_record.h"
 #include "rec_util.h"
-
-/* tr_fmt.c (tr_rec_int.h): lines the writer's memo served since the start. */
-uint64_t tr__fmt_memo_hits(void);
+#include "tr_rec_int.h" /* the formatter, its memo counter */
 
 /* ---- golden ---- */
 
@@ -307,6 +305,37 @@ static void escape(void)
     cJSON_Delete(j);
     rec_free(&L);
     rec_cleanup();
+}
+
+/* ---- t's digits ---- */
+
+/* The formatter keeps the digits of `t` above its low 8 between lines:
+ * every t, rising, falling and across each 10^8, with and without the
+ * cache (the crash path's), is its exact decimal. */
+static void t_digits(void)
+{
+    static const int64_t ts[] = {0, 7, 99999999, 100000000, 100000005, 199999999, 200000000,
+                                 123456789012, 123456789013, 123400000000, 123499999999,
+                                 123500000001, 100000001, 99999999, 1000000000000000000,
+                                 1000000000000000001, INT64_MAX, 5, 100000000};
+    static char buf[TR__MAXLINE + 64];
+    tr__fmt_reset();
+    tr__rec r;
+    memset(&r, 0, sizeof r);
+    r.ev = TR_EV_RUN;
+    r.task = 3;
+    for (int nocache = 0; nocache < 2; nocache++) {
+        tr__fmt_nocache = nocache;
+        for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+            size_t n = tr__fmt_rec(buf, &r, ts[i]);
+            buf[n] = 0;
+            char want[64];
+            snprintf(want, sizeof want, "{\"t\":%lld,\"ev\":\"run\",\"task\":3}\n",
+                     (long long)ts[i]);
+            ASSERT_STR_EQ(buf, want);
+        }
+    }
+    tr__fmt_reset();
 }
 
 /* ---- blocks allocated ahead of the writes ---- */
@@ -1005,6 +1034,7 @@ int main(int argc, char **argv)
         {"work", work},     {"api", api},       {"clock_settle", clock_settle},
         {"clock_short", clock_short},           {"numbers", numbers},
         {"reserve", reserve},
+        {"t_digits", t_digits},
         {"own_fds", own_fds}, {"line_memo", line_memo},
         {NULL, NULL},
     };

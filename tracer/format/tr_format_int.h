@@ -47,6 +47,10 @@ void tr__json_str(FILE *f, const char *s);
  * returns the end. Async-signal-safe. */
 char *tr__put_u64(char *out, uint64_t v);
 
+/* Writes v < 10^8 as exactly 8 digits (leading zeros kept) at out and
+ * returns the end. Async-signal-safe. */
+char *tr__put_8(char *out, uint32_t v);
+
 /* The most bytes tr__put_us writes. */
 #define TR__US_MAX 24
 /* Writes ns as microseconds with exactly three decimals ("1234.567") at out

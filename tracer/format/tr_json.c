@@ -162,6 +162,12 @@ static void put_8(char *e, uint32_t v)
     memcpy(e - 8, digits2 + 2 * (hi / 100), 2);
 }
 
+char *tr__put_8(char *o, uint32_t v)
+{
+    put_8(o + 8, v);
+    return o + 8;
+}
+
 /* Times in ns run to 10-13 digits: the low 8 come in one 32-bit step. */
 char *tr__put_u64(char *o, uint64_t v)
 {
