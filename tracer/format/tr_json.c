@@ -86,9 +86,9 @@ char *tr__json_esc(char *o, const char *str, size_t n)
     return o;
 }
 
-/* Escapes in chunks through a stack buffer. A chunk never ends inside a
- * UTF-8 sequence (it ends before the sequence's lead byte), so each
- * sequence is judged whole, exactly as in one call over all of s. */
+/* A piece never ends inside a UTF-8 sequence (it ends before the
+ * sequence's lead byte), so each sequence is judged whole, exactly as in
+ * one call over all of s. */
 size_t tr__json_cut(const char *s, size_t n, size_t chunk)
 {
     if (n <= chunk)
@@ -100,6 +100,7 @@ size_t tr__json_cut(const char *s, size_t n, size_t chunk)
     return ((unsigned char)s[chunk - back] & 0xC0) != 0x80 ? chunk - back : chunk;
 }
 
+/* Escapes in pieces (tr__json_cut) through a stack buffer. */
 void tr__json_str(FILE *f, const char *s)
 {
     enum { CHUNK = 512 };

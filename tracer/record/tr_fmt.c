@@ -205,11 +205,10 @@ static char *put_ev(char *o, int ev)
     return o;
 }
 
-/* `{"t":T`: every line's start. */
-/* `t` grows, and its digits above the low 8 change every 100 ms: those are
- * kept (writer-only, as the memos), so a line writes them with one copy
- * and the low 8 with fixed-width pairs: ~80 instructions a line as a plain
- * number once a run is past 100 ms. */
+/* `{"t":T`: every line's start. `t` grows, and its digits above the low 8
+ * change every 100 ms: those are kept (writer-only, as the memos; not on
+ * the crash path), so a line writes them with one copy and the low 8 as
+ * fixed-width pairs. */
 static char *put_t(char *o, int64_t t)
 {
     o = PUT(o, "{\"" TR_FIELD_T "\":");

@@ -797,8 +797,7 @@ int tr_rec_stop(void)
             W.off += n;
         }
     }
-    if (!W.flight)
-        give_back();
+    give_back(); /* none in flight mode: no file was reserved */
     atomic_store(&W.recording, 0);
     sigaction(SIGXFSZ, &W.old_xfsz, NULL);
     tr__oncpu_stop();
