@@ -1027,6 +1027,79 @@ static void clock_short(void)
     rec_cleanup();
 }
 
+/* ---- an io_begin's time ---- */
+
+static void nap_ms(long ms)
+{
+    struct timespec d = {0, ms * 1000 * 1000};
+    while (nanosleep(&d, &d) != 0)
+        ;
+}
+
+/* Format v2 holds an io_begin back for the yield that folds it in, and
+ * reads its clock only if something else publishes it: its t is then the
+ * publisher's, never 0 nor before the line ahead of it. v1 publishes it at
+ * once, at the time it was called. Each is published here by a different
+ * kind of emit, after a wait that v2's t must include and v1's must not. */
+static void io_begin_time_of(int v1)
+{
+    const char *path = rec_path(v1 ? "io-begin-v1.jsonl" : "io-begin.jsonl");
+    if (v1)
+        setenv("COSCOPE_TRACE_FORMAT", "1", 1);
+    ASSERT_OK(tr_rec_start(path, "io_begin"));
+    unsetenv("COSCOPE_TRACE_FORMAT");
+    const long gap = 3; /* ms, between an io_begin and what publishes it */
+    nap_ms(gap);
+    tr_rec_run(1);
+    tr_rec_io_begin(1, TR_OP_FS_OPEN, -1, -1); /* by the io_end of a failure */
+    nap_ms(gap);
+    tr_rec_io_end(1, TR_OP_FS_OPEN, -2);
+    tr_rec_io_begin(1, TR_OP_READ, 7, 10); /* by a yield on another fd */
+    nap_ms(gap);
+    tr_rec_yield(1, TR_WAIT_IO, 0, TR_OP_READ, 8, -1, NULL, 0);
+    tr_rec_run(1);
+    tr_rec_io_begin(1, TR_OP_WRITE, 7, 10); /* by a mark */
+    nap_ms(gap);
+    tr_rec_mark(1, "m", 1);
+    tr_rec_io_begin(1, TR_OP_CLOSE, 7, -1); /* by an exit */
+    nap_ms(gap);
+    tr_rec_exit(1, TR_STATUS_OK, 0);
+    tr_rec_run(2);
+    tr_rec_io_begin(2, TR_OP_CLOSE, 9, -1); /* by the stop */
+    nap_ms(gap);
+    ASSERT_OK(tr_rec_stop());
+
+    rec_lines L = rec_read(path);
+    rec_assert_json(&L);
+    int begins = 0;
+    long long last = 0;
+    for (size_t i = 1; i + 1 < L.n; i++) {
+        long long t = rec_int(L.v[i], "t", -1);
+        ASSERT_CMP(t, >=, last); /* never 0, never before the line ahead */
+        if (i == 1)
+            ASSERT_CMP(t, >=, gap * 1000 * 1000);
+        if (rec_is(L.v[i], "io_begin")) {
+            begins++;
+            /* v2: at its publisher's time, after the wait; v1: before it */
+            long long next = i + 2 < L.n ? rec_int(L.v[i + 1], "t", -1) : -1;
+            if (v1 && next >= 0)
+                ASSERT_CMP(next - t, >=, gap * 1000 * 1000);
+            if (!v1)
+                ASSERT_CMP(t - last, >=, gap * 1000 * 1000);
+        }
+        last = t;
+    }
+    ASSERT_EQ(begins, 5);
+    rec_free(&L);
+}
+
+static void io_begin_time(void)
+{
+    io_begin_time_of(0);
+    io_begin_time_of(1);
+    rec_cleanup();
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -1036,6 +1109,7 @@ int main(int argc, char **argv)
         {"reserve", reserve},
         {"t_digits", t_digits},
         {"own_fds", own_fds}, {"line_memo", line_memo},
+        {"io_begin_time", io_begin_time},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);
