@@ -1100,6 +1100,119 @@ static void io_begin_time(void)
     rec_cleanup();
 }
 
+/* ---- interned chains ---- */
+
+/* One wait site (one first pc) reached from different callers: chains that
+ * differ only below their first frame, so they share a memo entry. Each
+ * call is kept its own (noinline, and work after it: no tail calls). */
+static const void *stk_lo, *stk_hi, *stk_cut;
+static volatile int stk_sink;
+
+__attribute__((noinline)) static uint32_t stk_walk(void)
+{
+    uint32_t id = tr_rec_stack(NULL, stk_lo, stk_cut ? stk_cut : stk_hi); /* not this frame */
+    stk_sink++;
+    return id;
+}
+
+__attribute__((noinline)) static uint32_t stk_site(void)
+{
+    uint32_t id = stk_walk(); /* every chain's first pc */
+    stk_sink++;
+    return id;
+}
+
+__attribute__((noinline)) static uint32_t stk_from_a(void)
+{
+    uint32_t id = stk_site();
+    stk_sink++;
+    return id;
+}
+
+__attribute__((noinline)) static uint32_t stk_from_b(void)
+{
+    uint32_t id = stk_site();
+    stk_sink++;
+    return id;
+}
+
+__attribute__((noinline)) static uint32_t stk_from_c(void)
+{
+    uint32_t id = stk_from_a(); /* a's chain and one frame more */
+    stk_sink++;
+    return id;
+}
+
+/* Chain k, through one call site so nothing above it differs: a, b, c, and
+ * (3) a's first three frames alone, the walk's top cut at this frame. */
+__attribute__((noinline)) static uint32_t stk_via(int k)
+{
+    uint32_t (*f)(void) = k == 1 ? stk_from_b : k == 2 ? stk_from_c : stk_from_a;
+    stk_cut = k == 3 ? __builtin_frame_address(0) : NULL;
+    uint32_t id = f();
+    stk_sink++;
+    return id;
+}
+
+/* The first pc of a `stack` line: its pcs' first string. */
+static unsigned long long first_pc(const char *line)
+{
+    const char *p = strstr(line, "\"pcs\":[\"");
+    ASSERT_NOT_NULL(p);
+    return strtoull(p + strlen("\"pcs\":[\""), NULL, 16);
+}
+
+/* A chain seen again gets its id again and no second line, however the
+ * chains sharing its first pc interleave; a chain that differs in any word
+ * or in length gets its own. */
+static void stack_memo(void)
+{
+    pthread_attr_t at;
+    void *addr;
+    size_t size;
+    ASSERT_EQ(pthread_getattr_np(pthread_self(), &at), 0);
+    ASSERT_EQ(pthread_attr_getstack(&at, &addr, &size), 0);
+    pthread_attr_destroy(&at);
+    stk_lo = addr;
+    stk_hi = (const char *)addr + size;
+    const char *path = rec_path("memo.jsonl");
+    for (int run = 0; run < 2; run++) { /* a second recording numbers again from 1 */
+        ASSERT_OK(tr_rec_start(path, "memo"));
+        /* each in turn, then interleaved: ids 1 to 4 every time */
+        static const int order[] = {0, 1, 2, 3, 1, 0, 3, 2, 0, 0, 1, 1, 2, 2, 3, 3, 0};
+        const int len = (int)(sizeof order / sizeof order[0]);
+        for (int i = 0; i < 100 * len; i++) {
+            int k = order[i % len];
+            ASSERT_EQ(stk_via(k), (uint32_t)k + 1);
+        }
+        ASSERT_OK(tr_rec_stop());
+        rec_lines L = rec_read(path);
+        const char *def[5] = {NULL};
+        int n = 0;
+        for (size_t i = 0; i < L.n; i++)
+            if (rec_is(L.v[i], "stack")) {
+                n++;
+                long long id = rec_int(L.v[i], "stack", -1);
+                ASSERT(id >= 1 && id <= 4);
+                ASSERT_NULL(def[id]);
+                def[id] = L.v[i];
+            }
+        ASSERT_EQ(n, 4);
+        for (int k = 2; k <= 4; k++) /* one site, so one memo entry */
+            ASSERT_EQ(first_pc(def[1]), first_pc(def[k]));
+        /* the cut chain: a's first three pcs and no more */
+        const char *pa = strstr(def[1], "\"pcs\":["), *pd = strstr(def[4], "\"pcs\":[");
+        int npcs = 0;
+        for (const char *q = pd; (q = strstr(q, "\"0x")) != NULL; q++)
+            npcs++;
+        ASSERT_EQ(npcs, 3);
+        ASSERT_EQ(strncmp(pa, pd, (size_t)(strchr(pd, ']') - pd)), 0);
+        ASSERT(pa[strchr(pd, ']') - pd] == ','); /* a goes on */
+        rec_free(&L);
+    }
+    rec_cleanup();
+}
+
 int main(int argc, char **argv)
 {
     static const test_case cases[] = {
@@ -1109,7 +1222,7 @@ int main(int argc, char **argv)
         {"reserve", reserve},
         {"t_digits", t_digits},
         {"own_fds", own_fds}, {"line_memo", line_memo},
-        {"io_begin_time", io_begin_time},
+        {"io_begin_time", io_begin_time}, {"stack_memo", stack_memo},
         {NULL, NULL},
     };
     return test_main(argc, argv, cases);
