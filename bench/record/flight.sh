@@ -2,7 +2,8 @@
 # bench/record/flight.sh: what flight mode costs, against tracing off and a
 # full trace. http_hello with its in-process clients (50 connections x R
 # pipelined requests: the loop does both sides, so the emit cost shows in
-# full), FLIGHT_PAIRS paired rounds in rotating order, each run 3 rounds of the load
+# full), FLIGHT_PAIRS rounds of each mode in rotating order (off, flight,
+# full tracing, and untraced with an idle second thread), each run 3 rounds of the load
 # in one process (the goal reads rounds 2 and 3); then the echo server under
 # bench_echo (4 connections, E bytes, 8192-byte chunks: the per-I/O cost),
 # off and flight, as many pairs. Prints `name: value unit`: median wall
@@ -37,13 +38,20 @@ run() { # mode
     off) set -- env -u COSCOPE_TRACE -u COSCOPE_FLIGHT ;;
     flight) set -- env COSCOPE_TRACE="$tmp/t.jsonl" COSCOPE_FLIGHT=2s ;;
     on) set -- env -u COSCOPE_FLIGHT COSCOPE_TRACE="$tmp/t.jsonl" ;;
+    thread) set -- env -u COSCOPE_TRACE -u COSCOPE_FLIGHT LD_PRELOAD="$idle" ;;
     esac
     "$@" /usr/bin/time -o "$tmp/time" -f "%e %M %U %S" \
         "$H" --clients 50 --requests "$reqs" --rounds 3 > "$tmp/out"
     echo "$(tail -1 "$tmp/time" | awk '{print $1, $2, $3 + $4}') $(awk '$1=="round" && $2!="1:" {s+=$3; n++} END {print s/n}' "$tmp/out")"
 }
+# thread: untraced, with one more thread that only sleeps (a preload,
+# bench/record/idle_thread.c): what a second thread costs the loop, apart
+# from what the recorder does
+idle=$(cd "$build" && pwd)/bench/record/libidle_thread.so
+[ -f "$idle" ] || { echo "flight.sh: $idle is not built" >&2; exit 1; }
+modes="off flight on thread"
 for round in $(seq "$pairs"); do
-    case $((round % 3)) in 1) order="off flight on" ;; 2) order="flight on off" ;; *) order="on off flight" ;; esac
+    order=$(echo $modes $modes | cut -d' ' -f$((round % 4 + 1))-$((round % 4 + 4)))
     for m in $order; do echo "$round $m $(run $m)"; done
 done > "$tmp/runs"
 med() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
@@ -54,7 +62,7 @@ quart() {
         q1 = int((NR + 3) / 4); q3 = NR + 1 - q1
         printf "%s (quartiles %s-%s of %d)", v[int((NR+1)/2)], v[q1], v[q3], NR}'
 }
-for m in off flight on; do
+for m in $modes; do
     printf 'http_hello_%s_wall: %s s\n' $m "$(awk -v m=$m '$2==m {print $3}' "$tmp/runs" | med)"
     printf 'http_hello_%s_steady_round: %s s\n' $m "$(awk -v m=$m '$2==m {print $6}' "$tmp/runs" | med)"
     printf 'http_hello_%s_cpu: %s s\n' $m "$(awk -v m=$m '$2==m {print $5}' "$tmp/runs" | med)"
@@ -65,7 +73,7 @@ ratios() { # column mode: each pair's ratio to off
         "$tmp/runs"
 }
 ratio() { ratios "$@" | med; }
-for m in flight on; do
+for m in flight on thread; do
     printf 'http_hello_%s_vs_off: %s x wall (the whole run, first pass included)\n' $m "$(ratios 3 $m | quart)"
     printf 'http_hello_%s_steady_vs_off: %s x wall (rounds 2 and 3)\n' $m "$(ratios 6 $m | quart)"
     printf 'http_hello_%s_cpu_vs_off: %s x CPU time (the whole run)\n' $m "$(ratios 5 $m | quart)"

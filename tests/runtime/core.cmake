@@ -61,7 +61,7 @@ coscope_test(test_group SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_group.c
 
 # co_now, task-local storage, co_post from other threads.
 coscope_test(test_misc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_misc.c
-  LIBS ${RT_LIBS} Threads::Threads CASES now local post spans)
+  LIBS ${RT_LIBS} Threads::Threads CASES now local post spans cancel)
 
 # Signals as a blocking call.
 coscope_test(test_signal SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_signal.c

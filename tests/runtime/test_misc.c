@@ -3,6 +3,7 @@
  * isolation between tasks, destructors, order of posts, errors, and that
  * tasks waiting for a post are not taken for a deadlock. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -233,11 +234,69 @@ static void test_spans(void)
     }
 }
 
+/* ---- the loop thread's cancellation ----
+ * co_main runs with cancellation disabled (and its type asynchronous, so
+ * glibc's cancellation points skip their atomic swaps): a pthread_cancel of
+ * the loop thread waits until co_main has returned and restored both, then
+ * acts at the thread's next cancellation point. */
+
+static atomic_int cx_running, cx_sent, cx_done, cx_after;
+static int cx_rc = -1, cx_state = -1, cx_type = -1;
+
+static void *cancel_task(void *arg)
+{
+    (void)arg;
+    int old;
+    ASSERT_OK(pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old));
+    ASSERT_EQ(old, PTHREAD_CANCEL_DISABLE);
+    ASSERT_OK(pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old));
+    ASSERT_EQ(old, PTHREAD_CANCEL_ASYNCHRONOUS);
+    atomic_store(&cx_running, 1);
+    for (int i = 0; i < 10000 && !atomic_load(&cx_sent); i++)
+        ASSERT_OK(co_sleep(1));
+    ASSERT(atomic_load(&cx_sent));
+    ASSERT_OK(co_sleep(20)); /* the loop polls: cancellation points, pending cancel */
+    atomic_store(&cx_done, 1);
+    return NULL;
+}
+
+static void *cancel_loop(void *arg)
+{
+    (void)arg;
+    cx_rc = co_main(cancel_task, NULL);
+    /* restored: enabled, deferred (neither call acts on the pending cancel) */
+    pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &cx_type);
+    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &cx_state);
+    pthread_testcancel(); /* the cancel acts here */
+    atomic_store(&cx_after, 1);
+    return NULL;
+}
+
+static void test_cancel(void)
+{
+    pthread_t th;
+    ASSERT_OK(pthread_create(&th, NULL, cancel_loop, NULL));
+    for (int i = 0; i < 10000 && !atomic_load(&cx_running); i++)
+        usleep(1000);
+    ASSERT(atomic_load(&cx_running));
+    ASSERT_OK(pthread_cancel(th));
+    atomic_store(&cx_sent, 1);
+    void *ret = NULL;
+    ASSERT_OK(pthread_join(th, &ret));
+    ASSERT(ret == PTHREAD_CANCELED);
+    ASSERT_EQ(atomic_load(&cx_done), 1); /* the task ran to its end */
+    ASSERT_EQ(cx_rc, 0);
+    ASSERT_EQ(cx_type, PTHREAD_CANCEL_DEFERRED);
+    ASSERT_EQ(cx_state, PTHREAD_CANCEL_ENABLE);
+    ASSERT_EQ(atomic_load(&cx_after), 0);
+}
+
 static const test_case cases[] = {
     {"now", test_now},
     {"local", test_local},
     {"post", test_post},
     {"spans", test_spans},
+    {"cancel", test_cancel},
     {NULL, NULL},
 };
 

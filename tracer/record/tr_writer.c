@@ -352,6 +352,10 @@ static void *writer_main(void *arg)
 {
     (void)arg;
     W.writer_tid = (long)syscall(SYS_gettid);
+    /* never cancelled: glibc's cancellation points (write, the condition
+     * waits) then skip their two atomic swaps of the cancel type (co_main) */
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
     writer_own_fds();
     pthread_mutex_lock(&W.mu);
     settle_clock();

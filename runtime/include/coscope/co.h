@@ -98,7 +98,10 @@ typedef void *(*co_fn)(void *arg);
  * Returns 0; CO_EINVAL if called from inside a task or fn is NULL;
  * CO_EDEADLK if tasks were still blocked when nothing could wake them (a
  * deadlock): each is reported on stderr (task, what it waits for, where)
- * and in the trace (`stuck`), then the deadlock policy decides (below). */
+ * and in the trace (`stuck`), then the deadlock policy decides (below).
+ * The calling thread is not cancellable while co_main runs (a
+ * pthread_cancel of it waits for the return, which restores its
+ * cancellation state and type). */
 int co_main(co_fn fn, void *arg);
 
 /* The deadlock policy: what co_main does with tasks blocked forever.
