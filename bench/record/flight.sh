@@ -2,27 +2,28 @@
 # bench/record/flight.sh: what flight mode costs, against tracing off and a
 # full trace. http_hello with its in-process clients (50 connections x R
 # pipelined requests: the loop does both sides, so the emit cost shows in
-# full), FLIGHT_PAIRS rounds of each mode in rotating order (off, flight,
-# full tracing, and untraced with an idle second thread), each run 3 rounds of the load
-# in one process (the goal reads rounds 2 and 3); then the echo server under
-# bench_echo (4 connections, E bytes, 8192-byte chunks: the per-I/O cost),
-# off and flight, as many pairs. Prints `name: value unit`: median wall
-# time / throughput per mode, the median of each round's ratio to off (for
-# echo also of the server's CPU seconds per GiB of the measured part), the
-# peak RSS (flight mode holds its ring: 64 MB unless COSCOPE_FLIGHT gives a
-# size), and the goal (flight mode loses at most 2 % against off) with hit
-# or miss for each. Usage: flight.sh [BUILD_DIR] [R] [E]   (default build,
-# 20000, 1 GiB; each echo run is measured after a warm-up of W bytes on
-# the same server, default 4 GiB: FLIGHT_WARM; FLIGHT_PAIRS rounds of each,
-# default 9); ECHO_PORT (default 47311) must be free on 127.0.0.1. Beside
-# each http_hello wall time: the process's CPU time (user + system, both
-# threads), whose ratio moves less with what else the VM runs.
+# full): FLIGHT_PAIRS rounds (default 9) of four modes in rotating order
+# (off, flight, full tracing, and untraced with an idle second thread),
+# each run 3 rounds of the load in one process (the goal reads rounds 2
+# and 3). Then the echo server under bench_echo (4 connections, E bytes a
+# turn, 8192-byte chunks: the per-I/O cost), off and flight side by side,
+# taking turns. Prints `name: value unit`: median wall time / throughput
+# per mode, the median of the pairs' ratios to off with their quartiles
+# (for echo also of the server's CPU seconds per GiB), the peak RSS
+# (flight mode holds its ring: 64 MB unless COSCOPE_FLIGHT gives a size),
+# and the goal (flight mode loses at most 2 % against off) with hit or miss
+# for each. Beside each http_hello wall time: the process's CPU time (user
+# + system, both threads). Usage: flight.sh [BUILD_DIR] [R] [E] (default
+# build, 20000, 1 GiB); each echo server is measured after a warm-up of
+# FLIGHT_WARM bytes (default 4 GiB); ECHO_PORT and the port after it
+# (default 47311) must be free on 127.0.0.1.
 set -eu
 build=${1:-build}
 reqs=${2:-20000}
 ebytes=${3:-1073741824}
 warm=${FLIGHT_WARM:-4294967296}
 pairs=${FLIGHT_PAIRS:-9}
+epairs=${FLIGHT_ECHO_PAIRS:-$((pairs * 2))}
 H=$build/examples/http_hello
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -80,48 +81,56 @@ for m in flight on thread; do
 done
 
 # ---- echo: bench_echo against echo_server, off and flight ----
+# Both servers stay up side by side (ports P and P+1) and the client takes
+# turns between them, E bytes a turn, FLIGHT_ECHO_PAIRS pairs of turns
+# (default 2 x FLIGHT_PAIRS; off first in odd pairs): the two halves of a pair are a second or so apart,
+# so what else the VM runs weighs on both alike, where a server per run
+# left minutes between the pairs' halves. The idle one sleeps in epoll;
+# flight mode's writer wakes at least every 50 ms, counted against off.
 S=$build/examples/echo_server
 B=$build/bench/echo/bench_echo
 port=${ECHO_PORT:-47311}
-up() { # until the server accepts, 10 s at most
+up() { # pid port: until the server accepts, 10 s at most
     for _ in $(seq 100); do
         kill -0 "$1" 2>/dev/null || return 1
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0
         sleep 0.1
     done
     return 1
 }
-# The server's CPU seconds so far, all its threads: the kernel's schedstat
+# A server's CPU seconds so far, all its threads: the kernel's schedstat
 # (ns on a CPU), not stat's 10 ms ticks.
 cpu_of() {
     cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%.6f\n", s / 1e9}'
 }
-erun() { # mode -> "MB/s server-CPU-s-per-GiB" of the measured part
-    if [ "$1" = flight ]; then
-        COSCOPE_TRACE="$tmp/e.jsonl" COSCOPE_FLIGHT=2s "$S" --port "$port" --chunk 8192 \
-            >/dev/null 2>&1 &
-    else
-        env -u COSCOPE_TRACE -u COSCOPE_FLIGHT "$S" --port "$port" --chunk 8192 >/dev/null 2>&1 &
-    fi
-    local pid=$!
-    up "$pid" || { echo "flight.sh: echo_server did not start" >&2; exit 1; }
-    # Sustained, not the first pass: a warm-up of W bytes first (both modes)
-    # fills flight mode's 64 MB ring (2 records of 64 B per 8 KiB chunk:
-    # 4 GiB), whose first pass zeroes each page once; a server that stays up
-    # pays that once, in its first seconds.
-    "$B" --port "$port" --conns 4 --bytes "$warm" >/dev/null
-    local c0 mb c1
+env -u COSCOPE_TRACE -u COSCOPE_FLIGHT "$S" --port "$port" --chunk 8192 >/dev/null 2>&1 &
+off_pid=$!
+COSCOPE_TRACE="$tmp/e.jsonl" COSCOPE_FLIGHT=2s "$S" --port $((port + 1)) --chunk 8192 \
+    >/dev/null 2>&1 &
+flight_pid=$!
+trap 'kill $off_pid $flight_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+up $off_pid "$port" && up $flight_pid $((port + 1)) ||
+    { echo "flight.sh: echo_server did not start" >&2; exit 1; }
+# Sustained, not the first pass: a warm-up of W bytes on each first fills
+# flight mode's 64 MB ring (2 records of 64 B per 8 KiB chunk: 4 GiB),
+# whose first pass zeroes each page once; a server that stays up pays that
+# once, in its first seconds.
+"$B" --port "$port" --conns 4 --bytes "$warm" >/dev/null
+"$B" --port $((port + 1)) --conns 4 --bytes "$warm" >/dev/null
+eturn() { # mode -> "MB/s server-CPU-s-per-GiB" of one turn
+    local pid=$off_pid p=$port c0 mb c1
+    [ "$1" = flight ] && pid=$flight_pid p=$((port + 1))
     c0=$(cpu_of "$pid")
-    mb=$("$B" --port "$port" --conns 4 --bytes "$ebytes" | awk '$1=="echo_mb_s:" {print $2}')
+    mb=$("$B" --port "$p" --conns 4 --bytes "$ebytes" | awk '$1=="echo_mb_s:" {print $2}')
     c1=$(cpu_of "$pid")
     echo "$mb $(awk -v a="$c0" -v b="$c1" -v n="$ebytes" 'BEGIN {print (b - a) / (n / 1073741824)}')"
-    kill "$pid"
-    wait "$pid" 2>/dev/null || true
 }
-for round in $(seq "$pairs"); do
+for round in $(seq "$epairs"); do
     if [ $((round % 2)) = 1 ]; then order="off flight"; else order="flight off"; fi
-    for m in $order; do echo "$round $m $(erun $m)"; done
+    for m in $order; do echo "$round $m $(eturn $m)"; done
 done > "$tmp/eruns"
+kill $off_pid $flight_pid
+wait $off_pid $flight_pid 2>/dev/null || true
 for m in off flight; do
     printf 'echo_%s_mb_s: %s MB/s\n' $m "$(awk -v m=$m '$2==m {print $3}' "$tmp/eruns" | med)"
 done
