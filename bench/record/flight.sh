@@ -108,7 +108,7 @@ off_pid=$!
 COSCOPE_TRACE="$tmp/e.jsonl" COSCOPE_FLIGHT=2s "$S" --port $((port + 1)) --chunk 8192 \
     >/dev/null 2>&1 &
 flight_pid=$!
-trap 'kill $off_pid $flight_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $off_pid $flight_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 up $off_pid "$port" && up $flight_pid $((port + 1)) ||
     { echo "flight.sh: echo_server did not start" >&2; exit 1; }
 # Sustained, not the first pass: a warm-up of W bytes on each first fills
