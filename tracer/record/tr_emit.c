@@ -191,13 +191,18 @@ static inline size_t mem_len(const char *s, size_t len)
     return len;
 }
 
-#define HEAD(r, ev_, a_, b_, slen_, line_)                                     \
+#define HEAD_NO_TS(r, ev_, a_, b_, slen_, line_)                               \
     do {                                                                       \
         (r)->ev = (ev_);                                                       \
         (r)->a = (a_);                                                         \
         (r)->b = (b_);                                                         \
         (r)->slen = (uint8_t)(slen_);                                          \
         (r)->line = (line_);                                                   \
+    } while (0)
+
+#define HEAD(r, ev_, a_, b_, slen_, line_)                                     \
+    do {                                                                       \
+        HEAD_NO_TS(r, ev_, a_, b_, slen_, line_);                              \
         (r)->ts = tr__clock_raw();                                             \
     } while (0)
 
@@ -364,21 +369,15 @@ void tr_rec_io_begin(uint64_t task, tr_op op, int64_t fd, int64_t bytes)
     if (!TR_ON())
         return;
     tr__rec *r = rec_begin(TR__REC_HEAD);
-    r->ev = TR_EV_IO_BEGIN;
-    r->a = u8_or_max(op);
-    r->b = 0;
-    r->slen = 0;
-    r->line = 0;
+    HEAD_NO_TS(r, TR_EV_IO_BEGIN, u8_or_max(op), 0, 0, 0);
     r->task = task;
     r->v1 = fd;
     r->v2 = bytes;
-    if (tr__fmt_v1) { /* published at once: its time now */
+    if (tr__fmt_v1) /* published at once: its time now */
         r->ts = tr__clock_raw();
-        rec_commit(TR__REC_HEAD);
-    } else {
-        prod.pend = TR__REC_HEAD; /* the yield that usually follows folds it in;
-                                   * else its time is read when published */
-    }
+    /* v2: the yield that usually follows folds it in; else its time is
+     * read when it is published (pend_commit) */
+    rec_hold(TR__REC_HEAD);
 }
 
 void tr_rec_io_end(uint64_t task, tr_op op, int64_t res)
